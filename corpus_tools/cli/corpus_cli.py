@@ -1,0 +1,78 @@
+"""CLI: validate a corpus folder, export its entries, tokenize a text."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import handle_errors
+
+
+@click.command()
+@click.argument("corpus", type=click.Path(path_type=Path), required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True,
+              help="How to print the problems.")
+@click.option("--strict", is_flag=True, help="Exit non-zero on warnings too, not only on errors.")
+@handle_errors
+def validate(corpus: Path | None, fmt: str, strict: bool) -> None:
+    """Check a corpus folder and report every problem at once (file and line).
+
+    Errors (missing file, undecodable bytes, bad date, duplicate id, unknown source_type, empty text)
+    mean the row is skipped by analyses; warnings and notes are loaded. Exit code 1 when errors exist.
+    Without CORPUS, the bundled corpus is checked.
+    """
+    from ..corpus.loader import load_corpus
+    from ..resources import default_corpus
+
+    c = load_corpus(corpus or default_corpus())
+    probs = c.problems
+    if fmt == "csv":
+        click.echo(probs.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(probs.to_json(orient="records", force_ascii=False, indent=2))
+    else:
+        for p in c.problem_list:
+            click.echo(str(p))
+        counts = probs["level"].value_counts().to_dict()
+        click.echo(f"{c.config.name}: {len(c.docs)} documents loaded, {len(c.entries)} entries; "
+                   f"{counts.get('error', 0)} errors, {counts.get('warning', 0)} warnings, "
+                   f"{counts.get('note', 0)} notes", err=True)
+    levels = {p.level for p in c.problem_list}
+    if "error" in levels or (strict and "warning" in levels):
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("corpus", type=click.Path(path_type=Path), required=False)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Output table (.csv, .jsonl, .parquet, .xlsx).")
+@handle_errors
+def entries(corpus: Path | None, output: Path) -> None:
+    """Export the entries (coding units) of a corpus with their stable ids, offsets and metadata."""
+    from ..corpus.loader import load_corpus
+    from ..resources import default_corpus
+    from ..tables import write_table
+
+    c = load_corpus(corpus or default_corpus())
+    write_table(c.entries_with_meta(), output)
+    click.echo(f"{len(c.entries)} entries from {len(c.docs)} documents written to {output}", err=True)
+
+
+@click.command()
+@click.argument("text")
+@click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True)
+@click.option("--content", is_flag=True, help="Drop stop words, numbers and one-character tokens.")
+@handle_errors
+def tokenize(text: str, engine: str, content: bool) -> None:
+    """Print the tokens of TEXT (normalised: Simplified, lower case), one per line with offsets."""
+    from ..text.tokenize import Tokenizer
+
+    tok = Tokenizer(engine)
+    for w, s, e in tok.tokenize(text).spans():
+        if not content or tok.is_content(w):
+            click.echo(f"{s}\t{e}\t{w}")
+
+
+COMMANDS = [validate, entries, tokenize]

@@ -1,0 +1,1 @@
+"""Reading corpora: folder format, text formats and encodings, entries and ids, near-duplicates."""

@@ -1,0 +1,268 @@
+"""Load a corpus folder into frames (docs, entries, problems), reporting every problem at once.
+
+Rows with errors are reported and left out of the frames; rows with warnings are loaded. Nothing is
+dropped silently: every skipped row appears in `problems` with its file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import schema
+from ..config import UNSTAGED, CorpusConfig, load_config
+from ..errors import CorpusError, DecodeError
+from ..text.normalize import to_simplified
+from .dates import assign_stage, parse_date
+from .entries import split_entries
+from .formats import SUPPORTED, canonical_encoding, read_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_LATIN_RE = re.compile(r"[A-Za-z]")
+_CJK_CHARS_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+DOC_DUP_THRESHOLD = 0.6
+ENTRY_DUP_THRESHOLD = 0.7
+
+
+@dataclass
+class Problem:
+    """One thing wrong (error: row skipped; warning: loaded but odd; note: for information)."""
+
+    level: str
+    code: str
+    file: str
+    line: int | None
+    doc_id: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        who = f" [{self.doc_id}]" if self.doc_id else ""
+        return f"{self.level.upper():7} {where}{who} {self.code}: {self.message}"
+
+
+@dataclass
+class Corpus:
+    """A loaded corpus: its configuration and the docs, entries and problems frames."""
+
+    config: CorpusConfig
+    docs: pd.DataFrame
+    entries: pd.DataFrame
+    problems: pd.DataFrame
+    problem_list: list[Problem] = field(default_factory=list)
+
+    @property
+    def root(self) -> Path:
+        """The corpus folder."""
+        return self.config.root
+
+    @property
+    def n_errors(self) -> int:
+        """Number of error-level problems (rows skipped)."""
+        return int((self.problems["level"] == "error").sum()) if len(self.problems) else 0
+
+    def entries_with_meta(self, columns: tuple[str, ...] = ("source_type", "stage", "date", "year", "lang",
+                                                           "title")) -> pd.DataFrame:
+        """Entries joined with the document metadata analyses group by."""
+        meta = self.docs[["doc_id", *columns]]
+        return self.entries.merge(meta, on="doc_id", how="left", validate="many_to_one")
+
+
+def detect_lang(text: str) -> str:
+    """zh-Hans, zh-Hant, en or mixed, from the share of CJK/Latin characters and of t2s changes."""
+    sample = text[:20000]
+    cjk = _CJK_CHARS_RE.findall(sample)
+    latin = len(_LATIN_RE.findall(sample))
+    if not cjk:
+        return "en"
+    if latin > 2 * len(cjk):
+        return "mixed"
+    joined = "".join(cjk)
+    changed = sum(a != b for a, b in zip(joined, to_simplified(joined), strict=True))
+    return "zh-Hant" if changed > 0.04 * len(joined) else "zh-Hans"
+
+
+def _read_rows(csv_path: Path, problems: list[Problem]) -> list[tuple[int, dict[str, str]]]:
+    rel = csv_path.name
+    try:
+        raw = csv_path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{csv_path}: documents.csv must be UTF-8 ({exc})") from exc
+    reader = csv.DictReader(raw.splitlines(keepends=True))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    missing = [c for c in schema.DOCUMENTS_CSV_REQUIRED if c not in header]
+    if missing:
+        problems.append(Problem("error", "missing-column", rel, 1, "",
+                                f"required column(s) {', '.join(missing)} missing; no document can be read"))
+        return []
+    rows = []
+    for row in reader:
+        clean = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        if None in row:
+            problems.append(Problem("warning", "extra-fields", rel, reader.line_num, clean.get("doc_id", ""),
+                                    "more fields than header columns; extra fields ignored"))
+        if any(clean.values()):
+            rows.append((reader.line_num, clean))
+    return rows
+
+
+def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig,
+                problems: list[Problem]) -> dict[str, Any] | None:
+    """Check and read one documents.csv row; None (with problems recorded) when it must be skipped."""
+    rel = "documents.csv"
+    doc_id = row.get("doc_id", "")
+    errors_before = sum(p.level == "error" for p in problems)
+
+    def report(level: str, code: str, msg: str) -> None:
+        problems.append(Problem(level, code, rel, line, doc_id, msg))
+
+    if not _ID_RE.match(doc_id):
+        report("error", "bad-id", f"doc_id {doc_id!r} is empty or has characters other than letters, digits, -_.")
+    source_type = row.get("source_type", "")
+    if source_type not in schema.SOURCE_TYPES:
+        report("error", "unknown-source-type",
+               f"source_type {source_type!r} is not one of {', '.join(schema.SOURCE_TYPES)}")
+    try:
+        date = parse_date(row.get("date"))
+    except ValueError as exc:
+        report("error", "bad-date", str(exc))
+        date = None
+    encoding = row.get("encoding") or None
+    if encoding:
+        try:
+            encoding = canonical_encoding(encoding)
+        except LookupError:
+            report("error", "bad-encoding", f"unknown encoding {encoding!r}")
+            encoding = None
+    path_str = row.get("path", "")
+    path = (root / path_str).resolve()
+    text = ""
+    used_encoding = ""
+    if not path_str:
+        report("error", "missing-path", "path is empty")
+    elif not path.is_relative_to(root.resolve()):
+        report("error", "bad-path", f"path {path_str!r} points outside the corpus folder")
+    elif not path.is_file():
+        report("error", "missing-file", f"file {path_str!r} does not exist")
+    elif path.suffix.lower() not in SUPPORTED:
+        report("error", "unsupported-format", f"{path.suffix!r} files are not supported ({', '.join(SUPPORTED)})")
+    else:
+        try:
+            read = read_text(path, encoding)
+            text, used_encoding = read.text, read.encoding
+            if not text.strip():
+                report("error", "empty-text", f"{path_str} has no text")
+            elif "\ufffd" in text:
+                report("warning", "replacement-chars", f"{path_str} contains U+FFFD replacement characters")
+        except DecodeError as exc:
+            problems.append(Problem("error", "undecodable", path_str, None, doc_id, f"{exc.message} "
+                                    f"(documents.csv line {line})"))
+        except OSError as exc:
+            report("error", "unreadable", f"{path_str}: {exc}")
+    if sum(p.level == "error" for p in problems) > errors_before:
+        return None
+    lang = row.get("lang", "")
+    detected = detect_lang(text)
+    if not lang:
+        lang = detected
+    elif lang not in schema.LANGS:
+        report("warning", "unknown-lang", f"lang {lang!r} is not one of {', '.join(schema.LANGS)}; using "
+                                          f"detected {detected!r}")
+        lang = detected
+    elif lang != detected and "mixed" not in (lang, detected):
+        report("warning", "lang-mismatch", f"lang says {lang!r} but the text reads as {detected!r}")
+    if date is None:
+        report("warning", "undated", "no date: the document is counted as 'unstaged' in stage analyses")
+    stage, overlap = assign_stage(date, config.stages)
+    if date is not None and stage == UNSTAGED and config.stages:
+        report("note", "outside-stages", f"date {date.text} falls in no stage: counted as 'unstaged'")
+    return {
+        "doc_id": doc_id, "path": path_str, "title": row.get("title", ""), "source_type": source_type,
+        "outlet": row.get("outlet", ""), "date": date.text if date else "",
+        "date_start": date.start.isoformat() if date else "", "date_end": date.end.isoformat() if date else "",
+        "year": date.start.year if date else None, "lang": lang, "author": row.get("author", ""),
+        "speaker": row.get("speaker", ""), "role": row.get("role", ""), "encoding": used_encoding,
+        "notes": row.get("notes", ""), "stage": stage, "stage_overlap": overlap, "text": text,
+        "n_chars": len(text), "sha1": hashlib.sha1(text.encode("utf-8")).hexdigest(), "csv_line": line,
+    }
+
+
+def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
+    from .dedupe import near_duplicates
+
+    order = docs.sort_values(["date_start", "doc_id"], key=lambda s: s.replace("", "9999")).index
+    doc_rank = {docs.at[i, "doc_id"]: r for r, i in enumerate(order)}
+    ranks = [doc_rank[d] for d in docs["doc_id"]]
+    dups = near_duplicates(list(docs["text"]), ranks, DOC_DUP_THRESHOLD)
+    docs["dup_of"] = [docs["doc_id"].iat[d[0]] if d else "" for d in dups]
+    docs["dup_score"] = [round(d[1], 3) if d else 0.0 for d in dups]
+    for did, of, score in zip(docs["doc_id"], docs["dup_of"], docs["dup_score"], strict=True):
+        if of:
+            problems.append(Problem("note", "near-duplicate", "documents.csv", None, did,
+                                    f"near-duplicate of {of} (similarity {score:.2f})"))
+    if len(entries):
+        e_rank = [doc_rank[d] * 100000 + s for d, s in zip(entries["doc_id"], entries["seq"], strict=True)]
+        edups = near_duplicates(list(entries["text"]), e_rank, ENTRY_DUP_THRESHOLD)
+        entries["dup_of"] = [entries["entry_id"].iat[d[0]] if d else "" for d in edups]
+        entries["dup_score"] = [round(d[1], 3) if d else 0.0 for d in edups]
+    else:
+        entries["dup_of"] = []
+        entries["dup_score"] = []
+
+
+def load_corpus(path: str | Path) -> Corpus:
+    """Read a corpus folder. Raises CorpusError only when the folder itself is unusable."""
+    import pandas as pd
+
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        raise CorpusError(f"corpus folder {root} does not exist or is not a folder")
+    config = load_config(root)
+    csv_path = root / "documents.csv"
+    if not csv_path.is_file():
+        raise CorpusError(f"{root}: documents.csv is missing", hint="see docs/corpus-format.md")
+    problems: list[Problem] = []
+    records: list[dict[str, Any]] = []
+    seen_ids: dict[str, int] = {}
+    seen_paths: dict[str, str] = {}
+    for line, row in _read_rows(csv_path, problems):
+        doc_id = row.get("doc_id", "")
+        if doc_id in seen_ids:
+            problems.append(Problem("error", "duplicate-id", "documents.csv", line, doc_id,
+                                    f"doc_id already used on line {seen_ids[doc_id]}; this row is skipped"))
+            continue
+        seen_ids[doc_id] = line
+        rec = _doc_record(root, line, row, config, problems)
+        if rec is None:
+            continue
+        if rec["path"] in seen_paths:
+            problems.append(Problem("warning", "same-file", "documents.csv", line, doc_id,
+                                    f"file also listed as {seen_paths[rec['path']]}"))
+        seen_paths[rec["path"]] = doc_id
+        records.append(rec)
+    docs = pd.DataFrame.from_records(records, columns=[c for c in schema.DOCS if c not in ("dup_of", "dup_score")])
+    entry_rows = [e.__dict__ for text, did in zip(docs["text"], docs["doc_id"], strict=True)
+                  for e in split_entries(did, text)]
+    entries = pd.DataFrame.from_records(entry_rows, columns=[c for c in schema.ENTRIES
+                                                             if c not in ("dup_of", "dup_score")])
+    _flag_duplicates(docs, entries, problems)
+    listed = {(root / p).resolve() for p in seen_paths}
+    texts_dir = root / "texts"
+    if texts_dir.is_dir():
+        for f in sorted(texts_dir.rglob("*")):
+            if f.is_file() and f.suffix.lower() in SUPPORTED and f.resolve() not in listed:
+                problems.append(Problem("note", "unlisted-file", str(f.relative_to(root)), None, "",
+                                        "text file not listed in documents.csv (not analysed)"))
+    docs["year"] = docs["year"].astype("Int64")
+    frame = pd.DataFrame([p.__dict__ for p in problems], columns=list(schema.PROBLEMS))
+    frame["line"] = frame["line"].astype("Int64")
+    return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),
+                  frame, problems)

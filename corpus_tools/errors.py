@@ -1,0 +1,41 @@
+"""Exception types whose messages tell a researcher what went wrong and what to do about it."""
+
+from __future__ import annotations
+
+
+class CorpusToolsError(Exception):
+    """Base class: the CLI prints the message and exits non-zero, without a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class CorpusError(CorpusToolsError):
+    """A corpus folder cannot be read at all (missing corpus.toml or documents.csv, bad TOML)."""
+
+
+class ConfigError(CorpusToolsError):
+    """A configuration value is invalid (stage dates, lexicon reference, option value)."""
+
+
+class LexiconError(CorpusToolsError):
+    """A lexicon file is malformed or refers to unknown constructs/variables."""
+
+
+class InputTableError(CorpusToolsError):
+    """An input table (CSV/JSONL/XLSX) is unreadable or lacks the requested columns."""
+
+
+class DecodeError(CorpusToolsError):
+    """A text file's bytes cannot be decoded with the declared or detected encoding."""
+
+
+class OutputError(CorpusToolsError):
+    """An output path has an unsupported suffix or cannot be written."""

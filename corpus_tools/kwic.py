@@ -1,0 +1,72 @@
+"""Keyword-in-context concordances for a variable, a construct or a free term."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .corpus.loader import load_corpus
+from .lexicon.match import Matcher, compile_term, spans
+from .lexicon.model import Construct, Lexicon, Variable, load_lexicon
+from .resources import default_corpus
+from .text.tokenize import Tokenizer
+
+
+@dataclass(frozen=True)
+class KwicLine:
+    """One concordance line with offsets into the original document text."""
+
+    doc_id: str
+    entry_id: str
+    variable: str
+    term: str
+    start: int
+    end: int
+    left: str
+    matched: str
+    right: str
+
+
+def _query_lexicon(query: str, lexicons: list[Lexicon]) -> Lexicon:
+    """A one-construct lexicon holding what the query names (a variable, a construct, or the term itself)."""
+    for lex in lexicons:
+        for c in lex.constructs:
+            if query == c.id:
+                return Lexicon(lex.name, lex.version, (c,))
+            for v in c.variables:
+                if query == v.id:
+                    return Lexicon(lex.name, lex.version, (Construct(c.id, c.label, c.definition, (v,)),))
+    var = Variable("term", "query", {"en": query}, "", {"any": (query,)})
+    return Lexicon("query", "0", (Construct("term", {"en": "term"}, "", (var,)),))
+
+
+def concordance(query: str, corpus: str | Path | None = None, lexicons: Sequence[str] = (), width: int = 20,
+                limit: int = 50, engine: str = "rjieba") -> list[KwicLine]:
+    """All (or the first `limit`) matches of `query` in the corpus, in document order."""
+    c = load_corpus(corpus or default_corpus())
+    lexs = [load_lexicon(r, c.root) for r in (lexicons or c.config.lexicons)]
+    target = _query_lexicon(query, lexs)
+    tok = Tokenizer(engine)
+    for lex in lexs:  # the same injected words as in scoring, so segmentation agrees
+        for v in lex.variables:
+            tok.add_words(t.strip("*") for _, t in v.all_terms())
+    if compile_term("q", "term.query", query, tok) is None:
+        return []
+    tok.add_words([query.strip("*")])
+    matcher = Matcher(target, tok)
+    doc_text = dict(zip(c.docs["doc_id"], c.docs["text"], strict=True))
+    out: list[KwicLine] = []
+    for eid, did, off, text in zip(c.entries["entry_id"], c.entries["doc_id"], c.entries["start"],
+                                   c.entries["text"], strict=True):
+        tokens = tok.tokenize(text)
+        for m in matcher.matches(tokens.words):
+            s, e = spans(tokens, m)
+            s, e = s + off, e + off
+            full = doc_text[did]
+            out.append(KwicLine(did, eid, m.pattern.variable, m.pattern.term, s, e,
+                                full[max(0, s - width):s].replace("\n", " "), full[s:e],
+                                full[e:e + width].replace("\n", " ")))
+            if limit and len(out) >= limit:
+                return out
+    return out

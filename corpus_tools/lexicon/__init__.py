@@ -1,0 +1,1 @@
+"""Codebook-lexicons: the model, YAML/quanteda/LIWC formats, matching and lint."""

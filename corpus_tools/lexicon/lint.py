@@ -1,0 +1,92 @@
+"""Lint a lexicon: duplicates, collisions, terms the tokenizer splits, terms that never match a corpus."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..text.tokenize import Tokenizer, has_cjk
+from .match import Matcher, all_terms
+from .model import Lexicon
+
+
+@dataclass(frozen=True)
+class LintIssue:
+    """One finding; level is 'error' (fix it), 'warning' (check it) or 'info'."""
+
+    level: str
+    code: str
+    variable: str
+    term: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level.upper()} {self.code} [{self.variable}] {self.term!r}: {self.message}"
+
+
+def term_frequencies(lexicon: Lexicon, tokenizer: Tokenizer, texts: Iterable[str]) -> Counter[tuple[str, str]]:
+    """How often each (variable, term) matches in `texts` (after overlap resolution)."""
+    matcher = Matcher(lexicon, tokenizer)
+    freq: Counter[tuple[str, str]] = Counter()
+    for text in texts:
+        for m in matcher.matches(tokenizer.tokenize(text).words):
+            freq[(m.pattern.variable, m.pattern.term)] += 1
+    return freq
+
+
+def lint_lexicon(lexicon: Lexicon, tokenizer: Tokenizer | None = None,
+                 texts: list[str] | None = None) -> list[LintIssue]:
+    """All findings for `lexicon`; corpus checks (never matches, split in context) only when texts are given."""
+    tok = tokenizer if tokenizer is not None else Tokenizer()
+    tok.add_words(all_terms([lexicon]))
+    issues: list[LintIssue] = []
+    owners: dict[str, list[str]] = defaultdict(list)
+    for v in lexicon.variables:
+        if not v.definition:
+            issues.append(LintIssue("warning", "no-definition", v.id, "", "variable has no definition"))
+        if not any(v.terms.values()):
+            issues.append(LintIssue("error", "no-terms", v.id, "", "variable has no terms"))
+        seen: set[str] = set()
+        for _lang, term in v.all_terms():
+            key = tok.normalize(term)
+            if key in seen:
+                issues.append(LintIssue("warning", "duplicate", v.id, term, "listed twice in this variable"))
+            seen.add(key)
+            owners[key].append(v.id)
+            core = term.strip("*")
+            if "*" in core:
+                issues.append(LintIssue("error", "bad-glob", v.id, term, "`*` is allowed only at the start or end"))
+            if has_cjk(core) and " " not in core and not tok.keeps_whole(core):
+                issues.append(LintIssue("error", "split", v.id, term,
+                                        f"tokenizer splits it: {tok.tokenize(core).words}"))
+    for key, vids in owners.items():
+        distinct = sorted(set(vids))
+        if len(distinct) > 1:
+            issues.append(LintIssue("warning", "collision", ";".join(distinct), key,
+                                    f"term belongs to {len(distinct)} variables"))
+    matcher = Matcher(lexicon, tok)
+    for vid, term in matcher.uncompilable:
+        issues.append(LintIssue("error", "empty", vid, term, "no word left after tokenization"))
+    if texts is not None:
+        issues.extend(_corpus_checks(lexicon, tok, texts))
+    return issues
+
+
+def _corpus_checks(lexicon: Lexicon, tok: Tokenizer, texts: list[str]) -> list[LintIssue]:
+    freq = term_frequencies(lexicon, tok, texts)
+    norm_texts = [tok.normalize(t) for t in texts]
+    issues: list[LintIssue] = []
+    for v in lexicon.variables:
+        for _lang, term in v.all_terms():
+            if freq[(v.id, term)]:
+                continue
+            core = tok.normalize(term.strip("*"))
+            raw = sum(t.count(core) for t in norm_texts) if has_cjk(core) and "*" not in term else 0
+            if raw:
+                issues.append(LintIssue("warning", "split-in-context", v.id, term,
+                                        f"occurs {raw}x as characters but never as a whole token "
+                                        "(segmentation cuts it, or a longer term contains it)"))
+            else:
+                issues.append(LintIssue("info", "never-matches", v.id, term, "no match in the corpus"))
+    return issues

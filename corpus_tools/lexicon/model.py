@@ -1,0 +1,183 @@
+"""The codebook-lexicon model: constructs → variables → terms per language, read from YAML."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import LexiconError
+
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+LANGS = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A measured variable; its id is `construct.name`."""
+
+    construct: str
+    name: str
+    label: dict[str, str]
+    definition: str
+    terms: dict[str, tuple[str, ...]]
+    exclude: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """The stable variable id, e.g. `opportunity.feasibility`."""
+        return f"{self.construct}.{self.name}"
+
+    def all_terms(self) -> Iterator[tuple[str, str]]:
+        """(lang, term) pairs."""
+        for lang, terms in self.terms.items():
+            for t in terms:
+                yield lang, t
+
+
+@dataclass(frozen=True)
+class Construct:
+    """A construct with its variables, in file order."""
+
+    id: str
+    label: dict[str, str]
+    definition: str
+    variables: tuple[Variable, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A whole codebook-lexicon."""
+
+    name: str
+    version: str
+    constructs: tuple[Construct, ...]
+    title: str = ""
+    source: str = ""
+    path: Path | None = None
+    sha1: str = ""
+
+    @property
+    def variables(self) -> list[Variable]:
+        """All variables in file order."""
+        return [v for c in self.constructs for v in c.variables]
+
+    @property
+    def variable_ids(self) -> list[str]:
+        """All variable ids in file order."""
+        return [v.id for v in self.variables]
+
+    @property
+    def construct_ids(self) -> list[str]:
+        """All construct ids in file order."""
+        return [c.id for c in self.constructs]
+
+    def variable(self, vid: str) -> Variable:
+        """Look a variable up by id; LexiconError naming the known ids if absent."""
+        for v in self.variables:
+            if v.id == vid:
+                return v
+        raise LexiconError(f"unknown variable {vid!r} in lexicon {self.name}",
+                           hint=f"known: {', '.join(self.variable_ids)}")
+
+    def manifest(self) -> dict[str, object]:
+        """What a run manifest records about this lexicon."""
+        return {"name": self.name, "version": self.version, "sha1": self.sha1,
+                "path": str(self.path) if self.path else "", "variables": len(self.variables),
+                "terms": sum(1 for v in self.variables for _ in v.all_terms())}
+
+
+def _terms(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
+    if raw is None:
+        return {}
+    if isinstance(raw, list):  # a bare list: language guessed per term
+        raw = {"any": raw}
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{where}: terms must be a mapping of language to list")
+    out: dict[str, tuple[str, ...]] = {}
+    for lang, items in raw.items():
+        if not isinstance(items, list) or not all(isinstance(t, str | int | float) for t in items):
+            raise LexiconError(f"{where}: terms for {lang!r} must be a list of strings")
+        out[str(lang)] = tuple(str(t).strip() for t in items if str(t).strip())
+    return out
+
+
+def _label(raw: Any, fallback: str) -> dict[str, str]:
+    if isinstance(raw, dict):
+        return {str(k): str(v) for k, v in raw.items()}
+    return {"en": str(raw) if raw else fallback}
+
+
+def lexicon_from_dict(data: Any, path: Path | None = None, sha1: str = "") -> Lexicon:
+    """Build and validate a Lexicon from parsed YAML."""
+    where = str(path) if path else "lexicon"
+    if not isinstance(data, dict) or "constructs" not in data:
+        raise LexiconError(f"{where}: expected a mapping with a `constructs` key")
+    raw_constructs = data["constructs"]
+    if not isinstance(raw_constructs, dict) or not raw_constructs:
+        raise LexiconError(f"{where}: `constructs` must be a non-empty mapping")
+    constructs = []
+    for cid, craw in raw_constructs.items():
+        if not _ID_RE.match(str(cid)):
+            raise LexiconError(f"{where}: construct id {cid!r} must be lower_snake_case")
+        if not isinstance(craw, dict) or not isinstance(craw.get("variables"), dict) or not craw["variables"]:
+            raise LexiconError(f"{where}: construct {cid} needs a non-empty `variables` mapping")
+        variables = []
+        for vname, vraw in craw["variables"].items():
+            vwhere = f"{where}: {cid}.{vname}"
+            if not _ID_RE.match(str(vname)):
+                raise LexiconError(f"{vwhere}: variable name must be lower_snake_case")
+            if not isinstance(vraw, dict):
+                raise LexiconError(f"{vwhere}: expected a mapping with label, definition and terms")
+            extra = {k: v for k, v in vraw.items() if k not in {"label", "definition", "terms", "exclude"}}
+            variables.append(Variable(str(cid), str(vname), _label(vraw.get("label"), str(vname)),
+                                      str(vraw.get("definition", "")).strip(), _terms(vraw.get("terms"), vwhere),
+                                      _terms(vraw.get("exclude"), vwhere), extra))
+        constructs.append(Construct(str(cid), _label(craw.get("label"), str(cid)),
+                                    str(craw.get("definition", "")).strip(), tuple(variables)))
+    name = str(data.get("name") or (path.stem if path else "lexicon"))
+    return Lexicon(name, str(data.get("version", "0")), tuple(constructs), str(data.get("title", "")),
+                   str(data.get("source", "")).strip(), path, sha1)
+
+
+def load_lexicon(ref: str | Path, base: Path | None = None) -> Lexicon:
+    """Load a lexicon by bundled name or path (YAML codebook, quanteda YAML or LIWC .dic by suffix)."""
+    import yaml
+
+    from ..resources import resolve_lexicon
+    from .formats import read_liwc, read_quanteda
+
+    path = resolve_lexicon(ref, base)
+    raw = path.read_bytes()
+    sha1 = hashlib.sha1(raw).hexdigest()[:12]
+    if path.suffix.lower() == ".dic":
+        return read_liwc(path)
+    try:
+        data = yaml.safe_load(raw.decode("utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise LexiconError(f"{path}: not valid YAML ({exc})") from exc
+    if isinstance(data, dict) and "constructs" not in data:
+        return read_quanteda(path)
+    return lexicon_from_dict(data, path, sha1)
+
+
+def lexicon_to_dict(lex: Lexicon) -> dict[str, Any]:
+    """Plain data in the codebook YAML layout (inverse of lexicon_from_dict)."""
+    out: dict[str, Any] = {"name": lex.name, "version": lex.version}
+    if lex.title:
+        out["title"] = lex.title
+    if lex.source:
+        out["source"] = lex.source
+    out["constructs"] = {
+        c.id: {"label": c.label, "definition": c.definition, "variables": {
+            v.name: {"label": v.label, "definition": v.definition, **v.extra,
+                     "terms": {k: list(t) for k, t in v.terms.items()},
+                     **({"exclude": {k: list(t) for k, t in v.exclude.items()}} if v.exclude else {})}
+            for v in c.variables}}
+        for c in lex.constructs
+    }
+    return out

@@ -1,0 +1,216 @@
+"""Lexicon scores (counts per variable and construct, rates per 1,000 tokens) with their evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from . import schema
+from .errors import ConfigError, LexiconError
+from .lexicon.match import Matcher, all_terms, spans
+from .lexicon.model import Lexicon
+from .text.tokenize import Tokenizer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .corpus.loader import Corpus
+
+CONTEXT = 30
+LEVELS = ("document", "entry")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One lexicon match in a text: which variable, which term, where (offsets into the text)."""
+
+    lexicon: str
+    construct: str
+    variable: str
+    term: str
+    start: int
+    end: int
+
+
+@dataclass
+class TextScore:
+    """Scores of one text: its token count and the hits that make up every count."""
+
+    n_tokens: int
+    hits: list[Hit] = field(default_factory=list)
+
+
+def _context(text: str, start: int, end: int, width: int) -> tuple[str, str]:
+    left = text[max(0, start - width):start].replace("\n", " ")
+    right = text[end:end + width].replace("\n", " ")
+    return left, right
+
+
+class Scorer:
+    """Counts lexicon terms in texts. Lexicon terms are injected into the tokenizer so they stay whole."""
+
+    def __init__(self, lexicons: Sequence[Lexicon], tokenizer: Tokenizer | None = None,
+                 engine: str = "rjieba", context: int = CONTEXT) -> None:
+        if not lexicons:
+            raise ConfigError("no lexicon given", hint="pass --lexicon NAME (e.g. mass_entrepreneurship)")
+        seen_c: dict[str, str] = {}
+        for lex in lexicons:
+            for cid in lex.construct_ids:
+                if cid in seen_c:
+                    raise LexiconError(f"construct id {cid!r} appears in both {seen_c[cid]} and {lex.name}",
+                                       hint="construct ids must be unique across the lexicons scored together")
+                seen_c[cid] = lex.name
+        self.lexicons = list(lexicons)
+        self.tokenizer = tokenizer if tokenizer is not None else Tokenizer(engine)
+        self.tokenizer.add_words(all_terms(self.lexicons))
+        self.matchers = [Matcher(lex, self.tokenizer) for lex in self.lexicons]
+        self.context = context
+
+    @property
+    def variable_ids(self) -> list[str]:
+        """Variable ids of all lexicons, in order: the count columns of every score table."""
+        return [vid for lex in self.lexicons for vid in lex.variable_ids]
+
+    @property
+    def construct_ids(self) -> list[str]:
+        """Construct ids of all lexicons, in order: the construct total columns."""
+        return [cid for lex in self.lexicons for cid in lex.construct_ids]
+
+    def score_text(self, text: str) -> TextScore:
+        """Tokenize once, match every lexicon, return token count and hits."""
+        tokens = self.tokenizer.tokenize(text)
+        hits: list[Hit] = []
+        for matcher in self.matchers:
+            for m in matcher.matches(tokens.words):
+                s, e = spans(tokens, m)
+                p = m.pattern
+                hits.append(Hit(p.lexicon, p.construct, p.variable, p.term, s, e))
+        return TextScore(len(tokens), hits)
+
+    def row(self, n_tokens: int, hits: Iterable[Hit]) -> dict[str, float | int]:
+        """Count columns for one unit: variables, constructs, total, tokens, rate per 1,000 tokens."""
+        counts: dict[str, float | int] = dict.fromkeys(self.variable_ids, 0)
+        for h in hits:
+            counts[h.variable] = int(counts[h.variable]) + 1
+        for lex in self.lexicons:
+            for c in lex.constructs:
+                counts[c.id] = sum(int(counts[v.id]) for v in c.variables)
+        total = sum(int(counts[c]) for c in self.construct_ids)
+        counts["total"] = total
+        counts["n_tokens"] = n_tokens
+        counts["rate_per_1k"] = round(1000 * total / n_tokens, 3) if n_tokens else 0.0
+        return counts
+
+    def evidence_row(self, unit_id: str, doc_id: str, entry_id: str, text: str, h: Hit,
+                     offset: int = 0) -> dict[str, object]:
+        """One evidence record; `offset` shifts entry-local spans into document coordinates."""
+        left, right = _context(text, h.start, h.end, self.context)
+        return {"id": unit_id, "doc_id": doc_id, "entry_id": entry_id, "lexicon": h.lexicon,
+                "construct": h.construct, "variable": h.variable, "term": h.term,
+                "matched": text[h.start:h.end], "start": h.start + offset, "end": h.end + offset,
+                "left": left, "right": right}
+
+    def manifest(self) -> dict[str, object]:
+        """What a run manifest records about scoring."""
+        return {"lexicons": [lex.manifest() for lex in self.lexicons], "tokenizer": self.tokenizer.manifest(),
+                "context": self.context}
+
+
+@dataclass
+class ScoreResult:
+    """A score table (one row per unit) and the evidence behind it (one row per match)."""
+
+    scores: pd.DataFrame
+    evidence: pd.DataFrame
+    level: str
+    variable_ids: list[str]
+    construct_ids: list[str]
+
+
+META = ("source_type", "stage", "date", "year", "lang", "title")
+
+
+def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe: bool = False) -> ScoreResult:
+    """Score every entry; document rows sum their entries. With `dedupe`, entries flagged as
+    near-duplicates of an earlier entry are not counted (they stay in the corpus)."""
+    import pandas as pd
+
+    if level not in LEVELS:
+        raise ConfigError(f"unknown level {level!r}", hint=f"choose one of {', '.join(LEVELS)}")
+    entries = corpus.entries
+    doc_text = dict(zip(corpus.docs["doc_id"], corpus.docs["text"], strict=True))
+    evidence: list[dict[str, object]] = []
+    per_entry: list[dict[str, object]] = []
+    for eid, did, start, text, dup in zip(entries["entry_id"], entries["doc_id"], entries["start"],
+                                          entries["text"], entries["dup_of"], strict=True):
+        if dedupe and dup:
+            continue
+        ts = scorer.score_text(text)
+        full = doc_text[did]
+        for h in ts.hits:
+            evidence.append(scorer.evidence_row(eid if level == "entry" else did, did, eid, full,
+                                                Hit(h.lexicon, h.construct, h.variable, h.term,
+                                                    h.start + start, h.end + start)))
+        per_entry.append({"entry_id": eid, "doc_id": did, "n_tokens": ts.n_tokens, "_hits": ts.hits})
+    meta = corpus.docs.set_index("doc_id")[list(META)]
+    rows: list[dict[str, object]] = []
+    if level == "entry":
+        for r in per_entry:
+            rows.append({"id": r["entry_id"], "entry_id": r["entry_id"], "doc_id": r["doc_id"],
+                         **scorer.row(int(r["n_tokens"]), r["_hits"])})  # type: ignore[call-overload, arg-type]
+    else:
+        grouped: dict[str, tuple[int, list[Hit]]] = {d: (0, []) for d in corpus.docs["doc_id"]}
+        for r in per_entry:
+            n, hits = grouped[str(r["doc_id"])]
+            hits.extend(r["_hits"])  # type: ignore[arg-type]
+            grouped[str(r["doc_id"])] = (n + int(r["n_tokens"]), hits)  # type: ignore[call-overload]
+        for did, (n, hits) in grouped.items():
+            rows.append({"id": did, "doc_id": did, **scorer.row(n, hits)})
+    scores = pd.DataFrame(rows)
+    if len(scores):
+        scores = scores.join(meta, on="doc_id")
+    lead = ["id", "doc_id"] + (["entry_id"] if level == "entry" else []) + list(META)
+    count_cols = [*scorer.variable_ids, *scorer.construct_ids, "total", "n_tokens", "rate_per_1k"]
+    scores = scores.reindex(columns=lead + count_cols)
+    ev = pd.DataFrame(evidence, columns=list(schema.EVIDENCE))
+    return ScoreResult(scores, ev, level, scorer.variable_ids, scorer.construct_ids)
+
+
+def score_records(records: Iterable[tuple[str, str]], scorer: Scorer,
+                  evidence: list[dict[str, object]] | None = None) -> Iterator[dict[str, object]]:
+    """Stream (id, text) pairs to score rows; evidence rows are appended to `evidence` if given."""
+    for rid, text in records:
+        ts = scorer.score_text(text)
+        if evidence is not None:
+            evidence.extend(scorer.evidence_row(rid, "", "", text, h) for h in ts.hits)
+        yield {"id": rid, **scorer.row(ts.n_tokens, ts.hits)}
+
+
+PERIODS = ("year", "quarter", "month", "stage", "source_type", "lang")
+
+
+def aggregate(result: ScoreResult, by: str | Sequence[str], docs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Sum counts by one or more of: source_type, stage, lang, year, quarter, month. Adds the number of
+    units and the rate per 1,000 tokens of each variable and construct."""
+    import pandas as pd
+
+    keys = [by] if isinstance(by, str) else list(by)
+    frame = result.scores.copy()
+    for k in keys:
+        if k not in PERIODS:
+            raise ConfigError(f"cannot aggregate by {k!r}", hint=f"choose from {', '.join(PERIODS)}")
+        if k in ("quarter", "month"):
+            if docs is None:
+                raise ConfigError(f"aggregating by {k} needs the documents' dates")
+            starts = pd.to_datetime(docs.set_index("doc_id")["date_start"].replace("", None))
+            periods = starts.dt.to_period("Q" if k == "quarter" else "M").astype("string")
+            precise = docs.set_index("doc_id")["date"].str.len() >= 7  # month precision or better
+            frame[k] = frame["doc_id"].map(periods.where(precise, "undated-or-year-only"))
+    frame[keys] = frame[keys].fillna("unknown")
+    counts = [*result.variable_ids, *result.construct_ids, "total", "n_tokens"]
+    out = frame.groupby(keys, dropna=False)[counts].sum()
+    out.insert(0, "n_units", frame.groupby(keys, dropna=False).size())
+    for col in [*result.variable_ids, *result.construct_ids, "total"]:
+        out[f"{col}_per_1k"] = (1000 * out[col] / out["n_tokens"].where(out["n_tokens"] > 0)).round(3).fillna(0.0)
+    return out.reset_index()

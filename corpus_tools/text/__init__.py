@@ -1,0 +1,1 @@
+"""Text normalisation, tokenizers and stop-word lists."""

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One entry point for the README's Quick start:
+#   bash scripts/dev.sh analyze   set up .venv, install corpus-tools, run `corpus-tools analyze` on the bundled corpus
+#   bash scripts/dev.sh test      set up .venv with dev tools and system packages, run ruff, mypy and pytest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${CORPUS_TOOLS_VENV:-.venv}"
+PY="${PYTHON:-python3}"
+
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PY" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+
+case "${1:-}" in
+  analyze)
+    "$VENV/bin/python" -m pip install --quiet .
+    shift
+    exec "$VENV/bin/corpus-tools" analyze --out "${OUT:-analysis}" "$@"
+    ;;
+  test)
+    bash scripts/system-deps.sh $(grep -v "^#" scripts/system-packages.txt | tr "\n" " ")
+    "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+    "$VENV/bin/ruff" check corpus_tools tests benchmarks
+    "$VENV/bin/mypy"
+    shift
+    exec "$VENV/bin/python" -m pytest -q "$@"
+    ;;
+  *)
+    echo "usage: bash scripts/dev.sh analyze|test [extra args]" >&2
+    exit 2
+    ;;
+esac
