@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .corpus.loader import load_corpus
-from .lexicon.match import Matcher, compile_term, spans
+from .lexicon.match import Matcher, all_terms, compile_term, spans
 from .lexicon.model import Construct, Lexicon, Variable, load_lexicon
 from .resources import default_corpus
 from .text.tokenize import Tokenizer
@@ -48,12 +48,10 @@ def concordance(query: str, corpus: str | Path | None = None, lexicons: Sequence
     lexs = [load_lexicon(r, c.root) for r in (lexicons or c.config.lexicons)]
     target = _query_lexicon(query, lexs)
     tok = Tokenizer(engine)
-    for lex in lexs:  # the same injected words as in scoring, so segmentation agrees
-        for v in lex.variables:
-            tok.add_words(t.strip("*") for _, t in v.all_terms())
+    tok.add_words(all_terms(lexs))  # the same injected words as in scoring, so segmentation agrees
     if compile_term("q", "term.query", query, tok) is None:
         return []
-    tok.add_words([query.strip("*")])
+    tok.add_words([query.replace("*", "")])
     matcher = Matcher(target, tok)
     doc_text = dict(zip(c.docs["doc_id"], c.docs["text"], strict=True))
     out: list[KwicLine] = []

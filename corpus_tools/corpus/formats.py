@@ -155,10 +155,11 @@ def docx_to_text(path: Path) -> str:
     import zipfile
 
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as exc:
         raise DecodeError(f"not a readable .docx file ({exc})") from exc
     paras = [p.text.strip() for p in document.paragraphs]
     for table in document.tables:

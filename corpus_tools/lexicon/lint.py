@@ -54,8 +54,8 @@ def lint_lexicon(lexicon: Lexicon, tokenizer: Tokenizer | None = None,
                 issues.append(LintIssue("warning", "duplicate", v.id, term, "listed twice in this variable"))
             seen.add(key)
             owners[key].append(v.id)
-            core = term.strip("*")
-            if "*" in core:
+            core = term.replace("*", "")
+            if any("*" in w.strip("*") for w in term.split()):
                 issues.append(LintIssue("error", "bad-glob", v.id, term, "`*` is allowed only at the start or end"))
             if has_cjk(core) and " " not in core and not tok.keeps_whole(core):
                 issues.append(LintIssue("error", "split", v.id, term,

@@ -16,23 +16,19 @@ from .model import Lexicon
 
 @dataclass(frozen=True)
 class Pattern:
-    """One term compiled to token-level parts; `glob` is 'prefix' (x*), 'suffix' (*x), 'both' or ''."""
+    """One term compiled to token-level parts; each part's glob is '', 'prefix' (x*), 'suffix' (*x) or 'both'."""
 
     lexicon: str
     construct: str
     variable: str
     term: str
     parts: tuple[str, ...]
-    first_glob: str
-    last_glob: str
+    globs: tuple[str, ...]
     exclusion: bool = False
 
     def part_matches(self, k: int, word: str) -> bool:
         """Does token `word` satisfy part k of the pattern?"""
-        part = self.parts[k]
-        glob = self.first_glob if k == 0 else ""
-        if k == len(self.parts) - 1 and self.last_glob:
-            glob = "both" if glob else "prefix"
+        part, glob = self.parts[k], self.globs[k]
         if not glob:
             return word == part
         if glob == "prefix":
@@ -53,16 +49,26 @@ class Match:
 
 def compile_term(lexicon: str, variable_id: str, term: str, tokenizer: Tokenizer,
                  exclusion: bool = False) -> Pattern | None:
-    """Tokenize a term the way texts are tokenized; None if nothing word-like is left."""
-    raw = term.strip()
-    lead, trail = raw.startswith("*"), raw.endswith("*") and len(raw) > 1
-    core = raw.strip("*")
-    words = tokenizer.tokenize_normalized(tokenizer.normalize(core)).words
-    if not words:
+    """Tokenize a term the way texts are tokenized; a `*` at the start or end of any of its words makes
+    that word's first or last token a glob. None if nothing word-like is left."""
+    parts: list[str] = []
+    globs: list[str] = []
+    for word in term.split():
+        lead, trail = word.startswith("*"), word.endswith("*") and len(word) > 1
+        toks = tokenizer.tokenize_normalized(tokenizer.normalize(word.strip("*"))).words
+        if not toks:
+            continue
+        kinds = [""] * len(toks)
+        if lead:
+            kinds[0] = "suffix"
+        if trail:
+            kinds[-1] = "both" if kinds[-1] else "prefix"
+        parts.extend(toks)
+        globs.extend(kinds)
+    if not parts:
         return None
     construct = variable_id.split(".", 1)[0]
-    return Pattern(lexicon, construct, variable_id, term, tuple(words), "suffix" if lead else "",
-                   "prefix" if trail else "", exclusion)
+    return Pattern(lexicon, construct, variable_id, term, tuple(parts), tuple(globs), exclusion)
 
 
 class Matcher:
@@ -84,7 +90,7 @@ class Matcher:
         self._exact: dict[str, list[Pattern]] = {}
         self._glob: list[Pattern] = []
         for p in self.patterns:
-            if p.first_glob or (len(p.parts) == 1 and p.last_glob):
+            if p.globs[0]:
                 self._glob.append(p)
             else:
                 self._exact.setdefault(p.parts[0], []).append(p)
@@ -149,5 +155,5 @@ def all_terms(lexicons: Iterable[Lexicon]) -> list[str]:
         for v in lex.variables:
             for source in (v.terms, v.exclude):
                 for terms in source.values():
-                    out.extend(t.strip("*").strip() for t in terms)
+                    out.extend(t.replace("*", "").strip() for t in terms)
     return out

@@ -1,0 +1,32 @@
+"""corpus_tools: bilingual text mining for qualitative case-study research.
+
+The public API is imported lazily so that `import corpus_tools` (and the CLI's --help) stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from ._version import __version__
+
+_EXPORTS = {
+    "load_corpus": "corpus_tools.corpus.loader",
+    "Corpus": "corpus_tools.corpus.loader",
+    "Tokenizer": "corpus_tools.text.tokenize",
+    "load_lexicon": "corpus_tools.lexicon.model",
+    "Lexicon": "corpus_tools.lexicon.model",
+    "Scorer": "corpus_tools.score",
+    "score_corpus": "corpus_tools.score",
+    "aggregate": "corpus_tools.score",
+    "analyze": "corpus_tools.pipeline",
+    "concordance": "corpus_tools.kwic",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'corpus_tools' has no attribute {name!r}")
