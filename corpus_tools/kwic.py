@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .corpus.loader import load_corpus
-from .lexicon.match import Matcher, all_terms, compile_term, spans
+from .lexicon.match import Matcher, all_terms, compile_term
 from .lexicon.model import Construct, Lexicon, Variable, load_lexicon
 from .resources import default_corpus
 from .text.tokenize import Tokenizer
@@ -57,12 +57,10 @@ def concordance(query: str, corpus: str | Path | None = None, lexicons: Sequence
     out: list[KwicLine] = []
     for eid, did, off, text in zip(c.entries["entry_id"], c.entries["doc_id"], c.entries["start"],
                                    c.entries["text"], strict=True):
-        tokens = tok.tokenize(text)
-        for m in matcher.matches(tokens.words):
-            s, e = spans(tokens, m)
-            s, e = s + off, e + off
+        for f in matcher.find(text)[0]:
+            s, e = f.start + off, f.end + off
             full = doc_text[did]
-            out.append(KwicLine(did, eid, m.pattern.variable, m.pattern.term, s, e,
+            out.append(KwicLine(did, eid, f.pattern.variable, f.pattern.term, s, e,
                                 full[max(0, s - width):s].replace("\n", " "), full[s:e],
                                 full[e:e + width].replace("\n", " ")))
             if limit and len(out) >= limit:

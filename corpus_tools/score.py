@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from . import schema
 from .errors import ConfigError, LexiconError
-from .lexicon.match import Matcher, all_terms, spans
+from .lexicon.match import Matcher, all_terms
 from .lexicon.model import Lexicon
 from .text.tokenize import Tokenizer
 
@@ -64,7 +64,7 @@ class Scorer:
         self.lexicons = list(lexicons)
         self.tokenizer = tokenizer if tokenizer is not None else Tokenizer(engine)
         self.tokenizer.add_words(all_terms(self.lexicons))
-        self.matchers = [Matcher(lex, self.tokenizer) for lex in self.lexicons]
+        self.matcher = Matcher(self.lexicons, self.tokenizer)
         self.context = context
 
     @property
@@ -79,14 +79,10 @@ class Scorer:
 
     def score_text(self, text: str) -> TextScore:
         """Tokenize once, match every lexicon, return token count and hits."""
-        tokens = self.tokenizer.tokenize(text)
-        hits: list[Hit] = []
-        for matcher in self.matchers:
-            for m in matcher.matches(tokens.words):
-                s, e = spans(tokens, m)
-                p = m.pattern
-                hits.append(Hit(p.lexicon, p.construct, p.variable, p.term, s, e))
-        return TextScore(len(tokens), hits)
+        found, n_words = self.matcher.find(text)
+        hits = [Hit(f.pattern.lexicon, f.pattern.construct, f.pattern.variable, f.pattern.term, f.start, f.end)
+                for f in found]
+        return TextScore(n_words, hits)
 
     def row(self, n_tokens: int, hits: Iterable[Hit]) -> dict[str, float | int]:
         """Count columns for one unit: variables, constructs, total, tokens, rate per 1,000 tokens."""

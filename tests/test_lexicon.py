@@ -63,7 +63,7 @@ def test_every_table4_keyword_present_in_both_languages(me) -> None:  # type: ig
         for kw in keywords.replace(",", ";").split(";"):
             kw = kw.strip().strip('"').lower()
             assert kw in en, f"{vid}: Table 4 keyword {kw!r} missing in English"
-            assert [m.pattern.variable for m in _matcher(me, tok).matches(tok.words(kw))] == [vid], kw
+            assert [f.pattern.variable for f in _matcher(me, tok).find(kw)[0]] == [vid], kw
         for zh in TABLE4_ZH[vid]:
             assert zh in v.terms["zh"], f"{vid}: {zh} missing"
         assert v.definition and v.label["zh"]
@@ -94,7 +94,12 @@ def _lex(terms: dict[str, dict[str, list[str]]], exclude: dict[str, dict[str, li
 def _match(lex, text: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     tok = Tokenizer()
     m = _matcher(lex, tok)
-    return [(x.pattern.variable, x.pattern.term) for x in m.matches(tok.words(text))]
+    found = m.find(text)[0]
+    for f in found:  # spans point into the original text, covering exactly the term's tokens
+        words = tok.words(text[f.start:f.end])
+        assert len(words) == len(f.pattern.parts)
+        assert all(f.pattern.part_matches(k, w) for k, w in enumerate(words))
+    return [(x.pattern.variable, x.pattern.term) for x in found]
 
 
 def test_glob_phrase_and_longest_match() -> None:

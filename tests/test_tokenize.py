@@ -65,3 +65,11 @@ def test_engines_agree_on_bundled_corpus(junpu: Corpus) -> None:
     texts = list(junpu.entries["text"])
     diffs = [t for t in texts if r.words(t) != j.words(t)]
     assert not diffs, f"{len(diffs)} of {len(texts)} entries differ, e.g. {diffs[:2]}"
+
+
+def test_fast_normalisation_gives_same_words_as_full(junpu: Corpus, tok: Tokenizer) -> None:
+    from corpus_tools.text.normalize import normalize, normalize_for_tokens
+
+    for text in junpu.docs["text"]:
+        assert tok.tokenize_normalized(normalize(text)).words == tok.tokenize_normalized(
+            normalize_for_tokens(text)).words

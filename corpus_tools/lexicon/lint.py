@@ -30,8 +30,8 @@ def term_frequencies(lexicon: Lexicon, tokenizer: Tokenizer, texts: Iterable[str
     matcher = Matcher(lexicon, tokenizer)
     freq: Counter[tuple[str, str]] = Counter()
     for text in texts:
-        for m in matcher.matches(tokenizer.tokenize(text).words):
-            freq[(m.pattern.variable, m.pattern.term)] += 1
+        for f in matcher.find(text)[0]:
+            freq[(f.pattern.variable, f.pattern.term)] += 1
     return freq
 
 

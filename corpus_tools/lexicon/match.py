@@ -1,17 +1,24 @@
-"""Match lexicon terms against token streams: exact words, multi-word phrases and glob patterns.
+"""Match lexicon terms in text: exact words, multi-word phrases and glob patterns, at token boundaries.
 
 Within one lexicon, overlapping matches are resolved leftmost-longest, so a longer term (营销成本,
 "business opportunities") takes precedence over a shorter one it contains (成本, "opportunity").
-A match inside an exclusion phrase of the same variable is dropped.
+A match inside an exclusion phrase of the same variable is dropped. Phrases match within one script
+stretch (a phrase cannot run from Chinese into Latin text).
+
+The hot loop runs at C speed: each token is classified once per distinct token type (non-word / word /
+first token of some term), so scanning a stretch is one dict lookup per token plus work at candidates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from ..text.tokenize import Tokenizer, Tokens
+from ..text.tokenize import WORD_RE, Tokenizer
 from .model import Lexicon
+
+_CACHE_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -38,13 +45,12 @@ class Pattern:
         return part in word
 
 
-@dataclass(frozen=True)
-class Match:
-    """A pattern matched over tokens [i, j)."""
+class Found(NamedTuple):
+    """A term match: the pattern and its [start, end) span in the original text."""
 
     pattern: Pattern
-    i: int
-    j: int
+    start: int
+    end: int
 
 
 def compile_term(lexicon: str, variable_id: str, term: str, tokenizer: Tokenizer,
@@ -71,22 +77,38 @@ def compile_term(lexicon: str, variable_id: str, term: str, tokenizer: Tokenizer
     return Pattern(lexicon, construct, variable_id, term, tuple(parts), tuple(globs), exclusion)
 
 
-class Matcher:
-    """Compiled patterns of one lexicon, with a per-token-type candidate cache."""
+class _Codes(dict[str, int]):
+    """token -> 0 (not a word), 1 (a word), 2 (a word that can start a pattern); filled on first sight."""
 
-    def __init__(self, lexicon: Lexicon, tokenizer: Tokenizer) -> None:
-        self.lexicon = lexicon
+    def __init__(self, matcher: Matcher) -> None:
+        super().__init__()
+        self._m = matcher
+
+    def __missing__(self, tok: str) -> int:
+        v = (2 if self._m.candidates(tok) else 1) if self._m.tokenizer.is_word[tok] else 0
+        if len(self) < _CACHE_LIMIT:
+            self[tok] = v
+        return v
+
+
+class Matcher:
+    """Compiled patterns of one or more lexicons over one tokenizer."""
+
+    def __init__(self, lexicons: Lexicon | Sequence[Lexicon], tokenizer: Tokenizer) -> None:
+        self.lexicons = [lexicons] if isinstance(lexicons, Lexicon) else list(lexicons)
+        self.tokenizer = tokenizer
         self.patterns: list[Pattern] = []
         self.uncompilable: list[tuple[str, str]] = []
-        for v in lexicon.variables:
-            for is_excl, source in ((False, v.terms), (True, v.exclude)):
-                for terms in source.values():
-                    for t in terms:
-                        p = compile_term(lexicon.name, v.id, t, tokenizer, is_excl)
-                        if p is None:
-                            self.uncompilable.append((v.id, t))
-                        else:
-                            self.patterns.append(p)
+        for lex in self.lexicons:
+            for v in lex.variables:
+                for is_excl, source in ((False, v.terms), (True, v.exclude)):
+                    for terms in source.values():
+                        for t in terms:
+                            p = compile_term(lex.name, v.id, t, tokenizer, is_excl)
+                            if p is None:
+                                self.uncompilable.append((v.id, t))
+                            else:
+                                self.patterns.append(p)
         self._exact: dict[str, list[Pattern]] = {}
         self._glob: list[Pattern] = []
         for p in self.patterns:
@@ -94,58 +116,88 @@ class Matcher:
                 self._glob.append(p)
             else:
                 self._exact.setdefault(p.parts[0], []).append(p)
-        self._cache: dict[str, list[Pattern]] = {}
+        self._cands: dict[str, list[Pattern]] = {}
+        self._codes = _Codes(self)
 
-    def _candidates(self, word: str) -> list[Pattern]:
-        cands = self._cache.get(word)
+    def candidates(self, word: str) -> list[Pattern]:
+        """Patterns whose first part matches `word`."""
+        cands = self._cands.get(word)
         if cands is None:
             cands = self._exact.get(word, []) + [p for p in self._glob if p.part_matches(0, word)]
-            if len(self._cache) < 500_000:
-                self._cache[word] = cands
+            if len(self._cands) < _CACHE_LIMIT:
+                self._cands[word] = cands
         return cands
 
-    def raw_matches(self, words: list[str]) -> list[Match]:
-        """Every pattern occurrence, overlaps and exclusions included."""
-        out: list[Match] = []
-        cache = self._cache
-        n = len(words)
-        for i, w in enumerate(words):
-            cands = cache.get(w)
-            if cands is None:
-                cands = self._candidates(w)
-            if not cands:
+    def find_normalized(self, norm: str) -> tuple[list[Found], int]:
+        """(resolved matches, number of word tokens) in text normalised by the tokenizer."""
+        raw: list[Found] = []
+        n_words = 0
+        code = self._codes.__getitem__
+        for st in self.tokenizer.stretches(norm):
+            toks = st.tokens
+            codes = list(map(code, toks))
+            n_words += len(codes) - codes.count(0)
+            if 2 not in codes:
                 continue
-            for p in cands:
-                k = len(p.parts)
-                if k == 1:
-                    out.append(Match(p, i, i + 1))
-                elif i + k <= n and all(p.part_matches(m, words[i + m]) for m in range(1, k)):
-                    out.append(Match(p, i, i + k))
-        return out
+            seps = None if st.cjk else WORD_RE.split(st.text)  # seps[k] precedes token k
+            pos, upto, sep_upto, i = st.offset, 0, 0, -1
+            while True:
+                try:
+                    i = codes.index(2, i + 1)
+                except ValueError:
+                    break
+                pos += sum(map(len, toks[upto:i]))
+                if seps is not None:
+                    pos += sum(map(len, seps[sep_upto:i + 1]))
+                    sep_upto = i + 1
+                upto = i
+                self._at(raw, toks, codes, seps, i, pos)
+        return self._resolve(raw), n_words
 
-    def matches(self, words: list[str]) -> list[Match]:
-        """Term matches after exclusions and leftmost-longest overlap resolution."""
-        found = self.raw_matches(words)
+    def _at(self, raw: list[Found], toks: list[str], codes: list[int], seps: list[str] | None, i: int,
+            pos: int) -> None:
+        """Record every pattern that matches starting at token i (whose text starts at `pos`)."""
+        tok = toks[i]
+        for p in self._cands.get(tok) or self.candidates(tok):
+            if len(p.parts) == 1:
+                raw.append(Found(p, pos, pos + len(tok)))
+                continue
+            end, j = pos + len(tok), i
+            ok = True
+            for k in range(1, len(p.parts)):
+                j += 1
+                while j < len(toks) and codes[j] == 0:  # spaces and punctuation inside CJK stretches
+                    end += len(toks[j])
+                    j += 1
+                if j >= len(toks) or not p.part_matches(k, toks[j]):
+                    ok = False
+                    break
+                end += len(toks[j]) + (len(seps[j]) if seps is not None else 0)
+            if ok:
+                raw.append(Found(p, pos, end))
+
+    @staticmethod
+    def _resolve(found: list[Found]) -> list[Found]:
         if not found:
             return found
-        excl = [m for m in found if m.pattern.exclusion]
-        terms = [m for m in found if not m.pattern.exclusion]
+        excl = [f for f in found if f.pattern.exclusion]
+        terms = [f for f in found if not f.pattern.exclusion]
         if excl:
-            terms = [m for m in terms if not any(x.pattern.variable == m.pattern.variable and x.i <= m.i
-                                                 and m.j <= x.j for x in excl)]
-        terms.sort(key=lambda m: (m.i, -(m.j - m.i), -len(m.pattern.term)))
-        kept: list[Match] = []
-        covered_to = -1
-        for m in terms:
-            if m.i >= covered_to:
-                kept.append(m)
-                covered_to = m.j
+            terms = [f for f in terms if not any(x.pattern.variable == f.pattern.variable and x.start <= f.start
+                                                 and f.end <= x.end for x in excl)]
+        terms.sort(key=lambda f: (f.pattern.lexicon, f.start, -(f.end - f.start), -len(f.pattern.term)))
+        kept: list[Found] = []
+        covered: dict[str, int] = {}
+        for f in terms:
+            if f.start >= covered.get(f.pattern.lexicon, -1):
+                kept.append(f)
+                covered[f.pattern.lexicon] = f.end
+        kept.sort(key=lambda f: (f.start, f.pattern.lexicon))
         return kept
 
-
-def spans(tokens: Tokens, m: Match) -> tuple[int, int]:
-    """Character span [start, end) of a match in the original text."""
-    return tokens.starts[m.i], tokens.starts[m.j - 1] + len(tokens.words[m.j - 1])
+    def find(self, text: str) -> tuple[list[Found], int]:
+        """(resolved matches with spans into `text`, number of word tokens)."""
+        return self.find_normalized(self.tokenizer.normalize(text))
 
 
 def all_terms(lexicons: Iterable[Lexicon]) -> list[str]:

@@ -1,8 +1,10 @@
 """Bilingual tokenizer: jieba-dictionary segmentation for Chinese, a word pattern for other scripts.
 
-Chinese runs are segmented by `rjieba` (jieba-rs, the default) or by the reference `jieba` engine;
-both get the same pre-split runs, so their output is comparable token for token. Each Tokenizer owns
-its own engine instance: words injected for one lexicon never leak into another tokenizer.
+The normalised text is cut into stretches: CJK stretches (ideographs plus the digits, punctuation and
+spaces between them, never a Latin letter) go to `rjieba` (jieba-rs, the default) or to the reference
+`jieba` engine; Latin stretches are split by a word pattern that keeps `e-commerce` and `don't` whole.
+Both engines see the same stretches, so their output is comparable token for token. Each Tokenizer
+owns its own engine instance: words injected for one lexicon never leak into another tokenizer.
 """
 
 from __future__ import annotations
@@ -10,17 +12,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate, compress
 from typing import Any
 
 from ..errors import ConfigError
-from .normalize import normalize
+from .normalize import normalize, normalize_for_tokens
 from .stopwords import StopWords, default_stopwords
 
 ENGINES = ("rjieba", "jieba")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
-_RUN_RE = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+(?:['’\-.&+][^\W_{_CJK}]+)*)")
+WORD_RE = re.compile(rf"[^\W_{_CJK}]+(?:['’\-.&+][^\W_{_CJK}]+)*")
+# a CJK stretch: an ideograph, then ideographs, digits, punctuation and spaces (never a Latin letter)
+_STRETCH_RE = re.compile(rf"[{_CJK}][{_CJK}\W\d_]*")
 _CJK_RE = re.compile(rf"[{_CJK}]")
+_ISWORD_RE = re.compile(r"[^\W_]")
 _DIGITS_RE = re.compile(r"^[\d.\-+]+$")
+_WORD_CACHE_LIMIT = 1_000_000
 
 
 def has_cjk(text: str) -> bool:
@@ -30,7 +37,7 @@ def has_cjk(text: str) -> bool:
 
 @dataclass
 class Tokens:
-    """Parallel lists: normalised token strings and their [start, end) offsets in the original text."""
+    """Parallel lists: normalised word tokens and their start offsets in the original text."""
 
     words: list[str] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
@@ -42,6 +49,33 @@ class Tokens:
         """(word, start, end) triples."""
         for w, s in zip(self.words, self.starts, strict=True):
             yield w, s, s + len(w)
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A run of the normalised text and its tokens; in CJK stretches tokens cover every character
+    (punctuation and spaces included), in Latin stretches only the words (see `gaps`)."""
+
+    offset: int
+    text: str
+    tokens: list[str]
+    cjk: bool
+
+    def starts(self) -> list[int]:
+        """Start offset (in the whole text) of every token."""
+        if self.cjk:
+            return list(accumulate(map(len, self.tokens[:-1]), initial=self.offset)) if self.tokens else []
+        return [self.offset + m.start() for m in WORD_RE.finditer(self.text)]
+
+
+class _IsWord(dict[str, bool]):
+    """token -> contains a letter, digit or ideograph; filled on first sight (C-speed lookups after)."""
+
+    def __missing__(self, tok: str) -> bool:
+        v = _ISWORD_RE.search(tok) is not None
+        if len(self) < _WORD_CACHE_LIMIT:
+            self[tok] = v
+        return v
 
 
 def _make_engine(engine: str) -> Any:
@@ -78,45 +112,60 @@ class Tokenizer:
         self.stopwords = stopwords if stopwords is not None else default_stopwords()
         self._engine = _make_engine(engine)
         self._stop: frozenset[str] = frozenset().union(*(s.words for s in self.stopwords))
+        self.is_word = _IsWord()
         self.user_words: list[str] = []
         self.add_words(user_words)
 
     def add_words(self, words: Iterable[str]) -> None:
         """Inject words (e.g. lexicon terms) so segmentation keeps each of them as one token."""
-        for w in words:
-            w = normalize(w.strip(), t2s=self.t2s)
+        for raw in words:
+            w = normalize(raw.strip(), t2s=self.t2s)
             if w and has_cjk(w) and w not in self.user_words:
                 self._engine.add_word(w, None, None)
                 self.user_words.append(w)
 
     def segment_cjk(self, run: str) -> list[str]:
-        """Segment a run of CJK characters with the chosen engine."""
+        """Segment a CJK stretch with the chosen engine (every character ends up in some token)."""
         if self.engine == "rjieba":
             return list(self._engine.cut(run, self.hmm))
         return list(self._engine.cut(run, HMM=self.hmm))
 
-    def tokenize_normalized(self, norm: str) -> Tokens:
-        """Tokenize text already normalised with this tokenizer's settings."""
-        words: list[str] = []
-        starts: list[int] = []
+    def stretches(self, norm: str) -> Iterator[Stretch]:
+        """The normalised text as alternating Latin and CJK stretches with their tokens."""
+        pos = 0
         cut = self._engine.cut
         rj = self.engine == "rjieba"
-        for m in _RUN_RE.finditer(norm):
-            run = m.group(1)
-            if run is None:
-                words.append(m.group(2))
-                starts.append(m.start())
-                continue
-            pos = m.start()
-            for w in cut(run, self.hmm) if rj else cut(run, HMM=self.hmm):
-                words.append(w)
-                starts.append(pos)
-                pos += len(w)
+        findall = WORD_RE.findall
+        for m in _STRETCH_RE.finditer(norm):
+            s = m.start()
+            if s > pos:
+                gap = norm[pos:s]
+                yield Stretch(pos, gap, findall(gap), False)
+            run = m.group()
+            yield Stretch(s, run, cut(run, self.hmm) if rj else list(cut(run, HMM=self.hmm)), True)
+            pos = m.end()
+        if pos < len(norm):
+            gap = norm[pos:]
+            yield Stretch(pos, gap, findall(gap), False)
+
+    def tokenize_normalized(self, norm: str) -> Tokens:
+        """Word tokens (punctuation and spaces dropped) of text already normalised by this tokenizer."""
+        words: list[str] = []
+        starts: list[int] = []
+        is_word = self.is_word.__getitem__
+        for st in self.stretches(norm):
+            if st.cjk:
+                mask = list(map(is_word, st.tokens))
+                words.extend(compress(st.tokens, mask))
+                starts.extend(compress(st.starts(), mask))
+            else:
+                words.extend(st.tokens)
+                starts.extend(st.starts())
         return Tokens(words, starts)
 
     def normalize(self, text: str) -> str:
         """The normalised (same-length) form this tokenizer works on."""
-        return normalize(text, t2s=self.t2s)
+        return normalize_for_tokens(text, t2s=self.t2s)
 
     def tokenize(self, text: str) -> Tokens:
         """All word tokens (punctuation and spaces dropped) with offsets into `text`."""
