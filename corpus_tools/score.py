@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import schema
 from .errors import ConfigError, LexiconError
@@ -21,8 +21,7 @@ CONTEXT = 30
 LEVELS = ("document", "entry")
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """One lexicon match in a text: which variable, which term, where (offsets into the text)."""
 
     lexicon: str

@@ -180,6 +180,8 @@ class Matcher:
     def _resolve(found: list[Found]) -> list[Found]:
         if not found:
             return found
+        if len(found) == 1 or (len(found) < 64 and _disjoint(found)):
+            return found
         excl = [f for f in found if f.pattern.exclusion]
         terms = [f for f in found if not f.pattern.exclusion]
         if excl:
@@ -198,6 +200,16 @@ class Matcher:
     def find(self, text: str) -> tuple[list[Found], int]:
         """(resolved matches with spans into `text`, number of word tokens)."""
         return self.find_normalized(self.tokenizer.normalize(text))
+
+
+def _disjoint(found: list[Found]) -> bool:
+    """True when matches (in scan order) neither overlap nor include exclusions: nothing to resolve."""
+    end = -1
+    for f in found:
+        if f.start < end or f.pattern.exclusion:
+            return False
+        end = f.end
+    return True
 
 
 def all_terms(lexicons: Iterable[Lexicon]) -> list[str]:
