@@ -39,3 +39,28 @@ class DecodeError(CorpusToolsError):
 
 class OutputError(CorpusToolsError):
     """An output path has an unsupported suffix or cannot be written."""
+
+
+class StoreError(CorpusToolsError):
+    """The coding store cannot be opened, migrated or written (locked, corrupt, newer schema)."""
+
+
+class ModelError(CorpusToolsError):
+    """A suggestion model cannot be trained, or a saved model is invalid, tampered with or incompatible."""
+
+
+class ReviewError(CorpusToolsError):
+    """A review action is not possible (nothing to undo, unknown code, no current passage)."""
+
+
+class ExchangeError(CorpusToolsError):
+    """An exchange file (REFI-QDA .qdc/.qdpx, coding table) is malformed or does not fit the corpus."""
+
+
+class UnsafeFileError(ExchangeError):
+    """An input file was refused for safety: XML with a DTD or entities, a zip member outside the archive
+    (`..`, absolute path, symlink), too many members or too many uncompressed bytes (zip bomb)."""
+
+
+class AgreementError(CorpusToolsError):
+    """Agreement cannot be computed at all (no codings, bad option); data edge cases are notes, not errors."""

@@ -64,3 +64,90 @@ DECISIONS = (
 # current coding state derived from the log: one row per (entry, coder, code that applies);
 # an explicit "no code applies" is one row with code == "none"
 CODING_STATE = ("entry_id", "doc_id", "coder", "code", "mode")
+
+# --- topic models (issue 4: themes per stage) -----------------------------------------------------
+# scope is "stage:<stage id>" for a per-stage model or "joint" for the model with stage as covariate.
+# K sweep: one row per (scope, k, seed) fit; `chosen` marks the K picked for the scope (all its seeds)
+TOPIC_SWEEP = ("scope", "k", "seed", "c_npmi", "c_v", "stability", "chosen")
+# one row per topic; top_words_zh / top_words_en / top_words are space-separated, best first;
+# label = its first three top words; weight = mean topic share over the scope's entries
+TOPICS = ("scope", "stage", "topic", "label", "top_words_zh", "top_words_en", "top_words", "weight")
+# most representative entries of each topic (rank 1 = highest topic share)
+TOPIC_PASSAGES = ("scope", "topic", "rank", "entry_id", "doc_id", "title", "stage", "score", "text")
+# per-stage topics matched across consecutive stages; status: persisted | emerged | faded
+# (emerged rows have from_topic -1, faded rows to_topic -1; their similarity is the best one available)
+TOPIC_ALIGNMENT = ("from_stage", "from_topic", "to_stage", "to_topic", "similarity", "status")
+# joint-model topic prevalence per stage with an interval (method names how the interval was made);
+# topics are numbered from 1 in every topic table
+TOPIC_PREVALENCE = ("topic", "stage", "mean", "lo", "hi", "method", "n_entries", "n_documents")
+# overlap of a topic's top words with each lexicon variable's terms (which construct it speaks to)
+TOPIC_VARIABLES = ("scope", "topic", "lexicon", "construct", "variable", "overlap", "matched_terms")
+
+# --- framing over time (issue 4: media framing, stage comparisons, triangulation) ----------------
+# `by` is year | quarter | stage | source_type; `level` is variable | construct; `item` is the variable or
+# construct id. share = item hits / all hits of that level in the period; doc_share = share of the
+# period's documents with at least one hit; *_lo/*_hi are seeded bootstrap percentile intervals over
+# documents (NaN with fewer than two documents). Declared stages without documents appear with n_docs 0.
+FRAMING_SHARES = (
+    "by", "period", "level", "construct", "item", "n_docs", "n_tokens", "count", "rate_per_1k", "rate_lo",
+    "rate_hi", "share", "share_lo", "share_hi", "doc_share",
+)
+# one omnibus test per (by, level): Pearson chi-square on the groups x items hit table, a permutation
+# p-value that shuffles group labels over documents (respects hits clustering in documents), Cramér's V
+FRAMING_TESTS = ("by", "level", "groups", "n_docs", "n_hits", "chi2", "dof", "p_chi2", "p_perm", "n_perm",
+                 "cramers_v", "note")
+# per item and pair of groups: rate per 1,000 tokens in a and b, b - a with a bootstrap interval, shares,
+# a two-sided permutation p-value over documents and its Holm adjustment within (by, pair, level)
+FRAMING_DIFFS = ("by", "group_a", "group_b", "level", "item", "rate_a", "rate_b", "diff", "diff_lo", "diff_hi",
+                 "share_a", "share_b", "share_diff", "p_perm", "p_holm")
+# distinctive words of a group against the rest (weighted log-odds, informative Dirichlet prior;
+# Monroe, Colaresi & Quinn 2008): delta = log-odds ratio, se its standard error, z = delta / se
+DISTINCTIVE_WORDS = ("by", "group", "rank", "word", "count", "count_rest", "delta", "se", "z")
+# construct/variable coverage by data source: documents of the source type with at least one hit
+TRIANGULATION = ("level", "construct", "item", "source_type", "n_docs", "docs_with", "coverage", "count",
+                 "rate_per_1k")
+# per item: in how many source types it is evidenced (of those with documents) and a verdict
+TRIANGULATION_SUMMARY = ("level", "construct", "item", "n_sources", "sources_available", "sources",
+                         "verdict")
+
+# --- coding store, suggestions, evaluation (issue 5: store / suggest / review) --------------------------
+# decisions whose entry vanished from the corpus or whose text changed (reason: entry-missing | text-changed)
+STALE_DECISIONS = (*DECISIONS, "reason", "current_hash")
+# `suggest` output: id (+ doc_id for corpora), one probability column per variable id (named exactly the id),
+# then these: codes/constructs `;`-joined; why_terms "variable: term, term | ..."; why_features the strongest
+# model features; similar_* the most similar already-coded passage (cosine similarity of the features)
+SUGGESTION_WHY = ("codes", "constructs", "source", "model_version", "why_terms", "why_features",
+                  "similar_id", "similar_codes", "similar_score")
+# cross-validated quality per variable (plus a "macro" row): model vs human coding of held-out entries
+EVALUATION = ("variable", "construct", "support", "predicted", "precision", "recall", "f1", "kappa",
+              "threshold", "note")
+# quality vs number of coded training entries (means over the cross-validation folds)
+LEARNING_CURVE = ("n_train", "folds", "macro_precision", "macro_recall", "macro_f1", "mean_kappa")
+
+# --- agreement and exchange (issue 5: agreement statistics, CSV/XLSX tables, REFI-QDA) -----------------
+# one row per comparison x condition x level x code x metric. comparison is "A vs B", "all coders (A, B, C)"
+# or "model:v1 vs A"; condition is independent (blind or imported coding on both sides) or assisted (a coder
+# saw suggestions); level is variable | construct; code is the variable/construct id or "(all)" (units pooled
+# over codes); metric is one of AGREEMENT_METRICS. value/ci_* are empty where undefined, and `note` then says
+# why (no variance, one coder, no overlap); ci_* are seeded bootstrap percentile intervals over entries.
+# prevalence = share of codings (coder x unit) in which the code is present
+AGREEMENT_METRICS = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha")
+AGREEMENT = ("comparison", "coders", "condition", "level", "code", "metric", "value", "ci_low", "ci_high",
+             "n_units", "n_coders", "prevalence", "note")
+# entries on which the coders of a comparison disagree (codes per coder `;`-joined, as coder=codes | ...)
+DISAGREEMENTS = ("comparison", "condition", "entry_id", "doc_id", "codes", "differing")
+# the codebook as a table (terms `; `-joined per language)
+CODEBOOK_TABLE = ("lexicon", "construct", "construct_label_en", "construct_label_zh", "variable", "label_en",
+                  "label_zh", "definition", "terms_zh", "terms_en", "exclude")
+# entry x code presence matrix: these key columns, then one 0/1 column per variable id, then per construct id
+PRESENCE_KEYS = ("entry_id", "doc_id", "coder", "mode", "start", "end", "text")
+
+# --- lexicon expansion (issue 4) ------------------------------------------------------------------
+# candidate new terms per variable, best first; source: word2vec | cooccurrence | both;
+# similarity = cosine to the variable's matched terms (word2vec), npmi = entry-level normalised PMI
+# with the variable's matches; frequency = corpus count, n_entries = entries containing the term,
+# n_with_variable = those also matching the variable; contexts are "doc_id: ...[term]..." snippets
+EXPANSION_CANDIDATES = (
+    "variable", "rank", "term", "lang", "score", "source", "similarity", "npmi", "frequency", "n_entries",
+    "n_with_variable", "context_1", "context_2",
+)

@@ -202,7 +202,8 @@ def aggregate(result: ScoreResult, by: str | Sequence[str], docs: pd.DataFrame |
             periods = starts.dt.to_period("Q" if k == "quarter" else "M").astype("string")
             precise = docs.set_index("doc_id")["date"].str.len() >= 7  # month precision or better
             frame[k] = frame["doc_id"].map(periods.where(precise, "undated-or-year-only"))
-    frame[keys] = frame[keys].fillna("unknown")
+    for k in keys:  # undated documents form their own group instead of disappearing
+        frame[k] = frame[k].astype("object").where(frame[k].notna(), "unknown")
     counts = [*result.variable_ids, *result.construct_ids, "total", "n_tokens"]
     out = frame.groupby(keys, dropna=False)[counts].sum()
     out.insert(0, "n_units", frame.groupby(keys, dropna=False).size())

@@ -20,7 +20,7 @@ def test_utf8_and_bom() -> None:
 
 
 def test_crlf_becomes_lf() -> None:
-    assert decode_bytes("a\r\nb\rc".encode()).text == "a\nb\nc"
+    assert decode_bytes(b"a\r\nb\rc").text == "a\nb\nc"
 
 
 def test_gb18030_detected() -> None:

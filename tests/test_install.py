@@ -23,6 +23,9 @@ def test_wheel_ships_data_and_runs_elsewhere(tmp_path: Path) -> None:
     assert "corpus_tools/_bundled/lexicons/mass_entrepreneurship.yaml" in names
     assert "corpus_tools/_bundled/corpora/junpu/documents.csv" in names
     assert "corpus_tools/text/data/stopwords-zh.txt" in names
+    assert "corpus_tools/exchange/schemas/Project.xsd" in names
+    assert any(n.startswith("corpus_tools/report/templates/") for n in names)
+    assert any(n.startswith("corpus_tools/web/") and n.endswith(".html") for n in names)
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)

@@ -67,6 +67,8 @@ def test_aggregate(junpu: Corpus, scorer: Scorer) -> None:
     assert set(by.index) == {"budding", "growth", "mature", "unstaged"}
     assert by["n_units"].sum() == len(junpu.docs)
     assert by["total"].sum() == res.scores["total"].sum()
+    y = aggregate(res, "year", junpu.docs).set_index("year")
+    assert y.loc["unknown", "n_units"] == 1 and y["n_units"].sum() == len(junpu.docs)  # the undated M104
     q = aggregate(res, ["quarter"], junpu.docs)
     assert "undated-or-year-only" in set(q["quarter"]) and q["n_units"].sum() == len(junpu.docs)
     with pytest.raises(ConfigError):

@@ -56,9 +56,22 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import analyze_cli, corpus_cli, lexicon_cli, score_cli
+    from . import (
+        agreement_cli,
+        analyze_cli,
+        corpus_cli,
+        exchange_cli,
+        expand_cli,
+        lexicon_cli,
+        review_cli,
+        score_cli,
+        serve_cli,
+        suggest_cli,
+        topics_cli,
+    )
 
-    for module in (analyze_cli, corpus_cli, score_cli, lexicon_cli):
+    for module in (analyze_cli, corpus_cli, score_cli, lexicon_cli, topics_cli, suggest_cli, review_cli,
+                   expand_cli, agreement_cli, exchange_cli, serve_cli):
         for cmd in module.COMMANDS:
             main.add_command(cmd)
 

@@ -12,24 +12,43 @@ from . import handle_errors, say
 @click.command()
 @click.argument("corpus", type=click.Path(path_type=Path), required=False)
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("analysis"), show_default=True,
-              help="Output folder for tables and the run manifest.")
+              help="Output folder for report.html, charts, tables and the run manifest.")
 @click.option("-l", "--lexicon", "lexicons", multiple=True, help="Lexicon name or path (default: corpus.toml's).")
-@click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True)
+@click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True,
+              help="Chinese word segmenter.")
 @click.option("--dedupe", is_flag=True, help="Count each near-duplicate passage once.")
 @click.option("--seed", default=0, show_default=True, help="Random seed for every stochastic step.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
+              help="Cache for tokens, scores, framing, topic models and charts (default: OUT/.cache).")
+@click.option("--no-cache", is_flag=True, help="Recompute everything and write no cache.")
+@click.option("--topics/--no-topics", default=True, show_default=True, help="Fit topic models per stage.")
+@click.option("--topic-engine", default=None, help="Topic-model engine (default: the measured best, see docs).")
+@click.option("--n-seeds", default=3, show_default=True, help="Topic-model seeds per K in the sweep.")
+@click.option("--bootstrap", "n_boot", default=1000, show_default=True, help="Bootstrap resamples for intervals.")
+@click.option("--permutations", "n_perm", default=999, show_default=True, help="Permutations for p-values.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 @handle_errors
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
-            quiet: bool) -> None:
-    """Validate, tokenize and score CORPUS (default: the bundled Junpu corpus) and write all tables,
-    the evidence and manifest.json into --out."""
+            cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, n_seeds: int,
+            n_boot: int, n_perm: int, quiet: bool) -> None:
+    """Analyse CORPUS (default: the bundled Junpu corpus): scores with evidence, framing over time,
+    topics per stage, and a self-contained report.html plus charts, CSV tables and manifest.json in --out.
+    A second run with unchanged inputs reuses the cache and takes seconds."""
     from ..pipeline import analyze as run
+    from .progress import StepBar
 
-    res = run(corpus, out, lexicons, engine, dedupe, seed, None if quiet else say)
-    for line in res.problems:
-        say(f"  {line}")
-    say(f"{res.n_documents} documents, {res.n_entries} entries analysed; {res.n_skipped} row(s) skipped "
-        f"with errors; outputs in {res.out}/")
+    bar = StepBar(enabled=False if quiet else None)
+    try:
+        res = run(corpus, out, lexicons, engine, dedupe, seed, bar, cache_dir=cache_dir, use_cache=not no_cache,
+                  topics=topics, topic_engine=topic_engine, n_seeds=n_seeds, n_boot=n_boot, n_perm=n_perm)
+    finally:
+        bar.close()
+    if not quiet:
+        for line in res.problems:
+            say(f"  {line}")
+        hits = sum(res.cache.get("hits", {}).values())
+        say(f"{res.n_documents} documents, {res.n_entries} entries analysed; {res.n_skipped} row(s) skipped "
+            f"with errors; {hits} cached result(s) reused; report: {res.files.get('report', '-')}")
     for name, path in res.files.items():
         click.echo(f"{name}\t{path}")
 

@@ -1,0 +1,293 @@
+"""CLI: review suggested codes in the terminal, and manage the coding store (import, stale, log)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from . import handle_errors, say
+
+if TYPE_CHECKING:
+    from ..review import ReviewItem, ReviewSession
+
+KEYS = "[a]ccept  [r]eject  [+] add code  [n]one applies  [s]kip  [u]ndo  [Enter] next  [q]uit  [?] help"
+HELP = """a      accept the highlighted (first pending) suggestion
+r      reject it (rejecting every suggestion records "no code applies")
++      add another code: then press its number (0 or Esc cancels)
+n      no code applies to this passage
+s      skip: the passage comes back at the end of the queue
+u      undo your last decision (recorded as a new event; history is kept)
+Enter  go on to the next passage (after adding codes)
+q      quit (every decision is already saved)"""
+
+STORE_OPT = click.option("--store", "store", type=click.Path(path_type=Path),
+                         help="Coding store (SQLite). Default: analysis/coding.sqlite.")
+
+
+def _store_path(store: Path | None) -> Path:
+    from ..store.store import default_store_path
+
+    return store if store is not None else default_store_path()
+
+
+def highlight(text: str, spans: list[tuple[int, int]]) -> str:
+    """Text with [bracketed], coloured evidence spans (overlaps merged)."""
+    out, pos = [], 0
+    for s, e in sorted(spans):
+        if s < pos:
+            continue
+        out.append(text[pos:s])
+        out.append(click.style(f"[{text[s:e]}]", fg="yellow", bold=True))
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def render(session: ReviewSession, item: ReviewItem) -> str:
+    """The screen for one passage: header, context, highlighted passage, suggestions, why, coding."""
+    p = session.progress()
+    lines = [click.style(f"[{p.done}/{p.total} done · {p.decisions} decision(s) this session]  {item.doc_id} · "
+                         f"{item.title}", bold=True)
+             + f"   coder {session.coder} ({session.mode})"]
+    if item.before:
+        lines.append(click.style(f"  … {item.before}", dim=True))
+    spans = [(e.start, e.end) for e in item.explanation.evidence] if item.explanation else []
+    who = f"{item.speaker}: " if item.speaker else ""
+    lines.append(f"» {who}{highlight(item.text, spans)}")
+    if item.after:
+        lines.append(click.style(f"  {item.after} …", dim=True))
+    lines.append("")
+    if session.blind:
+        lines.append("Suggestions hidden (blind coding).")
+    else:
+        lines.extend(_suggestion_lines(item))
+    applied = ", ".join(item.coding.applied) or "-"
+    lines.append(f"Applied: {applied}")
+    lines.append(click.style(KEYS, dim=True))
+    return "\n".join(lines)
+
+
+def _suggestion_lines(item: ReviewItem) -> list[str]:
+    """Suggested codes with score, verdict and why; near misses; the most similar coded passage."""
+    lines = ["Suggested:" if item.suggestions else "No code suggested."]
+    pending, exp = item.pending, item.explanation
+    for s in item.suggestions:
+        verdict = item.coding.verdicts.get(s.code, "")
+        mark = "→" if pending and s.code == pending[0] else " "
+        terms = ", ".join(dict.fromkeys(e.term for e in exp.evidence if e.code == s.code)) if exp else ""
+        feats = ", ".join(f.label() for f in exp.features if f.code == s.code) if exp else ""
+        why = "; ".join(x for x in (f"terms: {terms}" if terms else "", f"features: {feats}" if feats else "") if x)
+        lines.append(f" {mark} {s.code:32} {s.score:5.2f}  {verdict:8} {why}")
+    suggested = {s.code for s in item.suggestions}
+    near = [c for c in sorted(item.scores, key=lambda c: -item.scores[c]) if c not in suggested][:3]
+    near = [c for c in near if item.scores[c] >= 0.1]
+    if near:
+        lines.append(click.style("  also considered: " + ", ".join(f"{c} {item.scores[c]:.2f}" for c in near),
+                                 dim=True))
+    if exp is not None and exp.similar_id:
+        sim = exp.similar_text if len(exp.similar_text) <= 90 else exp.similar_text[:90] + "…"
+        lines.append(click.style(f"  similar coded passage ({exp.similar_score:.2f}; "
+                                 f"{';'.join(exp.similar_codes) or 'none'}): {sim}", dim=True))
+    return lines
+
+
+def choose_code(session: ReviewSession, getchar: Callable[[], str], echo: Callable[[str], None]) -> str | None:
+    """Ask for a code by number (single key); None when cancelled."""
+    echo("Add which code?  " + "  ".join(f"{i}:{c}" for i, c in enumerate(session.codes, 1)) + "  0:cancel")
+    key = getchar()
+    if key.isdigit() and 1 <= int(key) <= len(session.codes):
+        return session.codes[int(key) - 1]
+    return None
+
+
+def run_review(session: ReviewSession, getchar: Callable[[], str], echo: Callable[[str], None],
+               clear: Callable[[], None] = lambda: None) -> int:
+    """The key loop: returns the number of decisions recorded this session."""
+    from ..errors import ReviewError
+
+    item = session.current or session.next_item()
+    while item is not None:
+        clear()
+        echo(render(session, item))
+        key = getchar()
+        try:
+            if key in ("q", "Q", "\x03", "\x04"):
+                break
+            if key == "?":
+                echo(HELP)
+                continue
+            if key == "a":
+                session.accept()
+            elif key == "r":
+                session.reject()
+            elif key == "n":
+                session.none_applies()
+            elif key == "+":
+                code = choose_code(session, getchar, echo)
+                if code:
+                    session.add(code)
+                continue
+            elif key == "s":
+                session.skip()
+            elif key == "u":
+                item = session.undo()
+                echo("undone.")
+                continue
+            elif key in ("\r", "\n", " "):
+                if item.pending:
+                    echo("decide the pending suggestion first (a/r), or skip with s")
+                    continue
+                if not item.coding.coded:
+                    echo("nothing applies yet: add a code (+), say none applies (n), or skip (s)")
+                    continue
+            else:
+                echo(f"unknown key {key!r}; press ? for help")
+                continue
+        except ReviewError as exc:
+            echo(f"! {exc}")
+            continue
+        if session.current is not None and not session.current.complete:
+            item = session.current
+            continue
+        item = session.next_item()
+    p = session.progress()
+    echo(f"{p.decisions} decision(s) this session; {p.done}/{p.total} passages coded; everything is saved.")
+    return p.decisions
+
+
+@click.command()
+@click.argument("corpus", type=click.Path(path_type=Path, exists=True, file_okay=False), required=False)
+@STORE_OPT
+@click.option("--model", "model_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Model folder from `corpus-tools train`. Without it: lexicon suggestions.")
+@click.option("--coder", required=True, help="Your coder id (decisions are recorded under it).")
+@click.option("--order", type=click.Choice(["uncertain", "document", "variable"]), default="uncertain",
+              show_default=True, help="Most uncertain first (active learning), document order, or by variable.")
+@click.option("--variable", default="", help="With --order variable: sort by this variable's score.")
+@click.option("--blind", is_flag=True, help="Hide suggestions (blind coding; recorded with mode 'blind').")
+@click.option("--doc", "doc_ids", multiple=True, help="Only these documents (repeatable).")
+@click.option("--source-type", "source_types", multiple=True, help="Only these source types (repeatable).")
+@click.option("--stage", "stages", multiple=True, help="Only these stages (repeatable).")
+@click.option("--include-coded", is_flag=True, help="Also show passages you have already coded.")
+@click.option("--limit", default=0, show_default=True, help="At most this many passages (0 = all).")
+@click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True)
+@handle_errors
+def review(corpus: Path | None, store: Path | None, model_dir: Path | None, coder: str, order: str, variable: str,
+           blind: bool, doc_ids: tuple[str, ...], source_types: tuple[str, ...], stages: tuple[str, ...],
+           include_coded: bool, limit: int, engine: str) -> None:
+    """Review suggested codes one passage at a time, with single keys (a/r/+/n/s/u/q).
+
+    CORPUS defaults to the bundled Junpu corpus. Every decision is saved at once in the coding store;
+    `corpus-tools train` afterwards learns from them.
+    """
+    import sys
+
+    from ..review import ReviewFilters, ReviewSession
+    from ..store import CodingStore
+    from ..suggest.project import load_suggester, open_corpus
+
+    corp = open_corpus(corpus)
+    suggester = load_suggester(model_dir, corp, None, engine)
+    filters = ReviewFilters(doc_ids, source_types, stages, variable, include_coded, False, limit)
+    path = _store_path(store)
+    with CodingStore(path) as st:
+        session = ReviewSession(st, corp, suggester, coder, order, filters, blind)
+        say(f"{session.progress().total} passages to review; store {path}; suggestions: "
+            f"{'hidden' if blind else suggester.source + ' ' + suggester.version}")
+        clear = click.clear if sys.stdout.isatty() else (lambda: None)
+        run_review(session, click.getchar, click.echo, clear)
+
+
+@click.group()
+def store() -> None:
+    """Manage the coding store: import existing codings, list stale decisions, show the decision log."""
+
+
+@store.command("import")
+@click.argument("source", type=click.Path(path_type=Path, exists=True))
+@click.option("--corpus", "corpus", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Corpus the codings refer to (default: the bundled corpus).")
+@STORE_OPT
+@click.option("--coder", default="", help="Coder id for tables without a coder column.")
+@click.option("--id-col", default="id", show_default=True, help="Id column of a table.")
+@click.option("--text-col", default="text", show_default=True, help="Text column of a table.")
+@click.option("--codes-col", default="codes", show_default=True, help="Codes column (`;`-separated, or none).")
+@click.option("--force", is_flag=True, help="Import again even if these exact bytes were imported before.")
+@handle_errors
+def store_import(source: Path, corpus: Path | None, store: Path | None, coder: str, id_col: str, text_col: str,
+                 codes_col: str, force: bool) -> None:
+    """Import codings into the store: a corpus folder (its codings.csv) or a CSV/XLSX table of
+    id/text/codes; recorded as decisions with mode 'imported'."""
+    from ..store import CodingStore
+    from ..store.importing import import_corpus_codings, import_table
+    from ..suggest.project import open_corpus, project_lexicons
+
+    corp = open_corpus(source if source.is_dir() else corpus)
+    codes = [v for lex in project_lexicons(corp) for v in lex.variable_ids]
+    with CodingStore(_store_path(store)) as st:
+        if source.is_dir():
+            res = import_corpus_codings(st, corp, codes, force=force)
+        else:
+            res = import_table(st, source, coder=coder, known_codes=codes, corpus=corp, id_col=id_col,
+                               text_col=text_col, codes_col=codes_col, force=force)
+    for p in res.problems:
+        say(f"  {p}")
+    if res.skipped_file:
+        say(f"{res.source} was imported before (same bytes); nothing recorded (use --force to import again)")
+    else:
+        click.echo(f"{res.events} decisions on {res.entries} passages by {', '.join(res.coders) or '-'} imported; "
+                   f"{len(res.problems)} row(s) not imported")
+
+
+@store.command("stale")
+@click.argument("corpus", type=click.Path(path_type=Path, exists=True, file_okay=False), required=False)
+@STORE_OPT
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Also write the stale decisions table.")
+@handle_errors
+def store_stale(corpus: Path | None, store: Path | None, output: Path | None) -> None:
+    """List decisions whose passage changed or vanished from CORPUS (never silently reattached)."""
+    from ..store import CodingStore
+    from ..suggest.project import open_corpus
+    from ..tables import write_table
+
+    corp = open_corpus(corpus)
+    with CodingStore(_store_path(store)) as st:
+        frame = st.stale(corp)
+    for r in frame.head(50).to_dict("records"):
+        click.echo(f"{r['event_id']}\t{r['entry_id']}\t{r['coder']}\t{r['decision']} {r['code']}\t{r['reason']}")
+    if output:
+        write_table(frame, output)
+    say(f"{len(frame)} stale decision(s)")
+
+
+@store.command("log")
+@STORE_OPT
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the whole log as a table.")
+@click.option("-n", "--limit", default=20, show_default=True, help="Print the last N events.")
+@handle_errors
+def store_log(store: Path | None, output: Path | None, limit: int) -> None:
+    """Show the store's summary and its latest decisions (the log is append-only)."""
+    from ..store import CodingStore
+    from ..tables import write_table
+
+    path = _store_path(store)
+    if not path.is_file():
+        from ..errors import StoreError
+
+        raise StoreError(f"coding store {path} does not exist")
+    with CodingStore(path) as st:
+        info = st.summary()
+        frame = st.decisions()
+    say(f"{info['path']}: schema v{info['schema_version']}, {info['events']} events, "
+        f"{info['coded_entries']} coded passages, coders {', '.join(info['coders']) or '-'}")  # type: ignore[arg-type]
+    for r in frame.tail(limit).to_dict("records"):
+        click.echo(f"{r['event_id']}\t{r['timestamp'][:19]}\t{r['coder']}\t{r['entry_id']}\t{r['decision']}\t"
+                   f"{r['code']}\t{r['source']}\t{r['note']}")
+    if output:
+        write_table(frame, output)
+
+
+COMMANDS = [review, store]

@@ -1,0 +1,134 @@
+"""CLI: train the suggestion model, suggest codes for passages, evaluate the model by cross-validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import handle_errors, say
+
+STORE_OPT = click.option("--store", "store", type=click.Path(path_type=Path),
+                         help="Coding store (SQLite). Default: analysis/coding.sqlite when it exists.")
+LEXICON_OPT = click.option("-l", "--lexicon", "lexicons", multiple=True,
+                           help="Lexicon name or path (repeatable; the first is the codebook). Default: the corpus's.")
+ENGINE_OPT = click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True,
+                          help="Chinese segmentation engine.")
+SEED_OPT = click.option("--seed", default=0, show_default=True, help="Random seed (same seed and data, same model).")
+
+
+def resolve_store(store: Path | None, must_exist: bool = False) -> Path | None:
+    """--store if given (it must exist when only read), else the default store when it exists."""
+    from ..errors import StoreError
+    from ..store.store import default_store_path
+
+    if store is not None:
+        if must_exist and not store.is_file():
+            raise StoreError(f"coding store {store} does not exist")
+        return store
+    default = default_store_path()
+    return default if default.is_file() else None
+
+
+@click.command()
+@click.argument("corpus", type=click.Path(path_type=Path, exists=True, file_okay=False), required=False)
+@click.option("-o", "--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Model folder to write (model.json, arrays.npz, lexicon copies).")
+@STORE_OPT
+@LEXICON_OPT
+@ENGINE_OPT
+@SEED_OPT
+@click.option("-C", "--C", "c", default=16.0, show_default=True, help="Inverse regularisation strength.")
+@handle_errors
+def train(corpus: Path | None, out: Path, store: Path | None, lexicons: tuple[str, ...], engine: str, seed: int,
+          c: float) -> None:
+    """Fit the code-suggestion model on CORPUS's coded sample (codings.csv) plus the store's decisions.
+
+    CORPUS defaults to the bundled Junpu corpus. One class-weighted classifier per variable, calibrated
+    probabilities where data allow, per-variable thresholds chosen on held-out folds.
+    """
+    from ..suggest.project import train as run
+
+    res = run(corpus, resolve_store(store, must_exist=True), out, lexicons, engine, seed, c, say)
+    for p in res.problems[:20]:
+        say(f"  {p}")
+    if len(res.problems) > 20:
+        say(f"  ... {len(res.problems) - 20} more problem(s)")
+    m = res.model
+    for f in m.fits_:
+        cal = "calibrated" if f.calibrated else "raw"
+        oof = f"  held-out F1 {f.oof['f1']:.2f}" if f.oof else ""
+        lex = f" (lexicon hits: {f.lexicon_f1:.2f})" if f.oof else ""
+        use = "  -> lexicon" if f.fallback else ""
+        say(f"  {f.code:32} {f.positives:>4} positive  threshold {f.threshold:.2f} ({cal}){oof}{lex}{use}"
+            + (f"  [{f.note}]" if f.note else ""))
+    click.echo(f"model {m.version} trained on {m.n_train_} passages -> {res.path.parent}")
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, exists=True))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Suggestions table (.csv, .jsonl, .parquet, .xlsx): one row per input id.")
+@click.option("--model", "model_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Model folder from `corpus-tools train`. Without it: lexicon suggestions (cold start).")
+@click.option("--text-col", default="text", show_default=True, help="Text column of an input table.")
+@click.option("--id-col", default="id", show_default=True, help="Id column of an input table (row-N if absent).")
+@click.option("--no-why", is_flag=True, help="Leave the explanation columns empty (faster).")
+@click.option("--top-features", default=3, show_default=True, help="Strongest model features listed per code.")
+@LEXICON_OPT
+@ENGINE_OPT
+@handle_errors
+def suggest(input_path: Path, output: Path, model_dir: Path | None, text_col: str, id_col: str, no_why: bool,
+            top_features: int, lexicons: tuple[str, ...], engine: str) -> None:
+    """Suggest codes for INPUT (a corpus folder or a CSV/JSONL/XLSX table of texts).
+
+    One probability column per variable id, a `codes` column (`;`-separated, per-variable thresholds),
+    constructs, and WHY: matched lexicon terms, strongest model features, most similar coded passage.
+    """
+    from ..suggest.apply import suggest_corpus, suggest_table_file
+    from ..suggest.project import load_suggester
+    from ..tables import check_output, write_table
+
+    check_output(output)
+    if input_path.is_dir():
+        from ..corpus.loader import load_corpus
+
+        corpus = load_corpus(input_path)
+        suggester = load_suggester(model_dir, corpus, lexicons, engine)
+        frame = suggest_corpus(suggester, corpus, why=not no_why, top_features=top_features)
+        write_table(frame, output)
+        n, n_coded = len(frame), int((frame["codes"] != "").sum())
+    else:
+        suggester = load_suggester(model_dir, None, lexicons, engine)
+        n = suggest_table_file(suggester, input_path, output, text_col, id_col, why=not no_why,
+                               top_features=top_features)
+        n_coded = -1
+    what = f"; {n_coded} with at least one code" if n_coded >= 0 else ""
+    say(f"{n} passages suggested by {suggester.source} {suggester.version}{what} -> {output}")
+
+
+@click.command()
+@click.argument("corpus", type=click.Path(path_type=Path, exists=True, file_okay=False), required=False)
+@STORE_OPT
+@click.option("-o", "--out", "out", type=click.Path(path_type=Path), default=Path("analysis/evaluation"),
+              show_default=True, help="Folder for evaluation.csv, learning_curve.csv and evaluation.json.")
+@click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--no-curve", is_flag=True, help="Skip the learning curve (faster).")
+@LEXICON_OPT
+@ENGINE_OPT
+@SEED_OPT
+@handle_errors
+def evaluate(corpus: Path | None, store: Path | None, out: Path, folds: int, no_curve: bool,
+             lexicons: tuple[str, ...], engine: str, seed: int) -> None:
+    """Cross-validated precision, recall, F1 and Cohen's kappa (model vs human) per variable and macro,
+    plus a learning curve; printed and written as tables."""
+    from ..suggest.evaluation import format_table, write_evaluation
+    from ..suggest.project import evaluate as run
+
+    res = run(corpus, resolve_store(store, must_exist=True), folds, seed, not no_curve, lexicons, engine, say)
+    click.echo(format_table(res))
+    files = write_evaluation(res, out)
+    say("tables: " + ", ".join(str(p) for p in files.values()))
+
+
+COMMANDS = [train, suggest, evaluate]

@@ -1,0 +1,57 @@
+"""CLI: `topics`, the topic models per stage and jointly (a thin wrapper over topics.run_topics)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import handle_errors, say
+
+TOPIC_ENGINES = ("tomotopy", "gensim", "sklearn")  # mirrors corpus_tools.topics.engines.ENGINES (lazy import)
+
+
+@click.command()
+@click.argument("corpus", type=click.Path(path_type=Path), required=False)
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("topics"), show_default=True,
+              help="Output folder for the topic tables (CSV) and topics.json.")
+@click.option("-l", "--lexicon", "lexicons", multiple=True, help="Lexicon name or path (default: corpus.toml's).")
+@click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True,
+              help="Tokenizer engine.")
+@click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default=None,
+              help="Topic-model engine (default: tomotopy, chosen by benchmarks/bench_topics.py).")
+@click.option("-k", "--k", "k_spec", default=None, metavar="KS",
+              help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15).")
+@click.option("--seeds", "n_seeds", default=3, show_default=True, help="Seeds per K (stability needs ≥ 2).")
+@click.option("--seed", default=0, show_default=True, help="First random seed; the reported models use it.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
+@handle_errors
+def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, topic_engine: str | None,
+           k_spec: str | None, n_seeds: int, seed: int, quiet: bool) -> None:
+    """Topic models of CORPUS (default: the bundled Junpu corpus): one per stage, aligned across stages
+    (persisted / emerged / faded), and one joint model with topic prevalence per stage; K chosen by
+    coherence and stability. Writes the tables as CSV into --out."""
+    from ..corpus.loader import load_corpus
+    from ..lexicon.model import load_lexicon
+    from ..resources import default_corpus
+    from ..text.tokenize import Tokenizer
+    from ..topics import run_topics
+    from ..topics.sweep import parse_k_range
+
+    k_range = parse_k_range(k_spec) if k_spec else None
+    corp = load_corpus(corpus or default_corpus())
+    lex = [load_lexicon(ref, corp.root) for ref in (lexicons or corp.config.lexicons)]
+    result = run_topics(corp, Tokenizer(engine), lex, seed=seed, k_range=k_range,
+                        n_seeds=n_seeds, engine=topic_engine, progress=None if quiet else say)
+    settings = {"corpus": str(corp.root), "tokenizer": engine, "k_range": k_range, "n_seeds": n_seeds,
+                "seed": seed}
+    files = result.write(out, settings=settings)
+    for note in result.notes:
+        say(f"  note: {note}")
+    chosen = ", ".join(f"{scope} K={k}" for scope, k in result.k_by_scope.items())
+    say(f"{result.engine}: {chosen or 'no models'}; tables in {out}/")
+    for name, path in files.items():
+        click.echo(f"{name}\t{path}")
+
+
+COMMANDS = [topics]

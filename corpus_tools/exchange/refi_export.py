@@ -1,0 +1,188 @@
+"""Write a whole coding project as a REFI-QDA `.qdpx` (zip: project.qde + sources/<guid>.txt).
+
+Each document is a plain-text source whose text is the document text exactly as the corpus reads it, so
+the character offsets of our entries are the selection offsets. Each coded entry is one
+PlainTextSelection; inside it, one Coding per coder and code (the coder is a User; a model coder such as
+`model:v1` is a User of its own). An explicit "no code" is a Coding of the "No code applies" code.
+Document date, stage, source type and other metadata are Variables with typed values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree as ET
+
+from .. import schema
+from .._version import __version__
+from ..errors import ExchangeError
+from .refi_codebook import codes_element
+from .refi_common import NONE_CODE, PROJECT_NS, guid, xml_text
+from .validate import assert_valid
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..corpus.loader import Corpus
+    from ..lexicon.model import Lexicon
+
+MODE_PREFIX = "corpus-tools modes:"
+# (variable name, type, docs column): the document metadata written as REFI Variables
+DOC_VARIABLES = (("date", "Date", "date_start"), ("date_as_written", "Text", "date"), ("year", "Integer", "year"),
+                 ("stage", "Text", "stage"), ("source_type", "Text", "source_type"), ("outlet", "Text", "outlet"),
+                 ("lang", "Text", "lang"), ("title", "Text", "title"))
+_VALUE_TAG = {"Text": "TextValue", "Integer": "IntegerValue", "Date": "DateValue"}
+ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+@dataclass
+class QdpxExport:
+    """What was written: counts, and codings that could not be written (with reasons)."""
+
+    path: Path
+    n_sources: int = 0
+    n_selections: int = 0
+    n_codings: int = 0
+    users: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _n(tag: str) -> str:
+    return f"{{{PROJECT_NS}}}{tag}"
+
+
+def _stamp(created: dt.datetime | None) -> str:
+    when = created or dt.datetime.now(dt.UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _value(kind: str, raw: Any) -> str | None:
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None
+    text = str(raw).strip()
+    if not text or text in ("<NA>", "nan", "None"):
+        return None
+    if kind == "Integer":
+        try:
+            return str(int(float(text)))
+        except ValueError:
+            return None
+    if kind == "Date":
+        try:
+            return dt.date.fromisoformat(text[:10]).isoformat()
+        except ValueError:
+            return None
+    return xml_text(text)
+
+
+def _coding_index(state: pd.DataFrame, known: set[str], problems: list[str]) -> dict[str, dict[str, Any]]:
+    """entry_id -> {"codes": {coder: sorted codes}, "modes": {coder: mode}}; unknown codes reported."""
+    out: dict[str, dict[str, Any]] = {}
+    unknown: dict[str, int] = {}
+    for eid, coder, code, mode in state[["entry_id", "coder", "code", "mode"]].itertuples(index=False):
+        eid, coder, code, mode = str(eid), str(coder), str(code), str(mode)
+        if code != NONE_CODE and code not in known:
+            unknown[code] = unknown.get(code, 0) + 1
+            continue
+        rec = out.setdefault(eid, {"codes": {}, "modes": {}})
+        rec["codes"].setdefault(coder, set()).add(code)
+        rec["modes"].setdefault(coder, mode)
+    if unknown:
+        problems.append("codes not in the exported codebook were left out: "
+                        + ", ".join(f"{c} ({n})" for c, n in sorted(unknown.items())))
+    return out
+
+
+def project_xml(corpus: Corpus, state: pd.DataFrame, lexicons: Sequence[Lexicon], *,
+                created: dt.datetime | None = None, name: str | None = None) -> tuple[bytes, QdpxExport]:
+    """The project.qde document (validated against Project.xsd) and a summary of what it holds."""
+    schema.check(state, schema.CODING_STATE, "coding state")
+    summary = QdpxExport(Path())
+    known = {v.id for lex in lexicons for v in lex.variables}
+    codings = _coding_index(state, known, summary.problems)
+    e = corpus.entries
+    span = {str(i): (int(s), int(t)) for i, s, t in zip(e["entry_id"], e["start"], e["end"], strict=True)}
+    doc_of = dict(zip(e["entry_id"].astype(str), e["doc_id"].astype(str), strict=True))
+    missing = sorted(e for e in codings if e not in span)
+    if missing:
+        summary.problems.append(f"{len(missing)} coded entr{'y is' if len(missing) == 1 else 'ies are'} not in the "
+                                f"corpus (text changed?) and were left out: {', '.join(missing[:5])}"
+                                + (" ..." if len(missing) > 5 else ""))
+    stamp = _stamp(created)
+    ET.register_namespace("", PROJECT_NS)
+    root = ET.Element(_n("Project"), name=xml_text(name or corpus.config.name),
+                      origin=f"corpus-tools {__version__}", creationDateTime=stamp)
+    coders = sorted({c for rec in codings.values() for c in rec["codes"]})
+    summary.users = coders
+    if coders:
+        users = ET.SubElement(root, _n("Users"))
+        for c in coders:
+            ET.SubElement(users, _n("User"), guid=guid("user", c), name=xml_text(c), id=xml_text(c))
+    codes_element(ET.SubElement(root, _n("CodeBook")), lexicons, PROJECT_NS)
+    variables = ET.SubElement(root, _n("Variables"))
+    for vname, kind, _col in DOC_VARIABLES:
+        ET.SubElement(variables, _n("Variable"), guid=guid("variable", vname), name=vname, typeOfVariable=kind)
+    sources = ET.SubElement(root, _n("Sources"))
+    by_doc: dict[str, list[str]] = {}
+    for eid in codings:
+        if eid in span:
+            by_doc.setdefault(doc_of[eid], []).append(eid)
+    for doc in corpus.docs.to_dict("records"):
+        did = str(doc["doc_id"])
+        sguid = guid("source", corpus.config.name, did)
+        src = ET.SubElement(sources, _n("TextSource"), guid=sguid, name=xml_text(did),
+                            plainTextPath=f"internal://{sguid}.txt", creationDateTime=stamp)
+        if doc.get("title"):
+            ET.SubElement(src, _n("Description")).text = xml_text(doc["title"])
+        summary.n_sources += 1
+        for eid in sorted(by_doc.get(did, []), key=lambda x: (span[x], x)):
+            rec = codings[eid]
+            sel = ET.SubElement(src, _n("PlainTextSelection"), guid=guid("selection", eid), name=xml_text(eid),
+                                startPosition=str(span[eid][0]), endPosition=str(span[eid][1]),
+                                creationDateTime=stamp)
+            modes = "; ".join(f"{c}={rec['modes'][c]}" for c in sorted(rec["modes"]))
+            ET.SubElement(sel, _n("Description")).text = xml_text(f"{MODE_PREFIX} {modes}")
+            summary.n_selections += 1
+            for coder in sorted(rec["codes"]):
+                for code in sorted(rec["codes"][coder]):
+                    cod = ET.SubElement(sel, _n("Coding"), guid=guid("coding", eid, coder, code),
+                                        creatingUser=guid("user", coder), creationDateTime=stamp)
+                    ET.SubElement(cod, _n("CodeRef"), targetGUID=guid("code", code))
+                    summary.n_codings += 1
+        for vname, kind, col in DOC_VARIABLES:
+            value = _value(kind, doc.get(col))
+            if value is None:
+                continue
+            vv = ET.SubElement(src, _n("VariableValue"))
+            ET.SubElement(vv, _n("VariableRef"), targetGUID=guid("variable", vname))
+            ET.SubElement(vv, _n(_VALUE_TAG[kind])).text = value
+    ET.indent(root)
+    data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    assert_valid(data, "project", "the exported project")
+    return data, summary
+
+
+def write_qdpx(path: Path, corpus: Corpus, state: pd.DataFrame, lexicons: Sequence[Lexicon], *,
+               created: dt.datetime | None = None, name: str | None = None) -> QdpxExport:
+    """Write the .qdpx archive (same inputs and `created`, same bytes)."""
+    if path.suffix.lower() != ".qdpx":
+        raise ExchangeError(f"{path}: a REFI-QDA project file must end in .qdpx")
+    data, summary = project_xml(corpus, state, lexicons, created=created, name=name)
+    summary.path = path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo("project.qde", ZIP_TIME), data, compress_type=zipfile.ZIP_DEFLATED)
+        for did, text in zip(corpus.docs["doc_id"], corpus.docs["text"], strict=True):
+            member = f"sources/{guid('source', corpus.config.name, str(did))}.txt"
+            zf.writestr(zipfile.ZipInfo(member, ZIP_TIME), str(text).encode("utf-8"),
+                        compress_type=zipfile.ZIP_DEFLATED)
+    tmp.replace(path)
+    return summary

@@ -1,0 +1,248 @@
+"""Read codings back from a REFI-QDA `.qdpx` project (ours after a trip through a QDA program, or another's).
+
+Sources map to corpus documents by GUID, then by name (= doc_id), then by identical text; selections map
+to entries by their exact character offsets (a text that differs from the corpus only in CRLF line ends
+is mapped back). Codings map to our codes by the `Code id` line of the code's Description, by GUID, then
+by name. Whatever does not map (a selection that is not exactly an entry, an unknown code, a PDF source)
+is reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import schema
+from ..errors import ExchangeError
+from .refi_common import NONE_CODE, child_text, children, code_index, guid, iter_nodes, local, map_code, read_codes
+from .refi_export import MODE_PREFIX
+from .safety import DEFAULT_LIMITS, Limits, SafeZip, parse_xml
+from .validate import schema_errors
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+    import pandas as pd
+
+    from ..corpus.loader import Corpus
+    from ..lexicon.model import Lexicon
+
+IMPORT_MODE = "imported"
+MEDIA_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
+
+
+@dataclass
+class QdpxImport:
+    """Codings read from a .qdpx (schema.CODING_STATE), the problems met, and counts."""
+
+    codings: pd.DataFrame
+    problems: list[str] = field(default_factory=list)
+    n_selections: int = 0
+    n_matched: int = 0
+    unmatched: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Offsets:
+    """Map offsets in a source text with CRLF line ends to offsets in the same text with LF line ends."""
+
+    def __init__(self, text: str) -> None:
+        self.crs = [i for i in range(len(text) - 1) if text[i] == "\r" and text[i + 1] == "\n"]
+
+    def __call__(self, pos: int) -> int:
+        return pos - bisect.bisect_left(self.crs, pos)
+
+
+def _modes(selection: Element) -> dict[str, str]:
+    text = child_text(selection, "Description")
+    if MODE_PREFIX not in text:
+        return {}
+    out = {}
+    for part in text.split(MODE_PREFIX, 1)[1].split(";"):
+        coder, _, mode = part.strip().rpartition("=")
+        if coder and mode in schema.CODING_MODES:
+            out[coder] = mode
+    return out
+
+
+def _source_text(src: Element, archive: SafeZip, problems: list[str]) -> str | None:
+    inline = children(src, "PlainTextContent")
+    if inline:
+        return inline[0].text or ""
+    path = src.get("plainTextPath", "")
+    if not path:
+        return None
+    if not path.lower().startswith("internal://"):
+        problems.append(f"source {src.get('name', '')!r}: text is outside the archive ({path}); not read")
+        return None
+    base = path[len("internal://"):].lstrip("/")
+    member = next((m for m in (archive.find(f"sources/{base}"), archive.find(base)) if m), None)
+    if member is None:
+        problems.append(f"source {src.get('name', '')!r}: {path} is missing from the archive")
+        return None
+    raw = archive.read(member)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problems.append(f"source {src.get('name', '')!r}: {member} is not UTF-8; its text was not compared")
+        return None
+
+
+class _DocMatcher:
+    """Find the corpus document of a REFI source."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        docs = corpus.docs
+        self.by_guid = {guid("source", corpus.config.name, str(d)): str(d) for d in docs["doc_id"]}
+        self.ids = set(map(str, docs["doc_id"]))
+        self.by_text = {str(t): str(d) for d, t in zip(docs["doc_id"], docs["text"], strict=True)}
+        self.text = {str(d): str(t) for d, t in zip(docs["doc_id"], docs["text"], strict=True)}
+
+    def match(self, src: Element, text: str | None) -> str | None:
+        g = src.get("guid", "").strip("{}").lower()
+        name = src.get("name", "").strip()
+        if g in self.by_guid:
+            return self.by_guid[g]
+        if name in self.ids:
+            return name
+        if text is not None:
+            return self.by_text.get(text) or self.by_text.get(text.replace("\r\n", "\n"))
+        return None
+
+
+def read_qdpx(path: Path, corpus: Corpus, lexicons: Sequence[Lexicon], *,
+              limits: Limits = DEFAULT_LIMITS) -> QdpxImport:
+    """Codings from a .qdpx mapped onto the corpus entries (schema.CODING_STATE, mode from the file or
+    "imported"), plus every selection, code or source that could not be mapped."""
+    import pandas as pd
+
+    problems: list[str] = []
+    with SafeZip(path, limits) as archive:
+        member = archive.find("project.qde")
+        if member is None:
+            raise ExchangeError(f"{path}: project.qde is missing", hint="is this a REFI-QDA .qdpx file?")
+        data = archive.read(member)
+        root = parse_xml(data, f"{path.name}/project.qde", limits)
+        if local(root.tag) != "Project":
+            raise ExchangeError(f"{path}: project.qde has root element {local(root.tag)!r}, not Project")
+        problems += [f"project.qde: schema: {e}" for e in schema_errors(data, "project", limit=5)]
+        users = {u.get("guid", "").strip("{}").lower(): (u.get("name") or u.get("id") or u.get("guid") or "")
+                 for us in children(root, "Users") for u in children(us, "User")}
+        index = code_index(lexicons)
+        code_of: dict[str, str | None] = {}
+        unmapped_codes: dict[str, str] = {}
+        for book in children(root, "CodeBook"):
+            for codes in children(book, "Codes"):
+                for node in iter_nodes(read_codes(codes)):
+                    key = node.guid.strip("{}").lower()
+                    code_of[key] = map_code(node, index) if node.codable else None
+                    if code_of[key] is None:
+                        unmapped_codes[key] = node.name
+        rows, result = _read_sources(root, archive, corpus, users, code_of, unmapped_codes, problems)
+    frame = pd.DataFrame(rows, columns=list(schema.CODING_STATE)).drop_duplicates()
+    result.codings = _consolidate(frame, problems).reset_index(drop=True)
+    result.problems = problems
+    return result
+
+
+def _read_sources(root: Element, archive: SafeZip, corpus: Corpus, users: dict[str, str],
+                  code_of: dict[str, str | None], unmapped_codes: dict[str, str],
+                  problems: list[str]) -> tuple[list[tuple[str, str, str, str, str]], QdpxImport]:
+    import pandas as pd
+
+    result = QdpxImport(pd.DataFrame())
+    matcher = _DocMatcher(corpus)
+    spans: dict[str, dict[tuple[int, int], str]] = {}
+    for eid, did, s, e in corpus.entries[["entry_id", "doc_id", "start", "end"]].itertuples(index=False):
+        spans.setdefault(str(did), {})[(int(s), int(e))] = str(eid)
+    rows: list[tuple[str, str, str, str, str]] = []
+    skipped_codes: dict[str, int] = {}
+    for sources in children(root, "Sources"):
+        media = [s for s in sources if local(s.tag) in MEDIA_SOURCES]
+        if media:
+            problems.append(f"{len(media)} non-text source(s) (PDF, picture, audio, video) ignored")
+        for src in children(sources, "TextSource"):
+            name = src.get("name", "")
+            if children(src, "Coding"):
+                problems.append(f"source {name!r}: codings of the whole document ignored (only passages map "
+                                "to entries)")
+            text = _source_text(src, archive, problems)
+            did = matcher.match(src, text)
+            selections = children(src, "PlainTextSelection")
+            if did is None:
+                if selections:
+                    problems.append(f"source {name!r} matches no corpus document: {len(selections)} "
+                                    "selection(s) not imported")
+                continue
+            fix = None
+            if text is not None and text != matcher.text[did]:
+                if text.replace("\r\n", "\n") == matcher.text[did]:
+                    fix = _Offsets(text)
+                else:
+                    problems.append(f"source {name!r} ({did}): text differs from the corpus document; only "
+                                    "selections whose text still equals an entry are imported")
+            for sel in selections:
+                result.n_selections += 1
+                eid = _entry_for(sel, did, spans, fix, text, matcher.text[did], result)
+                if eid is None:
+                    continue
+                result.n_matched += 1
+                modes = _modes(sel)
+                for cod in children(sel, "Coding"):
+                    refs = children(cod, "CodeRef")
+                    target = refs[0].get("targetGUID", "").strip("{}").lower() if refs else ""
+                    code = code_of.get(target)
+                    if code is None:
+                        label = unmapped_codes.get(target, target or "(no CodeRef)")
+                        skipped_codes[label] = skipped_codes.get(label, 0) + 1
+                        continue
+                    user = (cod.get("creatingUser") or sel.get("creatingUser") or "").strip("{}").lower()
+                    coder = users.get(user, user) or "unknown"
+                    if coder == "unknown":
+                        problems.append(f"selection {sel.get('name', '')!r}: coding without a user; coder "
+                                        "'unknown'")
+                    rows.append((eid, did, coder, code, modes.get(coder, IMPORT_MODE)))
+    if skipped_codes:
+        problems.append("codings of codes that are not lexicon variables were skipped: "
+                        + ", ".join(f"{c} ({n})" for c, n in sorted(skipped_codes.items()))
+                        + " (add them to the lexicon, e.g. via `corpus-tools import qdc`)")
+    if result.unmatched:
+        problems.append(f"{len(result.unmatched)} selection(s) do not match an entry exactly and were not "
+                        "imported (listed in the unmatched table)")
+    return rows, result
+
+
+def _entry_for(sel: Element, did: str, spans: dict[str, dict[tuple[int, int], str]], fix: _Offsets | None,
+               text: str | None, doc_text: str, result: QdpxImport) -> str | None:
+    try:
+        start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
+    except ValueError:
+        result.unmatched.append({"doc_id": did, "selection": sel.get("name", ""), "start": sel.get("startPosition"),
+                                 "end": sel.get("endPosition"), "reason": "offsets are not integers",
+                                 "overlapping": ""})
+        return None
+    if fix is not None:
+        start, end = fix(start), fix(end)
+    eid = spans.get(did, {}).get((start, end))
+    if eid is not None and text is not None and fix is None and text[start:end] != doc_text[start:end]:
+        eid = None  # the source text changed here: the offsets no longer point at the entry
+    if eid is None:
+        overlapping = [e for (s, t), e in spans.get(did, {}).items() if s < end and t > start]
+        reason = "no entry has exactly these offsets" if 0 <= start < end else "empty or negative span"
+        result.unmatched.append({"doc_id": did, "selection": sel.get("name", ""), "start": start, "end": end,
+                                 "reason": reason, "overlapping": ";".join(sorted(overlapping))})
+    return eid
+
+
+def _consolidate(frame: pd.DataFrame, problems: list[str]) -> pd.DataFrame:
+    """An explicit `none` next to real codes of the same coder on the same entry: the codes win."""
+    if frame.empty:
+        return frame
+    has_code = frame[frame["code"] != NONE_CODE].groupby(["entry_id", "coder"]).size()
+    both = frame["code"].eq(NONE_CODE) & frame.set_index(["entry_id", "coder"]).index.isin(has_code.index)
+    if both.any():
+        problems.append(f"{int(both.sum())} 'none' coding(s) dropped because the same coder also applied codes "
+                        "to the entry")
+    return frame[~both].sort_values(["entry_id", "coder", "code"])

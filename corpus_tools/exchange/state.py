@@ -1,0 +1,147 @@
+"""Gather the current coding of a project into one schema.CODING_STATE frame, from every place it lives.
+
+Sources, in order: the corpus's own coded sample (`codings.csv`), the coding store (`--store`), and
+model suggestion tables (the `corpus-tools suggest` output, as coder `model:<name>`). When a coder's
+coding of an entry is both in codings.csv and in the store, the store wins (it holds the later decisions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import schema
+from ..corpus.codings import NONE_CODE
+from ..errors import ConfigError, InputTableError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..corpus.loader import Corpus
+    from ..lexicon.model import Lexicon
+
+
+@dataclass
+class GatheredCodings:
+    """The combined coding state, the problems met while reading, and what was read (for manifests)."""
+
+    state: pd.DataFrame
+    problems: list[str] = field(default_factory=list)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    decisions: pd.DataFrame | None = None  # the store's log, when a store was read
+
+
+def known_codes(lexicons: Sequence[Lexicon]) -> list[str]:
+    """Variable ids of all lexicons, in order."""
+    return [v.id for lex in lexicons for v in lex.variables]
+
+
+def read_store(path: Path, corpus: Corpus) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(coding state, decision log) of an existing store; never creates a store by reading."""
+    if not path.is_file():
+        raise ConfigError(f"coding store {path} does not exist", hint="check --store (reading never creates one)")
+    try:
+        from ..store import CodingStore
+    except ImportError as exc:  # pragma: no cover - the store ships with the package
+        raise ConfigError("the coding store module is not available in this installation") from exc
+    store = CodingStore(path)
+    try:
+        return store.state(corpus), store.decisions()
+    finally:
+        store.close()
+
+
+def read_suggestions(path: Path, corpus: Corpus, coder: str | None,
+                     known: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
+    """A `suggest` output table (id or entry_id column, `codes` column `;`-joined) as codings of `coder`
+    (default: `model:<the table's model_version>`, else `model:<file name>`)."""
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise InputTableError(f"suggestion table {path} does not exist")
+    try:
+        if suffix == ".csv":
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        elif suffix == ".jsonl":
+            table = pd.read_json(path, lines=True, dtype=False)
+        elif suffix == ".parquet":
+            table = pd.read_parquet(path)
+        elif suffix == ".xlsx":
+            table = pd.read_excel(path, dtype=str).fillna("")
+        else:
+            raise InputTableError(f"{path}: unsupported suggestion table format {suffix!r}",
+                                  hint="use the .csv, .jsonl, .parquet or .xlsx written by `corpus-tools suggest`")
+    except (ValueError, OSError) as exc:
+        raise InputTableError(f"{path}: cannot read suggestion table ({exc})") from exc
+    id_col = next((c for c in ("entry_id", "id") if c in table.columns), None)
+    if id_col is None or "codes" not in table.columns:
+        raise InputTableError(f"{path}: a suggestion table needs an `id` (or `entry_id`) and a `codes` column",
+                              hint=f"columns found: {', '.join(map(str, table.columns))}")
+    if coder is None:
+        versions = sorted({str(v) for v in table.get("model_version", []) if str(v).strip()})
+        coder = f"model:{versions[0] if len(versions) == 1 else path.stem}"
+    doc_of = dict(zip(corpus.entries["entry_id"], corpus.entries["doc_id"], strict=True))
+    known_set = set(known)
+    rows, problems, missing, unknown = [], [], 0, 0
+    for eid, codes in zip(table[id_col].astype(str), table["codes"].fillna("").astype(str), strict=True):
+        if eid not in doc_of:
+            missing += 1
+            continue
+        parts = [c.strip() for c in codes.split(";") if c.strip() and c.strip() != NONE_CODE]
+        unknown += sum(c not in known_set for c in parts)
+        for c in [c for c in parts if c in known_set] or [NONE_CODE]:
+            rows.append((eid, doc_of[eid], coder, c, "blind"))
+    if missing:
+        problems.append(f"{path.name}: {missing} row(s) whose id is not an entry of the corpus were left out")
+    if unknown:
+        problems.append(f"{path.name}: {unknown} suggested code(s) not in the lexicon were left out")
+    return pd.DataFrame(rows, columns=list(schema.CODING_STATE)), problems
+
+
+def gather_codings(corpus: Corpus, lexicons: Sequence[Lexicon], *, store: Path | None = None,
+                   suggestions: Sequence[tuple[Path, str | None]] = (), corpus_codings: bool = True) -> GatheredCodings:
+    """codings.csv (when present) + the store (when given) + suggestion tables, as one CODING_STATE frame."""
+    import pandas as pd
+
+    from ..corpus.codings import read_codings
+    from ..manifest import file_sha1
+
+    known = known_codes(lexicons)
+    frames: list[pd.DataFrame] = []
+    problems: list[str] = []
+    inputs: dict[str, Any] = {"corpus": str(corpus.root)}
+    csv_path = corpus.root / "codings.csv"
+    decisions = None
+    csv_state = pd.DataFrame(columns=list(schema.CODING_STATE))
+    if corpus_codings and csv_path.is_file():
+        codings = read_codings(corpus, known)
+        csv_state = codings.long
+        problems += codings.problems
+        inputs["codings_csv"] = {"path": str(csv_path), "sha1": file_sha1(csv_path), "rows": len(csv_state)}
+    if store is not None:
+        store_state, decisions = read_store(store, corpus)
+        inputs["store"] = {"path": str(store), "events": len(decisions)}
+        if len(csv_state) and len(store_state):
+            in_store = set(zip(store_state["entry_id"], store_state["coder"], strict=True))
+            dup = [k in in_store for k in zip(csv_state["entry_id"], csv_state["coder"], strict=True)]
+            if any(dup):
+                n_pairs = len({k for k, d in zip(zip(csv_state["entry_id"], csv_state["coder"], strict=True), dup,
+                                                 strict=True) if d})
+                problems.append(f"{n_pairs} entry/coder coding(s) are both in codings.csv and in the store: "
+                                "the store's (later) coding is used")
+                csv_state = csv_state[[not d for d in dup]]
+        frames.append(store_state)
+    frames.insert(0, csv_state)
+    for path, coder in suggestions:
+        sug, sug_problems = read_suggestions(path, corpus, coder, known)
+        frames.append(sug)
+        problems += sug_problems
+        inputs.setdefault("suggestions", []).append({"path": str(path), "coder": sorted(set(sug["coder"])),
+                                                     "sha1": file_sha1(path)})
+    nonempty = [f for f in frames if len(f)]
+    state = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=list(schema.CODING_STATE))
+    state = state[list(schema.CODING_STATE)].astype(str).drop_duplicates().reset_index(drop=True)
+    return GatheredCodings(state, problems, inputs, decisions)

@@ -1,0 +1,62 @@
+"""Record imported codings in the coding store as the decisions that turn its current coding into them.
+
+The store is an append-only log, so an import never overwrites: per entry and coder it adds the codes
+that are new, removes the ones the imported coding dropped, or records "none applies", and records
+nothing where the store already agrees. Re-importing the same file therefore adds no events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import schema
+from ..corpus.codings import NONE_CODE
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..corpus.loader import Corpus
+
+
+def _by_pair(state: pd.DataFrame) -> dict[tuple[str, str], tuple[set[str], str]]:
+    out: dict[tuple[str, str], tuple[set[str], str]] = {}
+    for eid, coder, code, mode in state[["entry_id", "coder", "code", "mode"]].itertuples(index=False):
+        codes, _ = out.setdefault((str(eid), str(coder)), (set(), str(mode)))
+        codes.add(str(code))
+    return out
+
+
+def decisions_for(imported: pd.DataFrame, current: pd.DataFrame, corpus: Corpus, *, source: str,
+                  note: str = "") -> list[dict[str, object]]:
+    """Decision rows (schema.DECISIONS keys, no event_id) that bring `current` to `imported`."""
+    schema.check(imported, schema.CODING_STATE, "imported codings")
+    hashes = dict(zip(corpus.entries["entry_id"], corpus.entries["text_hash"], strict=True))
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    have = _by_pair(current)
+    rows: list[dict[str, object]] = []
+    for (eid, coder), (codes, mode) in sorted(_by_pair(imported).items()):
+        before = have.get((eid, coder), (set(), ""))[0]
+        base = {"entry_id": eid, "text_hash": hashes.get(eid, ""), "coder": coder, "timestamp": now,
+                "source": source, "model_version": "", "score": None, "mode": mode, "note": note}
+        real = codes - {NONE_CODE}
+        if not real:
+            if before != {NONE_CODE}:
+                rows.append({**base, "code": NONE_CODE, "decision": "none-applies"})
+            continue
+        rows += [{**base, "code": c, "decision": "add"} for c in sorted(real - before)]
+        rows += [{**base, "code": c, "decision": "remove"} for c in sorted(before - real - {NONE_CODE})]
+    return rows
+
+
+def record_in_store(path: Path, imported: pd.DataFrame, corpus: Corpus, *, source: str, note: str = "") -> int:
+    """Append the decisions for `imported` to the store at `path` (created if needed); returns how many."""
+    from ..store import CodingStore
+
+    store = CodingStore(path)
+    try:
+        rows = decisions_for(imported, store.state(corpus), corpus, source=source, note=note)
+        return store.record_many(rows) if rows else 0
+    finally:
+        store.close()

@@ -1,0 +1,100 @@
+"""Document-by-item hit counts from a ScoreResult, plus the seeded bootstrap both shares and tests use."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from ..score import ScoreResult
+
+
+@dataclass
+class DocMatrix:
+    """Per document: hit counts of every variable and construct, token count and total hits."""
+
+    doc_ids: list[str]
+    items: list[tuple[str, str, str]]  # (level, construct, item id)
+    counts: np.ndarray  # n_docs x n_items
+    n_tokens: np.ndarray  # n_docs
+    total: np.ndarray  # n_docs (hits of all variables = hits of all constructs)
+
+    def columns(self, level: str) -> list[int]:
+        """Indices of the items of one level (variable or construct)."""
+        return [i for i, (lv, _, _) in enumerate(self.items) if lv == level]
+
+
+def construct_of(variable_id: str) -> str:
+    """The construct part of a variable id (`opportunity.feasibility` → `opportunity`)."""
+    return variable_id.split(".", 1)[0]
+
+
+def doc_matrix(result: ScoreResult, docs: pd.DataFrame) -> DocMatrix:
+    """Sum entry-level scores to documents (document-level scores pass through), in `docs` order."""
+    import numpy as np
+
+    cols = [*result.variable_ids, *result.construct_ids]
+    scores = result.scores
+    frame = scores.groupby("doc_id")[[*cols, "total", "n_tokens"]].sum() if len(scores) else None
+    doc_ids = [str(d) for d in docs["doc_id"]]
+    if frame is None:
+        n, m = len(doc_ids), len(cols)
+        return DocMatrix(doc_ids, _items(result), np.zeros((n, m)), np.zeros(n), np.zeros(n))
+    frame = frame.reindex(doc_ids).fillna(0)
+    return DocMatrix(doc_ids, _items(result), frame[cols].to_numpy(dtype=float),
+                     frame["n_tokens"].to_numpy(dtype=float), frame["total"].to_numpy(dtype=float))
+
+
+def _items(result: ScoreResult) -> list[tuple[str, str, str]]:
+    return ([("variable", construct_of(v), v) for v in result.variable_ids]
+            + [("construct", c, c) for c in result.construct_ids])
+
+
+def rng_for(seed: int, *labels: str) -> np.random.Generator:
+    """A generator seeded by the run seed and the group's labels: groups do not share random streams."""
+    import numpy as np
+
+    return np.random.default_rng([seed, *(zlib.crc32(lab.encode("utf-8")) for lab in labels)])
+
+
+def bootstrap_sums(values: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = 200) -> np.ndarray:
+    """Column sums of `values` (n x k) over `n_boot` resamples of its rows with replacement (n_boot x k)."""
+    import numpy as np
+
+    n, k = values.shape
+    out = np.empty((n_boot, k))
+    if n == 0:
+        out[:] = np.nan
+        return out
+    pvals = np.full(n, 1.0 / n)
+    for start in range(0, n_boot, chunk):
+        b = min(chunk, n_boot - start)
+        weights = rng.multinomial(n, pvals, size=b)
+        out[start:start + b] = weights @ values
+    return out
+
+
+def ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """scale * num / den with NaN where den is 0 (no tokens or no hits: the rate is undefined)."""
+    import numpy as np
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, scale * num / np.where(den > 0, den, 1), np.nan)
+
+
+def interval(reps: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval per column of bootstrap replicates, ignoring undefined (NaN) replicates."""
+    import warnings
+
+    import numpy as np
+
+    alpha = (1 - ci) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo = np.nanquantile(reps, alpha, axis=0)
+        hi = np.nanquantile(reps, 1 - alpha, axis=0)
+    return lo, hi

@@ -1,0 +1,51 @@
+"""Variable and construct shares and rates per period or source type, with bootstrap intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .. import schema
+from .matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
+from .periods import period_order
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def period_shares(matrix: DocMatrix, labels: Sequence[str], by: str, *, stage_ids: Sequence[str] = (),
+                  n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """One row per (period, level, item): counts, rate per 1,000 tokens and share of hits, each rate and
+    share with a seeded percentile bootstrap interval that resamples documents within the period."""
+    import numpy as np
+    import pandas as pd
+
+    labels_arr = np.asarray(list(labels), dtype=object)
+    order = period_order(list(labels_arr), by, list(stage_ids) if by == "stage" else None)
+    m = len(matrix.items)
+    rows: list[dict[str, object]] = []
+    for period in order:
+        mask = labels_arr == period
+        n = int(mask.sum())
+        c = matrix.counts[mask]
+        tok = matrix.n_tokens[mask]
+        tot = matrix.total[mask]
+        sums = c.sum(axis=0) if n else np.zeros(m)
+        rate = ratio(sums, np.full(m, tok.sum()), 1000.0)
+        share = ratio(sums, np.full(m, tot.sum()))
+        doc_share = (c > 0).mean(axis=0) if n else np.full(m, np.nan)
+        if n >= 2 and n_boot > 0:
+            reps = bootstrap_sums(np.column_stack([c, tok, tot]), n_boot, rng_for(seed, by, str(period)))
+            r_lo, r_hi = interval(ratio(reps[:, :m], reps[:, m:m + 1], 1000.0), ci)
+            s_lo, s_hi = interval(ratio(reps[:, :m], reps[:, m + 1:m + 2]), ci)
+        else:
+            r_lo = r_hi = s_lo = s_hi = np.full(m, np.nan)
+        for j, (level, construct, item) in enumerate(matrix.items):
+            rows.append({"by": by, "period": period, "level": level, "construct": construct, "item": item,
+                         "n_docs": n, "n_tokens": int(tok.sum()), "count": int(sums[j]),
+                         "rate_per_1k": rate[j], "rate_lo": r_lo[j], "rate_hi": r_hi[j], "share": share[j],
+                         "share_lo": s_lo[j], "share_hi": s_hi[j], "doc_share": doc_share[j]})
+    frame = pd.DataFrame(rows, columns=list(schema.FRAMING_SHARES))
+    for col in ("rate_per_1k", "rate_lo", "rate_hi", "share", "share_lo", "share_hi", "doc_share"):
+        frame[col] = frame[col].astype(float).round(6)
+    return frame

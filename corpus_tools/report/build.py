@@ -1,0 +1,208 @@
+"""Assemble report.html: draw every chart (PNG + SVG), write derived tables as CSV, render the template."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import UNSTAGED
+from ..framing.periods import doc_periods, is_dated, period_order
+from . import charts_framing as cf
+from . import charts_topics as ct
+from .evidence import top_passages
+from .format import Table, table, truncate
+from .overview import crosstab, health_by_variable, labels, rate_matrix, with_total
+from .render import Chart, ChartMaker
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..cache import Cache
+    from ..corpus.loader import Corpus
+    from ..framing import FramingResult
+    from ..lexicon.model import Lexicon
+    from ..score import ScoreResult
+    from ..topics import TopicsResult
+
+
+@dataclass
+class ReportInputs:
+    """Everything the report shows; all of it was computed (and written as tables) by `analyze`."""
+
+    corpus: Corpus
+    lexicons: Sequence[Lexicon]
+    doc_scores: ScoreResult
+    entry_scores: ScoreResult
+    framing: FramingResult
+    topics: TopicsResult | None
+    health: pd.DataFrame
+    manifest: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReportOutput:
+    """What `write_report` wrote."""
+
+    html: Path
+    charts: list[Chart]
+    tables: dict[str, Path]
+
+
+def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = None,
+                 progress: Callable[[str], None] | None = None, code_version: str = "") -> ReportOutput:
+    """Write charts/ (PNG + SVG), the report's own tables (CSV) and the self-contained report.html."""
+    from ..tables import write_table
+
+    say = progress or (lambda _m: None)
+    maker = ChartMaker(out_dir / "charts", cache, code_version)
+    corpus, fr = inputs.corpus, inputs.framing
+    stage_ids = corpus.config.stage_ids
+    docs = corpus.docs
+    names = labels(inputs.lexicons)
+    tables: dict[str, Path] = {}
+
+    def csv(name: str, frame: pd.DataFrame) -> str:
+        tables[name] = write_table(frame, out_dir / f"{name}.csv")
+        return f"{name}.csv"
+
+    say("report: corpus overview")
+    ov: dict[str, Any] = {}
+    for by, label in (("stage", "stage"), ("year", "year"), ("lang", "language")):
+        tab = crosstab(docs, by, stage_ids)
+        name = f"overview_{by}"
+        ov[by] = table(with_total(tab), csv=csv(name, with_total(tab)))
+        ov[f"{by}_chart"] = maker.make(name, f"Documents by {label} and source type", "", cf.stacked_counts, tab,
+                                       label)
+    say("report: scores and framing charts")
+    shares = fr.shares
+    stage_order = period_order(list(doc_periods(docs, "stage")), "stage", stage_ids)
+    source_order = period_order(list(docs["source_type"].astype(str)), "source_type")
+    heat: dict[str, Any] = {}
+    for by, order in (("stage", stage_order), ("source_type", source_order)):
+        for level in ("construct", "variable"):
+            mat = rate_matrix(shares, by, level, order, names)
+            heat[f"{by}_{level}"] = maker.make(f"heatmap_{level}_by_{by}", f"{level.title()} hits per 1,000 tokens "
+                                               f"by {by.replace('_', ' ')}", "", cf.heatmap, mat,
+                                               "hits per 1,000 tokens")
+    cons = shares[shares["level"] == "construct"]
+    year_order = period_order(list(doc_periods(docs, "year")), "year")
+    framing_charts = {
+        "shares_stage": maker.make("construct_shares_by_stage", "Construct shares by stage (95% bootstrap intervals)",
+                                   "", cf.shares_with_intervals, cons[cons["by"] == "stage"],
+                                   [s for s in stage_order if s != UNSTAGED]),
+        "shares_source": maker.make("construct_shares_by_source", "Construct shares by source type (95% bootstrap "
+                                    "intervals)", "", cf.shares_with_intervals, cons[cons["by"] == "source_type"],
+                                    source_order),
+        "series_year": maker.make("framing_by_year", "Framing over time: construct rates by year", "",
+                                  cf.time_series, cons[(cons["by"] == "year") & cons["period"].map(is_dated)],
+                                  [y for y in year_order if is_dated(y)]),
+    }
+    words = fr.words
+    word_charts = {
+        by: maker.make(f"distinctive_words_by_{by}", f"Distinctive words by {by.replace('_', ' ')}", "",
+                       cf.distinctive_words, words[words["by"] == by], order)
+        for by, order in (("stage", stage_order), ("source_type", source_order))
+    }
+    tri = fr.triangulation
+    tri_wide = tri[tri["level"] == "variable"].pivot_table(index="item", columns="source_type", values="coverage",
+                                                            aggfunc="first", dropna=False, sort=False)
+    if len(tri_wide):
+        tri_wide = tri_wide.reindex(index=list(dict.fromkeys(tri[tri["level"] == "variable"]["item"])),
+                                    columns=list(dict.fromkeys(tri["source_type"])))
+        tri_wide.index = [names.get(i, i) for i in tri_wide.index]
+        tri_wide.columns.name = None
+    tri_chart = maker.make("triangulation", "Triangulation: share of each source type's documents with evidence",
+                           "", cf.heatmap, tri_wide, "share of documents", "{:.2f}")
+    say("report: evidence and topics")
+    passages = top_passages(inputs.entry_scores.evidence, corpus.entries, docs)
+    evidence = [{"id": v.id, "label": names.get(v.id, v.id), "en": v.label.get("en", ""),
+                 "definition": v.definition, "passages": passages.get(v.id, [])}
+                for lex in inputs.lexicons for v in lex.variables]
+    topics_ctx = _topics(inputs.topics, stage_order, maker)
+    health_tab = health_by_variable(inputs.health)
+    health_chart = maker.make("lexicon_health", "Lexicon health: terms that match vs never match", "",
+                              cf.lexicon_health, health_tab)
+    never = inputs.health[inputs.health["matches"] == 0] if len(inputs.health) else inputs.health
+    ctx = {
+        "title": f"corpus-tools report: {corpus.config.name}",
+        "corpus": corpus.config, "stage_labels": {s.id: s.label for s in corpus.config.stages},
+        "counts": {"documents": len(docs), "entries": len(corpus.entries),
+                   "tokens": int(inputs.doc_scores.scores["n_tokens"].sum()) if len(inputs.doc_scores.scores) else 0,
+                   "hits": len(inputs.entry_scores.evidence), "lexicons": [lx.name for lx in inputs.lexicons]},
+        "overview": ov, "heat": heat, "framing": framing_charts, "word_charts": word_charts,
+        "shares_stage": table(cons[cons["by"] == "stage"], ["period", "item", "n_docs", "count", "rate_per_1k",
+                                                             "rate_lo", "rate_hi", "share", "share_lo", "share_hi",
+                                                             "doc_share"], csv="framing_shares.csv"),
+        "tests": table(fr.tests, csv="framing_tests.csv"),
+        "diffs": table(fr.diffs[fr.diffs["level"] == "construct"], ["by", "group_a", "group_b", "item", "rate_a",
+                                                                   "rate_b", "diff", "diff_lo", "diff_hi", "p_perm",
+                                                                   "p_holm"], csv="framing_diffs.csv"),
+        "words": {by: table(words[words["by"] == by].groupby("group", sort=False).head(15),
+                            ["group", "rank", "word", "count", "count_rest", "z"], csv="distinctive_words.csv")
+                  for by in ("stage", "source_type")},
+        "tri_chart": tri_chart,
+        "tri_summary": table(fr.triangulation_summary, csv="triangulation_summary.csv"),
+        "evidence": evidence, "topics": topics_ctx,
+        "health_chart": health_chart,
+        "health": table(health_tab.reset_index(), csv=csv("lexicon_health_by_variable", health_tab.reset_index())),
+        "never": table(never, ["lexicon", "variable", "lang", "term"], max_rows=200, csv="lexicon_health.csv"),
+        "documents": _documents(docs),
+        "notes": [*inputs.notes, *fr.notes, *(inputs.topics.notes if inputs.topics else [])],
+        "manifest": json.dumps(inputs.manifest, ensure_ascii=False, indent=2, default=str),
+    }
+    say("report: writing report.html")
+    html = out_dir / "report.html"
+    html.write_text(render(ctx), encoding="utf-8")
+    return ReportOutput(html, maker.charts, tables)
+
+
+def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker) -> dict[str, Any]:
+    """Topic tables per scope with their representative passages, and the topic charts."""
+    if res is None or res.topics.empty:
+        return {"available": False, "engine": res.engine if res else "", "scopes": []}
+    scopes = []
+    for scope, grp in res.topics.groupby("scope", sort=False):
+        rows = []
+        for rec in grp.sort_values("topic").itertuples(index=False):
+            t = int(rec.topic)
+            ps = res.passages[(res.passages["scope"] == scope) & (res.passages["topic"] == t)].sort_values("rank")
+            vs = res.variables[(res.variables["scope"] == scope) & (res.variables["topic"] == t)]
+            vs = vs[vs["overlap"] > 0].sort_values("overlap", ascending=False).head(3)
+            rows.append({"topic": t, "label": rec.label, "zh": rec.top_words_zh, "en": rec.top_words_en,
+                         "weight": rec.weight, "variables": [f"{v} ({o:.2f})" for v, o in
+                                                             zip(vs["variable"], vs["overlap"], strict=True)],
+                         "passages": [{"doc_id": p.doc_id, "title": p.title, "text": truncate(p.text, 260)}
+                                      for p in ps.head(2).itertuples(index=False)]})
+        scopes.append({"scope": scope, "k": res.k_by_scope.get(str(scope), len(rows)), "topics": rows})
+    scopes.sort(key=lambda s: (s["scope"] == "joint", stage_order.index(s["scope"][6:])
+                               if s["scope"][6:] in stage_order else 99))
+    return {
+        "available": True, "engine": res.engine, "scopes": scopes,
+        "sweep_chart": maker.make("topic_sweep", "Choosing K: coherence and stability by number of topics", "",
+                                  ct.sweep, res.sweep),
+        "sweep": table(res.sweep[res.sweep["chosen"].astype(bool)], csv="topic_sweep.csv"),
+        "alignment_chart": maker.make("topic_alignment", "Topics aligned across consecutive stages", "",
+                                      ct.alignment, res.alignment, res.topics, stage_order),
+        "alignment": table(res.alignment, csv="topic_alignment.csv"),
+        "prevalence_chart": maker.make("topic_prevalence", "Joint model: topic prevalence per stage with intervals",
+                                       "", ct.prevalence, res.prevalence, res.topics, stage_order),
+        "prevalence": table(res.prevalence, csv="topic_prevalence.csv"),
+    }
+
+
+def _documents(docs: pd.DataFrame) -> Table:
+    cols = ["doc_id", "title", "source_type", "outlet", "date", "stage", "lang", "path"]
+    return table(docs, cols)
+
+
+def render(ctx: dict[str, Any]) -> str:
+    """Render the report template (Jinja2, autoescaping on: every corpus string is HTML-escaped)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(loader=PackageLoader("corpus_tools.report", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return env.get_template("report.html.j2").render(**ctx)

@@ -1,0 +1,89 @@
+"""Top evidence passages per variable, split into plain and highlighted segments (escaped by the template)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+WINDOW = 160
+MAX_CHARS = 520
+
+
+@dataclass
+class Passage:
+    """One entry shown as evidence: where it comes from and its text as (text, highlighted) segments."""
+
+    entry_id: str
+    doc_id: str
+    title: str
+    date: str
+    source_type: str
+    stage: str
+    hits: int
+    terms: list[str]
+    segments: list[tuple[str, bool]] = field(default_factory=list)
+
+
+def highlight(text: str, spans: list[tuple[int, int]], window: int = WINDOW,
+              max_chars: int = MAX_CHARS) -> list[tuple[str, bool]]:
+    """Split `text` into (segment, is_match) pairs; long texts are cut to a window around the matches."""
+    spans = sorted((max(0, s), min(len(text), e)) for s, e in spans if e > s)
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    lo, hi = 0, len(text)
+    if len(text) > max_chars and merged:
+        lo = max(0, merged[0][0] - window)
+        hi = min(len(text), max(merged[-1][1] + window, lo + max_chars // 2), lo + max_chars)
+    out: list[tuple[str, bool]] = []
+    if lo > 0:
+        out.append(("…", False))
+    pos = lo
+    for s, e in merged:
+        if s < lo or e > hi:
+            continue
+        if s > pos:
+            out.append((text[pos:s], False))
+        out.append((text[s:e], True))
+        pos = e
+    if pos < hi:
+        out.append((text[pos:hi], False))
+    if hi < len(text):
+        out.append(("…", False))
+    return [(" ".join(t.split("\n")), m) for t, m in out]
+
+
+def top_passages(evidence: pd.DataFrame, entries: pd.DataFrame, docs: pd.DataFrame,
+                 per_variable: int = 3) -> dict[str, list[Passage]]:
+    """variable id → its `per_variable` entries with the most hits (ties: corpus order)."""
+    if evidence.empty:
+        return {}
+    ent = entries.set_index("entry_id")
+    meta = docs.set_index("doc_id")
+    order = {e: i for i, e in enumerate(entries["entry_id"])}
+    out: dict[str, list[Passage]] = {}
+    for var, ev in evidence.groupby("variable", sort=False):
+        counts = ev.groupby("entry_id").size()
+        ranked = sorted(counts.index, key=lambda e: (-int(counts[e]), order.get(e, 1 << 30)))[:per_variable]
+        passages = []
+        for eid in ranked:
+            if eid not in ent.index:
+                continue
+            row = ent.loc[eid]
+            hits = ev[ev["entry_id"] == eid]
+            base = int(row["start"])
+            spans = [(int(s) - base, int(e) - base) for s, e in zip(hits["start"], hits["end"], strict=True)]
+            did = str(row["doc_id"])
+            m = meta.loc[did] if did in meta.index else None
+            passages.append(Passage(
+                str(eid), did, str(m["title"]) if m is not None else "", str(m["date"]) if m is not None else "",
+                str(m["source_type"]) if m is not None else "", str(m["stage"]) if m is not None else "",
+                len(hits), sorted(set(hits["matched"].astype(str))), highlight(str(row["text"]), spans)))
+        out[str(var)] = passages
+    return out

@@ -1,0 +1,90 @@
+"""Apply a suggester to passages: one row per id with a probability column per variable, codes and WHY."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import schema
+from .explain import explain
+from .model import SuggestionModel
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..corpus.loader import Corpus
+    from .explain import Suggester
+
+
+def columns(suggester: Suggester, lead: Sequence[str] = ("id",)) -> list[str]:
+    """Output columns: lead ids, one probability column per code (named exactly the code), then WHY."""
+    return [*lead, *suggester.codes_, *schema.SUGGESTION_WHY]
+
+
+def suggest_texts(suggester: Suggester, ids: Sequence[str], texts: Sequence[str], *, why: bool = True,
+                  top_features: int = 3, exclude_self: bool = True) -> pd.DataFrame:
+    """Suggestions for (id, text) pairs; with `why`, matched terms, strongest features and nearest passage."""
+    import numpy as np
+    import pandas as pd
+
+    docs = suggester.analyzer_.analyze_many(texts)
+    X = suggester.matrix(docs) if isinstance(suggester, SuggestionModel) else None
+    proba = suggester.proba_matrix(X) if isinstance(suggester, SuggestionModel) and X is not None \
+        else suggester.proba_docs(docs)
+    hit = proba >= suggester.thresholds_
+    codes = [";".join(c for c, h in zip(suggester.codes_, row, strict=True) if h) for row in hit]
+    constructs = [";".join(dict.fromkeys(suggester.constructs_[c] for c, h in zip(suggester.codes_, row, strict=True)
+                                         if h)) for row in hit]
+    frame = pd.DataFrame(np.round(proba, 4), columns=list(suggester.codes_))
+    frame.insert(0, "id", list(ids))
+    frame["codes"] = codes
+    frame["constructs"] = constructs
+    frame["source"] = suggester.source
+    frame["model_version"] = suggester.version
+    if why:
+        exps = explain(suggester, docs, proba, X, top_features, ids=list(ids) if exclude_self else None)
+        frame["why_terms"] = [e.terms_text() for e in exps]
+        frame["why_features"] = [e.features_text() for e in exps]
+        frame["similar_id"] = [e.similar_id for e in exps]
+        frame["similar_codes"] = [";".join(e.similar_codes) for e in exps]
+        frame["similar_score"] = [e.similar_score for e in exps]
+    else:
+        for col in ("why_terms", "why_features", "similar_id", "similar_codes"):
+            frame[col] = ""
+        frame["similar_score"] = 0.0
+    return frame[columns(suggester)]
+
+
+def suggest_corpus(suggester: Suggester, corpus: Corpus, *, why: bool = True, top_features: int = 3) -> pd.DataFrame:
+    """Suggestions for every entry of a corpus (id = entry_id, plus doc_id)."""
+    e = corpus.entries
+    frame = suggest_texts(suggester, list(e["entry_id"]), list(e["text"]), why=why, top_features=top_features)
+    frame.insert(1, "doc_id", list(e["doc_id"]))
+    return frame
+
+
+def suggest_table_file(suggester: Suggester, path: Path, output: Path, text_col: str = "text", id_col: str = "id",
+                       *, why: bool = True, top_features: int = 3, chunksize: int = 2000) -> int:
+    """Stream a CSV/JSONL/XLSX table through the suggester into `output`, chunk by chunk; returns rows."""
+    from ..tables import TableWriter, iter_table, write_table
+
+    frames = []
+    streaming = output.suffix.lower() != ".xlsx"
+    writer = TableWriter(output) if streaming else None
+    n = 0
+    for chunk in iter_table(path, text_col, id_col, chunksize):
+        frame = suggest_texts(suggester, list(chunk["id"]), list(chunk["text"]), why=why, top_features=top_features)
+        if writer is not None:
+            writer.write(frame)
+        else:
+            frames.append(frame)
+        n += len(frame)
+    if writer is not None:
+        writer.close()
+    else:
+        import pandas as pd
+
+        write_table(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns(suggester)),
+                    output)
+    return n

@@ -1,0 +1,168 @@
+"""Save and load suggestion models as plain data: model.json + arrays.npz + copies of the lexicon YAML.
+
+Nothing is pickled: arrays are read with allow_pickle=False, every file's SHA-256 is recorded in
+model.json and checked on load, and shapes and code lists are validated before a model is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .._version import __version__
+from ..errors import ModelError
+from ..lexicon.model import load_lexicon
+from ..manifest import package_versions
+from .features import FeatureBuilder, TextAnalyzer
+from .model import SuggestionModel, VariableFit
+
+FORMAT = "corpus-tools-suggestion-model"
+FORMAT_VERSION = 1
+MODEL_JSON, ARRAYS = "model.json", "arrays.npz"
+_ARRAY_KEYS = ("word_idf", "char_idf", "coef", "intercept", "calibration", "thresholds", "exemplar_data",
+               "exemplar_indices", "exemplar_indptr", "exemplar_shape", "exemplar_labels", "fallback")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def save_model(model: SuggestionModel, folder: Path, metrics: dict[str, Any] | None = None,
+               extra: dict[str, Any] | None = None) -> Path:
+    """Write a fitted model into `folder` (created); returns the model.json path."""
+    import numpy as np
+
+    model._check_fitted()
+    folder.mkdir(parents=True, exist_ok=True)
+    lex_dir = folder / "lexicons"
+    lex_dir.mkdir(exist_ok=True)
+    lexicons = []
+    for lex in model.analyzer_.lexicons:
+        if lex.path is None or not Path(lex.path).is_file():
+            raise ModelError(f"lexicon {lex.name} has no file to save with the model")
+        target = lex_dir / f"{lex.name}.yaml"
+        shutil.copyfile(lex.path, target)
+        lexicons.append({"name": lex.name, "version": lex.version, "file": f"lexicons/{target.name}",
+                         "sha256": _sha256(target)})
+    f = model.features_
+    E = model.exemplars_
+    arrays = {"word_idf": f.word_idf_, "char_idf": f.char_idf_, "coef": model.coef_, "intercept": model.intercept_,
+              "calibration": model.calibration_, "thresholds": model.thresholds_, "exemplar_data": E.data,
+              "exemplar_indices": E.indices, "exemplar_indptr": E.indptr, "exemplar_shape": np.array(E.shape),
+              "exemplar_labels": model.exemplar_labels_, "fallback": model.fallback_}
+    np.savez_compressed(folder / ARRAYS, **{k: np.asarray(v) for k, v in arrays.items()})  # type: ignore[arg-type]
+    meta = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "corpus_tools": __version__,
+        "model_version": model.version, "codes": model.codes_, "constructs": model.constructs_,
+        "params": {"engine": model.engine, "C": model.C, "calibrate": model.calibrate, "cv": model.cv,
+                   "random_state": model.random_state, "features": f.params()},
+        "lexicons": lexicons, "feature_variables": f.variable_ids,
+        "training": {"hash": model.training_hash_, "n_passages": model.n_train_,
+                     "positives": {c: int(model.exemplar_labels_[:, j].sum()) for j, c in enumerate(model.codes_)}},
+        "fits": model.metrics(), "metrics": metrics or {}, "software": package_versions(),
+        "vocabulary": {"word": f.word_vocab_, "char": f.char_vocab_},
+        "exemplars": {"ids": model.exemplar_ids_, "texts": model.exemplar_texts_},
+        "files": {ARRAYS: _sha256(folder / ARRAYS)}, **(extra or {}),
+    }
+    path = folder / MODEL_JSON
+    path.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    """model.json, checked for format and version (the cheap part of loading)."""
+    path = folder / MODEL_JSON
+    if not path.is_file():
+        raise ModelError(f"{folder} is not a saved suggestion model (no {MODEL_JSON})",
+                         hint="train one with `corpus-tools train -o MODEL_DIR`")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path} is not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelError(f"{path} is not a corpus-tools suggestion model")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{path} has model format {meta.get('format_version')}, this version reads {FORMAT_VERSION}",
+                         hint="retrain the model with this version of corpus-tools")
+    return meta
+
+
+def _verify(folder: Path, rel: str, expected: str) -> Path:
+    path = (folder / rel).resolve()
+    if not path.is_relative_to(folder.resolve()) or not path.is_file():
+        raise ModelError(f"model file {rel} is missing or outside the model folder")
+    if _sha256(path) != expected:
+        raise ModelError(f"model file {rel} does not match its recorded SHA-256 (changed after saving)",
+                         hint="retrain the model; never load model files from an untrusted source")
+    return path
+
+
+def load_model(folder: Path) -> SuggestionModel:
+    """Load and validate a saved model (hashes, array names, shapes, code lists)."""
+    import numpy as np
+    from scipy import sparse
+
+    folder = Path(folder)
+    meta = read_meta(folder)
+    try:
+        arrays_path = _verify(folder, ARRAYS, meta["files"][ARRAYS])
+        lexicons = [load_lexicon(_verify(folder, lx["file"], lx["sha256"])) for lx in meta["lexicons"]]
+        with np.load(arrays_path, allow_pickle=False) as npz:
+            missing = [k for k in _ARRAY_KEYS if k not in npz.files]
+            if missing:
+                raise ModelError(f"{arrays_path} lacks arrays {missing}")
+            a = {k: npz[k] for k in _ARRAY_KEYS}
+        params = meta["params"]
+        fp = params["features"]
+        codes = list(meta["codes"])
+        vocab = meta["vocabulary"]
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, ModelError):
+            raise
+        raise ModelError(f"{folder}: saved model is incomplete or malformed ({exc!r})") from exc
+    model = SuggestionModel(lexicons, params["engine"], params["C"], params["calibrate"], params["cv"],
+                            params["random_state"], fp["word_max_features"], fp["char_max_features"],
+                            tuple(fp["char_ngrams"]), fp["min_df"])
+    analyzer = TextAnalyzer(lexicons, params["engine"])
+    if analyzer.variable_ids != list(meta["feature_variables"]):
+        raise ModelError(f"{folder}: lexicon variables differ from those the model was trained with")
+    features = FeatureBuilder(meta["feature_variables"], fp["word_max_features"], fp["char_max_features"],
+                              tuple(fp["char_ngrams"]), fp["min_df"], fp["lexicon_weight"])
+    if len(vocab["word"]) != len(a["word_idf"]) or len(vocab["char"]) != len(a["char_idf"]):
+        raise ModelError(f"{folder}: vocabulary and IDF arrays disagree in length")
+    features.set_state(vocab["word"], a["word_idf"].astype(float), vocab["char"], a["char_idf"].astype(float))
+    k, d = len(codes), features.n_features
+    shapes = {"coef": (k, d), "intercept": (k,), "calibration": (k, 2), "thresholds": (k,), "fallback": (k,)}
+    for name, shape in shapes.items():
+        if a[name].shape != shape:
+            raise ModelError(f"{folder}: array {name} has shape {a[name].shape}, expected {shape}")
+    n = len(meta["exemplars"]["ids"])
+    shape = tuple(int(x) for x in a["exemplar_shape"])
+    if shape != (n, d) or a["exemplar_labels"].shape != (n, k) or len(meta["exemplars"]["texts"]) != n:
+        raise ModelError(f"{folder}: stored training passages do not match the model's dimensions")
+    model.analyzer_, model.features_, model.codes_ = analyzer, features, codes
+    model.constructs_ = dict(meta["constructs"])
+    model.coef_, model.intercept_ = a["coef"].astype(float), a["intercept"].astype(float)
+    model.calibration_, model.thresholds_ = a["calibration"].astype(float), a["thresholds"].astype(float)
+    model.fallback_ = a["fallback"].astype(bool)
+    model.exemplars_ = sparse.csr_matrix((a["exemplar_data"], a["exemplar_indices"], a["exemplar_indptr"]),
+                                         shape=shape)
+    model.exemplar_ids_ = list(meta["exemplars"]["ids"])
+    model.exemplar_texts_ = list(meta["exemplars"]["texts"])
+    model.exemplar_labels_ = a["exemplar_labels"].astype(np.int8)
+    model.training_hash_ = str(meta["training"]["hash"])
+    model.n_train_ = int(meta["training"]["n_passages"])
+    model.fits_ = [VariableFit(c, int(v["positives"]), int(v["negatives"]), bool(v["calibrated"]),
+                               float(v["threshold"]), str(v["note"]), dict(v["oof"]), bool(v.get("fallback")),
+                               float(v.get("lexicon_f1", 0.0)))
+                   for c, v in meta["fits"].items()]
+    if model.version != meta["model_version"]:
+        raise ModelError(f"{folder}: arrays do not reproduce the recorded model version {meta['model_version']}")
+    return model

@@ -1,0 +1,123 @@
+"""Training data for the suggestion model: human codings from the store plus the corpus's coded sample."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..errors import ModelError
+from ..store.log import NONE
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from ..corpus.loader import Corpus
+    from ..store.store import CodingStore
+
+
+@dataclass
+class TrainingData:
+    """Passages with a 0/1 label per code, and where they came from."""
+
+    ids: list[str]
+    texts: list[str]
+    Y: np.ndarray
+    codes: list[str]
+    sources: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def positives(self) -> dict[str, int]:
+        """Number of passages labelled with each code."""
+        return {c: int(self.Y[:, j].sum()) for j, c in enumerate(self.codes)}
+
+
+def entry_labels(long: pd.DataFrame) -> dict[str, set[str]]:
+    """Codes per entry from long codings (entry_id, coder, code, mode).
+
+    Adjudicated codings win; otherwise a code is positive when at least half of the entry's coders gave
+    it (a single coder decides alone). `none` means no code; unknown codes are ignored by the caller.
+    """
+    out: dict[str, set[str]] = {}
+    for eid, group in long.groupby("entry_id", sort=False):
+        adjudicated = group[group["mode"] == "adjudicated"]
+        g = adjudicated if len(adjudicated) else group
+        n_coders = g["coder"].nunique()
+        counts = g[g["code"] != NONE].groupby("code")["coder"].nunique()
+        out[str(eid)] = {str(c) for c, k in counts.items() if 2 * k >= n_coders}
+    return out
+
+
+def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[str],
+            use_codings_file: bool = True) -> TrainingData:
+    """Assemble training data: store decisions (current state, stale ones left out) plus codings.csv.
+
+    Where the same coder coded an entry in both, the store wins (it holds later decisions).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .. import schema
+
+    frames: list[pd.DataFrame] = []
+    problems: list[str] = []
+    sources: dict[str, int] = {}
+    texts: dict[str, str] = {}
+    if corpus is not None:
+        texts.update(zip(corpus.entries["entry_id"], corpus.entries["text"], strict=True))
+    if store is not None:
+        state = store.state(corpus) if corpus is not None else store.state()
+        if corpus is not None:
+            n_stale = len(store.stale(corpus))
+            if n_stale:
+                problems.append(f"{n_stale} stored decision(s) are stale (entry text changed or vanished) "
+                                "and were left out; see `corpus-tools store stale`")
+        p = store.passages()
+        for eid, text in zip(p["entry_id"], p["text"], strict=True):
+            texts.setdefault(eid, text)
+        frames.append(state.assign(_origin="store"))
+        sources["store"] = int(state["entry_id"].nunique())
+    if corpus is not None and use_codings_file and (corpus.root / "codings.csv").is_file():
+        from ..corpus.codings import read_codings
+
+        cod = read_codings(corpus, list(codes))
+        problems.extend(cod.problems)
+        frames.append(cod.long.assign(_origin="codings.csv"))
+        sources["codings.csv"] = int(cod.long["entry_id"].nunique())
+    if not frames:
+        return TrainingData([], [], np.zeros((0, len(codes)), dtype=np.int8), list(codes), sources, problems)
+    long = pd.concat(frames, ignore_index=True)
+    long = long.sort_values("_origin", key=lambda s: s.map({"store": 0, "codings.csv": 1}), kind="stable")
+    first = long.drop_duplicates(["entry_id", "coder"])[["entry_id", "coder", "_origin"]]
+    long = long.merge(first, on=["entry_id", "coder", "_origin"])  # keep each coder's rows from one origin
+    schema.check(long, ("entry_id", "coder", "code", "mode"), "codings")
+    labels = entry_labels(long)
+    index = {c: j for j, c in enumerate(codes)}
+    ids, tx, rows = [], [], []
+    for eid, got in labels.items():
+        if eid not in texts:
+            problems.append(f"entry {eid} is coded but its text is unknown (not in the corpus or the store); left out")
+            continue
+        y = np.zeros(len(codes), dtype=np.int8)
+        for c in got:
+            if c in index:
+                y[index[c]] = 1
+        ids.append(eid)
+        tx.append(texts[eid])
+        rows.append(y)
+    Y = np.vstack(rows) if rows else np.zeros((0, len(codes)), dtype=np.int8)
+    return TrainingData(ids, tx, Y, list(codes), sources, problems)
+
+
+def require(data: TrainingData, minimum: int = 10) -> TrainingData:
+    """ModelError (with the cold-start hint) when there is too little to learn from."""
+    if len(data) < minimum:
+        raise ModelError(f"only {len(data)} coded passage(s) found; at least {minimum} are needed to train",
+                         hint="code passages with `corpus-tools review` (lexicon suggestions need no model)")
+    if not data.Y.any():
+        raise ModelError("no coded passage carries any code (all `none`): nothing to learn")
+    return data

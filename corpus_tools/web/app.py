@@ -1,0 +1,92 @@
+"""The review web app: `create_app(...)` builds a Flask app over a corpus, a coding store and a suggester.
+
+Server-rendered Jinja2 templates (autoescaped, strict) and one plain script, all shipped inside the
+package; nothing is fetched from another site, so the app works offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app, g
+from jinja2 import StrictUndefined
+
+from .config import DEFAULT_HOST, is_loopback, new_token
+from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from ..corpus.loader import Corpus
+    from ..suggest.explain import Suggester
+
+STATIC = {"app.css": "text/css", "app.js": "text/javascript"}
+EXTENSION = "corpus_tools"
+MAX_FORM_BYTES = 256 * 1024
+
+
+def workspace() -> Workspace:
+    """The workspace of the app handling the current request."""
+    ws: Workspace = current_app.extensions[EXTENSION]
+    return ws
+
+
+def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path | None = None,
+               model_dir: str | Path | None = None, *, host: str = DEFAULT_HOST, token: str | None = None,
+               evaluation_paths: Sequence[str | Path] = (), suggester: Suggester | None = None,
+               lexicons: Sequence[str] | None = None, engine: str = "rjieba", context_chars: int = 400,
+               warm: bool = True) -> Flask:
+    """Build the app. corpus: a loaded Corpus, a folder, or None for the bundled one; store_path defaults
+    to analysis/coding.sqlite; model_dir None means lexicon suggestions. Off loopback a token is required
+    (generated when not given; read it from `app.config["CT_TOKEN"]`). Call `close_app(app)` when done."""
+    from ..corpus.loader import Corpus
+    from ..resources import default_corpus
+    from ..store.store import default_store_path
+    from ..suggest.project import load_suggester, open_corpus, project_lexicons
+    from . import pages, security, views
+
+    corp = corpus if isinstance(corpus, Corpus) else open_corpus(corpus)
+    lex = project_lexicons(corp, lexicons)
+    model = Path(model_dir) if model_dir is not None else None
+    sugg = suggester if suggester is not None else load_suggester(model, corp, lexicons, engine)
+    if token is None and not is_loopback(host):
+        token = new_token()
+    ws = Workspace(corp, Path(store_path) if store_path is not None else default_store_path(), sugg, lex,
+                   corpus_path=None if corp.root.resolve() == default_corpus().resolve() else corp.root,
+                   model_dir=model, evaluation_paths=[Path(p) for p in evaluation_paths], context_chars=context_chars)
+    app = Flask(__name__, static_folder=None, template_folder="templates")
+    app.jinja_options = {**app.jinja_options, "autoescape": True, "undefined": StrictUndefined}
+    app_id = secrets.token_hex(4)
+    app.config.update(SECRET_KEY=secrets.token_bytes(32), CT_APP_ID=app_id, CT_TOKEN=token,
+                      SESSION_COOKIE_NAME=f"ct_session_{app_id}", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Strict", MAX_CONTENT_LENGTH=MAX_FORM_BYTES,
+                      MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES)
+    app.extensions[EXTENSION] = ws
+    files = resources.files(__package__) / "static"
+    assets = {name: (files.joinpath(name).read_bytes(), mime) for name, mime in STATIC.items()}
+    app.config["CT_ASSETS"] = assets
+    app.config["CT_ASSET_VERSION"] = {n: hashlib.sha256(b).hexdigest()[:10] for n, (b, _) in assets.items()}
+    security.install(app, token, host)
+    views.register(app)
+    pages.register(app)
+
+    colors = {code: i % 9 for i, code in enumerate(ws.codes)}
+
+    @app.context_processor
+    def globals_() -> dict[str, object]:
+        return {"coder": g.get("coder", ""), "suggestions_from": f"{sugg.source} {sugg.version}",
+                "corpus_name": corp.config.name, "colors": colors}
+
+    if warm:
+        ws.warm()
+    return app
+
+
+def close_app(app: Flask) -> None:
+    """Close the app's store and stop its worker thread."""
+    ws = app.extensions.get(EXTENSION)
+    if ws is not None:
+        ws.close()

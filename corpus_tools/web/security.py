@@ -1,0 +1,110 @@
+"""Request guards: access token off loopback, Host check against DNS rebinding on loopback, CSRF tokens on
+every state-changing request, same-origin checks, the coder cookie, and strict response headers."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import unicodedata
+from urllib.parse import urlencode, urlsplit
+
+from flask import Flask, Response, abort, g, redirect, render_template, request, session
+
+from ..adjudication import ADJUDICATOR
+from ..agreement.units import is_machine
+from .config import is_loopback
+
+CODER_COOKIE = "ct_coder"
+MAX_CODER = 60
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def clean_coder(name: str) -> str:
+    """A usable coder name, or "" (empty, too long, control characters, reserved or machine names)."""
+    name = unicodedata.normalize("NFC", name or "").strip()
+    if not name or len(name) > MAX_CODER or any(unicodedata.category(ch).startswith("C") for ch in name):
+        return ""
+    if name == ADJUDICATOR or is_machine(name):
+        return ""
+    return name
+
+
+def csrf_token() -> str:
+    """This browser session's CSRF token (created on first use)."""
+    token = session.get("csrf")
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def safe_next(target: str | None, default: str = "/queue") -> str:
+    """A local path to return to after login (never another site)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if any(ch.isspace() or ch == "\\" or unicodedata.category(ch).startswith("C") for ch in target):
+        return default  # browsers drop tabs and newlines: "/\t/evil" would become "//evil"
+    return target
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+def install(app: Flask, token: str | None, host: str) -> None:
+    """Register the guards on the app (token cookie name and loopback policy from `host`)."""
+    access_cookie = f"ct_access_{app.config['CT_APP_ID']}"
+    loopback_only = token is None and is_loopback(host)
+
+    @app.before_request
+    def guard() -> Response | None:
+        if loopback_only and not is_loopback(urlsplit(f"//{request.host}").hostname or ""):
+            abort(403, "this server answers only to 127.0.0.1 / localhost (Host header refused)")
+        if token is not None:
+            given = request.args.get("token", "")
+            if given and _same(given, token):
+                query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "token"])
+                target = request.path + (f"?{query}" if query else "")
+                resp = redirect(target if request.method in SAFE_METHODS else "/", code=303)
+                resp.set_cookie(access_cookie, token, httponly=True, samesite="Strict")
+                return resp  # type: ignore[return-value]
+            offered = request.cookies.get(access_cookie, "") or request.headers.get("X-Access-Token", "")
+            if not (offered and _same(offered, token)):
+                abort(403, "an access token is needed: open the address printed by `corpus-tools serve`")
+        if request.method not in SAFE_METHODS:
+            origin = request.headers.get("Origin")
+            if origin and origin != "null":
+                parts = urlsplit(origin)
+                if parts.netloc != request.host:
+                    abort(403, "cross-site request refused")
+            expected = session.get("csrf")
+            offered = request.form.get("csrf", "") or request.headers.get("X-CSRF-Token", "")
+            if not isinstance(expected, str) or not expected or not offered or not _same(offered, expected):
+                abort(400, "this form has expired (CSRF token missing or wrong); reload the page and try again")
+        g.coder = clean_coder(request.cookies.get(CODER_COOKIE, ""))
+        return None
+
+    @app.after_request
+    def headers(resp: Response) -> Response:
+        resp.headers["Content-Security-Policy"] = CSP
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        resp.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        if resp.mimetype == "text/html":
+            resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    @app.errorhandler(400)
+    @app.errorhandler(403)
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(500)
+    def error_page(exc: Exception) -> tuple[str, int]:
+        code = int(getattr(exc, "code", 500) or 500)
+        return render_template("error.html", code=code, message=getattr(exc, "description", str(exc))), code
+
+    app.jinja_env.globals["csrf_token"] = csrf_token

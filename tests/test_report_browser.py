@@ -1,0 +1,66 @@
+"""report.html in a real browser: headless Chromium (Debian's package) driven by Playwright.
+
+Asserts no console errors, no network requests (only the file:// page and data: URIs), every chart
+image rendered, and saves a screenshot to test-artifacts/report.png.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from corpus_tools.pipeline import analyze
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="Debian's chromium is not installed (/usr/bin/chromium); "
+                                       "scripts/system-deps.sh installs it")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """report.html of the bundled corpus, with a small topic sweep to keep the test fast."""
+    out = tmp_path_factory.mktemp("browser") / "analysis"
+    res = analyze(out=out, k_range=[3], n_seeds=1, n_boot=100, n_perm=99)
+    return res.files["report"]
+
+
+def test_report_in_chromium(report: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("request", lambda req: requests.append(req.url))
+            page.goto(report.resolve().as_uri(), wait_until="load")
+            page.wait_for_load_state("networkidle")
+            images = page.eval_on_selector_all(
+                "figure img, figure svg",
+                "els => els.map(e => ({tag: e.tagName, ok: e.tagName === 'IMG' ? (e.complete && e.naturalWidth > 0)"
+                " : e.getBoundingClientRect().width > 0}))")
+            sections = page.eval_on_selector_all("main section", "els => els.map(e => e.id)")
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=False)
+            # sorting a table by clicking its header must not raise
+            page.click("#overview table.sortable th >> nth=0")
+        finally:
+            browser.close()
+    assert errors == [], f"console errors: {errors}"
+    outside = [u for u in requests if not (u.startswith("file://") or u.startswith("data:"))]
+    assert outside == [], f"network requests: {outside}"
+    assert [u for u in requests if u.startswith("file://")] == [report.resolve().as_uri()]
+    assert len(images) >= 10, images
+    assert all(i["ok"] for i in images), [i for i in images if not i["ok"]]
+    for section in ("overview", "scores", "framing", "words", "triangulation", "evidence", "topics", "lexicon",
+                    "manifest"):
+        assert section in sections
+    assert (ARTIFACTS / "report.png").stat().st_size > 10_000

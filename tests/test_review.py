@@ -1,0 +1,218 @@
+"""Review: queue orders, decisions, undo and progress in the library; the terminal UI driven by scripted keys;
+the train / suggest / evaluate / store commands end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from coding_helpers import coded_corpus
+
+from corpus_tools.cli import main
+from corpus_tools.corpus.loader import Corpus
+from corpus_tools.errors import ReviewError
+from corpus_tools.review import ReviewFilters, ReviewSession, suggest_entry
+from corpus_tools.store import CodingStore
+from corpus_tools.suggest.coldstart import LexiconSuggester
+from corpus_tools.suggest.project import load_suggester
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    return coded_corpus(tmp_path_factory.mktemp("review") / "corpus", 6, 8, n_a=40, n_b=10)
+
+
+@pytest.fixture(scope="module")
+def lexicon(corpus: Corpus) -> LexiconSuggester:
+    sug = load_suggester(None, corpus)
+    assert isinstance(sug, LexiconSuggester)
+    return sug
+
+
+def _session(tmp_path: Path, corpus: Corpus, sug: LexiconSuggester | None, **kw: object) -> ReviewSession:
+    return ReviewSession(CodingStore(tmp_path / "r.sqlite"), corpus, sug, kw.pop("coder", "A"),  # type: ignore[arg-type]
+                         **kw)  # type: ignore[arg-type]
+
+
+def test_orders(tmp_path: Path, corpus: Corpus, lexicon: LexiconSuggester) -> None:
+    doc = _session(tmp_path, corpus, lexicon, order="document")
+    e = corpus.entries
+    assert doc._queue_ids == list(e.sort_values(["doc_id", "seq"])["entry_id"])
+    unc = _session(tmp_path, corpus, lexicon, order="uncertain")
+    assert sorted(unc._queue_ids) == sorted(doc._queue_ids)
+    P = lexicon.proba_docs(lexicon.analyzer_.analyze_many(
+        [e.set_index("entry_id").at[i, "text"] for i in unc._queue_ids]))
+    key = np.abs(P - lexicon.thresholds_).min(axis=1)
+    assert (np.diff(key) >= 0).all()  # most uncertain first
+    var = _session(tmp_path, corpus, lexicon, order="variable",
+                   filters=ReviewFilters(variable="opportunity.feasibility"))
+    first = var.next_item()
+    assert first is not None and "opportunity.feasibility" in [s.code for s in first.suggestions]
+    only = _session(tmp_path, corpus, lexicon, order="document", filters=ReviewFilters(doc_ids=("D01",), limit=3))
+    assert len(only._queue_ids) == 3 and all(i.startswith("D01:") for i in only._queue_ids)
+    with pytest.raises(ReviewError):
+        _session(tmp_path, corpus, lexicon, order="random")
+    with pytest.raises(ReviewError):
+        _session(tmp_path, corpus, lexicon, coder=" ")
+
+
+def _item_with(session: ReviewSession, n: int):
+    item = session.next_item()
+    while item is not None and len(item.suggestions) < n:
+        session.skip()
+        item = session.next_item()
+    assert item is not None
+    return item
+
+
+def test_decide_undo_progress(tmp_path: Path, corpus: Corpus, lexicon: LexiconSuggester) -> None:
+    s = _session(tmp_path, corpus, lexicon, order="document")
+    item = _item_with(s, 1)
+    assert item.pending and not item.complete and item.explanation is not None
+    first = item.pending[0]
+    s.accept()
+    assert first in item.coding.applied
+    while item.pending:
+        s.reject()
+    assert item.complete
+    before = s.progress()
+    assert before.decisions >= 1 and before.done >= 1
+    # reject everything on the next passage with suggestions: "none" is recorded automatically
+    item2 = _item_with(s, 1)
+    while item2.pending:
+        s.reject()
+    assert set(item2.coding.applied) == {"none"}
+    # one undo reverts the reject and the automatic none-applies together, and reopens that passage
+    reopened = s.undo()
+    assert reopened.entry_id == item2.entry_id and reopened.pending and not reopened.coding.coded
+    s.add("activity.high_ambition")
+    assert "activity.high_ambition" in s.current.coding.applied  # type: ignore[union-attr]
+    with pytest.raises(ReviewError):
+        s.add("no.such_code")
+    state = s.store.state(corpus)
+    assert set(state["mode"]) == {"assisted"}
+    dec = s.store.decisions()
+    assert set(dec.loc[dec["code"] == first, "source"]) == {"lexicon"}
+    assert dec.loc[dec["code"] == first, "model_version"].iloc[0].startswith("lexicon:")
+    # a new session for the same coder skips what is already coded
+    s2 = ReviewSession(s.store, corpus, lexicon, "A", "document")
+    assert item.entry_id not in s2._queue_ids and s2.progress().total < before.total
+    with pytest.raises(ReviewError):
+        ReviewSession(s.store, corpus, lexicon, "B", "document").undo()  # nothing to undo in a new session
+
+
+def test_blind_hides_suggestions(tmp_path: Path, corpus: Corpus, lexicon: LexiconSuggester) -> None:
+    s = _session(tmp_path, corpus, lexicon, order="document", blind=True)
+    item = s.next_item()
+    assert item is not None and item.suggestions == [] and item.explanation is None and item.scores == {}
+    s.add("opportunity.profitability")
+    s.none_applies()
+    assert set(s.store.state()["mode"]) == {"blind"}
+    assert set(s.store.decisions()["source"]) == {"manual"}
+
+
+def test_skip_returns_later(tmp_path: Path, corpus: Corpus) -> None:
+    s = _session(tmp_path, corpus, None, order="document", filters=ReviewFilters(limit=3))
+    a = s.next_item()
+    assert a is not None and a.suggestions == []
+    s.skip()
+    seen = []
+    while (it := s.next_item()) is not None:
+        seen.append(it.entry_id)
+        s.none_applies()
+    assert seen[-1] == a.entry_id and len(seen) == 3
+    assert s.progress().remaining == 0
+
+
+def test_single_entry_latency_path(corpus: Corpus, lexicon: LexiconSuggester) -> None:
+    P, exp = suggest_entry(lexicon, "网上销售利润很高。")
+    assert P.shape == (9,) and exp.evidence and exp.evidence[0].code == "opportunity.profitability"
+
+
+def _review(store: Path, corpus: Corpus, keys: str, *extra: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, ["review", str(corpus.root), "--store", str(store), "--coder", "T",
+                                    "--order", "document", *extra], input=keys)
+    return res.exit_code, res.output
+
+
+def test_terminal_review_with_scripted_keys(tmp_path: Path, corpus: Corpus) -> None:
+    store = tmp_path / "cli.sqlite"
+    # n: none applies; +3: add the 3rd code; Enter: next; s: skip; x: unknown key; u: undo; ?: help; q: quit
+    code, out = _review(store, corpus, "n+3\rsx?nuq")
+    assert code == 0, out
+    assert "Suggested:" in out or "No code suggested." in out
+    assert "press ? for help" in out and "undo your last decision" in out and "everything is saved" in out
+    with CodingStore(store) as st:
+        dec = st.decisions()
+        state = st.state(corpus)
+    first, second = corpus.entries.sort_values(["doc_id", "seq"])["entry_id"].iloc[:2]
+    assert set(state.loc[state["entry_id"] == first, "code"]) == {"none"}
+    assert set(state.loc[state["entry_id"] == second, "code"]) == {"ability.identification"}
+    assert dec["note"].str.startswith("undo of event").any()  # the undo is an event in the log
+    assert set(state["coder"]) == {"T"} and len(state["entry_id"].unique()) == 2
+
+
+def test_terminal_review_accept_reject_and_blind(tmp_path: Path, corpus: Corpus) -> None:
+    store = tmp_path / "cli2.sqlite"
+    code, out = _review(store, corpus, "ar" * 10 + "q", "--order", "uncertain")
+    assert code == 0, out
+    with CodingStore(store) as st:
+        dec = st.decisions()
+    assert {"accept", "reject"} & set(dec["decision"]) and set(dec["mode"]) == {"assisted"}
+    code, out = _review(store, corpus, "nnq", "--blind", "--coder", "U")
+    assert code == 0 and "Suggestions hidden" in out
+    with CodingStore(store) as st:
+        assert set(st.decisions().query("coder == 'U'")["mode"]) == {"blind"}
+    code, out = _review(store, corpus, "q", "--order", "sideways")
+    assert code != 0
+
+
+def test_train_suggest_evaluate_commands(tmp_path: Path, corpus: Corpus) -> None:
+    r = CliRunner()
+    store = tmp_path / "s.sqlite"
+    res = r.invoke(main, ["store", "import", str(corpus.root), "--store", str(store)])
+    assert res.exit_code == 0 and "imported" in res.output, res.output
+    res = r.invoke(main, ["store", "import", str(corpus.root), "--store", str(store)])
+    assert res.exit_code == 0 and "imported before" in res.output
+    model = tmp_path / "model"
+    res = r.invoke(main, ["train", str(corpus.root), "--store", str(store), "-o", str(model), "--seed", "2"])
+    assert res.exit_code == 0 and (model / "model.json").is_file(), res.output
+    out = tmp_path / "sugg.csv"
+    res = r.invoke(main, ["suggest", str(corpus.root), "--model", str(model), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    frame = pd.read_csv(out, keep_default_na=False)
+    assert len(frame) == len(corpus.entries) and frame["id"].is_unique
+    table = tmp_path / "texts.jsonl"
+    pd.DataFrame({"doc": ["x", "y"], "body": ["快递物流很方便。", "nothing"]}).to_json(table, orient="records",
+                                                                                lines=True, force_ascii=False)
+    out2 = tmp_path / "sugg2.xlsx"
+    res = r.invoke(main, ["suggest", str(table), "--text-col", "body", "--id-col", "doc", "-o", str(out2)])
+    assert res.exit_code == 0, res.output
+    assert list(pd.read_excel(out2)["id"]) == ["x", "y"]
+    res = r.invoke(main, ["evaluate", str(corpus.root), "--store", str(store), "-o", str(tmp_path / "ev"),
+                          "--folds", "3", "--no-curve"])
+    assert res.exit_code == 0 and "macro" in res.output, res.output
+    assert (tmp_path / "ev" / "evaluation.csv").is_file()
+    res = r.invoke(main, ["store", "stale", str(corpus.root), "--store", str(store)])
+    assert res.exit_code == 0 and "0 stale" in res.output
+    res = r.invoke(main, ["store", "log", "--store", str(store), "-n", "3", "-o", str(tmp_path / "log.csv")])
+    assert res.exit_code == 0 and "events" in res.output and (tmp_path / "log.csv").is_file()
+    res = r.invoke(main, ["train", str(corpus.root), "--store", str(tmp_path / "nope.sqlite"), "-o", str(model)])
+    assert res.exit_code == 1 and "does not exist" in res.output
+    res = r.invoke(main, ["suggest", str(corpus.root), "--model", str(corpus.root), "-o", str(out)])
+    assert res.exit_code == 1 and "not a saved suggestion model" in res.output
+
+
+def test_include_coded_revisits_once(tmp_path: Path, corpus: Corpus) -> None:
+    s = _session(tmp_path, corpus, None, order="document", filters=ReviewFilters(limit=2))
+    first = s.next_item()
+    assert first is not None
+    s.none_applies()
+    again = ReviewSession(s.store, corpus, None, "A", "document", ReviewFilters(limit=2, include_coded=True))
+    shown = again.next_item()
+    assert shown is not None and shown.entry_id == first.entry_id and shown.complete
+    nxt = again.next_item()
+    assert nxt is not None and nxt.entry_id != first.entry_id
