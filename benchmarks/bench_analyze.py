@@ -1,6 +1,6 @@
 """`corpus-tools analyze` on the bundled corpus end to end: a cold run, then a second run with unchanged
-inputs that reuses the cache (tokens, scores, framing, topic models, charts). Prints both times and
-the ratio (target: the second run at least 5x faster).
+inputs that reuses the cache (tokens, scores, framing, topic models, suggestions and the trained model,
+charts). Prints both times and the ratio (target: the second run at least 5x faster).
 
     python benchmarks/bench_analyze.py [--runs N] [--keep DIR]
 """

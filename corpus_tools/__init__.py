@@ -23,7 +23,8 @@ _EXPORTS = {
     "concordance": "corpus_tools.kwic",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = ["Corpus", "Lexicon", "Scorer", "Tokenizer", "__version__", "aggregate", "analyze", "concordance",
+           "load_corpus", "load_lexicon", "score_corpus"]
 
 
 def __getattr__(name: str) -> Any:

@@ -18,11 +18,8 @@ PACKAGES = ("pandas", "numpy", "rjieba", "jieba", "opencc", "PyYAML", "python-do
 
 def file_sha1(path: Path) -> str:
     """SHA-1 of a file's bytes."""
-    h = hashlib.sha1()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha1").hexdigest()
 
 
 def package_versions() -> dict[str, str]:

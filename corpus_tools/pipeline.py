@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import Cache, code_hash, make_key
 from .corpus.loader import Corpus, load_corpus
+from .errors import StoreError
 from .lexicon.lint import term_frequencies
 from .lexicon.model import Lexicon, load_lexicon
 from .manifest import corpus_inputs, file_sha1, package_versions, write_manifest
@@ -22,12 +23,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .framing import FramingResult
+    from .pipeline_suggest import SuggestionsResult
     from .topics import TopicsResult
 
 # progress(message, step, total_steps): one call per step start and per sub-step message; a last call
 # with step = total_steps + 1 says the run finished
 Progress = Callable[[str, int, int], None]
-STEPS = ("read corpus", "score", "tokens", "framing", "topics", "tables", "report")
+STEPS = ("read corpus", "score", "tokens", "framing", "topics", "suggestions", "tables", "report")
 
 
 @dataclass
@@ -41,6 +43,7 @@ class AnalyzeResult:
     n_skipped: int = 0
     problems: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
+    suggestions: SuggestionsResult | None = None
 
 
 def lexicons_for(corpus: Corpus, names: Sequence[str] | None) -> list[Lexicon]:
@@ -60,10 +63,14 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
             seed: int = 0, progress: Progress | None = None, *, cache_dir: str | Path | None = None,
             use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
             k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
-            report: bool = True) -> AnalyzeResult:
+            report: bool = True, suggestions: bool = True, folds: int = 5,
+            store: str | Path | None = None) -> AnalyzeResult:
     """Run the whole analysis of a corpus folder (the bundled Junpu corpus by default) into `out`:
-    tables (CSV), charts (PNG + SVG), report.html and manifest.json. Tokens, scores, framing, topic
-    models and charts are cached under `cache_dir` (default `out/.cache`) unless `use_cache` is False."""
+    tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
+    cross-validated quality when the corpus has coded passages), report.html and manifest.json. Tokens,
+    scores, framing, topic models, suggestions and charts are cached under `cache_dir` (default
+    `out/.cache`) unless `use_cache` is False. Coded passages come from the corpus's codings.csv plus the
+    coding store `store` (default `out/coding.sqlite` when it exists; only read)."""
     total = len(STEPS)
 
     def step(i: int) -> Callable[[str], None]:
@@ -112,7 +119,21 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
                                      engine=topic_engine, stages=[s.__dict__ for s in corpus.config.stages],
                                      code=code_hash("topics", "text")),
                             seed=seed, k_range=k_range, n_seeds=n_seeds, engine=topic_engine)
-    step(6)("writing tables")
+    sug_res = None
+    store_path: Path | None = Path(store) if store is not None else out_dir / "coding.sqlite"
+    if store is None and store_path is not None and not store_path.is_file():
+        store_path = None  # the default store is used when it exists
+    elif store is not None and suggestions and not Path(store).is_file():
+        raise StoreError(f"coding store {store} does not exist")
+    if suggestions:
+        from .pipeline_suggest import run_suggestions
+
+        say = step(6)
+        sug_res = run_suggestions(corpus, lex, out_dir, cache, base, seed=seed, engine=engine, folds=folds,
+                                  store_path=store_path, say=say)
+        result.problems.extend(sug_res.problems)
+        result.suggestions = sug_res
+    step(7)("writing tables")
     files["scores_documents"] = write_table(doc_scores.scores, out_dir / "scores_documents.csv")
     files["scores_entries"] = write_table(entry_scores.scores, out_dir / "scores_entries.csv")
     files["evidence"] = write_table(entry_scores.evidence, out_dir / "evidence.csv")
@@ -128,6 +149,10 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     if topic_res is not None:
         for name, frame in topic_res.to_tables().items():
             files[name] = write_table(frame, out_dir / f"{name}.csv")
+    if sug_res is not None:
+        from .pipeline_suggest import write_suggestion_tables
+
+        files.update(write_suggestion_tables(sug_res, out_dir))
     manifest = {
         "command": "analyze",
         "corpus": {"name": corpus.config.name, "root": str(root), "inputs": inputs,
@@ -136,17 +161,21 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
                    "stages": [s.__dict__ for s in corpus.config.stages], "bootstrap": n_boot, "permutations": n_perm,
                    "topics": {"enabled": topics, "engine": topic_res.engine if topic_res else topic_engine,
                               "k_range": list(k_range) if k_range else None, "n_seeds": n_seeds,
-                              "k_by_scope": topic_res.k_by_scope if topic_res else {}}},
+                              "k_by_scope": topic_res.k_by_scope if topic_res else {}},
+                   "suggestions": {"enabled": suggestions, "folds": folds,
+                                   "store": str(store_path) if store_path else None}},
         "seed": seed,
         "scoring": scorer.manifest(),
     }
+    if sug_res is not None:
+        manifest["suggestions"] = sug_res.manifest(out_dir)
     if report:
         from .report import ReportInputs, write_report
 
-        say = step(7)
+        say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
         rep = write_report(ReportInputs(corpus, lex, doc_scores, entry_scores, framing, topic_res, health, manifest,
-                                        result.problems[:20]),
+                                        result.problems[:20], sug_res),
                            out_dir, cache=cache, progress=say, code_version=code_hash("report"))
         files.update(rep.tables)
         for chart in rep.charts:

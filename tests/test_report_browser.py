@@ -60,7 +60,7 @@ def test_report_in_chromium(report: Path) -> None:
     assert [u for u in requests if u.startswith("file://")] == [report.resolve().as_uri()]
     assert len(images) >= 10, images
     assert all(i["ok"] for i in images), [i for i in images if not i["ok"]]
-    for section in ("overview", "scores", "framing", "words", "triangulation", "evidence", "topics", "lexicon",
-                    "manifest"):
+    for section in ("overview", "scores", "framing", "words", "triangulation", "evidence", "topics", "suggestions",
+                    "lexicon", "manifest"):
         assert section in sections
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000

@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import STAGES_TOML
+
 XSS = '<script>window.__xss = 1</script><b>bold</b> & <img src=x onerror="window.__xss = 2">'
 
 DOCS: list[dict[str, str]] = [
@@ -31,21 +33,7 @@ DOCS: list[dict[str, str]] = [
              "Partners recruited staff for the new company."},
 ]
 
-STAGES = """
-[[stages]]
-id = "budding"
-start = "2008-01-01"
-end = "2012-12-31"
-
-[[stages]]
-id = "growth"
-start = "2013-01-01"
-end = "2014-12-31"
-
-[[stages]]
-id = "mature"
-start = "2015-01-01"
-"""
+STAGES = STAGES_TOML
 
 # (doc_id, paragraph number from 0) -> codes of coder A and of coder B ("" = not coded by B)
 CODINGS = {

@@ -19,34 +19,48 @@ from . import handle_errors, say
 @click.option("--dedupe", is_flag=True, help="Count each near-duplicate passage once.")
 @click.option("--seed", default=0, show_default=True, help="Random seed for every stochastic step.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
-              help="Cache for tokens, scores, framing, topic models and charts (default: OUT/.cache).")
+              help="Cache for tokens, scores, framing, topic models, suggestions and charts (default: OUT/.cache).")
 @click.option("--no-cache", is_flag=True, help="Recompute everything and write no cache.")
 @click.option("--topics/--no-topics", default=True, show_default=True, help="Fit topic models per stage.")
 @click.option("--topic-engine", default=None, help="Topic-model engine (default: the measured best, see docs).")
 @click.option("--n-seeds", default=3, show_default=True, help="Topic-model seeds per K in the sweep.")
+@click.option("--suggestions/--no-suggestions", default=True, show_default=True,
+              help="Draft codes for every entry; with coded passages (codings.csv, store) also the model's "
+                   "cross-validated quality and the trained model in OUT/model.")
+@click.option("--store", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="Coding store whose decisions the model also learns from (default: OUT/coding.sqlite if present).")
 @click.option("--bootstrap", "n_boot", default=1000, show_default=True, help="Bootstrap resamples for intervals.")
 @click.option("--permutations", "n_perm", default=999, show_default=True, help="Permutations for p-values.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 @handle_errors
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, n_seeds: int,
-            n_boot: int, n_perm: int, quiet: bool) -> None:
+            suggestions: bool, store: Path | None, n_boot: int, n_perm: int, quiet: bool) -> None:
     """Analyse CORPUS (default: the bundled Junpu corpus): scores with evidence, framing over time,
-    topics per stage, and a self-contained report.html plus charts, CSV tables and manifest.json in --out.
-    A second run with unchanged inputs reuses the cache and takes seconds."""
+    topics per stage, draft codes for every entry with the model's cross-validated quality, and a
+    self-contained report.html plus charts, CSV tables, the trained model (OUT/model) and manifest.json
+    in --out. A second run with unchanged inputs reuses the cache and takes seconds."""
     from ..pipeline import analyze as run
     from .progress import StepBar
 
     bar = StepBar(enabled=False if quiet else None)
     try:
         res = run(corpus, out, lexicons, engine, dedupe, seed, bar, cache_dir=cache_dir, use_cache=not no_cache,
-                  topics=topics, topic_engine=topic_engine, n_seeds=n_seeds, n_boot=n_boot, n_perm=n_perm)
+                  topics=topics, topic_engine=topic_engine, n_seeds=n_seeds, n_boot=n_boot, n_perm=n_perm,
+                  suggestions=suggestions, store=store)
     finally:
         bar.close()
     if not quiet:
         for line in res.problems:
             say(f"  {line}")
         hits = sum(res.cache.get("hits", {}).values())
+        sug = res.suggestions
+        if sug is not None and sug.evaluation is not None:
+            m = sug.evaluation.macro
+            say(f"draft codes: model {sug.model_version} trained on {sug.n_coded} coded passages; cross-validated "
+                f"macro F1 {m['f1']:.2f}, mean kappa {m['kappa']:.2f}")
+        elif sug is not None:
+            say(f"draft codes: from the lexicon ({sug.model_version}); code passages to train a model")
         say(f"{res.n_documents} documents, {res.n_entries} entries analysed; {res.n_skipped} row(s) skipped "
             f"with errors; {hits} cached result(s) reused; report: {res.files.get('report', '-')}")
     for name, path in res.files.items():

@@ -17,7 +17,7 @@ from . import handle_errors, say
               help="Coding store (SQLite). Default: PROJECT/analysis/coding.sqlite (created when missing).")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Model folder from `corpus-tools train`. Default: PROJECT/model if it holds one, else "
-                   "lexicon suggestions.")
+                   "PROJECT/analysis/model (saved by `analyze`), else lexicon suggestions.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Any other than 127.0.0.1/localhost needs the access token printed at start.")
 @click.option("--port", default=8765, show_default=True, type=int, help="Port to listen on (0: any free port).")

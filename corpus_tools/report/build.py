@@ -16,6 +16,7 @@ from .evidence import top_passages
 from .format import Table, table, truncate
 from .overview import crosstab, health_by_variable, labels, rate_matrix, with_total
 from .render import Chart, ChartMaker
+from .suggestions import suggestions_context
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from ..corpus.loader import Corpus
     from ..framing import FramingResult
     from ..lexicon.model import Lexicon
+    from ..pipeline_suggest import SuggestionsResult
     from ..score import ScoreResult
     from ..topics import TopicsResult
 
@@ -41,6 +43,7 @@ class ReportInputs:
     health: pd.DataFrame
     manifest: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    suggestions: SuggestionsResult | None = None
 
 
 @dataclass
@@ -123,6 +126,8 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
                  "definition": v.definition, "passages": passages.get(v.id, [])}
                 for lex in inputs.lexicons for v in lex.variables]
     topics_ctx = _topics(inputs.topics, stage_order, maker)
+    say("report: draft codes and model quality")
+    suggest_ctx = suggestions_context(inputs.suggestions, corpus, stage_order, names, maker, csv)
     health_tab = health_by_variable(inputs.health)
     health_chart = maker.make("lexicon_health", "Lexicon health: terms that match vs never match", "",
                               cf.lexicon_health, health_tab)
@@ -146,7 +151,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
                   for by in ("stage", "source_type")},
         "tri_chart": tri_chart,
         "tri_summary": table(fr.triangulation_summary, csv="triangulation_summary.csv"),
-        "evidence": evidence, "topics": topics_ctx,
+        "evidence": evidence, "topics": topics_ctx, "suggest": suggest_ctx,
         "health_chart": health_chart,
         "health": table(health_tab.reset_index(), csv=csv("lexicon_health_by_variable", health_tab.reset_index())),
         "never": table(never, ["lexicon", "variable", "lang", "term"], max_rows=200, csv="lexicon_health.csv"),

@@ -27,11 +27,8 @@ _ARRAY_KEYS = ("word_idf", "char_idf", "coef", "intercept", "calibration", "thre
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def save_model(model: SuggestionModel, folder: Path, metrics: dict[str, Any] | None = None,

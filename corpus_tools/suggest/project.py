@@ -11,7 +11,7 @@ from ..corpus.loader import Corpus, load_corpus
 from ..lexicon.model import Lexicon, load_lexicon
 from ..resources import default_corpus
 from .coldstart import LexiconSuggester
-from .features import TextAnalyzer
+from .features import Analyzed, TextAnalyzer
 from .model import SuggestionModel
 from .training import TrainingData, collect, require
 
@@ -59,23 +59,33 @@ def train(corpus_path: str | Path | None = None, store_path: Path | None = None,
           lexicons: Sequence[str] | None = None, engine: str = "rjieba", seed: int = 0, C: float = 16.0,
           progress: Progress | None = None) -> TrainResult:
     """Fit the suggestion model on a corpus's coded sample plus the store's decisions; save it to `out`."""
-    from .persistence import save_model
-
     say = progress or (lambda _m: None)
     corpus = open_corpus(corpus_path)
     lex = project_lexicons(corpus, lexicons)
     data = require(training_data(corpus, store_path, lex))
     say(f"training on {len(data)} coded passages ({', '.join(f'{k}: {v}' for k, v in data.sources.items())})")
-    model = SuggestionModel(lex, engine, C=C, random_state=seed).fit(data.texts, data.Y, data.codes, data.ids)
+    model, path = fit_and_save(data, lex, out, corpus, store_path, engine, seed, C)
+    return TrainResult(model, path, data, data.problems)
+
+
+def fit_and_save(data: TrainingData, lexicons: Sequence[Lexicon], out: Path, corpus: Corpus | None = None,
+                 store_path: Path | None = None, engine: str = "rjieba", seed: int = 0, C: float = 16.0,
+                 analyzer: TextAnalyzer | None = None, docs: Sequence[Analyzed] | None = None
+                 ) -> tuple[SuggestionModel, Path]:
+    """Fit the model on all of `data` and save it with its fit metrics (shared by `train` and `analyze`)."""
+    from .persistence import save_model
+
+    model = SuggestionModel(lexicons, engine, C=C, random_state=seed).fit(data.texts, data.Y, data.codes, data.ids,
+                                                                          analyzer=analyzer, docs=docs)
     f1s = [f.oof["f1"] for f in model.fits_ if f.oof]
     metrics = {"kind": "out-of-fold scores of the calibration folds (thresholds were tuned on them, so slightly "
                        "optimistic; `corpus-tools evaluate` gives the cross-validated figures)",
                "macro_f1": round(sum(f1s) / len(f1s), 4) if f1s else None,
                "per_variable": {f.code: {k: round(v, 4) for k, v in f.oof.items()} for f in model.fits_}}
+    where = {"name": corpus.config.name, "root": str(corpus.root)} if corpus is not None else {}
     path = save_model(model, out, metrics=metrics,
-                      extra={"corpus": {"name": corpus.config.name, "root": str(corpus.root)},
-                             "store": str(store_path) if store_path else "", "sources": data.sources})
-    return TrainResult(model, path, data, data.problems)
+                      extra={"corpus": where, "store": str(store_path) if store_path else "", "sources": data.sources})
+    return model, path
 
 
 def load_suggester(model_dir: Path | None, corpus: Corpus | None = None, lexicons: Sequence[str] | None = None,

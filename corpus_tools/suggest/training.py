@@ -27,6 +27,7 @@ class TrainingData:
     codes: list[str]
     sources: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    coders: dict[str, int] = field(default_factory=dict)  # coder id -> passages they coded (either origin)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -42,13 +43,15 @@ def entry_labels(long: pd.DataFrame) -> dict[str, set[str]]:
     Adjudicated codings win; otherwise a code is positive when at least half of the entry's coders gave
     it (a single coder decides alone). `none` means no code; unknown codes are ignored by the caller.
     """
-    out: dict[str, set[str]] = {}
-    for eid, group in long.groupby("entry_id", sort=False):
-        adjudicated = group[group["mode"] == "adjudicated"]
-        g = adjudicated if len(adjudicated) else group
-        n_coders = g["coder"].nunique()
-        counts = g[g["code"] != NONE].groupby("code")["coder"].nunique()
-        out[str(eid)] = {str(c) for c, k in counts.items() if 2 * k >= n_coders}
+    out: dict[str, set[str]] = {str(e): set() for e in long["entry_id"].unique()}  # order of first appearance
+    adjudicated = long["mode"] == "adjudicated"
+    g = long[adjudicated | ~adjudicated.groupby(long["entry_id"]).transform("any")]
+    n_coders = g.groupby("entry_id")["coder"].nunique()
+    counts = g[g["code"] != NONE].groupby(["entry_id", "code"])["coder"].nunique()
+    needed = n_coders.reindex(counts.index.get_level_values(0)).to_numpy()
+    for (eid, code), k, n in zip(counts.index, counts.to_numpy(), needed, strict=True):
+        if 2 * k >= n:
+            out[str(eid)].add(str(code))
     return out
 
 
@@ -96,6 +99,8 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
     long = long.merge(first, on=["entry_id", "coder", "_origin"])  # keep each coder's rows from one origin
     schema.check(long, ("entry_id", "coder", "code", "mode"), "codings")
     labels = entry_labels(long)
+    known = long[long["entry_id"].isin(list(texts))]
+    coders = {str(c): int(n) for c, n in known.groupby("coder", sort=False)["entry_id"].nunique().items()}
     index = {c: j for j, c in enumerate(codes)}
     ids, tx, rows = [], [], []
     for eid, got in labels.items():
@@ -110,7 +115,7 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
         tx.append(texts[eid])
         rows.append(y)
     Y = np.vstack(rows) if rows else np.zeros((0, len(codes)), dtype=np.int8)
-    return TrainingData(ids, tx, Y, list(codes), sources, problems)
+    return TrainingData(ids, tx, Y, list(codes), sources, problems, coders)
 
 
 def require(data: TrainingData, minimum: int = 10) -> TrainingData:

@@ -58,7 +58,8 @@ def resolve_config(project: Path | None = None, corpus: Path | None = None, stor
 
     The corpus is --corpus, else the project folder when it holds corpus.toml, else the bundled corpus;
     the store is `<project>/analysis/coding.sqlite` (what `corpus-tools review` uses when run there);
-    the model is `<project>/model` when it holds a saved model; evaluation.json is looked for in the model
+    the model is `<project>/model` when it holds a saved model, else `<project>/analysis/model` (saved by
+    `corpus-tools analyze`); evaluation.json is looked for in the model
     folder and in `<project>/analysis/evaluation/`. Any host other than loopback gets an access token.
     """
     from ..store.store import default_store_path
@@ -68,8 +69,9 @@ def resolve_config(project: Path | None = None, corpus: Path | None = None, stor
         raise ConfigError(f"project folder {root} does not exist")
     if corpus is None and (root / "corpus.toml").is_file():
         corpus = root
-    if model is None and (root / MODEL_DIR / "model.json").is_file():
-        model = root / MODEL_DIR
+    if model is None:  # the project's own model, else the one `corpus-tools analyze` trained
+        model = next((d for d in (root / MODEL_DIR, root / "analysis" / MODEL_DIR) if (d / "model.json").is_file()),
+                     None)
     if not 0 <= port <= 65535:
         raise ConfigError(f"port {port} is not between 0 and 65535")
     evaluations = ((model / "evaluation.json",) if model is not None else ()) + (root / EVALUATION_JSON,)
