@@ -9,6 +9,7 @@ engine can (tomotopy's DMR model); engines without covariates ignore it and say 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 ENGINES = ("tomotopy", "gensim", "sklearn")
 
 
-class TopicEstimator:
+class TopicEstimator(ABC):
     """Base class: parameters and the shared validation; subclasses implement `_fit`."""
 
     name = "base"
@@ -56,8 +57,9 @@ class TopicEstimator:
         self._fit(docs, groups)
         return self
 
+    @abstractmethod
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
-        raise NotImplementedError
+        """Engine-specific fitting: set topic_word_, doc_topic_ and vocabulary_."""
 
     def top_words(self, n: int = 10) -> list[list[str]]:
         """The n most probable words of every topic, best first."""
