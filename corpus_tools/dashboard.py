@@ -172,7 +172,8 @@ def retrain_commands(corpus_path: Path | None, store_path: Path, model_dir: Path
     """Shell commands that retrain the model on the store and re-run the evaluation (paths quoted)."""
     corpus = f" {shlex.quote(str(corpus_path))}" if corpus_path is not None else ""
     store = shlex.quote(str(store_path))
-    model = shlex.quote(str(model_dir if model_dir is not None else Path("model")))
-    evaluation = shlex.quote(str(evaluation_dir if evaluation_dir is not None else Path("analysis/evaluation")))
+    home = Path(store_path).resolve().parent  # absolute: the commands must work from any folder
+    model = shlex.quote(str(model_dir if model_dir is not None else home / "model"))
+    evaluation = shlex.quote(str(evaluation_dir if evaluation_dir is not None else home / "evaluation"))
     return [f"corpus-tools train{corpus} --store {store} -o {model}",
             f"corpus-tools evaluate{corpus} --store {store} -o {evaluation}"]

@@ -32,7 +32,7 @@ class ReviewFilters:
     doc_ids: tuple[str, ...] = ()
     source_types: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
-    variable: str = ""  # order "variable": sort by this variable's score (default: each entry's top code)
+    variable: str = ""  # only entries where this variable is suggested (order "variable": sorted by its score)
     include_coded: bool = False  # also entries this coder has already finished
     include_duplicates: bool = False  # near-duplicates of earlier entries are left out by default
     limit: int = 0
@@ -161,19 +161,28 @@ class ReviewSession:
         if not f.include_duplicates:
             keep &= (e["dup_of"].fillna("") == "").to_numpy()
         sub = e[keep]
-        if not f.include_coded:
-            sub = sub[[not self._finished(eid) for eid in sub["entry_id"]]]
+        if not f.include_coded:  # a boolean array: an empty list would select columns, not rows
+            sub = sub[np.array([not self._finished(eid) for eid in sub["entry_id"]], dtype=bool)]
         doc_rank = {d: i for i, d in enumerate(self.corpus.docs["doc_id"])}
         sub = sub.assign(_doc=sub["doc_id"].map(doc_rank)).sort_values(["_doc", "seq"], kind="stable")
         ids = list(sub["entry_id"])
-        if self.suggester is not None and ids and self.order != "document":
+        if f.variable and f.variable not in self.codes:
+            raise ReviewError(f"unknown variable {f.variable!r}", hint=f"choose from {', '.join(self.codes)}")
+        if f.variable and self.suggester is None:
+            raise ReviewError("filtering by variable needs suggestions (a model or the lexicon)")
+        if self.suggester is not None and ids and (self.order != "document" or f.variable):
             P = self._proba(list(sub["text"]))
             t = self.suggester.thresholds_
+            if f.variable:  # only passages where this variable is suggested
+                j = self.codes.index(f.variable)
+                hit = P[:, j] >= t[j]
+                ids = [i for i, h in zip(ids, hit, strict=True) if h]
+                P = P[hit]
             if self.order == "uncertain":
                 key = np.abs(P - t).min(axis=1)
                 ids = [ids[i] for i in np.argsort(key, kind="stable")]
-            else:
-                j = self.codes.index(self.filters.variable) if self.filters.variable else None
+            elif self.order == "variable":
+                j = self.codes.index(f.variable) if f.variable else None
                 top = P.argmax(axis=1) if j is None else np.full(len(ids), j)
                 s = P[np.arange(len(ids)), top]
                 ids = [ids[i] for i in np.lexsort((-s, top))]
@@ -306,8 +315,9 @@ class ReviewSession:
         """Revert this session's last action with new events; its passage is open again."""
         if not self._actions:
             raise ReviewError("nothing to undo in this session")
-        entry_id, ids = self._actions.pop()
-        self.store.undo(ids, self.coder)
+        entry_id, ids = self._actions[-1]
+        self.store.undo(ids, self.coder)  # may refuse; the action stays undoable then
+        self._actions.pop()
         from .store.log import replay
 
         fresh = replay(self.store.events(coder=self.coder, entry_id=entry_id))

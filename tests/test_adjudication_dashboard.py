@@ -3,6 +3,8 @@ dashboard aggregates, codebook examples, the review pool and reliability samples
 
 from __future__ import annotations
 
+import shlex
+
 from pathlib import Path
 
 import pytest
@@ -113,7 +115,8 @@ def test_dashboard_aggregates(corpus: Corpus, tmp_path: Path) -> None:
     assert again[0].rows == blocks[0].rows  # seeded: same input, same intervals
     assert model_quality(None) is None and model_quality(tmp_path) is None
     cmds = retrain_commands(Path("my corpus"), Path("a/coding.sqlite"), None)
-    assert cmds[0] == "corpus-tools train 'my corpus' --store a/coding.sqlite -o model"
+    home = Path("a").resolve()  # beside the store, absolute, so the command works from any folder
+    assert cmds[0] == f"corpus-tools train 'my corpus' --store a/coding.sqlite -o {shlex.quote(str(home / 'model'))}"
     assert cmds[1].startswith("corpus-tools evaluate 'my corpus' --store a/coding.sqlite -o ")
 
 

@@ -216,3 +216,37 @@ def test_include_coded_revisits_once(tmp_path: Path, corpus: Corpus) -> None:
     assert shown is not None and shown.entry_id == first.entry_id and shown.complete
     nxt = again.next_item()
     assert nxt is not None and nxt.entry_id != first.entry_id
+
+
+def test_filters_matching_nothing_give_an_empty_queue_not_a_crash(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A filter that matches no entry (e.g. an unknown document) yields an empty queue."""
+    from corpus_tools.corpus.loader import load_corpus
+    from corpus_tools.resources import default_corpus
+    from corpus_tools.review import ReviewFilters, ReviewSession
+    from corpus_tools.store import CodingStore
+
+    corpus = load_corpus(default_corpus())
+    with CodingStore(tmp_path / "s.sqlite") as store:
+        s = ReviewSession(store, corpus, None, "c1", order="document", filters=ReviewFilters(doc_ids=("NOPE",)))
+        assert s.next_item() is None and s.progress().total == 0
+
+
+def test_variable_filter_keeps_only_passages_suggesting_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Filtering by a variable keeps exactly the passages where the suggester proposes it."""
+    from corpus_tools.corpus.loader import load_corpus
+    from corpus_tools.resources import default_corpus
+    from corpus_tools.review import ReviewFilters, ReviewSession
+    from corpus_tools.store import CodingStore
+    from corpus_tools.suggest.project import load_suggester
+
+    corpus = load_corpus(default_corpus())
+    suggester = load_suggester(None, corpus)  # cold start: lexicon suggestions
+    var = "opportunity.feasibility"
+    with CodingStore(tmp_path / "s.sqlite") as store:
+        everything = ReviewSession(store, corpus, suggester, "c1", order="document",
+                                   filters=ReviewFilters(stages=("budding",)))
+        only = ReviewSession(store, corpus, suggester, "c1", order="document",
+                             filters=ReviewFilters(stages=("budding",), variable=var))
+        assert 0 < only.progress().total < everything.progress().total
+        item = only.next_item()
+        assert item is not None and var in [s.code for s in item.suggestions]

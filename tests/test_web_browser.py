@@ -7,6 +7,7 @@ screenshots of the queue, dashboard and adjudication pages are saved to test-art
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -14,19 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright import sync_api  # a dev dependency: its absence must fail the suite, not skip it
 from web_support import XSS, build_corpus, entry_of, train_tiny_model
 
 from corpus_tools.store import CodingStore
 from corpus_tools.web import close_app, create_app
 
-sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 800}
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.is_file() or shutil.which("chromium") is None,
+# outside CI a developer without Chromium may skip; in CI (CI=true) a missing browser fails loudly
+_NO_BROWSER = not CHROMIUM.is_file() or shutil.which("chromium") is None
+pytestmark = pytest.mark.skipif(not os.environ.get("CI") and _NO_BROWSER,
                                 reason="Debian's chromium package is not installed (scripts/system-packages.txt)")
 
 

@@ -42,7 +42,9 @@ def serve(project: Path | None, corpus: Path | None, store: Path | None, model_d
     server, app, live = make_app_server(config, engine)
     if live.token:
         say(f"listening on {host}: every request needs the access token; share this address only with your coders")
-    click.echo(f"corpus-tools review: open {live.url}")
+        if host in ("0.0.0.0", "::"):
+            say("on other machines, replace 127.0.0.1 in the address with this machine's network address")
+    click.echo(f"corpus-tools serve: open {live.url}")
     say("press Ctrl+C to stop (every decision is already saved)")
     serve_forever(server, app)
 

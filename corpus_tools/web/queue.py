@@ -131,6 +131,9 @@ def act(ws: Workspace, coder: str, settings: QueueSettings, action: str, code: s
     session = session_for(ws, coder, settings)
     if action == "noop":
         return ""
+    if note.strip() and action in ("skip", "next", "undo"):  # a note is saved with a decision, never dropped
+        raise ReviewError(f"your note is saved with a decision, not with {action}",
+                          hint="accept, reject, add a code or say no code applies; or clear the note first")
     if action == "undo":
         item = session.undo()
         return f"undone: your last decision on {item.entry_id}"
