@@ -174,8 +174,8 @@ class ReviewSession:
             P = self._proba(list(sub["text"]))
             t = self.suggester.thresholds_
             if f.variable:  # only passages where this variable is suggested
-                j = self.codes.index(f.variable)
-                hit = P[:, j] >= t[j]
+                col = self.codes.index(f.variable)
+                hit = P[:, col] >= t[col]
                 ids = [i for i, h in zip(ids, hit, strict=True) if h]
                 P = P[hit]
             if self.order == "uncertain":

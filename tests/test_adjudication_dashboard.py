@@ -4,7 +4,6 @@ dashboard aggregates, codebook examples, the review pool and reliability samples
 from __future__ import annotations
 
 import shlex
-
 from pathlib import Path
 
 import pytest
