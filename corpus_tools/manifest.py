@@ -12,8 +12,8 @@ from typing import Any
 
 from ._version import __version__
 
-PACKAGES = ("pandas", "numpy", "rjieba", "jieba", "opencc", "PyYAML", "python-docx", "charset-normalizer",
-            "pyarrow", "gensim", "scikit-learn", "tomotopy", "matplotlib")
+PACKAGES = ("pandas", "numpy", "scipy", "rjieba", "jieba", "opencc", "PyYAML", "python-docx", "charset-normalizer",
+            "pyarrow", "gensim", "scikit-learn", "tomotopy", "matplotlib", "statsmodels", "krippendorff", "flask")
 
 
 def file_sha1(path: Path) -> str:

@@ -48,6 +48,7 @@ def iter_table(path: Path, text_col: str = "text", id_col: str | None = "id",
         else:
             chunks = iter([pd.read_excel(path, dtype=str).fillna("")])
         offset = 0
+        seen: dict[str, int] = {}  # id -> row number: one output row per input id, so ids must be unique
         for chunk in chunks:
             _check_columns(chunk, path, text_col, id_col if id_col and id_col != "id" else None)
             out = pd.DataFrame({"text": chunk[text_col].fillna("").astype(str)})
@@ -57,6 +58,11 @@ def iter_table(path: Path, text_col: str = "text", id_col: str | None = "id",
                 ids = pd.Series([None] * len(chunk), index=chunk.index)
             fallback = pd.Series([f"row-{offset + i + 1}" for i in range(len(chunk))], index=chunk.index)
             out.insert(0, "id", ids.fillna(fallback))
+            for n, rid in enumerate(out["id"], start=offset + 1):
+                if rid in seen:
+                    raise InputTableError(f"{path}: id {rid!r} appears on rows {seen[rid]} and {n}",
+                                          hint="ids must be unique; fix the table or choose another --id-col")
+                seen[rid] = n
             offset += len(chunk)
             yield out
     except (ValueError, UnicodeDecodeError, OSError) as exc:

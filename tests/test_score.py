@@ -95,6 +95,10 @@ def test_table_inputs(tmp_path: Path, suffix: str) -> None:
 
 
 def test_table_errors(tmp_path: Path) -> None:
+    dup = tmp_path / "dup.csv"
+    dup.write_text("id,text\na1,x\na2,y\na1,z\n", encoding="utf-8")
+    with pytest.raises(InputTableError, match="rows 1 and 3"):
+        score_table_file(dup, tmp_path / "o.csv", ["mass_entrepreneurship"])
     src = tmp_path / "in.csv"
     src.write_text("id,content\n1,x\n", encoding="utf-8")
     with pytest.raises(InputTableError, match="--text-col"):
