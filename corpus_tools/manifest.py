@@ -33,14 +33,14 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def corpus_inputs(root: Path, paths: list[str]) -> list[dict[str, str]]:
+def corpus_inputs(root: Path, paths: list[str]) -> list[dict[str, str | int]]:
     """corpus.toml, documents.csv and every listed text file, with their hashes."""
     files = ["corpus.toml", "documents.csv", *paths]
     out = []
     for rel in files:
         p = root / rel
         if p.is_file():
-            out.append({"path": rel, "sha1": file_sha1(p), "bytes": str(p.stat().st_size)})
+            out.append({"path": rel, "sha1": file_sha1(p), "bytes": p.stat().st_size})
     return out
 
 

@@ -128,7 +128,7 @@ META = ("source_type", "stage", "date", "year", "lang", "title")
 
 def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe: bool = False) -> ScoreResult:
     """Score every entry; document rows sum their entries. With `dedupe`, entries flagged as
-    near-duplicates of an earlier entry are not counted (they stay in the corpus)."""
+    near-duplicates of an earlier entry count zero tokens and zero hits (their rows stay)."""
     import pandas as pd
 
     if level not in LEVELS:
@@ -139,7 +139,8 @@ def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe
     per_entry: list[dict[str, object]] = []
     for eid, did, start, text, dup in zip(entries["entry_id"], entries["doc_id"], entries["start"],
                                           entries["text"], entries["dup_of"], strict=True):
-        if dedupe and dup:
+        if dedupe and dup:  # the row stays (nothing is deleted) but counts nothing: its original counts
+            per_entry.append({"entry_id": eid, "doc_id": did, "n_tokens": 0, "_hits": []})
             continue
         ts = scorer.score_text(text)
         full = doc_text[did]

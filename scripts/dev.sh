@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
 # One entry point for the README's Quick start:
 #   bash scripts/dev.sh analyze   set up .venv, install corpus-tools, run `corpus-tools analyze` on the bundled corpus
-#   bash scripts/dev.sh test      set up .venv with dev tools and system packages, run ruff, mypy and pytest
+#   bash scripts/dev.sh test      install system packages, set up .venv with dev tools, run ruff, mypy and pytest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${CORPUS_TOOLS_VENV:-.venv}"
 PY="${PYTHON:-python3}"
 
-if [ ! -x "$VENV/bin/python" ]; then
-  "$PY" -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install --quiet --upgrade pip
+make_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    # Debian's system Python needs python3-venv (and ensurepip) for this; install it only when missing
+    if ! "$PY" -m venv "$VENV" 2>/dev/null; then
+      rm -rf "$VENV"
+      bash scripts/system-deps.sh python3-venv
+      "$PY" -m venv "$VENV"
+    fi
+  fi
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+}
 
 case "${1:-}" in
   analyze)
+    make_venv
     "$VENV/bin/python" -m pip install --quiet .
     shift
     exec "$VENV/bin/corpus-tools" analyze --out "${OUT:-analysis}" "$@"
     ;;
   test)
     bash scripts/system-deps.sh $(grep -v "^#" scripts/system-packages.txt | tr "\n" " ")
+    make_venv
     "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
     "$VENV/bin/ruff" check corpus_tools tests benchmarks
     "$VENV/bin/mypy"

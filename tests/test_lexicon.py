@@ -69,6 +69,15 @@ def test_every_table4_keyword_present_in_both_languages(me) -> None:  # type: ig
         assert v.definition and v.label["zh"]
 
 
+def test_issue_examples_and_paper_labels(me) -> None:  # type: ignore[no-untyped-def]
+    """The synonyms the core issue names, and Table 4's construct names as the paper writes them."""
+    terms = {t for v in me.variables for t in v.terms.get("zh", ())}
+    assert {"电商", "电子商务", "网店", "淘宝店", "贴息贷款", "门槛"} <= terms
+    assert [c.label["en"] for c in me.constructs] == [
+        "Entrepreneurial opportunities", "Entrepreneurial abilities", "Entrepreneurial motivation",
+        "Entrepreneurial activities"]
+
+
 def test_bundled_lexicons_lint_clean(me) -> None:  # type: ignore[no-untyped-def]
     for lex in (me, load_lexicon("government_support")):
         errors = [i for i in lint_lexicon(lex) if i.level == "error"]

@@ -59,6 +59,9 @@ def test_dedupe_counts_reprints_once(junpu: Corpus, scorer: Scorer) -> None:
     assert len(reprints) >= 3
     assert (dedup.loc[reprints, "total"] < full.loc[reprints, "total"]).all()
     assert len(dedup) == len(full)  # nothing deleted
+    ent = score_corpus(junpu, scorer, "entry", dedupe=True).scores.set_index("entry_id")
+    dups = junpu.entries.loc[junpu.entries["dup_of"] != "", "entry_id"]
+    assert len(ent) == len(junpu.entries) and (ent.loc[dups, "total"] == 0).all()
 
 
 def test_aggregate(junpu: Corpus, scorer: Scorer) -> None:

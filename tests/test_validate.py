@@ -77,6 +77,25 @@ def test_analyses_skip_bad_rows_and_keep_going(broken: Path, tmp_path: Path) -> 
     assert r.exit_code == 0 and "skipped" in r.output
 
 
+def test_unterminated_quote_missing_title_and_rejected_files(tmp_path: Path) -> None:
+    (tmp_path / "corpus.toml").write_text('name = "x"\n', encoding="utf-8")
+    (tmp_path / "a.txt").write_text("文本。", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("", encoding="utf-8")
+    (tmp_path / "documents.csv").write_text(
+        'doc_id,path,title,source_type\nA,a.txt,,media\nB,b.txt,B,media\n"C,c.txt,C,media\nD,d.txt,D,media\n',
+        encoding="utf-8")
+    c = load_corpus(tmp_path)
+    codes = {(p.code, p.doc_id.split(",")[0]) for p in c.problem_list}
+    assert ("missing-title", "A") in codes and ("empty-text", "B") in codes
+    assert any(p.code == "unterminated-quote" for p in c.problem_list)
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "e.txt").write_text("", encoding="utf-8")
+    (tmp_path / "documents.csv").write_text("doc_id,path,title,source_type\nE,texts/e.txt,E,media\n",
+                                            encoding="utf-8")
+    c = load_corpus(tmp_path)
+    assert [p.code for p in c.problem_list] == ["empty-text"]  # listed but rejected: not also "unlisted"
+
+
 def test_not_a_corpus(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match=r"corpus\.toml"):
         load_corpus(tmp_path)

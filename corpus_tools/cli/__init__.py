@@ -6,6 +6,7 @@ runs, so `--help` stays instant. Our own errors become one clear message and a n
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -30,6 +31,9 @@ def handle_errors(func: F) -> F:
         except CorpusToolsError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:  # e.g. `corpus-tools kwic x | head`: the reader left, nothing to report
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except OSError as exc:
             click.echo(f"Error: {exc.strerror or exc} ({exc.filename or ''})", err=True)
             sys.exit(1)

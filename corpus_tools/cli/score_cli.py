@@ -53,7 +53,8 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
         write_table(aggregate(result, list(by), corpus.docs) if by else result.scores, output)
         if evidence:
             write_table(result.evidence, evidence)
-        say(f"scored {len(result.scores)} {level}s; {len(result.evidence)} matches")
+        unit = "documents" if level == "document" else "entries"
+        say(f"scored {len(result.scores)} {unit}; {len(result.evidence)} matches")
         return
     if by or dedupe or level != "document":
         raise ConfigError("--by, --dedupe and --level apply to corpus folders, not to tables of texts")

@@ -12,8 +12,10 @@ MAX_PARAGRAPH = 300
 _BLANK_RE = re.compile(r"\n[ \t\u3000]*\n\s*")
 _LINE_RE = re.compile(r"\n")
 _SPEAKER_RE = re.compile(r"([^\s:：，。,.!?！？]{1,16})\s*[：:][ \t\u3000]*")
-# a sentence ends at 。！？；!? (plus closing quotes/brackets) or at ". " before an upper-case letter/digit
-_SENT_END_RE = re.compile(r"[。！？；!?…]+[”’」』）)\"]*|\.[”’\"]?(?=\s+[A-Z0-9“\"])")
+# a sentence ends at 。！？；!? (plus closing quotes/brackets) or at ". " before an upper-case letter or
+# opening quote, but not after common abbreviations ("No. 1", "Mr. Li", "U.S. Senate")
+_ABBREV = r"(?<!\bNo)(?<!\bno)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bvs)(?<!\bMrs)(?<!\b[A-Z])"
+_SENT_END_RE = re.compile(r"[。！？；!?…]+[”’」』）)\"]*|" + _ABBREV + r"\.[”’\"]?(?=\s+[A-Z“\"])")
 
 
 @dataclass(frozen=True)

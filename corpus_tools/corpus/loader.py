@@ -124,6 +124,13 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
     def report(level: str, code: str, msg: str) -> None:
         problems.append(Problem(level, code, rel, line, doc_id, msg))
 
+    multiline = [k for k in ("doc_id", "path", "source_type", "date", "lang", "encoding") if "\n" in row.get(k, "")]
+    if multiline:
+        report("error", "unterminated-quote", f"field(s) {', '.join(multiline)} span several lines: a quote "
+                                              "in documents.csv is probably not closed")
+        return None
+    if not row.get("title"):
+        report("warning", "missing-title", "title is empty")
     if not _ID_RE.match(doc_id):
         report("error", "bad-id", f"doc_id {doc_id!r} is empty or has characters other than letters, digits, -_.")
     source_type = row.get("source_type", "")
@@ -233,6 +240,7 @@ def load_corpus(path: str | Path) -> Corpus:
     records: list[dict[str, Any]] = []
     seen_ids: dict[str, int] = {}
     seen_paths: dict[str, str] = {}
+    rejected: set[Path] = set()  # listed but skipped rows: their files are not "unlisted"
     for line, row in _read_rows(csv_path, problems):
         doc_id = row.get("doc_id", "")
         if doc_id in seen_ids:
@@ -242,6 +250,8 @@ def load_corpus(path: str | Path) -> Corpus:
         seen_ids[doc_id] = line
         rec = _doc_record(root, line, row, config, problems)
         if rec is None:
+            if row.get("path"):
+                rejected.add((root / row["path"]).resolve())
             continue
         if rec["path"] in seen_paths:
             problems.append(Problem("warning", "same-file", "documents.csv", line, doc_id,
@@ -254,7 +264,7 @@ def load_corpus(path: str | Path) -> Corpus:
     entries = pd.DataFrame.from_records(entry_rows, columns=[c for c in schema.ENTRIES
                                                              if c not in ("dup_of", "dup_score")])
     _flag_duplicates(docs, entries, problems)
-    listed = {(root / p).resolve() for p in seen_paths}
+    listed = {(root / p).resolve() for p in seen_paths} | rejected
     texts_dir = root / "texts"
     if texts_dir.is_dir():
         for f in sorted(texts_dir.rglob("*")):
