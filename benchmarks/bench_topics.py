@@ -14,6 +14,10 @@ its own; gensim-multicore's worker processes are not counted. Coherence is compu
 ONE implementation for every engine (gensim CoherenceModel over the fitted corpus, top 10 words);
 stability is the mean matched top-10 Jaccard overlap between seeds; reproducible means a second fit
 with the first seed gave identical top words. Ratios are against gensim LdaModel measured in the same run.
+
+Last, it times `run_topics` on the bundled corpus as `corpus-tools topics` and `analyze` run it (the
+default engine, K range and seeds, tokenizing included), against the narrower sweep docs/topics.md
+suggests (`-k 4,8 --seeds 2`) in the same run. `--only-run-topics` skips the engine comparison.
 """
 
 from __future__ import annotations
@@ -174,6 +178,33 @@ def report(rows: list[dict[str, Any]]) -> None:
               f"{r['reproducible'] or '-'} |")
 
 
+def time_run_topics(narrow_ks: list[int], narrow_seeds: int) -> None:
+    """Wall time of run_topics with its defaults on the bundled corpus, and of a narrower sweep."""
+    import tomotopy  # noqa: F401  (library imports are not part of the timed runs)
+
+    from corpus_tools.corpus.loader import load_corpus
+    from corpus_tools.lexicon.model import load_lexicon
+    from corpus_tools.resources import default_corpus
+    from corpus_tools.text.tokenize import Tokenizer
+    from corpus_tools.topics import DEFAULT_ENGINE, run_topics
+    from corpus_tools.topics.sweep import DEFAULT_K_RANGE
+
+    corpus = load_corpus(default_corpus())
+    lexicons = [load_lexicon(n, corpus.root) for n in corpus.config.lexicons]
+    runs: dict[str, tuple[float, int, dict[str, int]]] = {}
+    for name, ks, n_seeds in (("default", None, 3), ("narrow", narrow_ks, narrow_seeds)):
+        messages: list[str] = []
+        t0 = time.perf_counter()
+        res = run_topics(corpus, Tokenizer(), lexicons, k_range=ks, n_seeds=n_seeds, progress=messages.append)
+        runs[name] = (time.perf_counter() - t0, sum("(fit " in m for m in messages), res.k_by_scope)
+    (d, d_fits, d_k), (n, n_fits, n_k) = runs["default"], runs["narrow"]
+    print(f"\nrun_topics on the bundled corpus ({DEFAULT_ENGINE}; tokenizing included):")
+    print(f"  default (K {','.join(map(str, DEFAULT_K_RANGE))}, 3 seeds): {d:7.2f} s  {d_fits} fits  chosen {d_k}")
+    print(f"  narrow  (K {','.join(map(str, narrow_ks))}, {narrow_seeds} seeds): {n:7.2f} s  {n_fits} fits  "
+          f"chosen {n_k}")
+    print(f"  ratio default / narrow: {d / n:.1f}x")
+
+
 def main() -> None:
     """Parse arguments, run both corpora, print rows, the ratio table and the command."""
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
@@ -186,7 +217,12 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3, help="seeds per engine (stability)")
     ap.add_argument("--large-docs", type=int, default=20000, help="texts in the generated corpus (0: skip)")
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated subset of " + ", ".join(ENGINES))
+    ap.add_argument("--only-run-topics", action="store_true", help="only time run_topics (default vs narrow sweep)")
     args = ap.parse_args()
+    if args.only_run_topics:
+        time_run_topics([4, 8], 2)
+        print(f"\ncommand: python benchmarks/bench_topics.py {' '.join(sys.argv[1:])}".rstrip())
+        return
     engines = [e for e in args.engines.split(",") if e]
     if BASELINE not in engines:
         engines.insert(0, BASELINE)
@@ -199,6 +235,7 @@ def main() -> None:
         print(f"large: {len(big):,} texts, {sum(map(len, big)):,} tokens; K={args.k_large}, seeds {seeds}", flush=True)
         rows += bench("large", big, args.k_large, seeds, engines, check_repro=False)
     report(rows)
+    time_run_topics([4, 8], 2)
     print(f"\ncommand: python benchmarks/bench_topics.py {' '.join(sys.argv[1:])}".rstrip())
 
 

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,9 @@ RRF_K = 10  # reciprocal-rank fusion constant: score = sum over sources of 1 / (
 SMALL_TOKENS = 100_000  # below this, word2vec neighbours are mostly noise
 MEDIUM_TOKENS = 1_000_000  # below this, treat them with caution
 CONTEXT_CHARS = 30
+# progress(message, step, total) over these steps, as in `analyze`; a last call with step = total + 1: done
+STEPS = ("tokenize and match", "word embeddings", "rank candidates")
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -139,11 +142,17 @@ def _sanity(wv: Any, seeds_by_var: dict[str, list[str]], seed: int) -> tuple[flo
 
 
 def expand(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], variable: str = "all", *,
-           seed: int = 0, top_n: int = TOP_N, min_count: int = MIN_COUNT) -> Expansion:
-    """Ranked candidate terms for one variable (or `all`) from word2vec neighbours and co-occurrence."""
+           seed: int = 0, top_n: int = TOP_N, min_count: int = MIN_COUNT,
+           progress: Progress | None = None) -> Expansion:
+    """Ranked candidate terms for one variable (or `all`) from word2vec neighbours and co-occurrence;
+    `progress(message, step, total)` hears about each of STEPS (tokenizing reports every 500 entries)."""
     import pandas as pd
 
     from .score import Scorer
+
+    def say(message: str, step: int) -> None:
+        if progress is not None:
+            progress(message, step, len(STEPS))
 
     targets = find_variables(lexicons, variable)
     scorer = Scorer(lexicons, tokenizer)  # injects the lexicon terms into the tokenizer
@@ -154,7 +163,10 @@ def expand(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], va
     units: list[_Unit] = []
     seeds_by_var: dict[str, list[str]] = {}
     entries_by_var: dict[str, set[int]] = {}
+    say(f"tokenizing and matching {len(entries):,} entries", 1)
     for doc_id, text in zip(entries["doc_id"].astype(str), entries["text"].astype(str), strict=True):
+        if units and len(units) % 500 == 0:
+            say(f"tokenizing and matching entries: {len(units):,}/{len(entries):,}", 1)
         toks = tokenizer.tokenize(text)
         unit = _Unit(doc_id, text, toks, [w for w in toks.words if tokenizer.is_content(w)])
         for hit in scorer.score_text(text).hits:
@@ -174,6 +186,7 @@ def expand(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], va
              f"(near-duplicate entries left out)"]
     sentences = [u.content for u in units if len(u.content) > 1]
     wv = None
+    say(f"training word embeddings on {n_tokens:,} tokens", 2)
     if sum(1 for c in freq.values() if c >= min_count) >= 20:
         wv = _train_word2vec(sentences, seed, min_count, n_tokens).wv
         own, rand = _sanity(wv, seeds_by_var, seed)
@@ -193,8 +206,9 @@ def expand(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], va
         notes.append("too few repeated words to train word embeddings: co-occurrence candidates only")
 
     rows: list[dict[str, Any]] = []
-    for _lex, var in targets:
+    for i_var, (_lex, var) in enumerate(targets, start=1):
         vid = var.id
+        say(f"ranking candidates for {vid} ({i_var}/{len(targets)})", 3)
         seeds = list(dict.fromkeys(seeds_by_var.get(vid, [])))
         matched = entries_by_var.get(vid, set())
         if not matched:
@@ -239,6 +253,7 @@ def expand(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], va
                          "npmi": npmi.get(w, math.nan), "frequency": freq[w], "n_entries": len(having[w]),
                          "n_with_variable": joint_n.get(w, 0), "context_1": ctx[0], "context_2": ctx[1]})
     frame = pd.DataFrame(rows, columns=list(schema.EXPANSION_CANDIDATES))
+    say("done", len(STEPS) + 1)
     return Expansion(frame, n_tokens, len(freq), notes)
 
 

@@ -36,7 +36,7 @@ def package_versions() -> dict[str, str]:
 def corpus_inputs(root: Path, paths: list[str]) -> list[dict[str, str | int]]:
     """corpus.toml, documents.csv and every listed text file, with their hashes."""
     files = ["corpus.toml", "documents.csv", *paths]
-    out = []
+    out: list[dict[str, str | int]] = []
     for rel in files:
         p = root / rel
         if p.is_file():

@@ -106,19 +106,23 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     step(3)("tokenizing entries for words and topics")
     tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash("text", "framing")))
     say = step(4)
+    # framing uses the tokens (distinctive words), so the tokenizer's code is part of its key
     framing = _framing(corpus, doc_scores, tokens, cache, say,
                        make_key(**base, dedupe=dedupe, seed=seed, n_boot=n_boot, n_perm=n_perm,
                                 stages=[s.__dict__ for s in corpus.config.stages],
-                                code=code_hash("framing", "score")),
+                                code=code_hash("framing", "score", "text")),
                        seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe)
     topic_res = None
+    ks: list[int] | None = None
     if topics:
+        ks, topic_engine = topic_settings(k_range, topic_engine)
         say = step(5)
+        # topic_variables matches lexicon terms against the topics' words: the lexicon code is in the key
         topic_res = _topics(corpus, tokenizer, lex, cache, say,
-                            make_key(**base, seed=seed, k_range=list(k_range) if k_range else None, n_seeds=n_seeds,
-                                     engine=topic_engine, stages=[s.__dict__ for s in corpus.config.stages],
-                                     code=code_hash("topics", "text")),
-                            seed=seed, k_range=k_range, n_seeds=n_seeds, engine=topic_engine)
+                            make_key(**base, seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine,
+                                     stages=[s.__dict__ for s in corpus.config.stages],
+                                     code=code_hash("topics", "text", "lexicon")),
+                            seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine)
     sug_res = None
     store_path: Path | None = Path(store) if store is not None else out_dir / "coding.sqlite"
     if store is None and store_path is not None and not store_path.is_file():
@@ -160,7 +164,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
         "config": {"engine": engine, "dedupe": dedupe, "lexicons": [x.name for x in lex],
                    "stages": [s.__dict__ for s in corpus.config.stages], "bootstrap": n_boot, "permutations": n_perm,
                    "topics": {"enabled": topics, "engine": topic_res.engine if topic_res else topic_engine,
-                              "k_range": list(k_range) if k_range else None, "n_seeds": n_seeds,
+                              "k_range": ks, "n_seeds": n_seeds,
                               "k_by_scope": topic_res.k_by_scope if topic_res else {}},
                    "suggestions": {"enabled": suggestions, "folds": folds,
                                    "store": str(store_path) if store_path else None}},
@@ -188,6 +192,15 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     if progress is not None:
         progress("done", total + 1, total)  # step total + 1: finished
     return result
+
+
+def topic_settings(k_range: Sequence[int] | None, engine: str | None) -> tuple[list[int], str]:
+    """The K values (sorted, unique; the default range when none) and the engine (the default when None)
+    that run_topics will use, so equivalent settings share one cache entry and the manifest says what ran."""
+    from .topics import DEFAULT_ENGINE
+    from .topics.sweep import DEFAULT_K_RANGE
+
+    return sorted({int(k) for k in (k_range or DEFAULT_K_RANGE)}), engine or DEFAULT_ENGINE
 
 
 def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str) -> tuple[ScoreResult, ScoreResult]:

@@ -48,6 +48,13 @@ class SuggestedCode:
     model_version: str
 
 
+def pending_codes(coding: EntryCoding, suggestions: Sequence[SuggestedCode]) -> list[str]:
+    """Suggested codes without a verdict in `coding` (none once "none" applies)."""
+    if NONE in coding.applied:
+        return []
+    return [s.code for s in suggestions if s.code not in coding.verdicts]
+
+
 @dataclass
 class ReviewItem:
     """One passage to review, with its context and this coder's current coding."""
@@ -68,9 +75,7 @@ class ReviewItem:
     @property
     def pending(self) -> list[str]:
         """Suggested codes the coder has not yet accepted or rejected (none once "none" applies)."""
-        if NONE in self.coding.applied:
-            return []
-        return [s.code for s in self.suggestions if s.code not in self.coding.verdicts]
+        return pending_codes(self.coding, self.suggestions)
 
     @property
     def complete(self) -> bool:
@@ -132,8 +137,12 @@ class ReviewSession:
         if self.filters.variable and self.filters.variable not in self.codes:
             raise ReviewError(f"unknown variable {self.filters.variable!r}", hint=f"one of {', '.join(self.codes)}")
         self.mode = "blind" if blind else "assisted"
+        # a model's version hashes all its arrays (~ms): computed once per session, not per passage
+        self._version = suggester.version if suggester is not None else ""
         self._codings = store.codings(self.coder)
         self._entries = corpus.entries_with_meta(("source_type", "stage", "title")).set_index("entry_id", drop=False)
+        e = self._entries  # (doc_id, seq) -> text, so the context of a passage is a dict lookup, not a scan
+        self._text_at = dict(zip(zip(e["doc_id"], e["seq"], strict=True), e["text"], strict=True))
         self._queue_ids = self._build_queue()
         self._queue: deque[str] = deque(self._queue_ids)
         self._skipped: set[str] = set()
@@ -218,17 +227,15 @@ class ReviewSession:
             fallback = getattr(self.suggester, "fallback_", None)
             suggestions = [SuggestedCode(self.suggester.codes_[j], round(float(P[j]), 4),
                                          "lexicon" if fallback is not None and fallback[j] else self.suggester.source,
-                                         self.suggester.version) for j in chosen]
+                                         self._version) for j in chosen]
         before, after = self._context(str(r["doc_id"]), int(r["seq"]))
         return ReviewItem(entry_id, str(r["doc_id"]), str(r["title"]), text, str(r["text_hash"]),
                           str(r["speaker"] or ""), before, after, suggestions, scores, exp, self._coding(entry_id))
 
     def _context(self, doc_id: str, seq: int) -> tuple[str, str]:
-        doc = self._entries[self._entries["doc_id"] == doc_id].set_index("seq")
         n = self.context_chars
-        before = str(doc.at[seq - 1, "text"])[-n:] if seq - 1 in doc.index else ""
-        after = str(doc.at[seq + 1, "text"])[:n] if seq + 1 in doc.index else ""
-        return before, after
+        before, after = self._text_at.get((doc_id, seq - 1)), self._text_at.get((doc_id, seq + 1))
+        return (str(before)[-n:] if before is not None else "", str(after)[:n] if after is not None else "")
 
     def next_item(self) -> ReviewItem | None:
         """Advance to the next entry not yet coded (skipped entries come back last); None at the end."""
@@ -252,27 +259,32 @@ class ReviewSession:
             raise ReviewError("no passage is open", hint="call next_item() first")
         return self.current
 
-    def _record(self, item: ReviewItem, code: str, decision: str, note: str) -> int:
+    def _row(self, item: ReviewItem, code: str, decision: str, note: str) -> dict[str, object]:
         sugg = next((s for s in item.suggestions if s.code == code), None)
-        eid = self.store.record(item.entry_id, item.text_hash, code, decision, self.coder,
-                                source=sugg.source if sugg else "manual",
-                                model_version=sugg.model_version if sugg else "",
-                                score=sugg.score if sugg else item.scores.get(code),
-                                mode=self.mode, note=note)
-        apply_event(item.coding, decision, code, self.mode)
-        self._codings[(item.entry_id, self.coder)] = item.coding
-        self._decisions += 1
-        return eid
+        return {"entry_id": item.entry_id, "text_hash": item.text_hash, "code": code, "decision": decision,
+                "coder": self.coder, "source": sugg.source if sugg else "manual",
+                "model_version": sugg.model_version if sugg else "",
+                "score": sugg.score if sugg else item.scores.get(code), "mode": self.mode, "note": note}
 
     def decide(self, code: str, decision: str, note: str = "") -> list[int]:
         """Record one decision on the open passage; a reject that leaves nothing applying and nothing
-        pending also records none-applies. Returns the new event ids (one undo reverts them all)."""
+        pending also records none-applies, in the same transaction (a crash keeps both or neither).
+        Returns the new event ids (one undo reverts them all)."""
         item = self._require()
         if code != NONE and code not in self.codes:
             raise ReviewError(f"unknown code {code!r}", hint=f"one of {', '.join(self.codes)}")
-        ids = [self._record(item, code, decision, note)]
-        if decision in ("reject", "remove") and not item.coding.applied and not item.pending and item.suggestions:
-            ids.append(self._record(item, NONE, "none-applies", "all suggestions rejected"))
+        after = EntryCoding(dict(item.coding.applied), dict(item.coding.verdicts), item.coding.text_hash,
+                            item.coding.last_event)
+        apply_event(after, decision, code, self.mode)
+        steps = [(code, decision, note)]
+        if decision in ("reject", "remove") and not after.applied and not pending_codes(after, item.suggestions) \
+                and item.suggestions:
+            steps.append((NONE, "none-applies", "all suggestions rejected"))
+        ids = self.store.record_rows([self._row(item, c, d, n) for c, d, n in steps])  # committed before use
+        for c, d, _n in steps:
+            apply_event(item.coding, d, c, self.mode)
+        self._codings[(item.entry_id, self.coder)] = item.coding
+        self._decisions += len(ids)
         self._actions.append((item.entry_id, ids))
         return ids
 

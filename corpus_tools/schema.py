@@ -54,15 +54,22 @@ def check(frame: pd.DataFrame, columns: Iterable[str], name: str) -> pd.DataFram
 # --- coding decisions (issue: draft codes for coders) -------------------------------------------
 DECISION_KINDS = ("accept", "reject", "add", "remove", "none-applies")
 CODING_MODES = ("blind", "assisted", "imported", "adjudicated")
+# mode of machine codings (a `suggest` table read as coder `model:<name>`) in a CODING_STATE frame: never
+# "blind" (no person coded them) and never stored in the coding store, which holds human decisions only
+MACHINE_MODE = "model"
+STATE_MODES = (*CODING_MODES, MACHINE_MODE)
 
 # the append-only decision log as a frame (one row per event, oldest first)
 DECISIONS = (
     "event_id", "entry_id", "text_hash", "code", "decision", "coder", "timestamp", "source",
     "model_version", "score", "mode", "note",
 )
+# the extra column CodingStore.decisions() and exported decision tables carry beside DECISIONS: `undoes` =
+# event_id of the event an undo cancels (empty for ordinary decisions), so a log read back keeps its undo links
+DECISION_LINK = ("undoes",)
 
 # current coding state derived from the log: one row per (entry, coder, code that applies);
-# an explicit "no code applies" is one row with code == "none"
+# an explicit "no code applies" is one row with code == "none"; mode is one of STATE_MODES
 CODING_STATE = ("entry_id", "doc_id", "coder", "code", "mode")
 
 # --- topic models (issue 4: themes per stage) -----------------------------------------------------
@@ -114,9 +121,11 @@ TRIANGULATION_SUMMARY = ("level", "construct", "item", "n_sources", "sources_ava
 # decisions whose entry vanished from the corpus or whose text changed (reason: entry-missing | text-changed)
 STALE_DECISIONS = (*DECISIONS, "reason", "current_hash")
 # `suggest` output: id (+ doc_id for corpora), one probability column per variable id (named exactly the id),
-# then these: codes/constructs `;`-joined; why_terms "variable: term, term | ..."; why_features the strongest
-# model features; similar_* the most similar already-coded passage (cosine similarity of the features)
-SUGGESTION_WHY = ("codes", "constructs", "source", "model_version", "why_terms", "why_features",
+# then these: codes/constructs `;`-joined; in_training 1 when the model was trained on this passage (its id,
+# or its exact text, is among the model's training passages: an in-sample prediction), else 0; why_terms
+# "variable: term, term | ..."; why_features the strongest model features; similar_* the most similar
+# already-coded passage (cosine similarity of the features)
+SUGGESTION_WHY = ("codes", "constructs", "source", "model_version", "in_training", "why_terms", "why_features",
                   "similar_id", "similar_codes", "similar_score")
 # cross-validated quality per variable (plus a "macro" row): model vs human coding of held-out entries
 EVALUATION = ("variable", "construct", "support", "predicted", "precision", "recall", "f1", "kappa",
@@ -126,10 +135,12 @@ LEARNING_CURVE = ("n_train", "folds", "macro_precision", "macro_recall", "macro_
 
 # --- agreement and exchange (issue 5: agreement statistics, CSV/XLSX tables, REFI-QDA) -----------------
 # one row per comparison x condition x level x code x metric. comparison is "A vs B", "all coders (A, B, C)"
-# or "model:v1 vs A"; condition is independent (blind or imported coding on both sides) or assisted (a coder
-# saw suggestions); level is variable | construct; code is the variable/construct id or "(all)" (units pooled
-# over codes); metric is one of AGREEMENT_METRICS. value/ci_* are empty where undefined, and `note` then says
-# why (no variance, one coder, no overlap); ci_* are seeded bootstrap percentile intervals over entries.
+# or "model:v1 vs A"; condition, between human coders: independent (blind or imported coding on both sides) or
+# assisted (a coder saw suggestions); a machine coder vs a human: model (the human coded without suggestions)
+# or model-assisted (the human saw suggestions), never independent; level is variable | construct; code is
+# the variable/construct id or "(all)" (units pooled over codes); metric is one of AGREEMENT_METRICS.
+# value/ci_* are empty where undefined, and `note` then says why (no variance, one coder, no overlap);
+# ci_* are seeded bootstrap percentile intervals over entries.
 # prevalence = share of codings (coder x unit) in which the code is present
 AGREEMENT_METRICS = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha")
 AGREEMENT = ("comparison", "coders", "condition", "level", "code", "metric", "value", "ci_low", "ci_high",

@@ -118,13 +118,16 @@ def test_three_coders_pairs_and_all(lex: Lexicon) -> None:
 
 
 def test_model_against_each_coder_and_adjudicated_left_out(lex: Lexicon) -> None:
-    state = synthetic_state(lex, n=30, modes={"A": "imported", "B": "imported", "model:v1": "blind"})
+    state = synthetic_state(lex, n=30, modes={"A": "imported", "B": "imported", "model:v1": "model"})
     adj = state[(state["coder"] == "A") & (state["entry_id"] == "E000")].assign(coder="A", mode="adjudicated")
     state = pd.concat([state[~((state["coder"] == "A") & (state["entry_id"] == "E000"))], adj])
     res = compute_agreement(state, lex, n_boot=20, levels=["variable"])
     comps = set(res.table["comparison"])
     assert comps == {"A vs B", "model:v1 vs A", "model:v1 vs B"}
     assert stat(res.table, comparison="model:v1 vs A", code="(all)", metric="percent_agreement")["n_units"] == 29 * 9
+    machine = res.table["comparison"].str.startswith("model:")
+    assert set(res.table.loc[machine, "condition"]) == {"model"}  # never filed as independent
+    assert set(res.table.loc[~machine, "condition"]) == {"independent"}
     assert any("adjudicated" in n for n in res.notes)
     consensus = state[state["coder"] == "A"].assign(coder="consensus", mode="adjudicated")
     res = compute_agreement(pd.concat([state, consensus]), lex, n_boot=0, levels=["variable"])
@@ -209,3 +212,54 @@ def test_pairs_are_all_combinations(lex: Lexicon) -> None:
     res = compute_agreement(state, lex, n_boot=0, levels=["construct"], pooled=False)
     pairs = {f"{a} vs {b}" for a, b in itertools.combinations(coders, 2)}
     assert pairs | {"all coders (A, B, C, D)"} == set(res.table["comparison"])
+
+
+def test_model_vs_assisted_coder_is_its_own_condition(lex: Lexicon) -> None:
+    state = synthetic_state(lex, n=20, modes={"A": "blind", "model:v1": "blind"})  # an old frame: model "blind"
+    state.loc[(state["coder"] == "A") & (state["entry_id"] >= "E010"), "mode"] = "assisted"
+    res = compute_agreement(state, lex, n_boot=0, levels=["variable"])
+    assert set(res.table["condition"]) == {"model", "model-assisted"}
+    assert stat(res.table, condition="model", code="(all)", metric="percent_agreement")["n_units"] == 10 * 9
+    assert stat(res.table, condition="model-assisted", code="(all)", metric="percent_agreement")["n_units"] == 90
+    text = format_agreement(res)
+    assert "model vs coder" in text and "anchored" in text and "independent" not in text
+
+
+def test_agreement_leaves_out_what_the_model_was_trained_on(tmp_path: Path) -> None:
+    """A model predicting its own training passages looks near-perfect; `suggest` flags them (in_training)
+    and `agreement` leaves them out, says how many, and files the model under its own condition."""
+    from tests.coding_helpers import coded_corpus
+
+    corpus = coded_corpus(tmp_path / "corpus", 6, 8, n_a=30, n_b=10)
+    runner = CliRunner()
+    model, sugg = tmp_path / "model", tmp_path / "sugg.csv"
+    assert runner.invoke(main, ["train", str(corpus.root), "-o", str(model)]).exit_code == 0
+    res = runner.invoke(main, ["suggest", str(corpus.root), "--model", str(model), "-o", str(sugg)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(sugg, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    trained = set(pd.read_csv(corpus.root / "codings.csv")["entry_id"])
+    assert set(table.loc[table["in_training"] == "1", "id"]) == trained  # exactly the 30 training passages
+    # coder A goes on coding 12 passages blind after training: those are a fair test of the model
+    from corpus_tools.store import CodingStore
+    from tests.coding_helpers import lexicon_labels
+
+    labels = lexicon_labels(corpus)
+    fresh = corpus.entries.iloc[30:42]
+    with CodingStore(tmp_path / "s.sqlite") as st:
+        for eid, h in zip(fresh["entry_id"], fresh["text_hash"], strict=True):
+            for code in labels[eid] or ["none"]:
+                st.record(eid, h, code, "none-applies" if code == "none" else "add", "A", mode="blind")
+    out = tmp_path / "agr"
+    res = runner.invoke(main, ["agreement", str(corpus.root), "--suggestions", str(sugg), "--model-name", "m",
+                               "--store", str(tmp_path / "s.sqlite"), "--n-boot", "0", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "30 entries the model was trained on (in_training = 1) left out" in res.output
+    agr = pd.read_csv(out / "agreement.csv", encoding="utf-8-sig")
+    machine = agr[agr["comparison"].str.startswith("model:m vs")]
+    assert len(machine) and set(machine["condition"]) == {"model"}  # never "independent"
+    pooled = machine[(machine["comparison"] == "model:m vs A") & (machine["code"] == "(all)")
+                     & (machine["level"] == "variable")]
+    assert set(pooled["n_units"]) == {12 * 9}  # only the passages coded after training
+    assert set(machine.loc[machine["comparison"] == "model:m vs B", "n_units"]) == {0}  # B coded training ones only
+    manifest = json.loads((out / "agreement.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"]["suggestions"][0]["in_training_left_out"] == 30

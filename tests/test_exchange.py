@@ -141,12 +141,20 @@ def test_export_tables_with_store_has_the_decision_log(make_corpus: MakeCorpus, 
     e = corpus.entries.iloc[0]
     with CodingStore(tmp_path / "s.sqlite") as store:
         store.record(e["entry_id"], e["text_hash"], "ability.organization", "add", "C", mode="assisted")
+        wrong = store.record(e["entry_id"], e["text_hash"], "ability.identification", "add", "C", mode="assisted")
+        (undo,) = store.undo([wrong], "C")
     res = CliRunner().invoke(main, ["export", "tables", str(root), "--store", str(tmp_path / "s.sqlite"), "-o",
                                     str(tmp_path / "t.xlsx")])
     assert res.exit_code == 0, res.output
     sheets = pd.read_excel(tmp_path / "t.xlsx", sheet_name=None)
     assert list(sheets) == ["decisions", "codings", "presence", "codebook"]
-    assert list(sheets["decisions"].columns) == list(schema.DECISIONS)
+    assert list(sheets["decisions"].columns) == [*schema.DECISIONS, *schema.DECISION_LINK]
+    res = CliRunner().invoke(main, ["export", "tables", str(root), "--store", str(tmp_path / "s.sqlite"), "-o",
+                                    str(tmp_path / "csv")])
+    assert res.exit_code == 0, res.output
+    for log in (sheets["decisions"], pd.read_csv(tmp_path / "csv" / "decisions.csv", encoding="utf-8-sig")):
+        links = log.set_index("event_id")["undoes"]
+        assert links.loc[undo] == wrong and links.drop(undo).isna().all()  # the undo link survives export
     c_rows = sheets["presence"][sheets["presence"]["coder"] == "C"]
     assert len(c_rows) == 1 and c_rows["mode"].iloc[0] == "assisted" and c_rows["ability"].iloc[0] == 1
 
@@ -170,6 +178,27 @@ def test_suggestion_tables_become_a_model_coder(make_corpus: MakeCorpus, lex: Le
     table.to_csv(tmp_path / "s.csv", index=False)
     state, problems = read_suggestions(tmp_path / "s.csv", corpus, None, lex.variable_ids)
     assert set(state["coder"]) == {"model:sm-1"} and list(state["code"]) == ["ability.organization", "none", "none"]
+    assert set(state["mode"]) == {schema.MACHINE_MODE}  # a model's codings are never "blind" human coding
     assert any("not an entry" in p for p in problems) and any("not in the lexicon" in p for p in problems)
     named, _ = read_suggestions(tmp_path / "s.csv", corpus, "model:v2", lex.variable_ids)
     assert set(named["coder"]) == {"model:v2"}
+
+
+def test_suggestions_the_model_was_trained_on_can_be_left_out(make_corpus: MakeCorpus, lex: Lexicon,
+                                                              tmp_path: Path) -> None:
+    from corpus_tools.exchange import read_suggestions
+
+    corpus = load_corpus(small_coded_corpus(make_corpus))
+    ids = list(corpus.entries["entry_id"][:4])
+    table = pd.DataFrame({"id": ids, "codes": ["ability.organization"] * 4, "in_training": [1, 0, 1, 0]})
+    table.to_csv(tmp_path / "s.csv", index=False)
+    kept, problems = read_suggestions(tmp_path / "s.csv", corpus, "model:v1", lex.variable_ids)
+    assert set(kept["entry_id"]) == set(ids) and not problems  # exports keep every suggestion
+    fair, problems = read_suggestions(tmp_path / "s.csv", corpus, "model:v1", lex.variable_ids,
+                                      exclude_training=True)
+    assert set(fair["entry_id"]) == {ids[1], ids[3]}
+    assert any("2 entries the model was trained on" in p for p in problems)
+    table.drop(columns="in_training").to_csv(tmp_path / "old.csv", index=False)
+    old, problems = read_suggestions(tmp_path / "old.csv", corpus, "model:v1", lex.variable_ids,
+                                     exclude_training=True)
+    assert len(old) == 4 and any("no in_training column" in p for p in problems)

@@ -131,7 +131,7 @@ def _state(corpus: Corpus, lexicons: list[Lexicon]) -> pd.DataFrame:
     """codings.csv plus a model coder and an assisted coding: everything the export must carry."""
     state = gather_codings(corpus, lexicons).state
     a = state[state["coder"] == "A"]
-    model = a.assign(coder="model:v1", mode="blind")
+    model = a.assign(coder="model:v1", mode=schema.MACHINE_MODE)
     state = pd.concat([state, model], ignore_index=True)
     first_b = state.index[state["coder"] == "B"][0]
     state.loc[first_b, "mode"] = "assisted"
@@ -190,6 +190,30 @@ def test_qdpx_round_trip_gives_identical_codings(make_corpus: MakeCorpus, tmp_pa
     assert back.problems == [] and back.unmatched == []
     assert back.n_selections == back.n_matched == state["entry_id"].nunique()
     pd.testing.assert_frame_equal(_sorted(back.codings), _sorted(state))
+
+
+def test_qdpx_never_labels_model_codings_blind(make_corpus: MakeCorpus, tmp_path: Path,
+                                               lexicons: list[Lexicon]) -> None:
+    from corpus_tools.exchange.jobs import import_qdpx
+    from corpus_tools.store import CodingStore
+
+    root = small_coded_corpus(make_corpus)
+    corpus = load_corpus(root)
+    state = _state(corpus, lexicons)
+    state.loc[state["coder"] == "model:v1", "mode"] = "blind"  # e.g. a frame built by hand or by an old version
+    out = tmp_path / "p.qdpx"
+    write_qdpx(out, corpus, state, lexicons, created=CREATED)
+    with zipfile.ZipFile(out) as zf:
+        qde = zf.read("project.qde").decode("utf-8")
+    assert "model:v1=model" in qde and "model:v1=blind" not in qde
+    back = read_qdpx(out, corpus, lexicons).codings
+    assert set(back.loc[back["coder"] == "model:v1", "mode"]) == {schema.MACHINE_MODE}
+    assert set(back.loc[back["coder"] != "model:v1", "mode"]) <= {"imported", "assisted"}
+    # the store holds human decisions only: the model's codings are reported, not recorded
+    res = import_qdpx(out, root, store=tmp_path / "s.sqlite")
+    assert any("machine coder(s) model:v1" in p for p in res.imported.problems)
+    with CodingStore(tmp_path / "s.sqlite") as st:
+        assert set(st.state(corpus)["coder"]) == {"A", "B"}
 
 
 def rewrite(src: Path, dst: Path, edit_xml: Callable[[ET.Element], None],

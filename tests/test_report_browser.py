@@ -1,7 +1,8 @@
 """report.html in a real browser: headless Chromium (Debian's package) driven by Playwright.
 
-Asserts no console errors, no network requests (only the file:// page and data: URIs), every chart
-image rendered, and saves a screenshot to test-artifacts/report.png.
+Asserts no console errors, no network requests (only the file:// page and data: URIs), that every chart
+`analyze` wrote is rendered in the page (one image per chart file, none left as a placeholder), and saves a
+screenshot to test-artifacts/report.png.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus_tools.pipeline import analyze
+from corpus_tools.pipeline import AnalyzeResult, analyze
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -25,15 +26,18 @@ pytestmark = pytest.mark.skipif(not os.environ.get("CI") and not CHROMIUM.exists
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """report.html of the bundled corpus, with a small topic sweep to keep the test fast."""
+def analysis(tmp_path_factory: pytest.TempPathFactory) -> AnalyzeResult:
+    """`analyze` of the bundled corpus (its report.html and chart files), with a small topic sweep to keep
+    the test fast."""
     out = tmp_path_factory.mktemp("browser") / "analysis"
-    res = analyze(out=out, k_range=[3], n_seeds=1, n_boot=100, n_perm=99)
-    return res.files["report"]
+    return analyze(out=out, k_range=[3], n_seeds=1, n_boot=100, n_perm=99)
 
 
-def test_report_in_chromium(report: Path) -> None:
+def test_report_in_chromium(analysis: AnalyzeResult) -> None:
     from playwright import sync_api
+
+    report = analysis.files["report"]
+    charts = {name.removeprefix("chart_") for name in analysis.files if name.startswith("chart_")}
     errors: list[str] = []
     requests: list[str] = []
     with sync_api.sync_playwright() as pw:
@@ -47,8 +51,10 @@ def test_report_in_chromium(report: Path) -> None:
             page.wait_for_load_state("networkidle")
             images = page.eval_on_selector_all(
                 "figure img, figure svg",
-                "els => els.map(e => ({tag: e.tagName, ok: e.tagName === 'IMG' ? (e.complete && e.naturalWidth > 0)"
-                " : e.getBoundingClientRect().width > 0}))")
+                "els => els.map(e => ({figure: e.closest('figure').id, tag: e.tagName, ok: e.tagName === 'IMG' ?"
+                " (e.complete && e.naturalWidth > 0) : e.getBoundingClientRect().width > 0}))")
+            placeholders = page.eval_on_selector_all(".chart-missing", "els => els.map(e => e.textContent)")
+            text = page.inner_text("body")
             sections = page.eval_on_selector_all("main section", "els => els.map(e => e.id)")
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=False)
@@ -60,8 +66,14 @@ def test_report_in_chromium(report: Path) -> None:
     outside = [u for u in requests if not (u.startswith("file://") or u.startswith("data:"))]
     assert outside == [], f"network requests: {outside}"
     assert [u for u in requests if u.startswith("file://")] == [report.resolve().as_uri()]
-    assert len(images) >= 10, images
+    # every chart analyze wrote (charts/NAME.png) is one rendered image in the page, and no chart is missing
+    assert len(charts) >= 10, charts
+    assert all((analysis.out / "charts" / f"{name}.svg").is_file() for name in charts)
+    assert len(images) == len(charts), (len(images), sorted(charts))
+    assert {i["figure"].removeprefix("chart-") for i in images} == charts
     assert all(i["ok"] for i in images), [i for i in images if not i["ok"]]
+    assert placeholders == [], placeholders
+    assert "Nothing to draw" not in text
     for section in ("overview", "scores", "framing", "words", "triangulation", "evidence", "topics", "suggestions",
                     "lexicon", "manifest"):
         assert section in sections

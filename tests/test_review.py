@@ -180,6 +180,7 @@ def test_train_suggest_evaluate_commands(tmp_path: Path, corpus: Corpus) -> None
     model = tmp_path / "model"
     res = r.invoke(main, ["train", str(corpus.root), "--store", str(store), "-o", str(model), "--seed", "2"])
     assert res.exit_code == 0 and (model / "model.json").is_file(), res.output
+    assert f"coding store: {store.resolve()} (given with --store)" in res.output
     out = tmp_path / "sugg.csv"
     res = r.invoke(main, ["suggest", str(corpus.root), "--model", str(model), "-o", str(out)])
     assert res.exit_code == 0, res.output
@@ -250,3 +251,102 @@ def test_variable_filter_keeps_only_passages_suggesting_it(tmp_path) -> None:  #
         assert 0 < only.progress().total < everything.progress().total
         item = only.next_item()
         assert item is not None and var in [s.code for s in item.suggestions]
+
+
+def test_rejecting_the_last_suggestion_is_one_transaction(tmp_path: Path, corpus: Corpus, lexicon: LexiconSuggester,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    s = _session(tmp_path, corpus, lexicon, order="document")
+    item = _item_with(s, 1)
+    while len(item.pending) > 1:
+        s.reject()
+    begins: list[str] = []
+    s.store.conn.set_trace_callback(lambda sql: begins.append(sql) if sql.upper().startswith("BEGIN") else None)
+    ids = s.reject()  # the last one: reject + none-applies
+    assert len(ids) == 2 and len(begins) == 1
+    dec = s.store.decisions().set_index("event_id")
+    assert list(dec.loc[ids, "decision"]) == ["reject", "none-applies"]
+    assert dec.loc[ids[1], "note"] == "all suggestions rejected" and set(item.coding.applied) == {"none"}
+    s.store.conn.set_trace_callback(None)
+    # a failure while writing the second event leaves neither event, and the passage as it was
+    item2 = _item_with(s, 1)
+    while len(item2.pending) > 1:
+        s.reject()
+    n, verdicts = s.store.count(), dict(item2.coding.verdicts)
+    real = CodingStore._insert
+
+    def fail_on_none(self: CodingStore, conn: object, row: dict[str, object]) -> int:
+        if row["decision"] == "none-applies":
+            raise RuntimeError("killed between the two events")
+        return real(self, conn, row)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CodingStore, "_insert", fail_on_none)
+    with pytest.raises(RuntimeError):
+        s.reject()
+    assert s.store.count() == n and item2.coding.verdicts == verdicts and item2.pending
+
+
+TWELVE = """name: twelve
+version: "1"
+title: Twelve variables
+languages: [zh]
+constructs:
+{constructs}
+"""
+
+
+def _twelve_lexicon(folder: Path) -> Path:
+    """A codebook with 12 variables (3 constructs x 4), each with one distinct term."""
+    blocks = []
+    for c in range(3):
+        lines = [f"  c{c}:", f"    label: {{en: Construct {c}}}", "    definition: test", "    variables:"]
+        for v in range(4):
+            lines += [f"      v{v}:", f"        label: {{en: Variable {c}.{v}}}", "        definition: test",
+                      f"        terms: {{zh: [词语{c}{v}]}}"]
+        blocks.append("\n".join(lines))
+    path = folder / "twelve.yaml"
+    path.write_text(TWELVE.format(constructs="\n".join(blocks)), encoding="utf-8")
+    return path
+
+
+def test_terminal_add_reaches_every_code_of_a_twelve_variable_codebook(make_corpus, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                        corpus: Corpus) -> None:
+    from corpus_tools.lexicon.model import load_lexicon
+
+    docs = [{"doc_id": "D1", "text": "\n\n".join(f"第{i}段，没有词。" for i in range(6))}]
+    root = make_corpus(docs, lexicons='["twelve.yaml"]')
+    codes = load_lexicon(_twelve_lexicon(root)).variable_ids
+    assert len(codes) == 12
+    store = tmp_path / "twelve.sqlite"
+    # +12 Enter: code 12; +1 0 Enter: code 10; +2 Enter: code 2 (no code is reached by a prefix alone);
+    # + 1 3 Backspace 1 Enter: code 11; + Esc: cancelled; + 9 9 Enter: no such code; Enter: next passage
+    keys = "+12\r" + "+10\r" + "+2\r" + "+13\x7f1\r" + "+\x1b" + "+99\r" + "\r" + "q"
+    res = CliRunner().invoke(main, ["review", str(root), "--store", str(store), "--coder", "T", "--order", "document"],
+                             input=keys)
+    assert res.exit_code == 0, res.output
+    assert "type its number, then Enter" in res.output and "12:c2.v3" in res.output
+    assert "no code 99: choose 1-12" in res.output
+    with CodingStore(store) as st:
+        dec = st.decisions()
+    assert list(dec["code"]) == [codes[11], codes[9], codes[1], codes[10]]
+    assert set(dec["decision"]) == {"add"} and dec["entry_id"].nunique() == 1
+    # with nine codes or fewer, one key still picks the code at once
+    code, out = _review(tmp_path / "nine.sqlite", corpus, "+9\rq")
+    assert code == 0 and "press its number" in out
+    with CodingStore(tmp_path / "nine.sqlite") as st:
+        assert list(st.decisions()["code"]) == [load_suggester(None, corpus).codes_[8]]
+
+
+def test_train_and_evaluate_say_which_store_they_used(tmp_path: Path, corpus: Corpus,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the default store is analysis/coding.sqlite under the working directory
+    r = CliRunner()
+    res = r.invoke(main, ["train", str(corpus.root), "-o", "m1"])
+    assert res.exit_code == 0, res.output
+    assert "coding store: none used (no analysis/coding.sqlite under" in res.output and str(tmp_path) in res.output
+    e = corpus.entries.iloc[-1]
+    with CodingStore(tmp_path / "analysis" / "coding.sqlite") as st:
+        st.record(e["entry_id"], e["text_hash"], "opportunity.feasibility", "add", "Z", mode="blind")
+    res = r.invoke(main, ["evaluate", str(corpus.root), "-o", "ev", "--folds", "2", "--no-curve"])
+    assert res.exit_code == 0, res.output
+    default = (tmp_path / "analysis" / "coding.sqlite").resolve()
+    assert f"coding store: {default} (found at the default location); its decisions are used" in res.output

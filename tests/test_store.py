@@ -3,6 +3,7 @@ stale detection and imports."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -32,7 +33,8 @@ def test_record_state_and_frames(tmp_path: Path) -> None:
         st.record("D1:h2", "h2", "none", "none-applies", "B", mode="blind")
         assert b > a
         dec = st.decisions()
-        assert tuple(dec.columns) == schema.DECISIONS
+        assert tuple(dec.columns) == (*schema.DECISIONS, *schema.DECISION_LINK)
+        assert dec["undoes"].isna().all()
         assert list(dec["event_id"]) == sorted(dec["event_id"])
         assert dec["score"].iloc[0] == pytest.approx(0.9) and pd.isna(dec["score"].iloc[1])
         state = st.state()
@@ -73,6 +75,9 @@ def test_undo_is_a_new_event_and_restores_state(tmp_path: Path) -> None:
         coding = st.codings()[("E", "A")]
         assert ORG not in coding.verdicts and set(coding.applied) == {P}
         assert st.count() >= 5  # nothing deleted: the undone events stay in the log
+        links = st.decisions().dropna(subset=["undoes"])
+        assert set(links["undoes"]) == {n, r}  # the exported log keeps every undo link
+        assert links["note"].str.startswith("undo of event").all()
         with pytest.raises(StoreError):
             st.undo([n], "A")  # already undone
         with pytest.raises(StoreError):
@@ -283,3 +288,159 @@ def test_concurrent_readers_see_committed_decisions(tmp_path: Path) -> None:
     with CodingStore(path) as writer, CodingStore(path) as reader:
         writer.record("E", "h", P, "add", "A")
         assert reader.count() == 1
+
+
+PAIR_REVIEWER = """
+import json, sys, time
+from pathlib import Path
+from corpus_tools.corpus.loader import load_corpus
+from corpus_tools.review import ReviewSession
+from corpus_tools.store import CodingStore
+from corpus_tools.suggest.project import load_suggester
+
+root, path, coder, go, limit = sys.argv[1], Path(sys.argv[2]), sys.argv[3], Path(sys.argv[4]), int(sys.argv[5])
+corpus = load_corpus(root)
+store = CodingStore(path)
+session = ReviewSession(store, corpus, load_suggester(None, corpus), coder, "document")
+Path(str(go) + "." + coder).touch()  # ready
+while not go.exists():
+    time.sleep(0.005)
+expected = {}  # entry -> codes that apply, tracked from this coder's own actions (not read from the store)
+history = []  # (entry, expected codes before) per undoable action
+step = 0
+item = session.next_item()
+while item is not None and step < limit:
+    step += 1
+    eid = item.entry_id
+    before = set(expected.get(eid, set()))
+    now = set(before)
+    if step % 7 == 0 and session.can_undo:
+        mine = {e.event_id for e in store.events(coder=coder)}
+        session.undo()
+        ids = sorted({e.event_id for e in store.events(coder=coder)} - mine)
+        undone_entry, restored = history.pop()
+        expected[undone_entry] = restored
+        print(json.dumps({"undo": undone_entry, "ids": ids}), flush=True)
+    else:
+        if item.pending and step % 3 != 0:
+            code = item.pending[0]
+            if step % 2:
+                ids = session.accept()
+                now.discard("none")
+                now.add(code)
+            else:
+                ids = session.reject()
+                now.discard(code)
+                if not now and not item.pending:
+                    now = {"none"}  # rejecting the last suggestion records "no code applies"
+        else:
+            code = next(c for k, c in enumerate(session.codes * 2) if k >= step % 9 and c not in now)
+            ids = session.add(code)
+            now.discard("none")
+            now.add(code)
+        history.append((eid, before))
+        expected[eid] = now
+        print(json.dumps({"entry": eid, "ids": ids}), flush=True)  # printed after the store committed them
+    item = session.current if session.current and not session.current.complete else session.next_item()
+print(json.dumps({"expected": {e: sorted(c) for e, c in expected.items() if c}}), flush=True)
+"""
+
+
+def test_two_review_sessions_in_two_processes_lose_nothing(make_corpus, tmp_path: Path) -> None:
+    """Two coders review the same passages at the same time, each in their own process and ReviewSession
+    (accept, reject, add, undo): every event either reports is in the log, and each coder's replayed coding
+    is exactly what their own actions produced."""
+    from corpus_tools.store.log import replay
+
+    root = make_corpus(synthetic_docs(5, 8))
+    path, go, limit = tmp_path / "pair.sqlite", tmp_path / "go", 60
+    CodingStore(path).close()
+    procs = {coder: subprocess.Popen([sys.executable, "-c", PAIR_REVIEWER, str(root), str(path), coder, str(go),
+                                      str(limit)], stdout=subprocess.PIPE, text=True) for coder in ("A", "B")}
+    deadline = time.monotonic() + 60
+    while not all(Path(f"{go}.{c}").exists() for c in procs) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()  # both sessions are open: they now decide at the same time
+    outs = {c: p.communicate(timeout=120)[0] for c, p in procs.items()}
+    assert all(p.returncode == 0 for p in procs.values()), outs
+    reported: dict[str, list[int]] = {}
+    expected: dict[str, dict[str, list[str]]] = {}
+    for coder, out in outs.items():
+        records = [json.loads(line) for line in out.splitlines()]
+        reported[coder] = [i for r in records for i in r.get("ids", [])]
+        expected[coder] = records[-1]["expected"]
+        assert any("undo" in r for r in records) and len(records) > 30  # undos and many decisions happened
+        assert sum(1 for r in records if "entry" in r) + sum(1 for r in records if "undo" in r) == limit
+    with CodingStore(path) as st:
+        assert st.integrity_check() == "ok"
+        dec = st.decisions()
+        all_ids = reported["A"] + reported["B"]
+        assert len(all_ids) == len(set(all_ids)) == len(dec)  # no id reported twice, no event unreported
+        assert set(all_ids) == set(dec["event_id"])
+        assert {"accept", "reject", "add", "none-applies"} <= set(dec["decision"])
+        assert dec["undoes"].notna().any()
+        for coder in ("A", "B"):
+            mine = dec[dec["coder"] == coder]
+            assert set(mine["event_id"]) == set(reported[coder])  # each process wrote only its own coder
+            state = replay(st.events(coder=coder))
+            got = {eid: sorted(c.applied) for (eid, _c), c in state.items() if c.applied}
+            assert got == expected[coder]
+
+
+def _begins(st: CodingStore) -> list[str]:
+    """Record the transactions the store's connection opens from now on."""
+    seen: list[str] = []
+    st.conn.set_trace_callback(lambda sql: seen.append(sql) if sql.strip().upper().startswith("BEGIN") else None)
+    return seen
+
+
+def test_imports_write_rows_and_import_record_in_one_transaction(make_corpus, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = coded_corpus(make_corpus, 3, 5, n_a=10, n_b=4)
+    table = tmp_path / "t.csv"
+    pd.DataFrame({"id": ["x1", "x2"], "text": ["外部段落，赚钱。", "另一个外部段落。"], "codes": [P, "none"]}).to_csv(
+        table, index=False)
+    with CodingStore(tmp_path / "one.sqlite") as st:
+        begins = _begins(st)
+        res = import_corpus_codings(st, corpus, None)
+        assert len(begins) == 1 and res.events > 0  # rows and the import record: one transaction
+        import_table(st, table, coder="C", known_codes=[P])
+        assert len(begins) == 2
+    # a crash between the rows and the import record can no longer leave rows without their record
+    with CodingStore(tmp_path / "crash.sqlite") as st:
+        def boom(*_args: object) -> None:
+            raise RuntimeError("killed while writing the import record")
+
+        monkeypatch.setattr(CodingStore, "_insert_import", staticmethod(boom))
+        with pytest.raises(RuntimeError):
+            import_corpus_codings(st, corpus, None)
+        assert st.count() == 0 and st.conn.execute("SELECT count(*) FROM imports").fetchone()[0] == 0
+        monkeypatch.undo()
+        res = import_corpus_codings(st, corpus, None)  # nothing half-done blocks a clean retry
+        assert not res.skipped_file and st.count() == res.events > 0
+        assert import_corpus_codings(st, corpus, None).skipped_file
+        (sha,) = st.conn.execute("SELECT sha1 FROM imports").fetchone()
+        assert st.import_decisions([], "same bytes", sha, "A") is None  # re-checked under the write lock
+        assert st.import_decisions([], "same bytes", sha, "A", force=True) == 0
+
+
+def test_a_passage_id_imported_again_with_new_text_makes_old_decisions_stale(make_corpus, tmp_path: Path) -> None:
+    """The only way to keep an id while its text changes: a table passage imported again under the same id.
+    The latest import's text is current; decisions on the earlier text are text-changed, and are not replayed
+    into the current coding (nor trained on)."""
+    from corpus_tools.suggest.training import collect
+
+    corpus = load_corpus(make_corpus([{"doc_id": "D1", "text": "利润很高。"}]))
+    first, second = tmp_path / "v1.csv", tmp_path / "v2.csv"
+    pd.DataFrame({"id": ["x1"], "text": ["外部段落，赚钱。"], "codes": [P]}).to_csv(first, index=False)
+    pd.DataFrame({"id": ["x1"], "text": ["外部段落改过了，物流。"], "codes": [F]}).to_csv(second, index=False)
+    with CodingStore(tmp_path / "v.sqlite") as st:
+        import_table(st, first, coder="C", known_codes=[P, F], corpus=corpus)
+        import_table(st, second, coder="C", known_codes=[P, F], corpus=corpus)
+        stale = st.stale(corpus)
+        assert list(stale["reason"]) == ["text-changed"] and list(stale["code"]) == [P]
+        assert set(st.state(corpus)["code"]) == {F}  # the old text's code is not carried over
+        import_table(st, first, coder="C", known_codes=[P, F], corpus=corpus, force=True)  # v1 is current again
+        assert set(st.stale(corpus)["code"]) == {F} and set(st.state(corpus)["code"]) == {P}
+        data = collect(corpus, st, [P, F], use_codings_file=False)
+        assert data.texts == ["外部段落，赚钱。"] and data.Y.tolist() == [[1, 0]]

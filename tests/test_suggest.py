@@ -197,6 +197,17 @@ def test_explanations(coded: Corpus, fitted: SuggestionModel) -> None:
         assert {c.split(".")[0] for c in codes.split(";")} == set(constructs.split(";"))
 
 
+def test_in_training_flags_in_sample_passages(coded: Corpus, fitted: SuggestionModel) -> None:
+    data = _data(coded)
+    trained = set(fitted.exemplar_ids_)
+    frame = suggest_corpus(fitted, coded, why=False)
+    assert set(frame.loc[frame["in_training"] == 1, "id"]) == trained and set(frame["in_training"]) == {0, 1}
+    # a passage from elsewhere with the exact text of a training passage is in-sample too
+    renamed = suggest_texts(fitted, ["elsewhere", "new"], [data.texts[0], "全新的一段，没有见过。"], why=False)
+    assert list(renamed["in_training"]) == [1, 0]
+    assert set(suggest_corpus(load_suggester(None, coded), coded, why=False)["in_training"]) == {0}
+
+
 def test_suggest_table_file(coded: Corpus, tmp_path: Path) -> None:
     sug = load_suggester(None, coded)
     src = tmp_path / "in.csv"

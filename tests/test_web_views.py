@@ -52,7 +52,7 @@ def test_queue_page_shows_passage_context_suggestions_and_shortcuts(app: Any, co
     page = client.get("/queue?order=document").get_data(as_text=True)
     assert open_entry(page) == entry_of(corpus_root, "D1", 0)
     for text in ("军埔村网店观察", "media", "2010-05-01", "budding", "快递公司进村以后",  # title, meta, next paragraph
-                 "opportunity.profitability", "opportunity.feasibility", "0.75", "利润", "why:"):
+                 "opportunity.profitability", "opportunity.feasibility", "0.875", "利润", "why:"):
         assert text in page, text
     assert '<mark class="ev c0" data-codes="opportunity.profitability"' in page
     for key in ("<kbd>a</kbd>", "<kbd>r</kbd>", "<kbd>+</kbd>", "<kbd>n</kbd>", "<kbd>m</kbd>", "<kbd>u</kbd>",
@@ -112,7 +112,7 @@ def test_filters_order_and_blind_mode(app: Any, corpus_root: Path, tmp_path: Pat
     page = client.get("/queue?order=variable&variable=motivation.living_demands").get_data(as_text=True)
     assert "脱贫致富" in page or "脫貧致富" in page
     page = client.get("/queue?order=document&blind=1").get_data(as_text=True)
-    assert "Suggestions are hidden" in page and "0.75" not in page and '<mark class="ev' not in page
+    assert "Suggestions are hidden" in page and "0.875" not in page and '<mark class="ev' not in page
     page = _act(client, token, open_entry(page), "add:opportunity.profitability", query="order=document&blind=1")
     with CodingStore(tmp_path / "coding.sqlite") as store:
         assert [e.mode for e in store.events(coder="carol")] == ["blind"]

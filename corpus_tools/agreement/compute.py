@@ -14,11 +14,13 @@ from .stats import METRICS, Stat, reliability
 from .units import (
     CONDITIONS,
     INDEPENDENT,
+    MODEL,
     Comparison,
     Matrix,
     Units,
     code_groups,
     collect_units,
+    conditions_of,
     plan_comparisons,
     presence_matrix,
 )
@@ -90,8 +92,10 @@ def compute_agreement(state: pd.DataFrame, lexicons: Lexicon | Sequence[Lexicon]
     """Agreement statistics from a schema.CODING_STATE frame, with seeded bootstrap intervals over entries.
 
     Comparisons: each pair of human coders, all human coders together (three or more), and each machine
-    coder (`model:...`) against each human. Conditions are reported separately: independent (blind or
-    imported coding) and assisted (a coder saw suggestions). Edge cases become notes in the table.
+    coder (`model:...`) against each human. Conditions are reported separately: between humans,
+    independent (blind or imported coding) and assisted (a coder saw suggestions); a machine against a
+    human, model (the human coded without suggestions) and model-assisted (the human saw suggestions),
+    never independent. Edge cases become notes in the table.
     """
     import pandas as pd
 
@@ -111,12 +115,13 @@ def compute_agreement(state: pd.DataFrame, lexicons: Lexicon | Sequence[Lexicon]
     rows: list[dict[str, Any]] = []
     disagreements: list[dict[str, str]] = []
     for comp in plan:
-        for condition in conditions:
+        for condition in [c for c in conditions if c in conditions_of(comp)]:
             matrices = {lv: presence_matrix(units, comp, condition, code_groups(lexs, lv)) for lv in levels}
             first = next(iter(matrices.values()))
             if not first.entries:
-                if condition != INDEPENDENT:
-                    notes.append(f"{comp.name}: no {condition} double coding")
+                if condition not in (INDEPENDENT, MODEL):
+                    what = "entries coded with suggestions" if comp.kind == "machine" else "double coding"
+                    notes.append(f"{comp.name}: no {condition} {what}")
                     continue
                 empty = np.full((len(comp.coders), 0), np.nan)
                 for lv in levels:

@@ -32,7 +32,7 @@ def run_agreement(corpus_path: Path | None = None, *, store: Path | None = None,
     from .report import format_agreement, write_agreement
 
     project = open_project(corpus_path, lexicons, store=store, suggestions=suggestions, model_name=model_name,
-                           only_used=True)
+                           only_used=True, exclude_training=True)
     result = compute_agreement(project.codings.state, project.lexicons, levels=levels, n_boot=n_boot,
                                confidence=confidence, random_state=seed, pooled=pooled)
     run = AgreementRun(result, project.codings.problems, format_agreement(result, METRICS))

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 HEADERS = {"percent_agreement": "% agree", "cohen_kappa": "Cohen κ", "fleiss_kappa": "Fleiss κ",
            "krippendorff_alpha": "Kripp. α"}
 CONDITION_TEXT = {"independent": "independent coding (blind or imported)",
-                  "assisted": "suggestion-assisted coding (a coder saw suggestions)"}
+                  "assisted": "suggestion-assisted coding (a coder saw suggestions)",
+                  "model": "model vs coder (the coder did not see suggestions)",
+                  "model-assisted": "model vs coder who saw suggestions (anchored: not evidence of model quality)"}
 
 
 def _missing(v: Any) -> bool:

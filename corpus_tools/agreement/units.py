@@ -3,8 +3,10 @@
 A coder "coded" an entry when the state has any row for the pair (an explicit `none` included); a code is
 present (1) when the coder applied it, absent (0) otherwise, and missing (NaN) when the coder did not code
 the entry. A construct is present when any of its variables is. Codings are split by how they were made:
-blind and imported coding is *independent*; a coding made while seeing suggestions is *assisted*;
-adjudicated (consensus) codings are left out, since they agree by construction.
+between human coders, blind and imported coding is *independent*; a coding made while seeing suggestions is
+*assisted*; adjudicated (consensus) codings are left out, since they agree by construction. A machine coder
+(`model:...`) against a human is never "independent": it is condition *model* where the human coded without
+suggestions, and *model-assisted* where the human saw suggestions (possibly this model's own).
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ if TYPE_CHECKING:
 
 MACHINE_PREFIXES = ("model:", "lexicon:")
 INDEPENDENT, ASSISTED = "independent", "assisted"
-CONDITIONS = (INDEPENDENT, ASSISTED)
+MODEL, MODEL_ASSISTED = "model", "model-assisted"
+HUMAN_CONDITIONS = (INDEPENDENT, ASSISTED)
+MODEL_CONDITIONS = (MODEL, MODEL_ASSISTED)
+CONDITIONS = (*HUMAN_CONDITIONS, *MODEL_CONDITIONS)
 _MODE_CLASS = {"blind": INDEPENDENT, "imported": INDEPENDENT, "assisted": ASSISTED, "adjudicated": "excluded"}
 
 
@@ -49,7 +54,7 @@ class Units:
     """Per (entry, coder): the codes applied and how the coding was made, plus what was left out."""
 
     codes: dict[tuple[str, str], frozenset[str]]
-    mode: dict[tuple[str, str], str]  # independent | assisted
+    mode: dict[tuple[str, str], str]  # independent | assisted (a machine coder's codings: model)
     doc_of: dict[str, str]
     coders: list[str]  # sorted, so results do not depend on row order
     notes: list[str] = field(default_factory=list)
@@ -90,7 +95,7 @@ def collect_units(state: pd.DataFrame, known_codes: Iterable[str]) -> Units:
         if doc and str(doc) != "nan":
             doc_of.setdefault(eid, str(doc))
         coders.setdefault(coder, None)
-        cls = _MODE_CLASS.get(mode, "")
+        cls = MODEL if is_machine(coder) else _MODE_CLASS.get(mode, "")
         if not cls:
             unknown_modes[mode] = unknown_modes.get(mode, 0) + 1
             continue
@@ -113,7 +118,7 @@ def collect_units(state: pd.DataFrame, known_codes: Iterable[str]) -> Units:
     excluded = 0
     for key, classes in modes.items():
         if is_machine(key[1]):
-            mode_of[key] = INDEPENDENT  # a model does not see suggestions; the human side decides
+            mode_of[key] = MODEL  # the human side decides between model and model-assisted
         elif ASSISTED in classes:
             mode_of[key] = ASSISTED
         elif INDEPENDENT in classes:
@@ -165,12 +170,20 @@ class Matrix:
         return np.repeat(np.arange(len(self.entries)), per_entry)
 
 
+def conditions_of(comparison: Comparison) -> tuple[str, ...]:
+    """The conditions a comparison is reported under: human ones for humans, model ones for a machine coder."""
+    return MODEL_CONDITIONS if comparison.kind == "machine" else HUMAN_CONDITIONS
+
+
 def entries_for(units: Units, comparison: Comparison, condition: str) -> dict[str, tuple[str, ...]]:
     """Entries of one condition with the coders whose codings count there (at least two per entry).
 
     Independent: only independent codings. Assisted: entries where at least one coder worked with
-    suggestions, with all of that entry's codings.
+    suggestions, with all of that entry's codings. Model (machine vs human): entries the human coded
+    without suggestions; model-assisted: entries the human coded while seeing suggestions.
     """
+    if condition not in conditions_of(comparison):
+        return {}
     by_entry: dict[str, list[str]] = {}
     index = units.entries_by_coder()
     for coder in comparison.coders:
@@ -179,7 +192,10 @@ def entries_for(units: Units, comparison: Comparison, condition: str) -> dict[st
     out: dict[str, tuple[str, ...]] = {}
     for eid, coders in by_entry.items():
         modes = [units.mode[(eid, c)] for c in coders]
-        if condition == INDEPENDENT:
+        if condition in MODEL_CONDITIONS:
+            human = ASSISTED if condition == MODEL_ASSISTED else INDEPENDENT
+            chosen = tuple(coders) if any(m == human for m in modes) else ()
+        elif condition == INDEPENDENT:
             chosen = tuple(c for c, m in zip(coders, modes, strict=True) if m == INDEPENDENT)
         else:
             chosen = tuple(coders) if ASSISTED in modes else ()

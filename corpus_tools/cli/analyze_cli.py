@@ -23,6 +23,9 @@ from . import handle_errors, say
 @click.option("--no-cache", is_flag=True, help="Recompute everything and write no cache.")
 @click.option("--topics/--no-topics", default=True, show_default=True, help="Fit topic models per stage.")
 @click.option("--topic-engine", default=None, help="Topic-model engine (default: the measured best, see docs).")
+@click.option("-k", "--k-range", "k_spec", default=None, metavar="KS",
+              help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15); "
+                   "a narrower range is faster.")
 @click.option("--n-seeds", default=3, show_default=True, help="Topic-model seeds per K in the sweep.")
 @click.option("--suggestions/--no-suggestions", default=True, show_default=True,
               help="Draft codes for every entry; with coded passages (codings.csv, store) also the model's "
@@ -34,20 +37,22 @@ from . import handle_errors, say
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 @handle_errors
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
-            cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, n_seeds: int,
-            suggestions: bool, store: Path | None, n_boot: int, n_perm: int, quiet: bool) -> None:
+            cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
+            n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, n_perm: int, quiet: bool) -> None:
     """Analyse CORPUS (default: the bundled Junpu corpus): scores with evidence, framing over time,
     topics per stage, draft codes for every entry with the model's cross-validated quality, and a
     self-contained report.html plus charts, CSV tables, the trained model (OUT/model) and manifest.json
     in --out. A second run with unchanged inputs reuses the cache and takes seconds."""
     from ..pipeline import analyze as run
+    from ..topics.sweep import parse_k_range
     from .progress import StepBar
 
+    k_range = parse_k_range(k_spec) if k_spec else None  # a malformed range stops before the slow part
     bar = StepBar(enabled=False if quiet else None)
     try:
         res = run(corpus, out, lexicons, engine, dedupe, seed, bar, cache_dir=cache_dir, use_cache=not no_cache,
-                  topics=topics, topic_engine=topic_engine, n_seeds=n_seeds, n_boot=n_boot, n_perm=n_perm,
-                  suggestions=suggestions, store=store)
+                  topics=topics, topic_engine=topic_engine, k_range=k_range, n_seeds=n_seeds, n_boot=n_boot,
+                  n_perm=n_perm, suggestions=suggestions, store=store)
     finally:
         bar.close()
     if not quiet:

@@ -21,9 +21,10 @@ from . import handle_errors, say
 @click.option("--accept", "accept", multiple=True, metavar="TERM",
               help="Add TERM to VARIABLE in its lexicon YAML (repeatable), with a provenance comment.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language list for --accept (default: by script).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is drawn only when stderr is a terminal).")
 @handle_errors
 def expand(variable: str, corpus: Path | None, lexicons: tuple[str, ...], engine: str, top_n: int, seed: int,
-           out: Path | None, accept: tuple[str, ...], lang: str | None) -> None:
+           out: Path | None, accept: tuple[str, ...], lang: str | None, quiet: bool) -> None:
     """Suggest new terms for VARIABLE (an id such as opportunity.feasibility, or `all`) from CORPUS
     (default: the bundled corpus): word2vec neighbours trained on the corpus and co-occurrence (NPMI)
     with the variable's matches, each with its frequency and two contexts. Nothing changes in a
@@ -35,15 +36,22 @@ def expand(variable: str, corpus: Path | None, lexicons: tuple[str, ...], engine
     from ..resources import default_corpus
     from ..tables import write_table
     from ..text.tokenize import Tokenizer
+    from .progress import StepBar
 
-    corp = load_corpus(corpus or default_corpus())
-    lex = [load_lexicon(ref, corp.root) for ref in (lexicons or corp.config.lexicons)]
-    if accept:
-        if variable == "all":
-            raise click.UsageError("--accept needs one VARIABLE, not `all`")
-        target_lex, var = find_variables(lex, variable)[0]
-        path = writable_lexicon_path(target_lex)  # refuse bundled lexicons before the slow part
-    result = run(corp, Tokenizer(engine), lex, variable, seed=seed, top_n=top_n)
+    if accept and variable == "all":
+        raise click.UsageError("--accept needs one VARIABLE, not `all`")
+    bar = StepBar(enabled=False if quiet else None)  # step 1 reads the corpus, then expand's own steps
+    try:
+        bar("reading corpus", 1, 4)
+        corp = load_corpus(corpus or default_corpus())
+        lex = [load_lexicon(ref, corp.root) for ref in (lexicons or corp.config.lexicons)]
+        if accept:
+            target_lex, var = find_variables(lex, variable)[0]
+            path = writable_lexicon_path(target_lex)  # refuse bundled lexicons before the slow part
+        result = run(corp, Tokenizer(engine), lex, variable, seed=seed, top_n=top_n,
+                     progress=lambda message, step, total: bar(message, step + 1, total + 1))
+    finally:
+        bar.close()
     for note in result.notes:
         say(f"note: {note}")
     frame = result.candidates

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 KEYS = "[a]ccept  [r]eject  [+] add code  [n]one applies  [s]kip  [u]ndo  [Enter] next  [q]uit  [?] help"
 HELP = """a      accept the highlighted (first pending) suggestion
 r      reject it (rejecting every suggestion records "no code applies")
-+      add another code: then press its number (0 or Esc cancels)
++      add another code: then its number (up to 9 codes: one key; more: digits then Enter; Esc cancels)
 n      no code applies to this passage
 s      skip: the passage comes back at the end of the queue
 u      undo your last decision (recorded as a new event; history is kept)
@@ -24,7 +24,8 @@ Enter  go on to the next passage (after adding codes)
 q      quit (every decision is already saved)"""
 
 STORE_OPT = click.option("--store", "store", type=click.Path(path_type=Path),
-                         help="Coding store (SQLite). Default: analysis/coding.sqlite.")
+                         help="Coding store (SQLite). Default: analysis/coding.sqlite under the current working "
+                              "directory.")
 
 
 def _store_path(store: Path | None) -> Path:
@@ -94,12 +95,42 @@ def _suggestion_lines(item: ReviewItem) -> list[str]:
     return lines
 
 
+ENTER, BACKSPACE, ESCAPE = ("\r", "\n"), ("\x7f", "\x08"), ("\x1b", "\x03", "\x04")
+
+
 def choose_code(session: ReviewSession, getchar: Callable[[], str], echo: Callable[[str], None]) -> str | None:
-    """Ask for a code by number (single key); None when cancelled."""
-    echo("Add which code?  " + "  ".join(f"{i}:{c}" for i, c in enumerate(session.codes, 1)) + "  0:cancel")
-    key = getchar()
-    if key.isdigit() and 1 <= int(key) <= len(session.codes):
-        return session.codes[int(key) - 1]
+    """Ask for a code by number; None when cancelled.
+
+    Up to 9 codes: one key picks it. More codes: type the number and press Enter (Backspace corrects;
+    Esc, 0 or an empty Enter cancels), so a codebook of any size can be reached.
+    """
+    codes = session.codes
+    single = len(codes) <= 9
+    how = "press its number" if single else "type its number, then Enter"
+    echo(f"Add which code? ({how}; 0 or Esc cancels)\n  "
+         + "  ".join(f"{i}:{c}" for i, c in enumerate(codes, 1)))
+    typed = ""
+    while True:
+        key = getchar()
+        if single:
+            typed = key
+            break
+        if key in ENTER:
+            break
+        if key in ESCAPE:
+            return None
+        if key in BACKSPACE:
+            typed = typed[:-1]
+        elif key.isdigit() and len(typed) < len(str(len(codes))):
+            typed += key
+        else:
+            echo(f"  numbers only (1-{len(codes)}), then Enter")
+            continue
+        echo(f"  code number: {typed}")
+    if typed.isdigit() and 1 <= int(typed) <= len(codes):
+        return codes[int(typed) - 1]
+    if typed not in ("", "0") and not (single and not typed.isdigit()):
+        echo(f"  no code {typed}: choose 1-{len(codes)}")
     return None
 
 

@@ -9,7 +9,8 @@ import click
 from . import handle_errors, say
 
 STORE_OPT = click.option("--store", "store", type=click.Path(path_type=Path),
-                         help="Coding store (SQLite). Default: analysis/coding.sqlite when it exists.")
+                         help="Coding store (SQLite). Default: analysis/coding.sqlite under the current working "
+                              "directory, when it exists.")
 LEXICON_OPT = click.option("-l", "--lexicon", "lexicons", multiple=True,
                            help="Lexicon name or path (repeatable; the first is the codebook). Default: the corpus's.")
 ENGINE_OPT = click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True,
@@ -28,6 +29,18 @@ def resolve_store(store: Path | None, must_exist: bool = False) -> Path | None:
         return store
     default = default_store_path()
     return default if default.is_file() else None
+
+
+def store_message(given: Path | None, used: Path | None) -> str:
+    """One line saying which coding store `train`/`evaluate` read, or that none was found (and where it looked)."""
+    from ..store.store import default_store_path
+
+    if used is not None:
+        how = "given with --store" if given is not None else "found at the default location"
+        return f"coding store: {used.resolve()} ({how}); its decisions are used"
+    default = default_store_path()
+    return (f"coding store: none used (no {default} under {Path.cwd()}); only the corpus's codings.csv is used "
+            "(pass --store PATH to use a store elsewhere)")
 
 
 @click.command()
@@ -49,7 +62,9 @@ def train(corpus: Path | None, out: Path, store: Path | None, lexicons: tuple[st
     """
     from ..suggest.project import train as run
 
-    res = run(corpus, resolve_store(store, must_exist=True), out, lexicons, engine, seed, c, say)
+    used = resolve_store(store, must_exist=True)
+    say(store_message(store, used))
+    res = run(corpus, used, out, lexicons, engine, seed, c, say)
     for p in res.problems[:20]:
         say(f"  {p}")
     if len(res.problems) > 20:
@@ -125,7 +140,9 @@ def evaluate(corpus: Path | None, store: Path | None, out: Path, folds: int, no_
     from ..suggest.evaluation import format_table, write_evaluation
     from ..suggest.project import evaluate as run
 
-    res = run(corpus, resolve_store(store, must_exist=True), folds, seed, not no_curve, lexicons, engine, say)
+    used = resolve_store(store, must_exist=True)
+    say(store_message(store, used))
+    res = run(corpus, used, folds, seed, not no_curve, lexicons, engine, say)
     click.echo(format_table(res))
     files = write_evaluation(res, out)
     say("tables: " + ", ".join(str(p) for p in files.values()))

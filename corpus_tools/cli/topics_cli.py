@@ -24,7 +24,7 @@ TOPIC_ENGINES = ("tomotopy", "gensim", "sklearn")  # mirrors corpus_tools.topics
               help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15).")
 @click.option("--seeds", "n_seeds", default=3, show_default=True, help="Seeds per K (stability needs ≥ 2).")
 @click.option("--seed", default=0, show_default=True, help="First random seed; the reported models use it.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is drawn only when stderr is a terminal).")
 @handle_errors
 def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, topic_engine: str | None,
            k_spec: str | None, n_seeds: int, seed: int, quiet: bool) -> None:
@@ -37,15 +37,23 @@ def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: st
     from ..text.tokenize import Tokenizer
     from ..topics import run_topics
     from ..topics.sweep import parse_k_range
+    from .progress import StepBar
 
     k_range = parse_k_range(k_spec) if k_spec else None
-    corp = load_corpus(corpus or default_corpus())
-    lex = [load_lexicon(ref, corp.root) for ref in (lexicons or corp.config.lexicons)]
-    result = run_topics(corp, Tokenizer(engine), lex, seed=seed, k_range=k_range,
-                        n_seeds=n_seeds, engine=topic_engine, progress=None if quiet else say)
-    settings = {"corpus": str(corp.root), "tokenizer": engine, "k_range": k_range, "n_seeds": n_seeds,
-                "seed": seed}
-    files = result.write(out, settings=settings)
+    bar = StepBar(enabled=False if quiet else None)  # steps: read corpus, fit the models, write tables
+    try:
+        bar("reading corpus", 1, 3)
+        corp = load_corpus(corpus or default_corpus())
+        lex = [load_lexicon(ref, corp.root) for ref in (lexicons or corp.config.lexicons)]
+        result = run_topics(corp, Tokenizer(engine), lex, seed=seed, k_range=k_range, n_seeds=n_seeds,
+                            engine=topic_engine, progress=lambda message: bar(message, 2, 3))
+        bar("writing tables", 3, 3)
+        settings = {"corpus": str(corp.root), "tokenizer": engine, "k_range": k_range, "n_seeds": n_seeds,
+                    "seed": seed}
+        files = result.write(out, settings=settings)
+        bar("done", 4, 3)  # step total + 1: a full bar
+    finally:
+        bar.close()
     for note in result.notes:
         say(f"  note: {note}")
     chosen = ", ".join(f"{scope} K={k}" for scope, k in result.k_by_scope.items())

@@ -50,8 +50,9 @@ def used_lexicons(lexicons: Sequence[Lexicon], state: pd.DataFrame) -> list[Lexi
 
 def open_project(corpus_path: Path | None, lexicons: Sequence[str] = (), *, store: Path | None = None,
                  suggestions: Path | None = None, model_name: str | None = None,
-                 only_used: bool = False) -> Project:
-    """Load the corpus (default: the bundled one), its lexicons and every coding source named."""
+                 only_used: bool = False, exclude_training: bool = False) -> Project:
+    """Load the corpus (default: the bundled one), its lexicons and every coding source named
+    (`exclude_training`: leave out suggestions for passages the model was trained on)."""
     from ..corpus.loader import load_corpus
     from ..resources import default_corpus
     from .state import gather_codings
@@ -59,7 +60,7 @@ def open_project(corpus_path: Path | None, lexicons: Sequence[str] = (), *, stor
     corpus = load_corpus(corpus_path or default_corpus())
     lexs = load_lexicons(lexicons, corpus.root, corpus.config.lexicons)
     sugg = [(suggestions, f"model:{model_name}" if model_name else None)] if suggestions else []
-    gathered = gather_codings(corpus, lexs, store=store, suggestions=sugg)
+    gathered = gather_codings(corpus, lexs, store=store, suggestions=sugg, exclude_training=exclude_training)
     if only_used and not lexicons:
         lexs = used_lexicons(lexs, gathered.state)
     return Project(corpus, lexs, gathered)
@@ -150,6 +151,12 @@ def import_qdpx(path: Path, corpus_path: Path | None, lexicons: Sequence[str] = 
                                                            "overlapping"])
         result.files.append(write_table(frame, unmatched))
     if store is not None and len(imported.codings):
+        from .store_io import human_codings
+
+        _humans, machines = human_codings(imported.codings)
+        if machines:
+            imported.problems.append(f"codings of machine coder(s) {', '.join(machines)} were not recorded in the "
+                                     "store (it holds human decisions only)")
         result.n_events = record_in_store(store, imported.codings, corpus, source="qdpx",
                                           note=f"imported from {path.name}")
     return result

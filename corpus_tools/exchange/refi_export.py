@@ -3,7 +3,8 @@
 Each document is a plain-text source whose text is the document text exactly as the corpus reads it, so
 the character offsets of our entries are the selection offsets. Each coded entry is one
 PlainTextSelection; inside it, one Coding per coder and code (the coder is a User; a model coder such as
-`model:v1` is a User of its own). An explicit "no code" is a Coding of the "No code applies" code.
+`model:v1` is a User of its own, its mode recorded as "model", never "blind"). An explicit "no code" is a
+Coding of the "No code applies" code.
 Document date, stage, source type and other metadata are Variables with typed values.
 """
 
@@ -83,7 +84,12 @@ def _value(kind: str, raw: Any) -> str | None:
 
 
 def _coding_index(state: pd.DataFrame, known: set[str], problems: list[str]) -> dict[str, dict[str, Any]]:
-    """entry_id -> {"codes": {coder: sorted codes}, "modes": {coder: mode}}; unknown codes reported."""
+    """entry_id -> {"codes": {coder: sorted codes}, "modes": {coder: mode}}; unknown codes reported.
+
+    A machine coder's (`model:...`) mode is always "model", never blind: no person coded those passages.
+    """
+    from ..agreement.units import is_machine
+
     out: dict[str, dict[str, Any]] = {}
     unknown: dict[str, int] = {}
     for eid, coder, code, mode in state[["entry_id", "coder", "code", "mode"]].itertuples(index=False):
@@ -93,7 +99,7 @@ def _coding_index(state: pd.DataFrame, known: set[str], problems: list[str]) -> 
             continue
         rec = out.setdefault(eid, {"codes": {}, "modes": {}})
         rec["codes"].setdefault(coder, set()).add(code)
-        rec["modes"].setdefault(coder, mode)
+        rec["modes"].setdefault(coder, schema.MACHINE_MODE if is_machine(coder) else mode)
     if unknown:
         problems.append("codes not in the exported codebook were left out: "
                         + ", ".join(f"{c} ({n})" for c, n in sorted(unknown.items())))

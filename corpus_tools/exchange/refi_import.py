@@ -55,6 +55,13 @@ class _Offsets:
         return pos - bisect.bisect_left(self.crs, pos)
 
 
+def _default_mode(coder: str) -> str:
+    """Mode of a coding whose selection does not record one: "model" for machine coders, else imported."""
+    from ..agreement.units import is_machine
+
+    return schema.MACHINE_MODE if is_machine(coder) else IMPORT_MODE
+
+
 def _modes(selection: Element) -> dict[str, str]:
     text = child_text(selection, "Description")
     if MODE_PREFIX not in text:
@@ -62,7 +69,7 @@ def _modes(selection: Element) -> dict[str, str]:
     out = {}
     for part in text.split(MODE_PREFIX, 1)[1].split(";"):
         coder, _, mode = part.strip().rpartition("=")
-        if coder and mode in schema.CODING_MODES:
+        if coder and mode in schema.STATE_MODES:
             out[coder] = mode
     return out
 
@@ -203,7 +210,7 @@ def _read_sources(root: Element, archive: SafeZip, corpus: Corpus, users: dict[s
                     if coder == "unknown":
                         problems.append(f"selection {sel.get('name', '')!r}: coding without a user; coder "
                                         "'unknown'")
-                    rows.append((eid, did, coder, code, modes.get(coder, IMPORT_MODE)))
+                    rows.append((eid, did, coder, code, modes.get(coder) or _default_mode(coder)))
     if skipped_codes:
         problems.append("codings of codes that are not lexicon variables were skipped: "
                         + ", ".join(f"{c} ({n})" for c, n in sorted(skipped_codes.items()))

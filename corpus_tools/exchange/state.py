@@ -1,7 +1,7 @@
 """Gather the current coding of a project into one schema.CODING_STATE frame, from every place it lives.
 
 Sources, in order: the corpus's own coded sample (`codings.csv`), the coding store (`--store`), and
-model suggestion tables (the `corpus-tools suggest` output, as coder `model:<name>`). When a coder's
+model suggestion tables (the `corpus-tools suggest` output, as coder `model:<name>` with mode "model"). When a coder's
 coding of an entry is both in codings.csv and in the store, the store wins (it holds the later decisions).
 """
 
@@ -53,10 +53,25 @@ def read_store(path: Path, corpus: Corpus) -> tuple[pd.DataFrame, pd.DataFrame]:
         store.close()
 
 
-def read_suggestions(path: Path, corpus: Corpus, coder: str | None,
-                     known: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
+def read_suggestions(path: Path, corpus: Corpus, coder: str | None, known: Sequence[str], *,
+                     exclude_training: bool = False) -> tuple[pd.DataFrame, list[str]]:
     """A `suggest` output table (id or entry_id column, `codes` column `;`-joined) as codings of `coder`
-    (default: `model:<the table's model_version>`, else `model:<file name>`)."""
+    (default: `model:<the table's model_version>`, else `model:<file name>`), with mode "model".
+
+    With `exclude_training`, rows the model was trained on (`in_training` = 1: in-sample predictions) are
+    left out, and a problem line says how many.
+    """
+    frame, problems, _n = _read_suggestions(path, corpus, coder, known, exclude_training)
+    return frame, problems
+
+
+def _truthy(value: object) -> bool:
+    return str(value).strip().lower() in ("1", "1.0", "true", "yes")
+
+
+def _read_suggestions(path: Path, corpus: Corpus, coder: str | None, known: Sequence[str],
+                      exclude_training: bool) -> tuple[pd.DataFrame, list[str], int | None]:
+    """read_suggestions, plus how many in-training rows were left out (None: the table cannot tell)."""
     import pandas as pd
 
     suffix = path.suffix.lower()
@@ -86,24 +101,41 @@ def read_suggestions(path: Path, corpus: Corpus, coder: str | None,
     doc_of = dict(zip(corpus.entries["entry_id"], corpus.entries["doc_id"], strict=True))
     known_set = set(known)
     rows, problems, missing, unknown = [], [], 0, 0
-    for eid, codes in zip(table[id_col].astype(str), table["codes"].fillna("").astype(str), strict=True):
+    has_flag = "in_training" in table.columns
+    trained = [_truthy(v) for v in table["in_training"]] if has_flag else [False] * len(table)
+    n_training: int | None = 0 if has_flag else None
+    for eid, codes, seen in zip(table[id_col].astype(str), table["codes"].fillna("").astype(str), trained,
+                                strict=True):
         if eid not in doc_of:
             missing += 1
+            continue
+        if exclude_training and seen:
+            n_training = (n_training or 0) + 1
             continue
         parts = [c.strip() for c in codes.split(";") if c.strip() and c.strip() != NONE_CODE]
         unknown += sum(c not in known_set for c in parts)
         for c in [c for c in parts if c in known_set] or [NONE_CODE]:
-            rows.append((eid, doc_of[eid], coder, c, "blind"))
+            rows.append((eid, doc_of[eid], coder, c, schema.MACHINE_MODE))
     if missing:
         problems.append(f"{path.name}: {missing} row(s) whose id is not an entry of the corpus were left out")
     if unknown:
         problems.append(f"{path.name}: {unknown} suggested code(s) not in the lexicon were left out")
-    return pd.DataFrame(rows, columns=list(schema.CODING_STATE)), problems
+    if exclude_training and n_training:
+        problems.append(f"{path.name}: {n_training} entr{'y' if n_training == 1 else 'ies'} the model was trained "
+                        "on (in_training = 1) left out: its suggestions there are in-sample, not a check of the "
+                        "model")
+    elif exclude_training and n_training is None:
+        problems.append(f"{path.name} has no in_training column, so passages the model was trained on cannot be "
+                        "left out; if it was trained on these codings, model agreement is optimistic "
+                        "(re-run `corpus-tools suggest` to get the column)")
+    return pd.DataFrame(rows, columns=list(schema.CODING_STATE)), problems, n_training
 
 
 def gather_codings(corpus: Corpus, lexicons: Sequence[Lexicon], *, store: Path | None = None,
-                   suggestions: Sequence[tuple[Path, str | None]] = (), corpus_codings: bool = True) -> GatheredCodings:
-    """codings.csv (when present) + the store (when given) + suggestion tables, as one CODING_STATE frame."""
+                   suggestions: Sequence[tuple[Path, str | None]] = (), corpus_codings: bool = True,
+                   exclude_training: bool = False) -> GatheredCodings:
+    """codings.csv (when present) + the store (when given) + suggestion tables, as one CODING_STATE frame
+    (`exclude_training`: suggestion rows for passages the model was trained on are left out)."""
     import pandas as pd
 
     from ..corpus.codings import read_codings
@@ -136,11 +168,13 @@ def gather_codings(corpus: Corpus, lexicons: Sequence[Lexicon], *, store: Path |
         frames.append(store_state)
     frames.insert(0, csv_state)
     for path, coder in suggestions:
-        sug, sug_problems = read_suggestions(path, corpus, coder, known)
+        sug, sug_problems, n_training = _read_suggestions(path, corpus, coder, known, exclude_training)
         frames.append(sug)
         problems += sug_problems
-        inputs.setdefault("suggestions", []).append({"path": str(path), "coder": sorted(set(sug["coder"])),
-                                                     "sha1": file_sha1(path)})
+        record: dict[str, Any] = {"path": str(path), "coder": sorted(set(sug["coder"])), "sha1": file_sha1(path)}
+        if exclude_training:
+            record["in_training_left_out"] = n_training  # None: the table has no in_training column
+        inputs.setdefault("suggestions", []).append(record)
     nonempty = [f for f in frames if len(f)]
     state = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=list(schema.CODING_STATE))
     state = state[list(schema.CODING_STATE)].astype(str).drop_duplicates().reset_index(drop=True)

@@ -50,10 +50,21 @@ def decisions_for(imported: pd.DataFrame, current: pd.DataFrame, corpus: Corpus,
     return rows
 
 
+def human_codings(state: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The codings of human coders, and the machine coders (`model:...`, mode "model") left out: the store
+    holds human decisions only (training would otherwise learn from a model's own output)."""
+    from ..agreement.units import is_machine
+
+    machine = state["coder"].astype(str).map(is_machine) | (state["mode"].astype(str) == schema.MACHINE_MODE)
+    return state[~machine], sorted(set(state.loc[machine, "coder"].astype(str)))
+
+
 def record_in_store(path: Path, imported: pd.DataFrame, corpus: Corpus, *, source: str, note: str = "") -> int:
-    """Append the decisions for `imported` to the store at `path` (created if needed); returns how many."""
+    """Append the decisions for `imported` (human coders only) to the store at `path` (created if needed);
+    returns how many."""
     from ..store import CodingStore
 
+    imported, _machines = human_codings(imported)
     store = CodingStore(path)
     try:
         rows = decisions_for(imported, store.state(corpus), corpus, source=source, note=note)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 XLSX_CELL_LIMIT = 32767
 _ILLEGAL_XLSX_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_MODE_RANK = {"assisted": 0, "blind": 1, "imported": 2, "adjudicated": 3}
+_MODE_RANK = {"assisted": 0, "blind": 1, "imported": 2, "adjudicated": 3, schema.MACHINE_MODE: 4}
 
 
 def codebook_frame(lexicons: Sequence[Lexicon]) -> pd.DataFrame:

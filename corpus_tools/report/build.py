@@ -125,7 +125,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
     evidence = [{"id": v.id, "label": names.get(v.id, v.id), "en": v.label.get("en", ""),
                  "definition": v.definition, "passages": passages.get(v.id, [])}
                 for lex in inputs.lexicons for v in lex.variables]
-    topics_ctx = _topics(inputs.topics, stage_order, maker)
+    topics_ctx = _topics(inputs.topics, stage_order, maker, csv)
     say("report: draft codes and model quality")
     suggest_ctx = suggestions_context(inputs.suggestions, corpus, stage_order, names, maker, csv)
     health_tab = health_by_variable(inputs.health)
@@ -165,7 +165,22 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
     return ReportOutput(html, maker.charts, tables)
 
 
-def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker) -> dict[str, Any]:
+def sweep_by_k(sweep: pd.DataFrame) -> pd.DataFrame:
+    """The whole K sweep, one row per scope and K: seeds fitted, mean coherence over seeds, stability, chosen."""
+    import pandas as pd
+
+    cols = ["scope", "k", "seeds", "c_npmi", "c_v", "stability", "chosen"]
+    if sweep.empty:
+        return pd.DataFrame(columns=cols)
+    out = sweep.groupby(["scope", "k"], sort=False).agg(
+        seeds=("seed", "nunique"), c_npmi=("c_npmi", "mean"), c_v=("c_v", "mean"), stability=("stability", "mean"),
+        chosen=("chosen", "max")).reset_index()
+    out["chosen"] = out["chosen"].astype(bool)
+    return out[cols]
+
+
+def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
+            csv: Callable[[str, pd.DataFrame], str]) -> dict[str, Any]:
     """Topic tables per scope with their representative passages, and the topic charts."""
     if res is None or res.topics.empty:
         return {"available": False, "engine": res.engine if res else "", "scopes": []}
@@ -189,7 +204,7 @@ def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker)
         "available": True, "engine": res.engine, "scopes": scopes,
         "sweep_chart": maker.make("topic_sweep", "Choosing K: coherence and stability by number of topics", "",
                                   ct.sweep, res.sweep),
-        "sweep": table(res.sweep[res.sweep["chosen"].astype(bool)], csv="topic_sweep.csv"),
+        "sweep": table(sweep_by_k(res.sweep), csv=csv("topic_sweep_by_k", sweep_by_k(res.sweep))),
         "alignment_chart": maker.make("topic_alignment", "Topics aligned across consecutive stages", "",
                                       ct.alignment, res.alignment, res.topics, stage_order),
         "alignment": table(res.alignment, csv="topic_alignment.csv"),

@@ -12,13 +12,18 @@ if TYPE_CHECKING:
 
 
 def sweep(frame: pd.DataFrame) -> Figure | None:
-    """Coherence (c_npmi, c_v) and stability against K, one line per scope; chosen K marked."""
+    """Coherence (c_npmi, c_v) and stability against K, one line per scope; chosen K marked.
+
+    K ticks are the swept integers (at most ~10 labelled); the legend sits above the panels, off the lines."""
     import numpy as np
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FixedLocator, MaxNLocator
 
     if frame.empty:
         return None
     scopes = list(dict.fromkeys(frame["scope"]))
-    fig = _figure(9.0, 2.8)
+    ks = sorted({int(k) for k in frame["k"]})
+    fig = _figure(9.0, 3.1)
     axes = np.atleast_1d(fig.subplots(1, 3, squeeze=False)).ravel()
     for ax, metric in zip(axes, ("c_npmi", "c_v", "stability"), strict=True):
         for k, scope in enumerate(scopes):
@@ -29,7 +34,14 @@ def sweep(frame: pd.DataFrame) -> Figure | None:
             ax.scatter(picked.index, picked["value"], s=60, facecolors="none", edgecolors=color, linewidths=1.5)
         ax.set_title(metric, fontsize=9)
         ax.set_xlabel("K (number of topics)")
-    axes[0].legend(frameon=False, fontsize=7)
+        ax.xaxis.set_major_locator(FixedLocator(ks) if len(ks) <= 10 else MaxNLocator(integer=True))
+        if len(ks) == 1:
+            ax.set_xlim(ks[0] - 1, ks[0] + 1)
+    handles = [Line2D([], [], color=CYCLE[k % len(CYCLE)], marker="o", markersize=3, label=scope)
+               for k, scope in enumerate(scopes)]
+    handles.append(Line2D([], [], color="#555555", marker="o", markersize=8, markerfacecolor="none", linestyle="",
+                          label="chosen K"))
+    fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 5), frameon=False, fontsize=7)
     return fig
 
 

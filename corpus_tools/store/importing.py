@@ -48,6 +48,17 @@ def _guard(store: CodingStore, path: Path, force: bool) -> str | None:
     return sha
 
 
+def _commit(store: CodingStore, result: ImportResult, rows: list[dict[str, object]], path: Path, sha: str,
+            force: bool, entries: int, coders: list[str]) -> ImportResult:
+    """Write the rows and the import record in one transaction (a crash leaves both or neither)."""
+    events = store.import_decisions(rows, str(path), sha, ",".join(coders), force=force)
+    if events is None:  # another process imported the same bytes meanwhile
+        result.skipped_file = True
+        return result
+    result.events, result.entries, result.coders = events, entries, coders
+    return result
+
+
 def import_corpus_codings(store: CodingStore, corpus: Corpus, known_codes: Sequence[str] | None = None,
                           filename: str = "codings.csv", force: bool = False) -> ImportResult:
     """Record a corpus's codings.csv as imported decisions (each coder's codes as `add`, `none` as none-applies).
@@ -68,11 +79,8 @@ def import_corpus_codings(store: CodingStore, corpus: Corpus, known_codes: Seque
     for (eid, coder), group in codings.long.groupby(["entry_id", "coder"], sort=False):
         rows.extend(_rows_for(str(eid), hashes[str(eid)], str(coder), list(group["code"]),
                               f"imported from {filename}"))
-    result.events = store.record_many(rows)
-    result.entries = int(codings.long["entry_id"].nunique())
-    result.coders = codings.coders
-    store.record_import(str(path), sha, result.events, ",".join(result.coders))
-    return result
+    return _commit(store, result, rows, path, sha, force, int(codings.long["entry_id"].nunique()),
+                   list(codings.coders))
 
 
 def read_coding_table(path: Path) -> pd.DataFrame:
@@ -151,8 +159,4 @@ def import_table(store: CodingStore, path: Path, *, coder: str = "", known_codes
         rows.extend(_rows_for(rid, thash, who, codes, f"imported from {path.name}", text))
         seen.add(rid)
         coders[who] = None
-    result.events = store.record_many(rows)
-    result.entries = len(seen)
-    result.coders = list(coders)
-    store.record_import(str(path), sha, result.events, ",".join(result.coders))
-    return result
+    return _commit(store, result, rows, path, sha, force, len(seen), list(coders))

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 DEFAULT_NAME = "coding.sqlite"
 BUSY_TIMEOUT_MS = 30_000
-_COLUMNS = (*schema.DECISIONS, "undoes")
+_COLUMNS = (*schema.DECISIONS, *schema.DECISION_LINK)
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM events"
 
 
@@ -134,8 +134,8 @@ class CodingStore:
              None if score is None or math.isnan(float(score)) else float(score),  # type: ignore[arg-type]
              mode, str(row.get("note") or ""), None if undoes is None else int(undoes)))  # type: ignore[call-overload]
         text = row.get("text")
-        if text:
-            conn.execute("INSERT OR IGNORE INTO passages VALUES (?, ?, ?)",
+        if text:  # REPLACE: a re-imported text becomes the latest (rowid order) version of its id
+            conn.execute("INSERT OR REPLACE INTO passages VALUES (?, ?, ?)",
                          (entry_id, str(row.get("text_hash") or ""), str(text)))
         return int(cur.lastrowid or 0)
 
@@ -152,12 +152,12 @@ class CodingStore:
     def record_many(self, rows: Iterable[Mapping[str, object]]) -> int:
         """Append many decisions in one transaction (all or nothing); keys are schema.DECISIONS names
         (event_id is assigned by the store; an optional `text` key stores the passage text)."""
-        n = 0
+        return len(self.record_rows(rows))
+
+    def record_rows(self, rows: Iterable[Mapping[str, object]]) -> list[int]:
+        """Like record_many, but returns the new event ids in order (one transaction, all or nothing)."""
         with self.transaction() as conn:
-            for row in rows:
-                self._insert(conn, row)
-                n += 1
-        return n
+            return [self._insert(conn, row) for row in rows]
 
     def undo(self, event_ids: Iterable[int], coder: str, note: str = "") -> list[int]:
         """Cancel the given events (one coder's latest on their entries) with new, linked events."""
@@ -197,13 +197,32 @@ class CodingStore:
     def add_passages(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """Remember (entry_id, text_hash, text) of passages coded outside any corpus."""
         with self.transaction() as conn:
-            conn.executemany("INSERT OR IGNORE INTO passages VALUES (?, ?, ?)", list(rows))
+            conn.executemany("INSERT OR REPLACE INTO passages VALUES (?, ?, ?)", list(rows))
 
     def record_import(self, source: str, sha1: str, rows: int, coder: str) -> None:
         """Note that a file was imported (so a second import of the same bytes can be refused)."""
         with self.transaction() as conn:
-            conn.execute("INSERT INTO imports (source, sha1, rows, coder, timestamp) VALUES (?, ?, ?, ?, ?)",
-                         (source, sha1, rows, coder, now()))
+            self._insert_import(conn, source, sha1, rows, coder)
+
+    @staticmethod
+    def _insert_import(conn: sqlite3.Connection, source: str, sha1: str, rows: int, coder: str) -> None:
+        conn.execute("INSERT INTO imports (source, sha1, rows, coder, timestamp) VALUES (?, ?, ?, ?, ?)",
+                     (source, sha1, rows, coder, now()))
+
+    def import_decisions(self, rows: Iterable[Mapping[str, object]], source: str, sha1: str, coder: str,
+                         force: bool = False) -> int | None:
+        """Append imported decisions and the import record in ONE transaction (a crash leaves both or
+        neither); returns the number of events, or None (nothing written) when these bytes were imported
+        before and `force` is off (checked again under the write lock)."""
+        with self.transaction() as conn:
+            if not force and conn.execute("SELECT 1 FROM imports WHERE sha1 = ?", (sha1,)).fetchone():
+                return None
+            n = 0
+            for row in rows:
+                self._insert(conn, row)
+                n += 1
+            self._insert_import(conn, source, sha1, n, coder)
+            return n
 
     def imported(self, sha1: str) -> bool:
         """True when a file with these bytes was imported before."""
@@ -232,13 +251,15 @@ class CodingStore:
         return self._events(self.conn, ("WHERE " + " AND ".join(clauses)) if clauses else "", tuple(params))
 
     def decisions(self) -> pd.DataFrame:
-        """The whole log as a frame with schema.DECISIONS columns, oldest first."""
+        """The whole log, oldest first: schema.DECISIONS columns plus schema.DECISION_LINK (`undoes`, the
+        event an undo cancels; empty otherwise), so exported logs keep undo links."""
         import pandas as pd
 
-        rows = [e[:len(schema.DECISIONS)] for e in self._events(self.conn)]
-        frame = pd.DataFrame(rows, columns=list(schema.DECISIONS))
+        rows = list(self._events(self.conn))
+        frame = pd.DataFrame(rows, columns=list(_COLUMNS))
         frame["score"] = frame["score"].astype(float)
         frame["event_id"] = frame["event_id"].astype("int64")
+        frame["undoes"] = frame["undoes"].astype("Int64")
         return frame
 
     def codings(self, coder: str | None = None) -> dict[tuple[str, str], EntryCoding]:
@@ -251,10 +272,11 @@ class CodingStore:
         import pandas as pd
 
         current = self._current_hashes(corpus)
+        events = self.events()
+        if current is not None:  # replay only decisions made on the current text (never reattach stale ones)
+            events = [e for e in events if current.get(e.entry_id, (None, ""))[0] == e.text_hash]
         rows: list[tuple[str, str, str, str, str]] = []
-        for (eid, coder), coding in self.codings().items():
-            if current is not None and current.get(eid, (None, ""))[0] != coding.text_hash:
-                continue
+        for (eid, coder), coding in replay(events).items():
             doc = current[eid][1] if current is not None else ""
             rows.extend((eid, doc, coder, code, mode) for code, mode in coding.applied.items())
         return pd.DataFrame(rows, columns=list(schema.CODING_STATE))
@@ -280,16 +302,18 @@ class CodingStore:
         if corpus is None:
             return None
         out: dict[str, tuple[str, str]] = {str(eid): (str(h), "") for eid, h in
-                                           self.conn.execute("SELECT entry_id, text_hash FROM passages")}
+                                           self.conn.execute("SELECT entry_id, text_hash FROM passages "
+                                                             "ORDER BY rowid")}  # the latest import wins
         e = corpus.entries
         out.update({eid: (h, d) for eid, h, d in zip(e["entry_id"], e["text_hash"], e["doc_id"], strict=True)})
         return out
 
     def passages(self) -> pd.DataFrame:
-        """Passage texts stored with imported decisions (entry_id, text_hash, text)."""
+        """Passage texts stored with imported decisions (entry_id, text_hash, text), in import order (an id
+        imported again with another text appears twice; its last row is the current text)."""
         import pandas as pd
 
-        rows = self.conn.execute("SELECT entry_id, text_hash, text FROM passages ORDER BY entry_id").fetchall()
+        rows = self.conn.execute("SELECT entry_id, text_hash, text FROM passages ORDER BY rowid").fetchall()
         return pd.DataFrame(rows, columns=["entry_id", "text_hash", "text"])
 
     def coders(self) -> list[str]:

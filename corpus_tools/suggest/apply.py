@@ -22,6 +22,15 @@ def columns(suggester: Suggester, lead: Sequence[str] = ("id",)) -> list[str]:
     return [*lead, *suggester.codes_, *schema.SUGGESTION_WHY]
 
 
+def in_training(suggester: Suggester, ids: Sequence[str], texts: Sequence[str]) -> list[int]:
+    """1 where the model was trained on the passage (same id, or the exact text of a training passage), else 0:
+    such suggestions are in-sample and must not count as an independent check of the model."""
+    if not isinstance(suggester, SuggestionModel):
+        return [0] * len(ids)
+    known_ids, known_texts = suggester.training_sets()
+    return [int(str(i) in known_ids or str(t) in known_texts) for i, t in zip(ids, texts, strict=True)]
+
+
 def suggest_texts(suggester: Suggester, ids: Sequence[str], texts: Sequence[str], *, why: bool = True,
                   top_features: int = 3, exclude_self: bool = True) -> pd.DataFrame:
     """Suggestions for (id, text) pairs; with `why`, matched terms, strongest features and nearest passage."""
@@ -42,6 +51,7 @@ def suggest_texts(suggester: Suggester, ids: Sequence[str], texts: Sequence[str]
     frame["constructs"] = constructs
     frame["source"] = suggester.source
     frame["model_version"] = suggester.version
+    frame["in_training"] = in_training(suggester, ids, texts)
     if why:
         exps = explain(suggester, docs, proba, X, top_features, ids=list(ids) if exclude_self else None)
         frame["why_terms"] = [e.terms_text() for e in exps]

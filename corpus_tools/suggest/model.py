@@ -232,6 +232,15 @@ class SuggestionModel:
             self._exemplar_cache = cache
         return cache[1], cache[2]
 
+    def training_sets(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Ids and texts of the passages the model was trained on (built once), to flag in-sample suggestions."""
+        cache = self.__dict__.get("_training_cache")
+        if cache is None or cache[0] is not self.exemplar_ids_:
+            cache = (self.exemplar_ids_, frozenset(map(str, self.exemplar_ids_)),
+                     frozenset(map(str, self.exemplar_texts_)))
+            self._training_cache = cache
+        return cache[1], cache[2]
+
     @property
     def version(self) -> str:
         """Content identity of the fitted model (same data and seed -> same version)."""

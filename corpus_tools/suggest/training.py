@@ -80,8 +80,9 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
                 problems.append(f"{n_stale} stored decision(s) are stale (entry text changed or vanished) "
                                 "and were left out; see `corpus-tools store stale`")
         p = store.passages()
-        for eid, text in zip(p["entry_id"], p["text"], strict=True):
-            texts.setdefault(eid, text)
+        latest = dict(zip(p["entry_id"], p["text"], strict=True))  # import order: the last text of an id wins
+        for eid, text in latest.items():
+            texts.setdefault(eid, text)  # corpus entries keep the corpus text
         frames.append(state.assign(_origin="store"))
         sources["store"] = int(state["entry_id"].nunique())
     if corpus is not None and use_codings_file and (corpus.root / "codings.csv").is_file():

@@ -61,7 +61,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     from .describe import TermIndex
     from .prepare import prepare
     from .prevalence import stage_prevalence
-    from .sweep import DEFAULT_K_RANGE, sweep
+    from .sweep import DEFAULT_K_RANGE, feasible_ks, sweep
 
     engine = engine or DEFAULT_ENGINE
     if engine not in ENGINES:
@@ -90,17 +90,27 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         notes.append("Chinese and English entries share each model; topics tend to split by language, so "
                      "top words are listed per script (top_words_zh, top_words_en)")
 
+    stage_col = data.entries["stage"].astype(str)
+    subsets = {stage: data.subset(list(stage_col == stage)) for stage in corpus.config.stage_ids}
+    # progress counts fits: every usable K × seed of each modelled stage and of the joint model
+    n_fits = len(seeds) * sum(len(feasible_ks(ks, n)[0]) for n in
+                              [*(len(sub.docs) for sub in subsets.values() if len(sub.docs) >= MIN_STAGE_ENTRIES),
+                               len(data.docs)])
+    done = [0]
+
+    def fit_say(message: str) -> None:
+        done[0] += 1
+        say(f"{message} (fit {done[0]}/{n_fits})")
+
     # (a) one model per stage, in corpus.toml order
     stage_models: list[tuple[str, TopicEstimator]] = []
-    stage_col = data.entries["stage"].astype(str)
-    for stage in corpus.config.stage_ids:
-        sub = data.subset(list(stage_col == stage))
+    for stage, sub in subsets.items():
         if len(sub.docs) < MIN_STAGE_ENTRIES:
             notes.append(f"stage {stage}: {len(sub.docs)} usable entries (fewer than {MIN_STAGE_ENTRIES}); "
                          f"no separate topic model, its entries are only in the joint model")
             continue
         scope = f"stage:{stage}"
-        res = sweep(scope, sub.docs, k_range=ks, seeds=seeds, engine=engine, progress=say)
+        res = sweep(scope, sub.docs, k_range=ks, seeds=seeds, engine=engine, progress=fit_say)
         out["sweep"] += res.rows
         notes += res.notes
         k_by_scope[scope] = res.k
@@ -123,7 +133,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
 
     # (b) one joint model with stage as covariate
     groups = list(stage_col)
-    res = sweep("joint", data.docs, k_range=ks, seeds=seeds, engine=engine, groups=groups, progress=say)
+    res = sweep("joint", data.docs, k_range=ks, seeds=seeds, engine=engine, groups=groups, progress=fit_say)
     out["sweep"] += res.rows
     notes += res.notes
     notes += res.model.engine_notes_

@@ -87,7 +87,9 @@ def _mean(xs: list[float]) -> float:
 def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], seeds: Sequence[int],
           engine: str, groups: Sequence[str] | None = None, iterations: int = 200,
           progress: Callable[[str], None] | None = None) -> SweepResult:
-    """Fit every K × seed, score each fit, choose K; the chosen model is the one with the first seed."""
+    """Fit every K × seed, score each fit, choose K; the chosen model is the one with the first seed.
+
+    `progress` is called once before each fit (so a caller can count fits against `feasible_ks`)."""
     say = progress or (lambda _m: None)
     ks, dropped = feasible_ks(k_range, len(docs))
     notes = []
@@ -98,10 +100,10 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     models: dict[tuple[int, int], TopicEstimator] = {}
     by_k: dict[int, dict[str, float]] = {}
     for k in ks:
-        say(f"topics {scope}: K={k} ({len(seeds)} seed{'s' if len(seeds) != 1 else ''})")
         tops = []
         scores = []
         for s in seeds:
+            say(f"topics {scope}: K={k}, seed {s}")
             m = make_estimator(engine, k, s, iterations=iterations).fit(docs, groups)
             models[(k, s)] = m
             top = m.top_words(TOPN)
