@@ -213,6 +213,17 @@ def test_screenshots_and_adjudication_by_keyboard(corpus_root: Path, tmp_path: P
         assert differing.get_attribute("value") == "opportunity.feasibility" and not differing.is_checked()
         page.keyboard.press("2")
         assert differing.is_checked()
+        others = page.locator("details.others input[data-key]")  # codes no coder used: numbered on
+        assert others.count() > 0
+        last = others.nth(others.count() - 1)
+        for digit in str(last.get_attribute("data-key")):
+            page.keyboard.press(digit)
+        page.wait_for_timeout(800)
+        assert last.is_checked()  # ticked from the keyboard, its "other codes" list opened
+        for digit in str(last.get_attribute("data-key")):
+            page.keyboard.press(digit)
+        page.wait_for_timeout(800)
+        assert not last.is_checked()
         _press(page, "Enter")
         assert "consensus recorded" in page.locator(".flash.ok").inner_text()
         with CodingStore(store) as st:

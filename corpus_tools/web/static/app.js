@@ -138,6 +138,32 @@
   }
   function byKey(key) { return doc.querySelector('[data-key="' + key + '"]'); }
 
+  // adjudication: codes are numbered 1..N; with more than 9 codes a number may take two or more keys,
+  // settled when no longer number could follow, after a short pause, or by the next other key
+  let codeNumber = "";
+  let codeTimer = 0;
+  function codeBoxes() { return doc.querySelectorAll('input[type="checkbox"][name="codes"][data-key]'); }
+  function commitCodeNumber() {
+    window.clearTimeout(codeTimer);
+    if (!codeNumber) return false;
+    const box = doc.querySelector('input[type="checkbox"][name="codes"][data-key="' + codeNumber + '"]');
+    codeNumber = "";
+    if (!box) { hint("no code with that number"); return true; }
+    const details = box.closest("details");
+    if (details) details.open = true;
+    box.checked = !box.checked;
+    return true;
+  }
+  function typeCodeNumber(digit) {
+    const total = codeBoxes().length;
+    if (!total) return false;
+    codeNumber += digit;
+    window.clearTimeout(codeTimer);
+    if (Number(codeNumber) * 10 > total) return commitCodeNumber();  // no longer number exists
+    codeTimer = window.setTimeout(commitCodeNumber, 700);
+    return true;
+  }
+
   const handlers = {
     queue: function (ev) {
       switch (ev.key) {
@@ -165,13 +191,10 @@
       }
     },
     adjudicate: function (ev) {
-      if (/^[1-9]$/.test(ev.key)) {
-        const box = doc.querySelector('input[type="checkbox"][data-key="' + ev.key + '"]');
-        if (box) { box.checked = !box.checked; return true; }
-        return false;
-      }
+      if (/^[0-9]$/.test(ev.key)) return typeCodeNumber(ev.key);
+      commitCodeNumber();  // any other key first settles a number being typed
       switch (ev.key) {
-        case "Enter": case "n": case "s": case "p": return submitWith(byKey(ev.key));
+        case "Enter": case "n": case "s": case "p": case "h": return submitWith(byKey(ev.key));
         case "m": return focusNote();
         default: return false;
       }
