@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from . import handle_errors, say
+from .options import lexicon_option
 
 
 @click.command()
@@ -15,8 +16,7 @@ from . import handle_errors, say
               help="Coding store (SQLite) whose current codings are added to the corpus's codings.csv.")
 @click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False),
               help="Folder for agreement.csv, agreement_summary.csv, disagreements.csv and agreement.json.")
-@click.option("-l", "--lexicon", "lexicons", multiple=True,
-              help="Lexicon whose variables are compared (default: the corpus's lexicons that the codings use).")
+@lexicon_option("Lexicon whose variables are compared (default: the corpus's lexicons that the codings use).")
 @click.option("--suggestions", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="A `corpus-tools suggest` output table: its codes are compared with each coder.")
 @click.option("--model-name", help="Coder id of the suggestions is model:NAME (default: the table's "

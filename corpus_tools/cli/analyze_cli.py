@@ -7,15 +7,15 @@ from pathlib import Path
 import click
 
 from . import handle_errors, say
+from .options import engine_option, lexicon_option
 
 
 @click.command()
 @click.argument("corpus", type=click.Path(path_type=Path), required=False)
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("analysis"), show_default=True,
               help="Output folder for report.html, charts, tables and the run manifest.")
-@click.option("-l", "--lexicon", "lexicons", multiple=True, help="Lexicon name or path (default: corpus.toml's).")
-@click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True,
-              help="Chinese word segmenter.")
+@lexicon_option("Lexicon name or path (default: corpus.toml's).")
+@engine_option("Chinese word segmenter.")
 @click.option("--dedupe", is_flag=True, help="Count each near-duplicate passage once.")
 @click.option("--seed", default=0, show_default=True, help="Random seed for every stochastic step.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None,

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from . import handle_errors
+from .options import engine_option
 
 
 @click.command()
@@ -62,7 +63,7 @@ def entries(corpus: Path | None, output: Path) -> None:
 
 @click.command()
 @click.argument("text")
-@click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True)
+@engine_option()
 @click.option("--content", is_flag=True, help="Drop stop words, numbers and one-character tokens.")
 @handle_errors
 def tokenize(text: str, engine: str, content: bool) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from . import handle_errors, say
+from .options import lexicon_option
 
 CORPUS_ARG = click.argument("corpus", type=click.Path(path_type=Path), required=False)
-LEXICON_OPT = click.option("-l", "--lexicon", "lexicons", multiple=True,
-                           help="Lexicon name or path (repeatable; default: the corpus's lexicons).")
+LEXICON_OPT = lexicon_option("Lexicon name or path (repeatable; default: the corpus's lexicons).")
 STORE_OPT = click.option("--store", type=click.Path(path_type=Path, dir_okay=False),
                          help="Coding store (SQLite) whose current codings are added to the corpus's codings.csv.")
 SUGGESTIONS_OPT = click.option("--suggestions", type=click.Path(path_type=Path, exists=True, dir_okay=False),

@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 
 from . import handle_errors, say
+from .options import engine_option, lexicon_option
 
 
 @click.command()
 @click.argument("variable")
 @click.argument("corpus", type=click.Path(path_type=Path), required=False)
-@click.option("-l", "--lexicon", "lexicons", multiple=True, help="Lexicon name or path (default: corpus.toml's).")
-@click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True,
-              help="Tokenizer engine.")
+@lexicon_option("Lexicon name or path (default: corpus.toml's).")
+@engine_option("Tokenizer engine.")
 @click.option("-n", "--top", "top_n", default=15, show_default=True, help="Candidates per variable.")
 @click.option("--seed", default=0, show_default=True, help="Random seed of the word embeddings.")
 @click.option("-o", "--out", type=click.Path(path_type=Path), help="Also write the candidates table (.csv/.xlsx/...).")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from . import handle_errors, say
+from .options import engine_option
 
 
 @click.group()
@@ -20,7 +21,7 @@ def lexicon() -> None:
 @click.option("--corpus", type=click.Path(path_type=Path),
               help="Also check against this corpus: terms that never match or are split in context.")
 @click.option("--bundled-corpus", is_flag=True, help="Check against the bundled corpus.")
-@click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True)
+@engine_option()
 @click.option("--strict", is_flag=True, help="Exit non-zero on warnings too.")
 @handle_errors
 def check(name: str, corpus: Path | None, bundled_corpus: bool, engine: str, strict: bool) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import handle_errors, say
+from .options import engine_option
 
 if TYPE_CHECKING:
     from ..review import ReviewItem, ReviewSession
@@ -204,7 +205,7 @@ def run_review(session: ReviewSession, getchar: Callable[[], str], echo: Callabl
 @click.option("--stage", "stages", multiple=True, help="Only these stages (repeatable).")
 @click.option("--include-coded", is_flag=True, help="Also show passages you have already coded.")
 @click.option("--limit", default=0, show_default=True, help="At most this many passages (0 = all).")
-@click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True)
+@engine_option()
 @handle_errors
 def review(corpus: Path | None, store: Path | None, model_dir: Path | None, coder: str, order: str, variable: str,
            blind: bool, doc_ids: tuple[str, ...], source_types: tuple[str, ...], stages: tuple[str, ...],

@@ -7,12 +7,11 @@ from pathlib import Path
 import click
 
 from . import handle_errors, say
+from .options import engine_option, lexicon_option
 
-LEXICON_OPT = click.option("-l", "--lexicon", "lexicons", multiple=True,
-                           help="Lexicon name or YAML/.dic path (repeatable). Default: the corpus's own, "
-                                "or mass_entrepreneurship for tables.")
-ENGINE_OPT = click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True,
-                          help="Chinese segmentation engine (jieba is the slower reference).")
+LEXICON_OPT = lexicon_option("Lexicon name or YAML/.dic path (repeatable). Default: the corpus's own, "
+                             "or mass_entrepreneurship for tables.")
+ENGINE_OPT = engine_option("Chinese segmentation engine (jieba is the slower reference).")
 
 
 @click.command()

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from . import handle_errors, say
+from .options import engine_option
 
 
 @click.command()
@@ -21,8 +22,7 @@ from . import handle_errors, say
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Any other than 127.0.0.1/localhost needs the access token printed at start.")
 @click.option("--port", default=8765, show_default=True, type=int, help="Port to listen on (0: any free port).")
-@click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True,
-              help="Chinese segmentation engine.")
+@engine_option("Chinese segmentation engine.")
 @handle_errors
 def serve(project: Path | None, corpus: Path | None, store: Path | None, model_dir: Path | None, host: str,
           port: int, engine: str) -> None:

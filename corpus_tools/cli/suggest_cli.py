@@ -7,14 +7,13 @@ from pathlib import Path
 import click
 
 from . import handle_errors, say
+from .options import engine_option, lexicon_option
 
 STORE_OPT = click.option("--store", "store", type=click.Path(path_type=Path),
                          help="Coding store (SQLite). Default: analysis/coding.sqlite under the current working "
                               "directory, when it exists.")
-LEXICON_OPT = click.option("-l", "--lexicon", "lexicons", multiple=True,
-                           help="Lexicon name or path (repeatable; the first is the codebook). Default: the corpus's.")
-ENGINE_OPT = click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True,
-                          help="Chinese segmentation engine.")
+LEXICON_OPT = lexicon_option("Lexicon name or path (repeatable; the first is the codebook). Default: the corpus's.")
+ENGINE_OPT = engine_option("Chinese segmentation engine.")
 SEED_OPT = click.option("--seed", default=0, show_default=True, help="Random seed (same seed and data, same model).")
 
 

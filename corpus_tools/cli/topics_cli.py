@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from . import handle_errors, say
+from .options import engine_option, lexicon_option
 
 TOPIC_ENGINES = ("tomotopy", "gensim", "sklearn")  # mirrors corpus_tools.topics.engines.ENGINES (lazy import)
 
@@ -15,9 +16,8 @@ TOPIC_ENGINES = ("tomotopy", "gensim", "sklearn")  # mirrors corpus_tools.topics
 @click.argument("corpus", type=click.Path(path_type=Path), required=False)
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("topics"), show_default=True,
               help="Output folder for the topic tables (CSV) and topics.json.")
-@click.option("-l", "--lexicon", "lexicons", multiple=True, help="Lexicon name or path (default: corpus.toml's).")
-@click.option("--engine", type=click.Choice(["rjieba", "jieba"]), default="rjieba", show_default=True,
-              help="Tokenizer engine.")
+@lexicon_option("Lexicon name or path (default: corpus.toml's).")
+@engine_option("Tokenizer engine.")
 @click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default=None,
               help="Topic-model engine (default: tomotopy, chosen by benchmarks/bench_topics.py).")
 @click.option("-k", "--k", "k_spec", default=None, metavar="KS",

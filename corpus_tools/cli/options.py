@@ -1,0 +1,20 @@
+"""Options shared by several commands, declared once (help text may differ per command)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+ENGINES = ("rjieba", "jieba")  # corpus_tools.text.tokenize.ENGINES, repeated here to keep --help import-light
+
+
+def engine_option(help: str = "Chinese segmentation engine (jieba is the slower reference).") -> Callable[[Any], Any]:
+    """--engine: the Chinese word segmenter."""
+    return click.option("--engine", type=click.Choice(ENGINES), default="rjieba", show_default=True, help=help)
+
+
+def lexicon_option(help: str) -> Callable[[Any], Any]:
+    """-l/--lexicon (repeatable): lexicon names or paths."""
+    return click.option("-l", "--lexicon", "lexicons", multiple=True, help=help)
