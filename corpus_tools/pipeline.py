@@ -15,7 +15,7 @@ from .lexicon.lint import term_frequencies
 from .lexicon.model import Lexicon, load_lexicon
 from .manifest import corpus_inputs, file_sha1, package_versions, write_manifest
 from .resources import default_corpus
-from .score import Scorer, ScoreResult, aggregate, score_corpus
+from .score import Scorer, ScoreResult, aggregate, score_levels
 from .tables import write_table
 from .text.tokenize import Tokenizer
 
@@ -211,8 +211,7 @@ def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str
         v, c = list(data["variable_ids"]), list(data["construct_ids"])
         return (ScoreResult(frames["doc_scores"], frames["doc_evidence"], "document", v, c),
                 ScoreResult(frames["entry_scores"], frames["entry_evidence"], "entry", v, c))
-    docs = score_corpus(corpus, scorer, "document", dedupe)
-    entries = score_corpus(corpus, scorer, "entry", dedupe)
+    docs, entries = score_levels(corpus, scorer, dedupe)
     cache.save_frames("scores", key, {"doc_scores": docs.scores, "doc_evidence": docs.evidence,
                                       "entry_scores": entries.scores, "entry_evidence": entries.evidence},
                       {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -129,48 +129,57 @@ META = ("source_type", "stage", "date", "year", "lang", "title")
 def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe: bool = False) -> ScoreResult:
     """Score every entry; document rows sum their entries. With `dedupe`, entries flagged as
     near-duplicates of an earlier entry count zero tokens and zero hits (their rows stay)."""
-    import pandas as pd
-
     if level not in LEVELS:
         raise ConfigError(f"unknown level {level!r}", hint=f"choose one of {', '.join(LEVELS)}")
+    docs, entries = score_levels(corpus, scorer, dedupe)
+    return entries if level == "entry" else docs
+
+
+def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False) -> tuple[ScoreResult, ScoreResult]:
+    """(document-level, entry-level) results from one pass over the entries: each is tokenized once."""
+    import pandas as pd
+
     entries = corpus.entries
     doc_text = dict(zip(corpus.docs["doc_id"], corpus.docs["text"], strict=True))
     evidence: list[dict[str, object]] = []
-    per_entry: list[dict[str, object]] = []
+    per_entry: list[tuple[str, str, int, list[Hit]]] = []
     for eid, did, start, text, dup in zip(entries["entry_id"], entries["doc_id"], entries["start"],
                                           entries["text"], entries["dup_of"], strict=True):
         if dedupe and dup:  # the row stays (nothing is deleted) but counts nothing: its original counts
-            per_entry.append({"entry_id": eid, "doc_id": did, "n_tokens": 0, "_hits": []})
+            per_entry.append((eid, did, 0, []))
             continue
         ts = scorer.score_text(text)
         full = doc_text[did]
         for h in ts.hits:
-            evidence.append(scorer.evidence_row(eid if level == "entry" else did, did, eid, full,
-                                                Hit(h.lexicon, h.construct, h.variable, h.term,
-                                                    h.start + start, h.end + start)))
-        per_entry.append({"entry_id": eid, "doc_id": did, "n_tokens": ts.n_tokens, "_hits": ts.hits})
-    meta = corpus.docs.set_index("doc_id")[list(META)]
-    rows: list[dict[str, object]] = []
-    if level == "entry":
-        for r in per_entry:
-            rows.append({"id": r["entry_id"], "entry_id": r["entry_id"], "doc_id": r["doc_id"],
-                         **scorer.row(int(r["n_tokens"]), r["_hits"])})  # type: ignore[call-overload, arg-type]
-    else:
-        grouped: dict[str, tuple[int, list[Hit]]] = {d: (0, []) for d in corpus.docs["doc_id"]}
-        for r in per_entry:
-            n, hits = grouped[str(r["doc_id"])]
-            hits.extend(r["_hits"])  # type: ignore[arg-type]
-            grouped[str(r["doc_id"])] = (n + int(r["n_tokens"]), hits)  # type: ignore[call-overload]
-        for did, (n, hits) in grouped.items():
-            rows.append({"id": did, "doc_id": did, **scorer.row(n, hits)})
+            evidence.append(scorer.evidence_row(eid, did, eid, full, h._replace(start=h.start + start,
+                                                                                 end=h.end + start)))
+        per_entry.append((eid, did, ts.n_tokens, ts.hits))
+    grouped: dict[str, tuple[int, list[Hit]]] = {d: (0, []) for d in corpus.docs["doc_id"]}
+    for _eid, did, n, hits in per_entry:
+        total, acc = grouped[did]
+        acc.extend(hits)
+        grouped[did] = (total + n, acc)
+    entry_rows = [{"id": eid, "entry_id": eid, "doc_id": did, **scorer.row(n, hits)}
+                  for eid, did, n, hits in per_entry]
+    doc_rows = [{"id": did, "doc_id": did, **scorer.row(n, hits)} for did, (n, hits) in grouped.items()]
+    entry_ev = pd.DataFrame(evidence, columns=list(schema.EVIDENCE))
+    doc_ev = entry_ev.assign(id=entry_ev["doc_id"])
+    return (_result(corpus, scorer, "document", doc_rows, doc_ev),
+            _result(corpus, scorer, "entry", entry_rows, entry_ev))
+
+
+def _result(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]],
+            evidence: pd.DataFrame) -> ScoreResult:
+    """Rows plus document metadata, columns in contract order."""
+    import pandas as pd
+
     scores = pd.DataFrame(rows)
     if len(scores):
-        scores = scores.join(meta, on="doc_id")
+        scores = scores.join(corpus.docs.set_index("doc_id")[list(META)], on="doc_id")
     lead = ["id", "doc_id"] + (["entry_id"] if level == "entry" else []) + list(META)
     count_cols = [*scorer.variable_ids, *scorer.construct_ids, "total", "n_tokens", "rate_per_1k"]
-    scores = scores.reindex(columns=lead + count_cols)
-    ev = pd.DataFrame(evidence, columns=list(schema.EVIDENCE))
-    return ScoreResult(scores, ev, level, scorer.variable_ids, scorer.construct_ids)
+    return ScoreResult(scores.reindex(columns=lead + count_cols), evidence, level, scorer.variable_ids,
+                       scorer.construct_ids)
 
 
 def score_records(records: Iterable[tuple[str, str]], scorer: Scorer,
