@@ -127,6 +127,14 @@ def test_exclusions() -> None:
         ("c.a", "公司"), ("c.a", "company")]
 
 
+def test_lone_exclusion_is_not_a_hit() -> None:
+    # the exclusion matches but its term does not (nonprofit is not profit*): nothing may be counted
+    lex = _lex({"c.a": {"en": ["profit*"], "zh": ["营利"]}}, {"c.a": {"en": ["nonprofit*"], "zh": ["非营利组织"]}})
+    assert _match(lex, "It is a nonprofit group.") == []
+    assert _match(lex, "这是非营利组织。") == []
+    assert _match(lex, "A nonprofit group makes profits.") == [("c.a", "profit*")]
+
+
 def test_traditional_text_matches_simplified_terms() -> None:
     lex = _lex({"c.a": {"zh": ["贴息贷款"]}})
     assert _match(lex, "政府提供貼息貸款") == [("c.a", "贴息贷款")]

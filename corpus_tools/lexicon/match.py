@@ -178,9 +178,7 @@ class Matcher:
 
     @staticmethod
     def _resolve(found: list[Found]) -> list[Found]:
-        if not found:
-            return found
-        if len(found) == 1 or (len(found) < 64 and _disjoint(found)):
+        if not found or (len(found) < 64 and _disjoint(found)):  # a lone exclusion is not disjoint: it is dropped
             return found
         excl = [f for f in found if f.pattern.exclusion]
         terms = [f for f in found if not f.pattern.exclusion]
