@@ -50,7 +50,7 @@ class Scorer:
     """Counts lexicon terms in texts. Lexicon terms are injected into the tokenizer so they stay whole."""
 
     def __init__(self, lexicons: Sequence[Lexicon], tokenizer: Tokenizer | None = None,
-                 engine: str = "rjieba", context: int = CONTEXT) -> None:
+                 engine: str = "rjieba", context: int = CONTEXT, native: bool | None = None) -> None:
         if not lexicons:
             raise ConfigError("no lexicon given", hint="pass --lexicon NAME (e.g. mass_entrepreneurship)")
         seen_c: dict[str, str] = {}
@@ -63,8 +63,9 @@ class Scorer:
         self.lexicons = list(lexicons)
         self.tokenizer = tokenizer if tokenizer is not None else Tokenizer(engine)
         self.tokenizer.add_words(all_terms(self.lexicons))
-        self.matcher = Matcher(self.lexicons, self.tokenizer)
+        self.matcher = Matcher(self.lexicons, self.tokenizer, native=native)
         self.context = context
+        self._hit_ctx = self.matcher.native_context(Hit, lambda p: (p.lexicon, p.construct, p.variable, p.term))
 
     @property
     def variable_ids(self) -> list[str]:
@@ -78,6 +79,9 @@ class Scorer:
 
     def score_text(self, text: str) -> TextScore:
         """Tokenize once, match every lexicon, return token count and hits."""
+        if self._hit_ctx is not None:  # the compiled scan builds the Hit tuples itself
+            hits, n = self.matcher.scan_native(self.tokenizer.normalize(text), self._hit_ctx)
+            return TextScore(n, hits)
         found, n_words = self.matcher.find(text)
         hits = [Hit(f.pattern.lexicon, f.pattern.construct, f.pattern.variable, f.pattern.term, f.start, f.end)
                 for f in found]
@@ -109,7 +113,7 @@ class Scorer:
     def manifest(self) -> dict[str, object]:
         """What a run manifest records about scoring."""
         return {"lexicons": [lex.manifest() for lex in self.lexicons], "tokenizer": self.tokenizer.manifest(),
-                "context": self.context}
+                "context": self.context, "matcher": "compiled" if self.matcher.native else "python"}
 
 
 @dataclass

@@ -5,17 +5,22 @@ Within one lexicon, overlapping matches are resolved leftmost-longest, so a long
 A match inside an exclusion phrase of the same variable is dropped. Phrases match within one script
 stretch (a phrase cannot run from Chinese into Latin text).
 
-The hot loop runs at C speed: each token is classified once per distinct token type (non-word / word /
-first token of some term), so scanning a stretch is one dict lookup per token plus work at candidates.
+Each token is classified once per distinct token type (non-word / word / first token of some term), so
+scanning a stretch is one dict lookup per token plus work at candidates. When the compiled speedups are
+built (corpus_tools._speedups), the same scan runs in C over the same caches and compiled patterns; the
+Python code below stays the reference, and tests compare the two on every bundled entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from ..text.tokenize import WORD_RE, Tokenizer
+from .._native import speedups
+from ..text.tokenize import CJK_CHARS, WORD_RE, Tokenizer
 from .model import Lexicon
 
 _CACHE_LIMIT = 1_000_000
@@ -91,10 +96,51 @@ class _Codes(dict[str, int]):
         return v
 
 
-class Matcher:
-    """Compiled patterns of one or more lexicons over one tokenizer."""
+class _CandIds(dict[str, tuple[int, ...]]):
+    """token -> indices (into Matcher.patterns) of the patterns it can start, in `candidates` order."""
 
-    def __init__(self, lexicons: Lexicon | Sequence[Lexicon], tokenizer: Tokenizer) -> None:
+    def __init__(self, matcher: Matcher) -> None:
+        super().__init__()
+        self._m = matcher
+
+    def __missing__(self, tok: str) -> tuple[int, ...]:
+        index = self._m._index
+        v = tuple(index[id(p)] for p in self._m.candidates(tok))
+        if len(self) < _CACHE_LIMIT:
+            self[tok] = v
+        return v
+
+
+_GLOB_CODES = {"": 0, "prefix": 1, "suffix": 2, "both": 3}
+_PAIR_BITS = 20
+
+
+def _pair_hash(a: str, b: str) -> int:
+    """Bit index of a character pair in the compiled scan's pair filter (same formula as in C)."""
+    return (((ord(a) * 0x9E3779B1) & 0xFFFFFFFF) ^ ((ord(b) * 0x85EBCA77) & 0xFFFFFFFF)) >> (32 - _PAIR_BITS)
+
+
+@lru_cache(maxsize=1)
+def _class_table() -> bytes:
+    """Per BMP character, the classes the compiled scan tests, as Python's re module sees them: 1 alnum
+    (\\w without '_'), 2 decimal (\\d), 4 may continue a CJK stretch, 8 a Latin word character."""
+    cjk = re.compile(f"[{CJK_CHARS}]")
+    out = bytearray(65536)
+    for c in range(65536):
+        ch = chr(c)
+        is_cjk, alnum, dec = cjk.match(ch) is not None, ch.isalnum(), ch.isdecimal()
+        out[c] = alnum | dec << 1 | (is_cjk or not alnum or dec) << 2 | (alnum and not is_cjk) << 3
+    return bytes(out)
+
+
+class Matcher:
+    """Compiled patterns of one or more lexicons over one tokenizer.
+
+    `native`: None uses the compiled scan when it is built, False forces the Python scan, True requires
+    the compiled one (ImportError otherwise)."""
+
+    def __init__(self, lexicons: Lexicon | Sequence[Lexicon], tokenizer: Tokenizer,
+                 native: bool | None = None) -> None:
         self.lexicons = [lexicons] if isinstance(lexicons, Lexicon) else list(lexicons)
         self.tokenizer = tokenizer
         self.patterns: list[Pattern] = []
@@ -118,6 +164,56 @@ class Matcher:
                 self._exact.setdefault(p.parts[0], []).append(p)
         self._cands: dict[str, list[Pattern]] = {}
         self._codes = _Codes(self)
+        self._index = {id(p): i for i, p in enumerate(self.patterns)}
+        self._cand_ids = _CandIds(self)
+        self._fast = speedups() if native is not False else None
+        if native and self._fast is None:
+            raise ImportError("corpus_tools._speedups is not built (or CORPUS_TOOLS_PURE is set)")
+        self._found_ctx = self.native_context(Found, lambda p: (p,))
+
+    @property
+    def native(self) -> bool:
+        """True when matching runs in the compiled extension."""
+        return self._fast is not None
+
+    def native_context(self, out_type: type[tuple[Any, ...]],
+                       prefix: Callable[[Pattern], tuple[Any, ...]]) -> tuple[Any, ...] | None:
+        """What the compiled scan needs to return `out_type(*prefix(pattern), start, end)` per match;
+        None when the extension is not in use."""
+        if self._fast is None:
+            return None
+        lex_rank = {name: i for i, name in enumerate(sorted({p.lexicon for p in self.patterns}))}
+        var_index: dict[str, int] = {}
+        info = [(lex_rank[p.lexicon], var_index.setdefault(p.variable, len(var_index)), int(p.exclusion),
+                 len(p.term)) for p in self.patterns]
+        return (self.tokenizer.cutter(), self.tokenizer.hmm, self._start_filter(), self._cand_ids,
+                [p.parts for p in self.patterns], [tuple(_GLOB_CODES[g] for g in p.globs) for p in self.patterns],
+                info, out_type, [prefix(p) for p in self.patterns])
+
+    def _start_filter(self) -> bytes:
+        """What the compiled scan uses to rule tokens out as pattern starts without a lookup: bitmaps over
+        BMP characters (first character of one-character exact/prefix parts, last character of suffix
+        parts, first character of infix parts), a bitmap over hashed first-two-character pairs of longer
+        exact/prefix parts, and a per-character class table (alnum, decimal) as str methods give them."""
+        maps = [bytearray(8192) for _ in range(3)]
+        pairs = bytearray(1 << (_PAIR_BITS - 3))
+        in_use = 0
+        for p in self.patterns:
+            part, glob = p.parts[0], p.globs[0]
+            if glob in ("", "prefix") and len(part) > 1:
+                h = _pair_hash(part[0], part[1])
+                pairs[h >> 3] |= 1 << (h & 7)
+                continue
+            which, ch = {"": (0, part[0]), "prefix": (0, part[0]), "suffix": (1, part[-1]), "both": (2, part[0])}[glob]
+            in_use |= which  # 1 suffix, 2 infix
+            if ord(ch) <= 0xFFFF:
+                maps[which][ord(ch) >> 3] |= 1 << (ord(ch) & 7)
+        return bytes(maps[0] + maps[1] + maps[2] + pairs) + _class_table() + bytes([in_use])
+
+    def scan_native(self, norm: str, ctx: tuple[Any, ...]) -> tuple[list[Any], int]:
+        """The compiled scan of normalised text with a context from `native_context`."""
+        assert self._fast is not None
+        return self._fast.scan(norm, ctx)
 
     def candidates(self, word: str) -> list[Pattern]:
         """Patterns whose first part matches `word`."""
@@ -130,6 +226,8 @@ class Matcher:
 
     def find_normalized(self, norm: str) -> tuple[list[Found], int]:
         """(resolved matches, number of word tokens) in text normalised by the tokenizer."""
+        if self._found_ctx is not None:
+            return self.scan_native(norm, self._found_ctx)
         raw: list[Found] = []
         n_words = 0
         code = self._codes.__getitem__

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
+
+from .._native import speedups
 
 # full-width ASCII variants (U+FF01..U+FF5E) to ASCII, ideographic space to space
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
@@ -80,21 +83,71 @@ def text_hash(text: str, n: int = 10) -> str:
 # Chinese text is full of full-width punctuation (，。！？) that segmentation treats the same either way,
 # so only full-width letters, digits and word joiners trigger width folding; OpenCC runs only when the
 # text holds a character that t2s changes. The result has the same words as `normalize` (tested).
-_FW_WORDISH_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff06\uff07\uff0b\uff0d\uff0e]")
+_FW_WORDISH = "".join(chr(c) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B),
+                                       0xFF06, 0xFF07, 0xFF0B, 0xFF0D, 0xFF0E])
+_FW_WORDISH_RE = re.compile("[" + re.escape(_FW_WORDISH) + "]")
+_NEEDS_WIDTH, _NEEDS_T2S, _NEEDS_LOWER = 1, 2, 4
+
+
+@lru_cache(maxsize=1)
+def _traditional_chars() -> str:
+    """Characters that OpenCC t2s changes when they stand alone (probed once, in one call)."""
+    chars = [chr(c) for c in range(0x3400, 0xA000)] + [chr(c) for c in range(0xF900, 0xFB00)]
+    converted = str(_t2s().convert("\n".join(chars))).split("\n")
+    return "".join(c for c, t in zip(chars, converted, strict=False) if t != c)
 
 
 @lru_cache(maxsize=1)
 def _traditional_re() -> re.Pattern[str]:
-    """Characters that OpenCC t2s changes when they stand alone (probed once, in one call)."""
-    chars = [chr(c) for c in range(0x3400, 0xA000)] + [chr(c) for c in range(0xF900, 0xFB00)]
-    converted = str(_t2s().convert("\n".join(chars))).split("\n")
-    changed = [c for c, t in zip(chars, converted, strict=False) if t != c]
-    return re.compile("[" + "".join(re.escape(c) for c in changed) + "]")
+    return re.compile("[" + re.escape(_traditional_chars()) + "]")
+
+
+@lru_cache(maxsize=1)
+def _needs_table() -> bytes:
+    """Per BMP character, which normalisation steps it calls for (for the compiled check)."""
+    table = bytearray(65536)
+    for ch in _FW_WORDISH:
+        table[ord(ch)] |= _NEEDS_WIDTH
+    for ch in _traditional_chars():
+        table[ord(ch)] |= _NEEDS_T2S
+    for c in range(65536):
+        if chr(c).lower() != chr(c):
+            table[c] |= _NEEDS_LOWER
+    return bytes(table)
 
 
 def normalize_for_tokens(text: str, *, t2s: bool = True) -> str:
     """Same length and same words as `normalize`, but skips work the text does not need."""
+    if _FAST is not None:
+        return _normalize_for_tokens_native(text, t2s, _FAST)
+    return _normalize_for_tokens_py(text, t2s)
+
+
+def _normalize_for_tokens_native(text: str, t2s: bool, fast: ModuleType) -> str:
+    flags = fast.needs(text, _needs_table())  # one compiled pass tells which steps the text needs
+    if not flags:
+        return text
+    out = text.translate(_WIDTH_TABLE) if flags & _NEEDS_WIDTH else text
+    if t2s and flags & _NEEDS_T2S:
+        out = _to_simplified_lines(out)
+    return _lower(out)
+
+
+def _to_simplified_lines(text: str) -> str:
+    """`to_simplified`, run only on the lines that hold a character t2s changes (OpenCC phrases never
+    span a line break, so the other lines come out unchanged anyway)."""
+    lines = text.split("\n")
+    if len(lines) < 3:
+        return to_simplified(text)
+    has = _traditional_re().search
+    return "\n".join([to_simplified(line) if has(line) else line for line in lines])
+
+
+def _normalize_for_tokens_py(text: str, t2s: bool) -> str:
     out = text.translate(_WIDTH_TABLE) if _FW_WORDISH_RE.search(text) else text
     if t2s and _traditional_re().search(out):
         out = to_simplified(out)
     return _lower(out)
+
+
+_FAST = speedups()

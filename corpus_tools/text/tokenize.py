@@ -10,7 +10,7 @@ owns its own engine instance: words injected for one lexicon never leak into ano
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, compress
 from typing import Any
@@ -20,7 +20,7 @@ from .normalize import normalize, normalize_for_tokens
 from .stopwords import StopWords, default_stopwords
 
 ENGINES = ("rjieba", "jieba")
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+CJK_CHARS = _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 WORD_RE = re.compile(rf"[^\W_{_CJK}]+(?:['’\-.&+][^\W_{_CJK}]+)*")
 # a CJK stretch: an ideograph, then ideographs, digits, punctuation and spaces (never a Latin letter)
 _STRETCH_RE = re.compile(rf"[{_CJK}][{_CJK}\W\d_]*")
@@ -129,6 +129,13 @@ class Tokenizer:
         if self.engine == "rjieba":
             return list(self._engine.cut(run, self.hmm))
         return list(self._engine.cut(run, HMM=self.hmm))
+
+    def cutter(self) -> Callable[[str, bool], list[str]]:
+        """The engine's segmentation as f(run, hmm) -> tokens (what the compiled matcher calls)."""
+        if self.engine == "rjieba":
+            return self._engine.cut
+        engine = self._engine
+        return lambda run, hmm: list(engine.cut(run, HMM=hmm))
 
     def stretches(self, norm: str) -> Iterator[Stretch]:
         """The normalised text as alternating Latin and CJK stretches with their tokens."""
