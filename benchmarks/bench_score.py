@@ -63,15 +63,15 @@ def bare(path: Path) -> tuple[float, int]:
     return time.perf_counter() - t0, n
 
 
-def ours(path: Path) -> tuple[float, int]:
-    """Our tokenize + score of every text."""
+def ours(path: Path, native: bool | None = None) -> tuple[float, int, str]:
+    """Our tokenize + score of every text; also says which matcher ran (compiled or python)."""
     from corpus_tools.lexicon.model import load_lexicon
     from corpus_tools.score import Scorer
 
-    scorer = Scorer([load_lexicon("mass_entrepreneurship"), load_lexicon("government_support")])
+    scorer = Scorer([load_lexicon("mass_entrepreneurship"), load_lexicon("government_support")], native=native)
     t0 = time.perf_counter()
     hits = sum(len(scorer.score_text(t).hits) for t in texts(path))
-    return time.perf_counter() - t0, hits
+    return time.perf_counter() - t0, hits, "compiled" if scorer.matcher.native else "python"
 
 
 def stream_child(src: str, out: str) -> None:
@@ -93,6 +93,7 @@ def head(src: Path, dst: Path, fraction: float) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=float, default=50.0, help="size of the generated corpus in MB")
+    ap.add_argument("--pure", action="store_true", help="also time the pure-Python matcher (the fallback)")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -102,13 +103,19 @@ def main() -> None:
         big = Path(tmp) / "big.jsonl"
         n = make_corpus(big, args.mb)
         mb = big.stat().st_size / 1e6
-        print(f"command: python benchmarks/bench_score.py --mb {args.mb:g}")
+        print(f"command: python benchmarks/bench_score.py --mb {args.mb:g}{' --pure' if args.pure else ''}")
         print(f"corpus: {n} texts, {mb:.1f} MB (JSONL, mixed zh/en)")
         t_bare, n_tok = bare(big)
-        t_ours, n_hits = ours(big)
+        t_ours, n_hits, matcher = ours(big)
         print(f"bare rjieba segmentation : {t_bare:7.2f} s  {mb / t_bare:6.2f} MB/s  ({n_tok} segments)")
-        print(f"tokenize + score         : {t_ours:7.2f} s  {mb / t_ours:6.2f} MB/s  ({n_hits} matches)")
+        print(f"tokenize + score         : {t_ours:7.2f} s  {mb / t_ours:6.2f} MB/s  ({n_hits} matches, "
+              f"{matcher} matcher)")
         print(f"ratio score/bare         : {t_ours / t_bare:.2f}  (target <= 1.30)")
+        if args.pure:
+            t_py, n_py, _ = ours(big, native=False)
+            same = "same matches" if n_py == n_hits else f"MATCHES DIFFER: {n_py}"
+            print(f"pure-Python matcher      : {t_py:7.2f} s  {mb / t_py:6.2f} MB/s  ratio {t_py / t_bare:.2f} "
+                  f"({same})")
         small = Path(tmp) / "small.jsonl"
         head(big, small, 0.2)
         runs = {}

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "_speedups_resolve.h"
+
 static inline int is_cjk(Py_UCS4 c)
 {
     return (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) ||
@@ -35,49 +37,44 @@ typedef struct {
     int owned; /* tok is our reference (Latin words); CJK tokens are borrowed from the engine's list */
 } Tok;
 
-typedef struct {
-    Py_ssize_t pidx, start, end, order;
-    long lex, var, excl, tlen;
-} Rec;
 
 typedef struct {
     PyObject *cut, *hmm, *filter, *cands, *parts, *globs, *info, *out_type, *prefixes;
-    /* from `filter`: bitmaps over BMP characters (first, last, any) and over hashed character pairs */
-    const unsigned char *first, *last, *any, *pairs;
+    /* from `filter` (built by Matcher._start_filter): bitmaps over hashed whole tokens (exact) and
+     * token prefixes (prefix), over BMP characters (last, any), the prefix lengths in use */
+    const unsigned char *exact, *prefix, *last, *any;
+    uint64_t prefix_lens;
     const unsigned char *cls; /* per BMP character: CLS_* bits */
+    const uint16_t *lower;    /* per BMP character: its lower case (when that is one BMP character) */
     int globs_in_use;         /* 1: some pattern starts with a suffix glob, 2: with an infix glob */
+    int lower_words;          /* the text is not lower-cased yet: lower-case Latin words on the way */
     PyObject *norm;
 } Ctx;
 
 #define FILTER_BYTES 8192
-#define PAIR_BITS 20
-#define PAIR_BYTES (1 << (PAIR_BITS - 3))
+#define HASH_BITS 20
+#define HASH_BYTES (1 << (HASH_BITS - 3))
+#define FNV_OFFSET 2166136261u
+#define FNV_PRIME 16777619u
 #define CLS_ALNUM 1
 #define CLS_DECIMAL 2
 #define CLS_STRETCH 4 /* may continue a CJK stretch: CJK, \W, \d or '_' */
 #define CLS_WORDCH 8  /* a Latin word character: alnum, not CJK */
+#define CLS_CJK 16    /* an ideograph of the CJK ranges above */
 static inline int bit(const unsigned char *map, Py_UCS4 c) { return c > 0xffff || (map[c >> 3] >> (c & 7)) & 1; }
 
-/* must equal Matcher._pair_hash */
-static inline uint32_t pair_hash(Py_UCS4 a, Py_UCS4 b)
-{
-    return (((uint32_t)a * 0x9E3779B1u) ^ ((uint32_t)b * 0x85EBCA77u)) >> (32 - PAIR_BITS);
-}
+/* FNV-1a over code points, folded to HASH_BITS: must equal lexicon.match._fnv */
+static inline uint32_t fnv_step(uint32_t h, Py_UCS4 c) { return (h ^ (uint32_t)c) * FNV_PRIME; }
 
-static inline int pair_bit(const unsigned char *map, Py_UCS4 a, Py_UCS4 b)
+static inline int hash_bit(const unsigned char *map, uint32_t h)
 {
-    uint32_t h = pair_hash(a, b);
+    h >>= 32 - HASH_BITS;
     return (map[h >> 3] >> (h & 7)) & 1;
 }
 
 static inline int alnum(const unsigned char *cls, Py_UCS4 c)
 {
     return c > 0xffff ? Py_UNICODE_ISALNUM(c) : cls[c] & CLS_ALNUM;
-}
-
-static inline int decimal(const unsigned char *cls, Py_UCS4 c)
-{
-    return c > 0xffff ? Py_UNICODE_ISDECIMAL(c) : cls[c] & CLS_DECIMAL;
 }
 
 static inline int in_stretch(const unsigned char *cls, Py_UCS4 c)
@@ -90,6 +87,36 @@ static inline int is_wordch(const unsigned char *cls, Py_UCS4 c)
     return c > 0xffff ? Py_UNICODE_ISALNUM(c) && !is_cjk(c) : cls[c] & CLS_WORDCH;
 }
 
+/* first ideograph at or after i (len if none) */
+static Py_ssize_t next_cjk(const Ctx *cx, int kind, const void *data, Py_ssize_t i, Py_ssize_t len)
+{
+    if (kind == PyUnicode_1BYTE_KIND) /* Latin-1 holds no ideographs */
+        return len;
+    if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *d = data;
+        while (i < len && !(cx->cls[d[i]] & CLS_CJK))
+            i++;
+        return i;
+    }
+    const Py_UCS4 *d = data;
+    while (i < len && !is_cjk(d[i]))
+        i++;
+    return i;
+}
+
+/* end of the CJK stretch that continues at i */
+static Py_ssize_t stretch_end(const Ctx *cx, int kind, const void *data, Py_ssize_t i, Py_ssize_t len)
+{
+    if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *d = data;
+        while (i < len && (cx->cls[d[i]] & CLS_STRETCH))
+            i++;
+        return i;
+    }
+    while (i < len && in_stretch(cx->cls, PyUnicode_READ(kind, data, i)))
+        i++;
+    return i;
+}
 
 static int grow(void **v, Py_ssize_t *cap, Py_ssize_t need, size_t size)
 {
@@ -121,12 +148,35 @@ static PyObject *lookup(PyObject *mapping, PyObject *key)
     return PyObject_GetItem(mapping, key);
 }
 
+static inline Py_UCS4 lc(const Ctx *cx, Py_UCS4 c) { return c <= 0xffff ? cx->lower[c] : c; }
+
+/* the token as a str: CJK tokens are the engine's; Latin words are cut from the text when first
+ * needed (lower-cased if the text was not) */
 static PyObject *tok_obj(const Ctx *cx, Tok *t)
 {
-    if (t->tok == NULL) {
+    if (t->tok != NULL)
+        return t->tok;
+    if (!cx->lower_words)
         t->tok = PyUnicode_Substring(cx->norm, t->start, t->end);
-        t->owned = 1;
+    else {
+        int kind = PyUnicode_KIND(cx->norm);
+        const void *data = PyUnicode_DATA(cx->norm);
+        Py_UCS4 maxc = 0;
+        Py_ssize_t i;
+        for (i = t->start; i < t->end; i++) {
+            Py_UCS4 c = lc(cx, PyUnicode_READ(kind, data, i));
+            if (c > maxc)
+                maxc = c;
+        }
+        t->tok = PyUnicode_New(t->end - t->start, maxc);
+        if (t->tok != NULL) {
+            int okind = PyUnicode_KIND(t->tok);
+            void *odata = PyUnicode_DATA(t->tok);
+            for (i = t->start; i < t->end; i++)
+                PyUnicode_WRITE(okind, odata, i - t->start, lc(cx, PyUnicode_READ(kind, data, i)));
+        }
     }
+    t->owned = t->tok != NULL;
     return t->tok;
 }
 
@@ -171,8 +221,18 @@ static int match_at(const Ctx *cx, Tok *toks, Py_ssize_t n, Py_ssize_t i, Rec **
         Py_ssize_t pidx = PyLong_AsSsize_t(PyTuple_GET_ITEM(cand, c));
         if (pidx == -1 && PyErr_Occurred())
             goto fail;
+        if (pidx < 0 || pidx >= PyList_GET_SIZE(cx->parts)) {
+            PyErr_SetString(PyExc_IndexError, "candidate pattern index out of range");
+            goto fail;
+        }
         PyObject *parts = PyList_GET_ITEM(cx->parts, pidx);
         PyObject *globs = PyList_GET_ITEM(cx->globs, pidx);
+        PyObject *info = PyList_GET_ITEM(cx->info, pidx);
+        if (!PyTuple_Check(parts) || !PyTuple_Check(globs) || !PyTuple_Check(info) || PyTuple_GET_SIZE(info) != 4 ||
+            PyTuple_GET_SIZE(parts) == 0 || PyTuple_GET_SIZE(globs) != PyTuple_GET_SIZE(parts)) {
+            PyErr_SetString(PyExc_TypeError, "malformed compiled pattern");
+            goto fail;
+        }
         Py_ssize_t np = PyTuple_GET_SIZE(parts);
         Py_ssize_t j = i, end = toks[i].end;
         int ok = 1;
@@ -190,7 +250,12 @@ static int match_at(const Ctx *cx, Tok *toks, Py_ssize_t n, Py_ssize_t i, Rec **
             PyObject *wj = tok_obj(cx, &toks[j]);
             if (wj == NULL)
                 goto fail;
-            int m = part_matches(wj, PyTuple_GET_ITEM(parts, k), g);
+            PyObject *part = PyTuple_GET_ITEM(parts, k);
+            if (!PyUnicode_Check(part)) {
+                PyErr_SetString(PyExc_TypeError, "pattern parts must be str");
+                goto fail;
+            }
+            int m = part_matches(wj, part, g);
             if (m < 0)
                 goto fail;
             if (!m) {
@@ -204,7 +269,6 @@ static int match_at(const Ctx *cx, Tok *toks, Py_ssize_t n, Py_ssize_t i, Rec **
         if (grow((void **)recs, cap, *nrec + 1, sizeof(Rec)) < 0)
             goto fail;
         Rec *r = &(*recs)[*nrec];
-        PyObject *info = PyList_GET_ITEM(cx->info, pidx);
         r->pidx = pidx;
         r->start = toks[i].start;
         r->end = end;
@@ -212,6 +276,10 @@ static int match_at(const Ctx *cx, Tok *toks, Py_ssize_t n, Py_ssize_t i, Rec **
         if (get_long(info, 0, &r->lex) < 0 || get_long(info, 1, &r->var) < 0 || get_long(info, 2, &r->excl) < 0 ||
             get_long(info, 3, &r->tlen) < 0)
             goto fail;
+        if (r->lex < 0 || r->lex > 65535) {
+            PyErr_SetString(PyExc_ValueError, "lexicon rank out of range");
+            goto fail;
+        }
         (*nrec)++;
     }
     Py_DECREF(cand);
@@ -222,10 +290,10 @@ fail:
 }
 
 /* Token codes as Matcher._Codes gives them: 0 no letter/digit/ideograph, 1 a word, 2 a word that may
- * start a pattern. The bitmaps only rule candidates out (first two characters of exact and prefix
- * parts, or the first one when a part is one character long; last character of suffix parts; any
- * character for infix parts); match_at decides from the patterns. */
-static int classify(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+ * start a pattern. The filter only rules candidates out (hash of the whole token for exact parts, of
+ * each prefix length in use for prefix parts, last character for suffix parts, any character for infix
+ * parts); match_at decides from the patterns themselves. */
+static int classify(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, int low)
 {
     Py_ssize_t i;
     int word = 0;
@@ -233,16 +301,26 @@ static int classify(const Ctx *cx, int kind, const void *data, Py_ssize_t start,
         word = alnum(cx->cls, PyUnicode_READ(kind, data, i));
     if (!word)
         return 0;
-    Py_UCS4 c0 = PyUnicode_READ(kind, data, start);
-    if (bit(cx->first, c0) || (end - start > 1 && pair_bit(cx->pairs, c0, PyUnicode_READ(kind, data, start + 1))))
+#define RD(j) (low ? lc(cx, PyUnicode_READ(kind, data, (j))) : PyUnicode_READ(kind, data, (j)))
+    uint32_t h = FNV_OFFSET;
+    for (i = start; i < end; i++) {
+        h = fnv_step(h, RD(i));
+        Py_ssize_t k = i - start + 1;
+        if (k < 64 && ((cx->prefix_lens >> k) & 1) && hash_bit(cx->prefix, h))
+            return 2;
+    }
+    if (hash_bit(cx->exact, h))
         return 2;
-    if ((cx->globs_in_use & 1) && bit(cx->last, PyUnicode_READ(kind, data, end - 1)))
+    if ((cx->globs_in_use & 4) && end - start >= 64)
+        return 2;
+    if ((cx->globs_in_use & 1) && bit(cx->last, RD(end - 1)))
         return 2;
     if (cx->globs_in_use & 2)
         for (i = start; i < end; i++)
-            if (bit(cx->any, PyUnicode_READ(kind, data, i)))
+            if (bit(cx->any, RD(i)))
                 return 2;
     return 1;
+#undef RD
 }
 
 /* collect the matches of a classified stretch, then drop the token references it owns */
@@ -260,91 +338,6 @@ static int match_stretch(const Ctx *cx, Tok *toks, Py_ssize_t n, int any_cand, R
     return rc;
 }
 
-static int cmp_resolve(const void *a, const void *b)
-{
-    const Rec *x = a, *y = b;
-    if (x->lex != y->lex)
-        return x->lex < y->lex ? -1 : 1;
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    Py_ssize_t lx = x->end - x->start, ly = y->end - y->start;
-    if (lx != ly)
-        return lx > ly ? -1 : 1;
-    if (x->tlen != y->tlen)
-        return x->tlen > y->tlen ? -1 : 1;
-    return x->order < y->order ? -1 : (x->order > y->order);
-}
-
-static int cmp_output(const void *a, const void *b)
-{
-    const Rec *x = a, *y = b;
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    if (x->lex != y->lex)
-        return x->lex < y->lex ? -1 : 1;
-    return x->order < y->order ? -1 : (x->order > y->order);
-}
-
-/* Matcher._resolve: exclusions cancel term matches of their variable inside them; per lexicon the
- * leftmost-longest match wins; output ordered by (start, lexicon). `recs` is rewritten in place with the
- * kept matches first; returns how many were kept, or -1 on error. */
-static Py_ssize_t resolve(Rec *recs, Py_ssize_t n)
-{
-    Py_ssize_t i, k, m = 0, kept = 0, endp = -1;
-    int simple = 1;
-    for (i = 0; i < n; i++) {
-        if (recs[i].start < endp || recs[i].excl) {
-            simple = 0;
-            break;
-        }
-        endp = recs[i].end;
-    }
-    if (simple) /* disjoint in scan order, no exclusion: everything is kept, already in output order */
-        return n;
-    Rec *terms = PyMem_Malloc(sizeof(Rec) * (size_t)n);
-    if (terms == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    long maxlex = 0;
-    for (i = 0; i < n; i++) {
-        if (recs[i].excl)
-            continue;
-        int dropped = 0;
-        for (k = 0; k < n && !dropped; k++)
-            dropped = recs[k].excl && recs[k].var == recs[i].var && recs[k].start <= recs[i].start &&
-                      recs[i].end <= recs[k].end;
-        if (!dropped) {
-            terms[m] = recs[i];
-            terms[m].order = m;
-            if (terms[m].lex > maxlex)
-                maxlex = terms[m].lex;
-            m++;
-        }
-    }
-    qsort(terms, (size_t)m, sizeof(Rec), cmp_resolve);
-    Py_ssize_t *covered = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(maxlex + 1));
-    if (covered == NULL) {
-        PyMem_Free(terms);
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (i = 0; i <= maxlex; i++)
-        covered[i] = -1;
-    for (i = 0; i < m; i++) {
-        if (terms[i].start >= covered[terms[i].lex]) {
-            covered[terms[i].lex] = terms[i].end;
-            recs[kept] = terms[i];
-            recs[kept].order = kept;
-            kept++;
-        }
-    }
-    PyMem_Free(covered);
-    PyMem_Free(terms);
-    qsort(recs, (size_t)kept, sizeof(Rec), cmp_output);
-    return kept;
-}
-
 static int unpack_ctx(PyObject *t, Ctx *cx)
 {
     if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 9) {
@@ -360,16 +353,23 @@ static int unpack_ctx(PyObject *t, Ctx *cx)
     cx->info = PyTuple_GET_ITEM(t, 6);
     cx->out_type = PyTuple_GET_ITEM(t, 7);
     cx->prefixes = PyTuple_GET_ITEM(t, 8);
-    if (!PyBytes_Check(cx->filter) || PyBytes_GET_SIZE(cx->filter) != 3 * FILTER_BYTES + PAIR_BYTES + 65536 + 1) {
-        PyErr_SetString(PyExc_TypeError, "filter must hold 3 character bitmaps, a pair bitmap and a class table");
+    if (!PyBytes_Check(cx->filter) ||
+        PyBytes_GET_SIZE(cx->filter) != 2 * HASH_BYTES + 2 * FILTER_BYTES + 65536 + 131072 + 8 + 1) {
+        PyErr_SetString(PyExc_TypeError, "malformed start filter");
         return -1;
     }
-    cx->first = (const unsigned char *)PyBytes_AS_STRING(cx->filter);
-    cx->last = cx->first + FILTER_BYTES;
+    const unsigned char *f = (const unsigned char *)PyBytes_AS_STRING(cx->filter);
+    cx->exact = f;
+    cx->prefix = f + HASH_BYTES;
+    cx->last = cx->prefix + HASH_BYTES;
     cx->any = cx->last + FILTER_BYTES;
-    cx->pairs = cx->any + FILTER_BYTES;
-    cx->cls = cx->pairs + PAIR_BYTES;
-    cx->globs_in_use = cx->cls[65536];
+    cx->cls = cx->any + FILTER_BYTES;
+    cx->lower = (const uint16_t *)(cx->cls + 65536);
+    const unsigned char *lens = cx->cls + 65536 + 131072;
+    cx->prefix_lens = 0;
+    for (int b = 7; b >= 0; b--) /* little-endian */
+        cx->prefix_lens = (cx->prefix_lens << 8) | lens[b];
+    cx->globs_in_use = lens[8];
     if (!PyDict_Check(cx->cands) || !PyList_Check(cx->parts) ||
         !PyList_Check(cx->globs) || !PyList_Check(cx->info) || !PyList_Check(cx->prefixes) ||
         !PyType_Check(cx->out_type) || !PyType_IsSubtype((PyTypeObject *)cx->out_type, &PyTuple_Type)) {
@@ -416,16 +416,18 @@ static PyObject *make_out(const Ctx *cx, const Rec *r)
     return obj;
 }
 
-PyDoc_STRVAR(scan_doc, "scan(norm, ctx) -> (matches, n_words)\n\n"
-                       "Tokenize normalised text and match compiled lexicon patterns (see lexicon/native.py).");
+PyDoc_STRVAR(scan_doc, "scan(norm, ctx, lower_words=False) -> (matches, n_words)\n\n"
+                       "Tokenize normalised text and match compiled lexicon patterns (see Matcher.native_context).");
 
 static PyObject *scan(PyObject *self, PyObject *args)
 {
     PyObject *norm, *ctxt;
     Ctx cx;
-    if (!PyArg_ParseTuple(args, "UO:scan", &norm, &ctxt) || unpack_ctx(ctxt, &cx) < 0)
+    int lower_words = 0;
+    if (!PyArg_ParseTuple(args, "UO|p:scan", &norm, &ctxt, &lower_words) || unpack_ctx(ctxt, &cx) < 0)
         return NULL;
     cx.norm = norm;
+    cx.lower_words = lower_words;
     int kind = PyUnicode_KIND(norm);
     const void *data = PyUnicode_DATA(norm);
     Py_ssize_t len = PyUnicode_GET_LENGTH(norm), pos = 0, n_words = 0;
@@ -436,9 +438,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
     PyObject *result = NULL, *list = NULL;
 
     while (pos < len) {
-        Py_ssize_t s = pos;
-        while (s < len && !is_cjk(PyUnicode_READ(kind, data, s)))
-            s++;
+        Py_ssize_t s = next_cjk(&cx, kind, data, pos, len);
         if (s > pos) { /* a Latin stretch: words by the word pattern */
             int any_cand = 0;
             ntok = 0;
@@ -463,7 +463,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
                 toks[ntok].owned = 0;
                 toks[ntok].start = st;
                 toks[ntok].end = i;
-                toks[ntok].code = classify(&cx, kind, data, st, i);
+                toks[ntok].code = classify(&cx, kind, data, st, i, cx.lower_words);
                 any_cand |= toks[ntok].code == 2;
                 n_words++;
                 ntok++;
@@ -473,14 +473,13 @@ static PyObject *scan(PyObject *self, PyObject *args)
         }
         if (s >= len)
             break;
-        Py_ssize_t e = s + 1;
-        while (e < len && in_stretch(cx.cls, PyUnicode_READ(kind, data, e)))
-            e++;
+        Py_ssize_t e = stretch_end(&cx, kind, data, s + 1, len);
         /* a CJK stretch: the segmentation engine's tokens cover every character */
         PyObject *run = PyUnicode_Substring(norm, s, e);
         if (run == NULL)
             goto fail;
-        PyObject *res = PyObject_CallFunctionObjArgs(cx.cut, run, cx.hmm, NULL);
+        PyObject *argv[2] = {run, cx.hmm};
+        PyObject *res = PyObject_Vectorcall(cx.cut, argv, 2, NULL);
         Py_DECREF(run);
         if (res == NULL)
             goto fail;
@@ -508,7 +507,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
             toks[i].owned = 0;
             toks[i].start = p;
             toks[i].end = p + tl;
-            toks[i].code = tl ? classify(&cx, PyUnicode_KIND(t), PyUnicode_DATA(t), 0, tl) : 0;
+            toks[i].code = tl ? classify(&cx, PyUnicode_KIND(t), PyUnicode_DATA(t), 0, tl, 0) : 0;
             any_cand |= toks[i].code == 2;
             n_words += toks[i].code != 0;
             p += tl;
@@ -553,7 +552,7 @@ fail:
 }
 
 PyDoc_STRVAR(needs_doc, "needs(text, table) -> int\n\n"
-                        "OR of table[ord(c)] over the characters of text (BMP); characters beyond the BMP add 4.");
+                        "OR of table[ord(c)] over the characters of text (BMP); characters beyond the BMP add 4 and 8.");
 
 static PyObject *needs(PyObject *self, PyObject *args)
 {
@@ -584,7 +583,7 @@ static PyObject *needs(PyObject *self, PyObject *args)
     else {
         const Py_UCS4 *d = data;
         for (Py_ssize_t i = 0; i < len; i++)
-            flags |= d[i] > 0xffff ? 4u : tab[d[i]];
+            flags |= d[i] > 0xffff ? 12u : tab[d[i]];
     }
     PyBuffer_Release(&table);
     return PyLong_FromUnsignedLong(flags);

@@ -35,12 +35,12 @@ DEFAULT_KEEP = 4
 
 @lru_cache(maxsize=32)
 def code_hash(*parts: str) -> str:
-    """Hash of the package's source files under `parts` (module files or sub-packages): code changes
-    invalidate the cached results that code produced."""
+    """Hash of the package's source files under `parts` (module files, C sources such as `_speedups`,
+    or sub-packages): code changes invalidate the cached results that code produced."""
     h = hashlib.sha256(__version__.encode())
     for part in parts:
         base = _PKG / part
-        files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
+        files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py"), base.with_suffix(".c")]
         for f in files:
             if f.is_file():
                 h.update(str(f.relative_to(_PKG)).encode())

@@ -101,8 +101,8 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     files["entries"] = write_table(corpus.entries_with_meta(), out_dir / "entries.csv")
 
     step(2)("scoring documents and entries")
-    doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache,
-                                       make_key(**base, dedupe=dedupe, code=code_hash("score", "lexicon", "text")))
+    score_code = code_hash("score", "lexicon", "text", "_speedups")
+    doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache, make_key(**base, dedupe=dedupe, code=score_code))
     step(3)("tokenizing entries for words and topics")
     tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash("text", "framing")))
     say = step(4)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .suggest.training import TrainingData
 
 MODEL_DIR = "model"
-CODE_PARTS = ("suggest", "pipeline_suggest", "text", "lexicon", "score", "corpus/codings")
+CODE_PARTS = ("suggest", "pipeline_suggest", "text", "lexicon", "score", "_speedups", "corpus/codings")
 
 
 @dataclass

@@ -10,6 +10,7 @@ from . import schema
 from .errors import ConfigError, LexiconError
 from .lexicon.match import Matcher, all_terms
 from .lexicon.model import Lexicon
+from .text.normalize import normalize_for_scan
 from .text.tokenize import Tokenizer
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class Scorer:
         self.matcher = Matcher(self.lexicons, self.tokenizer, native=native)
         self.context = context
         self._hit_ctx = self.matcher.native_context(Hit, lambda p: (p.lexicon, p.construct, p.variable, p.term))
+        self._scan = self.matcher.scan_native
 
     @property
     def variable_ids(self) -> list[str]:
@@ -80,7 +82,8 @@ class Scorer:
     def score_text(self, text: str) -> TextScore:
         """Tokenize once, match every lexicon, return token count and hits."""
         if self._hit_ctx is not None:  # the compiled scan builds the Hit tuples itself
-            hits, n = self.matcher.scan_native(self.tokenizer.normalize(text), self._hit_ctx)
+            norm, lower_words = normalize_for_scan(text, self.tokenizer.t2s)
+            hits, n = self._scan(norm, self._hit_ctx, lower_words)
             return TextScore(n, hits)
         found, n_words = self.matcher.find(text)
         hits = [Hit(f.pattern.lexicon, f.pattern.construct, f.pattern.variable, f.pattern.term, f.start, f.end)

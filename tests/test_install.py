@@ -26,6 +26,9 @@ def test_wheel_ships_data_and_runs_elsewhere(tmp_path: Path) -> None:
     assert "corpus_tools/exchange/schemas/Project.xsd" in names
     assert any(n.startswith("corpus_tools/report/templates/") for n in names)
     assert any(n.startswith("corpus_tools/web/") and n.endswith(".html") for n in names)
+    # the compiled matcher is built into the wheel (a platform wheel, not py3-none-any)
+    assert any(n.startswith("corpus_tools/_speedups") and n.endswith((".so", ".pyd")) for n in names), names
+    assert "py3-none-any" not in wheel.name
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
@@ -37,9 +40,11 @@ from corpus_tools.cli import main
 assert corpus_tools.__file__.startswith(sys.argv[1]), corpus_tools.__file__
 from corpus_tools.resources import default_corpus, lexicons_dir
 assert '_bundled' in str(default_corpus()) and '_bundled' in str(lexicons_dir())
+from corpus_tools._native import speedups
+assert speedups() is not None and speedups().__file__.startswith(sys.argv[1])
 main.main(args=['validate'], standalone_mode=False)
 """
-    env = {**os.environ, "PYTHONPATH": str(target)}
+    env = {**{k: v for k, v in os.environ.items() if k != "CORPUS_TOOLS_PURE"}, "PYTHONPATH": str(target)}
     out = subprocess.run([sys.executable, "-c", script, str(target)], cwd=elsewhere, env=env, capture_output=True,
                          text=True, check=False)
     assert out.returncode == 0, out.stderr

@@ -117,10 +117,12 @@ def test_fast_normalisation_is_identical(junpu: Corpus) -> None:
     fast = speedups()
     assert fast is not None
     for text in [*junpu.docs["text"], *_ALPHABET, "".join(_ALPHABET)]:
-        want = norm_mod._normalize_for_tokens_py(text, True)
-        assert norm_mod._normalize_for_tokens_native(text, True, fast) == want
-        simple = norm_mod._normalize_for_tokens_py(text, False)
-        assert norm_mod._normalize_for_tokens_native(text, False, fast) == simple
+        for t2s in (True, False):
+            want = norm_mod._normalize_for_tokens_py(text, t2s)
+            out, lower_words = norm_mod._normalize_for_scan(text, t2s, fast)
+            assert (norm_mod._lower(out) if lower_words else out) == want
+            if lower_words:  # only Latin words are left to lower-case: everything else is final
+                assert out.lower() == want and len(out) == len(want)
 
 
 class _BadEngine:

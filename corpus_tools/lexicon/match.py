@@ -13,14 +13,13 @@ Python code below stays the reference, and tests compare the two on every bundle
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .._native import speedups
-from ..text.tokenize import CJK_CHARS, WORD_RE, Tokenizer
+from ..text.charclass import class_table, lower_tables
+from ..text.tokenize import WORD_RE, Tokenizer
 from .model import Lexicon
 
 _CACHE_LIMIT = 1_000_000
@@ -112,25 +111,15 @@ class _CandIds(dict[str, tuple[int, ...]]):
 
 
 _GLOB_CODES = {"": 0, "prefix": 1, "suffix": 2, "both": 3}
-_PAIR_BITS = 20
+_HASH_BITS = 20
 
 
-def _pair_hash(a: str, b: str) -> int:
-    """Bit index of a character pair in the compiled scan's pair filter (same formula as in C)."""
-    return (((ord(a) * 0x9E3779B1) & 0xFFFFFFFF) ^ ((ord(b) * 0x85EBCA77) & 0xFFFFFFFF)) >> (32 - _PAIR_BITS)
-
-
-@lru_cache(maxsize=1)
-def _class_table() -> bytes:
-    """Per BMP character, the classes the compiled scan tests, as Python's re module sees them: 1 alnum
-    (\\w without '_'), 2 decimal (\\d), 4 may continue a CJK stretch, 8 a Latin word character."""
-    cjk = re.compile(f"[{CJK_CHARS}]")
-    out = bytearray(65536)
-    for c in range(65536):
-        ch = chr(c)
-        is_cjk, alnum, dec = cjk.match(ch) is not None, ch.isalnum(), ch.isdecimal()
-        out[c] = alnum | dec << 1 | (is_cjk or not alnum or dec) << 2 | (alnum and not is_cjk) << 3
-    return bytes(out)
+def _fnv(s: str) -> int:
+    """Bit index of a string in the compiled scan's filters: FNV-1a over code points (same as in C)."""
+    h = 2166136261
+    for ch in s:
+        h = ((h ^ ord(ch)) * 16777619) & 0xFFFFFFFF
+    return h >> (32 - _HASH_BITS)
 
 
 class Matcher:
@@ -191,29 +180,36 @@ class Matcher:
                 info, out_type, [prefix(p) for p in self.patterns])
 
     def _start_filter(self) -> bytes:
-        """What the compiled scan uses to rule tokens out as pattern starts without a lookup: bitmaps over
-        BMP characters (first character of one-character exact/prefix parts, last character of suffix
-        parts, first character of infix parts), a bitmap over hashed first-two-character pairs of longer
-        exact/prefix parts, and a per-character class table (alnum, decimal) as str methods give them."""
-        maps = [bytearray(8192) for _ in range(3)]
-        pairs = bytearray(1 << (_PAIR_BITS - 3))
-        in_use = 0
+        """What the compiled scan uses to rule tokens out as pattern starts without a lookup (false
+        positives only cost a lookup): bitmaps over hashes of exact first parts and of prefix first parts,
+        over BMP characters for suffix parts (last character) and infix parts (first character), the
+        character class and lower-case tables, the set of prefix lengths and which glob kinds occur."""
+        exact, prefix = bytearray(1 << (_HASH_BITS - 3)), bytearray(1 << (_HASH_BITS - 3))
+        last, anywhere = bytearray(8192), bytearray(8192)
+        lens = flags = 0
         for p in self.patterns:
             part, glob = p.parts[0], p.globs[0]
-            if glob in ("", "prefix") and len(part) > 1:
-                h = _pair_hash(part[0], part[1])
-                pairs[h >> 3] |= 1 << (h & 7)
+            if glob in ("", "prefix"):
+                h = _fnv(part)
+                (exact if glob == "" else prefix)[h >> 3] |= 1 << (h & 7)
+                if glob == "prefix":
+                    if len(part) < 64:
+                        lens |= 1 << len(part)
+                    else:
+                        flags |= 4
                 continue
-            which, ch = {"": (0, part[0]), "prefix": (0, part[0]), "suffix": (1, part[-1]), "both": (2, part[0])}[glob]
-            in_use |= which  # 1 suffix, 2 infix
+            which, ch = (last, part[-1]) if glob == "suffix" else (anywhere, part[0])
+            flags |= 1 if glob == "suffix" else 2
             if ord(ch) <= 0xFFFF:
-                maps[which][ord(ch) >> 3] |= 1 << (ord(ch) & 7)
-        return bytes(maps[0] + maps[1] + maps[2] + pairs) + _class_table() + bytes([in_use])
+                which[ord(ch) >> 3] |= 1 << (ord(ch) & 7)
+        return (bytes(exact + prefix + last + anywhere) + class_table() + lower_tables()[1]
+                + lens.to_bytes(8, "little") + bytes([flags]))
 
-    def scan_native(self, norm: str, ctx: tuple[Any, ...]) -> tuple[list[Any], int]:
-        """The compiled scan of normalised text with a context from `native_context`."""
+    def scan_native(self, norm: str, ctx: tuple[Any, ...], lower_words: bool = False) -> tuple[list[Any], int]:
+        """The compiled scan of normalised text with a context from `native_context`; `lower_words` when
+        the text comes from `normalize_for_scan` with lower-casing left to the scan."""
         assert self._fast is not None
-        return self._fast.scan(norm, ctx)
+        return self._fast.scan(norm, ctx, lower_words)
 
     def candidates(self, word: str) -> list[Pattern]:
         """Patterns whose first part matches `word`."""

@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from .._native import speedups
+from .charclass import lower_tables
 
 # full-width ASCII variants (U+FF01..U+FF5E) to ASCII, ideographic space to space
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
@@ -86,7 +87,7 @@ def text_hash(text: str, n: int = 10) -> str:
 _FW_WORDISH = "".join(chr(c) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B),
                                        0xFF06, 0xFF07, 0xFF0B, 0xFF0D, 0xFF0E])
 _FW_WORDISH_RE = re.compile("[" + re.escape(_FW_WORDISH) + "]")
-_NEEDS_WIDTH, _NEEDS_T2S, _NEEDS_LOWER = 1, 2, 4
+_NEEDS_WIDTH, _NEEDS_T2S, _NEEDS_LOWER, _NEEDS_HARD_LOWER = 1, 2, 4, 8
 
 
 @lru_cache(maxsize=1)
@@ -104,33 +105,45 @@ def _traditional_re() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _needs_table() -> bytes:
-    """Per BMP character, which normalisation steps it calls for (for the compiled check)."""
-    table = bytearray(65536)
+    """Per BMP character, which normalisation steps it calls for (for the compiled check): 1 width
+    folding, 2 t2s, 4 lower-casing, 8 lower-casing that cannot be left to the compiled scan."""
+    lower_flags = lower_tables()[0]
+    table = bytearray(c * _NEEDS_LOWER for c in lower_flags)  # lower flags 1, 2 -> 4, 8
     for ch in _FW_WORDISH:
         table[ord(ch)] |= _NEEDS_WIDTH
     for ch in _traditional_chars():
         table[ord(ch)] |= _NEEDS_T2S
-    for c in range(65536):
-        if chr(c).lower() != chr(c):
-            table[c] |= _NEEDS_LOWER
     return bytes(table)
 
 
 def normalize_for_tokens(text: str, *, t2s: bool = True) -> str:
     """Same length and same words as `normalize`, but skips work the text does not need."""
-    if _FAST is not None:
-        return _normalize_for_tokens_native(text, t2s, _FAST)
-    return _normalize_for_tokens_py(text, t2s)
+    if _FAST is None:
+        return _normalize_for_tokens_py(text, t2s)
+    out, lower_words = _normalize_for_scan(text, t2s, _FAST)
+    return _lower(out) if lower_words else out
 
 
-def _normalize_for_tokens_native(text: str, t2s: bool, fast: ModuleType) -> str:
-    flags = fast.needs(text, _needs_table())  # one compiled pass tells which steps the text needs
+def normalize_for_scan(text: str, t2s: bool = True) -> tuple[str, bool]:
+    """For the compiled scan: `normalize_for_tokens` except that, when that is exact, lower-casing is
+    left to the scan, which lower-cases only the Latin words it looks at; the flag says whether it must."""
+    if _FAST is None:
+        return _normalize_for_tokens_py(text, t2s), False
+    return _normalize_for_scan(text, t2s, _FAST)
+
+
+def _normalize_for_scan(text: str, t2s: bool, fast: ModuleType) -> tuple[str, bool]:
+    table = _needs_table()
+    flags = fast.needs(text, table)  # one compiled pass tells which steps the text needs
     if not flags:
-        return text
+        return text, False
     out = text.translate(_WIDTH_TABLE) if flags & _NEEDS_WIDTH else text
     if t2s and flags & _NEEDS_T2S:
         out = _to_simplified_lines(out)
-    return _lower(out)
+        flags = fast.needs(out, table)
+    if flags & _NEEDS_HARD_LOWER:
+        return _lower(out), False
+    return out, bool(flags & _NEEDS_LOWER)
 
 
 def _to_simplified_lines(text: str) -> str:

@@ -16,11 +16,12 @@ from itertools import accumulate, compress
 from typing import Any
 
 from ..errors import ConfigError
+from .charclass import CJK_CHARS
 from .normalize import normalize, normalize_for_tokens
 from .stopwords import StopWords, default_stopwords
 
 ENGINES = ("rjieba", "jieba")
-CJK_CHARS = _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+_CJK = CJK_CHARS
 WORD_RE = re.compile(rf"[^\W_{_CJK}]+(?:['’\-.&+][^\W_{_CJK}]+)*")
 # a CJK stretch: an ideograph, then ideographs, digits, punctuation and spaces (never a Latin letter)
 _STRETCH_RE = re.compile(rf"[{_CJK}][{_CJK}\W\d_]*")
