@@ -68,16 +68,19 @@ class Scorer:
         self.context = context
         self._hit_ctx = self.matcher.native_context(Hit, lambda p: (p.lexicon, p.construct, p.variable, p.term))
         self._scan = self.matcher.scan_native
+        self._variable_ids = [vid for lex in self.lexicons for vid in lex.variable_ids]
+        self._construct_ids = [cid for lex in self.lexicons for cid in lex.construct_ids]
+        self._construct_vars = [(c.id, [v.id for v in c.variables]) for lex in self.lexicons for c in lex.constructs]
 
     @property
     def variable_ids(self) -> list[str]:
         """Variable ids of all lexicons, in order: the count columns of every score table."""
-        return [vid for lex in self.lexicons for vid in lex.variable_ids]
+        return list(self._variable_ids)
 
     @property
     def construct_ids(self) -> list[str]:
         """Construct ids of all lexicons, in order: the construct total columns."""
-        return [cid for lex in self.lexicons for cid in lex.construct_ids]
+        return list(self._construct_ids)
 
     def score_text(self, text: str) -> TextScore:
         """Tokenize once, match every lexicon, return token count and hits."""
@@ -92,13 +95,14 @@ class Scorer:
 
     def row(self, n_tokens: int, hits: Iterable[Hit]) -> dict[str, float | int]:
         """Count columns for one unit: variables, constructs, total, tokens, rate per 1,000 tokens."""
-        counts: dict[str, float | int] = dict.fromkeys(self.variable_ids, 0)
+        per_var: dict[str, int] = dict.fromkeys(self._variable_ids, 0)
         for h in hits:
-            counts[h.variable] = int(counts[h.variable]) + 1
-        for lex in self.lexicons:
-            for c in lex.constructs:
-                counts[c.id] = sum(int(counts[v.id]) for v in c.variables)
-        total = sum(int(counts[c]) for c in self.construct_ids)
+            per_var[h.variable] += 1
+        counts: dict[str, float | int] = dict(per_var)
+        total = 0
+        for cid, vids in self._construct_vars:
+            counts[cid] = n = sum([per_var[v] for v in vids])
+            total += n
         counts["total"] = total
         counts["n_tokens"] = n_tokens
         counts["rate_per_1k"] = round(1000 * total / n_tokens, 3) if n_tokens else 0.0

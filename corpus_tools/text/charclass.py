@@ -27,8 +27,13 @@ def _classes(ch: str, cjk: re.Pattern[str]) -> int:
 def class_table() -> bytes:
     """Per BMP character: ALNUM (re's \\w minus '_'), DECIMAL (re's \\d), STRETCH (may continue a CJK
     stretch: CJK, \\W, \\d or '_'), WORDCH (a Latin word character: alnum, not CJK), CJK (an ideograph)."""
-    cjk = re.compile(f"[{CJK_CHARS}]")
-    return bytes(_classes(chr(c), cjk) for c in range(65536))
+    chars = list(map(chr, range(65536)))
+    # the same expression as _classes, column by column at C speed (built once per process)
+    is_cjk = [m is not None for m in map(re.compile(f"[{CJK_CHARS}]").match, chars)]
+    alnum = list(map(str.isalnum, chars))
+    dec = list(map(str.isdecimal, chars))
+    return bytes(a * ALNUM | d * DECIMAL | (k or not a or d) * STRETCH | (a and not k) * WORDCH | k * CJK
+                 for k, a, d in zip(is_cjk, alnum, dec, strict=True))
 
 
 @lru_cache(maxsize=1)
@@ -41,9 +46,8 @@ def lower_tables() -> tuple[bytes, bytes]:
     cls = class_table()
     flags = bytearray(65536)
     lower = array("H", range(65536))
-    for c in range(65536):
-        ch = chr(c)
-        lo = ch.lower()
+    chars = list(map(chr, range(65536)))
+    for c, (ch, lo) in enumerate(zip(chars, map(str.lower, chars), strict=True)):
         if lo == ch:
             continue
         flags[c] = 1
