@@ -15,6 +15,7 @@
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "_speedups_resolve.h"
 
@@ -39,7 +40,9 @@ typedef struct {
 
 
 typedef struct {
-    PyObject *cut, *hmm, *filter, *cands, *parts, *globs, *info, *out_type, *prefixes;
+    PyObject *cut, *hmm, *filter, *cands, *parts, *globs, *info_obj, *out_type, *prefixes;
+    const int32_t *info; /* INFO_FIELDS per pattern, from `info_obj` */
+    Py_ssize_t n_patterns;
     /* from `filter` (built by Matcher._start_filter): bitmaps over hashed whole tokens (exact) and
      * token prefixes (prefix), over BMP characters (last, any), the prefix lengths in use */
     const unsigned char *exact, *prefix, *last, *any;
@@ -51,6 +54,7 @@ typedef struct {
     PyObject *norm;
 } Ctx;
 
+#define INFO_FIELDS 5 /* per pattern: lexicon rank, variable index, exclusion, term length, parts */
 #define FILTER_BYTES 8192
 #define HASH_BITS 20
 #define HASH_BYTES (1 << (HASH_BITS - 3))
@@ -211,58 +215,62 @@ static int match_at(const Ctx *cx, Tok *toks, Py_ssize_t n, Py_ssize_t i, Rec **
     PyObject *cand = lookup(cx->cands, word);
     if (cand == NULL)
         return -1;
-    if (!PyTuple_Check(cand)) {
+    if (!PyBytes_Check(cand) || PyBytes_GET_SIZE(cand) % sizeof(int32_t)) {
         Py_DECREF(cand);
-        PyErr_SetString(PyExc_TypeError, "candidate patterns must be a tuple of indices");
+        PyErr_SetString(PyExc_TypeError, "candidate patterns must be packed 32-bit indices");
         return -1;
     }
-    Py_ssize_t nc = PyTuple_GET_SIZE(cand);
+    Py_ssize_t nc = PyBytes_GET_SIZE(cand) / (Py_ssize_t)sizeof(int32_t);
     for (Py_ssize_t c = 0; c < nc; c++) {
-        Py_ssize_t pidx = PyLong_AsSsize_t(PyTuple_GET_ITEM(cand, c));
-        if (pidx == -1 && PyErr_Occurred())
-            goto fail;
-        if (pidx < 0 || pidx >= PyList_GET_SIZE(cx->parts)) {
+        int32_t pidx;
+        memcpy(&pidx, PyBytes_AS_STRING(cand) + c * sizeof(int32_t), sizeof pidx);
+        if (pidx < 0 || pidx >= cx->n_patterns) {
             PyErr_SetString(PyExc_IndexError, "candidate pattern index out of range");
             goto fail;
         }
-        PyObject *parts = PyList_GET_ITEM(cx->parts, pidx);
-        PyObject *globs = PyList_GET_ITEM(cx->globs, pidx);
-        PyObject *info = PyList_GET_ITEM(cx->info, pidx);
-        if (!PyTuple_Check(parts) || !PyTuple_Check(globs) || !PyTuple_Check(info) || PyTuple_GET_SIZE(info) != 4 ||
-            PyTuple_GET_SIZE(parts) == 0 || PyTuple_GET_SIZE(globs) != PyTuple_GET_SIZE(parts)) {
-            PyErr_SetString(PyExc_TypeError, "malformed compiled pattern");
+        const int32_t *info = cx->info + INFO_FIELDS * pidx; /* lex, var, excl, tlen, nparts */
+        if (info[0] < 0 || info[0] > 65535 || info[4] < 1) {
+            PyErr_SetString(PyExc_ValueError, "malformed pattern info");
             goto fail;
         }
-        Py_ssize_t np = PyTuple_GET_SIZE(parts);
         Py_ssize_t j = i, end = toks[i].end;
         int ok = 1;
-        for (Py_ssize_t k = 1; k < np; k++) {
-            j++;
-            while (j < n && toks[j].code == 0) /* spaces and punctuation inside CJK stretches */
+        if (info[4] > 1) { /* a phrase: the next parts on the next word tokens */
+            PyObject *parts = PyList_GET_ITEM(cx->parts, pidx);
+            PyObject *globs = PyList_GET_ITEM(cx->globs, pidx);
+            if (!PyTuple_Check(parts) || !PyTuple_Check(globs) || PyTuple_GET_SIZE(parts) != info[4] ||
+                PyTuple_GET_SIZE(globs) != info[4]) {
+                PyErr_SetString(PyExc_TypeError, "malformed compiled pattern");
+                goto fail;
+            }
+            for (Py_ssize_t k = 1; k < info[4]; k++) {
                 j++;
-            if (j >= n) {
-                ok = 0;
-                break;
+                while (j < n && toks[j].code == 0) /* spaces and punctuation inside CJK stretches */
+                    j++;
+                if (j >= n) {
+                    ok = 0;
+                    break;
+                }
+                long g;
+                if (get_long(globs, k, &g) < 0)
+                    goto fail;
+                PyObject *wj = tok_obj(cx, &toks[j]);
+                if (wj == NULL)
+                    goto fail;
+                PyObject *part = PyTuple_GET_ITEM(parts, k);
+                if (!PyUnicode_Check(part)) {
+                    PyErr_SetString(PyExc_TypeError, "pattern parts must be str");
+                    goto fail;
+                }
+                int m = part_matches(wj, part, g);
+                if (m < 0)
+                    goto fail;
+                if (!m) {
+                    ok = 0;
+                    break;
+                }
+                end = toks[j].end;
             }
-            long g;
-            if (get_long(globs, k, &g) < 0)
-                goto fail;
-            PyObject *wj = tok_obj(cx, &toks[j]);
-            if (wj == NULL)
-                goto fail;
-            PyObject *part = PyTuple_GET_ITEM(parts, k);
-            if (!PyUnicode_Check(part)) {
-                PyErr_SetString(PyExc_TypeError, "pattern parts must be str");
-                goto fail;
-            }
-            int m = part_matches(wj, part, g);
-            if (m < 0)
-                goto fail;
-            if (!m) {
-                ok = 0;
-                break;
-            }
-            end = toks[j].end;
         }
         if (!ok)
             continue;
@@ -273,13 +281,10 @@ static int match_at(const Ctx *cx, Tok *toks, Py_ssize_t n, Py_ssize_t i, Rec **
         r->start = toks[i].start;
         r->end = end;
         r->order = *nrec;
-        if (get_long(info, 0, &r->lex) < 0 || get_long(info, 1, &r->var) < 0 || get_long(info, 2, &r->excl) < 0 ||
-            get_long(info, 3, &r->tlen) < 0)
-            goto fail;
-        if (r->lex < 0 || r->lex > 65535) {
-            PyErr_SetString(PyExc_ValueError, "lexicon rank out of range");
-            goto fail;
-        }
+        r->lex = info[0];
+        r->var = info[1];
+        r->excl = info[2];
+        r->tlen = info[3];
         (*nrec)++;
     }
     Py_DECREF(cand);
@@ -293,7 +298,8 @@ fail:
  * start a pattern. The filter only rules candidates out (hash of the whole token for exact parts, of
  * each prefix length in use for prefix parts, last character for suffix parts, any character for infix
  * parts); match_at decides from the patterns themselves. */
-static int classify(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, int low)
+static inline __attribute__((always_inline)) int
+classify_k(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, int low)
 {
     Py_ssize_t i;
     int word = 0;
@@ -323,8 +329,55 @@ static int classify(const Ctx *cx, int kind, const void *data, Py_ssize_t start,
 #undef RD
 }
 
-/* collect the matches of a classified stretch, then drop the token references it owns */
-static int match_stretch(const Ctx *cx, Tok *toks, Py_ssize_t n, int any_cand, Rec **recs, Py_ssize_t *nrec,
+/* classify_k with the string kind and lower-casing as constants, so each variant compiles straight */
+static int classify(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, int low)
+{
+    switch (kind) {
+    case PyUnicode_1BYTE_KIND:
+        return low ? classify_k(cx, PyUnicode_1BYTE_KIND, data, start, end, 1)
+                   : classify_k(cx, PyUnicode_1BYTE_KIND, data, start, end, 0);
+    case PyUnicode_2BYTE_KIND:
+        return low ? classify_k(cx, PyUnicode_2BYTE_KIND, data, start, end, 1)
+                   : classify_k(cx, PyUnicode_2BYTE_KIND, data, start, end, 0);
+    default:
+        return classify_k(cx, PyUnicode_4BYTE_KIND, data, start, end, low);
+    }
+}
+
+/* append the words of the Latin stretch [i, s) to toks, classified; returns the new token count or -1 */
+static inline __attribute__((always_inline)) Py_ssize_t
+latin_words(const Ctx *cx, int kind, const void *data, Py_ssize_t i, Py_ssize_t s, Tok **toks, Py_ssize_t *tcap,
+            Py_ssize_t ntok, int *any_cand)
+{
+    const unsigned char *cls = cx->cls;
+    while (i < s) {
+        if (!is_wordch(cls, PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t st = i++;
+        while (i < s && is_wordch(cls, PyUnicode_READ(kind, data, i)))
+            i++;
+        while (i + 1 < s && is_joiner(PyUnicode_READ(kind, data, i)) && is_wordch(cls, PyUnicode_READ(kind, data, i + 1))) {
+            i += 2;
+            while (i < s && is_wordch(cls, PyUnicode_READ(kind, data, i)))
+                i++;
+        }
+        if (grow((void **)toks, tcap, ntok + 1, sizeof(Tok)) < 0)
+            return -1;
+        Tok *t = &(*toks)[ntok++];
+        t->tok = NULL;
+        t->owned = 0;
+        t->start = st;
+        t->end = i;
+        t->code = cx->lower_words ? classify_k(cx, kind, data, st, i, 1) : classify_k(cx, kind, data, st, i, 0);
+        *any_cand |= t->code == 2;
+    }
+    return ntok;
+}
+
+/* collect the matches in a classified token sequence, then drop the token references it owns */
+static int match_tokens(const Ctx *cx, Tok *toks, Py_ssize_t n, int any_cand, Rec **recs, Py_ssize_t *nrec,
                          Py_ssize_t *cap)
 {
     int rc = 0;
@@ -350,7 +403,7 @@ static int unpack_ctx(PyObject *t, Ctx *cx)
     cx->cands = PyTuple_GET_ITEM(t, 3);
     cx->parts = PyTuple_GET_ITEM(t, 4);
     cx->globs = PyTuple_GET_ITEM(t, 5);
-    cx->info = PyTuple_GET_ITEM(t, 6);
+    cx->info_obj = PyTuple_GET_ITEM(t, 6);
     cx->out_type = PyTuple_GET_ITEM(t, 7);
     cx->prefixes = PyTuple_GET_ITEM(t, 8);
     if (!PyBytes_Check(cx->filter) ||
@@ -371,16 +424,19 @@ static int unpack_ctx(PyObject *t, Ctx *cx)
         cx->prefix_lens = (cx->prefix_lens << 8) | lens[b];
     cx->globs_in_use = lens[8];
     if (!PyDict_Check(cx->cands) || !PyList_Check(cx->parts) ||
-        !PyList_Check(cx->globs) || !PyList_Check(cx->info) || !PyList_Check(cx->prefixes) ||
+        !PyList_Check(cx->globs) || !PyBytes_Check(cx->info_obj) || !PyList_Check(cx->prefixes) ||
         !PyType_Check(cx->out_type) || !PyType_IsSubtype((PyTypeObject *)cx->out_type, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "malformed matcher context");
         return -1;
     }
     Py_ssize_t np = PyList_GET_SIZE(cx->parts);
-    if (PyList_GET_SIZE(cx->globs) != np || PyList_GET_SIZE(cx->info) != np || PyList_GET_SIZE(cx->prefixes) != np) {
+    if (PyList_GET_SIZE(cx->globs) != np || PyList_GET_SIZE(cx->prefixes) != np ||
+        PyBytes_GET_SIZE(cx->info_obj) != np * INFO_FIELDS * (Py_ssize_t)sizeof(int32_t)) {
         PyErr_SetString(PyExc_ValueError, "matcher context lists differ in length");
         return -1;
     }
+    cx->n_patterns = np;
+    cx->info = (const int32_t *)PyBytes_AS_STRING(cx->info_obj);
     return 0;
 }
 
@@ -431,50 +487,37 @@ static PyObject *scan(PyObject *self, PyObject *args)
     int kind = PyUnicode_KIND(norm);
     const void *data = PyUnicode_DATA(norm);
     Py_ssize_t len = PyUnicode_GET_LENGTH(norm), pos = 0, n_words = 0;
-    Tok *toks = NULL;
+    Tok *toks = NULL; /* every token of the text, Latin and CJK stretches alike */
     Rec *recs = NULL;
     Py_ssize_t tcap = 0, rcap = 0, nrec = 0, ntok = 0, i;
-    int rc;
+    int any_cand = 0;
     PyObject *result = NULL, *list = NULL;
+    PyObject *keep = PyList_New(0); /* the engine's token lists: CJK tokens are borrowed from them */
+    if (keep == NULL)
+        return NULL;
 
     while (pos < len) {
         Py_ssize_t s = next_cjk(&cx, kind, data, pos, len);
-        if (s > pos) { /* a Latin stretch: words by the word pattern */
-            int any_cand = 0;
-            ntok = 0;
-            i = pos;
-            while (i < s) {
-                if (!is_wordch(cx.cls, PyUnicode_READ(kind, data, i))) {
-                    i++;
-                    continue;
-                }
-                Py_ssize_t st = i++;
-                while (i < s && is_wordch(cx.cls, PyUnicode_READ(kind, data, i)))
-                    i++;
-                while (i + 1 < s && is_joiner(PyUnicode_READ(kind, data, i)) &&
-                       is_wordch(cx.cls, PyUnicode_READ(kind, data, i + 1))) {
-                    i += 2;
-                    while (i < s && is_wordch(cx.cls, PyUnicode_READ(kind, data, i)))
-                        i++;
-                }
-                if (grow((void **)&toks, &tcap, ntok + 1, sizeof(Tok)) < 0)
-                    goto fail_tokens;
-                toks[ntok].tok = NULL;
-                toks[ntok].owned = 0;
-                toks[ntok].start = st;
-                toks[ntok].end = i;
-                toks[ntok].code = classify(&cx, kind, data, st, i, cx.lower_words);
-                any_cand |= toks[ntok].code == 2;
-                n_words++;
-                ntok++;
-            }
-            if (match_stretch(&cx, toks, ntok, any_cand, &recs, &nrec, &rcap) < 0)
-                goto fail;
+        /* a Latin stretch [pos, s): words by the word pattern */
+        Py_ssize_t got;
+        switch (kind) {
+        case PyUnicode_1BYTE_KIND:
+            got = latin_words(&cx, PyUnicode_1BYTE_KIND, data, pos, s, &toks, &tcap, ntok, &any_cand);
+            break;
+        case PyUnicode_2BYTE_KIND:
+            got = latin_words(&cx, PyUnicode_2BYTE_KIND, data, pos, s, &toks, &tcap, ntok, &any_cand);
+            break;
+        default:
+            got = latin_words(&cx, PyUnicode_4BYTE_KIND, data, pos, s, &toks, &tcap, ntok, &any_cand);
         }
+        if (got < 0)
+            goto fail;
+        n_words += got - ntok; /* every Latin token is a word */
+        ntok = got;
         if (s >= len)
             break;
+        /* a CJK stretch [s, e): the segmentation engine's tokens cover every character */
         Py_ssize_t e = stretch_end(&cx, kind, data, s + 1, len);
-        /* a CJK stretch: the segmentation engine's tokens cover every character */
         PyObject *run = PyUnicode_Substring(norm, s, e);
         if (run == NULL)
             goto fail;
@@ -487,43 +530,44 @@ static PyObject *scan(PyObject *self, PyObject *args)
         Py_DECREF(res);
         if (seq == NULL)
             goto fail;
-        ntok = PySequence_Fast_GET_SIZE(seq);
-        if (grow((void **)&toks, &tcap, ntok, sizeof(Tok)) < 0) {
-            Py_DECREF(seq);
+        int kept_seq = PyList_Append(keep, seq);
+        Py_DECREF(seq); /* `keep` holds it now */
+        if (kept_seq < 0)
             goto fail;
-        }
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+        if (grow((void **)&toks, &tcap, ntok + n, sizeof(Tok)) < 0)
+            goto fail;
         PyObject **items = PySequence_Fast_ITEMS(seq);
         Py_ssize_t p = s;
-        int any_cand = 0;
-        for (i = 0; i < ntok; i++) {
+        for (i = 0; i < n; i++) {
             PyObject *t = items[i];
             if (!PyUnicode_Check(t)) {
-                Py_DECREF(seq);
                 PyErr_SetString(PyExc_TypeError, "the segmentation engine returned a non-string token");
                 goto fail;
             }
             Py_ssize_t tl = PyUnicode_GET_LENGTH(t);
-            toks[i].tok = t;
-            toks[i].owned = 0;
-            toks[i].start = p;
-            toks[i].end = p + tl;
-            toks[i].code = tl ? classify(&cx, PyUnicode_KIND(t), PyUnicode_DATA(t), 0, tl, 0) : 0;
-            any_cand |= toks[i].code == 2;
-            n_words += toks[i].code != 0;
+            Tok *tk = &toks[ntok + i];
+            tk->tok = t;
+            tk->owned = 0;
+            tk->start = p;
+            tk->end = p + tl;
+            tk->code = tl ? classify(&cx, PyUnicode_KIND(t), PyUnicode_DATA(t), 0, tl, 0) : 0;
+            any_cand |= tk->code == 2;
+            n_words += tk->code != 0;
             p += tl;
         }
         if (p != e) {
-            Py_DECREF(seq);
             PyErr_Format(PyExc_ValueError, "segmentation lost characters: tokens cover %zd of %zd", p - s, e - s);
             goto fail;
         }
-        rc = match_stretch(&cx, toks, ntok, any_cand, &recs, &nrec, &rcap);
-        Py_DECREF(seq); /* after matching: the tokens are borrowed from it */
-        if (rc < 0)
-            goto fail;
+        ntok += n;
         pos = e;
     }
 
+    /* one token sequence, so a phrase may run from Chinese into Latin text (O2O模式) */
+    int rc = match_tokens(&cx, toks, ntok, any_cand, &recs, &nrec, &rcap);
+    if (rc < 0)
+        goto fail;
     Py_ssize_t kept = resolve(recs, nrec);
     if (kept < 0)
         goto fail;
@@ -537,18 +581,13 @@ static PyObject *scan(PyObject *self, PyObject *args)
         PyList_SET_ITEM(list, i, o);
     }
     result = Py_BuildValue("(On)", list, n_words);
-    Py_DECREF(list);
-    list = NULL;
+
+fail: /* also the normal exit; before matching no token is owned */
+    Py_XDECREF(list);
+    Py_DECREF(keep);
     PyMem_Free(toks);
     PyMem_Free(recs);
     return result;
-
-fail_tokens: /* Latin words own no objects before matching */
-fail:
-    Py_XDECREF(list);
-    PyMem_Free(toks);
-    PyMem_Free(recs);
-    return NULL;
 }
 
 PyDoc_STRVAR(needs_doc, "needs(text, table) -> int\n\n"

@@ -127,6 +127,14 @@ def test_exclusions() -> None:
         ("c.a", "公司"), ("c.a", "company")]
 
 
+def test_phrases_may_cross_a_change_of_script() -> None:
+    lex = _lex({"c.a": {"zh": ["O2O模式", "APP推广", "淘宝 app"], "en": ["o2o"]}, "c.b": {"zh": ["模式"]}})
+    got = _match(lex, "他们采用O2O模式做APP推广，也用淘宝APP；单说O2O，或者新模式。")
+    assert got == [("c.a", "O2O模式"), ("c.a", "APP推广"), ("c.a", "淘宝 app"), ("c.a", "o2o"), ("c.b", "模式")]
+    issues = {(i.code, i.term) for i in lint_lexicon(lex)}
+    assert ("mixed-script", "O2O模式") in issues and not any(code == "split" for code, _ in issues)
+
+
 def test_lone_exclusion_is_not_a_hit() -> None:
     # the exclusion matches but its term does not (nonprofit is not profit*): nothing may be counted
     lex = _lex({"c.a": {"en": ["profit*"], "zh": ["营利"]}}, {"c.a": {"en": ["nonprofit*"], "zh": ["非营利组织"]}})

@@ -56,7 +56,8 @@ _EDGE = {
     "name": "edge", "constructs": {"c": {"variables": {
         "a": {"label": "a", "definition": "d",
               "terms": {"en": ["entrepreneur*", "*preneur", "*commerc*", "business opportunit*", "barrier* to entry",
-                               "e-commerce", "don't", "c++", "at&t", "x", "ΣΟΦΊΑ", "on-line shop*", "a b c"],
+                               "e-commerce", "don't", "c++", "at&t", "x", "ΣΟΦΊΑ", "on-line shop*", "a b c",
+                               "o2o模式", "app 推广*"],
                         "zh": ["电商", "电子商务", "创业", "门槛", "钱", "𠀋村", "淘宝 村"]},
               "exclude": {"en": ["nonprofit*", "business opportunity cost"], "zh": ["非营利", "创业板"]}},
         "b": {"label": "b", "definition": "d",
@@ -69,7 +70,8 @@ _ALPHABET = (list("abcxyz ABC  -'.&+_,;:!?0123456789\n\t")
              + list("电商子务创业门槛钱村淘宝成本非营利板的了，。！？；、 ")
              + ["ΣΟΦΊΑ", "σ", "İ", "Ⓐ", "Ⅻ", "ｅ", "Ｅ", "１", "貼息貸款", "電商", "𠀋", "😀", "\u3000", "’", "ß", "ǅ"]
              + ["entrepreneurs", "intrapreneur", "e-commerce", "ecommerce", "business", "opportunities",
-                "barriers", "to", "entry", "nonprofit", "profit", "don't", "c++", "AT&T", "on-line", "shops", "a b c"])
+                "barriers", "to", "entry", "nonprofit", "profit", "don't", "c++", "AT&T", "on-line", "shops", "a b c",
+                "O2O", "模式", "APP", "推广"])
 
 
 def _edge_scorers(engine: str = "rjieba") -> tuple[Scorer, Scorer]:
@@ -82,6 +84,7 @@ def _edge_scorers(engine: str = "rjieba") -> tuple[Scorer, Scorer]:
     "ΣΟΦΊΑ ΣΟΦΊΑΣ σοφία", "İstanbul İ", "Ⓐ电商Ⓑ", "ｅ－ｃｏｍｍｅｒｃｅ", "貼息貸款和電商", "𠀋村 淘宝 村 淘宝村",
     "nonprofit business opportunity cost", "business opportunities; barriers to entry", "创业板创业 创业",
     "AT&T C++ x-ray a b c a  b  c", "电商，电商。电子商务😀电商", "on-line shops\n\nonline shop",
+    "O2O模式 o2o 模式 APP推广 app，推广 淘宝村APP", "模式O2O",
 ])
 def test_edge_cases_agree(text: str) -> None:
     fast, slow = _edge_scorers()

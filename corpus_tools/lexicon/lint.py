@@ -57,9 +57,8 @@ def lint_lexicon(lexicon: Lexicon, tokenizer: Tokenizer | None = None,
             core = term.replace("*", "")
             if any("*" in w.strip("*") for w in term.split()):
                 issues.append(LintIssue("error", "bad-glob", v.id, term, "`*` is allowed only at the start or end"))
-            if has_cjk(core) and " " not in core and not tok.keeps_whole(core):
-                issues.append(LintIssue("error", "split", v.id, term,
-                                        f"tokenizer splits it: {tok.tokenize(core).words}"))
+            if has_cjk(core) and " " not in core:
+                issues.extend(_split_check(tok, v.id, term, core))
     for key, vids in owners.items():
         distinct = sorted(set(vids))
         if len(distinct) > 1:
@@ -71,6 +70,22 @@ def lint_lexicon(lexicon: Lexicon, tokenizer: Tokenizer | None = None,
     if texts is not None:
         issues.extend(_corpus_checks(lexicon, tok, texts))
     return issues
+
+
+def _split_check(tok: Tokenizer, vid: str, term: str, core: str) -> list[LintIssue]:
+    """A one-word Chinese term the tokenizer cannot keep whole is an error; a term that mixes scripts
+    (O2O模式) is matched as a phrase across the change of script, so only its Chinese pieces must stay whole."""
+    pieces = [st for st in tok.stretches(tok.normalize(core)) if st.tokens]
+    if len(pieces) < 2:
+        if tok.keeps_whole(core):
+            return []
+        return [LintIssue("error", "split", vid, term, f"tokenizer splits it: {tok.tokenize(core).words}")]
+    split = [p.text for p in pieces if p.cjk and not tok.keeps_whole(p.text)]
+    if split:
+        return [LintIssue("error", "split", vid, term, f"tokenizer splits its Chinese part {split[0]!r}: "
+                                                       f"{tok.tokenize(split[0]).words}")]
+    return [LintIssue("info", "mixed-script", vid, term, "matched as a phrase across the change of script: "
+                                                         f"{tok.tokenize(core).words}")]
 
 
 def _corpus_checks(lexicon: Lexicon, tok: Tokenizer, texts: list[str]) -> list[LintIssue]:

@@ -2,8 +2,8 @@
 
 Within one lexicon, overlapping matches are resolved leftmost-longest, so a longer term (营销成本,
 "business opportunities") takes precedence over a shorter one it contains (成本, "opportunity").
-A match inside an exclusion phrase of the same variable is dropped. Phrases match within one script
-stretch (a phrase cannot run from Chinese into Latin text).
+A match inside an exclusion phrase of the same variable is dropped. Phrases may cross a change of script
+(`O2O模式`, `淘宝 app`): the text is one sequence of tokens, Chinese and Latin alike.
 
 Each token is classified once per distinct token type (non-word / word / first token of some term), so
 scanning a stretch is one dict lookup per token plus work at candidates. When the compiled speedups are
@@ -13,13 +13,14 @@ Python code below stays the reference, and tests compare the two on every bundle
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .._native import speedups
 from ..text.charclass import class_table, lower_tables
-from ..text.tokenize import WORD_RE, Tokenizer
+from ..text.tokenize import Tokenizer
 from .model import Lexicon
 
 _CACHE_LIMIT = 1_000_000
@@ -95,22 +96,24 @@ class _Codes(dict[str, int]):
         return v
 
 
-class _CandIds(dict[str, tuple[int, ...]]):
-    """token -> indices (into Matcher.patterns) of the patterns it can start, in `candidates` order."""
+class _CandIds(dict[str, bytes]):
+    """token -> indices (into Matcher.patterns) of the patterns it can start, in `candidates` order, packed
+    as 32-bit integers for the compiled scan."""
 
     def __init__(self, matcher: Matcher) -> None:
         super().__init__()
         self._m = matcher
 
-    def __missing__(self, tok: str) -> tuple[int, ...]:
+    def __missing__(self, tok: str) -> bytes:
         index = self._m._index
-        v = tuple(index[id(p)] for p in self._m.candidates(tok))
+        v = array(_I32, [index[id(p)] for p in self._m.candidates(tok)]).tobytes()
         if len(self) < _CACHE_LIMIT:
             self[tok] = v
         return v
 
 
 _GLOB_CODES = {"": 0, "prefix": 1, "suffix": 2, "both": 3}
+_I32 = "i" if array("i").itemsize == 4 else "l"  # the compiled scan reads int32
 _HASH_BITS = 20
 
 
@@ -173,11 +176,13 @@ class Matcher:
             return None
         lex_rank = {name: i for i, name in enumerate(sorted({p.lexicon for p in self.patterns}))}
         var_index: dict[str, int] = {}
-        info = [(lex_rank[p.lexicon], var_index.setdefault(p.variable, len(var_index)), int(p.exclusion),
-                 len(p.term)) for p in self.patterns]
+        info = array(_I32)
+        for p in self.patterns:
+            info.extend((lex_rank[p.lexicon], var_index.setdefault(p.variable, len(var_index)), int(p.exclusion),
+                         len(p.term), len(p.parts)))
         return (self.tokenizer.cutter(), self.tokenizer.hmm, self._start_filter(), self._cand_ids,
                 [p.parts for p in self.patterns], [tuple(_GLOB_CODES[g] for g in p.globs) for p in self.patterns],
-                info, out_type, [prefix(p) for p in self.patterns])
+                info.tobytes(), out_type, [prefix(p) for p in self.patterns])
 
     def _start_filter(self) -> bytes:
         """What the compiled scan uses to rule tokens out as pattern starts without a lookup (false
@@ -224,51 +229,38 @@ class Matcher:
         """(resolved matches, number of word tokens) in text normalised by the tokenizer."""
         if self._found_ctx is not None:
             return self.scan_native(norm, self._found_ctx)
-        raw: list[Found] = []
-        n_words = 0
+        toks: list[str] = []
+        starts: list[int] = []
+        codes: list[int] = []
         code = self._codes.__getitem__
-        for st in self.tokenizer.stretches(norm):
-            toks = st.tokens
-            codes = list(map(code, toks))
-            n_words += len(codes) - codes.count(0)
-            if 2 not in codes:
-                continue
-            seps = None if st.cjk else WORD_RE.split(st.text)  # seps[k] precedes token k
-            pos, upto, sep_upto, i = st.offset, 0, 0, -1
-            while True:
-                try:
-                    i = codes.index(2, i + 1)
-                except ValueError:
-                    break
-                pos += sum(map(len, toks[upto:i]))
-                if seps is not None:
-                    pos += sum(map(len, seps[sep_upto:i + 1]))
-                    sep_upto = i + 1
-                upto = i
-                self._at(raw, toks, codes, seps, i, pos)
+        for st in self.tokenizer.stretches(norm):  # one token sequence: phrases may cross a script change
+            toks.extend(st.tokens)
+            starts.extend(st.starts())
+            codes.extend(map(code, st.tokens))
+        n_words = len(codes) - codes.count(0)
+        raw: list[Found] = []
+        i = -1
+        while True:
+            try:
+                i = codes.index(2, i + 1)
+            except ValueError:
+                break
+            self._at(raw, toks, codes, starts, i)
         return self._resolve(raw), n_words
 
-    def _at(self, raw: list[Found], toks: list[str], codes: list[int], seps: list[str] | None, i: int,
-            pos: int) -> None:
-        """Record every pattern that matches starting at token i (whose text starts at `pos`)."""
-        tok = toks[i]
+    def _at(self, raw: list[Found], toks: list[str], codes: list[int], starts: list[int], i: int) -> None:
+        """Record every pattern that matches starting at token i."""
+        tok, pos = toks[i], starts[i]
         for p in self._cands.get(tok) or self.candidates(tok):
-            if len(p.parts) == 1:
-                raw.append(Found(p, pos, pos + len(tok)))
-                continue
-            end, j = pos + len(tok), i
-            ok = True
+            j = i
             for k in range(1, len(p.parts)):
                 j += 1
                 while j < len(toks) and codes[j] == 0:  # spaces and punctuation inside CJK stretches
-                    end += len(toks[j])
                     j += 1
                 if j >= len(toks) or not p.part_matches(k, toks[j]):
-                    ok = False
                     break
-                end += len(toks[j]) + (len(seps[j]) if seps is not None else 0)
-            if ok:
-                raw.append(Found(p, pos, end))
+            else:
+                raw.append(Found(p, pos, starts[j] + len(toks[j])))
 
     @staticmethod
     def _resolve(found: list[Found]) -> list[Found]:
