@@ -40,7 +40,8 @@ class SpeedupsBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             return
         root = Path(self.root)
         if version == "editable":  # never leave a stale build next to the sources
-            for old in (root / "corpus_tools").glob("_speedups*.so"):
+            pkg = root / "corpus_tools"
+            for old in [*pkg.glob("_speedups*.so"), *pkg.glob("_speedups*.pyd")]:
                 old.unlink()
         self._tmp = Path(tempfile.mkdtemp(prefix="corpus-tools-build-"))
         try:

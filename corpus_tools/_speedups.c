@@ -19,6 +19,12 @@
 
 #include "_speedups_resolve.h"
 
+#if defined(_MSC_VER)
+#define ALWAYS_INLINE static __forceinline
+#else
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#endif
+
 static inline int is_cjk(Py_UCS4 c)
 {
     return (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) ||
@@ -298,7 +304,7 @@ fail:
  * start a pattern. The filter only rules candidates out (hash of the whole token for exact parts, of
  * each prefix length in use for prefix parts, last character for suffix parts, any character for infix
  * parts); match_at decides from the patterns themselves. */
-static inline __attribute__((always_inline)) int
+ALWAYS_INLINE int
 classify_k(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, int low)
 {
     Py_ssize_t i;
@@ -345,7 +351,7 @@ static int classify(const Ctx *cx, int kind, const void *data, Py_ssize_t start,
 }
 
 /* append the words of the Latin stretch [i, s) to toks, classified; returns the new token count or -1 */
-static inline __attribute__((always_inline)) Py_ssize_t
+ALWAYS_INLINE Py_ssize_t
 latin_words(const Ctx *cx, int kind, const void *data, Py_ssize_t i, Py_ssize_t s, Tok **toks, Py_ssize_t *tcap,
             Py_ssize_t ntok, int *any_cand)
 {
@@ -358,7 +364,8 @@ latin_words(const Ctx *cx, int kind, const void *data, Py_ssize_t i, Py_ssize_t 
         Py_ssize_t st = i++;
         while (i < s && is_wordch(cls, PyUnicode_READ(kind, data, i)))
             i++;
-        while (i + 1 < s && is_joiner(PyUnicode_READ(kind, data, i)) && is_wordch(cls, PyUnicode_READ(kind, data, i + 1))) {
+        while (i + 1 < s && is_joiner(PyUnicode_READ(kind, data, i)) &&
+               is_wordch(cls, PyUnicode_READ(kind, data, i + 1))) {
             i += 2;
             while (i < s && is_wordch(cls, PyUnicode_READ(kind, data, i)))
                 i++;
@@ -591,7 +598,8 @@ fail: /* also the normal exit; before matching no token is owned */
 }
 
 PyDoc_STRVAR(needs_doc, "needs(text, table) -> int\n\n"
-                        "OR of table[ord(c)] over the characters of text (BMP); characters beyond the BMP add 4 and 8.");
+                        "OR of table[ord(c)] over the characters of text (BMP); characters beyond the\n"
+                        "BMP add 4 and 8.");
 
 static PyObject *needs(PyObject *self, PyObject *args)
 {
