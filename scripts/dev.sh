@@ -19,9 +19,22 @@ make_venv() {
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
 }
 
+# The compiled matcher (corpus_tools/_speedups.c) needs a C compiler and the Python headers: install the
+# Debian packages only when they are missing. Without them the package still works (pure-Python matcher).
+compiler_deps() {
+  local inc need=()
+  inc="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')"
+  command -v cc >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+  [ -f "$inc/Python.h" ] || need+=(python3-dev)
+  if [ ${#need[@]} -gt 0 ]; then
+    bash scripts/system-deps.sh "${need[@]}"
+  fi
+}
+
 case "${1:-}" in
   analyze)
     make_venv
+    compiler_deps || echo "no C compiler could be installed: the pure-Python matcher will be used" >&2
     "$VENV/bin/python" -m pip install --quiet .
     shift
     exec "$VENV/bin/corpus-tools" analyze --out "${OUT:-analysis}" "$@"
@@ -29,6 +42,7 @@ case "${1:-}" in
   test)
     bash scripts/system-deps.sh $(grep -v "^#" scripts/system-packages.txt | tr "\n" " ")
     make_venv
+    compiler_deps
     # the compiled matcher must build here: a broken extension may not hide behind the pure-Python fallback
     CORPUS_TOOLS_REQUIRE_NATIVE=1 "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
     "$VENV/bin/ruff" check corpus_tools tests benchmarks
