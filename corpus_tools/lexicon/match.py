@@ -16,6 +16,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from .._native import speedups
@@ -161,7 +162,6 @@ class Matcher:
         self._fast = speedups() if native is not False else None
         if native and self._fast is None:
             raise ImportError("corpus_tools._speedups is not built (or CORPUS_TOOLS_PURE is set)")
-        self._found_ctx = self.native_context(Found, lambda p: (p,))
 
     @property
     def native(self) -> bool:
@@ -174,6 +174,11 @@ class Matcher:
         None when the extension is not in use."""
         if self._fast is None:
             return None
+        return (*self._compiled_patterns, out_type, [prefix(p) for p in self.patterns])
+
+    @cached_property
+    def _compiled_patterns(self) -> tuple[Any, ...]:
+        """The part of every native context that does not depend on what the scan returns (built once)."""
         lex_rank = {name: i for i, name in enumerate(sorted({p.lexicon for p in self.patterns}))}
         var_index: dict[str, int] = {}
         info = array(_I32)
@@ -182,7 +187,11 @@ class Matcher:
                          len(p.term), len(p.parts)))
         return (self.tokenizer.cutter(), self.tokenizer.hmm, self._start_filter(), self._cand_ids,
                 [p.parts for p in self.patterns], [tuple(_GLOB_CODES[g] for g in p.globs) for p in self.patterns],
-                info.tobytes(), out_type, [prefix(p) for p in self.patterns])
+                info.tobytes())
+
+    @cached_property
+    def _found_ctx(self) -> tuple[Any, ...] | None:
+        return self.native_context(Found, lambda p: (p,))
 
     def _start_filter(self) -> bytes:
         """What the compiled scan uses to rule tokens out as pattern starts without a lookup (false

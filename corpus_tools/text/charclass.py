@@ -17,10 +17,13 @@ CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 ALNUM, DECIMAL, STRETCH, WORDCH, CJK = 1, 2, 4, 8, 16
 
 
-def _classes(ch: str, cjk: re.Pattern[str]) -> int:
-    is_cjk, alnum, dec = cjk.match(ch) is not None, ch.isalnum(), ch.isdecimal()
+def _combine(is_cjk: bool, alnum: bool, dec: bool) -> int:
     return (alnum * ALNUM | dec * DECIMAL | (is_cjk or not alnum or dec) * STRETCH | (alnum and not is_cjk) * WORDCH
             | is_cjk * CJK)
+
+
+def _classes(ch: str, cjk: re.Pattern[str]) -> int:
+    return _combine(cjk.match(ch) is not None, ch.isalnum(), ch.isdecimal())
 
 
 @lru_cache(maxsize=1)
@@ -28,12 +31,8 @@ def class_table() -> bytes:
     """Per BMP character: ALNUM (re's \\w minus '_'), DECIMAL (re's \\d), STRETCH (may continue a CJK
     stretch: CJK, \\W, \\d or '_'), WORDCH (a Latin word character: alnum, not CJK), CJK (an ideograph)."""
     chars = list(map(chr, range(65536)))
-    # the same expression as _classes, column by column at C speed (built once per process)
     is_cjk = [m is not None for m in map(re.compile(f"[{CJK_CHARS}]").match, chars)]
-    alnum = list(map(str.isalnum, chars))
-    dec = list(map(str.isdecimal, chars))
-    return bytes(a * ALNUM | d * DECIMAL | (k or not a or d) * STRETCH | (a and not k) * WORDCH | k * CJK
-                 for k, a, d in zip(is_cjk, alnum, dec, strict=True))
+    return bytes(map(_combine, is_cjk, map(str.isalnum, chars), map(str.isdecimal, chars)))
 
 
 @lru_cache(maxsize=1)

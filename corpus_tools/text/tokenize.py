@@ -96,6 +96,13 @@ def _make_engine(engine: str) -> Any:
     raise ConfigError(f"unknown tokenizer engine {engine!r}", hint=f"choose one of {', '.join(ENGINES)}")
 
 
+def _cut_function(engine: str, instance: Any) -> Callable[[str, bool], list[str]]:
+    """The engine's segmentation as one signature, f(run, hmm) -> list of tokens."""
+    if engine == "rjieba":
+        return instance.cut
+    return lambda run, hmm: list(instance.cut(run, HMM=hmm))
+
+
 class Tokenizer:
     """Chinese (Simplified and Traditional) and English tokenizer with offsets into the original text."""
 
@@ -112,6 +119,7 @@ class Tokenizer:
         self.hmm = hmm
         self.stopwords = stopwords if stopwords is not None else default_stopwords()
         self._engine = _make_engine(engine)
+        self._cut = _cut_function(engine, self._engine)
         self._stop: frozenset[str] = frozenset().union(*(s.words for s in self.stopwords))
         self.is_word = _IsWord()
         self.user_words: list[str] = []
@@ -127,22 +135,16 @@ class Tokenizer:
 
     def segment_cjk(self, run: str) -> list[str]:
         """Segment a CJK stretch with the chosen engine (every character ends up in some token)."""
-        if self.engine == "rjieba":
-            return list(self._engine.cut(run, self.hmm))
-        return list(self._engine.cut(run, HMM=self.hmm))
+        return list(self._cut(run, self.hmm))
 
     def cutter(self) -> Callable[[str, bool], list[str]]:
         """The engine's segmentation as f(run, hmm) -> tokens (what the compiled matcher calls)."""
-        if self.engine == "rjieba":
-            return self._engine.cut
-        engine = self._engine
-        return lambda run, hmm: list(engine.cut(run, HMM=hmm))
+        return self._cut
 
     def stretches(self, norm: str) -> Iterator[Stretch]:
         """The normalised text as alternating Latin and CJK stretches with their tokens."""
         pos = 0
-        cut = self._engine.cut
-        rj = self.engine == "rjieba"
+        cut, hmm = self._cut, self.hmm
         findall = WORD_RE.findall
         for m in _STRETCH_RE.finditer(norm):
             s = m.start()
@@ -150,7 +152,7 @@ class Tokenizer:
                 gap = norm[pos:s]
                 yield Stretch(pos, gap, findall(gap), False)
             run = m.group()
-            yield Stretch(s, run, cut(run, self.hmm) if rj else list(cut(run, HMM=self.hmm)), True)
+            yield Stretch(s, run, cut(run, hmm), True)
             pos = m.end()
         if pos < len(norm):
             gap = norm[pos:]
