@@ -5,7 +5,7 @@ each run, taken from analyze's progress callback.
 
     python benchmarks/bench_analyze.py [--runs N] [--keep DIR]
 
-Each run is a fresh Python process calling `corpus_tools.pipeline.analyze(out=OUT, progress=...)` with the
+Each run is a fresh Python process calling `corpus_tools.jobs.analyze.analyze(out=OUT, progress=...)` with the
 defaults of `corpus-tools analyze --out OUT --quiet` (the CLI is a thin wrapper over that call); the total
 is the wall time of the whole process, interpreter start and imports included.
 """
@@ -25,7 +25,7 @@ from typing import Any
 # run in the child process: analyze with a progress callback that timestamps the start of every step
 CHILD = """
 import json, sys, time
-from corpus_tools.pipeline import STEPS, analyze
+from corpus_tools.jobs.analyze import STEPS, analyze
 
 starts = {}
 def progress(message, step, total):
@@ -65,7 +65,7 @@ def main() -> None:
         shutil.rmtree(base, ignore_errors=True)
     (cold, info), (warm, winfo) = min(colds, key=lambda r: r[0]), min(warms, key=lambda r: r[0])
     print(f"command: python {' '.join(sys.argv)}")
-    print("timed:   corpus_tools.pipeline.analyze(out=OUT) in a fresh process, the defaults of "
+    print("timed:   corpus_tools.jobs.analyze.analyze(out=OUT) in a fresh process, the defaults of "
           "`corpus-tools analyze --out OUT --quiet`")
     print(f"corpus:  bundled Junpu corpus, {info['documents']} documents, {info['entries']:,} entries, "
           f"{info['coded']} coded passages; {info['charts']} charts")

@@ -31,11 +31,11 @@ def build(n_docs: int, n_coded: int, seed: int = 11) -> tuple[object, object, li
     import pandas as pd
 
     from corpus_tools import schema
-    from corpus_tools.config import CorpusConfig
+    from corpus_tools.corpus.config import CorpusConfig
     from corpus_tools.corpus.entries import split_entries
     from corpus_tools.corpus.loader import Corpus, load_corpus
-    from corpus_tools.lexicon.model import load_lexicon
-    from corpus_tools.resources import default_corpus
+    from corpus_tools.io.resources import default_corpus
+    from corpus_tools.lexicon.formats import load_lexicon
 
     source = list(load_corpus(default_corpus()).entries["text"])
     rng = random.Random(seed)

@@ -30,7 +30,7 @@ from pathlib import Path
 def make_corpus(path: Path, megabytes: float, seed: int = 7) -> int:
     """Write about `megabytes` MB of texts, each 3-8 random bundled entries joined; returns the count."""
     from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.resources import default_corpus
+    from corpus_tools.io.resources import default_corpus
 
     entries = list(load_corpus(default_corpus()).entries["text"])
     rng = random.Random(seed)
@@ -65,8 +65,8 @@ def bare(path: Path) -> tuple[float, int]:
 
 def ours(path: Path, native: bool | None = None) -> tuple[float, int, str]:
     """Our tokenize + score of every text; also says which matcher ran (compiled or python)."""
-    from corpus_tools.lexicon.model import load_lexicon
-    from corpus_tools.score import Scorer
+    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.scoring.score import Scorer
 
     scorer = Scorer([load_lexicon("mass_entrepreneurship"), load_lexicon("government_support")], native=native)
     t0 = time.perf_counter()
@@ -76,7 +76,7 @@ def ours(path: Path, native: bool | None = None) -> tuple[float, int, str]:
 
 def stream_child(src: str, out: str) -> None:
     """In a fresh process: the streaming table path; prints seconds and peak RSS (MB)."""
-    from corpus_tools.scoring_io import score_table_file
+    from corpus_tools.scoring.streaming import score_table_file
 
     t0 = time.perf_counter()
     rows, _ = score_table_file(Path(src), Path(out), ["mass_entrepreneurship", "government_support"])

@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     print("command: python benchmarks/bench_serve.py " + " ".join(sys.argv[1:]))
 
-    from corpus_tools.suggest.project import open_corpus, train
+    from corpus_tools.jobs.suggest import open_corpus, train
     from corpus_tools.web import close_app, create_app
 
     with tempfile.TemporaryDirectory() as tmp:

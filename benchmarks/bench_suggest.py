@@ -38,7 +38,7 @@ CHARS = ("的一是在不了有和人这中大为上个国我以要他时来用�
 def generate(n: int, seed: int) -> tuple[list[str], list[list[str]]]:
     """n passages (40-160 characters): pseudo-words from common characters plus lexicon terms of 0-3
     variables; returns texts and the variables whose terms were put in (the synthetic codes)."""
-    from corpus_tools.lexicon.model import load_lexicon
+    from corpus_tools.lexicon.formats import load_lexicon
 
     rng = random.Random(seed)
     lex = load_lexicon("mass_entrepreneurship")
@@ -81,7 +81,7 @@ def phase(name: str, args: argparse.Namespace) -> dict[str, float]:
             tok.tokenize(x)
         return {"seconds": time.perf_counter() - t, "n": len(texts)}
     if name == "train":
-        from corpus_tools.lexicon.model import load_lexicon
+        from corpus_tools.lexicon.formats import load_lexicon
         from corpus_tools.suggest.model import SuggestionModel
         from corpus_tools.suggest.persistence import save_model
 
@@ -109,7 +109,7 @@ def phase(name: str, args: argparse.Namespace) -> dict[str, float]:
         n = suggest_table_file(model, src, work / "suggestions.csv")
         return {"seconds": time.perf_counter() - t, "n": n}
     if name == "latency":
-        from corpus_tools.review import suggest_entry
+        from corpus_tools.review.session import suggest_entry
         from corpus_tools.suggest.persistence import load_model
         from corpus_tools.text.tokenize import Tokenizer
 
@@ -152,7 +152,7 @@ def write_corpus_folder(root: Path, texts: list[str], per_doc: int = 10) -> Path
 def review_item_latency(model: object, work: Path, args: argparse.Namespace) -> list[float]:
     """Seconds per full ReviewSession.item() for --latency-n entries of a --review-corpus-n entry corpus."""
     from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.review import ReviewSession
+    from corpus_tools.review.session import ReviewSession
     from corpus_tools.store import CodingStore
 
     texts, _ = generate(args.review_corpus_n, args.seed + 3)

@@ -108,8 +108,8 @@ def _fit(docs_path: Path, engine: str, k: int, seed: int) -> dict[str, Any]:
 def bundled_docs() -> tuple[list[list[str]], list[str]]:
     """Token lists of the bundled corpus's entries (as run_topics sees them) and their stage+language."""
     from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.lexicon.model import load_lexicon
-    from corpus_tools.resources import default_corpus
+    from corpus_tools.io.resources import default_corpus
+    from corpus_tools.lexicon.formats import load_lexicon
     from corpus_tools.text.tokenize import Tokenizer
     from corpus_tools.topics.prepare import prepare
 
@@ -183,8 +183,8 @@ def time_run_topics(narrow_ks: list[int], narrow_seeds: int) -> None:
     import tomotopy  # noqa: F401  (library imports are not part of the timed runs)
 
     from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.lexicon.model import load_lexicon
-    from corpus_tools.resources import default_corpus
+    from corpus_tools.io.resources import default_corpus
+    from corpus_tools.lexicon.formats import load_lexicon
     from corpus_tools.text.tokenize import Tokenizer
     from corpus_tools.topics import DEFAULT_ENGINE, run_topics
     from corpus_tools.topics.sweep import DEFAULT_K_RANGE

@@ -8,19 +8,19 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from ._version import __version__
+from corpus_tools._version import __version__
 
 _EXPORTS = {
     "load_corpus": "corpus_tools.corpus.loader",
     "Corpus": "corpus_tools.corpus.loader",
     "Tokenizer": "corpus_tools.text.tokenize",
-    "load_lexicon": "corpus_tools.lexicon.model",
+    "load_lexicon": "corpus_tools.lexicon.formats",
     "Lexicon": "corpus_tools.lexicon.model",
-    "Scorer": "corpus_tools.score",
-    "score_corpus": "corpus_tools.score",
-    "aggregate": "corpus_tools.score",
-    "analyze": "corpus_tools.pipeline",
-    "concordance": "corpus_tools.kwic",
+    "Scorer": "corpus_tools.scoring.score",
+    "score_corpus": "corpus_tools.scoring.score",
+    "aggregate": "corpus_tools.scoring.score",
+    "analyze": "corpus_tools.jobs.analyze",
+    "concordance": "corpus_tools.scoring.kwic",
 }
 
 __all__ = ["Corpus", "Lexicon", "Scorer", "Tokenizer", "__version__", "aggregate", "analyze", "concordance",

@@ -15,7 +15,7 @@ def speedups() -> ModuleType | None:
     if os.environ.get("CORPUS_TOOLS_PURE"):
         return None
     try:
-        from . import _speedups
+        from corpus_tools import _speedups
     except ImportError:
         return None
     return _speedups

@@ -47,6 +47,7 @@ case "${1:-}" in
     CORPUS_TOOLS_REQUIRE_NATIVE=1 "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
     "$VENV/bin/ruff" check corpus_tools tests benchmarks
     "$VENV/bin/mypy"
+    "$VENV/bin/lint-imports"
     shift
     exec "$VENV/bin/python" -m pytest -q "$@"
     ;;

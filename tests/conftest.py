@@ -10,26 +10,8 @@ from typing import Any
 import pytest
 
 from corpus_tools.corpus.loader import Corpus, load_corpus
-from corpus_tools.resources import default_corpus
-
-HEADER = ["doc_id", "path", "title", "source_type", "outlet", "date", "lang", "author", "speaker", "role",
-          "encoding", "notes"]
-
-STAGES_TOML = """
-[[stages]]
-id = "budding"
-start = "2008-01-01"
-end = "2012-12-31"
-
-[[stages]]
-id = "growth"
-start = "2013-01-01"
-end = "2014-12-31"
-
-[[stages]]
-id = "mature"
-start = "2015-01-01"
-"""
+from corpus_tools.io.resources import default_corpus
+from tests.support.corpus import HEADER, STAGES_TOML
 
 
 @pytest.fixture(scope="session")

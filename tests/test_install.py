@@ -38,7 +38,7 @@ def test_wheel_ships_data_and_runs_elsewhere(tmp_path: Path) -> None:
 import corpus_tools, sys
 from corpus_tools.cli import main
 assert corpus_tools.__file__.startswith(sys.argv[1]), corpus_tools.__file__
-from corpus_tools.resources import default_corpus, lexicons_dir
+from corpus_tools.io.resources import default_corpus, lexicons_dir
 assert '_bundled' in str(default_corpus()) and '_bundled' in str(lexicons_dir())
 from corpus_tools._native import speedups
 assert speedups() is not None and speedups().__file__.startswith(sys.argv[1])

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import schema
-from ..errors import AgreementError
-from .stats import METRICS, Stat, reliability
-from .units import (
+from corpus_tools import schema
+from corpus_tools.agreement.stats import METRICS, Stat, reliability
+from corpus_tools.agreement.units import (
     CONDITIONS,
     INDEPENDENT,
     MODEL,
@@ -24,11 +23,12 @@ from .units import (
     plan_comparisons,
     presence_matrix,
 )
+from corpus_tools.errors import AgreementError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..lexicon.model import Lexicon
+    from corpus_tools.lexicon.model import Lexicon
 
 LEVELS = ("variable", "construct")
 POOLED = "(all)"

@@ -6,10 +6,10 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .stats import METRICS
+from corpus_tools.agreement.stats import METRICS
 
 if TYPE_CHECKING:
-    from .compute import AgreementResult
+    from corpus_tools.agreement.compute import AgreementResult
 
 HEADERS = {"percent_agreement": "% agree", "cohen_kappa": "Cohen κ", "fleiss_kappa": "Fleiss κ",
            "krippendorff_alpha": "Kripp. α"}
@@ -93,8 +93,8 @@ def format_agreement(result: AgreementResult, metrics: tuple[str, ...] = METRICS
 
 def write_agreement(result: AgreementResult, out: Path, inputs: dict[str, Any] | None = None) -> dict[str, Path]:
     """agreement.csv (long), agreement_summary.csv (wide), disagreements.csv and agreement.json in `out`."""
-    from ..manifest import write_manifest
-    from ..tables import write_table
+    from corpus_tools.io.manifest import write_manifest
+    from corpus_tools.io.tables import write_table
 
     out.mkdir(parents=True, exist_ok=True)
     files = {"agreement": write_table(result.table, out / "agreement.csv"),

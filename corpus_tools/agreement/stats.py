@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import schema
-from ..errors import AgreementError
+from corpus_tools import schema
+from corpus_tools.errors import AgreementError
 
 METRICS = schema.AGREEMENT_METRICS  # declared once, in schema.py
 LEVELS = ("nominal", "ordinal", "interval", "ratio")

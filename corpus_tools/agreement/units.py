@@ -18,15 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import schema
-from ..corpus.codings import NONE_CODE
+from corpus_tools import schema
+from corpus_tools.store.vocabulary import NONE_CODE, is_machine
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..lexicon.model import Lexicon
+    from corpus_tools.lexicon.model import Lexicon
 
-MACHINE_PREFIXES = ("model:", "lexicon:")
 INDEPENDENT, ASSISTED = "independent", "assisted"
 MODEL, MODEL_ASSISTED = "model", "model-assisted"
 HUMAN_CONDITIONS = (INDEPENDENT, ASSISTED)
@@ -34,10 +33,6 @@ MODEL_CONDITIONS = (MODEL, MODEL_ASSISTED)
 CONDITIONS = (*HUMAN_CONDITIONS, *MODEL_CONDITIONS)
 _MODE_CLASS = {"blind": INDEPENDENT, "imported": INDEPENDENT, "assisted": ASSISTED, "adjudicated": "excluded"}
 
-
-def is_machine(coder: str) -> bool:
-    """Model or lexicon suggestions recorded as a coder (`model:<version>`, `lexicon:<name>`)."""
-    return coder.startswith(MACHINE_PREFIXES) or coder in ("model", "lexicon")
 
 
 @dataclass(frozen=True)

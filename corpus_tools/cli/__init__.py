@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .._version import __version__
+from corpus_tools._version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,7 +24,7 @@ def handle_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ..errors import CorpusToolsError
+        from corpus_tools.errors import CorpusToolsError
 
         try:
             return func(*args, **kwargs)
@@ -60,7 +60,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import (
+    from corpus_tools.cli import (
         agreement_cli,
         analyze_cli,
         corpus_cli,

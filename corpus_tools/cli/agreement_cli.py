@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, say
-from .options import lexicon_option
+from corpus_tools.cli import handle_errors, say
+from corpus_tools.cli.options import lexicon_option
 
 
 @click.command()
@@ -40,7 +40,7 @@ def agreement(corpus: Path | None, store: Path | None, out: Path | None, lexicon
     Independent (blind or imported) coding and suggestion-assisted coding are reported separately.
     Undefined statistics (one coder, no overlap, no variance) are shown as n/a with the reason.
     """
-    from ..agreement.job import run_agreement
+    from corpus_tools.jobs.agreement import run_agreement
 
     run = run_agreement(corpus, store=store, out=out, lexicons=lexicons, suggestions=suggestions,
                         model_name=model_name, levels=levels or ("variable", "construct"), n_boot=n_boot,

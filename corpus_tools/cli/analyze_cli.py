@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, say
-from .options import engine_option, lexicon_option
+from corpus_tools.cli import handle_errors, say
+from corpus_tools.cli.options import engine_option, lexicon_option
 
 
 @click.command()
@@ -43,9 +43,9 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
     topics per stage, draft codes for every entry with the model's cross-validated quality, and a
     self-contained report.html plus charts, CSV tables, the trained model (OUT/model) and manifest.json
     in --out. A second run with unchanged inputs reuses the cache and takes seconds."""
-    from ..pipeline import analyze as run
-    from ..topics.sweep import parse_k_range
-    from .progress import StepBar
+    from corpus_tools.cli.progress import StepBar
+    from corpus_tools.jobs.analyze import analyze as run
+    from corpus_tools.topics.sweep import parse_k_range
 
     k_range = parse_k_range(k_spec) if k_spec else None  # a malformed range stops before the slow part
     bar = StepBar(enabled=False if quiet else None)

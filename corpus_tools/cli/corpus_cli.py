@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors
-from .options import engine_option
+from corpus_tools.cli import handle_errors
+from corpus_tools.cli.options import engine_option
 
 
 @click.command()
@@ -24,8 +24,8 @@ def validate(corpus: Path | None, fmt: str, strict: bool) -> None:
     mean the row is skipped by analyses; warnings and notes are loaded. Exit code 1 when errors exist.
     Without CORPUS, the bundled corpus is checked.
     """
-    from ..corpus.loader import load_corpus
-    from ..resources import default_corpus
+    from corpus_tools.corpus.loader import load_corpus
+    from corpus_tools.io.resources import default_corpus
 
     c = load_corpus(corpus or default_corpus())
     probs = c.problems
@@ -52,9 +52,9 @@ def validate(corpus: Path | None, fmt: str, strict: bool) -> None:
 @handle_errors
 def entries(corpus: Path | None, output: Path) -> None:
     """Export the entries (coding units) of a corpus with their stable ids, offsets and metadata."""
-    from ..corpus.loader import load_corpus
-    from ..resources import default_corpus
-    from ..tables import write_table
+    from corpus_tools.corpus.loader import load_corpus
+    from corpus_tools.io.resources import default_corpus
+    from corpus_tools.io.tables import write_table
 
     c = load_corpus(corpus or default_corpus())
     write_table(c.entries_with_meta(), output)
@@ -68,7 +68,7 @@ def entries(corpus: Path | None, output: Path) -> None:
 @handle_errors
 def tokenize(text: str, engine: str, content: bool) -> None:
     """Print the tokens of TEXT (normalised: Simplified, lower case), one per line with offsets."""
-    from ..text.tokenize import Tokenizer
+    from corpus_tools.text.tokenize import Tokenizer
 
     tok = Tokenizer(engine)
     for w, s, e in tok.tokenize(text).spans():

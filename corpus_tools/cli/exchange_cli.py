@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, say
-from .options import lexicon_option
+from corpus_tools.cli import handle_errors, say
+from corpus_tools.cli.options import lexicon_option
 
 CORPUS_ARG = click.argument("corpus", type=click.Path(path_type=Path), required=False)
 LEXICON_OPT = lexicon_option("Lexicon name or path (repeatable; default: the corpus's lexicons).")
@@ -45,7 +45,7 @@ def export_tables_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...],
                       suggestions: Path | None, model_name: str | None) -> None:
     """Coding tables of CORPUS (default: the bundled corpus): decisions (the store's log, with --store),
     codings (long), presence (entry x code 0/1 matrix per coder) and codebook."""
-    from ..exchange.jobs import export_tables, open_project
+    from corpus_tools.jobs.exchange import export_tables, open_project
 
     project = open_project(corpus, lexicons, store=store, suggestions=suggestions, model_name=model_name)
     _report(project.codings.problems)
@@ -62,9 +62,9 @@ def export_tables_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...],
 def export_qdc_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...]) -> None:
     """The codebook as a REFI-QDA .qdc file for NVivo, ATLAS.ti, MAXQDA or QualCoder: constructs as parent
     codes, variables as codable codes, definitions and keywords in the descriptions."""
-    from ..config import load_config
-    from ..exchange.jobs import export_qdc, load_lexicons
-    from ..resources import default_corpus
+    from corpus_tools.corpus.config import load_config
+    from corpus_tools.io.resources import default_corpus
+    from corpus_tools.jobs.exchange import export_qdc, load_lexicons
 
     config = load_config(corpus or default_corpus()) if (corpus or not lexicons) else None
     lexs = load_lexicons(lexicons, config.root if config else None, config.lexicons if config else ())
@@ -86,7 +86,7 @@ def export_qdpx_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...], s
     """CORPUS (default: the bundled corpus) as a REFI-QDA project: every document as a plain-text source,
     every coded entry as a selection with one coding per coder (the model as its own user), and date,
     stage and source type as document variables."""
-    from ..exchange.jobs import export_qdpx, open_project
+    from corpus_tools.jobs.exchange import export_qdpx, open_project
 
     project = open_project(corpus, lexicons, store=store, suggestions=suggestions, model_name=model_name)
     summary = export_qdpx(out, project)
@@ -108,7 +108,7 @@ def import_group() -> None:
 def import_qdc_cmd(path: Path, out: Path) -> None:
     """A REFI-QDA codebook (.qdc) as a codebook-lexicon YAML: top-level codes become constructs, codable
     codes below them variables; keywords come from `Keywords (zh): ...` lines of the descriptions."""
-    from ..exchange.jobs import import_qdc
+    from corpus_tools.jobs.exchange import import_qdc
 
     lex, problems = import_qdc(path, out)
     _report(problems)
@@ -132,7 +132,7 @@ def import_qdpx_cmd(path: Path, corpus: Path | None, lexicons: tuple[str, ...], 
                     store: Path | None, unmatched: Path | None) -> None:
     """Codings from a REFI-QDA project (.qdpx) mapped back onto the entries of CORPUS (default: the bundled
     corpus) by character offsets; written with -o and/or recorded in the coding store (--store)."""
-    from ..exchange.jobs import import_qdpx
+    from corpus_tools.jobs.exchange import import_qdpx
 
     res = import_qdpx(path, corpus, lexicons, out=out, store=store, unmatched=unmatched)
     imp = res.imported

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, say
-from .options import engine_option, lexicon_option
+from corpus_tools.cli import handle_errors, say
+from corpus_tools.cli.options import engine_option, lexicon_option
 
 
 @click.command()
@@ -29,14 +29,14 @@ def expand(variable: str, corpus: Path | None, lexicons: tuple[str, ...], engine
     (default: the bundled corpus): word2vec neighbours trained on the corpus and co-occurrence (NPMI)
     with the variable's matches, each with its frequency and two contexts. Nothing changes in a
     lexicon unless you pass --accept TERM, which appends TERM to the variable's list in the YAML."""
-    from ..corpus.loader import load_corpus
-    from ..expand import accept_terms, find_variables, writable_lexicon_path
-    from ..expand import expand as run
-    from ..lexicon.model import load_lexicon
-    from ..resources import default_corpus
-    from ..tables import write_table
-    from ..text.tokenize import Tokenizer
-    from .progress import StepBar
+    from corpus_tools.cli.progress import StepBar
+    from corpus_tools.corpus.loader import load_corpus
+    from corpus_tools.io.resources import default_corpus
+    from corpus_tools.io.tables import write_table
+    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.scoring.expand import accept_terms, find_variables, writable_lexicon_path
+    from corpus_tools.scoring.expand import expand as run
+    from corpus_tools.text.tokenize import Tokenizer
 
     if accept and variable == "all":
         raise click.UsageError("--accept needs one VARIABLE, not `all`")

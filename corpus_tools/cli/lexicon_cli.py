@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, say
-from .options import engine_option
+from corpus_tools.cli import handle_errors, say
+from corpus_tools.cli.options import engine_option
 
 
 @click.group()
@@ -27,11 +27,11 @@ def lexicon() -> None:
 def check(name: str, corpus: Path | None, bundled_corpus: bool, engine: str, strict: bool) -> None:
     """Lint lexicon NAME (bundled name or path): duplicate terms, terms in two variables (collisions),
     bad globs, terms the tokenizer cannot keep whole, and (with a corpus) terms that never match."""
-    from ..corpus.loader import load_corpus
-    from ..lexicon.lint import lint_lexicon
-    from ..lexicon.model import load_lexicon
-    from ..resources import default_corpus
-    from ..text.tokenize import Tokenizer
+    from corpus_tools.corpus.loader import load_corpus
+    from corpus_tools.io.resources import default_corpus
+    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.lexicon.lint import lint_lexicon
+    from corpus_tools.text.tokenize import Tokenizer
 
     lex = load_lexicon(name)
     texts = None
@@ -52,7 +52,7 @@ def check(name: str, corpus: Path | None, bundled_corpus: bool, engine: str, str
 @handle_errors
 def show(name: str) -> None:
     """Print the constructs, variables (with ids) and term counts of lexicon NAME."""
-    from ..lexicon.model import load_lexicon
+    from corpus_tools.lexicon.formats import load_lexicon
 
     lex = load_lexicon(name)
     click.echo(f"{lex.name} {lex.version}  {lex.title}")
@@ -70,9 +70,8 @@ def show(name: str) -> None:
 @handle_errors
 def export_cmd(name: str, fmt: str, output: Path) -> None:
     """Write lexicon NAME as a quanteda YAML dictionary, a LIWC .dic file, or codebook YAML."""
-    from ..lexicon.formats import write_liwc, write_quanteda
-    from ..lexicon.model import load_lexicon
-    from ..lexicon.yaml_io import write_codebook
+    from corpus_tools.lexicon.formats import load_lexicon, write_liwc, write_quanteda
+    from corpus_tools.lexicon.yaml_io import write_codebook
 
     lex = load_lexicon(name)
     {"quanteda": write_quanteda, "liwc": write_liwc, "yaml": write_codebook}[fmt](lex, output)
@@ -85,8 +84,8 @@ def export_cmd(name: str, fmt: str, output: Path) -> None:
 @handle_errors
 def import_cmd(path: Path, output: Path) -> None:
     """Convert a quanteda YAML dictionary or LIWC .dic file into codebook YAML (labels to fill in)."""
-    from ..lexicon.model import load_lexicon
-    from ..lexicon.yaml_io import write_codebook
+    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.lexicon.yaml_io import write_codebook
 
     lex = load_lexicon(path.resolve())
     write_codebook(lex, output)

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import handle_errors, say
-from .options import engine_option
+from corpus_tools.cli import handle_errors, say
+from corpus_tools.cli.options import engine_option
 
 if TYPE_CHECKING:
-    from ..review import ReviewItem, ReviewSession
+    from corpus_tools.review.session import ReviewItem, ReviewSession
 
 KEYS = "[a]ccept  [r]eject  [+] add code  [n]one applies  [s]kip  [u]ndo  [Enter] next  [q]uit  [?] help"
 HELP = """a      accept the highlighted (first pending) suggestion
@@ -30,7 +30,7 @@ STORE_OPT = click.option("--store", "store", type=click.Path(path_type=Path),
 
 
 def _store_path(store: Path | None) -> Path:
-    from ..store.store import default_store_path
+    from corpus_tools.store.store import default_store_path
 
     return store if store is not None else default_store_path()
 
@@ -138,7 +138,7 @@ def choose_code(session: ReviewSession, getchar: Callable[[], str], echo: Callab
 def run_review(session: ReviewSession, getchar: Callable[[], str], echo: Callable[[str], None],
                clear: Callable[[], None] = lambda: None) -> int:
     """The key loop: returns the number of decisions recorded this session."""
-    from ..errors import ReviewError
+    from corpus_tools.errors import ReviewError
 
     item = session.current or session.next_item()
     while item is not None:
@@ -217,9 +217,9 @@ def review(corpus: Path | None, store: Path | None, model_dir: Path | None, code
     """
     import sys
 
-    from ..review import ReviewFilters, ReviewSession
-    from ..store import CodingStore
-    from ..suggest.project import load_suggester, open_corpus
+    from corpus_tools.jobs.suggest import load_suggester, open_corpus
+    from corpus_tools.review.session import ReviewFilters, ReviewSession
+    from corpus_tools.store import CodingStore
 
     corp = open_corpus(corpus)
     suggester = load_suggester(model_dir, corp, None, engine)
@@ -253,9 +253,9 @@ def store_import(source: Path, corpus: Path | None, store: Path | None, coder: s
                  codes_col: str, force: bool) -> None:
     """Import codings into the store: a corpus folder (its codings.csv) or a CSV/XLSX table of
     id/text/codes; recorded as decisions with mode 'imported'."""
-    from ..store import CodingStore
-    from ..store.importing import import_corpus_codings, import_table
-    from ..suggest.project import open_corpus, project_lexicons
+    from corpus_tools.jobs.suggest import open_corpus, project_lexicons
+    from corpus_tools.store import CodingStore
+    from corpus_tools.store.importing import import_corpus_codings, import_table
 
     corp = open_corpus(source if source.is_dir() else corpus)
     codes = [v for lex in project_lexicons(corp) for v in lex.variable_ids]
@@ -281,9 +281,9 @@ def store_import(source: Path, corpus: Path | None, store: Path | None, coder: s
 @handle_errors
 def store_stale(corpus: Path | None, store: Path | None, output: Path | None) -> None:
     """List decisions whose passage changed or vanished from CORPUS (never silently reattached)."""
-    from ..store import CodingStore
-    from ..suggest.project import open_corpus
-    from ..tables import write_table
+    from corpus_tools.io.tables import write_table
+    from corpus_tools.jobs.suggest import open_corpus
+    from corpus_tools.store import CodingStore
 
     corp = open_corpus(corpus)
     with CodingStore(_store_path(store)) as st:
@@ -302,12 +302,12 @@ def store_stale(corpus: Path | None, store: Path | None, output: Path | None) ->
 @handle_errors
 def store_log(store: Path | None, output: Path | None, limit: int) -> None:
     """Show the store's summary and its latest decisions (the log is append-only)."""
-    from ..store import CodingStore
-    from ..tables import write_table
+    from corpus_tools.io.tables import write_table
+    from corpus_tools.store import CodingStore
 
     path = _store_path(store)
     if not path.is_file():
-        from ..errors import StoreError
+        from corpus_tools.errors import StoreError
 
         raise StoreError(f"coding store {path} does not exist")
     with CodingStore(path) as st:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, say
-from .options import engine_option, lexicon_option
+from corpus_tools.cli import handle_errors, say
+from corpus_tools.cli.options import engine_option, lexicon_option
 
 LEXICON_OPT = lexicon_option("Lexicon name or YAML/.dic path (repeatable). Default: the corpus's own, "
                              "or mass_entrepreneurship for tables.")
@@ -35,14 +35,14 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
 
     One count column per variable id, construct totals, token count and rate per 1,000 tokens.
     """
-    from ..errors import ConfigError
-    from ..score import aggregate, score_corpus
-    from ..scoring_io import build_scorer, score_table_file
-    from ..tables import check_output, write_table
+    from corpus_tools.errors import ConfigError
+    from corpus_tools.io.tables import check_output, write_table
+    from corpus_tools.scoring.score import aggregate, score_corpus
+    from corpus_tools.scoring.streaming import build_scorer, score_table_file
 
     check_output(output)
     if input_path.is_dir():
-        from ..corpus.loader import load_corpus
+        from corpus_tools.corpus.loader import load_corpus
 
         corpus = load_corpus(input_path)
         if corpus.n_errors:
@@ -75,7 +75,7 @@ def kwic(query: str, corpus: Path | None, lexicons: tuple[str, ...], width: int,
 
     Each line: doc_id, offsets into the original text, left context, [match], right context.
     """
-    from ..kwic import concordance
+    from corpus_tools.scoring.kwic import concordance
 
     lines = concordance(query, corpus, lexicons, width=width, limit=limit, engine=engine)
     for ln in lines:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, say
-from .options import engine_option
+from corpus_tools.cli import handle_errors, say
+from corpus_tools.cli.options import engine_option
 
 
 @click.command()
@@ -33,8 +33,8 @@ def serve(project: Path | None, corpus: Path | None, store: Path | None, model_d
     adjudication of disagreements, a dashboard and the codebook are one click away. Every decision is
     committed to the store before the page answers. Stop with Ctrl+C.
     """
-    from ..web.config import resolve_config
-    from ..web.server import make_app_server, serve_forever
+    from corpus_tools.web.config import resolve_config
+    from corpus_tools.web.server import make_app_server, serve_forever
 
     config = resolve_config(project, corpus, store, model_dir, host, port)
     say(f"corpus {config.corpus_path or 'bundled junpu'}; store {config.store_path}; "

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, say
-from .options import engine_option, lexicon_option
+from corpus_tools.cli import handle_errors, say
+from corpus_tools.cli.options import engine_option, lexicon_option
 
 STORE_OPT = click.option("--store", "store", type=click.Path(path_type=Path),
                          help="Coding store (SQLite). Default: analysis/coding.sqlite under the current working "
@@ -19,8 +19,8 @@ SEED_OPT = click.option("--seed", default=0, show_default=True, help="Random see
 
 def resolve_store(store: Path | None, must_exist: bool = False) -> Path | None:
     """--store if given (it must exist when only read), else the default store when it exists."""
-    from ..errors import StoreError
-    from ..store.store import default_store_path
+    from corpus_tools.errors import StoreError
+    from corpus_tools.store.store import default_store_path
 
     if store is not None:
         if must_exist and not store.is_file():
@@ -32,7 +32,7 @@ def resolve_store(store: Path | None, must_exist: bool = False) -> Path | None:
 
 def store_message(given: Path | None, used: Path | None) -> str:
     """One line saying which coding store `train`/`evaluate` read, or that none was found (and where it looked)."""
-    from ..store.store import default_store_path
+    from corpus_tools.store.store import default_store_path
 
     if used is not None:
         how = "given with --store" if given is not None else "found at the default location"
@@ -59,7 +59,7 @@ def train(corpus: Path | None, out: Path, store: Path | None, lexicons: tuple[st
     CORPUS defaults to the bundled Junpu corpus. One class-weighted classifier per variable, calibrated
     probabilities where data allow, per-variable thresholds chosen on held-out folds.
     """
-    from ..suggest.project import train as run
+    from corpus_tools.jobs.suggest import train as run
 
     used = resolve_store(store, must_exist=True)
     say(store_message(store, used))
@@ -99,13 +99,13 @@ def suggest(input_path: Path, output: Path, model_dir: Path | None, text_col: st
     One probability column per variable id, a `codes` column (`;`-separated, per-variable thresholds),
     constructs, and WHY: matched lexicon terms, strongest model features, most similar coded passage.
     """
-    from ..suggest.apply import suggest_corpus, suggest_table_file
-    from ..suggest.project import load_suggester
-    from ..tables import check_output, write_table
+    from corpus_tools.io.tables import check_output, write_table
+    from corpus_tools.jobs.suggest import load_suggester
+    from corpus_tools.suggest.apply import suggest_corpus, suggest_table_file
 
     check_output(output)
     if input_path.is_dir():
-        from ..corpus.loader import load_corpus
+        from corpus_tools.corpus.loader import load_corpus
 
         corpus = load_corpus(input_path)
         suggester = load_suggester(model_dir, corpus, lexicons, engine)
@@ -136,8 +136,8 @@ def evaluate(corpus: Path | None, store: Path | None, out: Path, folds: int, no_
              lexicons: tuple[str, ...], engine: str, seed: int) -> None:
     """Cross-validated precision, recall, F1 and Cohen's kappa (model vs human) per variable and macro,
     plus a learning curve; printed and written as tables."""
-    from ..suggest.evaluation import format_table, write_evaluation
-    from ..suggest.project import evaluate as run
+    from corpus_tools.jobs.suggest import evaluate as run
+    from corpus_tools.suggest.evaluation import format_table, write_evaluation
 
     used = resolve_store(store, must_exist=True)
     say(store_message(store, used))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from . import handle_errors, say
-from .options import engine_option, lexicon_option
+from corpus_tools.cli import handle_errors, say
+from corpus_tools.cli.options import engine_option, lexicon_option
 
 TOPIC_ENGINES = ("tomotopy", "gensim", "sklearn")  # mirrors corpus_tools.topics.engines.ENGINES (lazy import)
 
@@ -31,13 +31,13 @@ def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: st
     """Topic models of CORPUS (default: the bundled Junpu corpus): one per stage, aligned across stages
     (persisted / emerged / faded), and one joint model with topic prevalence per stage; K chosen by
     coherence and stability. Writes the tables as CSV into --out."""
-    from ..corpus.loader import load_corpus
-    from ..lexicon.model import load_lexicon
-    from ..resources import default_corpus
-    from ..text.tokenize import Tokenizer
-    from ..topics import run_topics
-    from ..topics.sweep import parse_k_range
-    from .progress import StepBar
+    from corpus_tools.cli.progress import StepBar
+    from corpus_tools.corpus.loader import load_corpus
+    from corpus_tools.io.resources import default_corpus
+    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.text.tokenize import Tokenizer
+    from corpus_tools.topics import run_topics
+    from corpus_tools.topics.sweep import parse_k_range
 
     k_range = parse_k_range(k_spec) if k_spec else None
     bar = StepBar(enabled=False if quiet else None)  # steps: read corpus, fit the models, write tables

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..text.normalize import normalize
+from corpus_tools.text.normalize import normalize
 
 SHINGLE = 5
 _NUM_PERM = 64

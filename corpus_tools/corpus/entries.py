@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..text.normalize import text_hash
+from corpus_tools.text.normalize import text_hash
 
 MAX_PARAGRAPH = 300
 _BLANK_RE = re.compile(r"\n[ \t\u3000]*\n\s*")

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import schema
-from ..config import UNSTAGED, CorpusConfig, load_config
-from ..errors import CorpusError, DecodeError
-from ..text.normalize import to_simplified
-from .dates import assign_stage, parse_date
-from .entries import split_entries
-from .formats import SUPPORTED, canonical_encoding, read_text
+from corpus_tools import schema
+from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
+from corpus_tools.corpus.dates import assign_stage, parse_date
+from corpus_tools.corpus.entries import split_entries
+from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
+from corpus_tools.errors import CorpusError, DecodeError
+from corpus_tools.text.normalize import to_simplified
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -203,7 +203,7 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
 
 
 def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
-    from .dedupe import near_duplicates
+    from corpus_tools.corpus.dedupe import near_duplicates
 
     order = docs.sort_values(["date_start", "doc_id"], key=lambda s: s.replace("", "9999")).index
     doc_rank = {docs.at[i, "doc_id"]: r for r, i in enumerate(order)}

@@ -1,11 +1,11 @@
 """Exchange with spreadsheets and QDA programs: CSV/XLSX coding tables and REFI-QDA codebooks and projects."""
 
-from .refi_codebook import ImportedCodebook, codebook_xml, read_qdc, write_qdc
-from .refi_export import QdpxExport, project_xml, write_qdpx
-from .refi_import import QdpxImport, read_qdpx
-from .safety import DEFAULT_LIMITS, Limits, SafeZip, parse_xml
-from .state import GatheredCodings, gather_codings, read_suggestions
-from .tables import codebook_frame, coding_tables, codings_frame, presence_frame, write_tables
+from corpus_tools.exchange.refi_codebook import ImportedCodebook, codebook_xml, read_qdc, write_qdc
+from corpus_tools.exchange.refi_export import QdpxExport, project_xml, write_qdpx
+from corpus_tools.exchange.refi_import import QdpxImport, read_qdpx
+from corpus_tools.exchange.safety import DEFAULT_LIMITS, Limits, SafeZip, parse_xml
+from corpus_tools.exchange.state import GatheredCodings, gather_codings, read_suggestions
+from corpus_tools.exchange.tables import codebook_frame, coding_tables, codings_frame, presence_frame, write_tables
 
 __all__ = [
     "DEFAULT_LIMITS", "GatheredCodings", "ImportedCodebook", "Limits", "QdpxExport", "QdpxImport", "SafeZip",

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
-from .._version import __version__
-from ..errors import ExchangeError
-from .refi_common import (
+from corpus_tools._version import __version__
+from corpus_tools.errors import ExchangeError
+from corpus_tools.exchange.refi_common import (
     CODEBOOK_NS,
     NONE_CODE,
     NONE_COLOR,
@@ -32,11 +32,11 @@ from .refi_common import (
     read_codes,
     xml_text,
 )
-from .safety import DEFAULT_LIMITS, Limits, parse_xml, read_limited
-from .validate import assert_valid, schema_errors
+from corpus_tools.exchange.safety import DEFAULT_LIMITS, Limits, parse_xml, read_limited
+from corpus_tools.exchange.validate import assert_valid, schema_errors
 
 if TYPE_CHECKING:
-    from ..lexicon.model import Lexicon
+    from corpus_tools.lexicon.model import Lexicon
 
 _SAFE_RE = re.compile(r"[^a-z0-9_]+")
 
@@ -118,7 +118,7 @@ def _unique(base: str, taken: set[str]) -> str:
 def _labels(node: CodeNode) -> dict[str, str]:
     if node.described.label:
         return dict(node.described.label)
-    from ..text.tokenize import has_cjk
+    from corpus_tools.text.tokenize import has_cjk
 
     return {"zh" if has_cjk(node.name) else "en": node.name}
 
@@ -138,8 +138,8 @@ def _variable(node: CodeNode, construct_id: str, taken: set[str], problems: list
 
 def lexicon_from_codes(nodes: list[CodeNode], name: str, problems: list[str]) -> Lexicon:
     """Top-level codes become constructs; codable codes below them (any depth) become variables."""
-    from ..errors import LexiconError
-    from ..lexicon.model import lexicon_from_dict
+    from corpus_tools.errors import LexiconError
+    from corpus_tools.lexicon.model import lexicon_from_dict
 
     constructs: dict[str, Any] = {}
     taken_c: set[str] = set()

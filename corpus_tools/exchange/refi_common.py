@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..text.tokenize import has_cjk
+from corpus_tools.store.vocabulary import NONE_CODE
+from corpus_tools.text.tokenize import has_cjk
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-    from ..lexicon.model import Lexicon
+    from corpus_tools.lexicon.model import Lexicon
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 GUID_NAMESPACE = uuid.UUID("6f0f7c1e-3a53-5c71-9d0b-5c0f2b7f4a10")
-NONE_CODE = "none"
 NONE_NAME = "No code applies (none)"
 NONE_DESCRIPTION = ("Passages that were coded and fit none of the codes (an explicit 'no code', which is "
                     "not the same as not coded).")

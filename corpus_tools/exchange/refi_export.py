@@ -19,18 +19,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
-from .. import schema
-from .._version import __version__
-from ..errors import ExchangeError
-from .refi_codebook import codes_element
-from .refi_common import NONE_CODE, PROJECT_NS, guid, xml_text
-from .validate import assert_valid
+from corpus_tools import schema
+from corpus_tools._version import __version__
+from corpus_tools.errors import ExchangeError
+from corpus_tools.exchange.refi_codebook import codes_element
+from corpus_tools.exchange.refi_common import NONE_CODE, PROJECT_NS, guid, xml_text
+from corpus_tools.exchange.validate import assert_valid
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..corpus.loader import Corpus
-    from ..lexicon.model import Lexicon
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.lexicon.model import Lexicon
 
 MODE_PREFIX = "corpus-tools modes:"
 # (variable name, type, docs column): the document metadata written as REFI Variables
@@ -88,7 +88,7 @@ def _coding_index(state: pd.DataFrame, known: set[str], problems: list[str]) -> 
 
     A machine coder's (`model:...`) mode is always "model", never blind: no person coded those passages.
     """
-    from ..agreement.units import is_machine
+    from corpus_tools.store.vocabulary import is_machine
 
     out: dict[str, dict[str, Any]] = {}
     unknown: dict[str, int] = {}

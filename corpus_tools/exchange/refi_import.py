@@ -15,20 +15,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import schema
-from ..errors import ExchangeError
-from .refi_common import NONE_CODE, child_text, children, code_index, guid, iter_nodes, local, map_code, read_codes
-from .refi_export import MODE_PREFIX
-from .safety import DEFAULT_LIMITS, Limits, SafeZip, parse_xml
-from .validate import schema_errors
+from corpus_tools import schema
+from corpus_tools.errors import ExchangeError
+from corpus_tools.exchange.refi_common import (
+    NONE_CODE,
+    child_text,
+    children,
+    code_index,
+    guid,
+    iter_nodes,
+    local,
+    map_code,
+    read_codes,
+)
+from corpus_tools.exchange.refi_export import MODE_PREFIX
+from corpus_tools.exchange.safety import DEFAULT_LIMITS, Limits, SafeZip, parse_xml
+from corpus_tools.exchange.validate import schema_errors
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
     import pandas as pd
 
-    from ..corpus.loader import Corpus
-    from ..lexicon.model import Lexicon
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.lexicon.model import Lexicon
 
 IMPORT_MODE = "imported"
 MEDIA_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
@@ -57,7 +67,7 @@ class _Offsets:
 
 def _default_mode(coder: str) -> str:
     """Mode of a coding whose selection does not record one: "model" for machine coders, else imported."""
-    from ..agreement.units import is_machine
+    from corpus_tools.store.vocabulary import is_machine
 
     return schema.MACHINE_MODE if is_machine(coder) else IMPORT_MODE
 

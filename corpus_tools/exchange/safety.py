@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from ..errors import ExchangeError, UnsafeFileError
+from corpus_tools.errors import ExchangeError, UnsafeFileError
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import schema
-from ..corpus.codings import NONE_CODE
-from ..errors import ConfigError, InputTableError
+from corpus_tools import schema
+from corpus_tools.errors import ConfigError, InputTableError
+from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..corpus.loader import Corpus
-    from ..lexicon.model import Lexicon
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.lexicon.model import Lexicon
 
 
 @dataclass
@@ -43,7 +43,7 @@ def read_store(path: Path, corpus: Corpus) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not path.is_file():
         raise ConfigError(f"coding store {path} does not exist", hint="check --store (reading never creates one)")
     try:
-        from ..store import CodingStore
+        from corpus_tools.store import CodingStore
     except ImportError as exc:  # pragma: no cover - the store ships with the package
         raise ConfigError("the coding store module is not available in this installation") from exc
     store = CodingStore(path)
@@ -138,8 +138,8 @@ def gather_codings(corpus: Corpus, lexicons: Sequence[Lexicon], *, store: Path |
     (`exclude_training`: suggestion rows for passages the model was trained on are left out)."""
     import pandas as pd
 
-    from ..corpus.codings import read_codings
-    from ..manifest import file_sha1
+    from corpus_tools.io.manifest import file_sha1
+    from corpus_tools.store.codings import read_codings
 
     known = known_codes(lexicons)
     frames: list[pd.DataFrame] = []

@@ -11,13 +11,13 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import schema
-from ..corpus.codings import NONE_CODE
+from corpus_tools import schema
+from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..corpus.loader import Corpus
+    from corpus_tools.corpus.loader import Corpus
 
 
 def _by_pair(state: pd.DataFrame) -> dict[tuple[str, str], tuple[set[str], str]]:
@@ -53,7 +53,7 @@ def decisions_for(imported: pd.DataFrame, current: pd.DataFrame, corpus: Corpus,
 def human_codings(state: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The codings of human coders, and the machine coders (`model:...`, mode "model") left out: the store
     holds human decisions only (training would otherwise learn from a model's own output)."""
-    from ..agreement.units import is_machine
+    from corpus_tools.store.vocabulary import is_machine
 
     machine = state["coder"].astype(str).map(is_machine) | (state["mode"].astype(str) == schema.MACHINE_MODE)
     return state[~machine], sorted(set(state.loc[machine, "coder"].astype(str)))
@@ -62,7 +62,7 @@ def human_codings(state: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def record_in_store(path: Path, imported: pd.DataFrame, corpus: Corpus, *, source: str, note: str = "") -> int:
     """Append the decisions for `imported` (human coders only) to the store at `path` (created if needed);
     returns how many."""
-    from ..store import CodingStore
+    from corpus_tools.store import CodingStore
 
     imported, _machines = human_codings(imported)
     store = CodingStore(path)

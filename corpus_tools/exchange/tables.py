@@ -11,15 +11,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import schema
-from ..corpus.codings import NONE_CODE
-from ..errors import OutputError
+from corpus_tools import schema
+from corpus_tools.errors import OutputError
+from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..corpus.loader import Corpus
-    from ..lexicon.model import Lexicon
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.lexicon.model import Lexicon
 
 XLSX_CELL_LIMIT = 32767
 _ILLEGAL_XLSX_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -110,7 +110,7 @@ def write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
         return [out]
     if out.suffix:
         raise OutputError(f"{out}: give a folder (CSV files) or a .xlsx workbook")
-    from ..tables import write_table
+    from corpus_tools.io.tables import write_table
 
     return [write_table(frame, out / f"{name}.csv") for name, frame in tables.items()]
 

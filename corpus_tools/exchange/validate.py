@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExchangeError
+from corpus_tools.errors import ExchangeError
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 SCHEMAS = {"codebook": "Codebook.xsd", "project": "Project.xsd"}

@@ -10,20 +10,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..config import UNSTAGED
-from .compare import compare_groups
-from .matrix import doc_matrix
-from .periods import BYS, UNDATED, doc_periods, period_order
-from .shares import period_shares
-from .triangulation import triangulation, triangulation_summary
-from .words import fightin_words, group_counts
+from corpus_tools.corpus.config import UNSTAGED
+from corpus_tools.framing.compare import compare_groups
+from corpus_tools.framing.matrix import doc_matrix
+from corpus_tools.framing.periods import BYS, UNDATED, doc_periods, period_order
+from corpus_tools.framing.shares import period_shares
+from corpus_tools.framing.triangulation import triangulation, triangulation_summary
+from corpus_tools.framing.words import fightin_words, group_counts
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..corpus.loader import Corpus
-    from ..score import ScoreResult
-    from ..text.tokenize import Tokenizer
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.scoring.score import ScoreResult
+    from corpus_tools.text.tokenize import Tokenizer
 
 __all__ = ["BYS", "FramingResult", "entry_content_words", "run_framing"]
 
@@ -92,7 +92,7 @@ def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | None, stage_ids
            dedupe: bool, top_n: int, min_count: int) -> pd.DataFrame:
     import pandas as pd
 
-    from .. import schema
+    from corpus_tools import schema
 
     if tokens is None:
         return pd.DataFrame(columns=list(schema.DISTINCTIVE_WORDS))

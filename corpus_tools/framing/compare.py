@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING
 
-from .. import schema
-from .matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
+from corpus_tools import schema
+from corpus_tools.framing.matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
 
 if TYPE_CHECKING:
     import numpy as np

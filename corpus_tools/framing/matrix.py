@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from ..score import ScoreResult
+    from corpus_tools.scoring.score import ScoreResult
 
 
 @dataclass

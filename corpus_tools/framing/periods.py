@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import schema
-from ..config import UNSTAGED
-from ..errors import ConfigError
+from corpus_tools import schema
+from corpus_tools.corpus.config import UNSTAGED
+from corpus_tools.errors import ConfigError
 
 if TYPE_CHECKING:
     import pandas as pd

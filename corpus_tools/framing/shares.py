@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .. import schema
-from .matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
-from .periods import period_order
+from corpus_tools import schema
+from corpus_tools.framing.matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
+from corpus_tools.framing.periods import period_order
 
 if TYPE_CHECKING:
     import pandas as pd

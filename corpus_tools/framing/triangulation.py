@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .. import schema
-from .matrix import DocMatrix, ratio
+from corpus_tools import schema
+from corpus_tools.framing.matrix import DocMatrix, ratio
 
 if TYPE_CHECKING:
     import pandas as pd

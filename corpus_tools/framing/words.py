@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .. import schema
+from corpus_tools import schema
 
 if TYPE_CHECKING:
     import numpy as np

@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import LexiconError
-from ..text.tokenize import has_cjk
-from .model import Construct, Lexicon, Variable
+from corpus_tools.errors import LexiconError
+from corpus_tools.lexicon.model import Construct, Lexicon, Variable, lexicon_from_dict
+from corpus_tools.text.tokenize import has_cjk
 
 _SAFE_RE = re.compile(r"[^a-z0-9_]+")
 
@@ -124,3 +124,23 @@ def write_liwc(lex: Lexicon, path: Path) -> None:
                 term_cats[t].append(i)
     lines += [f"{t}\t" + "\t".join(str(n) for n in nums) for t, nums in term_cats.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def load_lexicon(ref: str | Path, base: Path | None = None) -> Lexicon:
+    """Load a lexicon by bundled name or path (YAML codebook, quanteda YAML or LIWC .dic by suffix)."""
+    import yaml
+
+    from corpus_tools.io.resources import resolve_lexicon
+
+    path = resolve_lexicon(ref, base)
+    raw = path.read_bytes()
+    sha1 = hashlib.sha1(raw).hexdigest()[:12]
+    if path.suffix.lower() == ".dic":
+        return read_liwc(path)
+    try:
+        data = yaml.safe_load(raw.decode("utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise LexiconError(f"{path}: not valid YAML ({exc})") from exc
+    if isinstance(data, dict) and "constructs" not in data:
+        return read_quanteda(path)
+    return lexicon_from_dict(data, path, sha1)

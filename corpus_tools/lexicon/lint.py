@@ -6,9 +6,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..text.tokenize import Tokenizer, has_cjk
-from .match import Matcher, all_terms
-from .model import Lexicon
+from corpus_tools.lexicon.match import Matcher, all_terms
+from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.text.tokenize import Tokenizer, has_cjk
 
 
 @dataclass(frozen=True)

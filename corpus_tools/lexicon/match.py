@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from .._native import speedups
-from ..text.charclass import class_table, lower_tables
-from ..text.tokenize import Tokenizer
-from .model import Lexicon
+from corpus_tools._native import speedups
+from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.text.charclass import class_table, lower_tables
+from corpus_tools.text.tokenize import Tokenizer
 
 _CACHE_LIMIT = 1_000_000
 

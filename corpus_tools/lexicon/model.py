@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import LexiconError
+from corpus_tools.errors import LexiconError
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 LANGS = ("zh", "en")
@@ -142,27 +141,6 @@ def lexicon_from_dict(data: Any, path: Path | None = None, sha1: str = "") -> Le
     name = str(data.get("name") or (path.stem if path else "lexicon"))
     return Lexicon(name, str(data.get("version", "0")), tuple(constructs), str(data.get("title", "")),
                    str(data.get("source", "")).strip(), path, sha1)
-
-
-def load_lexicon(ref: str | Path, base: Path | None = None) -> Lexicon:
-    """Load a lexicon by bundled name or path (YAML codebook, quanteda YAML or LIWC .dic by suffix)."""
-    import yaml
-
-    from ..resources import resolve_lexicon
-    from .formats import read_liwc, read_quanteda
-
-    path = resolve_lexicon(ref, base)
-    raw = path.read_bytes()
-    sha1 = hashlib.sha1(raw).hexdigest()[:12]
-    if path.suffix.lower() == ".dic":
-        return read_liwc(path)
-    try:
-        data = yaml.safe_load(raw.decode("utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise LexiconError(f"{path}: not valid YAML ({exc})") from exc
-    if isinstance(data, dict) and "constructs" not in data:
-        return read_quanteda(path)
-    return lexicon_from_dict(data, path, sha1)
 
 
 def lexicon_to_dict(lex: Lexicon) -> dict[str, Any]:

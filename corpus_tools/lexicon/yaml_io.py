@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .model import Lexicon, lexicon_to_dict
+from corpus_tools.lexicon.model import Lexicon, lexicon_to_dict
 
 
 def write_codebook(lex: Lexicon, path: Path) -> None:

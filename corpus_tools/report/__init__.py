@@ -6,6 +6,6 @@ saved as PNG and SVG; report.html is one self-contained file (inline CSS/JS, ima
 
 from __future__ import annotations
 
-from .build import ReportInputs, ReportOutput, render, write_report
+from corpus_tools.report.build import ReportInputs, ReportOutput, render, write_report
 
 __all__ = ["ReportInputs", "ReportOutput", "render", "write_report"]

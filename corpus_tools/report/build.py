@@ -8,26 +8,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import UNSTAGED
-from ..framing.periods import doc_periods, is_dated, period_order
-from . import charts_framing as cf
-from . import charts_topics as ct
-from .evidence import top_passages
-from .format import Table, table, truncate
-from .overview import crosstab, health_by_variable, labels, rate_matrix, with_total
-from .render import Chart, ChartMaker
-from .suggestions import suggestions_context
+from corpus_tools.corpus.config import UNSTAGED
+from corpus_tools.framing.periods import doc_periods, is_dated, period_order
+from corpus_tools.report import charts_framing as cf
+from corpus_tools.report import charts_topics as ct
+from corpus_tools.report.evidence import top_passages
+from corpus_tools.report.format import Table, table, truncate
+from corpus_tools.report.overview import crosstab, health_by_variable, labels, rate_matrix, with_total
+from corpus_tools.report.render import Chart, ChartMaker
+from corpus_tools.report.suggestions import suggestions_context
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..cache import Cache
-    from ..corpus.loader import Corpus
-    from ..framing import FramingResult
-    from ..lexicon.model import Lexicon
-    from ..pipeline_suggest import SuggestionsResult
-    from ..score import ScoreResult
-    from ..topics import TopicsResult
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.framing import FramingResult
+    from corpus_tools.io.cache import Cache
+    from corpus_tools.lexicon.model import Lexicon
+    from corpus_tools.scoring.score import ScoreResult
+    from corpus_tools.suggest.result import SuggestionsResult
+    from corpus_tools.topics import TopicsResult
 
 
 @dataclass
@@ -58,7 +58,7 @@ class ReportOutput:
 def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = None,
                  progress: Callable[[str], None] | None = None, code_version: str = "") -> ReportOutput:
     """Write charts/ (PNG + SVG), the report's own tables (CSV) and the self-contained report.html."""
-    from ..tables import write_table
+    from corpus_tools.io.tables import write_table
 
     say = progress or (lambda _m: None)
     maker = ChartMaker(out_dir / "charts", cache, code_version)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .charts_framing import CYCLE, _figure
+from corpus_tools.report.charts_framing import CYCLE, _figure
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..framing.periods import doc_periods, period_order
+from corpus_tools.framing.periods import doc_periods, period_order
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..lexicon.model import Lexicon
+    from corpus_tools.lexicon.model import Lexicon
 
 
 def crosstab(docs: pd.DataFrame, by: str, stage_ids: Sequence[str] = ()) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ..cache import Cache
+    from corpus_tools.io.cache import Cache
 
 DPI = 110
 
@@ -56,7 +56,7 @@ class ChartMaker:
         """Call draw(*data) → Figure (None: nothing to draw) and save it; reuse cached files if any."""
         import matplotlib
 
-        from .fonts import rc_params
+        from corpus_tools.report.fonts import rc_params
 
         self.out_dir.mkdir(parents=True, exist_ok=True)
         png, svg = self.out_dir / f"{name}.png", self.out_dir / f"{name}.svg"

@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import charts_suggest as cs
-from .format import cell, table, truncate
+from corpus_tools.report import charts_suggest as cs
+from corpus_tools.report.format import cell, table, truncate
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..corpus.loader import Corpus
-    from ..pipeline_suggest import SuggestionsResult
-    from .render import ChartMaker
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.report.render import ChartMaker
+    from corpus_tools.suggest.result import SuggestionsResult
 
 N_EXAMPLES = 6
 

@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputTableError, StoreError
-from ..manifest import file_sha1
-from ..text.normalize import text_hash
-from .log import NONE
-from .store import CodingStore
+from corpus_tools.errors import InputTableError, StoreError
+from corpus_tools.io.manifest import file_sha1
+from corpus_tools.store.log import NONE
+from corpus_tools.store.store import CodingStore
+from corpus_tools.text.normalize import text_hash
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..corpus.loader import Corpus
+    from corpus_tools.corpus.loader import Corpus
 
 _SPLIT_RE = re.compile(r"[;,|]")
 
@@ -65,7 +65,7 @@ def import_corpus_codings(store: CodingStore, corpus: Corpus, known_codes: Seque
 
     The same file (by content hash) is imported once; `force` imports it again.
     """
-    from ..corpus.codings import read_codings
+    from corpus_tools.store.codings import read_codings
 
     path = corpus.root / filename
     result = ImportResult(str(path))

@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-NONE = "none"
-APPLY = ("accept", "add")
-UNAPPLY = ("reject", "remove")
+from corpus_tools.store.vocabulary import APPLY, UNAPPLY
+from corpus_tools.store.vocabulary import NONE_CODE as NONE
 
 
 class Event(NamedTuple):

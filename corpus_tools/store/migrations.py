@@ -6,7 +6,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from ..errors import StoreError
+from corpus_tools.errors import StoreError
 
 _DECISION_CHECK = "decision IN ('accept', 'reject', 'add', 'remove', 'none-applies')"
 _MODE_CHECK = "mode IN ('blind', 'assisted', 'imported', 'adjudicated')"

@@ -15,15 +15,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from .. import schema
-from ..errors import StoreError
-from .log import NONE, EntryCoding, Event, apply_event, inverse, replay
-from .migrations import LATEST, migrate, schema_version
+from corpus_tools import schema
+from corpus_tools.errors import StoreError
+from corpus_tools.store.log import NONE, EntryCoding, Event, apply_event, inverse, replay
+from corpus_tools.store.migrations import LATEST, migrate, schema_version
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..corpus.loader import Corpus
+    from corpus_tools.corpus.loader import Corpus
 
 DEFAULT_NAME = "coding.sqlite"
 BUSY_TIMEOUT_MS = 30_000

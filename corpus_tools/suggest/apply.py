@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import schema
-from .explain import explain
-from .model import SuggestionModel
+from corpus_tools import schema
+from corpus_tools.suggest.explain import explain
+from corpus_tools.suggest.model import SuggestionModel
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..corpus.loader import Corpus
-    from .explain import Suggester
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.suggest.explain import Suggester
 
 
 def columns(suggester: Suggester, lead: Sequence[str] = ("id",)) -> list[str]:
@@ -77,7 +77,7 @@ def suggest_corpus(suggester: Suggester, corpus: Corpus, *, why: bool = True, to
 def suggest_table_file(suggester: Suggester, path: Path, output: Path, text_col: str = "text", id_col: str = "id",
                        *, why: bool = True, top_features: int = 3, chunksize: int = 2000) -> int:
     """Stream a CSV/JSONL/XLSX table through the suggester into `output`, chunk by chunk; returns rows."""
-    from ..tables import TableWriter, iter_table, write_table
+    from corpus_tools.io.tables import TableWriter, iter_table, write_table
 
     frames = []
     streaming = output.suffix.lower() != ".xlsx"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..lexicon.model import Lexicon, load_lexicon
-from .calibration import DEFAULT_THRESHOLD
-from .features import Analyzed, TextAnalyzer
-from .model import constructs_of
+from corpus_tools.lexicon.formats import load_lexicon
+from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.suggest.calibration import DEFAULT_THRESHOLD
+from corpus_tools.suggest.features import Analyzed, TextAnalyzer
+from corpus_tools.suggest.model import constructs_of
 
 if TYPE_CHECKING:
     import numpy as np

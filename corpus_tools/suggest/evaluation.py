@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import schema
-from .features import Analyzed, TextAnalyzer
-from .model import SuggestionModel, constructs_of
-from .training import TrainingData, require
+from corpus_tools import schema
+from corpus_tools.suggest.features import Analyzed, TextAnalyzer
+from corpus_tools.suggest.model import SuggestionModel, constructs_of
+from corpus_tools.suggest.training import TrainingData, require
 
 if TYPE_CHECKING:
     import numpy as np
@@ -161,7 +161,7 @@ def write_evaluation(result: EvaluationResult, out: Path) -> dict[str, Path]:
     """evaluation.csv, learning_curve.csv and evaluation.json in `out`."""
     import json
 
-    from ..tables import write_table
+    from corpus_tools.io.tables import write_table
 
     out.mkdir(parents=True, exist_ok=True)
     files = {"evaluation": write_table(result.per_variable.round(4), out / "evaluation.csv"),

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .features import CHAR, LEX, WORD, Analyzed
-from .model import SuggestionModel
+from corpus_tools.suggest.features import CHAR, LEX, WORD, Analyzed
+from corpus_tools.suggest.model import SuggestionModel
 
 if TYPE_CHECKING:
     import numpy as np
     from scipy import sparse
 
-    from .coldstart import LexiconSuggester
+    from corpus_tools.suggest.coldstart import LexiconSuggester
 
     Suggester = SuggestionModel | LexiconSuggester
 
@@ -120,7 +120,7 @@ def _nearest(model: SuggestionModel, X: sparse.csr_matrix, ids: Sequence[str] | 
     """Index and cosine similarity of the most similar training passage for each row of X."""
     import numpy as np
 
-    from .model import _row_normalize
+    from corpus_tools.suggest.model import _row_normalize
 
     Xn = _row_normalize(X)
     best = np.zeros(X.shape[0], dtype=int)

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..lexicon.model import Lexicon, load_lexicon
-from ..score import Hit, Scorer
-from ..text.tokenize import Tokenizer
+from corpus_tools.lexicon.formats import load_lexicon
+from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.scoring.score import Hit, Scorer
+from corpus_tools.text.tokenize import Tokenizer
 
 if TYPE_CHECKING:
     import numpy as np

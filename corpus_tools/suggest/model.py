@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ModelError
-from ..lexicon.model import Lexicon, load_lexicon
-from .calibration import DEFAULT_THRESHOLD, platt, sigmoid, tune_threshold
-from .features import Analyzed, FeatureBuilder, TextAnalyzer
+from corpus_tools.errors import ModelError
+from corpus_tools.lexicon.formats import load_lexicon
+from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.suggest.calibration import DEFAULT_THRESHOLD, platt, sigmoid, tune_threshold
+from corpus_tools.suggest.features import Analyzed, FeatureBuilder, TextAnalyzer
 
 if TYPE_CHECKING:
     import numpy as np

@@ -12,12 +12,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .._version import __version__
-from ..errors import ModelError
-from ..lexicon.model import load_lexicon
-from ..manifest import package_versions
-from .features import FeatureBuilder, TextAnalyzer
-from .model import SuggestionModel, VariableFit
+from corpus_tools._version import __version__
+from corpus_tools.errors import ModelError
+from corpus_tools.io.manifest import package_versions
+from corpus_tools.lexicon.formats import load_lexicon
+from corpus_tools.suggest.features import FeatureBuilder, TextAnalyzer
+from corpus_tools.suggest.model import SuggestionModel, VariableFit
 
 FORMAT = "corpus-tools-suggestion-model"
 FORMAT_VERSION = 1

@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..errors import ModelError
-from ..store.log import NONE
+from corpus_tools.errors import ModelError
+from corpus_tools.store.log import NONE
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from ..corpus.loader import Corpus
-    from ..store.store import CodingStore
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.store.store import CodingStore
 
 
 @dataclass
@@ -64,7 +64,7 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
     import numpy as np
     import pandas as pd
 
-    from .. import schema
+    from corpus_tools import schema
 
     frames: list[pd.DataFrame] = []
     problems: list[str] = []
@@ -86,7 +86,7 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
         frames.append(state.assign(_origin="store"))
         sources["store"] = int(state["entry_id"].nunique())
     if corpus is not None and use_codings_file and (corpus.root / "codings.csv").is_file():
-        from ..corpus.codings import read_codings
+        from corpus_tools.store.codings import read_codings
 
         cod = read_codings(corpus, list(codes))
         problems.extend(cod.problems)

@@ -13,8 +13,8 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
-from .._native import speedups
-from .charclass import lower_tables
+from corpus_tools._native import speedups
+from corpus_tools.text.charclass import lower_tables
 
 # full-width ASCII variants (U+FF01..U+FF5E) to ASCII, ideographic space to space
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}

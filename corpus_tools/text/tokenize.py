@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from itertools import accumulate, compress
 from typing import Any
 
-from ..errors import ConfigError
-from .charclass import CJK_CHARS
-from .normalize import normalize, normalize_for_tokens
-from .stopwords import StopWords, default_stopwords
+from corpus_tools.errors import ConfigError
+from corpus_tools.text.charclass import CJK_CHARS
+from corpus_tools.text.normalize import normalize, normalize_for_tokens
+from corpus_tools.text.stopwords import StopWords, default_stopwords
 
 ENGINES = ("rjieba", "jieba")
 _CJK = CJK_CHARS

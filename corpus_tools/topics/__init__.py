@@ -6,7 +6,7 @@ schema.TOPIC_* contracts). Engines share one estimator interface (see `engines`)
 
 from __future__ import annotations
 
-from .result import TopicsResult
-from .run import DEFAULT_ENGINE, ENGINES, run_topics
+from corpus_tools.topics.result import TopicsResult
+from corpus_tools.topics.run import DEFAULT_ENGINE, ENGINES, run_topics
 
 __all__ = ["DEFAULT_ENGINE", "ENGINES", "TopicsResult", "run_topics"]

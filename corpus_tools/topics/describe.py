@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..lexicon.match import Pattern, compile_term
-from ..text.tokenize import has_cjk
+from corpus_tools.lexicon.match import Pattern, compile_term
+from corpus_tools.text.tokenize import has_cjk
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from ..lexicon.model import Lexicon
-    from ..text.tokenize import Tokenizer
-    from .engines import TopicEstimator
+    from corpus_tools.lexicon.model import Lexicon
+    from corpus_tools.text.tokenize import Tokenizer
+    from corpus_tools.topics.engines import TopicEstimator
 
 N_WORDS = 10  # top words shown per script
 N_OVERLAP_WORDS = 30  # top words compared with lexicon terms

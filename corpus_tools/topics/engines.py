@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError
+from corpus_tools.errors import ConfigError
 
 if TYPE_CHECKING:
     import numpy as np

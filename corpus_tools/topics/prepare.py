@@ -7,16 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..config import UNSTAGED
-from ..lexicon.match import all_terms
-from ..text.tokenize import has_cjk
+from corpus_tools.corpus.config import UNSTAGED
+from corpus_tools.lexicon.match import all_terms
+from corpus_tools.text.tokenize import has_cjk
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..corpus.loader import Corpus
-    from ..lexicon.model import Lexicon
-    from ..text.tokenize import Tokenizer
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.lexicon.model import Lexicon
+    from corpus_tools.text.tokenize import Tokenizer
 
 MIN_TOKENS = 3  # entries with fewer content words (after pruning) say too little to place in a topic
 MIN_DF = 2  # words in fewer entries than this are noise for topic models

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import schema
+from corpus_tools import schema
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,8 +39,8 @@ class TopicsResult:
 
     def write(self, out: Path, suffix: str = ".csv", settings: dict[str, Any] | None = None) -> dict[str, Path]:
         """Write every table as `<name><suffix>` plus topics.json (engine, chosen K, notes) into `out`."""
-        from ..manifest import write_manifest
-        from ..tables import write_table
+        from corpus_tools.io.manifest import write_manifest
+        from corpus_tools.io.tables import write_table
 
         out.mkdir(parents=True, exist_ok=True)
         files = {name: write_table(frame, out / f"{name}{suffix}") for name, frame in self.to_tables().items()}

@@ -6,20 +6,20 @@ from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from .. import schema
-from ..config import UNSTAGED
-from ..errors import ConfigError
-from .engines import ENGINES
-from .result import TopicsResult, empty_result
+from corpus_tools import schema
+from corpus_tools.corpus.config import UNSTAGED
+from corpus_tools.errors import ConfigError
+from corpus_tools.topics.engines import ENGINES
+from corpus_tools.topics.result import TopicsResult, empty_result
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..corpus.loader import Corpus
-    from ..lexicon.model import Lexicon
-    from ..text.tokenize import Tokenizer
-    from .engines import TopicEstimator
-    from .prepare import TopicInput
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.lexicon.model import Lexicon
+    from corpus_tools.text.tokenize import Tokenizer
+    from corpus_tools.topics.engines import TopicEstimator
+    from corpus_tools.topics.prepare import TopicInput
 
 DEFAULT_ENGINE = "tomotopy"  # from benchmarks/bench_topics.py: best coherence and stability, fastest
 MIN_STAGE_ENTRIES = 30  # fewer usable entries than this: no separate model for the stage
@@ -41,7 +41,7 @@ def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame
 
 def _describe(scope: str, stage: str, model: TopicEstimator, data: TopicInput, index: Any,
               out: dict[str, list[dict[str, Any]]]) -> None:
-    from .describe import passage_rows, topic_rows, variable_rows
+    from corpus_tools.topics.describe import passage_rows, topic_rows, variable_rows
 
     out["topics"] += topic_rows(scope, stage, model, model.doc_topic_.mean(axis=0))
     out["passages"] += passage_rows(scope, model, data.entries, data.docs)
@@ -57,11 +57,11 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     scope from `k_range` by coherence and stability over `n_seeds` seeds; the reported model of each
     scope is the one fitted with `seed`. Stages with too few entries get a note instead of a model.
     """
-    from .align import align_pair, topic_similarity
-    from .describe import TermIndex
-    from .prepare import prepare
-    from .prevalence import stage_prevalence
-    from .sweep import DEFAULT_K_RANGE, feasible_ks, sweep
+    from corpus_tools.topics.align import align_pair, topic_similarity
+    from corpus_tools.topics.describe import TermIndex
+    from corpus_tools.topics.prepare import prepare
+    from corpus_tools.topics.prevalence import stage_prevalence
+    from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, sweep
 
     engine = engine or DEFAULT_ENGINE
     if engine not in ENGINES:

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engines import TopicEstimator, make_estimator
-from .quality import TOPN, coherence, stability
+from corpus_tools.topics.engines import TopicEstimator, make_estimator
+from corpus_tools.topics.quality import TOPN, coherence, stability
 
 DEFAULT_K_RANGE = (4, 6, 8, 10, 12, 15)
 MIN_DOCS_PER_TOPIC = 5  # a K above n_entries / 5 cannot give every topic some entries of its own
@@ -37,7 +37,7 @@ def feasible_ks(k_range: Sequence[int], n_docs: int) -> tuple[list[int], list[in
 
 def parse_k_range(spec: str) -> list[int]:
     """K values from "4,6,8", "4-12" (every K) or "4-12:2" (step 2); ConfigError when malformed."""
-    from ..errors import ConfigError
+    from corpus_tools.errors import ConfigError
 
     out: list[int] = []
     try:

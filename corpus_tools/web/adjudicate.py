@@ -1,5 +1,5 @@
 """Adjudication in the browser: the entries coders disagree on, one at a time, coder A vs coder B vs the
-model side by side; the decision is recorded by corpus_tools.adjudication as a consensus coding.
+model side by side; the decision is recorded by corpus_tools.review.adjudication as a consensus coding.
 
 Functions here run on the workspace's worker thread and return frozen view data.
 """
@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..adjudication import ADJUDICATOR, Disagreement, adjudicate, coder_notes, corpus_notes, find_disagreements
-from ..errors import ReviewError
-from ..review_pool import QueueSettings
-from .queue import ItemView, item_view
-from .workspace import Workspace
+from corpus_tools.errors import ReviewError
+from corpus_tools.review.adjudication import (
+    ADJUDICATOR,
+    Disagreement,
+    adjudicate,
+    coder_notes,
+    corpus_notes,
+    find_disagreements,
+)
+from corpus_tools.review.pool import QueueSettings
+from corpus_tools.web.queue import ItemView, item_view
+from corpus_tools.web.workspace import Workspace
 
 
 @dataclass(frozen=True)

@@ -13,25 +13,18 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from jinja2 import StrictUndefined
 
-from .config import DEFAULT_HOST, is_loopback, new_token
-from .workspace import Workspace
+from corpus_tools.web.config import DEFAULT_HOST, is_loopback, new_token
+from corpus_tools.web.workspace import EXTENSION, Workspace
 
 if TYPE_CHECKING:
-    from ..corpus.loader import Corpus
-    from ..suggest.explain import Suggester
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.suggest.explain import Suggester
 
 STATIC = {"app.css": "text/css", "app.js": "text/javascript"}
-EXTENSION = "corpus_tools"
 MAX_FORM_BYTES = 256 * 1024
-
-
-def workspace() -> Workspace:
-    """The workspace of the app handling the current request."""
-    ws: Workspace = current_app.extensions[EXTENSION]
-    return ws
 
 
 def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path | None = None,
@@ -42,11 +35,11 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
     """Build the app. corpus: a loaded Corpus, a folder, or None for the bundled one; store_path defaults
     to analysis/coding.sqlite; model_dir None means lexicon suggestions. Off loopback a token is required
     (generated when not given; read it from `app.config["CT_TOKEN"]`). Call `close_app(app)` when done."""
-    from ..corpus.loader import Corpus
-    from ..resources import default_corpus
-    from ..store.store import default_store_path
-    from ..suggest.project import load_suggester, open_corpus, project_lexicons
-    from . import pages, security, views
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.io.resources import default_corpus
+    from corpus_tools.jobs.suggest import load_suggester, open_corpus, project_lexicons
+    from corpus_tools.store.store import default_store_path
+    from corpus_tools.web import pages, security, views
 
     corp = corpus if isinstance(corpus, Corpus) else open_corpus(corpus)
     lex = project_lexicons(corp, lexicons)

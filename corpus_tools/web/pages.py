@@ -8,14 +8,20 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from ..adjudication import find_disagreements
-from ..code_examples import Example, accepted_examples
-from ..dashboard import agreement_overview, coder_progress, human_coded_entries, model_quality, retrain_commands
-from ..errors import CorpusToolsError
-from .adjudicate import adjudication_view, record
-from .app import workspace
-from .charts import line_chart
-from .views import _login_redirect, message
+from corpus_tools.errors import CorpusToolsError
+from corpus_tools.review.adjudication import find_disagreements
+from corpus_tools.review.dashboard import (
+    agreement_overview,
+    coder_progress,
+    human_coded_entries,
+    model_quality,
+    retrain_commands,
+)
+from corpus_tools.review.examples import Example, accepted_examples
+from corpus_tools.web.adjudicate import adjudication_view, record
+from corpus_tools.web.charts import line_chart
+from corpus_tools.web.views import _login_redirect, message
+from corpus_tools.web.workspace import workspace
 
 bp = Blueprint("pages", __name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .workspace import Workspace
+from corpus_tools.web.workspace import Workspace
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The review queue in the browser: a coder's ReviewSession rendered as view data, and form actions
-dispatched to that session (all queueing and decisions stay in corpus_tools.review).
+dispatched to that session (all queueing and decisions stay in corpus_tools.review.session).
 
 Both functions run on the workspace's worker thread; they return frozen view data the request thread can
 render while the next decision is already being written.
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ReviewError
-from ..review import ReviewItem
-from ..review_pool import PooledSession, QueueSettings
-from ..store.log import NONE
-from .present import CodeChoice, Segment, code_choices, color_of, lang_attr, segments
-from .workspace import Workspace
+from corpus_tools.errors import ReviewError
+from corpus_tools.review.pool import PooledSession, QueueSettings
+from corpus_tools.review.session import ReviewItem
+from corpus_tools.store.log import NONE
+from corpus_tools.web.present import CodeChoice, Segment, code_choices, color_of, lang_attr, segments
+from corpus_tools.web.workspace import Workspace
 
 DECISIONS = {"accept": "accept", "reject": "reject", "add": "add", "remove": "remove", "none": "none-applies"}
 ACTIONS = (*DECISIONS, "skip", "undo", "next", "noop")

@@ -10,9 +10,9 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, Response, abort, g, redirect, render_template, request, session
 
-from ..adjudication import ADJUDICATOR
-from ..agreement.units import is_machine
-from .config import is_loopback
+from corpus_tools.review.adjudication import ADJUDICATOR
+from corpus_tools.store.vocabulary import is_machine
+from corpus_tools.web.config import is_loopback
 
 CODER_COOKIE = "ct_coder"
 MAX_CODER = 60

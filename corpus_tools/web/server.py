@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigError
-from .app import close_app, create_app
-from .config import ServeConfig
+from corpus_tools.errors import ConfigError
+from corpus_tools.web.app import close_app, create_app
+from corpus_tools.web.config import ServeConfig
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -6,11 +6,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from ..errors import CorpusToolsError
-from ..review_pool import QueueSettings
-from .app import workspace
-from .queue import StaleForm, act, queue_view
-from .security import CODER_COOKIE, clean_coder, safe_next
+from corpus_tools.errors import CorpusToolsError
+from corpus_tools.review.pool import QueueSettings
+from corpus_tools.web.queue import StaleForm, act, queue_view
+from corpus_tools.web.security import CODER_COOKIE, clean_coder, safe_next
+from corpus_tools.web.workspace import workspace
 
 bp = Blueprint("main", __name__)
 YEAR = 365 * 24 * 3600

@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from flask import current_app
+
 if TYPE_CHECKING:
-    from ..coding_state import ProjectState
-    from ..corpus.loader import Corpus
-    from ..lexicon.model import Lexicon, Variable
-    from ..review_pool import ReviewPool
-    from ..store.store import CodingStore
-    from ..suggest.explain import Suggester
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.lexicon.model import Lexicon, Variable
+    from corpus_tools.review.pool import ReviewPool
+    from corpus_tools.store.coding_state import ProjectState
+    from corpus_tools.store.store import CodingStore
+    from corpus_tools.suggest.explain import Suggester
 
 T = TypeVar("T")
 
@@ -67,8 +69,8 @@ class Workspace:
         self.call(self._open, context_chars)
 
     def _open(self, context_chars: int) -> None:
-        from ..review_pool import ReviewPool
-        from ..store.store import CodingStore
+        from corpus_tools.review.pool import ReviewPool
+        from corpus_tools.store.store import CodingStore
 
         self._worker = threading.get_ident()
         self.store = CodingStore(self.store_path)
@@ -119,7 +121,7 @@ class Workspace:
 
     def state(self) -> ProjectState:
         """The project's current coding (store plus the corpus's codings.csv)."""
-        from ..coding_state import project_state
+        from corpus_tools.store.coding_state import project_state
 
         return self.cached("state", lambda: project_state(self.store, self.corpus, self.codes))
 
@@ -129,3 +131,12 @@ class Workspace:
         if v is None:
             return "", ""
         return v.label.get("en", ""), v.label.get("zh", "")
+
+
+EXTENSION = "corpus_tools"  # key of the app's Workspace in Flask's app.extensions
+
+
+def workspace() -> Workspace:
+    """The workspace of the app handling the current request."""
+    ws: Workspace = current_app.extensions[EXTENSION]
+    return ws

@@ -1,0 +1,99 @@
+"""corpus.toml as frozen dataclasses: corpus name, stages and default lexicons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpus_tools.errors import ConfigError, CorpusError
+
+UNSTAGED = "unstaged"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named period; `end` is inclusive, None means open-ended."""
+
+    id: str
+    label: str
+    start: dt.date
+    end: dt.date | None = None
+
+    def contains(self, day: dt.date) -> bool:
+        """True when `day` falls inside the stage."""
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    def overlaps(self, start: dt.date, end: dt.date) -> bool:
+        """True when the interval [start, end] touches the stage."""
+        return start <= (self.end or dt.date.max) and end >= self.start
+
+
+@dataclass(frozen=True)
+class CorpusConfig:
+    """Everything corpus.toml declares."""
+
+    root: Path
+    name: str
+    description: str = ""
+    stages: tuple[Stage, ...] = ()
+    lexicons: tuple[str, ...] = ("mass_entrepreneurship",)
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def stage_ids(self) -> list[str]:
+        """Stage ids in file order."""
+        return [s.id for s in self.stages]
+
+
+def _parse_day(value: object, where: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {value!r} is not a date (use YYYY-MM-DD)") from exc
+
+
+def parse_stages(raw: list[dict[str, object]], where: str = "corpus.toml") -> tuple[Stage, ...]:
+    """Validate a list of stage tables; stages may overlap or leave gaps, but ids must be unique."""
+    stages: list[Stage] = []
+    for i, item in enumerate(raw, 1):
+        if "id" not in item or "start" not in item:
+            raise ConfigError(f"{where}: stage #{i} needs at least `id` and `start`")
+        start = _parse_day(item["start"], f"{where} stage {item['id']}")
+        end = _parse_day(item["end"], f"{where} stage {item['id']}") if item.get("end") else None
+        if end is not None and end < start:
+            raise ConfigError(f"{where}: stage {item['id']} ends ({end}) before it starts ({start})")
+        sid = str(item["id"])
+        if sid == UNSTAGED or sid in {s.id for s in stages}:
+            raise ConfigError(f"{where}: stage id {sid!r} is reserved or used twice")
+        stages.append(Stage(id=sid, label=str(item.get("label", sid)), start=start, end=end))
+    return tuple(stages)
+
+
+def load_config(root: Path) -> CorpusConfig:
+    """Read `root/corpus.toml`; a missing file is a CorpusError, bad values a ConfigError."""
+    path = root / "corpus.toml"
+    if not path.is_file():
+        raise CorpusError(
+            f"{root} is not a corpus folder: corpus.toml is missing",
+            hint="a corpus folder holds corpus.toml, documents.csv and the text files (docs/corpus-format.md)",
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path}: cannot parse TOML: {exc}") from exc
+    lex = data.get("lexicons", ["mass_entrepreneurship"])
+    if isinstance(lex, str):
+        lex = [lex]
+    known = {"name", "description", "stages", "lexicons"}
+    return CorpusConfig(
+        root=root,
+        name=str(data.get("name", root.name)),
+        description=str(data.get("description", "")),
+        stages=parse_stages(list(data.get("stages", [])), str(path)),
+        lexicons=tuple(str(x) for x in lex),
+        extra={k: v for k, v in data.items() if k not in known},
+    )

@@ -1,0 +1,1 @@
+"""Shared plumbing below every layer: reading and writing tables, run manifests, bundled resources, the cache."""

@@ -1,0 +1,137 @@
+"""Read tables of texts (CSV, JSONL, XLSX) and write result tables by output suffix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corpus_tools.errors import InputTableError, OutputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+INPUT_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".xlsx")
+OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet", ".xlsx")
+
+
+def _check_columns(frame: pd.DataFrame, path: Path, text_col: str, id_col: str | None) -> None:
+    missing = [c for c in (text_col, id_col) if c and c not in frame.columns]
+    if missing:
+        raise InputTableError(f"{path}: column(s) {', '.join(missing)} not found",
+                              hint=f"available columns: {', '.join(map(str, frame.columns))}; "
+                                   "choose with --text-col / --id-col")
+
+
+def iter_table(path: Path, text_col: str = "text", id_col: str | None = "id",
+               chunksize: int = 5000) -> Iterator[pd.DataFrame]:
+    """Yield chunks of a table with columns `id` and `text` (ids default to the 1-based row number).
+
+    Rows with an empty text are kept (they score zero); a missing id gets `row-N`.
+    """
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise InputTableError(f"input table {path} does not exist")
+    if suffix not in INPUT_SUFFIXES:
+        raise InputTableError(f"{path}: unsupported table format {suffix!r}",
+                              hint=f"use one of {', '.join(INPUT_SUFFIXES)} (or pass a corpus folder)")
+    try:
+        if suffix in (".csv", ".tsv"):
+            chunks: Iterator[pd.DataFrame] = pd.read_csv(
+                path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False,
+                chunksize=chunksize, encoding="utf-8-sig")
+        elif suffix in (".jsonl", ".json"):
+            chunks = pd.read_json(path, lines=suffix == ".jsonl", dtype=False, chunksize=chunksize) \
+                if suffix == ".jsonl" else iter([pd.read_json(path, dtype=False)])
+        else:
+            chunks = iter([pd.read_excel(path, dtype=str).fillna("")])
+        offset = 0
+        seen: dict[str, int] = {}  # id -> row number: one output row per input id, so ids must be unique
+        for chunk in chunks:
+            _check_columns(chunk, path, text_col, id_col if id_col and id_col != "id" else None)
+            out = pd.DataFrame({"text": chunk[text_col].fillna("").astype(str)})
+            if id_col and id_col in chunk.columns:
+                ids = chunk[id_col].astype(str).where(chunk[id_col].astype(str).str.strip() != "")
+            else:
+                ids = pd.Series([None] * len(chunk), index=chunk.index)
+            fallback = pd.Series([f"row-{offset + i + 1}" for i in range(len(chunk))], index=chunk.index)
+            out.insert(0, "id", ids.fillna(fallback))
+            for n, rid in enumerate(out["id"], start=offset + 1):
+                if rid in seen:
+                    raise InputTableError(f"{path}: id {rid!r} appears on rows {seen[rid]} and {n}",
+                                          hint="ids must be unique; fix the table or choose another --id-col")
+                seen[rid] = n
+            offset += len(chunk)
+            yield out
+    except (ValueError, UnicodeDecodeError, OSError) as exc:
+        if isinstance(exc, InputTableError):
+            raise
+        raise InputTableError(f"{path}: cannot read table ({exc})") from exc
+
+
+def check_output(path: Path) -> str:
+    """The output format for `path`, from its suffix; OutputError when unsupported."""
+    suffix = path.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise OutputError(f"cannot write {path}: unsupported suffix {suffix!r}",
+                          hint=f"use one of {', '.join(OUTPUT_SUFFIXES)}")
+    return suffix
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a frame in the format its suffix names (.csv UTF-8 with BOM for Excel, .jsonl, .parquet, .xlsx)."""
+    suffix = check_output(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if suffix == ".csv":
+            frame.to_csv(path, index=False, encoding="utf-8-sig")
+        elif suffix == ".jsonl":
+            frame.to_json(path, orient="records", lines=True, force_ascii=False)
+        elif suffix == ".parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_excel(path, index=False)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc}") from exc
+    return path
+
+
+class TableWriter:
+    """Append frames chunk by chunk to a CSV, JSONL or Parquet file (constant memory)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.suffix = check_output(path)
+        if self.suffix == ".xlsx":
+            raise OutputError(f"{path}: XLSX cannot be streamed", hint="write .csv, .jsonl or .parquet")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._first = True
+        self._parquet: Any = None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Append one chunk."""
+        if self.suffix == ".csv":
+            frame.to_csv(self.path, index=False, mode="w" if self._first else "a", header=self._first,
+                         encoding="utf-8-sig" if self._first else "utf-8")
+        elif self.suffix == ".jsonl":
+            with self.path.open("w" if self._first else "a", encoding="utf-8") as fh:
+                text = frame.to_json(orient="records", lines=True, force_ascii=False)
+                fh.write(text if text.endswith("\n") or not text else text + "\n")
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(str(self.path), table.schema)
+            self._parquet.write_table(table)
+        self._first = False
+
+    def close(self) -> None:
+        """Finish the file (writes an empty file when nothing was written)."""
+        if self._parquet is not None:
+            self._parquet.close()
+        elif self._first:
+            self.path.write_text("", encoding="utf-8")

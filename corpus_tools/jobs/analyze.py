@@ -1,0 +1,295 @@
+"""`analyze`: read, score, frame, model topics and report — each step cached by the hash of its inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corpus_tools.corpus.loader import Corpus, load_corpus
+from corpus_tools.errors import StoreError
+from corpus_tools.io.cache import Cache, code_hash, make_key
+from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
+from corpus_tools.io.resources import default_corpus
+from corpus_tools.io.tables import write_table
+from corpus_tools.lexicon.formats import load_lexicon
+from corpus_tools.lexicon.lint import term_frequencies
+from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.scoring.score import Scorer, ScoreResult, aggregate, score_levels
+from corpus_tools.text.tokenize import Tokenizer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from corpus_tools.framing import FramingResult
+    from corpus_tools.suggest.result import SuggestionsResult
+    from corpus_tools.topics import TopicsResult
+
+# progress(message, step, total_steps): one call per step start and per sub-step message; a last call
+# with step = total_steps + 1 says the run finished
+Progress = Callable[[str, int, int], None]
+STEPS = ("read corpus", "score", "tokens", "framing", "topics", "suggestions", "tables", "report")
+
+
+@dataclass
+class AnalyzeResult:
+    """Where `analyze` wrote its outputs, and what it found."""
+
+    out: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    n_documents: int = 0
+    n_entries: int = 0
+    n_skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)
+    suggestions: SuggestionsResult | None = None
+
+
+def lexicons_for(corpus: Corpus, names: Sequence[str] | None) -> list[Lexicon]:
+    """The lexicons named on the command line, else those corpus.toml declares."""
+    refs = list(names) if names else list(corpus.config.lexicons)
+    return [load_lexicon(r, corpus.root) for r in refs]
+
+
+def _lexicon_ids(lexicons: Sequence[Lexicon]) -> list[dict[str, object]]:
+    """Lexicon identity for cache keys: manifest plus the file's full hash."""
+    return [{**lx.manifest(), "file_sha1": file_sha1(lx.path) if lx.path and lx.path.is_file() else ""}
+            for lx in lexicons]
+
+
+def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
+            lexicons: Sequence[str] | None = None, engine: str = "rjieba", dedupe: bool = False,
+            seed: int = 0, progress: Progress | None = None, *, cache_dir: str | Path | None = None,
+            use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
+            k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
+            report: bool = True, suggestions: bool = True, folds: int = 5,
+            store: str | Path | None = None) -> AnalyzeResult:
+    """Run the whole analysis of a corpus folder (the bundled Junpu corpus by default) into `out`:
+    tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
+    cross-validated quality when the corpus has coded passages), report.html and manifest.json. Tokens,
+    scores, framing, topic models, suggestions and charts are cached under `cache_dir` (default
+    `out/.cache`) unless `use_cache` is False. Coded passages come from the corpus's codings.csv plus the
+    coding store `store` (default `out/coding.sqlite` when it exists; only read)."""
+    total = len(STEPS)
+
+    def step(i: int) -> Callable[[str], None]:
+        def say(msg: str) -> None:
+            if progress is not None:
+                progress(msg, i, total)
+        say(STEPS[i - 1])
+        return say
+
+    root = Path(corpus_path) if corpus_path else default_corpus()
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
+    step(1)(f"reading {root}")
+    corpus = load_corpus(root)
+    result = AnalyzeResult(out_dir, n_documents=len(corpus.docs), n_entries=len(corpus.entries),
+                           n_skipped=corpus.n_errors)
+    result.problems = [str(p) for p in corpus.problem_list if p.level != "note"]
+    lex = lexicons_for(corpus, lexicons)
+    tokenizer = Tokenizer(engine)
+    scorer = Scorer(lex, tokenizer)
+    inputs = corpus_inputs(root, list(corpus.docs["path"]))
+    base = {"inputs": inputs, "lexicons": _lexicon_ids(lex), "tokenizer": tokenizer.manifest(),
+            "user_words": tokenizer.user_words, "software": package_versions()}
+    files = result.files
+    files["problems"] = write_table(corpus.problems, out_dir / "problems.csv")
+    files["documents"] = write_table(corpus.docs.drop(columns=["text"]), out_dir / "documents.csv")
+    files["entries"] = write_table(corpus.entries_with_meta(), out_dir / "entries.csv")
+
+    step(2)("scoring documents and entries")
+    score_code = code_hash("score", "lexicon", "text", "_speedups")
+    doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache, make_key(**base, dedupe=dedupe, code=score_code))
+    step(3)("tokenizing entries for words and topics")
+    tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash("text", "framing")))
+    say = step(4)
+    # framing uses the tokens (distinctive words), so the tokenizer's code is part of its key
+    framing = _framing(corpus, doc_scores, tokens, cache, say,
+                       make_key(**base, dedupe=dedupe, seed=seed, n_boot=n_boot, n_perm=n_perm,
+                                stages=[s.__dict__ for s in corpus.config.stages],
+                                code=code_hash("framing", "score", "text")),
+                       seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe)
+    topic_res = None
+    ks: list[int] | None = None
+    if topics:
+        ks, topic_engine = topic_settings(k_range, topic_engine)
+        say = step(5)
+        # topic_variables matches lexicon terms against the topics' words: the lexicon code is in the key
+        topic_res = _topics(corpus, tokenizer, lex, cache, say,
+                            make_key(**base, seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine,
+                                     stages=[s.__dict__ for s in corpus.config.stages],
+                                     code=code_hash("topics", "text", "lexicon")),
+                            seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine)
+    sug_res = None
+    store_path: Path | None = Path(store) if store is not None else out_dir / "coding.sqlite"
+    if store is None and store_path is not None and not store_path.is_file():
+        store_path = None  # the default store is used when it exists
+    elif store is not None and suggestions and not Path(store).is_file():
+        raise StoreError(f"coding store {store} does not exist")
+    if suggestions:
+        from corpus_tools.jobs.draft_codes import run_suggestions
+
+        say = step(6)
+        sug_res = run_suggestions(corpus, lex, out_dir, cache, base, seed=seed, engine=engine, folds=folds,
+                                  store_path=store_path, say=say)
+        result.problems.extend(sug_res.problems)
+        result.suggestions = sug_res
+    step(7)("writing tables")
+    files["scores_documents"] = write_table(doc_scores.scores, out_dir / "scores_documents.csv")
+    files["scores_entries"] = write_table(entry_scores.scores, out_dir / "scores_entries.csv")
+    files["evidence"] = write_table(entry_scores.evidence, out_dir / "evidence.csv")
+    for by in ("source_type", "stage", "year"):
+        files[f"by_{by}"] = write_table(aggregate(doc_scores, by, corpus.docs), out_dir / f"by_{by}.csv")
+    files["by_stage_source"] = write_table(aggregate(doc_scores, ["stage", "source_type"], corpus.docs),
+                                           out_dir / "by_stage_source.csv")
+    health = _health(lex, tokenizer, corpus, cache,
+                     make_key(**base, code=code_hash("lexicon", "text", "pipeline")))
+    files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
+    for name, frame in framing.to_tables().items():
+        files[name] = write_table(frame, out_dir / f"{name}.csv")
+    if topic_res is not None:
+        for name, frame in topic_res.to_tables().items():
+            files[name] = write_table(frame, out_dir / f"{name}.csv")
+    if sug_res is not None:
+        from corpus_tools.jobs.draft_codes import write_suggestion_tables
+
+        files.update(write_suggestion_tables(sug_res, out_dir))
+    manifest = {
+        "command": "analyze",
+        "corpus": {"name": corpus.config.name, "root": str(root), "inputs": inputs,
+                   "documents": len(corpus.docs), "entries": len(corpus.entries), "skipped_rows": corpus.n_errors},
+        "config": {"engine": engine, "dedupe": dedupe, "lexicons": [x.name for x in lex],
+                   "stages": [s.__dict__ for s in corpus.config.stages], "bootstrap": n_boot, "permutations": n_perm,
+                   "topics": {"enabled": topics, "engine": topic_res.engine if topic_res else topic_engine,
+                              "k_range": ks, "n_seeds": n_seeds,
+                              "k_by_scope": topic_res.k_by_scope if topic_res else {}},
+                   "suggestions": {"enabled": suggestions, "folds": folds,
+                                   "store": str(store_path) if store_path else None}},
+        "seed": seed,
+        "scoring": scorer.manifest(),
+    }
+    if sug_res is not None:
+        manifest["suggestions"] = sug_res.manifest(out_dir)
+    if report:
+        from corpus_tools.report import ReportInputs, write_report
+
+        say = step(8)
+        manifest["cache"] = cache.summary()  # as of the start of the report step
+        rep = write_report(ReportInputs(corpus, lex, doc_scores, entry_scores, framing, topic_res, health, manifest,
+                                        result.problems[:20], sug_res),
+                           out_dir, cache=cache, progress=say, code_version=code_hash("report"))
+        files.update(rep.tables)
+        for chart in rep.charts:
+            files[f"chart_{chart.name}"] = chart.png
+        files["report"] = rep.html
+    manifest["cache"] = cache.summary()
+    manifest["outputs"] = {k: str(p.relative_to(out_dir)) for k, p in files.items()}
+    files["manifest"] = write_manifest(out_dir / "manifest.json", manifest)
+    result.cache = cache.summary()
+    if progress is not None:
+        progress("done", total + 1, total)  # step total + 1: finished
+    return result
+
+
+def topic_settings(k_range: Sequence[int] | None, engine: str | None) -> tuple[list[int], str]:
+    """The K values (sorted, unique; the default range when none) and the engine (the default when None)
+    that run_topics will use, so equivalent settings share one cache entry and the manifest says what ran."""
+    from corpus_tools.topics import DEFAULT_ENGINE
+    from corpus_tools.topics.sweep import DEFAULT_K_RANGE
+
+    return sorted({int(k) for k in (k_range or DEFAULT_K_RANGE)}), engine or DEFAULT_ENGINE
+
+
+def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str) -> tuple[ScoreResult, ScoreResult]:
+    """Document- and entry-level scores, from the cache when inputs are unchanged."""
+    hit = cache.load_frames("scores", key)
+    if hit is not None:
+        frames, data = hit
+        v, c = list(data["variable_ids"]), list(data["construct_ids"])
+        return (ScoreResult(frames["doc_scores"], frames["doc_evidence"], "document", v, c),
+                ScoreResult(frames["entry_scores"], frames["entry_evidence"], "entry", v, c))
+    docs, entries = score_levels(corpus, scorer, dedupe)
+    cache.save_frames("scores", key, {"doc_scores": docs.scores, "doc_evidence": docs.evidence,
+                                      "entry_scores": entries.scores, "entry_evidence": entries.evidence},
+                      {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids})
+    return docs, entries
+
+
+def _health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus, cache: Cache,
+            key: str) -> pd.DataFrame:
+    """Lexicon health (matches per term), from the cache when inputs are unchanged."""
+    hit = cache.load_frames("health", key)
+    if hit is not None:
+        return hit[0]["health"]
+    health = lexicon_health(lexicons, tokenizer, corpus)
+    cache.save_frames("health", key, {"health": health})
+    return health
+
+
+def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> dict[str, list[str]]:
+    """entry_id → content words, from the cache when inputs are unchanged."""
+    import pandas as pd
+
+    from corpus_tools.framing import entry_content_words
+
+    hit = cache.load_frames("tokens", key)
+    if hit is not None:
+        frame = hit[0]["tokens"]
+        return {str(e): list(w) for e, w in zip(frame["entry_id"], frame["words"], strict=True)}
+    tokens = entry_content_words(corpus, tokenizer)
+    cache.save_frames("tokens", key, {"tokens": pd.DataFrame({"entry_id": list(tokens),
+                                                              "words": list(tokens.values())})})
+    return tokens
+
+
+def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str]], cache: Cache,
+             say: Callable[[str], None], key: str, **kwargs: Any) -> FramingResult:
+    from corpus_tools.framing import FramingResult, run_framing
+
+    hit = cache.load_frames("framing", key)
+    if hit is not None:
+        frames, data = hit
+        return FramingResult(frames["shares"], frames["tests"], frames["diffs"], frames["words"],
+                             frames["triangulation"], frames["triangulation_summary"], list(data["notes"]))
+    res = run_framing(corpus, doc_scores, tokens=tokens, progress=say, **kwargs)
+    cache.save_frames("framing", key, {f.name: getattr(res, f.name) for f in dataclasses.fields(res)
+                                       if f.name != "notes"}, {"notes": res.notes})
+    return res
+
+
+def _topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], cache: Cache,
+            say: Callable[[str], None], key: str, **kwargs: Any) -> TopicsResult:
+    """Topic models (per stage + joint), from the cache when inputs and settings are unchanged."""
+    import pandas as pd
+
+    from corpus_tools.topics import TopicsResult, run_topics
+
+    hit = cache.load_frames("topics", key)
+    if hit is not None:
+        frames, data = hit
+        return TopicsResult(**frames, **data)
+    res = run_topics(corpus, tokenizer, lexicons, progress=say, **kwargs)
+    frames = {f.name: getattr(res, f.name) for f in dataclasses.fields(res)
+              if isinstance(getattr(res, f.name), pd.DataFrame)}
+    data = {f.name: getattr(res, f.name) for f in dataclasses.fields(res) if f.name not in frames}
+    cache.save_frames("topics", key, frames, data)
+    return res
+
+
+def lexicon_health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus) -> pd.DataFrame:
+    """Per term: variable, language and number of matches in the corpus (0 = never matches)."""
+    import pandas as pd
+
+    rows = []
+    texts = list(corpus.entries["text"])
+    for lex in lexicons:
+        freq = term_frequencies(lex, tokenizer, texts)
+        for v in lex.variables:
+            for lang, term in v.all_terms():
+                rows.append({"lexicon": lex.name, "variable": v.id, "lang": lang, "term": term,
+                             "matches": freq[(v.id, term)]})
+    return pd.DataFrame(rows, columns=["lexicon", "variable", "lang", "term", "matches"])

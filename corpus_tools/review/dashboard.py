@@ -1,0 +1,179 @@
+"""Project overview for coders and their lead: progress per coder, agreement per variable (from the
+agreement module), the suggestion model's quality and learning curve, and the commands that refresh them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corpus_tools.errors import AgreementError, ModelError
+from corpus_tools.review.adjudication import ADJUDICATOR
+from corpus_tools.store.vocabulary import is_machine
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from corpus_tools.corpus.loader import Corpus
+    from corpus_tools.lexicon.model import Lexicon
+    from corpus_tools.store.store import CodingStore
+
+AGREEMENT_METRICS = ("percent_agreement", "cohen_kappa", "krippendorff_alpha")
+
+
+@dataclass(frozen=True)
+class CoderProgress:
+    """How much one coder (or the consensus) has coded."""
+
+    coder: str
+    coded: int  # entries with a current coding (codes or "none")
+    total: int  # entries of the corpus that are not near-duplicates
+    decisions: int  # live decisions in the store (imported from codings.csv only: 0)
+    modes: dict[str, int]  # entries per coding mode
+    last: str  # timestamp of the coder's latest decision ("" when none)
+    kind: str  # human | consensus | machine
+
+    @property
+    def share(self) -> float:
+        """Coded entries as a share of the corpus's entries."""
+        return self.coded / self.total if self.total else 0.0
+
+
+def coder_progress(store: CodingStore, corpus: Corpus, state: pd.DataFrame) -> list[CoderProgress]:
+    """Progress of every coder in the coding state (schema.CODING_STATE), humans first."""
+    entries = corpus.entries
+    total = int((entries["dup_of"].fillna("") == "").sum())
+    events = store.events()
+    undone = {e.undoes for e in events if e.undoes is not None}
+    live: dict[str, int] = {}
+    last: dict[str, str] = {}
+    for e in events:
+        last[e.coder] = max(last.get(e.coder, ""), e.timestamp)
+        if e.undoes is None and e.event_id not in undone:
+            live[e.coder] = live.get(e.coder, 0) + 1
+    out = []
+    for coder, group in state.groupby("coder", sort=False):
+        name = str(coder)
+        per_entry = group.drop_duplicates("entry_id")
+        kind = "consensus" if name == ADJUDICATOR else "machine" if is_machine(name) else "human"
+        out.append(CoderProgress(name, len(per_entry), total, live.get(name, 0),
+                                 {str(k): int(v) for k, v in per_entry["mode"].value_counts().items()},
+                                 last.get(name, ""), kind))
+    rank = {"human": 0, "consensus": 1, "machine": 2}
+    return sorted(out, key=lambda p: (rank[p.kind], p.coder))
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    """Agreement on one variable (or all pooled) in one comparison and condition."""
+
+    code: str
+    n_units: int
+    prevalence: float | None
+    values: dict[str, tuple[float | None, float | None, float | None]]  # metric -> (value, low, high)
+    note: str
+
+
+@dataclass
+class AgreementBlock:
+    """One comparison (e.g. `A vs B`) in one condition (independent or assisted)."""
+
+    comparison: str
+    condition: str
+    n_entries: int
+    rows: list[AgreementRow] = field(default_factory=list)
+
+
+def _num(x: Any) -> float | None:
+    return None if x is None or math.isnan(float(x)) else float(x)
+
+
+def agreement_overview(state: pd.DataFrame, lexicons: Sequence[Lexicon], n_boot: int = 200,
+                       random_state: int = 0) -> tuple[list[AgreementBlock], list[str]]:
+    """Per-variable agreement of every comparison with data (corpus_tools.agreement), and its notes."""
+    from corpus_tools.agreement import POOLED, compute_agreement
+
+    humans = state[state["coder"] != ADJUDICATOR]
+    try:
+        result = compute_agreement(humans, list(lexicons)[:1], levels=("variable",), n_boot=n_boot,
+                                   random_state=random_state)
+    except AgreementError as exc:
+        return [], [exc.message]
+    blocks: list[AgreementBlock] = []
+    for (comp, condition), group in result.summary().groupby(["comparison", "condition"], sort=False):
+        per_code = group[group["code"] != POOLED]
+        n = int(per_code["n_units"].max()) if len(per_code) else 0
+        if n == 0:
+            continue
+        block = AgreementBlock(str(comp), str(condition), n)
+        for r in group.to_dict("records"):
+            values = {m: (_num(r.get(m)), _num(r.get(f"{m}_low")), _num(r.get(f"{m}_high"))) for m in AGREEMENT_METRICS}
+            block.rows.append(AgreementRow(str(r["code"]), int(r["n_units"]), _num(r["prevalence"]), values,
+                                           str(r.get("notes") or "")))
+        blocks.append(block)
+    return blocks, list(result.notes)
+
+
+@dataclass
+class ModelQuality:
+    """What the dashboard shows about the suggestion model: its fit per variable and, when an evaluation
+    was run, cross-validated quality and the learning curve."""
+
+    version: str
+    n_train: int
+    trained: str  # when model.json was written (UTC)
+    fits: list[dict[str, Any]]  # code, positives, threshold, calibrated, oof precision/recall/f1, note
+    evaluation: dict[str, Any] | None = None  # evaluation.json of `corpus-tools evaluate`
+    evaluation_path: str = ""
+
+    @property
+    def curve(self) -> list[dict[str, Any]]:
+        """Learning-curve points (n_train, macro_f1, mean_kappa, ...), empty without an evaluation."""
+        return list((self.evaluation or {}).get("learning_curve") or [])
+
+
+def model_quality(model_dir: Path | None, evaluation_paths: Sequence[Path] = ()) -> ModelQuality | None:
+    """Read a saved model's model.json (cheap, nothing is loaded) and the first evaluation.json found."""
+    from corpus_tools.suggest.persistence import MODEL_JSON, read_meta
+
+    if model_dir is None or not (Path(model_dir) / MODEL_JSON).is_file():
+        return None
+    meta = read_meta(Path(model_dir))
+    stamp = dt.datetime.fromtimestamp((Path(model_dir) / MODEL_JSON).stat().st_mtime, dt.UTC)
+    fits = [{"code": code, **{k: v for k, v in fit.items() if k != "oof"}, **(fit.get("oof") or {})}
+            for code, fit in (meta.get("fits") or {}).items()]
+    quality = ModelQuality(str(meta.get("model_version", "")), int(meta.get("training", {}).get("n_passages", 0)),
+                           stamp.isoformat(timespec="seconds"), fits)
+    for path in evaluation_paths:
+        if Path(path).is_file():
+            try:
+                data = json.loads(Path(path).read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise ModelError(f"{path} is not valid JSON ({exc})") from exc
+            if isinstance(data, dict):
+                quality.evaluation, quality.evaluation_path = data, str(path)
+                break
+    return quality
+
+
+def human_coded_entries(state: pd.DataFrame) -> int:
+    """Entries with at least one human or consensus coding (what the next training run learns from)."""
+    humans = state[[not is_machine(str(c)) for c in state["coder"]]]
+    return int(humans["entry_id"].nunique())
+
+
+def retrain_commands(corpus_path: Path | None, store_path: Path, model_dir: Path | None,
+                     evaluation_dir: Path | None = None) -> list[str]:
+    """Shell commands that retrain the model on the store and re-run the evaluation (paths quoted)."""
+    corpus = f" {shlex.quote(str(corpus_path))}" if corpus_path is not None else ""
+    store = shlex.quote(str(store_path))
+    home = Path(store_path).resolve().parent  # absolute: the commands must work from any folder
+    model = shlex.quote(str(model_dir if model_dir is not None else home / "model"))
+    evaluation = shlex.quote(str(evaluation_dir if evaluation_dir is not None else home / "evaluation"))
+    return [f"corpus-tools train{corpus} --store {store} -o {model}",
+            f"corpus-tools evaluate{corpus} --store {store} -o {evaluation}"]

@@ -1,0 +1,1 @@
+"""Lexicons over text: scores with evidence, streaming scores of large tables, concordances, expansion, health."""

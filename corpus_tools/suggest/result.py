@@ -1,0 +1,63 @@
+"""The result of the draft-codes step: suggestions for every entry and the model's cross-validated quality."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from corpus_tools.suggest.evaluation import EvaluationResult
+
+
+@dataclass
+class SuggestionsResult:
+    """Draft codes for every entry, and (with coded passages) the model's cross-validated quality."""
+
+    suggestions: pd.DataFrame  # id, doc_id, one probability column per code, schema.SUGGESTION_WHY
+    codes: list[str]
+    source: str  # "model" or "lexicon"
+    model_version: str
+    evaluation: EvaluationResult | None = None
+    model_dir: Path | None = None
+    n_coded: int = 0
+    coded_ids: list[str] = field(default_factory=list)
+    sources: dict[str, int] = field(default_factory=dict)  # origin (codings.csv, store) -> coded passages
+    coders: dict[str, int] = field(default_factory=dict)  # coder id -> coded passages
+    coder_note: str = ""  # who the coders are, from corpus.toml [codings] description
+    training_inputs: dict[str, Any] = field(default_factory=dict)  # codings.csv SHA-1, store, training hash
+    fit_metrics: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def manifest(self, out_dir: Path) -> dict[str, Any]:
+        """Model version, training data and metrics for manifest.json."""
+        info: dict[str, Any] = {"source": self.source, "model_version": self.model_version,
+                                "model_dir": str(self.model_dir.relative_to(out_dir)) if self.model_dir else None,
+                                "training": {"n_passages": self.n_coded, "sources": self.sources,
+                                             "coders": self.coders, **self.training_inputs},
+                                "entries": len(self.suggestions),
+                                "entries_with_codes": int((self.suggestions["codes"] != "").sum())}
+        if self.evaluation is not None:
+            ev = self.evaluation
+            pv = ev.per_variable
+            info["evaluation"] = {
+                "kind": "cross-validated: each coded passage predicted by a model trained without it",
+                "folds": ev.folds, "seed": ev.seed, "n_entries": ev.n_entries,
+                "macro": {k: _num(v) for k, v in ev.macro.items()},
+                "per_variable": {str(r["variable"]): {m: _num(r[m]) for m in ("precision", "recall", "f1", "kappa")}
+                                 for r in pv[pv["variable"] != "macro"].to_dict("records")}}
+        if self.fit_metrics:
+            info["fit_metrics"] = self.fit_metrics
+        if self.notes:
+            info["notes"] = self.notes
+        return info
+
+
+def _num(x: Any) -> float | None:
+    """Rounded float, None for NaN (JSON has no NaN)."""
+    f = float(x)
+    return None if math.isnan(f) else round(f, 4)

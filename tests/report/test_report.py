@@ -1,0 +1,158 @@
+"""The HTML report: escaping, self-containment, charts (PNG + SVG, Chinese glyphs present), fake topics."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from corpus_tools import schema
+from corpus_tools.corpus.loader import load_corpus
+from corpus_tools.framing import run_framing
+from corpus_tools.jobs.analyze import lexicon_health
+from corpus_tools.lexicon.formats import load_lexicon
+from corpus_tools.report import ReportInputs, write_report
+from corpus_tools.report.evidence import highlight
+from corpus_tools.report.fonts import cjk_family, rc_params
+from corpus_tools.report.format import cell, table
+from corpus_tools.scoring.score import Scorer, score_corpus
+from corpus_tools.text.tokenize import Tokenizer
+from corpus_tools.topics import TopicsResult
+
+EVIL = "<script>alert('x')</script>"
+
+
+def fake_topics() -> TopicsResult:
+    """A small TopicsResult honouring the schema.TOPIC_* contracts (two stages + joint)."""
+    topics = pd.DataFrame([
+        {"scope": "stage:budding", "stage": "budding", "topic": 1, "label": "网店 创业",
+         "top_words_zh": "网店 创业 利润", "top_words_en": "", "top_words": "网店 创业 利润", "weight": 0.6},
+        {"scope": "stage:budding", "stage": "budding", "topic": 2, "label": "shops", "top_words_zh": "",
+         "top_words_en": "shop village", "top_words": "shop village", "weight": 0.4},
+        {"scope": "stage:growth", "stage": "growth", "topic": 1, "label": "培训", "top_words_zh": "培训 政府",
+         "top_words_en": "", "top_words": "培训 政府", "weight": 1.0},
+        {"scope": "joint", "stage": "", "topic": 1, "label": "网店", "top_words_zh": "网店 培训", "top_words_en": "",
+         "top_words": "网店 培训", "weight": 1.0},
+    ], columns=list(schema.TOPICS))
+    passages = pd.DataFrame([{"scope": "stage:budding", "topic": 1, "rank": 1, "entry_id": "e1", "doc_id": "A",
+                              "title": "t", "stage": "budding", "score": 0.9, "text": f"网店 {EVIL}"}],
+                            columns=list(schema.TOPIC_PASSAGES))
+    sweep = pd.DataFrame([{"scope": s, "k": k, "seed": 0, "c_npmi": 0.1 * k, "c_v": 0.5, "stability": 0.8,
+                           "chosen": k == 2} for s in ("stage:budding", "joint") for k in (2, 3)],
+                         columns=list(schema.TOPIC_SWEEP))
+    alignment = pd.DataFrame([{"from_stage": "budding", "from_topic": 1, "to_stage": "growth", "to_topic": 1,
+                               "similarity": 0.5, "status": "persisted"},
+                              {"from_stage": "budding", "from_topic": 2, "to_stage": "growth", "to_topic": -1,
+                               "similarity": 0.1, "status": "faded"}], columns=list(schema.TOPIC_ALIGNMENT))
+    prevalence = pd.DataFrame([{"topic": 1, "stage": s, "mean": 0.5, "lo": 0.4, "hi": 0.6, "method": "bootstrap"}
+                               for s in ("budding", "growth")], columns=list(schema.TOPIC_PREVALENCE))
+    variables = pd.DataFrame([{"scope": "stage:budding", "topic": 1, "lexicon": "mass_entrepreneurship",
+                               "construct": "opportunity", "variable": "opportunity.profitability", "overlap": 0.3,
+                               "matched_terms": "利润"}], columns=list(schema.TOPIC_VARIABLES))
+    return TopicsResult(sweep, topics, passages, alignment, prevalence, variables, "fake",
+                        {"stage:budding": 2, "stage:growth": 1, "joint": 1}, ["fake topics for a test"])
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    from tests.support.corpus import HEADER, STAGES_TOML
+
+    root = tmp_path_factory.mktemp("rep") / "corpus"
+    (root / "texts").mkdir(parents=True)
+    (root / "corpus.toml").write_text('name = "tiny & <odd>"\nlexicons = ["mass_entrepreneurship"]\n' + STAGES_TOML,
+                                      encoding="utf-8")
+    docs = [("A", "2010-03-01", "media", f"村里的网店利润很高。{EVIL}\n\n快递和物流也方便，开网店赚钱。"),
+            ("B", "2014-06-01", "government", "政府组织电商培训，提供免费场地和贷款。\n\n培训班很受欢迎。"),
+            ("C", "2015-02-01", "interview", "Running an online shop makes money; the threshold is low.")]
+    lines = [",".join(HEADER)]
+    for did, date, src, text in docs:
+        (root / "texts" / f"{did}.txt").write_text(text, encoding="utf-8")
+        lines.append(",".join([did, f"texts/{did}.txt", f"title {did} <b>&", src, "", date] + [""] * 6))
+    (root / "documents.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = load_corpus(root)
+    lex = [load_lexicon("mass_entrepreneurship")]
+    tok = Tokenizer()
+    scorer = Scorer(lex, tok)
+    doc_scores = score_corpus(corpus, scorer, "document")
+    entry_scores = score_corpus(corpus, scorer, "entry")
+    framing = run_framing(corpus, doc_scores, tok, n_boot=50, n_perm=49)
+    out = tmp_path_factory.mktemp("rep_out")
+    inputs = ReportInputs(corpus, lex, doc_scores, entry_scores, framing, fake_topics(),
+                          lexicon_health(lex, tok, corpus), {"command": "test", "note": EVIL})
+    rep = write_report(inputs, out)
+    return out, rep.html.read_text(encoding="utf-8")
+
+
+def test_corpus_text_is_escaped(built: tuple[Path, str]) -> None:
+    _, html = built
+    assert EVIL not in html
+    assert "&lt;script&gt;alert(" in html
+    assert "<b>&" not in html and "title A &lt;b&gt;&amp;" in html
+    assert "tiny &amp; &lt;odd&gt;" in html
+    assert html.count("<script>") == 1  # only the report's own sorting script
+
+
+def test_report_is_self_contained(built: tuple[Path, str]) -> None:
+    _, html = built
+    srcs = re.findall(r'\ssrc="([^"]*)"', html)
+    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+    hrefs = re.findall(r'\shref="([^"]*)"', html)
+    assert all("://" not in h and not h.startswith("//") for h in hrefs), hrefs
+    assert "<link" not in html and "@import" not in html and "url(" not in html
+
+
+def test_report_sections_and_topics(built: tuple[Path, str]) -> None:
+    _, html = built
+    for section in ("overview", "scores", "framing", "words", "triangulation", "evidence", "topics", "lexicon",
+                    "documents", "manifest"):
+        assert f'id="{section}"' in html
+    assert "网店 创业 利润" in html and "fake topics for a test" in html
+    assert "<mark>" in html  # highlighted evidence
+    assert 'id="doc-A"' in html and 'href="#doc-A"' in html
+
+
+def test_charts_written_as_png_and_svg(built: tuple[Path, str]) -> None:
+    out, html = built
+    pngs = sorted((out / "charts").glob("*.png"))
+    assert len(pngs) >= 10
+    for png in pngs:
+        svg = png.with_suffix(".svg")
+        assert svg.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "<text" not in svg.read_text(encoding="utf-8")  # glyphs as paths: no font needed to view
+        assert f"charts/{png.name}" in html
+    assert {"topic_sweep.png", "topic_alignment.png", "topic_prevalence.png"} <= {p.name for p in pngs}
+    for name in ("overview_stage", "overview_year", "overview_lang", "lexicon_health_by_variable"):
+        assert (out / f"{name}.csv").is_file()
+
+
+def test_cjk_font_renders_chinese_without_missing_glyphs(tmp_path: Path) -> None:
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    assert cjk_family() is not None, "no CJK font: install corpus-tools' dependency noto-cjk-sans-otc"
+    rc: Any = rc_params()
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" for boxes
+        fig = Figure(figsize=(3, 1))
+        fig.text(0.1, 0.5, "创业机会 盈利性 網購 繁體 English")
+        fig.savefig(tmp_path / "zh.png")
+
+
+def test_highlight_segments() -> None:
+    segs = highlight("abc 网店 def 网店", [(4, 6), (11, 13)])
+    assert segs == [("abc ", False), ("网店", True), (" def ", False), ("网店", True)]
+    long = "x" * 1000 + "HIT" + "y" * 1000
+    cut = highlight(long, [(1000, 1003)], window=20, max_chars=100)
+    assert cut[0] == ("…", False) and ("HIT", True) in cut and cut[-1] == ("…", False)
+    assert sum(len(t) for t, _ in cut) < 200
+
+
+def test_cell_and_table_formatting() -> None:
+    assert cell(float("nan")) == "–" and cell(3) == "3" and cell(0.12345) == "0.123" and cell(2.0) == "2"
+    assert cell(0.00001) == "1.0e-05" and cell(None) == "–" and cell(True) == "yes"
+    t = table(pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]}), max_rows=2, csv="t.csv")
+    assert t.rows == [["1", "x"], ["2", "y"]] and t.omitted == 1 and t.numeric == [True, False]
