@@ -28,6 +28,12 @@ class TrainingData:
     sources: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     coders: dict[str, int] = field(default_factory=dict)  # coder id -> passages they coded (either origin)
+    # mask[i, j]: passage i was coded under the codebook of code j (a 0 in Y is a real "no" only there);
+    # None = every passage was coded under every code's codebook
+    mask: np.ndarray | None = None
+    groups: list[str] = field(default_factory=list)  # cross-validation group (document + its reprints)
+    langs: list[str] = field(default_factory=list)  # language of each passage (zh-Hans, zh-Hant, en, mixed)
+    origins: list[str] = field(default_factory=list)  # "corpus" or "store" for each passage
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -35,6 +41,29 @@ class TrainingData:
     def positives(self) -> dict[str, int]:
         """Number of passages labelled with each code."""
         return {c: int(self.Y[:, j].sum()) for j, c in enumerate(self.codes)}
+
+    def scope(self) -> np.ndarray:
+        """The coded-under-this-codebook mask (all ones when no mask was set)."""
+        import numpy as np
+
+        return np.ones(self.Y.shape, dtype=bool) if self.mask is None else self.mask
+
+    def subset(self, codes: Sequence[str]) -> TrainingData:
+        """The same passages restricted to `codes` (columns in that order); passages in scope of none of
+        them are left out."""
+        import numpy as np
+
+        cols = [self.codes.index(c) for c in codes]
+        mask = self.scope()[:, cols]
+        rows = np.flatnonzero(mask.any(axis=1)) if len(cols) else np.arange(0)
+
+        def pick(xs: list[str]) -> list[str]:
+            return [xs[i] for i in rows] if xs else []
+
+        return TrainingData(pick(self.ids), pick(self.texts), self.Y[np.ix_(rows, cols)], list(codes),
+                            dict(self.sources), list(self.problems), dict(self.coders),
+                            None if mask[rows].all() else mask[rows], pick(self.groups), pick(self.langs),
+                            pick(self.origins))
 
 
 def entry_labels(long: pd.DataFrame) -> dict[str, set[str]]:
@@ -55,11 +84,37 @@ def entry_labels(long: pd.DataFrame) -> dict[str, set[str]]:
     return out
 
 
+def entry_scopes(long: pd.DataFrame, code_book: dict[str, str]) -> dict[str, set[str]]:
+    """Codebooks each entry was coded under, from long codings (entry_id, coder, code).
+
+    A coding counts for the codebook of each code it gives; `none` counts for every codebook the coder used
+    anywhere (a coder who never gave a known code: for every codebook). So a passage coded only with the
+    first codebook is not a negative example for the second one.
+    """
+    books = set(code_book.values())
+    used: dict[str, set[str]] = {}
+    for coder, code in zip(long["coder"].astype(str), long["code"].astype(str), strict=True):
+        if code in code_book:
+            used.setdefault(coder, set()).add(code_book[code])
+    out: dict[str, set[str]] = {}
+    for eid, coder, code in zip(long["entry_id"].astype(str), long["coder"].astype(str),
+                                long["code"].astype(str), strict=True):
+        got = out.setdefault(eid, set())
+        if code == NONE:
+            got |= used.get(coder, books)
+        elif code in code_book:
+            got.add(code_book[code])
+    return out
+
+
 def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[str],
-            use_codings_file: bool = True) -> TrainingData:
+            use_codings_file: bool = True, code_book: dict[str, str] | None = None) -> TrainingData:
     """Assemble training data: store decisions (current state, stale ones left out) plus codings.csv.
 
-    Where the same coder coded an entry in both, the store wins (it holds later decisions).
+    Where the same coder coded an entry in both, the store wins (it holds later decisions). `code_book`
+    maps each code to its codebook (lexicon); with more than one codebook, `mask` says which passages were
+    coded under which codebook (see `entry_scopes`). Each passage carries its cross-validation group (its
+    document merged with near-duplicate reprints, see corpus_tools.suggest.groups) and language.
     """
     import numpy as np
     import pandas as pd
@@ -100,10 +155,14 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
     long = long.merge(first, on=["entry_id", "coder", "_origin"])  # keep each coder's rows from one origin
     schema.check(long, ("entry_id", "coder", "code", "mode"), "codings")
     labels = entry_labels(long)
+    book = {c: code_book.get(c, "") for c in codes} if code_book else {c: "" for c in codes}
+    scopes = entry_scopes(long, book)
+    origin_of = dict(zip(long["entry_id"].astype(str), long["_origin"], strict=True))
     known = long[long["entry_id"].isin(list(texts))]
     coders = {str(c): int(n) for c, n in known.groupby("coder", sort=False)["entry_id"].nunique().items()}
     index = {c: j for j, c in enumerate(codes)}
-    ids, tx, rows = [], [], []
+    ids, tx, rows, masks = [], [], [], []
+    col_books = [book[c] for c in codes]
     for eid, got in labels.items():
         if eid not in texts:
             problems.append(f"entry {eid} is coded but its text is unknown (not in the corpus or the store); left out")
@@ -115,8 +174,16 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
         ids.append(eid)
         tx.append(texts[eid])
         rows.append(y)
+        in_scope = scopes.get(eid, set())
+        masks.append([b in in_scope or bool(y[j]) for j, b in enumerate(col_books)])
     Y = np.vstack(rows) if rows else np.zeros((0, len(codes)), dtype=np.int8)
-    return TrainingData(ids, tx, Y, list(codes), sources, problems, coders)
+    mask = np.array(masks, dtype=bool).reshape(len(ids), len(codes))
+    from corpus_tools.suggest.groups import passage_groups
+
+    groups, langs = passage_groups(corpus, ids, tx)
+    origins = ["corpus" if origin_of.get(i) == "codings.csv" else "store" for i in ids]
+    return TrainingData(ids, tx, Y, list(codes), sources, problems, coders, None if mask.all() else mask,
+                        groups, langs, origins)
 
 
 def require(data: TrainingData, minimum: int = 10) -> TrainingData:
