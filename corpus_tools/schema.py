@@ -128,8 +128,15 @@ STALE_DECISIONS = (*DECISIONS, "reason", "current_hash")
 SUGGESTION_WHY = ("codes", "constructs", "source", "model_version", "in_training", "why_terms", "why_features",
                   "similar_id", "similar_codes", "similar_score")
 # cross-validated quality per variable (plus a "macro" row): model vs human coding of held-out entries
+# n_passages: held-out passages coded under the variable's codebook; f1/kappa _low/_high: 95% bootstrap interval
+# over cross-validation groups (documents merged with their reprints); unsure: held-out passages where the model
+# said "not sure" (its abstention band) instead of suggesting the code
 EVALUATION = ("variable", "construct", "support", "predicted", "precision", "recall", "f1", "kappa",
-              "threshold", "note")
+              "threshold", "note", "n_passages", "f1_low", "f1_high", "kappa_low", "kappa_high", "unsure")
+# the same out-of-fold predictions summarised per language (lang "all" = every passage): macro figures over the
+# variables with human positives in that language, with 95% bootstrap intervals over groups
+EVALUATION_BY_LANGUAGE = ("lang", "n_passages", "n_groups", "macro_precision", "macro_recall", "macro_f1",
+                          "f1_low", "f1_high", "mean_kappa", "kappa_low", "kappa_high", "note")
 # quality vs number of coded training entries (means over the cross-validation folds)
 LEARNING_CURVE = ("n_train", "folds", "macro_precision", "macro_recall", "macro_f1", "mean_kappa")
 

@@ -134,8 +134,8 @@ def suggest(input_path: Path, output: Path, model_dir: Path | None, text_col: st
 @handle_errors
 def evaluate(corpus: Path | None, store: Path | None, out: Path, folds: int, no_curve: bool,
              lexicons: tuple[str, ...], engine: str, seed: int) -> None:
-    """Cross-validated precision, recall, F1 and Cohen's kappa (model vs human) per variable and macro,
-    plus a learning curve; printed and written as tables."""
+    """Cross-validated precision, recall, F1 and Cohen's kappa (model vs human) per variable, codebook and
+    language, with 95% intervals, plus a learning curve; folds hold out whole documents with their reprints."""
     from corpus_tools.jobs.suggest import evaluate as run
     from corpus_tools.suggest.evaluation import format_table, write_evaluation
 

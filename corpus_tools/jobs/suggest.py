@@ -46,14 +46,26 @@ def open_corpus(path: str | Path | None) -> Corpus:
 
 
 def training_data(corpus: Corpus | None, store_path: Path | None, lexicons: Sequence[Lexicon]) -> TrainingData:
-    """Codings of the corpus's codings.csv plus the store's decisions (the store is only read)."""
+    """Codings of the corpus's codings.csv plus the store's decisions (the store is only read), for the
+    variables of every lexicon that has coded data (the first lexicon when none has any)."""
     from corpus_tools.store import CodingStore
 
-    codes = list(lexicons[0].variable_ids)
+    book = {v: lex.name for lex in lexicons for v in lex.variable_ids}
+    codes = list(book)
     if store_path is not None and Path(store_path).is_file():
         with CodingStore(store_path) as store:
-            return collect(corpus, store, codes)
-    return collect(corpus, None, codes)
+            data = collect(corpus, store, codes, code_book=book)
+    else:
+        data = collect(corpus, None, codes, code_book=book)
+    return data.subset(coded_codes(data, lexicons))
+
+
+def coded_codes(data: TrainingData, lexicons: Sequence[Lexicon]) -> list[str]:
+    """Variables of every lexicon with at least one coded positive, in lexicon order (else the first
+    lexicon's variables: lexicon suggestions and the error message stay about the main codebook)."""
+    pos = data.positives()
+    used = [lex for lex in lexicons if any(pos.get(v, 0) for v in lex.variable_ids)]
+    return [v for lex in (used or list(lexicons)[:1]) for v in lex.variable_ids]
 
 
 def train(corpus_path: str | Path | None = None, store_path: Path | None = None, out: Path = Path("model"),
@@ -76,11 +88,13 @@ def fit_and_save(data: TrainingData, lexicons: Sequence[Lexicon], out: Path, cor
     """Fit the model on all of `data` and save it with its fit metrics (shared by `train` and `analyze`)."""
     from corpus_tools.suggest.persistence import save_model
 
-    model = SuggestionModel(lexicons, engine, C=C, random_state=seed).fit(data.texts, data.Y, data.codes, data.ids,
-                                                                          analyzer=analyzer, docs=docs)
+    model = SuggestionModel(lexicons, engine, C=C, random_state=seed).fit(
+        data.texts, data.Y, data.codes, data.ids, analyzer=analyzer, docs=docs, mask=data.mask,
+        groups=data.groups or None, origins=data.origins or None)
     f1s = [f.oof["f1"] for f in model.fits_ if f.oof]
-    metrics = {"kind": "out-of-fold scores of the calibration folds (thresholds were tuned on them, so slightly "
-                       "optimistic; `corpus-tools evaluate` gives the cross-validated figures)",
+    metrics = {"kind": "fit diagnostics only: out-of-fold scores of the calibration folds (thresholds were tuned "
+                       "on them, so optimistic); the quality figures are the grouped cross-validation of "
+                       "`corpus-tools evaluate` (evaluation.json)",
                "macro_f1": round(sum(f1s) / len(f1s), 4) if f1s else None,
                "per_variable": {f.code: {k: round(v, 4) for k, v in f.oof.items()} for f in model.fits_}}
     where = {"name": corpus.config.name, "root": str(corpus.root)} if corpus is not None else {}
@@ -102,8 +116,9 @@ def load_suggester(model_dir: Path | None, corpus: Corpus | None = None, lexicon
 
 def evaluate(corpus_path: str | Path | None = None, store_path: Path | None = None, folds: int = 5, seed: int = 0,
              learning_curve: bool = True, lexicons: Sequence[str] | None = None, engine: str = "rjieba",
-             progress: Progress | None = None) -> EvaluationResult:
-    """Cross-validated quality of the model on the project's codings (the HTML report calls this)."""
+             progress: Progress | None = None, grouping: str = "document") -> EvaluationResult:
+    """Grouped cross-validated quality of the model on the project's codings (the figures every report,
+    dashboard and manifest shows)."""
     from corpus_tools.suggest.evaluation import cross_validate
 
     say = progress or (lambda _m: None)
@@ -111,4 +126,5 @@ def evaluate(corpus_path: str | Path | None = None, store_path: Path | None = No
     lex = project_lexicons(corpus, lexicons)
     data = require(training_data(corpus, store_path, lex))
     say(f"cross-validating on {len(data)} coded passages")
-    return cross_validate(data, TextAnalyzer(lex, engine), folds, seed, learning_curve, params={"engine": engine})
+    return cross_validate(data, TextAnalyzer(lex, engine), folds, seed, learning_curve, params={"engine": engine},
+                          grouping=grouping)

@@ -38,11 +38,12 @@ def constructs_of(lexicons: Sequence[Lexicon], codes: Sequence[str]) -> dict[str
     return {c: known.get(c, c.split(".", 1)[0]) for c in codes}
 
 
-def training_hash(ids: Sequence[str], texts: Sequence[str], Y: np.ndarray) -> str:
-    """SHA-256 over (id, text, labels) rows in id order: the identity of a training set."""
+def training_hash(ids: Sequence[str], texts: Sequence[str], Y: np.ndarray, mask: np.ndarray | None = None) -> str:
+    """SHA-256 over (id, text, labels[, coded-scope mask]) rows in id order: the identity of a training set."""
     h = hashlib.sha256()
     for i in sorted(range(len(ids)), key=lambda k: ids[k]):
-        h.update(f"{ids[i]}\t{texts[i]}\t{''.join(str(int(x)) for x in Y[i])}\n".encode())
+        scope = "" if mask is None else "\t" + "".join(str(int(x)) for x in mask[i])
+        h.update(f"{ids[i]}\t{texts[i]}\t{''.join(str(int(x)) for x in Y[i])}{scope}\n".encode())
     return h.hexdigest()
 
 
@@ -174,7 +175,7 @@ class SuggestionModel:
         self.exemplar_texts_ = list(texts)
         self.exemplar_origins_ = [str(o) for o in origins] if origins is not None else []
         self.exemplar_labels_ = Y
-        self.training_hash_ = training_hash(ids, list(texts), Y)
+        self.training_hash_ = training_hash(ids, list(texts), Y, None if mask is None or M.all() else M)
         self.n_train_ = len(texts)
         return self
 

@@ -223,13 +223,20 @@ def test_suggest_table_file(coded: Corpus, tmp_path: Path) -> None:
 
 def test_cross_validation_and_learning_curve(coded: Corpus, analyzer: TextAnalyzer, tmp_path: Path) -> None:
     data = _data(coded)
-    res = cross_validate(data, analyzer, folds=3, random_state=0, sizes=[30, 66])
+    res = cross_validate(data, analyzer, folds=3, random_state=0, sizes=[30, 200])
     pv = res.per_variable
     assert tuple(pv.columns) == schema.EVALUATION and list(pv["variable"]) == [*data.codes, "macro"]
     assert ((pv["f1"] >= 0) & (pv["f1"] <= 1)).all()
     assert res.macro["f1"] > 0.5  # lexicon-derived labels are learnable
     lc = res.learning_curve
-    assert tuple(lc.columns) == schema.LEARNING_CURVE and list(lc["n_train"]) == [30, 66]
+    # grouped folds: whole documents (10 passages each) are held out, so the largest training set is the
+    # smallest training fold
+    assert tuple(lc.columns) == schema.LEARNING_CURVE and lc["n_train"].iloc[0] == 30
+    assert 50 <= lc["n_train"].iloc[-1] <= 70 and res.grouping == "document" and res.n_groups == 10
+    by_lang = res.by_language
+    assert by_lang is not None and tuple(by_lang.columns) == schema.EVALUATION_BY_LANGUAGE
+    assert by_lang.iloc[0]["lang"] == "all" and by_lang.iloc[0]["macro_f1"] == pytest.approx(res.macro["f1"])
+    assert res.macro["f1_low"] <= res.macro["f1"] <= res.macro["f1_high"]
     again = cross_validate(data, analyzer, folds=3, random_state=0, learning_curve=False)
     pd.testing.assert_frame_equal(again.per_variable, pv)
     files = write_evaluation(res, tmp_path / "ev")
