@@ -124,9 +124,13 @@ STALE_DECISIONS = (*DECISIONS, "reason", "current_hash")
 # then these: codes/constructs `;`-joined; in_training 1 when the model was trained on this passage (its id,
 # or its exact text, is among the model's training passages: an in-sample prediction), else 0; why_terms
 # "variable: term, term | ..."; why_features the strongest model features; similar_* the most similar
-# already-coded passage (cosine similarity of the features)
+# already-coded passage (cosine similarity of the features); similar_origin where that passage is: "corpus" (this
+# corpus), "store" (the project's coding store), or "training corpus" (a passage only the model's training data
+# has, e.g. the bundled sample: the user may not have its text); unsure: `;`-joined codes in the model's "not sure"
+# band (scored at or above the threshold but below the confident score: left to the coder, not suggested);
+# evaluation: the grouped cross-validated macro F1 [95% CI] the model rests on ("" when none was recorded)
 SUGGESTION_WHY = ("codes", "constructs", "source", "model_version", "in_training", "why_terms", "why_features",
-                  "similar_id", "similar_codes", "similar_score")
+                  "similar_id", "similar_codes", "similar_score", "similar_origin", "unsure", "evaluation")
 # cross-validated quality per variable (plus a "macro" row): model vs human coding of held-out entries
 # n_passages: held-out passages coded under the variable's codebook; f1/kappa _low/_high: 95% bootstrap interval
 # over cross-validation groups (documents merged with their reprints); unsure: held-out passages where the model

@@ -76,6 +76,10 @@ def train(corpus: Path | None, out: Path, store: Path | None, lexicons: tuple[st
         use = "  -> lexicon" if f.fallback else ""
         say(f"  {f.code:32} {f.positives:>4} positive  threshold {f.threshold:.2f} ({cal}){oof}{lex}{use}"
             + (f"  [{f.note}]" if f.note else ""))
+    if res.evaluation is not None:
+        mac = res.evaluation.macro
+        say(f"grouped cross-validated macro F1 {mac['f1']:.3f} [{mac['f1_low']:.3f}, {mac['f1_high']:.3f}] "
+            f"({res.evaluation.n_groups} document groups; recorded in model.json)")
     click.echo(f"model {m.version} trained on {m.n_train_} passages -> {res.path.parent}")
 
 

@@ -165,7 +165,7 @@ def _model(corpus: Corpus, lexicons: Sequence[Lexicon], data: TrainingData, engi
     evaluation = cross_validate(data, analyzer, folds, seed, True, params={"engine": engine}, docs=docs)
     say(f"training on all {len(data)} coded passages")
     model, path = fit_and_save(data, lexicons, model_dir, corpus, store_path, engine, seed,
-                               analyzer=analyzer, docs=docs)
+                               analyzer=analyzer, docs=docs, evaluation=evaluation)
     fit_metrics = dict(json.loads(path.read_text(encoding="utf-8"))["metrics"])
     say(f"suggesting codes for {len(corpus.entries)} entries")
     frame = suggest_corpus(model, corpus)

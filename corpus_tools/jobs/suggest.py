@@ -31,6 +31,7 @@ class TrainResult:
     path: Path
     data: TrainingData
     problems: list[str] = field(default_factory=list)
+    evaluation: EvaluationResult | None = None
 
 
 def project_lexicons(corpus: Corpus | None, names: Sequence[str] | None = None) -> list[Lexicon]:
@@ -70,22 +71,36 @@ def coded_codes(data: TrainingData, lexicons: Sequence[Lexicon]) -> list[str]:
 
 def train(corpus_path: str | Path | None = None, store_path: Path | None = None, out: Path = Path("model"),
           lexicons: Sequence[str] | None = None, engine: str = "rjieba", seed: int = 0, C: float = 16.0,
-          progress: Progress | None = None) -> TrainResult:
-    """Fit the suggestion model on a corpus's coded sample plus the store's decisions; save it to `out`."""
+          progress: Progress | None = None, evaluate: bool = True, folds: int = 5) -> TrainResult:
+    """Fit the suggestion model on a corpus's coded sample plus the store's decisions; save it to `out`.
+
+    With `evaluate` (default) the grouped cross-validation runs first and its summary is saved with the
+    model, so every suggestion can say which held-out quality it rests on."""
+    from corpus_tools.suggest.evaluation import cross_validate
+
     say = progress or (lambda _m: None)
     corpus = open_corpus(corpus_path)
     lex = project_lexicons(corpus, lexicons)
     data = require(training_data(corpus, store_path, lex))
+    analyzer = TextAnalyzer(lex, engine)
+    docs = analyzer.analyze_many(data.texts)
+    evaluation = None
+    if evaluate:
+        say(f"grouped cross-validation on {len(data)} coded passages")
+        evaluation = cross_validate(data, analyzer, folds, seed, False, params={"engine": engine, "C": C},
+                                    docs=docs)
     say(f"training on {len(data)} coded passages ({', '.join(f'{k}: {v}' for k, v in data.sources.items())})")
-    model, path = fit_and_save(data, lex, out, corpus, store_path, engine, seed, C)
-    return TrainResult(model, path, data, data.problems)
+    model, path = fit_and_save(data, lex, out, corpus, store_path, engine, seed, C, analyzer=analyzer, docs=docs,
+                               evaluation=evaluation)
+    return TrainResult(model, path, data, data.problems, evaluation)
 
 
 def fit_and_save(data: TrainingData, lexicons: Sequence[Lexicon], out: Path, corpus: Corpus | None = None,
                  store_path: Path | None = None, engine: str = "rjieba", seed: int = 0, C: float = 16.0,
-                 analyzer: TextAnalyzer | None = None, docs: Sequence[Analyzed] | None = None
-                 ) -> tuple[SuggestionModel, Path]:
-    """Fit the model on all of `data` and save it with its fit metrics (shared by `train` and `analyze`)."""
+                 analyzer: TextAnalyzer | None = None, docs: Sequence[Analyzed] | None = None,
+                 evaluation: EvaluationResult | None = None) -> tuple[SuggestionModel, Path]:
+    """Fit the model on all of `data` and save it with its fit metrics and the summary of the grouped
+    cross-validation it rests on (shared by `train` and `analyze`)."""
     from corpus_tools.suggest.persistence import save_model
 
     model = SuggestionModel(lexicons, engine, C=C, random_state=seed).fit(
@@ -98,9 +113,19 @@ def fit_and_save(data: TrainingData, lexicons: Sequence[Lexicon], out: Path, cor
                "macro_f1": round(sum(f1s) / len(f1s), 4) if f1s else None,
                "per_variable": {f.code: {k: round(v, 4) for k, v in f.oof.items()} for f in model.fits_}}
     where = {"name": corpus.config.name, "root": str(corpus.root)} if corpus is not None else {}
+    summary = evaluation_summary(evaluation) if evaluation is not None else {}
     path = save_model(model, out, metrics=metrics,
-                      extra={"corpus": where, "store": str(store_path) if store_path else "", "sources": data.sources})
+                      extra={"corpus": where, "store": str(store_path) if store_path else "", "sources": data.sources,
+                             "evaluation": summary})
+    model.evaluation_ = summary
     return model, path
+
+
+def evaluation_summary(ev: EvaluationResult) -> dict[str, object]:
+    """What a saved model records about the evaluation it rests on (macro and per-language figures)."""
+    full = ev.to_dict()
+    return {k: full[k] for k in ("kind", "grouping", "n_groups", "n_entries", "folds", "seed", "macro",
+                                 "by_language")}
 
 
 def load_suggester(model_dir: Path | None, corpus: Corpus | None = None, lexicons: Sequence[str] | None = None,

@@ -177,6 +177,7 @@ class SuggestionModel:
         self.exemplar_labels_ = Y
         self.training_hash_ = training_hash(ids, list(texts), Y, None if mask is None or M.all() else M)
         self.n_train_ = len(texts)
+        self.evaluation_: dict[str, Any] = {}  # summary of the grouped cross-validation (set by jobs.suggest)
         return self
 
     def _fit_variable(self, j: int, code: str, X: sparse.csr_matrix, y: np.ndarray,

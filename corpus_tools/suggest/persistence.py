@@ -170,6 +170,7 @@ def load_model(folder: Path) -> SuggestionModel:
     model.exemplar_ids_ = list(meta["exemplars"]["ids"])
     model.exemplar_texts_ = list(meta["exemplars"]["texts"])
     model.exemplar_origins_ = [str(o) for o in meta["exemplars"].get("origins") or []]
+    model.evaluation_ = dict(meta.get("evaluation") or {})
     model.exemplar_labels_ = a["exemplar_labels"].astype(np.int8)
     model.training_hash_ = str(meta["training"]["hash"])
     model.n_train_ = int(meta["training"]["n_passages"])
