@@ -132,11 +132,13 @@ def suggest(input_path: Path, output: Path, model_dir: Path | None, text_col: st
               show_default=True, help="Folder for evaluation.csv, learning_curve.csv and evaluation.json.")
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
 @click.option("--no-curve", is_flag=True, help="Skip the learning curve (faster).")
+@click.option("--active-learning", "active", is_flag=True,
+              help="Also simulate coding in the review queue's order vs random order (active_learning.json; slow).")
 @LEXICON_OPT
 @ENGINE_OPT
 @SEED_OPT
 @handle_errors
-def evaluate(corpus: Path | None, store: Path | None, out: Path, folds: int, no_curve: bool,
+def evaluate(corpus: Path | None, store: Path | None, out: Path, folds: int, no_curve: bool, active: bool,
              lexicons: tuple[str, ...], engine: str, seed: int) -> None:
     """Cross-validated precision, recall, F1 and Cohen's kappa (model vs human) per variable, codebook and
     language, with 95% intervals, plus a learning curve; folds hold out whole documents with their reprints."""
@@ -148,6 +150,14 @@ def evaluate(corpus: Path | None, store: Path | None, out: Path, folds: int, no_
     res = run(corpus, used, folds, seed, not no_curve, lexicons, engine, say)
     click.echo(format_table(res))
     files = write_evaluation(res, out)
+    if active:
+        from corpus_tools.jobs.suggest import active_learning, write_active_learning
+
+        al = active_learning(corpus, used, seed, lexicons, engine, progress=say)
+        for strategy, n in al.passages_to_reach(0.9).items():
+            click.echo(f"active learning ({strategy}): 90% of the best macro F1 after "
+                       f"{n if n is not None else 'more than the simulated'} coded passages")
+        files.update(write_active_learning(al, out))
     say("tables: " + ", ".join(str(p) for p in files.values()))
 
 
