@@ -93,13 +93,15 @@ def scores(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
 
 
 def _fit_predict(params: dict[str, Any], analyzer: TextAnalyzer, data: TrainingData, docs: Sequence[Analyzed],
-                 train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit on `train` rows, return (0/1 suggestions, "not sure" flags, thresholds) for `test` rows."""
+                 train: np.ndarray, test: np.ndarray, grouping: str = "document"
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit on `train` rows, return (0/1 suggestions, "not sure" flags, thresholds) for `test` rows; the inner
+    folds are grouped like the outer ones."""
     model = SuggestionModel(analyzer.lexicons, **params)
     mask = data.scope()
     model.fit([data.texts[i] for i in train], data.Y[train], data.codes, [data.ids[i] for i in train],
               analyzer=analyzer, docs=[docs[i] for i in train], mask=mask[train],
-              groups=[data.groups[i] for i in train] if data.groups else None)
+              groups=[data.groups[i] for i in train] if data.groups and grouping == "document" else None)
     proba = model.proba_docs([docs[i] for i in test])
     return model.suggested_matrix(proba).astype(int), model.unsure_matrix(proba), model.thresholds_
 
@@ -137,19 +139,53 @@ def cross_validate(data: TrainingData, analyzer: TextAnalyzer, folds: int = 5, r
     require(data)
     params = {"random_state": random_state, **(params or {})}
     docs = list(docs) if docs is not None else analyzer.analyze_many(data.texts)
-    n, k = data.Y.shape
-    folds_ = splits(data, folds, random_state, grouping)
-    pred = np.zeros_like(data.Y)
-    unsure = np.zeros(data.Y.shape, dtype=bool)
-    thresholds = np.zeros((len(folds_), k))
-    for f, (train, test) in enumerate(folds_):
-        pred[test], unsure[test], thresholds[f] = _fit_predict(params, analyzer, data, docs, train, test)
+    n = len(data)
+    pred, unsure, thresholds, folds_ = out_of_fold(data, analyzer, folds, random_state, params, docs, grouping)
     groups = list(data.groups) if grouping == "document" and data.groups else [str(i) for i in range(n)]
     table, by_lang = summarize(data, pred, unsure, groups, analyzer, thresholds, random_state, n_boot)
     curve = _learning_curve(data, analyzer, docs, params, random_state, sizes, min(len(folds_), 3), grouping) \
         if learning_curve else pd.DataFrame(columns=list(schema.LEARNING_CURVE))
     return EvaluationResult(table, curve, n, len(folds_), random_state, params, by_lang, grouping,
                             len(set(groups)), n_boot)
+
+
+def out_of_fold(data: TrainingData, analyzer: TextAnalyzer, folds: int, random_state: int,
+                params: dict[str, Any], docs: Sequence[Analyzed], grouping: str = "document"
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """(suggestions, "not sure" flags, thresholds per fold, folds): every passage predicted once by a model
+    fitted without its group."""
+    import numpy as np
+
+    folds_ = splits(data, folds, random_state, grouping)
+    pred = np.zeros_like(data.Y)
+    unsure = np.zeros(data.Y.shape, dtype=bool)
+    thresholds = np.zeros((len(folds_), data.Y.shape[1]))
+    for f, (train, test) in enumerate(folds_):
+        pred[test], unsure[test], thresholds[f] = _fit_predict(params, analyzer, data, docs, train, test, grouping)
+    return pred, unsure, thresholds, folds_
+
+
+def paired_difference(data: TrainingData, pred_a: np.ndarray, pred_b: np.ndarray, groups: Sequence[str],
+                      n_boot: int = N_BOOT, random_state: int = 0, rows: np.ndarray | None = None
+                      ) -> tuple[float, float, float]:
+    """Macro F1 of b minus macro F1 of a, with a 95% interval from resampling the same groups for both
+    (a paired bootstrap: the fair test of "does model b beat model a on these passages")."""
+    import numpy as np
+
+    r = np.arange(len(data)) if rows is None else rows
+    scope = data.scope()[r]
+    y = data.Y[r]
+    names, gidx = np.unique(np.asarray(groups, dtype=object)[r], return_inverse=True)
+    present = (y.astype(bool) & scope).any(axis=0)
+    ca = _counts(y, pred_a[r], scope, gidx, len(names))
+    cb = _counts(y, pred_b[r], scope, gidx, len(names))
+    fa, _ = _f1_kappa(ca.sum(axis=0))
+    fb, _ = _f1_kappa(cb.sum(axis=0))
+    diff = float(np.nan_to_num(fb[present]).mean() - np.nan_to_num(fa[present]).mean())
+    _x, _y, ba, _z = bootstrap(ca, present, n_boot, random_state)
+    _x, _y, bb, _z = bootstrap(cb, present, n_boot, random_state)  # same seed: the same resamples
+    lo, hi = _interval(bb - ba)
+    return diff, lo, hi
 
 
 def _counts(y: np.ndarray, pred: np.ndarray, scope: np.ndarray, group_index: np.ndarray,
@@ -328,7 +364,7 @@ def _learning_curve(data: TrainingData, analyzer: TextAnalyzer, docs: Sequence[A
             train = np.sort(order[:m])
             if not data.Y[train].any() or m < 4:
                 continue
-            pred, _u, _t = _fit_predict(params, analyzer, data, docs, train, test)
+            pred, _u, _t = _fit_predict(params, analyzer, data, docs, train, test, grouping)
             s = [scores(data.Y[test, j][scope[test, j]], pred[:, j][scope[test, j]])
                  for j in range(data.Y.shape[1]) if scope[test, j].any()]
             present = [x for x in s if x["support"] > 0]

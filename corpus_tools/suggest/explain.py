@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from corpus_tools.suggest.features import CHAR, LEX, WORD, Analyzed
+from corpus_tools.suggest.features import CHAR, EMB, LEX, WORD, Analyzed
 from corpus_tools.suggest.model import SuggestionModel
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     Suggester = SuggestionModel | LexiconSuggester
 
-_KIND = {WORD: "word", CHAR: "chars", LEX: "lexicon hits"}
+_KIND = {WORD: "word", CHAR: "chars", LEX: "lexicon hits", EMB: "word-vector"}
 
 
 @dataclass(frozen=True)

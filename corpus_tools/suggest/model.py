@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import numpy as np
     from scipy import sparse
 
+    from corpus_tools.suggest.distributional import WordVectors
+
 MIN_CALIBRATION = 8  # positives and negatives a variable needs before its probabilities are calibrated
 MIN_THRESHOLD = 5  # positives needed before the threshold is tuned (else 0.5)
 LABEL_MODELS = ("independent", "stacked")
@@ -72,7 +74,10 @@ class SuggestionModel:
                  C: float = 16.0, calibrate: bool = True, cv: int = 5, random_state: int = 0,
                  word_max_features: int = 20000, char_max_features: int = 20000,
                  char_ngrams: tuple[int, int] = (2, 3), min_df: int = 2, label_model: str = "independent",
-                 target_precision: float | None = None) -> None:
+                 target_precision: float | None = None, word_vectors: WordVectors | None = None,
+                 vector_weight: float = 1.0) -> None:
+        self.word_vectors = word_vectors
+        self.vector_weight = vector_weight
         if label_model not in LABEL_MODELS:
             raise ModelError(f"unknown label model {label_model!r}", hint=f"one of {', '.join(LABEL_MODELS)}")
         if target_precision is not None and not 0 < target_precision < 1:
@@ -135,7 +140,8 @@ class SuggestionModel:
             raise ModelError(f"{len(self._groups)} groups for {len(texts)} passages")
         docs = list(docs) if docs is not None else self.analyzer_.analyze_many(texts)
         self.features_ = FeatureBuilder(self.analyzer_.variable_ids, self.word_max_features,
-                                        self.char_max_features, self.char_ngrams, self.min_df).fit(docs)
+                                        self.char_max_features, self.char_ngrams, self.min_df,
+                                        vectors=self.word_vectors, vector_weight=self.vector_weight).fit(docs)
         X = self.features_.transform(docs)
         k, d = len(self.codes_), X.shape[1]
         self.coef_ = np.zeros((k, d))

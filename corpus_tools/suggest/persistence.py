@@ -25,7 +25,7 @@ MODEL_JSON, ARRAYS = "model.json", "arrays.npz"
 _ARRAY_KEYS = ("word_idf", "char_idf", "coef", "intercept", "calibration", "thresholds", "exemplar_data",
                "exemplar_indices", "exemplar_indptr", "exemplar_shape", "exemplar_labels", "fallback")
 # arrays added later (issue 16): optional on load, with the values of a model saved without them
-_OPTIONAL_KEYS = ("confident", "meta_coef", "meta_intercept", "meta_calibration", "stacked")
+_OPTIONAL_KEYS = ("confident", "meta_coef", "meta_intercept", "meta_calibration", "stacked", "word_vectors")
 
 
 def _sha256(path: Path) -> str:
@@ -57,7 +57,8 @@ def save_model(model: SuggestionModel, folder: Path, metrics: dict[str, Any] | N
               "exemplar_indices": E.indices, "exemplar_indptr": E.indptr, "exemplar_shape": np.array(E.shape),
               "exemplar_labels": model.exemplar_labels_, "fallback": model.fallback_,
               "confident": model.confident_, "meta_coef": model.meta_coef_, "meta_intercept": model.meta_intercept_,
-              "meta_calibration": model.meta_calibration_, "stacked": model.stacked_}
+              "meta_calibration": model.meta_calibration_, "stacked": model.stacked_,
+              **({"word_vectors": f.vectors.vectors} if f.vectors is not None else {})}
     np.savez_compressed(folder / ARRAYS, **{k: np.asarray(v) for k, v in arrays.items()})  # type: ignore[arg-type]
     meta = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "corpus_tools": __version__,
@@ -69,7 +70,8 @@ def save_model(model: SuggestionModel, folder: Path, metrics: dict[str, Any] | N
         "training": {"hash": model.training_hash_, "n_passages": model.n_train_,
                      "positives": {c: int(model.exemplar_labels_[:, j].sum()) for j, c in enumerate(model.codes_)}},
         "fits": model.metrics(), "metrics": metrics or {}, "software": package_versions(),
-        "vocabulary": {"word": f.word_vocab_, "char": f.char_vocab_},
+        "vocabulary": {"word": f.word_vocab_, "char": f.char_vocab_,
+                       **({"vectors": f.vectors.words} if f.vectors is not None else {})},
         "exemplars": {"ids": model.exemplar_ids_, "texts": model.exemplar_texts_,
                       "origins": list(getattr(model, "exemplar_origins_", []))},
         "files": {ARRAYS: _sha256(folder / ARRAYS)}, **(extra or {}),
@@ -131,15 +133,23 @@ def load_model(folder: Path) -> SuggestionModel:
         if isinstance(exc, ModelError):
             raise
         raise ModelError(f"{folder}: saved model is incomplete or malformed ({exc!r})") from exc
+    vectors = None
+    if "vectors" in vocab:
+        from corpus_tools.suggest.distributional import WordVectors
+
+        if "word_vectors" not in a or a["word_vectors"].shape[0] != len(vocab["vectors"]):
+            raise ModelError(f"{folder}: word vectors and their vocabulary disagree")
+        vectors = WordVectors(list(vocab["vectors"]), a["word_vectors"].astype(float))
     model = SuggestionModel(lexicons, params["engine"], params["C"], params["calibrate"], params["cv"],
                             params["random_state"], fp["word_max_features"], fp["char_max_features"],
                             tuple(fp["char_ngrams"]), fp["min_df"], params.get("label_model", "independent"),
-                            params.get("target_precision"))
+                            params.get("target_precision"), vectors, float(fp.get("vector_weight", 1.0)))
     analyzer = TextAnalyzer(lexicons, params["engine"])
     if analyzer.variable_ids != list(meta["feature_variables"]):
         raise ModelError(f"{folder}: lexicon variables differ from those the model was trained with")
     features = FeatureBuilder(meta["feature_variables"], fp["word_max_features"], fp["char_max_features"],
-                              tuple(fp["char_ngrams"]), fp["min_df"], fp["lexicon_weight"])
+                              tuple(fp["char_ngrams"]), fp["min_df"], fp["lexicon_weight"], vectors,
+                              float(fp.get("vector_weight", 1.0)))
     if len(vocab["word"]) != len(a["word_idf"]) or len(vocab["char"]) != len(a["char_idf"]):
         raise ModelError(f"{folder}: vocabulary and IDF arrays disagree in length")
     features.set_state(vocab["word"], a["word_idf"].astype(float), vocab["char"], a["char_idf"].astype(float))
