@@ -133,7 +133,6 @@ def cross_validate(data: TrainingData, analyzer: TextAnalyzer, folds: int = 5, r
     """Grouped K-fold cross-validation: every passage is predicted once by a model that saw no passage of
     its document or of a reprint of it; thresholds, calibration and the "not sure" band are chosen inside
     each training fold only. Figures carry 95% bootstrap intervals over groups, overall and per language."""
-    import numpy as np
     import pandas as pd
 
     require(data)

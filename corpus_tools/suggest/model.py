@@ -75,7 +75,8 @@ class SuggestionModel:
                  word_max_features: int = 20000, char_max_features: int = 20000,
                  char_ngrams: tuple[int, int] = (2, 3), min_df: int = 2, label_model: str = "independent",
                  target_precision: float | None = None, word_vectors: WordVectors | None = None,
-                 vector_weight: float = 1.0) -> None:
+                 vector_weight: float = 1.0, stack_gate: bool = True) -> None:
+        self.stack_gate = stack_gate
         self.word_vectors = word_vectors
         self.vector_weight = vector_weight
         if label_model not in LABEL_MODELS:
@@ -298,7 +299,8 @@ class SuggestionModel:
             groups = self._groups[rows]
 
             def new() -> Any:
-                return LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+                return LogisticRegression(C=1.0, class_weight="balanced", solver="liblinear",
+                                          random_state=self.random_state)
 
             oof = np.zeros(len(rows))
             for train, test in self._inner_folds(y, self.cv, groups):
@@ -316,7 +318,7 @@ class SuggestionModel:
             pred = proba >= threshold
             tp = float(np.sum(pred & (y > 0)))
             f1 = 2 * tp / (pred.sum() + n_pos)
-            if f1 <= fit.oof.get("f1", 0.0):  # the second stage must beat the first on held-out passages
+            if self.stack_gate and f1 <= fit.oof.get("f1", 0.0):  # must beat the first stage on held-out passages
                 continue
             lr = new().fit(Z[rows], y)
             self.meta_coef_[j], self.meta_intercept_[j] = lr.coef_[0], float(lr.intercept_[0])
@@ -362,13 +364,13 @@ class SuggestionModel:
     def unsure_matrix(self, P: np.ndarray) -> np.ndarray:
         """True where a probability is in its variable's "not sure" band (at or above the threshold, below
         the confident score): the model abstains there instead of suggesting the code."""
-        return (P >= self.thresholds_) & (P < self.confident_)
+        return (self.thresholds_ <= P) & (self.confident_ > P)
 
     def suggested_matrix(self, P: np.ndarray) -> np.ndarray:
         """True where a code is suggested: at or above both the threshold and the confident score."""
         import numpy as np
 
-        return P >= np.maximum(self.thresholds_, self.confident_)
+        return np.maximum(self.thresholds_, self.confident_) <= P
 
     def proba_docs(self, docs: Sequence[Analyzed]) -> np.ndarray:
         """Probabilities for analysed passages."""

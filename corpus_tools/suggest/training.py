@@ -55,7 +55,7 @@ class TrainingData:
 
         cols = [self.codes.index(c) for c in codes]
         mask = self.scope()[:, cols]
-        rows = np.flatnonzero(mask.any(axis=1)) if len(cols) else np.arange(0)
+        rows = np.flatnonzero(mask.any(axis=1)) if cols else np.arange(0)
 
         def pick(xs: list[str]) -> list[str]:
             return [xs[i] for i in rows] if xs else []
@@ -155,7 +155,7 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
     long = long.merge(first, on=["entry_id", "coder", "_origin"])  # keep each coder's rows from one origin
     schema.check(long, ("entry_id", "coder", "code", "mode"), "codings")
     labels = entry_labels(long)
-    book = {c: code_book.get(c, "") for c in codes} if code_book else {c: "" for c in codes}
+    book = {c: code_book.get(c, "") for c in codes} if code_book else dict.fromkeys(codes, "")
     scopes = entry_scopes(long, book)
     origin_of = dict(zip(long["entry_id"].astype(str), long["_origin"], strict=True))
     known = long[long["entry_id"].isin(list(texts))]

@@ -17,7 +17,7 @@ from corpus_tools.suggest.evaluation import cross_validate, paired_difference, s
 from corpus_tools.suggest.features import TextAnalyzer
 from corpus_tools.suggest.groups import passage_groups
 from corpus_tools.suggest.training import TrainingData, collect
-from tests.support.coding import FILLER_EN, FILLER_ZH, write_corpus
+from tests.support.coding import FILLER_EN, write_corpus
 
 LEX = ["mass_entrepreneurship"]
 PLANTED = "opportunity.profitability"
@@ -101,7 +101,7 @@ def test_intervals_per_language_and_paired_difference(leaky: Corpus) -> None:
     assert same == (0.0, 0.0, 0.0)
     better = pred.copy()
     better[:, codes.index(PLANTED)] = data.Y[:, codes.index(PLANTED)]
-    d, lo, hi = paired_difference(data, pred, better, data.groups, 200)
+    d, lo, _hi = paired_difference(data, pred, better, data.groups, 200)
     assert d == pytest.approx(1.0) and lo > 0.5
 
 

@@ -54,7 +54,7 @@ def test_not_sure_band_replaces_likely_wrong_codes(noisy: Corpus) -> None:
     P = careful.predict_proba(data.texts)
     sure, unsure = careful.suggested_matrix(P), careful.unsure_matrix(P)
     assert unsure.any() and not (sure & unsure).any()
-    assert np.array_equal(sure | unsure, P >= careful.thresholds_)  # the band only splits what was suggested
+    assert np.array_equal(sure | unsure, careful.thresholds_ <= P)  # the band only splits what was suggested
     frame = suggest_texts(careful, data.ids, data.texts)
     assert list(frame.columns) == ["id", *careful.codes_, *schema.SUGGESTION_WHY]
     for codes, maybe in zip(frame["codes"], frame["unsure"], strict=True):
@@ -114,8 +114,8 @@ def two_books(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     docs = synthetic_docs(12, 10, seed=2)
     for i, d in enumerate(docs):
         paras = d["text"].split("\n\n")
-        d["text"] = "\n\n".join(p + ("修路了。" if (i + k) % 3 == 0 else "") + ("开了培训班。" if (i * k) % 4 == 1 else "")
-                                for k, p in enumerate(paras))
+        d["text"] = "\n\n".join(p + ("修路了。" if (i + k) % 3 == 0 else "")
+                                + ("开了培训班。" if (i * k) % 4 == 1 else "") for k, p in enumerate(paras))
     write_corpus(root, docs)
     (root / "second_book.yaml").write_text(SECOND, encoding="utf-8")
     (root / "corpus.toml").write_text('name = "books"\nlexicons = ["mass_entrepreneurship", "second_book.yaml"]\n',
