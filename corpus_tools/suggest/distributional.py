@@ -5,42 +5,8 @@ its content words' vectors. No weights are downloaded: the vectors come from the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import numpy as np
-
-    from corpus_tools.suggest.features import Analyzed
-
-
-@dataclass
-class WordVectors:
-    """A vocabulary and its vectors (rows), plain data (saved as JSON + NumPy with a model)."""
-
-    words: list[str]
-    vectors: np.ndarray
-
-    def __post_init__(self) -> None:
-        self._index = {w: i for i, w in enumerate(self.words)}
-
-    @property
-    def dim(self) -> int:
-        """Vector length."""
-        return int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
-
-    def embed(self, docs: Sequence[Analyzed]) -> np.ndarray:
-        """Mean vector of each passage's known content words, scaled to unit length (zeros when none is known)."""
-        import numpy as np
-
-        out = np.zeros((len(docs), self.dim))
-        for i, d in enumerate(docs):
-            rows = [self._index[w] for w in d.words if w in self._index]
-            if rows:
-                v = self.vectors[rows].mean(axis=0)
-                n = float(np.linalg.norm(v))
-                out[i] = v / n if n > 0 else v
-        return out
+from corpus_tools.suggest.features import Analyzed, WordVectors
 
 
 def train_word_vectors(docs: Sequence[Analyzed], dim: int = 50, window: int = 5, min_count: int = 3,

@@ -259,7 +259,7 @@ def summarize(data: TrainingData, pred: np.ndarray, unsure: np.ndarray, groups: 
     book = {v.id: lex.name for lex in analyzer.lexicons for v in lex.variables}
     names, gidx = np.unique(np.asarray(groups, dtype=object), return_inverse=True)
     counts = _counts(data.Y, pred, scope, gidx, len(names))
-    present = data.Y.astype(bool).any(axis=0) & scope.any(axis=0)
+    present = np.asarray(data.Y.astype(bool).any(axis=0) & scope.any(axis=0), dtype=bool)
     bf1, bkappa, bmacro, bmkappa = bootstrap(counts, present, n_boot, random_state)
     rows = []
     for j, code in enumerate(codes):

@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     import numpy as np
     from scipy import sparse
 
-    from corpus_tools.suggest.distributional import WordVectors
-
 WORD, CHAR, LEX, EMB = "w", "c", "lex", "emb"
 
 
@@ -60,6 +58,35 @@ class TextAnalyzer:
     def analyze_many(self, texts: Sequence[str]) -> list[Analyzed]:
         """`analyze` for each text, in order."""
         return [self.analyze(t) for t in texts]
+
+
+@dataclass
+class WordVectors:
+    """A vocabulary and its vectors (rows), plain data (saved as JSON + NumPy with a model)."""
+
+    words: list[str]
+    vectors: np.ndarray
+
+    def __post_init__(self) -> None:
+        self._index = {w: i for i, w in enumerate(self.words)}
+
+    @property
+    def dim(self) -> int:
+        """Vector length."""
+        return int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
+
+    def embed(self, docs: Sequence[Analyzed]) -> np.ndarray:
+        """Mean vector of each passage's known content words, scaled to unit length (zeros when none is known)."""
+        import numpy as np
+
+        out = np.zeros((len(docs), self.dim))
+        for i, d in enumerate(docs):
+            rows = [self._index[w] for w in d.words if w in self._index]
+            if rows:
+                v = self.vectors[rows].mean(axis=0)
+                n = float(np.linalg.norm(v))
+                out[i] = v / n if n > 0 else v
+        return out
 
 
 def _identity(tokens: Sequence[str]) -> Sequence[str]:

@@ -67,8 +67,8 @@ def passage_groups(corpus: Corpus | None, ids: Sequence[str], texts: Sequence[st
         if dup is not None:
             uf.union(keys[i], keys[dup[0]])
     groups = [uf.find(k) for k in keys]
-    langs = []
-    for i, text in zip(map(str, ids), texts, strict=True):
-        lang = lang_of_doc.get(doc_of.get(i, ""), "")
+    langs: list[str] = []
+    for pid, text in zip(map(str, ids), texts, strict=True):
+        lang = lang_of_doc.get(doc_of.get(pid, ""), "")
         langs.append(lang or detect_lang(str(text)))
     return groups, langs

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import numpy as np
     from scipy import sparse
 
-    from corpus_tools.suggest.distributional import WordVectors
+    from corpus_tools.suggest.features import WordVectors
 
 MIN_CALIBRATION = 8  # positives and negatives a variable needs before its probabilities are calibrated
 MIN_THRESHOLD = 5  # positives needed before the threshold is tuned (else 0.5)

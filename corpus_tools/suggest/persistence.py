@@ -135,7 +135,7 @@ def load_model(folder: Path) -> SuggestionModel:
         raise ModelError(f"{folder}: saved model is incomplete or malformed ({exc!r})") from exc
     vectors = None
     if "vectors" in vocab:
-        from corpus_tools.suggest.distributional import WordVectors
+        from corpus_tools.suggest.features import WordVectors
 
         if "word_vectors" not in a or a["word_vectors"].shape[0] != len(vocab["vectors"]):
             raise ModelError(f"{folder}: word vectors and their vocabulary disagree")

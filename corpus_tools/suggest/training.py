@@ -53,9 +53,9 @@ class TrainingData:
         them are left out."""
         import numpy as np
 
-        cols = [self.codes.index(c) for c in codes]
+        cols = np.array([self.codes.index(c) for c in codes], dtype=int)
         mask = self.scope()[:, cols]
-        rows = np.flatnonzero(mask.any(axis=1)) if cols else np.arange(0)
+        rows = np.flatnonzero(mask.any(axis=1)) if len(cols) else np.arange(0)
 
         def pick(xs: list[str]) -> list[str]:
             return [xs[i] for i in rows] if xs else []
