@@ -110,3 +110,20 @@ def test_one_document_cannot_be_cross_validated_by_groups() -> None:
                         groups=["doc:1"] * 12)
     with pytest.raises(ModelError, match="one document"):
         splits(data, 5, 0)
+
+
+def test_inner_folds_keep_groups_whole_and_balance_positives() -> None:
+    from corpus_tools.suggest.model import grouped_stratified_folds
+
+    rng = np.random.default_rng(3)
+    groups = np.array([f"g{i // 7}" for i in range(700)], dtype=object)
+    y = (rng.random(700) < 0.15).astype(int)
+    folds = grouped_stratified_folds(y, groups, 5, random_state=1)
+    assert len(folds) == 5
+    seen = np.zeros(700, dtype=int)
+    for train, test in folds:
+        seen[test] += 1
+        assert not set(groups[train]) & set(groups[test])
+        assert abs(int(y[test].sum()) - y.sum() / 5) <= 7  # at most one group's worth of positives off
+    assert (seen == 1).all()
+    assert [t.tolist() for _, t in folds] == [t.tolist() for _, t in grouped_stratified_folds(y, groups, 5, 1)]

@@ -236,3 +236,27 @@ def test_similar_passage_comes_from_the_users_material_first(make_corpus, tmp_pa
     assert st["similar_origin"].iloc[0] == "store" and st["similar_id"].iloc[0] == data.ids[0]
     save_model(store_model, tmp_path / "m")
     assert load_model(tmp_path / "m").exemplar_origins_ == ["store"] * len(data)
+
+
+# -- distributional features --------------------------------------------------------------------------------
+def test_word_vectors_from_the_projects_own_text_roundtrip(make_corpus, tmp_path: Path) -> None:
+    from corpus_tools.suggest.distributional import train_word_vectors
+
+    corpus = coded_corpus(make_corpus, 8, 8, n_a=64, n_b=0)
+    data = _data(corpus)
+    an = TextAnalyzer(LEX)
+    docs = an.analyze_many(list(corpus.entries["text"]))
+    vectors = train_word_vectors(docs, dim=8, min_count=2, epochs=2)
+    assert vectors.dim == 8 and len(vectors.words) == vectors.vectors.shape[0] > 10
+    again = train_word_vectors(docs, dim=8, min_count=2, epochs=2)
+    assert np.allclose(again.vectors, vectors.vectors)  # seeded, one worker: reproducible
+    E = vectors.embed(an.analyze_many(["村里", ""]))
+    assert E.shape == (2, 8) and not E[1].any()
+    model = SuggestionModel(LEX, word_vectors=vectors, vector_weight=2.0).fit(
+        data.texts, data.Y, data.codes, data.ids, analyzer=an)
+    assert model.features_.n_features == len(model.features_.feature_names_)
+    assert sum(n.startswith("emb:") for n in model.features_.feature_names_) == 8
+    save_model(model, tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    assert loaded.version == model.version
+    assert np.allclose(loaded.predict_proba(data.texts[:5]), model.predict_proba(data.texts[:5]))
