@@ -69,9 +69,13 @@ def train(corpus: Path | None, out: Path, store: Path | None, lexicons: tuple[st
     if len(res.problems) > 20:
         say(f"  ... {len(res.problems) - 20} more problem(s)")
     m = res.model
+    cv = {}
+    if res.evaluation is not None:
+        pv = res.evaluation.per_variable
+        cv = dict(zip(pv["variable"], pv["f1"], strict=True))
     for f in m.fits_:
         cal = "calibrated" if f.calibrated else "raw"
-        oof = f"  held-out F1 {f.oof['f1']:.2f}" if f.oof else ""
+        oof = f"  grouped-CV F1 {cv[f.code]:.2f}" if f.code in cv else ""
         lex = f" (lexicon hits: {f.lexicon_f1:.2f})" if f.oof else ""
         use = "  -> lexicon" if f.fallback else ""
         say(f"  {f.code:32} {f.positives:>4} positive  threshold {f.threshold:.2f} ({cal}){oof}{lex}{use}"

@@ -260,3 +260,31 @@ def test_word_vectors_from_the_projects_own_text_roundtrip(make_corpus, tmp_path
     loaded = load_model(tmp_path / "m")
     assert loaded.version == model.version
     assert np.allclose(loaded.predict_proba(data.texts[:5]), model.predict_proba(data.texts[:5]))
+
+
+# -- one figure source: the dashboard reads the grouped evaluation -----------------------------------------------
+def test_dashboard_shows_grouped_cv_figures_and_active_learning(make_corpus, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from corpus_tools.cli import main
+    from corpus_tools.review.dashboard import model_quality
+
+    corpus = coded_corpus(make_corpus, 8, 8, n_a=64, n_b=0)
+    r = CliRunner()
+    res = r.invoke(main, ["train", str(corpus.root), "-o", str(tmp_path / "model")])
+    assert res.exit_code == 0 and "grouped cross-validated macro F1" in res.output, res.output
+    # without evaluation.json, the dashboard shows the evaluation saved with the model, never in-fit scores
+    q = model_quality(tmp_path / "model")
+    assert q is not None and q.evaluation is not None and q.evaluation["grouping"] == "document"
+    assert q.by_language and q.by_language[0]["lang"] == "all" and "grouped by document" in q.quality_kind
+    assert all("f1" not in f for f in q.fits)  # per-variable figures come from evaluation.json only
+    res = r.invoke(main, ["evaluate", str(corpus.root), "-o", str(tmp_path / "ev"), "--folds", "3", "--no-curve",
+                          "--active-learning"])
+    assert res.exit_code == 0 and "active learning (random)" in res.output, res.output
+    assert (tmp_path / "ev" / "evaluation_by_language.csv").is_file()
+    q = model_quality(tmp_path / "model", [tmp_path / "ev" / "evaluation.json"])
+    assert q is not None and q.active_learning is not None
+    assert set(q.active_learning["passages_to_reach_90pct"]) == {"uncertainty", "diversity", "random"}
+    per_var = {r["variable"]: r for r in q.evaluation["per_variable"]}
+    fit = next(f for f in q.fits if per_var.get(f["code"], {}).get("support"))
+    assert fit["f1"] == per_var[fit["code"]]["f1"] and "f1_low" in fit
