@@ -3,7 +3,8 @@
 Design (issue 11, item 3): the pool is every entry of at least 12 characters that is not a near-duplicate
 copy (the same pool rule as `draw_sample.py`). It is split into strata by source type x language x stage
 (12 strata); each stratum gets its proportional share of `TOTAL` entries, raised to a floor of `FLOOR`
-(or the whole stratum when it is smaller), so the sample is a little larger than `TOTAL`, drawn by simple random sampling without replacement. The lexicon is
+(or the whole stratum when it is smaller), so the sample is a little larger than `TOTAL`; drawn by
+simple random sampling without replacement. The lexicon is
 NOT consulted: entries with and without lexicon hits are drawn with the same probability inside a stratum,
 so precision and recall of the lexicon can both be estimated. `weight` is the stratum's inverse sampling
 fraction (N_h / n_h) for anyone who wants corpus-level estimates.
