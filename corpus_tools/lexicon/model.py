@@ -101,7 +101,11 @@ def _terms(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
     for lang, items in raw.items():
         if not isinstance(items, list) or not all(isinstance(t, str | int | float) for t in items):
             raise LexiconError(f"{where}: terms for {lang!r} must be a list of strings")
-        out[str(lang)] = tuple(str(t).strip() for t in items if str(t).strip())
+        empty = [i for i, t in enumerate(items) if not str(t).strip()]
+        if empty:
+            raise LexiconError(f"{where}: empty term at position {empty[0] + 1} of the {lang!r} terms",
+                               hint="delete the empty entry (an empty term would match nothing, or everything)")
+        out[str(lang)] = tuple(str(t).strip() for t in items)
     return out
 
 
