@@ -49,9 +49,11 @@ def check(name: str, corpus: Path | None, bundled_corpus: bool, engine: str, str
 
 @lexicon.command()
 @click.argument("name", default="mass_entrepreneurship")
+@click.option("--changes", "show_changes", is_flag=True, help="Also list every recorded change with its reason.")
 @handle_errors
-def show(name: str) -> None:
-    """Print the constructs, variables (with ids) and term counts of lexicon NAME."""
+def show(name: str, show_changes: bool) -> None:
+    """Print the constructs, variables (with ids), term counts, the source's Table 4 keywords (marked when
+    they no longer match as terms) and the number of recorded changes of lexicon NAME."""
     from corpus_tools.lexicon.formats import load_lexicon
 
     lex = load_lexicon(name)
@@ -60,7 +62,16 @@ def show(name: str) -> None:
         click.echo(f"{c.id}: {c.label.get('en', '')} / {c.label.get('zh', '')}")
         for v in c.variables:
             n = {k: len(t) for k, t in v.terms.items()}
-            click.echo(f"  {v.id}: {v.label.get('en', '')}  terms {n}")
+            extra = f"  changes {len(v.changes)}" if v.changes else ""
+            click.echo(f"  {v.id}: {v.label.get('en', '')}  terms {n}{extra}")
+            if v.table4:
+                off = set(v.table4_unmatched())
+                click.echo("    Table 4: " + "; ".join(f"{k} (not matched)" if k in off else k for k in v.table4))
+            if show_changes:
+                for ch in v.changes:
+                    what = "; ".join(f"{k} {ch[k]}" for k in ("removed", "added", "narrowed", "moved") if k in ch)
+                    click.echo(f"    {ch.get('version', '')}: {what}")
+                    click.echo(f"      reason: {' '.join(str(ch.get('reason', '')).split())}")
 
 
 @lexicon.command()
