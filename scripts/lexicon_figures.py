@@ -126,7 +126,7 @@ def publish() -> None:
         start, end = "# --- validation figures: start ---", "# --- validation figures: end ---"
         block = f"{start}\n{yaml_block(name)}\n{end}"
         if start in text:
-            text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _m: block, text, flags=re.S)
+            text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _m, b=block: b, text, flags=re.S)
         else:
             text = text.replace("\nname: ", f"\n{block}\nname: ", 1)
         path.write_text(text, encoding="utf-8")
