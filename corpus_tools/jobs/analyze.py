@@ -23,6 +23,7 @@ from corpus_tools.text.tokenize import Tokenizer
 if TYPE_CHECKING:
     import pandas as pd
 
+    from corpus_tools.agreement.lexicon_validation import LexiconValidation
     from corpus_tools.framing import FramingResult
     from corpus_tools.suggest.result import SuggestionsResult
     from corpus_tools.topics import TopicsResult
@@ -149,6 +150,12 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     health = _health(lex, tokenizer, corpus, cache,
                      make_key(**base, code=code_hash("lexicon", "text", "pipeline")))
     files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
+    validation = _validation(corpus, lex, scorer, n_boot, seed)
+    if validation is not None and not report:  # with a report, the report writes these tables itself
+        from corpus_tools.jobs.lexicon_validate import OUTPUTS
+
+        for key, name in OUTPUTS.items():
+            files[name.removesuffix(".csv")] = write_table(getattr(validation, key), out_dir / name)
     for name, frame in framing.to_tables().items():
         files[name] = write_table(frame, out_dir / f"{name}.csv")
     if topic_res is not None:
@@ -180,7 +187,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
         say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
         rep = write_report(ReportInputs(corpus, lex, doc_scores, entry_scores, framing, topic_res, health, manifest,
-                                        result.problems[:20], sug_res),
+                                        result.problems[:20], sug_res, validation),
                            out_dir, cache=cache, progress=say, code_version=code_hash("report"))
         files.update(rep.tables)
         for chart in rep.charts:
@@ -217,6 +224,20 @@ def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str
                                       "entry_scores": entries.scores, "entry_evidence": entries.evidence},
                       {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids})
     return docs, entries
+
+
+def _validation(corpus: Corpus, lexicons: Sequence[Lexicon], scorer: Scorer, n_boot: int,
+                seed: int) -> LexiconValidation | None:
+    """Lexicon hits against the corpus's hand codes (None when it has no coded entries for these lexicons)."""
+    from corpus_tools.agreement.lexicon_validation import codings_files, validate_lexicons
+    from corpus_tools.errors import CorpusError
+
+    if not any(codings_files(corpus, lx) for lx in lexicons):
+        return None
+    try:
+        return validate_lexicons(corpus, lexicons, scorer, n_boot=n_boot, random_state=seed)
+    except CorpusError:  # codings files whose rows all failed to resolve: reported by `lexicon validate`
+        return None
 
 
 def _health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus, cache: Cache,

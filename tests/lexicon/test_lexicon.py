@@ -250,9 +250,10 @@ def test_lexicon_show_marks_table4_keywords(tmp_path: Path) -> None:
     from corpus_tools.cli import main
 
     path = tmp_path / "t.yaml"
-    path.write_text("name: t\nconstructs:\n  c:\n    variables:\n      v:\n        table4: [Profits, online dealing]\n"
-                    "        terms: {en: [profits]}\n        changes:\n          - {version: '2', removed: [online dealing],"
-                    " reason: names the phenomenon}\n", encoding="utf-8")
+    path.write_text("name: t\nconstructs:\n  c:\n    variables:\n      v:\n"
+                    "        table4: [Profits, online dealing]\n        terms: {en: [profits]}\n        changes:\n"
+                    "          - {version: '2', removed: [online dealing], reason: names the phenomenon}\n",
+                    encoding="utf-8")
     r = CliRunner().invoke(main, ["lexicon", "show", str(path), "--changes"])
     assert r.exit_code == 0, r.output
     assert "Table 4: Profits; online dealing (not matched)" in r.output
