@@ -32,9 +32,7 @@ def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: st
     (persisted / emerged / faded), and one joint model with topic prevalence per stage; K chosen by
     coherence and stability. Writes the tables as CSV into --out."""
     from corpus_tools.cli.progress import StepBar
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.io.resources import default_corpus
-    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.project import Project
     from corpus_tools.text.tokenize import Tokenizer
     from corpus_tools.topics import run_topics
     from corpus_tools.topics.sweep import parse_k_range
@@ -43,8 +41,8 @@ def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: st
     bar = StepBar(enabled=False if quiet else None)  # steps: read corpus, fit the models, write tables
     try:
         bar("reading corpus", 1, 3)
-        corp = load_corpus(corpus or default_corpus())
-        lex = [load_lexicon(ref, corp.root) for ref in (lexicons or corp.config.lexicons)]
+        project = Project.open(corpus, lexicons)
+        corp, lex = project.corpus, project.lexicons
         result = run_topics(corp, Tokenizer(engine), lex, seed=seed, k_range=k_range, n_seeds=n_seeds,
                             engine=topic_engine, progress=lambda message: bar(message, 2, 3))
         bar("writing tables", 3, 3)

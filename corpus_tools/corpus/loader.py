@@ -276,3 +276,12 @@ def load_corpus(path: str | Path) -> Corpus:
     frame["line"] = frame["line"].astype("Int64")
     return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),
                   frame, problems)
+
+
+def open_corpus(corpus: str | Path | Corpus | None = None) -> Corpus:
+    """The corpus given (a loaded Corpus or a folder), else the bundled Junpu corpus: the one default."""
+    if isinstance(corpus, Corpus):
+        return corpus
+    from corpus_tools.io.resources import default_corpus
+
+    return load_corpus(Path(corpus) if corpus else default_corpus())

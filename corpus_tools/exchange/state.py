@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from corpus_tools import schema
 from corpus_tools.errors import ConfigError, InputTableError
+from corpus_tools.store.coding_state import CODINGS_FILE, merge_codings
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
@@ -139,34 +140,24 @@ def gather_codings(corpus: Corpus, lexicons: Sequence[Lexicon], *, store: Path |
     import pandas as pd
 
     from corpus_tools.io.manifest import file_sha1
-    from corpus_tools.store.codings import read_codings
 
     known = known_codes(lexicons)
-    frames: list[pd.DataFrame] = []
     problems: list[str] = []
     inputs: dict[str, Any] = {"corpus": str(corpus.root)}
-    csv_path = corpus.root / "codings.csv"
+    csv_path = corpus.root / CODINGS_FILE
     decisions = None
-    csv_state = pd.DataFrame(columns=list(schema.CODING_STATE))
-    if corpus_codings and csv_path.is_file():
-        codings = read_codings(corpus, known)
-        csv_state = codings.long
-        problems += codings.problems
-        inputs["codings_csv"] = {"path": str(csv_path), "sha1": file_sha1(csv_path), "rows": len(csv_state)}
+    store_state = None
     if store is not None:
         store_state, decisions = read_store(store, corpus)
         inputs["store"] = {"path": str(store), "events": len(decisions)}
-        if len(csv_state) and len(store_state):
-            in_store = set(zip(store_state["entry_id"], store_state["coder"], strict=True))
-            dup = [k in in_store for k in zip(csv_state["entry_id"], csv_state["coder"], strict=True)]
-            if any(dup):
-                n_pairs = len({k for k, d in zip(zip(csv_state["entry_id"], csv_state["coder"], strict=True), dup,
-                                                 strict=True) if d})
-                problems.append(f"{n_pairs} entry/coder coding(s) are both in codings.csv and in the store: "
-                                "the store's (later) coding is used")
-                csv_state = csv_state[[not d for d in dup]]
-        frames.append(store_state)
-    frames.insert(0, csv_state)
+    merged = merge_codings(store_state, corpus, known, corpus_codings)
+    problems += merged.problems
+    if corpus_codings and csv_path.is_file():
+        inputs["codings_csv"] = {"path": str(csv_path), "sha1": file_sha1(csv_path), "rows": merged.codings_rows}
+    if merged.overridden:
+        problems.append(f"{merged.overridden} entry/coder coding(s) are both in codings.csv and in the store: "
+                        "the store's (later) coding is used")
+    frames: list[pd.DataFrame] = [merged.state]
     for path, coder in suggestions:
         sug, sug_problems, n_training = _read_suggestions(path, corpus, coder, known, exclude_training)
         frames.append(sug)

@@ -8,15 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corpus_tools.corpus.loader import Corpus, load_corpus
+from corpus_tools.corpus.loader import Corpus
 from corpus_tools.errors import StoreError
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
-from corpus_tools.io.resources import default_corpus
 from corpus_tools.io.tables import write_table
-from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.lint import term_frequencies
 from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.project import open_corpus, project_lexicons
 from corpus_tools.scoring.score import Scorer, ScoreResult, aggregate, score_levels
 from corpus_tools.text.tokenize import Tokenizer
 
@@ -47,12 +46,6 @@ class AnalyzeResult:
     suggestions: SuggestionsResult | None = None
 
 
-def lexicons_for(corpus: Corpus, names: Sequence[str] | None) -> list[Lexicon]:
-    """The lexicons named on the command line, else those corpus.toml declares."""
-    refs = list(names) if names else list(corpus.config.lexicons)
-    return [load_lexicon(r, corpus.root) for r in refs]
-
-
 def _lexicon_ids(lexicons: Sequence[Lexicon]) -> list[dict[str, object]]:
     """Lexicon identity for cache keys: manifest plus the file's full hash."""
     return [{**lx.manifest(), "file_sha1": file_sha1(lx.path) if lx.path and lx.path.is_file() else ""}
@@ -81,16 +74,16 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
         say(STEPS[i - 1])
         return say
 
-    root = Path(corpus_path) if corpus_path else default_corpus()
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
-    step(1)(f"reading {root}")
-    corpus = load_corpus(root)
+    step(1)(f"reading {corpus_path or 'the bundled corpus'}")
+    corpus = open_corpus(corpus_path)
+    root = corpus.root
     result = AnalyzeResult(out_dir, n_documents=len(corpus.docs), n_entries=len(corpus.entries),
                            n_skipped=corpus.n_errors)
     result.problems = [str(p) for p in corpus.problem_list if p.level != "note"]
-    lex = lexicons_for(corpus, lexicons)
+    lex = project_lexicons(corpus, lexicons or ())
     tokenizer = Tokenizer(engine)
     scorer = Scorer(lex, tokenizer)
     inputs = corpus_inputs(root, list(corpus.docs["path"]))

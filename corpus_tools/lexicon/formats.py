@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,9 @@ def load_lexicon(ref: str | Path, base: Path | None = None) -> Lexicon:
     if isinstance(data, dict) and "constructs" not in data:
         return read_quanteda(path)
     return lexicon_from_dict(data, path, sha1)
+
+
+def load_lexicons(refs: Sequence[str | Path], base: Path | None = None) -> list[Lexicon]:
+    """Load several lexicons (names or paths relative to `base`); which ones apply is the caller's rule
+    (`corpus_tools.corpus.config.lexicon_refs`)."""
+    return [load_lexicon(r, base) for r in refs]

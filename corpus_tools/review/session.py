@@ -130,10 +130,9 @@ class ReviewSession:
         elif suggester is not None:
             self.codes = list(suggester.codes_)
         else:
-            from corpus_tools.lexicon.formats import load_lexicon
+            from corpus_tools.project import project_lexicons
 
-            self.codes = list(load_lexicon(corpus.config.lexicons[0] if corpus.config.lexicons
-                                           else "mass_entrepreneurship", corpus.root).variable_ids)
+            self.codes = list(project_lexicons(corpus)[0].variable_ids)  # the project's codebook
         if self.filters.variable and self.filters.variable not in self.codes:
             raise ReviewError(f"unknown variable {self.filters.variable!r}", hint=f"one of {', '.join(self.codes)}")
         self.mode = "blind" if blind else "assisted"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from corpus_tools.io.resources import DEFAULT_LEXICON
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.suggest.calibration import DEFAULT_THRESHOLD
@@ -20,7 +21,7 @@ class LexiconSuggester:
 
     source = "lexicon"
 
-    def __init__(self, lexicons: Sequence[Lexicon | str] = ("mass_entrepreneurship",), engine: str = "rjieba",
+    def __init__(self, lexicons: Sequence[Lexicon | str] = (DEFAULT_LEXICON,), engine: str = "rjieba",
                  codes: Sequence[str] | None = None) -> None:
         self.lexicons = lexicons
         self.engine = engine

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from corpus_tools.errors import ModelError
+from corpus_tools.io.resources import DEFAULT_LEXICON
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.suggest.calibration import DEFAULT_THRESHOLD, platt, sigmoid, tune_threshold
@@ -56,7 +57,7 @@ class SuggestionModel:
 
     source = "model"
 
-    def __init__(self, lexicons: Sequence[Lexicon | str] = ("mass_entrepreneurship",), engine: str = "rjieba",
+    def __init__(self, lexicons: Sequence[Lexicon | str] = (DEFAULT_LEXICON,), engine: str = "rjieba",
                  C: float = 16.0, calibrate: bool = True, cv: int = 5, random_state: int = 0,
                  word_max_features: int = 20000, char_max_features: int = 20000,
                  char_ngrams: tuple[int, int] = (2, 3), min_df: int = 2) -> None:
