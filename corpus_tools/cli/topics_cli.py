@@ -8,8 +8,8 @@ import click
 
 from corpus_tools.cli import handle_errors, say
 from corpus_tools.cli.options import engine_option, lexicon_option
-
-TOPIC_ENGINES = ("tomotopy", "gensim", "sklearn")  # mirrors corpus_tools.topics.engines.ENGINES (lazy import)
+from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
+from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
 
 @click.command()
@@ -19,7 +19,7 @@ TOPIC_ENGINES = ("tomotopy", "gensim", "sklearn")  # mirrors corpus_tools.topics
 @lexicon_option("Lexicon name or path (default: corpus.toml's).")
 @engine_option("Tokenizer engine.")
 @click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default=None,
-              help="Topic-model engine (default: tomotopy, chosen by benchmarks/bench_topics.py).")
+              help=f"Topic-model engine (default: {DEFAULT_TOPIC_ENGINE}, chosen by benchmarks/bench_topics.py).")
 @click.option("-k", "--k", "k_spec", default=None, metavar="KS",
               help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15).")
 @click.option("--seeds", "n_seeds", default=3, show_default=True, help="Seeds per K (stability needs ≥ 2).")

@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.errors import ConfigError, InputTableError
+from corpus_tools.io.manifest import file_sha1
+from corpus_tools.store import CodingStore
 from corpus_tools.store.coding_state import CODINGS_FILE, merge_codings
 from corpus_tools.store.vocabulary import NONE_CODE
 
@@ -43,10 +47,6 @@ def read_store(path: Path, corpus: Corpus) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(coding state, decision log) of an existing store; never creates a store by reading."""
     if not path.is_file():
         raise ConfigError(f"coding store {path} does not exist", hint="check --store (reading never creates one)")
-    try:
-        from corpus_tools.store import CodingStore
-    except ImportError as exc:  # pragma: no cover - the store ships with the package
-        raise ConfigError("the coding store module is not available in this installation") from exc
     store = CodingStore(path)
     try:
         return store.state(corpus), store.decisions()
@@ -73,7 +73,6 @@ def _truthy(value: object) -> bool:
 def _read_suggestions(path: Path, corpus: Corpus, coder: str | None, known: Sequence[str],
                       exclude_training: bool) -> tuple[pd.DataFrame, list[str], int | None]:
     """read_suggestions, plus how many in-training rows were left out (None: the table cannot tell)."""
-    import pandas as pd
 
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -137,9 +136,7 @@ def gather_codings(corpus: Corpus, lexicons: Sequence[Lexicon], *, store: Path |
                    exclude_training: bool = False) -> GatheredCodings:
     """codings.csv (when present) + the store (when given) + suggestion tables, as one CODING_STATE frame
     (`exclude_training`: suggestion rows for passages the model was trained on are left out)."""
-    import pandas as pd
 
-    from corpus_tools.io.manifest import file_sha1
 
     known = known_codes(lexicons)
     problems: list[str] = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from corpus_tools.io.resources import DEFAULT_LEXICON
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.model import Lexicon
@@ -29,7 +31,6 @@ class LexiconSuggester:
 
     def fit(self, analyzer: TextAnalyzer | None = None) -> LexiconSuggester:
         """Build the matcher (nothing is learned); returns self."""
-        import numpy as np
 
         lexicons = [lex if isinstance(lex, Lexicon) else load_lexicon(lex) for lex in self.lexicons]
         self.lexicons_ = lexicons
@@ -47,7 +48,6 @@ class LexiconSuggester:
 
     def counts(self, docs: Sequence[Analyzed]) -> np.ndarray:
         """Hits per passage and code."""
-        import numpy as np
 
         out = np.zeros((len(docs), len(self.codes_)))
         for i, d in enumerate(docs):

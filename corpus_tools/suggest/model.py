@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from corpus_tools.errors import ModelError
 from corpus_tools.io.resources import DEFAULT_LEXICON
 from corpus_tools.lexicon.formats import load_lexicon
@@ -89,7 +91,6 @@ class SuggestionModel:
             ids: Sequence[str] | None = None, analyzer: TextAnalyzer | None = None,
             docs: Sequence[Analyzed] | None = None) -> SuggestionModel:
         """Learn from passages and their 0/1 label matrix (rows = texts, columns = codes)."""
-        import numpy as np
 
         lexicons = self.resolved_lexicons()
         self.analyzer_ = analyzer or TextAnalyzer(lexicons, self.engine)
@@ -135,7 +136,6 @@ class SuggestionModel:
         return self
 
     def _fit_variable(self, j: int, code: str, X: sparse.csr_matrix, y: np.ndarray) -> VariableFit:
-        import numpy as np
 
         n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
         fit = VariableFit(code, n_pos, n_neg, False, DEFAULT_THRESHOLD)
@@ -177,7 +177,6 @@ class SuggestionModel:
         return fit
 
     def _oof_decision(self, X: sparse.csr_matrix, y: np.ndarray, folds: int) -> np.ndarray:
-        import numpy as np
         from sklearn.model_selection import StratifiedKFold
 
         out = np.zeros(len(y))
@@ -199,7 +198,6 @@ class SuggestionModel:
     def proba_matrix(self, X: sparse.csr_matrix) -> np.ndarray:
         """Calibrated probability per passage (row) and code (column) from a feature matrix; variables on
         lexicon fallback get the lexicon score 1 - 0.5**hits instead."""
-        import numpy as np
 
         decision = np.asarray(X @ self.coef_.T) + self.intercept_
         P = sigmoid(decision * self.calibration_[:, 0] + self.calibration_[:, 1])
@@ -246,7 +244,6 @@ class SuggestionModel:
     @property
     def version(self) -> str:
         """Content identity of the fitted model (same data and seed -> same version)."""
-        import numpy as np
 
         self._check_fitted()
         h = hashlib.sha256(self.training_hash_.encode())
@@ -265,7 +262,6 @@ class SuggestionModel:
 
 def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     """F1 of 0/1 predictions (0 when nothing is positive on either side)."""
-    import numpy as np
 
     tp = float(np.sum((pred > 0) & (y > 0)))
     denom = float(np.sum(pred > 0) + np.sum(y > 0))
@@ -274,7 +270,6 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
 
 def _row_normalize(X: sparse.csr_matrix) -> sparse.csr_matrix:
     """Rows scaled to unit length (cosine similarity becomes a dot product)."""
-    import numpy as np
     from scipy import sparse
 
     norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())

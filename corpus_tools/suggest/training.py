@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from corpus_tools.errors import ModelError
 from corpus_tools.store.coding_state import merge_codings
 from corpus_tools.store.log import NONE
@@ -62,7 +64,6 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
 
     Where the same coder coded an entry in both, the store wins (it holds later decisions).
     """
-    import numpy as np
 
     problems: list[str] = []
     texts: dict[str, str] = {}

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 from flask import Flask, g
 from jinja2 import StrictUndefined
 
+from corpus_tools.jobs.suggest import load_suggester
+from corpus_tools.project import Project
+from corpus_tools.web import pages, security, views
 from corpus_tools.web.config import DEFAULT_HOST, is_loopback, new_token
 from corpus_tools.web.workspace import EXTENSION, Workspace
 
@@ -35,9 +38,6 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
     """Build the app. corpus: a loaded Corpus, a folder, or None for the bundled one; store_path defaults
     to analysis/coding.sqlite; model_dir None means lexicon suggestions. Off loopback a token is required
     (generated when not given; read it from `app.config["CT_TOKEN"]`). Call `close_app(app)` when done."""
-    from corpus_tools.jobs.suggest import load_suggester
-    from corpus_tools.project import Project
-    from corpus_tools.web import pages, security, views
 
     project = Project.open(corpus, lexicons or (), store_path)
     model = Path(model_dir) if model_dir is not None else None
