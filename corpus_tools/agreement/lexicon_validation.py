@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.agreement.stats import MIN_VALID_SHARE, seed_for
 from corpus_tools.errors import ConfigError, CorpusError
+from corpus_tools.store.codings import read_codings
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.lexicon.model import Lexicon
     from corpus_tools.scoring.score import Scorer
@@ -70,8 +70,6 @@ class LexiconValidation:
 def codings_files(corpus: Corpus, lexicon: Lexicon) -> list[str]:
     """The codings files of `lexicon` in the corpus folder: `codings_<name>.csv` if present, else the shared
     `codings.csv` when any of its codes is a variable of this lexicon."""
-    import pandas as pd
-
     own = f"codings_{lexicon.name}.csv"
     if (corpus.root / own).is_file():
         return [own]
@@ -87,8 +85,6 @@ def codings_files(corpus: Corpus, lexicon: Lexicon) -> list[str]:
 
 def read_split(corpus: Corpus, path: Any = None) -> dict[str, str]:
     """doc_id -> `dev` | `test` from a split table (default: the corpus's `validation_split.csv`)."""
-    import pandas as pd
-
     p = corpus.root / SPLIT_FILE if path is None else path
     if not p.is_file():
         raise ConfigError(f"no development/test split table at {p}",
@@ -109,10 +105,6 @@ def coded_sample(corpus: Corpus, lexicon: Lexicon, *, coder: str | None = None,
     The reference coder is `coder`, else `A` when present, else the first coder of the file. Rows that do
     not resolve to the corpus are reported in `problems`, never guessed.
     """
-    import pandas as pd
-
-    from corpus_tools.store.codings import read_codings
-
     files = codings_files(corpus, lexicon)
     if not files:
         return None
@@ -326,8 +318,6 @@ def validate_lexicons(corpus: Corpus, lexicons: Sequence[Lexicon], scorer: Score
                       confidence: float = 0.95, random_state: int = 0, examples: int = 3,
                       count_negated: bool = False) -> LexiconValidation:
     """Validate every lexicon that has coded entries in the corpus; CorpusError when none has any."""
-    import pandas as pd
-
     if split not in SPLITS:
         raise ConfigError(f"unknown split {split!r}", hint=f"choose one of {', '.join(SPLITS)}")
     if split != ALL and split_table is None:

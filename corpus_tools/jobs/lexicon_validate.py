@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from corpus_tools.agreement.lexicon_validation import LexiconValidation
+from corpus_tools.agreement.lexicon_validation import (
+    LexiconValidation,
+    format_validation,
+    read_split,
+    validate_lexicons,
+)
+from corpus_tools.io.tables import write_table
+from corpus_tools.project import Project
+from corpus_tools.scoring.score import Scorer
 
 OUTPUTS = {"table": "lexicon_validation.csv", "confusion": "lexicon_confusion.csv",
            "false_hits": "lexicon_false_hits.csv"}
@@ -31,15 +37,8 @@ def run_lexicon_validation(corpus_path: Path | None = None, *, lexicons: tuple[s
 
     `split` is `all`, `dev` or `test`: the development/test split by document of `split_file` (default: the
     corpus's `validation_split.csv`)."""
-    from corpus_tools.agreement.lexicon_validation import format_validation, read_split, validate_lexicons
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.io.resources import default_corpus
-    from corpus_tools.io.tables import write_table
-    from corpus_tools.jobs.exchange import load_lexicons
-    from corpus_tools.scoring.score import Scorer
-
-    corpus = load_corpus(corpus_path or default_corpus())
-    lexs = load_lexicons(lexicons, corpus.root, corpus.config.lexicons)
+    project = Project.open(corpus_path, lexicons)
+    corpus, lexs = project.corpus, project.lexicons
     table = read_split(corpus, split_file) if split != "all" or split_file is not None else None
     result = validate_lexicons(corpus, lexs, Scorer(lexs, engine=engine), coder=coder, split=split,
                                split_table=table, n_boot=n_boot, confidence=confidence, random_state=seed,

@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools.report.format import MISSING, table
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from corpus_tools.agreement.lexicon_validation import LexiconValidation
 
 
 def _ci(row: pd.Series, m: str) -> str:
-    import pandas as pd
-
     v, lo, hi = row[m], row[f"{m}_lo"], row[f"{m}_hi"]
     if pd.isna(v):
         return MISSING
@@ -26,8 +24,6 @@ def validation_context(result: LexiconValidation | None, names: dict[str, str],
                        csv: Callable[[str, pd.DataFrame], str]) -> dict[str, Any] | None:
     """Per lexicon: the sample used, variable figures with intervals, F1 by language, the confusion view and
     the terms with most false hits (tables also written as CSV through `csv`). None without coded entries."""
-    import pandas as pd
-
     if result is None:
         return None
     t = result.table

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import cohen_kappa_score
 
 from corpus_tools.agreement.lexicon_validation import (
     confusion_metrics,
@@ -52,6 +51,8 @@ def test_variable_figures_match_the_planted_counts(make_corpus: MakeCorpus, vari
         if c["tp"] + c["fn"]:
             assert _close(r["recall"], c["tp"] / (c["tp"] + c["fn"]))
     # kappa equals scikit-learn's on the same two binary codings
+    from sklearn.metrics import cohen_kappa_score
+
     c = expected_counts(docs, variable)
     truth = [1] * c["tp"] + [0] * c["fp"] + [1] * c["fn"] + [0] * c["tn"]
     pred = [1] * c["tp"] + [1] * c["fp"] + [0] * c["fn"] + [0] * c["tn"]
