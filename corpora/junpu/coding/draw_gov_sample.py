@@ -12,6 +12,13 @@ fraction (N_h / n_h) for anyone who wants corpus-level estimates.
 A random subset of `DOUBLE` entries, allocated to strata in proportion to the sample, is marked
 `double_coded=1`: the second coder codes those blind (from `brief_gov.md` and this list only).
 
+A coverage supplement (`part = supplement`, drawn after the main sample with its own seed and never
+double-coded) adds `SUPPLEMENT_GOV` further entries of the government documents and `SUPPLEMENT_OFFICIALS`
+further turns of the two officials interviewed (speakers O1, O2), at random and again without consulting
+the lexicon: the main sample holds few passages on government measures (66 of 317 with a code), and these
+are the sources that report them. The supplement is not representative of the corpus (`weight` empty);
+its purpose is more positive codes for per-variable precision and recall.
+
 Writes `gov_sample.csv` next to this script. Run from the repository root:
 
     python corpora/junpu/coding/draw_gov_sample.py
@@ -30,8 +37,11 @@ SEED = 20141030  # fixed and recorded; chosen before drawing, never changed afte
 TOTAL = 300
 FLOOR = 10
 DOUBLE = 110
+SUPPLEMENT_SEED = 20141031
+SUPPLEMENT_GOV = 50
+SUPPLEMENT_OFFICIALS = 25
 COLUMNS = ["entry_id", "doc_id", "start", "end", "source_type", "lang", "stage", "speaker", "stratum", "weight",
-           "double_coded", "text"]
+           "double_coded", "part", "text"]
 
 
 def allocate(sizes: pd.Series, total: int, floor: int) -> pd.Series:
@@ -72,7 +82,15 @@ def draw(root: Path) -> pd.DataFrame:
         idx = sample.index[sample["stratum"] == stratum]
         chosen = rng.choice(idx.to_numpy(), size=int(dbl[stratum]), replace=False)
         sample.loc[chosen, "double_coded"] = 1
-    sample = sample.sort_values(["doc_id", "start"])
+    sample["part"] = "main"
+    rest = e[~e["entry_id"].isin(sample["entry_id"])].sort_values("entry_id")
+    rng2 = np.random.default_rng(SUPPLEMENT_SEED)
+    extra = []
+    for pool, n in ((rest[rest["source_type"] == "government"], SUPPLEMENT_GOV),
+                    (rest[rest["speaker"].isin(["O1", "O2"])], SUPPLEMENT_OFFICIALS)):
+        pick = rng2.choice(len(pool), size=min(n, len(pool)), replace=False)
+        extra.append(pool.iloc[np.sort(pick)].assign(weight="", double_coded=0, part="supplement"))
+    sample = pd.concat([sample, *extra]).sort_values(["doc_id", "start"])
     return sample[COLUMNS].reset_index(drop=True)
 
 
@@ -80,7 +98,8 @@ def main() -> None:
     here = Path(__file__).resolve().parent
     sample = draw(here.parent)
     sample.to_csv(here / "gov_sample.csv", index=False)
-    print(f"{len(sample)} entries, {int(sample['double_coded'].sum())} double-coded")
+    print(f"{len(sample)} entries ({(sample['part'] == 'supplement').sum()} supplement), "
+          f"{int(sample['double_coded'].sum())} double-coded")
     print(sample.groupby("stratum").agg(n=("entry_id", "size"), double=("double_coded", "sum")).to_string())
 
 
