@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from corpus_tools.agreement.lexicon_validation import LexiconValidation, codings_files, validate_lexicons
+from corpus_tools.agreement.lexicon_validation import (
+    SPLIT_FILE,
+    LexiconValidation,
+    codings_files,
+    validate_lexicons,
+)
 from corpus_tools.corpus.loader import Corpus
 from corpus_tools.errors import CorpusError, StoreError
 from corpus_tools.framing import FramingResult, entry_content_words, run_framing
@@ -230,11 +235,13 @@ def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str
 
 def _validation(corpus: Corpus, lexicons: Sequence[Lexicon], scorer: Scorer, n_boot: int,
                 seed: int) -> LexiconValidation | None:
-    """Lexicon hits against the corpus's hand codes (None when it has no coded entries for these lexicons)."""
+    """Lexicon hits against the corpus's hand codes (None when it has no coded entries for these lexicons).
+    With a development/test split table in the corpus, only the held-out test half is shown."""
     if not any(codings_files(corpus, lx) for lx in lexicons):
         return None
+    split = "test" if (corpus.root / SPLIT_FILE).is_file() else "all"
     try:
-        return validate_lexicons(corpus, lexicons, scorer, n_boot=n_boot, random_state=seed)
+        return validate_lexicons(corpus, lexicons, scorer, split=split, n_boot=n_boot, random_state=seed)
     except CorpusError:  # codings files whose rows all failed to resolve: reported by `lexicon validate`
         return None
 

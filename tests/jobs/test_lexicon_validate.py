@@ -46,3 +46,21 @@ def test_cli_bad_input_is_one_clear_message(make_corpus: MakeCorpus) -> None:
                                            .replace("[利润, 赚钱]", "[利润, '']"), encoding="utf-8")
     r = CliRunner().invoke(main, ["lexicon", "validate", str(corpus.root)])
     assert r.exit_code == 1 and "empty term" in r.output and "Traceback" not in r.output
+
+
+def test_analyze_shows_the_test_half_when_the_corpus_has_a_split(make_corpus: MakeCorpus) -> None:
+    from corpus_tools.jobs.analyze import _validation
+    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.scoring.score import Scorer
+
+    corpus, docs = planted_corpus(make_corpus)
+    lex = [load_lexicon(corpus.root / "demo.yaml")]
+    assert _validation(corpus, lex, Scorer(lex), 0, 0).split == "all"  # type: ignore[union-attr]
+    pd.DataFrame({"doc_id": [d["doc_id"] for d in docs],
+                  "split": ["test" if i % 2 else "dev" for i in range(len(docs))]}).to_csv(
+        corpus.root / "validation_split.csv", index=False)
+    res = _validation(corpus, lex, Scorer(lex), 0, 0)
+    assert res is not None and res.split == "test"
+    assert res.samples["demo"]["documents"] == len(docs) // 2
+    (corpus.root / "codings.csv").unlink()
+    assert _validation(corpus, lex, Scorer(lex), 0, 0) is None  # no coded entries: no section, no error
