@@ -97,6 +97,9 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
 
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # manifest.json is written last and marks a complete run: an older one goes first, so a run that is
+    # interrupted leaves a folder without a manifest rather than new tables under an old manifest
+    (out_dir / "manifest.json").unlink(missing_ok=True)
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
     step(1)(f"reading {corpus_path or 'the bundled corpus'}")
     corpus = open_corpus(corpus_path)
