@@ -28,6 +28,7 @@ from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.project import open_corpus, project_lexicons
 from corpus_tools.report import ReportInputs, write_report
 from corpus_tools.scoring.health import lexicon_health
+from corpus_tools.scoring.parallel import default_workers, texts_scorer
 from corpus_tools.scoring.score import Scorer, ScoreResult, aggregate, score_levels
 from corpus_tools.text.tokenize import Tokenizer
 from corpus_tools.topics import DEFAULT_ENGINE, TopicsResult, run_topics
@@ -83,13 +84,15 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
             use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
             k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
             report: bool = True, suggestions: bool = True, folds: int = 5,
-            store: str | Path | None = None) -> AnalyzeResult:
+            store: str | Path | None = None, workers: int | None = None, dask: str | None = None) -> AnalyzeResult:
     """Run the whole analysis of a corpus folder (the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
     cross-validated quality when the corpus has coded passages), report.html and manifest.json. Tokens,
     scores, framing, topic models, suggestions and charts are cached under `cache_dir` (default
     `out/.cache`) unless `use_cache` is False. Coded passages come from the corpus's codings.csv plus the
-    coding store `store` (default `out/coding.sqlite` when it exists; only read)."""
+    coding store `store` (default `out/coding.sqlite` when it exists; only read). Scoring runs in `workers`
+    processes (default: the machine's cores) or on a Dask cluster (`dask`: an address or "local"), with
+    results identical to one process."""
     total = len(STEPS)
 
     def step(i: int) -> Callable[[str], None]:
@@ -101,6 +104,9 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
 
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # manifest.json is written last and marks a complete run: an older one goes first, so a run that is
+    # interrupted leaves a folder without a manifest rather than new tables under an old manifest
+    (out_dir / "manifest.json").unlink(missing_ok=True)
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
     step(1)(f"reading {corpus_path or 'the bundled corpus'}")
     corpus = open_corpus(corpus_path)
@@ -121,7 +127,9 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
 
     step(2)("scoring documents and entries")
     score_code = code_hash(*STEP_CODE["scores"])
-    doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache, make_key(**base, dedupe=dedupe, code=score_code))
+    n_workers = default_workers() if workers is None else workers
+    doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache, make_key(**base, dedupe=dedupe, code=score_code),
+                                       workers=n_workers, dask=dask)
     step(3)("tokenizing entries for words and topics")
     tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash(*STEP_CODE["tokens"])))
     say = step(4)
@@ -188,7 +196,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
                    "suggestions": {"enabled": suggestions, "folds": folds,
                                    "store": str(store_path) if store_path else None}},
         "seed": seed,
-        "scoring": scorer.manifest(),
+        "scoring": {**scorer.manifest(), "workers": n_workers, "dask": dask},
     }
     if sug_res is not None:
         manifest["suggestions"] = sug_res.manifest(out_dir)
@@ -218,7 +226,8 @@ def topic_settings(k_range: Sequence[int] | None, engine: str | None) -> tuple[l
     return sorted({int(k) for k in (k_range or DEFAULT_K_RANGE)}), engine or DEFAULT_ENGINE
 
 
-def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str) -> tuple[ScoreResult, ScoreResult]:
+def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str, workers: int = 1,
+            dask: str | None = None) -> tuple[ScoreResult, ScoreResult]:
     """Document- and entry-level scores, from the cache when inputs are unchanged."""
     hit = cache.load_frames("scores", key)
     if hit is not None:
@@ -226,7 +235,7 @@ def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str
         v, c = list(data["variable_ids"]), list(data["construct_ids"])
         return (ScoreResult(frames["doc_scores"], frames["doc_evidence"], "document", v, c),
                 ScoreResult(frames["entry_scores"], frames["entry_evidence"], "entry", v, c))
-    docs, entries = score_levels(corpus, scorer, dedupe)
+    docs, entries = score_levels(corpus, scorer, dedupe, score_many=texts_scorer(scorer, workers, dask))
     cache.save_frames("scores", key, {"doc_scores": docs.scores, "doc_evidence": docs.evidence,
                                       "entry_scores": entries.scores, "entry_evidence": entries.evidence},
                       {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids})
