@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corpus_tools.corpus.loader import Corpus, load_corpus
-from corpus_tools.io.resources import default_corpus
-from corpus_tools.lexicon.formats import load_lexicon
+from corpus_tools.corpus.loader import Corpus
+from corpus_tools.io.tables import write_table
 from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.project import open_corpus, project_lexicons
+from corpus_tools.store import CodingStore
+from corpus_tools.suggest.active import simulate
 from corpus_tools.suggest.coldstart import LexiconSuggester
+from corpus_tools.suggest.evaluation import cross_validate
 from corpus_tools.suggest.features import Analyzed, TextAnalyzer
 from corpus_tools.suggest.model import SuggestionModel
+from corpus_tools.suggest.persistence import load_model, save_model
 from corpus_tools.suggest.training import TrainingData, collect, require
 
 if TYPE_CHECKING:
@@ -35,22 +40,9 @@ class TrainResult:
     evaluation: EvaluationResult | None = None
 
 
-def project_lexicons(corpus: Corpus | None, names: Sequence[str] | None = None) -> list[Lexicon]:
-    """Lexicons named, else the corpus's, else mass_entrepreneurship; the first one is the codebook."""
-    refs = list(names) if names else (list(corpus.config.lexicons) if corpus is not None else [])
-    refs = refs or ["mass_entrepreneurship"]
-    return [load_lexicon(r, corpus.root if corpus is not None else None) for r in refs]
-
-
-def open_corpus(path: str | Path | None) -> Corpus:
-    """The corpus folder given, else the bundled Junpu corpus."""
-    return load_corpus(Path(path) if path else default_corpus())
-
-
 def training_data(corpus: Corpus | None, store_path: Path | None, lexicons: Sequence[Lexicon]) -> TrainingData:
     """Codings of the corpus's codings.csv plus the store's decisions (the store is only read), for the
     variables of every lexicon that has coded data (the first lexicon when none has any)."""
-    from corpus_tools.store import CodingStore
 
     book = {v: lex.name for lex in lexicons for v in lex.variable_ids}
     codes = list(book)
@@ -77,11 +69,10 @@ def train(corpus_path: str | Path | None = None, store_path: Path | None = None,
 
     With `evaluate` (default) the grouped cross-validation runs first and its summary is saved with the
     model, so every suggestion can say which held-out quality it rests on."""
-    from corpus_tools.suggest.evaluation import cross_validate
 
     say = progress or (lambda _m: None)
     corpus = open_corpus(corpus_path)
-    lex = project_lexicons(corpus, lexicons)
+    lex = project_lexicons(corpus, lexicons or ())
     data = require(training_data(corpus, store_path, lex))
     analyzer = TextAnalyzer(lex, engine)
     docs = analyzer.analyze_many(data.texts)
@@ -102,7 +93,6 @@ def fit_and_save(data: TrainingData, lexicons: Sequence[Lexicon], out: Path, cor
                  evaluation: EvaluationResult | None = None) -> tuple[SuggestionModel, Path]:
     """Fit the model on all of `data` and save it with its fit metrics and the summary of the grouped
     cross-validation it rests on (shared by `train` and `analyze`)."""
-    from corpus_tools.suggest.persistence import save_model
 
     model = SuggestionModel(lexicons, engine, C=C, random_state=seed).fit(
         data.texts, data.Y, data.codes, data.ids, analyzer=analyzer, docs=docs, mask=data.mask,
@@ -133,10 +123,8 @@ def load_suggester(model_dir: Path | None, corpus: Corpus | None = None, lexicon
                    engine: str = "rjieba") -> Suggester:
     """The saved model in `model_dir`, or (cold start, no model) lexicon suggestions."""
     if model_dir is not None:
-        from corpus_tools.suggest.persistence import load_model
-
         return load_model(model_dir)
-    lex = project_lexicons(corpus, lexicons)
+    lex = project_lexicons(corpus, lexicons or ())
     return LexiconSuggester(lex, engine).fit(TextAnalyzer(lex, engine))
 
 
@@ -145,11 +133,10 @@ def evaluate(corpus_path: str | Path | None = None, store_path: Path | None = No
              progress: Progress | None = None, grouping: str = "document") -> EvaluationResult:
     """Grouped cross-validated quality of the model on the project's codings (the figures every report,
     dashboard and manifest shows)."""
-    from corpus_tools.suggest.evaluation import cross_validate
 
     say = progress or (lambda _m: None)
     corpus = open_corpus(corpus_path)
-    lex = project_lexicons(corpus, lexicons)
+    lex = project_lexicons(corpus, lexicons or ())
     data = require(training_data(corpus, store_path, lex))
     say(f"cross-validating on {len(data)} coded passages")
     return cross_validate(data, TextAnalyzer(lex, engine), folds, seed, learning_curve, params={"engine": engine},
@@ -162,11 +149,10 @@ def active_learning(corpus_path: str | Path | None = None, store_path: Path | No
                     progress: Progress | None = None) -> ActiveLearningResult:
     """Simulate coding the project's coded sample in the review queue's order vs at random (see
     corpus_tools.suggest.active): held-out macro F1 against the number of passages coded."""
-    from corpus_tools.suggest.active import simulate
 
     say = progress or (lambda _m: None)
     corpus = open_corpus(corpus_path)
-    lex = project_lexicons(corpus, lexicons)
+    lex = project_lexicons(corpus, lexicons or ())
     data = require(training_data(corpus, store_path, lex))
     say(f"simulating active learning on {len(data)} coded passages")
     return simulate(data, TextAnalyzer(lex, engine), seed_size=seed_size, batch=batch, max_coded=max_coded,
@@ -175,9 +161,7 @@ def active_learning(corpus_path: str | Path | None = None, store_path: Path | No
 
 def write_active_learning(result: ActiveLearningResult, out: Path) -> dict[str, Path]:
     """active_learning.json (read by the dashboard) and active_learning.csv in `out`."""
-    import json
 
-    from corpus_tools.io.tables import write_table
 
     out.mkdir(parents=True, exist_ok=True)
     path = out / "active_learning.json"

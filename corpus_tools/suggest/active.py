@@ -15,7 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
 from corpus_tools.errors import ModelError
+from corpus_tools.suggest.evaluation import _counts, _f1_kappa, _interval, bootstrap, splits
 from corpus_tools.suggest.features import Analyzed, TextAnalyzer
 from corpus_tools.suggest.model import SuggestionModel, _row_normalize
 from corpus_tools.suggest.training import TrainingData, require
@@ -75,9 +79,7 @@ class ActiveLearningResult:
 
 def _macro_f1(Y: np.ndarray, pred: np.ndarray, mask: np.ndarray, groups: Sequence[str], n_boot: int,
               random_state: int) -> tuple[float, float, float]:
-    import numpy as np
 
-    from corpus_tools.suggest.evaluation import _counts, _f1_kappa, _interval, bootstrap
 
     names, gidx = np.unique(np.asarray(groups, dtype=object), return_inverse=True)
     counts = _counts(Y, pred, mask, gidx, len(names))
@@ -92,7 +94,6 @@ def _macro_f1(Y: np.ndarray, pred: np.ndarray, mask: np.ndarray, groups: Sequenc
 def _pick(strategy: str, model: SuggestionModel, pool: np.ndarray, docs: Sequence[Analyzed], batch: int,
           rng: np.random.Generator) -> np.ndarray:
     """Indices (into `pool`) of the next batch to code."""
-    import numpy as np
 
     if strategy == "random" or len(pool) <= batch:
         return rng.permutation(len(pool))[:batch]
@@ -118,10 +119,7 @@ def simulate(data: TrainingData, analyzer: TextAnalyzer, *, strategies: Sequence
              n_folds_run: int = 1, random_state: int = 0, params: dict[str, Any] | None = None,
              docs: Sequence[Analyzed] | None = None, n_boot: int = 200) -> ActiveLearningResult:
     """Replay coding in each strategy's order on `n_folds_run` grouped held-out folds (of `folds`)."""
-    import numpy as np
-    import pandas as pd
 
-    from corpus_tools.suggest.evaluation import splits
 
     require(data)
     bad = [s for s in strategies if s not in STRATEGIES]

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from corpus_tools.suggest.features import Analyzed, WordVectors
 
 
 def train_word_vectors(docs: Sequence[Analyzed], dim: int = 50, window: int = 5, min_count: int = 3,
                        epochs: int = 10, random_state: int = 0) -> WordVectors:
     """Skip-gram word2vec on the passages' content words (one worker, seeded: reproducible)."""
-    import numpy as np
     from gensim.models import Word2Vec
 
     sentences = [list(d.words) for d in docs if d.words]

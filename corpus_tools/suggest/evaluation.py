@@ -4,6 +4,7 @@ learning curve (quality vs number of coded entries). Folds hold out whole docume
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections.abc import Sequence
@@ -11,8 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.errors import ModelError
+from corpus_tools.io.tables import write_table
 from corpus_tools.suggest.features import Analyzed, TextAnalyzer
 from corpus_tools.suggest.model import SuggestionModel, constructs_of
 from corpus_tools.suggest.training import TrainingData, require
@@ -76,7 +81,6 @@ class EvaluationResult:
 def scores(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
     """Precision, recall, F1 and Cohen's kappa of one variable; kappa undefined (NaN) with a note
     when either side uses one label only."""
-    import numpy as np
     from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 
     p, r, f, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
@@ -109,7 +113,6 @@ def _fit_predict(params: dict[str, Any], analyzer: TextAnalyzer, data: TrainingD
 def splits(data: TrainingData, folds: int, random_state: int, grouping: str = "document"
            ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Train/test index pairs: folds of whole groups (documents with their reprints), or of passages."""
-    import numpy as np
     from sklearn.model_selection import GroupKFold, KFold
 
     if grouping not in GROUPINGS:
@@ -133,7 +136,6 @@ def cross_validate(data: TrainingData, analyzer: TextAnalyzer, folds: int = 5, r
     """Grouped K-fold cross-validation: every passage is predicted once by a model that saw no passage of
     its document or of a reprint of it; thresholds, calibration and the "not sure" band are chosen inside
     each training fold only. Figures carry 95% bootstrap intervals over groups, overall and per language."""
-    import pandas as pd
 
     require(data)
     params = {"random_state": random_state, **(params or {})}
@@ -153,7 +155,6 @@ def out_of_fold(data: TrainingData, analyzer: TextAnalyzer, folds: int, random_s
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
     """(suggestions, "not sure" flags, thresholds per fold, folds): every passage predicted once by a model
     fitted without its group."""
-    import numpy as np
 
     folds_ = splits(data, folds, random_state, grouping)
     pred = np.zeros_like(data.Y)
@@ -169,7 +170,6 @@ def paired_difference(data: TrainingData, pred_a: np.ndarray, pred_b: np.ndarray
                       ) -> tuple[float, float, float]:
     """Macro F1 of b minus macro F1 of a, with a 95% interval from resampling the same groups for both
     (a paired bootstrap: the fair test of "does model b beat model a on these passages")."""
-    import numpy as np
 
     r = np.arange(len(data)) if rows is None else rows
     scope = data.scope()[r]
@@ -190,7 +190,6 @@ def paired_difference(data: TrainingData, pred_a: np.ndarray, pred_b: np.ndarray
 def _counts(y: np.ndarray, pred: np.ndarray, scope: np.ndarray, group_index: np.ndarray,
             n_groups: int) -> np.ndarray:
     """(groups x variables x 4) counts of tp, fp, fn, tn over in-scope passages."""
-    import numpy as np
 
     out = np.zeros((n_groups, y.shape[1], 4))
     yb, pb = y > 0, pred > 0
@@ -203,7 +202,6 @@ def _counts(y: np.ndarray, pred: np.ndarray, scope: np.ndarray, group_index: np.
 
 def _f1_kappa(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """F1 and Cohen's kappa from (..., 4) counts (NaN where undefined)."""
-    import numpy as np
 
     tp, fp, fn, tn = c[..., 0], c[..., 1], c[..., 2], c[..., 3]
     n = tp + fp + fn + tn
@@ -216,7 +214,6 @@ def _f1_kappa(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _interval(values: np.ndarray) -> tuple[float, float]:
-    import numpy as np
 
     v = values[~np.isnan(values)]
     if not len(v):
@@ -229,7 +226,6 @@ def bootstrap(counts: np.ndarray, present: np.ndarray, n_boot: int, random_state
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Resample groups with replacement: per-variable F1 and kappa (n_boot x variables) and macro F1 and
     mean kappa (n_boot) over the `present` variables."""
-    import numpy as np
 
     g = counts.shape[0]
     rng = np.random.default_rng(random_state)
@@ -250,8 +246,6 @@ def summarize(data: TrainingData, pred: np.ndarray, unsure: np.ndarray, groups: 
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The per-variable table (macro rows: all variables, and per codebook when there are several) and the
     per-language table, from out-of-fold predictions; intervals by bootstrapping groups."""
-    import numpy as np
-    import pandas as pd
 
     scope = data.scope()
     codes = data.codes
@@ -302,8 +296,6 @@ def _macro_row(name: str, table: pd.DataFrame, bmacro: np.ndarray, bmkappa: np.n
 
 def _by_language(data: TrainingData, pred: np.ndarray, scope: np.ndarray, groups: Sequence[str],
                  present_all: np.ndarray, n_boot: int, random_state: int) -> pd.DataFrame:
-    import numpy as np
-    import pandas as pd
 
     langs = np.asarray(data.langs if data.langs else ["unknown"] * len(data), dtype=object)
     g = np.asarray(groups, dtype=object)
@@ -347,8 +339,6 @@ def default_sizes(n_train: int) -> list[int]:
 def _learning_curve(data: TrainingData, analyzer: TextAnalyzer, docs: Sequence[Analyzed], params: dict[str, Any],
                     random_state: int, sizes: Sequence[int] | None, folds: int, grouping: str = "document"
                     ) -> pd.DataFrame:
-    import numpy as np
-    import pandas as pd
 
     folds_ = splits(data, folds, random_state, grouping)
     n_train = min(len(tr) for tr, _ in folds_)
@@ -384,9 +374,7 @@ def _learning_curve(data: TrainingData, analyzer: TextAnalyzer, docs: Sequence[A
 
 def write_evaluation(result: EvaluationResult, out: Path) -> dict[str, Path]:
     """evaluation.csv, learning_curve.csv and evaluation.json in `out`."""
-    import json
 
-    from corpus_tools.io.tables import write_table
 
     out.mkdir(parents=True, exist_ok=True)
     files = {"evaluation": write_table(result.per_variable.round(4), out / "evaluation.csv"),

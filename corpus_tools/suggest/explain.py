@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from corpus_tools.suggest.features import CHAR, EMB, LEX, WORD, Analyzed
-from corpus_tools.suggest.model import SuggestionModel
+from corpus_tools.suggest.model import SuggestionModel, _row_normalize
 
 if TYPE_CHECKING:
     import numpy as np
@@ -83,7 +85,6 @@ def explain(suggester: Suggester, docs: Sequence[Analyzed], P: np.ndarray, X: sp
     `local_ids` (the corpus being coded) or that came from the coding store; only when none of them is
     similar at all is a passage of the model's training corpus shown, marked "training corpus".
     """
-    import numpy as np
 
     known = {c: j for j, c in enumerate(suggester.codes_)}
     out: list[Explanation] = []
@@ -128,7 +129,6 @@ def explain(suggester: Suggester, docs: Sequence[Analyzed], P: np.ndarray, X: sp
 def _local_mask(model: SuggestionModel, local_ids: frozenset[str] | set[str] | None) -> np.ndarray:
     """Training passages that are the user's own: in `local_ids` or imported from the coding store (cached
     per model and id set: the review loop asks once per passage)."""
-    import numpy as np
 
     key = (id(model.exemplar_ids_), id(local_ids))
     cache = model.__dict__.setdefault("_local_cache", {})
@@ -145,9 +145,7 @@ def _nearest(model: SuggestionModel, X: sparse.csr_matrix, ids: Sequence[str] | 
              chunk: int = 512, local: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Index and cosine similarity of the most similar training passage for each row of X; with `local`
     (a mask over training passages), the most similar local one whenever any local one is similar."""
-    import numpy as np
 
-    from corpus_tools.suggest.model import _row_normalize
 
     Xn = _row_normalize(X)
     best = np.zeros(X.shape[0], dtype=int)

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from corpus_tools.corpus.dedupe import near_duplicates
+from corpus_tools.corpus.loader import detect_lang
+
 if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
 
@@ -45,8 +48,6 @@ def passage_groups(corpus: Corpus | None, ids: Sequence[str], texts: Sequence[st
     near-duplicate (Jaccard of character 5-grams >= `threshold`). The group is named after its smallest
     member. Language: the document's `lang`, else detected from the passage.
     """
-    from corpus_tools.corpus.dedupe import near_duplicates
-    from corpus_tools.corpus.loader import detect_lang
 
     uf = _UnionFind()
     doc_of: dict[str, str] = {}

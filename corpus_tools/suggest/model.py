@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from corpus_tools.errors import ModelError
+from corpus_tools.io.resources import DEFAULT_LEXICON
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.suggest.calibration import DEFAULT_THRESHOLD, platt, sigmoid, tune_threshold
@@ -70,7 +73,7 @@ class SuggestionModel:
 
     source = "model"
 
-    def __init__(self, lexicons: Sequence[Lexicon | str] = ("mass_entrepreneurship",), engine: str = "rjieba",
+    def __init__(self, lexicons: Sequence[Lexicon | str] = (DEFAULT_LEXICON,), engine: str = "rjieba",
                  C: float = 16.0, calibrate: bool = True, cv: int = 5, random_state: int = 0,
                  word_max_features: int = 20000, char_max_features: int = 20000,
                  char_ngrams: tuple[int, int] = (2, 3), min_df: int = 2, label_model: str = "independent",
@@ -119,7 +122,6 @@ class SuggestionModel:
         `groups`: passages of one group (a document and its reprints) stay together in the inner folds.
         `origins`: where each passage came from ("corpus", "store"), kept to mark similar passages.
         """
-        import numpy as np
 
         lexicons = self.resolved_lexicons()
         self.analyzer_ = analyzer or TextAnalyzer(lexicons, self.engine)
@@ -189,7 +191,6 @@ class SuggestionModel:
 
     def _fit_variable(self, j: int, code: str, X: sparse.csr_matrix, y: np.ndarray,
                       rows: np.ndarray) -> VariableFit:
-        import numpy as np
 
         n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
         fit = VariableFit(code, n_pos, n_neg, False, DEFAULT_THRESHOLD)
@@ -244,7 +245,6 @@ class SuggestionModel:
 
     def _oof_decision(self, X: sparse.csr_matrix, y: np.ndarray, folds: int,
                       groups: np.ndarray | None = None) -> np.ndarray:
-        import numpy as np
 
         out = np.zeros(len(y))
         g = groups if groups is not None else np.arange(len(y))
@@ -260,7 +260,6 @@ class SuggestionModel:
         """Lowest score at or above the threshold whose held-out precision reaches `target_precision`
         (scores between the threshold and it are "not sure"); the threshold itself when abstention is off
         or the variable has no held-out scores."""
-        import numpy as np
 
         t = float(self.thresholds_[j])
         if self.target_precision is None or self.fallback_[j] or t > 1.0:
@@ -280,7 +279,6 @@ class SuggestionModel:
     def _fit_stacked(self, Y: np.ndarray, M: np.ndarray) -> None:
         """Second stage: per variable, a small logistic regression on the logits of every variable's
         out-of-fold probability, calibrated and thresholded on its own inner folds."""
-        import numpy as np
         from sklearn.linear_model import LogisticRegression
 
         Z = _logit(np.nan_to_num(self._oof_proba, nan=0.5))
@@ -337,7 +335,6 @@ class SuggestionModel:
     def proba_matrix(self, X: sparse.csr_matrix) -> np.ndarray:
         """Calibrated probability per passage (row) and code (column) from a feature matrix; variables on
         lexicon fallback get the lexicon score 1 - 0.5**hits instead."""
-        import numpy as np
 
         decision = np.asarray(X @ self.coef_.T) + self.intercept_
         P = sigmoid(decision * self.calibration_[:, 0] + self.calibration_[:, 1])
@@ -362,7 +359,6 @@ class SuggestionModel:
 
     def suggested_matrix(self, P: np.ndarray) -> np.ndarray:
         """True where a code is suggested: at or above both the threshold and the confident score."""
-        import numpy as np
 
         return np.maximum(self.thresholds_, self.confident_) <= P
 
@@ -400,7 +396,6 @@ class SuggestionModel:
     @property
     def version(self) -> str:
         """Content identity of the fitted model (same data and seed -> same version)."""
-        import numpy as np
 
         self._check_fitted()
         h = hashlib.sha256(self.training_hash_.encode())
@@ -422,7 +417,6 @@ class SuggestionModel:
 
 def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     """F1 of 0/1 predictions (0 when nothing is positive on either side)."""
-    import numpy as np
 
     tp = float(np.sum((pred > 0) & (y > 0)))
     denom = float(np.sum(pred > 0) + np.sum(y > 0))
@@ -435,7 +429,6 @@ def grouped_stratified_folds(y: np.ndarray, groups: np.ndarray, folds: int, rand
     order, those with most positives first, each to the fold with the fewest positives so far (then fewest
     passages). Linear in the number of groups (scikit-learn's StratifiedGroupKFold is quadratic-ish and
     dominated retraining time on 5,000 passages)."""
-    import numpy as np
 
     names, gidx = np.unique(np.asarray(groups, dtype=object), return_inverse=True)
     pos = np.bincount(gidx, weights=(y > 0).astype(float), minlength=len(names))
@@ -456,7 +449,6 @@ def grouped_stratified_folds(y: np.ndarray, groups: np.ndarray, folds: int, rand
 
 def _logit(P: np.ndarray) -> np.ndarray:
     """log(p / (1 - p)) with p clipped to [1e-4, 1 - 1e-4]."""
-    import numpy as np
 
     Q = np.clip(P, 1e-4, 1 - 1e-4)
     return np.log(Q / (1 - Q))
@@ -464,7 +456,6 @@ def _logit(P: np.ndarray) -> np.ndarray:
 
 def _row_normalize(X: sparse.csr_matrix) -> sparse.csr_matrix:
     """Rows scaled to unit length (cosine similarity becomes a dot product)."""
-    import numpy as np
     from scipy import sparse
 
     norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())

@@ -12,11 +12,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from corpus_tools._version import __version__
 from corpus_tools.errors import ModelError
 from corpus_tools.io.manifest import package_versions
 from corpus_tools.lexicon.formats import load_lexicon
-from corpus_tools.suggest.features import FeatureBuilder, TextAnalyzer
+from corpus_tools.suggest.features import FeatureBuilder, TextAnalyzer, WordVectors
 from corpus_tools.suggest.model import SuggestionModel, VariableFit
 
 FORMAT = "corpus-tools-suggestion-model"
@@ -36,7 +38,6 @@ def _sha256(path: Path) -> str:
 def save_model(model: SuggestionModel, folder: Path, metrics: dict[str, Any] | None = None,
                extra: dict[str, Any] | None = None) -> Path:
     """Write a fitted model into `folder` (created); returns the model.json path."""
-    import numpy as np
 
     model._check_fitted()
     folder.mkdir(parents=True, exist_ok=True)
@@ -111,7 +112,6 @@ def _verify(folder: Path, rel: str, expected: str) -> Path:
 
 def load_model(folder: Path) -> SuggestionModel:
     """Load and validate a saved model (hashes, array names, shapes, code lists)."""
-    import numpy as np
     from scipy import sparse
 
     folder = Path(folder)
@@ -135,7 +135,6 @@ def load_model(folder: Path) -> SuggestionModel:
         raise ModelError(f"{folder}: saved model is incomplete or malformed ({exc!r})") from exc
     vectors = None
     if "vectors" in vocab:
-        from corpus_tools.suggest.features import WordVectors
 
         if "word_vectors" not in a or a["word_vectors"].shape[0] != len(vocab["vectors"]):
             raise ModelError(f"{folder}: word vectors and their vocabulary disagree")

@@ -6,13 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
+from corpus_tools import schema
 from corpus_tools.errors import ModelError
+from corpus_tools.store.coding_state import merge_codings
+from corpus_tools.store.codings import read_codings
 from corpus_tools.store.log import NONE
+from corpus_tools.suggest.groups import passage_groups
 
 if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
-
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.store.store import CodingStore
 
@@ -44,14 +48,12 @@ class TrainingData:
 
     def scope(self) -> np.ndarray:
         """The coded-under-this-codebook mask (all ones when no mask was set)."""
-        import numpy as np
 
         return np.ones(self.Y.shape, dtype=bool) if self.mask is None else self.mask
 
     def subset(self, codes: Sequence[str]) -> TrainingData:
         """The same passages restricted to `codes` (columns in that order); passages in scope of none of
         them are left out."""
-        import numpy as np
 
         cols = np.array([self.codes.index(c) for c in codes], dtype=int)
         mask = self.scope()[:, cols]
@@ -85,26 +87,52 @@ def entry_labels(long: pd.DataFrame) -> dict[str, set[str]]:
 
 
 def entry_scopes(long: pd.DataFrame, code_book: dict[str, str]) -> dict[str, set[str]]:
-    """Codebooks each entry was coded under, from long codings (entry_id, coder, code).
+    """Codebooks each entry was coded under, from long codings (entry_id, coder, code[, _book]).
 
-    A coding counts for the codebook of each code it gives; `none` counts for every codebook the coder used
-    anywhere (a coder who never gave a known code: for every codebook). So a passage coded only with the
-    first codebook is not a negative example for the second one.
+    A coding counts for the codebook of each code it gives. `none` counts for the codebook named in the
+    row's `_book` (rows from `codings_<lexicon>.csv`: "no code of that codebook"), else for every codebook
+    the coder used in the shared codings (codings.csv, the store; a coder who never gave a known code there:
+    for every codebook). So a passage coded
+    only with the first codebook is not a negative example for the second one.
     """
     books = set(code_book.values())
-    used: dict[str, set[str]] = {}
-    for coder, code in zip(long["coder"].astype(str), long["code"].astype(str), strict=True):
-        if code in code_book:
+    named = long["_book"].fillna("").astype(str) if "_book" in long.columns else pd.Series([""] * len(long))
+    used: dict[str, set[str]] = {}  # codebooks each coder used in the shared files (codings.csv, the store)
+    for coder, code, book in zip(long["coder"].astype(str), long["code"].astype(str), named, strict=True):
+        if code in code_book and not book:
             used.setdefault(coder, set()).add(code_book[code])
     out: dict[str, set[str]] = {}
-    for eid, coder, code in zip(long["entry_id"].astype(str), long["coder"].astype(str),
-                                long["code"].astype(str), strict=True):
+    for eid, coder, code, book in zip(long["entry_id"].astype(str), long["coder"].astype(str),
+                                      long["code"].astype(str), named, strict=True):
         got = out.setdefault(eid, set())
         if code == NONE:
-            got |= used.get(coder, books)
+            got |= {book} if book else used.get(coder, books)
         elif code in code_book:
             got.add(code_book[code])
     return out
+
+
+def codebook_codings(corpus: Corpus | None, codes: Sequence[str], code_book: dict[str, str],
+                     skip: set[tuple[str, str]]) -> tuple[pd.DataFrame, list[str], dict[str, int]]:
+    """Rows of each `codings_<lexicon>.csv` of the corpus folder (a second codebook's own file, where `none`
+    means "no code of that codebook"), tagged with `_book`; (entry, coder) pairs in `skip` (decided in the
+    store) are left out. Returns the rows, the reader's problems and passages per file."""
+    frames: list[pd.DataFrame] = []
+    problems: list[str] = []
+    sources: dict[str, int] = {}
+    if corpus is None:
+        return pd.DataFrame(columns=[*schema.CODING_STATE, "_book"]), problems, sources
+    for book in dict.fromkeys(code_book.values()):
+        name = f"codings_{book}.csv"
+        if not book or not (corpus.root / name).is_file():
+            continue
+        cod = read_codings(corpus, list(codes), name)
+        problems.extend(cod.problems)
+        rows = cod.long[[(e, c) not in skip for e, c in zip(cod.long["entry_id"], cod.long["coder"], strict=True)]]
+        frames.append(rows.assign(_book=book))
+        sources[name] = int(cod.long["entry_id"].nunique())
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*schema.CODING_STATE, "_book"])
+    return out, problems, sources
 
 
 def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[str],
@@ -112,21 +140,17 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
     """Assemble training data: store decisions (current state, stale ones left out) plus codings.csv.
 
     Where the same coder coded an entry in both, the store wins (it holds later decisions). `code_book`
-    maps each code to its codebook (lexicon); with more than one codebook, `mask` says which passages were
-    coded under which codebook (see `entry_scopes`). Each passage carries its cross-validation group (its
-    document merged with near-duplicate reprints, see corpus_tools.suggest.groups) and language.
+    maps each code to its codebook (lexicon); a codebook's own `codings_<lexicon>.csv` is read too, and with
+    more than one codebook `mask` says which passages were coded under which codebook (see `entry_scopes`).
+    Each passage carries its cross-validation group (its document merged with near-duplicate reprints, see
+    corpus_tools.suggest.groups) and language.
     """
-    import numpy as np
-    import pandas as pd
 
-    from corpus_tools import schema
-
-    frames: list[pd.DataFrame] = []
     problems: list[str] = []
-    sources: dict[str, int] = {}
     texts: dict[str, str] = {}
     if corpus is not None:
         texts.update(zip(corpus.entries["entry_id"], corpus.entries["text"], strict=True))
+    state = None
     if store is not None:
         state = store.state(corpus) if corpus is not None else store.state()
         if corpus is not None:
@@ -138,26 +162,24 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
         latest = dict(zip(p["entry_id"], p["text"], strict=True))  # import order: the last text of an id wins
         for eid, text in latest.items():
             texts.setdefault(eid, text)  # corpus entries keep the corpus text
-        frames.append(state.assign(_origin="store"))
-        sources["store"] = int(state["entry_id"].nunique())
-    if corpus is not None and use_codings_file and (corpus.root / "codings.csv").is_file():
-        from corpus_tools.store.codings import read_codings
-
-        cod = read_codings(corpus, list(codes))
-        problems.extend(cod.problems)
-        frames.append(cod.long.assign(_origin="codings.csv"))
-        sources["codings.csv"] = int(cod.long["entry_id"].nunique())
-    if not frames:
+    merged = merge_codings(state, corpus, codes, use_codings_file)  # the store wins per entry and coder
+    problems.extend(merged.problems)
+    sources = dict(merged.entries)
+    store_pairs = set() if state is None else set(zip(state["entry_id"].astype(str), state["coder"].astype(str),
+                                                      strict=True))
+    long = merged.state.assign(_book="")
+    if code_book and use_codings_file:
+        extra, extra_problems, extra_sources = codebook_codings(corpus, codes, code_book, store_pairs)
+        problems.extend(extra_problems)
+        sources.update(extra_sources)
+        if len(extra):
+            long = pd.concat([long, extra], ignore_index=True)
+    if not len(long) and not sources:
         return TrainingData([], [], np.zeros((0, len(codes)), dtype=np.int8), list(codes), sources, problems)
-    long = pd.concat(frames, ignore_index=True)
-    long = long.sort_values("_origin", key=lambda s: s.map({"store": 0, "codings.csv": 1}), kind="stable")
-    first = long.drop_duplicates(["entry_id", "coder"])[["entry_id", "coder", "_origin"]]
-    long = long.merge(first, on=["entry_id", "coder", "_origin"])  # keep each coder's rows from one origin
-    schema.check(long, ("entry_id", "coder", "code", "mode"), "codings")
     labels = entry_labels(long)
     book = {c: code_book.get(c, "") for c in codes} if code_book else dict.fromkeys(codes, "")
     scopes = entry_scopes(long, book)
-    origin_of = dict(zip(long["entry_id"].astype(str), long["_origin"], strict=True))
+    store_entries = {e for e, _c in store_pairs}
     known = long[long["entry_id"].isin(list(texts))]
     coders = {str(c): int(n) for c, n in known.groupby("coder", sort=False)["entry_id"].nunique().items()}
     index = {c: j for j, c in enumerate(codes)}
@@ -178,10 +200,9 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
         masks.append([b in in_scope or bool(y[j]) for j, b in enumerate(col_books)])
     Y = np.vstack(rows) if rows else np.zeros((0, len(codes)), dtype=np.int8)
     mask = np.array(masks, dtype=bool).reshape(len(ids), len(codes))
-    from corpus_tools.suggest.groups import passage_groups
 
     groups, langs = passage_groups(corpus, ids, tx)
-    origins = ["corpus" if origin_of.get(i) == "codings.csv" else "store" for i in ids]
+    origins = ["store" if i in store_entries else "corpus" for i in ids]
     return TrainingData(ids, tx, Y, list(codes), sources, problems, coders, None if mask.all() else mask,
                         groups, langs, origins)
 

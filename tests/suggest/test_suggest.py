@@ -254,15 +254,25 @@ def test_train_needs_codes(make_corpus, tmp_path: Path) -> None:
 
 
 def test_train_on_bundled_corpus(tmp_path: Path) -> None:
-    """The bundled Junpu corpus's coded sample trains a model over the nine variables."""
+    """The bundled Junpu corpus's coded samples train one model over both codebooks (nine mass-entrepreneurship
+    variables, plus the government-support variables from codings_government_support.csv)."""
     from corpus_tools.io.resources import default_corpus
 
     if not (default_corpus() / "codings.csv").is_file():
         pytest.skip("bundled corpus has no codings.csv")
     res = train(None, None, tmp_path / "junpu-model")
     model = res.model
-    assert len(model.codes_) == 9 and res.data.Y.shape[0] >= 600
-    assert all(f.positives > 0 for f in model.fits_)
+    from corpus_tools.lexicon.formats import load_lexicon
+
+    me, gov = load_lexicon("mass_entrepreneurship"), load_lexicon("government_support")
+    assert model.codes_[:9] == list(me.variable_ids) and res.data.Y.shape[0] >= 600
+    if (default_corpus() / "codings_government_support.csv").is_file():
+        assert model.codes_[9:] == list(gov.variable_ids)
+        mask = res.data.scope()
+        assert mask[:, 9:].sum(axis=0).max() >= 300 and not mask.all()  # gov-coded passages only
+        pv = res.evaluation.per_variable.set_index("variable")
+        assert {"macro:mass_entrepreneurship", "macro:government_support"} <= set(pv.index)
+    assert all(f.positives > 0 for f in model.fits_[:9])
     texts = ["网上销售利润很高，赚钱容易。", "Couriers and broadband made it feasible."]
     frame = suggest_texts(model, ["a", "b"], texts)
     assert "opportunity.profitability" in frame.loc[0, "codes"]

@@ -288,3 +288,32 @@ def test_dashboard_shows_grouped_cv_figures_and_active_learning(make_corpus, tmp
     per_var = {r["variable"]: r for r in q.evaluation["per_variable"]}
     fit = next(f for f in q.fits if per_var.get(f["code"], {}).get("support"))
     assert fit["f1"] == per_var[fit["code"]]["f1"] and "f1_low" in fit
+
+
+def test_a_codebooks_own_codings_file_scopes_its_none(two_books: Corpus, tmp_path: Path) -> None:
+    """codings_<lexicon>.csv: `none` there means "no code of that codebook", whoever the coder is."""
+    import shutil
+
+    from corpus_tools.jobs.suggest import project_lexicons
+
+    root = tmp_path / "own-file"
+    shutil.copytree(two_books.root, root)
+    lines = (root / "codings.csv").read_text(encoding="utf-8").splitlines()
+    a_rows = [ln for ln in lines if ",A," in ln]
+    g_rows = [ln.replace(",G,", ",A,") for ln in lines if ",G," in ln]  # the same coder A, other codebook
+    (root / "codings.csv").write_text("\n".join([lines[0], *a_rows]) + "\n", encoding="utf-8")
+    (root / "codings_second_book.csv").write_text("\n".join([lines[0], *g_rows]) + "\n", encoding="utf-8")
+    corpus = load_corpus(root)
+    data = training_data(corpus, None, project_lexicons(corpus))
+    me = len(load_lexicon("mass_entrepreneurship").variable_ids)
+    assert data.codes[me:] == ["help.roads", "help.training"] and "codings_second_book.csv" in data.sources
+    mask, pos = data.scope(), {eid: i for i, eid in enumerate(data.ids)}
+    ids = list(corpus.entries["entry_id"])
+    # a `none` of A in codings.csv is not a "no" for the second codebook (A's file for it is separate) ...
+    a_none = [ln.split(",")[0] for ln in a_rows if ln.split(",")[5] == "none"]
+    early = [e for e in a_none if ids.index(e) < 50]
+    assert early and all(mask[pos[e], 0] and not mask[pos[e], me] for e in early)
+    # ... and A's `none` in codings_second_book.csv is a "no" for the second codebook only
+    none_rows = [ln.split(",")[0] for ln in g_rows if ln.split(",")[5] == "none"]
+    i = pos[next(e for e in none_rows if ids.index(e) >= 80)]
+    assert mask[i, me] and not mask[i, 0]
