@@ -14,7 +14,7 @@ from corpus_tools.errors import CorpusToolsError, ModelError, OutputError
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import file_sha1
 from corpus_tools.io.tables import write_table
-from corpus_tools.jobs.suggest import fit_and_save, training_data
+from corpus_tools.jobs.suggest import fit_and_save, scored_passages, training_data
 from corpus_tools.suggest.apply import suggest_corpus
 from corpus_tools.suggest.coldstart import LexiconSuggester
 from corpus_tools.suggest.evaluation import EvaluationResult, cross_validate, write_evaluation
@@ -139,7 +139,7 @@ def _restore(cache: Cache, key: str, model_dir: Path) -> SuggestionsResult | Non
     evaluation = EvaluationResult(frames["evaluation"], frames["learning_curve"], int(ev["n_entries"]),
                                   int(ev["folds"]), int(ev["seed"]), dict(ev["params"]), frames.get("by_language"),
                                   str(ev.get("grouping", "document")), int(ev.get("n_groups", 0)),
-                                  int(ev.get("n_boot", 0)))
+                                  int(ev.get("n_boot", 0)), str(ev.get("scope_note", "")))
     return SuggestionsResult(frames["suggestions"], list(data["codes"]), "model", str(data["model_version"]),
                              evaluation, model_dir, fit_metrics=dict(data["fit_metrics"]))
 
@@ -157,7 +157,9 @@ def _model(corpus: Corpus, lexicons: Sequence[Lexicon], data: TrainingData, engi
     analyzer = TextAnalyzer(lexicons, engine)
     docs = analyzer.analyze_many(data.texts)
     say(f"cross-validating the suggestion model on {len(data)} coded passages")
-    evaluation = cross_validate(data, analyzer, folds, seed, True, params={"engine": engine}, docs=docs)
+    scored, note = scored_passages(corpus, data)
+    evaluation = cross_validate(data, analyzer, folds, seed, True, params={"engine": engine}, docs=docs,
+                                scored=scored, scored_note=note)
     say(f"training on all {len(data)} coded passages")
     model, path = fit_and_save(data, lexicons, model_dir, corpus, store_path, engine, seed,
                                analyzer=analyzer, docs=docs, evaluation=evaluation)
@@ -174,7 +176,7 @@ def _model(corpus: Corpus, lexicons: Sequence[Lexicon], data: TrainingData, engi
                        "evaluation": {"n_entries": evaluation.n_entries, "folds": evaluation.folds,
                                       "seed": evaluation.seed, "params": evaluation.params,
                                       "grouping": evaluation.grouping, "n_groups": evaluation.n_groups,
-                                      "n_boot": evaluation.n_boot}})
+                                      "n_boot": evaluation.n_boot, "scope_note": evaluation.scope_note}})
     return SuggestionsResult(frame, list(model.codes_), "model", model.version, evaluation, model_dir,
                              fit_metrics=fit_metrics)
 

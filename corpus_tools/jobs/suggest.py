@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corpus_tools.agreement.lexicon_validation import SPLIT_FILE, read_split
 from corpus_tools.corpus.loader import Corpus
 from corpus_tools.io.tables import write_table
 from corpus_tools.lexicon.model import Lexicon
@@ -54,6 +55,21 @@ def training_data(corpus: Corpus | None, store_path: Path | None, lexicons: Sequ
     return data.subset(coded_codes(data, lexicons))
 
 
+def scored_passages(corpus: Corpus | None, data: TrainingData) -> tuple[list[bool] | None, str]:
+    """Which passages the quality figures are scored on: with a development/test split of the documents
+    (`validation_split.csv`: the lexicons, whose hits are model features, were revised on the development
+    half), the test half only; else all (None)."""
+    if corpus is None or not (corpus.root / SPLIT_FILE).is_file():
+        return None, ""
+    split = read_split(corpus)
+    doc_of = dict(zip(corpus.entries["entry_id"].astype(str), corpus.entries["doc_id"].astype(str), strict=True))
+    flags = [split.get(doc_of.get(str(i), ""), "") == "test" for i in data.ids]
+    if not any(flags) or all(flags):
+        return None, ""
+    return flags, (f"figures on the {sum(flags)} coded passages of the test half of {SPLIT_FILE} (the lexicons "
+                   "were revised on the development half; every passage is still trained on)")
+
+
 def coded_codes(data: TrainingData, lexicons: Sequence[Lexicon]) -> list[str]:
     """Variables of every lexicon with at least one coded positive, in lexicon order (else the first
     lexicon's variables: lexicon suggestions and the error message stay about the main codebook)."""
@@ -79,8 +95,9 @@ def train(corpus_path: str | Path | None = None, store_path: Path | None = None,
     evaluation = None
     if evaluate:
         say(f"grouped cross-validation on {len(data)} coded passages")
+        scored, note = scored_passages(corpus, data)
         evaluation = cross_validate(data, analyzer, folds, seed, False, params={"engine": engine, "C": C},
-                                    docs=docs)
+                                    docs=docs, scored=scored, scored_note=note)
     say(f"training on {len(data)} coded passages ({', '.join(f'{k}: {v}' for k, v in data.sources.items())})")
     model, path = fit_and_save(data, lex, out, corpus, store_path, engine, seed, C, analyzer=analyzer, docs=docs,
                                evaluation=evaluation)
@@ -116,7 +133,7 @@ def evaluation_summary(ev: EvaluationResult) -> dict[str, object]:
     """What a saved model records about the evaluation it rests on (macro and per-language figures)."""
     full = ev.to_dict()
     return {k: full[k] for k in ("kind", "grouping", "n_groups", "n_entries", "folds", "seed", "macro",
-                                 "by_language")}
+                                 "by_language", "scope_note")}
 
 
 def load_suggester(model_dir: Path | None, corpus: Corpus | None = None, lexicons: Sequence[str] | None = None,
@@ -139,8 +156,9 @@ def evaluate(corpus_path: str | Path | None = None, store_path: Path | None = No
     lex = project_lexicons(corpus, lexicons or ())
     data = require(training_data(corpus, store_path, lex))
     say(f"cross-validating on {len(data)} coded passages")
+    scored, note = scored_passages(corpus, data)
     return cross_validate(data, TextAnalyzer(lex, engine), folds, seed, learning_curve, params={"engine": engine},
-                          grouping=grouping)
+                          grouping=grouping, scored=scored, scored_note=note)
 
 
 def active_learning(corpus_path: str | Path | None = None, store_path: Path | None = None, seed: int = 0,

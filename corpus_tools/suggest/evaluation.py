@@ -46,6 +46,7 @@ class EvaluationResult:
     grouping: str = "document"
     n_groups: int = 0
     n_boot: int = N_BOOT
+    scope_note: str = ""  # which passages the figures are scored on, when not all (e.g. a test half)
 
     @property
     def macro(self) -> dict[str, float]:
@@ -61,8 +62,9 @@ class EvaluationResult:
         how = (f"{self.folds}-fold cross-validation grouped by document (a document and its near-duplicate "
                f"reprints are held out together; {self.n_groups} groups)" if self.grouping == "document"
                else f"{self.folds}-fold cross-validation over passages (not grouped)")
+        scope = f"; {self.scope_note}" if self.scope_note else ""
         return (f"{how}; calibration and thresholds chosen inside each training fold; 95% intervals: "
-                f"{self.n_boot} bootstrap resamples of the groups")
+                f"{self.n_boot} bootstrap resamples of the groups{scope}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (for manifests, the dashboard and the HTML report)."""
@@ -72,6 +74,7 @@ class EvaluationResult:
             return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
         return {"kind": self.kind, "grouping": self.grouping, "n_groups": self.n_groups, "n_boot": self.n_boot,
+                "scope_note": self.scope_note,
                 "n_entries": self.n_entries, "folds": self.folds, "seed": self.seed, "params": self.params,
                 "macro": {k: (None if math.isnan(v) else v) for k, v in self.macro.items()},
                 "per_variable": records(self.per_variable), "by_language": records(self.by_language),
@@ -132,10 +135,15 @@ def splits(data: TrainingData, folds: int, random_state: int, grouping: str = "d
 def cross_validate(data: TrainingData, analyzer: TextAnalyzer, folds: int = 5, random_state: int = 0,
                    learning_curve: bool = True, sizes: Sequence[int] | None = None,
                    params: dict[str, Any] | None = None, docs: Sequence[Analyzed] | None = None,
-                   grouping: str = "document", n_boot: int = N_BOOT) -> EvaluationResult:
+                   grouping: str = "document", n_boot: int = N_BOOT, scored: Sequence[bool] | None = None,
+                   scored_note: str = "") -> EvaluationResult:
     """Grouped K-fold cross-validation: every passage is predicted once by a model that saw no passage of
     its document or of a reprint of it; thresholds, calibration and the "not sure" band are chosen inside
-    each training fold only. Figures carry 95% bootstrap intervals over groups, overall and per language."""
+    each training fold only. Figures carry 95% bootstrap intervals over groups, overall and per language.
+
+    `scored` (one flag per passage): every passage is still trained on and predicted, but the figures are
+    computed on the flagged ones only, e.g. the test half of a development/test split when the lexicons
+    (whose hits are features) were revised on the development half; `scored_note` says so in `kind`."""
 
     require(data)
     params = {"random_state": random_state, **(params or {})}
@@ -143,11 +151,18 @@ def cross_validate(data: TrainingData, analyzer: TextAnalyzer, folds: int = 5, r
     n = len(data)
     pred, unsure, thresholds, folds_ = out_of_fold(data, analyzer, folds, random_state, params, docs, grouping)
     groups = list(data.groups) if grouping == "document" and data.groups else [str(i) for i in range(n)]
-    table, by_lang = summarize(data, pred, unsure, groups, analyzer, thresholds, random_state, n_boot)
+    note = ""
+    scored_data = data
+    if scored is not None and any(scored) and not all(scored):
+        rows = np.flatnonzero(np.asarray(scored, dtype=bool))
+        scored_data = data.take(rows)
+        pred, unsure, groups = pred[rows], unsure[rows], [groups[i] for i in rows]
+        note = scored_note or f"figures on {len(rows)} of the {n} passages"
+    table, by_lang = summarize(scored_data, pred, unsure, groups, analyzer, thresholds, random_state, n_boot)
     curve = _learning_curve(data, analyzer, docs, params, random_state, sizes, min(len(folds_), 3), grouping) \
         if learning_curve else pd.DataFrame(columns=list(schema.LEARNING_CURVE))
-    return EvaluationResult(table, curve, n, len(folds_), random_state, params, by_lang, grouping,
-                            len(set(groups)), n_boot)
+    return EvaluationResult(table, curve, len(scored_data), len(folds_), random_state, params, by_lang, grouping,
+                            len(set(groups)), n_boot, note)
 
 
 def out_of_fold(data: TrainingData, analyzer: TextAnalyzer, folds: int, random_state: int,

@@ -51,6 +51,17 @@ class TrainingData:
 
         return np.ones(self.Y.shape, dtype=bool) if self.mask is None else self.mask
 
+    def take(self, rows: Sequence[int] | np.ndarray) -> TrainingData:
+        """The passages at `rows` (in that order), all codes."""
+        idx = np.asarray(rows, dtype=int)
+
+        def pick(xs: list[str]) -> list[str]:
+            return [xs[i] for i in idx] if xs else []
+
+        return TrainingData(pick(self.ids), pick(self.texts), self.Y[idx], list(self.codes), dict(self.sources),
+                            list(self.problems), dict(self.coders), None if self.mask is None else self.mask[idx],
+                            pick(self.groups), pick(self.langs), pick(self.origins))
+
     def subset(self, codes: Sequence[str]) -> TrainingData:
         """The same passages restricted to `codes` (columns in that order); passages in scope of none of
         them are left out."""

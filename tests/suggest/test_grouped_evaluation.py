@@ -127,3 +127,22 @@ def test_inner_folds_keep_groups_whole_and_balance_positives() -> None:
         assert abs(int(y[test].sum()) - y.sum() / 5) <= 7  # at most one group's worth of positives off
     assert (seen == 1).all()
     assert [t.tolist() for _, t in folds] == [t.tolist() for _, t in grouped_stratified_folds(y, groups, 5, 1)]
+
+
+def test_figures_on_a_test_half_only(leaky: Corpus) -> None:
+    """With a development/test split, every passage is trained on but only the test half is scored."""
+    from corpus_tools.jobs.suggest import evaluate, scored_passages
+
+    data = collect(leaky, None, load_lexicon("mass_entrepreneurship").variable_ids)
+    assert scored_passages(leaky, data) == (None, "")
+    docs = sorted(set(leaky.entries["doc_id"]))
+    (leaky.root / "validation_split.csv").write_text(
+        "doc_id,split\n" + "".join(f"{d},{'test' if i % 3 == 0 else 'dev'}\n" for i, d in enumerate(docs)),
+        encoding="utf-8")
+    try:
+        flags, note = scored_passages(leaky, data)
+        assert flags is not None and 0 < sum(flags) < len(flags) and "test half" in note
+        res = evaluate(leaky.root, None, folds=3, learning_curve=False)
+        assert res.n_entries == sum(flags) and "test half" in res.kind and res.scope_note == note
+    finally:
+        (leaky.root / "validation_split.csv").unlink()
