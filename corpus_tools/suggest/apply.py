@@ -41,7 +41,9 @@ def evaluation_label(suggester: Suggester) -> str:
         return ""
     ci = f" [{macro['f1_low']:.2f}, {macro['f1_high']:.2f}]" if macro.get("f1_low") is not None else ""
     how = "grouped CV" if ev.get("grouping") == "document" else "CV"
-    return f"{how} macro F1 {macro['f1']:.2f}{ci}, n={ev.get('n_entries', '?')}"
+    note = str(ev.get("scope_note") or "")
+    where = " (test half)" if "test half" in note else (" (subset)" if note else "")
+    return f"{how} macro F1 {macro['f1']:.2f}{ci}, n={ev.get('n_entries', '?')}{where}"
 
 
 def suggest_texts(suggester: Suggester, ids: Sequence[str], texts: Sequence[str], *, why: bool = True,
