@@ -84,7 +84,7 @@ def _meaning_model(res: SuggestionsResult) -> list[str]:
         f"near-duplicate reprint of it ({ev.n_groups} groups), and thresholds and calibration were chosen inside "
         "the training folds only. f1_low and f1_high bound a 95% interval from resampling the document groups; the "
         "table by language repeats the figures for each language from the same predictions. They are the figures "
-        "`corpus-tools evaluate` prints.",
+        "`corpus-tools evaluate` prints." + (f" They are {ev.scope_note}." if ev.scope_note else ""),
         "A code counts for a passage when at least half of its coders gave it (adjudicated codes win), so the "
         "figures measure agreement with these coders, not with a gold standard.",
         "Precision: of the codes the model suggests, the share the coders gave. Recall: of the codes the coders "
