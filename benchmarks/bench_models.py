@@ -86,7 +86,8 @@ def main() -> None:
             wrong_avoided = int((uns & scope & (sub.Y == 0)).sum())
             right_withheld = int((uns & scope & (sub.Y == 1)).sum())
             prec_shown = float((sub.Y[shown] == 1).mean()) if shown.any() else float("nan")
-            print(f"{'':12} not sure on {int(uns.sum())} code-passage pairs: {wrong_avoided} wrong codes avoided, "
+            print(f"{'':12} not sure on {int((uns & scope).sum())} code-passage pairs: "
+                  f"{wrong_avoided} wrong codes avoided, "
                   f"{right_withheld} right codes withheld; precision of the codes still suggested {prec_shown:.3f}")
     if "default" in preds:
         print("paired difference to default (macro F1, 95% interval over the same resampled groups):")
