@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli.options import engine_option, lexicon_option, raw_cells_option
 
 
 @click.command()
@@ -35,6 +35,7 @@ from corpus_tools.cli.options import engine_option, lexicon_option
 @click.option("--bootstrap", "n_boot", default=1000, show_default=True, help="Bootstrap resamples for intervals.")
 @click.option("--permutations", "n_perm", default=999, show_default=True, help="Permutations for p-values.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
+@raw_cells_option()
 @handle_errors
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,

@@ -190,7 +190,7 @@ def read_rows(csv_path: Path, problems: list[Problem], limits: InputLimits) -> l
         return _unterminated(lines, first, last, delimiter, header, fields, problems)
 
     try:
-        for first, last, fields, error in _records(lines, delimiter, broken):
+        for first, _last, fields, error in _records(lines, delimiter, broken):
             line = first + 1
             if error == "broken":
                 continue

@@ -55,6 +55,21 @@ class Corpus:
         """Number of error-level problems (rows skipped)."""
         return int((self.problems["level"] == "error").sum()) if len(self.problems) else 0
 
+    def add_problems(self, extra: list[Problem]) -> None:
+        """Record problems found after loading (e.g. lexicons named in corpus.toml that do not exist)."""
+        self.problem_list.extend(extra)
+        self.problems = problems_frame(self.problem_list)
+
+    def require_documents(self) -> None:
+        """CorpusError when no document could be loaded (an analysis would silently produce empty tables)."""
+        if len(self.docs):
+            return
+        first = next((p for p in self.problem_list if p.level == "error"), None)
+        raise CorpusError(f"{self.root}: no document could be loaded"
+                          + (f" ({first.file}{f':{first.line}' if first.line else ''}: {first.message})" if first
+                             else " (documents.csv has no rows)"),
+                          hint="run `corpus-tools validate` for every problem")
+
     def entries_with_meta(self, columns: tuple[str, ...] = ("source_type", "stage", "date", "year", "lang",
                                                            "title")) -> pd.DataFrame:
         """Entries joined with the document metadata analyses group by."""
@@ -284,7 +299,14 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
                 problems.append(Problem("note", "unlisted-file", str(f.relative_to(root)), None, "",
                                         "text file not listed in documents.csv (not analysed)"))
     docs["year"] = docs["year"].astype("Int64")
+    return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),
+                  problems_frame(problems), problems)
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """The problems as a frame (schema.PROBLEMS)."""
+    import pandas as pd
+
     frame = pd.DataFrame([p.__dict__ for p in problems], columns=list(schema.PROBLEMS))
     frame["line"] = frame["line"].astype("Int64")
-    return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),
-                  frame, problems)
+    return frame

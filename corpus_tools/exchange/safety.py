@@ -2,12 +2,14 @@
 
 from corpus_tools.io.safezip import (
     DEFAULT_LIMITS,
-    MiB,
     Limits,
+    MiB,
     SafeZip,
+    check_depth,
     check_member_name,
     parse_xml,
     read_limited,
 )
 
-__all__ = ["DEFAULT_LIMITS", "Limits", "MiB", "SafeZip", "check_member_name", "parse_xml", "read_limited"]
+__all__ = ["DEFAULT_LIMITS", "Limits", "MiB", "SafeZip", "check_depth", "check_member_name", "parse_xml",
+           "read_limited"]

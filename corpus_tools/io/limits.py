@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from corpus_tools.errors import ConfigError
-from corpus_tools.io.safezip import MiB, Limits
+from corpus_tools.io.safezip import Limits, MiB
 
 
 @dataclass(frozen=True)

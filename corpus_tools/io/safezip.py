@@ -55,12 +55,26 @@ def parse_xml(data: bytes, where: str, limits: Limits = DEFAULT_LIMITS,
     if len(data) > limits.max_xml_bytes:
         raise UnsafeFileError(f"{where}: XML of {len(data):,} bytes exceeds the limit of {limits.max_xml_bytes:,}")
     try:
-        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: Element = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise UnsafeFileError(f"{where}: refused for safety: the XML declares a DTD or entities ({exc})",
                               hint=hint) from exc
     except ParseError as exc:
         raise malformed(f"{where}: not well-formed XML ({exc})") from exc
+    check_depth(root, limits.max_depth, where)
+    return root
+
+
+def check_depth(root: Element, limit: int, where: str) -> None:
+    """UnsafeFileError when elements nest deeper than `limit` (checked without recursion, before any
+    recursive walk could hit Python's recursion limit)."""
+    stack = [(root, 1)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > limit:
+            raise UnsafeFileError(f"{where}: elements nest more than {limit} levels deep (limit max_depth)",
+                                  hint="flatten the code tree; real codebooks are a few levels deep")
+        stack.extend((child, depth + 1) for child in el)
 
 
 def read_limited(path: Path, limit: int) -> bytes:

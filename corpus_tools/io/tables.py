@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corpus_tools.errors import InputTableError, OutputError
+from corpus_tools.io.cells import safe_frame, xlsx_frame
+from corpus_tools.io.limits import DEFAULT_INPUT_LIMITS, InputLimits
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,10 +26,11 @@ def _check_columns(frame: pd.DataFrame, path: Path, text_col: str, id_col: str |
 
 
 def iter_table(path: Path, text_col: str = "text", id_col: str | None = "id",
-               chunksize: int = 5000) -> Iterator[pd.DataFrame]:
+               chunksize: int = 5000, limits: InputLimits = DEFAULT_INPUT_LIMITS) -> Iterator[pd.DataFrame]:
     """Yield chunks of a table with columns `id` and `text` (ids default to the 1-based row number).
 
-    Rows with an empty text are kept (they score zero); a missing id gets `row-N`.
+    Rows with an empty text are kept (they score zero); a missing id gets `row-N`. An .xlsx file is
+    checked against `limits` first (corpus_tools.io.office); NUL characters are removed from the texts.
     """
     import pandas as pd
 
@@ -46,12 +49,14 @@ def iter_table(path: Path, text_col: str = "text", id_col: str | None = "id",
             chunks = pd.read_json(path, lines=suffix == ".jsonl", dtype=False, chunksize=chunksize) \
                 if suffix == ".jsonl" else iter([pd.read_json(path, dtype=False)])
         else:
-            chunks = iter([pd.read_excel(path, dtype=str).fillna("")])
+            from corpus_tools.io.office import read_xlsx
+
+            chunks = iter([read_xlsx(path, limits)])
         offset = 0
         seen: dict[str, int] = {}  # id -> row number: one output row per input id, so ids must be unique
         for chunk in chunks:
             _check_columns(chunk, path, text_col, id_col if id_col and id_col != "id" else None)
-            out = pd.DataFrame({"text": chunk[text_col].fillna("").astype(str)})
+            out = pd.DataFrame({"text": chunk[text_col].fillna("").astype(str).str.replace("\x00", "", regex=False)})
             if id_col and id_col in chunk.columns:
                 ids = chunk[id_col].astype(str).where(chunk[id_col].astype(str).str.strip() != "")
             else:
@@ -80,10 +85,15 @@ def check_output(path: Path) -> str:
     return suffix
 
 
-def write_table(frame: pd.DataFrame, path: Path) -> Path:
-    """Write a frame in the format its suffix names (.csv UTF-8 with BOM for Excel, .jsonl, .parquet, .xlsx)."""
+def write_table(frame: pd.DataFrame, path: Path, raw: bool | None = None) -> Path:
+    """Write a frame in the format its suffix names (.csv UTF-8 with BOM for Excel, .jsonl, .parquet, .xlsx).
+
+    CSV and XLSX cells are neutralised against formula injection unless `raw` (io.cells.safe_frame).
+    """
     suffix = check_output(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix in (".csv", ".xlsx"):
+        frame = safe_frame(frame, raw)
     try:
         if suffix == ".csv":
             frame.to_csv(path, index=False, encoding="utf-8-sig")
@@ -92,17 +102,40 @@ def write_table(frame: pd.DataFrame, path: Path) -> Path:
         elif suffix == ".parquet":
             frame.to_parquet(path, index=False)
         else:
-            frame.to_excel(path, index=False)
+            write_xlsx({"Sheet1": frame}, path, raw)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc}") from exc
+    return path
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, raw: bool | None = None) -> Path:
+    """Frames as sheets of one workbook: cells neutralised unless raw, and never stored as formulas (with
+    `raw`, a cell `=1+1` is kept as the text `=1+1`); control characters removed, cells cut at 32,767."""
+    import pandas as pd
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                xlsx_frame(safe_frame(frame, raw)).to_excel(writer, sheet_name=name[:31], index=False)
+                for row in writer.sheets[name[:31]].iter_rows():
+                    for cell in row:
+                        if cell.data_type == "f":  # openpyxl reads any text starting with "=" as a formula
+                            cell.data_type = "s"
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc}") from exc
     return path
 
 
 class TableWriter:
-    """Append frames chunk by chunk to a CSV, JSONL or Parquet file (constant memory)."""
+    """Append frames chunk by chunk to a CSV, JSONL or Parquet file (constant memory); CSV cells neutralised
+    against formula injection unless `raw`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, raw: bool | None = None) -> None:
+        from corpus_tools.io.cells import raw_default
+
         self.path = path
+        self.raw = raw_default() if raw is None else raw
         self.suffix = check_output(path)
         if self.suffix == ".xlsx":
             raise OutputError(f"{path}: XLSX cannot be streamed", hint="write .csv, .jsonl or .parquet")
@@ -113,8 +146,8 @@ class TableWriter:
     def write(self, frame: pd.DataFrame) -> None:
         """Append one chunk."""
         if self.suffix == ".csv":
-            frame.to_csv(self.path, index=False, mode="w" if self._first else "a", header=self._first,
-                         encoding="utf-8-sig" if self._first else "utf-8")
+            safe_frame(frame, self.raw).to_csv(self.path, index=False, mode="w" if self._first else "a",
+                                               header=self._first, encoding="utf-8-sig" if self._first else "utf-8")
         elif self.suffix == ".jsonl":
             with self.path.open("w" if self._first else "a", encoding="utf-8") as fh:
                 text = frame.to_json(orient="records", lines=True, force_ascii=False)

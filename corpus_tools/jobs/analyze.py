@@ -87,6 +87,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
     step(1)(f"reading {root}")
     corpus = load_corpus(root)
+    corpus.require_documents()
     result = AnalyzeResult(out_dir, n_documents=len(corpus.docs), n_entries=len(corpus.entries),
                            n_skipped=corpus.n_errors)
     result.problems = [str(p) for p in corpus.problem_list if p.level != "note"]
