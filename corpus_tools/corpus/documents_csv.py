@@ -56,20 +56,21 @@ def suggest_column(name: str, present: set[str] = frozenset()) -> str | None:  #
 
 
 def decode_documents_csv(data: bytes, problems: list[Problem]) -> str:
-    """The text of documents.csv; a note when it is not plain UTF-8, CorpusError when it cannot be decoded."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    """The text of documents.csv, NULs removed (a warning); a note when it is not UTF-8; CorpusError when it
+    cannot be decoded."""
     try:
         read = decode_bytes(data)
     except DecodeError as exc:
         raise CorpusError(f"{FILE} cannot be decoded: {exc.message}",
                           hint=f"save it as UTF-8: {SAVE_AS_HINT}") from exc
-    name = _NAMES.get(read.encoding, read.encoding)
-    problems.append(Problem("note", "csv-encoding", FILE, None, "",
-                            f"{FILE} is {name}, not UTF-8: read as {name}; to be sure every title is read "
-                            f"right, save it as UTF-8 ({SAVE_AS_HINT})"))
+    if read.encoding not in ("utf-8", "utf-8-sig"):
+        name = _NAMES.get(read.encoding, read.encoding)
+        problems.append(Problem("note", "csv-encoding", FILE, None, "",
+                                f"{FILE} is {name}, not UTF-8: read as {name}; to be sure every title is read "
+                                f"right, save it as UTF-8 ({SAVE_AS_HINT})"))
+    if read.nul_removed:
+        problems.append(Problem("warning", "nul-bytes", FILE, None, "", f"{read.nul_removed} NUL character(s) "
+                                f"removed from {FILE} (saved as UTF-16 or binary with a wrong name?)"))
     return read.text
 
 
@@ -146,7 +147,7 @@ def _records(lines: list[str], delimiter: str, broken: Callable[[int, int, list[
             for fields in reader:
                 first, last = start + done, start + reader.line_num - 1
                 done = reader.line_num
-                if last > first and broken(first, last, fields):
+                if (last > first or any("\n" in f or "\r" in f for f in fields)) and broken(first, last, fields):
                     yield first, last, None, "broken"
                     start = first + 1
                     break
@@ -166,11 +167,6 @@ def read_rows(csv_path: Path, problems: list[Problem], limits: InputLimits) -> l
     if size > limits.max_file_bytes:
         raise CorpusError(f"{csv_path}: {size:,} bytes exceed the limit of max_file_bytes = {limits.max_file_bytes:,}")
     text = decode_documents_csv(csv_path.read_bytes(), problems)
-    n_nul = text.count("\x00")
-    if n_nul:
-        text = text.replace("\x00", "")
-        problems.append(Problem("warning", "nul-bytes", FILE, None, "",
-                                f"{n_nul} NUL character(s) removed from {FILE} (a file saved as UTF-16 or binary?)"))
     lines = _LINE_RE.findall(text)
     if not lines:
         problems.append(Problem("error", "missing-column", FILE, 1, "", f"{FILE} is empty; no document can be read"))

@@ -85,7 +85,9 @@ def _read_suggestions(path: Path, corpus: Corpus, coder: str | None, known: Sequ
         elif suffix == ".parquet":
             table = pd.read_parquet(path)
         elif suffix == ".xlsx":
-            table = pd.read_excel(path, dtype=str).fillna("")
+            from corpus_tools.io.office import read_xlsx
+
+            table = read_xlsx(path)
         else:
             raise InputTableError(f"{path}: unsupported suggestion table format {suffix!r}",
                                   hint="use the .csv, .jsonl, .parquet or .xlsx written by `corpus-tools suggest`")

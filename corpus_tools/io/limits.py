@@ -24,7 +24,7 @@ class InputLimits:
     max_zip_members: int = 10_000  # members of one .docx/.xlsx
     max_unpacked_bytes: int = 512 * MiB  # all members of one .docx/.xlsx, uncompressed
     max_xml_bytes: int = 64 * MiB  # one XML part (word/document.xml, a worksheet), uncompressed
-    max_ratio: float = 1000.0  # uncompressed / compressed size of one large member
+    max_ratio: float = 500.0  # uncompressed / compressed size of one member over 1 MiB
     max_cells: int = 5_000_000  # cells of one .xlsx workbook
 
     def zip_limits(self) -> Limits:
