@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from corpus_tools.cli import main
 from corpus_tools.corpus.loader import load_corpus
-from tests.support.hostile import Case, catalogue, docx_bytes, document_xml, with_bad
+from tests.support.hostile import Case, catalogue, document_xml, docx_bytes, with_bad
 
 CASES = catalogue()
 

@@ -45,8 +45,8 @@ class Case:
 
 
 def write_corpus(root: Path, rows: list[dict[str, str]], files: dict[str, bytes | str] | None = None,
-                 toml: str = 'name = "hostile"\nlexicons = ["mass_entrepreneurship"]\n', header: list[str] | None = None,
-                 csv_bytes: bytes | None = None) -> None:
+                 toml: str = 'name = "hostile"\nlexicons = ["mass_entrepreneurship"]\n',
+                 header: list[str] | None = None, csv_bytes: bytes | None = None) -> None:
     """A corpus folder: corpus.toml, documents.csv (rows with defaults) and files under the folder."""
     (root / "texts").mkdir(parents=True, exist_ok=True)
     (root / "corpus.toml").write_text(toml, encoding="utf-8")
