@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from corpus_tools import schema
-from corpus_tools.corpus.formats import SUPPORTED, decode_bytes
+from corpus_tools.corpus.formats import decode_bytes
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError
 from corpus_tools.io.limits import InputLimits
@@ -128,8 +128,8 @@ def _looks_like_row(line: str, delimiter: str, header: list[str]) -> bool:
         return False
     row = dict(zip(header, (f.strip() for f in fields), strict=False))
     path = row.get("path", "").replace("\\", "/")
-    return bool(_ID_RE.match(row.get("doc_id", ""))) and (
-        "/" in path or Path(path).suffix.lower() in SUPPORTED)
+    return bool(_ID_RE.match(row.get("doc_id", ""))) and bool(path) and (
+        "/" in path or bool(Path(path).suffix) or row.get("source_type", "") in schema.SOURCE_TYPES)
 
 
 def _records(lines: list[str], delimiter: str, broken: Callable[[int, int, list[str]], bool]

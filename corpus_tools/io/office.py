@@ -10,6 +10,7 @@ workbook (InputLimits, docs/corpus-format.md).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,9 +45,9 @@ def _well_formed(data: bytes, where: str) -> None:
                           hint="open and save the document again in Word") from exc
 
 
-def _check_xml_parts(z: SafeZip, limits: InputLimits, kind: str) -> dict[str, bytes]:
-    """Every XML part: within the XML size limit and free of DTDs/entities. Returns the parts read."""
-    parts: dict[str, bytes] = {}
+def _scan_xml_parts(z: SafeZip, limits: InputLimits, kind: str, visit: Callable[[str, bytes], None]) -> None:
+    """Read every XML part once, one at a time: within the XML size limit and free of DTDs/entities, then
+    handed to `visit` (which keeps what it needs, so memory holds one part at a time)."""
     for name, info in z.names.items():
         if not name.lower().endswith((".xml", ".rels")):
             continue
@@ -58,8 +59,7 @@ def _check_xml_parts(z: SafeZip, limits: InputLimits, kind: str) -> dict[str, by
         if _DTD_RE.search(data):
             raise UnsafeFileError(f"{z.path}: part {name} declares a DTD or entities; refused for safety",
                                   hint=f"a genuine {kind} file has none; save it again from its program")
-        parts[name] = data
-    return parts
+        visit(name, data)
 
 
 def check_docx(path: Path, limits: InputLimits = DEFAULT_INPUT_LIMITS) -> int:
@@ -73,8 +73,9 @@ def check_docx(path: Path, limits: InputLimits = DEFAULT_INPUT_LIMITS) -> int:
         name = z.find("word/document.xml")
         if name is None:
             raise DecodeError(f"{path}: not a Word document (word/document.xml is missing)")
-        parts = _check_xml_parts(z, limits, ".docx")
-    data = parts[name]
+        found: list[bytes] = []
+        _scan_xml_parts(z, limits, ".docx", lambda n, d: found.append(d) if n == name else None)
+    data = found[0]
     n_paras = len(_PARA_RE.findall(data))
     if n_paras > limits.max_entries:
         raise UnsafeFileError(f"{path}: {n_paras:,} paragraphs exceed the limit of max_entries = "
@@ -87,11 +88,16 @@ def check_docx(path: Path, limits: InputLimits = DEFAULT_INPUT_LIMITS) -> int:
 def check_xlsx(path: Path, limits: InputLimits = DEFAULT_INPUT_LIMITS,
                malformed: type[CorpusToolsError] = InputTableError) -> int:
     """Check a .xlsx before reading it; returns the number of cells in its worksheets."""
+    counts: list[int] = []
+
+    def count(name: str, data: bytes) -> None:
+        if name.lower().startswith("xl/worksheets/"):
+            counts.append(len(_CELL_RE.findall(data)))
+
     with SafeZip(path, limits.zip_limits(), malformed=malformed,
                  hint="a .xlsx file is a zip archive; save the workbook again from Excel") as z:
-        parts = _check_xml_parts(z, limits, ".xlsx")
-    cells = sum(len(_CELL_RE.findall(data)) for name, data in parts.items()
-                if name.lower().startswith("xl/worksheets/"))
+        _scan_xml_parts(z, limits, ".xlsx", count)
+    cells = sum(counts)
     if cells > limits.max_cells:
         raise UnsafeFileError(f"{path}: {cells:,} cells exceed the limit of max_cells = {limits.max_cells:,}",
                               hint="save the table as CSV (it is read in chunks), or raise max_cells")
