@@ -73,19 +73,24 @@ def reset_raw_cells(token: Any) -> None:
 def _is_text(series: pd.Series) -> bool:
     import pandas as pd
 
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return _is_text(pd.Series(series.cat.categories))
     return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
 
 
 def safe_frame(frame: pd.DataFrame, raw: bool | None = None) -> pd.DataFrame:
     """A copy of `frame` whose text cells and column names are neutralised (unless raw); NULs removed."""
+    import pandas as pd
+
     raw = raw_default() if raw is None else raw
     fix = _strip_nul if raw else neutralize_cell
     out = frame.copy()
     for i in range(out.shape[1]):
         series = out.iloc[:, i]
         if _is_text(series):
-            out.isetitem(i, series.map(fix))
-    out.columns = [fix(c) for c in out.columns]
+            out.isetitem(i, series.astype(object).map(fix))
+    if not isinstance(out.columns, pd.MultiIndex):
+        out.columns = pd.Index([fix(c) for c in out.columns])
     return out
 
 

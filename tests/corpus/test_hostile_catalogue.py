@@ -79,6 +79,7 @@ def test_loaded_texts_are_clean(name: str, word: str, tmp_path: Path) -> None:
     assert not c.docs["text"].str.contains("\x00", regex=False).any()
 
 
+@pytest.mark.slow
 def test_analyze_completes_on_a_corpus_with_every_row_level_problem(tmp_path: Path) -> None:
     """One corpus carrying several bad rows at once: analyze skips them and writes its tables."""
     root = tmp_path / "mixed"

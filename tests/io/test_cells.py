@@ -39,6 +39,13 @@ def test_numeric_columns_stay_numbers_and_nul_is_removed() -> None:
     assert frame["s"].tolist() == ["=1", "a\x00b"]  # the caller's frame is not changed
 
 
+def test_categorical_and_multiindex_frames() -> None:
+    frame = pd.DataFrame({"stage": pd.Categorical(["=a", "b"]), "n": [1, 2]})
+    assert safe_frame(frame)["stage"].tolist() == ["'=a", "b"]
+    wide = pd.DataFrame([[1, 2]], columns=pd.MultiIndex.from_tuples([("a", "=x"), ("a", "y")]))
+    assert isinstance(safe_frame(wide).columns, pd.MultiIndex)
+
+
 def _xlsx_cells(path: Path) -> list[tuple[object, str]]:
     ws = openpyxl.load_workbook(path).active
     return [(c.value, c.data_type) for row in ws.iter_rows(min_row=2) for c in row]
