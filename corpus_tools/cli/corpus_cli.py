@@ -26,10 +26,9 @@ def validate(corpus: Path | None, fmt: str, strict: bool) -> None:
     row is skipped by analyses; warnings and notes are loaded. Notes come first and errors last, then a
     summary with counts. Exit code 1 when errors exist. Without CORPUS, the bundled corpus is checked.
     """
-    from corpus_tools.io.resources import default_corpus
     from corpus_tools.jobs.validate import ordered, summary, validate_corpus
 
-    c = validate_corpus(corpus or default_corpus())
+    c = validate_corpus(corpus)
     probs = c.problems
     if fmt == "csv":
         from corpus_tools.io.cells import safe_frame
@@ -54,11 +53,10 @@ def validate(corpus: Path | None, fmt: str, strict: bool) -> None:
 @handle_errors
 def entries(corpus: Path | None, output: Path) -> None:
     """Export the entries (coding units) of a corpus with their stable ids, offsets and metadata."""
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.io.resources import default_corpus
     from corpus_tools.io.tables import write_table
+    from corpus_tools.project import open_corpus
 
-    c = load_corpus(corpus or default_corpus())
+    c = open_corpus(corpus)
     write_table(c.entries_with_meta(), output)
     click.echo(f"{len(c.entries)} entries from {len(c.docs)} documents written to {output}", err=True)
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import codecs
 import re
+import zipfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from charset_normalizer import from_bytes
+
 from corpus_tools.errors import CorpusToolsError, DecodeError, UnsafeFileError
 from corpus_tools.io.limits import DEFAULT_INPUT_LIMITS, InputLimits
+from corpus_tools.io.office import check_docx
 
 TEXT_SUFFIXES = (".txt", ".md", ".text")
 HTML_SUFFIXES = (".html", ".htm")
@@ -156,7 +160,6 @@ def _strict(data: bytes, enc: str) -> ReadText:
 
 def _choose_chinese(data: bytes) -> str:
     """Both GB18030 and Big5 decode the bytes: ask charset-normalizer which reads as real text."""
-    from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=["gb18030", "big5"]).best()
     if best is None:
@@ -217,8 +220,6 @@ def docx_to_text(path: Path, limits: InputLimits = DEFAULT_INPUT_LIMITS) -> str:
     well-formed XML); DecodeError for a broken file, UnsafeFileError for one over a limit.
     """
     import docx
-
-    from corpus_tools.io.office import check_docx
 
     check_docx(path, limits)
     try:

@@ -14,15 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
 from corpus_tools.corpus.dates import assign_stage, parse_date
+from corpus_tools.corpus.dedupe import near_duplicates
 from corpus_tools.corpus.documents_csv import read_rows
 from corpus_tools.corpus.entries import split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError, UnsafeFileError
 from corpus_tools.io.limits import InputLimits
+from corpus_tools.io.resources import default_corpus
 from corpus_tools.text.normalize import to_simplified
 
 if TYPE_CHECKING:
@@ -217,7 +221,6 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
 
 
 def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
-    from corpus_tools.corpus.dedupe import near_duplicates
 
     order = docs.sort_values(["date_start", "doc_id"], key=lambda s: s.replace("", "9999")).index
     doc_rank = {docs.at[i, "doc_id"]: r for r, i in enumerate(order)}
@@ -244,7 +247,6 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
 
     `limits` caps what one input file may unpack to (default: corpus.toml's [limits], else InputLimits()).
     """
-    import pandas as pd
 
     root = Path(path).expanduser()
     if not root.is_dir():
@@ -305,8 +307,14 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     """The problems as a frame (schema.PROBLEMS)."""
-    import pandas as pd
-
     frame = pd.DataFrame([p.__dict__ for p in problems], columns=list(schema.PROBLEMS))
     frame["line"] = frame["line"].astype("Int64")
     return frame
+
+
+def open_corpus(corpus: str | Path | Corpus | None = None) -> Corpus:
+    """The corpus given (a loaded Corpus or a folder), else the bundled Junpu corpus: the one default."""
+    if isinstance(corpus, Corpus):
+        return corpus
+
+    return load_corpus(Path(corpus) if corpus else default_corpus())

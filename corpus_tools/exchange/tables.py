@@ -10,8 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.errors import OutputError
+from corpus_tools.io.tables import write_table, write_xlsx
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
@@ -25,7 +28,6 @@ _MODE_RANK = {"assisted": 0, "blind": 1, "imported": 2, "adjudicated": 3, schema
 
 def codebook_frame(lexicons: Sequence[Lexicon]) -> pd.DataFrame:
     """One row per variable (schema.CODEBOOK_TABLE): construct, labels, definition, terms per language."""
-    import pandas as pd
 
     rows = []
     for lex in lexicons:
@@ -47,7 +49,6 @@ def presence_frame(state: pd.DataFrame, lexicons: Sequence[Lexicon], corpus: Cor
     `mode` is the coder's mode on the entry (assisted when any code was applied with suggestions);
     start, end and text come from the corpus when given. An explicit `none` is a row of zeros.
     """
-    import pandas as pd
 
     schema.check(state, schema.CODING_STATE, "coding state")
     variables = [v.id for lex in lexicons for v in lex.variables]
@@ -86,7 +87,6 @@ def codings_frame(state: pd.DataFrame) -> pd.DataFrame:
 def write_tables(out: Path, tables: dict[str, pd.DataFrame], raw: bool | None = None) -> list[Path]:
     """Tables as `<name>.csv` files in folder `out`, or as sheets of one workbook when `out` ends in .xlsx;
     cells neutralised against formula injection unless `raw` (corpus_tools.io.cells)."""
-    from corpus_tools.io.tables import write_table, write_xlsx
 
     if out.suffix.lower() == ".xlsx":
         return [write_xlsx(tables, out, raw)]

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools.errors import InputTableError, OutputError
 from corpus_tools.io.cells import safe_frame, xlsx_frame
 from corpus_tools.io.limits import DEFAULT_INPUT_LIMITS, InputLimits
@@ -32,7 +34,6 @@ def iter_table(path: Path, text_col: str = "text", id_col: str | None = "id",
     Rows with an empty text are kept (they score zero); a missing id gets `row-N`. An .xlsx file is
     checked against `limits` first (corpus_tools.io.office); NUL characters are removed from the texts.
     """
-    import pandas as pd
 
     suffix = path.suffix.lower()
     if not path.is_file():
