@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import zipfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path

@@ -17,6 +17,7 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.errors import ConfigError, InputTableError
 from corpus_tools.io.manifest import file_sha1
+from corpus_tools.io.office import read_xlsx
 from corpus_tools.store import CodingStore
 from corpus_tools.store.coding_state import CODINGS_FILE, merge_codings
 from corpus_tools.store.vocabulary import NONE_CODE
@@ -85,8 +86,6 @@ def _read_suggestions(path: Path, corpus: Corpus, coder: str | None, known: Sequ
         elif suffix == ".parquet":
             table = pd.read_parquet(path)
         elif suffix == ".xlsx":
-            from corpus_tools.io.office import read_xlsx
-
             table = read_xlsx(path)
         else:
             raise InputTableError(f"{path}: unsupported suggestion table format {suffix!r}",

@@ -18,10 +18,9 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CELL_LIMIT = 32767
@@ -71,8 +70,6 @@ def reset_raw_cells(token: Any) -> None:
 
 
 def _is_text(series: pd.Series) -> bool:
-    import pandas as pd
-
     if isinstance(series.dtype, pd.CategoricalDtype):
         return _is_text(pd.Series(series.cat.categories))
     return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
@@ -80,8 +77,6 @@ def _is_text(series: pd.Series) -> bool:
 
 def safe_frame(frame: pd.DataFrame, raw: bool | None = None) -> pd.DataFrame:
     """A copy of `frame` whose text cells and column names are neutralised (unless raw); NULs removed."""
-    import pandas as pd
-
     raw = raw_default() if raw is None else raw
     fix = _strip_nul if raw else neutralize_cell
     out = frame.copy()

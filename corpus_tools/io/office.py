@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from xml.parsers import expat
+
+import pandas as pd
 
 from corpus_tools.errors import CorpusToolsError, DecodeError, InputTableError, UnsafeFileError
 from corpus_tools.io.limits import DEFAULT_INPUT_LIMITS, InputLimits
 from corpus_tools.io.safezip import SafeZip
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _DTD_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -29,8 +28,6 @@ _PARA_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?p[\s>/]")
 
 def _well_formed(data: bytes, where: str) -> None:
     """Parse without building anything (constant memory); DecodeError when the XML is not well-formed."""
-    from xml.parsers import expat
-
     def refuse(*_args: object) -> None:
         raise UnsafeFileError(f"{where} declares a DTD or entities; refused for safety")
 
@@ -107,8 +104,6 @@ def check_xlsx(path: Path, limits: InputLimits = DEFAULT_INPUT_LIMITS,
 def read_xlsx(path: Path, limits: InputLimits = DEFAULT_INPUT_LIMITS,
               malformed: type[CorpusToolsError] = InputTableError) -> pd.DataFrame:
     """The first sheet of a checked workbook as strings (empty cells as "")."""
-    import pandas as pd
-
     check_xlsx(path, limits, malformed)
     try:
         return pd.read_excel(path, dtype=str).fillna("")

@@ -19,6 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import TYPE_CHECKING
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 from corpus_tools.errors import CorpusToolsError, ExchangeError, UnsafeFileError
 
@@ -47,11 +51,6 @@ def parse_xml(data: bytes, where: str, limits: Limits = DEFAULT_LIMITS,
               malformed: type[CorpusToolsError] = ExchangeError,
               hint: str = "REFI-QDA files need neither; re-export the file from its QDA program") -> Element:
     """Parse untrusted XML bytes with defusedxml; UnsafeFileError for DTDs/entities, `malformed` if not XML."""
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
-
     if len(data) > limits.max_xml_bytes:
         raise UnsafeFileError(f"{where}: XML of {len(data):,} bytes exceeds the limit of {limits.max_xml_bytes:,}")
     try:

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from corpus_tools.errors import InputTableError, OutputError
-from corpus_tools.io.cells import safe_frame, xlsx_frame
+from corpus_tools.io.cells import raw_default, safe_frame, xlsx_frame
 from corpus_tools.io.limits import DEFAULT_INPUT_LIMITS, InputLimits
+from corpus_tools.io.office import read_xlsx
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,8 +51,6 @@ def iter_table(path: Path, text_col: str = "text", id_col: str | None = "id",
             chunks = pd.read_json(path, lines=suffix == ".jsonl", dtype=False, chunksize=chunksize) \
                 if suffix == ".jsonl" else iter([pd.read_json(path, dtype=False)])
         else:
-            from corpus_tools.io.office import read_xlsx
-
             chunks = iter([read_xlsx(path, limits)])
         offset = 0
         seen: dict[str, int] = {}  # id -> row number: one output row per input id, so ids must be unique
@@ -112,8 +111,6 @@ def write_table(frame: pd.DataFrame, path: Path, raw: bool | None = None) -> Pat
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, raw: bool | None = None) -> Path:
     """Frames as sheets of one workbook: cells neutralised unless raw, and never stored as formulas (with
     `raw`, a cell `=1+1` is kept as the text `=1+1`); control characters removed, cells cut at 32,767."""
-    import pandas as pd
-
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
@@ -133,8 +130,6 @@ class TableWriter:
     against formula injection unless `raw`."""
 
     def __init__(self, path: Path, raw: bool | None = None) -> None:
-        from corpus_tools.io.cells import raw_default
-
         self.path = path
         self.raw = raw_default() if raw is None else raw
         self.suffix = check_output(path)

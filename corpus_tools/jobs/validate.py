@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from corpus_tools.corpus.loader import Corpus, load_corpus
+from corpus_tools.corpus.loader import Corpus, load_corpus, open_corpus
 from corpus_tools.corpus.problems import LEVELS, Problem
 from corpus_tools.errors import ConfigError, LexiconError
 from corpus_tools.io.limits import InputLimits
@@ -15,7 +15,11 @@ from corpus_tools.lexicon.formats import load_lexicon
 def lexicon_problems(corpus: Corpus) -> list[Problem]:
     """An error for every lexicon corpus.toml names that cannot be found or read (`score` would fail)."""
     out = []
-    for ref in corpus.config.lexicons:
+    try:
+        refs = corpus.config.lexicon_refs()
+    except ConfigError as exc:
+        return [Problem("error", "missing-lexicon", "corpus.toml", None, "", exc.message)]
+    for ref in refs:
         try:
             load_lexicon(ref, corpus.root)
         except ConfigError as exc:
@@ -26,9 +30,10 @@ def lexicon_problems(corpus: Corpus) -> list[Problem]:
     return out
 
 
-def validate_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
-    """The corpus with every problem: its rows and files (load_corpus) and the lexicons it names."""
-    corpus = load_corpus(path, limits)
+def validate_corpus(path: str | Path | None = None, limits: InputLimits | None = None) -> Corpus:
+    """The corpus (default: the bundled one) with every problem: its rows and files (load_corpus) and the
+    lexicons it names."""
+    corpus = open_corpus(path) if limits is None or path is None else load_corpus(path, limits)
     corpus.add_problems(lexicon_problems(corpus))
     return corpus
 
