@@ -71,7 +71,7 @@ def lexicon_refs(named: Sequence[str | Path] = (), config: CorpusConfig | None =
 
 def _parse_day(value: object, where: str) -> dt.date:
     if isinstance(value, dt.datetime | dt.time):
-        raise ConfigError(f"{where}: {value!r} has a time of day; give a date (YYYY-MM-DD)")
+        raise ConfigError(f"{where}: {value.isoformat()} has a time of day; give a date (YYYY-MM-DD)")
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):

@@ -160,9 +160,11 @@ def _records(lines: list[str], delimiter: str, broken: Callable[[int, int, list[
             start = first + 1
 
 
-def read_rows(csv_path: Path, problems: list[Problem], limits: InputLimits) -> list[tuple[int, dict[str, str]]]:
+def read_rows(csv_path: Path, problems: list[Problem], limits: InputLimits,
+              skipped_paths: list[str] | None = None) -> list[tuple[int, dict[str, str]]]:
     """(line, row) for every data row of documents.csv; problems for everything odd. Lines are 1-based,
-    the header is line 1, a row's line is the line it starts on."""
+    the header is line 1, a row's line is the line it starts on. The paths of rows skipped for an unclosed
+    quote are added to `skipped_paths` (their files are listed, not "unlisted")."""
     size = csv_path.stat().st_size
     if size > limits.max_file_bytes:
         raise CorpusError(f"{csv_path}: {size:,} bytes exceed the limit of max_file_bytes = {limits.max_file_bytes:,}")
@@ -183,7 +185,12 @@ def read_rows(csv_path: Path, problems: list[Problem], limits: InputLimits) -> l
     rows: list[tuple[int, dict[str, str]]] = []
 
     def broken(first: int, last: int, fields: list[str]) -> bool:
-        return _unterminated(lines, first, last, delimiter, header, fields, problems)
+        if not _unterminated(lines, first, last, delimiter, header, fields, problems):
+            return False
+        path = dict(zip(header, fields, strict=False)).get("path", "")
+        if skipped_paths is not None and path.strip() and "\n" not in path:
+            skipped_paths.append(path.strip())
+        return True
 
     try:
         for first, _last, fields, error in _records(lines, delimiter, broken):

@@ -185,10 +185,13 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
             elif "\ufffd" in text:
                 report("warning", "replacement-chars", f"{path_str} contains U+FFFD replacement characters")
         except UnsafeFileError as exc:
-            problems.append(Problem("error", "over-limit", path_str, None, doc_id, f"{exc.message} "
-                                    f"(documents.csv line {line}); the document is skipped"))
+            msg = exc.message.removeprefix(f"{path}: ")
+            problems.append(Problem("error", "over-limit", path_str, None, doc_id, f"{msg} "
+                                    f"(documents.csv line {line}); the document is skipped"
+                                    + (f" ({exc.hint})" if exc.hint else "")))
         except DecodeError as exc:
-            problems.append(Problem("error", "undecodable", path_str, None, doc_id, f"{exc.message} "
+            msg = exc.message.removeprefix(f"{path}: ")
+            problems.append(Problem("error", "undecodable", path_str, None, doc_id, f"{msg} "
                                     f"(documents.csv line {line})"))
         except OSError as exc:
             report("error", "unreadable", f"{path_str}: {exc}")
@@ -263,7 +266,8 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
     rejected: set[Path] = set()  # listed but skipped rows: their files are not "unlisted"
     files = _FileIndex(root)
     entry_lists: list[list[Any]] = []
-    for line, row in read_rows(csv_path, problems, limits):
+    skipped_paths: list[str] = []  # paths of rows the csv reader had to skip (unclosed quotes)
+    for line, row in read_rows(csv_path, problems, limits, skipped_paths):
         doc_id = row.get("doc_id", "")
         if doc_id in seen_ids:
             problems.append(Problem("error", "duplicate-id", "documents.csv", line, doc_id,
@@ -293,7 +297,8 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
     entries = pd.DataFrame.from_records(entry_rows, columns=[c for c in schema.ENTRIES
                                                              if c not in ("dup_of", "dup_score")])
     _flag_duplicates(docs, entries, problems)
-    listed = {(root / p).resolve() for p in seen_paths} | rejected
+    listed = {(root / p).resolve() for p in seen_paths} | rejected | {
+        (root / normalise_path(p)).resolve() for p in skipped_paths}
     texts_dir = root / "texts"
     if texts_dir.is_dir():
         for f in sorted(texts_dir.rglob("*")):

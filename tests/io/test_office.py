@@ -69,3 +69,28 @@ def test_xlsx_tables_are_checked_before_reading(tmp_path: Path) -> None:
         list(iter_table(hostile))
     with pytest.raises(InputTableError, match="not a readable zip"):
         list(iter_table(_write(tmp_path / "fake.xlsx", b"PK\x03\x04 nope")))
+
+
+def test_score_on_hostile_workbooks_is_one_error_line(tmp_path: Path) -> None:
+    """`score TABLE.xlsx`: a workbook with entities, a fake zip or a broken sheet is one `Error:` line."""
+    from click.testing import CliRunner
+
+    from corpus_tools.cli import main
+
+    book = _xlsx(tmp_path / "t.xlsx", 3)
+    with zipfile.ZipFile(book) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = next(n for n in parts if n.startswith("xl/worksheets/"))
+    cases = {"lol.xlsx": {**parts, sheet: BILLION_LAUGHS.encode()},
+             "broken.xlsx": {**parts, sheet: b"<worksheet><sheetData><row>"}}
+    for name, members in cases.items():
+        with zipfile.ZipFile(tmp_path / name, "w") as z:
+            for n, d in members.items():
+                z.writestr(n, d)
+    _write(tmp_path / "fake.xlsx", b"PK\x03\x04 nope")
+    for name in ("lol.xlsx", "broken.xlsx", "fake.xlsx"):
+        r = CliRunner().invoke(main, ["score", str(tmp_path / name), "-o", str(tmp_path / "s.csv")])
+        assert r.exit_code == 1 and r.output.startswith("Error:"), (name, r.output)
+        assert "Traceback" not in r.output and not isinstance(r.exception, (KeyError, ValueError, TypeError))
+    r = CliRunner().invoke(main, ["score", str(book), "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 0, r.output
