@@ -227,7 +227,7 @@ def _unterminated(lines: list[str], first: int, last: int, delimiter: str, heade
     where = f"field {', '.join(cols)}" if cols else "a field"
     lost = (f"; it swallowed {len(swallowed)} row(s) (line(s) {', '.join(map(str, swallowed[:10]))}"
             f"{', ...' if len(swallowed) > 10 else ''}), read again on their own") if swallowed else ""
-    doc_id = fields[header.index("doc_id")].strip() if "doc_id" in header and fields else ""
+    doc_id = dict(zip(header, fields, strict=False)).get("doc_id", "").strip()
     problems.append(Problem("error", "unterminated-quote", FILE, first + 1, doc_id if _ID_RE.match(doc_id) else "",
                             f"a quote in {where} is not closed: the field runs on to line {last + 1}{lost}; "
                             "this row is skipped (close or remove the quote)"))

@@ -20,7 +20,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.corpus import HEADER
@@ -41,7 +41,6 @@ class Case:
     loaded: tuple[str, ...] = ("GOOD",)  # doc ids that must be loaded
     count: int = 1  # problem lines expected with this code
     validate_exit: int | None = None  # default: 1 for row/fatal, 0 for loaded
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def write_corpus(root: Path, rows: list[dict[str, str]], files: dict[str, bytes | str] | None = None,
