@@ -57,6 +57,7 @@ def entries(corpus: Path | None, output: Path) -> None:
     from corpus_tools.project import open_corpus
 
     c = open_corpus(corpus)
+    c.require_documents()
     write_table(c.entries_with_meta(), output)
     click.echo(f"{len(c.entries)} entries from {len(c.docs)} documents written to {output}", err=True)
 
