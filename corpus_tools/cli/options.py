@@ -33,3 +33,11 @@ def raw_cells_option() -> Callable[[Any], Any]:
     return click.option("--raw-cells", is_flag=True, expose_value=False, callback=_set_raw_cells,
                         help="Keep cells starting with = + - @ as they are in CSV/XLSX outputs (for analysis "
                              "pipelines; by default they get a leading ' so spreadsheets do not run them).")
+def workers_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--workers N and --dask ADDRESS: where scoring runs (results are identical every way)."""
+    func = click.option("--dask", "dask", default=None, metavar="ADDRESS",
+                        help="Score as tasks on a Dask cluster: its scheduler address (tcp://HOST:8786), or "
+                             "`local` for a local cluster of --workers processes (docs/performance.md).")(func)
+    return click.option("--workers", type=click.IntRange(min=1), default=None,
+                        help="Worker processes for tokenizing and scoring (default: the machine's cores); "
+                             "results are identical to one worker.")(func)

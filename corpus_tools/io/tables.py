@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,41 +88,54 @@ def check_output(path: Path) -> str:
 
 def write_table(frame: pd.DataFrame, path: Path, raw: bool | None = None) -> Path:
     """Write a frame in the format its suffix names (.csv UTF-8 with BOM for Excel, .jsonl, .parquet, .xlsx).
-
-    CSV and XLSX cells are neutralised against formula injection unless `raw` (io.cells.safe_frame).
-    """
+    Atomic: the file appears complete or not at all (written beside it, then renamed), so an interrupted run
+    never leaves a half-written table that looks finished. CSV and XLSX cells are neutralised against formula
+    injection unless `raw` (io.cells.safe_frame)."""
     suffix = check_output(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix in (".csv", ".xlsx"):
+    if suffix == ".csv":
         frame = safe_frame(frame, raw)
+    tmp = path.with_name(f".{path.stem}.part{path.suffix}")
     try:
         if suffix == ".csv":
-            frame.to_csv(path, index=False, encoding="utf-8-sig")
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
         elif suffix == ".jsonl":
-            frame.to_json(path, orient="records", lines=True, force_ascii=False)
+            frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
         elif suffix == ".parquet":
-            frame.to_parquet(path, index=False)
+            frame.to_parquet(tmp, index=False)
         else:
-            write_xlsx({"Sheet1": frame}, path, raw)
+            _xlsx_file({"Sheet1": frame}, tmp, raw)
+        os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
+def _xlsx_file(sheets: dict[str, pd.DataFrame], path: Path, raw: bool | None) -> None:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            xlsx_frame(safe_frame(frame, raw)).to_excel(writer, sheet_name=name[:31], index=False)
+            for row in writer.sheets[name[:31]].iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # openpyxl reads any text starting with "=" as a formula
+                        cell.data_type = "s"
+
+
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, raw: bool | None = None) -> Path:
-    """Frames as sheets of one workbook: cells neutralised unless raw, and never stored as formulas (with
-    `raw`, a cell `=1+1` is kept as the text `=1+1`); control characters removed, cells cut at 32,767."""
+    """Frames as sheets of one workbook, written atomically: cells neutralised unless raw, and never stored
+    as formulas (with `raw`, a cell `=1+1` is kept as the text `=1+1`); control characters removed, cells
+    cut at 32,767 characters."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.part{path.suffix}")
     try:
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
-                xlsx_frame(safe_frame(frame, raw)).to_excel(writer, sheet_name=name[:31], index=False)
-                for row in writer.sheets[name[:31]].iter_rows():
-                    for cell in row:
-                        if cell.data_type == "f":  # openpyxl reads any text starting with "=" as a formula
-                            cell.data_type = "s"
+        _xlsx_file(sheets, tmp, raw)
+        os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
