@@ -260,7 +260,7 @@ def test_train_on_bundled_corpus(tmp_path: Path) -> None:
 
     if not (default_corpus() / "codings.csv").is_file():
         pytest.skip("bundled corpus has no codings.csv")
-    res = train(None, None, tmp_path / "junpu-model")
+    res = train(None, None, tmp_path / "junpu-model", evaluate=False)  # the grouped CV is tested on tiny corpora
     model = res.model
     from corpus_tools.lexicon.formats import load_lexicon
 
@@ -270,8 +270,7 @@ def test_train_on_bundled_corpus(tmp_path: Path) -> None:
         assert model.codes_[9:] == list(gov.variable_ids)
         mask = res.data.scope()
         assert mask[:, 9:].sum(axis=0).max() >= 300 and not mask.all()  # gov-coded passages only
-        pv = res.evaluation.per_variable.set_index("variable")
-        assert {"macro:mass_entrepreneurship", "macro:government_support"} <= set(pv.index)
+    assert res.evaluation is None and model.evaluation_ == {}
     assert all(f.positives > 0 for f in model.fits_[:9])
     texts = ["网上销售利润很高，赚钱容易。", "Couriers and broadband made it feasible."]
     frame = suggest_texts(model, ["a", "b"], texts)
