@@ -317,3 +317,16 @@ def test_a_codebooks_own_codings_file_scopes_its_none(two_books: Corpus, tmp_pat
     none_rows = [ln.split(",")[0] for ln in g_rows if ln.split(",")[5] == "none"]
     i = pos[next(e for e in none_rows if ids.index(e) >= 80)]
     assert mask[i, me] and not mask[i, 0]
+
+
+def test_train_without_evaluation_is_a_quick_retrain(make_corpus, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from corpus_tools.cli import main
+
+    corpus = coded_corpus(make_corpus, 6, 6, n_a=36, n_b=0)
+    res = CliRunner().invoke(main, ["train", str(corpus.root), "-o", str(tmp_path / "m"), "--no-evaluation"])
+    assert res.exit_code == 0 and "grouped cross-validated" not in res.output, res.output
+    model = load_model(tmp_path / "m")
+    assert model.evaluation_ == {}
+    assert set(suggest_corpus(model, corpus)["evaluation"]) == {""}
