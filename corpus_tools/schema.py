@@ -151,7 +151,8 @@ EVALUATION = ("variable", "construct", "support", "predicted", "precision", "rec
 EVALUATION_BY_LANGUAGE = ("lang", "n_passages", "n_groups", "macro_precision", "macro_recall", "macro_f1",
                           "f1_low", "f1_high", "mean_kappa", "kappa_low", "kappa_high", "note")
 # quality vs number of coded training entries (means over the cross-validation folds)
-LEARNING_CURVE = ("n_train", "folds", "macro_precision", "macro_recall", "macro_f1", "mean_kappa")
+# f1_low/f1_high: 95% interval of macro F1 over the pooled held-out predictions (bootstrap of their groups)
+LEARNING_CURVE = ("n_train", "folds", "macro_precision", "macro_recall", "macro_f1", "mean_kappa", "f1_low", "f1_high")
 
 # --- agreement and exchange (issue 5: agreement statistics, CSV/XLSX tables, REFI-QDA) -----------------
 # one row per comparison x condition x level x code x metric. comparison is "A vs B", "all coders (A, B, C)"

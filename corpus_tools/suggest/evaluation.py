@@ -360,15 +360,20 @@ def _learning_curve(data: TrainingData, analyzer: TextAnalyzer, docs: Sequence[A
     rng = np.random.default_rng(random_state)
     orders = [rng.permutation(tr) for tr, _ in folds_]
     scope = data.scope()
+    groups = list(data.groups) if grouping == "document" and data.groups else [str(i) for i in range(len(data))]
     rows = []
     for m in sizes or default_sizes(n_train):
         m = min(int(m), n_train)
         per_fold = []
+        tested: list[np.ndarray] = []
+        pooled = np.zeros_like(data.Y)
         for (_, test), order in zip(folds_, orders, strict=True):
             train = np.sort(order[:m])
             if not data.Y[train].any() or m < 4:
                 continue
             pred, _u, _t = _fit_predict(params, analyzer, data, docs, train, test, grouping)
+            pooled[test] = pred
+            tested.append(test)
             s = [scores(data.Y[test, j][scope[test, j]], pred[:, j][scope[test, j]])
                  for j in range(data.Y.shape[1]) if scope[test, j].any()]
             present = [x for x in s if x["support"] > 0]
@@ -382,9 +387,21 @@ def _learning_curve(data: TrainingData, analyzer: TextAnalyzer, docs: Sequence[A
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 means = np.nanmean(arr, axis=0)
+            lo, hi = _pooled_interval(data, pooled, scope, groups, np.concatenate(tested), random_state)
             rows.append({"n_train": m, "folds": len(per_fold), "macro_precision": means[0], "macro_recall": means[1],
-                         "macro_f1": means[2], "mean_kappa": means[3]})
+                         "macro_f1": means[2], "mean_kappa": means[3], "f1_low": lo, "f1_high": hi})
     return pd.DataFrame(rows, columns=list(schema.LEARNING_CURVE))
+
+
+def _pooled_interval(data: TrainingData, pred: np.ndarray, scope: np.ndarray, groups: Sequence[str],
+                     rows: np.ndarray, random_state: int, n_boot: int = 200) -> tuple[float, float]:
+    """95% interval of macro F1 over the pooled held-out predictions of `rows` (bootstrap of their groups)."""
+    names, gidx = np.unique(np.asarray(groups, dtype=object)[rows], return_inverse=True)
+    y, s = data.Y[rows], scope[rows]
+    present = np.asarray((y.astype(bool) & s).any(axis=0), dtype=bool)
+    counts = _counts(y, pred[rows], s, gidx, len(names))
+    _f, _k, bm, _bk = bootstrap(counts, present, n_boot, random_state)
+    return _interval(bm)
 
 
 def write_evaluation(result: EvaluationResult, out: Path) -> dict[str, Path]:
@@ -428,5 +445,6 @@ def format_table(result: EvaluationResult) -> str:
     if len(result.learning_curve):
         lines.append("learning curve (macro F1 / mean kappa by number of coded training passages):")
         for r in result.learning_curve.to_dict("records"):
-            lines.append(f"  {int(r['n_train']):>6}  F1 {r['macro_f1']:.3f}  kappa {r['mean_kappa']:.3f}")
+            lines.append(f"  {int(r['n_train']):>6}  F1 {r['macro_f1']:.3f} {ci(r['f1_low'], r['f1_high']):>13}  "
+                         f"kappa {r['mean_kappa']:.3f}")
     return "\n".join(lines)

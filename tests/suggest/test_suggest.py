@@ -233,6 +233,7 @@ def test_cross_validation_and_learning_curve(coded: Corpus, analyzer: TextAnalyz
     # smallest training fold
     assert tuple(lc.columns) == schema.LEARNING_CURVE and lc["n_train"].iloc[0] == 30
     assert 50 <= lc["n_train"].iloc[-1] <= 70 and res.grouping == "document" and res.n_groups == 10
+    assert ((lc["f1_low"] <= lc["f1_high"]) & (lc["f1_low"] >= 0) & (lc["f1_high"] <= 1)).all()
     by_lang = res.by_language
     assert by_lang is not None and tuple(by_lang.columns) == schema.EVALUATION_BY_LANGUAGE
     assert by_lang.iloc[0]["lang"] == "all" and by_lang.iloc[0]["macro_f1"] == pytest.approx(res.macro["f1"])
