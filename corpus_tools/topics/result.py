@@ -22,6 +22,8 @@ class TopicsResult:
     alignment: pd.DataFrame
     prevalence: pd.DataFrame
     variables: pd.DataFrame
+    effects: pd.DataFrame
+    seeded: pd.DataFrame
     engine: str
     k_by_scope: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -35,6 +37,8 @@ class TopicsResult:
             "topic_alignment": self.alignment,
             "topic_prevalence": self.prevalence,
             "topic_variables": self.variables,
+            "topic_effects": self.effects,
+            "topic_seeded": self.seeded,
         }
 
     def write(self, out: Path, suffix: str = ".csv", settings: dict[str, Any] | None = None) -> dict[str, Path]:
@@ -57,6 +61,8 @@ class TopicsResult:
         schema.check(self.alignment, schema.TOPIC_ALIGNMENT, "topic alignment")
         schema.check(self.prevalence, schema.TOPIC_PREVALENCE, "topic prevalence")
         schema.check(self.variables, schema.TOPIC_VARIABLES, "topic variables")
+        schema.check(self.effects, schema.TOPIC_EFFECTS, "topic effects")
+        schema.check(self.seeded, schema.TOPIC_SEEDED, "seeded topics")
         return self
 
 
@@ -69,4 +75,5 @@ def empty_result(engine: str, notes: list[str]) -> TopicsResult:
 
     return TopicsResult(frame(schema.TOPIC_SWEEP), frame(schema.TOPICS), frame(schema.TOPIC_PASSAGES),
                         frame(schema.TOPIC_ALIGNMENT), frame(schema.TOPIC_PREVALENCE),
-                        frame(schema.TOPIC_VARIABLES), engine, {}, notes)
+                        frame(schema.TOPIC_VARIABLES), frame(schema.TOPIC_EFFECTS), frame(schema.TOPIC_SEEDED),
+                        engine, {}, notes)
