@@ -35,9 +35,9 @@ BILINGUAL_MODES = ("auto", "dictionary", "off")
 _SKIP_GLOSS = re.compile(r"^(?:variant of|old variant|surname|see |CL:|abbr\.|used in|erhua variant|"
                          r"(?:\(.*?\)\s*)?(?:pr\.|lit\.|fig\.))", re.IGNORECASE)
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_GLOSS_STOP = frozenset(
-    "a an the to of and or in on at by for with from as be is are was one's oneself sb sth something someone "
-    "etc esp very more most its it this that which who what kind sort type up out down off".split())
+_GLOSS_WORDS = ("a an the to of and or in on at by for with from as be is are was one's oneself sb sth something "
+                "someone etc esp very more most its it this that which who what kind sort type up out down off")
+_GLOSS_STOP = frozenset(_GLOSS_WORDS.split())
 _WORD = re.compile(r"[a-z][a-z\-']*[a-z]|[a-z]")
 
 

@@ -123,10 +123,11 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     The first seed's model is fitted on every entry (it is the reported one); every further seed's model
     leaves out a random `heldout_share` of the entries and scores them by document completion, so held-out
     likelihood costs no extra fits (stability then also covers that small change of data). With
-    `seed_words`, K counts the seeded topics too (K below their number is raised to it).
+    `seed_words`, K counts the seeded topics too and must leave at least one free topic.
     `progress` is called once before each fit (so a caller can count fits against `feasible_ks`)."""
-    from corpus_tools.topics.quality import (coherence, exclusivity, fold_in, heldout_loglik,
-                                             unigram_loglik)
+    import numpy as np
+
+    from corpus_tools.topics.quality import coherence, exclusivity, fold_in, heldout_loglik, unigram_loglik
 
     say = progress or (lambda _m: None)
     n_seeded = len(seed_words or [])
@@ -163,8 +164,6 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
                 ll_uni = unigram_loglik(train, held)
                 theta = m.doc_topic_
                 full = fold_in(m.topic_word_, m.vocabulary_, held)
-                import numpy as np
-
                 merged = np.zeros((len(docs), k))
                 merged[[j for j in range(len(docs)) if j not in out_set]] = theta
                 merged[out] = full

@@ -181,7 +181,9 @@ def test_seeded_variable_without_terms_is_a_note(make_corpus: MakeCorpus, tmp_pa
 
     class _Lex:
         name = "x"
-        variables = [_Var("c.empty", []), _Var("c.full", [("en", "courier")])]
+
+        def __init__(self) -> None:
+            self.variables = [_Var("c.empty", []), _Var("c.full", [("en", "courier")])]
 
     index = TermIndex([_Lex()], Tokenizer())  # type: ignore[list-item]
     sets, notes = seed_sets([], index, ["courier", "parcel"], "variable")
