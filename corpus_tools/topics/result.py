@@ -22,11 +22,12 @@ class TopicsResult:
     alignment: pd.DataFrame
     prevalence: pd.DataFrame
     variables: pd.DataFrame
-    effects: pd.DataFrame
-    seeded: pd.DataFrame
     engine: str
     k_by_scope: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # issue 13 tables last, with empty defaults, so results built before them still construct
+    effects: pd.DataFrame = field(default_factory=lambda: _empty(schema.TOPIC_EFFECTS))
+    seeded: pd.DataFrame = field(default_factory=lambda: _empty(schema.TOPIC_SEEDED))
 
     def to_tables(self) -> dict[str, pd.DataFrame]:
         """Table name → frame, in the order a report shows them (names are CSV file stems)."""
@@ -66,14 +67,15 @@ class TopicsResult:
         return self
 
 
-def empty_result(engine: str, notes: list[str]) -> TopicsResult:
-    """A result with every table present but empty (a corpus with nothing to model)."""
+def _empty(cols: tuple[str, ...]) -> pd.DataFrame:
     import pandas as pd
 
-    def frame(cols: tuple[str, ...]) -> pd.DataFrame:
-        return pd.DataFrame({c: [] for c in cols})
+    return pd.DataFrame({c: [] for c in cols})
 
+
+def empty_result(engine: str, notes: list[str]) -> TopicsResult:
+    """A result with every table present but empty (a corpus with nothing to model)."""
+    frame = _empty
     return TopicsResult(frame(schema.TOPIC_SWEEP), frame(schema.TOPICS), frame(schema.TOPIC_PASSAGES),
                         frame(schema.TOPIC_ALIGNMENT), frame(schema.TOPIC_PREVALENCE),
-                        frame(schema.TOPIC_VARIABLES), frame(schema.TOPIC_EFFECTS), frame(schema.TOPIC_SEEDED),
-                        engine, {}, notes)
+                        frame(schema.TOPIC_VARIABLES), engine, {}, notes)
