@@ -99,7 +99,9 @@ def load_dictionary(path: str) -> dict[str, list[str]]:
 
 
 def gloss_candidates(glosses: Sequence[str]) -> tuple[list[str], list[str]]:
-    """English words a Chinese headword may stand for: (one-word glosses, words of longer glosses, head first)."""
+    """English words a Chinese headword may stand for: (one-word glosses, head words of two-word glosses).
+
+    Longer glosses are descriptions, not translations, and their words would link unrelated concepts."""
     whole: list[str] = []
     parts: list[str] = []
     for g in glosses:
@@ -109,8 +111,8 @@ def gloss_candidates(glosses: Sequence[str]) -> tuple[list[str], list[str]]:
             words = [w for w in _WORD.findall(phrase) if w not in _GLOSS_STOP]
             if len(words) == 1:
                 whole.append(words[0])
-            elif words:
-                parts.extend(reversed(words))  # English phrases are head-final: "express delivery"
+            elif words and len(words) <= 2:
+                parts.append(words[-1])  # English noun phrases are head-final: "express delivery"
     return list(dict.fromkeys(whole)), list(dict.fromkeys(parts))
 
 
@@ -153,7 +155,7 @@ class ConceptMap:
 def build_concept_map(vocabulary: Sequence[str], dictionary: dict[str, list[str]] | None,
                       source: str = "", frequency: dict[str, int] | None = None) -> ConceptMap:
     """Concepts for a corpus vocabulary: English words by stem; a Chinese word joins the English concept
-    among its one-word glosses that the corpus uses most (else among the words of its longer glosses);
+    among its one-word glosses that the corpus uses most (else among the heads of its two-word glosses);
     without one it stays a concept of its own. `frequency`: corpus counts of the surface words."""
     freq = frequency or {}
     en_keys: Counter[str] = Counter()

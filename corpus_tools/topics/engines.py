@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 ENGINES = ("tomotopy", "gensim", "sklearn")
-SEED_PRIOR = 1.0  # topic-word prior of a seed word in its own topic (other topics keep eta)
+SEED_PRIOR = 1.0  # topic-word prior of a seed word in its own topic
+SEED_OTHER: float | None = None  # ... and in every other topic (None: eta)
 
 
 class TopicEstimator(ABC):
@@ -85,9 +86,16 @@ class TopicEstimator(ABC):
         """(top n units of each topic, docs in those units): what coherence and stability are measured on."""
         return self.top_words(n), [list(d) for d in docs]
 
-    def _seeds_in(self, vocab: set[str]) -> list[list[str]]:
-        """Seed words per seeded topic, only those the documents contain."""
-        return [[w for w in ws if w in vocab] for ws in (self.seed_words or [])]
+    def _priors(self, vocab: set[str]) -> dict[str, list[float]]:
+        """Topic-word prior per seed word the documents contain: SEED_PRIOR in its seeded topic(s),
+        SEED_OTHER (default eta) elsewhere."""
+        other = self.eta if SEED_OTHER is None else SEED_OTHER
+        out: dict[str, list[float]] = {}
+        for t, words in enumerate(self.seed_words or []):
+            for w in words:
+                if w in vocab:
+                    out.setdefault(w, [other] * self.n_topics)[t] = SEED_PRIOR
+        return out
 
 
 def _normalise_rows(m: np.ndarray) -> np.ndarray:
@@ -129,9 +137,8 @@ class TomotopyLDA(TopicEstimator):
             for d in docs:
                 model.add_doc(list(d))
         vocab = {w for d in docs for w in d}
-        for t, words in enumerate(self._seeds_in(vocab)):
-            for w in words:
-                model.set_word_prior(w, {t: SEED_PRIOR})
+        for w, prior in self._priors(vocab).items():
+            model.set_word_prior(w, prior)
         model.burn_in = self.burn_in
         model.optim_interval = self.optim_interval
         done = 0
@@ -178,9 +185,8 @@ class GensimLDA(TopicEstimator):
         eta: Any = self.eta
         if self.seed_words:
             eta = np.full((self.n_topics, len(dictionary)), self.eta)
-            for t, words in enumerate(self._seeds_in(set(dictionary.token2id))):
-                for w in words:
-                    eta[t, dictionary.token2id[w]] = SEED_PRIOR
+            for w, prior in self._priors(set(dictionary.token2id)).items():
+                eta[:, dictionary.token2id[w]] = prior
         model = LdaModel(bow, id2word=dictionary, num_topics=self.n_topics, random_state=self.random_state,
                          passes=self.passes, iterations=min(self.iterations, 100), alpha=alpha, eta=eta,
                          chunksize=2000, eval_every=None)

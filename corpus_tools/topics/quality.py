@@ -168,3 +168,41 @@ def unigram_loglik(train: Sequence[Sequence[str]], docs: Sequence[Sequence[str]]
             ll += math.log((counts[w] + 1) / total)
         n += len(scored)
     return ll / n if n else float("nan")
+
+
+def coherence_batch(fits: Sequence[Sequence[Sequence[str]]], texts: Sequence[Sequence[str]]
+                    ) -> list[tuple[float, float]]:
+    """(c_npmi, c_v) of several fits' topics against one reference corpus, the same numbers as `coherence`
+    per fit, but with the corpus's co-occurrence counts accumulated once for all of them (the slow part)."""
+    import logging
+    import math
+
+    from gensim.corpora import Dictionary
+    from gensim.models.coherencemodel import CoherenceModel
+
+    logging.getLogger("gensim").setLevel(logging.WARNING)
+    flat: list[list[str]] = []
+    owner: list[int] = []
+    for i, topics in enumerate(fits):
+        for t in topics:
+            if len(t) >= 2:
+                flat.append(list(t[:TOPN]))
+                owner.append(i)
+    if not flat:
+        return [(math.nan, math.nan)] * len(fits)
+    dictionary = Dictionary(texts)
+    docs = [list(t) for t in texts]
+    per: dict[str, list[float]] = {}
+    for measure in ("c_npmi", "c_v"):
+        cm = CoherenceModel(topics=flat, texts=docs, dictionary=dictionary, coherence=measure, topn=TOPN,
+                            processes=1)
+        per[measure] = [float(x) for x in cm.get_coherence_per_topic()]
+    out = []
+    for i in range(len(fits)):
+        idx = [j for j, o in enumerate(owner) if o == i]
+        if not idx:
+            out.append((math.nan, math.nan))
+            continue
+        # CoherenceModel.get_coherence is the arithmetic mean of the per-topic values
+        out.append((sum(per["c_npmi"][j] for j in idx) / len(idx), sum(per["c_v"][j] for j in idx) / len(idx)))
+    return out

@@ -124,10 +124,11 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     leaves out a random `heldout_share` of the entries and scores them by document completion, so held-out
     likelihood costs no extra fits (stability then also covers that small change of data). With
     `seed_words`, K counts the seeded topics too and must leave at least one free topic.
-    `progress` is called once before each fit (so a caller can count fits against `feasible_ks`)."""
+    `progress` is called once before each fit (so a caller can count fits against `feasible_ks`) and once
+    before the scope's coherence."""
     import numpy as np
 
-    from corpus_tools.topics.quality import coherence, exclusivity, fold_in, heldout_loglik, unigram_loglik
+    from corpus_tools.topics.quality import coherence_batch, exclusivity, fold_in, heldout_loglik, unigram_loglik
 
     say = progress or (lambda _m: None)
     n_seeded = len(seed_words or [])
@@ -140,10 +141,9 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     rows: list[dict[str, Any]] = []
     models: dict[tuple[int, int], TopicEstimator] = {}
     thetas: dict[tuple[int, int], Any] = {}
-    by_k: dict[int, dict[str, float]] = {}
+    tops: dict[tuple[int, int], list[list[str]]] = {}
+    units: list[list[str]] = []
     for k in ks:
-        tops = []
-        scores = []
         for i, s in enumerate(seeds):
             say(f"topics {scope}: K={k}, seed {s}")
             out = _heldout_split(len(docs), s, heldout_share) if i > 0 else []
@@ -153,33 +153,35 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
             m = make_estimator(engine, k, s, iterations=iterations, concepts=concepts,
                                seed_words=seed_words).fit(train, tgroups)
             models[(k, s)] = m
-            top, units = m.quality_view(docs, TOPN)
-            tops.append(top)
-            c_npmi, c_v = coherence(top, units)
-            excl = exclusivity(m.topic_word_)
+            tops[(k, s)], units = m.quality_view(docs, TOPN)  # units: the same documents for every fit
             ll = ll_uni = math.nan
             if out:
                 held = [docs[j] for j in out]
                 ll, _n = heldout_loglik(m.topic_word_, m.vocabulary_, held)
                 ll_uni = unigram_loglik(train, held)
-                theta = m.doc_topic_
-                full = fold_in(m.topic_word_, m.vocabulary_, held)
                 merged = np.zeros((len(docs), k))
-                merged[[j for j in range(len(docs)) if j not in out_set]] = theta
-                merged[out] = full
+                merged[[j for j in range(len(docs)) if j not in out_set]] = m.doc_topic_
+                merged[out] = fold_in(m.topic_word_, m.vocabulary_, held)
                 thetas[(k, s)] = merged
             else:
                 thetas[(k, s)] = m.doc_topic_
-            scores.append((c_npmi, c_v, excl, ll, ll_uni))
-            rows.append({"scope": scope, "k": k, "seed": s, "c_npmi": c_npmi, "c_v": c_v, "exclusivity": excl,
+            rows.append({"scope": scope, "k": k, "seed": s, "exclusivity": exclusivity(m.topic_word_),
                          "heldout_ll": ll,
                          "heldout_gain": (1 - math.exp(ll_uni - ll)) if not math.isnan(ll) else math.nan})
-        stab = stability(tops)
-        crit = {"c_npmi": _mean([x[0] for x in scores]), "c_v": _mean([x[1] for x in scores]),
-                "stability": stab, "exclusivity": _mean([x[2] for x in scores]),
-                "heldout_gain": _mean([r["heldout_gain"] for r in rows[-len(seeds):]])}
+    # coherence of every fit at once: the reference corpus is counted once per scope, not once per fit
+    say(f"topics {scope}: coherence")
+    keys = [(int(r["k"]), int(r["seed"])) for r in rows]
+    for r, (c_npmi, c_v) in zip(rows, coherence_batch([tops[key] for key in keys], units), strict=True):
+        r["c_npmi"], r["c_v"] = c_npmi, c_v
+    by_k: dict[int, dict[str, float]] = {}
+    for k in ks:
+        kr = [r for r in rows if r["k"] == k]
+        stab = stability([tops[(k, s)] for s in seeds])
+        crit = {"c_npmi": _mean([r["c_npmi"] for r in kr]), "c_v": _mean([r["c_v"] for r in kr]),
+                "stability": stab, "exclusivity": _mean([r["exclusivity"] for r in kr]),
+                "heldout_gain": _mean([r["heldout_gain"] for r in kr])}
         by_k[k] = crit
-        for r in rows[-len(seeds):]:
+        for r in kr:
             r["stability"] = stab
             r["score"] = criteria_score(crit)
     chosen = choose_k(by_k) if len(ks) > 1 else ks[0]

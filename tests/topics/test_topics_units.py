@@ -95,6 +95,16 @@ def test_negative_coherence_everywhere_is_a_warning() -> None:
     assert np.isnan(themed.rows[0]["heldout_ll"]) and themed.rows[1]["heldout_ll"] < 0
 
 
+def test_coherence_batch_equals_one_fit_at_a_time() -> None:
+    from corpus_tools.topics.quality import coherence, coherence_batch
+
+    fits = [[["courier", "parcel", "truck"], ["loans", "subsidy", "policy"]],
+            [["courier", "loans", "brand"], ["design", "fashion", "label"], ["parcel", "office"]]]
+    batch = coherence_batch(fits, DOCS)
+    for fit, got in zip(fits, batch, strict=True):
+        assert got == pytest.approx(coherence(fit, DOCS))
+
+
 def test_heldout_likelihood_prefers_the_true_topics() -> None:
     from corpus_tools.topics.quality import heldout_loglik, unigram_loglik
 
