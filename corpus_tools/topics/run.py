@@ -208,6 +208,9 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         notes += [n for n in sres.notes if "left out of the sweep" not in n]
         k_by_scope["seeded"] = sres.k
         _describe("seeded", "", sres.model, data, index, out)
+        for row in out["topics"]:  # a seeded topic's label names its codebook item
+            if row["scope"] == "seeded" and row["topic"] <= len(sets):
+                row["label"] = f"[{sets[row['topic'] - 1].item}] {row['label']}"
         codes = hand_codes if hand_codes is not None else read_hand_codes(corpus.root / "codings.csv")
         seeded_out = seeded_rows(sets, sres.models, data.docs, list(data.entries["entry_id"].astype(str)), codes)
         held = sum(1 for r in seeded_out if r["holds_up"])

@@ -165,6 +165,8 @@ constructs:
     logi = sd.iloc[0]
     assert logi["seed_share"] >= 0.3 and bool(logi["holds_up"])
     assert logi["hand_code_lift"] > 1.5
+    labels = r.topics[r.topics["scope"] == "seeded"].sort_values("topic")["label"]
+    assert labels.iloc[0].startswith("[ops.logistics] ")
     assert any("ops.ghost" in n and "no term" in n for n in r.notes)
 
 

@@ -183,3 +183,19 @@ def test_topics_cli_help() -> None:
 
     res = CliRunner().invoke(main, ["topics", "--help"])
     assert res.exit_code == 0 and "--topic-engine" in res.output and "--seeds" in res.output
+
+
+def test_topics_cli_options_bad_input_is_a_note_or_a_clear_error(themed: Corpus, tmp_path: Path) -> None:
+    from corpus_tools.cli import main
+
+    out = tmp_path / "o"
+    res = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "-k", "2", "--seeds", "1", "-q",
+                                    "--seeded", "off", "--prevalence-by", "outlet,nope"])
+    assert res.exit_code == 0, res.output
+    assert "--prevalence-by nope: no such metadata column" in res.output  # a note; the run went on
+    effects = pd.read_csv(out / "topic_effects.csv")
+    assert {"stage", "year"} <= set(effects["covariate"])
+    bad = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "-k", "2", "--seeds", "1", "-q",
+                                    "--bilingual", "dictionary", "--dictionary", str(tmp_path / "none.txt")])
+    assert bad.exit_code == 1 and "cannot read the bilingual dictionary" in bad.output
+    assert "Traceback" not in bad.output
