@@ -73,10 +73,10 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     become notes and the rest of the run goes on.
     """
     from corpus_tools.topics.align import SIMILARITY_THRESHOLD, align_pair, topic_similarity
-    from corpus_tools.topics.bilingual import build_concept_map, resolve_dictionary
+    from corpus_tools.topics.bilingual import BILINGUAL_MODES, build_concept_map, resolve_dictionary
     from corpus_tools.topics.describe import TermIndex
     from corpus_tools.topics.prepare import prepare
-    from corpus_tools.topics.seeded import read_hand_codes, seed_sets, seeded_rows
+    from corpus_tools.topics.seeded import SEED_LEVELS, read_hand_codes, seed_sets, seeded_rows
     from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, sweep
 
     engine = engine or DEFAULT_ENGINE
@@ -89,6 +89,10 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         raise ConfigError(f"topic numbers must be positive, got {ks}")
     if free_topics < 0:
         raise ConfigError(f"free topics must be 0 or more, got {free_topics}")
+    if seeded not in SEED_LEVELS:
+        raise ConfigError(f"unknown seeding level {seeded!r}", hint=f"choose one of {', '.join(SEED_LEVELS)}")
+    if bilingual not in BILINGUAL_MODES:
+        raise ConfigError(f"unknown bilingual mode {bilingual!r}", hint=f"choose one of {', '.join(BILINGUAL_MODES)}")
     threshold = SIMILARITY_THRESHOLD if align_threshold is None else float(align_threshold)
     seeds = [seed + i for i in range(n_seeds)]
     say = progress or (lambda _m: None)
@@ -123,8 +127,6 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
                          f"topic; top words are listed per script (top_words_zh, top_words_en)")
         else:
             notes.append(how)
-    elif bilingual != "auto":
-        resolve_dictionary(bilingual, dictionary)  # validates the mode ("off")
     if both and concepts is None:
         notes.append("Chinese and English entries share each model without linked words; topics tend to split "
                      "by language, so top words are listed per script (top_words_zh, top_words_en)")

@@ -144,6 +144,9 @@ def test_bad_options_raise_config_errors(themed: Corpus) -> None:
         _run(themed, engine="mallet")
     with pytest.raises(ConfigError):
         _run(themed, n_seeds=0)
+    for bad in ({"seeded": "codes"}, {"bilingual": "google"}, {"free_topics": -1}):
+        with pytest.raises(ConfigError):  # refused before any fitting
+            _run(themed, **bad)
 
 
 def test_bundled_corpus_variables_and_scripts(junpu: Corpus) -> None:
