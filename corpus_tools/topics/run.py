@@ -203,9 +203,9 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     if sets:
         n_k = len(sets) + free_topics
         say(f"topics: seeded model ({len(sets)} seeded + {free_topics} free topics)")
-        sres = sweep("seeded", data.docs, k_range=[n_k], seeds=seeds, engine=engine, groups=groups,
-                     progress=fit_say, n_documents=n_source(data), concepts=concepts,
-                     seed_words=[s.words for s in sets])
+        # plain LDA (no stage covariate): its prevalence is not reported, and DMR costs more per fit
+        sres = sweep("seeded", data.docs, k_range=[n_k], seeds=seeds, engine=engine, progress=fit_say,
+                     n_documents=n_source(data), concepts=concepts, seed_words=[s.words for s in sets])
         out["sweep"] += sres.rows
         notes += [n for n in sres.notes if "left out of the sweep" not in n]
         k_by_scope["seeded"] = sres.k
