@@ -178,8 +178,8 @@ def main() -> None:
     # the generated corpus's "codebook": each bilingual theme's first three words in both languages
     gseeds = [zh.split()[:3] + en.split()[:3] for zh, en in THEMES.values() if en]
     rows += run(f"generated ({len(gdocs)} entries)", gdocs, ggroups, 5, seeds, gseeds)
-    cols = ["corpus", "approach", "k", "seconds", "cpu_seconds", "cpu_ratio", "c_npmi_units", "c_npmi_surface", "stability",
-            "both_languages", "themes_recovered", "links"]
+    cols = ["corpus", "approach", "k", "seconds", "cpu_seconds", "cpu_ratio", "c_npmi_units", "c_npmi_surface",
+            "stability", "both_languages", "themes_recovered", "links"]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for r in rows:

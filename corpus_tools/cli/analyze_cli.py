@@ -7,7 +7,10 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli.options import engine_option, lexicon_option, raw_cells_option, workers_options
+from corpus_tools.topics.names import BILINGUAL_MODES, SEED_LEVELS
+from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
+from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
 
 @click.command()
@@ -22,7 +25,8 @@ from corpus_tools.cli.options import engine_option, lexicon_option
               help="Cache for tokens, scores, framing, topic models, suggestions and charts (default: OUT/.cache).")
 @click.option("--no-cache", is_flag=True, help="Recompute everything and write no cache.")
 @click.option("--topics/--no-topics", default=True, show_default=True, help="Fit topic models per stage.")
-@click.option("--topic-engine", default=None, help="Topic-model engine (default: the measured best, see docs).")
+@click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default=None,
+              help=f"Topic-model engine (default: {DEFAULT_TOPIC_ENGINE}, the measured best, see docs/topics.md).")
 @click.option("-k", "--k-range", "k_spec", default=None, metavar="KS",
               help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15); "
                    "a narrower range is faster.")
@@ -30,9 +34,9 @@ from corpus_tools.cli.options import engine_option, lexicon_option
 @click.option("--prevalence-by", "prevalence_by", default="", metavar="COLS",
               help="Metadata columns (comma-separated) for topic covariate effects, besides stage, source_type, "
                    "lang and year.")
-@click.option("--seeded", type=click.Choice(("variable", "construct", "off")), default="variable",
+@click.option("--seeded", type=click.Choice(SEED_LEVELS), default="variable",
               show_default=True, help="Keyword-assisted topics seeded per codebook variable or construct.")
-@click.option("--bilingual", type=click.Choice(("auto", "dictionary", "off")), default="auto", show_default=True,
+@click.option("--bilingual", type=click.Choice(BILINGUAL_MODES), default="auto", show_default=True,
               help="Link Chinese and English words through CC-CEDICT into one topic space.")
 @click.option("--suggestions/--no-suggestions", default=True, show_default=True,
               help="Draft codes for every entry; with coded passages (codings.csv, store) also the model's "
@@ -41,12 +45,14 @@ from corpus_tools.cli.options import engine_option, lexicon_option
               help="Coding store whose decisions the model also learns from (default: OUT/coding.sqlite if present).")
 @click.option("--bootstrap", "n_boot", default=1000, show_default=True, help="Bootstrap resamples for intervals.")
 @click.option("--permutations", "n_perm", default=999, show_default=True, help="Permutations for p-values.")
+@workers_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
+@raw_cells_option()
 @handle_errors
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
             n_seeds: int, prevalence_by: str, seeded: str, bilingual: str, suggestions: bool, store: Path | None,
-            n_boot: int, n_perm: int, quiet: bool) -> None:
+            n_boot: int, n_perm: int, workers: int | None, dask: str | None, quiet: bool) -> None:
     """Analyse CORPUS (default: the bundled Junpu corpus): scores with evidence, framing over time,
     topics per stage, draft codes for every entry with the model's cross-validated quality, and a
     self-contained report.html plus charts, CSV tables, the trained model (OUT/model) and manifest.json
@@ -60,7 +66,7 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
     try:
         res = run(corpus, out, lexicons, engine, dedupe, seed, bar, cache_dir=cache_dir, use_cache=not no_cache,
                   topics=topics, topic_engine=topic_engine, k_range=k_range, n_seeds=n_seeds, n_boot=n_boot,
-                  n_perm=n_perm, suggestions=suggestions, store=store,
+                  n_perm=n_perm, suggestions=suggestions, store=store, workers=workers, dask=dask,
                   topic_options={"prevalence_by": [c.strip() for c in prevalence_by.split(",") if c.strip()],
                                  "seeded": seeded, "bilingual": bilingual})
     finally:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli.options import engine_option, lexicon_option, raw_cells_option
 
 LEXICON_OPT = lexicon_option("Lexicon name or YAML/.dic path (repeatable). Default: the corpus's own, "
                              "or mass_entrepreneurship for tables.")
@@ -28,6 +28,7 @@ ENGINE_OPT = engine_option("Chinese segmentation engine (jieba is the slower ref
 @click.option("--id-col", default="id", show_default=True, help="Id column of an input table (row-N if absent).")
 @click.option("--dedupe", is_flag=True, help="Count each near-duplicate passage once (nothing is deleted).")
 @ENGINE_OPT
+@raw_cells_option()
 @handle_errors
 def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str, by: tuple[str, ...],
           evidence: Path | None, text_col: str, id_col: str, dedupe: bool, engine: str) -> None:
@@ -35,6 +36,7 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
 
     One count column per variable id, construct totals, token count and rate per 1,000 tokens.
     """
+    from corpus_tools.corpus.config import lexicon_refs
     from corpus_tools.errors import ConfigError
     from corpus_tools.io.tables import check_output, write_table
     from corpus_tools.scoring.score import aggregate, score_corpus
@@ -45,9 +47,10 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
         from corpus_tools.corpus.loader import load_corpus
 
         corpus = load_corpus(input_path)
+        corpus.require_documents()
         if corpus.n_errors:
             say(f"{corpus.n_errors} document row(s) skipped because of errors; run `corpus-tools validate`")
-        scorer = build_scorer(lexicons or corpus.config.lexicons, engine, corpus.root)
+        scorer = build_scorer(corpus.config.lexicon_refs(lexicons), engine, corpus.root)
         result = score_corpus(corpus, scorer, level, dedupe)
         write_table(aggregate(result, list(by), corpus.docs) if by else result.scores, output)
         if evidence:
@@ -57,7 +60,7 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
         return
     if by or dedupe or level != "document":
         raise ConfigError("--by, --dedupe and --level apply to corpus folders, not to tables of texts")
-    n, hits = score_table_file(input_path, output, lexicons or ("mass_entrepreneurship",), engine,
+    n, hits = score_table_file(input_path, output, lexicon_refs(lexicons), engine,
                                text_col, id_col, evidence)
     say(f"scored {n} rows; {hits} matches")
 

@@ -7,11 +7,10 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
-
-TOPIC_ENGINES = ("tomotopy", "gensim", "sklearn")  # mirrors corpus_tools.topics.engines.ENGINES (lazy import)
-BILINGUAL_MODES = ("auto", "dictionary", "off")  # mirrors corpus_tools.topics.bilingual.BILINGUAL_MODES
-SEED_LEVELS = ("variable", "construct", "off")  # mirrors corpus_tools.topics.seeded.SEED_LEVELS
+from corpus_tools.cli.options import engine_option, lexicon_option, raw_cells_option
+from corpus_tools.topics.names import BILINGUAL_MODES, SEED_LEVELS
+from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
+from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
 
 @click.command()
@@ -21,7 +20,7 @@ SEED_LEVELS = ("variable", "construct", "off")  # mirrors corpus_tools.topics.se
 @lexicon_option("Lexicon name or path (default: corpus.toml's).")
 @engine_option("Tokenizer engine.")
 @click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default=None,
-              help="Topic-model engine (default: tomotopy, chosen by benchmarks/bench_topics.py).")
+              help=f"Topic-model engine (default: {DEFAULT_TOPIC_ENGINE}, chosen by benchmarks/bench_topics.py).")
 @click.option("-k", "--k", "k_spec", default=None, metavar="KS",
               help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15).")
 @click.option("--seeds", "n_seeds", default=3, show_default=True, help="Seeds per K (stability needs ≥ 2).")
@@ -40,6 +39,7 @@ SEED_LEVELS = ("variable", "construct", "off")  # mirrors corpus_tools.topics.se
 @click.option("--align-threshold", type=float, default=None,
               help="Cosine similarity at which topics of consecutive stages match (default 0.4).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is drawn only when stderr is a terminal).")
+@raw_cells_option()
 @handle_errors
 def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, topic_engine: str | None,
            k_spec: str | None, n_seeds: int, seed: int, bilingual: str, dictionary: Path | None, seeded: str,
@@ -50,9 +50,7 @@ def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: st
     and English linked into one topic space; K chosen by coherence, stability, exclusivity and held-out
     likelihood. Writes the tables as CSV into --out."""
     from corpus_tools.cli.progress import StepBar
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.io.resources import default_corpus
-    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.project import Project
     from corpus_tools.text.tokenize import Tokenizer
     from corpus_tools.topics import run_topics
     from corpus_tools.topics.sweep import parse_k_range
@@ -61,8 +59,8 @@ def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: st
     bar = StepBar(enabled=False if quiet else None)  # steps: read corpus, fit the models, write tables
     try:
         bar("reading corpus", 1, 3)
-        corp = load_corpus(corpus or default_corpus())
-        lex = [load_lexicon(ref, corp.root) for ref in (lexicons or corp.config.lexicons)]
+        project = Project.open(corpus, lexicons)
+        corp, lex = project.corpus, project.lexicons
         cols = [c.strip() for c in prevalence_by.split(",") if c.strip()]
         result = run_topics(corp, Tokenizer(engine), lex, seed=seed, k_range=k_range, n_seeds=n_seeds,
                             engine=topic_engine, progress=lambda message: bar(message, 2, 3),

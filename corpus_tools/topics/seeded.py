@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from corpus_tools.errors import ConfigError
+from corpus_tools.topics.effects import match_topics
+from corpus_tools.topics.names import SEED_LEVELS
+from corpus_tools.topics.quality import coherence_per_topic, topic_exclusivity
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,7 +30,6 @@ if TYPE_CHECKING:
     from corpus_tools.lexicon.model import Lexicon
     from corpus_tools.topics.describe import TermIndex
 
-SEED_LEVELS = ("variable", "construct", "off")
 HOLDS_COHERENCE = 0.0
 HOLDS_STABILITY = 0.5
 HOLDS_SEED_WORDS = 2  # of the top 10
@@ -39,7 +47,6 @@ class SeedSet:
 def seed_sets(lexicons: Sequence[Lexicon], index: TermIndex, vocabulary: Sequence[str],
               level: str = "variable") -> tuple[list[SeedSet], list[str]]:
     """Seed word lists per codebook item (only items with terms in the vocabulary), and notes on the rest."""
-    from corpus_tools.errors import ConfigError
 
     if level not in SEED_LEVELS:
         raise ConfigError(f"unknown seeding level {level!r}", hint=f"choose one of {', '.join(SEED_LEVELS)}")
@@ -71,10 +78,6 @@ def seeded_rows(sets: Sequence[SeedSet], models: Sequence[Any], docs: Sequence[S
                 entry_ids: Sequence[str], hand_codes: pd.DataFrame | None, n_top: int = 10
                 ) -> list[dict[str, Any]]:
     """Rows of schema.TOPIC_SEEDED for the reported model (models[0]); other seeds' models give stability."""
-    import numpy as np
-
-    from corpus_tools.topics.effects import match_topics
-    from corpus_tools.topics.quality import coherence_per_topic, topic_exclusivity
 
     ref = models[0]
     units_top, units_docs = ref.quality_view(docs, n_top)
@@ -87,7 +90,7 @@ def seeded_rows(sets: Sequence[SeedSet], models: Sequence[Any], docs: Sequence[S
     if len(models) > 1:
         scores = np.zeros((len(models) - 1, ref.n_topics))
         for r, other in enumerate(models[1:]):
-            tw = _on_vocab(other, ref.vocabulary_)
+            tw = on_vocab(other, ref.vocabulary_)
             order = np.arange(ref.n_topics)
             free = np.arange(n_seeded, ref.n_topics)
             if len(free):  # free topics have no anchor: match them to the reference's free topics
@@ -114,9 +117,8 @@ def seeded_rows(sets: Sequence[SeedSet], models: Sequence[Any], docs: Sequence[S
     return rows
 
 
-def _on_vocab(model: Any, vocabulary: Sequence[str]) -> np.ndarray:
+def on_vocab(model: Any, vocabulary: Sequence[str]) -> np.ndarray:
     """A model's topic-word matrix re-indexed onto another vocabulary (missing words get 0)."""
-    import numpy as np
 
     pos = {w: j for j, w in enumerate(model.vocabulary_)}
     out = np.zeros((model.topic_word_.shape[0], len(vocabulary)))
@@ -130,7 +132,6 @@ def _on_vocab(model: Any, vocabulary: Sequence[str]) -> np.ndarray:
 def _hand_code_lift(sets: Sequence[SeedSet], theta: np.ndarray, entry_ids: Sequence[str],
                     hand_codes: pd.DataFrame | None) -> list[float]:
     """Per seeded topic: mean topic share in entries hand-coded with its item / mean share elsewhere."""
-    import numpy as np
 
     out = [float("nan")] * theta.shape[1]
     if hand_codes is None or hand_codes.empty:
@@ -152,9 +153,6 @@ def _hand_code_lift(sets: Sequence[SeedSet], theta: np.ndarray, entry_ids: Seque
 
 def read_hand_codes(path: Any) -> pd.DataFrame | None:
     """(entry_id, code) pairs from a codings.csv (`codes` separated by ';'), or None when there is none."""
-    from pathlib import Path
-
-    import pandas as pd
 
     p = Path(path)
     if not p.is_file():

@@ -4,12 +4,24 @@ exclusivity and held-out likelihood, each shown, and choose by a score that does
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from corpus_tools.errors import ConfigError
 from corpus_tools.topics.engines import TopicEstimator, make_estimator
-from corpus_tools.topics.quality import TOPN, stability
+from corpus_tools.topics.quality import (
+    TOPN,
+    coherence_batch,
+    exclusivity,
+    fold_in,
+    heldout_loglik,
+    stability,
+    unigram_loglik,
+)
 
 DEFAULT_K_RANGE = (4, 6, 8, 10, 12, 15)
 MIN_DOCS_PER_TOPIC = 5  # a K above n_entries / 5 cannot give every topic some entries of its own
@@ -52,7 +64,6 @@ def feasible_ks(k_range: Sequence[int], n_docs: int, n_documents: int | None = N
 
 def parse_k_range(spec: str) -> list[int]:
     """K values from "4,6,8", "4-12" (every K) or "4-12:2" (step 2); ConfigError when malformed."""
-    from corpus_tools.errors import ConfigError
 
     out: list[int] = []
     try:
@@ -105,7 +116,6 @@ def _mean(xs: list[float]) -> float:
 
 def _heldout_split(n_docs: int, seed: int, share: float) -> list[int]:
     """Indices of the entries held out from one seed's fit (none when too few entries)."""
-    import random
 
     n_out = int(n_docs * share)
     if n_out < 5:
@@ -126,9 +136,6 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     `seed_words`, K counts the seeded topics too and must leave at least one free topic.
     `progress` is called once before each fit (so a caller can count fits against `feasible_ks`) and once
     before the scope's coherence."""
-    import numpy as np
-
-    from corpus_tools.topics.quality import coherence_batch, exclusivity, fold_in, heldout_loglik, unigram_loglik
 
     say = progress or (lambda _m: None)
     n_seeded = len(seed_words or [])
