@@ -139,9 +139,12 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     def n_source(sub: TopicInput) -> int:
         return int(sub.entries["doc_id"].nunique())
 
-    # progress counts fits: every usable K × seed of each modelled stage and of the joint model
-    n_fits = len(seeds) * sum(len(feasible_ks(ks, len(sub.docs), n_source(sub))[0]) for sub in
-                              [*(s for s in subsets.values() if len(s.docs) >= MIN_STAGE_ENTRIES), data])
+    sets, seed_notes = seed_sets(lexicons, index, data.vocabulary, seeded)
+    # progress counts fits: every usable K × seed of each modelled stage and of the joint model, and the
+    # seeds of the seeded model
+    n_fits = len(seeds) * (sum(len(feasible_ks(ks, len(sub.docs), n_source(sub))[0]) for sub in
+                               [*(s for s in subsets.values() if len(s.docs) >= MIN_STAGE_ENTRIES), data])
+                           + (1 if sets else 0))
     done = [0]
 
     def fit_say(message: str) -> None:
@@ -200,7 +203,6 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
 
     # (c) keyword-assisted topics seeded from the codebook
     seeded_out: list[dict[str, Any]] = []
-    sets, seed_notes = seed_sets(lexicons, index, data.vocabulary, seeded)
     notes += seed_notes
     if sets:
         n_k = len(sets) + free_topics
