@@ -149,11 +149,11 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
         say = step(5)
         # topic_variables matches lexicon terms against the topics' words: the lexicon code is in the key
         topt = {k: (str(v) if isinstance(v, Path) else v) for k, v in (topic_options or {}).items()}
-        codings = root / "codings.csv"  # hand codes for the seeded topics' check
+        codings = sorted(root.glob("codings*.csv"))  # hand codes for the seeded topics' check
         topic_res = _topics(corpus, tokenizer, lex, cache, say,
                             make_key(**base, seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine,
                                      stages=[s.__dict__ for s in corpus.config.stages], options=topt,
-                                     codings=file_sha1(codings) if codings.is_file() else None,
+                                     codings=[file_sha1(f) for f in codings],
                                      code=code_hash(*STEP_CODE["topics"])),
                             seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine, **topt)
     sug_res = None

@@ -77,7 +77,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     grid-independent score of coherence, stability, exclusivity and held-out likelihood over `n_seeds`
     seeds; the reported model of each scope is the one fitted with `seed`. `seeded` is variable, construct
     or off; `prevalence_by` adds metadata columns to the covariates (stage, source type, language, year);
-    `hand_codes` (entry_id, code) defaults to the corpus's codings.csv. Problems with any of these options
+    `hand_codes` (entry_id, code) defaults to the corpus's codings*.csv files. Problems with any of these options
     become notes and the rest of the run goes on.
     """
 
@@ -217,7 +217,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         for row in out["topics"]:  # a seeded topic's label names its codebook item
             if row["scope"] == "seeded" and row["topic"] <= len(sets):
                 row["label"] = f"[{sets[row['topic'] - 1].item}] {row['label']}"
-        codes = hand_codes if hand_codes is not None else read_hand_codes(corpus.root / "codings.csv")
+        codes = hand_codes if hand_codes is not None else read_hand_codes(corpus.root)
         seeded_out = seeded_rows(sets, sres.models, data.docs, list(data.entries["entry_id"].astype(str)), codes)
         held = sum(1 for r in seeded_out if r["holds_up"])
         notes.append(f"seeded topics: {held} of {len(sets)} codebook {sets[0].kind}s hold up as topics "

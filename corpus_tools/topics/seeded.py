@@ -152,17 +152,18 @@ def _hand_code_lift(sets: Sequence[SeedSet], theta: np.ndarray, entry_ids: Seque
 
 
 def read_hand_codes(path: Any) -> pd.DataFrame | None:
-    """(entry_id, code) pairs from a codings.csv (`codes` separated by ';'), or None when there is none."""
-
+    """(entry_id, code) pairs from a codings file (`codes` separated by ';'), or from every codings*.csv of a
+    corpus folder (one per codebook, e.g. codings_government_support.csv); None when there is none."""
     p = Path(path)
-    if not p.is_file():
-        return None
-    try:
-        raw = pd.read_csv(p, dtype=str).fillna("")
-    except (OSError, ValueError):
-        return None
-    if not {"entry_id", "codes"} <= set(raw.columns):
-        return None
-    pairs = [(e, c.strip()) for e, cs in zip(raw["entry_id"], raw["codes"], strict=True)
-             for c in cs.split(";") if c.strip() and c.strip() != "none"]
-    return pd.DataFrame(pairs, columns=["entry_id", "code"])
+    files = sorted(p.glob("codings*.csv")) if p.is_dir() else [p] if p.is_file() else []
+    pairs: list[tuple[str, str]] = []
+    for f in files:
+        try:
+            raw = pd.read_csv(f, dtype=str).fillna("")
+        except (OSError, ValueError):
+            continue
+        if not {"entry_id", "codes"} <= set(raw.columns):
+            continue
+        pairs += [(e, c.strip()) for e, cs in zip(raw["entry_id"], raw["codes"], strict=True)
+                  for c in cs.split(";") if c.strip() and c.strip() != "none"]
+    return pd.DataFrame(pairs, columns=["entry_id", "code"]).drop_duplicates() if pairs else None

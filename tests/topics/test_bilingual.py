@@ -198,3 +198,15 @@ def test_too_small_corpus_is_a_note_not_a_crash(make_corpus: MakeCorpus) -> None
     r = _run(corpus, seeded="variable", prevalence_by=["nope"])
     assert all(f.empty for f in r.to_tables().values())
     assert any("too little text" in n for n in r.notes)
+
+
+def test_hand_codes_are_read_from_every_codings_file(tmp_path: Path) -> None:
+    from corpus_tools.topics.seeded import read_hand_codes
+
+    assert read_hand_codes(tmp_path) is None
+    (tmp_path / "codings.csv").write_text("entry_id,codes\ne1,a.x;none\ne2,\n", encoding="utf-8")
+    (tmp_path / "codings_gov.csv").write_text("entry_id,codes\ne1,g.y\n", encoding="utf-8")
+    (tmp_path / "codings_bad.csv").write_text("id,code\n1,2\n", encoding="utf-8")  # not a codings table
+    codes = read_hand_codes(tmp_path)
+    assert codes is not None
+    assert sorted(map(tuple, codes.to_numpy().tolist())) == [("e1", "a.x"), ("e1", "g.y")]
