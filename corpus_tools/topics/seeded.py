@@ -107,7 +107,8 @@ def seeded_rows(sets: Sequence[SeedSet], models: Sequence[Any], docs: Sequence[S
         seed_words = set(sets[t].words) if seeded else set()
         share = len([w for w in tops[t] if w in seed_words]) / max(1, len(tops[t])) if seeded else float("nan")
         holds = (bool(coh[t] >= HOLDS_COHERENCE and (np.isnan(stab[t]) or stab[t] >= HOLDS_STABILITY)
-                      and share * n_top >= HOLDS_SEED_WORDS) if seeded else None)
+                      and share * n_top >= HOLDS_SEED_WORDS and (np.isnan(lift[t]) or lift[t] > 1))
+                 if seeded else None)
         rows.append({"topic": t + 1, "kind": sets[t].kind if seeded else "free",
                      "item": sets[t].item if seeded else "",
                      "seed_words_used": " ".join(sets[t].words) if seeded else "",
