@@ -216,3 +216,24 @@ def test_prevalence_intervals_contain_means() -> None:
     assert all(r["lo"] == r["hi"] == r["mean"] and r["n_documents"] == 1 for r in z)
     again = stage_prevalence(theta, stages, docs, ["x", "y", "z"], seed=1, n_boot=200)
     assert again == rows
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_concept_linking_works_with_every_engine(engine: str) -> None:
+    from corpus_tools.topics.bilingual import build_concept_map, parse_cedict_lines
+
+    table: dict[str, list[str]] = {}
+    lines = ["卡車 卡车 [ka3 che1] /truck/", "包裹 包裹 [bao1 guo3] /parcel/package/", "貸款 贷款 [dai4 kuan3] /loan/"]
+    for _trad, simp, glosses in parse_cedict_lines(lines):
+        table[simp] = glosses
+    docs = ([["truck", "parcels", "courier"]] * 15 + [["卡车", "包裹", "快递"]] * 15
+            + [["loans", "subsidy", "policy"]] * 15 + [["贷款", "补贴", "政策"]] * 15)
+    vocab = sorted({w for d in docs for w in d})
+    cmap = build_concept_map(vocab, table)
+    assert cmap.linked == {"卡车": "truck", "包裹": "parcel", "贷款": "loan"}  # parcels → parcel by its stem
+    m = make_estimator(engine, 2, 0, iterations=50, concepts=cmap).fit(docs)
+    assert np.allclose(m.topic_word_.sum(axis=1), 1) and set(m.vocabulary_) == set(vocab)
+    tops = [set(t) for t in m.top_words(6)]  # a linked concept splits its probability over its two words
+    assert any({"truck", "卡车"} <= t for t in tops) and any({"loans", "贷款"} <= t for t in tops)
+    _units, unit_docs = m.quality_view(docs, 3)
+    assert "卡车" not in {w for d in unit_docs for w in d}  # quality is measured on concept ids
