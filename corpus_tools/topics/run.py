@@ -23,7 +23,7 @@ from corpus_tools.topics.names import BILINGUAL_MODES, DEFAULT_ENGINE, SEED_LEVE
 from corpus_tools.topics.prepare import prepare
 from corpus_tools.topics.result import TopicsResult, empty_result
 from corpus_tools.topics.seeded import on_vocab, read_hand_codes, seed_sets, seeded_rows
-from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, sweep
+from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, k_cap, sweep
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -206,6 +206,11 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     notes += seed_notes
     if sets:
         n_k = len(sets) + free_topics
+        cap = k_cap(len(data.docs), n_source(data))
+        if n_k > cap:
+            notes.append(f"seeded topics: K = {n_k} ({len(sets)} codebook {sets[0].kind}s + {free_topics} free) is "
+                         f"above what {len(data.docs)} entries support (K ≤ {cap}); expect thin, unstable seeded "
+                         f"topics, or use --seeded construct")
         say(f"topics: seeded model ({len(sets)} seeded + {free_topics} free topics)")
         # plain LDA (no stage covariate): its prevalence is not reported, and DMR costs more per fit
         sres = sweep("seeded", data.docs, k_range=[n_k], seeds=seeds, engine=engine, progress=fit_say,

@@ -168,6 +168,7 @@ constructs:
     labels = r.topics[r.topics["scope"] == "seeded"].sort_values("topic")["label"]
     assert labels.iloc[0].startswith("[ops.logistics] ")
     assert any("ops.ghost" in n and "no term" in n for n in r.notes)
+    assert not any("above what" in n for n in r.notes)  # 4 topics fit 90 entries
 
 
 def test_seeded_variable_without_terms_is_a_note(make_corpus: MakeCorpus, tmp_path: Path) -> None:
