@@ -211,3 +211,29 @@ def test_hand_codes_are_read_from_every_codings_file(tmp_path: Path) -> None:
     codes = read_hand_codes(tmp_path)
     assert codes is not None
     assert sorted(map(tuple, codes.to_numpy().tolist())) == [("e1", "a.x"), ("e1", "g.y")]
+
+
+def test_seeded_model_larger_than_the_corpus_supports_is_a_note(make_corpus: MakeCorpus, tmp_path: Path) -> None:
+    from tests.support.topics import THEMES, themed_docs
+
+    variables = "\n".join(f"""      v{i}:
+        label: {{en: V{i}}}
+        terms: {{en: [{word}]}}""" for i, word in enumerate(w for t in THEMES.values() for w in t.split()[:2]))
+    lex = tmp_path / "wide.yaml"
+    lex.write_text(f"""name: wide
+version: "1"
+languages: [en]
+constructs:
+  c:
+    label: {{en: C}}
+    variables:
+{variables}
+""", encoding="utf-8")
+    corpus = load_corpus(make_corpus(themed_docs({"budding": 3, "growth": 3}, paragraphs=6)))
+    r = run_topics(corpus, Tokenizer(), [load_lexicon(str(lex))], k_range=[2], n_seeds=1, free_topics=2)
+    n_seeded = int((r.seeded["kind"] == "variable").sum())  # the variables whose term is in the text
+    assert n_seeded >= 4 and r.k_by_scope["seeded"] == n_seeded + 2  # plus two free, as asked
+    assert any("above what" in n and "--seeded construct" in n for n in r.notes)
+    by_construct = run_topics(corpus, Tokenizer(), [load_lexicon(str(lex))], k_range=[2], n_seeds=1,
+                              free_topics=2, seeded="construct")
+    assert by_construct.k_by_scope["seeded"] == 3 and list(by_construct.seeded["item"][:1]) == ["c"]
