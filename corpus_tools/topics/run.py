@@ -216,7 +216,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         sres = sweep("seeded", data.docs, k_range=[n_k], seeds=seeds, engine=engine, progress=fit_say,
                      n_documents=n_source(data), concepts=concepts, seed_words=[s.words for s in sets])
         out["sweep"] += sres.rows
-        notes += [n for n in sres.notes if "left out of the sweep" not in n]
+        notes += sres.notes
         k_by_scope["seeded"] = sres.k
         _describe("seeded", "", sres.model, data, index, out)
         for row in out["topics"]:  # a seeded topic's label names its codebook item

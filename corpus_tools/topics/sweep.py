@@ -133,13 +133,17 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     The first seed's model is fitted on every entry (it is the reported one); every further seed's model
     leaves out a random `heldout_share` of the entries and scores them by document completion, so held-out
     likelihood costs no extra fits (stability then also covers that small change of data). With
-    `seed_words`, K counts the seeded topics too and must leave at least one free topic.
+    `seed_words`, K counts the seeded topics too (at least one free topic) and is not capped by corpus size.
     `progress` is called once before each fit (so a caller can count fits against `feasible_ks`) and once
     before the scope's coherence."""
 
     say = progress or (lambda _m: None)
     n_seeded = len(seed_words or [])
-    ks, dropped = feasible_ks(k_range, len(docs), n_documents, min_k=n_seeded + 1 if n_seeded else 2)
+    dropped: list[int] = []
+    if n_seeded:  # K is the codebook's items plus the free topics asked for: not capped (run_topics notes it)
+        ks = sorted({max(int(k), n_seeded + 1) for k in k_range})
+    else:
+        ks, dropped = feasible_ks(k_range, len(docs), n_documents)
     notes = []
     if dropped:
         notes.append(f"{scope}: K = {', '.join(map(str, dropped))} left out of the sweep "
