@@ -4,11 +4,18 @@ SQLite connections belong to the thread that opened them, and review sessions ar
 every store read and every decision runs on a single worker thread, one at a time, while requests wait
 for the result: a request that records a decision returns only after the store committed it, and two
 coders in two browsers never interleave half-made decisions.
+
+The worker never waits long for SQLite's write lock (`busy_timeout_ms`, a fraction of a second): when
+another process holds it, the request that wants to write lets go of the worker and tries again from its
+own thread until `write_wait` seconds have passed (then "the store is busy", status 503, nothing recorded).
+Reads never need the write lock (WAL), so other coders' pages keep answering meanwhile.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app
+
+from corpus_tools.errors import StoreBusyError, StoreReadOnlyError
 
 if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
@@ -26,6 +35,9 @@ if TYPE_CHECKING:
     from corpus_tools.suggest.explain import Suggester
 
 T = TypeVar("T")
+BUSY_TIMEOUT_MS = 250  # how long the worker waits for SQLite's write lock per attempt
+WRITE_WAIT_S = 10.0  # how long a decision keeps trying before "the store is busy"
+RETRY_PAUSE_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -44,7 +56,8 @@ class Workspace:
 
     def __init__(self, corpus: Corpus, store_path: Path, suggester: Suggester, lexicons: Sequence[Lexicon], *,
                  corpus_path: Path | None = None, model_dir: Path | None = None,
-                 evaluation_paths: Sequence[Path] = (), context_chars: int = 400) -> None:
+                 evaluation_paths: Sequence[Path] = (), context_chars: int = 400,
+                 busy_timeout_ms: int = BUSY_TIMEOUT_MS, write_wait: float = WRITE_WAIT_S) -> None:
         self.corpus, self.store_path, self.suggester = corpus, Path(store_path), suggester
         self.lexicons = list(lexicons)
         self.corpus_path, self.model_dir = corpus_path, model_dir
@@ -64,6 +77,8 @@ class Workspace:
         self._cache: dict[str, tuple[Any, Any]] = {}
         self._once: dict[str, Any] = {}
         self._worker = 0
+        self.busy_timeout_ms, self.write_wait = int(busy_timeout_ms), float(write_wait)
+        self.read_only = not _writable(self.store_path)  # also set when a write is refused as read-only
         self.store: CodingStore
         self.pool: ReviewPool
         self.call(self._open, context_chars)
@@ -73,7 +88,7 @@ class Workspace:
         from corpus_tools.store.store import CodingStore
 
         self._worker = threading.get_ident()
-        self.store = CodingStore(self.store_path)
+        self.store = CodingStore(self.store_path, timeout_ms=self.busy_timeout_ms)
         self.pool = ReviewPool(self.store, self.corpus, self.suggester, self.codes, context_chars)
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -81,6 +96,25 @@ class Workspace:
         if threading.get_ident() == self._worker:
             return fn(*args, **kwargs)
         return self._executor.submit(fn, *args, **kwargs).result()
+
+    def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a function that writes to the store on the worker; while another process holds the write
+        lock, retry from this thread (the worker stays free for reads) until `write_wait` has passed.
+
+        fn must leave no trace when the store refuses the write (review sessions change their state only
+        after the store committed). StoreBusyError after the wait; StoreReadOnlyError marks the store
+        read-only (every page then says that decisions are not saved)."""
+        deadline = time.monotonic() + self.write_wait
+        while True:
+            try:
+                return self.call(fn, *args, **kwargs)
+            except StoreBusyError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(RETRY_PAUSE_S)
+            except StoreReadOnlyError:
+                self.read_only = True
+                raise
 
     def warm(self) -> None:
         """Start computing every entry's suggestion scores on the worker thread (does not wait)."""
@@ -131,6 +165,14 @@ class Workspace:
         if v is None:
             return "", ""
         return v.label.get("en", ""), v.label.get("zh", "")
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the store file (or create it in its folder)."""
+    if path.exists():
+        return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    folder = next((p for p in path.parents if p.exists()), None)
+    return folder is not None and os.access(folder, os.W_OK)
 
 
 EXTENSION = "corpus_tools"  # key of the app's Workspace in Flask's app.extensions
