@@ -79,6 +79,7 @@ class Workspace:
         self._worker = 0
         self.busy_timeout_ms, self.write_wait = int(busy_timeout_ms), float(write_wait)
         self.read_only = not _writable(self.store_path)  # also set when a write is refused as read-only
+        self.waiting_writes = 0  # requests waiting for another process to release the write lock
         self.store: CodingStore
         self.pool: ReviewPool
         self.call(self._open, context_chars)
@@ -105,16 +106,26 @@ class Workspace:
         after the store committed). StoreBusyError after the wait; StoreReadOnlyError marks the store
         read-only (every page then says that decisions are not saved)."""
         deadline = time.monotonic() + self.write_wait
-        while True:
-            try:
-                return self.call(fn, *args, **kwargs)
-            except StoreBusyError:
-                if time.monotonic() >= deadline:
+        waiting = False
+        try:
+            while True:
+                try:
+                    return self.call(fn, *args, **kwargs)
+                except StoreBusyError:
+                    if time.monotonic() >= deadline:
+                        raise
+                    if not waiting:
+                        waiting = True
+                        with self._cache_lock:
+                            self.waiting_writes += 1
+                    time.sleep(RETRY_PAUSE_S)
+                except StoreReadOnlyError:
+                    self.read_only = True
                     raise
-                time.sleep(RETRY_PAUSE_S)
-            except StoreReadOnlyError:
-                self.read_only = True
-                raise
+        finally:
+            if waiting:
+                with self._cache_lock:
+                    self.waiting_writes -= 1
 
     def warm(self) -> None:
         """Start computing every entry's suggestion scores on the worker thread (does not wait)."""
