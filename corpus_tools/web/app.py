@@ -74,7 +74,7 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
     @app.context_processor
     def globals_() -> dict[str, object]:
         return {"coder": g.get("coder", ""), "suggestions_from": f"{sugg.source} {sugg.version}",
-                "corpus_name": corp.config.name, "colors": colors, "store_writable": not ws.read_only}
+                "corpus_name": corp.config.name, "colors": colors, "store_problem": ws.store_problem}
 
     if warm:
         ws.warm()

@@ -142,5 +142,8 @@ def store_trouble(exc: StoreError) -> str:
         workspace().read_only = True
         return "The coding store cannot be written: this decision was NOT saved"
     if isinstance(exc, StoreDamagedError):
+        from corpus_tools.web.workspace import workspace
+
+        workspace().damaged = True
         return "The coding store is damaged: nothing can be recorded until it is restored"
     return "The coding store failed: nothing was recorded"

@@ -79,6 +79,7 @@ class Workspace:
         self._worker = 0
         self.busy_timeout_ms, self.write_wait = int(busy_timeout_ms), float(write_wait)
         self.read_only = not _writable(self.store_path)  # also set when a write is refused as read-only
+        self.damaged = False  # set when the store turned out damaged while serving
         self.waiting_writes = 0  # requests waiting for another process to release the write lock
         self.store: CodingStore
         self.pool: ReviewPool
@@ -126,6 +127,15 @@ class Workspace:
             if waiting:
                 with self._cache_lock:
                     self.waiting_writes -= 1
+
+    @property
+    def store_problem(self) -> str:
+        """Why decisions cannot be saved now ("" when they can): every page says so instead of promising."""
+        if self.damaged:
+            return "The coding store is damaged"
+        if self.read_only:
+            return "The coding store cannot be written"
+        return ""
 
     def warm(self) -> None:
         """Start computing every entry's suggestion scores on the worker thread (does not wait)."""

@@ -120,9 +120,8 @@ def _damaged(tmp_path: Path) -> Path:
 
 def test_a_damaged_store_is_one_clear_error_with_the_copy_to_restore(tmp_path: Path) -> None:
     path = _damaged(tmp_path)
-    with pytest.raises(StoreDamagedError, match="damaged") as caught:
-        with CodingStore(path) as st:
-            st.events()
+    with pytest.raises(StoreDamagedError, match="damaged") as caught, CodingStore(path) as st:
+        st.events()
     assert "bad.sqlite.last-good.bak" in (caught.value.hint or "")
     report = check_store(path)
     assert not report.ok and report.problems[0].startswith("SQLite integrity check")
@@ -147,7 +146,7 @@ def test_a_read_only_store_is_a_clear_message(make_corpus, tmp_path: Path, monke
     path = _filled(tmp_path / "ro.sqlite", 3)
     real_init = CodingStore.__init__
 
-    def read_only(self: CodingStore, *args: object, **kwargs: object) -> None:  # what a 0444 file does (tests run as root)
+    def read_only(self: CodingStore, *args: object, **kwargs: object) -> None:  # a 0444 file (tests run as root)
         real_init(self, *args, **kwargs)  # type: ignore[arg-type]
         self.conn.execute("PRAGMA query_only = ON")
 

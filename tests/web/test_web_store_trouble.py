@@ -1,0 +1,159 @@
+"""The web app when the store is locked by another process, read-only or damaged (issue 18, defects 5, 8
+and 9): reads keep answering, decisions fail honestly with a page of their own (status 503, never a
+generic 500), no page claims that decisions are saved when they are not, and `serve` refuses a damaged store."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from corpus_tools.cli import main
+from corpus_tools.store import CodingStore
+from corpus_tools.store.integrity import check_store
+from corpus_tools.web import close_app, create_app
+from corpus_tools.web.workspace import EXTENSION
+from tests.support.web import build_corpus, login, open_entry
+
+SAVED_CLAIM = "Every decision is saved"
+
+
+@pytest.fixture(scope="module")
+def corpus_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_corpus(tmp_path_factory.mktemp("webtrouble") / "corpus")
+
+
+def _app(corpus_root: Path, store: Path, **kw: Any) -> Any:
+    return create_app(corpus_root, store, warm=False, **kw)
+
+
+@pytest.fixture
+def locked(corpus_root: Path, tmp_path: Path) -> Iterator[tuple[Any, sqlite3.Connection]]:
+    """An app whose store another process holds the write lock of (BEGIN IMMEDIATE, never committed)."""
+    store = tmp_path / "coding.sqlite"
+    app = _app(corpus_root, store, busy_timeout_ms=50, write_wait=0.3)
+    blocker = sqlite3.connect(store, isolation_level=None, timeout=0)
+    yield app, blocker
+    if blocker.in_transaction:
+        blocker.execute("ROLLBACK")
+    blocker.close()
+    close_app(app)
+
+
+def _decide(client: Any, token: str, page: str, do: str = "none") -> Any:
+    return client.post("/queue/act?order=document",
+                       data={"csrf": token, "entry_id": open_entry(page), "do": do})
+
+
+def test_reads_answer_and_decisions_fail_honestly_while_another_process_writes(
+        locked: tuple[Any, sqlite3.Connection], tmp_path: Path) -> None:
+    app, blocker = locked
+    alice, bob = app.test_client(), app.test_client()
+    token = login(alice, "alice")
+    login(bob, "bob")
+    page = alice.get("/queue?order=document").get_data(as_text=True)
+    blocker.execute("BEGIN IMMEDIATE")
+    for path in ("/queue?order=document", "/dashboard", "/codebook", "/adjudicate", "/login"):
+        resp = bob.get(path)
+        assert resp.status_code == 200, (path, resp.status_code)
+    resp = _decide(alice, token, page)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 503 and resp.headers["Retry-After"]
+    assert "The coding store is busy: try again in a moment (nothing was recorded)" in html
+    blocker.execute("ROLLBACK")
+    assert _decide(alice, token, page).status_code == 303
+    with CodingStore(tmp_path / "coding.sqlite") as store:
+        assert [e.decision for e in store.events(coder="alice")] == ["none-applies"]
+
+
+def test_a_waiting_decision_does_not_hold_up_other_coders(corpus_root: Path, tmp_path: Path) -> None:
+    store = tmp_path / "coding.sqlite"
+    app = _app(corpus_root, store, busy_timeout_ms=50, write_wait=120)
+    ws = app.extensions[EXTENSION]
+    blocker = sqlite3.connect(store, isolation_level=None, timeout=0)
+    try:
+        alice, bob = app.test_client(), app.test_client()
+        token = login(alice, "alice")
+        login(bob, "bob")
+        page = alice.get("/queue?order=document").get_data(as_text=True)
+        blocker.execute("BEGIN IMMEDIATE")
+        answer: list[int] = []
+        writer = threading.Thread(target=lambda: answer.append(_decide(alice, token, page).status_code))
+        writer.start()
+        deadline = time.monotonic() + 60
+        while ws.waiting_writes == 0 and writer.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ws.waiting_writes == 1  # alice's decision waits for the lock ...
+        assert bob.get("/queue?order=document").status_code == 200  # ... and bob's page answers meanwhile
+        assert bob.get("/dashboard").status_code == 200
+        assert writer.is_alive()  # bob did not wait for alice's write
+        blocker.execute("ROLLBACK")
+        writer.join(timeout=60)
+        assert answer == [303]  # recorded once the lock was released
+        with CodingStore(store) as st:
+            assert len(st.events(coder="alice")) == 1
+    finally:
+        if blocker.in_transaction:
+            blocker.execute("ROLLBACK")
+        blocker.close()
+        close_app(app)
+
+
+def test_a_read_only_store_says_decisions_are_not_saved(corpus_root: Path, tmp_path: Path) -> None:
+    app = _app(corpus_root, tmp_path / "coding.sqlite")
+    ws = app.extensions[EXTENSION]
+    try:
+        client = app.test_client()
+        token = login(client, "alice")
+        page = client.get("/queue?order=document").get_data(as_text=True)
+        assert SAVED_CLAIM in page and 'data-testid="read-only"' not in page
+        ws.call(lambda: ws.store.conn.execute("PRAGMA query_only = ON"))  # what a 0444 file does (tests run as root)
+        resp = _decide(client, token, page)
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 503
+        assert "The coding store cannot be written: this decision was NOT saved" in html
+        assert SAVED_CLAIM not in html
+        after = client.get("/queue?order=document").get_data(as_text=True)
+        assert 'data-testid="read-only"' in after and SAVED_CLAIM not in after and "not saved" in after
+    finally:
+        close_app(app)
+
+
+def _damage(path: Path) -> None:
+    with CodingStore(path) as st:
+        st.record_many({"entry_id": f"E{i}", "text_hash": "h", "code": "opportunity.profitability",
+                        "decision": "add", "coder": "alice", "note": "x" * 300} for i in range(400))
+    assert check_store(path).ok  # leaves the copy the messages point to
+    data = bytearray(path.read_bytes())
+    for off in range(4096 * 4, min(len(data), 4096 * 30), 5):
+        data[off] = 0x5A
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_store_shows_a_clear_page_not_a_500(corpus_root: Path, tmp_path: Path) -> None:
+    store = tmp_path / "coding.sqlite"
+    _damage(store)
+    app = _app(corpus_root, store)
+    try:
+        client = app.test_client()
+        client.set_cookie("ct_coder", "alice")
+        resp = client.get("/dashboard")
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 503, html
+        assert "The coding store is damaged" in html and "last-good.bak" in html and SAVED_CLAIM not in html
+    finally:
+        close_app(app)
+
+
+def test_serve_refuses_a_damaged_store(corpus_root: Path, tmp_path: Path) -> None:
+    store = tmp_path / "coding.sqlite"
+    _damage(store)
+    res = CliRunner().invoke(main, ["serve", str(corpus_root), "--store", str(store), "--port", "0"])
+    assert res.exit_code == 1 and "failed its check" in res.output and "last-good.bak" in res.output, res.output
+    assert isinstance(res.exception, SystemExit)
