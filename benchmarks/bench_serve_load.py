@@ -136,7 +136,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "coding.sqlite"
         cmd = [sys.executable, "-c", "from corpus_tools.cli import main; main()", "serve", tmp,
-               "--store", str(store), "--port", "0", "--host", "127.0.0.1"] + (["--model", str(args.model)] if args.model else [])
+               "--store", str(store), "--port", "0", "--host", "127.0.0.1"]
+        cmd += ["--model", str(args.model)] if args.model else []
         server = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
             assert server.stdout is not None
@@ -149,6 +150,8 @@ def main() -> None:
             warm = Client(base, "warmup")
             warm.login()
             warm.request("/queue?order=document")  # the first queue waits for every entry's scores
+            if args.dashboard_every:
+                warm.request("/dashboard")  # computed once; later views get it at once while it refreshes
             print(f"server {base} ready; first queue after {time.perf_counter() - t:.1f} s")
             clients = [Client(base, f"coder{c + 1}") for c in range(args.coders) for _ in range(args.clients)]
             for c in clients:

@@ -79,8 +79,10 @@ def dashboard() -> Response | str:
     ws = workspace()
     project = ws.state()
     progress = ws.cached("progress", lambda: coder_progress(ws.store, ws.corpus, project.state))
-    blocks, notes = ws.cached("agreement", lambda: agreement_overview(project.state, ws.lexicons), on_worker=False)
-    disputed = ws.cached("disputed", lambda: len(find_disagreements(project.state, ws.codes)), on_worker=False)
+    blocks, notes = ws.cached("agreement", lambda: agreement_overview(project.state, ws.lexicons), on_worker=False,
+                              stale_ok=True)
+    disputed = ws.cached("disputed", lambda: len(find_disagreements(project.state, ws.codes)), on_worker=False,
+                         stale_ok=True)
     quality = model_quality(ws.model_dir, ws.evaluation_paths)
     chart = None
     if quality is not None and quality.curve:

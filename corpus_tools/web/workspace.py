@@ -13,6 +13,7 @@ Reads never need the write lock (WAL), so other coders' pages keep answering mea
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -38,6 +39,7 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 250  # how long the worker waits for SQLite's write lock per attempt
 WRITE_WAIT_S = 10.0  # how long a decision keeps trying before "the store is busy"
 RETRY_PAUSE_S = 0.05
+SUMMARY_INTERVAL_S = 10.0  # stale summaries (dashboard agreement) are recomputed at most this often
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,9 @@ class Workspace:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="corpus-tools-store")
         self._cache_lock = threading.Lock()
         self._cache: dict[str, tuple[Any, Any]] = {}
+        self._flights: dict[str, threading.Lock] = {}
+        self._started: dict[str, float] = {}  # when each cached value was last computed (monotonic)
+        self.summary_interval = SUMMARY_INTERVAL_S
         self._once: dict[str, Any] = {}
         self._worker = 0
         self.busy_timeout_ms, self.write_wait = int(busy_timeout_ms), float(write_wait)
@@ -152,17 +157,55 @@ class Workspace:
     def _version(self) -> int:
         return self.store.count()
 
-    def cached(self, key: str, compute: Callable[[], T], on_worker: bool = True) -> T:
-        """compute() once per store version (the number of logged events); on the worker thread or here."""
+    def cached(self, key: str, compute: Callable[[], T], on_worker: bool = True, stale_ok: bool = False) -> T:
+        """compute() once per store version (the number of logged events); on the worker thread or here.
+
+        One computation per key at a time: concurrent requests wait for it instead of repeating it. With
+        `stale_ok` (summaries such as agreement with bootstrap intervals: seconds of CPU), a request finding
+        an older value gets it at once while a background thread computes a fresh one, at most once per
+        `summary_interval` seconds; the summary lags by the decisions made meanwhile."""
         version = self.call(self._version)
         with self._cache_lock:
             hit = self._cache.get(key)
-        if hit is not None and hit[0] == version:
+            flight = self._flights.setdefault(key, threading.Lock())
+        if hit is not None and hit[0] >= version:
             return hit[1]
+        if stale_ok and hit is not None:
+            self._refresh_later(key, flight, version, compute, on_worker)
+            return hit[1]
+        with flight:
+            return self._compute(key, version, compute, on_worker)
+
+    def _compute(self, key: str, version: int, compute: Callable[[], T], on_worker: bool) -> T:
+        """Compute and store a value (the caller holds the key's flight lock)."""
+        with self._cache_lock:
+            hit = self._cache.get(key)
+        if hit is not None and hit[0] >= version:  # computed while this request waited
+            return hit[1]
+        self._started[key] = time.monotonic()
         value = self.call(compute) if on_worker else compute()
         with self._cache_lock:
-            self._cache[key] = (version, value)
+            if key not in self._cache or self._cache[key][0] <= version:
+                self._cache[key] = (version, value)
         return value
+
+    def _refresh_later(self, key: str, flight: threading.Lock, version: int, compute: Callable[[], Any],
+                       on_worker: bool) -> None:
+        """Start one background computation of a stale summary (none when one runs or ran just now)."""
+        if time.monotonic() - self._started.get(key, 0.0) < self.summary_interval:
+            return
+        if not flight.acquire(blocking=False):
+            return
+
+        def run() -> None:
+            try:
+                self._compute(key, version, compute, on_worker)
+            except Exception:  # the stale value stays; the log says why it was not refreshed
+                logging.getLogger(__name__).exception("recomputing %s failed", key)
+            finally:
+                flight.release()
+
+        threading.Thread(target=run, name=f"corpus-tools-summary-{key}", daemon=True).start()
 
     def once(self, key: str, compute: Callable[[], T]) -> T:
         """compute() once for the life of the app (inputs that do not change while serving)."""

@@ -157,3 +157,42 @@ def test_serve_refuses_a_damaged_store(corpus_root: Path, tmp_path: Path) -> Non
     res = CliRunner().invoke(main, ["serve", str(corpus_root), "--store", str(store), "--port", "0"])
     assert res.exit_code == 1 and "failed its check" in res.output and "last-good.bak" in res.output, res.output
     assert isinstance(res.exception, SystemExit)
+
+
+def test_summaries_are_computed_once_at_a_time_and_served_stale_meanwhile(corpus_root: Path, tmp_path: Path) -> None:
+    app = _app(corpus_root, tmp_path / "coding.sqlite")
+    ws = app.extensions[EXTENSION]
+    try:
+        runs: list[int] = []
+        gate = threading.Event()
+
+        def slow() -> int:  # an agreement summary: seconds of CPU
+            runs.append(1)
+            gate.wait(60)
+            return len(runs)
+
+        got: list[int] = []
+        first = threading.Thread(target=lambda: got.append(ws.cached("s", slow, on_worker=False, stale_ok=True)))
+        first.start()
+        while not runs:
+            time.sleep(0.01)
+        second = threading.Thread(target=lambda: got.append(ws.cached("s", slow, on_worker=False, stale_ok=True)))
+        second.start()  # nothing to serve yet: it waits for the running computation instead of repeating it
+        gate.set()
+        first.join(60)
+        second.join(60)
+        assert got == [1, 1] and len(runs) == 1
+        gate.clear()
+        ws.summary_interval = 0.0
+        ws.call(ws.store.record, "E", "h", "none", "none-applies", "alice")  # the store moved on
+        assert ws.cached("s", slow, on_worker=False, stale_ok=True) == 1  # the previous value, at once ...
+        while len(runs) < 2:  # ... while a fresh one is computed in the background
+            time.sleep(0.01)
+        assert ws.cached("s", slow, on_worker=False, stale_ok=True) == 1 and len(runs) == 2  # not a third run
+        gate.set()
+        deadline = time.monotonic() + 60
+        while ws.cached("s", slow, on_worker=False, stale_ok=True) != 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ws.cached("s", slow, on_worker=False, stale_ok=True) == 2 and len(runs) == 2
+    finally:
+        close_app(app)
