@@ -158,3 +158,19 @@ def test_a_read_only_store_is_a_clear_message(make_corpus, tmp_path: Path, monke
     r = CliRunner().invoke(main, ["store", "import", str(corpus.root), "--store", str(path)])
     assert r.exit_code == 1 and "cannot be written" in r.output and "nothing was recorded" in r.output, r.output
     assert isinstance(r.exception, SystemExit)
+
+
+def test_codings_csv_offsets_that_are_not_numbers_are_reported(make_corpus, tmp_path: Path) -> None:
+    import pandas as pd
+
+    from corpus_tools.store.codings import read_codings
+
+    corpus = coded_corpus(make_corpus, 3, 4, n_a=6, n_b=2)
+    path = corpus.root / "codings.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert {"start", "end"} <= set(table.columns)
+    table.loc[0, "start"] = "=1+1"
+    table.to_csv(path, index=False)
+    found = read_codings(corpus)
+    assert [p for p in found.problems if p.startswith("codings.csv:2:") and "are not numbers" in p], found.problems
+    assert len(found.long) > 0  # the other rows are read
