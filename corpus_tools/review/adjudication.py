@@ -11,9 +11,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from corpus_tools.agreement.units import collect_units
 from corpus_tools.errors import ReviewError
 from corpus_tools.store.log import NONE, EntryCoding, replay
+from corpus_tools.store.store import Expect
 from corpus_tools.store.vocabulary import is_machine
 
 if TYPE_CHECKING:
@@ -131,7 +134,6 @@ def coder_notes(store: CodingStore, entry_id: str) -> dict[str, list[str]]:
 
 def corpus_notes(corpus: Corpus, filename: str = "codings.csv") -> dict[tuple[str, str], str]:
     """(entry_id, coder) -> note of the corpus's codings.csv (empty when the file has no notes)."""
-    import pandas as pd
 
     path = corpus.root / filename
     if not path.is_file():
@@ -165,6 +167,4 @@ def adjudicate(store: CodingStore, entry_id: str, text_hash: str, codes: Sequenc
     else:
         rows = [{**base, "code": c, "decision": "remove"} for c in sorted(set(current.applied) - set(chosen) - {NONE})]
         rows += [{**base, "code": c, "decision": "add"} for c in chosen]
-    from corpus_tools.store.store import Expect
-
     return len(store.record_rows(rows, expect=None if version is None else Expect(entry_id, None, version)))

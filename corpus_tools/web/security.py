@@ -14,6 +14,7 @@ from corpus_tools.errors import StoreBusyError, StoreDamagedError, StoreError, S
 from corpus_tools.review.adjudication import ADJUDICATOR
 from corpus_tools.store.vocabulary import is_machine
 from corpus_tools.web.config import is_loopback
+from corpus_tools.web.workspace import workspace
 
 CODER_COOKIE = "ct_coder"
 MAX_CODER = 60
@@ -137,13 +138,9 @@ def store_trouble(exc: StoreError) -> str:
     if isinstance(exc, StoreBusyError):
         return "The coding store is busy: try again in a moment (nothing was recorded)"
     if isinstance(exc, StoreReadOnlyError):
-        from corpus_tools.web.workspace import workspace
-
         workspace().read_only = True
         return "The coding store cannot be written: this decision was NOT saved"
     if isinstance(exc, StoreDamagedError):
-        from corpus_tools.web.workspace import workspace
-
         workspace().damaged = True
         return "The coding store is damaged: nothing can be recorded until it is restored"
     return "The coding store failed: nothing was recorded"

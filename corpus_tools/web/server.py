@@ -6,9 +6,10 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from corpus_tools.errors import ConfigError
+from corpus_tools.store.integrity import require_sound
 from corpus_tools.web.app import close_app, create_app
 from corpus_tools.web.config import ServeConfig
 
@@ -39,9 +40,6 @@ class RedactingRequestHandler(WSGIRequestHandler):
 
 def make_app_server(config: ServeConfig, engine: str = "rjieba") -> tuple[BaseWSGIServer, Flask, ServeConfig]:
     """Build the app and bind its server (port 0: a free port); returns the config with the actual port."""
-    from werkzeug.serving import make_server
-
-    from corpus_tools.store.integrity import require_sound
 
     require_sound(config.store_path)  # a damaged store is refused before anyone codes into it
     app = create_app(config.corpus_path, config.store_path, config.model_dir, host=config.host, token=config.token,
