@@ -130,7 +130,7 @@ def check_store(path: Path | str, *, save: bool = True) -> StoreCheck:
     try:
         try:
             problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check(20)").fetchall()]
-        except StoreError as exc:  # not a database at all, or unreadable
+        except StoreDamagedError as exc:  # not a database at all; busy or unreadable files are raised as they are
             report.problems.append(exc.message)
             return report
         if problems != ["ok"]:

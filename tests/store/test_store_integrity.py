@@ -174,3 +174,15 @@ def test_codings_csv_offsets_that_are_not_numbers_are_reported(make_corpus, tmp_
     found = read_codings(corpus)
     assert [p for p in found.problems if p.startswith("codings.csv:2:") and "are not numbers" in p], found.problems
     assert len(found.long) > 0  # the other rows are read
+
+
+def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.sqlite"
+    path.write_bytes(b"this is not SQLite at all" * 200)
+    with pytest.raises(StoreDamagedError, match="damaged"):
+        CodingStore(path)
+    report = check_store(path)
+    assert not report.ok and "not a database" in report.problems[0]
+    for args in (["store", "log", "--store", str(path)], ["store", "check", "--store", str(path)]):
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 1 and isinstance(r.exception, SystemExit) and "Error:" in r.output, r.output
