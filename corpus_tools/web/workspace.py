@@ -8,7 +8,8 @@ coders in two browsers never interleave half-made decisions.
 The worker never waits long for SQLite's write lock (`busy_timeout_ms`, a fraction of a second): when
 another process holds it, the request that wants to write lets go of the worker and tries again from its
 own thread until `write_wait` seconds have passed (then "the store is busy", status 503, nothing recorded).
-Reads never need the write lock (WAL), so other coders' pages keep answering meanwhile.
+Only one write attempt is queued on the worker at a time, so a read waits behind one attempt at most; reads
+never need the write lock (WAL), so other coders' pages keep answering meanwhile.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class Workspace:
         self.read_only = not _writable(self.store_path)  # also set when a write is refused as read-only
         self.damaged = False  # set when the store turned out damaged while serving
         self.waiting_writes = 0  # requests waiting for another process to release the write lock
+        self._write_gate = threading.Lock()
         self.store: CodingStore
         self.pool: ReviewPool
         self.call(self._open, context_chars)
@@ -117,7 +119,8 @@ class Workspace:
         try:
             while True:
                 try:
-                    return self.call(fn, *args, **kwargs)
+                    with self._write_gate:  # one write attempt queued at a time: a read waits for one at most
+                        return self.call(fn, *args, **kwargs)
                 except StoreBusyError:
                     if time.monotonic() >= deadline:
                         raise

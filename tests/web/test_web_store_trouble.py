@@ -82,22 +82,29 @@ def test_a_waiting_decision_does_not_hold_up_other_coders(corpus_root: Path, tmp
         token = login(alice, "alice")
         login(bob, "bob")
         page = alice.get("/queue?order=document").get_data(as_text=True)
+        others = [app.test_client() for _ in range(3)]  # three more coders deciding at the same time
+        tokens = [login(c, f"coder{i}") for i, c in enumerate(others)]
+        pages = [c.get("/queue?order=document").get_data(as_text=True) for c in others]
         blocker.execute("BEGIN IMMEDIATE")
         answer: list[int] = []
-        writer = threading.Thread(target=lambda: answer.append(_decide(alice, token, page).status_code))
-        writer.start()
+        writers = [threading.Thread(target=lambda: answer.append(_decide(alice, token, page).status_code))]
+        writers += [threading.Thread(target=lambda c=c, t=t, p=p: answer.append(_decide(c, t, p).status_code))
+                    for c, t, p in zip(others, tokens, pages, strict=True)]
+        for w in writers:
+            w.start()
         deadline = time.monotonic() + 60
-        while ws.waiting_writes == 0 and writer.is_alive() and time.monotonic() < deadline:
+        while ws.waiting_writes < len(writers) and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert ws.waiting_writes == 1  # alice's decision waits for the lock ...
+        assert ws.waiting_writes == len(writers)  # every decision waits for the lock ...
         assert bob.get("/queue?order=document").status_code == 200  # ... and bob's page answers meanwhile
         assert bob.get("/dashboard").status_code == 200
-        assert writer.is_alive()  # bob did not wait for alice's write
+        assert all(w.is_alive() for w in writers)  # bob did not wait for their writes
         blocker.execute("ROLLBACK")
-        writer.join(timeout=60)
-        assert answer == [303]  # recorded once the lock was released
+        for w in writers:
+            w.join(timeout=60)
+        assert answer == [303] * len(writers)  # all recorded once the lock was released
         with CodingStore(store) as st:
-            assert len(st.events(coder="alice")) == 1
+            assert len(st.events(coder="alice")) == 1 and st.count() == len(writers)
     finally:
         if blocker.in_transaction:
             blocker.execute("ROLLBACK")
