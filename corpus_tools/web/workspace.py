@@ -8,8 +8,8 @@ coders in two browsers never interleave half-made decisions.
 The worker never waits long for SQLite's write lock (`busy_timeout_ms`, a fraction of a second): when
 another process holds it, the request that wants to write lets go of the worker and tries again from its
 own thread until `write_wait` seconds have passed (then "the store is busy", status 503, nothing recorded).
-Only one write attempt is queued on the worker at a time, so a read waits behind one attempt at most; reads
-never need the write lock (WAL), so other coders' pages keep answering meanwhile.
+Retries are queued on the worker one at a time, so a read waits behind one attempt at most; reads never
+need the write lock (WAL), so other coders' pages keep answering meanwhile.
 """
 
 from __future__ import annotations
@@ -119,7 +119,9 @@ class Workspace:
         try:
             while True:
                 try:
-                    with self._write_gate:  # one write attempt queued at a time: a read waits for one at most
+                    if not waiting:  # the usual case: straight to the worker (writes stay pipelined)
+                        return self.call(fn, *args, **kwargs)
+                    with self._write_gate:  # retries queue one at a time: a read waits behind one at most
                         return self.call(fn, *args, **kwargs)
                 except StoreBusyError:
                     if time.monotonic() >= deadline:
