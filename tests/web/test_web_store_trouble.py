@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from corpus_tools.cli import main
+from corpus_tools.review.pool import QueueSettings
 from corpus_tools.store import CodingStore
 from corpus_tools.store.integrity import check_store
 from corpus_tools.web import close_app, create_app
@@ -201,5 +202,26 @@ def test_summaries_are_computed_once_at_a_time_and_served_stale_meanwhile(corpus
         while ws.cached("s", slow, on_worker=False, stale_ok=True) != 2 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert ws.cached("s", slow, on_worker=False, stale_ok=True) == 2 and len(runs) == 2
+    finally:
+        close_app(app)
+
+
+def test_an_unexpected_error_page_does_not_claim_the_decision_was_saved(corpus_root: Path, tmp_path: Path) -> None:
+    app = _app(corpus_root, tmp_path / "coding.sqlite")
+    ws = app.extensions[EXTENSION]
+    try:
+        client = app.test_client()
+        token = login(client, "alice")
+        page = client.get("/queue?order=document").get_data(as_text=True)
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("a bug")
+
+        session = ws.call(ws.pool.session, "alice", QueueSettings(order="document"))
+        session.decide = broken  # type: ignore[method-assign]
+        app.config["PROPAGATE_EXCEPTIONS"] = False
+        resp = _decide(client, token, page)
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 500 and SAVED_CLAIM not in html and "whether it was recorded" in html
     finally:
         close_app(app)
