@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from corpus_tools.cli import main
-from corpus_tools.errors import StoreDamagedError, StoreReadOnlyError
+from corpus_tools.errors import StoreBusyError, StoreDamagedError, StoreReadOnlyError
 from corpus_tools.store import CodingStore
 from corpus_tools.store.backups import last_good_path
 from corpus_tools.store.integrity import check_store, checkpoint_path, require_sound
@@ -186,3 +186,19 @@ def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path: Path) -> Non
     for args in (["store", "log", "--store", str(path)], ["store", "check", "--store", str(path)]):
         r = CliRunner().invoke(main, args)
         assert r.exit_code == 1 and isinstance(r.exception, SystemExit) and "Error:" in r.output, r.output
+
+
+def test_a_busy_store_is_a_clear_message_and_nothing_is_written(tmp_path: Path) -> None:
+    path = _filled(tmp_path / "busy.sqlite", 2)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with CodingStore(path, timeout_ms=50) as st:
+            assert st.count() == 2  # reading does not wait for the writer (WAL)
+            with pytest.raises(StoreBusyError, match="busy: another process holds its write lock"):
+                st.record("E", "h", P, "add", "A")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    with CodingStore(path) as st:
+        assert st.count() == 2 and check_store(path).ok
