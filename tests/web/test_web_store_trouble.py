@@ -225,3 +225,18 @@ def test_an_unexpected_error_page_does_not_claim_the_decision_was_saved(corpus_r
         assert resp.status_code == 500 and SAVED_CLAIM not in html and "whether it was recorded" in html
     finally:
         close_app(app)
+
+
+def test_a_store_the_server_may_not_write_is_announced_from_the_first_page(
+        corpus_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import corpus_tools.web.workspace as workspace_mod
+
+    monkeypatch.setattr(workspace_mod.os, "access", lambda path, mode: False)  # a 0444 file (tests run as root)
+    app = _app(corpus_root, tmp_path / "coding.sqlite")
+    try:
+        client = app.test_client()
+        login(client, "alice")
+        page = client.get("/queue?order=document").get_data(as_text=True)
+        assert 'data-testid="read-only"' in page and "cannot be written" in page and SAVED_CLAIM not in page
+    finally:
+        close_app(app)
