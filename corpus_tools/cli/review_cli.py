@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option
+from corpus_tools.cli.options import engine_option, raw_cells_option
 
 if TYPE_CHECKING:
     from corpus_tools.review.session import ReviewItem, ReviewSession
@@ -308,6 +308,7 @@ def store_check(store: Path | None, no_save: bool) -> None:
 @click.argument("corpus", type=click.Path(path_type=Path, exists=True, file_okay=False), required=False)
 @STORE_OPT
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Also write the stale decisions table.")
+@raw_cells_option()
 @handle_errors
 def store_stale(corpus: Path | None, store: Path | None, output: Path | None) -> None:
     """List decisions whose passage changed or vanished from CORPUS (never silently reattached)."""
@@ -329,6 +330,7 @@ def store_stale(corpus: Path | None, store: Path | None, output: Path | None) ->
 @STORE_OPT
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the whole log as a table.")
 @click.option("-n", "--limit", default=20, show_default=True, help="Print the last N events.")
+@raw_cells_option()
 @handle_errors
 def store_log(store: Path | None, output: Path | None, limit: int) -> None:
     """Show the store's summary and its latest decisions (the log is append-only)."""
