@@ -107,6 +107,25 @@ FRAMING_TESTS = ("by", "level", "groups", "n_docs", "n_hits", "chi2", "dof", "p_
 # a two-sided permutation p-value over documents and its Holm adjustment within (by, pair, level)
 FRAMING_DIFFS = ("by", "group_a", "group_b", "level", "item", "rate_a", "rate_b", "diff", "diff_lo", "diff_hi",
                  "share_a", "share_b", "share_diff", "p_perm", "p_holm")
+# adjusted stage effects (issue 12): per lexicon item and pair of stages, the incidence-rate ratio (IRR) of
+# stage_b against stage_a from a document-level count model of hits with log(tokens) as offset: model is
+# "negative binomial", the Poisson fallback with robust errors, or "none" (note says why); adjusted_for
+# names the covariates; irr_unadj* is the same model with stage only. p is the Wald p-value; p_holm and
+# p_bh adjust over the whole table (one family); p_adj is the declared correction (Holm). n_docs = documents
+# in the adjusted fit; rate_a/rate_b are raw hits per 1,000 tokens.
+STAGE_EFFECTS = ("lexicon", "level", "variable", "contrast", "stage_a", "stage_b", "irr", "irr_lo", "irr_hi", "p",
+                 "p_adj", "p_holm", "p_bh", "adjusted_for", "n_docs", "model", "irr_unadj", "irr_unadj_lo",
+                 "irr_unadj_hi", "p_unadj", "p_unadj_holm", "n_docs_a", "n_docs_b", "hits_a", "hits_b", "rate_a",
+                 "rate_b", "note")
+# the stage effects re-estimated under another stage assignment (scenario): irr_main/p_adj_main from
+# stage_effects, irr/irr_lo/irr_hi/p_adj under the scenario (Holm over that scenario's table), n_moved =
+# documents whose stage changed; verdict says whether the effect keeps its sign and significance (alpha .05)
+STAGE_SENSITIVITY = ("lexicon", "level", "variable", "contrast", "scenario", "n_moved", "irr_main", "p_adj_main",
+                     "irr", "irr_lo", "irr_hi", "p_adj", "model", "same_sign", "significant_main",
+                     "significant_here", "verdict")
+# hits per 1,000 tokens by stage x source type (strata), n_docs per stratum; small = fewer than min_docs docs
+STRATIFIED_RATES = ("stage", "source_type", "level", "item", "n_docs", "n_tokens", "count", "rate_per_1k",
+                    "small")
 # distinctive words of a group against the rest (weighted log-odds, informative Dirichlet prior;
 # Monroe, Colaresi & Quinn 2008): delta = log-odds ratio, se its standard error, z = delta / se
 DISTINCTIVE_WORDS = ("by", "group", "rank", "word", "count", "count_rest", "delta", "se", "z")

@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING
 
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.compare import compare_groups
+from corpus_tools.framing.effects import MIN_DOCS, stage_effects
 from corpus_tools.framing.matrix import doc_matrix
 from corpus_tools.framing.periods import BYS, UNDATED, doc_periods, period_order
+from corpus_tools.framing.sensitivity import sensitivity
 from corpus_tools.framing.shares import period_shares
+from corpus_tools.framing.strata import stratified_rates
 from corpus_tools.framing.triangulation import triangulation, triangulation_summary
 from corpus_tools.framing.words import fightin_words, group_counts
 
@@ -38,13 +41,20 @@ class FramingResult:
     words: pd.DataFrame
     triangulation: pd.DataFrame
     triangulation_summary: pd.DataFrame
+    effects: pd.DataFrame | None = None
+    strata: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    adjusted_for: list[str] = field(default_factory=list)
 
     def to_tables(self) -> dict[str, pd.DataFrame]:
         """Table name → frame (names are CSV file stems)."""
         return {"framing_shares": self.shares, "framing_tests": self.tests, "framing_diffs": self.diffs,
                 "distinctive_words": self.words, "triangulation": self.triangulation,
-                "triangulation_summary": self.triangulation_summary}
+                "triangulation_summary": self.triangulation_summary,
+                **({"stage_effects": self.effects} if self.effects is not None else {}),
+                **({"stage_source_rates": self.strata} if self.strata is not None else {}),
+                **({"stage_effects_sensitivity": self.sensitivity} if self.sensitivity is not None else {})}
 
 
 def entry_content_words(corpus: Corpus, tokenizer: Tokenizer) -> dict[str, list[str]]:
@@ -56,9 +66,14 @@ def entry_content_words(corpus: Corpus, tokenizer: Tokenizer) -> dict[str, list[
 def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None = None, *, seed: int = 0,
                 n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95, bys: Sequence[str] = BYS,
                 tokens: Mapping[str, Sequence[str]] | None = None, dedupe: bool = False, top_n: int = 30,
-                min_count: int = 3, progress: Callable[[str], None] | None = None) -> FramingResult:
-    """Shares per period with bootstrap intervals, stage and source comparisons, distinctive words per
-    stage and source (needs `tokenizer` or precomputed `tokens`), and the triangulation matrix."""
+                min_count: int = 3, progress: Callable[[str], None] | None = None,
+                adjust: Sequence[str] | None = None, lexicon_of: Mapping[str, str] | None = None,
+                min_docs: int = MIN_DOCS) -> FramingResult:
+    """Shares per period with bootstrap intervals, stage and source comparisons, adjusted stage effects
+    (covariates: `adjust`, default source type and language) with stage x source strata and their
+    sensitivity to the stage assignment, distinctive words per stage and source (needs `tokenizer` or
+    precomputed `tokens`), and the triangulation matrix. Groups with fewer than `min_docs` documents get
+    no interval or test."""
     import pandas as pd
 
     say = progress or (lambda _m: None)
@@ -84,8 +99,18 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
     if tokens is None:
         notes.append("distinctive words not computed: no tokenizer given")
     tri = triangulation(matrix, source_labels)
+    say("framing: adjusted stage effects")
+    effects = stage_effects(matrix, docs, stage_ids, adjust=adjust, lexicon_of=lexicon_of, min_docs=min_docs, ci=ci)
+    notes.extend(effects.notes)
+    strata = stratified_rates(matrix, stage_labels, source_labels, stage_ids, min_docs=min_docs)
+    sens, sens_notes = sensitivity(
+        effects, docs, corpus.config.stages,
+        lambda labels: stage_effects(matrix, docs, stage_ids, adjust=adjust, lexicon_of=lexicon_of,
+                                     stage_labels=labels, min_docs=min_docs, ci=ci))
+    notes.extend(sens_notes)
     return FramingResult(shares, pd.concat([t1, t2], ignore_index=True), pd.concat([d1, d2], ignore_index=True),
-                         words, tri, triangulation_summary(tri), notes)
+                         words, tri, triangulation_summary(tri), effects.frame, strata, sens, notes,
+                         effects.adjusted_for)
 
 
 def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | None, stage_ids: list[str], sources: list[str],

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from corpus_tools import schema
 from corpus_tools.framing.matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
+from corpus_tools.framing.multiplicity import holm
 
 if TYPE_CHECKING:
     import numpy as np
@@ -98,20 +99,6 @@ def _perm_chi2(codes: np.ndarray, counts: np.ndarray, n_groups: int, observed: f
             stat = np.where(expected > 0, (tables - expected) ** 2 / np.where(expected > 0, expected, 1), 0.0)
         hits += int((stat.sum(axis=(1, 2)) >= observed - 1e-9).sum())
     return hits
-
-
-def holm(pvalues: Sequence[float]) -> list[float]:
-    """Holm's step-down adjustment (family-wise error); NaN p-values stay NaN and are not counted."""
-    import math
-
-    idx = sorted((i for i, p in enumerate(pvalues) if not math.isnan(p)), key=lambda i: pvalues[i])
-    m = len(idx)
-    out = [float("nan")] * len(pvalues)
-    running = 0.0
-    for rank, i in enumerate(idx):
-        running = max(running, min(1.0, (m - rank) * pvalues[i]))
-        out[i] = running
-    return out
 
 
 def pair_differences(matrix: DocMatrix, labels: Sequence[str], a: str, b: str, by: str, level: str, *,

@@ -53,6 +53,17 @@ def lexicons_for(corpus: Corpus, names: Sequence[str] | None) -> list[Lexicon]:
     return [load_lexicon(r, corpus.root) for r in refs]
 
 
+def lexicon_of(lexicons: Sequence[Lexicon]) -> dict[str, str]:
+    """Variable and construct id → name of the lexicon that declares it."""
+    out: dict[str, str] = {}
+    for lx in lexicons:
+        for c in lx.constructs:
+            out[c.id] = lx.name
+            for v in c.variables:
+                out[v.id] = lx.name
+    return out
+
+
 def _lexicon_ids(lexicons: Sequence[Lexicon]) -> list[dict[str, object]]:
     """Lexicon identity for cache keys: manifest plus the file's full hash."""
     return [{**lx.manifest(), "file_sha1": file_sha1(lx.path) if lx.path and lx.path.is_file() else ""}
@@ -65,13 +76,16 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
             use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
             k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
             report: bool = True, suggestions: bool = True, folds: int = 5,
-            store: str | Path | None = None) -> AnalyzeResult:
+            store: str | Path | None = None, adjust: Sequence[str] | None = None,
+            min_docs: int = 5) -> AnalyzeResult:
     """Run the whole analysis of a corpus folder (the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
     cross-validated quality when the corpus has coded passages), report.html and manifest.json. Tokens,
     scores, framing, topic models, suggestions and charts are cached under `cache_dir` (default
     `out/.cache`) unless `use_cache` is False. Coded passages come from the corpus's codings.csv plus the
-    coding store `store` (default `out/coding.sqlite` when it exists; only read)."""
+    coding store `store` (default `out/coding.sqlite` when it exists; only read). Stage effects adjust for
+    `adjust` (document columns; default source type and language); groups with fewer than `min_docs`
+    documents get no interval or test."""
     total = len(STEPS)
 
     def step(i: int) -> Callable[[str], None]:
@@ -110,9 +124,11 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     # framing uses the tokens (distinctive words), so the tokenizer's code is part of its key
     framing = _framing(corpus, doc_scores, tokens, cache, say,
                        make_key(**base, dedupe=dedupe, seed=seed, n_boot=n_boot, n_perm=n_perm,
-                                stages=[s.__dict__ for s in corpus.config.stages],
+                                stages=[s.__dict__ for s in corpus.config.stages], adjust=adjust, min_docs=min_docs,
                                 code=code_hash("framing", "score", "text")),
-                       seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe)
+                       seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe, adjust=adjust, min_docs=min_docs,
+                       lexicon_of=lexicon_of(lex))
+    result.problems.extend(f"WARNING stage effects: {n}" for n in framing.notes if n.startswith("adjustment column"))
     topic_res = None
     ks: list[int] | None = None
     if topics:
@@ -164,6 +180,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
                    "documents": len(corpus.docs), "entries": len(corpus.entries), "skipped_rows": corpus.n_errors},
         "config": {"engine": engine, "dedupe": dedupe, "lexicons": [x.name for x in lex],
                    "stages": [s.__dict__ for s in corpus.config.stages], "bootstrap": n_boot, "permutations": n_perm,
+                   "adjust": list(adjust) if adjust is not None else None, "min_docs": min_docs,
                    "topics": {"enabled": topics, "engine": topic_res.engine if topic_res else topic_engine,
                               "k_range": ks, "n_seeds": n_seeds,
                               "k_by_scope": topic_res.k_by_scope if topic_res else {}},
@@ -246,6 +263,9 @@ def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> dic
     return tokens
 
 
+_FRAMING_DATA = ("notes", "adjusted_for")  # FramingResult fields that are lists, not frames
+
+
 def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str]], cache: Cache,
              say: Callable[[str], None], key: str, **kwargs: Any) -> FramingResult:
     from corpus_tools.framing import FramingResult, run_framing
@@ -253,11 +273,11 @@ def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str
     hit = cache.load_frames("framing", key)
     if hit is not None:
         frames, data = hit
-        return FramingResult(frames["shares"], frames["tests"], frames["diffs"], frames["words"],
-                             frames["triangulation"], frames["triangulation_summary"], list(data["notes"]))
+        return FramingResult(**frames, **data)
     res = run_framing(corpus, doc_scores, tokens=tokens, progress=say, **kwargs)
     cache.save_frames("framing", key, {f.name: getattr(res, f.name) for f in dataclasses.fields(res)
-                                       if f.name != "notes"}, {"notes": res.notes})
+                                       if getattr(res, f.name) is not None and f.name not in _FRAMING_DATA},
+                      {f: getattr(res, f) for f in _FRAMING_DATA})
     return res
 
 

@@ -12,6 +12,7 @@ from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.periods import doc_periods, is_dated, period_order
 from corpus_tools.report import charts_framing as cf
 from corpus_tools.report import charts_topics as ct
+from corpus_tools.report.effects import effects_context, findings
 from corpus_tools.report.evidence import top_passages
 from corpus_tools.report.format import Table, table, truncate
 from corpus_tools.report.overview import crosstab, health_by_variable, labels, rate_matrix, with_total
@@ -120,6 +121,10 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         tri_wide.columns.name = None
     tri_chart = maker.make("triangulation", "Triangulation: share of each source type's documents with evidence",
                            "", cf.heatmap, tri_wide, "share of documents", "{:.2f}")
+    say("report: adjusted stage effects")
+    stage_names = {s.id: s.label for s in corpus.config.stages}
+    effects_ctx = effects_context(fr, names, maker, stage_order, source_order, csv, cf.forest)
+    findings_ctx = findings(fr.effects, names, stage_names)
     say("report: evidence and topics")
     passages = top_passages(inputs.entry_scores.evidence, corpus.entries, docs)
     evidence = [{"id": v.id, "label": names.get(v.id, v.id), "en": v.label.get("en", ""),
@@ -138,7 +143,8 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "counts": {"documents": len(docs), "entries": len(corpus.entries),
                    "tokens": int(inputs.doc_scores.scores["n_tokens"].sum()) if len(inputs.doc_scores.scores) else 0,
                    "hits": len(inputs.entry_scores.evidence), "lexicons": [lx.name for lx in inputs.lexicons]},
-        "overview": ov, "heat": heat, "framing": framing_charts, "word_charts": word_charts,
+        "overview": ov, "heat": heat, "effects": effects_ctx,
+        "findings": findings_ctx, "framing": framing_charts, "word_charts": word_charts,
         "shares_stage": table(cons[cons["by"] == "stage"], ["period", "item", "n_docs", "count", "rate_per_1k",
                                                              "rate_lo", "rate_hi", "share", "share_lo", "share_hi",
                                                              "doc_share"], csv="framing_shares.csv"),

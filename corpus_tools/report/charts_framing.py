@@ -157,3 +157,29 @@ def lexicon_health(table: pd.DataFrame) -> Figure | None:
     ax.set_xlabel("lexicon terms")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return fig
+
+
+def forest(frame: pd.DataFrame, names: dict[str, str]) -> Figure | None:
+    """Adjusted (filled) and unadjusted (open) IRRs with 95% intervals, log scale, one row per effect."""
+    import numpy as np
+
+    sub = frame[frame["irr"].notna()]
+    if sub.empty:
+        return None
+    labels = [f"{names.get(str(v), str(v))} · {c}" for v, c in zip(sub["variable"], sub["contrast"], strict=True)]
+    y = np.arange(len(sub))[::-1]
+    fig = _figure(7.5, 0.26 * len(sub) + 1.2)
+    ax = fig.subplots()
+    for col, lo, hi, color, face, off in (("irr", "irr_lo", "irr_hi", "#2f5d9e", "#2f5d9e", 0.13),
+                                          ("irr_unadj", "irr_unadj_lo", "irr_unadj_hi", "#888888", "white", -0.13)):
+        v = sub[col].to_numpy(dtype=float)
+        err = np.vstack([v - sub[lo].to_numpy(dtype=float), sub[hi].to_numpy(dtype=float) - v])
+        ax.errorbar(v, y + off, xerr=np.nan_to_num(np.clip(err, 0, None)), fmt="o", markersize=4, capsize=2,
+                    elinewidth=0.8, label="adjusted" if col == "irr" else "unadjusted", color=color,
+                    markerfacecolor=face)
+    ax.axvline(1.0, color="#444444", linewidth=0.7, linestyle="--")
+    ax.set_xscale("log")
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.set_xlabel("incidence-rate ratio (later vs earlier stage), log scale")
+    ax.legend(frameon=False, fontsize=8, loc="best")
+    return fig
