@@ -28,6 +28,7 @@ DEFAULT_COVARIATES = ("source_type", "lang")
 MIN_DOCS = 5
 NB = "negative binomial"
 POISSON_HC = "poisson (robust HC0 errors; NB failed)"
+POISSON_NO_OVERDISPERSION = "poisson (robust HC0 errors; NB failed: no overdispersion)"
 
 
 @dataclass
@@ -170,8 +171,12 @@ def fit_counts(y: np.ndarray, X: np.ndarray, offset: np.ndarray, names: list[str
         params = np.asarray(res.params)
         cov = np.asarray(res.cov_params())
         if bool(res.converged) and np.all(np.isfinite(params)) and np.all(np.isfinite(cov)):
-            return _Fit(POISSON_HC if not force_poisson else "poisson (robust HC0 errors)", params, cov, names,
-                        note)
+            # NB2's dispersion estimate runs to its boundary (alpha -> 0) when the counts are not
+            # overdispersed: Poisson is then the model NB reduces to, and the label says which case this is
+            dispersion = float(res.pearson_chi2 / res.df_resid) if res.df_resid > 0 else float("nan")
+            label = ("poisson (robust HC0 errors)" if force_poisson else
+                     POISSON_NO_OVERDISPERSION if dispersion <= 1.0 else POISSON_HC)
+            return _Fit(label, params, cov, names, note)
     except Exception:
         pass
     return None
@@ -310,8 +315,9 @@ def stage_effects(matrix: DocMatrix, docs: pd.DataFrame, stage_ids: Sequence[str
     frame["p_unadj_holm"] = holm([float(x) for x in frame["p_unadj"]])
     for col in ("irr", "irr_lo", "irr_hi", "irr_unadj", "irr_unadj_lo", "irr_unadj_hi", "rate_a", "rate_b"):
         frame[col] = frame[col].astype(float).round(4)
-    if (frame["model"] == POISSON_HC).any():
-        notes.append(f"{int((frame['model'] == POISSON_HC).sum())} contrast(s) use the Poisson fallback "
+    fallback = frame["model"].astype(str).str.startswith("poisson")
+    if fallback.any():
+        notes.append(f"{int(fallback.sum())} stage contrast(s) use the Poisson fallback with robust errors "
                      "(negative binomial failed): see the model column")
     return EffectsResult(frame, notes, used)
 

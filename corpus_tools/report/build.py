@@ -124,7 +124,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
     say("report: adjusted stage effects")
     stage_names = {s.id: s.label for s in corpus.config.stages}
     effects_ctx = effects_context(fr, names, maker, stage_order, source_order, csv, cf.forest)
-    findings_ctx = findings(fr.effects, names, stage_names)
+    findings_ctx = findings(fr.effects, names, stage_names, fr.sensitivity)
     say("report: evidence and topics")
     passages = top_passages(inputs.entry_scores.evidence, corpus.entries, docs)
     evidence = [{"id": v.id, "label": names.get(v.id, v.id), "en": v.label.get("en", ""),

@@ -32,17 +32,18 @@ def finding_sentence(row: Any, names: dict[str, str], stage_labels: dict[str, st
     irr = float(row["irr"])
     direction = "higher" if irr > 1 else "lower"
     label = names.get(str(row["variable"]), str(row["variable"]))
-    lex = f"{row['lexicon']} " if row["lexicon"] else ""
+    lex = f"{row['lexicon']} " if isinstance(row["lexicon"], str) and row["lexicon"] else ""
     adj = row["adjusted_for"] if row["adjusted_for"] != "nothing" else "no covariate"
-    return (f"{lex}{row['level']} {label} is {direction} in the {row['stage_b']} stage than in {row['stage_a']} "
+    return (f"{label} ({lex}{row['level']}) is {direction} in the {row['stage_b']} stage than in {row['stage_a']} "
             f"(IRR {_fmt(irr)}, 95% CI {_fmt(float(row['irr_lo']))}–{_fmt(float(row['irr_hi']))}, "
             f"{DECLARED}-adjusted p {_p(float(row['p_adj']))}; adjusted for {adj.replace(', ', ' and ')}; "
             f"{int(row['n_docs'])} documents; {row['model']}).")
 
 
 def findings(effects: pd.DataFrame | None, names: dict[str, str], stage_labels: dict[str, str],
-             limit: int = 8) -> dict[str, Any]:
-    """The adjusted effects that survive the declared correction, strongest first, as sentences."""
+             sensitivity: pd.DataFrame | None = None, limit: int = 8) -> dict[str, Any]:
+    """The adjusted effects that survive the declared correction, strongest first, as sentences, each with
+    what becomes of it under the alternative stage assignments."""
     if effects is None or effects.empty:
         return {"available": False, "items": [], "n_tests": 0, "n_bh": 0, "n_holm": 0, "n_unadj": 0}
     tested = effects[effects["p"].notna()]
@@ -50,10 +51,19 @@ def findings(effects: pd.DataFrame | None, names: dict[str, str], stage_labels: 
     order = holm_ok.assign(_size=holm_ok["irr"].astype(float).map(lambda x: abs(math.log(x)) if x > 0 else 0))
     order = order.sort_values(["p_holm", "_size"], ascending=[True, False])
     items = [{"text": finding_sentence(r, names, stage_labels), "variable": str(r["variable"]),
-              "anchor": f"effect-{r['variable']}"} for _, r in order.head(limit).iterrows()]
+              "robustness": _robustness(r, sensitivity)} for _, r in order.head(limit).iterrows()]
     return {"available": True, "items": items, "n_tests": len(tested), "n_holm": len(holm_ok),
             "n_bh": int((tested["p_bh"] < ALPHA).sum()),
             "n_unadj": int((tested["p_unadj_holm"] < ALPHA).sum()), "omitted": max(0, len(holm_ok) - limit)}
+
+
+def _robustness(row: Any, sensitivity: pd.DataFrame | None) -> str:
+    """'Scenario: verdict' for each sensitivity scenario of one effect."""
+    if sensitivity is None or sensitivity.empty:
+        return ""
+    m = sensitivity[(sensitivity["variable"] == row["variable"]) & (sensitivity["contrast"] == row["contrast"])
+                    & (sensitivity["level"] == row["level"])]
+    return "; ".join(f"with {s}: {v}" for s, v in zip(m["scenario"], m["verdict"], strict=True))
 
 
 def effects_context(fr: FramingResult, names: dict[str, str], maker: ChartMaker, stage_order: Sequence[str],
