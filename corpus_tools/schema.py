@@ -94,19 +94,26 @@ TOPIC_VARIABLES = ("scope", "topic", "lexicon", "construct", "variable", "overla
 # `by` is year | quarter | stage | source_type; `level` is variable | construct; `item` is the variable or
 # construct id. share = item hits / all hits of that level in the period; doc_share = share of the
 # period's documents with at least one hit; *_lo/*_hi are seeded bootstrap percentile intervals over
-# documents (NaN with fewer than two documents). Declared stages without documents appear with n_docs 0.
+# documents (NaN with fewer than min_docs documents, default 5: small = True). For a zero count the
+# percentile bootstrap degenerates to [0, 0]: the upper bound is then the exact Poisson (rate) or
+# Clopper-Pearson (share) bound. Declared stages without documents appear with n_docs 0.
 FRAMING_SHARES = (
     "by", "period", "level", "construct", "item", "n_docs", "n_tokens", "count", "rate_per_1k", "rate_lo",
-    "rate_hi", "share", "share_lo", "share_hi", "doc_share",
+    "rate_hi", "share", "share_lo", "share_hi", "doc_share", "small",
 )
 # one omnibus test per (by, level): Pearson chi-square on the groups x items hit table, a permutation
-# p-value that shuffles group labels over documents (respects hits clustering in documents), Cramér's V
+# p-value that shuffles group labels over documents (respects hits clustering in documents), Cramér's V.
+# p_chi2 is the asymptotic p-value, which assumes independent hits; hits cluster within documents, so it is
+# too small: the report does not show it (kept in the CSV for comparison only; use p_perm). Groups with
+# fewer than min_docs documents are left out (note says so).
 FRAMING_TESTS = ("by", "level", "groups", "n_docs", "n_hits", "chi2", "dof", "p_chi2", "p_perm", "n_perm",
                  "cramers_v", "note")
 # per item and pair of groups: rate per 1,000 tokens in a and b, b - a with a bootstrap interval, shares,
-# a two-sided permutation p-value over documents and its Holm adjustment within (by, pair, level)
+# a two-sided permutation p-value over documents, and its Holm and Benjamini-Hochberg adjustments over the
+# whole table (one family: the report's comparisons section). Groups with fewer than min_docs documents get
+# no interval and no p-value.
 FRAMING_DIFFS = ("by", "group_a", "group_b", "level", "item", "rate_a", "rate_b", "diff", "diff_lo", "diff_hi",
-                 "share_a", "share_b", "share_diff", "p_perm", "p_holm")
+                 "share_a", "share_b", "share_diff", "p_perm", "p_holm", "p_bh")
 # adjusted stage effects (issue 12): per lexicon item and pair of stages, the incidence-rate ratio (IRR) of
 # stage_b against stage_a from a document-level count model of hits with log(tokens) as offset: model is
 # "negative binomial", the Poisson fallback with robust errors, or "none" (note says why); adjusted_for

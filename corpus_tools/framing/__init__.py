@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from corpus_tools.corpus.config import UNSTAGED
-from corpus_tools.framing.compare import compare_groups
+from corpus_tools.framing.compare import adjust_family, compare_groups
 from corpus_tools.framing.effects import MIN_DOCS, stage_effects
 from corpus_tools.framing.matrix import doc_matrix
 from corpus_tools.framing.periods import BYS, UNDATED, doc_periods, period_order
@@ -64,7 +64,7 @@ def entry_content_words(corpus: Corpus, tokenizer: Tokenizer) -> dict[str, list[
 
 
 def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None = None, *, seed: int = 0,
-                n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95, bys: Sequence[str] = BYS,
+                n_boot: int = 1000, n_perm: int = 9999, ci: float = 0.95, bys: Sequence[str] = BYS,
                 tokens: Mapping[str, Sequence[str]] | None = None, dedupe: bool = False, top_n: int = 30,
                 min_count: int = 3, progress: Callable[[str], None] | None = None,
                 adjust: Sequence[str] | None = None, lexicon_of: Mapping[str, str] | None = None,
@@ -83,15 +83,16 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
     notes = _notes(docs, stage_ids)
     say("framing: shares by period")
     shares = pd.concat([period_shares(matrix, list(doc_periods(docs, by)), by, stage_ids=stage_ids,
-                                      n_boot=n_boot, ci=ci, seed=seed) for by in bys], ignore_index=True)
+                                      n_boot=n_boot, ci=ci, seed=seed, min_docs=min_docs) for by in bys],
+                       ignore_index=True)
     say("framing: stage and source comparisons")
     stage_labels = list(doc_periods(docs, "stage"))
     source_labels = list(doc_periods(docs, "source_type"))
     t1, d1 = compare_groups(matrix, stage_labels, stage_ids, "stage", n_boot=n_boot, n_perm=n_perm, ci=ci,
-                            seed=seed)
+                            seed=seed, min_docs=min_docs)
     sources = period_order(source_labels, "source_type")
     t2, d2 = compare_groups(matrix, source_labels, sources, "source_type", n_boot=n_boot, n_perm=n_perm, ci=ci,
-                            seed=seed)
+                            seed=seed, min_docs=min_docs)
     say("framing: distinctive words")
     if tokens is None and tokenizer is not None:
         tokens = entry_content_words(corpus, tokenizer)
@@ -108,7 +109,8 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
         lambda labels: stage_effects(matrix, docs, stage_ids, adjust=adjust, lexicon_of=lexicon_of,
                                      stage_labels=labels, min_docs=min_docs, ci=ci))
     notes.extend(sens_notes)
-    return FramingResult(shares, pd.concat([t1, t2], ignore_index=True), pd.concat([d1, d2], ignore_index=True),
+    diffs = adjust_family(pd.concat([d1, d2], ignore_index=True))
+    return FramingResult(shares, pd.concat([t1, t2], ignore_index=True), diffs,
                          words, tri, triangulation_summary(tri), effects.frame, strata, sens, notes,
                          effects.adjusted_for)
 

@@ -74,7 +74,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
             lexicons: Sequence[str] | None = None, engine: str = "rjieba", dedupe: bool = False,
             seed: int = 0, progress: Progress | None = None, *, cache_dir: str | Path | None = None,
             use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
-            k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
+            k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 9999,
             report: bool = True, suggestions: bool = True, folds: int = 5,
             store: str | Path | None = None, adjust: Sequence[str] | None = None,
             min_docs: int = 5) -> AnalyzeResult:

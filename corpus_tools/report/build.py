@@ -91,7 +91,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
             mat = rate_matrix(shares, by, level, order, names)
             heat[f"{by}_{level}"] = maker.make(f"heatmap_{level}_by_{by}", f"{level.title()} hits per 1,000 tokens "
                                                f"by {by.replace('_', ' ')}", "", cf.heatmap, mat,
-                                               "hits per 1,000 tokens")
+                                               "hits per 1,000 tokens", "{:.1f}", [UNSTAGED, "undated", "unknown"])
     cons = shares[shares["level"] == "construct"]
     year_order = period_order(list(doc_periods(docs, "year")), "year")
     framing_charts = {
@@ -144,14 +144,16 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
                    "tokens": int(inputs.doc_scores.scores["n_tokens"].sum()) if len(inputs.doc_scores.scores) else 0,
                    "hits": len(inputs.entry_scores.evidence), "lexicons": [lx.name for lx in inputs.lexicons]},
         "overview": ov, "heat": heat, "effects": effects_ctx,
+        "n_perm": int(inputs.manifest.get("config", {}).get("permutations", 0) or fr.tests["n_perm"].max() or 0),
+        "min_docs": int(inputs.manifest.get("config", {}).get("min_docs", 5)),
         "findings": findings_ctx, "framing": framing_charts, "word_charts": word_charts,
         "shares_stage": table(cons[cons["by"] == "stage"], ["period", "item", "n_docs", "count", "rate_per_1k",
                                                              "rate_lo", "rate_hi", "share", "share_lo", "share_hi",
                                                              "doc_share"], csv="framing_shares.csv"),
-        "tests": table(fr.tests, csv="framing_tests.csv"),
+        "tests": table(fr.tests, [c for c in fr.tests.columns if c != "p_chi2"], csv="framing_tests.csv"),
         "diffs": table(fr.diffs[fr.diffs["level"] == "construct"], ["by", "group_a", "group_b", "item", "rate_a",
                                                                    "rate_b", "diff", "diff_lo", "diff_hi", "p_perm",
-                                                                   "p_holm"], csv="framing_diffs.csv"),
+                                                                   "p_holm", "p_bh"], csv="framing_diffs.csv"),
         "words": {by: table(words[words["by"] == by].groupby("group", sort=False).head(15),
                             ["group", "rank", "word", "count", "count_rest", "z"], csv="distinctive_words.csv")
                   for by in ("stage", "source_type")},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -41,8 +42,10 @@ def stacked_counts(table: pd.DataFrame, xlabel: str) -> Figure | None:
     return fig
 
 
-def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}") -> Figure | None:
-    """Rows x columns heatmap with the value written in each cell (blank where undefined)."""
+def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}",
+            scale_excludes: Sequence[str] = ()) -> Figure | None:
+    """Rows x columns heatmap with the value written in each cell (blank where undefined). Columns named in
+    `scale_excludes` (unstaged, undated) are drawn but do not set the colour scale (values above it clip)."""
     import numpy as np
 
     if table.empty or table.shape[1] == 0:
@@ -51,12 +54,14 @@ def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}") -> Figur
     fig = _figure(max(4.5, 1.1 * table.shape[1] + 4.0), max(2.5, 0.32 * table.shape[0] + 1.2))
     ax = fig.subplots()
     masked = np.ma.masked_invalid(values)
-    im = ax.imshow(masked, aspect="auto", cmap="YlOrRd", vmin=0)
+    in_scale = np.array([str(c) not in set(scale_excludes) for c in table.columns])
+    scaled = values[:, in_scale] if in_scale.any() else values
+    finite = scaled[np.isfinite(scaled)]
+    top = float(finite.max()) if finite.size else 0.0
+    im = ax.imshow(masked, aspect="auto", cmap="YlOrRd", vmin=0, vmax=top or None)
     ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns])
     ax.set_yticks(range(table.shape[0]), [str(r) for r in table.index])
     ax.tick_params(axis="x", labeltop=True, labelbottom=False)
-    finite = values[np.isfinite(values)]
-    top = float(finite.max()) if finite.size else 0.0
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             v = values[i, j]
@@ -65,7 +70,8 @@ def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}") -> Figur
                         color="white" if top and v > 0.6 * top else "black")
             else:
                 ax.text(j, i, "–", ha="center", va="center", fontsize=7, color="#888888")
-    fig.colorbar(im, ax=ax, label=value_label, shrink=0.8)
+    fig.colorbar(im, ax=ax, label=value_label + (" (scale: dated/staged groups)" if (~in_scale).any() else ""),
+                 shrink=0.8)
     return fig
 
 
@@ -87,8 +93,13 @@ def shares_with_intervals(frame: pd.DataFrame, order: list[str]) -> Figure | Non
         share = sub["share"].to_numpy(dtype=float)
         lo = np.clip(share - sub["share_lo"].to_numpy(dtype=float), 0, None)
         hi = np.clip(sub["share_hi"].to_numpy(dtype=float) - share, 0, None)
-        ax.bar(x + (k - (len(groups) - 1) / 2) * width, share, width, label=g, color=CYCLE[k % len(CYCLE)],
-               yerr=np.vstack([np.nan_to_num(lo), np.nan_to_num(hi)]), capsize=2, error_kw={"elinewidth": 0.8})
+        n = int(sub["n_docs"].max())
+        small = bool(sub["small"].fillna(False).astype(bool).any()) if "small" in sub else False
+        ax.bar(x + (k - (len(groups) - 1) / 2) * width, share, width,
+               label=f"{g} (n={n}{', too few: no interval' if small else ''})",
+               color="#c8c8c8" if small else CYCLE[k % len(CYCLE)], hatch="//" if small else None,
+               yerr=None if small else np.vstack([np.nan_to_num(lo), np.nan_to_num(hi)]), capsize=2,
+               error_kw={"elinewidth": 0.8})
     ax.set_xticks(x, items, rotation=30, ha="right")
     ax.set_ylabel("share of lexicon hits")
     ax.legend(frameon=False, fontsize=8)
@@ -108,18 +119,32 @@ def time_series(frame: pd.DataFrame, order: list[str]) -> Figure | None:
     fig = _figure(3.0 * ncols, 2.3 * nrows)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
     x = np.arange(len(periods))
+    first = frame.drop_duplicates("period").set_index("period").reindex(periods)
+    n_docs = first["n_docs"].fillna(0).astype(int).to_numpy()
+    small = (first["small"].fillna(False).astype(bool).to_numpy() if "small" in first
+             else np.zeros(len(periods), dtype=bool))
+    ticks = [f"{p}\nn={n}" for p, n in zip(periods, n_docs, strict=True)]
     for ax, item in zip(axes, items, strict=False):
         sub = frame[frame["item"] == item].set_index("period").reindex(periods)
         rate = sub["rate_per_1k"].to_numpy(dtype=float)
         ax.fill_between(x, sub["rate_lo"].to_numpy(dtype=float), sub["rate_hi"].to_numpy(dtype=float),
                         color="#4C72B0", alpha=0.2, linewidth=0)
-        ax.plot(x, rate, marker="o", markersize=3, color="#4C72B0")
+        solid = np.where(small, np.nan, rate)  # the line joins only groups with enough documents
+        ax.plot(x, solid, marker="o", markersize=3, color="#4C72B0")
+        ax.plot(x[small], rate[small], linestyle="none", marker="o", markersize=4, markerfacecolor="white",
+                color="#aaaaaa")
         ax.set_title(item, fontsize=9)
-        ax.set_xticks(x, periods, rotation=45, fontsize=7)
+        ax.set_xticks(x, ticks, rotation=45, fontsize=6)
+        for t, sm in zip(ax.get_xticklabels(), small, strict=True):
+            if sm:
+                t.set_color("#999999")
         ax.set_ylim(bottom=0)
     for ax in axes[len(items):]:
         ax.set_visible(False)
     fig.supylabel("hits per 1,000 tokens")
+    if small.any():
+        fig.suptitle("grey open points: fewer documents than the minimum (no interval; not joined)", fontsize=8,
+                     color="#666666")
     return fig
 
 
