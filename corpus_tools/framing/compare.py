@@ -60,8 +60,9 @@ def omnibus_test(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[str]
     codes = np.array([present.index(g) for g in labels_arr[keep]], dtype=int)
     base: dict[str, object] = {"by": by, "level": level, "groups": ";".join(present), "n_docs": int(keep.sum()),
                                "n_hits": int(counts.sum()), "chi2": np.nan, "dof": 0, "p_chi2": np.nan,
-                               "p_perm": np.nan, "n_perm": 0, "cramers_v": np.nan,
-                               "note": f"left out (fewer than {min_docs} documents): {', '.join(small)}" if small else ""}
+                               "p_perm": np.nan, "n_perm": 0, "cramers_v": np.nan, "note": ""}
+    if small:
+        base["note"] = f"left out (fewer than {min_docs} documents): {', '.join(small)}"
     if len(present) < 2:
         base["note"] = "; ".join(x for x in (str(base["note"]), "fewer than two groups with enough documents: "
                                              "nothing to compare") if x)

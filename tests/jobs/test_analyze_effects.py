@@ -12,7 +12,8 @@ import pandas as pd
 
 from corpus_tools.jobs.analyze import analyze
 
-FILLER = "家人 父母 孩子 亲戚 邻居 兄弟 姐妹 叔叔 家庭 婚礼 节日 老人 外婆 表哥 乡亲 早上 晚上 街道".split()
+FILLER = ("家人 父母 孩子 亲戚 邻居 兄弟 姐妹 叔叔 家庭 婚礼 节日 老人 外婆 表哥 乡亲 早上 晚上 街道"  # noqa: SIM905
+          .split())
 DATES = {"budding": ["2009-03-01", "2010-05-01", "2011-07-01"], "growth": ["2013-03-01", "2014-05-01"],
          "mature": ["2015-06-01", "2016-08-01", "2017-02-01"]}
 
