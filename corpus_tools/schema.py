@@ -135,7 +135,13 @@ STRATIFIED_RATES = ("stage", "source_type", "level", "item", "n_docs", "n_tokens
                     "small")
 # distinctive words of a group against the rest (weighted log-odds, informative Dirichlet prior;
 # Monroe, Colaresi & Quinn 2008): delta = log-odds ratio, se its standard error, z = delta / se
-DISTINCTIVE_WORDS = ("by", "group", "rank", "word", "count", "count_rest", "delta", "se", "z")
+# Dispersion (issue 12): doc_freq / doc_freq_rest = documents of the group / of the rest using the word,
+# n_docs_group = the group's documents, top_doc_share = share of the group's count from its single top document;
+# z_flat = z under a flat prior (alpha_w = 0.01); z_null95 = 95th percentile of the group's largest z when
+# group labels are shuffled over documents (n_perm times): beyond_null = z > z_null95; prior states the prior.
+DISTINCTIVE_WORDS = ("by", "group", "rank", "word", "count", "count_rest", "delta", "se", "z", "doc_freq",
+                     "n_docs_group", "doc_freq_rest", "top_doc_share", "z_flat", "z_null95", "beyond_null", "n_perm",
+                     "prior")
 # construct/variable coverage by data source: documents of the source type with at least one hit
 TRIANGULATION = ("level", "construct", "item", "source_type", "n_docs", "docs_with", "coverage", "count",
                  "rate_per_1k")

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.compare import adjust_family, compare_groups
 from corpus_tools.framing.effects import MIN_DOCS, stage_effects
+from corpus_tools.framing.keyness import distinctive_words
 from corpus_tools.framing.matrix import doc_matrix
 from corpus_tools.framing.periods import BYS, UNDATED, doc_periods, period_order
 from corpus_tools.framing.sensitivity import sensitivity
 from corpus_tools.framing.shares import period_shares
 from corpus_tools.framing.strata import stratified_rates
 from corpus_tools.framing.triangulation import triangulation, triangulation_summary
-from corpus_tools.framing.words import fightin_words, group_counts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +68,7 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
                 tokens: Mapping[str, Sequence[str]] | None = None, dedupe: bool = False, top_n: int = 30,
                 min_count: int = 3, progress: Callable[[str], None] | None = None,
                 adjust: Sequence[str] | None = None, lexicon_of: Mapping[str, str] | None = None,
-                min_docs: int = MIN_DOCS) -> FramingResult:
+                min_docs: int = MIN_DOCS, n_perm_words: int = 999) -> FramingResult:
     """Shares per period with bootstrap intervals, stage and source comparisons, adjusted stage effects
     (covariates: `adjust`, default source type and language) with stage x source strata and their
     sensitivity to the stage assignment, distinctive words per stage and source (needs `tokenizer` or
@@ -96,7 +96,9 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
     say("framing: distinctive words")
     if tokens is None and tokenizer is not None:
         tokens = entry_content_words(corpus, tokenizer)
-    words = _words(corpus, tokens, stage_ids, sources, dedupe, top_n, min_count)
+    words, word_notes = _words(corpus, tokens, stage_ids, sources, dedupe, top_n, min_count,
+                               n_perm=min(n_perm, n_perm_words), seed=seed, min_docs=min_docs)
+    notes.extend(word_notes)
     if tokens is None:
         notes.append("distinctive words not computed: no tokenizer given")
     tri = triangulation(matrix, source_labels)
@@ -116,22 +118,37 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
 
 
 def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | None, stage_ids: list[str], sources: list[str],
-           dedupe: bool, top_n: int, min_count: int) -> pd.DataFrame:
+           dedupe: bool, top_n: int, min_count: int, *, n_perm: int = 999, seed: int = 0,
+           min_docs: int = MIN_DOCS) -> tuple[pd.DataFrame, list[str]]:
+    """Distinctive words per stage and per source type, from document-level word counts (the unit the
+    permutation null shuffles); groups with fewer than `min_docs` documents are left out."""
+    from collections import Counter
+
     import pandas as pd
 
     from corpus_tools import schema
 
     if tokens is None:
-        return pd.DataFrame(columns=list(schema.DISTINCTIVE_WORDS))
-    ent = corpus.entries_with_meta(("source_type", "stage"))
+        return pd.DataFrame(columns=list(schema.DISTINCTIVE_WORDS)), []
+    ent = corpus.entries
     if dedupe:
         ent = ent[ent["dup_of"].fillna("") == ""]
-    unit_tokens = [tokens.get(str(e), ()) for e in ent["entry_id"]]
-    frames = []
+    doc_tokens: dict[str, Counter[str]] = {}
+    for e, d in zip(ent["entry_id"], ent["doc_id"], strict=True):
+        doc_tokens.setdefault(str(d), Counter()).update(tokens.get(str(e), ()))
+    frames, notes = [], []
     for by, groups in (("stage", stage_ids), ("source_type", sources)):
-        counts = group_counts(unit_tokens, [str(x) for x in ent[by]], groups)
-        frames.append(fightin_words(counts, min_count=min_count, top_n=top_n, by=by))
-    return pd.concat(frames, ignore_index=True)
+        labels = {str(d): str(g) for d, g in zip(corpus.docs["doc_id"], corpus.docs[by], strict=True)}
+        sizes = Counter(labels[d] for d in doc_tokens if d in labels)
+        small = [g for g in groups if 0 < sizes.get(g, 0) < min_docs]
+        if small:
+            notes.append(f"distinctive words by {by}: {', '.join(small)} left out (fewer than {min_docs} documents)")
+        keep = [g for g in groups if sizes.get(g, 0) >= min_docs]
+        frame, more = distinctive_words(doc_tokens, labels, keep, by=by, min_count=min_count, top_n=top_n,
+                                        n_perm=n_perm, seed=seed)
+        frames.append(frame)
+        notes.extend(more)
+    return pd.concat(frames, ignore_index=True), notes
 
 
 def _notes(docs: pd.DataFrame, stage_ids: list[str]) -> list[str]:

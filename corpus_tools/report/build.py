@@ -155,8 +155,11 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
                                                                    "rate_b", "diff", "diff_lo", "diff_hi", "p_perm",
                                                                    "p_holm", "p_bh"], csv="framing_diffs.csv"),
         "words": {by: table(words[words["by"] == by].groupby("group", sort=False).head(15),
-                            ["group", "rank", "word", "count", "count_rest", "z"], csv="distinctive_words.csv")
+                            ["group", "rank", "word", "count", "count_rest", "doc_freq", "n_docs_group",
+                             "top_doc_share", "z", "z_flat", "z_null95", "beyond_null"], csv="distinctive_words.csv")
                   for by in ("stage", "source_type")},
+        "words_prior": str(words["prior"].dropna().iloc[0]) if "prior" in words and words["prior"].notna().any()
+        else "none computed",
         "tri_chart": tri_chart,
         "tri_summary": table(fr.triangulation_summary, csv="triangulation_summary.csv"),
         "evidence": evidence, "topics": topics_ctx, "suggest": suggest_ctx,

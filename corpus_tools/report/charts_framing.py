@@ -159,10 +159,19 @@ def distinctive_words(frame: pd.DataFrame, order: list[str], top: int = 12) -> F
     axes = np.atleast_1d(fig.subplots(1, len(groups), squeeze=False)).ravel()
     for k, (ax, g) in enumerate(zip(axes, groups, strict=True)):
         sub = frame[frame["group"] == g].sort_values("rank").head(top)
-        ax.barh(list(sub["word"])[::-1], list(sub["z"])[::-1], color=CYCLE[k % len(CYCLE)])
-        ax.set_title(g, fontsize=10)
+        passed = sub["beyond_null"].fillna(False).astype(bool).tolist() if "beyond_null" in sub else [True] * len(sub)
+        colors = [CYCLE[k % len(CYCLE)] if ok else "#c8c8c8" for ok in passed]
+        labels = [f"{w} ({d}/{n} docs)" if "doc_freq" in sub else str(w)
+                  for w, d, n in zip(sub["word"], sub.get("doc_freq", sub["count"]),
+                                     sub.get("n_docs_group", sub["count"]), strict=True)]
+        ax.barh(labels[::-1], list(sub["z"])[::-1], color=colors[::-1])
+        n_docs = int(sub["n_docs_group"].iloc[0]) if "n_docs_group" in sub and len(sub) else 0
+        ax.set_title(f"{g} (n={n_docs} docs)" if n_docs else g, fontsize=10)
         ax.set_xlabel("z (log-odds, informative prior)")
-        ax.axvline(1.96, color="#888888", linewidth=0.7, linestyle="--")
+        threshold = float(sub["z_null95"].iloc[0]) if "z_null95" in sub and len(sub) else float("nan")
+        if math.isfinite(threshold):
+            ax.axvline(threshold, color="#444444", linewidth=0.8, linestyle="--")
+            ax.text(threshold, -0.9, " null 95%", fontsize=6, color="#444444", va="top")
     return fig
 
 
