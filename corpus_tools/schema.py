@@ -130,6 +130,14 @@ STAGE_EFFECTS = ("lexicon", "level", "variable", "contrast", "stage_a", "stage_b
 STAGE_SENSITIVITY = ("lexicon", "level", "variable", "contrast", "scenario", "n_moved", "irr_main", "p_adj_main",
                      "irr", "irr_lo", "irr_hi", "p_adj", "model", "same_sign", "significant_main",
                      "significant_here", "verdict")
+# the paper's Fig. 2 as data (issue 12): co-occurrence of each government-support item (measure) with each mass
+# entrepreneurship item (construct), per level (construct | variable), unit (entry | document) and stage ("all
+# stages" or a stage id): the 2 x 2 counts, log odds ratio (Haldane 0.5) with a bootstrap interval over documents
+# (lo, hi), a two-sided permutation p (entry: shuffled within documents; document: within stages) and its Holm /
+# BH adjustment within its family (one matrix: level x unit x stage, named in `family`)
+MEASURES_CONSTRUCTS = ("level", "unit", "stage", "measure", "construct", "n_units", "n_docs", "n_both",
+                       "n_measure_only", "n_construct_only", "n_neither", "log_or", "lo", "hi", "p_perm", "n_perm",
+                       "family", "p_holm", "p_bh")
 # hits per 1,000 tokens by stage x source type (strata), n_docs per stratum; small = fewer than min_docs docs
 STRATIFIED_RATES = ("stage", "source_type", "level", "item", "n_docs", "n_tokens", "count", "rate_per_1k",
                     "small")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.compare import adjust_family, compare_groups
+from corpus_tools.framing.cooccurrence import measures_constructs
 from corpus_tools.framing.effects import MIN_DOCS, stage_effects
 from corpus_tools.framing.keyness import distinctive_words
 from corpus_tools.framing.matrix import doc_matrix
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from corpus_tools.scoring.score import ScoreResult
     from corpus_tools.text.tokenize import Tokenizer
 
+FIG2_LEXICONS = ("government_support", "mass_entrepreneurship")  # (measures, constructs) of the paper's Fig. 2
+
 __all__ = ["BYS", "FramingResult", "entry_content_words", "run_framing"]
 
 
@@ -41,6 +44,7 @@ class FramingResult:
     words: pd.DataFrame
     triangulation: pd.DataFrame
     triangulation_summary: pd.DataFrame
+    measures: pd.DataFrame | None = None
     effects: pd.DataFrame | None = None
     strata: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
@@ -53,6 +57,7 @@ class FramingResult:
                 "distinctive_words": self.words, "triangulation": self.triangulation,
                 "triangulation_summary": self.triangulation_summary,
                 **({"stage_effects": self.effects} if self.effects is not None else {}),
+                **({"measures_constructs": self.measures} if self.measures is not None else {}),
                 **({"stage_source_rates": self.strata} if self.strata is not None else {}),
                 **({"stage_effects_sensitivity": self.sensitivity} if self.sensitivity is not None else {})}
 
@@ -68,7 +73,8 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
                 tokens: Mapping[str, Sequence[str]] | None = None, dedupe: bool = False, top_n: int = 30,
                 min_count: int = 3, progress: Callable[[str], None] | None = None,
                 adjust: Sequence[str] | None = None, lexicon_of: Mapping[str, str] | None = None,
-                min_docs: int = MIN_DOCS, n_perm_words: int = 999) -> FramingResult:
+                min_docs: int = MIN_DOCS, n_perm_words: int = 999, entry_scores: ScoreResult | None = None,
+                fig2: tuple[str, str] = FIG2_LEXICONS) -> FramingResult:
     """Shares per period with bootstrap intervals, stage and source comparisons, adjusted stage effects
     (covariates: `adjust`, default source type and language) with stage x source strata and their
     sensitivity to the stage assignment, distinctive words per stage and source (needs `tokenizer` or
@@ -112,9 +118,35 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
                                      stage_labels=labels, min_docs=min_docs, ci=ci))
     notes.extend(sens_notes)
     diffs = adjust_family(pd.concat([d1, d2], ignore_index=True))
+    measures = None
+    if entry_scores is not None:
+        say("framing: measures x constructs (Fig. 2)")
+        measures, fig2_notes = _measures(corpus, entry_scores, lexicon_of or {}, fig2, n_boot=n_boot,
+                                         n_perm=min(n_perm, n_perm_words), ci=ci, seed=seed, min_docs=min_docs)
+        notes.extend(fig2_notes)
     return FramingResult(shares, pd.concat([t1, t2], ignore_index=True), diffs,
-                         words, tri, triangulation_summary(tri), effects.frame, strata, sens, notes,
-                         effects.adjusted_for)
+                         words, tri, triangulation_summary(tri), measures=measures, effects=effects.frame,
+                         strata=strata, sensitivity=sens, notes=notes, adjusted_for=effects.adjusted_for)
+
+
+def _measures(corpus: Corpus, entry_scores: ScoreResult, lexicon_of: Mapping[str, str], fig2: tuple[str, str],
+              **kwargs: Any) -> tuple[pd.DataFrame | None, list[str]]:
+    """measures_constructs for the two lexicons of `fig2` (measures, constructs), when both were scored."""
+    measure_lex, construct_lex = fig2
+    items: dict[str, dict[str, list[str]]] = {measure_lex: {}, construct_lex: {}}
+    for level, ids in (("variable", entry_scores.variable_ids), ("construct", entry_scores.construct_ids)):
+        for i in ids:
+            lex = lexicon_of.get(i)
+            if lex in items:
+                items[lex].setdefault(level, []).append(i)
+    if not items[measure_lex] or not items[construct_lex]:
+        return None, [f"measures x constructs (Fig. 2) not computed: needs both lexicons {measure_lex} and "
+                      f"{construct_lex}"]
+    scores = entry_scores.scores
+    stage_of = dict(zip(corpus.docs["doc_id"].astype(str), corpus.docs["stage"].astype(str), strict=True))
+    docs = [str(d) for d in scores["doc_id"]]
+    return measures_constructs(scores, docs, [stage_of.get(d, UNSTAGED) for d in docs], items[measure_lex],
+                               items[construct_lex], corpus.config.stage_ids, **kwargs)
 
 
 def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | None, stage_ids: list[str], sources: list[str],

@@ -127,7 +127,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
                                 stages=[s.__dict__ for s in corpus.config.stages], adjust=adjust, min_docs=min_docs,
                                 code=code_hash("framing", "score", "text")),
                        seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe, adjust=adjust, min_docs=min_docs,
-                       lexicon_of=lexicon_of(lex))
+                       lexicon_of=lexicon_of(lex), entry_scores=entry_scores)
     result.problems.extend(f"WARNING stage effects: {n}" for n in framing.notes if n.startswith("adjustment column"))
     topic_res = None
     ks: list[int] | None = None

@@ -12,7 +12,7 @@ from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.periods import doc_periods, is_dated, period_order
 from corpus_tools.report import charts_framing as cf
 from corpus_tools.report import charts_topics as ct
-from corpus_tools.report.effects import effects_context, findings
+from corpus_tools.report.effects import effects_context, findings, measures_context
 from corpus_tools.report.evidence import top_passages
 from corpus_tools.report.format import Table, table, truncate
 from corpus_tools.report.overview import crosstab, health_by_variable, labels, rate_matrix, with_total
@@ -125,6 +125,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
     stage_names = {s.id: s.label for s in corpus.config.stages}
     effects_ctx = effects_context(fr, names, maker, stage_order, source_order, csv, cf.forest)
     findings_ctx = findings(fr.effects, names, stage_names, fr.sensitivity)
+    measures_ctx = measures_context(fr, names, maker, stage_order, cf.association_matrix)
     say("report: evidence and topics")
     passages = top_passages(inputs.entry_scores.evidence, corpus.entries, docs)
     evidence = [{"id": v.id, "label": names.get(v.id, v.id), "en": v.label.get("en", ""),
@@ -146,7 +147,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "overview": ov, "heat": heat, "effects": effects_ctx,
         "n_perm": int(inputs.manifest.get("config", {}).get("permutations", 0) or fr.tests["n_perm"].max() or 0),
         "min_docs": int(inputs.manifest.get("config", {}).get("min_docs", 5)),
-        "findings": findings_ctx, "framing": framing_charts, "word_charts": word_charts,
+        "findings": findings_ctx, "measures": measures_ctx, "framing": framing_charts, "word_charts": word_charts,
         "shares_stage": table(cons[cons["by"] == "stage"], ["period", "item", "n_docs", "count", "rate_per_1k",
                                                              "rate_lo", "rate_hi", "share", "share_lo", "share_hi",
                                                              "doc_share"], csv="framing_shares.csv"),

@@ -217,3 +217,39 @@ def forest(frame: pd.DataFrame, names: dict[str, str]) -> Figure | None:
     ax.set_xlabel("incidence-rate ratio (later vs earlier stage), log scale")
     ax.legend(frameon=False, fontsize=8, loc="best")
     return fig
+
+
+def association_matrix(frame: pd.DataFrame, names: dict[str, str], panels: list[str]) -> Figure | None:
+    """One panel per stage: measures (rows) x constructs (columns), coloured by log odds ratio (diverging,
+    0 = independent); the value is written in each cell, with * where Holm-adjusted p < .05 and in grey
+    where the 95% interval includes 0."""
+    import numpy as np
+
+    panels = [p for p in panels if p in set(frame["stage"])]
+    if frame.empty or not panels:
+        return None
+    rows = list(dict.fromkeys(frame["measure"]))
+    cols = list(dict.fromkeys(frame["construct"]))
+    finite = frame["log_or"].astype(float).abs()
+    top = float(finite[np.isfinite(finite)].max()) if np.isfinite(finite).any() else 1.0
+    fig = _figure(2.2 + 2.3 * len(panels) * max(1.0, len(cols) / 4), 1.6 + 0.45 * len(rows))
+    axes = np.atleast_1d(fig.subplots(1, len(panels), squeeze=False, sharey=True)).ravel()
+    im = None
+    for ax, stage in zip(axes, panels, strict=True):
+        sub = frame[frame["stage"] == stage].set_index(["measure", "construct"])
+        vals = np.array([[float(sub.loc[(r, c), "log_or"]) for c in cols] for r in rows])
+        im = ax.imshow(vals, cmap="RdBu_r", vmin=-top, vmax=top, aspect="auto")
+        for i, r in enumerate(rows):
+            for j, c in enumerate(cols):
+                rec = sub.loc[(r, c)]
+                weak = not (float(rec["lo"]) > 0 or float(rec["hi"]) < 0)
+                star = "*" if float(rec["p_holm"]) < 0.05 else ""
+                ax.text(j, i, f"{vals[i, j]:.1f}{star}", ha="center", va="center", fontsize=7,
+                        color="#777777" if weak else "black")
+        n_docs = int(sub["n_docs"].iloc[0])
+        ax.set_title(f"{stage} (n={n_docs} docs)", fontsize=9)
+        ax.set_xticks(range(len(cols)), [names.get(c, c) for c in cols], rotation=40, ha="right", fontsize=7)
+        ax.set_yticks(range(len(rows)), [names.get(r, r) for r in rows], fontsize=7)
+    if im is not None:
+        fig.colorbar(im, ax=list(axes), label="log odds ratio", shrink=0.8)
+    return fig

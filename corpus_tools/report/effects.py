@@ -119,3 +119,22 @@ def effects_context(fr: FramingResult, names: dict[str, str], maker: ChartMaker,
         ctx["sensitivity_summary"] = ""
     return ctx
 
+
+
+def measures_context(fr: FramingResult, names: dict[str, str], maker: ChartMaker, stage_order: Sequence[str],
+                     draw: Callable[..., Any]) -> dict[str, Any]:
+    """The Fig. 2 section: association matrices (construct level, entry and document units) and the table."""
+    m = fr.measures
+    if m is None or m.empty:
+        return {"available": False}
+    panels = ["all stages", *[s for s in stage_order if s in set(m["stage"])]]
+    cons = m[m["level"] == "construct"]
+    charts = {unit: maker.make(f"measures_constructs_{unit}", f"Government measures x entrepreneurship constructs "
+                               f"({unit} level): log odds ratio of co-occurrence", "", draw,
+                               cons[cons["unit"] == unit], names, panels)
+              for unit in ("entry", "document")}
+    cols = ["unit", "stage", "measure", "construct", "n_units", "n_both", "log_or", "lo", "hi", "p_perm", "p_holm",
+            "p_bh"]
+    shown = cons[cons["stage"] == "all stages"]
+    return {"available": True, "charts": charts, "table": table(shown, cols, csv="measures_constructs.csv"),
+            "n_perm": int(m["n_perm"].max())}
