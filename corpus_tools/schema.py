@@ -183,8 +183,15 @@ LEARNING_CURVE = ("n_train", "folds", "macro_precision", "macro_recall", "macro_
 # ci_* are seeded bootstrap percentile intervals over entries.
 # prevalence = share of codings (coder x unit) in which the code is present
 AGREEMENT_METRICS = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha")
+# n_positive = units on which at least one coder gave the code: with fewer than 10 (MIN_POSITIVE) no interval is
+# given and the note warns; q_below_667 / q_below_800 (Krippendorff's alpha only) = share of bootstrap replicates
+# with alpha below .667 / .800, the probability of failing that minimum (Hayes & Krippendorff 2007)
 AGREEMENT = ("comparison", "coders", "condition", "level", "code", "metric", "value", "ci_low", "ci_high",
-             "n_units", "n_coders", "prevalence", "note")
+             "n_units", "n_coders", "prevalence", "note", "n_positive", "q_below_667", "q_below_800")
+# agreement before vs after adjudication, on the adjudicated entries (pooled over codes, entry x code units):
+# phase "before" = the human coders among themselves, "after" = each coder's own codes vs the consensus
+ADJUDICATION_AGREEMENT = ("phase", "comparison", "n_entries", "percent_agreement", "alpha", "alpha_lo", "alpha_hi",
+                          "note")
 # entries on which the coders of a comparison disagree (codes per coder `;`-joined, as coder=codes | ...)
 DISAGREEMENTS = ("comparison", "condition", "entry_id", "doc_id", "codes", "differing")
 # the codebook as a table (terms `; `-joined per language)

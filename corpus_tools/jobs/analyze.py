@@ -154,7 +154,21 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
                                   store_path=store_path, say=say)
         result.problems.extend(sug_res.problems)
         result.suggestions = sug_res
-    step(7)("writing tables")
+    say = step(7)
+    say("reliability of the coded sample")
+    from corpus_tools.jobs.reliability import reliability_for
+
+    codings_csv = root / "codings.csv"
+    rel = reliability_for(corpus, lex, store_path, cache,
+                          make_key(**base, seed=seed, n_boot=n_boot,
+                                   codings=file_sha1(codings_csv) if codings_csv.is_file() else "",
+                                   store=file_sha1(store_path) if store_path else "",
+                                   code=code_hash("agreement", "exchange", "store")),
+                          n_boot=n_boot, seed=seed)
+    if rel is not None:
+        files["reliability"] = write_table(rel.table, out_dir / "reliability.csv")
+        files["adjudication_agreement"] = write_table(rel.adjudication, out_dir / "adjudication_agreement.csv")
+    say("writing tables")
     files["scores_documents"] = write_table(doc_scores.scores, out_dir / "scores_documents.csv")
     files["scores_entries"] = write_table(entry_scores.scores, out_dir / "scores_entries.csv")
     files["evidence"] = write_table(entry_scores.evidence, out_dir / "evidence.csv")
@@ -197,7 +211,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
         say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
         rep = write_report(ReportInputs(corpus, lex, doc_scores, entry_scores, framing, topic_res, health, manifest,
-                                        result.problems[:20], sug_res),
+                                        result.problems[:20], sug_res, rel),
                            out_dir, cache=cache, progress=say, code_version=code_hash("report"))
         files.update(rep.tables)
         for chart in rep.charts:

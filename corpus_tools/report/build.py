@@ -16,6 +16,7 @@ from corpus_tools.report.effects import effects_context, findings, measures_cont
 from corpus_tools.report.evidence import top_passages
 from corpus_tools.report.format import Table, table, truncate
 from corpus_tools.report.overview import crosstab, health_by_variable, labels, rate_matrix, with_total
+from corpus_tools.report.reliability import reliability_context
 from corpus_tools.report.render import Chart, ChartMaker
 from corpus_tools.report.suggestions import suggestions_context
 
@@ -45,6 +46,7 @@ class ReportInputs:
     manifest: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     suggestions: SuggestionsResult | None = None
+    reliability: Any = None  # jobs.reliability.Reliability (table, adjudication, notes) when coders overlap
 
 
 @dataclass
@@ -147,7 +149,9 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "overview": ov, "heat": heat, "effects": effects_ctx,
         "n_perm": int(inputs.manifest.get("config", {}).get("permutations", 0) or fr.tests["n_perm"].max() or 0),
         "min_docs": int(inputs.manifest.get("config", {}).get("min_docs", 5)),
-        "findings": findings_ctx, "measures": measures_ctx, "framing": framing_charts, "word_charts": word_charts,
+        "findings": findings_ctx, "measures": measures_ctx,
+        "reliability": reliability_context(inputs.reliability, names, csv),
+        "framing": framing_charts, "word_charts": word_charts,
         "shares_stage": table(cons[cons["by"] == "stage"], ["period", "item", "n_docs", "count", "rate_per_1k",
                                                              "rate_lo", "rate_hi", "share", "share_lo", "share_hi",
                                                              "doc_share"], csv="framing_shares.csv"),

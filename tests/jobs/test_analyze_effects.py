@@ -59,3 +59,17 @@ def test_planted_confounder_end_to_end(make_corpus: Any, tmp_path: Path) -> None
         assert anchor in html, anchor
     assert "no_such_column" in html  # the note is in the report, and the rest rendered
     assert 'id="manifest"' in html
+
+
+def test_reliability_section_from_codings(tmp_path: Path) -> None:
+    from tests.support.coding import coded_corpus
+
+    corpus = coded_corpus(tmp_path / "corpus", n_docs=8, per_doc=6, n_a=40, n_b=30)
+    res = analyze(corpus.root, tmp_path / "out", topics=False, suggestions=False, n_boot=50, n_perm=49)
+    table = pd.read_csv(res.files["reliability"])
+    alpha = table[(table["metric"] == "krippendorff_alpha") & (table["code"] == "(all)")]
+    assert len(alpha) and alpha["q_below_800"].notna().any()
+    rare = table[(table["n_positive"] < 10) & table["value"].notna()]
+    assert rare["ci_low"].isna().all() and rare["note"].str.contains("fewer than 10").all()
+    html = Path(res.files["report"]).read_text(encoding="utf-8")
+    assert 'id="reliability"' in html and "q_below_800" in html and "No passage has been adjudicated" in html
