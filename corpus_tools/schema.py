@@ -13,13 +13,16 @@ LANGS = ("zh-Hans", "zh-Hant", "en", "mixed")
 
 # documents.csv as written by people
 DOCUMENTS_CSV_REQUIRED = ("doc_id", "path", "title", "source_type")
-DOCUMENTS_CSV_OPTIONAL = ("outlet", "date", "lang", "author", "speaker", "role", "encoding", "notes")
+# about_date: when the events a document describes took place (a retrospective interview published in 2015
+# about 2013); period: the stage id it describes. Both optional; stage analyses use them as a sensitivity check
+DOCUMENTS_CSV_OPTIONAL = ("outlet", "date", "lang", "author", "speaker", "role", "encoding", "notes", "about_date",
+                          "period")
 
 # the docs frame: one row per readable document
 DOCS = (
     "doc_id", "path", "title", "source_type", "outlet", "date", "date_start", "date_end", "year",
     "lang", "author", "speaker", "role", "encoding", "notes", "stage", "stage_overlap",
-    "text", "n_chars", "sha1", "csv_line", "dup_of", "dup_score",
+    "text", "n_chars", "sha1", "csv_line", "dup_of", "dup_score", "about_date", "period",
 )
 
 # the entries frame: one row per paragraph or sentence unit

@@ -189,6 +189,7 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
     if date is None:
         report("warning", "undated", "no date: the document is counted as 'unstaged' in stage analyses")
     stage, overlap = assign_stage(date, config.stages)
+    about, period = _described(row, config, report)
     if date is not None and stage == UNSTAGED and config.stages:
         report("note", "outside-stages", f"date {date.text} falls in no stage: counted as 'unstaged'")
     return {
@@ -199,7 +200,27 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
         "speaker": row.get("speaker", ""), "role": row.get("role", ""), "encoding": used_encoding,
         "notes": row.get("notes", ""), "stage": stage, "stage_overlap": overlap, "text": text,
         "n_chars": len(text), "sha1": hashlib.sha1(text.encode("utf-8")).hexdigest(), "csv_line": line,
+        "about_date": about, "period": period,
     }
+
+
+def _described(row: dict[str, str], config: CorpusConfig, report: Any) -> tuple[str, str]:
+    """The optional about_date (checked like date) and period (a declared stage id); bad values warn and
+    are left empty, so the document is analysed by its publication date."""
+    about = row.get("about_date", "")
+    if about:
+        try:
+            parse_date(about)
+        except ValueError as exc:
+            report("warning", "bad-about-date", f"about_date: {exc}; the publication date is used")
+            about = ""
+    period = row.get("period", "")
+    ids = [s.id for s in config.stages]
+    if period and period not in ids:
+        report("warning", "unknown-period", f"period {period!r} is not a stage in corpus.toml "
+                                            f"({', '.join(ids) or 'none declared'}); the publication date is used")
+        period = ""
+    return about, period
 
 
 def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:

@@ -116,3 +116,33 @@ def test_multiplicity_known_answers() -> None:
     assert bh([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.04, 0.04])
     out = bh([0.5, float("nan")])
     assert out[0] == pytest.approx(0.5) and math.isnan(out[1])
+
+
+def test_sensitivity_scenarios_move_documents() -> None:
+    from corpus_tools.corpus.config import Stage
+    from corpus_tools.framing.sensitivity import DESCRIBED, OVERLAP, described_stages, sensitivity
+
+    m, docs = planted(seed=1, media_trend=2.0)
+    docs = docs.assign(stage_overlap="", period="", about_date="")
+    first_budding = docs.index[docs["stage"] == "budding"][:4]
+    docs.loc[first_budding, "stage_overlap"] = "growth"  # e.g. 2012: budding and growth
+    mature = docs.index[docs["stage"] == "mature"]
+    docs.loc[mature[:3], "period"] = "growth"  # retrospective: describes the growth stage
+    docs.loc[mature[3:5], "about_date"] = "2009-06"
+    import datetime as dt
+
+    stages = [Stage("budding", "", dt.date(2008, 1, 1), dt.date(2012, 12, 31)),
+              Stage("growth", "", dt.date(2012, 1, 1), dt.date(2014, 12, 31)),
+              Stage("mature", "", dt.date(2015, 1, 1), None)]
+    assert described_stages(docs, stages)[mature[0]] == "growth"
+    assert described_stages(docs, stages)[mature[3]] == "budding"
+    main = stage_effects(m, docs, STAGES)
+    frame, notes = sensitivity(main, docs, stages,
+                               lambda labels: stage_effects(m, docs, STAGES, stage_labels=labels))
+    assert list(frame.columns) == list(schema.STAGE_SENSITIVITY)
+    assert set(frame["scenario"]) == {OVERLAP, DESCRIBED}
+    assert set(frame[frame["scenario"] == OVERLAP]["n_moved"]) == {4}
+    assert set(frame[frame["scenario"] == DESCRIBED]["n_moved"]) == {5}
+    strong = frame[(frame["variable"] == "g.x") & (frame["contrast"] == "mature vs budding")]
+    assert (strong["verdict"] == "keeps sign and significance").all()  # the planted x4 trend is robust
+    assert len(frame) == 2 * len(main.frame)
