@@ -173,6 +173,11 @@ SUGGESTION_WHY = ("codes", "constructs", "source", "model_version", "in_training
 # cross-validated quality per variable (plus a "macro" row): model vs human coding of held-out entries
 EVALUATION = ("variable", "construct", "support", "predicted", "precision", "recall", "f1", "kappa",
               "threshold", "note")
+# prevalence of draft codes per group (stage), passages the model was trained on left out: raw classify-and-count
+# share with a bootstrap interval over documents, the cross-validated tpr/fpr, and Forman's adjusted count
+# (raw - fpr) / (tpr - fpr) with an interval that also draws tpr and fpr (Jeffreys Beta); note says what is missing
+PREVALENCE = ("code", "group", "n_entries", "n_docs", "n_training_excluded", "raw_share", "raw_lo", "raw_hi", "tpr",
+              "fpr", "adjusted_share", "adjusted_lo", "adjusted_hi", "note")
 # quality vs number of coded training entries (means over the cross-validation folds)
 LEARNING_CURVE = ("n_train", "folds", "macro_precision", "macro_recall", "macro_f1", "mean_kappa")
 
