@@ -27,7 +27,7 @@ def error_rates(per_variable: pd.DataFrame, n_entries: int) -> dict[str, tuple[i
         if rec["variable"] == "macro":
             continue
         pos = int(rec["support"])
-        tp = int(round(float(rec["recall"]) * pos))
+        tp = round(float(rec["recall"]) * pos)
         fp = int(rec["predicted"]) - tp
         out[str(rec["variable"])] = (tp, pos - tp, fp, n_entries - pos - fp)
     return out

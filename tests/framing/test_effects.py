@@ -137,7 +137,7 @@ def test_sensitivity_scenarios_move_documents() -> None:
     assert described_stages(docs, stages)[mature[0]] == "growth"
     assert described_stages(docs, stages)[mature[3]] == "budding"
     main = stage_effects(m, docs, STAGES)
-    frame, notes = sensitivity(main, docs, stages,
+    frame, _notes = sensitivity(main, docs, stages,
                                lambda labels: stage_effects(m, docs, STAGES, stage_labels=labels))
     assert list(frame.columns) == list(schema.STAGE_SENSITIVITY)
     assert set(frame["scenario"]) == {OVERLAP, DESCRIBED}
