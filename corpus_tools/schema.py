@@ -200,6 +200,9 @@ AGREEMENT = ("comparison", "coders", "condition", "level", "code", "metric", "va
 # phase "before" = the human coders among themselves, "after" = each coder's own codes vs the consensus
 ADJUDICATION_AGREEMENT = ("phase", "comparison", "n_entries", "percent_agreement", "alpha", "alpha_lo", "alpha_hi",
                           "note")
+# the coder's code co-occurrence matrix (long form): passages whose codes (consensus, else at least half the human
+# coders) include both code_a and code_b; the diagonal counts passages with the code; n_passages = coded passages
+CODE_COOCCURRENCE = ("code_a", "code_b", "n_both", "n_a", "n_b", "jaccard", "n_passages")
 # entries on which the coders of a comparison disagree (codes per coder `;`-joined, as coder=codes | ...)
 DISAGREEMENTS = ("comparison", "condition", "entry_id", "doc_id", "codes", "differing")
 # the codebook as a table (terms `; `-joined per language)

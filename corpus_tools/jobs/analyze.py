@@ -168,6 +168,8 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     if rel is not None:
         files["reliability"] = write_table(rel.table, out_dir / "reliability.csv")
         files["adjudication_agreement"] = write_table(rel.adjudication, out_dir / "adjudication_agreement.csv")
+        if rel.cooccurrence is not None:
+            files["code_cooccurrence"] = write_table(rel.cooccurrence, out_dir / "code_cooccurrence.csv")
     say("writing tables")
     files["scores_documents"] = write_table(doc_scores.scores, out_dir / "scores_documents.csv")
     files["scores_entries"] = write_table(entry_scores.scores, out_dir / "scores_entries.csv")

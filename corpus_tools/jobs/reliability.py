@@ -24,6 +24,7 @@ class Reliability:
     table: pd.DataFrame
     adjudication: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    cooccurrence: pd.DataFrame | None = None  # schema.CODE_COOCCURRENCE
 
 
 def reliability_for(corpus: Corpus, lexicons: Sequence[Lexicon], store: Path | None, cache: Cache, key: str, *,
@@ -31,6 +32,7 @@ def reliability_for(corpus: Corpus, lexicons: Sequence[Lexicon], store: Path | N
     """None when fewer than two human coders coded the same passages (nothing to compare)."""
     from corpus_tools.agreement import compute_agreement
     from corpus_tools.agreement.adjudication import adjudication_agreement
+    from corpus_tools.agreement.cooccurrence import code_cooccurrence
     from corpus_tools.errors import AgreementError
     from corpus_tools.exchange.state import gather_codings
     from corpus_tools.jobs.exchange import used_lexicons
@@ -42,17 +44,18 @@ def reliability_for(corpus: Corpus, lexicons: Sequence[Lexicon], store: Path | N
     hit = cache.load_frames("reliability", key)
     if hit is not None:
         frames, data = hit
-        return Reliability(frames["table"], frames["adjudication"], list(data["notes"]))
+        return Reliability(frames["table"], frames["adjudication"], list(data["notes"]), frames.get("cooccurrence"))
     lexs = used_lexicons(lexicons, state)
+    codes = [v for lx in lexs for v in lx.variable_ids]
+    cooc = code_cooccurrence(state, codes)
     try:
         res = compute_agreement(state, lexs, n_boot=n_boot, random_state=seed)
     except AgreementError as exc:
-        return Reliability(_empty(), _empty_adj(), [str(exc)])
-    codes = [v for lx in lexs for v in lx.variable_ids]
+        return Reliability(_empty(), _empty_adj(), [str(exc)], cooc)
     adj = adjudication_agreement(state, codes, n_boot=n_boot, random_state=seed)
-    out = Reliability(res.table, adj, [*gathered.problems, *res.notes])
-    cache.save_frames("reliability", key, {"table": out.table, "adjudication": out.adjudication},
-                      {"notes": out.notes})
+    out = Reliability(res.table, adj, [*gathered.problems, *res.notes], cooc)
+    cache.save_frames("reliability", key, {"table": out.table, "adjudication": out.adjudication,
+                                           "cooccurrence": cooc}, {"notes": out.notes})
     return out
 
 

@@ -150,7 +150,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "n_perm": int(inputs.manifest.get("config", {}).get("permutations", 0) or fr.tests["n_perm"].max() or 0),
         "min_docs": int(inputs.manifest.get("config", {}).get("min_docs", 5)),
         "findings": findings_ctx, "measures": measures_ctx,
-        "reliability": reliability_context(inputs.reliability, names, csv),
+        "reliability": reliability_context(inputs.reliability, names, csv, maker, cf.heatmap),
         "framing": framing_charts, "word_charts": word_charts,
         "shares_stage": table(cons[cons["by"] == "stage"], ["period", "item", "n_docs", "count", "rate_per_1k",
                                                              "rate_lo", "rate_hi", "share", "share_lo", "share_hi",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from corpus_tools import schema
 from corpus_tools.agreement import compute_agreement
@@ -59,3 +60,19 @@ def test_before_and_after_adjudication() -> None:
     assert (after["alpha"] > before["alpha"]).all()
     assert np.isfinite(after["alpha_lo"].astype(float)).all()
     assert adjudication_agreement(both[both["mode"] != "adjudicated"], lex.variable_ids).empty
+
+
+def test_code_cooccurrence_matrix() -> None:
+    from corpus_tools.agreement.cooccurrence import code_cooccurrence, passage_codes
+
+    rows = [("E1", "D", "A", "x", "imported"), ("E1", "D", "A", "y", "imported"), ("E1", "D", "B", "x", "imported"),
+            ("E2", "D", "A", "x", "imported"), ("E2", "D", "A", "y", "imported"),
+            ("E3", "D", "A", "y", "imported"), ("E3", "D", "B", "none", "imported"),
+            ("E3", "D", "consensus", "x", "adjudicated"), ("E3", "D", "model:v1", "y", "model")]
+    state = pd.DataFrame(rows, columns=list(schema.CODING_STATE))
+    per = passage_codes(state, ["x", "y"])
+    # E1: x by both, y by one of two (half: kept); E3: the consensus wins, the model is ignored
+    assert per == {"E1": {"x", "y"}, "E2": {"x", "y"}, "E3": {"x"}}
+    frame = code_cooccurrence(state, ["x", "y"]).set_index(["code_a", "code_b"])
+    assert frame.loc[("x", "x"), "n_both"] == 3 and frame.loc[("x", "y"), "n_both"] == 2
+    assert frame.loc[("x", "y"), "jaccard"] == pytest.approx(2 / 3, abs=1e-4) and frame.loc[("y", "x"), "n_both"] == 2

@@ -73,3 +73,4 @@ def test_reliability_section_from_codings(tmp_path: Path) -> None:
     assert rare["ci_low"].isna().all() and rare["note"].str.contains("fewer than 10").all()
     html = Path(res.files["report"]).read_text(encoding="utf-8")
     assert 'id="reliability"' in html and "q_below_800" in html and "No passage has been adjudicated" in html
+    assert 'id="chart-code_cooccurrence"' in html and Path(res.files["code_cooccurrence"]).is_file()
