@@ -13,14 +13,14 @@ from corpus_tools.framing.compare import compare_groups
 from corpus_tools.framing.matrix import doc_matrix
 from corpus_tools.framing.periods import doc_periods, period_order
 from corpus_tools.io.resources import default_corpus
-from corpus_tools.jobs.analyze import lexicons_for
+from corpus_tools.project import project_lexicons
 from corpus_tools.scoring.score import Scorer, score_corpus
 from corpus_tools.text.tokenize import Tokenizer
 
 
 def main() -> None:
     corpus = load_corpus(default_corpus())
-    scores = score_corpus(corpus, Scorer(lexicons_for(corpus, None), Tokenizer()), "document")
+    scores = score_corpus(corpus, Scorer(project_lexicons(corpus), Tokenizer()), "document")
     matrix = doc_matrix(scores, corpus.docs)
     stages = list(doc_periods(corpus.docs, "stage"))
     sources = list(doc_periods(corpus.docs, "source_type"))

@@ -5,16 +5,14 @@ how much each coder's coding had to change). Pooled over codes; units are entry 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.agreement.stats import reliability
 from corpus_tools.store.vocabulary import is_machine
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 ADJUDICATED = "adjudicated"
 NONE_CODE = "none"
@@ -32,7 +30,6 @@ def _codes_by(state: pd.DataFrame, known: set[str]) -> dict[tuple[str, str], set
 def adjudication_agreement(state: pd.DataFrame, codes: Sequence[str], *, n_boot: int = 1000,
                            confidence: float = 0.95, random_state: int = 0) -> pd.DataFrame:
     """One row per phase and comparison (schema.ADJUDICATION_AGREEMENT); empty when nothing was adjudicated."""
-    import pandas as pd
 
     schema.check(state, schema.CODING_STATE, "coding state")
     known = set(codes)

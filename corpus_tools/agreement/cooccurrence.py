@@ -6,13 +6,11 @@ coders gave (the rule the draft-code model trains on); machine codings are left 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.store.vocabulary import is_machine
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 NONE_CODE = "none"
 
@@ -35,7 +33,6 @@ def passage_codes(state: pd.DataFrame, codes: Sequence[str]) -> dict[str, set[st
 
 def code_cooccurrence(state: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
     """One row per pair of codes (both orders, diagonal = passages with the code): counts and Jaccard."""
-    import pandas as pd
 
     per = passage_codes(state, codes)
     code_list = [c for c in codes if any(c in s for s in per.values())]

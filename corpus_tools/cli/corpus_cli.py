@@ -24,10 +24,9 @@ def validate(corpus: Path | None, fmt: str, strict: bool) -> None:
     mean the row is skipped by analyses; warnings and notes are loaded. Exit code 1 when errors exist.
     Without CORPUS, the bundled corpus is checked.
     """
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.io.resources import default_corpus
+    from corpus_tools.project import open_corpus
 
-    c = load_corpus(corpus or default_corpus())
+    c = open_corpus(corpus)
     probs = c.problems
     if fmt == "csv":
         click.echo(probs.to_csv(index=False), nl=False)
@@ -52,11 +51,10 @@ def validate(corpus: Path | None, fmt: str, strict: bool) -> None:
 @handle_errors
 def entries(corpus: Path | None, output: Path) -> None:
     """Export the entries (coding units) of a corpus with their stable ids, offsets and metadata."""
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.io.resources import default_corpus
     from corpus_tools.io.tables import write_table
+    from corpus_tools.project import open_corpus
 
-    c = load_corpus(corpus or default_corpus())
+    c = open_corpus(corpus)
     write_table(c.entries_with_meta(), output)
     click.echo(f"{len(c.entries)} entries from {len(c.docs)} documents written to {output}", err=True)
 

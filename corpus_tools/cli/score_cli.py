@@ -35,6 +35,7 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
 
     One count column per variable id, construct totals, token count and rate per 1,000 tokens.
     """
+    from corpus_tools.corpus.config import lexicon_refs
     from corpus_tools.errors import ConfigError
     from corpus_tools.io.tables import check_output, write_table
     from corpus_tools.scoring.score import aggregate, score_corpus
@@ -47,7 +48,7 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
         corpus = load_corpus(input_path)
         if corpus.n_errors:
             say(f"{corpus.n_errors} document row(s) skipped because of errors; run `corpus-tools validate`")
-        scorer = build_scorer(lexicons or corpus.config.lexicons, engine, corpus.root)
+        scorer = build_scorer(corpus.config.lexicon_refs(lexicons), engine, corpus.root)
         result = score_corpus(corpus, scorer, level, dedupe)
         write_table(aggregate(result, list(by), corpus.docs) if by else result.scores, output)
         if evidence:
@@ -57,7 +58,7 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
         return
     if by or dedupe or level != "document":
         raise ConfigError("--by, --dedupe and --level apply to corpus folders, not to tables of texts")
-    n, hits = score_table_file(input_path, output, lexicons or ("mass_entrepreneurship",), engine,
+    n, hits = score_table_file(input_path, output, lexicon_refs(lexicons), engine,
                                text_col, id_col, evidence)
     say(f"scored {n} rows; {hits} matches")
 

@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
 from corpus_tools.corpus.dates import assign_stage, parse_date
+from corpus_tools.corpus.dedupe import near_duplicates
 from corpus_tools.corpus.entries import split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
 from corpus_tools.errors import CorpusError, DecodeError
+from corpus_tools.io.resources import default_corpus
 from corpus_tools.text.normalize import to_simplified
 
 if TYPE_CHECKING:
@@ -224,7 +228,6 @@ def _described(row: dict[str, str], config: CorpusConfig, report: Any) -> tuple[
 
 
 def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
-    from corpus_tools.corpus.dedupe import near_duplicates
 
     order = docs.sort_values(["date_start", "doc_id"], key=lambda s: s.replace("", "9999")).index
     doc_rank = {docs.at[i, "doc_id"]: r for r, i in enumerate(order)}
@@ -248,7 +251,6 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
 
 def load_corpus(path: str | Path) -> Corpus:
     """Read a corpus folder. Raises CorpusError only when the folder itself is unusable."""
-    import pandas as pd
 
     root = Path(path).expanduser()
     if not root.is_dir():
@@ -297,3 +299,11 @@ def load_corpus(path: str | Path) -> Corpus:
     frame["line"] = frame["line"].astype("Int64")
     return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),
                   frame, problems)
+
+
+def open_corpus(corpus: str | Path | Corpus | None = None) -> Corpus:
+    """The corpus given (a loaded Corpus or a folder), else the bundled Junpu corpus: the one default."""
+    if isinstance(corpus, Corpus):
+        return corpus
+
+    return load_corpus(Path(corpus) if corpus else default_corpus())

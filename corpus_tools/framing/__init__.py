@@ -6,10 +6,14 @@ schema.FRAMING_* / DISTINCTIVE_WORDS / TRIANGULATION* contracts). Every interval
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
+from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.compare import adjust_family, compare_groups
 from corpus_tools.framing.cooccurrence import measures_constructs
@@ -23,8 +27,6 @@ from corpus_tools.framing.strata import stratified_rates
 from corpus_tools.framing.triangulation import triangulation, triangulation_summary
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.scoring.score import ScoreResult
     from corpus_tools.text.tokenize import Tokenizer
@@ -80,7 +82,6 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
     sensitivity to the stage assignment, distinctive words per stage and source (needs `tokenizer` or
     precomputed `tokens`), and the triangulation matrix. Groups with fewer than `min_docs` documents get
     no interval or test."""
-    import pandas as pd
 
     say = progress or (lambda _m: None)
     docs = corpus.docs
@@ -154,12 +155,6 @@ def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | None, stage_ids
            min_docs: int = MIN_DOCS) -> tuple[pd.DataFrame, list[str]]:
     """Distinctive words per stage and per source type, from document-level word counts (the unit the
     permutation null shuffles); groups with fewer than `min_docs` documents are left out."""
-    from collections import Counter
-
-    import pandas as pd
-
-    from corpus_tools import schema
-
     if tokens is None:
         return pd.DataFrame(columns=list(schema.DISTINCTIVE_WORDS)), []
     ent = corpus.entries

@@ -12,22 +12,19 @@ matrix a reader looks at; the `family` column names it)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.framing.matrix import rng_for
 from corpus_tools.framing.multiplicity import bh, holm
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
 
 ALL = "all stages"
 
 
 def _log_or(n11: np.ndarray, n1_: np.ndarray, n_1: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Haldane-corrected log odds ratio from n11, row margin n1., column margin n.1 and total (broadcasting)."""
-    import numpy as np
 
     n10 = n1_[..., :, None] - n11
     n01 = n_1[..., None, :] - n11
@@ -42,7 +39,6 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
 
     G (units x p) and M (units x q) are 0/1; `docs` gives each unit's document code; permutations shuffle G's
     rows within `docs` (within = "doc") or within `strata` (within = "strata")."""
-    import numpy as np
 
     n = float(len(G))
     n11 = G.T @ M
@@ -93,8 +89,6 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
 
     `entry_counts` has one row per entry and a hit-count column per item id; `measure_items` and
     `construct_items` map level ("construct" | "variable") to the item ids of each side."""
-    import numpy as np
-    import pandas as pd
 
     notes: list[str] = []
     docs_arr = np.asarray(list(entry_docs), dtype=object)

@@ -14,15 +14,14 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.framing.matrix import DocMatrix
 from corpus_tools.framing.multiplicity import bh, holm
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
 
 DEFAULT_COVARIATES = ("source_type", "lang")
 MIN_DOCS = 5
@@ -78,7 +77,6 @@ def _design(docs: pd.DataFrame, stages: Sequence[str], covariates: Sequence[str]
             min_docs: int) -> tuple[np.ndarray, list[str], list[str], list[str]]:
     """Design matrix (intercept, stage dummies with the first stage as reference, covariate dummies),
     column names, notes, and the covariates actually used (those that vary)."""
-    import numpy as np
 
     n = len(docs)
     cols = [np.ones(n)]
@@ -120,7 +118,6 @@ def _design(docs: pd.DataFrame, stages: Sequence[str], covariates: Sequence[str]
 
 
 def _is_numeric(series: pd.Series) -> bool:
-    import pandas as pd
 
     return bool(pd.api.types.is_numeric_dtype(series)) and not pd.api.types.is_bool_dtype(series) and \
         series.nunique(dropna=True) > 10
@@ -128,7 +125,6 @@ def _is_numeric(series: pd.Series) -> bool:
 
 def _full_rank(X: np.ndarray, names: list[str], keep_first: int) -> tuple[np.ndarray, list[str], list[str]]:
     """Drop covariate columns that add no rank (aliased with stage or other covariates); return the dropped."""
-    import numpy as np
 
     kept: list[int] = list(range(keep_first))
     dropped: list[str] = []
@@ -146,7 +142,6 @@ def _full_rank(X: np.ndarray, names: list[str], keep_first: int) -> tuple[np.nda
 def fit_counts(y: np.ndarray, X: np.ndarray, offset: np.ndarray, names: list[str], *,
                force_poisson: bool = False) -> _Fit | None:
     """Fit NB2 with offset; fall back to Poisson with HC0 errors; None when both fail."""
-    import numpy as np
     import statsmodels.api as sm
 
     note = ""
@@ -184,7 +179,6 @@ def fit_counts(y: np.ndarray, X: np.ndarray, offset: np.ndarray, names: list[str
 
 def _contrast(fit: _Fit, a: str, b: str, z: float) -> tuple[float, float, float, float]:
     """IRR of stage b against stage a, its interval and two-sided Wald p."""
-    import numpy as np
     from scipy.stats import norm
 
     L = np.zeros(len(fit.names))
@@ -210,8 +204,6 @@ def stage_effects(matrix: DocMatrix, docs: pd.DataFrame, stage_ids: Sequence[str
     with fewer than `min_docs` documents, and documents without tokens, are left out. p_holm and p_bh
     adjust over the whole table (one family); p_adj is the declared correction (Holm).
     """
-    import numpy as np
-    import pandas as pd
     from scipy.stats import norm
 
     z = float(norm.ppf(0.5 + ci / 2))
@@ -325,7 +317,6 @@ def stage_effects(matrix: DocMatrix, docs: pd.DataFrame, stage_ids: Sequence[str
 def _drop_zero_levels(X: np.ndarray, names: list[str], y: np.ndarray,
                       k_stage: int) -> tuple[np.ndarray, list[str], list[str]]:
     """Remove covariate dummy columns whose documents have no hits (their rows are removed by the caller)."""
-    import numpy as np
 
     keep_cols = list(range(k_stage))
     dropped = []
@@ -340,7 +331,6 @@ def _drop_zero_levels(X: np.ndarray, names: list[str], y: np.ndarray,
 
 def _rows_with_levels(X: np.ndarray, names: list[str], levels: list[str]) -> np.ndarray:
     """True for rows that belong to none of the given dummy columns."""
-    import numpy as np
 
     keep = np.ones(X.shape[0], dtype=bool)
     for lev in levels:
@@ -351,7 +341,6 @@ def _rows_with_levels(X: np.ndarray, names: list[str], levels: list[str]) -> np.
 def _live_stage_columns(X: np.ndarray, names: list[str], stages: Sequence[str],
                         live: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     """Keep only the dummies of stages still in the fit, re-referenced to the first live stage."""
-    import numpy as np
 
     if list(live) == list(stages):
         return X, names

@@ -10,22 +10,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.framing.matrix import rng_for
 from corpus_tools.framing.words import log_odds_dirichlet
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
 
 FLAT_ALPHA = 0.01  # per word: the flat (nearly uninformative) Dirichlet prior of the sensitivity column
 
 
 def _log_odds(G: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(delta, se) of every word for every group (rows of G) against the other groups pooled."""
-    import numpy as np
 
     total = G.sum(axis=0)
     delta = np.empty_like(G, dtype=float)
@@ -43,7 +40,6 @@ def _z_all(G: np.ndarray, prior: np.ndarray) -> np.ndarray:
 
 def _max_z(G: np.ndarray, prior: np.ndarray) -> np.ndarray:
     """Per group: the largest z among words the group uses (what a top-words list would show first)."""
-    import numpy as np
 
     z = _z_all(G, prior)
     z = np.where(G > 0, z, -np.inf)
@@ -58,8 +54,6 @@ def distinctive_words(doc_tokens: Mapping[str, Counter[str]], doc_group: Mapping
     Prior: informative, alpha_w = alpha0 * pi_w with pi the pooled word distribution and alpha0 the pooled
     token count unless given (Monroe et al.'s choice: the prior weighs as much as the data). The flat-prior
     column uses alpha_w = 0.01 for every word."""
-    import numpy as np
-    import pandas as pd
     from scipy import sparse
 
     notes: list[str] = []

@@ -6,15 +6,18 @@ as keeping (or not) its sign and its significance after the declared correction.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED, Stage
 from corpus_tools.corpus.dates import assign_stage, parse_date
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.framing.effects import EffectsResult
 
@@ -53,8 +56,6 @@ def described_stages(docs: pd.DataFrame, stages: Sequence[Stage]) -> list[str]:
 def sensitivity(main: EffectsResult, docs: pd.DataFrame, stages: Sequence[Stage],
                 estimate: Callable[[list[str]], EffectsResult], alpha: float = 0.05) -> tuple[pd.DataFrame, list[str]]:
     """Re-estimate the effects under each alternative stage assignment that moves at least one document."""
-    import numpy as np
-    import pandas as pd
 
     notes: list[str] = []
     current = [str(s) for s in docs["stage"]]
@@ -91,7 +92,6 @@ def sensitivity(main: EffectsResult, docs: pd.DataFrame, stages: Sequence[Stage]
 
 
 def _verdict(same_sign: bool, sig_main: bool, sig_here: bool, irr: object) -> str:
-    import math
 
     if irr is None or (isinstance(irr, float) and math.isnan(irr)):
         return "not estimable"

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.framing.matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
 from corpus_tools.framing.periods import period_order
@@ -18,8 +21,6 @@ def period_shares(matrix: DocMatrix, labels: Sequence[str], by: str, *, stage_id
     """One row per (period, level, item): counts, rate per 1,000 tokens and share of hits, each rate and
     share with a seeded percentile bootstrap interval that resamples documents within the period (only for
     periods with at least `min_docs` documents; a zero count gets an exact upper bound instead)."""
-    import numpy as np
-    import pandas as pd
     from scipy.stats import chi2
 
     labels_arr = np.asarray(list(labels), dtype=object)

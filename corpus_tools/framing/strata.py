@@ -4,22 +4,19 @@ difference holds within one kind of source or comes from where the sources sit."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.framing.matrix import DocMatrix, ratio
 from corpus_tools.framing.periods import period_order
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 def stratified_rates(matrix: DocMatrix, stages: Sequence[str], sources: Sequence[str], stage_ids: Sequence[str],
                      *, min_docs: int = 5) -> pd.DataFrame:
     """One row per (stage, source type, item) with documents, tokens, hits and rate; `small` marks cells
     with fewer than `min_docs` documents (shown, but not to be compared)."""
-    import numpy as np
-    import pandas as pd
 
     st = np.asarray(list(stages), dtype=object)
     src = np.asarray(list(sources), dtype=object)

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools.errors import InputTableError, OutputError
 
 if TYPE_CHECKING:
@@ -29,7 +31,6 @@ def iter_table(path: Path, text_col: str = "text", id_col: str | None = "id",
 
     Rows with an empty text are kept (they score zero); a missing id gets `row-N`.
     """
-    import pandas as pd
 
     suffix = path.suffix.lower()
     if not path.is_file():

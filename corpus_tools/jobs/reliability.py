@@ -7,10 +7,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from corpus_tools import schema
+from corpus_tools.agreement import compute_agreement
+from corpus_tools.agreement.adjudication import adjudication_agreement
+from corpus_tools.agreement.cooccurrence import code_cooccurrence
+from corpus_tools.errors import AgreementError
+from corpus_tools.exchange.state import gather_codings
+from corpus_tools.jobs.exchange import used_lexicons
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.io.cache import Cache
@@ -30,12 +38,6 @@ class Reliability:
 def reliability_for(corpus: Corpus, lexicons: Sequence[Lexicon], store: Path | None, cache: Cache, key: str, *,
                     n_boot: int = 1000, seed: int = 0) -> Reliability | None:
     """None when fewer than two human coders coded the same passages (nothing to compare)."""
-    from corpus_tools.agreement import compute_agreement
-    from corpus_tools.agreement.adjudication import adjudication_agreement
-    from corpus_tools.agreement.cooccurrence import code_cooccurrence
-    from corpus_tools.errors import AgreementError
-    from corpus_tools.exchange.state import gather_codings
-    from corpus_tools.jobs.exchange import used_lexicons
 
     gathered = gather_codings(corpus, lexicons, store=store, exclude_training=True)
     state = gathered.state
@@ -60,16 +62,12 @@ def reliability_for(corpus: Corpus, lexicons: Sequence[Lexicon], store: Path | N
 
 
 def _empty() -> pd.DataFrame:
-    import pandas as pd
 
-    from corpus_tools import schema
 
     return pd.DataFrame(columns=list(schema.AGREEMENT))
 
 
 def _empty_adj() -> pd.DataFrame:
-    import pandas as pd
 
-    from corpus_tools import schema
 
     return pd.DataFrame(columns=list(schema.ADJUDICATION_AGREEMENT))

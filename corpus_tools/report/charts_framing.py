@@ -6,8 +6,10 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 if TYPE_CHECKING:
-    import pandas as pd
     from matplotlib.figure import Figure
 
 SOURCE_COLORS = {"media": "#4C72B0", "interview": "#DD8452", "government": "#55A868", "other": "#8172B3"}
@@ -46,7 +48,6 @@ def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}",
             scale_excludes: Sequence[str] = ()) -> Figure | None:
     """Rows x columns heatmap with the value written in each cell (blank where undefined). Columns named in
     `scale_excludes` (unstaged, undated) are drawn but do not set the colour scale (values above it clip)."""
-    import numpy as np
 
     if table.empty or table.shape[1] == 0:
         return None
@@ -77,7 +78,6 @@ def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}",
 
 def shares_with_intervals(frame: pd.DataFrame, order: list[str]) -> Figure | None:
     """Grouped bars of construct shares per group (x = construct), with bootstrap interval whiskers."""
-    import numpy as np
 
     frame = frame[frame["n_docs"] > 0]
     groups = [g for g in order if g in set(frame["period"])]
@@ -108,7 +108,6 @@ def shares_with_intervals(frame: pd.DataFrame, order: list[str]) -> Figure | Non
 
 def time_series(frame: pd.DataFrame, order: list[str]) -> Figure | None:
     """Small multiples: rate per 1,000 tokens of each construct by period, with the bootstrap band."""
-    import numpy as np
 
     periods = [p for p in order if p in set(frame["period"])]
     items = list(dict.fromkeys(frame["item"]))
@@ -150,7 +149,6 @@ def time_series(frame: pd.DataFrame, order: list[str]) -> Figure | None:
 
 def distinctive_words(frame: pd.DataFrame, order: list[str], top: int = 12) -> Figure | None:
     """One panel per group: its most distinctive words by z-score (weighted log-odds)."""
-    import numpy as np
 
     groups = [g for g in order if g in set(frame["group"])]
     if frame.empty or not groups:
@@ -177,7 +175,6 @@ def distinctive_words(frame: pd.DataFrame, order: list[str], top: int = 12) -> F
 
 def lexicon_health(table: pd.DataFrame) -> Figure | None:
     """Per variable: terms that match somewhere in the corpus vs terms that never match."""
-    import numpy as np
 
     if table.empty:
         return None
@@ -195,7 +192,6 @@ def lexicon_health(table: pd.DataFrame) -> Figure | None:
 
 def forest(frame: pd.DataFrame, names: dict[str, str]) -> Figure | None:
     """Adjusted (filled) and unadjusted (open) IRRs with 95% intervals, log scale, one row per effect."""
-    import numpy as np
 
     sub = frame[frame["irr"].notna()]
     if sub.empty:
@@ -223,7 +219,6 @@ def association_matrix(frame: pd.DataFrame, names: dict[str, str], panels: list[
     """One panel per stage: measures (rows) x constructs (columns), coloured by log odds ratio (diverging,
     0 = independent); the value is written in each cell, with * where Holm-adjusted p < .05 and in grey
     where the 95% interval includes 0."""
-    import numpy as np
 
     panels = [p for p in panels if p in set(frame["stage"])]
     if frame.empty or not panels:

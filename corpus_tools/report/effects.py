@@ -7,10 +7,11 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools.report.format import table
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.framing import FramingResult
     from corpus_tools.report.render import ChartMaker

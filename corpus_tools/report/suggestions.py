@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools.report import charts_suggest as cs
 from corpus_tools.report.format import cell, table, truncate
+from corpus_tools.suggest.prevalence import adjusted_prevalence, error_rates
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.report.render import ChartMaker
@@ -110,7 +112,6 @@ def _meaning_lexicon(res: SuggestionsResult) -> list[str]:
 def _by_stage(res: SuggestionsResult, meta: pd.DataFrame,
               stage_order: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
     """Suggested codes per variable (rows) and stage (columns) with a total; entries per stage."""
-    import pandas as pd
 
     stage_of = dict(zip(meta["entry_id"], meta["stage"].astype(str), strict=True))
     frame = res.suggestions
@@ -129,7 +130,6 @@ def _by_stage(res: SuggestionsResult, meta: pd.DataFrame,
 
 def _prevalence(res: SuggestionsResult, meta: pd.DataFrame, stage_order: list[str]) -> pd.DataFrame:
     """Share of held-out passages per code and stage, raw and by Forman's adjusted count (suggest.prevalence)."""
-    from corpus_tools.suggest.prevalence import adjusted_prevalence, error_rates
 
     stage_of = dict(zip(meta["entry_id"].astype(str), meta["stage"].astype(str), strict=True))
     frame = res.suggestions

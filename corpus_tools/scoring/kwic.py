@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus_tools.corpus.loader import load_corpus
-from corpus_tools.io.resources import default_corpus
-from corpus_tools.lexicon.formats import load_lexicon
+from corpus_tools.corpus.loader import open_corpus
+from corpus_tools.lexicon.formats import load_lexicons
 from corpus_tools.lexicon.match import Matcher, all_terms, compile_term
 from corpus_tools.lexicon.model import Construct, Lexicon, Variable
 from corpus_tools.text.tokenize import Tokenizer
@@ -45,8 +44,8 @@ def _query_lexicon(query: str, lexicons: list[Lexicon]) -> Lexicon:
 def concordance(query: str, corpus: str | Path | None = None, lexicons: Sequence[str] = (), width: int = 20,
                 limit: int = 50, engine: str = "rjieba") -> list[KwicLine]:
     """All (or the first `limit`) matches of `query` in the corpus, in document order."""
-    c = load_corpus(corpus or default_corpus())
-    lexs = [load_lexicon(r, c.root) for r in (lexicons or c.config.lexicons)]
+    c = open_corpus(corpus)
+    lexs = load_lexicons(c.config.lexicon_refs(lexicons), c.root)
     target = _query_lexicon(query, lexs)
     tok = Tokenizer(engine)
     tok.add_words(all_terms(lexs))  # the same injected words as in scoring, so segmentation agrees

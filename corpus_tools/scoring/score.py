@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.errors import ConfigError, LexiconError
 from corpus_tools.lexicon.match import Matcher, all_terms
@@ -148,7 +150,6 @@ def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe
 
 def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False) -> tuple[ScoreResult, ScoreResult]:
     """(document-level, entry-level) results from one pass over the entries: each is tokenized once."""
-    import pandas as pd
 
     entries = corpus.entries
     doc_text = dict(zip(corpus.docs["doc_id"], corpus.docs["text"], strict=True))
@@ -182,7 +183,6 @@ def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False) -> tuple[
 def _result(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]],
             evidence: pd.DataFrame) -> ScoreResult:
     """Rows plus document metadata, columns in contract order."""
-    import pandas as pd
 
     scores = pd.DataFrame(rows)
     if len(scores):
@@ -209,7 +209,6 @@ PERIODS = ("year", "quarter", "month", "stage", "source_type", "lang")
 def aggregate(result: ScoreResult, by: str | Sequence[str], docs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Sum counts by one or more of: source_type, stage, lang, year, quarter, month. Adds the number of
     units and the rate per 1,000 tokens of each variable and construct."""
-    import pandas as pd
 
     keys = [by] if isinstance(by, str) else list(by)
     frame = result.scores.copy()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.io.tables import TableWriter, iter_table
 from corpus_tools.lexicon.formats import load_lexicon
@@ -21,7 +23,6 @@ def score_table_file(path: Path, output: Path, lexicons: Sequence[str], engine: 
                      text_col: str = "text", id_col: str = "id", evidence_path: Path | None = None,
                      chunksize: int = 2000) -> tuple[int, int]:
     """Score every row of a CSV/JSONL/XLSX table into `output`; returns (rows, matches)."""
-    import pandas as pd
 
     scorer = build_scorer(lexicons, engine)
     writer = TableWriter(output)

@@ -10,12 +10,11 @@ uncertainty from the cross-validation counts)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from corpus_tools import schema
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 MIN_DISCRIMINATION = 0.2  # tpr - fpr below this: the adjustment divides by almost nothing, no estimate
 
@@ -39,8 +38,6 @@ def adjusted_prevalence(suggestions: pd.DataFrame, codes: Sequence[str], groups:
     """One row per (code, group): raw classify-and-count share and Forman's adjusted share with interval.
 
     `suggestions` has id, doc_id, codes (';'-joined) and in_training; `groups` gives each row's group (stage)."""
-    import numpy as np
-    import pandas as pd
 
     frame = suggestions.assign(_group=list(groups))
     held = frame[pd.to_numeric(frame.get("in_training", 0), errors="coerce").fillna(0).astype(int) == 0]
