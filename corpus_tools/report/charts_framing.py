@@ -134,7 +134,7 @@ def time_series(frame: pd.DataFrame, order: list[str]) -> Figure | None:
                 color="#aaaaaa")
         ax.set_title(item, fontsize=9)
         ax.set_xticks(x, ticks, rotation=45, fontsize=6)
-        for t, sm in zip(ax.get_xticklabels(), small, strict=True):
+        for t, sm in zip(ax.get_xticklabels(), small, strict=False):  # shared x: labels may be hidden
             if sm:
                 t.set_color("#999999")
         ax.set_ylim(bottom=0)
