@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from corpus_tools.report.render import ChartMaker
 
 ALPHA = 0.05
+COVARIATE_NAMES = {"source_type": "source type", "lang": "language"}
 DECLARED = "Holm"
 
 
@@ -34,7 +35,8 @@ def finding_sentence(row: Any, names: dict[str, str], stage_labels: dict[str, st
     direction = "higher" if irr > 1 else "lower"
     label = names.get(str(row["variable"]), str(row["variable"]))
     lex = f"{row['lexicon']} " if isinstance(row["lexicon"], str) and row["lexicon"] else ""
-    adj = row["adjusted_for"] if row["adjusted_for"] != "nothing" else "no covariate"
+    adj = ", ".join(COVARIATE_NAMES.get(c, c) for c in str(row["adjusted_for"]).split(", ")) \
+        if row["adjusted_for"] != "nothing" else "no covariate"
     return (f"{label} ({lex}{row['level']}) is {direction} in the {row['stage_b']} stage than in {row['stage_a']} "
             f"(IRR {_fmt(irr)}, 95% CI {_fmt(float(row['irr_lo']))}–{_fmt(float(row['irr_hi']))}, "
             f"{DECLARED}-adjusted p {_p(float(row['p_adj']))}; adjusted for {adj.replace(', ', ' and ')}; "

@@ -146,3 +146,18 @@ def test_sensitivity_scenarios_move_documents() -> None:
     strong = frame[(frame["variable"] == "g.x") & (frame["contrast"] == "mature vs budding")]
     assert (strong["verdict"] == "keeps sign and significance").all()  # the planted x4 trend is robust
     assert len(frame) == 2 * len(main.frame)
+
+
+def test_findings_sentences() -> None:
+    from corpus_tools.report.effects import findings
+
+    m, docs = planted(seed=1, media_trend=2.0)
+    f = stage_effects(m, docs, STAGES, lexicon_of={"g.x": "gs", "g": "gs"}).frame
+    out = findings(f, {"g.x": "g.x · 政府"}, {})
+    assert out["available"] and out["n_holm"] >= 1 and out["n_tests"] == len(f)
+    text = out["items"][0]["text"]
+    assert "higher in the mature stage than in budding" in text and "95% CI" in text
+    assert "adjusted for source type and language" in text and "negative binomial" in text
+    flat = findings(f[f["variable"] == "m.y"], {}, {})
+    assert flat["items"] == []  # nothing planted, nothing reported
+    assert findings(None, {}, {})["available"] is False
