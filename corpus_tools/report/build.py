@@ -157,7 +157,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "framing": framing_charts, "word_charts": word_charts,
         "shares_stage": table(cons[cons["by"] == "stage"], ["period", "item", "n_docs", "count", "rate_per_1k",
                                                              "rate_lo", "rate_hi", "share", "share_lo", "share_hi",
-                                                             "doc_share"], csv="framing_shares.csv"),
+                                                             "doc_share", "small"], csv="framing_shares.csv"),
         "tests": table(fr.tests, [c for c in fr.tests.columns if c != "p_chi2"], csv="framing_tests.csv"),
         "diffs": table(fr.diffs[fr.diffs["level"] == "construct"], ["by", "group_a", "group_b", "item", "rate_a",
                                                                    "rate_b", "diff", "diff_lo", "diff_hi", "p_perm",

@@ -74,3 +74,19 @@ def test_reliability_section_from_codings(tmp_path: Path) -> None:
     html = Path(res.files["report"]).read_text(encoding="utf-8")
     assert 'id="reliability"' in html and "q_below_800" in html and "No passage has been adjudicated" in html
     assert 'id="chart-code_cooccurrence"' in html and Path(res.files["code_cooccurrence"]).is_file()
+
+
+def test_cli_unknown_covariate_is_a_clear_warning(make_corpus: Any, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from corpus_tools.cli import main
+
+    root = make_corpus(planted_docs(n_media=6, n_gov=5), lexicons='["government_support"]')
+    res = CliRunner().invoke(main, ["analyze", str(root), "-o", str(tmp_path / "out"), "--no-topics",
+                                    "--no-suggestions", "--bootstrap", "20", "--permutations", "19",
+                                    "--adjust", "source_type,colour"])
+    assert res.exit_code == 0, res.output
+    assert "adjustment column 'colour' is not a document column" in res.output
+    assert "Traceback" not in res.output and (tmp_path / "out" / "report.html").is_file()
+    eff = pd.read_csv(tmp_path / "out" / "stage_effects.csv")
+    assert set(eff["adjusted_for"].dropna()) == {"source_type"}
