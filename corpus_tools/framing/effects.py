@@ -118,7 +118,6 @@ def _design(docs: pd.DataFrame, stages: Sequence[str], covariates: Sequence[str]
 
 
 def _is_numeric(series: pd.Series) -> bool:
-
     return bool(pd.api.types.is_numeric_dtype(series)) and not pd.api.types.is_bool_dtype(series) and \
         series.nunique(dropna=True) > 10
 

@@ -82,8 +82,8 @@ def sensitivity(main: EffectsResult, docs: pd.DataFrame, stages: Sequence[Stage]
         merged["same_sign"] = same
         merged["significant_main"] = sig_main
         merged["significant_here"] = sig_here
-        merged["verdict"] = [_verdict(bool(s), bool(a), bool(b), irr) for s, a, b, irr in
-                             zip(same, sig_main, sig_here, merged["irr"], strict=True)]
+        merged["verdict"] = [_verdict(bool(s), bool(a), bool(b), irr, main_irr) for s, a, b, irr, main_irr in
+                             zip(same, sig_main, sig_here, merged["irr"], merged["irr_main"], strict=True)]
         frames.append(merged)
         if unstaged:
             notes.append(f"sensitivity '{name}': {unstaged} document(s) fall in no stage under this assignment")
@@ -91,10 +91,16 @@ def sensitivity(main: EffectsResult, docs: pd.DataFrame, stages: Sequence[Stage]
     return frame.reindex(columns=list(schema.STAGE_SENSITIVITY)), notes
 
 
-def _verdict(same_sign: bool, sig_main: bool, sig_here: bool, irr: object) -> str:
+def _verdict(same_sign: bool, sig_main: bool, sig_here: bool, irr: object, irr_main: object = 1.0) -> str:
+    def missing(x: object) -> bool:
+        return x is None or (isinstance(x, float) and math.isnan(x))
 
-    if irr is None or (isinstance(irr, float) and math.isnan(irr)):
+    if missing(irr_main) and missing(irr):
         return "not estimable"
+    if missing(irr_main):
+        return "estimable only under this assignment"
+    if missing(irr):
+        return "not estimable under this assignment"
     if not same_sign:
         return "sign flips"
     if sig_main and sig_here:

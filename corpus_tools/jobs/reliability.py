@@ -63,11 +63,9 @@ def reliability_for(corpus: Corpus, lexicons: Sequence[Lexicon], store: Path | N
 
 def _empty() -> pd.DataFrame:
 
-
     return pd.DataFrame(columns=list(schema.AGREEMENT))
 
 
 def _empty_adj() -> pd.DataFrame:
-
 
     return pd.DataFrame(columns=list(schema.ADJUDICATION_AGREEMENT))

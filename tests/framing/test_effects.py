@@ -161,3 +161,13 @@ def test_findings_sentences() -> None:
     flat = findings(f[f["variable"] == "m.y"], {}, {})
     assert flat["items"] == []  # nothing planted, nothing reported
     assert findings(None, {}, {})["available"] is False
+
+
+def test_sensitivity_verdicts() -> None:
+    from corpus_tools.framing.sensitivity import _verdict
+
+    nan = float("nan")
+    assert _verdict(False, False, True, 9.7, nan) == "estimable only under this assignment"
+    assert _verdict(False, True, False, nan, 2.0) == "not estimable under this assignment"
+    assert _verdict(False, True, True, 0.5, 2.0) == "sign flips"
+    assert _verdict(True, True, False, 1.8, 2.0) == "keeps sign, loses significance"
