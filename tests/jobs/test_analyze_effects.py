@@ -43,7 +43,7 @@ def planted_docs(seed: int = 0, n_media: int = 10, n_gov: int = 7) -> list[dict[
 
 
 def test_planted_confounder_end_to_end(make_corpus: Any, tmp_path: Path) -> None:
-    root = make_corpus(planted_docs(), lexicons='["government_support"]')
+    root = make_corpus(planted_docs(), lexicons='["government_support", "mass_entrepreneurship"]')
     res = analyze(root, tmp_path / "out", topics=False, suggestions=False, n_boot=50, n_perm=49,
                   adjust=["source_type", "no_such_column"])
     assert any("'no_such_column' is not a document column" in p for p in res.problems)
@@ -58,6 +58,9 @@ def test_planted_confounder_end_to_end(make_corpus: Any, tmp_path: Path) -> None
     for anchor in ('id="findings"', 'id="effects"', 'id="chart-stage_effects"', "Rates within strata"):
         assert anchor in html, anchor
     assert "no_such_column" in html  # the note is in the report, and the rest rendered
+    fig2 = pd.read_csv(res.files["measures_constructs"])
+    assert {"entry", "document"} == set(fig2["unit"]) and "all stages" in set(fig2["stage"])
+    assert 'id="chart-measures_constructs_entry"' in html
     assert 'id="manifest"' in html
 
 
