@@ -25,6 +25,7 @@ from corpus_tools.framing.multiplicity import bh, holm
 
 DEFAULT_COVARIATES = ("source_type", "lang")
 MIN_DOCS = 5
+MAX_LOG_IRR = 20.0  # |log IRR| beyond this (IRR > 4.8e8) signals a degenerate fit, not an effect
 NB = "negative binomial"
 POISSON_HC = "poisson (robust HC0 errors; NB failed)"
 POISSON_NO_OVERDISPERSION = "poisson (robust HC0 errors; NB failed: no overdispersion)"
@@ -100,7 +101,12 @@ def _design(docs: pd.DataFrame, stages: Sequence[str], covariates: Sequence[str]
             names.append(f"{cov} (z)")
             used.append(cov)
             continue
-        labels = raw.fillna("unknown").astype(str).replace("", "unknown")
+        labels = raw.astype(object).where(raw.notna(), "unknown").astype(str).replace("", "unknown")
+        per_level = pd.crosstab(labels, docs["stage"].astype(str))
+        if len(per_level) > 1 and bool(((per_level > 0).sum(axis=1) == 1).all()):
+            notes.append(f"covariate {cov!r} is nested within stage (each of its values occurs in one stage only): "
+                         "adjusting for it would leave no stage effect to estimate, so it is left out")
+            continue
         kept, ref, rare = _levels(labels, min_docs)
         if rare:
             labels = labels.where(~labels.isin(rare), "(rare)")
@@ -187,10 +193,16 @@ def _contrast(fit: _Fit, a: str, b: str, z: float) -> tuple[float, float, float,
             L[fit.names.index(name)] += sign
     est = float(L @ fit.params)
     se = float(math.sqrt(max(float(L @ fit.cov @ L), 0.0)))
-    if not se or not math.isfinite(se):
-        return math.exp(est), float("nan"), float("nan"), float("nan")
+    if not se or not math.isfinite(se) or abs(est) > MAX_LOG_IRR:
+        # a degenerate fit (separation, near-aliasing): no interval or test rather than an absurd one
+        return (_exp(est), float("nan"), float("nan"), float("nan"))
     p = float(2 * norm.sf(abs(est / se)))
-    return math.exp(est), math.exp(est - z * se), math.exp(est + z * se), p
+    return _exp(est), _exp(est - z * se), _exp(est + z * se), p
+
+
+def _exp(x: float) -> float:
+    """exp without overflow (inf beyond float range)."""
+    return math.exp(x) if x < 709 else float("inf")
 
 
 def stage_effects(matrix: DocMatrix, docs: pd.DataFrame, stage_ids: Sequence[str], *,
@@ -230,7 +242,7 @@ def stage_effects(matrix: DocMatrix, docs: pd.DataFrame, stage_ids: Sequence[str
     X_full, names_full, design_notes, used = _design(sub_docs, stages, covs, min_docs)
     notes.extend(design_notes)
     for c in covs:
-        if c not in used:
+        if c not in used and not any(n.startswith(f"covariate {c!r} is nested") for n in design_notes):
             notes.append(f"covariate {c!r} does not vary among the staged documents: not adjusted for")
     k_stage = len(stages)  # intercept + stage dummies
     X_adj, names_adj, aliased = _full_rank(X_full, names_full, k_stage)
@@ -295,6 +307,9 @@ def stage_effects(matrix: DocMatrix, docs: pd.DataFrame, stage_ids: Sequence[str
                            irr_unadj_hi=uhi, p_unadj=up, model=fa.model)
                 if fa.note:
                     notes_row.append(fa.note)
+                if math.isnan(lo):
+                    notes_row.append("degenerate fit (separation or a covariate nearly aliased with stage): no "
+                                     "interval or test")
             row["note"] = "; ".join(n for n in notes_row if n)
             rows_item.append(row)
         rows.extend(rows_item)

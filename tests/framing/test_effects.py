@@ -171,3 +171,13 @@ def test_sensitivity_verdicts() -> None:
     assert _verdict(False, True, False, nan, 2.0) == "not estimable under this assignment"
     assert _verdict(False, True, True, 0.5, 2.0) == "sign flips"
     assert _verdict(True, True, False, 1.8, 2.0) == "keeps sign, loses significance"
+
+
+def test_covariate_nested_in_stage_is_refused() -> None:
+    m, docs = planted()
+    docs = docs.assign(year=[{"budding": 2010, "growth": 2013, "mature": 2016}[s] + i % 2
+                             for i, s in enumerate(docs["stage"])])
+    res = stage_effects(m, docs, STAGES, adjust=["year", "source_type"])
+    assert any("'year' is nested within stage" in n for n in res.notes)
+    assert res.adjusted_for == ["source_type"]
+    assert res.frame["irr"].notna().all() and np.isfinite(res.frame["irr"]).all()
