@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli.options import engine_option, lexicon_option, workers_options
 from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
 from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
@@ -43,12 +43,13 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
                    "'' for none).")
 @click.option("--min-docs", default=5, show_default=True,
               help="Fewest documents a group needs for an interval or a test.")
+@workers_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 @handle_errors
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
             n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, n_perm: int,
-            adjust_spec: str | None, min_docs: int,
+            adjust_spec: str | None, min_docs: int, workers: int | None, dask: str | None,
             quiet: bool) -> None:
     """Analyse CORPUS (default: the bundled Junpu corpus): scores with evidence, framing over time,
     topics per stage, draft codes for every entry with the model's cross-validated quality, and a
@@ -65,7 +66,7 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
                   topics=topics, topic_engine=topic_engine, k_range=k_range, n_seeds=n_seeds, n_boot=n_boot,
                   n_perm=n_perm, suggestions=suggestions, store=store,
                   adjust=None if adjust_spec is None else [c for c in adjust_spec.split(",") if c.strip()],
-                  min_docs=min_docs)
+                  min_docs=min_docs, workers=workers, dask=dask)
     finally:
         bar.close()
     if not quiet:

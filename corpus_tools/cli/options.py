@@ -18,3 +18,13 @@ def engine_option(help: str = "Chinese segmentation engine (jieba is the slower 
 def lexicon_option(help: str) -> Callable[[Any], Any]:
     """-l/--lexicon (repeatable): lexicon names or paths."""
     return click.option("-l", "--lexicon", "lexicons", multiple=True, help=help)
+
+
+def workers_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--workers N and --dask ADDRESS: where scoring runs (results are identical every way)."""
+    func = click.option("--dask", "dask", default=None, metavar="ADDRESS",
+                        help="Score as tasks on a Dask cluster: its scheduler address (tcp://HOST:8786), or "
+                             "`local` for a local cluster of --workers processes (docs/performance.md).")(func)
+    return click.option("--workers", type=click.IntRange(min=1), default=None,
+                        help="Worker processes for tokenizing and scoring (default: the machine's cores); "
+                             "results are identical to one worker.")(func)

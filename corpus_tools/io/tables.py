@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,20 +83,26 @@ def check_output(path: Path) -> str:
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> Path:
-    """Write a frame in the format its suffix names (.csv UTF-8 with BOM for Excel, .jsonl, .parquet, .xlsx)."""
+    """Write a frame in the format its suffix names (.csv UTF-8 with BOM for Excel, .jsonl, .parquet, .xlsx).
+    Atomic: the file appears complete or not at all (written beside it, then renamed), so an interrupted run
+    never leaves a half-written table that looks finished."""
     suffix = check_output(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.part{path.suffix}")
     try:
         if suffix == ".csv":
-            frame.to_csv(path, index=False, encoding="utf-8-sig")
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
         elif suffix == ".jsonl":
-            frame.to_json(path, orient="records", lines=True, force_ascii=False)
+            frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
         elif suffix == ".parquet":
-            frame.to_parquet(path, index=False)
+            frame.to_parquet(tmp, index=False)
         else:
-            frame.to_excel(path, index=False)
+            frame.to_excel(tmp, index=False)
+        os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
