@@ -16,7 +16,7 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.compare import adjust_family, compare_groups
-from corpus_tools.framing.cooccurrence import measures_constructs
+from corpus_tools.framing.cooccurrence import affordable, measures_constructs
 from corpus_tools.framing.effects import MIN_DOCS, stage_effects
 from corpus_tools.framing.keyness import distinctive_words
 from corpus_tools.framing.matrix import doc_matrix
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from corpus_tools.scoring.score import ScoreResult
     from corpus_tools.text.tokenize import Tokenizer
 
+# documents x permutations of the stage and source comparisons: the bundled corpus (118 documents) runs the
+# default 9,999 in about 5 s (benchmarks/bench_permutations.py); archives beyond ~1,200 documents run fewer
+COMPARE_BUDGET = 1.2e7
 FIG2_LEXICONS = ("government_support", "mass_entrepreneurship")  # (measures, constructs) of the paper's Fig. 2
 
 __all__ = ["BYS", "FramingResult", "entry_content_words", "run_framing"]
@@ -95,10 +98,14 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
     say("framing: stage and source comparisons")
     stage_labels = list(doc_periods(docs, "stage"))
     source_labels = list(doc_periods(docs, "source_type"))
-    t1, d1 = compare_groups(matrix, stage_labels, stage_ids, "stage", n_boot=n_boot, n_perm=n_perm, ci=ci,
+    perms = affordable(n_perm, len(docs), COMPARE_BUDGET)
+    if perms < n_perm:
+        notes.append(f"stage and source comparisons: {perms} permutations instead of {n_perm} ({len(docs)} "
+                     "documents; time budget)")
+    t1, d1 = compare_groups(matrix, stage_labels, stage_ids, "stage", n_boot=n_boot, n_perm=perms, ci=ci,
                             seed=seed, min_docs=min_docs)
     sources = period_order(source_labels, "source_type")
-    t2, d2 = compare_groups(matrix, source_labels, sources, "source_type", n_boot=n_boot, n_perm=n_perm, ci=ci,
+    t2, d2 = compare_groups(matrix, source_labels, sources, "source_type", n_boot=n_boot, n_perm=perms, ci=ci,
                             seed=seed, min_docs=min_docs)
     say("framing: distinctive words")
     if tokens is None and tokenizer is not None:

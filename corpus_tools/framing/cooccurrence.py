@@ -21,6 +21,16 @@ from corpus_tools.framing.matrix import rng_for
 from corpus_tools.framing.multiplicity import bh, holm
 
 ALL = "all stages"
+PERM_BUDGET = 3e7  # units x permutations per matrix: about 7 s (bundled corpus: ~4e6 per second)
+MIN_PERM = 199
+
+
+def affordable(n_perm: int, n_units: int, budget: float = PERM_BUDGET) -> int:
+    """The permutations to run: `n_perm`, fewer (but at least MIN_PERM) when units x permutations would exceed
+    the budget; the table's n_perm column and a note say when it was reduced."""
+    if n_perm <= 0 or n_units <= 0:
+        return n_perm
+    return int(min(n_perm, max(MIN_PERM, budget // n_units)))
 
 
 def _log_or(n11: np.ndarray, n1_: np.ndarray, n_1: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -119,7 +129,11 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
             for unit, G, M, docs_u, strata in (
                     ("entry", E_left[e_mask], E_right[e_mask], docs_arr[e_mask], stages_arr[e_mask]),
                     ("document", D_left[d_mask], D_right[d_mask], doc_ids[d_mask], doc_stage[d_mask])):
-                res = association(G, M, docs_u, strata, n_boot=n_boot, n_perm=n_perm, ci=ci,
+                perms = affordable(n_perm, len(G))
+                if perms < n_perm:
+                    notes.append(f"measures x constructs ({level}, {unit}, {stage}): {perms} permutations instead of "
+                                 f"{n_perm} ({len(G)} units; time budget)")
+                res = association(G, M, docs_u, strata, n_boot=n_boot, n_perm=perms, ci=ci,
                                   within="doc" if unit == "entry" else "strata",
                                   rng=rng_for(seed, "fig2", level, unit, str(stage)))
                 for i, a in enumerate(left):
@@ -130,7 +144,7 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
                                      "n_construct_only": m1 - n11, "n_neither": n - g1 - m1 + n11,
                                      "log_or": float(res["log_or"][i, j]), "lo": float(res["lo"][i, j]),
                                      "hi": float(res["hi"][i, j]), "p_perm": float(res["p"][i, j]),
-                                     "n_perm": n_perm})
+                                     "n_perm": perms})
     frame = pd.DataFrame(rows, columns=list(schema.MEASURES_CONSTRUCTS))
     frame["family"] = [f"{lv} x {u}, {st}" for lv, u, st in zip(frame["level"], frame["unit"], frame["stage"],
                                                                  strict=True)]

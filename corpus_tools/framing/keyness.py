@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
+from corpus_tools.framing.cooccurrence import affordable
 from corpus_tools.framing.matrix import rng_for
 from corpus_tools.framing.words import log_odds_dirichlet
 
+KEYNESS_BUDGET = 3e8  # document-word cells x permutations: about 10 s per grouping (bundled corpus: ~3e7 per s)
 FLAT_ALPHA = 0.01  # per word: the flat (nearly uninformative) Dirichlet prior of the sensitivity column
 
 
@@ -93,6 +95,11 @@ def distinctive_words(doc_tokens: Mapping[str, Counter[str]], doc_group: Mapping
     z = delta_all / se_all
     z_flat = _z_all(G, flat)
     rng = rng_for(seed, "keyness", by)
+    requested = n_perm
+    n_perm = affordable(n_perm, max(M.nnz, 1), KEYNESS_BUDGET)
+    if n_perm < requested:
+        notes.append(f"distinctive words by {by}: {n_perm} permutations instead of {requested} "
+                     f"({M.nnz} document-word cells; time budget)")
     null = np.array([_max_z(group_sums(M, rng.permutation(codes)), prior) for _ in range(n_perm)]) \
         if n_perm > 0 else np.empty((0, len(present)))
     thresholds = np.quantile(null, 0.95, axis=0) if len(null) else np.full(len(present), np.nan)

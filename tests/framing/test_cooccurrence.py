@@ -54,3 +54,12 @@ def test_small_stage_left_out_and_seeded() -> None:
     f2, _ = measures_constructs(counts, docs, stages, {"construct": ["m.a"]}, {"construct": ["c.x"]},
                                 ["s1", "s2"], n_boot=50, n_perm=49, seed=2)
     pd.testing.assert_frame_equal(f1, f2)
+
+
+def test_permutations_within_budget() -> None:
+    from corpus_tools.framing.cooccurrence import MIN_PERM, affordable
+
+    assert affordable(999, 2000) == 999
+    assert affordable(999, 10**7) == MIN_PERM  # a huge archive: fewer permutations, said in the table
+    assert affordable(999, 10**6, budget=5e8) == 500 and affordable(999, 10**5) == 300
+    assert affordable(0, 10) == 0
