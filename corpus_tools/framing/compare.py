@@ -1,5 +1,6 @@
 """Stage (or source) comparisons: chi-square with a document-level permutation test, Cramér's V, and
-per-item rate differences with bootstrap intervals and Holm-adjusted permutation p-values."""
+per-item rate differences with bootstrap intervals and permutation p-values, Holm- and BH-adjusted over the
+whole family by `adjust_family` (holm is re-exported from framing.multiplicity)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.framing.matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
 from corpus_tools.framing.multiplicity import bh, holm
+
+__all__ = ["adjust_family", "chi2_stat", "compare_groups", "cramers_v", "holm", "omnibus_test",
+           "pair_differences"]
 
 if TYPE_CHECKING:
     import numpy as np
