@@ -54,6 +54,7 @@ def findings(effects: pd.DataFrame | None, names: dict[str, str], stage_labels: 
     order = holm_ok.assign(_size=holm_ok["irr"].astype(float).map(lambda x: abs(math.log(x)) if x > 0 else 0))
     order = order.sort_values(["p_holm", "_size"], ascending=[True, False])
     items = [{"text": finding_sentence(r, names, stage_labels), "variable": str(r["variable"]),
+              "evidence": f"var-{r['variable']}" if r["level"] == "variable" else "evidence",
               "robustness": _robustness(r, sensitivity)} for _, r in order.head(limit).iterrows()]
     return {"available": True, "items": items, "n_tests": len(tested), "n_holm": len(holm_ok),
             "n_bh": int((tested["p_bh"] < ALPHA).sum()),
