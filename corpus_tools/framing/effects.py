@@ -275,7 +275,9 @@ def stage_effects(matrix: DocMatrix, docs: pd.DataFrame, stage_ids: Sequence[str
             Xu, nu = _live_stage_columns(X_un[rows_mask], names_un, stages, live)
             row_keep = _rows_with_levels(X_adj[rows_mask], names_adj, dropped_levels)
             yy, oo = y[rows_mask], offset[rows_mask]
-            fits["adj"] = fit_counts(yy[row_keep], Xa[row_keep], oo[row_keep], na)
+            # left-out rows can make a covariate column empty or constant: keep the design of full rank
+            Xk, nk, _ = _full_rank(Xa[row_keep], na, len(live))
+            fits["adj"] = fit_counts(yy[row_keep], Xk, oo[row_keep], nk)
             fits["un"] = fit_counts(yy, Xu, oo, nu)
             n_fit = int(row_keep.sum())
             if dropped_levels:

@@ -181,3 +181,13 @@ def test_covariate_nested_in_stage_is_refused() -> None:
     assert any("'year' is nested within stage" in n for n in res.notes)
     assert res.adjusted_for == ["source_type"]
     assert res.frame["irr"].notna().all() and np.isfinite(res.frame["irr"]).all()
+
+
+def test_item_absent_where_a_covariate_level_lives() -> None:
+    m, docs = planted()
+    growth = (docs["stage"] == "growth").to_numpy()
+    m.counts[growth, 1] = 0  # m.y never in growth, the only stage with government documents
+    f = stage_effects(m, docs, STAGES).frame
+    row = _row(f, "m.y", "mature vs budding")
+    assert row["model"] == "negative binomial" and row["irr_lo"] < 1 < row["irr_hi"]
+    assert _row(f, "m.y", "growth vs budding")["model"] == "none"
