@@ -32,6 +32,8 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _LATIN_RE = re.compile(r"[A-Za-z]")
 _CJK_CHARS_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 DOC_DUP_THRESHOLD = 0.6
+EXTRA = "_extra"  # a record's further documents.csv columns (kept as text columns after the declared ones)
+_DECLARED = {*schema.DOCUMENTS_CSV_REQUIRED, *schema.DOCUMENTS_CSV_OPTIONAL, *schema.DOCS}
 ENTRY_DUP_THRESHOLD = 0.7
 
 
@@ -205,6 +207,7 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
         "notes": row.get("notes", ""), "stage": stage, "stage_overlap": overlap, "text": text,
         "n_chars": len(text), "sha1": hashlib.sha1(text.encode("utf-8")).hexdigest(), "csv_line": line,
         "about_date": about, "period": period,
+        EXTRA: {k: v for k, v in row.items() if k not in _DECLARED},
     }
 
 
@@ -282,6 +285,9 @@ def load_corpus(path: str | Path) -> Corpus:
         seen_paths[rec["path"]] = doc_id
         records.append(rec)
     docs = pd.DataFrame.from_records(records, columns=[c for c in schema.DOCS if c not in ("dup_of", "dup_score")])
+    extra_cols = list(dict.fromkeys(k for rec in records for k in rec[EXTRA]))
+    for col in extra_cols:  # further documents.csv columns (e.g. region) are kept: analyze --adjust can use them
+        docs[col] = [rec[EXTRA].get(col, "") for rec in records]
     entry_rows = [e.__dict__ for text, did in zip(docs["text"], docs["doc_id"], strict=True)
                   for e in split_entries(did, text)]
     entries = pd.DataFrame.from_records(entry_rows, columns=[c for c in schema.ENTRIES
