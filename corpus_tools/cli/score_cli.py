@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli.options import engine_option, lexicon_option, raw_cells_option
 
 LEXICON_OPT = lexicon_option("Lexicon name or YAML/.dic path (repeatable). Default: the corpus's own, "
                              "or mass_entrepreneurship for tables.")
@@ -28,6 +28,7 @@ ENGINE_OPT = engine_option("Chinese segmentation engine (jieba is the slower ref
 @click.option("--id-col", default="id", show_default=True, help="Id column of an input table (row-N if absent).")
 @click.option("--dedupe", is_flag=True, help="Count each near-duplicate passage once (nothing is deleted).")
 @ENGINE_OPT
+@raw_cells_option()
 @handle_errors
 def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str, by: tuple[str, ...],
           evidence: Path | None, text_col: str, id_col: str, dedupe: bool, engine: str) -> None:
@@ -46,6 +47,7 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
         from corpus_tools.corpus.loader import load_corpus
 
         corpus = load_corpus(input_path)
+        corpus.require_documents()
         if corpus.n_errors:
             say(f"{corpus.n_errors} document row(s) skipped because of errors; run `corpus-tools validate`")
         scorer = build_scorer(corpus.config.lexicon_refs(lexicons), engine, corpus.root)

@@ -124,6 +124,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
     step(1)(f"reading {corpus_path or 'the bundled corpus'}")
     corpus = open_corpus(corpus_path)
+    corpus.require_documents()
     root = corpus.root
     result = AnalyzeResult(out_dir, n_documents=len(corpus.docs), n_entries=len(corpus.entries),
                            n_skipped=corpus.n_errors)
