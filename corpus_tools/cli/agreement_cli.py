@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import lexicon_option
+from corpus_tools.cli import say
+from corpus_tools.cli.options import corpus_or_table, lexicon_option
 
 
 @click.command()
@@ -29,7 +29,7 @@ from corpus_tools.cli.options import lexicon_option
 @click.option("--confidence", default=0.95, show_default=True, type=click.FloatRange(0.5, 0.999),
               help="Confidence level of the intervals.")
 @click.option("--seed", default=0, show_default=True, help="Random seed of the bootstrap (same seed, same intervals).")
-@handle_errors
+@corpus_or_table()
 def agreement(corpus: Path | None, store: Path | None, out: Path | None, lexicons: tuple[str, ...],
               suggestions: Path | None, model_name: str | None, levels: tuple[str, ...], n_boot: int,
               confidence: float, seed: int) -> None:

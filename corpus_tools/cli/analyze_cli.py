@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli import say
+from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option
 
 
 @click.command()
@@ -32,17 +32,22 @@ from corpus_tools.cli.options import engine_option, lexicon_option
                    "cross-validated quality and the trained model in OUT/model.")
 @click.option("--store", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
               help="Coding store whose decisions the model also learns from (default: OUT/coding.sqlite if present).")
-@click.option("--bootstrap", "n_boot", default=1000, show_default=True, help="Bootstrap resamples for intervals.")
+@click.option("--n-boot", "n_boot", default=1000, show_default=True, help="Bootstrap resamples for intervals.")
+@hidden_alias("--bootstrap", "n_boot", "--n-boot", type=int)
+@click.option("--by", multiple=True, metavar="COLUMN",
+              help="Also write scores aggregated by this column into by_COLUMN.csv (repeatable): outlet, lang, "
+                   "quarter, month or a metadata column (e.g. a table's extra columns).")
 @click.option("--permutations", "n_perm", default=999, show_default=True, help="Permutations for p-values.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
-@handle_errors
+@corpus_or_table()
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
-            n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, n_perm: int, quiet: bool) -> None:
-    """Analyse CORPUS (default: the bundled Junpu corpus): scores with evidence, framing over time,
-    topics per stage, draft codes for every entry with the model's cross-validated quality, and a
-    self-contained report.html plus charts, CSV tables, the trained model (OUT/model) and manifest.json
-    in --out. A second run with unchanged inputs reuses the cache and takes seconds."""
+            n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, by: tuple[str, ...], n_perm: int,
+            quiet: bool) -> None:
+    """Analyse CORPUS (a corpus folder or a table of texts; default: the bundled Junpu corpus): scores with
+    evidence, framing over time, topics per stage, draft codes for every entry with the model's
+    cross-validated quality, and a self-contained report.html plus charts, CSV tables, the trained model
+    (OUT/model) and manifest.json in --out. A second run with unchanged inputs reuses the cache and takes seconds."""
     from corpus_tools.cli.progress import StepBar
     from corpus_tools.jobs.analyze import analyze as run
     from corpus_tools.topics.sweep import parse_k_range
@@ -52,7 +57,7 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
     try:
         res = run(corpus, out, lexicons, engine, dedupe, seed, bar, cache_dir=cache_dir, use_cache=not no_cache,
                   topics=topics, topic_engine=topic_engine, k_range=k_range, n_seeds=n_seeds, n_boot=n_boot,
-                  n_perm=n_perm, suggestions=suggestions, store=store)
+                  n_perm=n_perm, suggestions=suggestions, store=store, by=by)
     finally:
         bar.close()
     if not quiet:

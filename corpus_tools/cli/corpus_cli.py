@@ -1,4 +1,4 @@
-"""CLI: validate a corpus folder, export its entries, tokenize a text."""
+"""CLI: create a corpus folder (from a table), validate it, export its entries, tokenize a text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors
-from corpus_tools.cli.options import engine_option
+from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, pop_columns, report_import, table_column_options
 
 
 @click.command()
@@ -16,7 +16,7 @@ from corpus_tools.cli.options import engine_option
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True,
               help="How to print the problems.")
 @click.option("--strict", is_flag=True, help="Exit non-zero on warnings too, not only on errors.")
-@handle_errors
+@corpus_or_table()
 def validate(corpus: Path | None, fmt: str, strict: bool) -> None:
     """Check a corpus folder and report every problem at once (file and line).
 
@@ -47,17 +47,21 @@ def validate(corpus: Path | None, fmt: str, strict: bool) -> None:
 
 @click.command()
 @click.argument("corpus", type=click.Path(path_type=Path), required=False)
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Output table (.csv, .jsonl, .parquet, .xlsx).")
-@handle_errors
-def entries(corpus: Path | None, output: Path) -> None:
-    """Export the entries (coding units) of a corpus with their stable ids, offsets and metadata."""
+@click.option("-o", "--out", "output", type=click.Path(path_type=Path), default=None,
+              help="Output table (.csv, .jsonl, .parquet, .xlsx; `-`: standard output). Required.")
+@hidden_alias("--output", "output", "--out", required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "xlsx"]), default=None,
+              help="Output format (default: from the suffix; csv for `-o -`).")
+@corpus_or_table()
+def entries(corpus: Path | None, output: Path, fmt: str | None) -> None:
+    """Export the entries (coding units) of a corpus (or a table of texts) with their stable ids, offsets
+    and metadata (a table's extra columns included)."""
     from corpus_tools.corpus.loader import load_corpus
     from corpus_tools.io.resources import default_corpus
     from corpus_tools.io.tables import write_table
 
     c = load_corpus(corpus or default_corpus())
-    write_table(c.entries_with_meta(), output)
+    write_table(c.entries_with_meta(), output, fmt)
     click.echo(f"{len(c.entries)} entries from {len(c.docs)} documents written to {output}", err=True)
 
 
@@ -76,4 +80,45 @@ def tokenize(text: str, engine: str, content: bool) -> None:
             click.echo(f"{s}\t{e}\t{w}")
 
 
-COMMANDS = [validate, entries, tokenize]
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--from", "source", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="A table of texts (CSV in UTF-8/GBK/GB18030/UTF-16 with , ; or tab; TSV; XLSX; JSONL; Parquet): "
+                   "one document per row.")
+@table_column_options
+@click.option("-l", "--lexicon", "lexicons", multiple=True,
+              help="Lexicons the corpus uses by default (corpus.toml; default: mass_entrepreneurship).")
+@click.option("--name", default=None, help="Corpus name (default: the folder name).")
+@handle_errors
+def init(folder: Path, source: Path | None, lexicons: tuple[str, ...], name: str | None,
+         **columns: str | None) -> None:
+    """Create the corpus folder FOLDER: from a table with --from (documents.csv, texts/, corpus.toml), or
+    an empty skeleton to fill by hand.
+
+    Columns are mapped by --text-col, --id-col, --date-col, --source-col, --lang-col, --title-col or by
+    recognised names (text/content/正文, id/doc_id, date/日期, source_type/type, lang/language,
+    title/标题; outlet/source/媒体, author, speaker, role, notes as themselves); every other column is
+    kept as document metadata (scores, entries and evidence carry it; `--by COLUMN` groups by it). Rows
+    that cannot be imported (empty text, duplicated id) are listed with their table row, and the exit
+    code is 1; the other rows are imported.
+    """
+    from corpus_tools.corpus.from_table import Columns, table_to_folder, write_corpus_folder
+    from corpus_tools.errors import CorpusError
+
+    lex = lexicons or ("mass_entrepreneurship",)
+    if folder.exists() and any(folder.iterdir()):
+        raise CorpusError(f"{folder} exists and is not empty", hint="choose a new folder name")
+    if source is None:
+        import pandas as pd
+
+        write_corpus_folder(pd.DataFrame({"text": []}), folder, name=name, lexicons=lex, table="(none)")
+        click.echo(f"empty corpus created in {folder}: add texts under texts/ and rows to documents.csv")
+        return
+    imported = table_to_folder(source, folder, Columns(**pop_columns(columns)), lexicons=lex, name=name)
+    report_import(imported.problems, imported.summary())
+    click.echo(str(folder))
+    if imported.n_errors:
+        sys.exit(1)
+
+
+COMMANDS = [init, validate, entries, tokenize]

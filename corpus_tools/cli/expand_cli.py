@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli import say
+from corpus_tools.cli.options import corpus_or_table, engine_option, lexicon_option
 
 
 @click.command()
@@ -22,7 +22,7 @@ from corpus_tools.cli.options import engine_option, lexicon_option
               help="Add TERM to VARIABLE in its lexicon YAML (repeatable), with a provenance comment.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language list for --accept (default: by script).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is drawn only when stderr is a terminal).")
-@handle_errors
+@corpus_or_table()
 def expand(variable: str, corpus: Path | None, lexicons: tuple[str, ...], engine: str, top_n: int, seed: int,
            out: Path | None, accept: tuple[str, ...], lang: str | None, quiet: bool) -> None:
     """Suggest new terms for VARIABLE (an id such as opportunity.feasibility, or `all`) from CORPUS

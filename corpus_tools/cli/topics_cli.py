@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli import say
+from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option
 
 TOPIC_ENGINES = ("tomotopy", "gensim", "sklearn")  # mirrors corpus_tools.topics.engines.ENGINES (lazy import)
 
@@ -20,12 +20,14 @@ TOPIC_ENGINES = ("tomotopy", "gensim", "sklearn")  # mirrors corpus_tools.topics
 @engine_option("Tokenizer engine.")
 @click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default=None,
               help="Topic-model engine (default: tomotopy, chosen by benchmarks/bench_topics.py).")
-@click.option("-k", "--k", "k_spec", default=None, metavar="KS",
+@click.option("-k", "--k-range", "k_spec", default=None, metavar="KS",
               help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15).")
-@click.option("--seeds", "n_seeds", default=3, show_default=True, help="Seeds per K (stability needs ≥ 2).")
+@hidden_alias("--k", "k_spec", "-k/--k-range")
+@click.option("--n-seeds", "n_seeds", default=3, show_default=True, help="Seeds per K (stability needs ≥ 2).")
+@hidden_alias("--seeds", "n_seeds", "--n-seeds", type=int)
 @click.option("--seed", default=0, show_default=True, help="First random seed; the reported models use it.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is drawn only when stderr is a terminal).")
-@handle_errors
+@corpus_or_table()
 def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, topic_engine: str | None,
            k_spec: str | None, n_seeds: int, seed: int, quiet: bool) -> None:
     """Topic models of CORPUS (default: the bundled Junpu corpus): one per stage, aligned across stages

@@ -18,34 +18,16 @@ from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
 from corpus_tools.corpus.dates import assign_stage, parse_date
 from corpus_tools.corpus.entries import split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
+from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError
-from corpus_tools.text.normalize import to_simplified
+from corpus_tools.text.lang import detect_lang
 
 if TYPE_CHECKING:
     import pandas as pd
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-_LATIN_RE = re.compile(r"[A-Za-z]")
-_CJK_CHARS_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 DOC_DUP_THRESHOLD = 0.6
 ENTRY_DUP_THRESHOLD = 0.7
-
-
-@dataclass
-class Problem:
-    """One thing wrong (error: row skipped; warning: loaded but odd; note: for information)."""
-
-    level: str
-    code: str
-    file: str
-    line: int | None
-    doc_id: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        who = f" [{self.doc_id}]" if self.doc_id else ""
-        return f"{self.level.upper():7} {where}{who} {self.code}: {self.message}"
 
 
 @dataclass
@@ -68,25 +50,64 @@ class Corpus:
         """Number of error-level problems (rows skipped)."""
         return int((self.problems["level"] == "error").sum()) if len(self.problems) else 0
 
-    def entries_with_meta(self, columns: tuple[str, ...] = ("source_type", "stage", "date", "year", "lang",
-                                                           "title")) -> pd.DataFrame:
-        """Entries joined with the document metadata analyses group by."""
+    @property
+    def meta_columns(self) -> list[str]:
+        """documents.csv columns beyond the documented ones (e.g. from a table): kept as document metadata."""
+        return [c for c in self.docs.columns if c not in schema.DOCS]
+
+    def entries_with_meta(self, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Entries joined with the document metadata analyses group by (default: source_type, stage, date,
+        year, lang, title, outlet and the extra metadata columns)."""
+        if columns is None:
+            columns = ("source_type", "stage", "date", "year", "lang", "title", "outlet", *self.meta_columns)
         meta = self.docs[["doc_id", *columns]]
         return self.entries.merge(meta, on="doc_id", how="left", validate="many_to_one")
 
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, text: str | None = None, id: str | None = None,
+                   date: str | None = None, source: str | None = None, lang: str | None = None,
+                   title: str | None = None, lexicons: tuple[str, ...] = ("mass_entrepreneurship",)) -> Corpus:
+        """A corpus from a DataFrame with one text per row; other columns become document metadata.
 
-def detect_lang(text: str) -> str:
-    """zh-Hans, zh-Hant, en or mixed, from the share of CJK/Latin characters and of t2s changes."""
-    sample = text[:20000]
-    cjk = _CJK_CHARS_RE.findall(sample)
-    latin = len(_LATIN_RE.findall(sample))
-    if not cjk:
-        return "en"
-    if latin > 2 * len(cjk):
-        return "mixed"
-    joined = "".join(cjk)
-    changed = sum(a != b for a, b in zip(joined, to_simplified(joined), strict=True))
-    return "zh-Hant" if changed > 0.04 * len(joined) else "zh-Hans"
+        >>> import pandas as pd, corpus_tools as ct
+        >>> df = pd.DataFrame({"text": ["军埔村的年轻人开网店。", "Li Wei opened an online shop."],
+        ...                    "outlet": ["A", "B"], "date": ["2013-05-01", "2014"]})
+        >>> c = ct.Corpus.from_frame(df, text="text", date="date")
+        >>> list(c.docs["lang"]), c.meta_columns
+        (['zh-Hans', 'en'], ['row'])
+        """
+        from corpus_tools.corpus.from_table import Columns, frame_corpus_folder
+
+        imported = frame_corpus_folder(frame, Columns(text, id, date, source, lang, title), lexicons=lexicons)
+        return load_corpus(imported.root).with_problems(imported.problems)
+
+    @classmethod
+    def from_table(cls, path: str | Path, text: str | None = None, id: str | None = None,
+                   date: str | None = None, source: str | None = None, lang: str | None = None,
+                   title: str | None = None) -> Corpus:
+        """A corpus from a CSV/TSV/XLSX/JSONL/Parquet table (imported once into a cache folder)."""
+        from corpus_tools.corpus.from_table import Columns, table_corpus_folder
+
+        imported = table_corpus_folder(path, Columns(text, id, date, source, lang, title))
+        return load_corpus(imported.root).with_problems(imported.problems)
+
+    def with_problems(self, problems: list[Problem]) -> Corpus:
+        """This corpus with `problems` (e.g. a table import's row problems) listed before its own."""
+        import pandas as pd
+
+        self.problem_list = [*problems, *self.problem_list]
+        frame = pd.DataFrame([p.__dict__ for p in self.problem_list], columns=list(schema.PROBLEMS))
+        frame["line"] = frame["line"].astype("Int64")
+        self.problems = frame
+        return self
+
+    def _repr_html_(self) -> str:
+        """Jupyter: a one-line summary and the first documents."""
+        from html import escape
+
+        head = self.docs.drop(columns=["text"]).head(10).to_html(index=False, max_cols=12)
+        return (f"<p><b>Corpus {escape(self.config.name)}</b>: {len(self.docs)} documents, {len(self.entries)} "
+                f"entries, {self.n_errors} row(s) skipped ({escape(str(self.root))})</p>{head}")
 
 
 def _read_rows(csv_path: Path, problems: list[Problem]) -> list[tuple[int, dict[str, str]]]:
@@ -199,6 +220,7 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
         "speaker": row.get("speaker", ""), "role": row.get("role", ""), "encoding": used_encoding,
         "notes": row.get("notes", ""), "stage": stage, "stage_overlap": overlap, "text": text,
         "n_chars": len(text), "sha1": hashlib.sha1(text.encode("utf-8")).hexdigest(), "csv_line": line,
+        **{k: v for k, v in row.items() if k and k not in schema.DOCS},  # extra columns: document metadata
     }
 
 
@@ -258,7 +280,9 @@ def load_corpus(path: str | Path) -> Corpus:
                                     f"file also listed as {seen_paths[rec['path']]}"))
         seen_paths[rec["path"]] = doc_id
         records.append(rec)
-    docs = pd.DataFrame.from_records(records, columns=[c for c in schema.DOCS if c not in ("dup_of", "dup_score")])
+    extra = list(dict.fromkeys(k for r in records for k in r if k not in schema.DOCS))
+    docs = pd.DataFrame.from_records(records, columns=[*(c for c in schema.DOCS if c not in ("dup_of", "dup_score")),
+                                                       *extra])
     entry_rows = [e.__dict__ for text, did in zip(docs["text"], docs["doc_id"], strict=True)
                   for e in split_entries(did, text)]
     entries = pd.DataFrame.from_records(entry_rows, columns=[c for c in schema.ENTRIES

@@ -8,16 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corpus_tools.corpus.loader import Corpus, load_corpus
-from corpus_tools.errors import StoreError
+from corpus_tools.corpus.loader import Corpus
+from corpus_tools.errors import ConfigError, StoreError, did_you_mean
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
-from corpus_tools.io.resources import default_corpus
 from corpus_tools.io.tables import write_table
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.lint import term_frequencies
 from corpus_tools.lexicon.model import Lexicon
-from corpus_tools.scoring.score import Scorer, ScoreResult, aggregate, score_levels
+from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, score_levels
 from corpus_tools.text.tokenize import Tokenizer
 
 if TYPE_CHECKING:
@@ -46,6 +45,16 @@ class AnalyzeResult:
     cache: dict[str, Any] = field(default_factory=dict)
     suggestions: SuggestionsResult | None = None
 
+    def _repr_html_(self) -> str:
+        """Jupyter: what was analysed and where each output is."""
+        from html import escape
+
+        rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(str(p))}</td></tr>" for k, p in self.files.items()
+                       if not k.startswith("chart_"))
+        return (f"<p><b>analysis</b> in {escape(str(self.out))}: {self.n_documents} documents, {self.n_entries} "
+                f"entries, {self.n_skipped} row(s) skipped</p><table><tr><th>output</th><th>file</th></tr>{rows}"
+                "</table>")
+
 
 def lexicons_for(corpus: Corpus, names: Sequence[str] | None) -> list[Lexicon]:
     """The lexicons named on the command line, else those corpus.toml declares."""
@@ -59,19 +68,31 @@ def _lexicon_ids(lexicons: Sequence[Lexicon]) -> list[dict[str, object]]:
             for lx in lexicons]
 
 
-def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
+def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: str | Path = "analysis",
             lexicons: Sequence[str] | None = None, engine: str = "rjieba", dedupe: bool = False,
             seed: int = 0, progress: Progress | None = None, *, cache_dir: str | Path | None = None,
             use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
             k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
             report: bool = True, suggestions: bool = True, folds: int = 5,
-            store: str | Path | None = None) -> AnalyzeResult:
-    """Run the whole analysis of a corpus folder (the bundled Junpu corpus by default) into `out`:
+            store: str | Path | None = None, by: Sequence[str] = ()) -> AnalyzeResult:
+    """Run the whole analysis of a corpus (a loaded Corpus, a corpus folder, a table file or a DataFrame of
+    texts; the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
     cross-validated quality when the corpus has coded passages), report.html and manifest.json. Tokens,
     scores, framing, topic models, suggestions and charts are cached under `cache_dir` (default
     `out/.cache`) unless `use_cache` is False. Coded passages come from the corpus's codings.csv plus the
-    coding store `store` (default `out/coding.sqlite` when it exists; only read)."""
+    coding store `store` (default `out/coding.sqlite` when it exists; only read). `by` names further
+    columns (e.g. `outlet` or a table's metadata column) to aggregate scores by, into `by_<column>.csv`.
+
+    >>> import corpus_tools as ct, pandas as pd, tempfile
+    >>> df = pd.DataFrame({"text": ["村里租金便宜，门槛低，很多年轻人开网店。", "Rents are low and profits high."] * 3,
+    ...                    "outlet": ["A", "B", "A", "B", "A", "B"], "date": ["2013", "2014"] * 3,
+    ...                    "id": [f"d{i}" for i in range(6)]})
+    >>> res = ct.analyze(df, out=tempfile.mkdtemp(), topics=False, suggestions=False, report=False, n_boot=50,
+    ...                  n_perm=49, by=["outlet"])
+    >>> res.n_documents, sorted(res.files["by_outlet"].name for _ in [0])
+    (6, ['by_outlet.csv'])
+    """
     total = len(STEPS)
 
     def step(i: int) -> Callable[[str], None]:
@@ -81,12 +102,19 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
         say(STEPS[i - 1])
         return say
 
-    root = Path(corpus_path) if corpus_path else default_corpus()
+    from corpus_tools.corpus.open import open_corpus
+
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
-    step(1)(f"reading {root}")
-    corpus = load_corpus(root)
+    step(1)("reading the corpus")
+    corpus = open_corpus(corpus_path)
+    root = corpus.root
+    groupable = [*PERIODS, "outlet", *corpus.meta_columns]
+    for col in by:  # a typo stops before the slow part
+        if col not in groupable:
+            raise ConfigError(f"cannot aggregate by {col!r}{did_you_mean(col, groupable)}",
+                              hint=f"choose from {', '.join(groupable)}")
     result = AnalyzeResult(out_dir, n_documents=len(corpus.docs), n_entries=len(corpus.entries),
                            n_skipped=corpus.n_errors)
     result.problems = [str(p) for p in corpus.problem_list if p.level != "note"]
@@ -142,10 +170,13 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     files["scores_documents"] = write_table(doc_scores.scores, out_dir / "scores_documents.csv")
     files["scores_entries"] = write_table(entry_scores.scores, out_dir / "scores_entries.csv")
     files["evidence"] = write_table(entry_scores.evidence, out_dir / "evidence.csv")
-    for by in ("source_type", "stage", "year"):
-        files[f"by_{by}"] = write_table(aggregate(doc_scores, by, corpus.docs), out_dir / f"by_{by}.csv")
+    for key in ("source_type", "stage", "year"):
+        files[f"by_{key}"] = write_table(aggregate(doc_scores, key, corpus.docs), out_dir / f"by_{key}.csv")
     files["by_stage_source"] = write_table(aggregate(doc_scores, ["stage", "source_type"], corpus.docs),
                                            out_dir / "by_stage_source.csv")
+    for col in by:
+        if f"by_{col}" not in files:
+            files[f"by_{col}"] = write_table(aggregate(doc_scores, col, corpus.docs), out_dir / f"by_{col}.csv")
     health = _health(lex, tokenizer, corpus, cache,
                      make_key(**base, code=code_hash("lexicon", "text", "pipeline")))
     files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
@@ -164,6 +195,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
                    "documents": len(corpus.docs), "entries": len(corpus.entries), "skipped_rows": corpus.n_errors},
         "config": {"engine": engine, "dedupe": dedupe, "lexicons": [x.name for x in lex],
                    "stages": [s.__dict__ for s in corpus.config.stages], "bootstrap": n_boot, "permutations": n_perm,
+                   "by": list(by),
                    "topics": {"enabled": topics, "engine": topic_res.engine if topic_res else topic_engine,
                               "k_range": ks, "n_seeds": n_seeds,
                               "k_by_scope": topic_res.k_by_scope if topic_res else {}},
