@@ -38,12 +38,14 @@ from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alia
               help="Also write scores aggregated by this column into by_COLUMN.csv (repeatable): outlet, lang, "
                    "quarter, month or a metadata column (e.g. a table's extra columns).")
 @click.option("--permutations", "n_perm", default=999, show_default=True, help="Permutations for p-values.")
+@click.option("--keep-junk", is_flag=True, help="Count junk entries (too short, markup, pinyin runs, boilerplate "
+                                                "repeated across an outlet's documents) in scores and topics too.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 @corpus_or_table()
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
             n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, by: tuple[str, ...], n_perm: int,
-            quiet: bool) -> None:
+            keep_junk: bool, quiet: bool) -> None:
     """Analyse CORPUS (a corpus folder or a table of texts; default: the bundled Junpu corpus): scores with
     evidence, framing over time, topics per stage, draft codes for every entry with the model's
     cross-validated quality, and a self-contained report.html plus charts, CSV tables, the trained model
@@ -57,7 +59,7 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
     try:
         res = run(corpus, out, lexicons, engine, dedupe, seed, bar, cache_dir=cache_dir, use_cache=not no_cache,
                   topics=topics, topic_engine=topic_engine, k_range=k_range, n_seeds=n_seeds, n_boot=n_boot,
-                  n_perm=n_perm, suggestions=suggestions, store=store, by=by)
+                  n_perm=n_perm, suggestions=suggestions, store=store, by=by, keep_junk=keep_junk)
     finally:
         bar.close()
     if not quiet:

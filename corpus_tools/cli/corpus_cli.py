@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors
-from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, pop_columns, report_import, table_column_options
+from corpus_tools.cli.options import (
+    corpus_or_table,
+    engine_option,
+    hidden_alias,
+    pop_columns,
+    report_import,
+    table_column_options,
+)
 
 
 @click.command()

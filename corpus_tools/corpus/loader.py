@@ -18,6 +18,7 @@ from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
 from corpus_tools.corpus.dates import assign_stage, parse_date
 from corpus_tools.corpus.entries import split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
+from corpus_tools.corpus.junk import flag_junk
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError
 from corpus_tools.text.lang import detect_lang
@@ -39,6 +40,7 @@ class Corpus:
     entries: pd.DataFrame
     problems: pd.DataFrame
     problem_list: list[Problem] = field(default_factory=list)
+    keep_junk: bool = False  # True: junk entries (corpus.junk) count in scores and topics too
 
     @property
     def root(self) -> Path:
@@ -49,6 +51,14 @@ class Corpus:
     def n_errors(self) -> int:
         """Number of error-level problems (rows skipped)."""
         return int((self.problems["level"] == "error").sum()) if len(self.problems) else 0
+
+    @property
+    def content_entries(self) -> pd.DataFrame:
+        """The entries scores, topics and distinctive words use: all but the junk ones (entries["junk"] set
+        by corpus.junk: too short, markup, pinyin runs, boilerplate), unless `keep_junk`."""
+        if self.keep_junk or "junk" not in self.entries.columns:
+            return self.entries
+        return self.entries[self.entries["junk"] == ""]
 
     @property
     def meta_columns(self) -> list[str]:
@@ -287,6 +297,7 @@ def load_corpus(path: str | Path) -> Corpus:
                   for e in split_entries(did, text)]
     entries = pd.DataFrame.from_records(entry_rows, columns=[c for c in schema.ENTRIES
                                                              if c not in ("dup_of", "dup_score")])
+    flag_junk(entries, docs, problems)
     _flag_duplicates(docs, entries, problems)
     listed = {(root / p).resolve() for p in seen_paths} | rejected
     texts_dir = root / "texts"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corpus_tools.corpus.junk import junk_summary
 from corpus_tools.corpus.loader import Corpus
 from corpus_tools.errors import ConfigError, StoreError, did_you_mean
 from corpus_tools.io.cache import Cache, code_hash, make_key
@@ -74,7 +75,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
             use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
             k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
             report: bool = True, suggestions: bool = True, folds: int = 5,
-            store: str | Path | None = None, by: Sequence[str] = ()) -> AnalyzeResult:
+            store: str | Path | None = None, by: Sequence[str] = (), keep_junk: bool = False) -> AnalyzeResult:
     """Run the whole analysis of a corpus (a loaded Corpus, a corpus folder, a table file or a DataFrame of
     texts; the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
@@ -83,6 +84,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     `out/.cache`) unless `use_cache` is False. Coded passages come from the corpus's codings.csv plus the
     coding store `store` (default `out/coding.sqlite` when it exists; only read). `by` names further
     columns (e.g. `outlet` or a table's metadata column) to aggregate scores by, into `by_<column>.csv`.
+    Junk entries (corpus.junk) are left out of scores and topics unless `keep_junk`.
 
     >>> import corpus_tools as ct, pandas as pd, tempfile
     >>> df = pd.DataFrame({"text": ["村里租金便宜，门槛低，很多年轻人开网店。", "Rents are low and profits high."] * 3,
@@ -122,7 +124,14 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     tokenizer = Tokenizer(engine)
     scorer = Scorer(lex, tokenizer)
     inputs = corpus_inputs(root, list(corpus.docs["path"]))
+    corpus = dataclasses.replace(corpus, keep_junk=keep_junk)  # the caller's Corpus stays as it was
+    junk = junk_summary(corpus.entries) if not keep_junk else {}
+    if junk:
+        result.problems.insert(0, f"NOTE    {sum(junk.values())} junk entries left out of scores and topics ("
+                                  + ", ".join(f"{n} {r}" for r, n in junk.items())
+                                  + "); the `junk` column of entries.csv names them (--keep-junk counts them)")
     base = {"inputs": inputs, "lexicons": _lexicon_ids(lex), "tokenizer": tokenizer.manifest(),
+            "corpus_code": code_hash("corpus"), "keep_junk": keep_junk,
             "user_words": tokenizer.user_words, "software": package_versions()}
     files = result.files
     files["problems"] = write_table(corpus.problems, out_dir / "problems.csv")
@@ -192,7 +201,8 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     manifest = {
         "command": "analyze",
         "corpus": {"name": corpus.config.name, "root": str(root), "inputs": inputs,
-                   "documents": len(corpus.docs), "entries": len(corpus.entries), "skipped_rows": corpus.n_errors},
+                   "documents": len(corpus.docs), "entries": len(corpus.entries), "skipped_rows": corpus.n_errors,
+                   "junk_entries": junk},
         "config": {"engine": engine, "dedupe": dedupe, "lexicons": [x.name for x in lex],
                    "stages": [s.__dict__ for s in corpus.config.stages], "bootstrap": n_boot, "permutations": n_perm,
                    "by": list(by),
@@ -317,7 +327,7 @@ def lexicon_health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Co
     import pandas as pd
 
     rows = []
-    texts = list(corpus.entries["text"])
+    texts = list(corpus.content_entries["text"])
     for lex in lexicons:
         freq = term_frequencies(lex, tokenizer, texts)
         for v in lex.variables:

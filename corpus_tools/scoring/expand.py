@@ -158,7 +158,7 @@ def expand(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], va
     scorer = Scorer(lexicons, tokenizer)  # injects the lexicon terms into the tokenizer
     patterns = [p for lex in lexicons for v in lex.variables for _lang, t in v.all_terms()
                 if (p := compile_term(lex.name, v.id, t, tokenizer)) is not None]
-    entries = corpus.entries
+    entries = corpus.content_entries
     entries = entries[entries["dup_of"].fillna("").astype(str) == ""]
     units: list[_Unit] = []
     seeds_by_var: dict[str, list[str]] = {}

@@ -139,7 +139,8 @@ META = ("source_type", "stage", "date", "year", "lang", "title")
 
 def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe: bool = False) -> ScoreResult:
     """Score every entry; document rows sum their entries. With `dedupe`, entries flagged as
-    near-duplicates of an earlier entry count zero tokens and zero hits (their rows stay)."""
+    near-duplicates of an earlier entry count zero tokens and zero hits (their rows stay); so do junk
+    entries (corpus.content_entries) unless the corpus keeps them. Rates of units without tokens are NaN."""
     if level not in LEVELS:
         raise ConfigError(f"unknown level {level!r}", hint=f"choose one of {', '.join(LEVELS)}")
     docs, entries = score_levels(corpus, scorer, dedupe)
@@ -151,13 +152,14 @@ def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False) -> tuple[
     import pandas as pd
 
     entries = corpus.entries
+    content = set(corpus.content_entries["entry_id"])  # junk entries (menus, markup, ...): rows stay, count nothing
     doc_text = dict(zip(corpus.docs["doc_id"], corpus.docs["text"], strict=True))
     evidence: list[dict[str, object]] = []
     per_entry: list[tuple[str, str, int, list[Hit]]] = []
     for eid, did, start, text, dup in zip(entries["entry_id"], entries["doc_id"], entries["start"],
                                           entries["text"], entries["dup_of"], strict=True):
-        if dedupe and dup:  # the row stays (nothing is deleted) but counts nothing: its original counts
-            per_entry.append((eid, did, 0, []))
+        if (dedupe and dup) or eid not in content:  # the row stays (nothing is deleted) but counts nothing:
+            per_entry.append((eid, did, 0, []))  # a duplicate's original counts, junk is no passage
             continue
         ts = scorer.score_text(text)
         full = doc_text[did]

@@ -45,6 +45,11 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
     tokenizer.add_words(all_terms(lexicons))  # lexicon terms stay whole, as in scoring
     meta = corpus.entries_with_meta()
     notes: list[str] = []
+    junk = meta["junk"].fillna("").astype(str) != "" if "junk" in meta and not corpus.keep_junk else None
+    if junk is not None and junk.any():
+        notes.append(f"{int(junk.sum())} junk entries (too short, markup, pinyin runs, boilerplate) left out of "
+                     "topic models")
+        meta = meta.loc[~junk].reset_index(drop=True)
     dup = meta["dup_of"].fillna("").astype(str) != ""
     if dup.any():
         notes.append(f"{int(dup.sum())} near-duplicate entries left out of topic models (they repeat "

@@ -164,7 +164,7 @@ def test_topics_cli_writes_csv(themed: Corpus, tmp_path: Path) -> None:
     from corpus_tools.cli import main
 
     out = tmp_path / "out"
-    res = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "-k", "2-3", "--seeds", "2",
+    res = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "-k", "2-3", "--n-seeds", "2",
                                     "-q"])
     assert res.exit_code == 0, res.output
     for name in ("topic_sweep", "topics", "topic_passages", "topic_alignment", "topic_prevalence",
@@ -179,4 +179,4 @@ def test_topics_cli_help() -> None:
     from corpus_tools.cli import main
 
     res = CliRunner().invoke(main, ["topics", "--help"])
-    assert res.exit_code == 0 and "--topic-engine" in res.output and "--seeds" in res.output
+    assert res.exit_code == 0 and "--topic-engine" in res.output and "--n-seeds" in res.output
