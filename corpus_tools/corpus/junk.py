@@ -5,7 +5,10 @@
   entity or tag left over from scraping;
 - `pinyin`: a run of tone-marked pinyin annotating Chinese (`Jūnpǔ Cūn`, `zhòng chuàng`);
 - `boilerplate`: the same short passage (same content hash) in at least BOILERPLATE_MIN_DOCS documents of
-  one outlet — menus, "Related Stories", bylines, copyright lines of scraped pages.
+  one outlet — menus, "Related Stories", bylines, copyright lines of scraped pages;
+- `outside-main`: in an HTML page, a block outside the main content that trafilatura finds (navigation,
+  date lines, sidebars, footers; the headline, equal to the document's title, stays). The page's text
+  stays all visible blocks, so offsets and codings made on it stay valid.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 from corpus_tools.corpus.problems import Problem
+from corpus_tools.text.normalize import fold_whitespace
 
 if TYPE_CHECKING:
     import pandas as pd
 
-REASONS = ("short", "markup", "pinyin", "boilerplate")
+REASONS = ("short", "markup", "pinyin", "boilerplate", "outside-main")
 MIN_CHARS = 3
 BOILERPLATE_MIN_DOCS = 3
 BOILERPLATE_MAX_CHARS = 200
@@ -49,9 +53,17 @@ def text_reason(text: str) -> str:
     return ""
 
 
-def junk_reasons(entries: pd.DataFrame, docs: pd.DataFrame) -> list[str]:
-    """Per entry (in order): its junk reason, or '' for a real passage."""
+def junk_reasons(entries: pd.DataFrame, docs: pd.DataFrame, mains: dict[str, str] | None = None) -> list[str]:
+    """Per entry (in order): its junk reason, or '' for a real passage. `mains`: doc_id -> the main content
+    of an HTML page (entries not inside it are `outside-main`)."""
     reasons = [text_reason(t) for t in entries["text"]]
+    folded = {d: fold_whitespace(m) for d, m in (mains or {}).items()}
+    titles = dict(zip(docs["doc_id"], docs["title"].fillna("").astype(str).map(fold_whitespace), strict=True))
+    for i, (did, text) in enumerate(zip(entries["doc_id"], entries["text"], strict=True)):
+        if not reasons[i] and did in folded:
+            flat = fold_whitespace(text)
+            if flat not in folded[did] and flat != titles.get(did):  # the headline is content, not chrome
+                reasons[i] = "outside-main"
     outlet = dict(zip(docs["doc_id"], docs["outlet"].fillna("").astype(str).str.strip(), strict=True))
     spread: dict[tuple[str, str], set[str]] = defaultdict(set)
     for did, h, text in zip(entries["doc_id"], entries["text_hash"], entries["text"], strict=True):
@@ -63,9 +75,10 @@ def junk_reasons(entries: pd.DataFrame, docs: pd.DataFrame) -> list[str]:
     return reasons
 
 
-def flag_junk(entries: pd.DataFrame, docs: pd.DataFrame, problems: list[Problem]) -> None:
+def flag_junk(entries: pd.DataFrame, docs: pd.DataFrame, problems: list[Problem],
+              mains: dict[str, str] | None = None) -> None:
     """Add the `junk` column (reason or '') to `entries`; one note per document that has junk entries."""
-    reasons = junk_reasons(entries, docs) if len(entries) else []
+    reasons = junk_reasons(entries, docs, mains) if len(entries) else []
     entries["junk"] = reasons
     by_doc: dict[str, Counter[str]] = defaultdict(Counter)
     samples: dict[str, list[str]] = defaultdict(list)

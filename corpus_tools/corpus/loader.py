@@ -184,6 +184,7 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
     path = (root / path_str).resolve()
     text = ""
     used_encoding = ""
+    main: str | None = None  # HTML: the main content; the rest of the page's blocks become junk entries
     if not path_str:
         report("error", "missing-path", "path is empty")
     elif not path.is_relative_to(root.resolve()):
@@ -195,7 +196,7 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
     else:
         try:
             read = read_text(path, encoding)
-            text, used_encoding = read.text, read.encoding
+            text, used_encoding, main = read.text, read.encoding, read.main
             if not text.strip():
                 report("error", "empty-text", f"{path_str} has no text")
             elif "\ufffd" in text:
@@ -231,6 +232,7 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
         "notes": row.get("notes", ""), "stage": stage, "stage_overlap": overlap, "text": text,
         "n_chars": len(text), "sha1": hashlib.sha1(text.encode("utf-8")).hexdigest(), "csv_line": line,
         **{k: v for k, v in row.items() if k and k not in schema.DOCS},  # extra columns: document metadata
+        "_main": main,
     }
 
 
@@ -290,6 +292,7 @@ def load_corpus(path: str | Path) -> Corpus:
                                     f"file also listed as {seen_paths[rec['path']]}"))
         seen_paths[rec["path"]] = doc_id
         records.append(rec)
+    mains = {r["doc_id"]: m for r in records if (m := r.pop("_main")) is not None}
     extra = list(dict.fromkeys(k for r in records for k in r if k not in schema.DOCS))
     docs = pd.DataFrame.from_records(records, columns=[*(c for c in schema.DOCS if c not in ("dup_of", "dup_score")),
                                                        *extra])
@@ -297,7 +300,7 @@ def load_corpus(path: str | Path) -> Corpus:
                   for e in split_entries(did, text)]
     entries = pd.DataFrame.from_records(entry_rows, columns=[c for c in schema.ENTRIES
                                                              if c not in ("dup_of", "dup_score")])
-    flag_junk(entries, docs, problems)
+    flag_junk(entries, docs, problems, mains)
     _flag_duplicates(docs, entries, problems)
     listed = {(root / p).resolve() for p in seen_paths} | rejected
     texts_dir = root / "texts"

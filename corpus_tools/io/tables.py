@@ -270,7 +270,7 @@ class TableWriter:
                 fh.write(_jsonl(frame))
         elif self.suffix == ".xlsx":
             if self._book is None:
-                from openpyxl import Workbook  # type: ignore[import-untyped]
+                from openpyxl import Workbook
 
                 self._book = Workbook(write_only=True)
                 self._sheet = self._book.create_sheet("Sheet1")
