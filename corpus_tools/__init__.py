@@ -21,10 +21,16 @@ _EXPORTS = {
     "aggregate": "corpus_tools.scoring.score",
     "analyze": "corpus_tools.jobs.analyze",
     "concordance": "corpus_tools.scoring.kwic",
+    # notebook API (issue 14): whatever holds the texts in, DataFrames out
+    "kwic": "corpus_tools.scoring.kwic",
+    "score": "corpus_tools.scoring.frames",
+    "evidence": "corpus_tools.scoring.frames",
+    "open_corpus": "corpus_tools.corpus.open",
+    "bundled_corpus": "corpus_tools.corpus.open",
 }
 
-__all__ = ["Corpus", "Lexicon", "Scorer", "Tokenizer", "__version__", "aggregate", "analyze", "concordance",
-           "load_corpus", "load_lexicon", "score_corpus"]
+__all__ = ["Corpus", "Lexicon", "Scorer", "Tokenizer", "__version__", "aggregate", "analyze", "bundled_corpus",
+           "concordance", "evidence", "kwic", "load_corpus", "load_lexicon", "open_corpus", "score", "score_corpus"]
 
 
 def __getattr__(name: str) -> Any:
