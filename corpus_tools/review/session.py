@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from corpus_tools.errors import ReviewError
+from corpus_tools.errors import ReviewError, did_you_mean
 from corpus_tools.store.log import NONE, EntryCoding, apply_event
 
 if TYPE_CHECKING:
@@ -135,7 +135,9 @@ class ReviewSession:
             self.codes = list(load_lexicon(corpus.config.lexicons[0] if corpus.config.lexicons
                                            else "mass_entrepreneurship", corpus.root).variable_ids)
         if self.filters.variable and self.filters.variable not in self.codes:
-            raise ReviewError(f"unknown variable {self.filters.variable!r}", hint=f"one of {', '.join(self.codes)}")
+            raise ReviewError(f"unknown variable {self.filters.variable!r}"
+                              f"{did_you_mean(self.filters.variable, self.codes)}",
+                              hint=f"one of {', '.join(self.codes)}")
         self.mode = "blind" if blind else "assisted"
         # a model's version hashes all its arrays (~ms): computed once per session, not per passage
         self._version = suggester.version if suggester is not None else ""
@@ -176,7 +178,8 @@ class ReviewSession:
         sub = sub.assign(_doc=sub["doc_id"].map(doc_rank)).sort_values(["_doc", "seq"], kind="stable")
         ids = list(sub["entry_id"])
         if f.variable and f.variable not in self.codes:
-            raise ReviewError(f"unknown variable {f.variable!r}", hint=f"choose from {', '.join(self.codes)}")
+            raise ReviewError(f"unknown variable {f.variable!r}{did_you_mean(f.variable, self.codes)}",
+                              hint=f"choose from {', '.join(self.codes)}")
         if f.variable and self.suggester is None:
             raise ReviewError("filtering by variable needs suggestions (a model or the lexicon)")
         if self.suggester is not None and ids and (self.order != "document" or f.variable):

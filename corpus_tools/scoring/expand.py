@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corpus_tools import schema
-from corpus_tools.errors import ConfigError, LexiconError
+from corpus_tools.errors import ConfigError, LexiconError, did_you_mean
 from corpus_tools.lexicon.match import Pattern, compile_term
 from corpus_tools.text.tokenize import has_cjk
 
@@ -71,7 +71,8 @@ def find_variables(lexicons: Sequence[Lexicon], ref: str) -> list[tuple[Lexicon,
         return hits
     known = ", ".join(v.id for _, v in pairs)
     if not hits:
-        raise LexiconError(f"unknown variable {ref!r}", hint=f"known: {known}")
+        ids = [v.id for _, v in pairs]
+        raise LexiconError(f"unknown variable {ref!r}{did_you_mean(ref, ids)}", hint=f"known: {known}")
     raise LexiconError(f"variable name {ref!r} is ambiguous", hint=f"use one of {', '.join(v.id for _, v in hits)}")
 
 
