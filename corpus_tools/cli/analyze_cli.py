@@ -41,7 +41,7 @@ from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alia
 @click.option("--keep-junk", is_flag=True, help="Count junk entries (too short, markup, pinyin runs, boilerplate "
                                                 "repeated across an outlet's documents) in scores and topics too.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
-@corpus_or_table()
+@corpus_or_table(problems=False)
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
             n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, by: tuple[str, ...], n_perm: int,

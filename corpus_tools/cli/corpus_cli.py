@@ -23,7 +23,7 @@ from corpus_tools.cli.options import (
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True,
               help="How to print the problems.")
 @click.option("--strict", is_flag=True, help="Exit non-zero on warnings too, not only on errors.")
-@corpus_or_table()
+@corpus_or_table(problems=False)
 def validate(corpus: Path | None, fmt: str, strict: bool) -> None:
     """Check a corpus folder and report every problem at once (file and line).
 

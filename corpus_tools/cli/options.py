@@ -44,13 +44,15 @@ def pop_columns(kwargs: dict[str, Any]) -> dict[str, str | None]:
     return {role: kwargs.pop(f"{role}_col", None) for _, role, _ in TABLE_COLUMNS}
 
 
-def table_as_corpus(path: Path, columns: dict[str, str | None]) -> Path:
+def table_as_corpus(path: Path, columns: dict[str, str | None], problems: bool = True) -> Path:
     """The corpus folder for a table given as CORPUS: imported once into a cache folder (the path is
-    reported on stderr with the import's problems, errors summarised last)."""
+    reported on stderr, with the import's problems unless the command lists the corpus's problems itself:
+    they are part of them)."""
     from corpus_tools.corpus.from_table import Columns, table_corpus_folder
 
     imported = table_corpus_folder(path, Columns(**columns))
-    report_import(imported.problems, imported.summary() + (" (reused)" if imported.reused else ""))
+    report_import(imported.problems if problems else [],
+                  imported.summary() + (" (reused)" if imported.reused else ""))
     return imported.root
 
 
@@ -68,9 +70,10 @@ def report_import(problems: list[Any], summary: str, limit: int = 20) -> None:
     click.echo(summary, err=True)
 
 
-def corpus_or_table(arg: str = "corpus") -> Callable[[F], F]:
+def corpus_or_table(arg: str = "corpus", problems: bool = True) -> Callable[[F], F]:
     """Let a command's CORPUS argument also be a table (CSV, TSV, XLSX, JSONL, Parquet) with the column
-    options of `table_column_options`; the command receives the corpus folder the table was imported into."""
+    options of `table_column_options`; the command receives the corpus folder the table was imported into.
+    `problems=False` for commands that print the corpus's problems (the import's are among them)."""
 
     def decorator(func: F) -> F:
         @wraps(func)
@@ -78,7 +81,7 @@ def corpus_or_table(arg: str = "corpus") -> Callable[[F], F]:
             columns = pop_columns(kwargs)
             path = kwargs.get(arg)
             if path is not None and Path(path).is_file():
-                kwargs[arg] = table_as_corpus(Path(path), columns)
+                kwargs[arg] = table_as_corpus(Path(path), columns, problems)
             return func(*args, **kwargs)
 
         from corpus_tools.cli import handle_errors

@@ -325,6 +325,18 @@ def table_to_folder(path: str | Path, dest: str | Path, columns: Columns = Colum
                                                               "columns": asdict(columns)})
 
 
+def import_problems(root: Path) -> list[Problem]:
+    """The row problems recorded in `root/import.json` (a folder made from a table), else none."""
+    record = root / "import.json"
+    if not record.is_file():
+        return []
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        return [Problem(**p) for p in data.get("problems", [])]
+    except (ValueError, TypeError, KeyError) as exc:
+        return [Problem("warning", "bad-import-record", "import.json", None, "", f"cannot read import.json ({exc})")]
+
+
 def cache_root() -> Path:
     """Where tables used directly as a corpus are turned into folders: $CORPUS_TOOLS_TABLE_CACHE, else a
     per-user folder in the system's temporary directory."""

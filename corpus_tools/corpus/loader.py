@@ -18,6 +18,7 @@ from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
 from corpus_tools.corpus.dates import assign_stage, parse_date
 from corpus_tools.corpus.entries import split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
+from corpus_tools.corpus.from_table import import_problems
 from corpus_tools.corpus.junk import flag_junk
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError
@@ -89,7 +90,7 @@ class Corpus:
         from corpus_tools.corpus.from_table import Columns, frame_corpus_folder
 
         imported = frame_corpus_folder(frame, Columns(text, id, date, source, lang, title), lexicons=lexicons)
-        return load_corpus(imported.root).with_problems(imported.problems)
+        return load_corpus(imported.root)
 
     @classmethod
     def from_table(cls, path: str | Path, text: str | None = None, id: str | None = None,
@@ -99,17 +100,7 @@ class Corpus:
         from corpus_tools.corpus.from_table import Columns, table_corpus_folder
 
         imported = table_corpus_folder(path, Columns(text, id, date, source, lang, title))
-        return load_corpus(imported.root).with_problems(imported.problems)
-
-    def with_problems(self, problems: list[Problem]) -> Corpus:
-        """This corpus with `problems` (e.g. a table import's row problems) listed before its own."""
-        import pandas as pd
-
-        self.problem_list = [*problems, *self.problem_list]
-        frame = pd.DataFrame([p.__dict__ for p in self.problem_list], columns=list(schema.PROBLEMS))
-        frame["line"] = frame["line"].astype("Int64")
-        self.problems = frame
-        return self
+        return load_corpus(imported.root)
 
     def _repr_html_(self) -> str:
         """Jupyter: a one-line summary and the first documents."""
@@ -310,6 +301,7 @@ def load_corpus(path: str | Path) -> Corpus:
                 problems.append(Problem("note", "unlisted-file", str(f.relative_to(root)), None, "",
                                         "text file not listed in documents.csv (not analysed)"))
     docs["year"] = docs["year"].astype("Int64")
+    problems[:0] = import_problems(root)  # a folder made from a table: the rows that did not make it
     frame = pd.DataFrame([p.__dict__ for p in problems], columns=list(schema.PROBLEMS))
     frame["line"] = frame["line"].astype("Int64")
     return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),

@@ -16,7 +16,7 @@ def open_corpus(source: Corpus | pd.DataFrame | str | Path | None, columns: Colu
                 lexicons: tuple[str, ...] = ("mass_entrepreneurship",)) -> Corpus:
     """A Corpus from a loaded Corpus (returned as is), a DataFrame of texts, a corpus folder or a table file
     (CSV/TSV/XLSX/JSONL/Parquet, imported once into a cache folder); None is the bundled corpus. A table's
-    row problems come first in the corpus's problems."""
+    row problems (import.json) come first in the corpus's problems."""
     import pandas as pd
 
     columns = columns or Columns()
@@ -26,12 +26,12 @@ def open_corpus(source: Corpus | pd.DataFrame | str | Path | None, columns: Colu
         return bundled_corpus()
     if isinstance(source, pd.DataFrame):
         imported = frame_corpus_folder(source, columns, lexicons=lexicons)
-        return load_corpus(imported.root).with_problems(imported.problems)
+        return load_corpus(imported.root)
     path = Path(source).expanduser()
     if path.is_dir():
         return load_corpus(path)
     imported = table_corpus_folder(path, columns)
-    return load_corpus(imported.root).with_problems(imported.problems)
+    return load_corpus(imported.root)
 
 
 def bundled_corpus() -> Corpus:

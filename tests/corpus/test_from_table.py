@@ -177,3 +177,14 @@ def _csv(frame: pd.DataFrame, tmp_path: Path, name: str = "t.csv") -> Path:
     path = tmp_path / name
     frame.to_csv(path, index=False)
     return path
+
+
+def test_validate_a_table_lists_rows_not_imported_once(tmp_path: Path) -> None:
+    frame = texts_frame(4)
+    frame.loc[2, "id"] = "D01"
+    path = _csv(frame, tmp_path)
+    r = CliRunner().invoke(main, ["validate", str(path)])
+    assert r.exit_code == 1  # a row of the table did not become a document
+    assert r.output.count("duplicate-id") == 1 and "row 4 not imported" in r.output
+    c = load_corpus(table_to_folder(path, tmp_path / "c").root)
+    assert [p.code for p in c.problem_list if p.level == "error"] == ["duplicate-id"]
