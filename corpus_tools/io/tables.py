@@ -154,6 +154,9 @@ def iter_table(path: Path, text_col: str | None = None, id_col: str | None = Non
     """
     import pandas as pd
 
+    # the old defaults "text" and "id" mean: the recognised names (an absent `id` column was always optional)
+    text_col = None if text_col == "text" else text_col
+    id_col = None if id_col == "id" else id_col
     offset = 0
     seen: dict[str, int] = {}  # id -> row number: one output row per input id, so ids must be unique
     tcol = icol = None

@@ -143,6 +143,9 @@ def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe
     entries (corpus.content_entries) unless the corpus keeps them. Rates of units without tokens are NaN."""
     if level not in LEVELS:
         raise ConfigError(f"unknown level {level!r}", hint=f"choose one of {', '.join(LEVELS)}")
+    if not hasattr(corpus, "entries"):
+        raise ConfigError(f"score_corpus needs a Corpus, not a {type(corpus).__name__}",
+                          hint="ct.score(df) scores a DataFrame of texts; ct.Corpus.from_frame(df) makes a Corpus")
     docs, entries = score_levels(corpus, scorer, dedupe)
     return entries if level == "entry" else docs
 

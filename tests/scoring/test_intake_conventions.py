@@ -97,3 +97,19 @@ def test_old_spellings_are_hidden_aliases(table: Path, tmp_path: Path) -> None:
         assert old not in help_text.replace("--n-seeds", ""), (cmd, old)
     r = CliRunner().invoke(main, ["topics", str(tmp_path / "missing"), "--seeds", "1", "--k", "2"])
     assert "no such option" not in r.output.lower()
+
+
+def test_score_corpus_on_a_frame_says_what_to_use() -> None:
+    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.scoring.score import Scorer, score_corpus
+
+    with pytest.raises(ConfigError, match=r"ct.score\(df\)"):
+        score_corpus(pd.DataFrame({"text": ["x"]}), Scorer([load_lexicon("mass_entrepreneurship")]))  # type: ignore[arg-type]
+
+
+def test_suggest_reads_a_table_with_recognised_columns_and_no_id(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"正文": ["租金很低，门槛也低", "Profits are high."]}).to_csv(path, index=False, encoding="gbk")
+    r = CliRunner().invoke(main, ["suggest", str(path), "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 0, r.output
+    assert list(pd.read_csv(tmp_path / "s.csv")["id"]) == ["row-1", "row-2"]
