@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 
@@ -70,8 +71,6 @@ class AgreementError(CorpusToolsError):
 
 def did_you_mean(word: str, options: Iterable[str], n: int = 3) -> str:
     """' (did you mean X?)' for the closest of `options` to `word`, or '' when none is close."""
-    import difflib
-
     opts = [str(o) for o in options]
     close = difflib.get_close_matches(word, opts, n=n, cutoff=0.6)
     if not close:

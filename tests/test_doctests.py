@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["corpus_tools.corpus.loader", "corpus_tools.corpus.open", "corpus_tools.corpus.junk",
+MODULES = ["corpus_tools.corpus.loader", "corpus_tools.corpus.junk",
            "corpus_tools.corpus.formats", "corpus_tools.text.lang", "corpus_tools.scoring.frames",
            "corpus_tools.scoring.kwic", "corpus_tools.jobs.analyze"]
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corpus_tools.agreement.stats import METRICS
+from corpus_tools.io.manifest import write_manifest
+from corpus_tools.io.tables import write_table
 
 if TYPE_CHECKING:
     from corpus_tools.agreement.compute import AgreementResult
@@ -93,8 +95,6 @@ def format_agreement(result: AgreementResult, metrics: tuple[str, ...] = METRICS
 
 def write_agreement(result: AgreementResult, out: Path, inputs: dict[str, Any] | None = None) -> dict[str, Path]:
     """agreement.csv (long), agreement_summary.csv (wide), disagreements.csv and agreement.json in `out`."""
-    from corpus_tools.io.manifest import write_manifest
-    from corpus_tools.io.tables import write_table
 
     out.mkdir(parents=True, exist_ok=True)
     files = {"agreement": write_table(result.table, out / "agreement.csv"),

@@ -8,6 +8,8 @@ import click
 
 from corpus_tools.cli import say
 from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option
+from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
+from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
 
 @click.command()
@@ -22,7 +24,8 @@ from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alia
               help="Cache for tokens, scores, framing, topic models, suggestions and charts (default: OUT/.cache).")
 @click.option("--no-cache", is_flag=True, help="Recompute everything and write no cache.")
 @click.option("--topics/--no-topics", default=True, show_default=True, help="Fit topic models per stage.")
-@click.option("--topic-engine", default=None, help="Topic-model engine (default: the measured best, see docs).")
+@click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default=None,
+              help=f"Topic-model engine (default: {DEFAULT_TOPIC_ENGINE}, the measured best, see docs/topics.md).")
 @click.option("-k", "--k-range", "k_spec", default=None, metavar="KS",
               help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15); "
                    "a narrower range is faster.")

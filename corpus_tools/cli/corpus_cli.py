@@ -31,10 +31,9 @@ def validate(corpus: Path | None, fmt: str, strict: bool) -> None:
     mean the row is skipped by analyses; warnings and notes are loaded. Exit code 1 when errors exist.
     Without CORPUS, the bundled corpus is checked.
     """
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.io.resources import default_corpus
+    from corpus_tools.project import open_corpus
 
-    c = load_corpus(corpus or default_corpus())
+    c = open_corpus(corpus)
     probs = c.problems
     if fmt == "csv":
         click.echo(probs.to_csv(index=False), nl=False)
@@ -63,11 +62,10 @@ def validate(corpus: Path | None, fmt: str, strict: bool) -> None:
 def entries(corpus: Path | None, output: Path, fmt: str | None) -> None:
     """Export the entries (coding units) of a corpus (or a table of texts) with their stable ids, offsets
     and metadata (a table's extra columns included)."""
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.io.resources import default_corpus
     from corpus_tools.io.tables import write_table
+    from corpus_tools.project import open_corpus
 
-    c = load_corpus(corpus or default_corpus())
+    c = open_corpus(corpus)
     write_table(c.entries_with_meta(), output, fmt)
     click.echo(f"{len(c.entries)} entries from {len(c.docs)} documents written to {output}", err=True)
 
@@ -111,8 +109,9 @@ def init(folder: Path, source: Path | None, lexicons: tuple[str, ...], name: str
     """
     from corpus_tools.corpus.from_table import Columns, table_to_folder, write_corpus_folder
     from corpus_tools.errors import CorpusError
+    from corpus_tools.io.resources import DEFAULT_LEXICON
 
-    lex = lexicons or ("mass_entrepreneurship",)
+    lex = lexicons or (DEFAULT_LEXICON,)
     if folder.exists() and any(folder.iterdir()):
         raise CorpusError(f"{folder} exists and is not empty", hint="choose a new folder name")
     if source is None:

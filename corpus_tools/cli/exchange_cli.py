@@ -62,12 +62,13 @@ def export_tables_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...],
 def export_qdc_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...]) -> None:
     """The codebook as a REFI-QDA .qdc file for NVivo, ATLAS.ti, MAXQDA or QualCoder: constructs as parent
     codes, variables as codable codes, definitions and keywords in the descriptions."""
-    from corpus_tools.corpus.config import load_config
+    from corpus_tools.corpus.config import lexicon_refs, load_config
     from corpus_tools.io.resources import default_corpus
-    from corpus_tools.jobs.exchange import export_qdc, load_lexicons
+    from corpus_tools.jobs.exchange import export_qdc
+    from corpus_tools.lexicon.formats import load_lexicons
 
     config = load_config(corpus or default_corpus()) if (corpus or not lexicons) else None
-    lexs = load_lexicons(lexicons, config.root if config else None, config.lexicons if config else ())
+    lexs = load_lexicons(lexicon_refs(lexicons, config), config.root if config else None)
     path = export_qdc(out, lexs)
     say(f"{sum(len(lx.variables) for lx in lexs)} variables in {len(lexs)} lexicon(s) written to {path}")
 

@@ -9,6 +9,7 @@ import click
 
 from corpus_tools.cli import handle_errors, say
 from corpus_tools.cli.options import engine_option, hidden_alias
+from corpus_tools.io.resources import DEFAULT_LEXICON
 
 
 @click.group()
@@ -17,7 +18,7 @@ def lexicon() -> None:
 
 
 @lexicon.command()
-@click.argument("name", default="mass_entrepreneurship")
+@click.argument("name", default=DEFAULT_LEXICON)
 @click.option("--corpus", type=click.Path(path_type=Path),
               help="Also check against this corpus: terms that never match or are split in context.")
 @click.option("--bundled-corpus", is_flag=True, help="Check against the bundled corpus.")
@@ -27,16 +28,15 @@ def lexicon() -> None:
 def check(name: str, corpus: Path | None, bundled_corpus: bool, engine: str, strict: bool) -> None:
     """Lint lexicon NAME (bundled name or path): duplicate terms, terms in two variables (collisions),
     bad globs, terms the tokenizer cannot keep whole, and (with a corpus) terms that never match."""
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.io.resources import default_corpus
     from corpus_tools.lexicon.formats import load_lexicon
     from corpus_tools.lexicon.lint import lint_lexicon
+    from corpus_tools.project import open_corpus
     from corpus_tools.text.tokenize import Tokenizer
 
     lex = load_lexicon(name)
     texts = None
     if corpus or bundled_corpus:
-        texts = list(load_corpus(corpus or default_corpus()).entries["text"])
+        texts = list(open_corpus(corpus).entries["text"])
     issues = lint_lexicon(lex, Tokenizer(engine), texts)
     for issue in issues:
         click.echo(str(issue))
@@ -48,7 +48,7 @@ def check(name: str, corpus: Path | None, bundled_corpus: bool, engine: str, str
 
 
 @lexicon.command()
-@click.argument("name", default="mass_entrepreneurship")
+@click.argument("name", default=DEFAULT_LEXICON)
 @handle_errors
 def show(name: str) -> None:
     """Print the constructs, variables (with ids) and term counts of lexicon NAME."""

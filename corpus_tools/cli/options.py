@@ -9,14 +9,14 @@ from typing import Any, TypeVar
 
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
+from corpus_tools.text.engines import DEFAULT_ENGINE, ENGINES
 
-ENGINES = ("rjieba", "jieba")  # corpus_tools.text.tokenize.ENGINES, repeated here to keep --help import-light
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def engine_option(help: str = "Chinese segmentation engine (jieba is the slower reference).") -> Callable[[Any], Any]:
     """--engine: the Chinese word segmenter."""
-    return click.option("--engine", type=click.Choice(ENGINES), default="rjieba", show_default=True, help=help)
+    return click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help=help)
 
 
 def lexicon_option(help: str) -> Callable[[Any], Any]:

@@ -217,7 +217,8 @@ def review(corpus: Path | None, store: Path | None, model_dir: Path | None, code
     """
     import sys
 
-    from corpus_tools.jobs.suggest import load_suggester, open_corpus
+    from corpus_tools.jobs.suggest import load_suggester
+    from corpus_tools.project import open_corpus
     from corpus_tools.review.session import ReviewFilters, ReviewSession
     from corpus_tools.store import CodingStore
 
@@ -253,7 +254,7 @@ def store_import(source: Path, corpus: Path | None, store: Path | None, coder: s
                  codes_col: str, force: bool) -> None:
     """Import codings into the store: a corpus folder (its codings.csv) or a CSV/XLSX table of
     id/text/codes; recorded as decisions with mode 'imported'."""
-    from corpus_tools.jobs.suggest import open_corpus, project_lexicons
+    from corpus_tools.project import open_corpus, project_lexicons
     from corpus_tools.store import CodingStore
     from corpus_tools.store.importing import import_corpus_codings, import_table
 
@@ -283,7 +284,7 @@ def store_import(source: Path, corpus: Path | None, store: Path | None, coder: s
 def store_stale(corpus: Path | None, store: Path | None, output: Path | None) -> None:
     """List decisions whose passage changed or vanished from CORPUS (never silently reattached)."""
     from corpus_tools.io.tables import write_table
-    from corpus_tools.jobs.suggest import open_corpus
+    from corpus_tools.project import open_corpus
     from corpus_tools.store import CodingStore
 
     corp = open_corpus(corpus)

@@ -53,6 +53,7 @@ def score(input_path: Path, output: Path, fmt: str | None, lexicons: tuple[str, 
     for an empty text), beside the document metadata (a table's other columns are kept). A table is
     streamed in constant memory; with --by, --level entry or --dedupe it is read as a corpus instead.
     """
+    from corpus_tools.corpus.config import lexicon_refs
     from corpus_tools.io.tables import check_output, write_table
     from corpus_tools.scoring.score import aggregate, score_corpus
     from corpus_tools.scoring.streaming import build_scorer, score_table_file
@@ -67,7 +68,7 @@ def score(input_path: Path, output: Path, fmt: str | None, lexicons: tuple[str, 
         corpus = load_corpus(input_path)
         if corpus.n_errors:
             say(f"{corpus.n_errors} document row(s) skipped because of errors; run `corpus-tools validate`")
-        scorer = build_scorer(lexicons or corpus.config.lexicons, engine, corpus.root)
+        scorer = build_scorer(corpus.config.lexicon_refs(lexicons), engine, corpus.root)
         result = score_corpus(corpus, scorer, level, dedupe)
         write_table(aggregate(result, list(by), corpus.docs) if by else result.scores, output, fmt)
         if evidence:
@@ -75,8 +76,8 @@ def score(input_path: Path, output: Path, fmt: str | None, lexicons: tuple[str, 
         unit = "documents" if level == "document" else "entries"
         say(f"scored {len(result.scores)} {unit}; {len(result.evidence)} matches")
         return
-    run = score_table_file(input_path, output, lexicons or ("mass_entrepreneurship",), engine,
-                           cols["text"], cols["id"], evidence, fmt=fmt)
+    run = score_table_file(input_path, output, lexicon_refs(lexicons), engine, cols["text"], cols["id"], evidence,
+                           fmt=fmt)
     if run.empty:
         shown = ", ".join(run.empty[:5]) + (", ..." if len(run.empty) > 5 else "")
         say(f"warning: {len(run.empty)} row(s) with an empty text ({shown}): their rates are missing (NaN)")
@@ -98,15 +99,15 @@ def kwic(query: str, corpus: Path | None, lexicons: tuple[str, ...], width: int,
     Each line: doc_id, offsets into the original text, left context, [match], right context. CORPUS is a
     corpus folder or a table of texts (default: the bundled corpus). A misspelt id exits 1 with a suggestion.
     """
-    from corpus_tools.corpus.open import open_corpus
+    from corpus_tools.corpus.loader import open_corpus
     from corpus_tools.errors import ConfigError, did_you_mean
-    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.lexicon.formats import load_lexicons
     from corpus_tools.scoring.kwic import concordance, lexicon_ids, parse_query
 
     c = open_corpus(corpus)
     lines = concordance(query, c, lexicons, width=width, limit=limit, engine=engine)
     if not lines:
-        ids = lexicon_ids([load_lexicon(r, c.root) for r in (lexicons or c.config.lexicons)])
+        ids = lexicon_ids(load_lexicons(c.config.lexicon_refs(lexicons), c.root))
         hints = [h for q in parse_query(query)[1] if (h := did_you_mean(q, ids))]
         if hints:  # a term that matches nothing and looks like a misspelt id
             raise ConfigError(f"no lines for {query!r}, searched as a term{hints[0]}")

@@ -8,8 +8,8 @@ import click
 
 from corpus_tools.cli import say
 from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option
-
-TOPIC_ENGINES = ("tomotopy", "gensim", "sklearn")  # mirrors corpus_tools.topics.engines.ENGINES (lazy import)
+from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
+from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
 
 @click.command()
@@ -19,7 +19,7 @@ TOPIC_ENGINES = ("tomotopy", "gensim", "sklearn")  # mirrors corpus_tools.topics
 @lexicon_option("Lexicon name or path (default: corpus.toml's).")
 @engine_option("Tokenizer engine.")
 @click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default=None,
-              help="Topic-model engine (default: tomotopy, chosen by benchmarks/bench_topics.py).")
+              help=f"Topic-model engine (default: {DEFAULT_TOPIC_ENGINE}, chosen by benchmarks/bench_topics.py).")
 @click.option("-k", "--k-range", "k_spec", default=None, metavar="KS",
               help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15).")
 @hidden_alias("--k", "k_spec", "-k/--k-range")
@@ -34,9 +34,7 @@ def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: st
     (persisted / emerged / faded), and one joint model with topic prevalence per stage; K chosen by
     coherence and stability. Writes the tables as CSV into --out."""
     from corpus_tools.cli.progress import StepBar
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.io.resources import default_corpus
-    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.project import Project
     from corpus_tools.text.tokenize import Tokenizer
     from corpus_tools.topics import run_topics
     from corpus_tools.topics.sweep import parse_k_range
@@ -45,8 +43,8 @@ def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: st
     bar = StepBar(enabled=False if quiet else None)  # steps: read corpus, fit the models, write tables
     try:
         bar("reading corpus", 1, 3)
-        corp = load_corpus(corpus or default_corpus())
-        lex = [load_lexicon(ref, corp.root) for ref in (lexicons or corp.config.lexicons)]
+        project = Project.open(corpus, lexicons)
+        corp, lex = project.corpus, project.lexicons
         result = run_topics(corp, Tokenizer(engine), lex, seed=seed, k_range=k_range, n_seeds=n_seeds,
                             engine=topic_engine, progress=lambda message: bar(message, 2, 3))
         bar("writing tables", 3, 3)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus_tools.errors import ConfigError, CorpusError
+from corpus_tools.io.resources import DEFAULT_LEXICON
 
 UNSTAGED = "unstaged"
 
@@ -38,13 +40,31 @@ class CorpusConfig:
     name: str
     description: str = ""
     stages: tuple[Stage, ...] = ()
-    lexicons: tuple[str, ...] = ("mass_entrepreneurship",)
+    lexicons: tuple[str, ...] = (DEFAULT_LEXICON,)
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def stage_ids(self) -> list[str]:
         """Stage ids in file order."""
         return [s.id for s in self.stages]
+
+    def lexicon_refs(self, named: Sequence[str | Path] = ()) -> list[str]:
+        """Which lexicons apply: see `lexicon_refs` (the one rule)."""
+        return lexicon_refs(named, self)
+
+
+def lexicon_refs(named: Sequence[str | Path] = (), config: CorpusConfig | None = None) -> list[str]:
+    """THE rule for which lexicons apply, used by every command: the lexicons named (option or argument), else
+    corpus.toml's `lexicons` list (DEFAULT_LEXICON when the key is absent), else, with no corpus folder (a
+    table of texts), DEFAULT_LEXICON. The first one is the project's codebook for review and suggestions."""
+    if named:
+        return [str(r) for r in named]
+    if config is None:
+        return [DEFAULT_LEXICON]
+    if not config.lexicons:
+        raise ConfigError(f"{config.root / 'corpus.toml'} lists no lexicons (lexicons = [])",
+                          hint=f"name one there (e.g. lexicons = [\"{DEFAULT_LEXICON}\"]) or pass --lexicon NAME")
+    return list(config.lexicons)
 
 
 def _parse_day(value: object, where: str) -> dt.date:
@@ -85,7 +105,7 @@ def load_config(root: Path) -> CorpusConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CorpusError(f"{path}: cannot parse TOML: {exc}") from exc
-    lex = data.get("lexicons", ["mass_entrepreneurship"])
+    lex = data.get("lexicons", [DEFAULT_LEXICON])
     if isinstance(lex, str):
         lex = [lex]
     known = {"name", "description", "stages", "lexicons"}

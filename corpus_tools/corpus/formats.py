@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import codecs
 import re
+import zipfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+
+from charset_normalizer import from_bytes
 
 from corpus_tools.errors import DecodeError
 
@@ -98,7 +101,6 @@ def _strict(data: bytes, enc: str) -> ReadText:
 
 def _choose_chinese(data: bytes) -> str:
     """Both GB18030 and Big5 decode the bytes: ask charset-normalizer which reads as real text."""
-    from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=["gb18030", "big5"]).best()
     if best is None:
@@ -181,7 +183,6 @@ def html_main_text(markup: str) -> tuple[str, str]:
 
 def docx_to_text(path: Path) -> str:
     """Non-empty paragraphs of a Word document, then table rows (cells joined by |), blank-line joined."""
-    import zipfile
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError

@@ -19,16 +19,16 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.corpus.dates import parse_date
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, InputTableError
+from corpus_tools.io.resources import DEFAULT_LEXICON
 from corpus_tools.io.tables import ID_NAMES, TEXT_NAMES, find_column, read_table
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 IMPORT_VERSION = "1"  # bump when the folder written for the same table changes (cache key)
 RECOGNISED: dict[str, tuple[str, ...]] = {
@@ -182,7 +182,7 @@ def resolve_columns(frame: pd.DataFrame, columns: Columns, where: str) -> dict[s
 
 
 def write_corpus_folder(frame: pd.DataFrame, dest: Path, columns: Columns = Columns(), *, name: str | None = None,
-                        table: str = "table", lexicons: tuple[str, ...] = ("mass_entrepreneurship",),
+                        table: str = "table", lexicons: tuple[str, ...] = (DEFAULT_LEXICON,),
                         description: str = "", provenance: dict[str, Any] | None = None) -> TableImport:
     """Write `frame` as a corpus folder at `dest` (created; must not hold documents.csv yet)."""
     dest = Path(dest)
@@ -296,8 +296,6 @@ def write_corpus_folder(frame: pd.DataFrame, dest: Path, columns: Columns = Colu
 
 def _missing(value: object) -> bool:
     """None, NaN, NaT or NA."""
-    import pandas as pd
-
     try:
         return value is None or bool(pd.isna(value))
     except (TypeError, ValueError):  # list-like values
@@ -315,7 +313,7 @@ def _as_text(value: object) -> str:
 
 
 def table_to_folder(path: str | Path, dest: str | Path, columns: Columns = Columns(), *,
-                    lexicons: tuple[str, ...] = ("mass_entrepreneurship",), name: str | None = None) -> TableImport:
+                    lexicons: tuple[str, ...] = (DEFAULT_LEXICON,), name: str | None = None) -> TableImport:
     """`corpus-tools init DEST --from PATH`: read the table and write the corpus folder."""
     src = Path(path)
     frame = read_table(src)
@@ -383,11 +381,9 @@ def table_corpus_folder(path: str | Path, columns: Columns = Columns(), *, root:
 
 
 def frame_corpus_folder(frame: pd.DataFrame, columns: Columns = Columns(), *, name: str = "frame",
-                        lexicons: tuple[str, ...] = ("mass_entrepreneurship",),
+                        lexicons: tuple[str, ...] = (DEFAULT_LEXICON,),
                         root: Path | None = None) -> TableImport:
     """A DataFrame as a corpus folder in the cache, keyed by its content and the column mapping."""
-    import pandas as pd
-
     content = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes()
     head = json.dumps([IMPORT_VERSION, [str(c) for c in frame.columns], asdict(columns), list(lexicons), name])
     key = hashlib.sha1(head.encode() + content).hexdigest()

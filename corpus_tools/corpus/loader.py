@@ -10,18 +10,23 @@ import csv
 import hashlib
 import re
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
 from corpus_tools.corpus.dates import assign_stage, parse_date
+from corpus_tools.corpus.dedupe import near_duplicates
 from corpus_tools.corpus.entries import split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
-from corpus_tools.corpus.from_table import import_problems
+from corpus_tools.corpus.from_table import Columns, frame_corpus_folder, import_problems, table_corpus_folder
 from corpus_tools.corpus.junk import flag_junk
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError
+from corpus_tools.io.resources import DEFAULT_LEXICON, default_corpus
 from corpus_tools.text.lang import detect_lang
 
 if TYPE_CHECKING:
@@ -77,7 +82,7 @@ class Corpus:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, text: str | None = None, id: str | None = None,
                    date: str | None = None, source: str | None = None, lang: str | None = None,
-                   title: str | None = None, lexicons: tuple[str, ...] = ("mass_entrepreneurship",)) -> Corpus:
+                   title: str | None = None, lexicons: tuple[str, ...] = (DEFAULT_LEXICON,)) -> Corpus:
         """A corpus from a DataFrame with one text per row; other columns become document metadata.
 
         >>> import pandas as pd, corpus_tools as ct
@@ -87,8 +92,6 @@ class Corpus:
         >>> list(c.docs["lang"]), c.meta_columns
         (['zh-Hans', 'en'], ['row'])
         """
-        from corpus_tools.corpus.from_table import Columns, frame_corpus_folder
-
         imported = frame_corpus_folder(frame, Columns(text, id, date, source, lang, title), lexicons=lexicons)
         return load_corpus(imported.root)
 
@@ -97,15 +100,11 @@ class Corpus:
                    date: str | None = None, source: str | None = None, lang: str | None = None,
                    title: str | None = None) -> Corpus:
         """A corpus from a CSV/TSV/XLSX/JSONL/Parquet table (imported once into a cache folder)."""
-        from corpus_tools.corpus.from_table import Columns, table_corpus_folder
-
         imported = table_corpus_folder(path, Columns(text, id, date, source, lang, title))
         return load_corpus(imported.root)
 
     def _repr_html_(self) -> str:
         """Jupyter: a one-line summary and the first documents."""
-        from html import escape
-
         head = self.docs.drop(columns=["text"]).head(10).to_html(index=False, max_cols=12)
         return (f"<p><b>Corpus {escape(self.config.name)}</b>: {len(self.docs)} documents, {len(self.entries)} "
                 f"entries, {self.n_errors} row(s) skipped ({escape(str(self.root))})</p>{head}")
@@ -228,7 +227,6 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
 
 
 def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
-    from corpus_tools.corpus.dedupe import near_duplicates
 
     order = docs.sort_values(["date_start", "doc_id"], key=lambda s: s.replace("", "9999")).index
     doc_rank = {docs.at[i, "doc_id"]: r for r, i in enumerate(order)}
@@ -252,7 +250,6 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
 
 def load_corpus(path: str | Path) -> Corpus:
     """Read a corpus folder. Raises CorpusError only when the folder itself is unusable."""
-    import pandas as pd
 
     root = Path(path).expanduser()
     if not root.is_dir():
@@ -306,3 +303,32 @@ def load_corpus(path: str | Path) -> Corpus:
     frame["line"] = frame["line"].astype("Int64")
     return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),
                   frame, problems)
+
+
+def open_corpus(corpus: str | Path | Corpus | pd.DataFrame | None = None, columns: Columns | None = None, *,
+                lexicons: tuple[str, ...] = (DEFAULT_LEXICON,)) -> Corpus:
+    """The corpus given, else the bundled Junpu corpus: the one default. A loaded Corpus is returned as is;
+    a folder is loaded; a DataFrame of texts or a table file (CSV/TSV/XLSX/JSONL/Parquet) is imported once
+    into a cache folder (corpus.from_table) with `columns` naming its columns, its row problems first among
+    the corpus's problems."""
+    if isinstance(corpus, Corpus):
+        return corpus
+    if isinstance(corpus, pd.DataFrame):
+        return load_corpus(frame_corpus_folder(corpus, columns or Columns(), lexicons=lexicons).root)
+    if not corpus:
+        return load_corpus(default_corpus())
+    path = Path(corpus).expanduser()
+    if path.is_file():
+        return load_corpus(table_corpus_folder(path, columns or Columns()).root)
+    return load_corpus(path)
+
+
+def bundled_corpus() -> Corpus:
+    """The bundled Junpu corpus (invented texts; see its README), loaded.
+
+    >>> import corpus_tools as ct
+    >>> c = ct.bundled_corpus()
+    >>> c.config.name, len(c.docs) > 100
+    ('junpu', True)
+    """
+    return load_corpus(default_corpus())

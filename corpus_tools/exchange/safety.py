@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import TYPE_CHECKING
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 from corpus_tools.errors import ExchangeError, UnsafeFileError
 
@@ -40,10 +44,7 @@ DEFAULT_LIMITS = Limits()
 
 def parse_xml(data: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> Element:
     """Parse untrusted XML bytes with defusedxml; UnsafeFileError for DTDs/entities, ExchangeError if malformed."""
-    from xml.etree.ElementTree import ParseError
 
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
 
     if len(data) > limits.max_xml_bytes:
         raise UnsafeFileError(f"{where}: XML of {len(data):,} bytes exceeds the limit of {limits.max_xml_bytes:,}")

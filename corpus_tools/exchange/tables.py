@@ -11,8 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.errors import OutputError
+from corpus_tools.io.tables import write_table
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
@@ -28,7 +31,6 @@ _MODE_RANK = {"assisted": 0, "blind": 1, "imported": 2, "adjudicated": 3, schema
 
 def codebook_frame(lexicons: Sequence[Lexicon]) -> pd.DataFrame:
     """One row per variable (schema.CODEBOOK_TABLE): construct, labels, definition, terms per language."""
-    import pandas as pd
 
     rows = []
     for lex in lexicons:
@@ -50,7 +52,6 @@ def presence_frame(state: pd.DataFrame, lexicons: Sequence[Lexicon], corpus: Cor
     `mode` is the coder's mode on the entry (assisted when any code was applied with suggestions);
     start, end and text come from the corpus when given. An explicit `none` is a row of zeros.
     """
-    import pandas as pd
 
     schema.check(state, schema.CODING_STATE, "coding state")
     variables = [v.id for lex in lexicons for v in lex.variables]
@@ -97,7 +98,6 @@ def _xlsx_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
     """Tables as `<name>.csv` files in folder `out`, or as sheets of one workbook when `out` ends in .xlsx."""
-    import pandas as pd
 
     if out.suffix.lower() == ".xlsx":
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +110,6 @@ def write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
         return [out]
     if out.suffix:
         raise OutputError(f"{out}: give a folder (CSV files) or a .xlsx workbook")
-    from corpus_tools.io.tables import write_table
 
     return [write_table(frame, out / f"{name}.csv") for name, frame in tables.items()]
 

@@ -8,12 +8,12 @@ import csv
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
 
 from corpus_tools.errors import InputTableError, OutputError, did_you_mean
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 INPUT_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".xlsx", ".parquet")
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet", ".xlsx")
@@ -103,15 +103,11 @@ def _csv_reader_args(path: Path) -> dict[str, Any]:
 def read_table(path: Path) -> pd.DataFrame:
     """A whole table (CSV/TSV in UTF-8, UTF-16, GB18030/GBK or Big5 with , ; tab or | delimiters; XLSX;
     JSON/JSONL; Parquet) as a frame of strings (XLSX dates stay timestamps)."""
-    import pandas as pd
-
     frames = list(_chunks(path, None))
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def _chunks(path: Path, chunksize: int | None) -> Iterator[pd.DataFrame]:
-    import pandas as pd
-
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputTableError(f"input table {path} does not exist")
@@ -152,8 +148,6 @@ def iter_table(path: Path, text_col: str | None = None, id_col: str | None = Non
     The text and id columns are the ones named, else the first recognised name (TEXT_NAMES, ID_NAMES);
     without an id column ids are `row-N` (1-based). Rows with an empty text are kept.
     """
-    import pandas as pd
-
     # the old defaults "text" and "id" mean: the recognised names (an absent `id` column was always optional)
     text_col = None if text_col == "text" else text_col
     id_col = None if id_col == "id" else id_col
@@ -235,8 +229,6 @@ def write_table(frame: pd.DataFrame, path: Path | str, fmt: str | None = None) -
 
 def _cell(value: object) -> object:
     """A value openpyxl can store (NaN and NA become empty cells)."""
-    import pandas as pd
-
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
         return None
     if hasattr(value, "item"):  # numpy scalar
@@ -273,8 +265,6 @@ class TableWriter:
                 fh.write(_jsonl(frame))
         elif self.suffix == ".xlsx":
             if self._book is None:
-                from openpyxl import Workbook
-
                 self._book = Workbook(write_only=True)
                 self._sheet = self._book.create_sheet("Sheet1")
                 self._sheet.append([str(c) for c in frame.columns])

@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corpus_tools.agreement.compute import compute_agreement
+from corpus_tools.agreement.report import format_agreement, write_agreement
 from corpus_tools.agreement.stats import METRICS
+from corpus_tools.jobs.exchange import open_project
 
 if TYPE_CHECKING:
     from corpus_tools.agreement.compute import AgreementResult
@@ -27,9 +30,6 @@ def run_agreement(corpus_path: Path | None = None, *, store: Path | None = None,
                   levels: tuple[str, ...] = ("variable", "construct"), n_boot: int = 1000,
                   confidence: float = 0.95, seed: int = 0, pooled: bool = True) -> AgreementRun:
     """Agreement on the corpus's codings.csv plus the store and a suggestion table, written to `out` if given."""
-    from corpus_tools.agreement.compute import compute_agreement
-    from corpus_tools.agreement.report import format_agreement, write_agreement
-    from corpus_tools.jobs.exchange import open_project
 
     project = open_project(corpus_path, lexicons, store=store, suggestions=suggestions, model_name=model_name,
                            only_used=True, exclude_training=True)

@@ -5,20 +5,28 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from corpus_tools.corpus.junk import junk_summary
 from corpus_tools.corpus.loader import Corpus
 from corpus_tools.errors import ConfigError, StoreError, did_you_mean
+from corpus_tools.framing import FramingResult, entry_content_words, run_framing
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
 from corpus_tools.io.tables import write_table
-from corpus_tools.lexicon.formats import load_lexicon
-from corpus_tools.lexicon.lint import term_frequencies
+from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
 from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.project import open_corpus, project_lexicons
+from corpus_tools.report import ReportInputs, write_report
+from corpus_tools.scoring.health import lexicon_health
 from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, score_levels
 from corpus_tools.text.tokenize import Tokenizer
+from corpus_tools.topics import DEFAULT_ENGINE, TopicsResult, run_topics
+from corpus_tools.topics.sweep import DEFAULT_K_RANGE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,6 +39,17 @@ if TYPE_CHECKING:
 # with step = total_steps + 1 says the run finished
 Progress = Callable[[str, int, int], None]
 STEPS = ("read corpus", "score", "tokens", "framing", "topics", "suggestions", "tables", "report")
+
+# The modules whose code computes each cached step; the cache key hashes them and everything they import
+# (io.cache.source_files), so the key follows the code without hand-kept file lists.
+STEP_CODE: dict[str, tuple[str, ...]] = {
+    "scores": ("corpus_tools.scoring.score",),
+    "tokens": ("corpus_tools.text.tokenize", "corpus_tools.framing"),
+    "framing": ("corpus_tools.framing", "corpus_tools.scoring.score"),
+    "topics": ("corpus_tools.topics",),
+    "health": ("corpus_tools.scoring.health",),
+    "report": ("corpus_tools.report",),
+}
 
 
 @dataclass
@@ -48,19 +67,11 @@ class AnalyzeResult:
 
     def _repr_html_(self) -> str:
         """Jupyter: what was analysed and where each output is."""
-        from html import escape
-
         rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(str(p))}</td></tr>" for k, p in self.files.items()
                        if not k.startswith("chart_"))
         return (f"<p><b>analysis</b> in {escape(str(self.out))}: {self.n_documents} documents, {self.n_entries} "
                 f"entries, {self.n_skipped} row(s) skipped</p><table><tr><th>output</th><th>file</th></tr>{rows}"
                 "</table>")
-
-
-def lexicons_for(corpus: Corpus, names: Sequence[str] | None) -> list[Lexicon]:
-    """The lexicons named on the command line, else those corpus.toml declares."""
-    refs = list(names) if names else list(corpus.config.lexicons)
-    return [load_lexicon(r, corpus.root) for r in refs]
 
 
 def _lexicon_ids(lexicons: Sequence[Lexicon]) -> list[dict[str, object]]:
@@ -104,8 +115,6 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         say(STEPS[i - 1])
         return say
 
-    from corpus_tools.corpus.open import open_corpus
-
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
@@ -120,7 +129,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     result = AnalyzeResult(out_dir, n_documents=len(corpus.docs), n_entries=len(corpus.entries),
                            n_skipped=corpus.n_errors)
     result.problems = [str(p) for p in corpus.problem_list if p.level != "note"]
-    lex = lexicons_for(corpus, lexicons)
+    lex = project_lexicons(corpus, lexicons or ())
     tokenizer = Tokenizer(engine)
     scorer = Scorer(lex, tokenizer)
     inputs = corpus_inputs(root, list(corpus.docs["path"]))
@@ -131,7 +140,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                                   + ", ".join(f"{n} {r}" for r, n in junk.items())
                                   + "); the `junk` column of entries.csv names them (--keep-junk counts them)")
     base = {"inputs": inputs, "lexicons": _lexicon_ids(lex), "tokenizer": tokenizer.manifest(),
-            "corpus_code": code_hash("corpus"), "keep_junk": keep_junk,
+            "corpus_code": code_hash("corpus_tools.corpus.loader"), "keep_junk": keep_junk,
             "user_words": tokenizer.user_words, "software": package_versions()}
     files = result.files
     files["problems"] = write_table(corpus.problems, out_dir / "problems.csv")
@@ -139,16 +148,16 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     files["entries"] = write_table(corpus.entries_with_meta(), out_dir / "entries.csv")
 
     step(2)("scoring documents and entries")
-    score_code = code_hash("score", "lexicon", "text", "_speedups")
+    score_code = code_hash(*STEP_CODE["scores"])
     doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache, make_key(**base, dedupe=dedupe, code=score_code))
     step(3)("tokenizing entries for words and topics")
-    tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash("text", "framing")))
+    tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash(*STEP_CODE["tokens"])))
     say = step(4)
     # framing uses the tokens (distinctive words), so the tokenizer's code is part of its key
     framing = _framing(corpus, doc_scores, tokens, cache, say,
                        make_key(**base, dedupe=dedupe, seed=seed, n_boot=n_boot, n_perm=n_perm,
                                 stages=[s.__dict__ for s in corpus.config.stages],
-                                code=code_hash("framing", "score", "text")),
+                                code=code_hash(*STEP_CODE["framing"])),
                        seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe)
     topic_res = None
     ks: list[int] | None = None
@@ -159,7 +168,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         topic_res = _topics(corpus, tokenizer, lex, cache, say,
                             make_key(**base, seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine,
                                      stages=[s.__dict__ for s in corpus.config.stages],
-                                     code=code_hash("topics", "text", "lexicon")),
+                                     code=code_hash(*STEP_CODE["topics"])),
                             seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine)
     sug_res = None
     store_path: Path | None = Path(store) if store is not None else out_dir / "coding.sqlite"
@@ -168,8 +177,6 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     elif store is not None and suggestions and not Path(store).is_file():
         raise StoreError(f"coding store {store} does not exist")
     if suggestions:
-        from corpus_tools.jobs.draft_codes import run_suggestions
-
         say = step(6)
         sug_res = run_suggestions(corpus, lex, out_dir, cache, base, seed=seed, engine=engine, folds=folds,
                                   store_path=store_path, say=say)
@@ -187,7 +194,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         if f"by_{col}" not in files:
             files[f"by_{col}"] = write_table(aggregate(doc_scores, col, corpus.docs), out_dir / f"by_{col}.csv")
     health = _health(lex, tokenizer, corpus, cache,
-                     make_key(**base, code=code_hash("lexicon", "text", "pipeline")))
+                     make_key(**base, code=code_hash(*STEP_CODE["health"])))
     files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
     for name, frame in framing.to_tables().items():
         files[name] = write_table(frame, out_dir / f"{name}.csv")
@@ -195,8 +202,6 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         for name, frame in topic_res.to_tables().items():
             files[name] = write_table(frame, out_dir / f"{name}.csv")
     if sug_res is not None:
-        from corpus_tools.jobs.draft_codes import write_suggestion_tables
-
         files.update(write_suggestion_tables(sug_res, out_dir))
     manifest = {
         "command": "analyze",
@@ -217,13 +222,11 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     if sug_res is not None:
         manifest["suggestions"] = sug_res.manifest(out_dir)
     if report:
-        from corpus_tools.report import ReportInputs, write_report
-
         say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
         rep = write_report(ReportInputs(corpus, lex, doc_scores, entry_scores, framing, topic_res, health, manifest,
                                         result.problems[:20], sug_res),
-                           out_dir, cache=cache, progress=say, code_version=code_hash("report"))
+                           out_dir, cache=cache, progress=say, code_version=code_hash(*STEP_CODE["report"]))
         files.update(rep.tables)
         for chart in rep.charts:
             files[f"chart_{chart.name}"] = chart.png
@@ -240,8 +243,6 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
 def topic_settings(k_range: Sequence[int] | None, engine: str | None) -> tuple[list[int], str]:
     """The K values (sorted, unique; the default range when none) and the engine (the default when None)
     that run_topics will use, so equivalent settings share one cache entry and the manifest says what ran."""
-    from corpus_tools.topics import DEFAULT_ENGINE
-    from corpus_tools.topics.sweep import DEFAULT_K_RANGE
 
     return sorted({int(k) for k in (k_range or DEFAULT_K_RANGE)}), engine or DEFAULT_ENGINE
 
@@ -274,9 +275,7 @@ def _health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus, c
 
 def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> dict[str, list[str]]:
     """entry_id → content words, from the cache when inputs are unchanged."""
-    import pandas as pd
 
-    from corpus_tools.framing import entry_content_words
 
     hit = cache.load_frames("tokens", key)
     if hit is not None:
@@ -290,7 +289,6 @@ def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> dic
 
 def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str]], cache: Cache,
              say: Callable[[str], None], key: str, **kwargs: Any) -> FramingResult:
-    from corpus_tools.framing import FramingResult, run_framing
 
     hit = cache.load_frames("framing", key)
     if hit is not None:
@@ -306,9 +304,7 @@ def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str
 def _topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], cache: Cache,
             say: Callable[[str], None], key: str, **kwargs: Any) -> TopicsResult:
     """Topic models (per stage + joint), from the cache when inputs and settings are unchanged."""
-    import pandas as pd
 
-    from corpus_tools.topics import TopicsResult, run_topics
 
     hit = cache.load_frames("topics", key)
     if hit is not None:
@@ -320,18 +316,3 @@ def _topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], c
     data = {f.name: getattr(res, f.name) for f in dataclasses.fields(res) if f.name not in frames}
     cache.save_frames("topics", key, frames, data)
     return res
-
-
-def lexicon_health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus) -> pd.DataFrame:
-    """Per term: variable, language and number of matches in the corpus (0 = never matches)."""
-    import pandas as pd
-
-    rows = []
-    texts = list(corpus.content_entries["text"])
-    for lex in lexicons:
-        freq = term_frequencies(lex, tokenizer, texts)
-        for v in lex.variables:
-            for lang, term in v.all_terms():
-                rows.append({"lexicon": lex.name, "variable": v.id, "lang": lang, "term": term,
-                             "matches": freq[(v.id, term)]})
-    return pd.DataFrame(rows, columns=["lexicon", "variable", "lang", "term", "matches"])

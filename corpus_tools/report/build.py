@@ -8,8 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.periods import doc_periods, is_dated, period_order
+from corpus_tools.io.tables import write_table
 from corpus_tools.report import charts_framing as cf
 from corpus_tools.report import charts_topics as ct
 from corpus_tools.report.evidence import top_passages
@@ -58,7 +62,6 @@ class ReportOutput:
 def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = None,
                  progress: Callable[[str], None] | None = None, code_version: str = "") -> ReportOutput:
     """Write charts/ (PNG + SVG), the report's own tables (CSV) and the self-contained report.html."""
-    from corpus_tools.io.tables import write_table
 
     say = progress or (lambda _m: None)
     maker = ChartMaker(out_dir / "charts", cache, code_version)
@@ -167,7 +170,6 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
 
 def sweep_by_k(sweep: pd.DataFrame) -> pd.DataFrame:
     """The whole K sweep, one row per scope and K: seeds fitted, mean coherence over seeds, stability, chosen."""
-    import pandas as pd
 
     cols = ["scope", "k", "seeds", "c_npmi", "c_v", "stability", "chosen"]
     if sweep.empty:
@@ -221,7 +223,6 @@ def _documents(docs: pd.DataFrame) -> Table:
 
 def render(ctx: dict[str, Any]) -> str:
     """Render the report template (Jinja2, autoescaping on: every corpus string is HTML-escaped)."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(loader=PackageLoader("corpus_tools.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)

@@ -1,7 +1,7 @@
 """Scores and evidence as DataFrames, from whatever holds the texts: the notebook face of scoring.
 
 `score` and `evidence` take a Corpus, a DataFrame of texts, a corpus folder or a table file (see
-corpus.open.open_corpus) and return plain DataFrames, which Jupyter shows as HTML tables.
+corpus.loader.open_corpus) and return plain DataFrames, which Jupyter shows as HTML tables.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corpus_tools.corpus.from_table import Columns
-from corpus_tools.corpus.loader import Corpus
-from corpus_tools.corpus.open import open_corpus
-from corpus_tools.lexicon.formats import load_lexicon
+from corpus_tools.corpus.loader import Corpus, open_corpus
+from corpus_tools.lexicon.formats import load_lexicons
 from corpus_tools.scoring.score import Scorer, ScoreResult, aggregate, score_corpus
 from corpus_tools.text.tokenize import Tokenizer
 
@@ -26,7 +25,7 @@ def _scored(source: Corpus | pd.DataFrame | str | Path | None, lexicons: Sequenc
             dedupe: bool, engine: str, text: str | None, id: str | None,
             date: str | None) -> tuple[Corpus, ScoreResult]:
     corpus = open_corpus(source, Columns(text=text, id=id, date=date))
-    lexs = [load_lexicon(ref, corpus.root) for ref in (lexicons or corpus.config.lexicons)]
+    lexs = load_lexicons(corpus.config.lexicon_refs(lexicons or ()), corpus.root)
     return corpus, score_corpus(corpus, Scorer(lexs, Tokenizer(engine)), level, dedupe)
 
 
@@ -38,7 +37,7 @@ def score(source: Corpus | pd.DataFrame | str | Path | None, lexicons: Sequence[
     construct totals, `total`, `n_tokens`, `rate_per_1k` (NaN for a unit without tokens), beside the
     document metadata (a frame's or table's other columns included). With `by`, counts and rates per
     group instead (e.g. `by="outlet"`). `text`/`id`/`date` name a frame's or table's columns (default:
-    recognised names); `lexicons` default to the corpus's (mass_entrepreneurship for frames and tables).
+    recognised names); `lexicons` default to the corpus's (DEFAULT_LEXICON for frames and tables).
 
     >>> import corpus_tools as ct, pandas as pd
     >>> df = pd.DataFrame({"text": ["村里租金便宜，门槛低。", "Profits are high.", "No match here."],

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corpus_tools.corpus.loader import Corpus
-from corpus_tools.corpus.open import open_corpus
+import pandas as pd
+
+from corpus_tools.corpus.loader import Corpus, open_corpus
 from corpus_tools.errors import ConfigError, did_you_mean
-from corpus_tools.lexicon.formats import load_lexicon
+from corpus_tools.lexicon.formats import load_lexicons
 from corpus_tools.lexicon.match import Matcher, all_terms, compile_term
 from corpus_tools.lexicon.model import Construct, Lexicon, Variable
 from corpus_tools.text.tokenize import Tokenizer
@@ -93,7 +94,7 @@ def concordance(query: str, corpus: Corpus | str | Path | None = None, lexicons:
     ` AND ` (only entries that hold every operand). A misspelt id is a ConfigError with a did-you-mean.
     """
     c = open_corpus(corpus)
-    lexs = [load_lexicon(r, c.root) for r in (lexicons or c.config.lexicons)]
+    lexs = load_lexicons(c.config.lexicon_refs(lexicons), c.root)
     op, operands = parse_query(query)
     targets = [_query_lexicon(q, lexs, f"q{i}") for i, q in enumerate(operands)]
     tok = Tokenizer(engine)
@@ -133,7 +134,6 @@ def kwic(query: str, corpus: Corpus | pd.DataFrame | str | Path | None = None, l
     >>> lines[["matched", "outlet"]].to_dict("records")
     [{'matched': '租金', 'outlet': 'A'}, {'matched': 'rent', 'outlet': 'B'}]
     """
-    import pandas as pd
 
     c = open_corpus(corpus)
     lines = concordance(query, c, lexicons, width=width, limit=limit, engine=engine)

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.errors import ConfigError, LexiconError, did_you_mean
 from corpus_tools.lexicon.match import Matcher, all_terms
@@ -152,7 +154,6 @@ def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe
 
 def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False) -> tuple[ScoreResult, ScoreResult]:
     """(document-level, entry-level) results from one pass over the entries: each is tokenized once."""
-    import pandas as pd
 
     entries = corpus.entries
     content = set(corpus.content_entries["entry_id"])  # junk entries (menus, markup, ...): rows stay, count nothing
@@ -189,7 +190,6 @@ def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False) -> tuple[
 def _result(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]],
             evidence: pd.DataFrame) -> ScoreResult:
     """Rows plus document metadata, columns in contract order."""
-    import pandas as pd
 
     scores = pd.DataFrame(rows)
     meta = [*META, "outlet", *corpus.meta_columns]
@@ -218,7 +218,6 @@ def aggregate(result: ScoreResult, by: str | Sequence[str], docs: pd.DataFrame |
     """Sum counts by one or more of: source_type, stage, lang, year, quarter, month, outlet or any metadata
     column of the scores (e.g. a table's extra columns). Adds the number of units and the rate per 1,000
     tokens of each variable and construct (missing where a group has no tokens)."""
-    import pandas as pd
 
     keys = [by] if isinstance(by, str) else list(by)
     frame = result.scores.copy()

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.io.tables import TableWriter, iter_table
 from corpus_tools.lexicon.formats import load_lexicon
@@ -33,7 +35,6 @@ def score_table_file(path: Path, output: Path | str, lexicons: Sequence[str], en
     """Score every row of a CSV/TSV/JSONL/XLSX/Parquet table into `output` (`-`: standard output), chunk by
     chunk; the table's other columns are kept beside the counts (and in the evidence). Empty texts get
     missing rates (NaN) and are listed in the returned run."""
-    import pandas as pd
 
     scorer = build_scorer(lexicons, engine)
     writer = TableWriter(output, fmt)

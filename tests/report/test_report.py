@@ -13,12 +13,12 @@ import pytest
 from corpus_tools import schema
 from corpus_tools.corpus.loader import load_corpus
 from corpus_tools.framing import run_framing
-from corpus_tools.jobs.analyze import lexicon_health
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.report import ReportInputs, write_report
 from corpus_tools.report.evidence import highlight
 from corpus_tools.report.fonts import cjk_family, rc_params
 from corpus_tools.report.format import cell, table
+from corpus_tools.scoring.health import lexicon_health
 from corpus_tools.scoring.score import Scorer, score_corpus
 from corpus_tools.text.tokenize import Tokenizer
 from corpus_tools.topics import TopicsResult
