@@ -107,7 +107,7 @@ def init(folder: Path, source: Path | None, lexicons: tuple[str, ...], name: str
     that cannot be imported (empty text, duplicated id) are listed with their table row, and the exit
     code is 1; the other rows are imported.
     """
-    from corpus_tools.corpus.from_table import Columns, table_to_folder, write_corpus_folder
+    from corpus_tools.corpus.from_table import Columns, skeleton_folder, table_to_folder
     from corpus_tools.errors import CorpusError
     from corpus_tools.io.resources import DEFAULT_LEXICON
 
@@ -115,9 +115,7 @@ def init(folder: Path, source: Path | None, lexicons: tuple[str, ...], name: str
     if folder.exists() and any(folder.iterdir()):
         raise CorpusError(f"{folder} exists and is not empty", hint="choose a new folder name")
     if source is None:
-        import pandas as pd
-
-        write_corpus_folder(pd.DataFrame({"text": []}), folder, name=name, lexicons=lex, table="(none)")
+        skeleton_folder(folder, name, lex)
         click.echo(f"empty corpus created in {folder}: add texts under texts/ and rows to documents.csv")
         return
     imported = table_to_folder(source, folder, Columns(**pop_columns(columns)), lexicons=lex, name=name)

@@ -278,14 +278,7 @@ def write_corpus_folder(frame: pd.DataFrame, dest: Path, columns: Columns = Colu
         writer = csv.DictWriter(fh, fieldnames=header, restval="", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    corpus_name = name or dest.name
-    lex = ", ".join(json.dumps(x) for x in lexicons)
-    (dest / "corpus.toml").write_text(
-        f"name = {json.dumps(corpus_name, ensure_ascii=False)}\n"
-        f"description = {json.dumps(description or f'imported from {table}', ensure_ascii=False)}\n"
-        f"lexicons = [{lex}]\n\n"
-        "# Stages (periods) are not known from a table; add them to compare periods, e.g.\n"
-        "# [[stages]]\n# id = \"early\"\n# start = \"2008-01-01\"\n# end = \"2011-12-31\"\n", encoding="utf-8")
+    _write_toml(dest, name or dest.name, description or f"imported from {table}", lexicons)
     result = TableImport(dest, table, len(frame), len(rows), mapping, [*meta_cols.values(), *extra], problems)
     record = {"version": IMPORT_VERSION, "table": table, "n_rows": result.n_rows, "n_documents": result.n_documents,
               "mapping": mapping, "metadata": result.metadata, "problems": [asdict(p) for p in problems],
@@ -300,6 +293,26 @@ def _missing(value: object) -> bool:
         return value is None or bool(pd.isna(value))
     except (TypeError, ValueError):  # list-like values
         return False
+
+
+def _write_toml(dest: Path, name: str, description: str, lexicons: tuple[str, ...]) -> None:
+    lex = ", ".join(json.dumps(x) for x in lexicons)
+    (dest / "corpus.toml").write_text(
+        f"name = {json.dumps(name, ensure_ascii=False)}\n"
+        f"description = {json.dumps(description, ensure_ascii=False)}\n"
+        f"lexicons = [{lex}]\n\n"
+        "# Stages (periods) make stage comparisons possible; add yours, e.g.\n"
+        "# [[stages]]\n# id = \"early\"\n# start = \"2008-01-01\"\n# end = \"2011-12-31\"\n", encoding="utf-8")
+
+
+def skeleton_folder(dest: Path, name: str | None = None, lexicons: tuple[str, ...] = (DEFAULT_LEXICON,)) -> Path:
+    """An empty corpus folder to fill by hand: corpus.toml, documents.csv (header only), texts/."""
+    if (dest / "documents.csv").exists():
+        raise CorpusError(f"{dest} already holds a corpus (documents.csv)", hint="choose a new folder")
+    (dest / "texts").mkdir(parents=True, exist_ok=True)
+    (dest / "documents.csv").write_text(",".join(DOC_COLUMNS) + "\n", encoding="utf-8")
+    _write_toml(dest, name or dest.name, "", lexicons)
+    return dest
 
 
 def _as_text(value: object) -> str:

@@ -188,3 +188,11 @@ def test_validate_a_table_lists_rows_not_imported_once(tmp_path: Path) -> None:
     assert r.output.count("duplicate-id") == 1 and "row 4 not imported" in r.output
     c = load_corpus(table_to_folder(path, tmp_path / "c").root)
     assert [p.code for p in c.problem_list if p.level == "error"] == ["duplicate-id"]
+
+
+def test_init_without_a_table_makes_an_empty_corpus(tmp_path: Path) -> None:
+    r = CliRunner().invoke(main, ["init", str(tmp_path / "new"), "-l", "government_support"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "new" / "documents.csv").read_text(encoding="utf-8").startswith("doc_id,path,title,")
+    c = load_corpus(tmp_path / "new")
+    assert len(c.docs) == 0 and c.config.lexicons == ("government_support",) and c.n_errors == 0
