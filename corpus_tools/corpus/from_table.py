@@ -132,6 +132,10 @@ def normalize_date(value: object) -> str:
         parts = [p for p in m.groups() if p]
         parsed = parse_date("-".join(parts))
         return parsed.text if parsed else ""
+    try:  # ISO 8601 with a time and a zone (2014-03-05T10:00:00+08:00): the day as written
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        pass
     for fmt in _DATE_FORMATS:
         try:
             day = dt.datetime.strptime(text, fmt)

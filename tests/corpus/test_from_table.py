@@ -167,6 +167,7 @@ def test_dates_in_the_usual_spellings() -> None:
     assert normalize_date("2014年3月5日") == "2014-03-05" and normalize_date("2014年3月") == "2014-03"
     assert normalize_date(pd.Timestamp("2014-03-05 10:00")) == "2014-03-05"
     assert normalize_date("Mar 5, 2014") == "2014-03-05" and normalize_date("March 2014") == "2014-03"
+    assert normalize_date("2014-03-05T23:30:00+08:00") == "2014-03-05" and normalize_date("20140305") == "2014-03-05"
     assert normalize_date(None) == "" and normalize_date(float("nan")) == "" and normalize_date("") == ""
     for bad in ("soon", "03/05/2014", "2014-13-01"):
         with pytest.raises(ValueError):
