@@ -53,8 +53,10 @@ def format_agreement(result: AgreementResult, metrics: tuple[str, ...] = METRICS
     """Readable tables, one block per comparison and condition, with numbered notes for undefined values."""
     summary = result.summary()
     lines: list[str] = []
-    if summary.empty:
+    if summary.empty or "comparison" not in summary.columns:  # e.g. one coder: nothing to compare
         lines.append("No agreement could be computed.")
+        lines += [f"note: {n}" for n in result.notes]
+        return "\n".join(lines)
     for (comp, condition), block in summary.groupby(["comparison", "condition"], sort=False):
         n = int(block["n_units"].max()) if len(block) else 0
         per_code = block[block["code"] != "(all)"]

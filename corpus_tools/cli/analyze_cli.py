@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import say
-from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option
+from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option, workers_options
 from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
 from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
@@ -43,12 +43,13 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 @click.option("--permutations", "n_perm", default=999, show_default=True, help="Permutations for p-values.")
 @click.option("--keep-junk", is_flag=True, help="Count junk entries (too short, markup, pinyin runs, boilerplate "
                                                 "repeated across an outlet's documents) in scores and topics too.")
+@workers_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 @corpus_or_table(problems=False)
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
             n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, by: tuple[str, ...], n_perm: int,
-            keep_junk: bool, quiet: bool) -> None:
+            keep_junk: bool, workers: int | None, dask: str | None, quiet: bool) -> None:
     """Analyse CORPUS (a corpus folder or a table of texts; default: the bundled Junpu corpus): scores with
     evidence, framing over time, topics per stage, draft codes for every entry with the model's
     cross-validated quality, and a self-contained report.html plus charts, CSV tables, the trained model
@@ -62,7 +63,8 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
     try:
         res = run(corpus, out, lexicons, engine, dedupe, seed, bar, cache_dir=cache_dir, use_cache=not no_cache,
                   topics=topics, topic_engine=topic_engine, k_range=k_range, n_seeds=n_seeds, n_boot=n_boot,
-                  n_perm=n_perm, suggestions=suggestions, store=store, by=by, keep_junk=keep_junk)
+                  n_perm=n_perm, suggestions=suggestions, store=store, by=by, keep_junk=keep_junk, workers=workers,
+                  dask=dask)
     finally:
         bar.close()
     if not quiet:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -205,7 +206,9 @@ def _jsonl(frame: pd.DataFrame) -> str:
 
 def write_table(frame: pd.DataFrame, path: Path | str, fmt: str | None = None) -> Path:
     """Write a frame in the format its suffix (or `fmt`) names (.csv UTF-8 with BOM for Excel, .jsonl,
-    .parquet, .xlsx); `-` writes CSV or JSONL to standard output."""
+    .parquet, .xlsx); `-` writes CSV or JSONL to standard output. Atomic: the file appears complete or not
+    at all (written beside it, then renamed), so an interrupted run never leaves a half-written table that
+    looks finished."""
     suffix = check_output(path, fmt)
     if is_stdout(path):
         sys.stdout.write(frame.to_csv(index=False) if suffix == ".csv" else _jsonl(frame))
@@ -213,17 +216,21 @@ def write_table(frame: pd.DataFrame, path: Path | str, fmt: str | None = None) -
         return Path("-")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.part{path.suffix}")
     try:
         if suffix == ".csv":
-            frame.to_csv(path, index=False, encoding="utf-8-sig")
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
         elif suffix == ".jsonl":
-            frame.to_json(path, orient="records", lines=True, force_ascii=False, date_format="iso")
+            frame.to_json(tmp, orient="records", lines=True, force_ascii=False, date_format="iso")
         elif suffix == ".parquet":
-            frame.to_parquet(path, index=False)
+            frame.to_parquet(tmp, index=False)
         else:
-            frame.to_excel(path, index=False)
+            frame.to_excel(tmp, index=False)
+        os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -11,18 +11,26 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from corpus_tools.agreement.lexicon_validation import (
+    SPLIT_FILE,
+    LexiconValidation,
+    codings_files,
+    validate_lexicons,
+)
 from corpus_tools.corpus.junk import junk_summary
 from corpus_tools.corpus.loader import Corpus
-from corpus_tools.errors import ConfigError, StoreError, did_you_mean
+from corpus_tools.errors import ConfigError, CorpusError, StoreError, did_you_mean
 from corpus_tools.framing import FramingResult, entry_content_words, run_framing
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
 from corpus_tools.io.tables import write_table
 from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
+from corpus_tools.jobs.lexicon_validate import OUTPUTS as VALIDATION_OUTPUTS
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.project import open_corpus, project_lexicons
 from corpus_tools.report import ReportInputs, write_report
 from corpus_tools.scoring.health import lexicon_health
+from corpus_tools.scoring.parallel import default_workers, texts_scorer
 from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, score_levels
 from corpus_tools.text.tokenize import Tokenizer
 from corpus_tools.topics import DEFAULT_ENGINE, TopicsResult, run_topics
@@ -86,23 +94,26 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
             use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
             k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
             report: bool = True, suggestions: bool = True, folds: int = 5,
-            store: str | Path | None = None, by: Sequence[str] = (), keep_junk: bool = False) -> AnalyzeResult:
+            store: str | Path | None = None, by: Sequence[str] = (), keep_junk: bool = False,
+            workers: int | None = None, dask: str | None = None) -> AnalyzeResult:
     """Run the whole analysis of a corpus (a loaded Corpus, a corpus folder, a table file or a DataFrame of
     texts; the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
     cross-validated quality when the corpus has coded passages), report.html and manifest.json. Tokens,
     scores, framing, topic models, suggestions and charts are cached under `cache_dir` (default
     `out/.cache`) unless `use_cache` is False. Coded passages come from the corpus's codings.csv plus the
-    coding store `store` (default `out/coding.sqlite` when it exists; only read). `by` names further
-    columns (e.g. `outlet` or a table's metadata column) to aggregate scores by, into `by_<column>.csv`.
-    Junk entries (corpus.junk) are left out of scores and topics unless `keep_junk`.
+    coding store `store` (default `out/coding.sqlite` when it exists; only read). Scoring runs in `workers`
+    processes (default: the machine's cores) or on a Dask cluster (`dask`: an address or "local"), with
+    results identical to one process. `by` names further columns (e.g. `outlet` or a table's metadata
+    column) to aggregate scores by, into `by_<column>.csv`. Junk entries (corpus.junk) are left out of
+    scores and topics unless `keep_junk`.
 
     >>> import corpus_tools as ct, pandas as pd, tempfile
     >>> df = pd.DataFrame({"text": ["村里租金便宜，门槛低，很多年轻人开网店。", "Rents are low and profits high."] * 3,
     ...                    "outlet": ["A", "B", "A", "B", "A", "B"], "date": ["2013", "2014"] * 3,
     ...                    "id": [f"d{i}" for i in range(6)]})
     >>> res = ct.analyze(df, out=tempfile.mkdtemp(), topics=False, suggestions=False, report=False, n_boot=50,
-    ...                  n_perm=49, by=["outlet"])
+    ...                  n_perm=49, by=["outlet"], workers=1)
     >>> res.n_documents, res.files["by_outlet"].name
     (6, 'by_outlet.csv')
     """
@@ -117,6 +128,9 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
 
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # manifest.json is written last and marks a complete run: an older one goes first, so a run that is
+    # interrupted leaves a folder without a manifest rather than new tables under an old manifest
+    (out_dir / "manifest.json").unlink(missing_ok=True)
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
     step(1)("reading the corpus")
     corpus = open_corpus(corpus_path)
@@ -149,7 +163,9 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
 
     step(2)("scoring documents and entries")
     score_code = code_hash(*STEP_CODE["scores"])
-    doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache, make_key(**base, dedupe=dedupe, code=score_code))
+    n_workers = default_workers() if workers is None else workers
+    doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache, make_key(**base, dedupe=dedupe, code=score_code),
+                                       workers=n_workers, dask=dask)
     step(3)("tokenizing entries for words and topics")
     tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash(*STEP_CODE["tokens"])))
     say = step(4)
@@ -196,6 +212,10 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     health = _health(lex, tokenizer, corpus, cache,
                      make_key(**base, code=code_hash(*STEP_CODE["health"])))
     files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
+    validation = _validation(corpus, lex, scorer, n_boot, seed)
+    if validation is not None and not report:  # with a report, the report writes these tables itself
+        for key, name in VALIDATION_OUTPUTS.items():
+            files[name.removesuffix(".csv")] = write_table(getattr(validation, key), out_dir / name)
     for name, frame in framing.to_tables().items():
         files[name] = write_table(frame, out_dir / f"{name}.csv")
     if topic_res is not None:
@@ -217,7 +237,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                    "suggestions": {"enabled": suggestions, "folds": folds,
                                    "store": str(store_path) if store_path else None}},
         "seed": seed,
-        "scoring": scorer.manifest(),
+        "scoring": {**scorer.manifest(), "workers": n_workers, "dask": dask},
     }
     if sug_res is not None:
         manifest["suggestions"] = sug_res.manifest(out_dir)
@@ -225,7 +245,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
         rep = write_report(ReportInputs(corpus, lex, doc_scores, entry_scores, framing, topic_res, health, manifest,
-                                        result.problems[:20], sug_res),
+                                        result.problems[:20], sug_res, validation),
                            out_dir, cache=cache, progress=say, code_version=code_hash(*STEP_CODE["report"]))
         files.update(rep.tables)
         for chart in rep.charts:
@@ -247,7 +267,8 @@ def topic_settings(k_range: Sequence[int] | None, engine: str | None) -> tuple[l
     return sorted({int(k) for k in (k_range or DEFAULT_K_RANGE)}), engine or DEFAULT_ENGINE
 
 
-def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str) -> tuple[ScoreResult, ScoreResult]:
+def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str, workers: int = 1,
+            dask: str | None = None) -> tuple[ScoreResult, ScoreResult]:
     """Document- and entry-level scores, from the cache when inputs are unchanged."""
     hit = cache.load_frames("scores", key)
     if hit is not None:
@@ -255,11 +276,24 @@ def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str
         v, c = list(data["variable_ids"]), list(data["construct_ids"])
         return (ScoreResult(frames["doc_scores"], frames["doc_evidence"], "document", v, c),
                 ScoreResult(frames["entry_scores"], frames["entry_evidence"], "entry", v, c))
-    docs, entries = score_levels(corpus, scorer, dedupe)
+    docs, entries = score_levels(corpus, scorer, dedupe, score_many=texts_scorer(scorer, workers, dask))
     cache.save_frames("scores", key, {"doc_scores": docs.scores, "doc_evidence": docs.evidence,
                                       "entry_scores": entries.scores, "entry_evidence": entries.evidence},
                       {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids})
     return docs, entries
+
+
+def _validation(corpus: Corpus, lexicons: Sequence[Lexicon], scorer: Scorer, n_boot: int,
+                seed: int) -> LexiconValidation | None:
+    """Lexicon hits against the corpus's hand codes (None when it has no coded entries for these lexicons).
+    With a development/test split table in the corpus, only the held-out test half is shown."""
+    if not any(codings_files(corpus, lx) for lx in lexicons):
+        return None
+    split = "test" if (corpus.root / SPLIT_FILE).is_file() else "all"
+    try:
+        return validate_lexicons(corpus, lexicons, scorer, split=split, n_boot=n_boot, random_state=seed)
+    except CorpusError:  # codings files whose rows all failed to resolve: reported by `lexicon validate`
+        return None
 
 
 def _health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus, cache: Cache,

@@ -31,6 +31,26 @@ class Variable:
         """The stable variable id, e.g. `opportunity.feasibility`."""
         return f"{self.construct}.{self.name}"
 
+    @property
+    def table4(self) -> tuple[str, ...]:
+        """The source's keyword list for this variable, verbatim (the paper's Table 4; empty when not given).
+        Kept visible even where a keyword no longer matches as a term."""
+        return tuple(str(k) for k in self.extra.get("table4", ()) or ())
+
+    @property
+    def changes(self) -> tuple[dict[str, Any], ...]:
+        """Recorded revisions of the term list (version, removed/added/narrowed terms, reason), in file order."""
+        return tuple(self.extra.get("changes", ()) or ())
+
+    def is_table4(self, term: str) -> bool:
+        """True when `term` is one of the source's keywords (case-insensitive)."""
+        return term.strip().lower() in {k.strip().lower() for k in self.table4}
+
+    def table4_unmatched(self) -> list[str]:
+        """Source keywords that are not (any longer) a term of this variable in any language."""
+        terms = {t.lower() for _, t in self.all_terms()}
+        return [k for k in self.table4 if k.strip().lower() not in terms]
+
     def all_terms(self) -> Iterator[tuple[str, str]]:
         """(lang, term) pairs."""
         for lang, terms in self.terms.items():
@@ -101,7 +121,11 @@ def _terms(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
     for lang, items in raw.items():
         if not isinstance(items, list) or not all(isinstance(t, str | int | float) for t in items):
             raise LexiconError(f"{where}: terms for {lang!r} must be a list of strings")
-        out[str(lang)] = tuple(str(t).strip() for t in items if str(t).strip())
+        empty = [i for i, t in enumerate(items) if not str(t).strip()]
+        if empty:
+            raise LexiconError(f"{where}: empty term at position {empty[0] + 1} of the {lang!r} terms",
+                               hint="delete the empty entry (an empty term would match nothing, or everything)")
+        out[str(lang)] = tuple(str(t).strip() for t in items)
     return out
 
 
@@ -109,6 +133,27 @@ def _label(raw: Any, fallback: str) -> dict[str, str]:
     if isinstance(raw, dict):
         return {str(k): str(v) for k, v in raw.items()}
     return {"en": str(raw) if raw else fallback}
+
+
+CHANGE_KINDS = ("removed", "added", "narrowed", "moved")
+
+
+def _check_extra(extra: dict[str, Any], where: str) -> None:
+    """`table4` is a list of keywords; every `changes` record names its version, what changed and why."""
+    t4 = extra.get("table4")
+    if t4 is not None and (not isinstance(t4, list) or not all(isinstance(k, str) and k.strip() for k in t4)):
+        raise LexiconError(f"{where}: `table4` must be a list of non-empty keywords")
+    changes = extra.get("changes")
+    if changes is None:
+        return
+    if not isinstance(changes, list):
+        raise LexiconError(f"{where}: `changes` must be a list of records (version, removed/added/narrowed, reason)")
+    for i, ch in enumerate(changes, start=1):
+        if not isinstance(ch, dict) or not str(ch.get("reason", "")).strip():
+            raise LexiconError(f"{where}: change {i} has no reason",
+                               hint="every change of a term list carries a `reason` (issue 11)")
+        if not any(k in ch for k in CHANGE_KINDS) or "version" not in ch:
+            raise LexiconError(f"{where}: change {i} must give `version` and one of {', '.join(CHANGE_KINDS)}")
 
 
 def lexicon_from_dict(data: Any, path: Path | None = None, sha1: str = "") -> Lexicon:
@@ -133,6 +178,7 @@ def lexicon_from_dict(data: Any, path: Path | None = None, sha1: str = "") -> Le
             if not isinstance(vraw, dict):
                 raise LexiconError(f"{vwhere}: expected a mapping with label, definition and terms")
             extra = {k: v for k, v in vraw.items() if k not in {"label", "definition", "terms", "exclude"}}
+            _check_extra(extra, vwhere)
             variables.append(Variable(str(cid), str(vname), _label(vraw.get("label"), str(vname)),
                                       str(vraw.get("definition", "")).strip(), _terms(vraw.get("terms"), vwhere),
                                       _terms(vraw.get("exclude"), vwhere), extra))

@@ -21,10 +21,12 @@ from corpus_tools.report.format import Table, table, truncate
 from corpus_tools.report.overview import crosstab, health_by_variable, labels, rate_matrix, with_total
 from corpus_tools.report.render import Chart, ChartMaker
 from corpus_tools.report.suggestions import suggestions_context
+from corpus_tools.report.validation import validation_context
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from corpus_tools.agreement.lexicon_validation import LexiconValidation
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.framing import FramingResult
     from corpus_tools.io.cache import Cache
@@ -48,6 +50,7 @@ class ReportInputs:
     manifest: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     suggestions: SuggestionsResult | None = None
+    validation: LexiconValidation | None = None  # lexicon hits against hand codes (None: no coded entries)
 
 
 @dataclass
@@ -155,6 +158,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "tri_chart": tri_chart,
         "tri_summary": table(fr.triangulation_summary, csv="triangulation_summary.csv"),
         "evidence": evidence, "topics": topics_ctx, "suggest": suggest_ctx,
+        "validation": validation_context(inputs.validation, names, csv),
         "health_chart": health_chart,
         "health": table(health_tab.reset_index(), csv=csv("lexicon_health_by_variable", health_tab.reset_index())),
         "never": table(never, ["lexicon", "variable", "lang", "term"], max_rows=200, csv="lexicon_health.csv"),

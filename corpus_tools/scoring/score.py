@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -152,20 +152,27 @@ def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe
     return entries if level == "entry" else docs
 
 
-def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False) -> tuple[ScoreResult, ScoreResult]:
-    """(document-level, entry-level) results from one pass over the entries: each is tokenized once."""
-
+def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False,
+                 score_many: Callable[[Sequence[str]], Sequence[TextScore]] | None = None,
+                 ) -> tuple[ScoreResult, ScoreResult]:
+    """(document-level, entry-level) results from one pass over the entries: each is tokenized once.
+    `score_many` scores a list of texts (default: this scorer, in this process); scoring.parallel supplies
+    one that runs in worker processes or on Dask with the same results."""
     entries = corpus.entries
     content = set(corpus.content_entries["entry_id"])  # junk entries (menus, markup, ...): rows stay, count nothing
     doc_text = dict(zip(corpus.docs["doc_id"], corpus.docs["text"], strict=True))
     evidence: list[dict[str, object]] = []
     per_entry: list[tuple[str, str, int, list[Hit]]] = []
-    for eid, did, start, text, dup in zip(entries["entry_id"], entries["doc_id"], entries["start"],
-                                          entries["text"], entries["dup_of"], strict=True):
-        if (dedupe and dup) or eid not in content:  # the row stays (nothing is deleted) but counts nothing:
-            per_entry.append((eid, did, 0, []))  # a duplicate's original counts, junk is no passage
+    skip = [bool(dedupe and dup) or eid not in content  # the row stays (nothing is deleted) but counts nothing:
+            for eid, dup in zip(entries["entry_id"], entries["dup_of"], strict=True)]  # a duplicate, or junk
+    todo = [t for t, s in zip(entries["text"], skip, strict=True) if not s]
+    scored = iter(score_many(todo) if score_many is not None else [scorer.score_text(t) for t in todo])
+    for eid, did, start, skipped in zip(entries["entry_id"], entries["doc_id"], entries["start"], skip,
+                                        strict=True):
+        if skipped:  # the row stays (nothing is deleted) but counts nothing: its original counts
+            per_entry.append((eid, did, 0, []))
             continue
-        ts = scorer.score_text(text)
+        ts = next(scored)
         full = doc_text[did]
         for h in ts.hits:
             evidence.append(scorer.evidence_row(eid, did, eid, full, h._replace(start=h.start + start,
