@@ -201,7 +201,7 @@ def write_corpus_folder(frame: pd.DataFrame, dest: Path, columns: Columns = Colu
         if col is not None:
             passthrough[target] = col
             used.add(col)
-    taken: set[str] = set()
+    taken: set[str] = {"row", "original_id", "date_raw", "source_raw"}  # columns the import adds
     meta_cols = {str(c): _meta_name(str(c), taken) for c in frame.columns if str(c) not in used}
     problems: list[Problem] = []
     rows: list[dict[str, str]] = []

@@ -197,3 +197,11 @@ def test_init_without_a_table_makes_an_empty_corpus(tmp_path: Path) -> None:
     assert (tmp_path / "new" / "documents.csv").read_text(encoding="utf-8").startswith("doc_id,path,title,")
     c = load_corpus(tmp_path / "new")
     assert len(c.docs) == 0 and c.config.lexicons == ("government_support",) and c.n_errors == 0
+
+
+def test_column_names_that_collide_are_renamed(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"text": ["租金便宜。"], "row": ["r1"], "stage": ["early"], "path": ["x"]})
+    res = table_to_folder(_csv(frame, tmp_path), tmp_path / "c")
+    c = load_corpus(tmp_path / "c")
+    assert {"row_2", "meta_stage", "meta_path"} <= set(res.metadata)
+    assert c.docs.at[0, "row_2"] == "r1" and c.docs.at[0, "meta_stage"] == "early" and c.docs.at[0, "row"] == "2"
