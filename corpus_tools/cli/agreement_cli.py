@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import say
-from corpus_tools.cli.options import corpus_or_table, lexicon_option
+from corpus_tools.cli.options import corpus_or_table, lexicon_option, raw_cells_option
 
 
 @click.command()
@@ -29,6 +29,7 @@ from corpus_tools.cli.options import corpus_or_table, lexicon_option
 @click.option("--confidence", default=0.95, show_default=True, type=click.FloatRange(0.5, 0.999),
               help="Confidence level of the intervals.")
 @click.option("--seed", default=0, show_default=True, help="Random seed of the bootstrap (same seed, same intervals).")
+@raw_cells_option()
 @click.option("--codings", "codings_file", metavar="FILE",
               help="Read this codings file of the corpus folder instead of codings.csv (e.g. "
                    "codings_government_support.csv for a second codebook).")

@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import say
-from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option, workers_options
+from corpus_tools.cli.options import (
+    corpus_or_table,
+    engine_option,
+    hidden_alias,
+    lexicon_option,
+    raw_cells_option,
+    workers_options,
+)
 from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
 from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
@@ -45,6 +52,7 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
                                                 "repeated across an outlet's documents) in scores and topics too.")
 @workers_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
+@raw_cells_option()
 @corpus_or_table(problems=False)
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,

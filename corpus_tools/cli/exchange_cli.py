@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import corpus_or_table, lexicon_option
+from corpus_tools.cli.options import corpus_or_table, lexicon_option, raw_cells_option
 
 CORPUS_ARG = click.argument("corpus", type=click.Path(path_type=Path), required=False)
 LEXICON_OPT = lexicon_option("Lexicon name or path (repeatable; default: the corpus's lexicons).")
@@ -40,6 +40,7 @@ def export_group() -> None:
 @STORE_OPT
 @SUGGESTIONS_OPT
 @MODEL_OPT
+@raw_cells_option()
 @corpus_or_table()
 def export_tables_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...], store: Path | None,
                       suggestions: Path | None, model_name: str | None) -> None:
@@ -128,6 +129,7 @@ def import_qdc_cmd(path: Path, out: Path) -> None:
                    "that differ from its current coding are added.")
 @click.option("--unmatched", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the selections that match no entry (with the entries they overlap) to this table.")
+@raw_cells_option()
 @handle_errors
 def import_qdpx_cmd(path: Path, corpus: Path | None, lexicons: tuple[str, ...], out: Path | None,
                     store: Path | None, unmatched: Path | None) -> None:

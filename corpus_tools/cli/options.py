@@ -114,6 +114,21 @@ def hidden_alias(old: str, dest: str, new: str, required: bool = False, **kwargs
     return decorator
 
 
+def _set_raw_cells(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        from corpus_tools.io.cells import reset_raw_cells, set_raw_cells
+
+        token = set_raw_cells(True)
+        ctx.call_on_close(lambda: reset_raw_cells(token))
+
+
+def raw_cells_option() -> Callable[[Any], Any]:
+    """--raw-cells: keep formula-leading cells (=, +, -, @) as they are in CSV/XLSX outputs."""
+    return click.option("--raw-cells", is_flag=True, expose_value=False, callback=_set_raw_cells,
+                        help="Keep cells starting with = + - @ as they are in CSV/XLSX outputs (for analysis "
+                             "pipelines; by default they get a leading ' so spreadsheets do not run them).")
+
+
 def workers_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--workers N and --dask ADDRESS: where scoring runs (results are identical every way)."""
     func = click.option("--dask", "dask", default=None, metavar="ADDRESS",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias
+from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, raw_cells_option
 
 if TYPE_CHECKING:
     from corpus_tools.review.session import ReviewItem, ReviewSession
@@ -280,6 +280,7 @@ def store_import(source: Path, corpus: Path | None, store: Path | None, coder: s
 @STORE_OPT
 @click.option("-o", "--out", "output", type=click.Path(path_type=Path), help="Also write the stale decisions table.")
 @hidden_alias("--output", "output", "--out", type=click.Path(path_type=Path))
+@raw_cells_option()
 @corpus_or_table()
 def store_stale(corpus: Path | None, store: Path | None, output: Path | None) -> None:
     """List decisions whose passage changed or vanished from CORPUS (never silently reattached)."""
@@ -302,6 +303,7 @@ def store_stale(corpus: Path | None, store: Path | None, output: Path | None) ->
 @click.option("-o", "--out", "output", type=click.Path(path_type=Path), help="Write the whole log as a table.")
 @hidden_alias("--output", "output", "--out", type=click.Path(path_type=Path))
 @click.option("-n", "--limit", default=20, show_default=True, help="Print the last N events.")
+@raw_cells_option()
 @handle_errors
 def store_log(store: Path | None, output: Path | None, limit: int) -> None:
     """Show the store's summary and its latest decisions (the log is append-only)."""

@@ -13,6 +13,7 @@ from corpus_tools.cli.options import (
     hidden_alias,
     lexicon_option,
     pop_columns,
+    raw_cells_option,
     table_as_corpus,
     table_column_options,
 )
@@ -43,6 +44,7 @@ OUTPUT_FORMATS = ("csv", "jsonl", "parquet", "xlsx")
 @table_column_options
 @click.option("--dedupe", is_flag=True, help="Count each near-duplicate passage once (nothing is deleted).")
 @ENGINE_OPT
+@raw_cells_option()
 @handle_errors
 def score(input_path: Path, output: Path, fmt: str | None, lexicons: tuple[str, ...], level: str, by: tuple[str, ...],
           evidence: Path | None, dedupe: bool, engine: str, **columns: str | None) -> None:
@@ -66,11 +68,12 @@ def score(input_path: Path, output: Path, fmt: str | None, lexicons: tuple[str, 
         from corpus_tools.corpus.loader import load_corpus
 
         corpus = load_corpus(input_path)
+        corpus.require_documents()
         if corpus.n_errors:
             say(f"{corpus.n_errors} document row(s) skipped because of errors; run `corpus-tools validate`")
         scorer = build_scorer(corpus.config.lexicon_refs(lexicons), engine, corpus.root)
         result = score_corpus(corpus, scorer, level, dedupe)
-        write_table(aggregate(result, list(by), corpus.docs) if by else result.scores, output, fmt)
+        write_table(aggregate(result, list(by), corpus.docs) if by else result.scores, output, fmt=fmt)
         if evidence:
             write_table(result.evidence, evidence)
         unit = "documents" if level == "document" else "entries"

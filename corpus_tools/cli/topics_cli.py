@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import say
-from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option
+from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option, raw_cells_option
 from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
 from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
@@ -27,6 +27,7 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 @hidden_alias("--seeds", "n_seeds", "--n-seeds", type=int)
 @click.option("--seed", default=0, show_default=True, help="First random seed; the reported models use it.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is drawn only when stderr is a terminal).")
+@raw_cells_option()
 @corpus_or_table()
 def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, topic_engine: str | None,
            k_spec: str | None, n_seeds: int, seed: int, quiet: bool) -> None:

@@ -1,8 +1,10 @@
-"""One problem found while reading a corpus or importing a table, with its file and line."""
+"""One thing wrong with a corpus, located by file and line (the rows of `Corpus.problems`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+LEVELS = ("error", "warning", "note")
 
 
 @dataclass

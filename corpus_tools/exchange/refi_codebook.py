@@ -190,7 +190,7 @@ def read_qdc(path: Path, limits: Limits = DEFAULT_LIMITS) -> ImportedCodebook:
     codes = children(book, "Codes") if book is not None else []
     if not codes:
         raise ExchangeError(f"{path}: the codebook has no <Codes> element")
-    nodes = read_codes(codes[0])
+    nodes = read_codes(codes[0], limits.max_depth, str(path))
     stem = _safe(path.stem, "codebook")
     return ImportedCodebook(lexicon_from_codes(nodes, stem, problems), problems)
 

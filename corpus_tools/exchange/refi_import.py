@@ -153,7 +153,7 @@ def read_qdpx(path: Path, corpus: Corpus, lexicons: Sequence[Lexicon], *,
         unmapped_codes: dict[str, str] = {}
         for book in children(root, "CodeBook"):
             for codes in children(book, "Codes"):
-                for node in iter_nodes(read_codes(codes)):
+                for node in iter_nodes(read_codes(codes, limits.max_depth, f"{path.name}/project.qde")):
                     key = node.guid.strip("{}").lower()
                     code_of[key] = map_code(node, index) if node.codable else None
                     if code_of[key] is None:

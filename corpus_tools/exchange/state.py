@@ -17,6 +17,7 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.errors import ConfigError, InputTableError
 from corpus_tools.io.manifest import file_sha1
+from corpus_tools.io.office import read_xlsx
 from corpus_tools.store import CodingStore
 from corpus_tools.store.coding_state import CODINGS_FILE, merge_codings
 from corpus_tools.store.vocabulary import NONE_CODE
@@ -85,7 +86,7 @@ def _read_suggestions(path: Path, corpus: Corpus, coder: str | None, known: Sequ
         elif suffix == ".parquet":
             table = pd.read_parquet(path)
         elif suffix == ".xlsx":
-            table = pd.read_excel(path, dtype=str).fillna("")
+            table = read_xlsx(path)
         else:
             raise InputTableError(f"{path}: unsupported suggestion table format {suffix!r}",
                                   hint="use the .csv, .jsonl, .parquet or .xlsx written by `corpus-tools suggest`")

@@ -23,10 +23,16 @@ _EXPORTS = {
     "code_hash": "corpus_tools.io.cache",
     "make_key": "corpus_tools.io.cache",
     "source_files": "corpus_tools.io.cache",
+    "write_xlsx": "corpus_tools.io.tables",
+    "InputLimits": "corpus_tools.io.limits",
+    "safe_frame": "corpus_tools.io.cells",
+    "raw_cells": "corpus_tools.io.cells",
+    "neutralize_cell": "corpus_tools.io.cells",
 }
 __all__ = [
     "DEFAULT_LEXICON",
     "Cache",
+    "InputLimits",
     "TableWriter",
     "code_hash",
     "default_corpus",
@@ -34,10 +40,14 @@ __all__ = [
     "iter_table",
     "lexicons_dir",
     "make_key",
+    "neutralize_cell",
+    "raw_cells",
     "resolve_lexicon",
+    "safe_frame",
     "source_files",
     "write_manifest",
     "write_table",
+    "write_xlsx",
 ]
 
 

@@ -13,8 +13,12 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from corpus_tools.errors import InputTableError, OutputError, did_you_mean
+from corpus_tools.io.cells import raw_default, safe_frame, xlsx_frame
+from corpus_tools.io.limits import DEFAULT_INPUT_LIMITS, InputLimits
+from corpus_tools.io.office import read_xlsx
 
 INPUT_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".xlsx", ".parquet")
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet", ".xlsx")
@@ -101,14 +105,15 @@ def _csv_reader_args(path: Path) -> dict[str, Any]:
     return {"encoding": encoding, "sep": sep}
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """A whole table (CSV/TSV in UTF-8, UTF-16, GB18030/GBK or Big5 with , ; tab or | delimiters; XLSX;
-    JSON/JSONL; Parquet) as a frame of strings (XLSX dates stay timestamps)."""
-    frames = list(_chunks(path, None))
+def read_table(path: Path, limits: InputLimits = DEFAULT_INPUT_LIMITS) -> pd.DataFrame:
+    """A whole table (CSV/TSV in UTF-8, UTF-16, GB18030/GBK or Big5 with , ; tab or | delimiters; XLSX,
+    checked against `limits` first; JSON/JSONL; Parquet) as a frame."""
+    frames = list(_chunks(path, None, limits))
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def _chunks(path: Path, chunksize: int | None) -> Iterator[pd.DataFrame]:
+def _chunks(path: Path, chunksize: int | None,
+            limits: InputLimits = DEFAULT_INPUT_LIMITS) -> Iterator[pd.DataFrame]:
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputTableError(f"input table {path} does not exist")
@@ -132,8 +137,7 @@ def _chunks(path: Path, chunksize: int | None) -> Iterator[pd.DataFrame]:
         elif suffix == ".parquet":
             yield pd.read_parquet(path)
         else:
-            frame = pd.read_excel(path, dtype=object)
-            yield frame.astype(object).where(frame.notna(), "")
+            yield read_xlsx(path, limits)
     except (ValueError, UnicodeDecodeError, OSError) as exc:
         if isinstance(exc, InputTableError):
             raise
@@ -143,11 +147,13 @@ def _chunks(path: Path, chunksize: int | None) -> Iterator[pd.DataFrame]:
 
 
 def iter_table(path: Path, text_col: str | None = None, id_col: str | None = None,
-               chunksize: int = 5000, meta: bool = False) -> Iterator[pd.DataFrame]:
+               chunksize: int = 5000, meta: bool = False,
+               limits: InputLimits = DEFAULT_INPUT_LIMITS) -> Iterator[pd.DataFrame]:
     """Yield chunks of a table with columns `id` and `text` (plus, with `meta`, every other column).
 
     The text and id columns are the ones named, else the first recognised name (TEXT_NAMES, ID_NAMES);
-    without an id column ids are `row-N` (1-based). Rows with an empty text are kept.
+    without an id column ids are `row-N` (1-based). Rows with an empty text are kept. An .xlsx file is
+    checked against `limits` first (corpus_tools.io.office); NUL characters are removed from the texts.
     """
     # the old defaults "text" and "id" mean: the recognised names (an absent `id` column was always optional)
     text_col = None if text_col == "text" else text_col
@@ -155,11 +161,11 @@ def iter_table(path: Path, text_col: str | None = None, id_col: str | None = Non
     offset = 0
     seen: dict[str, int] = {}  # id -> row number: one output row per input id, so ids must be unique
     tcol = icol = None
-    for chunk in _chunks(path, chunksize):
+    for chunk in _chunks(path, chunksize, limits):
         if tcol is None:
             tcol = find_column(list(chunk.columns), text_col, TEXT_NAMES, "--text-col", path)
             icol = find_column(list(chunk.columns), id_col, ID_NAMES, "--id-col", path, required=False)
-        out = pd.DataFrame({"text": chunk[tcol].fillna("").astype(str)})
+        out = pd.DataFrame({"text": chunk[tcol].fillna("").astype(str).str.replace("\x00", "", regex=False)})
         if icol is not None:
             ids = chunk[icol].astype(str).where(chunk[icol].astype(str).str.strip() != "")
         else:
@@ -204,12 +210,15 @@ def _jsonl(frame: pd.DataFrame) -> str:
     return text if text.endswith("\n") or not text else text + "\n"
 
 
-def write_table(frame: pd.DataFrame, path: Path | str, fmt: str | None = None) -> Path:
+def write_table(frame: pd.DataFrame, path: Path | str, raw: bool | None = None, *, fmt: str | None = None) -> Path:
     """Write a frame in the format its suffix (or `fmt`) names (.csv UTF-8 with BOM for Excel, .jsonl,
     .parquet, .xlsx); `-` writes CSV or JSONL to standard output. Atomic: the file appears complete or not
     at all (written beside it, then renamed), so an interrupted run never leaves a half-written table that
-    looks finished."""
+    looks finished. CSV and XLSX cells are neutralised against formula injection unless `raw`
+    (io.cells.safe_frame)."""
     suffix = check_output(path, fmt)
+    if suffix == ".csv":
+        frame = safe_frame(frame, raw)
     if is_stdout(path):
         sys.stdout.write(frame.to_csv(index=False) if suffix == ".csv" else _jsonl(frame))
         sys.stdout.flush()
@@ -225,7 +234,7 @@ def write_table(frame: pd.DataFrame, path: Path | str, fmt: str | None = None) -
         elif suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            frame.to_excel(tmp, index=False)
+            _xlsx_file({"Sheet1": frame}, tmp, raw)
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc}") from exc
@@ -234,20 +243,53 @@ def write_table(frame: pd.DataFrame, path: Path | str, fmt: str | None = None) -
     return path
 
 
-def _cell(value: object) -> object:
-    """A value openpyxl can store (NaN and NA become empty cells)."""
+def _xlsx_file(sheets: dict[str, pd.DataFrame], path: Path, raw: bool | None) -> None:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            xlsx_frame(safe_frame(frame, raw)).to_excel(writer, sheet_name=name[:31], index=False)
+            for row in writer.sheets[name[:31]].iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # openpyxl reads any text starting with "=" as a formula
+                        cell.data_type = "s"
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, raw: bool | None = None) -> Path:
+    """Frames as sheets of one workbook, written atomically: cells neutralised unless raw, and never stored
+    as formulas (with `raw`, a cell `=1+1` is kept as the text `=1+1`); control characters removed, cells
+    cut at 32,767 characters."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.part{path.suffix}")
+    try:
+        _xlsx_file(sheets, tmp, raw)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _cell(sheet: Any, value: object) -> object:
+    """A value the write-only sheet stores as data: NaN and NA become empty cells, numpy scalars Python
+    numbers, and text is never a formula (openpyxl would read a leading "=" as one)."""
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
         return None
     if hasattr(value, "item"):  # numpy scalar
         return value.item()
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
     return value
 
 
 class TableWriter:
     """Append frames chunk by chunk to a CSV, JSONL, Parquet or XLSX file (openpyxl write-only mode), or as
-    CSV/JSONL to standard output (`-`): constant memory."""
+    CSV/JSONL to standard output (`-`): constant memory. CSV and XLSX cells are neutralised against formula
+    injection unless `raw`."""
 
-    def __init__(self, path: Path | str, fmt: str | None = None) -> None:
+    def __init__(self, path: Path | str, raw: bool | None = None, *, fmt: str | None = None) -> None:
+        self.raw = raw_default() if raw is None else raw
         self.suffix = check_output(path, fmt)
         self.stdout = is_stdout(path)
         self.path = Path(path)
@@ -260,6 +302,8 @@ class TableWriter:
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append one chunk."""
+        if self.suffix in (".csv", ".xlsx"):
+            frame = safe_frame(frame, self.raw)
         if self.stdout:
             sys.stdout.write(frame.to_csv(index=False, header=self._first) if self.suffix == ".csv"
                              else _jsonl(frame))
@@ -275,8 +319,8 @@ class TableWriter:
                 self._book = Workbook(write_only=True)
                 self._sheet = self._book.create_sheet("Sheet1")
                 self._sheet.append([str(c) for c in frame.columns])
-            for row in frame.itertuples(index=False, name=None):
-                self._sheet.append([_cell(v) for v in row])
+            for row in xlsx_frame(frame).itertuples(index=False, name=None):
+                self._sheet.append([_cell(self._sheet, v) for v in row])
         else:
             import pyarrow as pa
             import pyarrow.parquet as pq

@@ -134,6 +134,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
     step(1)("reading the corpus")
     corpus = open_corpus(corpus_path)
+    corpus.require_documents()
     root = corpus.root
     groupable = [*PERIODS, "outlet", *corpus.meta_columns]
     for col in by:  # a typo stops before the slow part

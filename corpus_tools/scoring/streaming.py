@@ -37,7 +37,7 @@ def score_table_file(path: Path, output: Path | str, lexicons: Sequence[str], en
     missing rates (NaN) and are listed in the returned run."""
 
     scorer = build_scorer(lexicons, engine)
-    writer = TableWriter(output, fmt)
+    writer = TableWriter(output, fmt=fmt)
     ev_writer = TableWriter(evidence_path) if evidence_path else None
     run = TableScoreRun()
     counts = [*scorer.variable_ids, *scorer.construct_ids, "total", "n_tokens", "rate_per_1k"]
