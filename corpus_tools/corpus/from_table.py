@@ -340,6 +340,17 @@ def table_to_folder(path: str | Path, dest: str | Path, columns: Columns = Colum
                                                               "columns": asdict(columns)})
 
 
+def import_metadata(root: Path) -> set[str]:
+    """The metadata columns a table import wrote into `root/documents.csv` (none for other folders)."""
+    record = root / "import.json"
+    if not record.is_file():
+        return set()
+    try:
+        return {str(c) for c in json.loads(record.read_text(encoding="utf-8")).get("metadata", [])} | {"row"}
+    except (ValueError, TypeError, AttributeError):
+        return set()
+
+
 def import_problems(root: Path) -> list[Problem]:
     """The row problems recorded in `root/import.json` (a folder made from a table), else none."""
     record = root / "import.json"

@@ -24,7 +24,13 @@ from corpus_tools.corpus.dedupe import near_duplicates
 from corpus_tools.corpus.documents_csv import read_rows
 from corpus_tools.corpus.entries import split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
-from corpus_tools.corpus.from_table import Columns, frame_corpus_folder, import_problems, table_corpus_folder
+from corpus_tools.corpus.from_table import (
+    Columns,
+    frame_corpus_folder,
+    import_metadata,
+    import_problems,
+    table_corpus_folder,
+)
 from corpus_tools.corpus.junk import flag_junk
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError, UnsafeFileError
@@ -346,7 +352,10 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
                 problems.append(Problem("note", "unlisted-file", str(f.relative_to(root)), None, "",
                                         "text file not listed in documents.csv (not analysed)"))
     docs["year"] = docs["year"].astype("Int64")
-    problems[:0] = import_problems(root)  # a folder made from a table: the rows that did not make it
+    written = import_metadata(root)  # a folder made from a table: its metadata columns are expected
+    problems[:] = [p for p in problems if not (p.code == "unknown-column" and p.level == "note"
+                                               and any(p.message.startswith(f"column {c!r} ") for c in written))]
+    problems[:0] = import_problems(root)  # ... and the rows that did not make it come first
     return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),
                   problems_frame(problems), problems)
 
