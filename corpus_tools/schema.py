@@ -84,18 +84,35 @@ CODING_STATE = ("entry_id", "doc_id", "coder", "code", "mode")
 # --- topic models (issue 4: themes per stage) -----------------------------------------------------
 # scope is "stage:<stage id>" for a per-stage model or "joint" for the model with stage as covariate.
 # K sweep: one row per (scope, k, seed) fit; `chosen` marks the K picked for the scope (all its seeds)
-TOPIC_SWEEP = ("scope", "k", "seed", "c_npmi", "c_v", "stability", "chosen")
+# exclusivity: mean share of a top word's probability held by its own topic (1 = exclusive);
+# heldout_ll: per-token log-likelihood of held-out entries by document completion (nan for the first seed,
+# fitted on every entry); heldout_gain = 1 − perplexity / unigram perplexity; score: the grid-independent
+# criteria score K is chosen by (see topics.sweep.criteria_score)
+TOPIC_SWEEP = ("scope", "k", "seed", "c_npmi", "c_v", "stability", "exclusivity", "heldout_ll", "heldout_gain",
+               "score", "chosen")
 # one row per topic; top_words_zh / top_words_en / top_words are space-separated, best first;
 # label = its first three top words; weight = mean topic share over the scope's entries
 TOPICS = ("scope", "stage", "topic", "label", "top_words_zh", "top_words_en", "top_words", "weight")
 # most representative entries of each topic (rank 1 = highest topic share)
 TOPIC_PASSAGES = ("scope", "topic", "rank", "entry_id", "doc_id", "title", "stage", "score", "text")
-# per-stage topics matched across consecutive stages; status: persisted | emerged | faded
-# (emerged rows have from_topic -1, faded rows to_topic -1; their similarity is the best one available)
-TOPIC_ALIGNMENT = ("from_stage", "from_topic", "to_stage", "to_topic", "similarity", "status")
+# per-stage topics matched across consecutive stages: one row per pair at or above `threshold` (cosine of
+# topic-word vectors); status: persisted (one to one) | split (one earlier → several later) | merged
+# (several earlier → one later) | split+merged | emerged (nothing earlier at or above threshold) | faded
+# (nothing later); emerged rows have from_topic -1, faded rows to_topic -1, and show the best similarity
+TOPIC_ALIGNMENT = ("from_stage", "from_topic", "to_stage", "to_topic", "similarity", "status", "threshold")
 # joint-model topic prevalence per stage with an interval (method names how the interval was made);
 # topics are numbered from 1 in every topic table
 TOPIC_PREVALENCE = ("topic", "stage", "mean", "lo", "hi", "method", "n_entries", "n_documents")
+# covariate effects on joint-model topic prevalence (STM estimateEffect style, method of composition):
+# estimate = expected topic share of entries at `level` of `covariate`; lo/hi = interval over posterior
+# draws of the topic shares from every seed's model and the sampling error of the level means
+TOPIC_EFFECTS = ("topic", "covariate", "level", "estimate", "lo", "hi", "n_entries", "n_documents", "method")
+# keyword-assisted (seeded) topics: one per codebook variable or construct; seed_words_used = its terms in
+# the vocabulary; seed_share = share of its top-10 words that are seed words; coherence = c_npmi;
+# stability = best top-word Jaccard with the matching topic of the other seeds; hand_code_lift = mean topic
+# share in entries hand-coded with the item / mean elsewhere (nan without hand codes)
+TOPIC_SEEDED = ("topic", "kind", "item", "seed_words_used", "top_words", "seed_share", "coherence",
+                "exclusivity", "stability", "weight", "hand_code_lift", "holds_up")
 # overlap of a topic's top words with each lexicon variable's terms (which construct it speaks to)
 TOPIC_VARIABLES = ("scope", "topic", "lexicon", "construct", "variable", "overlap", "matched_terms")
 

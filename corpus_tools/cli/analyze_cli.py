@@ -15,6 +15,7 @@ from corpus_tools.cli.options import (
     raw_cells_option,
     workers_options,
 )
+from corpus_tools.topics.names import BILINGUAL_MODES, SEED_LEVELS
 from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
 from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
@@ -37,6 +38,13 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
               help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15); "
                    "a narrower range is faster.")
 @click.option("--n-seeds", default=3, show_default=True, help="Topic-model seeds per K in the sweep.")
+@click.option("--prevalence-by", "prevalence_by", default="", metavar="COLS",
+              help="Metadata columns (comma-separated) for topic covariate effects, besides stage, source_type, "
+                   "lang and year.")
+@click.option("--seeded", type=click.Choice(SEED_LEVELS), default="variable",
+              show_default=True, help="Keyword-assisted topics seeded per codebook variable or construct.")
+@click.option("--bilingual", type=click.Choice(BILINGUAL_MODES), default="auto", show_default=True,
+              help="Link Chinese and English words through CC-CEDICT into one topic space.")
 @click.option("--suggestions/--no-suggestions", default=True, show_default=True,
               help="Draft codes for every entry; with coded passages (codings.csv, store) also the model's "
                    "cross-validated quality and the trained model in OUT/model.")
@@ -56,8 +64,9 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 @corpus_or_table(problems=False)
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
-            n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, by: tuple[str, ...], n_perm: int,
-            keep_junk: bool, workers: int | None, dask: str | None, quiet: bool) -> None:
+            n_seeds: int, prevalence_by: str, seeded: str, bilingual: str, suggestions: bool, store: Path | None,
+            n_boot: int, by: tuple[str, ...], n_perm: int, keep_junk: bool, workers: int | None, dask: str | None,
+            quiet: bool) -> None:
     """Analyse CORPUS (a corpus folder or a table of texts; default: the bundled Junpu corpus): scores with
     evidence, framing over time, topics per stage, draft codes for every entry with the model's
     cross-validated quality, and a self-contained report.html plus charts, CSV tables, the trained model
@@ -72,7 +81,8 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
         res = run(corpus, out, lexicons, engine, dedupe, seed, bar, cache_dir=cache_dir, use_cache=not no_cache,
                   topics=topics, topic_engine=topic_engine, k_range=k_range, n_seeds=n_seeds, n_boot=n_boot,
                   n_perm=n_perm, suggestions=suggestions, store=store, by=by, keep_junk=keep_junk, workers=workers,
-                  dask=dask)
+                  dask=dask, topic_options={"prevalence_by": [c.strip() for c in prevalence_by.split(",") if c.strip()],
+                                            "seeded": seeded, "bilingual": bilingual})
     finally:
         bar.close()
     if not quiet:

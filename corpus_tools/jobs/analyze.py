@@ -95,7 +95,8 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
             k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
             report: bool = True, suggestions: bool = True, folds: int = 5,
             store: str | Path | None = None, by: Sequence[str] = (), keep_junk: bool = False,
-            workers: int | None = None, dask: str | None = None) -> AnalyzeResult:
+            workers: int | None = None, dask: str | None = None,
+            topic_options: dict[str, Any] | None = None) -> AnalyzeResult:
     """Run the whole analysis of a corpus (a loaded Corpus, a corpus folder, a table file or a DataFrame of
     texts; the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
@@ -104,9 +105,10 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     `out/.cache`) unless `use_cache` is False. Coded passages come from the corpus's codings.csv plus the
     coding store `store` (default `out/coding.sqlite` when it exists; only read). Scoring runs in `workers`
     processes (default: the machine's cores) or on a Dask cluster (`dask`: an address or "local"), with
-    results identical to one process. `by` names further columns (e.g. `outlet` or a table's metadata
-    column) to aggregate scores by, into `by_<column>.csv`. Junk entries (corpus.junk) are left out of
-    scores and topics unless `keep_junk`.
+    results identical to one process. `topic_options` go to run_topics (bilingual, dictionary, seeded,
+    free_topics, prevalence_by, align_threshold). `by` names further columns (e.g. `outlet` or a table's
+    metadata column) to aggregate scores by, into `by_<column>.csv`. Junk entries (corpus.junk) are left
+    out of scores and topics unless `keep_junk`.
 
     >>> import corpus_tools as ct, pandas as pd, tempfile
     >>> df = pd.DataFrame({"text": ["村里租金便宜，门槛低，很多年轻人开网店。", "Rents are low and profits high."] * 3,
@@ -182,11 +184,14 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         ks, topic_engine = topic_settings(k_range, topic_engine)
         say = step(5)
         # topic_variables matches lexicon terms against the topics' words: the lexicon code is in the key
+        topt = {k: (str(v) if isinstance(v, Path) else v) for k, v in (topic_options or {}).items()}
+        codings = sorted(root.glob("codings*.csv"))  # hand codes for the seeded topics' check
         topic_res = _topics(corpus, tokenizer, lex, cache, say,
                             make_key(**base, seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine,
-                                     stages=[s.__dict__ for s in corpus.config.stages],
+                                     stages=[s.__dict__ for s in corpus.config.stages], options=topt,
+                                     codings=[file_sha1(f) for f in codings],
                                      code=code_hash(*STEP_CODE["topics"])),
-                            seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine)
+                            seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine, **topt)
     sug_res = None
     store_path: Path | None = Path(store) if store is not None else out_dir / "coding.sqlite"
     if store is None and store_path is not None and not store_path.is_file():
@@ -233,7 +238,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                    "stages": [s.__dict__ for s in corpus.config.stages], "bootstrap": n_boot, "permutations": n_perm,
                    "by": list(by),
                    "topics": {"enabled": topics, "engine": topic_res.engine if topic_res else topic_engine,
-                              "k_range": ks, "n_seeds": n_seeds,
+                              "k_range": ks, "n_seeds": n_seeds, "options": topic_options or {},
                               "k_by_scope": topic_res.k_by_scope if topic_res else {}},
                    "suggestions": {"enabled": suggestions, "folds": folds,
                                    "store": str(store_path) if store_path else None}},

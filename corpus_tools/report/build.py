@@ -173,14 +173,18 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
 
 
 def sweep_by_k(sweep: pd.DataFrame) -> pd.DataFrame:
-    """The whole K sweep, one row per scope and K: seeds fitted, mean coherence over seeds, stability, chosen."""
+    """The whole K sweep, one row per scope and K: seeds fitted, mean coherence over seeds, stability,
+    exclusivity, held-out likelihood and gain, the score K is chosen by, chosen."""
 
-    cols = ["scope", "k", "seeds", "c_npmi", "c_v", "stability", "chosen"]
+    cols = ["scope", "k", "seeds", "c_npmi", "c_v", "stability", "exclusivity", "heldout_ll", "heldout_gain",
+            "score", "chosen"]
     if sweep.empty:
         return pd.DataFrame(columns=cols)
+    sweep = sweep.reindex(columns=list(dict.fromkeys([*sweep.columns, *cols[3:], "seed"])))
     out = sweep.groupby(["scope", "k"], sort=False).agg(
         seeds=("seed", "nunique"), c_npmi=("c_npmi", "mean"), c_v=("c_v", "mean"), stability=("stability", "mean"),
-        chosen=("chosen", "max")).reset_index()
+        exclusivity=("exclusivity", "mean"), heldout_ll=("heldout_ll", "mean"),
+        heldout_gain=("heldout_gain", "mean"), score=("score", "mean"), chosen=("chosen", "max")).reset_index()
     out["chosen"] = out["chosen"].astype(bool)
     return out[cols]
 
@@ -208,8 +212,8 @@ def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
                                if s["scope"][6:] in stage_order else 99))
     return {
         "available": True, "engine": res.engine, "scopes": scopes,
-        "sweep_chart": maker.make("topic_sweep", "Choosing K: coherence and stability by number of topics", "",
-                                  ct.sweep, res.sweep),
+        "sweep_chart": maker.make("topic_sweep", "Choosing K: coherence, stability, exclusivity and held-out fit "
+                                  "by number of topics", "", ct.sweep, res.sweep),
         "sweep": table(sweep_by_k(res.sweep), csv=csv("topic_sweep_by_k", sweep_by_k(res.sweep))),
         "alignment_chart": maker.make("topic_alignment", "Topics aligned across consecutive stages", "",
                                       ct.alignment, res.alignment, res.topics, stage_order),
@@ -217,6 +221,14 @@ def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
         "prevalence_chart": maker.make("topic_prevalence", "Joint model: topic prevalence per stage with intervals",
                                        "", ct.prevalence, res.prevalence, res.topics, stage_order),
         "prevalence": table(res.prevalence, csv="topic_prevalence.csv"),
+        "effects_charts": [maker.make("topic_effects_" + "".join(ch if ch.isalnum() else "_" for ch in cov),
+                                      f"Joint model: topic prevalence by {cov} with intervals", "", ct.effects,
+                                      res.effects, res.topics, str(cov))
+                           for cov in ct.effect_covariates(res.effects)],
+        "effects": table(res.effects, max_rows=60, csv="topic_effects.csv"),
+        "seeded": table(res.seeded, ["topic", "kind", "item", "holds_up", "seed_share", "coherence", "stability",
+                                     "exclusivity", "weight", "hand_code_lift", "top_words"],
+                        csv="topic_seeded.csv") if not res.seeded.empty else None,
     }
 
 
