@@ -197,8 +197,9 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
     notes: list[str] = []
     junk_entries = meta["junk"].fillna("").astype(str) != "" if "junk" in meta and not corpus.keep_junk else None
     if junk_entries is not None and junk_entries.any():
-        notes.append(f"{int(junk_entries.sum())} junk entries (too short, markup, pinyin runs, boilerplate) "
-                     "left out of topic models")
+        reasons = meta.loc[junk_entries, "junk"].value_counts()
+        notes.append(f"{int(junk_entries.sum())} junk entries left out of topic models ("
+                     + ", ".join(f"{n} {r}" for r, n in reasons.items()) + "; corpus.junk)")
         meta = meta.loc[~junk_entries].reset_index(drop=True)
     dup = meta["dup_of"].fillna("").astype(str) != ""
     if dup.any():
