@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 DOC_DUP_THRESHOLD = 0.6
+EXTRA = "_extra"  # a record's further documents.csv columns (kept as text columns after the declared ones)
+_DECLARED = {*schema.DOCUMENTS_CSV_REQUIRED, *schema.DOCUMENTS_CSV_OPTIONAL, *schema.DOCS}
 ENTRY_DUP_THRESHOLD = 0.7
 
 
@@ -250,6 +252,7 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
     if date is None:
         report("warning", "undated", "no date: the document is counted as 'unstaged' in stage analyses")
     stage, overlap = assign_stage(date, config.stages)
+    about, period = _described(row, config, report)
     if date is not None and stage == UNSTAGED and config.stages:
         report("note", "outside-stages", f"date {date.text} falls in no stage: counted as 'unstaged'")
     return {
@@ -260,9 +263,29 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
         "speaker": row.get("speaker", ""), "role": row.get("role", ""), "encoding": used_encoding,
         "notes": row.get("notes", ""), "stage": stage, "stage_overlap": overlap, "text": text,
         "n_chars": len(text), "sha1": hashlib.sha1(text.encode("utf-8")).hexdigest(), "csv_line": line,
-        **{k: v for k, v in row.items() if k and k not in schema.DOCS},  # extra columns: document metadata
+        "about_date": about, "period": period,
+        EXTRA: {k: v for k, v in row.items() if k not in _DECLARED},
         "_main": main,
     }
+
+
+def _described(row: dict[str, str], config: CorpusConfig, report: Any) -> tuple[str, str]:
+    """The optional about_date (checked like date) and period (a declared stage id); bad values warn and
+    are left empty, so the document is analysed by its publication date."""
+    about = row.get("about_date", "")
+    if about:
+        try:
+            parse_date(about)
+        except ValueError as exc:
+            report("warning", "bad-about-date", f"about_date: {exc}; the publication date is used")
+            about = ""
+    period = row.get("period", "")
+    ids = [s.id for s in config.stages]
+    if period and period not in ids:
+        report("warning", "unknown-period", f"period {period!r} is not a stage in corpus.toml "
+                                            f"({', '.join(ids) or 'none declared'}); the publication date is used")
+        period = ""
+    return about, period
 
 
 def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
@@ -335,9 +358,10 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
         records.append(rec)
         entry_lists.append(found)
     mains = {r["doc_id"]: m for r in records if (m := r.pop("_main")) is not None}
-    extra = list(dict.fromkeys(k for r in records for k in r if k not in schema.DOCS))
-    docs = pd.DataFrame.from_records(records, columns=[*(c for c in schema.DOCS if c not in ("dup_of", "dup_score")),
-                                                       *extra])
+    docs = pd.DataFrame.from_records(records, columns=[c for c in schema.DOCS if c not in ("dup_of", "dup_score")])
+    extra_cols = list(dict.fromkeys(k for rec in records for k in rec[EXTRA]))
+    for col in extra_cols:  # further documents.csv columns (e.g. region) are kept: metadata for --by, --adjust
+        docs[col] = [rec[EXTRA].get(col, "") for rec in records]
     entry_rows = [e.__dict__ for found in entry_lists for e in found]
     entries = pd.DataFrame.from_records(entry_rows, columns=[c for c in schema.ENTRIES
                                                              if c not in ("dup_of", "dup_score")])

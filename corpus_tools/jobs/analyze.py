@@ -26,6 +26,7 @@ from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions,
 from corpus_tools.io.tables import write_table
 from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
 from corpus_tools.jobs.lexicon_validate import OUTPUTS as VALIDATION_OUTPUTS
+from corpus_tools.jobs.reliability import codings_key, reliability_for
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.project import open_corpus, project_lexicons
 from corpus_tools.report import ReportInputs, write_report
@@ -37,7 +38,6 @@ from corpus_tools.topics import DEFAULT_ENGINE, TopicsResult, run_topics
 from corpus_tools.topics.sweep import DEFAULT_K_RANGE
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.framing import FramingResult
     from corpus_tools.suggest.result import SuggestionsResult
@@ -57,6 +57,7 @@ STEP_CODE: dict[str, tuple[str, ...]] = {
     "topics": ("corpus_tools.topics",),
     "health": ("corpus_tools.scoring.health",),
     "report": ("corpus_tools.report",),
+    "reliability": ("corpus_tools.jobs.reliability",),
 }
 
 
@@ -82,6 +83,17 @@ class AnalyzeResult:
                 "</table>")
 
 
+def lexicon_of(lexicons: Sequence[Lexicon]) -> dict[str, str]:
+    """Variable and construct id → name of the lexicon that declares it."""
+    out: dict[str, str] = {}
+    for lx in lexicons:
+        for c in lx.constructs:
+            out[c.id] = lx.name
+            for v in c.variables:
+                out[v.id] = lx.name
+    return out
+
+
 def _lexicon_ids(lexicons: Sequence[Lexicon]) -> list[dict[str, object]]:
     """Lexicon identity for cache keys: manifest plus the file's full hash."""
     return [{**lx.manifest(), "file_sha1": file_sha1(lx.path) if lx.path and lx.path.is_file() else ""}
@@ -92,11 +104,12 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
             lexicons: Sequence[str] | None = None, engine: str = "rjieba", dedupe: bool = False,
             seed: int = 0, progress: Progress | None = None, *, cache_dir: str | Path | None = None,
             use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
-            k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
+            k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 9999,
             report: bool = True, suggestions: bool = True, folds: int = 5,
             store: str | Path | None = None, by: Sequence[str] = (), keep_junk: bool = False,
             workers: int | None = None, dask: str | None = None,
-            topic_options: dict[str, Any] | None = None) -> AnalyzeResult:
+            topic_options: dict[str, Any] | None = None, adjust: Sequence[str] | None = None,
+            min_docs: int = 5) -> AnalyzeResult:
     """Run the whole analysis of a corpus (a loaded Corpus, a corpus folder, a table file or a DataFrame of
     texts; the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
@@ -106,9 +119,10 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     coding store `store` (default `out/coding.sqlite` when it exists; only read). Scoring runs in `workers`
     processes (default: the machine's cores) or on a Dask cluster (`dask`: an address or "local"), with
     results identical to one process. `topic_options` go to run_topics (bilingual, dictionary, seeded,
-    free_topics, prevalence_by, align_threshold). `by` names further columns (e.g. `outlet` or a table's
-    metadata column) to aggregate scores by, into `by_<column>.csv`. Junk entries (corpus.junk) are left
-    out of scores and topics unless `keep_junk`.
+    free_topics, prevalence_by, align_threshold). Stage effects adjust for `adjust` (document columns;
+    default source type and language); groups with fewer than `min_docs` documents get no interval or test.
+    `by` names further columns (e.g. `outlet` or a table's metadata column) to aggregate scores by, into
+    `by_<column>.csv`. Junk entries (corpus.junk) are left out of scores and topics unless `keep_junk`.
 
     >>> import corpus_tools as ct, pandas as pd, tempfile
     >>> df = pd.DataFrame({"text": ["村里租金便宜，门槛低，很多年轻人开网店。", "Rents are low and profits high."] * 3,
@@ -175,9 +189,11 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     # framing uses the tokens (distinctive words), so the tokenizer's code is part of its key
     framing = _framing(corpus, doc_scores, tokens, cache, say,
                        make_key(**base, dedupe=dedupe, seed=seed, n_boot=n_boot, n_perm=n_perm,
-                                stages=[s.__dict__ for s in corpus.config.stages],
+                                stages=[s.__dict__ for s in corpus.config.stages], adjust=adjust, min_docs=min_docs,
                                 code=code_hash(*STEP_CODE["framing"])),
-                       seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe)
+                       seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe, adjust=adjust, min_docs=min_docs,
+                       lexicon_of=lexicon_of(lex), entry_scores=entry_scores)
+    result.problems.extend(f"WARNING stage effects: {n}" for n in framing.notes if n.startswith("adjustment column"))
     topic_res = None
     ks: list[int] | None = None
     if topics:
@@ -204,7 +220,21 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                                   store_path=store_path, say=say)
         result.problems.extend(sug_res.problems)
         result.suggestions = sug_res
-    step(7)("writing tables")
+    say = step(7)
+    say("reliability of the coded sample")
+
+    rel = reliability_for(corpus, lex, store_path, cache,
+                          make_key(**base, seed=seed, n_boot=n_boot,
+                                   codings=codings_key(corpus),
+                                   store=file_sha1(store_path) if store_path else "",
+                                   code=code_hash(*STEP_CODE["reliability"])),
+                          n_boot=n_boot, seed=seed)
+    if rel is not None:
+        files["reliability"] = write_table(rel.table, out_dir / "reliability.csv")
+        files["adjudication_agreement"] = write_table(rel.adjudication, out_dir / "adjudication_agreement.csv")
+        if rel.cooccurrence is not None:
+            files["code_cooccurrence"] = write_table(rel.cooccurrence, out_dir / "code_cooccurrence.csv")
+    say("writing tables")
     files["scores_documents"] = write_table(doc_scores.scores, out_dir / "scores_documents.csv")
     files["scores_entries"] = write_table(entry_scores.scores, out_dir / "scores_entries.csv")
     files["evidence"] = write_table(entry_scores.evidence, out_dir / "evidence.csv")
@@ -237,6 +267,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         "config": {"engine": engine, "dedupe": dedupe, "lexicons": [x.name for x in lex],
                    "stages": [s.__dict__ for s in corpus.config.stages], "bootstrap": n_boot, "permutations": n_perm,
                    "by": list(by),
+                   "adjust": list(adjust) if adjust is not None else None, "min_docs": min_docs,
                    "topics": {"enabled": topics, "engine": topic_res.engine if topic_res else topic_engine,
                               "k_range": ks, "n_seeds": n_seeds, "options": topic_options or {},
                               "k_by_scope": topic_res.k_by_scope if topic_res else {}},
@@ -251,7 +282,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
         rep = write_report(ReportInputs(corpus, lex, doc_scores, entry_scores, framing, topic_res, health, manifest,
-                                        result.problems[:20], sug_res, validation),
+                                        result.problems[:20], sug_res, validation=validation, reliability=rel),
                            out_dir, cache=cache, progress=say, code_version=code_hash(*STEP_CODE["report"]))
         files.update(rep.tables)
         for chart in rep.charts:
@@ -327,17 +358,20 @@ def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> dic
     return tokens
 
 
+_FRAMING_DATA = ("notes", "adjusted_for")  # FramingResult fields that are lists, not frames
+
+
 def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str]], cache: Cache,
              say: Callable[[str], None], key: str, **kwargs: Any) -> FramingResult:
 
     hit = cache.load_frames("framing", key)
     if hit is not None:
         frames, data = hit
-        return FramingResult(frames["shares"], frames["tests"], frames["diffs"], frames["words"],
-                             frames["triangulation"], frames["triangulation_summary"], list(data["notes"]))
+        return FramingResult(**frames, **data)
     res = run_framing(corpus, doc_scores, tokens=tokens, progress=say, **kwargs)
     cache.save_frames("framing", key, {f.name: getattr(res, f.name) for f in dataclasses.fields(res)
-                                       if f.name != "notes"}, {"notes": res.notes})
+                                       if getattr(res, f.name) is not None and f.name not in _FRAMING_DATA},
+                      {f: getattr(res, f) for f in _FRAMING_DATA})
     return res
 
 

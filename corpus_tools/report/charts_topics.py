@@ -65,8 +65,10 @@ def prevalence(frame: pd.DataFrame, topics: pd.DataFrame, stage_order: list[str]
         mean = sub["mean"].to_numpy(dtype=float)
         err = np.vstack([np.clip(mean - sub["lo"].to_numpy(dtype=float), 0, None),
                          np.clip(sub["hi"].to_numpy(dtype=float) - mean, 0, None)])
+        n_docs = sub["n_documents"].dropna() if "n_documents" in sub else sub["mean"].iloc[:0]
+        label = f"{st} (n={int(n_docs.iloc[0])} docs)" if len(n_docs) else st
         ax.errorbar(x + (k - (len(stages) - 1) / 2) * width, mean, yerr=np.nan_to_num(err), fmt="o", markersize=4,
-                    capsize=2, color=CYCLE[k % len(CYCLE)], label=st)
+                    capsize=2, color=CYCLE[k % len(CYCLE)], label=label)
     ax.set_xticks(x, [labels.get(t, f"T{t}") for t in topic_ids], rotation=35, ha="right", fontsize=8)
     ax.set_ylabel("topic prevalence")
     ax.set_ylim(bottom=0)
