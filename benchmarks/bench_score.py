@@ -79,7 +79,7 @@ def stream_child(src: str, out: str) -> None:
     from corpus_tools.scoring.streaming import score_table_file
 
     t0 = time.perf_counter()
-    rows, _ = score_table_file(Path(src), Path(out), ["mass_entrepreneurship", "government_support"])
+    rows = score_table_file(Path(src), Path(out), ["mass_entrepreneurship", "government_support"]).rows
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": time.perf_counter() - t0, "rows": rows, "peak_mb": peak}))
 

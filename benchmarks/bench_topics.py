@@ -17,7 +17,7 @@ with the first seed gave identical top words. Ratios are against gensim LdaModel
 
 Last, it times `run_topics` on the bundled corpus as `corpus-tools topics` and `analyze` run it (the
 default engine, K range and seeds, tokenizing included), against the narrower sweep docs/topics.md
-suggests (`-k 4,8 --seeds 2`) in the same run. `--only-run-topics` skips the engine comparison.
+suggests (`-k 4,8 --n-seeds 2`) in the same run. `--only-run-topics` skips the engine comparison.
 """
 
 from __future__ import annotations

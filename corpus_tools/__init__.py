@@ -32,6 +32,11 @@ _EXPORTS = {
     "score_corpus": "corpus_tools.scoring.score",
     "aggregate": "corpus_tools.scoring.score",
     "concordance": "corpus_tools.scoring.kwic",
+    # notebook API (issue 14): whatever holds the texts in, DataFrames out
+    "bundled_corpus": "corpus_tools.corpus.loader",
+    "score": "corpus_tools.scoring.frames",
+    "evidence": "corpus_tools.scoring.frames",
+    "kwic": "corpus_tools.scoring.kwic",
     # analyses
     "run_framing": "corpus_tools.framing",
     "run_topics": "corpus_tools.topics",
@@ -46,9 +51,9 @@ _EXPORTS = {
 }
 
 __all__ = ["DEFAULT_LEXICON", "CodingStore", "Corpus", "CorpusToolsError", "Lexicon", "Project", "Scorer",
-           "Tokenizer", "__version__", "aggregate", "analyze", "compute_agreement", "concordance", "default_corpus",
-           "evaluate", "load_corpus", "load_lexicon", "open_corpus", "run_framing", "run_topics", "score_corpus",
-           "train"]
+           "Tokenizer", "__version__", "aggregate", "analyze", "bundled_corpus", "compute_agreement", "concordance",
+           "default_corpus", "evaluate", "evidence", "kwic", "load_corpus", "load_lexicon", "open_corpus",
+           "run_framing", "run_topics", "score", "score_corpus", "train"]
 
 
 def __getattr__(name: str) -> Any:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class CorpusToolsError(Exception):
     """Base class: the CLI prints the message and exits non-zero, without a traceback."""
@@ -87,3 +90,13 @@ class UnsafeFileError(ExchangeError):
 
 class AgreementError(CorpusToolsError):
     """Agreement cannot be computed at all (no codings, bad option); data edge cases are notes, not errors."""
+
+
+def did_you_mean(word: str, options: Iterable[str], n: int = 3) -> str:
+    """' (did you mean X?)' for the closest of `options` to `word`, or '' when none is close."""
+    opts = [str(o) for o in options]
+    close = difflib.get_close_matches(word, opts, n=n, cutoff=0.6)
+    if not close:
+        lower = {o.lower(): o for o in opts}
+        close = [lower[c] for c in difflib.get_close_matches(word.lower(), list(lower), n=n, cutoff=0.6)]
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,20 @@ import pytest
 from corpus_tools.corpus.loader import Corpus, load_corpus
 from corpus_tools.io.resources import default_corpus
 from tests.support.corpus import HEADER, STAGES_TOML
+
+
+@pytest.fixture(scope="session", autouse=True)
+def table_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Tables and DataFrames used as corpora are imported into a folder of the test session, not the
+    user's temporary directory."""
+    root = tmp_path_factory.mktemp("table-cache")
+    old = os.environ.get("CORPUS_TOOLS_TABLE_CACHE")
+    os.environ["CORPUS_TOOLS_TABLE_CACHE"] = str(root)
+    yield root
+    if old is None:
+        os.environ.pop("CORPUS_TOOLS_TABLE_CACHE", None)
+    else:
+        os.environ["CORPUS_TOOLS_TABLE_CACHE"] = old
 
 
 @pytest.fixture(scope="session")

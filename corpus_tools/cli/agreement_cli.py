@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import lexicon_option, raw_cells_option
+from corpus_tools.cli import say
+from corpus_tools.cli.options import corpus_or_table, lexicon_option, raw_cells_option
 
 
 @click.command()
@@ -33,7 +33,7 @@ from corpus_tools.cli.options import lexicon_option, raw_cells_option
 @click.option("--codings", "codings_file", metavar="FILE",
               help="Read this codings file of the corpus folder instead of codings.csv (e.g. "
                    "codings_government_support.csv for a second codebook).")
-@handle_errors
+@corpus_or_table()
 def agreement(corpus: Path | None, store: Path | None, out: Path | None, lexicons: tuple[str, ...],
               suggestions: Path | None, model_name: str | None, levels: tuple[str, ...], n_boot: int,
               confidence: float, seed: int, codings_file: str | None) -> None:

@@ -6,8 +6,15 @@ from pathlib import Path
 
 import click
 
-from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option, raw_cells_option, workers_options
+from corpus_tools.cli import say
+from corpus_tools.cli.options import (
+    corpus_or_table,
+    engine_option,
+    hidden_alias,
+    lexicon_option,
+    raw_cells_option,
+    workers_options,
+)
 from corpus_tools.topics.names import BILINGUAL_MODES, SEED_LEVELS
 from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
 from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
@@ -43,7 +50,11 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
                    "cross-validated quality and the trained model in OUT/model.")
 @click.option("--store", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
               help="Coding store whose decisions the model also learns from (default: OUT/coding.sqlite if present).")
-@click.option("--bootstrap", "n_boot", default=1000, show_default=True, help="Bootstrap resamples for intervals.")
+@click.option("--n-boot", "n_boot", default=1000, show_default=True, help="Bootstrap resamples for intervals.")
+@hidden_alias("--bootstrap", "n_boot", "--n-boot", type=int)
+@click.option("--by", multiple=True, metavar="COLUMN",
+              help="Also write scores aggregated by this column into by_COLUMN.csv (repeatable): outlet, lang, "
+                   "quarter, month or a metadata column (e.g. a table's extra columns).")
 @click.option("--permutations", "n_perm", default=9999, show_default=True,
               help="Permutations for p-values (9,999 take about 5 s on the bundled corpus).")
 @click.option("--adjust", "adjust_spec", default=None, metavar="COLS",
@@ -51,19 +62,21 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
                    "'' for none).")
 @click.option("--min-docs", default=5, show_default=True,
               help="Fewest documents a group needs for an interval or a test.")
+@click.option("--keep-junk", is_flag=True, help="Count junk entries (too short, markup, pinyin runs, boilerplate "
+                                                "repeated across an outlet's documents) in scores and topics too.")
 @workers_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 @raw_cells_option()
-@handle_errors
+@corpus_or_table(problems=False)
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
             n_seeds: int, prevalence_by: str, seeded: str, bilingual: str, suggestions: bool, store: Path | None,
-            n_boot: int, n_perm: int, adjust_spec: str | None, min_docs: int, workers: int | None,
-            dask: str | None, quiet: bool) -> None:
-    """Analyse CORPUS (default: the bundled Junpu corpus): scores with evidence, framing over time,
-    topics per stage, draft codes for every entry with the model's cross-validated quality, and a
-    self-contained report.html plus charts, CSV tables, the trained model (OUT/model) and manifest.json
-    in --out. A second run with unchanged inputs reuses the cache and takes seconds."""
+            n_boot: int, by: tuple[str, ...], n_perm: int, adjust_spec: str | None, min_docs: int, keep_junk: bool,
+            workers: int | None, dask: str | None, quiet: bool) -> None:
+    """Analyse CORPUS (a corpus folder or a table of texts; default: the bundled Junpu corpus): scores with
+    evidence, framing over time, topics per stage, draft codes for every entry with the model's
+    cross-validated quality, and a self-contained report.html plus charts, CSV tables, the trained model
+    (OUT/model) and manifest.json in --out. A second run with unchanged inputs reuses the cache and takes seconds."""
     from corpus_tools.cli.progress import StepBar
     from corpus_tools.jobs.analyze import analyze as run
     from corpus_tools.topics.sweep import parse_k_range
@@ -73,9 +86,9 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
     try:
         res = run(corpus, out, lexicons, engine, dedupe, seed, bar, cache_dir=cache_dir, use_cache=not no_cache,
                   topics=topics, topic_engine=topic_engine, k_range=k_range, n_seeds=n_seeds, n_boot=n_boot,
-                  n_perm=n_perm, suggestions=suggestions, store=store, workers=workers, dask=dask,
-                  topic_options={"prevalence_by": [c.strip() for c in prevalence_by.split(",") if c.strip()],
-                                 "seeded": seeded, "bilingual": bilingual},
+                  n_perm=n_perm, suggestions=suggestions, store=store, by=by, keep_junk=keep_junk, workers=workers,
+                  dask=dask, topic_options={"prevalence_by": [c.strip() for c in prevalence_by.split(",") if c.strip()],
+                                            "seeded": seeded, "bilingual": bilingual},
                   adjust=None if adjust_spec is None else [c for c in adjust_spec.split(",") if c.strip()],
                   min_docs=min_docs)
     finally:

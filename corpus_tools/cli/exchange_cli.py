@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import lexicon_option, raw_cells_option
+from corpus_tools.cli.options import corpus_or_table, lexicon_option, raw_cells_option
 
 CORPUS_ARG = click.argument("corpus", type=click.Path(path_type=Path), required=False)
 LEXICON_OPT = lexicon_option("Lexicon name or path (repeatable; default: the corpus's lexicons).")
@@ -41,7 +41,7 @@ def export_group() -> None:
 @SUGGESTIONS_OPT
 @MODEL_OPT
 @raw_cells_option()
-@handle_errors
+@corpus_or_table()
 def export_tables_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...], store: Path | None,
                       suggestions: Path | None, model_name: str | None) -> None:
     """Coding tables of CORPUS (default: the bundled corpus): decisions (the store's log, with --store),
@@ -59,7 +59,7 @@ def export_tables_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...],
 @click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="Codebook file to write (.qdc).")
 @LEXICON_OPT
-@handle_errors
+@corpus_or_table()
 def export_qdc_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...]) -> None:
     """The codebook as a REFI-QDA .qdc file for NVivo, ATLAS.ti, MAXQDA or QualCoder: constructs as parent
     codes, variables as codable codes, definitions and keywords in the descriptions."""
@@ -82,7 +82,7 @@ def export_qdc_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...]) ->
 @STORE_OPT
 @SUGGESTIONS_OPT
 @MODEL_OPT
-@handle_errors
+@corpus_or_table()
 def export_qdpx_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...], store: Path | None,
                     suggestions: Path | None, model_name: str | None) -> None:
     """CORPUS (default: the bundled corpus) as a REFI-QDA project: every document as a plain-text source,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option, raw_cells_option
+from corpus_tools.cli import say
+from corpus_tools.cli.options import corpus_or_table, engine_option, lexicon_option, raw_cells_option
 
 
 @click.command()
@@ -23,7 +23,7 @@ from corpus_tools.cli.options import engine_option, lexicon_option, raw_cells_op
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language list for --accept (default: by script).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is drawn only when stderr is a terminal).")
 @raw_cells_option()
-@handle_errors
+@corpus_or_table()
 def expand(variable: str, corpus: Path | None, lexicons: tuple[str, ...], engine: str, top_n: int, seed: int,
            out: Path | None, accept: tuple[str, ...], lang: str | None, quiet: bool) -> None:
     """Suggest new terms for VARIABLE (an id such as opportunity.feasibility, or `all`) from CORPUS

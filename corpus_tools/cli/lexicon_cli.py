@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli.options import engine_option, hidden_alias, lexicon_option
 from corpus_tools.io.resources import DEFAULT_LEXICON
 
 
@@ -107,7 +107,8 @@ def validate(corpus: Path | None, lexicons: tuple[str, ...], coder: str | None, 
 @lexicon.command(name="export")
 @click.argument("name")
 @click.option("-f", "--format", "fmt", type=click.Choice(["quanteda", "liwc", "yaml"]), required=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option("-o", "--out", "output", type=click.Path(path_type=Path), default=None, help="File to write. Required.")
+@hidden_alias("--output", "output", "--out", required=True, type=click.Path(path_type=Path))
 @handle_errors
 def export_cmd(name: str, fmt: str, output: Path) -> None:
     """Write lexicon NAME as a quanteda YAML dictionary, a LIWC .dic file, or codebook YAML."""
@@ -121,7 +122,9 @@ def export_cmd(name: str, fmt: str, output: Path) -> None:
 
 @lexicon.command(name="import")
 @click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Codebook YAML to write.")
+@click.option("-o", "--out", "output", type=click.Path(path_type=Path), default=None,
+              help="Codebook YAML to write. Required.")
+@hidden_alias("--output", "output", "--out", required=True, type=click.Path(path_type=Path))
 @handle_errors
 def import_cmd(path: Path, output: Path) -> None:
     """Convert a quanteda YAML dictionary or LIWC .dic file into codebook YAML (labels to fill in)."""

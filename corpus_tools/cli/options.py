@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from corpus_tools.text.engines import DEFAULT_ENGINE, ENGINES
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def engine_option(help: str = "Chinese segmentation engine (jieba is the slower reference).") -> Callable[[Any], Any]:
@@ -18,6 +22,96 @@ def engine_option(help: str = "Chinese segmentation engine (jieba is the slower 
 def lexicon_option(help: str) -> Callable[[Any], Any]:
     """-l/--lexicon (repeatable): lexicon names or paths."""
     return click.option("-l", "--lexicon", "lexicons", multiple=True, help=help)
+
+
+# --- tables as corpora --------------------------------------------------------------------------
+TABLE_COLUMNS = (("--text-col", "text", "the texts"), ("--id-col", "id", "document ids (else derived from the text)"),
+                 ("--date-col", "date", "dates"), ("--source-col", "source", "the source type (media, interview, ...)"),
+                 ("--lang-col", "lang", "the language"), ("--title-col", "title", "titles"))
+
+
+def table_column_options(func: F) -> F:
+    """--text-col, --id-col, --date-col, --source-col, --lang-col, --title-col (default: recognised names)."""
+    for flag, role, what in reversed(TABLE_COLUMNS):
+        func = click.option(flag, f"{role}_col", default=None, metavar="COL",
+                            help=f"When the input is a table: the column with {what} (default: a recognised "
+                                 "name).")(func)
+    return func
+
+
+def pop_columns(kwargs: dict[str, Any]) -> dict[str, str | None]:
+    """Remove the table column options from a command's keyword arguments: role -> column."""
+    return {role: kwargs.pop(f"{role}_col", None) for _, role, _ in TABLE_COLUMNS}
+
+
+def table_as_corpus(path: Path, columns: dict[str, str | None], problems: bool = True) -> Path:
+    """The corpus folder for a table given as CORPUS: imported once into a cache folder (the path is
+    reported on stderr, with the import's problems unless the command lists the corpus's problems itself:
+    they are part of them)."""
+    from corpus_tools.corpus.from_table import Columns, table_corpus_folder
+
+    imported = table_corpus_folder(path, Columns(**columns))
+    report_import(imported.problems if problems else [],
+                  imported.summary() + (" (reused)" if imported.reused else ""))
+    return imported.root
+
+
+def report_import(problems: list[Any], summary: str, limit: int = 20) -> None:
+    """Warnings first (at most `limit`), then errors, then the one-line summary: the last lines are the
+    ones that matter."""
+    warnings = [p for p in problems if p.level != "error"]
+    errors = [p for p in problems if p.level == "error"]
+    for p in warnings[:limit]:
+        click.echo(f"  {p}", err=True)
+    if len(warnings) > limit:
+        click.echo(f"  ... and {len(warnings) - limit} more warning(s)/note(s)", err=True)
+    for p in errors:
+        click.echo(f"  {p}", err=True)
+    click.echo(summary, err=True)
+
+
+def corpus_or_table(arg: str = "corpus", problems: bool = True) -> Callable[[F], F]:
+    """Let a command's CORPUS argument also be a table (CSV, TSV, XLSX, JSONL, Parquet) with the column
+    options of `table_column_options`; the command receives the corpus folder the table was imported into.
+    `problems=False` for commands that print the corpus's problems (the import's are among them)."""
+
+    def decorator(func: F) -> F:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            columns = pop_columns(kwargs)
+            path = kwargs.get(arg)
+            if path is not None and Path(path).is_file():
+                kwargs[arg] = table_as_corpus(Path(path), columns, problems)
+            return func(*args, **kwargs)
+
+        from corpus_tools.cli import handle_errors
+
+        return table_column_options(handle_errors(wrapper))  # type: ignore[return-value]
+
+    return decorator
+
+
+def hidden_alias(old: str, dest: str, new: str, required: bool = False, **kwargs: Any) -> Callable[[F], F]:
+    """An old spelling of an option, kept hidden for one release: its value goes to `dest` (the new
+    option's parameter) with a note on stderr naming the new spelling. With `required`, one of the two
+    spellings must be given (declare the new option itself as not required)."""
+
+    def decorator(func: F) -> F:
+        key = f"_alias_{old.lstrip('-').replace('-', '_')}"
+
+        @wraps(func)
+        def wrapper(*args: Any, **kw: Any) -> Any:
+            value = kw.pop(key, None)
+            if value is not None:
+                click.echo(f"note: {old} is deprecated and will be removed; use {new}", err=True)
+                kw[dest] = value
+            if required and kw.get(dest) is None:
+                raise click.UsageError(f"Missing option '{new}'.")
+            return func(*args, **kw)
+
+        return click.option(old, key, hidden=True, default=None, **kwargs)(wrapper)  # type: ignore[return-value]
+
+    return decorator
 
 
 def _set_raw_cells(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -33,6 +127,8 @@ def raw_cells_option() -> Callable[[Any], Any]:
     return click.option("--raw-cells", is_flag=True, expose_value=False, callback=_set_raw_cells,
                         help="Keep cells starting with = + - @ as they are in CSV/XLSX outputs (for analysis "
                              "pipelines; by default they get a leading ' so spreadsheets do not run them).")
+
+
 def workers_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--workers N and --dask ADDRESS: where scoring runs (results are identical every way)."""
     func = click.option("--dask", "dask", default=None, metavar="ADDRESS",

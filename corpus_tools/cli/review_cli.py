@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, raw_cells_option
+from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, raw_cells_option
 
 if TYPE_CHECKING:
     from corpus_tools.review.session import ReviewItem, ReviewSession
@@ -194,7 +194,7 @@ def run_review(session: ReviewSession, getchar: Callable[[], str], echo: Callabl
 
 
 @click.command()
-@click.argument("corpus", type=click.Path(path_type=Path, exists=True, file_okay=False), required=False)
+@click.argument("corpus", type=click.Path(path_type=Path, exists=True), required=False)
 @STORE_OPT
 @click.option("--model", "model_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Model folder from `corpus-tools train`. Without it: lexicon suggestions.")
@@ -209,7 +209,7 @@ def run_review(session: ReviewSession, getchar: Callable[[], str], echo: Callabl
 @click.option("--include-coded", is_flag=True, help="Also show passages you have already coded.")
 @click.option("--limit", default=0, show_default=True, help="At most this many passages (0 = all).")
 @engine_option()
-@handle_errors
+@corpus_or_table()
 def review(corpus: Path | None, store: Path | None, model_dir: Path | None, coder: str, order: str, variable: str,
            blind: bool, doc_ids: tuple[str, ...], source_types: tuple[str, ...], stages: tuple[str, ...],
            include_coded: bool, limit: int, engine: str) -> None:
@@ -308,11 +308,12 @@ def store_check(store: Path | None, no_save: bool) -> None:
 
 
 @store.command("stale")
-@click.argument("corpus", type=click.Path(path_type=Path, exists=True, file_okay=False), required=False)
+@click.argument("corpus", type=click.Path(path_type=Path, exists=True), required=False)
 @STORE_OPT
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Also write the stale decisions table.")
+@click.option("-o", "--out", "output", type=click.Path(path_type=Path), help="Also write the stale decisions table.")
+@hidden_alias("--output", "output", "--out", type=click.Path(path_type=Path))
 @raw_cells_option()
-@handle_errors
+@corpus_or_table()
 def store_stale(corpus: Path | None, store: Path | None, output: Path | None) -> None:
     """List decisions whose passage changed or vanished from CORPUS (never silently reattached)."""
     from corpus_tools.io.tables import write_table
@@ -331,7 +332,8 @@ def store_stale(corpus: Path | None, store: Path | None, output: Path | None) ->
 
 @store.command("log")
 @STORE_OPT
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the whole log as a table.")
+@click.option("-o", "--out", "output", type=click.Path(path_type=Path), help="Write the whole log as a table.")
+@hidden_alias("--output", "output", "--out", type=click.Path(path_type=Path))
 @click.option("-n", "--limit", default=20, show_default=True, help="Print the last N events.")
 @raw_cells_option()
 @handle_errors

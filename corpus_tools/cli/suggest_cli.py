@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option, raw_cells_option
+from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option, raw_cells_option
 
 STORE_OPT = click.option("--store", "store", type=click.Path(path_type=Path),
                          help="Coding store (SQLite). Default: analysis/coding.sqlite under the current working "
@@ -43,7 +43,7 @@ def store_message(given: Path | None, used: Path | None) -> str:
 
 
 @click.command()
-@click.argument("corpus", type=click.Path(path_type=Path, exists=True, file_okay=False), required=False)
+@click.argument("corpus", type=click.Path(path_type=Path, exists=True), required=False)
 @click.option("-o", "--out", "out", type=click.Path(path_type=Path), required=True,
               help="Model folder to write (model.json, arrays.npz, lexicon copies).")
 @STORE_OPT
@@ -53,7 +53,7 @@ def store_message(given: Path | None, used: Path | None) -> str:
 @click.option("-C", "--C", "c", default=16.0, show_default=True, help="Inverse regularisation strength.")
 @click.option("--no-evaluation", is_flag=True,
               help="Skip the grouped cross-validation (about 5x faster; suggestions then name no quality figure).")
-@handle_errors
+@corpus_or_table()
 def train(corpus: Path | None, out: Path, store: Path | None, lexicons: tuple[str, ...], engine: str, seed: int,
           c: float, no_evaluation: bool) -> None:
     """Fit the code-suggestion model on CORPUS's coded sample (codings.csv, codings_<lexicon>.csv) plus the
@@ -93,8 +93,9 @@ def train(corpus: Path | None, out: Path, store: Path | None, lexicons: tuple[st
 
 @click.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, exists=True))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Suggestions table (.csv, .jsonl, .parquet, .xlsx): one row per input id.")
+@click.option("-o", "--out", "output", type=click.Path(path_type=Path), default=None,
+              help="Suggestions table (.csv, .jsonl, .parquet, .xlsx): one row per input id. Required.")
+@hidden_alias("--output", "output", "--out", required=True, type=click.Path(path_type=Path))
 @click.option("--model", "model_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Model folder from `corpus-tools train`. Without it: lexicon suggestions (cold start).")
 @click.option("--text-col", default="text", show_default=True, help="Text column of an input table.")
@@ -136,7 +137,7 @@ def suggest(input_path: Path, output: Path, model_dir: Path | None, text_col: st
 
 
 @click.command()
-@click.argument("corpus", type=click.Path(path_type=Path, exists=True, file_okay=False), required=False)
+@click.argument("corpus", type=click.Path(path_type=Path, exists=True), required=False)
 @STORE_OPT
 @click.option("-o", "--out", "out", type=click.Path(path_type=Path), default=Path("analysis/evaluation"),
               show_default=True, help="Folder for evaluation.csv, learning_curve.csv and evaluation.json.")
@@ -148,7 +149,7 @@ def suggest(input_path: Path, output: Path, model_dir: Path | None, text_col: st
 @ENGINE_OPT
 @SEED_OPT
 @raw_cells_option()
-@handle_errors
+@corpus_or_table()
 def evaluate(corpus: Path | None, store: Path | None, out: Path, folds: int, no_curve: bool, active: bool,
              lexicons: tuple[str, ...], engine: str, seed: int) -> None:
     """Cross-validated precision, recall, F1 and Cohen's kappa (model vs human) per variable, codebook and

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option, raw_cells_option
+from corpus_tools.cli import say
+from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option, raw_cells_option
 from corpus_tools.topics.names import BILINGUAL_MODES, SEED_LEVELS
 from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
 from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
@@ -21,9 +21,11 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 @engine_option("Tokenizer engine.")
 @click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default=None,
               help=f"Topic-model engine (default: {DEFAULT_TOPIC_ENGINE}, chosen by benchmarks/bench_topics.py).")
-@click.option("-k", "--k", "k_spec", default=None, metavar="KS",
+@click.option("-k", "--k-range", "k_spec", default=None, metavar="KS",
               help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15).")
-@click.option("--seeds", "n_seeds", default=3, show_default=True, help="Seeds per K (stability needs ≥ 2).")
+@hidden_alias("--k", "k_spec", "-k/--k-range")
+@click.option("--n-seeds", "n_seeds", default=3, show_default=True, help="Seeds per K (stability needs ≥ 2).")
+@hidden_alias("--seeds", "n_seeds", "--n-seeds", type=int)
 @click.option("--seed", default=0, show_default=True, help="First random seed; the reported models use it.")
 @click.option("--bilingual", type=click.Choice(BILINGUAL_MODES), default="auto", show_default=True,
               help="Link Chinese and English words through CC-CEDICT so a theme in both languages is one topic "
@@ -40,7 +42,7 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
               help="Cosine similarity at which topics of consecutive stages match (default 0.4).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is drawn only when stderr is a terminal).")
 @raw_cells_option()
-@handle_errors
+@corpus_or_table()
 def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, topic_engine: str | None,
            k_spec: str | None, n_seeds: int, seed: int, bilingual: str, dictionary: Path | None, seeded: str,
            free_topics: int, prevalence_by: str, align_threshold: float | None, quiet: bool) -> None:

@@ -24,9 +24,16 @@ _EXPORTS = {
     "read_text": "corpus_tools.corpus.formats",
     "parse_date": "corpus_tools.corpus.dates",
     "assign_stage": "corpus_tools.corpus.dates",
+    "bundled_corpus": "corpus_tools.corpus.loader",
+    "Columns": "corpus_tools.corpus.from_table",
+    "TableImport": "corpus_tools.corpus.from_table",
+    "table_to_folder": "corpus_tools.corpus.from_table",
+    "write_corpus_folder": "corpus_tools.corpus.from_table",
+    "junk_reasons": "corpus_tools.corpus.junk",
 }
-__all__ = ["Corpus", "CorpusConfig", "Problem", "Stage", "assign_stage", "detect_lang", "lexicon_refs",
-    "load_config", "load_corpus", "near_duplicates", "open_corpus", "parse_date", "read_text", "split_entries"]
+__all__ = ["Columns", "Corpus", "CorpusConfig", "Problem", "Stage", "TableImport", "assign_stage", "bundled_corpus",
+    "detect_lang", "junk_reasons", "lexicon_refs", "load_config", "load_corpus", "near_duplicates", "open_corpus",
+    "parse_date", "read_text", "split_entries", "table_to_folder", "write_corpus_folder"]
 
 
 def __getattr__(name: str) -> Any:

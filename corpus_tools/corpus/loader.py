@@ -11,6 +11,7 @@ import itertools
 import posixpath
 import re
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,18 +24,24 @@ from corpus_tools.corpus.dedupe import near_duplicates
 from corpus_tools.corpus.documents_csv import read_rows
 from corpus_tools.corpus.entries import split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
+from corpus_tools.corpus.from_table import (
+    Columns,
+    frame_corpus_folder,
+    import_metadata,
+    import_problems,
+    table_corpus_folder,
+)
+from corpus_tools.corpus.junk import flag_junk
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError, UnsafeFileError
 from corpus_tools.io.limits import InputLimits
-from corpus_tools.io.resources import default_corpus
-from corpus_tools.text.normalize import to_simplified
+from corpus_tools.io.resources import DEFAULT_LEXICON, default_corpus
+from corpus_tools.text.lang import detect_lang
 
 if TYPE_CHECKING:
     import pandas as pd
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-_LATIN_RE = re.compile(r"[A-Za-z]")
-_CJK_CHARS_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 DOC_DUP_THRESHOLD = 0.6
 EXTRA = "_extra"  # a record's further documents.csv columns (kept as text columns after the declared ones)
 _DECLARED = {*schema.DOCUMENTS_CSV_REQUIRED, *schema.DOCUMENTS_CSV_OPTIONAL, *schema.DOCS}
@@ -50,6 +57,7 @@ class Corpus:
     entries: pd.DataFrame
     problems: pd.DataFrame
     problem_list: list[Problem] = field(default_factory=list)
+    keep_junk: bool = False  # True: junk entries (corpus.junk) count in scores and topics too
 
     @property
     def root(self) -> Path:
@@ -76,25 +84,56 @@ class Corpus:
                              else " (documents.csv has no rows)"),
                           hint="run `corpus-tools validate` for every problem")
 
-    def entries_with_meta(self, columns: tuple[str, ...] = ("source_type", "stage", "date", "year", "lang",
-                                                           "title")) -> pd.DataFrame:
-        """Entries joined with the document metadata analyses group by."""
+    @property
+    def content_entries(self) -> pd.DataFrame:
+        """The entries scores, topics and distinctive words use: all but the junk ones (entries["junk"] set
+        by corpus.junk: too short, markup, pinyin runs, boilerplate), unless `keep_junk`."""
+        if self.keep_junk or "junk" not in self.entries.columns:
+            return self.entries
+        return self.entries[self.entries["junk"] == ""]
+
+    @property
+    def meta_columns(self) -> list[str]:
+        """documents.csv columns beyond the documented ones (e.g. from a table): kept as document metadata."""
+        return [c for c in self.docs.columns if c not in schema.DOCS]
+
+    def entries_with_meta(self, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Entries joined with the document metadata analyses group by (default: source_type, stage, date,
+        year, lang, title, outlet and the extra metadata columns)."""
+        if columns is None:
+            columns = ("source_type", "stage", "date", "year", "lang", "title", "outlet", *self.meta_columns)
         meta = self.docs[["doc_id", *columns]]
         return self.entries.merge(meta, on="doc_id", how="left", validate="many_to_one")
 
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, text: str | None = None, id: str | None = None,
+                   date: str | None = None, source: str | None = None, lang: str | None = None,
+                   title: str | None = None, lexicons: tuple[str, ...] = (DEFAULT_LEXICON,)) -> Corpus:
+        """A corpus from a DataFrame with one text per row; other columns become document metadata.
 
-def detect_lang(text: str) -> str:
-    """zh-Hans, zh-Hant, en or mixed, from the share of CJK/Latin characters and of t2s changes."""
-    sample = text[:20000]
-    cjk = _CJK_CHARS_RE.findall(sample)
-    latin = len(_LATIN_RE.findall(sample))
-    if not cjk:
-        return "en"
-    if latin > 2 * len(cjk):
-        return "mixed"
-    joined = "".join(cjk)
-    changed = sum(a != b for a, b in zip(joined, to_simplified(joined), strict=True))
-    return "zh-Hant" if changed > 0.04 * len(joined) else "zh-Hans"
+        >>> import pandas as pd, corpus_tools as ct
+        >>> df = pd.DataFrame({"text": ["军埔村的年轻人开网店。", "Li Wei opened an online shop."],
+        ...                    "outlet": ["A", "B"], "date": ["2013-05-01", "2014"]})
+        >>> c = ct.Corpus.from_frame(df, text="text", date="date")
+        >>> list(c.docs["lang"]), c.meta_columns
+        (['zh-Hans', 'en'], ['row'])
+        """
+        imported = frame_corpus_folder(frame, Columns(text, id, date, source, lang, title), lexicons=lexicons)
+        return load_corpus(imported.root)
+
+    @classmethod
+    def from_table(cls, path: str | Path, text: str | None = None, id: str | None = None,
+                   date: str | None = None, source: str | None = None, lang: str | None = None,
+                   title: str | None = None) -> Corpus:
+        """A corpus from a CSV/TSV/XLSX/JSONL/Parquet table (imported once into a cache folder)."""
+        imported = table_corpus_folder(path, Columns(text, id, date, source, lang, title))
+        return load_corpus(imported.root)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: a one-line summary and the first documents."""
+        head = self.docs.drop(columns=["text"]).head(10).to_html(index=False, max_cols=12)
+        return (f"<p><b>Corpus {escape(self.config.name)}</b>: {len(self.docs)} documents, {len(self.entries)} "
+                f"entries, {self.n_errors} row(s) skipped ({escape(str(self.root))})</p>{head}")
 
 
 def normalise_path(path_str: str) -> str:
@@ -162,6 +201,7 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
     path = (root / path_str).resolve()
     text = ""
     used_encoding = ""
+    main: str | None = None  # HTML: the main content; the rest of the page's blocks become junk entries
     if not path_str:
         report("error", "missing-path", "path is empty")
     elif not path.is_relative_to(root.resolve()):
@@ -175,7 +215,7 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
     else:
         try:
             read = read_text(path, encoding, limits)
-            text, used_encoding = read.text, read.encoding
+            text, used_encoding, main = read.text, read.encoding, read.main
             if read.nul_removed:
                 report("warning", "nul-bytes", f"{read.nul_removed} NUL character(s) removed from {path_str} "
                                                "(binary data, or UTF-16 read with a wrong `encoding`?)")
@@ -225,6 +265,7 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
         "n_chars": len(text), "sha1": hashlib.sha1(text.encode("utf-8")).hexdigest(), "csv_line": line,
         "about_date": about, "period": period,
         EXTRA: {k: v for k, v in row.items() if k not in _DECLARED},
+        "_main": main,
     }
 
 
@@ -316,13 +357,15 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
         seen_paths[rec["path"]] = doc_id
         records.append(rec)
         entry_lists.append(found)
+    mains = {r["doc_id"]: m for r in records if (m := r.pop("_main")) is not None}
     docs = pd.DataFrame.from_records(records, columns=[c for c in schema.DOCS if c not in ("dup_of", "dup_score")])
     extra_cols = list(dict.fromkeys(k for rec in records for k in rec[EXTRA]))
-    for col in extra_cols:  # further documents.csv columns (e.g. region) are kept: analyze --adjust can use them
+    for col in extra_cols:  # further documents.csv columns (e.g. region) are kept: metadata for --by, --adjust
         docs[col] = [rec[EXTRA].get(col, "") for rec in records]
     entry_rows = [e.__dict__ for found in entry_lists for e in found]
     entries = pd.DataFrame.from_records(entry_rows, columns=[c for c in schema.ENTRIES
                                                              if c not in ("dup_of", "dup_score")])
+    flag_junk(entries, docs, problems, mains)
     _flag_duplicates(docs, entries, problems)
     listed = {(root / p).resolve() for p in seen_paths} | rejected | {
         (root / normalise_path(p)).resolve() for p in skipped_paths}
@@ -333,6 +376,10 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
                 problems.append(Problem("note", "unlisted-file", str(f.relative_to(root)), None, "",
                                         "text file not listed in documents.csv (not analysed)"))
     docs["year"] = docs["year"].astype("Int64")
+    written = import_metadata(root)  # a folder made from a table: its metadata columns are expected
+    problems[:] = [p for p in problems if not (p.code == "unknown-column" and p.level == "note"
+                                               and any(p.message.startswith(f"column {c!r} ") for c in written))]
+    problems[:0] = import_problems(root)  # ... and the rows that did not make it come first
     return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),
                   problems_frame(problems), problems)
 
@@ -344,9 +391,30 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     return frame
 
 
-def open_corpus(corpus: str | Path | Corpus | None = None) -> Corpus:
-    """The corpus given (a loaded Corpus or a folder), else the bundled Junpu corpus: the one default."""
+def open_corpus(corpus: str | Path | Corpus | pd.DataFrame | None = None, columns: Columns | None = None, *,
+                lexicons: tuple[str, ...] = (DEFAULT_LEXICON,)) -> Corpus:
+    """The corpus given, else the bundled Junpu corpus: the one default. A loaded Corpus is returned as is;
+    a folder is loaded; a DataFrame of texts or a table file (CSV/TSV/XLSX/JSONL/Parquet) is imported once
+    into a cache folder (corpus.from_table) with `columns` naming its columns, its row problems first among
+    the corpus's problems."""
     if isinstance(corpus, Corpus):
         return corpus
+    if isinstance(corpus, pd.DataFrame):
+        return load_corpus(frame_corpus_folder(corpus, columns or Columns(), lexicons=lexicons).root)
+    if not corpus:
+        return load_corpus(default_corpus())
+    path = Path(corpus).expanduser()
+    if path.is_file():
+        return load_corpus(table_corpus_folder(path, columns or Columns()).root)
+    return load_corpus(path)
 
-    return load_corpus(Path(corpus) if corpus else default_corpus())
+
+def bundled_corpus() -> Corpus:
+    """The bundled Junpu corpus (invented texts; see its README), loaded.
+
+    >>> import corpus_tools as ct
+    >>> c = ct.bundled_corpus()
+    >>> c.config.name, len(c.docs) > 100
+    ('junpu', True)
+    """
+    return load_corpus(default_corpus())

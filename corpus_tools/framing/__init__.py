@@ -69,8 +69,8 @@ class FramingResult:
 
 def entry_content_words(corpus: Corpus, tokenizer: Tokenizer) -> dict[str, list[str]]:
     """entry_id → content words (stop words, numbers and single characters removed)."""
-    return {str(e): tokenizer.content_words(t) for e, t in zip(corpus.entries["entry_id"], corpus.entries["text"],
-                                                               strict=True)}
+    entries = corpus.content_entries  # junk entries (menus, bylines, markup) give no words
+    return {str(e): tokenizer.content_words(t) for e, t in zip(entries["entry_id"], entries["text"], strict=True)}
 
 
 def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None = None, *, seed: int = 0,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +17,9 @@ from corpus_tools.agreement.lexicon_validation import (
     codings_files,
     validate_lexicons,
 )
+from corpus_tools.corpus.junk import junk_summary
 from corpus_tools.corpus.loader import Corpus
-from corpus_tools.errors import CorpusError, StoreError
+from corpus_tools.errors import ConfigError, CorpusError, StoreError, did_you_mean
 from corpus_tools.framing import FramingResult, entry_content_words, run_framing
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
@@ -30,7 +32,7 @@ from corpus_tools.project import open_corpus, project_lexicons
 from corpus_tools.report import ReportInputs, write_report
 from corpus_tools.scoring.health import lexicon_health
 from corpus_tools.scoring.parallel import default_workers, texts_scorer
-from corpus_tools.scoring.score import Scorer, ScoreResult, aggregate, score_levels
+from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, score_levels
 from corpus_tools.text.tokenize import Tokenizer
 from corpus_tools.topics import DEFAULT_ENGINE, TopicsResult, run_topics
 from corpus_tools.topics.sweep import DEFAULT_K_RANGE
@@ -72,6 +74,14 @@ class AnalyzeResult:
     cache: dict[str, Any] = field(default_factory=dict)
     suggestions: SuggestionsResult | None = None
 
+    def _repr_html_(self) -> str:
+        """Jupyter: what was analysed and where each output is."""
+        rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(str(p))}</td></tr>" for k, p in self.files.items()
+                       if not k.startswith("chart_"))
+        return (f"<p><b>analysis</b> in {escape(str(self.out))}: {self.n_documents} documents, {self.n_entries} "
+                f"entries, {self.n_skipped} row(s) skipped</p><table><tr><th>output</th><th>file</th></tr>{rows}"
+                "</table>")
+
 
 def lexicon_of(lexicons: Sequence[Lexicon]) -> dict[str, str]:
     """Variable and construct id → name of the lexicon that declares it."""
@@ -90,16 +100,18 @@ def _lexicon_ids(lexicons: Sequence[Lexicon]) -> list[dict[str, object]]:
             for lx in lexicons]
 
 
-def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
+def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: str | Path = "analysis",
             lexicons: Sequence[str] | None = None, engine: str = "rjieba", dedupe: bool = False,
             seed: int = 0, progress: Progress | None = None, *, cache_dir: str | Path | None = None,
             use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
             k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 9999,
             report: bool = True, suggestions: bool = True, folds: int = 5,
-            store: str | Path | None = None, workers: int | None = None, dask: str | None = None,
+            store: str | Path | None = None, by: Sequence[str] = (), keep_junk: bool = False,
+            workers: int | None = None, dask: str | None = None,
             topic_options: dict[str, Any] | None = None, adjust: Sequence[str] | None = None,
             min_docs: int = 5) -> AnalyzeResult:
-    """Run the whole analysis of a corpus folder (the bundled Junpu corpus by default) into `out`:
+    """Run the whole analysis of a corpus (a loaded Corpus, a corpus folder, a table file or a DataFrame of
+    texts; the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
     cross-validated quality when the corpus has coded passages), report.html and manifest.json. Tokens,
     scores, framing, topic models, suggestions and charts are cached under `cache_dir` (default
@@ -108,7 +120,19 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     processes (default: the machine's cores) or on a Dask cluster (`dask`: an address or "local"), with
     results identical to one process. `topic_options` go to run_topics (bilingual, dictionary, seeded,
     free_topics, prevalence_by, align_threshold). Stage effects adjust for `adjust` (document columns;
-    default source type and language); groups with fewer than `min_docs` documents get no interval or test."""
+    default source type and language); groups with fewer than `min_docs` documents get no interval or test.
+    `by` names further columns (e.g. `outlet` or a table's metadata column) to aggregate scores by, into
+    `by_<column>.csv`. Junk entries (corpus.junk) are left out of scores and topics unless `keep_junk`.
+
+    >>> import corpus_tools as ct, pandas as pd, tempfile
+    >>> df = pd.DataFrame({"text": ["村里租金便宜，门槛低，很多年轻人开网店。", "Rents are low and profits high."] * 3,
+    ...                    "outlet": ["A", "B", "A", "B", "A", "B"], "date": ["2013", "2014"] * 3,
+    ...                    "id": [f"d{i}" for i in range(6)]})
+    >>> res = ct.analyze(df, out=tempfile.mkdtemp(), topics=False, suggestions=False, report=False, n_boot=50,
+    ...                  n_perm=49, by=["outlet"], workers=1)
+    >>> res.n_documents, res.files["by_outlet"].name
+    (6, 'by_outlet.csv')
+    """
     total = len(STEPS)
 
     def step(i: int) -> Callable[[str], None]:
@@ -124,10 +148,15 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     # interrupted leaves a folder without a manifest rather than new tables under an old manifest
     (out_dir / "manifest.json").unlink(missing_ok=True)
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
-    step(1)(f"reading {corpus_path or 'the bundled corpus'}")
+    step(1)("reading the corpus")
     corpus = open_corpus(corpus_path)
     corpus.require_documents()
     root = corpus.root
+    groupable = [*PERIODS, "outlet", *corpus.meta_columns]
+    for col in by:  # a typo stops before the slow part
+        if col not in groupable:
+            raise ConfigError(f"cannot aggregate by {col!r}{did_you_mean(col, groupable)}",
+                              hint=f"choose from {', '.join(groupable)}")
     result = AnalyzeResult(out_dir, n_documents=len(corpus.docs), n_entries=len(corpus.entries),
                            n_skipped=corpus.n_errors)
     result.problems = [str(p) for p in corpus.problem_list if p.level != "note"]
@@ -135,7 +164,14 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     tokenizer = Tokenizer(engine)
     scorer = Scorer(lex, tokenizer)
     inputs = corpus_inputs(root, list(corpus.docs["path"]))
+    corpus = dataclasses.replace(corpus, keep_junk=keep_junk)  # the caller's Corpus stays as it was
+    junk = junk_summary(corpus.entries) if not keep_junk else {}
+    if junk:
+        result.problems.insert(0, f"NOTE    {sum(junk.values())} junk entries left out of scores and topics ("
+                                  + ", ".join(f"{n} {r}" for r, n in junk.items())
+                                  + "); the `junk` column of entries.csv names them (--keep-junk counts them)")
     base = {"inputs": inputs, "lexicons": _lexicon_ids(lex), "tokenizer": tokenizer.manifest(),
+            "corpus_code": code_hash("corpus_tools.corpus.loader"), "keep_junk": keep_junk,
             "user_words": tokenizer.user_words, "software": package_versions()}
     files = result.files
     files["problems"] = write_table(corpus.problems, out_dir / "problems.csv")
@@ -202,10 +238,13 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     files["scores_documents"] = write_table(doc_scores.scores, out_dir / "scores_documents.csv")
     files["scores_entries"] = write_table(entry_scores.scores, out_dir / "scores_entries.csv")
     files["evidence"] = write_table(entry_scores.evidence, out_dir / "evidence.csv")
-    for by in ("source_type", "stage", "year"):
-        files[f"by_{by}"] = write_table(aggregate(doc_scores, by, corpus.docs), out_dir / f"by_{by}.csv")
+    for key in ("source_type", "stage", "year"):
+        files[f"by_{key}"] = write_table(aggregate(doc_scores, key, corpus.docs), out_dir / f"by_{key}.csv")
     files["by_stage_source"] = write_table(aggregate(doc_scores, ["stage", "source_type"], corpus.docs),
                                            out_dir / "by_stage_source.csv")
+    for col in by:
+        if f"by_{col}" not in files:
+            files[f"by_{col}"] = write_table(aggregate(doc_scores, col, corpus.docs), out_dir / f"by_{col}.csv")
     health = _health(lex, tokenizer, corpus, cache,
                      make_key(**base, code=code_hash(*STEP_CODE["health"])))
     files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
@@ -223,9 +262,11 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     manifest = {
         "command": "analyze",
         "corpus": {"name": corpus.config.name, "root": str(root), "inputs": inputs,
-                   "documents": len(corpus.docs), "entries": len(corpus.entries), "skipped_rows": corpus.n_errors},
+                   "documents": len(corpus.docs), "entries": len(corpus.entries), "skipped_rows": corpus.n_errors,
+                   "junk_entries": junk},
         "config": {"engine": engine, "dedupe": dedupe, "lexicons": [x.name for x in lex],
                    "stages": [s.__dict__ for s in corpus.config.stages], "bootstrap": n_boot, "permutations": n_perm,
+                   "by": list(by),
                    "adjust": list(adjust) if adjust is not None else None, "min_docs": min_docs,
                    "topics": {"enabled": topics, "engine": topic_res.engine if topic_res else topic_engine,
                               "k_range": ks, "n_seeds": n_seeds, "options": topic_options or {},

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corpus_tools.errors import LexiconError
+from corpus_tools.errors import LexiconError, did_you_mean
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 LANGS = ("zh", "en")
@@ -100,7 +100,7 @@ class Lexicon:
         for v in self.variables:
             if v.id == vid:
                 return v
-        raise LexiconError(f"unknown variable {vid!r} in lexicon {self.name}",
+        raise LexiconError(f"unknown variable {vid!r} in lexicon {self.name}{did_you_mean(vid, self.variable_ids)}",
                            hint=f"known: {', '.join(self.variable_ids)}")
 
     def manifest(self) -> dict[str, object]:

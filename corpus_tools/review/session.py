@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from corpus_tools.errors import ConflictError, ReviewError
+from corpus_tools.errors import ConflictError, ReviewError, did_you_mean
 from corpus_tools.project import project_lexicons
 from corpus_tools.store.log import NONE, EntryCoding, apply_event, replay
 from corpus_tools.store.store import Expect
@@ -160,7 +160,9 @@ class ReviewSession:
         else:
             self.codes = list(project_lexicons(corpus)[0].variable_ids)  # the project's codebook
         if self.filters.variable and self.filters.variable not in self.codes:
-            raise ReviewError(f"unknown variable {self.filters.variable!r}", hint=f"one of {', '.join(self.codes)}")
+            raise ReviewError(f"unknown variable {self.filters.variable!r}"
+                              f"{did_you_mean(self.filters.variable, self.codes)}",
+                              hint=f"one of {', '.join(self.codes)}")
         self.mode = "blind" if blind else "assisted"
         # a model's version hashes all its arrays (~ms): computed once per session, not per passage
         self._version = suggester.version if suggester is not None else ""
@@ -201,7 +203,8 @@ class ReviewSession:
         sub = sub.assign(_doc=sub["doc_id"].map(doc_rank)).sort_values(["_doc", "seq"], kind="stable")
         ids = list(sub["entry_id"])
         if f.variable and f.variable not in self.codes:
-            raise ReviewError(f"unknown variable {f.variable!r}", hint=f"choose from {', '.join(self.codes)}")
+            raise ReviewError(f"unknown variable {f.variable!r}{did_you_mean(f.variable, self.codes)}",
+                              hint=f"choose from {', '.join(self.codes)}")
         if f.variable and self.suggester is None:
             raise ReviewError("filtering by variable needs suggestions (a model or the lexicon)")
         if self.suggester is not None and ids and (self.order != "document" or f.variable):

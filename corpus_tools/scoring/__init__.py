@@ -24,9 +24,14 @@ _EXPORTS = {
     "accept_terms": "corpus_tools.scoring.expand",
     "expand": "corpus_tools.scoring.expand",
     "lexicon_health": "corpus_tools.scoring.health",
+    "kwic": "corpus_tools.scoring.kwic",
+    "parse_query": "corpus_tools.scoring.kwic",
+    "score": "corpus_tools.scoring.frames",
+    "evidence": "corpus_tools.scoring.frames",
 }
 __all__ = ["Expansion", "Hit", "KwicLine", "ScoreResult", "Scorer", "accept_terms", "aggregate", "build_scorer",
-    "concordance", "expand", "lexicon_health", "score_corpus", "score_levels", "score_table_file"]
+    "concordance", "evidence", "expand", "kwic", "lexicon_health", "parse_query", "score", "score_corpus",
+    "score_levels", "score_table_file"]
 
 
 def __getattr__(name: str) -> Any:

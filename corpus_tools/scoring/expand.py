@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from corpus_tools import schema
-from corpus_tools.errors import ConfigError, LexiconError
+from corpus_tools.errors import ConfigError, LexiconError, did_you_mean
 from corpus_tools.io.resources import lexicons_dir
 from corpus_tools.lexicon.match import Pattern, compile_term
 from corpus_tools.lexicon.model import lexicon_from_dict
@@ -79,7 +79,8 @@ def find_variables(lexicons: Sequence[Lexicon], ref: str) -> list[tuple[Lexicon,
         return hits
     known = ", ".join(v.id for _, v in pairs)
     if not hits:
-        raise LexiconError(f"unknown variable {ref!r}", hint=f"known: {known}")
+        ids = [v.id for _, v in pairs]
+        raise LexiconError(f"unknown variable {ref!r}{did_you_mean(ref, ids)}", hint=f"known: {known}")
     raise LexiconError(f"variable name {ref!r} is ambiguous", hint=f"use one of {', '.join(v.id for _, v in hits)}")
 
 
@@ -162,7 +163,7 @@ def expand(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], va
     scorer = Scorer(lexicons, tokenizer)  # injects the lexicon terms into the tokenizer
     patterns = [p for lex in lexicons for v in lex.variables for _lang, t in v.all_terms()
                 if (p := compile_term(lex.name, v.id, t, tokenizer)) is not None]
-    entries = corpus.entries
+    entries = corpus.content_entries
     entries = entries[entries["dup_of"].fillna("").astype(str) == ""]
     units: list[_Unit] = []
     seeds_by_var: dict[str, list[str]] = {}

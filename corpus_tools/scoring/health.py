@@ -15,7 +15,7 @@ from corpus_tools.text.tokenize import Tokenizer
 def lexicon_health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus) -> pd.DataFrame:
     """Per term: variable, language and number of matches in the corpus (0 = never matches)."""
     rows = []
-    texts = list(corpus.entries["text"])
+    texts = list(corpus.content_entries["text"])  # junk entries (menus, markup, ...) are no evidence of use
     for lex in lexicons:
         freq = term_frequencies(lex, tokenizer, texts)
         for v in lex.variables:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import pandas as pd
 
 from corpus_tools import schema
-from corpus_tools.errors import ConfigError, LexiconError
+from corpus_tools.errors import ConfigError, LexiconError, did_you_mean
 from corpus_tools.lexicon.match import Matcher, all_terms
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.text.normalize import normalize_for_scan
@@ -107,7 +107,7 @@ class Scorer:
             total += n
         counts["total"] = total
         counts["n_tokens"] = n_tokens
-        counts["rate_per_1k"] = round(1000 * total / n_tokens, 3) if n_tokens else 0.0
+        counts["rate_per_1k"] = round(1000 * total / n_tokens, 3) if n_tokens else float("nan")  # empty: missing
         return counts
 
     def evidence_row(self, unit_id: str, doc_id: str, entry_id: str, text: str, h: Hit,
@@ -141,9 +141,13 @@ META = ("source_type", "stage", "date", "year", "lang", "title")
 
 def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe: bool = False) -> ScoreResult:
     """Score every entry; document rows sum their entries. With `dedupe`, entries flagged as
-    near-duplicates of an earlier entry count zero tokens and zero hits (their rows stay)."""
+    near-duplicates of an earlier entry count zero tokens and zero hits (their rows stay); so do junk
+    entries (corpus.content_entries) unless the corpus keeps them. Rates of units without tokens are NaN."""
     if level not in LEVELS:
         raise ConfigError(f"unknown level {level!r}", hint=f"choose one of {', '.join(LEVELS)}")
+    if not hasattr(corpus, "entries"):
+        raise ConfigError(f"score_corpus needs a Corpus, not a {type(corpus).__name__}",
+                          hint="ct.score(df) scores a DataFrame of texts; ct.Corpus.from_frame(df) makes a Corpus")
     docs, entries = score_levels(corpus, scorer, dedupe)
     return entries if level == "entry" else docs
 
@@ -155,10 +159,12 @@ def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False,
     `score_many` scores a list of texts (default: this scorer, in this process); scoring.parallel supplies
     one that runs in worker processes or on Dask with the same results."""
     entries = corpus.entries
+    content = set(corpus.content_entries["entry_id"])  # junk entries (menus, markup, ...): rows stay, count nothing
     doc_text = dict(zip(corpus.docs["doc_id"], corpus.docs["text"], strict=True))
     evidence: list[dict[str, object]] = []
     per_entry: list[tuple[str, str, int, list[Hit]]] = []
-    skip = [bool(dedupe and dup) for dup in entries["dup_of"]]
+    skip = [bool(dedupe and dup) or eid not in content  # the row stays (nothing is deleted) but counts nothing:
+            for eid, dup in zip(entries["entry_id"], entries["dup_of"], strict=True)]  # a duplicate, or junk
     todo = [t for t, s in zip(entries["text"], skip, strict=True) if not s]
     scored = iter(score_many(todo) if score_many is not None else [scorer.score_text(t) for t in todo])
     for eid, did, start, skipped in zip(entries["entry_id"], entries["doc_id"], entries["start"], skip,
@@ -181,6 +187,8 @@ def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False,
                   for eid, did, n, hits in per_entry]
     doc_rows = [{"id": did, "doc_id": did, **scorer.row(n, hits)} for did, (n, hits) in grouped.items()]
     entry_ev = pd.DataFrame(evidence, columns=list(schema.EVIDENCE))
+    meta = ["outlet", *corpus.meta_columns]  # document metadata travels into the evidence too
+    entry_ev = entry_ev.join(corpus.docs.set_index("doc_id")[meta], on="doc_id")
     doc_ev = entry_ev.assign(id=entry_ev["doc_id"])
     return (_result(corpus, scorer, "document", doc_rows, doc_ev),
             _result(corpus, scorer, "entry", entry_rows, entry_ev))
@@ -191,9 +199,10 @@ def _result(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[s
     """Rows plus document metadata, columns in contract order."""
 
     scores = pd.DataFrame(rows)
+    meta = [*META, "outlet", *corpus.meta_columns]
     if len(scores):
-        scores = scores.join(corpus.docs.set_index("doc_id")[list(META)], on="doc_id")
-    lead = ["id", "doc_id"] + (["entry_id"] if level == "entry" else []) + list(META)
+        scores = scores.join(corpus.docs.set_index("doc_id")[meta], on="doc_id")
+    lead = ["id", "doc_id"] + (["entry_id"] if level == "entry" else []) + meta
     count_cols = [*scorer.variable_ids, *scorer.construct_ids, "total", "n_tokens", "rate_per_1k"]
     return ScoreResult(scores.reindex(columns=lead + count_cols), evidence, level, scorer.variable_ids,
                        scorer.construct_ids)
@@ -213,14 +222,19 @@ PERIODS = ("year", "quarter", "month", "stage", "source_type", "lang")
 
 
 def aggregate(result: ScoreResult, by: str | Sequence[str], docs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Sum counts by one or more of: source_type, stage, lang, year, quarter, month. Adds the number of
-    units and the rate per 1,000 tokens of each variable and construct."""
+    """Sum counts by one or more of: source_type, stage, lang, year, quarter, month, outlet or any metadata
+    column of the scores (e.g. a table's extra columns). Adds the number of units and the rate per 1,000
+    tokens of each variable and construct (missing where a group has no tokens)."""
 
     keys = [by] if isinstance(by, str) else list(by)
     frame = result.scores.copy()
+    counts = [*result.variable_ids, *result.construct_ids, "total", "n_tokens"]
+    groupable = [*PERIODS, *(c for c in frame.columns if c not in (*counts, "id", "doc_id", "entry_id", "rate_per_1k",
+                                                                    *PERIODS))]
     for k in keys:
-        if k not in PERIODS:
-            raise ConfigError(f"cannot aggregate by {k!r}", hint=f"choose from {', '.join(PERIODS)}")
+        if k not in groupable:
+            raise ConfigError(f"cannot aggregate by {k!r}{did_you_mean(k, groupable)}",
+                              hint=f"choose from {', '.join(groupable)}")
         if k in ("quarter", "month"):
             if docs is None:
                 raise ConfigError(f"aggregating by {k} needs the documents' dates")
@@ -230,9 +244,8 @@ def aggregate(result: ScoreResult, by: str | Sequence[str], docs: pd.DataFrame |
             frame[k] = frame["doc_id"].map(periods.where(precise, "undated-or-year-only"))
     for k in keys:  # undated documents form their own group instead of disappearing
         frame[k] = frame[k].astype("object").where(frame[k].notna(), "unknown")
-    counts = [*result.variable_ids, *result.construct_ids, "total", "n_tokens"]
     out = frame.groupby(keys, dropna=False)[counts].sum()
     out.insert(0, "n_units", frame.groupby(keys, dropna=False).size())
     for col in [*result.variable_ids, *result.construct_ids, "total"]:
-        out[f"{col}_per_1k"] = (1000 * out[col] / out["n_tokens"].where(out["n_tokens"] > 0)).round(3).fillna(0.0)
+        out[f"{col}_per_1k"] = (1000 * out[col] / out["n_tokens"].where(out["n_tokens"] > 0)).round(3)
     return out.reset_index()

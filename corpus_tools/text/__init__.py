@@ -20,9 +20,11 @@ _EXPORTS = {
     "StopWords": "corpus_tools.text.stopwords",
     "default_stopwords": "corpus_tools.text.stopwords",
     "load_stopwords": "corpus_tools.text.stopwords",
+    "detect_lang": "corpus_tools.text.lang",
+    "cjk_share": "corpus_tools.text.lang",
 }
-__all__ = ["StopWords", "Tokenizer", "Tokens", "default_stopwords", "has_cjk", "load_stopwords", "normalize",
-    "normalize_for_tokens", "text_hash", "to_simplified"]
+__all__ = ["StopWords", "Tokenizer", "Tokens", "cjk_share", "default_stopwords", "detect_lang", "has_cjk",
+    "load_stopwords", "normalize", "normalize_for_tokens", "text_hash", "to_simplified"]
 
 
 def __getattr__(name: str) -> Any:

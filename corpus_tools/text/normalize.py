@@ -1,4 +1,4 @@
-"""Length-preserving normalisation (width folding, Traditional→Simplified, lower case).
+"""Length-preserving normalisation (width folding, typographic quotes, Traditional→Simplified, lower case).
 
 Every normalised string has exactly the length of its original, character for character, so an
 offset into the normalised text is the same offset into the original text: evidence spans and
@@ -21,6 +21,12 @@ from corpus_tools.text.charclass import lower_tables
 # full-width ASCII variants (U+FF01..U+FF5E) to ASCII, ideographic space to space
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _WIDTH[0x3000] = 0x20
+# typographic apostrophes and quotes fold to ASCII (one character each, so offsets are unchanged): `don’t`
+# matches `don't` and the stop word, `“rent”` the term `rent`
+_QUOTES = {0x2018: 0x27, 0x2019: 0x27, 0x201B: 0x27, 0x02BC: 0x27, 0x2032: 0x27, 0x201C: 0x22, 0x201D: 0x22,
+           0x201F: 0x22}
+_ID_WIDTH_TABLE = str.maketrans(_WIDTH)  # content hashes (entry ids) predate quote folding: they keep ’ “ ”
+_WIDTH.update(_QUOTES)
 _WIDTH_TABLE = str.maketrans(_WIDTH)
 _CHUNK_RE = re.compile(r"[^\n。！？；，、]*[\n。！？；，、]?")
 _WS_RE = re.compile(r"\s+")
@@ -33,7 +39,8 @@ def _t2s() -> Any:
 
 
 def fold_width(text: str) -> str:
-    """Full-width Latin letters, digits, punctuation and the ideographic space become half-width."""
+    """Full-width Latin letters, digits, punctuation and the ideographic space become half-width; curly
+    apostrophes and quotes become ' and "."""
     return text.translate(_WIDTH_TABLE)
 
 
@@ -77,7 +84,9 @@ def fold_whitespace(text: str) -> str:
 
 def text_hash(text: str, n: int = 10) -> str:
     """Content hash of a passage, robust to width, script and whitespace differences."""
-    key = fold_whitespace(normalize(text))
+    # the same form as `normalize` except that typographic quotes stay: ids and stored codings keep pointing
+    # at the passages they were made for
+    key = fold_whitespace(_lower(to_simplified(text.translate(_ID_WIDTH_TABLE))))
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:n]
 
 
@@ -86,7 +95,7 @@ def text_hash(text: str, n: int = 10) -> str:
 # so only full-width letters, digits and word joiners trigger width folding; OpenCC runs only when the
 # text holds a character that t2s changes. The result has the same words as `normalize` (tested).
 _FW_WORDISH = "".join(chr(c) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B),
-                                       0xFF06, 0xFF07, 0xFF0B, 0xFF0D, 0xFF0E])
+                                       0xFF06, 0xFF07, 0xFF0B, 0xFF0D, 0xFF0E, *_QUOTES])
 _FW_WORDISH_RE = re.compile("[" + re.escape(_FW_WORDISH) + "]")
 _NEEDS_WIDTH, _NEEDS_T2S, _NEEDS_LOWER, _NEEDS_HARD_LOWER = 1, 2, 4, 8
 

@@ -189,8 +189,10 @@ class Tokenizer:
         return len(word) > 1 and word not in self._stop and not _DIGITS_RE.match(word)
 
     def content_words(self, text: str) -> list[str]:
-        """Tokens for topic models and expansion: stop words, numbers and single characters removed."""
-        return [w for w in self.words(text) if self.is_content(w)]
+        """Tokens for topic models and expansion: stop words, numbers and single characters removed; an
+        English possessive counts as its word (`china's` → `china`)."""
+        words = (w[:-2] if w.endswith("'s") and len(w) > 3 else w for w in self.words(text))
+        return [w for w in words if self.is_content(w)]
 
     def keeps_whole(self, term: str) -> bool:
         """True when `term`, on its own, comes out of segmentation as exactly one token."""

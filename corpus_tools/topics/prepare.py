@@ -195,6 +195,12 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
     tokenizer.add_words(all_terms(lexicons))  # lexicon terms stay whole, as in scoring
     meta = corpus.entries_with_meta()
     notes: list[str] = []
+    junk_entries = meta["junk"].fillna("").astype(str) != "" if "junk" in meta and not corpus.keep_junk else None
+    if junk_entries is not None and junk_entries.any():
+        reasons = meta.loc[junk_entries, "junk"].value_counts()
+        notes.append(f"{int(junk_entries.sum())} junk entries left out of topic models ("
+                     + ", ".join(f"{n} {r}" for r, n in reasons.items()) + "; corpus.junk)")
+        meta = meta.loc[~junk_entries].reset_index(drop=True)
     dup = meta["dup_of"].fillna("").astype(str) != ""
     if dup.any():
         notes.append(f"{int(dup.sum())} near-duplicate entries left out of topic models (they repeat "

@@ -56,7 +56,7 @@ def _no_bar(stderr: str) -> None:
 
 
 def test_topics_cli_quiet_without_terminal(themed: Path, tmp_path: Path) -> None:
-    res = CliRunner().invoke(main, ["topics", str(themed), "-o", str(tmp_path / "t"), "-k", "2,3", "--seeds", "1"])
+    res = CliRunner().invoke(main, ["topics", str(themed), "-o", str(tmp_path / "t"), "-k", "2,3", "--n-seeds", "1"])
     assert res.exit_code == 0, res.output
     _no_bar(res.stderr)
     assert "topics joint:" not in res.stderr and "fit " not in res.stderr  # no plain progress lines either
@@ -65,7 +65,7 @@ def test_topics_cli_quiet_without_terminal(themed: Path, tmp_path: Path) -> None
 
 def test_topics_cli_bar_on_terminal(themed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tty = _tty_bar(monkeypatch)
-    res = CliRunner().invoke(main, ["topics", str(themed), "-o", str(tmp_path / "t"), "-k", "2,3", "--seeds", "1",
+    res = CliRunner().invoke(main, ["topics", str(themed), "-o", str(tmp_path / "t"), "-k", "2,3", "--n-seeds", "1",
                                     "--seeded", "off"])  # the seeded model would add its own fit to the count
     assert res.exit_code == 0, res.output
     drawn = tty.getvalue()
@@ -76,7 +76,7 @@ def test_topics_cli_bar_on_terminal(themed: Path, tmp_path: Path, monkeypatch: p
     fits = [int(part.split("/")[1].split(")")[0]) for part in drawn.split("(fit ")[1:]]
     assert fits and len(set(fits)) == 1 and fits[0] % 2 == 0
     tty2 = _tty_bar(monkeypatch)
-    res = CliRunner().invoke(main, ["topics", str(themed), "-o", str(tmp_path / "q"), "-k", "2", "--seeds", "1",
+    res = CliRunner().invoke(main, ["topics", str(themed), "-o", str(tmp_path / "q"), "-k", "2", "--n-seeds", "1",
                                     "-q"])
     assert res.exit_code == 0 and tty2.getvalue() == ""  # -q: no bar even on a terminal
 

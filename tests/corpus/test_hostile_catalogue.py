@@ -89,7 +89,7 @@ def test_analyze_completes_on_a_corpus_with_every_row_level_problem(tmp_path: Pa
         fh.write("ODD,texts/ODD.txt,Odd,media,,2014,,,,,rot13,\n")
         fh.write('Q,texts/GOOD.txt,"open quote,media,,2014,,,,,,\n')
     r = _run(["analyze", str(root), "-o", str(tmp_path / "out"), "--no-topics", "--no-suggestions", "-q",
-              "--no-cache", "--bootstrap", "20", "--permutations", "19"])
+              "--no-cache", "--n-boot", "20", "--permutations", "19"])
     assert r.exit_code == 0, r.output
     problems = pd.read_csv(tmp_path / "out" / "problems.csv", dtype=str, keep_default_na=False,
                            encoding="utf-8-sig")

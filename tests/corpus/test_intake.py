@@ -162,7 +162,7 @@ def test_unknown_and_missing_columns_get_a_did_you_mean(tmp_path: Path) -> None:
 
 def test_validate_puts_errors_last_with_counts(make_corpus: MakeCorpus) -> None:
     root = make_corpus([{"doc_id": "A", "path": "texts/none.txt", "date": "2014"},
-                        {"doc_id": "B", "text": "好的。", "date": "2014"},
+                        {"doc_id": "B", "text": "好的，明白了。", "date": "2014"},  # 3+ characters: not a junk entry
                         {"doc_id": "C", "path": "texts/gone.txt", "date": "2014"},
                         {"doc_id": "D", "text": "没有日期。"}])
     for i in range(3):

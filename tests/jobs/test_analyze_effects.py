@@ -86,7 +86,7 @@ def test_cli_unknown_covariate_is_a_clear_warning(make_corpus: Any, tmp_path: Pa
 
     root = make_corpus(planted_docs(n_media=6, n_gov=5), lexicons='["government_support"]')
     res = CliRunner().invoke(main, ["analyze", str(root), "-o", str(tmp_path / "out"), "--no-topics",
-                                    "--no-suggestions", "--bootstrap", "20", "--permutations", "19",
+                                    "--no-suggestions", "--n-boot", "20", "--permutations", "19",
                                     "--adjust", "source_type,colour"])
     assert res.exit_code == 0, res.output
     assert "adjustment column 'colour' is not a document column" in res.output

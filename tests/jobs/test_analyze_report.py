@@ -197,7 +197,7 @@ def test_progress_bar_quiet_without_terminal() -> None:
 def test_cli_analyze_twin(make_corpus: Any, tmp_path: Path) -> None:
     root = make_corpus(_docs(ZH, ["2013-06-01", "2016-01-01"] * 2))
     out = tmp_path / "cli"
-    res = CliRunner().invoke(main, ["analyze", str(root), "-o", str(out), "--no-topics", "--bootstrap", "20",
+    res = CliRunner().invoke(main, ["analyze", str(root), "-o", str(out), "--no-topics", "--n-boot", "20",
                                     "--permutations", "19"])
     assert res.exit_code == 0, res.output
     assert (out / "report.html").is_file() and "report\t" in res.output
@@ -226,7 +226,7 @@ def test_equivalent_topic_settings_share_a_cache_entry(make_corpus: Any, tmp_pat
 def test_cli_analyze_k_range(make_corpus: Any, tmp_path: Path) -> None:
     root = make_corpus(_themed(["2010-05-01", "2013-06-01", "2016-03-01"] * 4, english=True, paragraphs=4))
     out = tmp_path / "cli"
-    args = ["analyze", str(root), "-o", str(out), "--no-suggestions", "--n-seeds", "1", "--bootstrap", "20",
+    args = ["analyze", str(root), "-o", str(out), "--no-suggestions", "--n-seeds", "1", "--n-boot", "20",
             "--permutations", "19", "-q"]
     res = CliRunner().invoke(main, [*args, "-k", "2-4:2"])
     assert res.exit_code == 0, res.output

@@ -144,7 +144,7 @@ def test_cli_no_suggestions(make_corpus: Any, tmp_path: Path) -> None:
     root = make_corpus(synthetic_docs(3, 4))
     out = tmp_path / "cli"
     res = CliRunner().invoke(main, ["analyze", str(root), "-o", str(out), "--no-topics", "--no-suggestions",
-                                    "--bootstrap", "20", "--permutations", "19"])
+                                    "--n-boot", "20", "--permutations", "19"])
     assert res.exit_code == 0, res.output
     assert not (out / "suggestions.csv").exists() and "suggestions\t" not in res.output
     assert "Draft codes were not computed in this run" in (out / "report.html").read_text(encoding="utf-8")

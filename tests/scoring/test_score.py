@@ -90,10 +90,10 @@ def test_table_inputs(tmp_path: Path, suffix: str) -> None:
         frame.to_excel(src, index=False)
     out = tmp_path / "out.parquet"
     ev = tmp_path / "ev.csv"
-    n, hits = score_table_file(src, out, ["mass_entrepreneurship"], text_col="body", id_col="pid", evidence_path=ev)
+    run = score_table_file(src, out, ["mass_entrepreneurship"], text_col="body", id_col="pid", evidence_path=ev)
     scores = pd.read_parquet(out)
-    assert n == 3 and list(scores["id"]) == ["a", "b", "row-3"]
-    assert scores.loc[0, "opportunity.feasibility"] == 2 and hits == 4
+    assert run.rows == 3 and list(scores["id"]) == ["a", "b", "row-3"]
+    assert scores.loc[0, "opportunity.feasibility"] == 2 and run.hits == 4
     assert set(pd.read_csv(ev)["id"]) == {"a", "row-3"}
 
 
@@ -103,11 +103,13 @@ def test_table_errors(tmp_path: Path) -> None:
     with pytest.raises(InputTableError, match="rows 1 and 3"):
         score_table_file(dup, tmp_path / "o.csv", ["mass_entrepreneurship"])
     src = tmp_path / "in.csv"
-    src.write_text("id,content\n1,x\n", encoding="utf-8")
+    src.write_text("id,words\n1,x\n", encoding="utf-8")
     with pytest.raises(InputTableError, match="--text-col"):
         score_table_file(src, tmp_path / "o.csv", ["mass_entrepreneurship"])
+    with pytest.raises(InputTableError, match="did you mean 'words'"):
+        score_table_file(src, tmp_path / "o.csv", ["mass_entrepreneurship"], text_col="word")
     with pytest.raises(OutputError):
-        score_table_file(src, tmp_path / "o.txt", ["mass_entrepreneurship"], text_col="content")
+        score_table_file(src, tmp_path / "o.txt", ["mass_entrepreneurship"], text_col="words")
 
 
 def test_score_cli_corpus_and_by(make_corpus: MakeCorpus, tmp_path: Path) -> None:

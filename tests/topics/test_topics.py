@@ -170,7 +170,7 @@ def test_topics_cli_writes_csv(themed: Corpus, tmp_path: Path) -> None:
     from corpus_tools.cli import main
 
     out = tmp_path / "out"
-    res = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "-k", "2-3", "--seeds", "2",
+    res = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "-k", "2-3", "--n-seeds", "2",
                                     "-q"])
     assert res.exit_code == 0, res.output
     for name in ("topic_sweep", "topics", "topic_passages", "topic_alignment", "topic_prevalence",
@@ -185,20 +185,20 @@ def test_topics_cli_help() -> None:
     from corpus_tools.cli import main
 
     res = CliRunner().invoke(main, ["topics", "--help"])
-    assert res.exit_code == 0 and "--topic-engine" in res.output and "--seeds" in res.output
+    assert res.exit_code == 0 and "--topic-engine" in res.output and "--n-seeds" in res.output
 
 
 def test_topics_cli_options_bad_input_is_a_note_or_a_clear_error(themed: Corpus, tmp_path: Path) -> None:
     from corpus_tools.cli import main
 
     out = tmp_path / "o"
-    res = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "-k", "2", "--seeds", "1", "-q",
+    res = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "-k", "2", "--n-seeds", "1", "-q",
                                     "--seeded", "off", "--prevalence-by", "outlet,nope"])
     assert res.exit_code == 0, res.output
     assert "--prevalence-by nope: no such metadata column" in res.output  # a note; the run went on
     effects = pd.read_csv(out / "topic_effects.csv")
     assert {"stage", "year"} <= set(effects["covariate"])
-    bad = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "-k", "2", "--seeds", "1", "-q",
+    bad = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "-k", "2", "--n-seeds", "1", "-q",
                                     "--bilingual", "dictionary", "--dictionary", str(tmp_path / "none.txt")])
     assert bad.exit_code == 1 and "cannot read the bilingual dictionary" in bad.output
     assert "Traceback" not in bad.output

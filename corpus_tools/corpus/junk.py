@@ -1,0 +1,102 @@
+"""Junk entries: units that are not prose, left out of scores and topics (flagged and reported, never deleted).
+
+- `short`: fewer than MIN_CHARS characters (letters, digits, ideographs) — stray `a`, `12`, `是`;
+- `markup`: nothing but punctuation and symbols (`!`, `|`, `* * *`), or a Markdown image/link, an HTML
+  entity or tag left over from scraping;
+- `pinyin`: a run of tone-marked pinyin annotating Chinese (`Jūnpǔ Cūn`, `zhòng chuàng`);
+- `boilerplate`: the same short passage (same content hash) in at least BOILERPLATE_MIN_DOCS documents of
+  one outlet — menus, "Related Stories", bylines, copyright lines of scraped pages;
+- `outside-main`: in an HTML page, a block outside the main content that trafilatura finds (navigation,
+  date lines, sidebars, footers; the headline, equal to the document's title, stays). The page's text
+  stays all visible blocks, so offsets and codings made on it stay valid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
+
+from corpus_tools.corpus.problems import Problem
+from corpus_tools.text.normalize import fold_whitespace
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+REASONS = ("short", "markup", "pinyin", "boilerplate", "outside-main")
+MIN_CHARS = 3
+BOILERPLATE_MIN_DOCS = 3
+BOILERPLATE_MAX_CHARS = 200
+_WORDISH_RE = re.compile(r"[^\W_]")
+_MARKUP_RE = re.compile(r"^\s*(?:!?\[[^\]]*\]\([^)]*\)|&[#\w]+;|</?[A-Za-z][^>]*>|\s)+\s*$")
+_LATIN_WORD_RE = re.compile(r"[A-Za-zÀ-ɏ]+")
+_TONED_RE = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]")
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def text_reason(text: str) -> str:
+    """'short', 'markup' or 'pinyin' for a junk passage judged on its own, else ''.
+
+    >>> [text_reason(t) for t in ["!", "| |", "![](logo.png)", "是的", "Jūnpǔ Cūn", "军埔村 (Jūnpǔ Cūn)",
+    ...                           "Junpu village opened 2,000 shops.", "军埔村开网店。"]]
+    ['markup', 'markup', 'markup', 'short', 'pinyin', 'pinyin', '', '']
+    """
+    wordish = len(_WORDISH_RE.findall(text))
+    if wordish == 0 or _MARKUP_RE.match(text):
+        return "markup"
+    if wordish < MIN_CHARS:
+        return "short"
+    words = _LATIN_WORD_RE.findall(text)
+    toned = [w for w in words if _TONED_RE.search(w)]
+    if len(toned) >= 2 and len(toned) >= 0.6 * len(words) and len(_CJK_RE.findall(text)) <= 2 * len(toned):
+        return "pinyin"
+    return ""
+
+
+def junk_reasons(entries: pd.DataFrame, docs: pd.DataFrame, mains: dict[str, str] | None = None) -> list[str]:
+    """Per entry (in order): its junk reason, or '' for a real passage. `mains`: doc_id -> the main content
+    of an HTML page (entries not inside it are `outside-main`)."""
+    reasons = [text_reason(t) for t in entries["text"]]
+    folded = {d: fold_whitespace(m) for d, m in (mains or {}).items()}
+    titles = dict(zip(docs["doc_id"], docs["title"].fillna("").astype(str).map(fold_whitespace), strict=True))
+    for i, (did, text) in enumerate(zip(entries["doc_id"], entries["text"], strict=True)):
+        if not reasons[i] and did in folded:
+            flat = fold_whitespace(text)
+            if flat not in folded[did] and flat != titles.get(did):  # the headline is content, not chrome
+                reasons[i] = "outside-main"
+    outlet = dict(zip(docs["doc_id"], docs["outlet"].fillna("").astype(str).str.strip(), strict=True))
+    spread: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for did, h, text in zip(entries["doc_id"], entries["text_hash"], entries["text"], strict=True):
+        if outlet.get(did) and len(text) <= BOILERPLATE_MAX_CHARS:
+            spread[(outlet[did], h)].add(did)
+    for i, (did, h) in enumerate(zip(entries["doc_id"], entries["text_hash"], strict=True)):
+        if not reasons[i] and len(spread.get((outlet.get(did, ""), h), ())) >= BOILERPLATE_MIN_DOCS:
+            reasons[i] = "boilerplate"
+    return reasons
+
+
+def flag_junk(entries: pd.DataFrame, docs: pd.DataFrame, problems: list[Problem],
+              mains: dict[str, str] | None = None) -> None:
+    """Add the `junk` column (reason or '') to `entries`; one note per document that has junk entries."""
+    reasons = junk_reasons(entries, docs, mains) if len(entries) else []
+    entries["junk"] = reasons
+    by_doc: dict[str, Counter[str]] = defaultdict(Counter)
+    samples: dict[str, list[str]] = defaultdict(list)
+    for did, reason, text in zip(entries["doc_id"], reasons, entries["text"], strict=True):
+        if reason:
+            by_doc[did][reason] += 1
+            if len(samples[did]) < 3:
+                samples[did].append(repr(text[:30]))
+    for did, counts in by_doc.items():
+        what = ", ".join(f"{n} {r}" for r, n in counts.most_common())
+        problems.append(Problem("note", "junk-entries", "documents.csv", None, did,
+                                f"{sum(counts.values())} junk entries left out of scores and topics ({what}): "
+                                f"{', '.join(samples[did])}"))
+
+
+def junk_summary(entries: pd.DataFrame) -> dict[str, int]:
+    """Junk entries per reason (for reports and manifests)."""
+    if "junk" not in entries.columns:
+        return {}
+    flagged = entries.loc[entries["junk"] != "", "junk"]
+    return {str(k): int(v) for k, v in flagged.value_counts().items()}
