@@ -27,10 +27,13 @@ ENTRIES = (
     "entry_id", "doc_id", "seq", "start", "end", "text", "speaker", "text_hash", "dup_of", "dup_score",
 )
 
-# lexicon matches, each pointing into the original document text
+# lexicon matches, each pointing into the original document text. negated: a negation cue (`cue`) scopes
+# over the hit; overlap: other lexicons (`;`-joined) whose hits overlap the span (one span counted once per
+# lexicon); role: the speaker's role (interviewer, entrepreneur, ...); counted: whether the hit is in the
+# scores (false for negated hits unless --count-negated, and for speakers whose role is excluded)
 EVIDENCE = (
     "id", "doc_id", "entry_id", "lexicon", "construct", "variable", "term", "matched", "start", "end",
-    "left", "right",
+    "left", "right", "negated", "cue", "overlap", "role", "counted",
 )
 
 # problems found while reading a corpus

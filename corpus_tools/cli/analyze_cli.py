@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli.options import engine_option, lexicon_option, negation_options
 
 
 @click.command()
@@ -35,10 +35,12 @@ from corpus_tools.cli.options import engine_option, lexicon_option
 @click.option("--bootstrap", "n_boot", default=1000, show_default=True, help="Bootstrap resamples for intervals.")
 @click.option("--permutations", "n_perm", default=999, show_default=True, help="Permutations for p-values.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
+@negation_options
 @handle_errors
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
-            n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, n_perm: int, quiet: bool) -> None:
+            n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, n_perm: int, quiet: bool,
+            count_negated: bool | None, negation_rules: str | None) -> None:
     """Analyse CORPUS (default: the bundled Junpu corpus): scores with evidence, framing over time,
     topics per stage, draft codes for every entry with the model's cross-validated quality, and a
     self-contained report.html plus charts, CSV tables, the trained model (OUT/model) and manifest.json
@@ -52,7 +54,8 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
     try:
         res = run(corpus, out, lexicons, engine, dedupe, seed, bar, cache_dir=cache_dir, use_cache=not no_cache,
                   topics=topics, topic_engine=topic_engine, k_range=k_range, n_seeds=n_seeds, n_boot=n_boot,
-                  n_perm=n_perm, suggestions=suggestions, store=store)
+                  n_perm=n_perm, suggestions=suggestions, store=store, count_negated=count_negated or None,
+                  negation_rules=negation_rules)
     finally:
         bar.close()
     if not quiet:

@@ -18,3 +18,13 @@ def engine_option(help: str = "Chinese segmentation engine (jieba is the slower 
 def lexicon_option(help: str) -> Callable[[Any], Any]:
     """-l/--lexicon (repeatable): lexicon names or paths."""
     return click.option("-l", "--lexicon", "lexicons", multiple=True, help=help)
+
+
+def negation_options(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """--count-negated and --negation-rules: how negated hits (不赚钱, "no support") are counted."""
+    f = click.option("--negation-rules", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="Negation rule file (YAML; default: corpus.toml [scoring] negation, else the shipped "
+                          "rules, docs/lexicons.md).")(f)
+    return click.option("--count-negated", is_flag=True, default=None,
+                        help="Count negated hits too (default: kept in the evidence with negated=true, "
+                             "not counted).")(f)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli.options import engine_option, lexicon_option, negation_options
 
 LEXICON_OPT = lexicon_option("Lexicon name or YAML/.dic path (repeatable). Default: the corpus's own, "
                              "or mass_entrepreneurship for tables.")
@@ -28,17 +28,22 @@ ENGINE_OPT = engine_option("Chinese segmentation engine (jieba is the slower ref
 @click.option("--id-col", default="id", show_default=True, help="Id column of an input table (row-N if absent).")
 @click.option("--dedupe", is_flag=True, help="Count each near-duplicate passage once (nothing is deleted).")
 @ENGINE_OPT
+@negation_options
 @handle_errors
 def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str, by: tuple[str, ...],
-          evidence: Path | None, text_col: str, id_col: str, dedupe: bool, engine: str) -> None:
+          evidence: Path | None, text_col: str, id_col: str, dedupe: bool, engine: str,
+          count_negated: bool | None, negation_rules: str | None) -> None:
     """Count lexicon terms per variable and construct in INPUT (a corpus folder or a CSV/JSONL/XLSX table).
 
-    One count column per variable id, construct totals, token count and rate per 1,000 tokens.
+    One count column per variable id, construct totals, token count and rate per 1,000 tokens. Negated
+    hits (不赚钱, "no support") and, in corpus folders, interviewer turns are not counted (corpus.toml
+    [scoring]); the evidence keeps them with negated / role / counted columns.
     """
     from corpus_tools.errors import ConfigError
     from corpus_tools.io.tables import check_output, write_table
-    from corpus_tools.scoring.score import aggregate, score_corpus
-    from corpus_tools.scoring.streaming import build_scorer, score_table_file
+    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.scoring.score import aggregate, corpus_scorer, score_corpus
+    from corpus_tools.scoring.streaming import score_table_file
 
     check_output(output)
     if input_path.is_dir():
@@ -47,18 +52,25 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
         corpus = load_corpus(input_path)
         if corpus.n_errors:
             say(f"{corpus.n_errors} document row(s) skipped because of errors; run `corpus-tools validate`")
-        scorer = build_scorer(lexicons or corpus.config.lexicons, engine, corpus.root)
+        lexs = [load_lexicon(r, corpus.root) for r in (lexicons or corpus.config.lexicons)]
+        scorer = corpus_scorer(corpus, lexs, engine=engine, count_negated=count_negated or None,
+                               negation=negation_rules)
         result = score_corpus(corpus, scorer, level, dedupe)
         write_table(aggregate(result, list(by), corpus.docs) if by else result.scores, output)
         if evidence:
             write_table(result.evidence, evidence)
         unit = "documents" if level == "document" else "entries"
-        say(f"scored {len(result.scores)} {unit}; {len(result.evidence)} matches")
+        sm = result.summary
+        say(f"scored {len(result.scores)} {unit}; {len(result.evidence)} matches, {sm['counted']} counted "
+            f"({sm['negated']} negated{', counted anyway' if scorer.count_negated else ''}; "
+            f"{sm['excluded_hits']} in {sm['excluded_entries']} excluded entries of role "
+            f"{', '.join(map(str, sm['excluded_roles'])) or '-'}; {sm['overlap']} claimed by two lexicons)")
         return
     if by or dedupe or level != "document":
         raise ConfigError("--by, --dedupe and --level apply to corpus folders, not to tables of texts")
     n, hits = score_table_file(input_path, output, lexicons or ("mass_entrepreneurship",), engine,
-                               text_col, id_col, evidence)
+                               text_col, id_col, evidence, count_negated=bool(count_negated),
+                               negation=negation_rules if negation_rules else True)
     say(f"scored {n} rows; {hits} matches")
 
 

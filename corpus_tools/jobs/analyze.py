@@ -17,7 +17,7 @@ from corpus_tools.io.tables import write_table
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.lint import term_frequencies
 from corpus_tools.lexicon.model import Lexicon
-from corpus_tools.scoring.score import Scorer, ScoreResult, aggregate, score_levels
+from corpus_tools.scoring.score import Scorer, ScoreResult, aggregate, corpus_scorer, score_levels
 from corpus_tools.text.tokenize import Tokenizer
 
 if TYPE_CHECKING:
@@ -65,13 +65,16 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
             use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
             k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
             report: bool = True, suggestions: bool = True, folds: int = 5,
-            store: str | Path | None = None) -> AnalyzeResult:
+            store: str | Path | None = None, count_negated: bool | None = None,
+            negation_rules: str | Path | None = None) -> AnalyzeResult:
     """Run the whole analysis of a corpus folder (the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
     cross-validated quality when the corpus has coded passages), report.html and manifest.json. Tokens,
     scores, framing, topic models, suggestions and charts are cached under `cache_dir` (default
     `out/.cache`) unless `use_cache` is False. Coded passages come from the corpus's codings.csv plus the
-    coding store `store` (default `out/coding.sqlite` when it exists; only read)."""
+    coding store `store` (default `out/coding.sqlite` when it exists; only read). Negated hits and
+    interviewer turns are left out of the scores as corpus.toml's [scoring] says (`count_negated` and
+    `negation_rules` override it)."""
     total = len(STEPS)
 
     def step(i: int) -> Callable[[str], None]:
@@ -92,7 +95,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     result.problems = [str(p) for p in corpus.problem_list if p.level != "note"]
     lex = lexicons_for(corpus, lexicons)
     tokenizer = Tokenizer(engine)
-    scorer = Scorer(lex, tokenizer)
+    scorer = corpus_scorer(corpus, lex, tokenizer, count_negated=count_negated, negation=negation_rules)
     inputs = corpus_inputs(root, list(corpus.docs["path"]))
     base = {"inputs": inputs, "lexicons": _lexicon_ids(lex), "tokenizer": tokenizer.manifest(),
             "user_words": tokenizer.user_words, "software": package_versions()}
@@ -103,7 +106,10 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
 
     step(2)("scoring documents and entries")
     score_code = code_hash("score", "lexicon", "text", "_speedups")
-    doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache, make_key(**base, dedupe=dedupe, code=score_code))
+    score_settings = {"negation": scorer.manifest()["negation"], "count_negated": scorer.count_negated,
+                      "scoring": dataclasses.asdict(corpus.config.scoring)}
+    doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache,
+                                       make_key(**base, dedupe=dedupe, code=score_code, **score_settings))
     step(3)("tokenizing entries for words and topics")
     tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash("text", "framing")))
     say = step(4)
@@ -170,7 +176,8 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
                    "suggestions": {"enabled": suggestions, "folds": folds,
                                    "store": str(store_path) if store_path else None}},
         "seed": seed,
-        "scoring": scorer.manifest(),
+        "scoring": {**scorer.manifest(), "counts": doc_scores.summary,
+                    "exclude_roles": list(corpus.config.scoring.exclude_roles)},
     }
     if sug_res is not None:
         manifest["suggestions"] = sug_res.manifest(out_dir)
@@ -210,12 +217,14 @@ def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str
     if hit is not None:
         frames, data = hit
         v, c = list(data["variable_ids"]), list(data["construct_ids"])
-        return (ScoreResult(frames["doc_scores"], frames["doc_evidence"], "document", v, c),
-                ScoreResult(frames["entry_scores"], frames["entry_evidence"], "entry", v, c))
+        lx, summ = dict(data["construct_lexicon"]), dict(data["summary"])
+        return (ScoreResult(frames["doc_scores"], frames["doc_evidence"], "document", v, c, lx, summ),
+                ScoreResult(frames["entry_scores"], frames["entry_evidence"], "entry", v, c, lx, summ))
     docs, entries = score_levels(corpus, scorer, dedupe)
     cache.save_frames("scores", key, {"doc_scores": docs.scores, "doc_evidence": docs.evidence,
                                       "entry_scores": entries.scores, "entry_evidence": entries.evidence},
-                      {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids})
+                      {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids,
+                       "construct_lexicon": docs.construct_lexicon, "summary": docs.summary})
     return docs, entries
 
 

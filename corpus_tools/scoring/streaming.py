@@ -12,18 +12,21 @@ from corpus_tools.scoring.score import Scorer, score_records
 from corpus_tools.text.tokenize import Tokenizer
 
 
-def build_scorer(lexicons: Sequence[str], engine: str = "rjieba", base: Path | None = None) -> Scorer:
-    """A Scorer over the named lexicons with a fresh tokenizer."""
-    return Scorer([load_lexicon(ref, base) for ref in lexicons], Tokenizer(engine))
+def build_scorer(lexicons: Sequence[str], engine: str = "rjieba", base: Path | None = None,
+                 count_negated: bool = False, negation: str | Path | bool = True) -> Scorer:
+    """A Scorer over the named lexicons with a fresh tokenizer (negation rules: the shipped ones by default)."""
+    return Scorer([load_lexicon(ref, base) for ref in lexicons], Tokenizer(engine), negation=negation,
+                  count_negated=count_negated)
 
 
 def score_table_file(path: Path, output: Path, lexicons: Sequence[str], engine: str = "rjieba",
                      text_col: str = "text", id_col: str = "id", evidence_path: Path | None = None,
-                     chunksize: int = 2000) -> tuple[int, int]:
-    """Score every row of a CSV/JSONL/XLSX table into `output`; returns (rows, matches)."""
+                     chunksize: int = 2000, count_negated: bool = False,
+                     negation: str | Path | bool = True) -> tuple[int, int]:
+    """Score every row of a CSV/JSONL/XLSX table into `output`; returns (rows, counted matches)."""
     import pandas as pd
 
-    scorer = build_scorer(lexicons, engine)
+    scorer = build_scorer(lexicons, engine, count_negated=count_negated, negation=negation)
     writer = TableWriter(output)
     ev_writer = TableWriter(evidence_path) if evidence_path else None
     rows = hits = 0
