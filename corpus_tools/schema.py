@@ -102,9 +102,11 @@ FRAMING_SHARES = (
     "by", "period", "level", "construct", "item", "n_docs", "n_tokens", "count", "rate_per_1k", "rate_lo",
     "rate_hi", "share", "share_lo", "share_hi", "doc_share",
 )
-# one omnibus test per (by, level): Pearson chi-square on the groups x items hit table, a permutation
-# p-value that shuffles group labels over documents (respects hits clustering in documents), Cramér's V
-FRAMING_TESTS = ("by", "level", "groups", "n_docs", "n_hits", "chi2", "dof", "p_chi2", "p_perm", "n_perm",
+# one omnibus test per (by, level, lexicon): Pearson chi-square on the groups x items hit table of ONE
+# lexicon (two lexicons may claim one span, so their items are not exclusive categories and are never pooled
+# in one table), a permutation p-value that shuffles group labels over documents (respects hits clustering
+# in documents), Cramér's V. FRAMING_SHARES.share is the item's share of its own lexicon's hits.
+FRAMING_TESTS = ("by", "level", "lexicon", "groups", "n_docs", "n_hits", "chi2", "dof", "p_chi2", "p_perm", "n_perm",
                  "cramers_v", "note")
 # per item and pair of groups: rate per 1,000 tokens in a and b, b - a with a bootstrap interval, shares,
 # a two-sided permutation p-value over documents and its Holm adjustment within (by, pair, level)

@@ -20,7 +20,7 @@ def lexicon_option(help: str) -> Callable[[Any], Any]:
     return click.option("-l", "--lexicon", "lexicons", multiple=True, help=help)
 
 
-def negation_options(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def negation_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--count-negated and --negation-rules: how negated hits (不赚钱, "no support") are counted."""
     f = click.option("--negation-rules", type=click.Path(exists=True, dir_okay=False), default=None,
                      help="Negation rule file (YAML; default: corpus.toml [scoring] negation, else the shipped "

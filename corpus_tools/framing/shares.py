@@ -29,15 +29,15 @@ def period_shares(matrix: DocMatrix, labels: Sequence[str], by: str, *, stage_id
         n = int(mask.sum())
         c = matrix.counts[mask]
         tok = matrix.n_tokens[mask]
-        tot = matrix.total[mask]
+        tot = matrix.own_totals()[mask]  # shares of the item's own lexicon's hits (lexicons may overlap)
         sums = c.sum(axis=0) if n else np.zeros(m)
         rate = ratio(sums, np.full(m, tok.sum()), 1000.0)
-        share = ratio(sums, np.full(m, tot.sum()))
+        share = ratio(sums, tot.sum(axis=0) if n else np.zeros(m))
         doc_share = (c > 0).mean(axis=0) if n else np.full(m, np.nan)
         if n >= 2 and n_boot > 0:
             reps = bootstrap_sums(np.column_stack([c, tok, tot]), n_boot, rng_for(seed, by, str(period)))
             r_lo, r_hi = interval(ratio(reps[:, :m], reps[:, m:m + 1], 1000.0), ci)
-            s_lo, s_hi = interval(ratio(reps[:, :m], reps[:, m + 1:m + 2]), ci)
+            s_lo, s_hi = interval(ratio(reps[:, :m], reps[:, m + 1:]), ci)
         else:
             r_lo = r_hi = s_lo = s_hi = np.full(m, np.nan)
         for j, (level, construct, item) in enumerate(matrix.items):

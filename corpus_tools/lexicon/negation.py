@@ -177,7 +177,8 @@ def rules_from_dict(data: Any, source: str = "rules", sha1: str = "") -> Negatio
             raise ConfigError(f"{source}: section {lang} must be a mapping")
         bad = set(sec) - _KEYS
         if bad:
-            raise ConfigError(f"{source}: {lang}: unknown key(s) {sorted(bad)}", hint=f"keys: {', '.join(sorted(_KEYS))}")
+            raise ConfigError(f"{source}: {lang}: unknown key(s) {sorted(bad)}",
+                              hint=f"keys: {', '.join(sorted(_KEYS))}")
         lists: dict[str, tuple[Cue, ...]] = {}
         for key in ("before", "after", "pseudo"):
             items = sec.get(key) or []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from corpus_tools import schema
 from corpus_tools.errors import ConfigError, LexiconError
@@ -200,7 +200,7 @@ class ScoreResult:
     variable_ids: list[str]
     construct_ids: list[str]
     construct_lexicon: dict[str, str] = field(default_factory=dict)  # construct id -> lexicon name
-    summary: dict[str, object] = field(default_factory=dict)  # hits, counted, negated, overlap, excluded_*
+    summary: dict[str, Any] = field(default_factory=dict)  # hits, counted, negated, overlap, excluded_*
 
     def counted_evidence(self) -> pd.DataFrame:
         """The evidence rows that make up the counts (negated hits and excluded speakers left out)."""
@@ -283,7 +283,7 @@ def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False,
 
 
 def _result(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]],
-            evidence: pd.DataFrame, summary: dict[str, object]) -> ScoreResult:
+            evidence: pd.DataFrame, summary: dict[str, Any]) -> ScoreResult:
     """Rows plus document metadata, columns in contract order."""
     import pandas as pd
 
