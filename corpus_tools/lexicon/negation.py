@@ -16,17 +16,20 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from corpus_tools.errors import ConfigError, LexiconError
-from corpus_tools.text.tokenize import Tokenizer
+from corpus_tools.text.tokenize import WORD_RE, Tokenizer, has_cjk
 
 DEFAULT_RULES = Path(__file__).resolve().parent / "data" / "negation.yaml"
 _LANGS = ("zh", "en")
 _KEYS = {"window_before", "window_after", "before", "after", "pseudo", "breaks"}
 # a clause ends at these (a full stop only before a space or the end, so 3.5 and e.g. stay whole)
 _CLAUSE_RE = re.compile(r"[，。！？；：,;:!?\n…]|\.(?=\s|$)")
+_LAST_CLAUSE_RE = re.compile(r".*(?:[，。！？；：,;:!?\n…]|\.(?=\s|$))", re.S)
+_NON_CJK_RE = re.compile(r"[A-Za-z\u0080-\u2e7f]")  # a Latin letter (or other non-CJK script) in a window
 _CHARS_PER_TOKEN = {"zh": 3, "en": 12}  # how far (in characters) the cheap pre-check looks per window token
 _MAX_JOIN = 3  # a Chinese word cue may be spelt by up to this many consecutive tokens (跟/不/上)
 
@@ -37,6 +40,9 @@ class _Span(Protocol):
 
     @property
     def end(self) -> int: ...
+
+
+_START = attrgetter("start")
 
 
 class _At(NamedTuple):
@@ -84,18 +90,19 @@ class Cue:
                 i += 1
         return i
 
-    def stems(self, lang: str) -> list[str]:
-        """Regular expressions that find every place this cue could occur in raw text (a superset)."""
-        out = []
+    def stems(self) -> tuple[list[str], list[str]]:
+        """(literal strings, regular expressions) that find every place this cue could occur in the
+        normalised text: a superset (no word boundaries; Latin stems in lower, Capitalised and UPPER case,
+        since case may not be folded yet; straight and curly apostrophes)."""
+        lits: list[str] = []
+        rxs: list[str] = []
         for kind, value in self.parts:
             if kind == "regex":
-                out.append(value.pattern)
+                rxs.append(f"(?i:{value.pattern})")
                 continue
-            lit = re.escape(value).replace("'", "['’]")
-            if lang == "en":
-                lit = (r"\b" if kind != "suffix" else "") + lit + (r"\b" if kind != "prefix" else "")
-            out.append(lit)
-        return out
+            for form in dict.fromkeys((value, value.capitalize(), value.upper())):
+                lits.extend(dict.fromkeys((form, form.replace("'", "’"))))
+        return lits, rxs
 
 
 def _fold(word: str) -> str:
@@ -104,6 +111,9 @@ def _fold(word: str) -> str:
 
 def compile_cue(raw: object, where: str) -> Cue:
     """A cue as written in a rule file → Cue; LexiconError naming the rule when it is empty or a bad regex."""
+    if isinstance(raw, bool):
+        raise LexiconError(f"{where}: YAML read a negation rule as {raw} (bare no/yes/on/off are true/false)",
+                           hint="put the word in quotes: \"no\"")
     if not isinstance(raw, str | int | float) or not str(raw).strip():
         raise LexiconError(f"{where}: a negation rule must be a non-empty string, got {raw!r}")
     text = str(raw).strip()
@@ -210,59 +220,195 @@ def load_rules(path: str | Path | None = None) -> NegationRules:
     return rules_from_dict(data, "default" if path is None else str(p), hashlib.sha1(raw).hexdigest()[:12])
 
 
+def _plain_words(cues: Sequence[Cue]) -> list[str]:
+    """Pseudo-triggers and break words made only of words, as one string each (如果 没有 -> 如果没有)."""
+    return ["".join(v for _, v in c.parts) for c in cues if all(k == "word" for k, _ in c.parts)]
+
+
+def _trie_regex(tails: dict[str, str]) -> str:
+    """One regex for many literals (each followed by its tail regex), as a character trie: the regex
+    engine then tries one branch per character instead of every literal at every position."""
+    root: dict[str, Any] = {}
+    for lit, tail in tails.items():
+        node = root
+        for ch in lit:
+            node = node.setdefault(ch, {})
+        node.setdefault("", set()).add(tail)
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in node.items() if ch]
+        ends = sorted(node.get("", ()), key=len, reverse=True)
+        alts += [t for t in ends if t] + ([""] if "" in ends else [])
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    return build(root)
+
+
+def _excluding(stem: str, words: Sequence[str]) -> str:
+    """The tail regex of a Chinese cue stem that skips the places where it is part of a pseudo-trigger or
+    break word (不 in 不少, 差不多, 不过): those never negate, so they need not be checked on tokens."""
+    behind: set[str] = set()
+    ahead: set[str] = set()
+    for w in words:
+        k = w.find(stem)
+        while k >= 0:
+            a, b = w[:k], w[k + len(stem):]
+            if a and not b:
+                behind.add(a)
+            elif b and not a:
+                ahead.add(b)
+            k = w.find(stem, k + 1)
+    # lookbehinds after the stem, so every alternative still starts with a literal (the regex engine then
+    # skips ahead by first character instead of trying each position)
+    out = "".join(f"(?<!{re.escape(a + stem)})" for a in sorted(behind))
+    if ahead:
+        out += "(?!" + "|".join(re.escape(b) for b in sorted(ahead, key=len, reverse=True)) + ")"
+    return out
+
+
+class _CueSet:
+    """Cues of one side indexed for speed: one-word cues by word (also spelt by 2-3 joined tokens), the
+    rest (globs, regexes, sequences) tried in turn."""
+
+    def __init__(self, cues: Sequence[Cue], pseudo: Sequence[Cue]) -> None:
+        self.words = {c.parts[0][1]: c.text for c in reversed(cues) if len(c.parts) == 1 and c.parts[0][0] == "word"}
+        self.maxlen = max(map(len, self.words), default=0)
+        single = [c for c in cues if len(c.parts) == 1]
+        self.prefixes = {c.parts[0][1]: c.text for c in reversed(single) if c.parts[0][0] == "prefix"}
+        self.suffixes = {c.parts[0][1]: c.text for c in reversed(single) if c.parts[0][0] == "suffix"}
+        self._pre_t, self._suf_t = tuple(self.prefixes), tuple(self.suffixes)
+        self.others = [c for c in cues if len(c.parts) > 1 or c.parts[0][0] == "regex"]
+        # pseudo-triggers by every prefix of their first word (a token can only start a word pseudo-trigger
+        # it is a prefix of: 不 for 不仅 spelt 不/仅); glob and regex ones are always tried
+        self.pseudo_by_prefix: dict[str, list[Cue]] = {}
+        self.pseudo_any: list[Cue] = []
+        for p in pseudo:
+            kind, value = p.parts[0]
+            if kind == "word":
+                for n in range(1, len(value) + 1):
+                    self.pseudo_by_prefix.setdefault(value[:n], []).append(p)
+            else:
+                self.pseudo_any.append(p)
+
+    def find(self, toks: Sequence[str]) -> str:
+        """The first cue found in `toks` that no pseudo-trigger covers ('' when none)."""
+        words, n = self.words, len(toks)
+        for i in range(n):
+            tok = toks[i]
+            hit, j = words.get(tok), i + 1
+            if hit is None and words:
+                joined = tok
+                while j < n and j - i < _MAX_JOIN and len(joined) < self.maxlen:
+                    joined += toks[j]
+                    j += 1
+                    hit = words.get(joined)
+                    if hit is not None:
+                        break
+            if hit is None and self._suf_t and tok.endswith(self._suf_t):
+                hit, j = next(t for k, t in self.suffixes.items() if tok.endswith(k)), i + 1
+            if hit is None and self._pre_t and tok.startswith(self._pre_t):
+                hit, j = next(t for k, t in self.prefixes.items() if tok.startswith(k)), i + 1
+            if hit is None:
+                for cue in self.others:
+                    j = cue.match(toks, i)
+                    if j >= 0:
+                        hit = cue.text
+                        break
+            if hit is not None and not self._covered(toks, i, j):
+                return hit
+        return ""
+
+    def _covered(self, toks: Sequence[str], i: int, j: int) -> bool:
+        """Does a pseudo-trigger starting at or a little before token i cover the cue's tokens [i, j)?"""
+        for k in range(max(0, i - _MAX_JOIN), i + 1):
+            for p in self.pseudo_by_prefix.get(toks[k], ()):
+                if p.match(toks, k) >= j:
+                    return True
+            for p in self.pseudo_any:
+                if p.match(toks, k) >= j:
+                    return True
+        return False
+
+
 class NegationScope:
-    """Applies NegationRules to the hits of a text, re-tokenizing only the windows around candidate hits."""
+    """Applies NegationRules to the hits of a text, re-tokenizing only the windows around candidate hits.
+
+    The cheap pre-check: per language, one regular-expression pass over the stretch of text that holds
+    that language's hits finds every place a cue could be; only hits with such a place within reach are
+    tokenized again (their clause window alone)."""
 
     def __init__(self, rules: NegationRules, tokenizer: Tokenizer) -> None:
         self.rules = rules
         self.tokenizer = tokenizer
         self._pre: dict[tuple[str, str], re.Pattern[str] | None] = {}
         self._chars: dict[tuple[str, str], int] = {}
+        self._sets: dict[tuple[str, str], _CueSet] = {}
+        self._cut, self._hmm = tokenizer.cutter(), tokenizer.hmm
         for lang, r in rules.langs.items():
+            words = _plain_words([*r.pseudo, *(compile_cue(b, "breaks") for b in r.breaks)])
             for side, cues, window in (("before", r.before, r.window_before), ("after", r.after, r.window_after)):
-                stems = sorted({s for c in cues for s in c.stems(lang)}, key=len, reverse=True)
-                self._pre[(lang, side)] = (re.compile("|".join(stems), re.IGNORECASE)
-                                           if stems and window else None)
+                lits = {x for c in cues for x in c.stems()[0]}
+                rxs = sorted({x for c in cues for x in c.stems()[1]})
+                # Chinese: 不 inside 不少 / 差不多 / 不过 can be ruled out before any tokenizing
+                tails = {x: _excluding(x, words) if lang == "zh" else "" for x in lits}
+                alts = ([_trie_regex(tails)] if tails else []) + rxs
+                self._pre[(lang, side)] = re.compile("|".join(alts)) if alts and window else None
                 self._chars[(lang, side)] = window * _CHARS_PER_TOKEN[lang]
-
-    def _positions(self, norm: str) -> dict[tuple[str, str], list[int]]:
-        out: dict[tuple[str, str], list[int]] = {}
-        for key, rx in self._pre.items():
-            if rx is not None:
-                pos = [m.end() for m in rx.finditer(norm)] if key[1] == "before" else \
-                      [m.start() for m in rx.finditer(norm)]
-                if pos:
-                    out[key] = pos
-        return out
+                self._sets[(lang, side)] = _CueSet(cues, r.pseudo)
 
     def cues(self, norm: str, hits: Sequence[_Span]) -> list[str] | None:
         """Per hit, the cue that negates it ('' when none); None when no hit is negated. `norm` is the
-        normalised text the hits' offsets point into (case may be left as is)."""
+        normalised text the hits' offsets point into (case may be left as is); hits are in start order.
+
+        One regular-expression pass per language and side over the text (from the first to the last hit)
+        finds every place a cue could be; the loop then runs over those places, not over the hits, and only
+        hits within reach of one are checked on their clause's tokens."""
         if not hits:
             return None
-        where = self._positions(norm)
-        if not where:
+        starts = list(map(_START, hits))
+        zh_hit = [ord(norm[x]) > 0x2E7F for x in starts]
+        found: dict[int, str] = {}
+        for lang in ("zh", "en"):
+            zh = lang == "zh"
+            mine = [i for i, z in enumerate(zh_hit) if z == zh]
+            if not mine:
+                continue
+            cb, ca = self._chars[(lang, "before")], self._chars[(lang, "after")]
+            lo, hi = starts[mine[0]], starts[mine[-1]] + 64  # the stretch holding this language's hits
+            rx = self._pre[(lang, "before")]
+            if rx is not None:
+                done = -1
+                for m in rx.finditer(norm, lo - cb if lo > cb else 0, hi):
+                    p = m.end()
+                    i = bisect_left(starts, p)  # hits starting at or after the cue's end, within reach
+                    if i <= done:
+                        i = done + 1
+                    while i < len(starts) and starts[i] - p <= cb:
+                        if zh_hit[i] == zh and i not in found:
+                            cue = self._before(norm, starts[i], lang)
+                            if cue:
+                                found[i] = cue
+                        done = i
+                        i += 1
+            rx = self._pre[(lang, "after")]
+            if rx is not None:
+                for m in rx.finditer(norm, lo, hi + ca + 3):
+                    p = m.start()
+                    i = bisect_right(starts, p) - 1  # hits starting before the cue, ending within reach
+                    while i >= 0 and p - starts[i] <= ca + 64:
+                        h = hits[i]
+                        if zh_hit[i] == zh and i not in found and h.end <= p and p - h.end <= ca:
+                            cue = self._after(norm, h.end, lang)
+                            if cue:
+                                found[i] = cue
+                        i -= 1
+        if not found:
             return None
-        out: list[str] | None = None
-        for k, h in enumerate(hits):
-            s, e = h.start, h.end
-            lang = "zh" if ord(norm[s]) > 0x2E7F else "en"
-            cue = ""
-            pos = where.get((lang, "before"))
-            if pos is not None:
-                i = bisect_right(pos, s) - 1
-                if i >= 0 and s - pos[i] <= self._chars[(lang, "before")]:
-                    cue = self._before(norm, s, lang)
-            if not cue:
-                pos = where.get((lang, "after"))
-                if pos is not None:
-                    i = bisect_left(pos, e)
-                    if i < len(pos) and pos[i] - e <= self._chars[(lang, "after")]:
-                        cue = self._after(norm, e, lang)
-            if cue:
-                if out is None:
-                    out = [""] * len(hits)
-                out[k] = cue
+        out = [""] * len(hits)
+        for i, cue in found.items():
+            out[i] = cue
         return out
 
     def negated(self, text: str, start: int, end: int) -> str:
@@ -270,49 +416,45 @@ class NegationScope:
         res = self.cues(self.tokenizer.normalize(text), [_At(start, end)])
         return res[0] if res else ""
 
-    def _words(self, seg: str) -> list[str]:
+    def _words(self, seg: str, lang: str) -> list[str]:
+        """Word tokens of a short window: the engine's cut for Chinese (non-words dropped), the word
+        pattern for other text; curly apostrophes folded."""
+        if lang == "zh" and _NON_CJK_RE.search(seg) is None:
+            is_word = self.tokenizer.is_word
+            return [t for t in self._cut(seg, self._hmm) if is_word[t]]
+        if lang == "en" and not has_cjk(seg):
+            return WORD_RE.findall(seg.lower().replace("’", "'"))
         return [_fold(w) for w in self.tokenizer.tokenize_normalized(seg.lower()).words]
 
     def _before(self, norm: str, s: int, lang: str) -> str:
         r = self.rules.langs[lang]
         lo = max(0, s - self._chars[(lang, "before")] - 8)
         seg = norm[lo:s]
-        cut = 0
-        for m in _CLAUSE_RE.finditer(seg):
-            cut = m.end()
-        toks = self._words(seg[cut:])
+        m = _LAST_CLAUSE_RE.match(seg)
+        cut = m.end() if m else 0
+        toks = self._words(seg[cut:], lang)
         if lo > 0 and cut == 0 and toks:
             toks = toks[1:]  # the window may start inside a word
         toks = toks[-r.window_before:]
-        for j in range(len(toks) - 1, -1, -1):
-            if toks[j] in r.breaks:
-                toks = toks[j + 1:]
-                break
-        return _find(r.before, r.pseudo, toks)
+        if r.breaks and not r.breaks.isdisjoint(toks):
+            for j in range(len(toks) - 1, -1, -1):
+                if toks[j] in r.breaks:
+                    toks = toks[j + 1:]
+                    break
+        return self._sets[(lang, "before")].find(toks)
 
     def _after(self, norm: str, e: int, lang: str) -> str:
         r = self.rules.langs[lang]
         hi = e + self._chars[(lang, "after")] + 8
         seg = norm[e:hi]
         m = _CLAUSE_RE.search(seg)
-        toks = self._words(seg[:m.start()] if m else seg)
+        toks = self._words(seg[:m.start()] if m else seg, lang)
         if m is None and hi < len(norm) and toks:
             toks = toks[:-1]  # the window may end inside a word
         toks = toks[:r.window_after]
-        for j, t in enumerate(toks):
-            if t in r.breaks:
-                toks = toks[:j]
-                break
-        return _find(r.after, r.pseudo, toks)
-
-
-def _find(cues: Sequence[Cue], pseudo: Sequence[Cue], toks: Sequence[str]) -> str:
-    """The first cue found in `toks` that no pseudo-trigger covers ('' when none)."""
-    for i in range(len(toks)):
-        for cue in cues:
-            j = cue.match(toks, i)
-            if j < 0:
-                continue
-            if not any(p.match(toks, k) >= j for p in pseudo for k in range(max(0, i - _MAX_JOIN), i + 1)):
-                return cue.text
-    return ""
+        if r.breaks and not r.breaks.isdisjoint(toks):
+            for j, t in enumerate(toks):
+                if t in r.breaks:
+                    toks = toks[:j]
+                    break
+        return self._sets[(lang, "after")].find(toks)

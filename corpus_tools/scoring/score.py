@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import lt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -56,6 +57,10 @@ class TextScore:
 def overlaps(hits: Sequence[Hit]) -> list[str] | None:
     """Per hit, the other lexicons (`;`-joined) whose hits overlap its span; None when none does. Hits
     of one lexicon never overlap each other (leftmost-longest resolution), so only lexicons differ."""
+    starts = [h[4] for h in hits]
+    ends = [h[5] for h in hits]
+    if not any(map(lt, starts[1:], ends[:-1])):  # hits in start order: any overlap shows between neighbours
+        return None
     out: list[str] | None = None
     n = len(hits)
     for i in range(n - 1):

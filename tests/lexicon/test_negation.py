@@ -113,6 +113,7 @@ def test_custom_rule_file(tmp_path: Path) -> None:
     ({"zh": {"before": ["re:(unclosed"]}}, LexiconError, "does not compile"),
     ({"zh": {"before": ["a*b"]}}, LexiconError, "does not compile"),
     ({"zh": {"before": [""]}}, LexiconError, "non-empty"),
+    ({"en": {"before": [False]}}, LexiconError, "quotes|true/false"),
     ({"zh": {"window_before": -1}}, ConfigError, "0 to 20"),
     ({"zh": {"befor": ["不"]}}, ConfigError, "unknown key"),
     ({"fr": {}}, ConfigError, "unknown section"),
