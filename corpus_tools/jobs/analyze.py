@@ -17,6 +17,7 @@ from corpus_tools.io.tables import write_table
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.lint import term_frequencies
 from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.scoring.balance import balance_warnings, language_balance
 from corpus_tools.scoring.score import Scorer, ScoreResult, aggregate, corpus_scorer, score_levels
 from corpus_tools.text.tokenize import Tokenizer
 
@@ -155,6 +156,9 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     health = _health(lex, tokenizer, corpus, cache,
                      make_key(**base, code=code_hash("lexicon", "text", "pipeline")))
     files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
+    balance = language_balance(doc_scores, corpus, seed=seed, n_boot=n_boot)
+    files["language_balance"] = write_table(balance, out_dir / "language_balance.csv")
+    result.problems.extend(balance_warnings(balance))
     for name, frame in framing.to_tables().items():
         files[name] = write_table(frame, out_dir / f"{name}.csv")
     if topic_res is not None:
@@ -177,7 +181,8 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
                                    "store": str(store_path) if store_path else None}},
         "seed": seed,
         "scoring": {**scorer.manifest(), "counts": doc_scores.summary,
-                    "exclude_roles": list(corpus.config.scoring.exclude_roles)},
+                    "exclude_roles": list(corpus.config.scoring.exclude_roles),
+                    "language_balance_warnings": balance_warnings(balance)},
     }
     if sug_res is not None:
         manifest["suggestions"] = sug_res.manifest(out_dir)
@@ -187,7 +192,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
         say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
         rep = write_report(ReportInputs(corpus, lex, doc_scores, entry_scores, framing, topic_res, health, manifest,
-                                        result.problems[:20], sug_res),
+                                        result.problems[:20], sug_res, balance),
                            out_dir, cache=cache, progress=say, code_version=code_hash("report"))
         files.update(rep.tables)
         for chart in rep.charts:

@@ -17,6 +17,7 @@ from corpus_tools.report.format import Table, table, truncate
 from corpus_tools.report.overview import crosstab, health_by_variable, labels, rate_matrix, with_total
 from corpus_tools.report.render import Chart, ChartMaker
 from corpus_tools.report.suggestions import suggestions_context
+from corpus_tools.scoring.balance import balance_warnings, language_balance
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,6 +45,7 @@ class ReportInputs:
     manifest: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     suggestions: SuggestionsResult | None = None
+    balance: pd.DataFrame | None = None  # scoring.balance.language_balance of the document scores
 
 
 @dataclass
@@ -72,6 +74,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         tables[name] = write_table(frame, out_dir / f"{name}.csv")
         return f"{name}.csv"
 
+    balance = inputs.balance if inputs.balance is not None else language_balance(inputs.doc_scores, corpus)
     say("report: corpus overview")
     ov: dict[str, Any] = {}
     for by, label in (("stage", "stage"), ("year", "year"), ("lang", "language")):
@@ -121,7 +124,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
     tri_chart = maker.make("triangulation", "Triangulation: share of each source type's documents with evidence",
                            "", cf.heatmap, tri_wide, "share of documents", "{:.2f}")
     say("report: evidence and topics")
-    passages = top_passages(inputs.entry_scores.evidence, corpus.entries, docs)
+    passages = top_passages(inputs.entry_scores.counted_evidence(), corpus.entries, docs)
     evidence = [{"id": v.id, "label": names.get(v.id, v.id), "en": v.label.get("en", ""),
                  "definition": v.definition, "passages": passages.get(v.id, [])}
                 for lex in inputs.lexicons for v in lex.variables]
@@ -137,7 +140,12 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "corpus": corpus.config, "stage_labels": {s.id: s.label for s in corpus.config.stages},
         "counts": {"documents": len(docs), "entries": len(corpus.entries),
                    "tokens": int(inputs.doc_scores.scores["n_tokens"].sum()) if len(inputs.doc_scores.scores) else 0,
-                   "hits": len(inputs.entry_scores.evidence), "lexicons": [lx.name for lx in inputs.lexicons]},
+                   "hits": len(inputs.entry_scores.counted_evidence()),
+                   "lexicons": [lx.name for lx in inputs.lexicons]},
+        "counting": _counting(inputs.doc_scores),
+        "balance": table(balance, ["variable", "lang", "n_docs", "count", "rate_per_1k", "rate_lo", "rate_hi",
+                                   "ratio", "warning", "drivers"], csv="language_balance.csv"),
+        "balance_warnings": balance_warnings(balance),
         "overview": ov, "heat": heat, "framing": framing_charts, "word_charts": word_charts,
         "shares_stage": table(cons[cons["by"] == "stage"], ["period", "item", "n_docs", "count", "rate_per_1k",
                                                              "rate_lo", "rate_hi", "share", "share_lo", "share_hi",
@@ -212,6 +220,15 @@ def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
                                        "", ct.prevalence, res.prevalence, res.topics, stage_order),
         "prevalence": table(res.prevalence, csv="topic_prevalence.csv"),
     }
+
+
+def _counting(scores: ScoreResult) -> dict[str, Any]:
+    """What the scores count and leave out (negated hits, excluded speakers, spans two lexicons claim)."""
+    sm = {"hits": len(scores.evidence), "counted": len(scores.counted_evidence()), "negated": 0, "overlap": 0,
+          "excluded_hits": 0, "excluded_entries": 0, "excluded_roles": [], "count_negated": False}
+    sm.update(scores.summary)
+    sm["excluded_roles"] = ", ".join(map(str, sm["excluded_roles"]))
+    return sm
 
 
 def _documents(docs: pd.DataFrame) -> Table:
