@@ -10,6 +10,7 @@ naming the terms that drive the higher rate.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -83,8 +84,7 @@ def language_balance(scores: ScoreResult, corpus: Corpus, *, threshold: float = 
             rates[g] = rate
             block.append({"lexicon": lex_of.get(construct, ""), "construct": construct, "variable": vid, "lang": g,
                           "n_docs": len(d), "n_tokens": int(tokens), "count": int(count),
-                          "rate_per_1k": round(rate, 4) if rate == rate else rate,
-                          "rate_lo": round(lo, 4) if lo == lo else lo, "rate_hi": round(hi, 4) if hi == hi else hi})
+                          "rate_per_1k": _r(rate), "rate_lo": _r(lo), "rate_hi": _r(hi)})
         ratio, warn, drivers = _compare(vid, rates, block, ev, threshold, min_count, top_terms)
         for r in block:
             r.update(ratio=ratio, warning=warn, drivers=drivers)
@@ -92,11 +92,15 @@ def language_balance(scores: ScoreResult, corpus: Corpus, *, threshold: float = 
     return pd.DataFrame(rows, columns=list(LANGUAGE_BALANCE))
 
 
+def _r(x: float) -> float:
+    return x if math.isnan(x) else round(x, 4)
+
+
 def _compare(vid: str, rates: dict[str, float], block: list[dict[str, object]], ev: pd.DataFrame,
              threshold: float, min_count: int, top_terms: int) -> tuple[float, bool, str]:
     """(ratio of the higher to the lower zh/en rate, warning?, the higher language's driving terms)."""
     zh, en = rates.get("zh"), rates.get("en")
-    if zh is None or en is None or zh != zh or en != en:  # not both languages (or no tokens in one)
+    if zh is None or en is None or math.isnan(zh) or math.isnan(en):  # not both languages (or no tokens in one)
         return float("nan"), False, ""
     high, low = ("zh", "en") if zh >= en else ("en", "zh")
     if rates[high] == 0:
