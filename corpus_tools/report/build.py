@@ -224,8 +224,9 @@ def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
 
 def _counting(scores: ScoreResult) -> dict[str, Any]:
     """What the scores count and leave out (negated hits, excluded speakers, spans two lexicons claim)."""
-    sm: dict[str, Any] = {"hits": len(scores.evidence), "counted": len(scores.counted_evidence()), "negated": 0, "overlap": 0,
-          "excluded_hits": 0, "excluded_entries": 0, "excluded_roles": [], "count_negated": False}
+    sm: dict[str, Any] = {"hits": len(scores.evidence), "counted": len(scores.counted_evidence()), "negated": 0,
+                          "overlap": 0, "excluded_hits": 0, "excluded_entries": 0, "excluded_roles": [],
+                          "count_negated": False}
     sm.update(scores.summary)
     sm["excluded_roles"] = ", ".join(map(str, sm["excluded_roles"]))
     return sm
