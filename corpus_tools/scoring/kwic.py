@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus_tools.corpus.loader import load_corpus
+from corpus_tools.corpus.loader import Corpus, load_corpus
 from corpus_tools.io.resources import default_corpus
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.match import Matcher, all_terms, compile_term
@@ -42,12 +42,41 @@ def _query_lexicon(query: str, lexicons: list[Lexicon]) -> Lexicon:
     return Lexicon("query", "0", (Construct("term", {"en": "term"}, "", (var,)),))
 
 
+def _raw(c: Corpus, query: str, width: int, limit: int) -> list[KwicLine]:
+    """A free term (no glob) found in the raw text wherever it occurs, inside longer words too (纯利润 for
+    利润), after the same normalisation as matching (case, width, Traditional → Simplified)."""
+    from corpus_tools.text.normalize import normalize
+
+    q = normalize(query.strip())
+    if not q:
+        return []
+    doc_text = dict(zip(c.docs["doc_id"], c.docs["text"], strict=True))
+    out: list[KwicLine] = []
+    for eid, did, off, text in zip(c.entries["entry_id"], c.entries["doc_id"], c.entries["start"],
+                                   c.entries["text"], strict=True):
+        norm = normalize(text)
+        i = norm.find(q)
+        while i >= 0:
+            s, e = i + off, i + len(q) + off
+            full = doc_text[did]
+            out.append(KwicLine(did, eid, "term.query", query, s, e, full[max(0, s - width):s].replace("\n", " "),
+                                full[s:e], full[e:e + width].replace("\n", " ")))
+            if limit and len(out) >= limit:
+                return out
+            i = norm.find(q, i + len(q))
+    return out
+
+
 def concordance(query: str, corpus: str | Path | None = None, lexicons: Sequence[str] = (), width: int = 20,
                 limit: int = 50, engine: str = "rjieba") -> list[KwicLine]:
-    """All (or the first `limit`) matches of `query` in the corpus, in document order."""
+    """All (or the first `limit`) matches of `query` in the corpus, in document order: the terms of a
+    variable or construct id as scoring matches them; a free term in the raw text (inside longer words
+    too); a free term with `*` as a token glob."""
     c = load_corpus(corpus or default_corpus())
     lexs = [load_lexicon(r, c.root) for r in (lexicons or c.config.lexicons)]
     target = _query_lexicon(query, lexs)
+    if target.name == "query" and "*" not in query:
+        return _raw(c, query, width, limit)
     tok = Tokenizer(engine)
     tok.add_words(all_terms(lexs))  # the same injected words as in scoring, so segmentation agrees
     if compile_term("q", "term.query", query, tok) is None:
