@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from corpus_tools.corpus.config import parse_scoring
@@ -104,3 +105,24 @@ def test_overlap_flagged_and_counted_once_per_lexicon(make_corpus: MakeCorpus) -
     for (_period, _lex), grp in shares.assign(lex=shares["item"].map(lex_of)).groupby(["period", "lex"]):
         if grp["count"].sum() > 0:  # shares sum to 1 within each lexicon, never across both
             assert grp["share"].sum() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_cli_count_negated_and_bad_rules(make_corpus: MakeCorpus, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from corpus_tools.cli import main
+
+    root = make_corpus([{"doc_id": "D1", "text": "开网店不赚钱。开网店很赚钱。", "date": "2014-01-01"}])
+    out = tmp_path / "s.csv"
+    runner = CliRunner()
+    res = runner.invoke(main, ["score", str(root), "-o", str(out), "--evidence", str(tmp_path / "e.csv")])
+    assert res.exit_code == 0, res.output
+    default = int(pd.read_csv(out)["opportunity.profitability"].iloc[0])
+    ev = pd.read_csv(tmp_path / "e.csv")
+    assert int(ev["negated"].sum()) == 1 and not ev.loc[ev["negated"], "counted"].any()
+    res = runner.invoke(main, ["score", str(root), "-o", str(out), "--count-negated"])
+    assert res.exit_code == 0 and int(pd.read_csv(out)["opportunity.profitability"].iloc[0]) == default + 1
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("zh:\n  before: ['re:(不']\n", encoding="utf-8")
+    res = runner.invoke(main, ["score", str(root), "-o", str(out), "--negation-rules", str(bad)])
+    assert res.exit_code == 1 and "does not compile" in res.output and "Traceback" not in res.output
