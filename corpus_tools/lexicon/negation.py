@@ -368,29 +368,30 @@ class NegationScope:
         if not hits:
             return None
         starts = list(map(_START, hits))
+        clause = _CLAUSE_RE.search
         zh_hit = [ord(norm[x]) > 0x2E7F for x in starts]
         found: dict[int, str] = {}
         for lang in ("zh", "en"):
             zh = lang == "zh"
-            mine = [i for i, z in enumerate(zh_hit) if z == zh]
-            if not mine:
+            try:  # the stretch holding this language's hits
+                first = zh_hit.index(zh)
+            except ValueError:
                 continue
+            last = len(zh_hit) - 1 - zh_hit[::-1].index(zh)
             cb, ca = self._chars[(lang, "before")], self._chars[(lang, "after")]
-            lo, hi = starts[mine[0]], starts[mine[-1]] + 64  # the stretch holding this language's hits
+            lo, hi = starts[first], starts[last] + 64
             rx = self._pre[(lang, "before")]
             if rx is not None:
-                done = -1
+                checked: set[int] = set()  # hits whose clause window was tokenized (it sees every cue in it)
                 for m in rx.finditer(norm, lo - cb if lo > cb else 0, hi):
                     p = m.end()
                     i = bisect_left(starts, p)  # hits starting at or after the cue's end, within reach
-                    if i <= done:
-                        i = done + 1
                     while i < len(starts) and starts[i] - p <= cb:
-                        if zh_hit[i] == zh and i not in found:
+                        if zh_hit[i] == zh and i not in checked and not clause(norm, p, starts[i]):
+                            checked.add(i)  # (a cue in an earlier clause is no reason to look)
                             cue = self._before(norm, starts[i], lang)
                             if cue:
                                 found[i] = cue
-                        done = i
                         i += 1
             rx = self._pre[(lang, "after")]
             if rx is not None:
@@ -399,7 +400,8 @@ class NegationScope:
                     i = bisect_right(starts, p) - 1  # hits starting before the cue, ending within reach
                     while i >= 0 and p - starts[i] <= ca + 64:
                         h = hits[i]
-                        if zh_hit[i] == zh and i not in found and h.end <= p and p - h.end <= ca:
+                        if zh_hit[i] == zh and i not in found and h.end <= p and p - h.end <= ca \
+                                and not clause(norm, h.end, p):
                             cue = self._after(norm, h.end, lang)
                             if cue:
                                 found[i] = cue
