@@ -106,7 +106,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     files["entries"] = write_table(corpus.entries_with_meta(), out_dir / "entries.csv")
 
     step(2)("scoring documents and entries")
-    score_code = code_hash("score", "lexicon", "text", "_speedups")
+    score_code = code_hash("scoring", "lexicon", "text", "corpus", "_speedups")
     score_settings = {"negation": scorer.manifest()["negation"], "count_negated": scorer.count_negated,
                       "scoring": dataclasses.asdict(corpus.config.scoring)}
     doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache,
@@ -118,7 +118,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     framing = _framing(corpus, doc_scores, tokens, cache, say,
                        make_key(**base, dedupe=dedupe, seed=seed, n_boot=n_boot, n_perm=n_perm,
                                 stages=[s.__dict__ for s in corpus.config.stages],
-                                code=code_hash("framing", "score", "text")),
+                                code=code_hash("framing", "scoring", "text"), **score_settings),
                        seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe)
     topic_res = None
     ks: list[int] | None = None
