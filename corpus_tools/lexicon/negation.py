@@ -248,24 +248,18 @@ def _trie_regex(tails: dict[str, str]) -> str:
 
 def _excluding(stem: str, words: Sequence[str]) -> str:
     """The tail regex of a Chinese cue stem that skips the places where it is part of a pseudo-trigger or
-    break word (不 in 不少, 差不多, 不过): those never negate, so they need not be checked on tokens."""
-    behind: set[str] = set()
-    ahead: set[str] = set()
+    break word (不 in 不少, 差不多, 不过): those never negate, so they need not be checked on tokens. One
+    negative lookahead right after the stem, so every alternative of the whole pattern still starts with a
+    literal (the regex engine then skips ahead by first character instead of trying each position)."""
+    alts: set[str] = set()
     for w in words:
         k = w.find(stem)
         while k >= 0:
             a, b = w[:k], w[k + len(stem):]
-            if a and not b:
-                behind.add(a)
-            elif b and not a:
-                ahead.add(b)
+            alts.add((f"(?<={re.escape(a + stem)})" if a else "") + re.escape(b))
             k = w.find(stem, k + 1)
-    # lookbehinds after the stem, so every alternative still starts with a literal (the regex engine then
-    # skips ahead by first character instead of trying each position)
-    out = "".join(f"(?<!{re.escape(a + stem)})" for a in sorted(behind))
-    if ahead:
-        out += "(?!" + "|".join(re.escape(b) for b in sorted(ahead, key=len, reverse=True)) + ")"
-    return out
+    alts.discard("")  # the stem itself as a pseudo-trigger would rule out every occurrence: keep it
+    return "(?!" + "|".join(sorted(alts, key=len, reverse=True)) + ")" if alts else ""
 
 
 class _CueSet:
