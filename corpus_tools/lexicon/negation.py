@@ -329,80 +329,95 @@ class _CueSet:
 class NegationScope:
     """Applies NegationRules to the hits of a text, re-tokenizing only the windows around candidate hits.
 
-    The cheap pre-check: per language, one regular-expression pass over the stretch of text that holds
-    that language's hits finds every place a cue could be; only hits with such a place within reach are
-    tokenized again (their clause window alone)."""
+    The cheap pre-check: one regular-expression pass over the stretch of text that holds the hits (a
+    character trie of every cue's literal forms, both languages and both sides) finds every place a cue
+    could be; only hits with such a place within reach, in the same clause, are tokenized again (their
+    clause window alone)."""
 
     def __init__(self, rules: NegationRules, tokenizer: Tokenizer) -> None:
         self.rules = rules
         self.tokenizer = tokenizer
-        self._pre: dict[tuple[str, str], re.Pattern[str] | None] = {}
         self._chars: dict[tuple[str, str], int] = {}
         self._sets: dict[tuple[str, str], _CueSet] = {}
         self._cut, self._hmm = tokenizer.cutter(), tokenizer.hmm
+        tails: dict[str, str] = {}
+        sides: dict[str, list[bool]] = {}  # literal -> [can end a before-cue, can start an after-cue]
+        regexes: dict[str, list[str]] = {"before": [], "after": []}
         for lang, r in rules.langs.items():
             words = _plain_words([*r.pseudo, *(compile_cue(b, "breaks") for b in r.breaks)])
-            for side, cues, window in (("before", r.before, r.window_before), ("after", r.after, r.window_after)):
-                lits = {x for c in cues for x in c.stems()[0]}
-                rxs = sorted({x for c in cues for x in c.stems()[1]})
-                # Chinese: 不 inside 不少 / 差不多 / 不过 can be ruled out before any tokenizing
-                tails = {x: _excluding(x, words) if lang == "zh" else "" for x in lits}
-                alts = ([_trie_regex(tails)] if tails else []) + rxs
-                self._pre[(lang, side)] = re.compile("|".join(alts)) if alts and window else None
+            for k, (side, cues, window) in enumerate((("before", r.before, r.window_before),
+                                                      ("after", r.after, r.window_after))):
                 self._chars[(lang, side)] = window * _CHARS_PER_TOKEN[lang]
                 self._sets[(lang, side)] = _CueSet(cues, r.pseudo)
+                if not window:
+                    continue
+                for c in cues:
+                    lits, rxs = c.stems()
+                    regexes[side].extend(rxs)
+                    for x in lits:
+                        # Chinese: 不 inside 不少 / 差不多 / 不过 is ruled out before any tokenizing
+                        tails.setdefault(x, _excluding(x, words) if lang == "zh" else "")
+                        sides.setdefault(x, [False, False])[k] = True
+        for x in sides:  # the trie reports the longest literal: it stands for its prefixes too
+            for n in range(1, len(x)):
+                if x[:n] in sides:
+                    sides[x] = [a or b for a, b in zip(sides[x], sides[x[:n]], strict=True)]
+        self._sides = {x: (v[0], v[1]) for x, v in sides.items()}
+        alts = [_trie_regex(tails)] if tails else []
+        alts += [f"(?P<before>{'|'.join(regexes['before'])})"] if regexes["before"] else []
+        alts += [f"(?P<after>{'|'.join(regexes['after'])})"] if regexes["after"] else []
+        self._pre = re.compile("|".join(alts)) if alts else None
+        self._reach = max(self._chars.values(), default=0)
 
     def cues(self, norm: str, hits: Sequence[_Span]) -> list[str] | None:
         """Per hit, the cue that negates it ('' when none); None when no hit is negated. `norm` is the
         normalised text the hits' offsets point into (case may be left as is); hits are in start order.
 
-        One regular-expression pass per language and side over the text (from the first to the last hit)
-        finds every place a cue could be; the loop then runs over those places, not over the hits, and only
-        hits within reach of one are checked on their clause's tokens."""
-        if not hits:
+        One regular-expression pass over the text (from the first hit to the last) finds every place a cue
+        could be; the loop runs over those places, not over the hits, and only hits within reach of one
+        are checked on their clause's tokens."""
+        rx = self._pre
+        if not hits or rx is None:
             return None
         starts = list(map(_START, hits))
+        n = len(starts)
         clause = _CLAUSE_RE.search
-        zh_hit = [ord(norm[x]) > 0x2E7F for x in starts]
+        chars, sides = self._chars, self._sides
+        reach = self._reach
         found: dict[int, str] = {}
-        for lang in ("zh", "en"):
-            zh = lang == "zh"
-            try:  # the stretch holding this language's hits
-                first = zh_hit.index(zh)
-            except ValueError:
-                continue
-            last = len(zh_hit) - 1 - zh_hit[::-1].index(zh)
-            cb, ca = self._chars[(lang, "before")], self._chars[(lang, "after")]
-            lo, hi = starts[first], starts[last] + 64
-            rx = self._pre[(lang, "before")]
-            if rx is not None:
-                checked: set[int] = set()  # hits whose clause window was tokenized (it sees every cue in it)
-                for m in rx.finditer(norm, lo - cb if lo > cb else 0, hi):
-                    p = m.end()
-                    i = bisect_left(starts, p)  # hits starting at or after the cue's end, within reach
-                    while i < len(starts) and starts[i] - p <= cb:
-                        if zh_hit[i] == zh and i not in checked and not clause(norm, p, starts[i]):
-                            checked.add(i)  # (a cue in an earlier clause is no reason to look)
-                            cue = self._before(norm, starts[i], lang)
-                            if cue:
-                                found[i] = cue
-                        i += 1
-            rx = self._pre[(lang, "after")]
-            if rx is not None:
-                for m in rx.finditer(norm, lo, hi + ca + 3):
-                    p = m.start()
-                    i = bisect_right(starts, p) - 1  # hits starting before the cue, ending within reach
-                    while i >= 0 and p - starts[i] <= ca + 64:
-                        h = hits[i]
-                        if zh_hit[i] == zh and i not in found and h.end <= p and p - h.end <= ca \
-                                and not clause(norm, h.end, p):
-                            cue = self._after(norm, h.end, lang)
-                            if cue:
-                                found[i] = cue
-                        i -= 1
+        checked: set[int] = set()  # hits whose before-window was tokenized (it sees every cue in it)
+        lo = starts[0] - reach
+        for m in rx.finditer(norm, lo if lo > 0 else 0, starts[-1] + 64 + reach):
+            g = m.group()
+            zh = ord(g[0]) > 0x2E7F
+            lang = "zh" if zh else "en"
+            before, after = sides.get(g) or (m.lastgroup == "before", m.lastgroup == "after")
+            if before:
+                p, cb = m.end(), chars[(lang, "before")]
+                i = bisect_left(starts, p)  # hits starting at or after the cue's end, within reach
+                while i < n and starts[i] - p <= cb:
+                    s = starts[i]
+                    if i not in checked and (ord(norm[s]) > 0x2E7F) == zh and not clause(norm, p, s):
+                        checked.add(i)  # (a cue in an earlier clause is no reason to look)
+                        cue = self._before(norm, s, lang)
+                        if cue:
+                            found[i] = cue
+                    i += 1
+            if after:
+                p, ca = m.start(), chars[(lang, "after")]
+                i = bisect_right(starts, p) - 1  # hits starting before the cue, ending within reach
+                while i >= 0 and p - starts[i] <= ca + 64:
+                    h = hits[i]
+                    e = h.end
+                    if i not in found and e <= p and p - e <= ca and (ord(norm[starts[i]]) > 0x2E7F) == zh \
+                            and not clause(norm, e, p):
+                        cue = self._after(norm, e, lang)
+                        if cue:
+                            found[i] = cue
+                    i -= 1
         if not found:
             return None
-        out = [""] * len(hits)
+        out = [""] * n
         for i, cue in found.items():
             out[i] = cue
         return out
