@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from corpus_tools.errors import ConfigError, LexiconError
+from corpus_tools.lexicon.model import Construct, Lexicon, Variable
 from corpus_tools.text.tokenize import WORD_RE, Tokenizer, has_cjk
 
 DEFAULT_RULES = Path(__file__).resolve().parent / "data" / "negation.yaml"
@@ -32,6 +33,17 @@ _LAST_CLAUSE_RE = re.compile(r".*(?:[，。！？；：,;:!?\n…]|\.(?=\s|$))",
 _NON_CJK_RE = re.compile(r"[A-Za-z\u0080-\u2e7f]")  # a Latin letter (or other non-CJK script) in a window
 _CHARS_PER_TOKEN = {"zh": 3, "en": 12}  # how far (in characters) the cheap pre-check looks per window token
 _MAX_JOIN = 3  # a Chinese word cue may be spelt by up to this many consecutive tokens (跟/不/上)
+
+
+NEGATION_LEXICON = "~negation"  # the name of the rules as a lexicon inside the matcher (never scored)
+
+
+def _cue_term(c: Cue) -> str:
+    """A cue as a lexicon term (glob syntax: `*n't`, `lack*`, words separated by spaces)."""
+    out = []
+    for kind, value in c.parts:
+        out.append({"word": value, "prefix": f"{value}*", "suffix": f"*{value}"}.get(kind, value))
+    return " ".join(out)
 
 
 class _Span(Protocol):
@@ -421,6 +433,114 @@ class NegationScope:
         for i, cue in found.items():
             out[i] = cue
         return out
+
+    # --- the fast path: cues found by the lexicon matcher itself ------------------------------------
+    @property
+    def in_matcher(self) -> bool:
+        """True when every cue, pseudo-trigger and break word is a word, a glob or a sequence of them, so
+        the lexicon matcher (compiled or not) can find them in the same scan as the terms; rule files with
+        `re:` cues take the windowed path (`cues`)."""
+        return all(k != "regex" for r in self.rules.langs.values()
+                   for c in (*r.before, *r.after, *r.pseudo, *(compile_cue(b, "breaks") for b in r.breaks))
+                   for k, _ in c.parts)
+
+    def lexicon(self) -> Lexicon:
+        """The rules as a lexicon for the matcher (named NEGATION_LEXICON): variable `negation.b` holds
+        cues that negate what follows, `negation.a` what precedes, `negation.ba` both, `negation.pseudo`
+        pseudo-triggers and `negation.break` contrast words. Matched in the same token sequence as the
+        terms, a cue is a whole token (不 never fires inside 不断), and leftmost-longest resolution within
+        this lexicon lets a pseudo-trigger (不仅 spelt 不/仅, 如果没有) or a longer cue (并不) win over 不."""
+        sides: dict[str, set[str]] = {}
+        for r in self.rules.langs.values():
+            for key, cues, window in (("b", r.before, r.window_before), ("a", r.after, r.window_after)):
+                if window:
+                    for c in cues:
+                        sides.setdefault(_cue_term(c), set()).add(key)
+        groups: dict[str, list[str]] = {"b": [], "a": [], "ba": [], "pseudo": [], "break": []}
+        for term, keys in sides.items():
+            groups["".join(k for k in "ba" if k in keys)].append(term)
+        globs = [c for r in self.rules.langs.values() for c in (*r.before, *r.after)
+                 if any(k != "word" for k, _ in c.parts)]
+        for r in self.rules.langs.values():
+            groups["pseudo"].extend(_cue_term(c) for c in r.pseudo if self._needed(c, globs))
+            groups["break"].extend(r.breaks)
+        variables = []
+        for name, terms in groups.items():
+            forms = list(dict.fromkeys(f for t in terms for f in (t, t.replace("'", "’"))))
+            variables.append(Variable("negation", name, {"en": name}, "", {"any": tuple(forms)}))
+        return Lexicon(NEGATION_LEXICON, self.rules.sha1 or "0",
+                       (Construct("negation", {"en": "negation"}, "", tuple(variables)),))
+
+    def _needed(self, pseudo: Cue, globs: Sequence[Cue]) -> bool:
+        """Does the matcher need this pseudo-trigger? One that is a single token (非常, 不少) never meets a
+        word cue (cues match whole tokens), so only multi-token ones (不/仅, 如果 没有) and those a glob cue
+        could match (lack* in lackluster) are worth finding."""
+        from corpus_tools.lexicon.match import compile_term
+
+        p = compile_term("x", "negation.pseudo", _cue_term(pseudo), self.tokenizer)
+        if p is None:
+            return False
+        return len(p.parts) > 1 or any(c.match([p.parts[0]], 0) >= 0 for c in globs)
+
+    def split(self, norm: str, hits: list[Any]) -> tuple[list[Any], list[str] | None]:
+        """(the term hits, the cue negating each of them or None when none is negated) from the hits of a
+        matcher built with `lexicon()`; `norm` is the normalised text their offsets point into."""
+        neg = [h for h in hits if h[0] == NEGATION_LEXICON]
+        if not neg:
+            return hits, None
+        terms = [h for h in hits if h[0] != NEGATION_LEXICON]
+        if not terms:
+            return terms, None
+        starts = list(map(_START, terms))
+        n = len(terms)
+        breaks = [h[4] for h in neg if h[2] == "negation.break"]
+        found: dict[int, str] = {}
+        chars = self._chars
+        for c in neg:
+            kind = c[2]
+            if kind == "negation.pseudo" or kind == "negation.break":
+                continue
+            zh = ord(norm[c[4]]) > 0x2E7F
+            lang = "zh" if zh else "en"
+            r = self.rules.langs[lang]
+            if kind != "negation.a":  # negates what follows
+                p = c[5]
+                i = bisect_left(starts, p)
+                while i < n and starts[i] - p <= chars[(lang, "before")] + 16:
+                    s = starts[i]
+                    if i not in found and (ord(norm[s]) > 0x2E7F) == zh \
+                            and self._in_scope(norm, p, s, r.window_before, lang, breaks):
+                        found[i] = c[3]
+                    i += 1
+            if kind != "negation.b":  # negates what precedes (配套服务跟不上)
+                p = c[4]
+                i = bisect_right(starts, p) - 1
+                while i >= 0 and p - starts[i] <= chars[(lang, "after")] + 80:
+                    e = terms[i][5]
+                    if i not in found and e <= p and (ord(norm[starts[i]]) > 0x2E7F) == zh \
+                            and self._in_scope(norm, e, p, r.window_after, lang, breaks):
+                        found[i] = c[3]
+                    i -= 1
+        if not found:
+            return terms, None
+        out = [""] * n
+        for i, cue in found.items():
+            out[i] = cue
+        return terms, out
+
+    def _in_scope(self, norm: str, a: int, b: int, window: int, lang: str, breaks: list[int]) -> bool:
+        """Is the gap norm[a:b] between a cue and a hit inside one clause and shorter than the window
+        (fewer than `window` word tokens, the cue's own token being the window's last or first)?"""
+        if b < a or _CLAUSE_RE.search(norm, a, b):
+            return False
+        if breaks:
+            k = bisect_left(breaks, a)
+            if k < len(breaks) and breaks[k] < b:
+                return False
+        gap = norm[a:b].strip()
+        if len(gap) < window:  # every word token has a character at least
+            return True
+        return len(self._words(gap, lang)) < window
 
     def negated(self, text: str, start: int, end: int) -> str:
         """The cue negating text[start:end] ('' when none); for one-off checks and tests."""

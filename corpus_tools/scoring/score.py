@@ -39,13 +39,18 @@ class Hit(NamedTuple):
 @dataclass
 class TextScore:
     """Scores of one text: its token count and every hit; `cues[i]` names the negation cue of hit i
-    ('' when not negated; None when no hit is), `overlap[i]` the other lexicons claiming an overlapping
-    span ('' when none; None when no hit overlaps). `counted()` is what the counts are made of."""
+    ('' when not negated; None when no hit is); `multi` when several lexicons were matched (then
+    `overlap()` says which hits share a span). `counted()` is what the counts are made of."""
 
     n_tokens: int
     hits: list[Hit] = field(default_factory=list)
     cues: list[str] | None = None
-    overlap: list[str] | None = None
+    multi: bool = False
+
+    def overlap(self) -> list[str] | None:
+        """Per hit, the other lexicons claiming an overlapping span ('' when none; None when no hit
+        overlaps); computed on demand (evidence needs it, counts do not)."""
+        return overlaps(self.hits) if self.multi and self.hits else None
 
     def counted(self, count_negated: bool = False) -> list[Hit]:
         """The hits that count in scores: all of them, or the ones no negation cue scopes over."""
@@ -102,7 +107,17 @@ class Scorer:
         self.lexicons = list(lexicons)
         self.tokenizer = tokenizer if tokenizer is not None else Tokenizer(engine)
         self.tokenizer.add_words(all_terms(self.lexicons))
-        self.matcher = Matcher(self.lexicons, self.tokenizer, native=native)
+        if negation is True:
+            negation = load_rules()
+        elif isinstance(negation, str | Path):
+            negation = load_rules(negation)
+        self.negation = NegationScope(negation, self.tokenizer) if negation else None
+        # negation cues are found by the matcher in the same scan as the terms (never injected into the
+        # tokenizer, so segmentation and token counts do not change); rule files with `re:` cues are applied
+        # after the scan, over windows around the hits
+        self._neg_in_matcher = self.negation is not None and self.negation.in_matcher
+        extra = [self.negation.lexicon()] if self.negation is not None and self._neg_in_matcher else []
+        self.matcher = Matcher([*self.lexicons, *extra], self.tokenizer, native=native)
         self.context = context
         self._hit_ctx = self.matcher.native_context(Hit, lambda p: (p.lexicon, p.construct, p.variable, p.term))
         self._scan = self.matcher.scan_native
@@ -110,11 +125,6 @@ class Scorer:
         self._construct_ids = [cid for lex in self.lexicons for cid in lex.construct_ids]
         self._construct_vars = [(c.id, [v.id for v in c.variables]) for lex in self.lexicons for c in lex.constructs]
         self.construct_lexicon = {c.id: lex.name for lex in self.lexicons for c in lex.constructs}
-        if negation is True:
-            negation = load_rules()
-        elif isinstance(negation, str | Path):
-            negation = load_rules(negation)
-        self.negation = NegationScope(negation, self.tokenizer) if negation else None
         self.count_negated = count_negated
         self._multi = len(self.lexicons) > 1
 
@@ -140,8 +150,14 @@ class Scorer:
                     for f in found]
         if not hits:
             return TextScore(n, hits)
-        return TextScore(n, hits, self.negation.cues(norm, hits) if self.negation is not None else None,
-                         overlaps(hits) if self._multi else None)
+        cues = None
+        if self._neg_in_matcher:
+            hits, cues = self.negation.split(norm, hits)  # type: ignore[union-attr]
+            if not hits:
+                return TextScore(n, hits)
+        elif self.negation is not None:
+            cues = self.negation.cues(norm, hits)
+        return TextScore(n, hits, cues, self._multi)
 
     def row(self, n_tokens: int, hits: Iterable[Hit]) -> dict[str, float | int]:
         """Count columns for one unit: variables, constructs, total, tokens, rate per 1,000 tokens."""
@@ -254,7 +270,7 @@ def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False,
         full = doc_text[did]
         out = role in excluded
         counted = [] if out else ts.counted(scorer.count_negated)
-        cues, over = ts.cues, ts.overlap
+        cues, over = ts.cues, ts.overlap()
         for k, h in enumerate(ts.hits):
             cue = cues[k] if cues is not None else ""
             evidence.append(scorer.evidence_row(eid, did, eid, full, h._replace(start=h.start + start,
@@ -307,7 +323,7 @@ def score_records(records: Iterable[tuple[str, str]], scorer: Scorer,
     for rid, text in records:
         ts = scorer.score_text(text)
         if evidence is not None:
-            cues, over = ts.cues, ts.overlap
+            cues, over = ts.cues, ts.overlap()
             evidence.extend(scorer.evidence_row(rid, "", "", text, h, cue=cues[k] if cues is not None else "",
                                                 overlap=over[k] if over is not None else "")
                             for k, h in enumerate(ts.hits))

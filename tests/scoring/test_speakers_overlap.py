@@ -85,12 +85,13 @@ def test_overlap_flagged_and_counted_once_per_lexicon(make_corpus: MakeCorpus) -
     corpus = load_corpus(_corpus(make_corpus))
     sc = Scorer([load_lexicon("mass_entrepreneurship"), load_lexicon("government_support")])
     ts = sc.score_text("政府提供贴息贷款。")
-    assert ts.overlap is not None
-    lexs = {h.lexicon for h, o in zip(ts.hits, ts.overlap, strict=True) if o}
+    over = ts.overlap()
+    assert over is not None
+    lexs = {h.lexicon for h, o in zip(ts.hits, over, strict=True) if o}
     assert lexs == {"mass_entrepreneurship", "government_support"}
-    assert all(o for o in ts.overlap)
+    assert all(o for o in over)
     alone = Scorer([load_lexicon("mass_entrepreneurship")]).score_text("政府提供贴息贷款。")
-    assert alone.overlap is None  # one lexicon: nothing to flag
+    assert alone.overlap() is None  # one lexicon: nothing to flag
     docs, entries = score_levels(corpus, sc)
     ev = entries.evidence
     flagged = ev[ev["overlap"] != ""]
