@@ -4,9 +4,16 @@ A NegEx-style rule set (Chapman et al. 2001): trigger words ("cues") with a wind
 the hit (不, 没有, not, n't) and, for Chinese post-verbal patterns, after it (跟不上, 不高), bounded by the
 clause (punctuation and contrast words such as 但是 / but), with pseudo-triggers that look like negation
 but are not (不仅, "not only", 如果没有 counterfactuals). Rules live in a YAML file (the default ships in
-corpus_tools/lexicon/data/negation.yaml). The check runs after matching, over the hits only: a regular
-expression pass per text finds where cues could be, and only hits with a cue nearby are tokenized again
-(the window alone), so the compiled matcher stays as it is and matching keeps its speed.
+corpus_tools/lexicon/data/negation.yaml).
+
+Two ways to apply them, same rules and (tested) same planted results:
+- in the matcher (`lexicon()` + `split()`, used whenever no cue is a `re:` regex): the cues, pseudo-triggers
+  and contrast words become one more lexicon that the lexicon matcher (compiled or Python, unchanged)
+  finds in the same scan as the terms, as whole tokens of the text's own segmentation; the post-pass over
+  the hits then checks each cue's gap to the hits near it (same clause, no contrast word, fewer tokens
+  than the window). This keeps matching at nearly its speed (benchmarks/bench_score.py).
+- windowed (`cues()`): a regular-expression pass finds where cues could be, and the clause window around
+  each hit within reach is tokenized on its own and tested cue by cue (regex cues need this).
 """
 
 from __future__ import annotations
@@ -370,10 +377,10 @@ class NegationScope:
                         # Chinese: 不 inside 不少 / 差不多 / 不过 is ruled out before any tokenizing
                         tails.setdefault(x, _excluding(x, words) if lang == "zh" else "")
                         sides.setdefault(x, [False, False])[k] = True
-        for x in sides:  # the trie reports the longest literal: it stands for its prefixes too
+        for x, v in sides.items():  # the trie reports the longest literal: it stands for its prefixes too
             for n in range(1, len(x)):
                 if x[:n] in sides:
-                    sides[x] = [a or b for a, b in zip(sides[x], sides[x[:n]], strict=True)]
+                    v[:] = [a or b for a, b in zip(v, sides[x[:n]], strict=True)]
         self._sides = {x: (v[0], v[1]) for x, v in sides.items()}
         alts = [_trie_regex(tails)] if tails else []
         alts += [f"(?P<before>{'|'.join(regexes['before'])})"] if regexes["before"] else []
@@ -498,7 +505,7 @@ class NegationScope:
         chars = self._chars
         for c in neg:
             kind = c[2]
-            if kind == "negation.pseudo" or kind == "negation.break":
+            if kind in ("negation.pseudo", "negation.break"):
                 continue
             zh = ord(norm[c[4]]) > 0x2E7F
             lang = "zh" if zh else "en"

@@ -32,9 +32,25 @@ EN_POS = [("not only ", "profit", " but fun"), ("No doubt the ", "profit", " gre
           ("It is not easy to find a shop in the village, and the ", "profit", " is high")]
 
 
-@pytest.fixture(scope="module")
-def scorer() -> Scorer:
-    return Scorer([LEX], count_negated=False)
+@pytest.fixture(scope="module", params=["in-matcher", "windowed"])
+def scorer(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Scorer:
+    """The default rules run inside the matcher; a rule file with a `re:` cue takes the windowed path
+    (re-tokenizing around each hit): both must find the same planted negations."""
+    if request.param == "in-matcher":
+        sc = Scorer([LEX], count_negated=False)
+        assert sc.negation is not None and sc.negation.in_matcher
+        return sc
+    import yaml
+
+    from corpus_tools.lexicon.negation import DEFAULT_RULES
+
+    data = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
+    data["en"]["before"].append("re:(?!)")  # a regex that never matches: forces the windowed path only
+    path = tmp_path_factory.mktemp("rules") / "rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    sc = Scorer([LEX], negation=path)
+    assert sc.negation is not None and not sc.negation.in_matcher
+    return sc
 
 
 def _planted(rng: random.Random, cases: list[tuple[str, str, str]], negated: bool, filler: list[str],
