@@ -387,6 +387,10 @@ class NegationScope:
         alts += [f"(?P<after>{'|'.join(regexes['after'])})"] if regexes["after"] else []
         self._pre = re.compile("|".join(alts)) if alts else None
         self._reach = max(self._chars.values(), default=0)
+        # where a contrast word could be (a superset: the gap is then tokenized to be sure)
+        self._break_rx = {lang: re.compile(_trie_regex({f: "" for b in r.breaks
+                                                        for f in (b, b.capitalize(), b.upper())}))
+                          for lang, r in rules.langs.items() if r.breaks}
 
     def cues(self, norm: str, hits: Sequence[_Span]) -> list[str] | None:
         """Per hit, the cue that negates it ('' when none); None when no hit is negated. `norm` is the
@@ -454,7 +458,7 @@ class NegationScope:
     def lexicon(self) -> Lexicon:
         """The rules as a lexicon for the matcher (named NEGATION_LEXICON): variable `negation.b` holds
         cues that negate what follows, `negation.a` what precedes, `negation.ba` both, `negation.pseudo`
-        pseudo-triggers and `negation.break` contrast words. Matched in the same token sequence as the
+        pseudo-triggers (contrast words are looked for in the few gaps that need it). Matched in the same token sequence as the
         terms, a cue is a whole token (不 never fires inside 不断), and leftmost-longest resolution within
         this lexicon lets a pseudo-trigger (不仅 spelt 不/仅, 如果没有) or a longer cue (并不) win over 不."""
         sides: dict[str, set[str]] = {}
@@ -463,14 +467,13 @@ class NegationScope:
                 if window:
                     for c in cues:
                         sides.setdefault(_cue_term(c), set()).add(key)
-        groups: dict[str, list[str]] = {"b": [], "a": [], "ba": [], "pseudo": [], "break": []}
+        groups: dict[str, list[str]] = {"b": [], "a": [], "ba": [], "pseudo": []}
         for term, keys in sides.items():
             groups["".join(k for k in "ba" if k in keys)].append(term)
         globs = [c for r in self.rules.langs.values() for c in (*r.before, *r.after)
                  if any(k != "word" for k, _ in c.parts)]
         for r in self.rules.langs.values():
             groups["pseudo"].extend(_cue_term(c) for c in r.pseudo if self._needed(c, globs))
-            groups["break"].extend(r.breaks)
         variables = []
         for name, terms in groups.items():
             forms = list(dict.fromkeys(f for t in terms for f in (t, t.replace("'", "’"))))
@@ -500,12 +503,11 @@ class NegationScope:
             return terms, None
         starts = list(map(_START, terms))
         n = len(terms)
-        breaks = [h[4] for h in neg if h[2] == "negation.break"]
         found: dict[int, str] = {}
         chars = self._chars
         for c in neg:
             kind = c[2]
-            if kind in ("negation.pseudo", "negation.break"):
+            if kind == "negation.pseudo":
                 continue
             zh = ord(norm[c[4]]) > 0x2E7F
             lang = "zh" if zh else "en"
@@ -516,7 +518,7 @@ class NegationScope:
                 while i < n and starts[i] - p <= chars[(lang, "before")] + 16:
                     s = starts[i]
                     if i not in found and (ord(norm[s]) > 0x2E7F) == zh \
-                            and self._in_scope(norm, p, s, r.window_before, lang, breaks):
+                            and self._in_scope(norm, p, s, r.window_before, lang):
                         found[i] = c[3]
                     i += 1
             if kind != "negation.b":  # negates what precedes (配套服务跟不上)
@@ -525,7 +527,7 @@ class NegationScope:
                 while i >= 0 and p - starts[i] <= chars[(lang, "after")] + 80:
                     e = terms[i][5]
                     if i not in found and e <= p and (ord(norm[starts[i]]) > 0x2E7F) == zh \
-                            and self._in_scope(norm, e, p, r.window_after, lang, breaks):
+                            and self._in_scope(norm, e, p, r.window_after, lang):
                         found[i] = c[3]
                     i -= 1
         if not found:
@@ -535,19 +537,22 @@ class NegationScope:
             out[i] = cue
         return terms, out
 
-    def _in_scope(self, norm: str, a: int, b: int, window: int, lang: str, breaks: list[int]) -> bool:
-        """Is the gap norm[a:b] between a cue and a hit inside one clause and shorter than the window
-        (fewer than `window` word tokens, the cue's own token being the window's last or first)?"""
+    def _in_scope(self, norm: str, a: int, b: int, window: int, lang: str) -> bool:
+        """Is the gap norm[a:b] between a cue and a hit inside one clause (no punctuation, no contrast
+        word) and shorter than the window (fewer than `window` word tokens: the cue's own token is the
+        window's last or first)?"""
         if b < a or _CLAUSE_RE.search(norm, a, b):
             return False
-        if breaks:
-            k = bisect_left(breaks, a)
-            if k < len(breaks) and breaks[k] < b:
-                return False
         gap = norm[a:b].strip()
+        rx = self._break_rx.get(lang)
+        words: list[str] | None = None
+        if rx is not None and rx.search(gap):
+            words = self._words(gap, lang)
+            if not self.rules.langs[lang].breaks.isdisjoint(words):
+                return False
         if len(gap) < window:  # every word token has a character at least
             return True
-        return len(self._words(gap, lang)) < window
+        return len(words if words is not None else self._words(gap, lang)) < window
 
     def negated(self, text: str, start: int, end: int) -> str:
         """The cue negating text[start:end] ('' when none); for one-off checks and tests."""
