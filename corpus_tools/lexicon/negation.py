@@ -460,7 +460,8 @@ class NegationScope:
         cues that negate what follows, `negation.a` what precedes, `negation.ba` both, `negation.pseudo`
         pseudo-triggers (contrast words are looked for in the few gaps that need it). Matched in the same
         token sequence as the terms, a cue is a whole token (不 never fires inside 不断), and leftmost-longest
-        resolution within this lexicon lets a pseudo-trigger (不仅 spelt 不/仅, 如果没有) or a longer cue (并不) win over 不."""
+        resolution within this lexicon lets a pseudo-trigger (不仅 spelt 不/仅, 如果没有) or a longer cue
+        (并不) win over 不."""
         sides: dict[str, set[str]] = {}
         for r in self.rules.langs.values():
             for key, cues, window in (("b", r.before, r.window_before), ("a", r.after, r.window_after)):
