@@ -55,7 +55,8 @@ def main() -> None:
     args = parser.parse_args()
     print("command: python benchmarks/bench_serve.py " + " ".join(sys.argv[1:]))
 
-    from corpus_tools.jobs.suggest import open_corpus, train
+    from corpus_tools.jobs.suggest import train
+    from corpus_tools.project import open_corpus
     from corpus_tools.web import close_app, create_app
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,6 @@
 """The compiled speedups (corpus_tools._speedups), when built; None means the pure-Python code runs.
 
-Both give identical results (tests/test_native.py); CORPUS_TOOLS_PURE=1 forces the pure-Python code,
+Both give identical results (tests/lexicon/test_native.py); CORPUS_TOOLS_PURE=1 forces the pure-Python code,
 e.g. to rule the extension out when something looks wrong.
 """
 
@@ -15,7 +15,7 @@ def speedups() -> ModuleType | None:
     if os.environ.get("CORPUS_TOOLS_PURE"):
         return None
     try:
-        from corpus_tools import _speedups
+        from corpus_tools import _speedups  # noqa: PLC0415 (the compiled extension is optional)
     except ImportError:
         return None
     return _speedups

@@ -2,9 +2,9 @@
  * corpus_tools.text.normalize.normalize_for_tokens.
  *
  * The pure-Python code stays the reference: this module must give exactly the same tokens, word
- * counts, matches and resolution (tests/test_native.py compares both on every bundled entry). It holds
+ * counts, matches and resolution (tests/lexicon/test_native.py compares both on every bundled entry). It holds
  * no state of its own: the tokenizer engine, the token caches and the compiled patterns all come from
- * Python in one context tuple (see corpus_tools/lexicon/native.py).
+ * Python in one context tuple (see Matcher.native_context in corpus_tools/lexicon/match.py).
  *
  * Stretches and words follow the regular expressions in corpus_tools/text/tokenize.py:
  *   CJK stretch  [CJK][CJK\W\d_]*            (\W = not alnum and not '_', \d = Unicode decimal)

@@ -58,8 +58,9 @@ class ExchangeError(CorpusToolsError):
 
 
 class UnsafeFileError(ExchangeError):
-    """An input file was refused for safety: XML with a DTD or entities, a zip member outside the archive
-    (`..`, absolute path, symlink), too many members or too many uncompressed bytes (zip bomb)."""
+    """An input file (.qdpx/.qdc, .docx, .xlsx, a text or table) was refused for safety: XML with a DTD or
+    entities, a zip member outside the archive (`..`, absolute path, symlink), or an input limit exceeded
+    (members, uncompressed bytes, XML size, nesting, paragraphs, cells, field size; docs/corpus-format.md)."""
 
 
 class AgreementError(CorpusToolsError):

@@ -42,6 +42,15 @@ PROBLEMS = ("level", "code", "file", "line", "doc_id", "message")
 # human coding decisions shipped with a corpus (codings.csv)
 CODINGS = ("entry_id", "doc_id", "start", "end", "coder", "codes", "note")
 
+# lexicon validation against hand codes (issue 11): one row per variable (term "") or term and language slice
+_FIG = tuple(f"{m}{s}" for m in ("precision", "recall", "f1", "kappa") for s in ("", "_lo", "_hi"))
+LEXICON_VALIDATION = ("lexicon", "variable", "term", "lang", "n_hits", "precision", "recall", "f1", "kappa",
+                      "n_entries", "n_docs", "n_coded", "tp", "fp", "fn",
+                      *[c for c in _FIG if c not in ("precision", "recall", "f1", "kappa")], "split", "coder")
+LEXICON_CONFUSION = ("lexicon", "fired", "coded", "n_entries", "n_fired", "share", "split")
+LEXICON_FALSE_HITS = ("lexicon", "variable", "term", "lang", "n_hits", "n_false", "precision", "false_coded_as",
+                      "examples", "split")
+
 
 class SchemaViolation(ValueError):
     """A frame handed to a stage lacks declared columns: a programming error, not a user error."""

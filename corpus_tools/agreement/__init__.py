@@ -1,6 +1,7 @@
 """Inter-coder agreement: percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha, with intervals."""
 
 from corpus_tools.agreement.compute import LEVELS, POOLED, AgreementResult, compute_agreement, summarize
+from corpus_tools.agreement.lexicon_validation import LexiconValidation, format_validation, validate_lexicons
 from corpus_tools.agreement.report import format_agreement, write_agreement
 from corpus_tools.agreement.stats import (
     METRICS,
@@ -14,7 +15,7 @@ from corpus_tools.agreement.stats import (
 from corpus_tools.agreement.units import CONDITIONS
 
 __all__ = [
-    "CONDITIONS", "LEVELS", "METRICS", "POOLED", "AgreementResult", "Stat", "cohen_kappa", "compute_agreement",
-    "fleiss_kappa", "format_agreement", "krippendorff_alpha", "percent_agreement", "reliability",
-    "summarize", "write_agreement",
+    "CONDITIONS", "LEVELS", "METRICS", "POOLED", "AgreementResult", "LexiconValidation", "Stat", "cohen_kappa",
+    "compute_agreement", "fleiss_kappa", "format_agreement", "format_validation", "krippendorff_alpha",
+    "percent_agreement", "reliability", "summarize", "validate_lexicons", "write_agreement",
 ]

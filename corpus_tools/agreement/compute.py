@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.agreement.stats import METRICS, Stat, reliability
@@ -97,7 +98,6 @@ def compute_agreement(state: pd.DataFrame, lexicons: Lexicon | Sequence[Lexicon]
     human, model (the human coded without suggestions) and model-assisted (the human saw suggestions),
     never independent. Edge cases become notes in the table.
     """
-    import pandas as pd
 
     lexs = [lexicons] if not isinstance(lexicons, Sequence) else list(lexicons)
     if not lexs:
@@ -153,7 +153,6 @@ def compute_agreement(state: pd.DataFrame, lexicons: Lexicon | Sequence[Lexicon]
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
     """Wide view of an AGREEMENT table: `<metric>`, `<metric>_low`, `<metric>_high` columns and joined notes."""
-    import pandas as pd
 
     keys = ["comparison", "coders", "condition", "level", "code"]
     out_rows = []

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corpus_tools.agreement.stats import METRICS
+from corpus_tools.io.manifest import write_manifest
+from corpus_tools.io.tables import write_table
 
 if TYPE_CHECKING:
     from corpus_tools.agreement.compute import AgreementResult
@@ -51,8 +53,10 @@ def format_agreement(result: AgreementResult, metrics: tuple[str, ...] = METRICS
     """Readable tables, one block per comparison and condition, with numbered notes for undefined values."""
     summary = result.summary()
     lines: list[str] = []
-    if summary.empty:
+    if summary.empty or "comparison" not in summary.columns:  # e.g. one coder: nothing to compare
         lines.append("No agreement could be computed.")
+        lines += [f"note: {n}" for n in result.notes]
+        return "\n".join(lines)
     for (comp, condition), block in summary.groupby(["comparison", "condition"], sort=False):
         n = int(block["n_units"].max()) if len(block) else 0
         per_code = block[block["code"] != "(all)"]
@@ -93,8 +97,6 @@ def format_agreement(result: AgreementResult, metrics: tuple[str, ...] = METRICS
 
 def write_agreement(result: AgreementResult, out: Path, inputs: dict[str, Any] | None = None) -> dict[str, Path]:
     """agreement.csv (long), agreement_summary.csv (wide), disagreements.csv and agreement.json in `out`."""
-    from corpus_tools.io.manifest import write_manifest
-    from corpus_tools.io.tables import write_table
 
     out.mkdir(parents=True, exist_ok=True)
     files = {"agreement": write_table(result.table, out / "agreement.csv"),

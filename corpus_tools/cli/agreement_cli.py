@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import lexicon_option
+from corpus_tools.cli.options import lexicon_option, raw_cells_option
 
 
 @click.command()
@@ -29,10 +29,14 @@ from corpus_tools.cli.options import lexicon_option
 @click.option("--confidence", default=0.95, show_default=True, type=click.FloatRange(0.5, 0.999),
               help="Confidence level of the intervals.")
 @click.option("--seed", default=0, show_default=True, help="Random seed of the bootstrap (same seed, same intervals).")
+@raw_cells_option()
+@click.option("--codings", "codings_file", metavar="FILE",
+              help="Read this codings file of the corpus folder instead of codings.csv (e.g. "
+                   "codings_government_support.csv for a second codebook).")
 @handle_errors
 def agreement(corpus: Path | None, store: Path | None, out: Path | None, lexicons: tuple[str, ...],
               suggestions: Path | None, model_name: str | None, levels: tuple[str, ...], n_boot: int,
-              confidence: float, seed: int) -> None:
+              confidence: float, seed: int, codings_file: str | None) -> None:
     """Agreement between coders on double-coded entries of CORPUS (default: the bundled corpus), and
     between a model and each coder: percent agreement, Cohen's kappa, Fleiss' kappa and Krippendorff's
     alpha per variable and construct, with bootstrap intervals.
@@ -44,7 +48,7 @@ def agreement(corpus: Path | None, store: Path | None, out: Path | None, lexicon
 
     run = run_agreement(corpus, store=store, out=out, lexicons=lexicons, suggestions=suggestions,
                         model_name=model_name, levels=levels or ("variable", "construct"), n_boot=n_boot,
-                        confidence=confidence, seed=seed)
+                        confidence=confidence, seed=seed, codings=codings_file)
     for line in run.problems:
         say(f"  {line}")
     click.echo(run.text)

@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option, negation_options
+from corpus_tools.cli.options import engine_option, lexicon_option, negation_options, raw_cells_option, workers_options
+from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
+from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
 
 @click.command()
@@ -22,7 +24,8 @@ from corpus_tools.cli.options import engine_option, lexicon_option, negation_opt
               help="Cache for tokens, scores, framing, topic models, suggestions and charts (default: OUT/.cache).")
 @click.option("--no-cache", is_flag=True, help="Recompute everything and write no cache.")
 @click.option("--topics/--no-topics", default=True, show_default=True, help="Fit topic models per stage.")
-@click.option("--topic-engine", default=None, help="Topic-model engine (default: the measured best, see docs).")
+@click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default=None,
+              help=f"Topic-model engine (default: {DEFAULT_TOPIC_ENGINE}, the measured best, see docs/topics.md).")
 @click.option("-k", "--k-range", "k_spec", default=None, metavar="KS",
               help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15); "
                    "a narrower range is faster.")
@@ -34,13 +37,15 @@ from corpus_tools.cli.options import engine_option, lexicon_option, negation_opt
               help="Coding store whose decisions the model also learns from (default: OUT/coding.sqlite if present).")
 @click.option("--bootstrap", "n_boot", default=1000, show_default=True, help="Bootstrap resamples for intervals.")
 @click.option("--permutations", "n_perm", default=999, show_default=True, help="Permutations for p-values.")
+@workers_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
+@raw_cells_option()
 @negation_options
 @handle_errors
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
-            n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, n_perm: int, quiet: bool,
-            count_negated: bool | None, negation_rules: str | None) -> None:
+            n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, n_perm: int, workers: int | None,
+            dask: str | None, quiet: bool, count_negated: bool | None, negation_rules: str | None) -> None:
     """Analyse CORPUS (default: the bundled Junpu corpus): scores with evidence, framing over time,
     topics per stage, draft codes for every entry with the model's cross-validated quality, and a
     self-contained report.html plus charts, CSV tables, the trained model (OUT/model) and manifest.json
@@ -54,8 +59,8 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
     try:
         res = run(corpus, out, lexicons, engine, dedupe, seed, bar, cache_dir=cache_dir, use_cache=not no_cache,
                   topics=topics, topic_engine=topic_engine, k_range=k_range, n_seeds=n_seeds, n_boot=n_boot,
-                  n_perm=n_perm, suggestions=suggestions, store=store, count_negated=count_negated or None,
-                  negation_rules=negation_rules)
+                  n_perm=n_perm, suggestions=suggestions, store=store, workers=workers, dask=dask,
+                  count_negated=count_negated or None, negation_rules=negation_rules)
     finally:
         bar.close()
     if not quiet:

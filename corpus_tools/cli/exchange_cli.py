@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import lexicon_option
+from corpus_tools.cli.options import lexicon_option, raw_cells_option
 
 CORPUS_ARG = click.argument("corpus", type=click.Path(path_type=Path), required=False)
 LEXICON_OPT = lexicon_option("Lexicon name or path (repeatable; default: the corpus's lexicons).")
@@ -40,6 +40,7 @@ def export_group() -> None:
 @STORE_OPT
 @SUGGESTIONS_OPT
 @MODEL_OPT
+@raw_cells_option()
 @handle_errors
 def export_tables_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...], store: Path | None,
                       suggestions: Path | None, model_name: str | None) -> None:
@@ -62,12 +63,13 @@ def export_tables_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...],
 def export_qdc_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...]) -> None:
     """The codebook as a REFI-QDA .qdc file for NVivo, ATLAS.ti, MAXQDA or QualCoder: constructs as parent
     codes, variables as codable codes, definitions and keywords in the descriptions."""
-    from corpus_tools.corpus.config import load_config
+    from corpus_tools.corpus.config import lexicon_refs, load_config
     from corpus_tools.io.resources import default_corpus
-    from corpus_tools.jobs.exchange import export_qdc, load_lexicons
+    from corpus_tools.jobs.exchange import export_qdc
+    from corpus_tools.lexicon.formats import load_lexicons
 
     config = load_config(corpus or default_corpus()) if (corpus or not lexicons) else None
-    lexs = load_lexicons(lexicons, config.root if config else None, config.lexicons if config else ())
+    lexs = load_lexicons(lexicon_refs(lexicons, config), config.root if config else None)
     path = export_qdc(out, lexs)
     say(f"{sum(len(lx.variables) for lx in lexs)} variables in {len(lexs)} lexicon(s) written to {path}")
 
@@ -127,6 +129,7 @@ def import_qdc_cmd(path: Path, out: Path) -> None:
                    "that differ from its current coding are added.")
 @click.option("--unmatched", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the selections that match no entry (with the entries they overlap) to this table.")
+@raw_cells_option()
 @handle_errors
 def import_qdpx_cmd(path: Path, corpus: Path | None, lexicons: tuple[str, ...], out: Path | None,
                     store: Path | None, unmatched: Path | None) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli.options import engine_option, lexicon_option, raw_cells_option
 
 
 @click.command()
@@ -22,6 +22,7 @@ from corpus_tools.cli.options import engine_option, lexicon_option
               help="Add TERM to VARIABLE in its lexicon YAML (repeatable), with a provenance comment.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language list for --accept (default: by script).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is drawn only when stderr is a terminal).")
+@raw_cells_option()
 @handle_errors
 def expand(variable: str, corpus: Path | None, lexicons: tuple[str, ...], engine: str, top_n: int, seed: int,
            out: Path | None, accept: tuple[str, ...], lang: str | None, quiet: bool) -> None:
@@ -30,10 +31,8 @@ def expand(variable: str, corpus: Path | None, lexicons: tuple[str, ...], engine
     with the variable's matches, each with its frequency and two contexts. Nothing changes in a
     lexicon unless you pass --accept TERM, which appends TERM to the variable's list in the YAML."""
     from corpus_tools.cli.progress import StepBar
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.io.resources import default_corpus
     from corpus_tools.io.tables import write_table
-    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.project import Project
     from corpus_tools.scoring.expand import accept_terms, find_variables, writable_lexicon_path
     from corpus_tools.scoring.expand import expand as run
     from corpus_tools.text.tokenize import Tokenizer
@@ -43,8 +42,8 @@ def expand(variable: str, corpus: Path | None, lexicons: tuple[str, ...], engine
     bar = StepBar(enabled=False if quiet else None)  # step 1 reads the corpus, then expand's own steps
     try:
         bar("reading corpus", 1, 4)
-        corp = load_corpus(corpus or default_corpus())
-        lex = [load_lexicon(ref, corp.root) for ref in (lexicons or corp.config.lexicons)]
+        project = Project.open(corpus, lexicons)
+        corp, lex = project.corpus, project.lexicons
         if accept:
             target_lex, var = find_variables(lex, variable)[0]
             path = writable_lexicon_path(target_lex)  # refuse bundled lexicons before the slow part

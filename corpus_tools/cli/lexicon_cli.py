@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option
+from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.io.resources import DEFAULT_LEXICON
 
 
 @click.group()
@@ -17,7 +18,7 @@ def lexicon() -> None:
 
 
 @lexicon.command()
-@click.argument("name", default="mass_entrepreneurship")
+@click.argument("name", default=DEFAULT_LEXICON)
 @click.option("--corpus", type=click.Path(path_type=Path),
               help="Also check against this corpus: terms that never match or are split in context.")
 @click.option("--bundled-corpus", is_flag=True, help="Check against the bundled corpus.")
@@ -27,16 +28,15 @@ def lexicon() -> None:
 def check(name: str, corpus: Path | None, bundled_corpus: bool, engine: str, strict: bool) -> None:
     """Lint lexicon NAME (bundled name or path): duplicate terms, terms in two variables (collisions),
     bad globs, terms the tokenizer cannot keep whole, and (with a corpus) terms that never match."""
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.io.resources import default_corpus
     from corpus_tools.lexicon.formats import load_lexicon
     from corpus_tools.lexicon.lint import lint_lexicon
+    from corpus_tools.project import open_corpus
     from corpus_tools.text.tokenize import Tokenizer
 
     lex = load_lexicon(name)
     texts = None
     if corpus or bundled_corpus:
-        texts = list(load_corpus(corpus or default_corpus()).entries["text"])
+        texts = list(open_corpus(corpus).entries["text"])
     issues = lint_lexicon(lex, Tokenizer(engine), texts)
     for issue in issues:
         click.echo(str(issue))
@@ -48,10 +48,12 @@ def check(name: str, corpus: Path | None, bundled_corpus: bool, engine: str, str
 
 
 @lexicon.command()
-@click.argument("name", default="mass_entrepreneurship")
+@click.argument("name", default=DEFAULT_LEXICON)
+@click.option("--changes", "show_changes", is_flag=True, help="Also list every recorded change with its reason.")
 @handle_errors
-def show(name: str) -> None:
-    """Print the constructs, variables (with ids) and term counts of lexicon NAME."""
+def show(name: str, show_changes: bool) -> None:
+    """Print the constructs, variables (with ids), term counts, the source's Table 4 keywords (marked when
+    they no longer match as terms) and the number of recorded changes of lexicon NAME."""
     from corpus_tools.lexicon.formats import load_lexicon
 
     lex = load_lexicon(name)
@@ -60,7 +62,46 @@ def show(name: str) -> None:
         click.echo(f"{c.id}: {c.label.get('en', '')} / {c.label.get('zh', '')}")
         for v in c.variables:
             n = {k: len(t) for k, t in v.terms.items()}
-            click.echo(f"  {v.id}: {v.label.get('en', '')}  terms {n}")
+            extra = f"  changes {len(v.changes)}" if v.changes else ""
+            click.echo(f"  {v.id}: {v.label.get('en', '')}  terms {n}{extra}")
+            if v.table4:
+                off = set(v.table4_unmatched())
+                click.echo("    Table 4: " + "; ".join(f"{k} (not matched)" if k in off else k for k in v.table4))
+            if show_changes:
+                for ch in v.changes:
+                    what = "; ".join(f"{k} {ch[k]}" for k in ("removed", "added", "narrowed", "moved") if k in ch)
+                    click.echo(f"    {ch.get('version', '')}: {what}")
+                    click.echo(f"      reason: {' '.join(str(ch.get('reason', '')).split())}")
+
+
+@lexicon.command()
+@click.argument("corpus", required=False, type=click.Path(path_type=Path))
+@lexicon_option("Lexicon to validate (repeatable; default: the corpus's own).")
+@click.option("--coder", help="Reference coder (default: A when present, else the first coder of the file).")
+@click.option("--split", type=click.Choice(["all", "dev", "test"]), default="all", show_default=True,
+              help="Entries of the development or test documents only (from the corpus's validation_split.csv).")
+@click.option("--split-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="A split table (doc_id, split) other than the corpus's validation_split.csv.")
+@click.option("-o", "--out", type=click.Path(path_type=Path),
+              help="Folder for lexicon_validation.csv, lexicon_confusion.csv and lexicon_false_hits.csv.")
+@click.option("--n-boot", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Bootstrap resamples of documents for the intervals (0: none).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap.")
+@click.option("--count-negated", is_flag=True, help="Count hits in the scope of a negation cue too (docs/lexicons.md).")
+@engine_option()
+@handle_errors
+def validate(corpus: Path | None, lexicons: tuple[str, ...], coder: str | None, split: str, split_file: Path | None,
+             out: Path | None, n_boot: int, seed: int, count_negated: bool, engine: str) -> None:
+    """Validate lexicon hits against the hand codes of CORPUS (default: the bundled corpus), entry by entry:
+    precision, recall, F1 and Cohen's kappa per variable, term and language, with bootstrap intervals over
+    documents; which variable's terms fire on which coded variable; terms ranked by false hits."""
+    from corpus_tools.jobs.lexicon_validate import run_lexicon_validation
+
+    run = run_lexicon_validation(corpus, lexicons=lexicons, coder=coder, split=split, split_file=split_file,
+                                 out=out, n_boot=n_boot, seed=seed, engine=engine, count_negated=count_negated)
+    click.echo(run.text)
+    for path in run.files.values():
+        say(f"wrote {path}")
 
 
 @lexicon.command(name="export")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option
+from corpus_tools.cli.options import engine_option, raw_cells_option
 
 if TYPE_CHECKING:
     from corpus_tools.review.session import ReviewItem, ReviewSession
@@ -217,7 +217,8 @@ def review(corpus: Path | None, store: Path | None, model_dir: Path | None, code
     """
     import sys
 
-    from corpus_tools.jobs.suggest import load_suggester, open_corpus
+    from corpus_tools.jobs.suggest import load_suggester
+    from corpus_tools.project import open_corpus
     from corpus_tools.review.session import ReviewFilters, ReviewSession
     from corpus_tools.store import CodingStore
 
@@ -253,7 +254,7 @@ def store_import(source: Path, corpus: Path | None, store: Path | None, coder: s
                  codes_col: str, force: bool) -> None:
     """Import codings into the store: a corpus folder (its codings.csv) or a CSV/XLSX table of
     id/text/codes; recorded as decisions with mode 'imported'."""
-    from corpus_tools.jobs.suggest import open_corpus, project_lexicons
+    from corpus_tools.project import open_corpus, project_lexicons
     from corpus_tools.store import CodingStore
     from corpus_tools.store.importing import import_corpus_codings, import_table
 
@@ -278,11 +279,12 @@ def store_import(source: Path, corpus: Path | None, store: Path | None, coder: s
 @click.argument("corpus", type=click.Path(path_type=Path, exists=True, file_okay=False), required=False)
 @STORE_OPT
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Also write the stale decisions table.")
+@raw_cells_option()
 @handle_errors
 def store_stale(corpus: Path | None, store: Path | None, output: Path | None) -> None:
     """List decisions whose passage changed or vanished from CORPUS (never silently reattached)."""
     from corpus_tools.io.tables import write_table
-    from corpus_tools.jobs.suggest import open_corpus
+    from corpus_tools.project import open_corpus
     from corpus_tools.store import CodingStore
 
     corp = open_corpus(corpus)
@@ -299,6 +301,7 @@ def store_stale(corpus: Path | None, store: Path | None, output: Path | None) ->
 @STORE_OPT
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the whole log as a table.")
 @click.option("-n", "--limit", default=20, show_default=True, help="Print the last N events.")
+@raw_cells_option()
 @handle_errors
 def store_log(store: Path | None, output: Path | None, limit: int) -> None:
     """Show the store's summary and its latest decisions (the log is append-only)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option, negation_options
+from corpus_tools.cli.options import engine_option, lexicon_option, negation_options, raw_cells_option
 
 LEXICON_OPT = lexicon_option("Lexicon name or YAML/.dic path (repeatable). Default: the corpus's own, "
                              "or mass_entrepreneurship for tables.")
@@ -28,6 +28,7 @@ ENGINE_OPT = engine_option("Chinese segmentation engine (jieba is the slower ref
 @click.option("--id-col", default="id", show_default=True, help="Id column of an input table (row-N if absent).")
 @click.option("--dedupe", is_flag=True, help="Count each near-duplicate passage once (nothing is deleted).")
 @ENGINE_OPT
+@raw_cells_option()
 @negation_options
 @handle_errors
 def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str, by: tuple[str, ...],
@@ -39,6 +40,7 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
     hits (不赚钱, "no support") and, in corpus folders, interviewer turns are not counted (corpus.toml
     [scoring]); the evidence keeps them with negated / role / counted columns.
     """
+    from corpus_tools.corpus.config import lexicon_refs
     from corpus_tools.errors import ConfigError
     from corpus_tools.io.tables import check_output, write_table
     from corpus_tools.lexicon.formats import load_lexicon
@@ -50,9 +52,10 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
         from corpus_tools.corpus.loader import load_corpus
 
         corpus = load_corpus(input_path)
+        corpus.require_documents()
         if corpus.n_errors:
             say(f"{corpus.n_errors} document row(s) skipped because of errors; run `corpus-tools validate`")
-        lexs = [load_lexicon(r, corpus.root) for r in (lexicons or corpus.config.lexicons)]
+        lexs = [load_lexicon(r, corpus.root) for r in corpus.config.lexicon_refs(lexicons)]
         scorer = corpus_scorer(corpus, lexs, engine=engine, count_negated=count_negated or None,
                                negation=negation_rules)
         result = score_corpus(corpus, scorer, level, dedupe)
@@ -68,7 +71,7 @@ def score(input_path: Path, output: Path, lexicons: tuple[str, ...], level: str,
         return
     if by or dedupe or level != "document":
         raise ConfigError("--by, --dedupe and --level apply to corpus folders, not to tables of texts")
-    n, hits = score_table_file(input_path, output, lexicons or ("mass_entrepreneurship",), engine,
+    n, hits = score_table_file(input_path, output, lexicon_refs(lexicons), engine,
                                text_col, id_col, evidence, count_negated=bool(count_negated),
                                negation=negation_rules if negation_rules else True)
     say(f"scored {n} rows; {hits} matches")

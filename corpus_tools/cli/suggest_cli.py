@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option
+from corpus_tools.cli.options import engine_option, lexicon_option, raw_cells_option
 
 STORE_OPT = click.option("--store", "store", type=click.Path(path_type=Path),
                          help="Coding store (SQLite). Default: analysis/coding.sqlite under the current working "
@@ -91,6 +91,7 @@ def train(corpus: Path | None, out: Path, store: Path | None, lexicons: tuple[st
 @click.option("--top-features", default=3, show_default=True, help="Strongest model features listed per code.")
 @LEXICON_OPT
 @ENGINE_OPT
+@raw_cells_option()
 @handle_errors
 def suggest(input_path: Path, output: Path, model_dir: Path | None, text_col: str, id_col: str, no_why: bool,
             top_features: int, lexicons: tuple[str, ...], engine: str) -> None:
@@ -108,6 +109,7 @@ def suggest(input_path: Path, output: Path, model_dir: Path | None, text_col: st
         from corpus_tools.corpus.loader import load_corpus
 
         corpus = load_corpus(input_path)
+        corpus.require_documents()
         suggester = load_suggester(model_dir, corpus, lexicons, engine)
         frame = suggest_corpus(suggester, corpus, why=not no_why, top_features=top_features)
         write_table(frame, output)
@@ -131,6 +133,7 @@ def suggest(input_path: Path, output: Path, model_dir: Path | None, text_col: st
 @LEXICON_OPT
 @ENGINE_OPT
 @SEED_OPT
+@raw_cells_option()
 @handle_errors
 def evaluate(corpus: Path | None, store: Path | None, out: Path, folds: int, no_curve: bool,
              lexicons: tuple[str, ...], engine: str, seed: int) -> None:

@@ -1,8 +1,8 @@
-"""Read .txt/.md (UTF-8, BOM, GB18030, Big5), .html (visible text) and .docx (paragraphs) as plain text.
+"""Read .txt/.md (UTF-8, BOM, UTF-16, GB18030, Big5), .html (visible text) and .docx (paragraphs) as plain text.
 
 The returned text is "the original text" for every offset in the project: decoded, line endings
-turned into LF, nothing else changed (for HTML and Word files: the extracted paragraphs, joined by a
-blank line).
+turned into LF, NUL characters removed (counted in `nul_removed`, reported by the loader), nothing else
+changed (for HTML and Word files: the extracted paragraphs, joined by a blank line).
 """
 
 from __future__ import annotations
@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from corpus_tools.errors import DecodeError
+from charset_normalizer import from_bytes
+
+from corpus_tools.errors import CorpusToolsError, DecodeError, UnsafeFileError
+from corpus_tools.io.limits import DEFAULT_INPUT_LIMITS, InputLimits
+from corpus_tools.io.office import check_docx
 
 TEXT_SUFFIXES = (".txt", ".md", ".text")
 HTML_SUFFIXES = (".html", ".htm")
@@ -32,14 +36,61 @@ class ReadText:
     text: str
     encoding: str
     detected: bool
+    nul_removed: int = 0  # NUL characters taken out of the decoded text
 
 
 def canonical_encoding(name: str) -> str:
-    """Normalise an encoding name; GBK-family names become gb18030. Raises LookupError if unknown."""
+    """Normalise an encoding name; GBK-family names become gb18030.
+
+    LookupError if unknown or not a text encoding (rot13, hex, base64, zlib are byte transforms).
+    """
     low = name.strip().lower().replace("_", "-")
     if low in _GB_ALIASES or low.replace("-", "_") in _GB_ALIASES:
         return "gb18030"
-    return codecs.lookup(low).name
+    info = codecs.lookup(low)
+    if not getattr(info, "_is_text_encoding", True):
+        raise LookupError(f"{name!r} is not a text encoding")
+    return info.name
+
+
+_PLAUSIBLE_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\u3000-\u303f\uff00-\uffef\u2000-\u206f"
+                           r"\u00a0-\u00ff\x20-\x7e\t\n\r]")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the bytes read as UTF-16 without a byte-order mark, else None.
+
+    NUL bytes at only one parity (ASCII as UTF-16) are the strong sign; Chinese UTF-16 has few of them, so
+    it also counts when UTF-8 fails and the decoded text is almost all CJK, punctuation and ASCII.
+    """
+    sample = data[:65536]
+    if len(sample) < 4 or len(data) % 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if (even == 0) == (odd == 0):  # none at all, or at both parities (real NULs, binary)
+        return None
+    enc = "utf-16-le" if odd else "utf-16-be"
+    share = max(even, odd) / (len(sample) // 2)
+    if share < 0.3:
+        try:
+            data.decode("utf-8")
+            return None  # valid UTF-8 with a few stray NULs
+        except UnicodeDecodeError:
+            pass
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    head = text[:20000]
+    plausible = len(_PLAUSIBLE_RE.findall(head)) / max(len(head), 1)
+    return enc if plausible >= 0.95 else None
+
+
+def _strip_nul(read: ReadText) -> ReadText:
+    n = read.text.count("\x00")
+    if not n:
+        return read
+    return ReadText(read.text.replace("\x00", ""), read.encoding, read.detected, n)
 
 
 def normalize_newlines(text: str) -> str:
@@ -53,9 +104,18 @@ def _position(data: bytes, offset: int) -> str:
 
 
 def decode_bytes(data: bytes, encoding: str | None = None) -> ReadText:
-    """Decode with the declared encoding, or detect: BOM, strict UTF-8, then GB18030 vs Big5."""
+    """Decode with the declared encoding, or detect: BOM, UTF-16 without BOM, strict UTF-8, then GB18030
+    vs Big5. NUL characters are removed and counted (ReadText.nul_removed)."""
+    return _strip_nul(_decode(data, encoding))
+
+
+def _decode(data: bytes, encoding: str | None) -> ReadText:
     if encoding:
-        enc = canonical_encoding(encoding)
+        try:
+            enc = canonical_encoding(encoding)
+        except LookupError as exc:
+            raise DecodeError(f"unknown or non-text encoding {encoding!r} ({exc})",
+                              hint="use a text encoding such as utf-8, gb18030, big5 or utf-16") from exc
         try:
             return ReadText(normalize_newlines(data.decode(enc)), enc, False)
         except UnicodeDecodeError as exc:
@@ -66,6 +126,9 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> ReadText:
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return _strict(data, enc)
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        return ReadText(normalize_newlines(data.decode(utf16)), utf16, True)
     try:
         return ReadText(normalize_newlines(data.decode("utf-8")), "utf-8", True)
     except UnicodeDecodeError as utf8_exc:
@@ -96,7 +159,6 @@ def _strict(data: bytes, enc: str) -> ReadText:
 
 def _choose_chinese(data: bytes) -> str:
     """Both GB18030 and Big5 decode the bytes: ask charset-normalizer which reads as real text."""
-    from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=["gb18030", "big5"]).best()
     if best is None:
@@ -150,31 +212,39 @@ def html_to_text(markup: str) -> str:
     return "\n\n".join(parser.blocks)
 
 
-def docx_to_text(path: Path) -> str:
-    """Non-empty paragraphs of a Word document, then table rows (cells joined by |), blank-line joined."""
-    import zipfile
+def docx_to_text(path: Path, limits: InputLimits = DEFAULT_INPUT_LIMITS) -> str:
+    """Non-empty paragraphs of a Word document, then table rows (cells joined by |), blank-line joined.
 
+    The package is checked first (corpus_tools.io.office.check_docx: size, entity and paragraph limits,
+    well-formed XML); DecodeError for a broken file, UnsafeFileError for one over a limit.
+    """
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
+    check_docx(path, limits)
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as exc:
-        raise DecodeError(f"not a readable .docx file ({exc})") from exc
-    paras = [p.text.strip() for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            paras.append(" | ".join(c.text.strip() for c in row.cells))
+        paras = [p.text.strip() for p in document.paragraphs]
+        for table in document.tables:
+            for row in table.rows:
+                paras.append(" | ".join(c.text.strip() for c in row.cells))
+    except Exception as exc:  # python-docx/lxml raise many types on broken parts: one clear problem, no traceback
+        if isinstance(exc, CorpusToolsError):
+            raise
+        raise DecodeError(f"not a readable .docx file ({type(exc).__name__}: {exc})",
+                          hint="open and save the document again in Word") from exc
     return normalize_newlines("\n\n".join(p for p in paras if p))
 
 
-def read_text(path: Path, encoding: str | None = None) -> ReadText:
-    """Read any supported file as text; DecodeError on bytes that cannot be decoded."""
+def read_text(path: Path, encoding: str | None = None, limits: InputLimits = DEFAULT_INPUT_LIMITS) -> ReadText:
+    """Read any supported file as text; DecodeError on bytes that cannot be decoded, UnsafeFileError over a limit."""
     suffix = path.suffix.lower()
     if suffix in DOCX_SUFFIXES:
-        return ReadText(docx_to_text(path), "docx", False)
-    data = path.read_bytes()
-    decoded = decode_bytes(data, encoding)
+        return _strip_nul(ReadText(docx_to_text(path, limits), "docx", False))
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise UnsafeFileError(f"{path.name}: {size:,} bytes exceed the limit of max_file_bytes = "
+                              f"{limits.max_file_bytes:,}", hint="split the file, or raise [limits] max_file_bytes")
+    decoded = decode_bytes(path.read_bytes(), encoding)
     if suffix in HTML_SUFFIXES:
-        return ReadText(html_to_text(decoded.text), decoded.encoding, decoded.detected)
+        return ReadText(html_to_text(decoded.text), decoded.encoding, decoded.detected, decoded.nul_removed)
     return decoded

@@ -6,19 +6,27 @@ dropped silently: every skipped row appears in `problems` with its file and line
 
 from __future__ import annotations
 
-import csv
 import hashlib
+import itertools
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
 from corpus_tools.corpus.dates import assign_stage, parse_date
+from corpus_tools.corpus.dedupe import near_duplicates
+from corpus_tools.corpus.documents_csv import read_rows
 from corpus_tools.corpus.entries import split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
-from corpus_tools.errors import CorpusError, DecodeError
+from corpus_tools.corpus.problems import Problem
+from corpus_tools.errors import CorpusError, DecodeError, UnsafeFileError
+from corpus_tools.io.limits import InputLimits
+from corpus_tools.io.resources import default_corpus
 from corpus_tools.text.normalize import to_simplified
 
 if TYPE_CHECKING:
@@ -29,23 +37,6 @@ _LATIN_RE = re.compile(r"[A-Za-z]")
 _CJK_CHARS_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 DOC_DUP_THRESHOLD = 0.6
 ENTRY_DUP_THRESHOLD = 0.7
-
-
-@dataclass
-class Problem:
-    """One thing wrong (error: row skipped; warning: loaded but odd; note: for information)."""
-
-    level: str
-    code: str
-    file: str
-    line: int | None
-    doc_id: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        who = f" [{self.doc_id}]" if self.doc_id else ""
-        return f"{self.level.upper():7} {where}{who} {self.code}: {self.message}"
 
 
 @dataclass
@@ -68,6 +59,21 @@ class Corpus:
         """Number of error-level problems (rows skipped)."""
         return int((self.problems["level"] == "error").sum()) if len(self.problems) else 0
 
+    def add_problems(self, extra: list[Problem]) -> None:
+        """Record problems found after loading (e.g. lexicons named in corpus.toml that do not exist)."""
+        self.problem_list.extend(extra)
+        self.problems = problems_frame(self.problem_list)
+
+    def require_documents(self) -> None:
+        """CorpusError when no document could be loaded (an analysis would silently produce empty tables)."""
+        if len(self.docs):
+            return
+        first = next((p for p in self.problem_list if p.level == "error"), None)
+        raise CorpusError(f"{self.root}: no document could be loaded"
+                          + (f" ({first.file}{f':{first.line}' if first.line else ''}: {first.message})" if first
+                             else " (documents.csv has no rows)"),
+                          hint="run `corpus-tools validate` for every problem")
+
     def entries_with_meta(self, columns: tuple[str, ...] = ("source_type", "stage", "date", "year", "lang",
                                                            "title")) -> pd.DataFrame:
         """Entries joined with the document metadata analyses group by."""
@@ -89,33 +95,30 @@ def detect_lang(text: str) -> str:
     return "zh-Hant" if changed > 0.04 * len(joined) else "zh-Hans"
 
 
-def _read_rows(csv_path: Path, problems: list[Problem]) -> list[tuple[int, dict[str, str]]]:
-    rel = csv_path.name
-    try:
-        raw = csv_path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{csv_path}: documents.csv must be UTF-8 ({exc})") from exc
-    reader = csv.DictReader(raw.splitlines(keepends=True))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    missing = [c for c in schema.DOCUMENTS_CSV_REQUIRED if c not in header]
-    if missing:
-        problems.append(Problem("error", "missing-column", rel, 1, "",
-                                f"required column(s) {', '.join(missing)} missing; no document can be read"))
-        return []
-    rows = []
-    for row in reader:
-        clean = {k: (v or "").strip() for k, v in row.items() if k is not None}
-        if None in row:
-            problems.append(Problem("warning", "extra-fields", rel, reader.line_num, clean.get("doc_id", ""),
-                                    "more fields than header columns; extra fields ignored"))
-        if any(clean.values()):
-            rows.append((reader.line_num, clean))
-    return rows
+def normalise_path(path_str: str) -> str:
+    """A documents.csv path in one spelling: `/` separators (Windows `\\` accepted), `.` and `..` folded."""
+    norm = posixpath.normpath(path_str.strip().replace("\\", "/"))
+    return "" if norm == "." else norm
+
+
+class _FileIndex:
+    """Files under the corpus folder by lower-case name, built on first use (did-you-mean for missing files)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._by_name: dict[str, list[str]] | None = None
+
+    def near(self, path_str: str) -> list[str]:
+        if self._by_name is None:
+            self._by_name = {}
+            for f in itertools.islice(self.root.rglob("*"), 100_000):
+                if f.is_file():
+                    self._by_name.setdefault(f.name.lower(), []).append(f.relative_to(self.root).as_posix())
+        return sorted(self._by_name.get(posixpath.basename(path_str).lower(), []))[:3]
 
 
 def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig,
-                problems: list[Problem]) -> dict[str, Any] | None:
+                problems: list[Problem], limits: InputLimits, files: _FileIndex) -> dict[str, Any] | None:
     """Check and read one documents.csv row; None (with problems recorded) when it must be skipped."""
     rel = "documents.csv"
     doc_id = row.get("doc_id", "")
@@ -146,31 +149,49 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
     if encoding:
         try:
             encoding = canonical_encoding(encoding)
-        except LookupError:
-            report("error", "bad-encoding", f"unknown encoding {encoding!r}")
+        except LookupError as exc:
+            report("error", "bad-encoding", f"encoding {encoding!r} is unknown or not a text encoding ({exc}); "
+                                            "use e.g. utf-8, gb18030, big5, utf-16, or leave it empty to detect")
             encoding = None
-    path_str = row.get("path", "")
+    given = row.get("path", "")
+    path_str = normalise_path(given)
+    if path_str and path_str != given.strip():
+        report("note", "path-normalised", f"path {given!r} read as {path_str!r}")
     path = (root / path_str).resolve()
     text = ""
     used_encoding = ""
     if not path_str:
         report("error", "missing-path", "path is empty")
     elif not path.is_relative_to(root.resolve()):
-        report("error", "bad-path", f"path {path_str!r} points outside the corpus folder")
+        report("error", "bad-path", f"path {given!r} points outside the corpus folder")
     elif not path.is_file():
-        report("error", "missing-file", f"file {path_str!r} does not exist")
+        near = files.near(path_str)
+        report("error", "missing-file", f"file {path_str!r} does not exist"
+               + (f"; did you mean {' or '.join(map(repr, near))}?" if near else ""))
     elif path.suffix.lower() not in SUPPORTED:
         report("error", "unsupported-format", f"{path.suffix!r} files are not supported ({', '.join(SUPPORTED)})")
     else:
         try:
-            read = read_text(path, encoding)
+            read = read_text(path, encoding, limits)
             text, used_encoding = read.text, read.encoding
+            if read.nul_removed:
+                report("warning", "nul-bytes", f"{read.nul_removed} NUL character(s) removed from {path_str} "
+                                               "(binary data, or UTF-16 read with a wrong `encoding`?)")
+            if read.detected and read.encoding in ("utf-16-le", "utf-16-be"):
+                report("note", "utf16-no-bom", f"{path_str} read as {read.encoding.upper()} (no byte-order "
+                                               "mark); save it as UTF-8 to be sure")
             if not text.strip():
                 report("error", "empty-text", f"{path_str} has no text")
             elif "\ufffd" in text:
                 report("warning", "replacement-chars", f"{path_str} contains U+FFFD replacement characters")
+        except UnsafeFileError as exc:
+            msg = exc.message.removeprefix(f"{path}: ")
+            problems.append(Problem("error", "over-limit", path_str, None, doc_id, f"{msg} "
+                                    f"(documents.csv line {line}); the document is skipped"
+                                    + (f" ({exc.hint})" if exc.hint else "")))
         except DecodeError as exc:
-            problems.append(Problem("error", "undecodable", path_str, None, doc_id, f"{exc.message} "
+            msg = exc.message.removeprefix(f"{path}: ")
+            problems.append(Problem("error", "undecodable", path_str, None, doc_id, f"{msg} "
                                     f"(documents.csv line {line})"))
         except OSError as exc:
             report("error", "unreadable", f"{path_str}: {exc}")
@@ -203,7 +224,6 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
 
 
 def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
-    from corpus_tools.corpus.dedupe import near_duplicates
 
     order = docs.sort_values(["date_start", "doc_id"], key=lambda s: s.replace("", "9999")).index
     doc_rank = {docs.at[i, "doc_id"]: r for r, i in enumerate(order)}
@@ -225,14 +245,17 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
         entries["dup_score"] = []
 
 
-def load_corpus(path: str | Path) -> Corpus:
-    """Read a corpus folder. Raises CorpusError only when the folder itself is unusable."""
-    import pandas as pd
+def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
+    """Read a corpus folder. Raises CorpusError only when the folder itself is unusable.
+
+    `limits` caps what one input file may unpack to (default: corpus.toml's [limits], else InputLimits()).
+    """
 
     root = Path(path).expanduser()
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist or is not a folder")
     config = load_config(root)
+    limits = limits or config.limits
     csv_path = root / "documents.csv"
     if not csv_path.is_file():
         raise CorpusError(f"{root}: documents.csv is missing", hint="see docs/corpus-format.md")
@@ -241,30 +264,41 @@ def load_corpus(path: str | Path) -> Corpus:
     seen_ids: dict[str, int] = {}
     seen_paths: dict[str, str] = {}
     rejected: set[Path] = set()  # listed but skipped rows: their files are not "unlisted"
-    for line, row in _read_rows(csv_path, problems):
+    files = _FileIndex(root)
+    entry_lists: list[list[Any]] = []
+    skipped_paths: list[str] = []  # paths of rows the csv reader had to skip (unclosed quotes)
+    for line, row in read_rows(csv_path, problems, limits, skipped_paths):
         doc_id = row.get("doc_id", "")
         if doc_id in seen_ids:
             problems.append(Problem("error", "duplicate-id", "documents.csv", line, doc_id,
                                     f"doc_id already used on line {seen_ids[doc_id]}; this row is skipped"))
             continue
         seen_ids[doc_id] = line
-        rec = _doc_record(root, line, row, config, problems)
+        rec = _doc_record(root, line, row, config, problems, limits, files)
+        if rec is not None:
+            found = list(itertools.islice(split_entries(doc_id, rec["text"]), limits.max_entries + 1))
+            if len(found) > limits.max_entries:
+                problems.append(Problem("error", "over-limit", "documents.csv", line, doc_id,
+                                        f"more than max_entries = {limits.max_entries:,} entries in one document; "
+                                        "the document is skipped (split it, or raise [limits] max_entries)"))
+                rec = None
         if rec is None:
             if row.get("path"):
-                rejected.add((root / row["path"]).resolve())
+                rejected.add((root / normalise_path(row["path"])).resolve())
             continue
         if rec["path"] in seen_paths:
             problems.append(Problem("warning", "same-file", "documents.csv", line, doc_id,
                                     f"file also listed as {seen_paths[rec['path']]}"))
         seen_paths[rec["path"]] = doc_id
         records.append(rec)
+        entry_lists.append(found)
     docs = pd.DataFrame.from_records(records, columns=[c for c in schema.DOCS if c not in ("dup_of", "dup_score")])
-    entry_rows = [e.__dict__ for text, did in zip(docs["text"], docs["doc_id"], strict=True)
-                  for e in split_entries(did, text)]
+    entry_rows = [e.__dict__ for found in entry_lists for e in found]
     entries = pd.DataFrame.from_records(entry_rows, columns=[c for c in schema.ENTRIES
                                                              if c not in ("dup_of", "dup_score")])
     _flag_duplicates(docs, entries, problems)
-    listed = {(root / p).resolve() for p in seen_paths} | rejected
+    listed = {(root / p).resolve() for p in seen_paths} | rejected | {
+        (root / normalise_path(p)).resolve() for p in skipped_paths}
     texts_dir = root / "texts"
     if texts_dir.is_dir():
         for f in sorted(texts_dir.rglob("*")):
@@ -272,7 +306,20 @@ def load_corpus(path: str | Path) -> Corpus:
                 problems.append(Problem("note", "unlisted-file", str(f.relative_to(root)), None, "",
                                         "text file not listed in documents.csv (not analysed)"))
     docs["year"] = docs["year"].astype("Int64")
+    return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),
+                  problems_frame(problems), problems)
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """The problems as a frame (schema.PROBLEMS)."""
     frame = pd.DataFrame([p.__dict__ for p in problems], columns=list(schema.PROBLEMS))
     frame["line"] = frame["line"].astype("Int64")
-    return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),
-                  frame, problems)
+    return frame
+
+
+def open_corpus(corpus: str | Path | Corpus | None = None) -> Corpus:
+    """The corpus given (a loaded Corpus or a folder), else the bundled Junpu corpus: the one default."""
+    if isinstance(corpus, Corpus):
+        return corpus
+
+    return load_corpus(Path(corpus) if corpus else default_corpus())

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
 from corpus_tools._version import __version__
-from corpus_tools.errors import ExchangeError
+from corpus_tools.errors import ExchangeError, LexiconError
 from corpus_tools.exchange.refi_common import (
     CODEBOOK_NS,
     NONE_CODE,
@@ -34,6 +34,8 @@ from corpus_tools.exchange.refi_common import (
 )
 from corpus_tools.exchange.safety import DEFAULT_LIMITS, Limits, parse_xml, read_limited
 from corpus_tools.exchange.validate import assert_valid, schema_errors
+from corpus_tools.lexicon.model import lexicon_from_dict
+from corpus_tools.text.tokenize import has_cjk
 
 if TYPE_CHECKING:
     from corpus_tools.lexicon.model import Lexicon
@@ -118,7 +120,6 @@ def _unique(base: str, taken: set[str]) -> str:
 def _labels(node: CodeNode) -> dict[str, str]:
     if node.described.label:
         return dict(node.described.label)
-    from corpus_tools.text.tokenize import has_cjk
 
     return {"zh" if has_cjk(node.name) else "en": node.name}
 
@@ -138,8 +139,6 @@ def _variable(node: CodeNode, construct_id: str, taken: set[str], problems: list
 
 def lexicon_from_codes(nodes: list[CodeNode], name: str, problems: list[str]) -> Lexicon:
     """Top-level codes become constructs; codable codes below them (any depth) become variables."""
-    from corpus_tools.errors import LexiconError
-    from corpus_tools.lexicon.model import lexicon_from_dict
 
     constructs: dict[str, Any] = {}
     taken_c: set[str] = set()
@@ -191,7 +190,7 @@ def read_qdc(path: Path, limits: Limits = DEFAULT_LIMITS) -> ImportedCodebook:
     codes = children(book, "Codes") if book is not None else []
     if not codes:
         raise ExchangeError(f"{path}: the codebook has no <Codes> element")
-    nodes = read_codes(codes[0])
+    nodes = read_codes(codes[0], limits.max_depth, str(path))
     stem = _safe(path.stem, "codebook")
     return ImportedCodebook(lexicon_from_codes(nodes, stem, problems), problems)
 

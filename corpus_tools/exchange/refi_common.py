@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from corpus_tools.io.safezip import DEFAULT_LIMITS, check_depth
 from corpus_tools.store.vocabulary import NONE_CODE
 from corpus_tools.text.tokenize import has_cjk
 
@@ -144,8 +145,9 @@ class CodeNode:
     children: list[CodeNode] = field(default_factory=list)
 
 
-def read_codes(codes_el: Element) -> list[CodeNode]:
-    """The code tree under a <Codes> element (any namespace)."""
+def read_codes(codes_el: Element, max_depth: int = DEFAULT_LIMITS.max_depth, where: str = "codebook") -> list[CodeNode]:
+    """The code tree under a <Codes> element (any namespace); UnsafeFileError when nested over max_depth."""
+    check_depth(codes_el, max_depth, where)
 
     def walk(el: Element, path: tuple[str, ...]) -> CodeNode:
         name = el.get("name", "")

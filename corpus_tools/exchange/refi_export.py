@@ -25,6 +25,7 @@ from corpus_tools.errors import ExchangeError
 from corpus_tools.exchange.refi_codebook import codes_element
 from corpus_tools.exchange.refi_common import NONE_CODE, PROJECT_NS, guid, xml_text
 from corpus_tools.exchange.validate import assert_valid
+from corpus_tools.store.vocabulary import is_machine
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,7 +89,6 @@ def _coding_index(state: pd.DataFrame, known: set[str], problems: list[str]) -> 
 
     A machine coder's (`model:...`) mode is always "model", never blind: no person coded those passages.
     """
-    from corpus_tools.store.vocabulary import is_machine
 
     out: dict[str, dict[str, Any]] = {}
     unknown: dict[str, int] = {}

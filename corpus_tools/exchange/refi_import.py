@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.errors import ExchangeError
 from corpus_tools.exchange.refi_common import (
@@ -31,6 +33,7 @@ from corpus_tools.exchange.refi_common import (
 from corpus_tools.exchange.refi_export import MODE_PREFIX
 from corpus_tools.exchange.safety import DEFAULT_LIMITS, Limits, SafeZip, parse_xml
 from corpus_tools.exchange.validate import schema_errors
+from corpus_tools.store.vocabulary import is_machine
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -67,7 +70,6 @@ class _Offsets:
 
 def _default_mode(coder: str) -> str:
     """Mode of a coding whose selection does not record one: "model" for machine coders, else imported."""
-    from corpus_tools.store.vocabulary import is_machine
 
     return schema.MACHINE_MODE if is_machine(coder) else IMPORT_MODE
 
@@ -133,7 +135,6 @@ def read_qdpx(path: Path, corpus: Corpus, lexicons: Sequence[Lexicon], *,
               limits: Limits = DEFAULT_LIMITS) -> QdpxImport:
     """Codings from a .qdpx mapped onto the corpus entries (schema.CODING_STATE, mode from the file or
     "imported"), plus every selection, code or source that could not be mapped."""
-    import pandas as pd
 
     problems: list[str] = []
     with SafeZip(path, limits) as archive:
@@ -152,7 +153,7 @@ def read_qdpx(path: Path, corpus: Corpus, lexicons: Sequence[Lexicon], *,
         unmapped_codes: dict[str, str] = {}
         for book in children(root, "CodeBook"):
             for codes in children(book, "Codes"):
-                for node in iter_nodes(read_codes(codes)):
+                for node in iter_nodes(read_codes(codes, limits.max_depth, f"{path.name}/project.qde")):
                     key = node.guid.strip("{}").lower()
                     code_of[key] = map_code(node, index) if node.codable else None
                     if code_of[key] is None:
@@ -167,7 +168,6 @@ def read_qdpx(path: Path, corpus: Corpus, lexicons: Sequence[Lexicon], *,
 def _read_sources(root: Element, archive: SafeZip, corpus: Corpus, users: dict[str, str],
                   code_of: dict[str, str | None], unmapped_codes: dict[str, str],
                   problems: list[str]) -> tuple[list[tuple[str, str, str, str, str]], QdpxImport]:
-    import pandas as pd
 
     result = QdpxImport(pd.DataFrame())
     matcher = _DocMatcher(corpus)

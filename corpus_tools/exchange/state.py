@@ -12,8 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.errors import ConfigError, InputTableError
+from corpus_tools.io.manifest import file_sha1
+from corpus_tools.io.office import read_xlsx
+from corpus_tools.store import CodingStore
+from corpus_tools.store.coding_state import CODINGS_FILE, merge_codings
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
@@ -42,10 +48,6 @@ def read_store(path: Path, corpus: Corpus) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(coding state, decision log) of an existing store; never creates a store by reading."""
     if not path.is_file():
         raise ConfigError(f"coding store {path} does not exist", hint="check --store (reading never creates one)")
-    try:
-        from corpus_tools.store import CodingStore
-    except ImportError as exc:  # pragma: no cover - the store ships with the package
-        raise ConfigError("the coding store module is not available in this installation") from exc
     store = CodingStore(path)
     try:
         return store.state(corpus), store.decisions()
@@ -72,7 +74,6 @@ def _truthy(value: object) -> bool:
 def _read_suggestions(path: Path, corpus: Corpus, coder: str | None, known: Sequence[str],
                       exclude_training: bool) -> tuple[pd.DataFrame, list[str], int | None]:
     """read_suggestions, plus how many in-training rows were left out (None: the table cannot tell)."""
-    import pandas as pd
 
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -85,7 +86,7 @@ def _read_suggestions(path: Path, corpus: Corpus, coder: str | None, known: Sequ
         elif suffix == ".parquet":
             table = pd.read_parquet(path)
         elif suffix == ".xlsx":
-            table = pd.read_excel(path, dtype=str).fillna("")
+            table = read_xlsx(path)
         else:
             raise InputTableError(f"{path}: unsupported suggestion table format {suffix!r}",
                                   hint="use the .csv, .jsonl, .parquet or .xlsx written by `corpus-tools suggest`")
@@ -136,37 +137,25 @@ def gather_codings(corpus: Corpus, lexicons: Sequence[Lexicon], *, store: Path |
                    exclude_training: bool = False) -> GatheredCodings:
     """codings.csv (when present) + the store (when given) + suggestion tables, as one CODING_STATE frame
     (`exclude_training`: suggestion rows for passages the model was trained on are left out)."""
-    import pandas as pd
 
-    from corpus_tools.io.manifest import file_sha1
-    from corpus_tools.store.codings import read_codings
 
     known = known_codes(lexicons)
-    frames: list[pd.DataFrame] = []
     problems: list[str] = []
     inputs: dict[str, Any] = {"corpus": str(corpus.root)}
-    csv_path = corpus.root / "codings.csv"
+    csv_path = corpus.root / CODINGS_FILE
     decisions = None
-    csv_state = pd.DataFrame(columns=list(schema.CODING_STATE))
-    if corpus_codings and csv_path.is_file():
-        codings = read_codings(corpus, known)
-        csv_state = codings.long
-        problems += codings.problems
-        inputs["codings_csv"] = {"path": str(csv_path), "sha1": file_sha1(csv_path), "rows": len(csv_state)}
+    store_state = None
     if store is not None:
         store_state, decisions = read_store(store, corpus)
         inputs["store"] = {"path": str(store), "events": len(decisions)}
-        if len(csv_state) and len(store_state):
-            in_store = set(zip(store_state["entry_id"], store_state["coder"], strict=True))
-            dup = [k in in_store for k in zip(csv_state["entry_id"], csv_state["coder"], strict=True)]
-            if any(dup):
-                n_pairs = len({k for k, d in zip(zip(csv_state["entry_id"], csv_state["coder"], strict=True), dup,
-                                                 strict=True) if d})
-                problems.append(f"{n_pairs} entry/coder coding(s) are both in codings.csv and in the store: "
-                                "the store's (later) coding is used")
-                csv_state = csv_state[[not d for d in dup]]
-        frames.append(store_state)
-    frames.insert(0, csv_state)
+    merged = merge_codings(store_state, corpus, known, corpus_codings)
+    problems += merged.problems
+    if corpus_codings and csv_path.is_file():
+        inputs["codings_csv"] = {"path": str(csv_path), "sha1": file_sha1(csv_path), "rows": merged.codings_rows}
+    if merged.overridden:
+        problems.append(f"{merged.overridden} entry/coder coding(s) are both in codings.csv and in the store: "
+                        "the store's (later) coding is used")
+    frames: list[pd.DataFrame] = [merged.state]
     for path, coder in suggestions:
         sug, sug_problems, n_training = _read_suggestions(path, corpus, coder, known, exclude_training)
         frames.append(sug)

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corpus_tools import schema
-from corpus_tools.store.vocabulary import NONE_CODE
+from corpus_tools.store import CodingStore
+from corpus_tools.store.vocabulary import NONE_CODE, is_machine
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +54,6 @@ def decisions_for(imported: pd.DataFrame, current: pd.DataFrame, corpus: Corpus,
 def human_codings(state: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The codings of human coders, and the machine coders (`model:...`, mode "model") left out: the store
     holds human decisions only (training would otherwise learn from a model's own output)."""
-    from corpus_tools.store.vocabulary import is_machine
 
     machine = state["coder"].astype(str).map(is_machine) | (state["mode"].astype(str) == schema.MACHINE_MODE)
     return state[~machine], sorted(set(state.loc[machine, "coder"].astype(str)))
@@ -62,7 +62,6 @@ def human_codings(state: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def record_in_store(path: Path, imported: pd.DataFrame, corpus: Corpus, *, source: str, note: str = "") -> int:
     """Append the decisions for `imported` (human coders only) to the store at `path` (created if needed);
     returns how many."""
-    from corpus_tools.store import CodingStore
 
     imported, _machines = human_codings(imported)
     store = CodingStore(path)

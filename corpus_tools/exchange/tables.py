@@ -6,13 +6,15 @@ workbook with a sheet per table.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.errors import OutputError
+from corpus_tools.io.tables import write_table, write_xlsx
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
@@ -21,14 +23,11 @@ if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.lexicon.model import Lexicon
 
-XLSX_CELL_LIMIT = 32767
-_ILLEGAL_XLSX_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _MODE_RANK = {"assisted": 0, "blind": 1, "imported": 2, "adjudicated": 3, schema.MACHINE_MODE: 4}
 
 
 def codebook_frame(lexicons: Sequence[Lexicon]) -> pd.DataFrame:
     """One row per variable (schema.CODEBOOK_TABLE): construct, labels, definition, terms per language."""
-    import pandas as pd
 
     rows = []
     for lex in lexicons:
@@ -50,7 +49,6 @@ def presence_frame(state: pd.DataFrame, lexicons: Sequence[Lexicon], corpus: Cor
     `mode` is the coder's mode on the entry (assisted when any code was applied with suggestions);
     start, end and text come from the corpus when given. An explicit `none` is a row of zeros.
     """
-    import pandas as pd
 
     schema.check(state, schema.CODING_STATE, "coding state")
     variables = [v.id for lex in lexicons for v in lex.variables]
@@ -86,33 +84,16 @@ def codings_frame(state: pd.DataFrame) -> pd.DataFrame:
     return state[list(schema.CODING_STATE)].sort_values(["entry_id", "coder", "code"]).reset_index(drop=True)
 
 
-def _xlsx_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype).startswith("str"):
-            out[col] = out[col].map(lambda v: _ILLEGAL_XLSX_RE.sub("", v)[:XLSX_CELL_LIMIT] if isinstance(v, str)
-                                    else v)
-    return out
-
-
-def write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
-    """Tables as `<name>.csv` files in folder `out`, or as sheets of one workbook when `out` ends in .xlsx."""
-    import pandas as pd
+def write_tables(out: Path, tables: dict[str, pd.DataFrame], raw: bool | None = None) -> list[Path]:
+    """Tables as `<name>.csv` files in folder `out`, or as sheets of one workbook when `out` ends in .xlsx;
+    cells neutralised against formula injection unless `raw` (corpus_tools.io.cells)."""
 
     if out.suffix.lower() == ".xlsx":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with pd.ExcelWriter(out, engine="openpyxl") as writer:
-                for name, frame in tables.items():
-                    _xlsx_safe(frame).to_excel(writer, sheet_name=name[:31], index=False)
-        except OSError as exc:
-            raise OutputError(f"cannot write {out}: {exc}") from exc
-        return [out]
+        return [write_xlsx(tables, out, raw)]
     if out.suffix:
         raise OutputError(f"{out}: give a folder (CSV files) or a .xlsx workbook")
-    from corpus_tools.io.tables import write_table
 
-    return [write_table(frame, out / f"{name}.csv") for name, frame in tables.items()]
+    return [write_table(frame, out / f"{name}.csv", raw) for name, frame in tables.items()]
 
 
 def coding_tables(state: pd.DataFrame, lexicons: Sequence[Lexicon], corpus: Corpus | None = None,

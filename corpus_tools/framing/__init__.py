@@ -10,6 +10,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.compare import compare_groups
 from corpus_tools.framing.matrix import doc_matrix
@@ -59,7 +62,6 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
                 min_count: int = 3, progress: Callable[[str], None] | None = None) -> FramingResult:
     """Shares per period with bootstrap intervals, stage and source comparisons, distinctive words per
     stage and source (needs `tokenizer` or precomputed `tokens`), and the triangulation matrix."""
-    import pandas as pd
 
     say = progress or (lambda _m: None)
     docs = corpus.docs
@@ -96,9 +98,7 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
 
 def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | None, stage_ids: list[str], sources: list[str],
            dedupe: bool, top_n: int, min_count: int) -> pd.DataFrame:
-    import pandas as pd
 
-    from corpus_tools import schema
 
     if tokens is None:
         return pd.DataFrame(columns=list(schema.DISTINCTIVE_WORDS))

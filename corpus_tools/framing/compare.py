@@ -3,9 +3,13 @@ per-item rate differences with bootstrap intervals and Holm-adjusted permutation
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.framing.matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
@@ -17,7 +21,6 @@ if TYPE_CHECKING:
 
 def chi2_stat(table: np.ndarray) -> float:
     """Pearson's chi-square statistic of a contingency table (cells with zero expectation skipped)."""
-    import numpy as np
 
     n = table.sum()
     if n <= 0:
@@ -34,7 +37,6 @@ def cramers_v(chi2: float, n: float, shape: tuple[int, int]) -> float:
 
 
 def _group_table(codes: np.ndarray, counts: np.ndarray, n_groups: int) -> np.ndarray:
-    import numpy as np
 
     onehot = np.zeros((n_groups, len(codes)))
     onehot[codes, np.arange(len(codes))] = 1.0
@@ -48,7 +50,6 @@ def omnibus_test(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[str]
     asymptotic p-value is too optimistic; report the permutation one). With `lexicon`, only that lexicon's
     items: a table of one lexicon's hits is a valid contingency table (each span counted once), a table
     pooling two lexicons that claim the same spans is not."""
-    import numpy as np
     from scipy.special import chdtrc
 
     cols = matrix.columns(level, lexicon)
@@ -85,7 +86,6 @@ def omnibus_test(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[str]
 def _perm_chi2(codes: np.ndarray, counts: np.ndarray, n_groups: int, observed: float, n_perm: int,
                rng: np.random.Generator, chunk: int = 100) -> int:
     """How many label permutations give a chi-square at least as large as observed (batched)."""
-    import numpy as np
 
     n = len(codes)
     col = counts.sum(axis=0)
@@ -106,7 +106,6 @@ def _perm_chi2(codes: np.ndarray, counts: np.ndarray, n_groups: int, observed: f
 
 def holm(pvalues: Sequence[float]) -> list[float]:
     """Holm's step-down adjustment (family-wise error); NaN p-values stay NaN and are not counted."""
-    import math
 
     idx = sorted((i for i, p in enumerate(pvalues) if not math.isnan(p)), key=lambda i: pvalues[i])
     m = len(idx)
@@ -122,7 +121,6 @@ def pair_differences(matrix: DocMatrix, labels: Sequence[str], a: str, b: str, b
                      n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95, seed: int = 0) -> list[dict[str, object]]:
     """Per item: rate and share in groups a and b, b - a with a stratified bootstrap interval and a
     two-sided permutation p-value (labels shuffled over the documents of a and b)."""
-    import numpy as np
 
     cols = matrix.columns(level)
     labels_arr = np.asarray(list(labels), dtype=object)
@@ -157,7 +155,6 @@ def pair_differences(matrix: DocMatrix, labels: Sequence[str], a: str, b: str, b
 def _perm_p(counts: np.ndarray, tokens: np.ndarray, n_b: int, observed: np.ndarray, n_perm: int,
             rng: np.random.Generator) -> np.ndarray:
     """Two-sided permutation p-values of the rate difference, all items at once."""
-    import numpy as np
 
     n = len(tokens)
     total_c, total_t = counts.sum(axis=0), tokens.sum()
@@ -182,7 +179,6 @@ def compare_groups(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[st
                    n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95,
                    seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Omnibus tests (both levels) and all pairwise item differences between `groups` (order kept)."""
-    import pandas as pd
 
     tests, diffs = [], []
     labels = list(labels)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,8 +45,6 @@ class DocMatrix:
     def own_totals(self) -> np.ndarray:
         """n_docs x n_items: per document, the hits of each item's own lexicon. Shares are taken of these,
         not of all hits: two lexicons may claim one span, so their hits are not exclusive categories."""
-        import numpy as np
-
         if self.item_total is not None:
             return self.item_total
         return np.repeat(self.total[:, None], len(self.items), axis=1)
@@ -56,7 +57,6 @@ def construct_of(variable_id: str) -> str:
 
 def doc_matrix(result: ScoreResult, docs: pd.DataFrame) -> DocMatrix:
     """Sum entry-level scores to documents (document-level scores pass through), in `docs` order."""
-    import numpy as np
 
     cols = [*result.variable_ids, *result.construct_ids]
     scores = result.scores
@@ -84,14 +84,12 @@ def _items(result: ScoreResult) -> list[tuple[str, str, str]]:
 
 def rng_for(seed: int, *labels: str) -> np.random.Generator:
     """A generator seeded by the run seed and the group's labels: groups do not share random streams."""
-    import numpy as np
 
     return np.random.default_rng([seed, *(zlib.crc32(lab.encode("utf-8")) for lab in labels)])
 
 
 def bootstrap_sums(values: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = 200) -> np.ndarray:
     """Column sums of `values` (n x k) over `n_boot` resamples of its rows with replacement (n_boot x k)."""
-    import numpy as np
 
     n, k = values.shape
     out = np.empty((n_boot, k))
@@ -108,7 +106,6 @@ def bootstrap_sums(values: np.ndarray, n_boot: int, rng: np.random.Generator, ch
 
 def ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
     """scale * num / den with NaN where den is 0 (no tokens or no hits: the rate is undefined)."""
-    import numpy as np
 
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, scale * num / np.where(den > 0, den, 1), np.nan)
@@ -116,9 +113,7 @@ def ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
 
 def interval(reps: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval per column of bootstrap replicates, ignoring undefined (NaN) replicates."""
-    import warnings
 
-    import numpy as np
 
     alpha = (1 - ci) / 2
     with warnings.catch_warnings():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.errors import ConfigError
@@ -18,7 +20,6 @@ YEAR_ONLY = "year-only"
 
 def doc_periods(docs: pd.DataFrame, by: str) -> pd.Series:
     """One label per document (indexed like `docs`); undated documents are labelled, never dropped."""
-    import pandas as pd
 
     if by not in BYS:
         raise ConfigError(f"cannot group framing by {by!r}", hint=f"choose one of {', '.join(BYS)}")

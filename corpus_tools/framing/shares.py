@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.framing.matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
 from corpus_tools.framing.periods import period_order
@@ -17,8 +20,6 @@ def period_shares(matrix: DocMatrix, labels: Sequence[str], by: str, *, stage_id
                   n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
     """One row per (period, level, item): counts, rate per 1,000 tokens and share of hits, each rate and
     share with a seeded percentile bootstrap interval that resamples documents within the period."""
-    import numpy as np
-    import pandas as pd
 
     labels_arr = np.asarray(list(labels), dtype=object)
     order = period_order(list(labels_arr), by, list(stage_ids) if by == "stage" else None)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.framing.matrix import DocMatrix, ratio
 
@@ -17,8 +20,6 @@ MAIN_SOURCES = ("media", "interview", "government")
 def triangulation(matrix: DocMatrix, source_types: Sequence[str]) -> pd.DataFrame:
     """Coverage (share of a source type's documents with at least one hit) of every item by source type.
     The paper's three sources always appear, so a missing source shows as an empty column, not a gap."""
-    import numpy as np
-    import pandas as pd
 
     labels = np.asarray(list(source_types), dtype=object)
     present = set(labels)
@@ -42,7 +43,6 @@ def triangulation(matrix: DocMatrix, source_types: Sequence[str]) -> pd.DataFram
 def triangulation_summary(matrix_frame: pd.DataFrame) -> pd.DataFrame:
     """Per item: the number of source types (among those with documents) that evidence it, and a verdict:
     'all sources', 'N of M sources', 'single source' or 'no evidence'."""
-    import pandas as pd
 
     rows = []
     for (level, construct, item), grp in matrix_frame.groupby(["level", "construct", "item"], sort=False):

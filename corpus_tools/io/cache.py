@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -19,6 +20,8 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from corpus_tools._version import __version__
 
@@ -33,18 +36,69 @@ KEEP = {"charts": 400}  # entries kept per kind (oldest pruned); default below
 DEFAULT_KEEP = 4
 
 
-@lru_cache(maxsize=32)
-def code_hash(*parts: str) -> str:
-    """Hash of the package's source files under `parts` (module files, C sources such as `_speedups`,
-    or sub-packages): code changes invalidate the cached results that code produced."""
+_SOURCE_SUFFIXES = (".py", ".pyi", ".c", ".h")
+_NATIVE = "corpus_tools._native"  # reaching the compiled extension means its C sources matter too
+_IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(corpus_tools(?:\.\w+)*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]+)"
+                        r"|import[ \t]+(corpus_tools(?:\.\w+)*))", re.M)
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of a corpus_tools module or package (None when no such module exists)."""
+    base = _PKG.parent.joinpath(*name.split("."))
+    for cand in (base.with_suffix(".py"), base / "__init__.py"):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def _imported(src: str) -> set[str]:
+    """corpus_tools modules a source file imports anywhere (module top, functions, TYPE_CHECKING blocks)."""
+    out: set[str] = set()
+    for m in _IMPORT_RE.finditer(src):
+        if m.group(3):
+            out.add(m.group(3))
+            continue
+        mod = m.group(1)
+        out.add(mod)
+        for name in re.split(r"[\s,()]+", m.group(2)):
+            if name and name != "as" and _module_file(f"{mod}.{name}") is not None:
+                out.add(f"{mod}.{name}")  # `from corpus_tools.x import y` where y is a module
+    return out
+
+
+@lru_cache(maxsize=64)
+def source_files(*modules: str) -> tuple[Path, ...]:
+    """Every source file whose code runs when `modules` run: the modules themselves, every corpus_tools module
+    they import (transitively, imports inside functions included), the packages on the way, and the compiled
+    extension's C sources (`_speedups.c` and its headers) when the native glue is reached. Derived from the
+    code, so a new or renamed module is covered without anyone updating a list."""
+    seen: set[str] = set()
+    todo = list(modules)
+    files: set[Path] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = _module_file(name)
+        if path is None:
+            raise ValueError(f"code_hash: no module {name!r} in corpus_tools (renamed? update the caller)")
+        files.add(path)
+        parts = name.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # parent packages run their __init__
+        todo.extend(_imported(path.read_text(encoding="utf-8")) - seen)
+        if name == _NATIVE:
+            files.update(f for f in _PKG.glob("_speedups*") if f.suffix in _SOURCE_SUFFIXES)
+    return tuple(sorted(files))
+
+
+def code_hash(*modules: str) -> str:
+    """Hash of the source files behind `modules` (see `source_files`): any change to code that computes a
+    cached result changes its key."""
     h = hashlib.sha256(__version__.encode())
-    for part in parts:
-        base = _PKG / part
-        files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py"), base.with_suffix(".c")]
-        for f in files:
-            if f.is_file():
-                h.update(str(f.relative_to(_PKG)).encode())
-                h.update(f.read_bytes())
+    for f in source_files(*modules):
+        h.update(str(f.relative_to(_PKG)).encode())
+        h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -114,7 +168,6 @@ class Cache:
 
     def load_frames(self, kind: str, key: str) -> tuple[dict[str, pd.DataFrame], dict[str, Any]] | None:
         """Frames and metadata stored under (kind, key), or None on a miss."""
-        import pandas as pd
 
         d = self._ready(kind, key)
         if d is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -48,5 +49,7 @@ def write_manifest(path: Path, data: dict[str, Any]) -> Path:
     """Write the manifest as indented UTF-8 JSON, adding the creation time and software versions."""
     full = {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "software": package_versions(), **data}
-    path.write_text(json.dumps(full, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(full, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, path)  # atomic: manifest.json is the mark of a complete run
     return path

@@ -7,6 +7,7 @@ from pathlib import Path
 from corpus_tools.errors import ConfigError
 
 _PKG = Path(__file__).resolve().parent.parent  # the corpus_tools package folder
+DEFAULT_LEXICON = "mass_entrepreneurship"  # the codebook used when neither the user nor corpus.toml names one
 
 
 def _bundled_root(kind: str) -> Path:

@@ -8,18 +8,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corpus_tools.corpus.loader import Corpus, load_corpus
-from corpus_tools.errors import StoreError
+import pandas as pd
+
+from corpus_tools.agreement.lexicon_validation import (
+    SPLIT_FILE,
+    LexiconValidation,
+    codings_files,
+    validate_lexicons,
+)
+from corpus_tools.corpus.loader import Corpus
+from corpus_tools.errors import CorpusError, StoreError
+from corpus_tools.framing import FramingResult, entry_content_words, run_framing
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
-from corpus_tools.io.resources import default_corpus
 from corpus_tools.io.tables import write_table
-from corpus_tools.lexicon.formats import load_lexicon
-from corpus_tools.lexicon.lint import term_frequencies
+from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
+from corpus_tools.jobs.lexicon_validate import OUTPUTS as VALIDATION_OUTPUTS
 from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.project import open_corpus, project_lexicons
+from corpus_tools.report import ReportInputs, write_report
 from corpus_tools.scoring.balance import balance_warnings, language_balance
+from corpus_tools.scoring.health import lexicon_health
+from corpus_tools.scoring.parallel import default_workers, texts_scorer
 from corpus_tools.scoring.score import Scorer, ScoreResult, aggregate, corpus_scorer, score_levels
 from corpus_tools.text.tokenize import Tokenizer
+from corpus_tools.topics import DEFAULT_ENGINE, TopicsResult, run_topics
+from corpus_tools.topics.sweep import DEFAULT_K_RANGE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,6 +46,17 @@ if TYPE_CHECKING:
 # with step = total_steps + 1 says the run finished
 Progress = Callable[[str, int, int], None]
 STEPS = ("read corpus", "score", "tokens", "framing", "topics", "suggestions", "tables", "report")
+
+# The modules whose code computes each cached step; the cache key hashes them and everything they import
+# (io.cache.source_files), so the key follows the code without hand-kept file lists.
+STEP_CODE: dict[str, tuple[str, ...]] = {
+    "scores": ("corpus_tools.scoring.score",),
+    "tokens": ("corpus_tools.text.tokenize", "corpus_tools.framing"),
+    "framing": ("corpus_tools.framing", "corpus_tools.scoring.score"),
+    "topics": ("corpus_tools.topics",),
+    "health": ("corpus_tools.scoring.health",),
+    "report": ("corpus_tools.report",),
+}
 
 
 @dataclass
@@ -48,12 +73,6 @@ class AnalyzeResult:
     suggestions: SuggestionsResult | None = None
 
 
-def lexicons_for(corpus: Corpus, names: Sequence[str] | None) -> list[Lexicon]:
-    """The lexicons named on the command line, else those corpus.toml declares."""
-    refs = list(names) if names else list(corpus.config.lexicons)
-    return [load_lexicon(r, corpus.root) for r in refs]
-
-
 def _lexicon_ids(lexicons: Sequence[Lexicon]) -> list[dict[str, object]]:
     """Lexicon identity for cache keys: manifest plus the file's full hash."""
     return [{**lx.manifest(), "file_sha1": file_sha1(lx.path) if lx.path and lx.path.is_file() else ""}
@@ -66,16 +85,17 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
             use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
             k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
             report: bool = True, suggestions: bool = True, folds: int = 5,
-            store: str | Path | None = None, count_negated: bool | None = None,
-            negation_rules: str | Path | None = None) -> AnalyzeResult:
+            store: str | Path | None = None, workers: int | None = None, dask: str | None = None,
+            count_negated: bool | None = None, negation_rules: str | Path | None = None) -> AnalyzeResult:
     """Run the whole analysis of a corpus folder (the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
     cross-validated quality when the corpus has coded passages), report.html and manifest.json. Tokens,
     scores, framing, topic models, suggestions and charts are cached under `cache_dir` (default
     `out/.cache`) unless `use_cache` is False. Coded passages come from the corpus's codings.csv plus the
-    coding store `store` (default `out/coding.sqlite` when it exists; only read). Negated hits and
-    interviewer turns are left out of the scores as corpus.toml's [scoring] says (`count_negated` and
-    `negation_rules` override it)."""
+    coding store `store` (default `out/coding.sqlite` when it exists; only read). Scoring runs in `workers`
+    processes (default: the machine's cores) or on a Dask cluster (`dask`: an address or "local"), with
+    results identical to one process. Negated hits and interviewer turns are left out of the scores as
+    corpus.toml's [scoring] says (`count_negated` and `negation_rules` override it)."""
     total = len(STEPS)
 
     def step(i: int) -> Callable[[str], None]:
@@ -85,16 +105,20 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
         say(STEPS[i - 1])
         return say
 
-    root = Path(corpus_path) if corpus_path else default_corpus()
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # manifest.json is written last and marks a complete run: an older one goes first, so a run that is
+    # interrupted leaves a folder without a manifest rather than new tables under an old manifest
+    (out_dir / "manifest.json").unlink(missing_ok=True)
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
-    step(1)(f"reading {root}")
-    corpus = load_corpus(root)
+    step(1)(f"reading {corpus_path or 'the bundled corpus'}")
+    corpus = open_corpus(corpus_path)
+    corpus.require_documents()
+    root = corpus.root
     result = AnalyzeResult(out_dir, n_documents=len(corpus.docs), n_entries=len(corpus.entries),
                            n_skipped=corpus.n_errors)
     result.problems = [str(p) for p in corpus.problem_list if p.level != "note"]
-    lex = lexicons_for(corpus, lexicons)
+    lex = project_lexicons(corpus, lexicons or ())
     tokenizer = Tokenizer(engine)
     scorer = corpus_scorer(corpus, lex, tokenizer, count_negated=count_negated, negation=negation_rules)
     inputs = corpus_inputs(root, list(corpus.docs["path"]))
@@ -106,19 +130,21 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     files["entries"] = write_table(corpus.entries_with_meta(), out_dir / "entries.csv")
 
     step(2)("scoring documents and entries")
-    score_code = code_hash("scoring", "lexicon", "text", "corpus", "_speedups")
+    score_code = code_hash(*STEP_CODE["scores"])
+    n_workers = default_workers() if workers is None else workers
     score_settings = {"negation": scorer.manifest()["negation"], "count_negated": scorer.count_negated,
                       "scoring": dataclasses.asdict(corpus.config.scoring)}
     doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache,
-                                       make_key(**base, dedupe=dedupe, code=score_code, **score_settings))
+                                       make_key(**base, dedupe=dedupe, code=score_code, **score_settings),
+                                       workers=n_workers, dask=dask)
     step(3)("tokenizing entries for words and topics")
-    tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash("text", "framing")))
+    tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash(*STEP_CODE["tokens"])))
     say = step(4)
     # framing uses the tokens (distinctive words), so the tokenizer's code is part of its key
     framing = _framing(corpus, doc_scores, tokens, cache, say,
                        make_key(**base, dedupe=dedupe, seed=seed, n_boot=n_boot, n_perm=n_perm,
                                 stages=[s.__dict__ for s in corpus.config.stages],
-                                code=code_hash("framing", "scoring", "text"), **score_settings),
+                                code=code_hash(*STEP_CODE["framing"]), **score_settings),
                        seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe)
     topic_res = None
     ks: list[int] | None = None
@@ -129,7 +155,7 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
         topic_res = _topics(corpus, tokenizer, lex, cache, say,
                             make_key(**base, seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine,
                                      stages=[s.__dict__ for s in corpus.config.stages],
-                                     code=code_hash("topics", "text", "lexicon")),
+                                     code=code_hash(*STEP_CODE["topics"])),
                             seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine)
     sug_res = None
     store_path: Path | None = Path(store) if store is not None else out_dir / "coding.sqlite"
@@ -138,8 +164,6 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     elif store is not None and suggestions and not Path(store).is_file():
         raise StoreError(f"coding store {store} does not exist")
     if suggestions:
-        from corpus_tools.jobs.draft_codes import run_suggestions
-
         say = step(6)
         sug_res = run_suggestions(corpus, lex, out_dir, cache, base, seed=seed, engine=engine, folds=folds,
                                   store_path=store_path, say=say)
@@ -154,19 +178,21 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     files["by_stage_source"] = write_table(aggregate(doc_scores, ["stage", "source_type"], corpus.docs),
                                            out_dir / "by_stage_source.csv")
     health = _health(lex, tokenizer, corpus, cache,
-                     make_key(**base, code=code_hash("lexicon", "text", "pipeline")))
+                     make_key(**base, code=code_hash(*STEP_CODE["health"])))
     files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
     balance = language_balance(doc_scores, corpus, seed=seed, n_boot=n_boot)
     files["language_balance"] = write_table(balance, out_dir / "language_balance.csv")
     result.problems.extend(balance_warnings(balance))
+    validation = _validation(corpus, lex, scorer, n_boot, seed)
+    if validation is not None and not report:  # with a report, the report writes these tables itself
+        for key, name in VALIDATION_OUTPUTS.items():
+            files[name.removesuffix(".csv")] = write_table(getattr(validation, key), out_dir / name)
     for name, frame in framing.to_tables().items():
         files[name] = write_table(frame, out_dir / f"{name}.csv")
     if topic_res is not None:
         for name, frame in topic_res.to_tables().items():
             files[name] = write_table(frame, out_dir / f"{name}.csv")
     if sug_res is not None:
-        from corpus_tools.jobs.draft_codes import write_suggestion_tables
-
         files.update(write_suggestion_tables(sug_res, out_dir))
     manifest = {
         "command": "analyze",
@@ -180,20 +206,18 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
                    "suggestions": {"enabled": suggestions, "folds": folds,
                                    "store": str(store_path) if store_path else None}},
         "seed": seed,
-        "scoring": {**scorer.manifest(), "counts": doc_scores.summary,
+        "scoring": {**scorer.manifest(), "workers": n_workers, "dask": dask, "counts": doc_scores.summary,
                     "exclude_roles": list(corpus.config.scoring.exclude_roles),
                     "language_balance_warnings": balance_warnings(balance)},
     }
     if sug_res is not None:
         manifest["suggestions"] = sug_res.manifest(out_dir)
     if report:
-        from corpus_tools.report import ReportInputs, write_report
-
         say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
         rep = write_report(ReportInputs(corpus, lex, doc_scores, entry_scores, framing, topic_res, health, manifest,
-                                        result.problems[:20], sug_res, balance),
-                           out_dir, cache=cache, progress=say, code_version=code_hash("report"))
+                                        result.problems[:20], sug_res, validation, balance),
+                           out_dir, cache=cache, progress=say, code_version=code_hash(*STEP_CODE["report"]))
         files.update(rep.tables)
         for chart in rep.charts:
             files[f"chart_{chart.name}"] = chart.png
@@ -210,13 +234,12 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
 def topic_settings(k_range: Sequence[int] | None, engine: str | None) -> tuple[list[int], str]:
     """The K values (sorted, unique; the default range when none) and the engine (the default when None)
     that run_topics will use, so equivalent settings share one cache entry and the manifest says what ran."""
-    from corpus_tools.topics import DEFAULT_ENGINE
-    from corpus_tools.topics.sweep import DEFAULT_K_RANGE
 
     return sorted({int(k) for k in (k_range or DEFAULT_K_RANGE)}), engine or DEFAULT_ENGINE
 
 
-def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str) -> tuple[ScoreResult, ScoreResult]:
+def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str, workers: int = 1,
+            dask: str | None = None) -> tuple[ScoreResult, ScoreResult]:
     """Document- and entry-level scores, from the cache when inputs are unchanged."""
     hit = cache.load_frames("scores", key)
     if hit is not None:
@@ -225,12 +248,25 @@ def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str
         lx, summ = dict(data["construct_lexicon"]), dict(data["summary"])
         return (ScoreResult(frames["doc_scores"], frames["doc_evidence"], "document", v, c, lx, summ),
                 ScoreResult(frames["entry_scores"], frames["entry_evidence"], "entry", v, c, lx, summ))
-    docs, entries = score_levels(corpus, scorer, dedupe)
+    docs, entries = score_levels(corpus, scorer, dedupe, score_many=texts_scorer(scorer, workers, dask))
     cache.save_frames("scores", key, {"doc_scores": docs.scores, "doc_evidence": docs.evidence,
                                       "entry_scores": entries.scores, "entry_evidence": entries.evidence},
                       {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids,
                        "construct_lexicon": docs.construct_lexicon, "summary": docs.summary})
     return docs, entries
+
+
+def _validation(corpus: Corpus, lexicons: Sequence[Lexicon], scorer: Scorer, n_boot: int,
+                seed: int) -> LexiconValidation | None:
+    """Lexicon hits against the corpus's hand codes (None when it has no coded entries for these lexicons).
+    With a development/test split table in the corpus, only the held-out test half is shown."""
+    if not any(codings_files(corpus, lx) for lx in lexicons):
+        return None
+    split = "test" if (corpus.root / SPLIT_FILE).is_file() else "all"
+    try:
+        return validate_lexicons(corpus, lexicons, scorer, split=split, n_boot=n_boot, random_state=seed)
+    except CorpusError:  # codings files whose rows all failed to resolve: reported by `lexicon validate`
+        return None
 
 
 def _health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus, cache: Cache,
@@ -246,9 +282,7 @@ def _health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus, c
 
 def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> dict[str, list[str]]:
     """entry_id → content words, from the cache when inputs are unchanged."""
-    import pandas as pd
 
-    from corpus_tools.framing import entry_content_words
 
     hit = cache.load_frames("tokens", key)
     if hit is not None:
@@ -262,7 +296,6 @@ def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> dic
 
 def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str]], cache: Cache,
              say: Callable[[str], None], key: str, **kwargs: Any) -> FramingResult:
-    from corpus_tools.framing import FramingResult, run_framing
 
     hit = cache.load_frames("framing", key)
     if hit is not None:
@@ -278,9 +311,7 @@ def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str
 def _topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], cache: Cache,
             say: Callable[[str], None], key: str, **kwargs: Any) -> TopicsResult:
     """Topic models (per stage + joint), from the cache when inputs and settings are unchanged."""
-    import pandas as pd
 
-    from corpus_tools.topics import TopicsResult, run_topics
 
     hit = cache.load_frames("topics", key)
     if hit is not None:
@@ -292,18 +323,3 @@ def _topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], c
     data = {f.name: getattr(res, f.name) for f in dataclasses.fields(res) if f.name not in frames}
     cache.save_frames("topics", key, frames, data)
     return res
-
-
-def lexicon_health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus) -> pd.DataFrame:
-    """Per term: variable, language and number of matches in the corpus (0 = never matches)."""
-    import pandas as pd
-
-    rows = []
-    texts = list(corpus.entries["text"])
-    for lex in lexicons:
-        freq = term_frequencies(lex, tokenizer, texts)
-        for v in lex.variables:
-            for lang, term in v.all_terms():
-                rows.append({"lexicon": lex.name, "variable": v.id, "lang": lang, "term": term,
-                             "matches": freq[(v.id, term)]})
-    return pd.DataFrame(rows, columns=["lexicon", "variable", "lang", "term", "matches"])

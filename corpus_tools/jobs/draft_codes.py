@@ -10,10 +10,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corpus_tools.errors import CorpusToolsError, OutputError
+from corpus_tools.errors import CorpusToolsError, ModelError, OutputError
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import file_sha1
+from corpus_tools.io.tables import write_table
+from corpus_tools.jobs.suggest import fit_and_save, training_data
+from corpus_tools.suggest.apply import suggest_corpus
+from corpus_tools.suggest.coldstart import LexiconSuggester
+from corpus_tools.suggest.evaluation import EvaluationResult, cross_validate, write_evaluation
+from corpus_tools.suggest.features import TextAnalyzer
+from corpus_tools.suggest.model import training_hash
+from corpus_tools.suggest.persistence import MODEL_JSON
 from corpus_tools.suggest.result import SuggestionsResult
+from corpus_tools.suggest.training import require
 
 if TYPE_CHECKING:
 
@@ -23,7 +32,7 @@ if TYPE_CHECKING:
 
 MODEL_DIR = "model"
 
-CODE_PARTS = ("suggest", "pipeline_suggest", "text", "lexicon", "score", "_speedups", "store/codings")
+CODE_PARTS = ("corpus_tools.jobs.draft_codes",)  # this job and all it imports: io.cache.source_files
 
 
 def coder_note(corpus: Corpus) -> str:
@@ -40,9 +49,6 @@ def run_suggestions(corpus: Corpus, lexicons: Sequence[Lexicon], out_dir: Path, 
     `base` holds the cache-key parts shared by every analyze step (input hashes, lexicons, tokenizer,
     software versions). The trained model is saved to `out_dir/model` (plain JSON + NumPy files).
     """
-    from corpus_tools.errors import ModelError
-    from corpus_tools.jobs.suggest import training_data
-    from corpus_tools.suggest.training import require
 
     tell = say or (lambda _m: None)
     model_dir = out_dir / MODEL_DIR
@@ -67,8 +73,6 @@ def run_suggestions(corpus: Corpus, lexicons: Sequence[Lexicon], out_dir: Path, 
         key = make_key(**base, **common, step="suggestions-lexicon", code=code_hash(*CODE_PARTS))
         res = _lexicon(corpus, lexicons, engine, cache, key, model_dir, tell)
     else:
-        from corpus_tools.suggest.model import training_hash
-
         inputs = {"codings_sha1": file_sha1(codings) if codings.is_file() else None,
                   "store": str(store_path) if store_path else None,
                   "hash": training_hash(data.ids, data.texts, data.Y)}
@@ -85,7 +89,6 @@ def run_suggestions(corpus: Corpus, lexicons: Sequence[Lexicon], out_dir: Path, 
 
 def _clear_model_dir(model_dir: Path) -> None:
     """Remove the model an earlier run saved in OUT/model; refuse to touch a folder that is not one."""
-    from corpus_tools.suggest.persistence import MODEL_JSON
 
     if not model_dir.exists():
         return
@@ -106,9 +109,6 @@ def _lexicon(corpus: Corpus, lexicons: Sequence[Lexicon], engine: str, cache: Ca
     if hit is not None:
         frames, data = hit
         return SuggestionsResult(frames["suggestions"], list(data["codes"]), "lexicon", str(data["model_version"]))
-    from corpus_tools.suggest.apply import suggest_corpus
-    from corpus_tools.suggest.coldstart import LexiconSuggester
-    from corpus_tools.suggest.features import TextAnalyzer
 
     say(f"lexicon suggestions for {len(corpus.entries)} entries (no coded passages)")
     sug = LexiconSuggester(lexicons, engine).fit(TextAnalyzer(lexicons, engine))
@@ -125,7 +125,6 @@ def _model_files(model_dir: Path) -> dict[str, Path]:
 
 def _restore(cache: Cache, key: str, model_dir: Path) -> SuggestionsResult | None:
     """The cached result with the model files copied back into `model_dir`, or None on a miss."""
-    from corpus_tools.suggest.evaluation import EvaluationResult
 
     hit = cache.load_frames("suggestions", key)
     if hit is None:
@@ -152,10 +151,6 @@ def _model(corpus: Corpus, lexicons: Sequence[Lexicon], data: TrainingData, engi
     cached = _restore(cache, key, model_dir)
     if cached is not None:
         return cached
-    from corpus_tools.jobs.suggest import fit_and_save
-    from corpus_tools.suggest.apply import suggest_corpus
-    from corpus_tools.suggest.evaluation import cross_validate
-    from corpus_tools.suggest.features import TextAnalyzer
 
     analyzer = TextAnalyzer(lexicons, engine)
     docs = analyzer.analyze_many(data.texts)
@@ -182,8 +177,6 @@ def _model(corpus: Corpus, lexicons: Sequence[Lexicon], data: TrainingData, engi
 def write_suggestion_tables(res: SuggestionsResult, out_dir: Path) -> dict[str, Path]:
     """suggestions.csv; with a model also evaluation.csv, learning_curve.csv and evaluation.json (a copy of
     the last goes into the model folder, where `corpus-tools serve` looks for it)."""
-    from corpus_tools.io.tables import write_table
-    from corpus_tools.suggest.evaluation import write_evaluation
 
     files = {"suggestions": write_table(res.suggestions, out_dir / "suggestions.csv")}
     if res.evaluation is not None:

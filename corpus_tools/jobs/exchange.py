@@ -8,8 +8,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.errors import ConfigError, ExchangeError
+from corpus_tools.exchange.refi_codebook import read_qdc, write_qdc
+from corpus_tools.exchange.refi_export import write_qdpx
+from corpus_tools.exchange.refi_import import read_qdpx
+from corpus_tools.exchange.state import gather_codings
+from corpus_tools.exchange.store_io import human_codings, record_in_store
+from corpus_tools.exchange.tables import coding_tables, write_tables
+from corpus_tools.io.tables import write_table
+from corpus_tools.lexicon.yaml_io import write_codebook
+from corpus_tools.project import Project
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
@@ -23,22 +34,12 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Project:
-    """A loaded corpus, its lexicons and its gathered codings."""
+class CodedProject:
+    """A loaded corpus, the lexicons that apply and its gathered codings (what exports and agreement read)."""
 
     corpus: Corpus
     lexicons: list[Lexicon]
     codings: GatheredCodings
-
-
-def load_lexicons(refs: Sequence[str], root: Path | None, config_lexicons: Sequence[str]) -> list[Lexicon]:
-    """The lexicons named (relative paths resolve against the corpus folder), else the corpus's own."""
-    from corpus_tools.lexicon.formats import load_lexicon
-
-    names = list(refs) or list(config_lexicons)
-    if not names:
-        raise ConfigError("no lexicon given and the corpus declares none", hint="pass --lexicon NAME")
-    return [load_lexicon(r, root) for r in names]
 
 
 def used_lexicons(lexicons: Sequence[Lexicon], state: pd.DataFrame) -> list[Lexicon]:
@@ -50,25 +51,21 @@ def used_lexicons(lexicons: Sequence[Lexicon], state: pd.DataFrame) -> list[Lexi
 
 def open_project(corpus_path: Path | None, lexicons: Sequence[str] = (), *, store: Path | None = None,
                  suggestions: Path | None = None, model_name: str | None = None,
-                 only_used: bool = False, exclude_training: bool = False) -> Project:
+                 only_used: bool = False, exclude_training: bool = False) -> CodedProject:
     """Load the corpus (default: the bundled one), its lexicons and every coding source named
     (`exclude_training`: leave out suggestions for passages the model was trained on)."""
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.exchange.state import gather_codings
-    from corpus_tools.io.resources import default_corpus
 
-    corpus = load_corpus(corpus_path or default_corpus())
-    lexs = load_lexicons(lexicons, corpus.root, corpus.config.lexicons)
+    project = Project.open(corpus_path, lexicons)
+    corpus, lexs = project.corpus, project.lexicons
     sugg = [(suggestions, f"model:{model_name}" if model_name else None)] if suggestions else []
     gathered = gather_codings(corpus, lexs, store=store, suggestions=sugg, exclude_training=exclude_training)
     if only_used and not lexicons:
         lexs = used_lexicons(lexs, gathered.state)
-    return Project(corpus, lexs, gathered)
+    return CodedProject(corpus, lexs, gathered)
 
 
-def export_tables(out: Path, project: Project) -> list[Path]:
+def export_tables(out: Path, project: CodedProject) -> list[Path]:
     """Decisions (when a store was read), codings (long), presence matrix and codebook as CSVs or one XLSX."""
-    from corpus_tools.exchange.tables import coding_tables, write_tables
 
     tables = coding_tables(project.codings.state, project.lexicons, project.corpus, project.codings.decisions)
     return write_tables(out, tables)
@@ -76,24 +73,20 @@ def export_tables(out: Path, project: Project) -> list[Path]:
 
 def export_qdc(out: Path, lexicons: Sequence[Lexicon]) -> Path:
     """The lexicons as a REFI-QDA codebook (.qdc)."""
-    from corpus_tools.exchange.refi_codebook import write_qdc
 
     if out.suffix.lower() != ".qdc":
         raise ExchangeError(f"{out}: a REFI-QDA codebook file must end in .qdc")
     return write_qdc(lexicons, out)
 
 
-def export_qdpx(out: Path, project: Project, created: dt.datetime | None = None) -> QdpxExport:
+def export_qdpx(out: Path, project: CodedProject, created: dt.datetime | None = None) -> QdpxExport:
     """The corpus, codebook and codings as a REFI-QDA project (.qdpx)."""
-    from corpus_tools.exchange.refi_export import write_qdpx
 
     return write_qdpx(out, project.corpus, project.codings.state, project.lexicons, created=created)
 
 
 def import_qdc(path: Path, out: Path) -> tuple[Lexicon, list[str]]:
     """A REFI-QDA codebook converted to codebook YAML at `out`."""
-    from corpus_tools.exchange.refi_codebook import read_qdc
-    from corpus_tools.lexicon.yaml_io import write_codebook
 
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise ExchangeError(f"{out}: the lexicon is written as YAML; use a .yaml name")
@@ -105,7 +98,6 @@ def import_qdc(path: Path, out: Path) -> tuple[Lexicon, list[str]]:
 
 def codings_csv(state: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
     """Codings in the corpus `codings.csv` layout (schema.CODINGS): one row per entry and coder."""
-    import pandas as pd
 
     spans = corpus.entries.set_index("entry_id")[["start", "end"]]
     rows = []
@@ -130,18 +122,12 @@ class ImportResult:
 def import_qdpx(path: Path, corpus_path: Path | None, lexicons: Sequence[str] = (), *, out: Path | None = None,
                 store: Path | None = None, unmatched: Path | None = None) -> ImportResult:
     """Codings from a .qdpx: written as codings.csv layout (`out`) and/or recorded in the store."""
-    import pandas as pd
 
-    from corpus_tools.corpus.loader import load_corpus
-    from corpus_tools.exchange.refi_import import read_qdpx
-    from corpus_tools.exchange.store_io import record_in_store
-    from corpus_tools.io.resources import default_corpus
-    from corpus_tools.io.tables import write_table
 
     if out is None and store is None:
         raise ConfigError("nothing to do: give -o CODINGS.csv and/or --store PATH")
-    corpus = load_corpus(corpus_path or default_corpus())
-    lexs = load_lexicons(lexicons, corpus.root, corpus.config.lexicons)
+    project = Project.open(corpus_path, lexicons)
+    corpus, lexs = project.corpus, project.lexicons
     imported = read_qdpx(path, corpus, lexs)
     result = ImportResult(imported)
     if out is not None:
@@ -151,8 +137,6 @@ def import_qdpx(path: Path, corpus_path: Path | None, lexicons: Sequence[str] = 
                                                            "overlapping"])
         result.files.append(write_table(frame, unmatched))
     if store is not None and len(imported.codings):
-        from corpus_tools.exchange.store_io import human_codings
-
         _humans, machines = human_codings(imported.codings)
         if machines:
             imported.problems.append(f"codings of machine coder(s) {', '.join(machines)} were not recorded in the "

@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corpus_tools.corpus.loader import Corpus, load_corpus
-from corpus_tools.io.resources import default_corpus
-from corpus_tools.lexicon.formats import load_lexicon
+from corpus_tools.corpus.loader import Corpus
 from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.project import open_corpus, project_lexicons
+from corpus_tools.store import CodingStore
 from corpus_tools.suggest.coldstart import LexiconSuggester
+from corpus_tools.suggest.evaluation import cross_validate
 from corpus_tools.suggest.features import Analyzed, TextAnalyzer
 from corpus_tools.suggest.model import SuggestionModel
+from corpus_tools.suggest.persistence import load_model, save_model
 from corpus_tools.suggest.training import TrainingData, collect, require
 
 if TYPE_CHECKING:
@@ -33,21 +35,8 @@ class TrainResult:
     problems: list[str] = field(default_factory=list)
 
 
-def project_lexicons(corpus: Corpus | None, names: Sequence[str] | None = None) -> list[Lexicon]:
-    """Lexicons named, else the corpus's, else mass_entrepreneurship; the first one is the codebook."""
-    refs = list(names) if names else (list(corpus.config.lexicons) if corpus is not None else [])
-    refs = refs or ["mass_entrepreneurship"]
-    return [load_lexicon(r, corpus.root if corpus is not None else None) for r in refs]
-
-
-def open_corpus(path: str | Path | None) -> Corpus:
-    """The corpus folder given, else the bundled Junpu corpus."""
-    return load_corpus(Path(path) if path else default_corpus())
-
-
 def training_data(corpus: Corpus | None, store_path: Path | None, lexicons: Sequence[Lexicon]) -> TrainingData:
     """Codings of the corpus's codings.csv plus the store's decisions (the store is only read)."""
-    from corpus_tools.store import CodingStore
 
     codes = list(lexicons[0].variable_ids)
     if store_path is not None and Path(store_path).is_file():
@@ -62,7 +51,7 @@ def train(corpus_path: str | Path | None = None, store_path: Path | None = None,
     """Fit the suggestion model on a corpus's coded sample plus the store's decisions; save it to `out`."""
     say = progress or (lambda _m: None)
     corpus = open_corpus(corpus_path)
-    lex = project_lexicons(corpus, lexicons)
+    lex = project_lexicons(corpus, lexicons or ())
     data = require(training_data(corpus, store_path, lex))
     say(f"training on {len(data)} coded passages ({', '.join(f'{k}: {v}' for k, v in data.sources.items())})")
     model, path = fit_and_save(data, lex, out, corpus, store_path, engine, seed, C)
@@ -74,7 +63,6 @@ def fit_and_save(data: TrainingData, lexicons: Sequence[Lexicon], out: Path, cor
                  analyzer: TextAnalyzer | None = None, docs: Sequence[Analyzed] | None = None
                  ) -> tuple[SuggestionModel, Path]:
     """Fit the model on all of `data` and save it with its fit metrics (shared by `train` and `analyze`)."""
-    from corpus_tools.suggest.persistence import save_model
 
     model = SuggestionModel(lexicons, engine, C=C, random_state=seed).fit(data.texts, data.Y, data.codes, data.ids,
                                                                           analyzer=analyzer, docs=docs)
@@ -93,10 +81,8 @@ def load_suggester(model_dir: Path | None, corpus: Corpus | None = None, lexicon
                    engine: str = "rjieba") -> Suggester:
     """The saved model in `model_dir`, or (cold start, no model) lexicon suggestions."""
     if model_dir is not None:
-        from corpus_tools.suggest.persistence import load_model
-
         return load_model(model_dir)
-    lex = project_lexicons(corpus, lexicons)
+    lex = project_lexicons(corpus, lexicons or ())
     return LexiconSuggester(lex, engine).fit(TextAnalyzer(lex, engine))
 
 
@@ -104,11 +90,10 @@ def evaluate(corpus_path: str | Path | None = None, store_path: Path | None = No
              learning_curve: bool = True, lexicons: Sequence[str] | None = None, engine: str = "rjieba",
              progress: Progress | None = None) -> EvaluationResult:
     """Cross-validated quality of the model on the project's codings (the HTML report calls this)."""
-    from corpus_tools.suggest.evaluation import cross_validate
 
     say = progress or (lambda _m: None)
     corpus = open_corpus(corpus_path)
-    lex = project_lexicons(corpus, lexicons)
+    lex = project_lexicons(corpus, lexicons or ())
     data = require(training_data(corpus, store_path, lex))
     say(f"cross-validating on {len(data)} coded passages")
     return cross_validate(data, TextAnalyzer(lex, engine), folds, seed, learning_curve, params={"engine": engine})

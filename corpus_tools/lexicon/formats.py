@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from corpus_tools.errors import LexiconError
+from corpus_tools.io.resources import resolve_lexicon
 from corpus_tools.lexicon.model import Construct, Lexicon, Variable, lexicon_from_dict
 from corpus_tools.text.tokenize import has_cjk
 
@@ -43,7 +47,6 @@ def _build(name: str, cats: dict[str, list[str]], path: Path | None, sha1: str) 
 
 def read_quanteda(path: Path) -> Lexicon:
     """A quanteda dictionary YAML: `key: [terms]` or `key: {subkey: [terms]}` (deeper levels joined by _)."""
-    import yaml
 
     raw = path.read_bytes()
     try:
@@ -70,7 +73,6 @@ def read_quanteda(path: Path) -> Lexicon:
 
 def write_quanteda(lex: Lexicon, path: Path) -> None:
     """Nested `construct: variable: [terms]` YAML that quanteda's dictionary() reads."""
-    import yaml
 
     data = {c.id: {v.name: [t for _, t in v.all_terms()] for v in c.variables} for c in lex.constructs}
     path.write_text(f"# quanteda dictionary exported by corpus_tools from {lex.name} {lex.version}\n"
@@ -128,9 +130,7 @@ def write_liwc(lex: Lexicon, path: Path) -> None:
 
 def load_lexicon(ref: str | Path, base: Path | None = None) -> Lexicon:
     """Load a lexicon by bundled name or path (YAML codebook, quanteda YAML or LIWC .dic by suffix)."""
-    import yaml
 
-    from corpus_tools.io.resources import resolve_lexicon
 
     path = resolve_lexicon(ref, base)
     raw = path.read_bytes()
@@ -144,3 +144,9 @@ def load_lexicon(ref: str | Path, base: Path | None = None) -> Lexicon:
     if isinstance(data, dict) and "constructs" not in data:
         return read_quanteda(path)
     return lexicon_from_dict(data, path, sha1)
+
+
+def load_lexicons(refs: Sequence[str | Path], base: Path | None = None) -> list[Lexicon]:
+    """Load several lexicons (names or paths relative to `base`); which ones apply is the caller's rule
+    (`corpus_tools.corpus.config.lexicon_refs`)."""
+    return [load_lexicon(r, base) for r in refs]

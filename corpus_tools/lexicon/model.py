@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus_tools.errors import LexiconError
+from corpus_tools.text.tokenize import has_cjk
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 LANGS = ("zh", "en")
@@ -31,6 +32,26 @@ class Variable:
     def id(self) -> str:
         """The stable variable id, e.g. `opportunity.feasibility`."""
         return f"{self.construct}.{self.name}"
+
+    @property
+    def table4(self) -> tuple[str, ...]:
+        """The source's keyword list for this variable, verbatim (the paper's Table 4; empty when not given).
+        Kept visible even where a keyword no longer matches as a term."""
+        return tuple(str(k) for k in self.extra.get("table4", ()) or ())
+
+    @property
+    def changes(self) -> tuple[dict[str, Any], ...]:
+        """Recorded revisions of the term list (version, removed/added/narrowed terms, reason), in file order."""
+        return tuple(self.extra.get("changes", ()) or ())
+
+    def is_table4(self, term: str) -> bool:
+        """True when `term` is one of the source's keywords (case-insensitive)."""
+        return term.strip().lower() in {k.strip().lower() for k in self.table4}
+
+    def table4_unmatched(self) -> list[str]:
+        """Source keywords that are not (any longer) a term of this variable in any language."""
+        terms = {t.lower() for _, t in self.all_terms()}
+        return [k for k in self.table4 if k.strip().lower() not in terms]
 
     def all_terms(self) -> Iterator[tuple[str, str]]:
         """(lang, term) pairs."""
@@ -109,7 +130,7 @@ def _terms(raw: Any, where: str, inside: set[str] | None = None) -> dict[str, tu
         if not isinstance(items, list):
             raise LexiconError(f"{where}: terms for {lang!r} must be a list of strings")
         terms: list[str] = []
-        for t in items:
+        for i, t in enumerate(items):
             if isinstance(t, dict) and inside is not None:
                 bad = set(t) - _TERM_KEYS
                 if "term" not in t or bad:
@@ -124,8 +145,10 @@ def _terms(raw: Any, where: str, inside: set[str] | None = None) -> dict[str, tu
                 text = str(t).strip()
             else:
                 raise LexiconError(f"{where}: terms for {lang!r} must be a list of strings, got {t!r}")
-            if text:
-                terms.append(text)
+            if not text:
+                raise LexiconError(f"{where}: empty term at position {i + 1} of the {lang!r} terms",
+                                   hint="delete the empty entry (an empty term would match nothing, or everything)")
+            terms.append(text)
         out[str(lang)] = tuple(terms)
     return out
 
@@ -134,8 +157,6 @@ def _inside(raw: Any, default: bool, terms: dict[str, tuple[str, ...]], marked: 
             where: str) -> frozenset[str]:
     """The Chinese terms of a variable that match inside longer tokens: the variable's `inside` (true,
     false or a list of its terms), else the lexicon's default, plus terms marked one by one."""
-    from corpus_tools.text.tokenize import has_cjk
-
     zh = [t for ts in terms.values() for t in ts if has_cjk(t) and "*" not in t]
     if raw is None or isinstance(raw, bool):
         chosen = set(zh) if (default if raw is None else raw) else set()
@@ -158,6 +179,27 @@ def _label(raw: Any, fallback: str) -> dict[str, str]:
     if isinstance(raw, dict):
         return {str(k): str(v) for k, v in raw.items()}
     return {"en": str(raw) if raw else fallback}
+
+
+CHANGE_KINDS = ("removed", "added", "narrowed", "moved")
+
+
+def _check_extra(extra: dict[str, Any], where: str) -> None:
+    """`table4` is a list of keywords; every `changes` record names its version, what changed and why."""
+    t4 = extra.get("table4")
+    if t4 is not None and (not isinstance(t4, list) or not all(isinstance(k, str) and k.strip() for k in t4)):
+        raise LexiconError(f"{where}: `table4` must be a list of non-empty keywords")
+    changes = extra.get("changes")
+    if changes is None:
+        return
+    if not isinstance(changes, list):
+        raise LexiconError(f"{where}: `changes` must be a list of records (version, removed/added/narrowed, reason)")
+    for i, ch in enumerate(changes, start=1):
+        if not isinstance(ch, dict) or not str(ch.get("reason", "")).strip():
+            raise LexiconError(f"{where}: change {i} has no reason",
+                               hint="every change of a term list carries a `reason` (issue 11)")
+        if not any(k in ch for k in CHANGE_KINDS) or "version" not in ch:
+            raise LexiconError(f"{where}: change {i} must give `version` and one of {', '.join(CHANGE_KINDS)}")
 
 
 def lexicon_from_dict(data: Any, path: Path | None = None, sha1: str = "") -> Lexicon:
@@ -185,6 +227,7 @@ def lexicon_from_dict(data: Any, path: Path | None = None, sha1: str = "") -> Le
             if not isinstance(vraw, dict):
                 raise LexiconError(f"{vwhere}: expected a mapping with label, definition and terms")
             extra = {k: v for k, v in vraw.items() if k not in {"label", "definition", "terms", "exclude", "inside"}}
+            _check_extra(extra, vwhere)
             marked: set[str] = set()
             terms = _terms(vraw.get("terms"), vwhere, marked)
             variables.append(Variable(str(cid), str(vname), _label(vraw.get("label"), str(vname)),

@@ -27,7 +27,10 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+import yaml
+
 from corpus_tools.errors import ConfigError, LexiconError
+from corpus_tools.lexicon.match import compile_term
 from corpus_tools.lexicon.model import Construct, Lexicon, Variable
 from corpus_tools.text.tokenize import WORD_RE, Tokenizer, has_cjk
 
@@ -226,8 +229,6 @@ def rules_from_dict(data: Any, source: str = "rules", sha1: str = "") -> Negatio
 
 def load_rules(path: str | Path | None = None) -> NegationRules:
     """Read a rule file (the shipped default when `path` is None); ConfigError/LexiconError when invalid."""
-    import yaml
-
     p = Path(path) if path is not None else DEFAULT_RULES
     if not p.is_file():
         raise ConfigError(f"negation rule file {p} not found")
@@ -486,8 +487,6 @@ class NegationScope:
         """Does the matcher need this pseudo-trigger? One that is a single token (非常, 不少) never meets a
         word cue (cues match whole tokens), so only multi-token ones (不/仅, 如果 没有) and those a glob cue
         could match (lack* in lackluster) are worth finding."""
-        from corpus_tools.lexicon.match import compile_term
-
         p = compile_term("x", "negation.pseudo", _cue_term(pseudo), self.tokenizer)
         if p is None:
             return False

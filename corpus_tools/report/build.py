@@ -8,8 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.periods import doc_periods, is_dated, period_order
+from corpus_tools.io.tables import write_table
 from corpus_tools.report import charts_framing as cf
 from corpus_tools.report import charts_topics as ct
 from corpus_tools.report.evidence import top_passages
@@ -17,11 +21,13 @@ from corpus_tools.report.format import Table, table, truncate
 from corpus_tools.report.overview import crosstab, health_by_variable, labels, rate_matrix, with_total
 from corpus_tools.report.render import Chart, ChartMaker
 from corpus_tools.report.suggestions import suggestions_context
+from corpus_tools.report.validation import validation_context
 from corpus_tools.scoring.balance import balance_warnings, language_balance
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from corpus_tools.agreement.lexicon_validation import LexiconValidation
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.framing import FramingResult
     from corpus_tools.io.cache import Cache
@@ -45,6 +51,7 @@ class ReportInputs:
     manifest: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     suggestions: SuggestionsResult | None = None
+    validation: LexiconValidation | None = None  # lexicon hits against hand codes (None: no coded entries)
     balance: pd.DataFrame | None = None  # scoring.balance.language_balance of the document scores
 
 
@@ -60,7 +67,6 @@ class ReportOutput:
 def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = None,
                  progress: Callable[[str], None] | None = None, code_version: str = "") -> ReportOutput:
     """Write charts/ (PNG + SVG), the report's own tables (CSV) and the self-contained report.html."""
-    from corpus_tools.io.tables import write_table
 
     say = progress or (lambda _m: None)
     maker = ChartMaker(out_dir / "charts", cache, code_version)
@@ -160,6 +166,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "tri_chart": tri_chart,
         "tri_summary": table(fr.triangulation_summary, csv="triangulation_summary.csv"),
         "evidence": evidence, "topics": topics_ctx, "suggest": suggest_ctx,
+        "validation": validation_context(inputs.validation, names, csv),
         "health_chart": health_chart,
         "health": table(health_tab.reset_index(), csv=csv("lexicon_health_by_variable", health_tab.reset_index())),
         "never": table(never, ["lexicon", "variable", "lang", "term"], max_rows=200, csv="lexicon_health.csv"),
@@ -175,7 +182,6 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
 
 def sweep_by_k(sweep: pd.DataFrame) -> pd.DataFrame:
     """The whole K sweep, one row per scope and K: seeds fitted, mean coherence over seeds, stability, chosen."""
-    import pandas as pd
 
     cols = ["scope", "k", "seeds", "c_npmi", "c_v", "stability", "chosen"]
     if sweep.empty:
@@ -239,7 +245,6 @@ def _documents(docs: pd.DataFrame) -> Table:
 
 def render(ctx: dict[str, Any]) -> str:
     """Render the report template (Jinja2, autoescaping on: every corpus string is HTML-escaped)."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(loader=PackageLoader("corpus_tools.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)

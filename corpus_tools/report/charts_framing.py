@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
@@ -43,7 +45,6 @@ def stacked_counts(table: pd.DataFrame, xlabel: str) -> Figure | None:
 
 def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}") -> Figure | None:
     """Rows x columns heatmap with the value written in each cell (blank where undefined)."""
-    import numpy as np
 
     if table.empty or table.shape[1] == 0:
         return None
@@ -71,7 +72,6 @@ def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}") -> Figur
 
 def shares_with_intervals(frame: pd.DataFrame, order: list[str]) -> Figure | None:
     """Grouped bars of construct shares per group (x = construct), with bootstrap interval whiskers."""
-    import numpy as np
 
     frame = frame[frame["n_docs"] > 0]
     groups = [g for g in order if g in set(frame["period"])]
@@ -97,7 +97,6 @@ def shares_with_intervals(frame: pd.DataFrame, order: list[str]) -> Figure | Non
 
 def time_series(frame: pd.DataFrame, order: list[str]) -> Figure | None:
     """Small multiples: rate per 1,000 tokens of each construct by period, with the bootstrap band."""
-    import numpy as np
 
     periods = [p for p in order if p in set(frame["period"])]
     items = list(dict.fromkeys(frame["item"]))
@@ -125,7 +124,6 @@ def time_series(frame: pd.DataFrame, order: list[str]) -> Figure | None:
 
 def distinctive_words(frame: pd.DataFrame, order: list[str], top: int = 12) -> Figure | None:
     """One panel per group: its most distinctive words by z-score (weighted log-odds)."""
-    import numpy as np
 
     groups = [g for g in order if g in set(frame["group"])]
     if frame.empty or not groups:
@@ -143,7 +141,6 @@ def distinctive_words(frame: pd.DataFrame, order: list[str], top: int = 12) -> F
 
 def lexicon_health(table: pd.DataFrame) -> Figure | None:
     """Per variable: terms that match somewhere in the corpus vs terms that never match."""
-    import numpy as np
 
     if table.empty:
         return None

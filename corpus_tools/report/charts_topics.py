@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from corpus_tools.report.charts_framing import CYCLE, _figure
 
 if TYPE_CHECKING:
@@ -15,7 +17,6 @@ def sweep(frame: pd.DataFrame) -> Figure | None:
     """Coherence (c_npmi, c_v) and stability against K, one line per scope; chosen K marked.
 
     K ticks are the swept integers (at most ~10 labelled); the legend sits above the panels, off the lines."""
-    import numpy as np
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator, MaxNLocator
 
@@ -47,7 +48,6 @@ def sweep(frame: pd.DataFrame) -> Figure | None:
 
 def prevalence(frame: pd.DataFrame, topics: pd.DataFrame, stage_order: list[str]) -> Figure | None:
     """Joint-model prevalence of each topic per stage: point estimate with its interval."""
-    import numpy as np
 
     if frame.empty:
         return None

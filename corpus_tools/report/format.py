@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +51,6 @@ class Table:
 def table(frame: pd.DataFrame, columns: Sequence[str] | None = None, max_rows: int | None = None,
           csv: str = "", digits: int = 3) -> Table:
     """Format `frame` (optionally a subset of columns and the first `max_rows` rows)."""
-    import pandas as pd
 
     cols = list(columns) if columns is not None else [str(c) for c in frame.columns]
     sub = frame.reindex(columns=cols)

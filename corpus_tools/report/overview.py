@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from corpus_tools.framing.periods import doc_periods, period_order
 
 if TYPE_CHECKING:
@@ -15,7 +17,6 @@ if TYPE_CHECKING:
 
 def crosstab(docs: pd.DataFrame, by: str, stage_ids: Sequence[str] = ()) -> pd.DataFrame:
     """Documents by `by` (stage, year, lang) x source type, in display order, with a total column."""
-    import pandas as pd
 
     rows = doc_periods(docs, by) if by in ("stage", "year") else docs[by].fillna("unknown").astype(str)
     sources = period_order(list(docs["source_type"].astype(str)), "source_type")
@@ -61,7 +62,6 @@ def rate_matrix(shares: pd.DataFrame, by: str, level: str, order: Sequence[str],
 
 def health_by_variable(health: pd.DataFrame) -> pd.DataFrame:
     """Per variable: number of terms, terms matching somewhere, terms that never match."""
-    import pandas as pd
 
     if health.empty:
         return pd.DataFrame(columns=["variable", "terms", "matched", "never"]).set_index("variable")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corpus_tools.report.fonts import rc_params
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -56,7 +58,6 @@ class ChartMaker:
         """Call draw(*data) → Figure (None: nothing to draw) and save it; reuse cached files if any."""
         import matplotlib
 
-        from corpus_tools.report.fonts import rc_params
 
         self.out_dir.mkdir(parents=True, exist_ok=True)
         png, svg = self.out_dir / f"{name}.png", self.out_dir / f"{name}.svg"

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools.report import charts_suggest as cs
 from corpus_tools.report.format import cell, table, truncate
 
@@ -107,7 +109,6 @@ def _meaning_lexicon(res: SuggestionsResult) -> list[str]:
 def _by_stage(res: SuggestionsResult, meta: pd.DataFrame,
               stage_order: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
     """Suggested codes per variable (rows) and stage (columns) with a total; entries per stage."""
-    import pandas as pd
 
     stage_of = dict(zip(meta["entry_id"], meta["stage"].astype(str), strict=True))
     frame = res.suggestions

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from corpus_tools.agreement.units import collect_units
 from corpus_tools.errors import ReviewError
 from corpus_tools.store.log import NONE, EntryCoding, replay
@@ -131,7 +133,6 @@ def coder_notes(store: CodingStore, entry_id: str) -> dict[str, list[str]]:
 
 def corpus_notes(corpus: Corpus, filename: str = "codings.csv") -> dict[tuple[str, str], str]:
     """(entry_id, coder) -> note of the corpus's codings.csv (empty when the file has no notes)."""
-    import pandas as pd
 
     path = corpus.root / filename
     if not path.is_file():

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corpus_tools.agreement import POOLED, compute_agreement
 from corpus_tools.errors import AgreementError, ModelError
 from corpus_tools.review.adjudication import ADJUDICATOR
 from corpus_tools.store.vocabulary import is_machine
+from corpus_tools.suggest.persistence import MODEL_JSON, read_meta
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -96,7 +98,6 @@ def _num(x: Any) -> float | None:
 def agreement_overview(state: pd.DataFrame, lexicons: Sequence[Lexicon], n_boot: int = 200,
                        random_state: int = 0) -> tuple[list[AgreementBlock], list[str]]:
     """Per-variable agreement of every comparison with data (corpus_tools.agreement), and its notes."""
-    from corpus_tools.agreement import POOLED, compute_agreement
 
     humans = state[state["coder"] != ADJUDICATOR]
     try:
@@ -139,7 +140,6 @@ class ModelQuality:
 
 def model_quality(model_dir: Path | None, evaluation_paths: Sequence[Path] = ()) -> ModelQuality | None:
     """Read a saved model's model.json (cheap, nothing is loaded) and the first evaluation.json found."""
-    from corpus_tools.suggest.persistence import MODEL_JSON, read_meta
 
     if model_dir is None or not (Path(model_dir) / MODEL_JSON).is_file():
         return None

@@ -12,8 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from corpus_tools.errors import ReviewError
 from corpus_tools.review.session import ORDERS, ReviewFilters, ReviewSession
+from corpus_tools.suggest.model import SuggestionModel
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,7 +91,6 @@ class QueueSettings:
 
 def batch_proba(suggester: Suggester, texts: Sequence[str]) -> np.ndarray:
     """Probabilities per passage and code for many passages (as ReviewSession computes them)."""
-    from corpus_tools.suggest.model import SuggestionModel
 
     docs = suggester.analyzer_.analyze_many(list(texts))
     if isinstance(suggester, SuggestionModel):
@@ -148,7 +150,6 @@ class ReviewPool:
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         """Cached probabilities per passage and code (computed once per distinct text)."""
-        import numpy as np
 
         missing = [t for t in dict.fromkeys(texts) if t not in self._proba]
         if missing:
@@ -166,7 +167,6 @@ class ReviewPool:
     def sample(self, settings: QueueSettings) -> list[str]:
         """A seeded random sample of the entries the settings' filters admit (duplicates left out), in
         document order: the same entries for every coder of a reliability round."""
-        import numpy as np
 
         e = self.corpus.entries_with_meta(("source_type", "stage"))
         keep = (e["dup_of"].fillna("") == "").to_numpy()

@@ -12,8 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from corpus_tools.errors import ReviewError
-from corpus_tools.store.log import NONE, EntryCoding, apply_event
+from corpus_tools.project import project_lexicons
+from corpus_tools.store.log import NONE, EntryCoding, apply_event, replay
+from corpus_tools.suggest.explain import explain
+from corpus_tools.suggest.model import SuggestionModel
 
 if TYPE_CHECKING:
     import numpy as np
@@ -100,8 +105,6 @@ class Progress:
 
 def suggest_entry(suggester: Suggester, text: str, entry_id: str = "") -> tuple[np.ndarray, Explanation]:
     """Probabilities and explanation for one passage (the per-item work of the review loop)."""
-    from corpus_tools.suggest.explain import explain
-    from corpus_tools.suggest.model import SuggestionModel
 
     docs = [suggester.analyzer_.analyze(text)]
     if isinstance(suggester, SuggestionModel):
@@ -130,10 +133,7 @@ class ReviewSession:
         elif suggester is not None:
             self.codes = list(suggester.codes_)
         else:
-            from corpus_tools.lexicon.formats import load_lexicon
-
-            self.codes = list(load_lexicon(corpus.config.lexicons[0] if corpus.config.lexicons
-                                           else "mass_entrepreneurship", corpus.root).variable_ids)
+            self.codes = list(project_lexicons(corpus)[0].variable_ids)  # the project's codebook
         if self.filters.variable and self.filters.variable not in self.codes:
             raise ReviewError(f"unknown variable {self.filters.variable!r}", hint=f"one of {', '.join(self.codes)}")
         self.mode = "blind" if blind else "assisted"
@@ -157,7 +157,6 @@ class ReviewSession:
         return self._codings.get((entry_id, self.coder), EntryCoding())
 
     def _build_queue(self) -> list[str]:
-        import numpy as np
 
         e, f = self._entries, self.filters
         keep = np.ones(len(e), dtype=bool)
@@ -198,7 +197,6 @@ class ReviewSession:
         return ids[:f.limit] if f.limit else ids
 
     def _proba(self, texts: list[str]) -> np.ndarray:
-        from corpus_tools.suggest.model import SuggestionModel
 
         assert self.suggester is not None
         docs = self.suggester.analyzer_.analyze_many(texts)
@@ -330,7 +328,6 @@ class ReviewSession:
         entry_id, ids = self._actions[-1]
         self.store.undo(ids, self.coder)  # may refuse; the action stays undoable then
         self._actions.pop()
-        from corpus_tools.store.log import replay
 
         fresh = replay(self.store.events(coder=self.coder, entry_id=entry_id))
         self._codings[(entry_id, self.coder)] = fresh.get((entry_id, self.coder), EntryCoding())

@@ -13,6 +13,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
+from corpus_tools.schema import check
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -42,11 +47,6 @@ def language_balance(scores: ScoreResult, corpus: Corpus, *, threshold: float = 
     (both languages present), `drivers` = that language's most frequent terms with their share of its hits.
     Entry-level scores are summed to documents. Counts are what the scores count (negated hits and
     excluded speakers left out)."""
-    import numpy as np
-    import pandas as pd
-
-    from corpus_tools.schema import check
-
     frame = scores.scores
     if frame.empty:
         return pd.DataFrame(columns=list(LANGUAGE_BALANCE))

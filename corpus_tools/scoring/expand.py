@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import re
 from collections import Counter
@@ -16,9 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+import yaml
+
 from corpus_tools import schema
 from corpus_tools.errors import ConfigError, LexiconError
+from corpus_tools.io.resources import lexicons_dir
 from corpus_tools.lexicon.match import Pattern, compile_term
+from corpus_tools.lexicon.model import lexicon_from_dict
+from corpus_tools.scoring.score import Scorer
 from corpus_tools.text.tokenize import has_cjk
 
 if TYPE_CHECKING:
@@ -111,7 +119,6 @@ def _contexts(units: Sequence[_Unit], having: Sequence[int], prefer: set[int], w
 
 
 def _train_word2vec(sentences: list[list[str]], seed: int, min_count: int, n_tokens: int) -> Any:
-    import logging
 
     from gensim.models import Word2Vec
 
@@ -128,7 +135,6 @@ def _mean(xs: list[float]) -> float:
 
 def _sanity(wv: Any, seeds_by_var: dict[str, list[str]], seed: int) -> tuple[float, float]:
     """(mean cosine between terms of the same variable, mean cosine between random word pairs)."""
-    import numpy as np
 
     own = []
     for words in seeds_by_var.values():
@@ -146,9 +152,7 @@ def expand(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], va
            progress: Progress | None = None) -> Expansion:
     """Ranked candidate terms for one variable (or `all`) from word2vec neighbours and co-occurrence;
     `progress(message, step, total)` hears about each of STEPS (tokenizing reports every 500 entries)."""
-    import pandas as pd
 
-    from corpus_tools.scoring.score import Scorer
 
     def say(message: str, step: int) -> None:
         if progress is not None:
@@ -264,7 +268,6 @@ _PLAIN_RE = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^,\[\]{}#:]*$")
 
 def _yaml_scalar(term: str) -> str:
     """The term as a YAML flow scalar: plain when safe, else double-quoted (JSON quoting is valid YAML)."""
-    import yaml
 
     if _PLAIN_RE.match(term) and term == term.strip():
         try:
@@ -277,7 +280,6 @@ def _yaml_scalar(term: str) -> str:
 
 def _child(node: Any, key: str) -> Any:
     """The value node under `key` of a YAML mapping node, or None."""
-    import yaml
 
     if not isinstance(node, yaml.MappingNode):
         return None
@@ -289,7 +291,6 @@ def _child(node: Any, key: str) -> Any:
 
 def _content_end(node: Any) -> int:
     """Index just after a node's last character of content (block collections end at the next token)."""
-    import yaml
 
     while isinstance(node, yaml.CollectionNode) and not node.flow_style and node.value:
         last = node.value[-1]
@@ -308,9 +309,7 @@ def accept_terms(path: Path, variable_id: str, terms: Sequence[str], *, lang: st
     the file stays as it was; the edited
     text is parsed again and must load to the old lexicon plus the new terms, or nothing is written.
     """
-    import yaml
 
-    from corpus_tools.lexicon.model import lexicon_from_dict
 
     raw = path.read_bytes()
     bom = raw.startswith(b"\xef\xbb\xbf")
@@ -377,7 +376,6 @@ def accept_terms(path: Path, variable_id: str, terms: Sequence[str], *, lang: st
 
 def writable_lexicon_path(lex: Lexicon) -> Path:
     """The YAML file `accept_terms` may edit; ConfigError for bundled lexicons and non-YAML formats."""
-    from corpus_tools.io.resources import lexicons_dir
 
     if lex.path is None or lex.path.suffix.lower() not in (".yaml", ".yml"):
         raise ConfigError(f"lexicon {lex.name} is not a codebook YAML file; cannot add terms to it")

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus_tools.corpus.loader import Corpus, load_corpus
-from corpus_tools.io.resources import default_corpus
-from corpus_tools.lexicon.formats import load_lexicon
+from corpus_tools.corpus.loader import Corpus, open_corpus
+from corpus_tools.lexicon.formats import load_lexicons
 from corpus_tools.lexicon.match import Matcher, all_terms, compile_term
 from corpus_tools.lexicon.model import Construct, Lexicon, Variable
+from corpus_tools.text.normalize import normalize
 from corpus_tools.text.tokenize import Tokenizer
 
 
@@ -45,8 +45,6 @@ def _query_lexicon(query: str, lexicons: list[Lexicon]) -> Lexicon:
 def _raw(c: Corpus, query: str, width: int, limit: int) -> list[KwicLine]:
     """A free term (no glob) found in the raw text wherever it occurs, inside longer words too (纯利润 for
     利润), after the same normalisation as matching (case, width, Traditional → Simplified)."""
-    from corpus_tools.text.normalize import normalize
-
     q = normalize(query.strip())
     if not q:
         return []
@@ -72,8 +70,8 @@ def concordance(query: str, corpus: str | Path | None = None, lexicons: Sequence
     """All (or the first `limit`) matches of `query` in the corpus, in document order: the terms of a
     variable or construct id as scoring matches them; a free term in the raw text (inside longer words
     too); a free term with `*` as a token glob."""
-    c = load_corpus(corpus or default_corpus())
-    lexs = [load_lexicon(r, c.root) for r in (lexicons or c.config.lexicons)]
+    c = open_corpus(corpus)
+    lexs = load_lexicons(c.config.lexicon_refs(lexicons), c.root)
     target = _query_lexicon(query, lexs)
     if target.name == "query" and "*" not in query:
         return _raw(c, query, width, limit)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import lt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import pandas as pd
+
 from corpus_tools import schema
+from corpus_tools.corpus.speakers import entry_roles
 from corpus_tools.errors import ConfigError, LexiconError
 from corpus_tools.lexicon.match import Matcher, all_terms
 from corpus_tools.lexicon.model import Lexicon
@@ -245,14 +248,14 @@ def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe
 
 
 def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False,
-                 exclude_roles: Sequence[str] | None = None) -> tuple[ScoreResult, ScoreResult]:
+                 exclude_roles: Sequence[str] | None = None,
+                 score_many: Callable[[Sequence[str]], Sequence[TextScore]] | None = None,
+                 ) -> tuple[ScoreResult, ScoreResult]:
     """(document-level, entry-level) results from one pass over the entries: each is tokenized once.
-    Negated hits (unless the scorer counts them) and hits in entries of an excluded role are kept in the
+    `score_many` scores a list of texts (default: this scorer, in this process); scoring.parallel supplies
+    one that runs in worker processes or on Dask with the same results. Negated hits (unless the scorer
+    counts them) and hits in entries of an excluded role (default: corpus.toml [scoring]) are kept in the
     evidence but not counted; `ScoreResult.summary` says how many."""
-    import pandas as pd
-
-    from corpus_tools.corpus.speakers import entry_roles
-
     entries = corpus.entries
     excluded = set(corpus.config.scoring.exclude_roles if exclude_roles is None else exclude_roles)
     roles = entry_roles(corpus) if len(entries) else []
@@ -261,12 +264,15 @@ def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False,
     per_entry: list[tuple[str, str, int, list[Hit]]] = []
     summary = dict.fromkeys(("hits", "counted", "negated", "overlap", "excluded_entries", "excluded_hits",
                              "excluded_tokens"), 0)
-    for eid, did, start, text, dup, role in zip(entries["entry_id"], entries["doc_id"], entries["start"],
-                                                entries["text"], entries["dup_of"], roles, strict=True):
-        if dedupe and dup:  # the row stays (nothing is deleted) but counts nothing: its original counts
+    skip = [bool(dedupe and dup) for dup in entries["dup_of"]]
+    todo = [t for t, s in zip(entries["text"], skip, strict=True) if not s]
+    scored = iter(score_many(todo) if score_many is not None else [scorer.score_text(t) for t in todo])
+    for eid, did, start, skipped, role in zip(entries["entry_id"], entries["doc_id"], entries["start"], skip,
+                                              roles, strict=True):
+        if skipped:  # the row stays (nothing is deleted) but counts nothing: its original counts
             per_entry.append((eid, did, 0, []))
             continue
-        ts = scorer.score_text(text)
+        ts = next(scored)
         full = doc_text[did]
         out = role in excluded
         counted = [] if out else ts.counted(scorer.count_negated)
@@ -306,7 +312,6 @@ def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False,
 def _result(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]],
             evidence: pd.DataFrame, summary: dict[str, Any]) -> ScoreResult:
     """Rows plus document metadata, columns in contract order."""
-    import pandas as pd
 
     scores = pd.DataFrame(rows)
     if len(scores):
@@ -336,7 +341,6 @@ PERIODS = ("year", "quarter", "month", "stage", "source_type", "lang")
 def aggregate(result: ScoreResult, by: str | Sequence[str], docs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Sum counts by one or more of: source_type, stage, lang, year, quarter, month. Adds the number of
     units and the rate per 1,000 tokens of each variable and construct."""
-    import pandas as pd
 
     keys = [by] if isinstance(by, str) else list(by)
     frame = result.scores.copy()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.io.tables import TableWriter, iter_table
 from corpus_tools.lexicon.formats import load_lexicon
@@ -24,7 +26,6 @@ def score_table_file(path: Path, output: Path, lexicons: Sequence[str], engine: 
                      chunksize: int = 2000, count_negated: bool = False,
                      negation: str | Path | bool = True) -> tuple[int, int]:
     """Score every row of a CSV/JSONL/XLSX table into `output`; returns (rows, counted matches)."""
-    import pandas as pd
 
     scorer = build_scorer(lexicons, engine, count_negated=count_negated, negation=negation)
     writer = TableWriter(output)

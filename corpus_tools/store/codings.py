@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.errors import CorpusError
 from corpus_tools.store.vocabulary import NONE_CODE
@@ -35,7 +37,6 @@ def read_codings(corpus: Corpus, known_codes: list[str] | None = None, filename:
     Rows whose entry_id is unknown, whose offsets disagree with the entry, or whose codes are not in
     `known_codes` are reported in `problems` and left out; nothing is guessed.
     """
-    import pandas as pd
 
     path = corpus.root / filename
     if not path.is_file():

@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from corpus_tools.errors import InputTableError, StoreError
 from corpus_tools.io.manifest import file_sha1
+from corpus_tools.store.codings import read_codings
 from corpus_tools.store.log import NONE
 from corpus_tools.store.store import CodingStore
 from corpus_tools.text.normalize import text_hash
@@ -65,7 +68,6 @@ def import_corpus_codings(store: CodingStore, corpus: Corpus, known_codes: Seque
 
     The same file (by content hash) is imported once; `force` imports it again.
     """
-    from corpus_tools.store.codings import read_codings
 
     path = corpus.root / filename
     result = ImportResult(str(path))
@@ -85,7 +87,6 @@ def import_corpus_codings(store: CodingStore, corpus: Corpus, known_codes: Seque
 
 def read_coding_table(path: Path) -> pd.DataFrame:
     """A CSV/TSV/XLSX table as strings (empty cells as "")."""
-    import pandas as pd
 
     suffix = path.suffix.lower()
     if not path.is_file():

@@ -15,6 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.errors import StoreError
 from corpus_tools.store.log import NONE, EntryCoding, Event, apply_event, inverse, replay
@@ -253,7 +255,6 @@ class CodingStore:
     def decisions(self) -> pd.DataFrame:
         """The whole log, oldest first: schema.DECISIONS columns plus schema.DECISION_LINK (`undoes`, the
         event an undo cancels; empty otherwise), so exported logs keep undo links."""
-        import pandas as pd
 
         rows = list(self._events(self.conn))
         frame = pd.DataFrame(rows, columns=list(_COLUMNS))
@@ -269,7 +270,6 @@ class CodingStore:
     def state(self, corpus: Corpus | None = None) -> pd.DataFrame:
         """Current coding (schema.CODING_STATE). With a corpus: doc_id filled, stale decisions left out
         (passages imported from tables with their own text are kept, with an empty doc_id)."""
-        import pandas as pd
 
         current = self._current_hashes(corpus)
         events = self.events()
@@ -286,7 +286,6 @@ class CodingStore:
 
         Passages imported from tables with their own text are not corpus entries and are never stale.
         """
-        import pandas as pd
 
         current = self._current_hashes(corpus) or {}
         frame = self.decisions()
@@ -311,7 +310,6 @@ class CodingStore:
     def passages(self) -> pd.DataFrame:
         """Passage texts stored with imported decisions (entry_id, text_hash, text), in import order (an id
         imported again with another text appears twice; its last row is the current text)."""
-        import pandas as pd
 
         rows = self.conn.execute("SELECT entry_id, text_hash, text FROM passages ORDER BY rowid").fetchall()
         return pd.DataFrame(rows, columns=["entry_id", "text_hash", "text"])

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 from corpus_tools import schema
+from corpus_tools.io.tables import TableWriter, iter_table, write_table
 from corpus_tools.suggest.explain import explain
 from corpus_tools.suggest.model import SuggestionModel
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.suggest.explain import Suggester
 
@@ -34,8 +36,6 @@ def in_training(suggester: Suggester, ids: Sequence[str], texts: Sequence[str]) 
 def suggest_texts(suggester: Suggester, ids: Sequence[str], texts: Sequence[str], *, why: bool = True,
                   top_features: int = 3, exclude_self: bool = True) -> pd.DataFrame:
     """Suggestions for (id, text) pairs; with `why`, matched terms, strongest features and nearest passage."""
-    import numpy as np
-    import pandas as pd
 
     docs = suggester.analyzer_.analyze_many(texts)
     X = suggester.matrix(docs) if isinstance(suggester, SuggestionModel) else None
@@ -77,7 +77,6 @@ def suggest_corpus(suggester: Suggester, corpus: Corpus, *, why: bool = True, to
 def suggest_table_file(suggester: Suggester, path: Path, output: Path, text_col: str = "text", id_col: str = "id",
                        *, why: bool = True, top_features: int = 3, chunksize: int = 2000) -> int:
     """Stream a CSV/JSONL/XLSX table through the suggester into `output`, chunk by chunk; returns rows."""
-    from corpus_tools.io.tables import TableWriter, iter_table, write_table
 
     frames = []
     streaming = output.suffix.lower() != ".xlsx"
@@ -93,8 +92,6 @@ def suggest_table_file(suggester: Suggester, path: Path, output: Path, text_col:
     if writer is not None:
         writer.close()
     else:
-        import pandas as pd
-
         write_table(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns(suggester)),
                     output)
     return n

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -12,7 +14,6 @@ DEFAULT_THRESHOLD = 0.5
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Numerically stable logistic function."""
-    import numpy as np
 
     out = np.empty_like(x, dtype=float)
     pos = x >= 0
@@ -25,7 +26,6 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 def platt(decision: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Platt scaling: (a, b) so that sigmoid(a * decision + b) fits the 0/1 labels (with Platt's target
     smoothing, so a perfectly separated fold does not give infinite slopes)."""
-    import numpy as np
     from scipy.optimize import minimize
 
     n_pos = float(y.sum())
@@ -55,7 +55,6 @@ def tune_threshold(proba: np.ndarray, y: np.ndarray, default: float = DEFAULT_TH
     When no threshold beats suggesting the code for every passage, `default` is kept: the scores carry
     no usable signal and a low threshold would flood coders with suggestions.
     """
-    import numpy as np
 
     if y.sum() == 0:
         return default, False

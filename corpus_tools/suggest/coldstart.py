@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from corpus_tools.io.resources import DEFAULT_LEXICON
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.suggest.calibration import DEFAULT_THRESHOLD
@@ -20,7 +23,7 @@ class LexiconSuggester:
 
     source = "lexicon"
 
-    def __init__(self, lexicons: Sequence[Lexicon | str] = ("mass_entrepreneurship",), engine: str = "rjieba",
+    def __init__(self, lexicons: Sequence[Lexicon | str] = (DEFAULT_LEXICON,), engine: str = "rjieba",
                  codes: Sequence[str] | None = None) -> None:
         self.lexicons = lexicons
         self.engine = engine
@@ -28,7 +31,6 @@ class LexiconSuggester:
 
     def fit(self, analyzer: TextAnalyzer | None = None) -> LexiconSuggester:
         """Build the matcher (nothing is learned); returns self."""
-        import numpy as np
 
         lexicons = [lex if isinstance(lex, Lexicon) else load_lexicon(lex) for lex in self.lexicons]
         self.lexicons_ = lexicons
@@ -46,7 +48,6 @@ class LexiconSuggester:
 
     def counts(self, docs: Sequence[Analyzed]) -> np.ndarray:
         """Hits per passage and code."""
-        import numpy as np
 
         out = np.zeros((len(docs), len(self.codes_)))
         for i, d in enumerate(docs):

@@ -3,6 +3,7 @@ human) per variable and macro, and a learning curve (quality vs number of coded 
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections.abc import Sequence
@@ -10,7 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
 from corpus_tools import schema
+from corpus_tools.io.tables import write_table
 from corpus_tools.suggest.features import Analyzed, TextAnalyzer
 from corpus_tools.suggest.model import SuggestionModel, constructs_of
 from corpus_tools.suggest.training import TrainingData, require
@@ -48,7 +53,6 @@ class EvaluationResult:
 def scores(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
     """Precision, recall, F1 and Cohen's kappa of one variable; kappa undefined (NaN) with a note
     when either side uses one label only."""
-    import numpy as np
     from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 
     p, r, f, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
@@ -79,8 +83,6 @@ def cross_validate(data: TrainingData, analyzer: TextAnalyzer, folds: int = 5, r
                    params: dict[str, Any] | None = None, docs: Sequence[Analyzed] | None = None) -> EvaluationResult:
     """K-fold cross-validation (every passage predicted once by a model that never saw it); thresholds
     and calibration are chosen inside each training fold only."""
-    import numpy as np
-    import pandas as pd
     from sklearn.model_selection import KFold
 
     require(data)
@@ -122,8 +124,6 @@ def default_sizes(n_train: int) -> list[int]:
 
 def _learning_curve(data: TrainingData, analyzer: TextAnalyzer, docs: Sequence[Analyzed], params: dict[str, Any],
                     random_state: int, sizes: Sequence[int] | None, folds: int) -> pd.DataFrame:
-    import numpy as np
-    import pandas as pd
     from sklearn.model_selection import KFold
 
     n = len(data)
@@ -159,9 +159,7 @@ def _learning_curve(data: TrainingData, analyzer: TextAnalyzer, docs: Sequence[A
 
 def write_evaluation(result: EvaluationResult, out: Path) -> dict[str, Path]:
     """evaluation.csv, learning_curve.csv and evaluation.json in `out`."""
-    import json
 
-    from corpus_tools.io.tables import write_table
 
     out.mkdir(parents=True, exist_ok=True)
     files = {"evaluation": write_table(result.per_variable.round(4), out / "evaluation.csv"),

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from corpus_tools.suggest.features import CHAR, LEX, WORD, Analyzed
-from corpus_tools.suggest.model import SuggestionModel
+from corpus_tools.suggest.model import SuggestionModel, _row_normalize
 
 if TYPE_CHECKING:
     import numpy as np
@@ -78,7 +80,6 @@ def explain(suggester: Suggester, docs: Sequence[Analyzed], P: np.ndarray, X: sp
     `codes_for[i]` lists the code columns to explain for passage i (default: those at or above threshold,
     else the most probable one). A passage is never its own most similar passage (same id in `ids`).
     """
-    import numpy as np
 
     known = {c: j for j, c in enumerate(suggester.codes_)}
     out: list[Explanation] = []
@@ -118,9 +119,7 @@ def explain(suggester: Suggester, docs: Sequence[Analyzed], P: np.ndarray, X: sp
 def _nearest(model: SuggestionModel, X: sparse.csr_matrix, ids: Sequence[str] | None = None,
              chunk: int = 512) -> tuple[np.ndarray, np.ndarray]:
     """Index and cosine similarity of the most similar training passage for each row of X."""
-    import numpy as np
 
-    from corpus_tools.suggest.model import _row_normalize
 
     Xn = _row_normalize(X)
     best = np.zeros(X.shape[0], dtype=int)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.scoring.score import Hit, Scorer
@@ -67,7 +69,6 @@ def _identity(tokens: Sequence[str]) -> Sequence[str]:
 
 def _vectorizer(kind: str, vocabulary: dict[str, int] | None, max_features: int | None, min_df: int,
                 ngrams: tuple[int, int]) -> Any:
-    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if kind == WORD:
@@ -130,7 +131,6 @@ class FeatureBuilder:
 
     def lexicon_counts(self, docs: Sequence[Analyzed]) -> np.ndarray:
         """Hit counts per variable (n_docs x n_variables)."""
-        import numpy as np
 
         out = np.zeros((len(docs), len(self.variable_ids)))
         index = self._var_index
@@ -143,7 +143,6 @@ class FeatureBuilder:
 
     def transform(self, docs: Sequence[Analyzed]) -> sparse.csr_matrix:
         """The feature matrix of analysed passages (rows in order)."""
-        import numpy as np
         from scipy import sparse
 
         words = self._word.transform([d.words for d in docs])

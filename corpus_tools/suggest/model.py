@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from corpus_tools.errors import ModelError
+from corpus_tools.io.resources import DEFAULT_LEXICON
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.suggest.calibration import DEFAULT_THRESHOLD, platt, sigmoid, tune_threshold
@@ -56,7 +59,7 @@ class SuggestionModel:
 
     source = "model"
 
-    def __init__(self, lexicons: Sequence[Lexicon | str] = ("mass_entrepreneurship",), engine: str = "rjieba",
+    def __init__(self, lexicons: Sequence[Lexicon | str] = (DEFAULT_LEXICON,), engine: str = "rjieba",
                  C: float = 16.0, calibrate: bool = True, cv: int = 5, random_state: int = 0,
                  word_max_features: int = 20000, char_max_features: int = 20000,
                  char_ngrams: tuple[int, int] = (2, 3), min_df: int = 2) -> None:
@@ -88,7 +91,6 @@ class SuggestionModel:
             ids: Sequence[str] | None = None, analyzer: TextAnalyzer | None = None,
             docs: Sequence[Analyzed] | None = None) -> SuggestionModel:
         """Learn from passages and their 0/1 label matrix (rows = texts, columns = codes)."""
-        import numpy as np
 
         lexicons = self.resolved_lexicons()
         self.analyzer_ = analyzer or TextAnalyzer(lexicons, self.engine)
@@ -134,7 +136,6 @@ class SuggestionModel:
         return self
 
     def _fit_variable(self, j: int, code: str, X: sparse.csr_matrix, y: np.ndarray) -> VariableFit:
-        import numpy as np
 
         n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
         fit = VariableFit(code, n_pos, n_neg, False, DEFAULT_THRESHOLD)
@@ -176,7 +177,6 @@ class SuggestionModel:
         return fit
 
     def _oof_decision(self, X: sparse.csr_matrix, y: np.ndarray, folds: int) -> np.ndarray:
-        import numpy as np
         from sklearn.model_selection import StratifiedKFold
 
         out = np.zeros(len(y))
@@ -198,7 +198,6 @@ class SuggestionModel:
     def proba_matrix(self, X: sparse.csr_matrix) -> np.ndarray:
         """Calibrated probability per passage (row) and code (column) from a feature matrix; variables on
         lexicon fallback get the lexicon score 1 - 0.5**hits instead."""
-        import numpy as np
 
         decision = np.asarray(X @ self.coef_.T) + self.intercept_
         P = sigmoid(decision * self.calibration_[:, 0] + self.calibration_[:, 1])
@@ -245,7 +244,6 @@ class SuggestionModel:
     @property
     def version(self) -> str:
         """Content identity of the fitted model (same data and seed -> same version)."""
-        import numpy as np
 
         self._check_fitted()
         h = hashlib.sha256(self.training_hash_.encode())
@@ -264,7 +262,6 @@ class SuggestionModel:
 
 def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     """F1 of 0/1 predictions (0 when nothing is positive on either side)."""
-    import numpy as np
 
     tp = float(np.sum((pred > 0) & (y > 0)))
     denom = float(np.sum(pred > 0) + np.sum(y > 0))
@@ -273,7 +270,6 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
 
 def _row_normalize(X: sparse.csr_matrix) -> sparse.csr_matrix:
     """Rows scaled to unit length (cosine similarity becomes a dot product)."""
-    import numpy as np
     from scipy import sparse
 
     norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())

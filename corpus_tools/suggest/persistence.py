@@ -12,6 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from corpus_tools._version import __version__
 from corpus_tools.errors import ModelError
 from corpus_tools.io.manifest import package_versions
@@ -34,7 +36,6 @@ def _sha256(path: Path) -> str:
 def save_model(model: SuggestionModel, folder: Path, metrics: dict[str, Any] | None = None,
                extra: dict[str, Any] | None = None) -> Path:
     """Write a fitted model into `folder` (created); returns the model.json path."""
-    import numpy as np
 
     model._check_fitted()
     folder.mkdir(parents=True, exist_ok=True)
@@ -103,7 +104,6 @@ def _verify(folder: Path, rel: str, expected: str) -> Path:
 
 def load_model(folder: Path) -> SuggestionModel:
     """Load and validate a saved model (hashes, array names, shapes, code lists)."""
-    import numpy as np
     from scipy import sparse
 
     folder = Path(folder)

@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from corpus_tools.errors import ModelError
+from corpus_tools.store.coding_state import merge_codings
 from corpus_tools.store.log import NONE
 
 if TYPE_CHECKING:
@@ -61,17 +64,12 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
 
     Where the same coder coded an entry in both, the store wins (it holds later decisions).
     """
-    import numpy as np
-    import pandas as pd
 
-    from corpus_tools import schema
-
-    frames: list[pd.DataFrame] = []
     problems: list[str] = []
-    sources: dict[str, int] = {}
     texts: dict[str, str] = {}
     if corpus is not None:
         texts.update(zip(corpus.entries["entry_id"], corpus.entries["text"], strict=True))
+    state = None
     if store is not None:
         state = store.state(corpus) if corpus is not None else store.state()
         if corpus is not None:
@@ -83,22 +81,12 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
         latest = dict(zip(p["entry_id"], p["text"], strict=True))  # import order: the last text of an id wins
         for eid, text in latest.items():
             texts.setdefault(eid, text)  # corpus entries keep the corpus text
-        frames.append(state.assign(_origin="store"))
-        sources["store"] = int(state["entry_id"].nunique())
-    if corpus is not None and use_codings_file and (corpus.root / "codings.csv").is_file():
-        from corpus_tools.store.codings import read_codings
-
-        cod = read_codings(corpus, list(codes))
-        problems.extend(cod.problems)
-        frames.append(cod.long.assign(_origin="codings.csv"))
-        sources["codings.csv"] = int(cod.long["entry_id"].nunique())
-    if not frames:
+    merged = merge_codings(state, corpus, codes, use_codings_file)  # the store wins per entry and coder
+    problems.extend(merged.problems)
+    sources = dict(merged.entries)
+    long = merged.state
+    if not len(long) and not sources:
         return TrainingData([], [], np.zeros((0, len(codes)), dtype=np.int8), list(codes), sources, problems)
-    long = pd.concat(frames, ignore_index=True)
-    long = long.sort_values("_origin", key=lambda s: s.map({"store": 0, "codings.csv": 1}), kind="stable")
-    first = long.drop_duplicates(["entry_id", "coder"])[["entry_id", "coder", "_origin"]]
-    long = long.merge(first, on=["entry_id", "coder", "_origin"])  # keep each coder's rows from one origin
-    schema.check(long, ("entry_id", "coder", "code", "mode"), "codings")
     labels = entry_labels(long)
     known = long[long["entry_id"].isin(list(texts))]
     coders = {str(c): int(n) for c, n in known.groupby("coder", sort=False)["entry_id"].nunique().items()}

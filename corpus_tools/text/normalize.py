@@ -13,6 +13,8 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
+import opencc
+
 from corpus_tools._native import speedups
 from corpus_tools.text.charclass import lower_tables
 
@@ -26,7 +28,6 @@ _WS_RE = re.compile(r"\s+")
 
 @lru_cache(maxsize=1)
 def _t2s() -> Any:
-    import opencc
 
     return opencc.OpenCC("t2s")
 

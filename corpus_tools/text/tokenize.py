@@ -9,18 +9,21 @@ owns its own engine instance: words injected for one lexicon never leak into ano
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, compress
 from typing import Any
 
+import rjieba
+
 from corpus_tools.errors import ConfigError
 from corpus_tools.text.charclass import CJK_CHARS
+from corpus_tools.text.engines import ENGINES
 from corpus_tools.text.normalize import normalize, normalize_for_tokens
 from corpus_tools.text.stopwords import StopWords, default_stopwords
 
-ENGINES = ("rjieba", "jieba")
 _CJK = CJK_CHARS
 WORD_RE = re.compile(rf"[^\W_{_CJK}]+(?:['’\-.&+][^\W_{_CJK}]+)*")
 # a CJK stretch: an ideograph, then ideographs, digits, punctuation and spaces (never a Latin letter)
@@ -81,12 +84,8 @@ class _IsWord(dict[str, bool]):
 
 def _make_engine(engine: str) -> Any:
     if engine == "rjieba":
-        import rjieba
-
         return rjieba.Jieba()
     if engine == "jieba":
-        import logging
-
         import jieba
 
         jieba.setLogLevel(logging.WARNING)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -15,7 +17,6 @@ NO_TOPIC = -1  # from_topic of an emerged row, to_topic of a faded row
 def topic_similarity(tw_a: np.ndarray, vocab_a: Sequence[str], tw_b: np.ndarray,
                      vocab_b: Sequence[str]) -> np.ndarray:
     """Cosine similarity (k_a × k_b) of topic-word distributions over the union of both vocabularies."""
-    import numpy as np
 
     union = {w: i for i, w in enumerate(dict.fromkeys([*vocab_a, *vocab_b]))}
 

@@ -9,16 +9,19 @@ engine can (tomotopy's DMR model); engines without covariates ignore it and say 
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from corpus_tools.errors import ConfigError
+from corpus_tools.topics.names import ENGINES
 
 if TYPE_CHECKING:
     import numpy as np
 
-ENGINES = ("tomotopy", "gensim", "sklearn")
 
 
 class TopicEstimator(ABC):
@@ -63,14 +66,12 @@ class TopicEstimator(ABC):
 
     def top_words(self, n: int = 10) -> list[list[str]]:
         """The n most probable words of every topic, best first."""
-        import numpy as np
 
         order = np.argsort(-self.topic_word_, axis=1, kind="stable")[:, :n]
         return [[self.vocabulary_[j] for j in row] for row in order]
 
 
 def _normalise_rows(m: np.ndarray) -> np.ndarray:
-    import numpy as np
 
     m = np.asarray(m, dtype=float)
     s = m.sum(axis=1, keepdims=True)
@@ -92,7 +93,6 @@ class TomotopyLDA(TopicEstimator):
         self.optim_interval = optim_interval
 
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
-        import numpy as np
         import tomotopy as tp
 
         alpha = self.alpha if self.alpha is not None else 0.1
@@ -133,9 +133,7 @@ class GensimLDA(TopicEstimator):
         self.passes = passes
 
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
-        import logging
 
-        import numpy as np
         from gensim.corpora import Dictionary
         from gensim.models import LdaModel
 
@@ -162,7 +160,6 @@ class SklearnLDA(TopicEstimator):
     name = "sklearn"
 
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
-        import numpy as np
         from scipy.sparse import csr_matrix
         from sklearn.decomposition import LatentDirichletAllocation
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -20,7 +22,6 @@ def stage_prevalence(theta: np.ndarray, stages: Sequence[str], doc_ids: Sequence
     Entries of one document are not independent, so the bootstrap resamples whole documents within
     each stage (a cluster bootstrap); a stage with a single document gets a zero-width interval.
     """
-    import numpy as np
 
     rng = np.random.default_rng(seed)
     stages_a = np.asarray(list(stages))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Sequence
 from itertools import combinations
+
+import numpy as np
 
 TOPN = 10  # top words per topic used for coherence and stability
 
 
 def coherence(top_words: Sequence[Sequence[str]], texts: Sequence[Sequence[str]]) -> tuple[float, float]:
     """(c_npmi, c_v) of topics given by their top words, with the texts as reference corpus."""
-    import logging
-    import math
 
     from gensim.corpora import Dictionary
     from gensim.models.coherencemodel import CoherenceModel
@@ -32,7 +34,6 @@ def coherence(top_words: Sequence[Sequence[str]], texts: Sequence[Sequence[str]]
 
 def topic_set_similarity(a: Sequence[Sequence[str]], b: Sequence[Sequence[str]]) -> float:
     """Mean Jaccard overlap of top-word sets after matching topics one-to-one (Hungarian assignment)."""
-    import numpy as np
     from scipy.optimize import linear_sum_assignment
 
     if not a or not b:

@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools import schema
+from corpus_tools.io.manifest import write_manifest
+from corpus_tools.io.tables import write_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,8 +43,6 @@ class TopicsResult:
 
     def write(self, out: Path, suffix: str = ".csv", settings: dict[str, Any] | None = None) -> dict[str, Path]:
         """Write every table as `<name><suffix>` plus topics.json (engine, chosen K, notes) into `out`."""
-        from corpus_tools.io.manifest import write_manifest
-        from corpus_tools.io.tables import write_table
 
         out.mkdir(parents=True, exist_ok=True)
         files = {name: write_table(frame, out / f"{name}{suffix}") for name, frame in self.to_tables().items()}
@@ -62,7 +64,6 @@ class TopicsResult:
 
 def empty_result(engine: str, notes: list[str]) -> TopicsResult:
     """A result with every table present but empty (a corpus with nothing to model)."""
-    import pandas as pd
 
     def frame(cols: tuple[str, ...]) -> pd.DataFrame:
         return pd.DataFrame({c: [] for c in cols})

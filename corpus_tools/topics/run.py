@@ -6,11 +6,19 @@ from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.errors import ConfigError
+from corpus_tools.topics.align import align_pair, topic_similarity
+from corpus_tools.topics.describe import TermIndex, passage_rows, topic_rows, variable_rows
 from corpus_tools.topics.engines import ENGINES
+from corpus_tools.topics.names import DEFAULT_ENGINE
+from corpus_tools.topics.prepare import prepare
+from corpus_tools.topics.prevalence import stage_prevalence
 from corpus_tools.topics.result import TopicsResult, empty_result
+from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, sweep
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,7 +29,6 @@ if TYPE_CHECKING:
     from corpus_tools.topics.engines import TopicEstimator
     from corpus_tools.topics.prepare import TopicInput
 
-DEFAULT_ENGINE = "tomotopy"  # from benchmarks/bench_topics.py: best coherence and stability, fastest
 MIN_STAGE_ENTRIES = 30  # fewer usable entries than this: no separate model for the stage
 Progress = Callable[[str], None]
 
@@ -29,7 +36,6 @@ __all__ = ["DEFAULT_ENGINE", "ENGINES", "MIN_STAGE_ENTRIES", "run_topics"]
 
 
 def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
-    import pandas as pd
 
     frame = pd.DataFrame(rows)
     for c in columns:
@@ -41,7 +47,6 @@ def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame
 
 def _describe(scope: str, stage: str, model: TopicEstimator, data: TopicInput, index: Any,
               out: dict[str, list[dict[str, Any]]]) -> None:
-    from corpus_tools.topics.describe import passage_rows, topic_rows, variable_rows
 
     out["topics"] += topic_rows(scope, stage, model, model.doc_topic_.mean(axis=0))
     out["passages"] += passage_rows(scope, model, data.entries, data.docs)
@@ -57,11 +62,6 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     scope from `k_range` by coherence and stability over `n_seeds` seeds; the reported model of each
     scope is the one fitted with `seed`. Stages with too few entries get a note instead of a model.
     """
-    from corpus_tools.topics.align import align_pair, topic_similarity
-    from corpus_tools.topics.describe import TermIndex
-    from corpus_tools.topics.prepare import prepare
-    from corpus_tools.topics.prevalence import stage_prevalence
-    from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, sweep
 
     engine = engine or DEFAULT_ENGINE
     if engine not in ENGINES:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from corpus_tools.errors import ConfigError
 from corpus_tools.topics.engines import TopicEstimator, make_estimator
 from corpus_tools.topics.quality import TOPN, coherence, stability
 
@@ -37,7 +38,6 @@ def feasible_ks(k_range: Sequence[int], n_docs: int) -> tuple[list[int], list[in
 
 def parse_k_range(spec: str) -> list[int]:
     """K values from "4,6,8", "4-12" (every K) or "4-12:2" (step 2); ConfigError when malformed."""
-    from corpus_tools.errors import ConfigError
 
     out: list[int] = []
     try:

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 from flask import Flask, g
 from jinja2 import StrictUndefined
 
+from corpus_tools.jobs.suggest import load_suggester
+from corpus_tools.project import Project
+from corpus_tools.web import pages, security, views
 from corpus_tools.web.config import DEFAULT_HOST, is_loopback, new_token
 from corpus_tools.web.workspace import EXTENSION, Workspace
 
@@ -35,20 +38,14 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
     """Build the app. corpus: a loaded Corpus, a folder, or None for the bundled one; store_path defaults
     to analysis/coding.sqlite; model_dir None means lexicon suggestions. Off loopback a token is required
     (generated when not given; read it from `app.config["CT_TOKEN"]`). Call `close_app(app)` when done."""
-    from corpus_tools.corpus.loader import Corpus
-    from corpus_tools.io.resources import default_corpus
-    from corpus_tools.jobs.suggest import load_suggester, open_corpus, project_lexicons
-    from corpus_tools.store.store import default_store_path
-    from corpus_tools.web import pages, security, views
 
-    corp = corpus if isinstance(corpus, Corpus) else open_corpus(corpus)
-    lex = project_lexicons(corp, lexicons)
+    project = Project.open(corpus, lexicons or (), store_path)
     model = Path(model_dir) if model_dir is not None else None
-    sugg = suggester if suggester is not None else load_suggester(model, corp, lexicons, engine)
+    sugg = suggester if suggester is not None else load_suggester(model, project.corpus, lexicons, engine)
     if token is None and not is_loopback(host):
         token = new_token()
-    ws = Workspace(corp, Path(store_path) if store_path is not None else default_store_path(), sugg, lex,
-                   corpus_path=None if corp.root.resolve() == default_corpus().resolve() else corp.root,
+    ws = Workspace(project.corpus, project.store_path, sugg, project.lexicons,
+                   corpus_path=None if project.is_bundled else project.root,
                    model_dir=model, evaluation_paths=[Path(p) for p in evaluation_paths], context_chars=context_chars)
     app = Flask(__name__, static_folder=None, template_folder="templates")
     app.jinja_options = {**app.jinja_options, "autoescape": True, "undefined": StrictUndefined}
@@ -71,7 +68,7 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
     @app.context_processor
     def globals_() -> dict[str, object]:
         return {"coder": g.get("coder", ""), "suggestions_from": f"{sugg.source} {sugg.version}",
-                "corpus_name": corp.config.name, "colors": colors}
+                "corpus_name": project.corpus.config.name, "colors": colors}
 
     if warm:
         ws.warm()

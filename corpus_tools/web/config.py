@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus_tools.errors import ConfigError
+from corpus_tools.store.store import default_store_path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -62,7 +63,6 @@ def resolve_config(project: Path | None = None, corpus: Path | None = None, stor
     `corpus-tools analyze`); evaluation.json is looked for in the model
     folder and in `<project>/analysis/evaluation/`. Any host other than loopback gets an access token.
     """
-    from corpus_tools.store.store import default_store_path
 
     root = Path(project) if project is not None else Path(".")
     if project is not None and not root.is_dir():

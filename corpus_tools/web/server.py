@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from werkzeug.serving import make_server
+
 from corpus_tools.errors import ConfigError
 from corpus_tools.web.app import close_app, create_app
 from corpus_tools.web.config import ServeConfig
@@ -16,7 +18,6 @@ if TYPE_CHECKING:
 
 def make_app_server(config: ServeConfig, engine: str = "rjieba") -> tuple[BaseWSGIServer, Flask, ServeConfig]:
     """Build the app and bind its server (port 0: a free port); returns the config with the actual port."""
-    from werkzeug.serving import make_server
 
     app = create_app(config.corpus_path, config.store_path, config.model_dir, host=config.host, token=config.token,
                      evaluation_paths=config.evaluation_paths, engine=engine)

@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app
 
+from corpus_tools.review.pool import ReviewPool
+from corpus_tools.store.coding_state import project_state
+from corpus_tools.store.store import CodingStore
+
 if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.lexicon.model import Lexicon, Variable
@@ -69,8 +73,6 @@ class Workspace:
         self.call(self._open, context_chars)
 
     def _open(self, context_chars: int) -> None:
-        from corpus_tools.review.pool import ReviewPool
-        from corpus_tools.store.store import CodingStore
 
         self._worker = threading.get_ident()
         self.store = CodingStore(self.store_path)
@@ -121,7 +123,6 @@ class Workspace:
 
     def state(self) -> ProjectState:
         """The project's current coding (store plus the corpus's codings.csv)."""
-        from corpus_tools.store.coding_state import project_state
 
         return self.cached("state", lambda: project_state(self.store, self.corpus, self.codes))
 

@@ -169,3 +169,29 @@ def test_cli_reports_hostile_file_in_one_line(tmp_path: Path, make_corpus: MakeC
     assert res.exit_code == 1 and "Error:" in res.output and "refused for safety" in res.output
     assert "Traceback" not in res.output
     assert issubclass(UnsafeFileError, CorpusToolsError)
+
+
+def _nested_codes(depth: int) -> str:
+    opened = "".join(f'<Code guid="00000000-0000-4000-8000-{i:012d}" name="c{i}" isCodable="true">'
+                     for i in range(depth))
+    return f"<Codes>{opened}{'</Code>' * depth}</Codes>"
+
+
+def test_deeply_nested_codes_are_refused_not_a_recursion_error(tmp_path: Path, corpus: Corpus,
+                                                               lexicons: list[Lexicon]) -> None:
+    deep = tmp_path / "deep.qdc"
+    deep.write_text(f'<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0">{_nested_codes(2000)}'
+                    "</CodeBook>", encoding="utf-8")
+    with pytest.raises(UnsafeFileError, match="nest more than 100 levels"):
+        read_qdc(deep)
+    res = CliRunner().invoke(main, ["import", "qdc", str(deep), "-o", str(tmp_path / "x.yaml")])
+    assert res.exit_code == 1 and "nest more than" in res.output and "Traceback" not in res.output
+    project = PROJECT.replace("<Sources/>", f"<CodeBook>{_nested_codes(2000)}</CodeBook><Sources/>")
+    with pytest.raises(UnsafeFileError, match="nest more than"):
+        read_qdpx(qdpx(tmp_path / "deep.qdpx", {"project.qde": project}), corpus, lexicons)
+    shallow = tmp_path / "shallow.qdc"
+    shallow.write_text(f'<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0">{_nested_codes(12)}'
+                       "</CodeBook>", encoding="utf-8")
+    assert read_qdc(shallow).lexicon.variables  # ordinary depths still read
+    with pytest.raises(UnsafeFileError):
+        read_qdc(shallow, Limits(max_depth=5))

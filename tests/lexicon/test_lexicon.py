@@ -56,12 +56,21 @@ def test_variable_ids_exact(me) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_every_table4_keyword_present_in_both_languages(me) -> None:  # type: ignore[no-untyped-def]
+    """Table 4 stays visible verbatim (`table4`), and every keyword still matches as a term of its variable
+    unless a recorded change removed it with a reason (issue 11: revisions may drop a keyword, never hide it)."""
     tok = Tokenizer()
     for vid, keywords in TABLE4.items():
         v = me.variable(vid)
+        paper = [kw.strip().strip('"') for kw in keywords.replace(",", ";").split(";")]
+        assert [k.lower() for k in v.table4] == [k.lower() for k in paper], vid
         en = set(v.terms["en"])
-        for kw in keywords.replace(",", ";").split(";"):
-            kw = kw.strip().strip('"').lower()
+        dropped = {t.lower() for ch in v.changes for t in ch.get("removed", ())}
+        for kw in paper:
+            kw = kw.lower()
+            assert v.is_table4(kw)
+            if kw in dropped:
+                assert kw in v.table4_unmatched() or kw not in en
+                continue
             assert kw in en, f"{vid}: Table 4 keyword {kw!r} missing in English"
             assert [f.pattern.variable for f in _matcher(me, tok).find(kw)[0]] == [vid], kw
         for zh in TABLE4_ZH[vid]:
@@ -70,9 +79,17 @@ def test_every_table4_keyword_present_in_both_languages(me) -> None:  # type: ig
 
 
 def test_issue_examples_and_paper_labels(me) -> None:  # type: ignore[no-untyped-def]
-    """The synonyms the core issue names, and Table 4's construct names as the paper writes them."""
+    """The synonyms the core issue names, and Table 4's construct names as the paper writes them. Issue 11
+    removed the words that name the phenomenon (电商, 电子商务, 网店, 淘宝店) from profitability after validation:
+    they must be gone from every variable and their removal recorded with a reason."""
     terms = {t for v in me.variables for t in v.terms.get("zh", ())}
-    assert {"电商", "电子商务", "网店", "淘宝店", "贴息贷款", "门槛"} <= terms
+    assert {"贴息贷款", "门槛"} <= terms
+    phenomenon = {"电商", "电子商务", "网店", "淘宝店"}
+    assert not phenomenon & terms
+    prof = me.variable("opportunity.profitability")
+    removed = {t for ch in prof.changes for t in ch.get("removed", ())}
+    assert phenomenon <= removed
+    assert all(len(str(ch["reason"]).split()) >= 10 for ch in prof.changes)
     assert [c.label["en"] for c in me.constructs] == [
         "Entrepreneurial opportunities", "Entrepreneurial abilities", "Entrepreneurial motivation",
         "Entrepreneurial activities"]
@@ -208,3 +225,36 @@ def test_liwc_malformed(tmp_path: Path) -> None:
     p.write_text("%\n1\tcat\n%\nword\t7\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="unknown category"):
         read_liwc(p)
+
+
+def test_changes_need_a_reason_and_table4_is_shown() -> None:
+    base = {"terms": {"en": ["profit*"]}, "table4": ["Profits", "online dealing"]}
+    bad = {**base, "changes": [{"version": "1.1", "removed": ["x"]}]}
+    with pytest.raises(LexiconError, match="no reason"):
+        lexicon_from_dict({"constructs": {"c": {"variables": {"v": bad}}}})
+    with pytest.raises(LexiconError, match="version"):
+        lexicon_from_dict({"constructs": {"c": {"variables": {"v": {**base, "changes": [{"reason": "because"}]}}}}})
+    with pytest.raises(LexiconError, match="table4"):
+        lexicon_from_dict({"constructs": {"c": {"variables": {"v": {**base, "table4": "Profits"}}}}})
+    lex = lexicon_from_dict({"constructs": {"c": {"variables": {"v": {
+        **base, "changes": [{"version": "1.1", "removed": ["online dealing"], "reason": "names the phenomenon"}]}}}}})
+    v = lex.variables[0]
+    assert v.table4 == ("Profits", "online dealing") and v.is_table4("profits")
+    assert v.table4_unmatched() == ["Profits", "online dealing"]  # profit* is a glob, not the keyword itself
+    assert v.changes[0]["reason"] == "names the phenomenon"
+
+
+def test_lexicon_show_marks_table4_keywords(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from corpus_tools.cli import main
+
+    path = tmp_path / "t.yaml"
+    path.write_text("name: t\nconstructs:\n  c:\n    variables:\n      v:\n"
+                    "        table4: [Profits, online dealing]\n        terms: {en: [profits]}\n        changes:\n"
+                    "          - {version: '2', removed: [online dealing], reason: names the phenomenon}\n",
+                    encoding="utf-8")
+    r = CliRunner().invoke(main, ["lexicon", "show", str(path), "--changes"])
+    assert r.exit_code == 0, r.output
+    assert "Table 4: Profits; online dealing (not matched)" in r.output
+    assert "reason: names the phenomenon" in r.output

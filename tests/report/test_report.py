@@ -13,12 +13,12 @@ import pytest
 from corpus_tools import schema
 from corpus_tools.corpus.loader import load_corpus
 from corpus_tools.framing import run_framing
-from corpus_tools.jobs.analyze import lexicon_health
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.report import ReportInputs, write_report
 from corpus_tools.report.evidence import highlight
 from corpus_tools.report.fonts import cjk_family, rc_params
 from corpus_tools.report.format import cell, table
+from corpus_tools.scoring.health import lexicon_health
 from corpus_tools.scoring.score import Scorer, score_corpus
 from corpus_tools.text.tokenize import Tokenizer
 from corpus_tools.topics import TopicsResult
@@ -156,3 +156,35 @@ def test_cell_and_table_formatting() -> None:
     assert cell(0.00001) == "1.0e-05" and cell(None) == "–" and cell(True) == "yes"
     t = table(pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]}), max_rows=2, csv="t.csv")
     assert t.rows == [["1", "x"], ["2", "y"]] and t.omitted == 1 and t.numeric == [True, False]
+
+
+def test_report_says_when_lexicons_are_not_validated(built: tuple[Path, str]) -> None:
+    _, html = built
+    assert 'id="lexicon-validation"' in html and "No coded entries in this corpus" in html
+
+
+def test_report_validation_section(make_corpus: Any, tmp_path: Path) -> None:
+    """With coded entries, the section shows each variable's figures with intervals, the confusion view and
+    the false hits with an escaped example passage; the tables are written next to the report."""
+    from corpus_tools.agreement.lexicon_validation import validate_lexicons
+    from tests.support.validation import expected_counts, planted_corpus
+
+    corpus, docs = planted_corpus(make_corpus)
+    lex = [load_lexicon(corpus.root / "demo.yaml")]
+    tok = Tokenizer()
+    scorer = Scorer(lex, tok)
+    doc_scores = score_corpus(corpus, scorer, "document")
+    entry_scores = score_corpus(corpus, scorer, "entry")
+    framing = run_framing(corpus, doc_scores, tok, n_boot=20, n_perm=19)
+    val = validate_lexicons(corpus, lex, scorer, n_boot=100)
+    inputs = ReportInputs(corpus, lex, doc_scores, entry_scores, framing, None, lexicon_health(lex, tok, corpus),
+                          {"command": "test"}, validation=val)
+    rep = write_report(inputs, tmp_path / "out")
+    html = rep.html.read_text(encoding="utf-8")
+    section = html[html.index('id="lexicon-validation"'):html.index('id="framing"')]
+    c = expected_counts(docs, "demo.money")
+    assert f"{c['tp'] / (c['tp'] + c['fp']):.2f} [" in section  # precision with its interval
+    assert "demo.money" in section and "entries fired" in section and "«利润»" in section
+    written = pd.read_csv(tmp_path / "out" / "lexicon_validation.csv", keep_default_na=False)
+    assert len(written) == len(val.table)
+    assert (tmp_path / "out" / "lexicon_false_hits.csv").is_file()

@@ -1,0 +1,136 @@
+"""`analyze` at media-archive scale: corpora of N documents made by recombining the bundled Junpu texts
+(mixed Chinese/English, every source type, dates spread over the stages), analysed with the defaults in a fresh
+process each, with 1 and with N workers.
+
+    python benchmarks/bench_scale.py [--sizes 1000,10000,100000] [--workers 1,2] [--no-topics] [--keep DIR]
+
+For every size and worker count it prints documents, entries, MB of text, wall time, peak RSS (the largest
+process of the run, from wait4), and the ratio of wall time to bare rjieba segmentation of the same text
+measured in the same run (the baseline). Targets (issue 17): 100k documents within 20 minutes and 4 GB on
+2 cores; two workers at least 1.7x faster than one on tokenize+score (the `score` step time is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from corpus_tools.corpus.loader import load_corpus
+from corpus_tools.io.resources import default_corpus
+
+CHILD = """
+import json, sys, time
+from corpus_tools.jobs.analyze import STEPS, analyze
+
+starts = {}
+def progress(message, step, total):
+    starts.setdefault(step, time.perf_counter())
+workers = int(sys.argv[3])
+res = analyze(sys.argv[1], out=sys.argv[2], progress=progress, workers=workers, topics=sys.argv[4] == "1",
+              use_cache=False)
+order = sorted(starts)
+steps = {STEPS[s - 1]: starts[n] - starts[s] for s, n in zip(order, order[1:]) if s <= len(STEPS)}
+print(json.dumps({"steps": steps, "documents": res.n_documents, "entries": res.n_entries}))
+"""
+
+BARE = """
+import sys, time, rjieba
+texts = open(sys.argv[1], encoding="utf-8").read().split("\\x1e")
+jb = rjieba.Jieba()
+t = time.perf_counter()
+for text in texts:
+    jb.cut(text, True)
+print(time.perf_counter() - t)
+"""
+
+
+def make_corpus(root: Path, n_docs: int, seed: int = 0) -> float:
+    """A corpus folder of `n_docs` documents recombined from the bundled texts; returns MB of text."""
+    src = load_corpus(default_corpus())
+    rng = random.Random(seed)
+    docs = src.docs.to_dict("records")
+    paras = {d["doc_id"]: [p for p in str(d["text"]).split("\n") if p.strip()] for d in docs}
+    (root / "texts").mkdir(parents=True, exist_ok=True)
+    shutil.copy(default_corpus() / "corpus.toml", root / "corpus.toml")
+    chars = 0
+    with (root / "documents.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["doc_id", "path", "title", "source_type", "outlet", "date", "lang"])
+        for i in range(n_docs):
+            d = rng.choice(docs)
+            ps = list(paras[d["doc_id"]])
+            rng.shuffle(ps)
+            text = "\n".join(ps[: max(1, len(ps) - rng.randrange(0, 3))])
+            year = rng.choice(range(2009, 2019))
+            name = f"S{i:07d}"
+            (root / "texts" / f"{name}.txt").write_text(text, encoding="utf-8")
+            chars += len(text)
+            w.writerow([name, f"texts/{name}.txt", f"{d.get('title', '')} #{i}", d["source_type"],
+                        d.get("outlet", ""), f"{year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 28):02d}",
+                        d.get("lang", "")])
+    return chars * 3 / 1e6  # UTF-8 bytes are at most 3 per character here; reported as an upper bound
+
+
+def bare_seconds(root: Path) -> float:
+    """Bare rjieba segmentation of every text of the corpus, in a fresh process (the baseline)."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "texts").iterdir())]
+    blob = root / "all.txt"
+    blob.write_text("\x1e".join(texts), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-c", BARE, str(blob)], check=True, capture_output=True, text=True)
+    blob.unlink()
+    return float(out.stdout.strip())
+
+
+def run_analyze(corpus: Path, out: Path, workers: int, topics: bool) -> tuple[float, float, dict[str, object]]:
+    """(wall seconds, peak RSS in MB of the largest process, what analyze reported) of one fresh process."""
+    with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(corpus), str(out), str(workers),
+                                 "1" if topics else "0"], stdout=out_f, stderr=err_f)
+        _, status, usage = os.wait4(proc.pid, 0)  # rusage of this run alone: max RSS of its largest process
+        seconds = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status):
+            err_f.seek(0)
+            raise SystemExit(f"analyze failed:\n{err_f.read()[-2000:]}")
+        out_f.seek(0)
+        report = dict(json.loads(out_f.read().strip().splitlines()[-1]))
+    return seconds, usage.ru_maxrss / 1024, report
+
+
+def main() -> None:
+    """Generate each corpus size, then analyze it with each worker count; print one line per run."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--workers", default=f"1,{os.cpu_count() or 1}")
+    parser.add_argument("--no-topics", action="store_true", help="leave topic models out (scoring and framing)")
+    parser.add_argument("--keep", type=Path, default=None, help="generate corpora here and keep them")
+    args = parser.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    print("docs\tentries\tMB\tworkers\twall_s\tscore_s\tpeak_RSS_MB\tbare_rjieba_s\tratio_wall/bare")
+    for n in (int(x) for x in args.sizes.split(",")):
+        corpus = base / f"corpus-{n}"
+        mb = make_corpus(corpus, n) if not (corpus / "documents.csv").is_file() else float("nan")
+        bare = bare_seconds(corpus)
+        for workers in (int(x) for x in args.workers.split(",")):
+            out = base / f"out-{n}-{workers}"
+            wall, peak, rep = run_analyze(corpus, out, workers, not args.no_topics)
+            steps = rep["steps"] if isinstance(rep["steps"], dict) else {}
+            score = float(steps.get("score", float("nan")))
+            print(f"{rep['documents']}\t{rep['entries']}\t{mb:.1f}\t{workers}\t{wall:.1f}\t{score:.1f}\t{peak:.0f}\t"
+                  f"{bare:.2f}\t{wall / bare:.1f}", flush=True)
+            shutil.rmtree(out, ignore_errors=True)
+    if args.keep is None:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Score many texts on all cores of one machine, or on a Dask cluster, with results identical to one process.
+
+Workers cannot share a Scorer (it holds a Rust segmenter and compiled pattern data), so each worker rebuilds an
+identical one from a `ScorerSpec`: the lexicons, the tokenizer's settings and injected words, the context width
+and the matcher choice. Texts travel in chunks in corpus order and results come back in the same order, so the
+evidence and every count are the same as a single-process run (tests/scoring/test_parallel.py checks it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from corpus_tools.errors import ConfigError
+from corpus_tools.lexicon.model import Lexicon, lexicon_to_dict
+from corpus_tools.lexicon.negation import NegationRules
+from corpus_tools.scoring.score import Hit, Scorer, TextScore
+from corpus_tools.text.stopwords import StopWords
+from corpus_tools.text.tokenize import Tokenizer
+
+CHUNK_CHARS = 400_000  # text per task: large enough to hide scheduling cost, small enough to balance cores
+
+
+@dataclass(frozen=True)
+class ScorerSpec:
+    """Everything needed to rebuild a Scorer that gives exactly the same hits in another process."""
+
+    lexicons: tuple[Lexicon, ...]
+    engine: str
+    t2s: bool
+    hmm: bool
+    stopwords: tuple[StopWords, ...]
+    user_words: tuple[str, ...]
+    context: int
+    native: bool | None
+    negation: NegationRules | None = None  # the scorer's negation rules (None: negation off)
+    count_negated: bool = False
+
+    @classmethod
+    def of(cls, scorer: Scorer) -> ScorerSpec:
+        """The spec of an existing scorer (its tokenizer's injected words included, in injection order)."""
+        tok = scorer.tokenizer
+        return cls(tuple(scorer.lexicons), tok.engine, tok.t2s, tok.hmm, tuple(tok.stopwords),
+                   tuple(tok.user_words), scorer.context, scorer.matcher.native,
+                   scorer.negation.rules if scorer.negation is not None else None, scorer.count_negated)
+
+    @property
+    def key(self) -> str:
+        """A stable id of the spec (workers keep one scorer per key)."""
+        blob = json.dumps([[lexicon_to_dict(lx) for lx in self.lexicons], self.engine, self.t2s, self.hmm,
+                           [s.sha1 for s in self.stopwords], list(self.user_words), self.context, self.native,
+                           self.negation.manifest() if self.negation is not None else None, self.count_negated],
+                          sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def build(self) -> Scorer:
+        """A new Scorer equal to the one this spec was taken from."""
+        tok = Tokenizer(self.engine, self.user_words, stopwords=self.stopwords, t2s=self.t2s, hmm=self.hmm)
+        return Scorer(list(self.lexicons), tok, context=self.context, native=self.native,
+                      negation=self.negation if self.negation is not None else False,
+                      count_negated=self.count_negated)
+
+
+_WORKER_SCORERS: dict[str, Scorer] = {}  # per worker process: built on the first task of a spec
+
+
+def score_chunk(spec: ScorerSpec, texts: Sequence[str]) -> list[tuple[int, list[Hit], list[str] | None, bool]]:
+    """(token count, hits, negation cues, several lexicons?) of each text, in order: the task every worker
+    runs."""
+    key = spec.key
+    scorer = _WORKER_SCORERS.get(key)
+    if scorer is None:
+        scorer = _WORKER_SCORERS[key] = spec.build()
+    out = []
+    for text in texts:
+        ts = scorer.score_text(text)
+        out.append((ts.n_tokens, list(ts.hits), ts.cues, ts.multi))
+    return out
+
+
+def chunks(texts: Sequence[str], chunk_chars: int = CHUNK_CHARS) -> Iterator[tuple[int, int]]:
+    """(start, stop) index ranges over `texts` holding about `chunk_chars` characters each, in order."""
+    start, size = 0, 0
+    for i, text in enumerate(texts):
+        size += len(text)
+        if size >= chunk_chars:
+            yield start, i + 1
+            start, size = i + 1, 0
+    if start < len(texts):
+        yield start, len(texts)
+
+
+def default_workers() -> int:
+    """The machine's cores (the cores this process may use, where the OS says)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def texts_scorer(scorer: Scorer, workers: int = 1,
+                 dask: str | None = None) -> Callable[[Sequence[str]], list[TextScore]]:
+    """`score_texts` bound to a scorer and a place to run: what `score_levels(score_many=...)` takes."""
+    return lambda texts: score_texts(scorer, texts, workers=workers, dask=dask)
+
+
+def score_texts(scorer: Scorer, texts: Sequence[str], workers: int = 1, dask: str | None = None,
+                chunk_chars: int = CHUNK_CHARS) -> list[TextScore]:
+    """Score every text with `scorer`: in this process (workers=1), in `workers` processes, or as Dask tasks
+    (`dask`: a scheduler address, or "local" for a LocalCluster on this machine). Same results every way."""
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1 (got {workers})")
+    if dask is None and (workers == 1 or len(texts) < 2):
+        return [scorer.score_text(t) for t in texts]
+    spec = ScorerSpec.of(scorer)
+    ranges = list(chunks(texts, chunk_chars))
+    parts = [list(texts[a:b]) for a, b in ranges]
+    if dask is not None:
+        results = _run_dask(dask, spec, parts, workers)
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(parts))) as pool:
+            results = list(pool.map(score_chunk, [spec] * len(parts), parts))
+    return [TextScore(n, hits, cues, multi) for part in results for n, hits, cues, multi in part]
+
+
+def _run_dask(address: str, spec: ScorerSpec, parts: list[list[str]], workers: int) -> list[Any]:
+    """Run the chunks as Dask tasks on the cluster at `address` ("local": a LocalCluster of `workers`)."""
+    try:
+        from distributed import Client, LocalCluster  # noqa: PLC0415 (optional, heavy: only for --dask)
+    except ImportError as exc:
+        raise ConfigError("--dask needs the `distributed` package",
+                          hint="pip install 'dask[distributed]' (see docs/performance.md)") from exc
+    close: list[Callable[[], Any]] = []
+    try:
+        if address == "local":
+            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            close.append(cluster.close)
+            client = Client(cluster)
+        else:
+            client = Client(address, timeout="20s")
+        close.insert(0, client.close)
+        spec_future = client.scatter(spec, broadcast=True)
+        futures = client.map(score_chunk, [spec_future] * len(parts), parts, pure=False)
+        return list(client.gather(futures))
+    except OSError as exc:
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {exc}",
+                          hint="check the address (tcp://HOST:8786) or use --dask local") from exc
+    finally:
+        for fn in close:
+            fn()
