@@ -121,6 +121,10 @@ class Scorer:
         self._neg_in_matcher = self.negation is not None and self.negation.in_matcher
         extra = [self.negation.lexicon()] if self.negation is not None and self._neg_in_matcher else []
         self.matcher = Matcher([*self.lexicons, *extra], self.tokenizer, native=native)
+        bad = [t for vid, t in self.matcher.uncompilable if vid.startswith("negation.")]
+        if bad and self.negation is not None:
+            raise LexiconError(f"{self.negation.rules.source}: negation rule(s) {bad} do not compile: no word left "
+                               "after tokenization", hint="a cue needs at least one letter, digit or ideograph")
         self.context = context
         self._hit_ctx = self.matcher.native_context(Hit, lambda p: (p.lexicon, p.construct, p.variable, p.term))
         self._scan = self.matcher.scan_native

@@ -140,6 +140,13 @@ def test_bad_rules_clear_errors(data: object, error: type[Exception], words: str
         rules_from_dict(data, "r.yaml")
 
 
+def test_rule_without_a_word_is_an_error(tmp_path: Path) -> None:
+    f = tmp_path / "rules.yaml"
+    f.write_text("zh:\n  before: [不, '！？']\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="do not compile"):
+        Scorer([LEX], negation=f)
+
+
 def test_default_rules_load_and_name_themselves() -> None:
     rules = load_rules()
     assert rules.source == "default" and rules.langs["zh"].before and rules.langs["en"].before
