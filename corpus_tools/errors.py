@@ -45,6 +45,28 @@ class StoreError(CorpusToolsError):
     """The coding store cannot be opened, migrated or written (locked, corrupt, newer schema)."""
 
 
+class StoreBusyError(StoreError):
+    """Another process holds the store's write lock longer than this one waits: nothing was written."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The store's file (or its folder) cannot be written: nothing was recorded."""
+
+
+class StoreDamagedError(StoreError):
+    """The store's file is damaged (corrupt pages, not a database, a broken or shortened decision log)."""
+
+
+class ConflictError(StoreError):
+    """A decision was refused because the passage's state changed since it was shown (another tab or
+    process decided first, or the same form was sent twice); nothing was recorded."""
+
+    def __init__(self, message: str, *, hint: str | None = None, entry_id: str = "", coder: str = "",
+                 expected: int = 0, found: int = 0) -> None:
+        super().__init__(message, hint=hint)
+        self.entry_id, self.coder, self.expected, self.found = entry_id, coder, expected, found
+
+
 class ModelError(CorpusToolsError):
     """A suggestion model cannot be trained, or a saved model is invalid, tampered with or incompatible."""
 

@@ -13,13 +13,16 @@ LANGS = ("zh-Hans", "zh-Hant", "en", "mixed")
 
 # documents.csv as written by people
 DOCUMENTS_CSV_REQUIRED = ("doc_id", "path", "title", "source_type")
-DOCUMENTS_CSV_OPTIONAL = ("outlet", "date", "lang", "author", "speaker", "role", "encoding", "notes")
+# about_date: when the events a document describes took place (a retrospective interview published in 2015
+# about 2013); period: the stage id it describes. Both optional; stage analyses use them as a sensitivity check
+DOCUMENTS_CSV_OPTIONAL = ("outlet", "date", "lang", "author", "speaker", "role", "encoding", "notes", "about_date",
+                          "period")
 
 # the docs frame: one row per readable document
 DOCS = (
     "doc_id", "path", "title", "source_type", "outlet", "date", "date_start", "date_end", "year",
     "lang", "author", "speaker", "role", "encoding", "notes", "stage", "stage_overlap",
-    "text", "n_chars", "sha1", "csv_line", "dup_of", "dup_score",
+    "text", "n_chars", "sha1", "csv_line", "dup_of", "dup_score", "about_date", "period",
 )
 
 # the entries frame: one row per paragraph or sentence unit
@@ -87,18 +90,35 @@ CODING_STATE = ("entry_id", "doc_id", "coder", "code", "mode")
 # --- topic models (issue 4: themes per stage) -----------------------------------------------------
 # scope is "stage:<stage id>" for a per-stage model or "joint" for the model with stage as covariate.
 # K sweep: one row per (scope, k, seed) fit; `chosen` marks the K picked for the scope (all its seeds)
-TOPIC_SWEEP = ("scope", "k", "seed", "c_npmi", "c_v", "stability", "chosen")
+# exclusivity: mean share of a top word's probability held by its own topic (1 = exclusive);
+# heldout_ll: per-token log-likelihood of held-out entries by document completion (nan for the first seed,
+# fitted on every entry); heldout_gain = 1 − perplexity / unigram perplexity; score: the grid-independent
+# criteria score K is chosen by (see topics.sweep.criteria_score)
+TOPIC_SWEEP = ("scope", "k", "seed", "c_npmi", "c_v", "stability", "exclusivity", "heldout_ll", "heldout_gain",
+               "score", "chosen")
 # one row per topic; top_words_zh / top_words_en / top_words are space-separated, best first;
 # label = its first three top words; weight = mean topic share over the scope's entries
 TOPICS = ("scope", "stage", "topic", "label", "top_words_zh", "top_words_en", "top_words", "weight")
 # most representative entries of each topic (rank 1 = highest topic share)
 TOPIC_PASSAGES = ("scope", "topic", "rank", "entry_id", "doc_id", "title", "stage", "score", "text")
-# per-stage topics matched across consecutive stages; status: persisted | emerged | faded
-# (emerged rows have from_topic -1, faded rows to_topic -1; their similarity is the best one available)
-TOPIC_ALIGNMENT = ("from_stage", "from_topic", "to_stage", "to_topic", "similarity", "status")
+# per-stage topics matched across consecutive stages: one row per pair at or above `threshold` (cosine of
+# topic-word vectors); status: persisted (one to one) | split (one earlier → several later) | merged
+# (several earlier → one later) | split+merged | emerged (nothing earlier at or above threshold) | faded
+# (nothing later); emerged rows have from_topic -1, faded rows to_topic -1, and show the best similarity
+TOPIC_ALIGNMENT = ("from_stage", "from_topic", "to_stage", "to_topic", "similarity", "status", "threshold")
 # joint-model topic prevalence per stage with an interval (method names how the interval was made);
 # topics are numbered from 1 in every topic table
 TOPIC_PREVALENCE = ("topic", "stage", "mean", "lo", "hi", "method", "n_entries", "n_documents")
+# covariate effects on joint-model topic prevalence (STM estimateEffect style, method of composition):
+# estimate = expected topic share of entries at `level` of `covariate`; lo/hi = interval over posterior
+# draws of the topic shares from every seed's model and the sampling error of the level means
+TOPIC_EFFECTS = ("topic", "covariate", "level", "estimate", "lo", "hi", "n_entries", "n_documents", "method")
+# keyword-assisted (seeded) topics: one per codebook variable or construct; seed_words_used = its terms in
+# the vocabulary; seed_share = share of its top-10 words that are seed words; coherence = c_npmi;
+# stability = best top-word Jaccard with the matching topic of the other seeds; hand_code_lift = mean topic
+# share in entries hand-coded with the item / mean elsewhere (nan without hand codes)
+TOPIC_SEEDED = ("topic", "kind", "item", "seed_words_used", "top_words", "seed_share", "coherence",
+                "exclusivity", "stability", "weight", "hand_code_lift", "holds_up")
 # overlap of a topic's top words with each lexicon variable's terms (which construct it speaks to)
 TOPIC_VARIABLES = ("scope", "topic", "lexicon", "construct", "variable", "overlap", "matched_terms")
 
@@ -106,24 +126,64 @@ TOPIC_VARIABLES = ("scope", "topic", "lexicon", "construct", "variable", "overla
 # `by` is year | quarter | stage | source_type; `level` is variable | construct; `item` is the variable or
 # construct id. share = item hits / all hits of that level in the period; doc_share = share of the
 # period's documents with at least one hit; *_lo/*_hi are seeded bootstrap percentile intervals over
-# documents (NaN with fewer than two documents). Declared stages without documents appear with n_docs 0.
+# documents (NaN with fewer than min_docs documents, default 5: small = True). For a zero count the
+# percentile bootstrap degenerates to [0, 0]: the upper bound is then the exact Poisson (rate) or
+# Clopper-Pearson (share) bound. Declared stages without documents appear with n_docs 0.
 FRAMING_SHARES = (
     "by", "period", "level", "construct", "item", "n_docs", "n_tokens", "count", "rate_per_1k", "rate_lo",
-    "rate_hi", "share", "share_lo", "share_hi", "doc_share",
+    "rate_hi", "share", "share_lo", "share_hi", "doc_share", "small",
 )
 # one omnibus test per (by, level, lexicon): Pearson chi-square on the groups x items hit table of ONE
-# lexicon (two lexicons may claim one span, so their items are not exclusive categories and are never pooled
-# in one table), a permutation p-value that shuffles group labels over documents (respects hits clustering
-# in documents), Cramér's V. FRAMING_SHARES.share is the item's share of its own lexicon's hits.
+# lexicon (two lexicons may claim one span, so their items are not exclusive categories and are never
+# pooled in one table; FRAMING_SHARES.share is the item's share of its own lexicon's hits), a permutation
+# p-value that shuffles group labels over documents (respects hits clustering in documents), Cramér's V.
+# p_chi2 is the asymptotic p-value, which assumes independent hits; hits cluster within documents, so it is
+# too small: the report does not show it (kept in the CSV for comparison only; use p_perm). Groups with
+# fewer than min_docs documents are left out (note says so).
 FRAMING_TESTS = ("by", "level", "lexicon", "groups", "n_docs", "n_hits", "chi2", "dof", "p_chi2", "p_perm", "n_perm",
                  "cramers_v", "note")
 # per item and pair of groups: rate per 1,000 tokens in a and b, b - a with a bootstrap interval, shares,
-# a two-sided permutation p-value over documents and its Holm adjustment within (by, pair, level)
+# a two-sided permutation p-value over documents, and its Holm and Benjamini-Hochberg adjustments over the
+# whole table (one family: the report's comparisons section). Groups with fewer than min_docs documents get
+# no interval and no p-value.
 FRAMING_DIFFS = ("by", "group_a", "group_b", "level", "item", "rate_a", "rate_b", "diff", "diff_lo", "diff_hi",
-                 "share_a", "share_b", "share_diff", "p_perm", "p_holm")
+                 "share_a", "share_b", "share_diff", "p_perm", "p_holm", "p_bh")
+# adjusted stage effects (issue 12): per lexicon item and pair of stages, the incidence-rate ratio (IRR) of
+# stage_b against stage_a from a document-level count model of hits with log(tokens) as offset: model is
+# "negative binomial", the Poisson fallback with robust errors, or "none" (note says why); adjusted_for
+# names the covariates; irr_unadj* is the same model with stage only. p is the Wald p-value; p_holm and
+# p_bh adjust over the whole table (one family); p_adj is the declared correction (Holm). n_docs = documents
+# in the adjusted fit; rate_a/rate_b are raw hits per 1,000 tokens.
+STAGE_EFFECTS = ("lexicon", "level", "variable", "contrast", "stage_a", "stage_b", "irr", "irr_lo", "irr_hi", "p",
+                 "p_adj", "p_holm", "p_bh", "adjusted_for", "n_docs", "model", "irr_unadj", "irr_unadj_lo",
+                 "irr_unadj_hi", "p_unadj", "p_unadj_holm", "n_docs_a", "n_docs_b", "hits_a", "hits_b", "rate_a",
+                 "rate_b", "note")
+# the stage effects re-estimated under another stage assignment (scenario): irr_main/p_adj_main from
+# stage_effects, irr/irr_lo/irr_hi/p_adj under the scenario (Holm over that scenario's table), n_moved =
+# documents whose stage changed; verdict says whether the effect keeps its sign and significance (alpha .05)
+STAGE_SENSITIVITY = ("lexicon", "level", "variable", "contrast", "scenario", "n_moved", "irr_main", "p_adj_main",
+                     "irr", "irr_lo", "irr_hi", "p_adj", "model", "same_sign", "significant_main",
+                     "significant_here", "verdict")
+# the paper's Fig. 2 as data (issue 12): co-occurrence of each government-support item (measure) with each mass
+# entrepreneurship item (construct), per level (construct | variable), unit (entry | document) and stage ("all
+# stages" or a stage id): the 2 x 2 counts, log odds ratio (Haldane 0.5) with a bootstrap interval over documents
+# (lo, hi), a two-sided permutation p (entry: shuffled within documents; document: within stages) and its Holm /
+# BH adjustment within its family (one matrix: level x unit x stage, named in `family`)
+MEASURES_CONSTRUCTS = ("level", "unit", "stage", "measure", "construct", "n_units", "n_docs", "n_both",
+                       "n_measure_only", "n_construct_only", "n_neither", "log_or", "lo", "hi", "p_perm", "n_perm",
+                       "family", "p_holm", "p_bh")
+# hits per 1,000 tokens by stage x source type (strata), n_docs per stratum; small = fewer than min_docs docs
+STRATIFIED_RATES = ("stage", "source_type", "level", "item", "n_docs", "n_tokens", "count", "rate_per_1k",
+                    "small")
 # distinctive words of a group against the rest (weighted log-odds, informative Dirichlet prior;
 # Monroe, Colaresi & Quinn 2008): delta = log-odds ratio, se its standard error, z = delta / se
-DISTINCTIVE_WORDS = ("by", "group", "rank", "word", "count", "count_rest", "delta", "se", "z")
+# Dispersion (issue 12): doc_freq / doc_freq_rest = documents of the group / of the rest using the word,
+# n_docs_group = the group's documents, top_doc_share = share of the group's count from its single top document;
+# z_flat = z under a flat prior (alpha_w = 0.01); z_null95 = 95th percentile of the group's largest z when
+# group labels are shuffled over documents (n_perm times): beyond_null = z > z_null95; prior states the prior.
+DISTINCTIVE_WORDS = ("by", "group", "rank", "word", "count", "count_rest", "delta", "se", "z", "doc_freq",
+                     "n_docs_group", "doc_freq_rest", "top_doc_share", "z_flat", "z_null95", "beyond_null", "n_perm",
+                     "prior")
 # construct/variable coverage by data source: documents of the source type with at least one hit
 TRIANGULATION = ("level", "construct", "item", "source_type", "n_docs", "docs_with", "coverage", "count",
                  "rate_per_1k")
@@ -144,6 +204,11 @@ SUGGESTION_WHY = ("codes", "constructs", "source", "model_version", "in_training
 # cross-validated quality per variable (plus a "macro" row): model vs human coding of held-out entries
 EVALUATION = ("variable", "construct", "support", "predicted", "precision", "recall", "f1", "kappa",
               "threshold", "note")
+# prevalence of draft codes per group (stage), passages the model was trained on left out: raw classify-and-count
+# share with a bootstrap interval over documents, the cross-validated tpr/fpr, and Forman's adjusted count
+# (raw - fpr) / (tpr - fpr) with an interval that also draws tpr and fpr (Jeffreys Beta); note says what is missing
+PREVALENCE = ("code", "group", "n_entries", "n_docs", "n_training_excluded", "raw_share", "raw_lo", "raw_hi", "tpr",
+              "fpr", "adjusted_share", "adjusted_lo", "adjusted_hi", "note")
 # quality vs number of coded training entries (means over the cross-validation folds)
 LEARNING_CURVE = ("n_train", "folds", "macro_precision", "macro_recall", "macro_f1", "mean_kappa")
 
@@ -157,8 +222,18 @@ LEARNING_CURVE = ("n_train", "folds", "macro_precision", "macro_recall", "macro_
 # ci_* are seeded bootstrap percentile intervals over entries.
 # prevalence = share of codings (coder x unit) in which the code is present
 AGREEMENT_METRICS = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha")
+# n_positive = units on which at least one coder gave the code: with fewer than 10 (MIN_POSITIVE) no interval is
+# given and the note warns; q_below_667 / q_below_800 (Krippendorff's alpha only) = share of bootstrap replicates
+# with alpha below .667 / .800, the probability of failing that minimum (Hayes & Krippendorff 2007)
 AGREEMENT = ("comparison", "coders", "condition", "level", "code", "metric", "value", "ci_low", "ci_high",
-             "n_units", "n_coders", "prevalence", "note")
+             "n_units", "n_coders", "prevalence", "note", "n_positive", "q_below_667", "q_below_800")
+# agreement before vs after adjudication, on the adjudicated entries (pooled over codes, entry x code units):
+# phase "before" = the human coders among themselves, "after" = each coder's own codes vs the consensus
+ADJUDICATION_AGREEMENT = ("phase", "comparison", "n_entries", "percent_agreement", "alpha", "alpha_lo", "alpha_hi",
+                          "note")
+# the coder's code co-occurrence matrix (long form): passages whose codes (consensus, else at least half the human
+# coders) include both code_a and code_b; the diagonal counts passages with the code; n_passages = coded passages
+CODE_COOCCURRENCE = ("code_a", "code_b", "n_both", "n_a", "n_b", "jaccard", "n_passages")
 # entries on which the coders of a comparison disagree (codes per coder `;`-joined, as coder=codes | ...)
 DISAGREEMENTS = ("comparison", "condition", "entry_id", "doc_id", "codes", "differing")
 # the codebook as a table (terms `; `-joined per language)

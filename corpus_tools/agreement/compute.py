@@ -50,12 +50,33 @@ class AgreementResult:
         return summarize(self.table)
 
 
+MIN_POSITIVE = 10  # fewer units with the code than this: no interval, and a warning
+
+
 def _rows(comparison: Comparison, condition: str, level: str, code: str, stats: list[Stat],
-          prevalence: float | None) -> list[dict[str, Any]]:
-    return [{"comparison": comparison.name, "coders": ";".join(comparison.coders), "condition": condition,
-             "level": level, "code": code, "metric": s.metric, "value": s.value, "ci_low": s.ci_low,
-             "ci_high": s.ci_high, "n_units": s.n_units, "n_coders": s.n_coders, "prevalence": prevalence,
-             "note": s.note} for s in stats]
+          prevalence: float | None, n_positive: int | None = None) -> list[dict[str, Any]]:
+    rows = []
+    for s in stats:
+        low, high, note = s.ci_low, s.ci_high, s.note
+        q = s.q_below
+        if n_positive is not None and n_positive < MIN_POSITIVE and s.defined:
+            low = high = None
+            q = None
+            note = "; ".join(x for x in (f"warning: only {n_positive} unit(s) with the code (fewer than "
+                                         f"{MIN_POSITIVE}): the value is unstable and no interval is given",
+                                         note) if x)
+        rows.append({"comparison": comparison.name, "coders": ";".join(comparison.coders), "condition": condition,
+                     "level": level, "code": code, "metric": s.metric, "value": s.value, "ci_low": low,
+                     "ci_high": high, "n_units": s.n_units, "n_coders": s.n_coders, "prevalence": prevalence,
+                     "note": note, "n_positive": n_positive, "q_below_667": q[0] if q else None,
+                     "q_below_800": q[1] if q else None})
+    return rows
+
+
+def _n_positive(data: np.ndarray[Any, Any]) -> int:
+    """Units coded by two or more coders on which at least one gave the code."""
+    pairable = (~np.isnan(data)).sum(axis=0) >= 2
+    return int((np.nan_to_num(data[:, pairable]) > 0).any(axis=0).sum())
 
 
 def _prevalence(data: np.ndarray[Any, Any]) -> float | None:
@@ -140,9 +161,9 @@ def compute_agreement(state: pd.DataFrame, lexicons: Lexicon | Sequence[Lexicon]
                                         confidence=confidence, random_state=random_state,
                                         key=f"{comp.name}|{condition}|{lv}|{code}",
                                         clusters=matrix.clusters(index))
-                    rows += _rows(comp, condition, lv, code, stats, _prevalence(data))
+                    rows += _rows(comp, condition, lv, code, stats, _prevalence(data), _n_positive(data))
     table = pd.DataFrame(rows, columns=list(schema.AGREEMENT))
-    for col in ("value", "ci_low", "ci_high", "prevalence"):
+    for col in ("value", "ci_low", "ci_high", "prevalence", "q_below_667", "q_below_800"):
         table[col] = table[col].astype(float)
     dis = pd.DataFrame(disagreements, columns=list(schema.DISAGREEMENTS))
     settings = {"n_boot": n_boot, "confidence": confidence, "random_state": random_state,
@@ -160,11 +181,15 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
         row: dict[str, Any] = dict(zip(keys, key, strict=True))
         row["n_units"] = int(group["n_units"].max()) if len(group) else 0
         row["prevalence"] = group["prevalence"].iloc[0]
+        row["n_positive"] = group["n_positive"].iloc[0] if "n_positive" in group else None
         notes = []
         for rec in group.itertuples(index=False):
             row[rec.metric] = rec.value
             row[f"{rec.metric}_low"] = rec.ci_low
             row[f"{rec.metric}_high"] = rec.ci_high
+            if rec.metric == "krippendorff_alpha":
+                row["q_alpha_below_667"] = getattr(rec, "q_below_667", None)
+                row["q_alpha_below_800"] = getattr(rec, "q_below_800", None)
             if rec.note:
                 notes.append(f"{rec.metric}: {rec.note}")
         row["notes"] = " | ".join(notes)

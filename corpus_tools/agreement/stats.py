@@ -37,6 +37,9 @@ class Stat:
     n_units: int = 0
     n_coders: int = 0
     note: str = ""
+    # Krippendorff's alpha only: share of bootstrap replicates below the conventional minima
+    # (.667 tentative, .800 reliable), q(alpha < alpha_min) of Hayes & Krippendorff (2007)
+    q_below: tuple[float, float] | None = None
 
     @property
     def defined(self) -> bool:
@@ -253,11 +256,15 @@ def _groups(labels: Array) -> Array | list[Array]:
     return np.split(order, starts[1:])
 
 
+ALPHA_MINIMA = (0.667, 0.800)  # Krippendorff (2004): tentative conclusions / reliable data
+
+
 def bootstrap_ci(stat_fn: Callable[[Array], float], n_units: int, n_boot: int, confidence: float,
-                 rng: np.random.Generator,
-                 groups: Array | list[Array] | None = None) -> tuple[float | None, float | None, str]:
+                 rng: np.random.Generator, groups: Array | list[Array] | None = None,
+                 replicates: list[float] | None = None) -> tuple[float | None, float | None, str]:
     """Percentile interval of `stat_fn(unit_positions)` over `n_boot` resamples with replacement, of units
-    or (with `groups`) of whole clusters of units, e.g. all codes of one entry."""
+    or (with `groups`) of whole clusters of units, e.g. all codes of one entry. The defined replicate
+    values are appended to `replicates` when it is given."""
     n_draw = n_units if groups is None else len(groups)
     if n_boot <= 0 or n_draw < 2:
         return None, None, "" if n_boot <= 0 else "no interval: fewer than two entries"
@@ -268,6 +275,8 @@ def bootstrap_ci(stat_fn: Callable[[Array], float], n_units: int, n_boot: int, c
         draws = [np.concatenate([groups[g] for g in draw]) for draw in draws]  # type: ignore[assignment]
     values = np.array([stat_fn(idx) for idx in draws], dtype=float)
     valid = values[np.isfinite(values)]
+    if replicates is not None:
+        replicates.extend(float(v) for v in valid)
     if len(valid) < MIN_VALID_SHARE * n_boot:
         return None, None, (f"no interval: only {len(valid)} of {n_boot} resamples gave a defined value "
                             "(too little variance)")
@@ -330,8 +339,13 @@ def reliability(data: Any, *, metrics: Sequence[str] = METRICS, level: str = "no
         if stat.defined:
             fn, columns = _resampler(metric, p, level)
             groups = _groups(labels[columns]) if labels is not None and n_boot > 0 else None
+            reps: list[float] = []
             low, high, ci_note = bootstrap_ci(fn, len(columns), n_boot, confidence,
-                                              seed_for(random_state, f"{key}|{metric}"), groups)
+                                              seed_for(random_state, f"{key}|{metric}"), groups, reps)
             stat = replace(stat, ci_low=low, ci_high=high, note=_join(stat.note, ci_note))
+            if metric == "krippendorff_alpha" and low is not None and reps:
+                arr = np.asarray(reps)
+                stat = replace(stat, q_below=(float((arr < ALPHA_MINIMA[0]).mean()),
+                                              float((arr < ALPHA_MINIMA[1]).mean())))
         out.append(stat)
     return out

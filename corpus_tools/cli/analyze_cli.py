@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option, lexicon_option, negation_options, raw_cells_option, workers_options
+from corpus_tools.cli.options import (
+    engine_option,
+    lexicon_option,
+    negation_options,
+    raw_cells_option,
+    workers_options,
+)
+from corpus_tools.topics.names import BILINGUAL_MODES, SEED_LEVELS
 from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
 from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
@@ -30,13 +37,26 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
               help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15); "
                    "a narrower range is faster.")
 @click.option("--n-seeds", default=3, show_default=True, help="Topic-model seeds per K in the sweep.")
+@click.option("--prevalence-by", "prevalence_by", default="", metavar="COLS",
+              help="Metadata columns (comma-separated) for topic covariate effects, besides stage, source_type, "
+                   "lang and year.")
+@click.option("--seeded", type=click.Choice(SEED_LEVELS), default="variable",
+              show_default=True, help="Keyword-assisted topics seeded per codebook variable or construct.")
+@click.option("--bilingual", type=click.Choice(BILINGUAL_MODES), default="auto", show_default=True,
+              help="Link Chinese and English words through CC-CEDICT into one topic space.")
 @click.option("--suggestions/--no-suggestions", default=True, show_default=True,
               help="Draft codes for every entry; with coded passages (codings.csv, store) also the model's "
                    "cross-validated quality and the trained model in OUT/model.")
 @click.option("--store", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
               help="Coding store whose decisions the model also learns from (default: OUT/coding.sqlite if present).")
 @click.option("--bootstrap", "n_boot", default=1000, show_default=True, help="Bootstrap resamples for intervals.")
-@click.option("--permutations", "n_perm", default=999, show_default=True, help="Permutations for p-values.")
+@click.option("--permutations", "n_perm", default=9999, show_default=True,
+              help="Permutations for p-values (9,999 take about 5 s on the bundled corpus).")
+@click.option("--adjust", "adjust_spec", default=None, metavar="COLS",
+              help="Document columns the stage effects adjust for, comma-separated (default: source_type,lang; "
+                   "'' for none).")
+@click.option("--min-docs", default=5, show_default=True,
+              help="Fewest documents a group needs for an interval or a test.")
 @workers_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 @raw_cells_option()
@@ -44,7 +64,8 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 @handle_errors
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
-            n_seeds: int, suggestions: bool, store: Path | None, n_boot: int, n_perm: int, workers: int | None,
+            n_seeds: int, prevalence_by: str, seeded: str, bilingual: str, suggestions: bool, store: Path | None,
+            n_boot: int, n_perm: int, adjust_spec: str | None, min_docs: int, workers: int | None,
             dask: str | None, quiet: bool, count_negated: bool | None, negation_rules: str | None) -> None:
     """Analyse CORPUS (default: the bundled Junpu corpus): scores with evidence, framing over time,
     topics per stage, draft codes for every entry with the model's cross-validated quality, and a
@@ -60,6 +81,10 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
         res = run(corpus, out, lexicons, engine, dedupe, seed, bar, cache_dir=cache_dir, use_cache=not no_cache,
                   topics=topics, topic_engine=topic_engine, k_range=k_range, n_seeds=n_seeds, n_boot=n_boot,
                   n_perm=n_perm, suggestions=suggestions, store=store, workers=workers, dask=dask,
+                  topic_options={"prevalence_by": [c.strip() for c in prevalence_by.split(",") if c.strip()],
+                                 "seeded": seeded, "bilingual": bilingual},
+                  adjust=None if adjust_spec is None else [c for c in adjust_spec.split(",") if c.strip()],
+                  min_docs=min_docs,
                   count_negated=count_negated or None, negation_rules=negation_rules)
     finally:
         bar.close()

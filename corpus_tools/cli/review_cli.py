@@ -236,7 +236,7 @@ def review(corpus: Path | None, store: Path | None, model_dir: Path | None, code
 
 @click.group()
 def store() -> None:
-    """Manage the coding store: import existing codings, list stale decisions, show the decision log."""
+    """Manage the coding store: import existing codings, check it, list stale decisions, show the log."""
 
 
 @store.command("import")
@@ -257,10 +257,13 @@ def store_import(source: Path, corpus: Path | None, store: Path | None, coder: s
     from corpus_tools.project import open_corpus, project_lexicons
     from corpus_tools.store import CodingStore
     from corpus_tools.store.importing import import_corpus_codings, import_table
+    from corpus_tools.store.integrity import require_sound
 
     corp = open_corpus(source if source.is_dir() else corpus)
     codes = [v for lex in project_lexicons(corp) for v in lex.variable_ids]
-    with CodingStore(_store_path(store)) as st:
+    path = _store_path(store)
+    require_sound(path)  # never write into a damaged store (a sound one gets a fresh copy first)
+    with CodingStore(path) as st:
         if source.is_dir():
             res = import_corpus_codings(st, corp, codes, force=force)
         else:
@@ -273,6 +276,32 @@ def store_import(source: Path, corpus: Path | None, store: Path | None, coder: s
     else:
         click.echo(f"{res.events} decisions on {res.entries} passages by {', '.join(res.coders) or '-'} imported; "
                    f"{len(res.problems)} row(s) not imported")
+
+
+@store.command("check")
+@STORE_OPT
+@click.option("--no-save", is_flag=True, help="Do not refresh the checkpoint and the .last-good.bak copy.")
+@handle_errors
+def store_check(store: Path | None, no_save: bool) -> None:
+    """Check the store: SQLite integrity, schema version, append-only guards, the decision log's hash
+    chain and the checkpoint of the last check (exit 1 with the copy to restore when anything is wrong).
+    `serve` and `store import` run it first."""
+    from corpus_tools.errors import StoreDamagedError
+    from corpus_tools.store.integrity import check_store
+
+    path = _store_path(store)
+    report = check_store(path, save=not no_save)
+    for p in report.problems:
+        click.echo(f"problem: {p}")
+    for n in report.notes:
+        say(f"note: {n}")
+    if not report.ok:
+        raise StoreDamagedError(f"coding store {path} failed its check ({len(report.problems)} problem(s))",
+                                hint=report.hint())
+    click.echo(f"{path}: ok (schema v{report.schema_version} of {report.latest_schema}; {report.events} events, "
+               f"{report.chained} chain links verified; {report.checkpoint or 'no checkpoint'})")
+    if report.backup is not None:
+        say(f"copy of this sound store: {report.backup}")
 
 
 @store.command("stale")

@@ -98,11 +98,12 @@ def _check_header(header: list[str], delimiter: str, problems: list[Problem]) ->
         guess = suggest_column(name, present)
         if guess:
             problems.append(Problem("warning", "unknown-column", FILE, 1, "",
-                                    f"column {name!r} is not read: did you mean {guess!r}? (rename the column)"))
+                                    f"column {name!r} is not a known column: did you mean {guess!r}? (rename the "
+                                    "column; as it is, it is kept only as a further text column)"))
         else:
             problems.append(Problem("note", "unknown-column", FILE, 1, "",
-                                    f"column {name!r} is not a documents.csv column and is not read "
-                                    f"(columns: {', '.join(KNOWN_COLUMNS)})"))
+                                    f"column {name!r} is not a documents.csv column: kept as a further text column "
+                                    f"(usable in analyze --adjust; columns: {', '.join(KNOWN_COLUMNS)})"))
     missing = [c for c in schema.DOCUMENTS_CSV_REQUIRED if c not in present]
     if not missing:
         return True

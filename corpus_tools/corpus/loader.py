@@ -36,6 +36,8 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _LATIN_RE = re.compile(r"[A-Za-z]")
 _CJK_CHARS_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 DOC_DUP_THRESHOLD = 0.6
+EXTRA = "_extra"  # a record's further documents.csv columns (kept as text columns after the declared ones)
+_DECLARED = {*schema.DOCUMENTS_CSV_REQUIRED, *schema.DOCUMENTS_CSV_OPTIONAL, *schema.DOCS}
 ENTRY_DUP_THRESHOLD = 0.7
 
 
@@ -210,6 +212,7 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
     if date is None:
         report("warning", "undated", "no date: the document is counted as 'unstaged' in stage analyses")
     stage, overlap = assign_stage(date, config.stages)
+    about, period = _described(row, config, report)
     if date is not None and stage == UNSTAGED and config.stages:
         report("note", "outside-stages", f"date {date.text} falls in no stage: counted as 'unstaged'")
     return {
@@ -220,7 +223,28 @@ def _doc_record(root: Path, line: int, row: dict[str, str], config: CorpusConfig
         "speaker": row.get("speaker", ""), "role": row.get("role", ""), "encoding": used_encoding,
         "notes": row.get("notes", ""), "stage": stage, "stage_overlap": overlap, "text": text,
         "n_chars": len(text), "sha1": hashlib.sha1(text.encode("utf-8")).hexdigest(), "csv_line": line,
+        "about_date": about, "period": period,
+        EXTRA: {k: v for k, v in row.items() if k not in _DECLARED},
     }
+
+
+def _described(row: dict[str, str], config: CorpusConfig, report: Any) -> tuple[str, str]:
+    """The optional about_date (checked like date) and period (a declared stage id); bad values warn and
+    are left empty, so the document is analysed by its publication date."""
+    about = row.get("about_date", "")
+    if about:
+        try:
+            parse_date(about)
+        except ValueError as exc:
+            report("warning", "bad-about-date", f"about_date: {exc}; the publication date is used")
+            about = ""
+    period = row.get("period", "")
+    ids = [s.id for s in config.stages]
+    if period and period not in ids:
+        report("warning", "unknown-period", f"period {period!r} is not a stage in corpus.toml "
+                                            f"({', '.join(ids) or 'none declared'}); the publication date is used")
+        period = ""
+    return about, period
 
 
 def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
@@ -293,6 +317,9 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
         records.append(rec)
         entry_lists.append(found)
     docs = pd.DataFrame.from_records(records, columns=[c for c in schema.DOCS if c not in ("dup_of", "dup_score")])
+    extra_cols = list(dict.fromkeys(k for rec in records for k in rec[EXTRA]))
+    for col in extra_cols:  # further documents.csv columns (e.g. region) are kept: analyze --adjust can use them
+        docs[col] = [rec[EXTRA].get(col, "") for rec in records]
     entry_rows = [e.__dict__ for found in entry_lists for e in found]
     entries = pd.DataFrame.from_records(entry_rows, columns=[c for c in schema.ENTRIES
                                                              if c not in ("dup_of", "dup_score")])

@@ -1,9 +1,9 @@
 """Stage (or source) comparisons: chi-square with a document-level permutation test, Cramér's V, and
-per-item rate differences with bootstrap intervals and Holm-adjusted permutation p-values."""
+per-item rate differences with bootstrap intervals and permutation p-values, Holm- and BH-adjusted over the
+whole family by `adjust_family` (holm is re-exported from framing.multiplicity)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING
@@ -13,6 +13,10 @@ import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.framing.matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
+from corpus_tools.framing.multiplicity import bh, holm
+
+__all__ = ["adjust_family", "chi2_stat", "compare_groups", "cramers_v", "holm", "omnibus_test",
+           "pair_differences"]
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,7 +48,8 @@ def _group_table(codes: np.ndarray, counts: np.ndarray, n_groups: int) -> np.nda
 
 
 def omnibus_test(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[str], by: str, level: str, *,
-                 n_perm: int = 999, seed: int = 0, lexicon: str | None = None) -> dict[str, object]:
+                 n_perm: int = 999, seed: int = 0, min_docs: int = 1,
+                 lexicon: str | None = None) -> dict[str, object]:
     """Do the groups differ in their profile over the level's items? Chi-square on the hit table, with a
     permutation p-value that shuffles group labels over documents (hits cluster within documents, so the
     asymptotic p-value is too optimistic; report the permutation one). With `lexicon`, only that lexicon's
@@ -54,6 +59,8 @@ def omnibus_test(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[str]
 
     cols = matrix.columns(level, lexicon)
     labels_arr = np.asarray(list(labels), dtype=object)
+    small = [g for g in groups if 0 < int((labels_arr == g).sum()) < min_docs]
+    groups = [g for g in groups if g not in small]
     keep = np.isin(labels_arr, list(groups))
     counts = matrix.counts[keep][:, cols]
     present = [g for g in groups if (labels_arr[keep] == g).any()]
@@ -62,8 +69,11 @@ def omnibus_test(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[str]
                                "groups": ";".join(present), "n_docs": int(keep.sum()),
                                "n_hits": int(counts.sum()), "chi2": np.nan, "dof": 0, "p_chi2": np.nan,
                                "p_perm": np.nan, "n_perm": 0, "cramers_v": np.nan, "note": ""}
+    if small:
+        base["note"] = f"left out (fewer than {min_docs} documents): {', '.join(small)}"
     if len(present) < 2:
-        base["note"] = "fewer than two groups with documents: nothing to compare"
+        base["note"] = "; ".join(x for x in (str(base["note"]), "fewer than two groups with enough documents: "
+                                             "nothing to compare") if x)
         return base
     table = _group_table(codes, counts, len(present))
     used = table.sum(axis=0) > 0
@@ -79,7 +89,8 @@ def omnibus_test(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[str]
                 p_perm=(hits + 1) / (n_perm + 1) if n_perm else np.nan, n_perm=n_perm,
                 cramers_v=round(cramers_v(observed, table.sum(), (int(rows_used.sum()), int(used.sum()))), 4))
     if table.sum() < 5 * table.size:
-        base["note"] = "sparse table (fewer than 5 hits per cell on average): trust the permutation p-value"
+        base["note"] = "; ".join(x for x in (str(base["note"]), "sparse table (fewer than 5 hits per cell on "
+                                             "average): trust the permutation p-value") if x)
     return base
 
 
@@ -104,21 +115,9 @@ def _perm_chi2(codes: np.ndarray, counts: np.ndarray, n_groups: int, observed: f
     return hits
 
 
-def holm(pvalues: Sequence[float]) -> list[float]:
-    """Holm's step-down adjustment (family-wise error); NaN p-values stay NaN and are not counted."""
-
-    idx = sorted((i for i, p in enumerate(pvalues) if not math.isnan(p)), key=lambda i: pvalues[i])
-    m = len(idx)
-    out = [float("nan")] * len(pvalues)
-    running = 0.0
-    for rank, i in enumerate(idx):
-        running = max(running, min(1.0, (m - rank) * pvalues[i]))
-        out[i] = running
-    return out
-
-
 def pair_differences(matrix: DocMatrix, labels: Sequence[str], a: str, b: str, by: str, level: str, *,
-                     n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95, seed: int = 0) -> list[dict[str, object]]:
+                     n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95, seed: int = 0,
+                     min_docs: int = 2) -> list[dict[str, object]]:
     """Per item: rate and share in groups a and b, b - a with a stratified bootstrap interval and a
     two-sided permutation p-value (labels shuffled over the documents of a and b)."""
 
@@ -136,19 +135,18 @@ def pair_differences(matrix: DocMatrix, labels: Sequence[str], a: str, b: str, b
     share_b = ratio(cb.sum(axis=0), hb.sum(axis=0))
     diff = rate_b - rate_a
     lo = hi = p = np.full(m, np.nan)
-    if len(ta) >= 2 and len(tb) >= 2:
+    if len(ta) >= max(min_docs, 2) and len(tb) >= max(min_docs, 2):
         ra = bootstrap_sums(np.column_stack([ca, ta]), n_boot, rng_for(seed, "diff", by, level, a, b, "a"))
         rb = bootstrap_sums(np.column_stack([cb, tb]), n_boot, rng_for(seed, "diff", by, level, a, b, "b"))
         lo, hi = interval(ratio(rb[:, :m], rb[:, m:], 1000.0) - ratio(ra[:, :m], ra[:, m:], 1000.0), ci)
         p = _perm_p(np.vstack([ca, cb]), np.concatenate([ta, tb]), len(tb), diff, n_perm,
                     rng_for(seed, "perm", by, level, a, b))
-    adj = holm([float(x) for x in p])
     rows = []
     for j, col in enumerate(cols):
         rows.append({"by": by, "group_a": a, "group_b": b, "level": level, "item": matrix.items[col][2],
                      "rate_a": rate_a[j], "rate_b": rate_b[j], "diff": diff[j], "diff_lo": lo[j], "diff_hi": hi[j],
                      "share_a": share_a[j], "share_b": share_b[j], "share_diff": share_b[j] - share_a[j],
-                     "p_perm": p[j], "p_holm": adj[j]})
+                     "p_perm": p[j], "p_holm": float("nan"), "p_bh": float("nan")})
     return rows
 
 
@@ -175,10 +173,20 @@ def _perm_p(counts: np.ndarray, tokens: np.ndarray, n_b: int, observed: np.ndarr
     return out
 
 
+def adjust_family(diffs: pd.DataFrame) -> pd.DataFrame:
+    """Holm and Benjamini-Hochberg over all rows of `diffs` (one family: the report section's tests)."""
+    out = diffs.copy()
+    p = [float(x) for x in out["p_perm"]]
+    out["p_holm"] = holm(p)
+    out["p_bh"] = bh(p)
+    return out
+
+
 def compare_groups(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[str], by: str, *,
-                   n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95,
-                   seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Omnibus tests (both levels) and all pairwise item differences between `groups` (order kept)."""
+                   n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95, seed: int = 0,
+                   min_docs: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Omnibus tests (both levels) and all pairwise item differences between `groups` (order kept); groups
+    with fewer than `min_docs` documents get no interval or test."""
 
     tests, diffs = [], []
     labels = list(labels)
@@ -186,10 +194,10 @@ def compare_groups(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[st
     for level in ("construct", "variable"):
         for lexicon in matrix.lexicons:  # one table per lexicon: lexicons may claim the same span
             tests.append(omnibus_test(matrix, labels, groups, by, level, n_perm=n_perm, seed=seed,
-                                      lexicon=lexicon))
+                                      min_docs=min_docs, lexicon=lexicon))
         for a, b in combinations(present, 2):
             diffs.extend(pair_differences(matrix, labels, a, b, by, level, n_boot=n_boot, n_perm=n_perm, ci=ci,
-                                          seed=seed))
+                                          seed=seed, min_docs=min_docs))
     diff_frame = pd.DataFrame(diffs, columns=list(schema.FRAMING_DIFFS))
     for col in ("rate_a", "rate_b", "diff", "diff_lo", "diff_hi", "share_a", "share_b", "share_diff"):
         diff_frame[col] = diff_frame[col].astype(float).round(6)

@@ -24,6 +24,7 @@ from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions,
 from corpus_tools.io.tables import write_table
 from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
 from corpus_tools.jobs.lexicon_validate import OUTPUTS as VALIDATION_OUTPUTS
+from corpus_tools.jobs.reliability import codings_key, reliability_for
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.project import open_corpus, project_lexicons
 from corpus_tools.report import ReportInputs, write_report
@@ -36,7 +37,6 @@ from corpus_tools.topics import DEFAULT_ENGINE, TopicsResult, run_topics
 from corpus_tools.topics.sweep import DEFAULT_K_RANGE
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.framing import FramingResult
     from corpus_tools.suggest.result import SuggestionsResult
@@ -56,6 +56,7 @@ STEP_CODE: dict[str, tuple[str, ...]] = {
     "topics": ("corpus_tools.topics",),
     "health": ("corpus_tools.scoring.health",),
     "report": ("corpus_tools.report",),
+    "reliability": ("corpus_tools.jobs.reliability",),
 }
 
 
@@ -73,6 +74,17 @@ class AnalyzeResult:
     suggestions: SuggestionsResult | None = None
 
 
+def lexicon_of(lexicons: Sequence[Lexicon]) -> dict[str, str]:
+    """Variable and construct id → name of the lexicon that declares it."""
+    out: dict[str, str] = {}
+    for lx in lexicons:
+        for c in lx.constructs:
+            out[c.id] = lx.name
+            for v in c.variables:
+                out[v.id] = lx.name
+    return out
+
+
 def _lexicon_ids(lexicons: Sequence[Lexicon]) -> list[dict[str, object]]:
     """Lexicon identity for cache keys: manifest plus the file's full hash."""
     return [{**lx.manifest(), "file_sha1": file_sha1(lx.path) if lx.path and lx.path.is_file() else ""}
@@ -83,10 +95,12 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
             lexicons: Sequence[str] | None = None, engine: str = "rjieba", dedupe: bool = False,
             seed: int = 0, progress: Progress | None = None, *, cache_dir: str | Path | None = None,
             use_cache: bool = True, topics: bool = True, topic_engine: str | None = None,
-            k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 999,
+            k_range: Sequence[int] | None = None, n_seeds: int = 3, n_boot: int = 1000, n_perm: int = 9999,
             report: bool = True, suggestions: bool = True, folds: int = 5,
             store: str | Path | None = None, workers: int | None = None, dask: str | None = None,
-            count_negated: bool | None = None, negation_rules: str | Path | None = None) -> AnalyzeResult:
+            topic_options: dict[str, Any] | None = None, adjust: Sequence[str] | None = None,
+            min_docs: int = 5, count_negated: bool | None = None,
+            negation_rules: str | Path | None = None) -> AnalyzeResult:
     """Run the whole analysis of a corpus folder (the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
     cross-validated quality when the corpus has coded passages), report.html and manifest.json. Tokens,
@@ -94,8 +108,11 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     `out/.cache`) unless `use_cache` is False. Coded passages come from the corpus's codings.csv plus the
     coding store `store` (default `out/coding.sqlite` when it exists; only read). Scoring runs in `workers`
     processes (default: the machine's cores) or on a Dask cluster (`dask`: an address or "local"), with
-    results identical to one process. Negated hits and interviewer turns are left out of the scores as
-    corpus.toml's [scoring] says (`count_negated` and `negation_rules` override it)."""
+    results identical to one process. `topic_options` go to run_topics (bilingual, dictionary, seeded,
+    free_topics, prevalence_by, align_threshold). Stage effects adjust for `adjust` (document columns;
+    default source type and language); groups with fewer than `min_docs` documents get no interval or test.
+    Negated hits and interviewer turns are left out of the scores as corpus.toml's [scoring] says
+    (`count_negated` and `negation_rules` override it)."""
     total = len(STEPS)
 
     def step(i: int) -> Callable[[str], None]:
@@ -143,20 +160,25 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
     # framing uses the tokens (distinctive words), so the tokenizer's code is part of its key
     framing = _framing(corpus, doc_scores, tokens, cache, say,
                        make_key(**base, dedupe=dedupe, seed=seed, n_boot=n_boot, n_perm=n_perm,
-                                stages=[s.__dict__ for s in corpus.config.stages],
+                                stages=[s.__dict__ for s in corpus.config.stages], adjust=adjust, min_docs=min_docs,
                                 code=code_hash(*STEP_CODE["framing"]), **score_settings),
-                       seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe)
+                       seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe, adjust=adjust, min_docs=min_docs,
+                       lexicon_of=lexicon_of(lex), entry_scores=entry_scores)
+    result.problems.extend(f"WARNING stage effects: {n}" for n in framing.notes if n.startswith("adjustment column"))
     topic_res = None
     ks: list[int] | None = None
     if topics:
         ks, topic_engine = topic_settings(k_range, topic_engine)
         say = step(5)
         # topic_variables matches lexicon terms against the topics' words: the lexicon code is in the key
+        topt = {k: (str(v) if isinstance(v, Path) else v) for k, v in (topic_options or {}).items()}
+        codings = sorted(root.glob("codings*.csv"))  # hand codes for the seeded topics' check
         topic_res = _topics(corpus, tokenizer, lex, cache, say,
                             make_key(**base, seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine,
-                                     stages=[s.__dict__ for s in corpus.config.stages],
+                                     stages=[s.__dict__ for s in corpus.config.stages], options=topt,
+                                     codings=[file_sha1(f) for f in codings],
                                      code=code_hash(*STEP_CODE["topics"])),
-                            seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine)
+                            seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine, **topt)
     sug_res = None
     store_path: Path | None = Path(store) if store is not None else out_dir / "coding.sqlite"
     if store is None and store_path is not None and not store_path.is_file():
@@ -169,7 +191,21 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
                                   store_path=store_path, say=say)
         result.problems.extend(sug_res.problems)
         result.suggestions = sug_res
-    step(7)("writing tables")
+    say = step(7)
+    say("reliability of the coded sample")
+
+    rel = reliability_for(corpus, lex, store_path, cache,
+                          make_key(**base, seed=seed, n_boot=n_boot,
+                                   codings=codings_key(corpus),
+                                   store=file_sha1(store_path) if store_path else "",
+                                   code=code_hash(*STEP_CODE["reliability"])),
+                          n_boot=n_boot, seed=seed)
+    if rel is not None:
+        files["reliability"] = write_table(rel.table, out_dir / "reliability.csv")
+        files["adjudication_agreement"] = write_table(rel.adjudication, out_dir / "adjudication_agreement.csv")
+        if rel.cooccurrence is not None:
+            files["code_cooccurrence"] = write_table(rel.cooccurrence, out_dir / "code_cooccurrence.csv")
+    say("writing tables")
     files["scores_documents"] = write_table(doc_scores.scores, out_dir / "scores_documents.csv")
     files["scores_entries"] = write_table(entry_scores.scores, out_dir / "scores_entries.csv")
     files["evidence"] = write_table(entry_scores.evidence, out_dir / "evidence.csv")
@@ -200,8 +236,9 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
                    "documents": len(corpus.docs), "entries": len(corpus.entries), "skipped_rows": corpus.n_errors},
         "config": {"engine": engine, "dedupe": dedupe, "lexicons": [x.name for x in lex],
                    "stages": [s.__dict__ for s in corpus.config.stages], "bootstrap": n_boot, "permutations": n_perm,
+                   "adjust": list(adjust) if adjust is not None else None, "min_docs": min_docs,
                    "topics": {"enabled": topics, "engine": topic_res.engine if topic_res else topic_engine,
-                              "k_range": ks, "n_seeds": n_seeds,
+                              "k_range": ks, "n_seeds": n_seeds, "options": topic_options or {},
                               "k_by_scope": topic_res.k_by_scope if topic_res else {}},
                    "suggestions": {"enabled": suggestions, "folds": folds,
                                    "store": str(store_path) if store_path else None}},
@@ -216,7 +253,8 @@ def analyze(corpus_path: str | Path | None = None, out: str | Path = "analysis",
         say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
         rep = write_report(ReportInputs(corpus, lex, doc_scores, entry_scores, framing, topic_res, health, manifest,
-                                        result.problems[:20], sug_res, validation, balance),
+                                        result.problems[:20], sug_res, validation=validation, reliability=rel,
+                                        balance=balance),
                            out_dir, cache=cache, progress=say, code_version=code_hash(*STEP_CODE["report"]))
         files.update(rep.tables)
         for chart in rep.charts:
@@ -294,17 +332,20 @@ def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> dic
     return tokens
 
 
+_FRAMING_DATA = ("notes", "adjusted_for")  # FramingResult fields that are lists, not frames
+
+
 def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str]], cache: Cache,
              say: Callable[[str], None], key: str, **kwargs: Any) -> FramingResult:
 
     hit = cache.load_frames("framing", key)
     if hit is not None:
         frames, data = hit
-        return FramingResult(frames["shares"], frames["tests"], frames["diffs"], frames["words"],
-                             frames["triangulation"], frames["triangulation_summary"], list(data["notes"]))
+        return FramingResult(**frames, **data)
     res = run_framing(corpus, doc_scores, tokens=tokens, progress=say, **kwargs)
     cache.save_frames("framing", key, {f.name: getattr(res, f.name) for f in dataclasses.fields(res)
-                                       if f.name != "notes"}, {"notes": res.notes})
+                                       if getattr(res, f.name) is not None and f.name not in _FRAMING_DATA},
+                      {f: getattr(res, f) for f in _FRAMING_DATA})
     return res
 
 

@@ -16,9 +16,11 @@ from corpus_tools.framing.periods import doc_periods, is_dated, period_order
 from corpus_tools.io.tables import write_table
 from corpus_tools.report import charts_framing as cf
 from corpus_tools.report import charts_topics as ct
+from corpus_tools.report.effects import effects_context, findings, measures_context
 from corpus_tools.report.evidence import top_passages
 from corpus_tools.report.format import Table, table, truncate
 from corpus_tools.report.overview import crosstab, health_by_variable, labels, rate_matrix, with_total
+from corpus_tools.report.reliability import reliability_context
 from corpus_tools.report.render import Chart, ChartMaker
 from corpus_tools.report.suggestions import suggestions_context
 from corpus_tools.report.validation import validation_context
@@ -52,6 +54,7 @@ class ReportInputs:
     notes: list[str] = field(default_factory=list)
     suggestions: SuggestionsResult | None = None
     validation: LexiconValidation | None = None  # lexicon hits against hand codes (None: no coded entries)
+    reliability: Any = None  # jobs.reliability.Reliability (table, adjudication, notes) when coders overlap
     balance: pd.DataFrame | None = None  # scoring.balance.language_balance of the document scores
 
 
@@ -99,7 +102,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
             mat = rate_matrix(shares, by, level, order, names)
             heat[f"{by}_{level}"] = maker.make(f"heatmap_{level}_by_{by}", f"{level.title()} hits per 1,000 tokens "
                                                f"by {by.replace('_', ' ')}", "", cf.heatmap, mat,
-                                               "hits per 1,000 tokens")
+                                               "hits per 1,000 tokens", "{:.1f}", [UNSTAGED, "undated", "unknown"])
     cons = shares[shares["level"] == "construct"]
     year_order = period_order(list(doc_periods(docs, "year")), "year")
     framing_charts = {
@@ -129,6 +132,11 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         tri_wide.columns.name = None
     tri_chart = maker.make("triangulation", "Triangulation: share of each source type's documents with evidence",
                            "", cf.heatmap, tri_wide, "share of documents", "{:.2f}")
+    say("report: adjusted stage effects")
+    stage_names = {s.id: s.label for s in corpus.config.stages}
+    effects_ctx = effects_context(fr, names, maker, stage_order, source_order, csv, cf.forest)
+    findings_ctx = findings(fr.effects, names, stage_names, fr.sensitivity)
+    measures_ctx = measures_context(fr, names, maker, stage_order, cf.association_matrix)
     say("report: evidence and topics")
     passages = top_passages(inputs.entry_scores.counted_evidence(), corpus.entries, docs)
     evidence = [{"id": v.id, "label": names.get(v.id, v.id), "en": v.label.get("en", ""),
@@ -152,17 +160,25 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "balance": table(balance, ["variable", "lang", "n_docs", "count", "rate_per_1k", "rate_lo", "rate_hi",
                                    "ratio", "warning", "drivers"], csv="language_balance.csv"),
         "balance_warnings": balance_warnings(balance),
-        "overview": ov, "heat": heat, "framing": framing_charts, "word_charts": word_charts,
+        "overview": ov, "heat": heat, "effects": effects_ctx,
+        "n_perm": int(inputs.manifest.get("config", {}).get("permutations", 0) or fr.tests["n_perm"].max() or 0),
+        "min_docs": int(inputs.manifest.get("config", {}).get("min_docs", 5)),
+        "findings": findings_ctx, "measures": measures_ctx,
+        "reliability": reliability_context(inputs.reliability, names, csv, maker, cf.heatmap),
+        "framing": framing_charts, "word_charts": word_charts,
         "shares_stage": table(cons[cons["by"] == "stage"], ["period", "item", "n_docs", "count", "rate_per_1k",
                                                              "rate_lo", "rate_hi", "share", "share_lo", "share_hi",
-                                                             "doc_share"], csv="framing_shares.csv"),
-        "tests": table(fr.tests, csv="framing_tests.csv"),
+                                                             "doc_share", "small"], csv="framing_shares.csv"),
+        "tests": table(fr.tests, [c for c in fr.tests.columns if c != "p_chi2"], csv="framing_tests.csv"),
         "diffs": table(fr.diffs[fr.diffs["level"] == "construct"], ["by", "group_a", "group_b", "item", "rate_a",
                                                                    "rate_b", "diff", "diff_lo", "diff_hi", "p_perm",
-                                                                   "p_holm"], csv="framing_diffs.csv"),
+                                                                   "p_holm", "p_bh"], csv="framing_diffs.csv"),
         "words": {by: table(words[words["by"] == by].groupby("group", sort=False).head(15),
-                            ["group", "rank", "word", "count", "count_rest", "z"], csv="distinctive_words.csv")
+                            ["group", "rank", "word", "count", "count_rest", "doc_freq", "n_docs_group",
+                             "top_doc_share", "z", "z_flat", "z_null95", "beyond_null"], csv="distinctive_words.csv")
                   for by in ("stage", "source_type")},
+        "words_prior": str(words["prior"].dropna().iloc[0]) if "prior" in words and words["prior"].notna().any()
+        else "none computed",
         "tri_chart": tri_chart,
         "tri_summary": table(fr.triangulation_summary, csv="triangulation_summary.csv"),
         "evidence": evidence, "topics": topics_ctx, "suggest": suggest_ctx,
@@ -181,14 +197,18 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
 
 
 def sweep_by_k(sweep: pd.DataFrame) -> pd.DataFrame:
-    """The whole K sweep, one row per scope and K: seeds fitted, mean coherence over seeds, stability, chosen."""
+    """The whole K sweep, one row per scope and K: seeds fitted, mean coherence over seeds, stability,
+    exclusivity, held-out likelihood and gain, the score K is chosen by, chosen."""
 
-    cols = ["scope", "k", "seeds", "c_npmi", "c_v", "stability", "chosen"]
+    cols = ["scope", "k", "seeds", "c_npmi", "c_v", "stability", "exclusivity", "heldout_ll", "heldout_gain",
+            "score", "chosen"]
     if sweep.empty:
         return pd.DataFrame(columns=cols)
+    sweep = sweep.reindex(columns=list(dict.fromkeys([*sweep.columns, *cols[3:], "seed"])))
     out = sweep.groupby(["scope", "k"], sort=False).agg(
         seeds=("seed", "nunique"), c_npmi=("c_npmi", "mean"), c_v=("c_v", "mean"), stability=("stability", "mean"),
-        chosen=("chosen", "max")).reset_index()
+        exclusivity=("exclusivity", "mean"), heldout_ll=("heldout_ll", "mean"),
+        heldout_gain=("heldout_gain", "mean"), score=("score", "mean"), chosen=("chosen", "max")).reset_index()
     out["chosen"] = out["chosen"].astype(bool)
     return out[cols]
 
@@ -216,8 +236,8 @@ def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
                                if s["scope"][6:] in stage_order else 99))
     return {
         "available": True, "engine": res.engine, "scopes": scopes,
-        "sweep_chart": maker.make("topic_sweep", "Choosing K: coherence and stability by number of topics", "",
-                                  ct.sweep, res.sweep),
+        "sweep_chart": maker.make("topic_sweep", "Choosing K: coherence, stability, exclusivity and held-out fit "
+                                  "by number of topics", "", ct.sweep, res.sweep),
         "sweep": table(sweep_by_k(res.sweep), csv=csv("topic_sweep_by_k", sweep_by_k(res.sweep))),
         "alignment_chart": maker.make("topic_alignment", "Topics aligned across consecutive stages", "",
                                       ct.alignment, res.alignment, res.topics, stage_order),
@@ -225,6 +245,14 @@ def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
         "prevalence_chart": maker.make("topic_prevalence", "Joint model: topic prevalence per stage with intervals",
                                        "", ct.prevalence, res.prevalence, res.topics, stage_order),
         "prevalence": table(res.prevalence, csv="topic_prevalence.csv"),
+        "effects_charts": [maker.make("topic_effects_" + "".join(ch if ch.isalnum() else "_" for ch in cov),
+                                      f"Joint model: topic prevalence by {cov} with intervals", "", ct.effects,
+                                      res.effects, res.topics, str(cov))
+                           for cov in ct.effect_covariates(res.effects)],
+        "effects": table(res.effects, max_rows=60, csv="topic_effects.csv"),
+        "seeded": table(res.seeded, ["topic", "kind", "item", "holds_up", "seed_share", "coherence", "stability",
+                                     "exclusivity", "weight", "hand_code_lift", "top_words"],
+                        csv="topic_seeded.csv") if not res.seeded.empty else None,
     }
 
 

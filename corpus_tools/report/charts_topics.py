@@ -1,4 +1,4 @@
-"""Charts of topic models: the K sweep, prevalence per stage with intervals, alignment across stages."""
+"""Charts of topic models: the K sweep, prevalence per stage and by covariate with intervals, alignment."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 def sweep(frame: pd.DataFrame) -> Figure | None:
-    """Coherence (c_npmi, c_v) and stability against K, one line per scope; chosen K marked.
+    """Coherence (c_npmi), stability, exclusivity and held-out gain against K, one line per scope; chosen K
+    marked (each criterion shown on its own, as the choice uses them).
 
     K ticks are the swept integers (at most ~10 labelled); the legend sits above the panels, off the lines."""
     from matplotlib.lines import Line2D
@@ -24,9 +25,10 @@ def sweep(frame: pd.DataFrame) -> Figure | None:
         return None
     scopes = list(dict.fromkeys(frame["scope"]))
     ks = sorted({int(k) for k in frame["k"]})
-    fig = _figure(9.0, 3.1)
-    axes = np.atleast_1d(fig.subplots(1, 3, squeeze=False)).ravel()
-    for ax, metric in zip(axes, ("c_npmi", "c_v", "stability"), strict=True):
+    metrics = [m for m in ("c_npmi", "stability", "exclusivity", "heldout_gain") if m in frame.columns]
+    fig = _figure(2.6 * len(metrics) + 0.8, 3.1)
+    axes = np.atleast_1d(fig.subplots(1, len(metrics), squeeze=False)).ravel()
+    for ax, metric in zip(axes, metrics, strict=True):
         for k, scope in enumerate(scopes):
             sub = frame[frame["scope"] == scope].groupby("k").agg(value=(metric, "mean"), chosen=("chosen", "max"))
             color = CYCLE[k % len(CYCLE)]
@@ -63,13 +65,35 @@ def prevalence(frame: pd.DataFrame, topics: pd.DataFrame, stage_order: list[str]
         mean = sub["mean"].to_numpy(dtype=float)
         err = np.vstack([np.clip(mean - sub["lo"].to_numpy(dtype=float), 0, None),
                          np.clip(sub["hi"].to_numpy(dtype=float) - mean, 0, None)])
+        n_docs = sub["n_documents"].dropna() if "n_documents" in sub else sub["mean"].iloc[:0]
+        label = f"{st} (n={int(n_docs.iloc[0])} docs)" if len(n_docs) else st
         ax.errorbar(x + (k - (len(stages) - 1) / 2) * width, mean, yerr=np.nan_to_num(err), fmt="o", markersize=4,
-                    capsize=2, color=CYCLE[k % len(CYCLE)], label=st)
+                    capsize=2, color=CYCLE[k % len(CYCLE)], label=label)
     ax.set_xticks(x, [labels.get(t, f"T{t}") for t in topic_ids], rotation=35, ha="right", fontsize=8)
     ax.set_ylabel("topic prevalence")
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=8)
     return fig
+
+
+MAX_EFFECT_LEVELS = 8  # covariates with more levels (e.g. many years) are shown as a table only
+
+
+def effect_covariates(frame: pd.DataFrame) -> list[str]:
+    """Covariates of topic_effects worth a chart: not stage (its own chart), 2–8 levels."""
+    if frame.empty:
+        return []
+    n = frame.groupby("covariate")["level"].nunique()
+    return [str(c) for c in dict.fromkeys(frame["covariate"]) if c != "stage" and 2 <= n[c] <= MAX_EFFECT_LEVELS]
+
+
+def effects(frame: pd.DataFrame, topics: pd.DataFrame, covariate: str) -> Figure | None:
+    """Joint-model topic prevalence at each level of one covariate, with method-of-composition intervals."""
+    sub = frame[frame["covariate"] == covariate] if len(frame) else frame
+    if sub.empty:
+        return None
+    as_prev = sub.rename(columns={"level": "stage", "estimate": "mean"})
+    return prevalence(as_prev, topics, list(dict.fromkeys(as_prev["stage"])))
 
 
 def _joint_labels(topics: pd.DataFrame) -> dict[int, str]:

@@ -10,9 +10,9 @@ import pandas as pd
 
 from corpus_tools.report import charts_suggest as cs
 from corpus_tools.report.format import cell, table, truncate
+from corpus_tools.suggest.prevalence import adjusted_prevalence, error_rates
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.report.render import ChartMaker
@@ -40,6 +40,9 @@ def suggestions_context(res: SuggestionsResult | None, corpus: Corpus, stage_ord
     by_stage, stage_sizes = _by_stage(res, meta, stage_order)
     shown = by_stage.assign(variable=[names.get(v, v) for v in by_stage["variable"]])
     ctx["by_stage"] = table(shown, csv=csv("suggestions_by_stage", by_stage))
+    prev = _prevalence(res, meta, stage_order)
+    ctx["prevalence"] = table(prev.assign(code=[names.get(c, c) for c in prev["code"]]),
+                              csv=csv("prevalence_by_stage", prev))
     ctx["stage_sizes"] = " · ".join(f"{s} {n}" for s, n in stage_sizes.items())
     ctx["examples"] = _examples(res, meta, names)
     ev = res.evaluation
@@ -123,6 +126,16 @@ def _by_stage(res: SuggestionsResult, meta: pd.DataFrame,
     counts.columns.name = None
     sizes = stages.value_counts()
     return counts.reset_index(), {s: int(sizes.get(s, 0)) for s in order}
+
+
+def _prevalence(res: SuggestionsResult, meta: pd.DataFrame, stage_order: list[str]) -> pd.DataFrame:
+    """Share of held-out passages per code and stage, raw and by Forman's adjusted count (suggest.prevalence)."""
+
+    stage_of = dict(zip(meta["entry_id"].astype(str), meta["stage"].astype(str), strict=True))
+    frame = res.suggestions
+    rates = error_rates(res.evaluation.per_variable, res.evaluation.n_entries) if res.evaluation else None
+    return adjusted_prevalence(frame, res.codes, [stage_of.get(str(e), "") for e in frame["id"]], rates,
+                               order=stage_order)
 
 
 def _examples(res: SuggestionsResult, meta: pd.DataFrame, names: dict[str, str]) -> list[dict[str, Any]]:

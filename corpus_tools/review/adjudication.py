@@ -16,6 +16,7 @@ import pandas as pd
 from corpus_tools.agreement.units import collect_units
 from corpus_tools.errors import ReviewError
 from corpus_tools.store.log import NONE, EntryCoding, replay
+from corpus_tools.store.store import Expect
 from corpus_tools.store.vocabulary import is_machine
 
 if TYPE_CHECKING:
@@ -145,9 +146,12 @@ def corpus_notes(corpus: Corpus, filename: str = "codings.csv") -> dict[tuple[st
 
 
 def adjudicate(store: CodingStore, entry_id: str, text_hash: str, codes: Sequence[str], adjudicator: str,
-               known_codes: Sequence[str], note: str = "") -> int:
+               known_codes: Sequence[str], note: str = "", version: int | None = None) -> int:
     """Record the consensus coding of an entry (no codes: none applies) in one transaction; returns the
-    number of events. Codes the consensus held before but not now are removed."""
+    number of events. Codes the consensus held before but not now are removed.
+
+    `version` is the entry's state (store.entry_version over every coder) the adjudicator decided on: when
+    any coder or adjudicator decided on the entry since, ConflictError and nothing is recorded."""
     who = check_adjudicator(adjudicator)
     chosen = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
     unknown = [c for c in chosen if c not in known_codes]
@@ -163,4 +167,4 @@ def adjudicate(store: CodingStore, entry_id: str, text_hash: str, codes: Sequenc
     else:
         rows = [{**base, "code": c, "decision": "remove"} for c in sorted(set(current.applied) - set(chosen) - {NONE})]
         rows += [{**base, "code": c, "decision": "add"} for c in chosen]
-    return store.record_many(rows)
+    return len(store.record_rows(rows, expect=None if version is None else Expect(entry_id, None, version)))

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from corpus_tools.errors import ReviewError
+from corpus_tools.errors import ConflictError, ReviewError
 from corpus_tools.project import project_lexicons
 from corpus_tools.store.log import NONE, EntryCoding, apply_event, replay
+from corpus_tools.store.store import Expect
 from corpus_tools.suggest.explain import explain
 from corpus_tools.suggest.model import SuggestionModel
 
@@ -41,6 +42,26 @@ class ReviewFilters:
     include_coded: bool = False  # also entries this coder has already finished
     include_duplicates: bool = False  # near-duplicates of earlier entries are left out by default
     limit: int = 0
+
+
+class StaleDecision(ReviewError):
+    """A decision made on an outdated view of a passage (another tab, window or process decided on it since,
+    or the same form was sent twice) was refused; nothing was recorded. The message shows the current state."""
+
+
+def describe_coding(coding: EntryCoding) -> str:
+    """A coder's current coding of a passage in words (what a refused decision shows instead)."""
+    if not coding.applied and not coding.verdicts:
+        return "not coded yet"
+    if NONE in coding.applied:
+        said = "no code applies"
+    elif coding.applied:
+        said = "applied: " + ", ".join(coding.applied)
+    else:
+        said = "no code applied yet"
+    rejected = [c for c, v in coding.verdicts.items() if v in ("reject", "remove") and c not in coding.applied
+                and c != NONE]
+    return said + (f"; rejected or removed: {', '.join(rejected)}" if rejected else "")
 
 
 @dataclass(frozen=True)
@@ -76,6 +97,7 @@ class ReviewItem:
     scores: dict[str, float]
     explanation: Explanation | None
     coding: EntryCoding = field(default_factory=EntryCoding)
+    version: int = 0  # the passage's state version for this coder when the item was built (store.entry_version)
 
     @property
     def pending(self) -> list[str]:
@@ -227,8 +249,17 @@ class ReviewSession:
                                          "lexicon" if fallback is not None and fallback[j] else self.suggester.source,
                                          self._version) for j in chosen]
         before, after = self._context(str(r["doc_id"]), int(r["seq"]))
+        coding, version = self._refresh(entry_id)
         return ReviewItem(entry_id, str(r["doc_id"]), str(r["title"]), text, str(r["text_hash"]),
-                          str(r["speaker"] or ""), before, after, suggestions, scores, exp, self._coding(entry_id))
+                          str(r["speaker"] or ""), before, after, suggestions, scores, exp, coding, version)
+
+    def _refresh(self, entry_id: str) -> tuple[EntryCoding, int]:
+        """This coder's coding of an entry as the store holds it now, and its state version (another tab or
+        process may have decided on it since the session started)."""
+        events = self.store.events(coder=self.coder, entry_id=entry_id)
+        coding = replay(events).get((entry_id, self.coder), EntryCoding())
+        self._codings[(entry_id, self.coder)] = coding
+        return coding, max((e.event_id for e in events), default=0)
 
     def _context(self, doc_id: str, seq: int) -> tuple[str, str]:
         n = self.context_chars
@@ -264,10 +295,14 @@ class ReviewSession:
                 "model_version": sugg.model_version if sugg else "",
                 "score": sugg.score if sugg else item.scores.get(code), "mode": self.mode, "note": note}
 
-    def decide(self, code: str, decision: str, note: str = "") -> list[int]:
+    def decide(self, code: str, decision: str, note: str = "", version: int | None = None) -> list[int]:
         """Record one decision on the open passage; a reject that leaves nothing applying and nothing
         pending also records none-applies, in the same transaction (a crash keeps both or neither).
-        Returns the new event ids (one undo reverts them all)."""
+        Returns the new event ids (one undo reverts them all).
+
+        The rule shared by the terminal and the web: a decision is recorded only while the passage is in
+        the state it was made on (`version`, default: the state the open item was shown in), checked under
+        the store's write lock; otherwise StaleDecision, nothing recorded, the item refreshed."""
         item = self._require()
         if code != NONE and code not in self.codes:
             raise ReviewError(f"unknown code {code!r}", hint=f"one of {', '.join(self.codes)}")
@@ -278,9 +313,19 @@ class ReviewSession:
         if decision in ("reject", "remove") and not after.applied and not pending_codes(after, item.suggestions) \
                 and item.suggestions:
             steps.append((NONE, "none-applies", "all suggestions rejected"))
-        ids = self.store.record_rows([self._row(item, c, d, n) for c, d, n in steps])  # committed before use
+        expected = item.version if version is None else version
+        try:  # committed before use
+            ids = self.store.record_rows([self._row(item, c, d, n) for c, d, n in steps],
+                                         expect=Expect(item.entry_id, self.coder, expected))
+        except ConflictError as exc:
+            item.coding, item.version = self._refresh(item.entry_id)
+            raise StaleDecision(f"passage {item.entry_id} changed after this view of it was shown (another tab, "
+                                "window or process decided on it, or the same decision was sent twice); nothing "
+                                f"was recorded. It now reads: {describe_coding(item.coding)}",
+                                hint="look at the passage again and decide on what it shows now") from exc
         for c, d, _n in steps:
             apply_event(item.coding, d, c, self.mode)
+        item.version = max(ids)
         self._codings[(item.entry_id, self.coder)] = item.coding
         self._decisions += len(ids)
         self._actions.append((item.entry_id, ids))
@@ -321,21 +366,32 @@ class ReviewSession:
         self._queue.append(item.entry_id)
         self.current = None
 
-    def undo(self) -> ReviewItem:
-        """Revert this session's last action with new events; its passage is open again."""
+    def undo(self, last: int | None = None) -> ReviewItem:
+        """Revert this session's last action with new events; its passage is open again.
+
+        `last` is the `last_action` the undo was asked for on (a form, a key press): when the session's last
+        action is another one by now (the undo was sent twice, or from an older tab), StaleDecision and
+        nothing is undone."""
         if not self._actions:
             raise ReviewError("nothing to undo in this session")
         entry_id, ids = self._actions[-1]
+        if last is not None and last != max(ids):
+            raise StaleDecision("this undo was asked for on an older view (sent twice, or from another tab); "
+                                f"nothing was undone. Your last decision now is on passage {entry_id}",
+                                hint="undo again if you still want to revert it")
         self.store.undo(ids, self.coder)  # may refuse; the action stays undoable then
         self._actions.pop()
-
-        fresh = replay(self.store.events(coder=self.coder, entry_id=entry_id))
-        self._codings[(entry_id, self.coder)] = fresh.get((entry_id, self.coder), EntryCoding())
+        self._refresh(entry_id)
         if self.current is not None and self.current.entry_id != entry_id and not self.current.complete:
             self._queue.appendleft(self.current.entry_id)
         self._decisions = max(0, self._decisions - len(ids))
         self.current = self.item(entry_id)
         return self.current
+
+    @property
+    def last_action(self) -> int:
+        """A token of the session's last action (its latest event id; 0 when nothing can be undone)."""
+        return max(self._actions[-1][1]) if self._actions else 0
 
     @property
     def can_undo(self) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from corpus_tools.errors import StoreError
+from corpus_tools.store.chain import build
 
 _DECISION_CHECK = "decision IN ('accept', 'reject', 'add', 'remove', 'none-applies')"
 _MODE_CHECK = "mode IN ('blind', 'assisted', 'imported', 'adjudicated')"
@@ -48,7 +50,22 @@ V2 = (  # passage texts (imported tables can be trained on without their corpus)
     )""",
     "CREATE INDEX events_coder ON events(coder, event_id)",
 )
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2)
+Step = tuple[str | Callable[[sqlite3.Connection], object], ...]  # SQL statements or Python steps, one transaction
+V3: Step = (
+    # the hash chain over the log (store check finds events changed or deleted behind the triggers' back);
+    # existing events are linked in log order, nothing is rewritten
+    """CREATE TABLE event_chain (
+        event_id INTEGER PRIMARY KEY REFERENCES events(event_id), hash TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER event_chain_append_only_update BEFORE UPDATE ON event_chain
+        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END""",
+    """CREATE TRIGGER event_chain_append_only_delete BEFORE DELETE ON event_chain
+        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END""",
+    build,
+)
+MIGRATIONS: tuple[Step, ...] = (V1, V2, V3)
+APPEND_ONLY_TRIGGERS = {1: ("events_append_only_update", "events_append_only_delete"),
+                        3: ("event_chain_append_only_update", "event_chain_append_only_delete")}
 LATEST = len(MIGRATIONS)
 
 
@@ -82,16 +99,23 @@ def migrate(conn: sqlite3.Connection, path: Path | None, target: int = LATEST) -
 
     Returns the backup path (None when nothing was backed up). Refuses stores newer than this code.
     """
-    conn.execute("BEGIN IMMEDIATE")  # serialise concurrent openers; re-read the version under the lock
+    refused: Exception | None = None
+    try:  # serialise concurrent openers; re-read the version under the lock
+        conn.execute("BEGIN IMMEDIATE")
+    except (sqlite3.OperationalError, StoreError) as exc:  # read-only or busy: reading is still possible
+        refused = exc
     try:
         version = schema_version(conn)
     finally:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
     if version > LATEST:
         raise StoreError(f"the coding store has schema version {version}, newer than this corpus-tools "
                          f"understands ({LATEST})", hint="upgrade corpus-tools")
     if version >= target:
         return None
+    if refused is not None:  # a migration must write
+        raise refused
     saved = backup(conn, path, version) if (path is not None and version > 0) else None
     for step in range(version + 1, target + 1):
         conn.execute("BEGIN IMMEDIATE")
@@ -102,11 +126,15 @@ def migrate(conn: sqlite3.Connection, path: Path | None, target: int = LATEST) -
             if step == 1:
                 conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
             for statement in MIGRATIONS[step - 1]:
-                conn.execute(statement)
+                if callable(statement):
+                    statement(conn)
+                else:
+                    conn.execute(statement)
             conn.execute("INSERT INTO schema_version VALUES (?, ?)",
                          (step, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
     return saved

@@ -11,6 +11,7 @@ import math
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -18,9 +19,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from corpus_tools import schema
-from corpus_tools.errors import StoreError
+from corpus_tools.errors import ConflictError, StoreError
+from corpus_tools.store import chain
+from corpus_tools.store.backups import restore_hint
 from corpus_tools.store.log import NONE, EntryCoding, Event, apply_event, inverse, replay
 from corpus_tools.store.migrations import LATEST, migrate, schema_version
+from corpus_tools.store.sqlerrors import StoreConnection
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,6 +60,15 @@ def _check(entry_id: str, code: str, decision: str, coder: str, mode: str) -> No
         raise StoreError(f"code {NONE!r} is recorded with none-applies (or removed), not {decision!r}")
 
 
+@dataclass(frozen=True)
+class Expect:
+    """The state a decision was made on: the passage's version for one coder (None: for every coder)."""
+
+    entry_id: str
+    coder: str | None
+    version: int
+
+
 class CodingStore:
     """Open (or create, migrating after a backup) the store at `path`; a context manager."""
 
@@ -63,9 +76,11 @@ class CodingStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.conn = sqlite3.connect(self.path, timeout=timeout_ms / 1000, isolation_level=None)
+            self.conn = sqlite3.connect(self.path, timeout=timeout_ms / 1000, isolation_level=None,
+                                        factory=StoreConnection)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open coding store {self.path}: {exc}") from exc
+        self.conn.store_path = self.path
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
             mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -77,7 +92,7 @@ class CodingStore:
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             raise StoreError(f"{self.path} is not a usable coding store: {exc}",
-                             hint="pass --store with another file, or restore a .bak copy") from exc
+                             hint="pass --store with another file; " + restore_hint(self.path)) from exc
         except BaseException:
             self.conn.close()
             raise
@@ -97,17 +112,14 @@ class CodingStore:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error); lock waits up to the busy timeout."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"coding store {self.path} is busy: {exc}",
-                             hint="another process holds the write lock; try again") from exc
+        self.conn.execute("BEGIN IMMEDIATE")  # StoreBusyError / StoreReadOnlyError when refused
         try:
             yield self.conn
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may have rolled back already (disk full, I/O error)
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     @property
     def version(self) -> int:
@@ -135,11 +147,13 @@ class CodingStore:
              str(row.get("source") or "manual"), str(row.get("model_version") or ""),
              None if score is None or math.isnan(float(score)) else float(score),  # type: ignore[arg-type]
              mode, str(row.get("note") or ""), None if undoes is None else int(undoes)))  # type: ignore[call-overload]
+        event_id = int(cur.lastrowid or 0)
+        chain.append(conn, event_id)
         text = row.get("text")
         if text:  # REPLACE: a re-imported text becomes the latest (rowid order) version of its id
             conn.execute("INSERT OR REPLACE INTO passages VALUES (?, ?, ?)",
                          (entry_id, str(row.get("text_hash") or ""), str(text)))
-        return int(cur.lastrowid or 0)
+        return event_id
 
     def record(self, entry_id: str, text_hash: str, code: str, decision: str, coder: str, *,
                source: str = "manual", model_version: str = "", score: float | None = None,
@@ -156,10 +170,36 @@ class CodingStore:
         (event_id is assigned by the store; an optional `text` key stores the passage text)."""
         return len(self.record_rows(rows))
 
-    def record_rows(self, rows: Iterable[Mapping[str, object]]) -> list[int]:
-        """Like record_many, but returns the new event ids in order (one transaction, all or nothing)."""
+    def record_rows(self, rows: Iterable[Mapping[str, object]], *, expect: Expect | None = None) -> list[int]:
+        """Like record_many, but returns the new event ids in order (one transaction, all or nothing).
+
+        With `expect`, the rows are written only while the passage is still in the state the decision was
+        made on (checked under the write lock): ConflictError, nothing written, otherwise.
+        """
         with self.transaction() as conn:
+            if expect is not None:
+                found = self._entry_version(conn, expect.entry_id, expect.coder)
+                if found != expect.version:
+                    who = f"coder {expect.coder}" if expect.coder else "any coder"
+                    raise ConflictError(
+                        f"passage {expect.entry_id} changed since it was shown (state {expect.version}, now "
+                        f"{found}, by {who}): nothing was recorded", entry_id=expect.entry_id,
+                        coder=expect.coder or "", expected=expect.version, found=found)
             return [self._insert(conn, row) for row in rows]
+
+    @staticmethod
+    def _entry_version(conn: sqlite3.Connection, entry_id: str, coder: str | None) -> int:
+        if coder is None:
+            row = conn.execute("SELECT max(event_id) FROM events WHERE entry_id = ?", (entry_id,)).fetchone()
+        else:
+            row = conn.execute("SELECT max(event_id) FROM events WHERE entry_id = ? AND coder = ?",
+                               (entry_id, coder)).fetchone()
+        return int(row[0] or 0)
+
+    def entry_version(self, entry_id: str, coder: str | None = None) -> int:
+        """The passage's state version: the id of the latest event on it (of one coder, or of any coder when
+        `coder` is None; undos count), 0 before the first. Decisions carry it to detect stale views."""
+        return self._entry_version(self.conn, entry_id, coder)
 
     def undo(self, event_ids: Iterable[int], coder: str, note: str = "") -> list[int]:
         """Cancel the given events (one coder's latest on their entries) with new, linked events."""

@@ -5,6 +5,10 @@ entry, none empty) and returns self; learned attributes are `vocabulary_` (list 
 `topic_word_` (k × V, rows sum to 1), `doc_topic_` (n_docs × k, rows sum to 1), and `engine_notes_`.
 `groups` (one label per document, e.g. the stage) makes the model use them as a covariate where the
 engine can (tomotopy's DMR model); engines without covariates ignore it and say so in `engine_notes_`.
+`seed_words` (one word list per seeded topic, topics 0..n-1) raises those words' prior in their topic
+(keyword-assisted topics, after keyATM: Eshima, Imai & Sasaki 2023) where the engine can (tomotopy word
+priors, gensim's eta matrix). `ConceptLinked` wraps any engine to fit it on shared Chinese-English concept
+ids (topics.bilingual) and report the topics in surface words again.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from corpus_tools.topics.names import ENGINES
 if TYPE_CHECKING:
     import numpy as np
 
+SEED_PRIOR = 1.0  # topic-word prior of a seed word in its own topic
+SEED_OTHER: float | None = None  # ... and in every other topic (None: eta)
 
 
 class TopicEstimator(ABC):
@@ -29,6 +35,7 @@ class TopicEstimator(ABC):
 
     name = "base"
     supports_groups = False
+    supports_seeds = False
     # learned in fit (declared for type checkers; absent before fit, as in scikit-learn)
     vocabulary_: list[str]
     topic_word_: np.ndarray
@@ -38,12 +45,14 @@ class TopicEstimator(ABC):
     model_: Any
 
     def __init__(self, n_topics: int = 10, random_state: int = 0, iterations: int = 200,
-                 alpha: float | None = None, eta: float = 0.01) -> None:
+                 alpha: float | None = None, eta: float = 0.01,
+                 seed_words: Sequence[Sequence[str]] | None = None) -> None:
         self.n_topics = n_topics
         self.random_state = random_state
         self.iterations = iterations
         self.alpha = alpha
         self.eta = eta
+        self.seed_words = seed_words
 
     def fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None = None) -> TopicEstimator:
         """Fit on token lists (and optional per-document group labels); return self."""
@@ -56,7 +65,12 @@ class TopicEstimator(ABC):
             raise ConfigError(f"{len(groups)} group labels for {len(docs)} documents")
         if self.n_topics < 1:
             raise ConfigError(f"number of topics must be at least 1, got {self.n_topics}")
+        if self.seed_words is not None and len(self.seed_words) > self.n_topics:
+            raise ConfigError(f"{len(self.seed_words)} seeded topics need K of at least that, got {self.n_topics}")
         self.engine_notes_ = []
+        if self.seed_words and not self.supports_seeds:
+            self.engine_notes_.append(f"{self.name} cannot take word priors: seeded topics are fitted as free "
+                                      f"topics")
         self._fit(docs, groups)
         return self
 
@@ -69,6 +83,21 @@ class TopicEstimator(ABC):
 
         order = np.argsort(-self.topic_word_, axis=1, kind="stable")[:, :n]
         return [[self.vocabulary_[j] for j in row] for row in order]
+
+    def quality_view(self, docs: Sequence[Sequence[str]], n: int = 10) -> tuple[list[list[str]], list[list[str]]]:
+        """(top n units of each topic, docs in those units): what coherence and stability are measured on."""
+        return self.top_words(n), [list(d) for d in docs]
+
+    def _priors(self, vocab: set[str]) -> dict[str, list[float]]:
+        """Topic-word prior per seed word the documents contain: SEED_PRIOR in its seeded topic(s),
+        SEED_OTHER (default eta) elsewhere."""
+        other = self.eta if SEED_OTHER is None else SEED_OTHER
+        out: dict[str, list[float]] = {}
+        for t, words in enumerate(self.seed_words or []):
+            for w in words:
+                if w in vocab:
+                    out.setdefault(w, [other] * self.n_topics)[t] = SEED_PRIOR
+        return out
 
 
 def _normalise_rows(m: np.ndarray) -> np.ndarray:
@@ -84,11 +113,13 @@ class TomotopyLDA(TopicEstimator):
 
     name = "tomotopy"
     supports_groups = True
+    supports_seeds = True
 
     def __init__(self, n_topics: int = 10, random_state: int = 0, iterations: int = 200,
-                 alpha: float | None = None, eta: float = 0.01, burn_in: int = 0,
+                 alpha: float | None = None, eta: float = 0.01,
+                 seed_words: Sequence[Sequence[str]] | None = None, burn_in: int = 0,
                  optim_interval: int = 10) -> None:
-        super().__init__(n_topics, random_state, iterations, alpha, eta)
+        super().__init__(n_topics, random_state, iterations, alpha, eta, seed_words)
         self.burn_in = burn_in
         self.optim_interval = optim_interval
 
@@ -105,6 +136,9 @@ class TomotopyLDA(TopicEstimator):
             model = tp.LDAModel(k=self.n_topics, alpha=alpha, eta=self.eta, seed=self.random_state)
             for d in docs:
                 model.add_doc(list(d))
+        vocab = {w for d in docs for w in d}
+        for w, prior in self._priors(vocab).items():
+            model.set_word_prior(w, prior)
         model.burn_in = self.burn_in
         model.optim_interval = self.optim_interval
         done = 0
@@ -126,10 +160,12 @@ class GensimLDA(TopicEstimator):
     """Online variational Bayes LDA (gensim LdaModel, single process: exactly reproducible)."""
 
     name = "gensim"
+    supports_seeds = True
 
     def __init__(self, n_topics: int = 10, random_state: int = 0, iterations: int = 200,
-                 alpha: float | None = None, eta: float = 0.01, passes: int = 10) -> None:
-        super().__init__(n_topics, random_state, iterations, alpha, eta)
+                 alpha: float | None = None, eta: float = 0.01,
+                 seed_words: Sequence[Sequence[str]] | None = None, passes: int = 10) -> None:
+        super().__init__(n_topics, random_state, iterations, alpha, eta, seed_words)
         self.passes = passes
 
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
@@ -144,8 +180,13 @@ class GensimLDA(TopicEstimator):
         dictionary = Dictionary(docs)
         bow = [dictionary.doc2bow(d) for d in docs]
         alpha = self.alpha if self.alpha is not None else 0.1
+        eta: Any = self.eta
+        if self.seed_words:
+            eta = np.full((self.n_topics, len(dictionary)), self.eta)
+            for w, prior in self._priors(set(dictionary.token2id)).items():
+                eta[:, dictionary.token2id[w]] = prior
         model = LdaModel(bow, id2word=dictionary, num_topics=self.n_topics, random_state=self.random_state,
-                         passes=self.passes, iterations=min(self.iterations, 100), alpha=alpha, eta=self.eta,
+                         passes=self.passes, iterations=min(self.iterations, 100), alpha=alpha, eta=eta,
                          chunksize=2000, eval_every=None)
         self.vocabulary_ = [dictionary[i] for i in range(len(dictionary))]
         self.topic_word_ = _normalise_rows(model.get_topics())
@@ -189,13 +230,49 @@ class SklearnLDA(TopicEstimator):
         self.model_ = model
 
 
+class ConceptLinked(TopicEstimator):
+    """Any engine fitted on shared concept ids (topics.bilingual.ConceptMap), reported in surface words.
+
+    `topic_word_` is over the surface vocabulary: p(w | t) = p(concept | t) · p(w | concept), so a topic
+    whose concept is 快递 = courier lists both words; `quality_view` gives the concept-level top words and
+    documents (the units the model was fitted on) for coherence and stability."""
+
+    def __init__(self, base: TopicEstimator, concepts: Any) -> None:
+        super().__init__(base.n_topics, base.random_state, base.iterations, base.alpha, base.eta, base.seed_words)
+        self.base = base
+        self.concepts = concepts
+        self.name = base.name
+        self.supports_groups = base.supports_groups
+        self.supports_seeds = base.supports_seeds
+
+    def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
+        mapped = self.concepts.map_docs(docs)
+        self.base.seed_words = ([list(dict.fromkeys(self.concepts.concept_of.get(w, w) for w in ws))
+                                 for ws in self.seed_words] if self.seed_words else None)
+        self.base.fit(mapped, groups)
+        self.engine_notes_ = list(self.base.engine_notes_)
+        self.vocabulary_, tw = self.concepts.expand(self.base.topic_word_, self.base.vocabulary_, docs)
+        self.topic_word_ = _normalise_rows(tw)
+        self.doc_topic_ = self.base.doc_topic_
+        self.model_ = self.base.model_
+        self.concept_docs_ = mapped
+        if hasattr(self.base, "groups_"):
+            self.groups_ = self.base.groups_
+
+    def quality_view(self, docs: Sequence[Sequence[str]], n: int = 10) -> tuple[list[list[str]], list[list[str]]]:
+        return self.base.top_words(n), self.concepts.map_docs(docs)
+
+
 _CLASSES: dict[str, type[TopicEstimator]] = {"tomotopy": TomotopyLDA, "gensim": GensimLDA,
                                              "sklearn": SklearnLDA}
 
 
-def make_estimator(engine: str, n_topics: int, random_state: int, **params: Any) -> TopicEstimator:
-    """An unfitted estimator of the named engine; ConfigError naming the engines when unknown."""
+def make_estimator(engine: str, n_topics: int, random_state: int, *, concepts: Any = None,
+                   **params: Any) -> TopicEstimator:
+    """An unfitted estimator of the named engine (wrapped in ConceptLinked when `concepts` is a ConceptMap);
+    ConfigError naming the engines when unknown."""
     cls = _CLASSES.get(engine)
     if cls is None:
         raise ConfigError(f"unknown topic-model engine {engine!r}", hint=f"choose one of {', '.join(ENGINES)}")
-    return cls(n_topics=n_topics, random_state=random_state, **params)
+    est = cls(n_topics=n_topics, random_state=random_state, **params)
+    return ConceptLinked(est, concepts) if concepts is not None else est

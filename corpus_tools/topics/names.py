@@ -4,3 +4,5 @@ from __future__ import annotations
 
 ENGINES = ("tomotopy", "gensim", "sklearn")  # each is a TopicEstimator in corpus_tools.topics.engines
 DEFAULT_ENGINE = "tomotopy"  # from benchmarks/bench_topics.py: best coherence and stability, fastest
+BILINGUAL_MODES = ("auto", "dictionary", "off")  # topics.bilingual: how Chinese and English words are linked
+SEED_LEVELS = ("variable", "construct", "off")  # topics.seeded: one seeded topic per codebook item of this level

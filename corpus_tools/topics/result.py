@@ -29,6 +29,9 @@ class TopicsResult:
     engine: str
     k_by_scope: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # issue 13 tables last, with empty defaults, so results built before them still construct
+    effects: pd.DataFrame = field(default_factory=lambda: _empty(schema.TOPIC_EFFECTS))
+    seeded: pd.DataFrame = field(default_factory=lambda: _empty(schema.TOPIC_SEEDED))
 
     def to_tables(self) -> dict[str, pd.DataFrame]:
         """Table name → frame, in the order a report shows them (names are CSV file stems)."""
@@ -39,6 +42,8 @@ class TopicsResult:
             "topic_alignment": self.alignment,
             "topic_prevalence": self.prevalence,
             "topic_variables": self.variables,
+            "topic_effects": self.effects,
+            "topic_seeded": self.seeded,
         }
 
     def write(self, out: Path, suffix: str = ".csv", settings: dict[str, Any] | None = None) -> dict[str, Path]:
@@ -59,15 +64,19 @@ class TopicsResult:
         schema.check(self.alignment, schema.TOPIC_ALIGNMENT, "topic alignment")
         schema.check(self.prevalence, schema.TOPIC_PREVALENCE, "topic prevalence")
         schema.check(self.variables, schema.TOPIC_VARIABLES, "topic variables")
+        schema.check(self.effects, schema.TOPIC_EFFECTS, "topic effects")
+        schema.check(self.seeded, schema.TOPIC_SEEDED, "seeded topics")
         return self
+
+
+def _empty(cols: tuple[str, ...]) -> pd.DataFrame:
+
+    return pd.DataFrame({c: [] for c in cols})
 
 
 def empty_result(engine: str, notes: list[str]) -> TopicsResult:
     """A result with every table present but empty (a corpus with nothing to model)."""
-
-    def frame(cols: tuple[str, ...]) -> pd.DataFrame:
-        return pd.DataFrame({c: [] for c in cols})
-
+    frame = _empty
     return TopicsResult(frame(schema.TOPIC_SWEEP), frame(schema.TOPICS), frame(schema.TOPIC_PASSAGES),
                         frame(schema.TOPIC_ALIGNMENT), frame(schema.TOPIC_PREVALENCE),
                         frame(schema.TOPIC_VARIABLES), engine, {}, notes)

@@ -1,24 +1,29 @@
-"""`run_topics`: per-stage topic models aligned across stages, and one joint model with stage prevalence."""
+"""`run_topics`: per-stage topic models aligned across stages, one joint model with covariate effects on
+prevalence, and keyword-assisted topics seeded from the codebook."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import pairwise
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.errors import ConfigError
-from corpus_tools.topics.align import align_pair, topic_similarity
+from corpus_tools.topics.align import SIMILARITY_THRESHOLD, align_pair, topic_similarity
+from corpus_tools.topics.bilingual import build_concept_map, resolve_dictionary
 from corpus_tools.topics.describe import TermIndex, passage_rows, topic_rows, variable_rows
+from corpus_tools.topics.effects import match_topics, topic_effects
 from corpus_tools.topics.engines import ENGINES
-from corpus_tools.topics.names import DEFAULT_ENGINE
+from corpus_tools.topics.names import BILINGUAL_MODES, DEFAULT_ENGINE, SEED_LEVELS
 from corpus_tools.topics.prepare import prepare
-from corpus_tools.topics.prevalence import stage_prevalence
 from corpus_tools.topics.result import TopicsResult, empty_result
-from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, sweep
+from corpus_tools.topics.seeded import on_vocab, read_hand_codes, seed_sets, seeded_rows
+from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, k_cap, sweep
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,14 +58,27 @@ def _describe(scope: str, stage: str, model: TopicEstimator, data: TopicInput, i
     out["variables"] += variable_rows(scope, model, index)
 
 
+DEFAULT_COVARIATES = ("stage", "source_type", "lang", "year")
+DEFAULT_FREE_TOPICS = 4  # free topics beside the seeded ones
+
+
 def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *, seed: int = 0,
                k_range: Sequence[int] | None = None, n_seeds: int = 3, engine: str | None = None,
-               progress: Progress | None = None) -> TopicsResult:
-    """Per-stage topic models aligned across stages, and a joint model with stage prevalence.
+               progress: Progress | None = None, bilingual: str = "auto", dictionary: str | Path | None = None,
+               seeded: str = "variable", free_topics: int = DEFAULT_FREE_TOPICS,
+               prevalence_by: Sequence[str] = (), hand_codes: pd.DataFrame | None = None,
+               align_threshold: float | None = None) -> TopicsResult:
+    """Per-stage topic models aligned across stages, a joint model with covariate effects on prevalence,
+    and keyword-assisted (seeded) topics from the codebook.
 
-    Topics are over entries (paragraphs) tokenized with `tokenizer.content_words`; K is chosen per
-    scope from `k_range` by coherence and stability over `n_seeds` seeds; the reported model of each
-    scope is the one fitted with `seed`. Stages with too few entries get a note instead of a model.
+    Topics are over entries (paragraphs) tokenized with `tokenizer.content_words` after junk is stripped;
+    with `bilingual` "auto" (both languages present and a CC-CEDICT installed) or "dictionary", Chinese and
+    English words are linked to shared concepts first. K is chosen per scope from `k_range` by a
+    grid-independent score of coherence, stability, exclusivity and held-out likelihood over `n_seeds`
+    seeds; the reported model of each scope is the one fitted with `seed`. `seeded` is variable, construct
+    or off; `prevalence_by` adds metadata columns to the covariates (stage, source type, language, year);
+    `hand_codes` (entry_id, code) defaults to the corpus's codings*.csv files. Problems with any of these options
+    become notes and the rest of the run goes on.
     """
 
     engine = engine or DEFAULT_ENGINE
@@ -71,13 +89,21 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     ks = list(k_range) if k_range else list(DEFAULT_K_RANGE)
     if any(int(k) < 1 for k in ks):
         raise ConfigError(f"topic numbers must be positive, got {ks}")
+    if free_topics < 0:
+        raise ConfigError(f"free topics must be 0 or more, got {free_topics}")
+    if seeded not in SEED_LEVELS:
+        raise ConfigError(f"unknown seeding level {seeded!r}", hint=f"choose one of {', '.join(SEED_LEVELS)}")
+    if bilingual not in BILINGUAL_MODES:
+        raise ConfigError(f"unknown bilingual mode {bilingual!r}", hint=f"choose one of {', '.join(BILINGUAL_MODES)}")
+    threshold = SIMILARITY_THRESHOLD if align_threshold is None else float(align_threshold)
     seeds = [seed + i for i in range(n_seeds)]
     say = progress or (lambda _m: None)
     say("topics: tokenizing entries")
     data = prepare(corpus, tokenizer, lexicons)
     notes = list(data.notes)
     if n_seeds == 1:
-        notes.append("one seed per K: stability cannot be measured; K chosen by coherence alone")
+        notes.append("one seed per K: stability and held-out likelihood cannot be measured; K chosen by "
+                     "coherence and exclusivity alone")
     if len(data.docs) < 2 * MIN_STAGE_ENTRIES // 3 or len(data.vocabulary) < 10:
         notes.append(f"only {len(data.docs)} usable entries and {len(data.vocabulary)} words: too little text "
                      f"for topic models")
@@ -86,21 +112,47 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     out: dict[str, list[dict[str, Any]]] = {"sweep": [], "topics": [], "passages": [], "variables": []}
     k_by_scope: dict[str, int] = {}
     langs = set(data.entries["lang"].fillna("").astype(str))
-    if any(lang.startswith("zh") for lang in langs) and "en" in langs:
-        notes.append("Chinese and English entries share each model; topics tend to split by language, so "
-                     "top words are listed per script (top_words_zh, top_words_en)")
+    both = any(lang.startswith("zh") for lang in langs) and bool({"en", "mixed"} & langs)
+    concepts = None
+    if bilingual == "dictionary" or (bilingual == "auto" and both):
+        table, how = resolve_dictionary(bilingual, dictionary)
+        if table is not None:
+            freq: dict[str, int] = {}
+            for d in data.docs:
+                for w in d:
+                    freq[w] = freq.get(w, 0) + 1
+            concepts = build_concept_map(data.vocabulary, table, how, freq)
+            examples = ", ".join(f"{zh}={en}" for zh, en in
+                                 sorted(concepts.linked.items(), key=lambda kv: -freq.get(kv[0], 0))[:6])
+            notes.append(f"bilingual topics: {concepts.n_links} Chinese words share a concept with an English "
+                         f"word ({how}; e.g. {examples}), so a theme written in both languages can be one "
+                         f"topic; top words are listed per script (top_words_zh, top_words_en)")
+        else:
+            notes.append(how)
+    if both and concepts is None:
+        notes.append("Chinese and English entries share each model without linked words; topics tend to split "
+                     "by language, so top words are listed per script (top_words_zh, top_words_en)")
 
     stage_col = data.entries["stage"].astype(str)
     subsets = {stage: data.subset(list(stage_col == stage)) for stage in corpus.config.stage_ids}
-    # progress counts fits: every usable K × seed of each modelled stage and of the joint model
-    n_fits = len(seeds) * sum(len(feasible_ks(ks, n)[0]) for n in
-                              [*(len(sub.docs) for sub in subsets.values() if len(sub.docs) >= MIN_STAGE_ENTRIES),
-                               len(data.docs)])
+
+    def n_source(sub: TopicInput) -> int:
+        return int(sub.entries["doc_id"].nunique())
+
+    sets, seed_notes = seed_sets(lexicons, index, data.vocabulary, seeded)
+    # progress counts fits: every usable K × seed of each modelled stage and of the joint model, and the
+    # seeds of the seeded model
+    n_fits = len(seeds) * (sum(len(feasible_ks(ks, len(sub.docs), n_source(sub))[0]) for sub in
+                               [*(s for s in subsets.values() if len(s.docs) >= MIN_STAGE_ENTRIES), data])
+                           + (1 if sets else 0))
     done = [0]
 
     def fit_say(message: str) -> None:
+        if message.endswith("coherence"):
+            say(message)
+            return
         done[0] += 1
-        say(f"{message} (fit {done[0]}/{n_fits})")
+        say(f"{message} (fit {done[0]}/{max(n_fits, done[0])})")
 
     # (a) one model per stage, in corpus.toml order
     stage_models: list[tuple[str, TopicEstimator]] = []
@@ -110,7 +162,8 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
                          f"no separate topic model, its entries are only in the joint model")
             continue
         scope = f"stage:{stage}"
-        res = sweep(scope, sub.docs, k_range=ks, seeds=seeds, engine=engine, progress=fit_say)
+        res = sweep(scope, sub.docs, k_range=ks, seeds=seeds, engine=engine, progress=fit_say,
+                    n_documents=n_source(sub), concepts=concepts)
         out["sweep"] += res.rows
         notes += res.notes
         k_by_scope[scope] = res.k
@@ -126,26 +179,56 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     alignment: list[dict[str, Any]] = []
     for (sa, ma), (sb, mb) in pairwise(stage_models):
         sim = topic_similarity(ma.topic_word_, ma.vocabulary_, mb.topic_word_, mb.vocabulary_)
-        alignment += align_pair(sa, sb, sim)
+        alignment += align_pair(sa, sb, sim, threshold)
+    if stage_models[1:]:
+        notes.append(f"alignment: two topics of consecutive stages match when the cosine similarity of their "
+                     f"word distributions is at least {threshold:.2f}; one topic may match several (split, "
+                     f"merged); 'emerged' means no earlier topic reaches {threshold:.2f}")
     skipped = [s for s in corpus.config.stage_ids if s not in {m[0] for m in stage_models}]
     if skipped and len(stage_models) > 1:
         notes.append(f"alignment runs between consecutive modelled stages; skipped: {', '.join(skipped)}")
 
     # (b) one joint model with stage as covariate
     groups = list(stage_col)
-    res = sweep("joint", data.docs, k_range=ks, seeds=seeds, engine=engine, groups=groups, progress=fit_say)
+    res = sweep("joint", data.docs, k_range=ks, seeds=seeds, engine=engine, groups=groups, progress=fit_say,
+                n_documents=n_source(data), concepts=concepts)
     out["sweep"] += res.rows
     notes += res.notes
     notes += res.model.engine_notes_
     k_by_scope["joint"] = res.k
     _describe("joint", "", res.model, data, index, out)
-    order = [s for s in [*corpus.config.stage_ids, UNSTAGED] if s in set(groups)]
-    method = ("DMR (stage as covariate), " if res.model.supports_groups else "") + \
-        f"document bootstrap (1000, 95%), seed {seed}"
-    prevalence = stage_prevalence(res.model.doc_topic_, groups, list(data.entries["doc_id"].astype(str)),
-                                  order, seed=seed, method=method)
-    notes.append("prevalence intervals resample documents within each stage; they do not include the "
-                 "variation between model seeds (see the stability column of the sweep)")
+    effects, eff_notes = _effects(corpus, data, res.models, res.thetas, prevalence_by, seed)
+    notes += eff_notes
+    prevalence = _prevalence(effects, res.model.supports_groups)
+
+    # (c) keyword-assisted topics seeded from the codebook
+    seeded_out: list[dict[str, Any]] = []
+    notes += seed_notes
+    if sets:
+        n_k = len(sets) + free_topics
+        cap = k_cap(len(data.docs), n_source(data))
+        if n_k > cap:
+            notes.append(f"seeded topics: K = {n_k} ({len(sets)} codebook {sets[0].kind}s + {free_topics} free) is "
+                         f"above what {len(data.docs)} entries support (K ≤ {cap}); expect thin, unstable seeded "
+                         f"topics, or use --seeded construct")
+        say(f"topics: seeded model ({len(sets)} seeded + {free_topics} free topics)")
+        # plain LDA (no stage covariate): its prevalence is not reported, and DMR costs more per fit
+        sres = sweep("seeded", data.docs, k_range=[n_k], seeds=seeds, engine=engine, progress=fit_say,
+                     n_documents=n_source(data), concepts=concepts, seed_words=[s.words for s in sets])
+        out["sweep"] += sres.rows
+        notes += sres.notes
+        k_by_scope["seeded"] = sres.k
+        _describe("seeded", "", sres.model, data, index, out)
+        for row in out["topics"]:  # a seeded topic's label names its codebook item
+            if row["scope"] == "seeded" and row["topic"] <= len(sets):
+                row["label"] = f"[{sets[row['topic'] - 1].item}] {row['label']}"
+        codes = hand_codes if hand_codes is not None else read_hand_codes(corpus.root)
+        seeded_out = seeded_rows(sets, sres.models, data.docs, list(data.entries["entry_id"].astype(str)), codes)
+        held = sum(1 for r in seeded_out if r["holds_up"])
+        notes.append(f"seeded topics: {held} of {len(sets)} codebook {sets[0].kind}s hold up as topics "
+                     f"(coherent, stable across seeds, still led by their terms); {free_topics} free topics "
+                     f"show what the codebook does not name"
+                     + ("" if codes is not None and not codes.empty else "; no hand codes to compare with"))
     say("topics: done")
     return TopicsResult(
         sweep=_frame(out["sweep"], schema.TOPIC_SWEEP), topics=_frame(out["topics"], schema.TOPICS),
@@ -153,4 +236,46 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         alignment=_frame(alignment, schema.TOPIC_ALIGNMENT),
         prevalence=_frame(prevalence, schema.TOPIC_PREVALENCE),
         variables=_frame(out["variables"], schema.TOPIC_VARIABLES),
+        effects=_frame(effects, schema.TOPIC_EFFECTS), seeded=_frame(seeded_out, schema.TOPIC_SEEDED),
         engine=engine, k_by_scope=k_by_scope, notes=notes).check()
+
+
+def _effects(corpus: Corpus, data: TopicInput, models: Sequence[TopicEstimator], thetas: Sequence[Any],
+             prevalence_by: Sequence[str], seed: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """topic_effects rows for the default covariates plus `prevalence_by` (unknown columns → a note)."""
+    notes: list[str] = []
+    ref = models[0]
+    aligned = [np.asarray(thetas[0])]
+    for m, th in zip(models[1:], thetas[1:], strict=True):
+        order = match_topics(ref.topic_word_, on_vocab(m, ref.vocabulary_))
+        aligned.append(np.asarray(th)[:, order])
+    docs_meta = corpus.docs
+    cols = list(DEFAULT_COVARIATES)
+    for c in prevalence_by:
+        c = c.strip()
+        if not c or c in cols:
+            continue
+        if c not in docs_meta.columns:
+            notes.append(f"--prevalence-by {c}: no such metadata column (documents.csv has "
+                         f"{', '.join(str(x) for x in docs_meta.columns)}); left out")
+            continue
+        cols.append(c)
+    frame = data.entries[["doc_id"]].copy()
+    for c in cols:
+        if c in data.entries.columns:
+            frame[c] = data.entries[c].to_numpy()
+        elif c in docs_meta.columns:
+            frame[c] = frame["doc_id"].map(dict(zip(docs_meta["doc_id"], docs_meta[c], strict=True)))
+    present = [c for c in cols if c in frame.columns]
+    orders = {"stage": [*corpus.config.stage_ids, UNSTAGED]}
+    rows, eff_notes = topic_effects(aligned, [len(d) for d in data.docs], frame[present],
+                                    list(data.entries["doc_id"].astype(str)), seed=seed, orders=orders)
+    return rows, notes + eff_notes
+
+
+def _prevalence(effects: list[dict[str, Any]], covariate_model: bool) -> list[dict[str, Any]]:
+    """topic_prevalence rows (per stage) from the stage rows of the effects table."""
+    prefix = "DMR (stage as covariate); " if covariate_model else ""
+    return [{"topic": r["topic"], "stage": r["level"], "mean": r["estimate"], "lo": r["lo"], "hi": r["hi"],
+             "method": prefix + r["method"], "n_entries": r["n_entries"], "n_documents": r["n_documents"]}
+            for r in effects if r["covariate"] == "stage"]

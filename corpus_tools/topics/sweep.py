@@ -1,18 +1,32 @@
-"""Choose the number of topics: fit a range of K with several seeds, score coherence and stability."""
+"""Choose the number of topics: fit a range of K with several seeds; score coherence, stability,
+exclusivity and held-out likelihood, each shown, and choose by a score that does not depend on the grid."""
 
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from corpus_tools.errors import ConfigError
 from corpus_tools.topics.engines import TopicEstimator, make_estimator
-from corpus_tools.topics.quality import TOPN, coherence, stability
+from corpus_tools.topics.quality import (
+    TOPN,
+    coherence_batch,
+    exclusivity,
+    fold_in,
+    heldout_loglik,
+    stability,
+    unigram_loglik,
+)
 
 DEFAULT_K_RANGE = (4, 6, 8, 10, 12, 15)
 MIN_DOCS_PER_TOPIC = 5  # a K above n_entries / 5 cannot give every topic some entries of its own
+MIN_SOURCE_DOCS_PER_TOPIC = 2  # nor a K above half the number of source documents
+HELDOUT_SHARE = 0.1  # entries left out of every fit after the first seed's, for held-out likelihood
 
 
 @dataclass
@@ -23,16 +37,28 @@ class SweepResult:
     k: int
     model: TopicEstimator
     notes: list[str] = field(default_factory=list)
+    models: list[TopicEstimator] = field(default_factory=list)  # chosen K, one per seed
+    thetas: list[Any] = field(default_factory=list)  # chosen K: topic shares of every entry, one per seed
+    criteria: dict[int, dict[str, float]] = field(default_factory=dict)  # K → mean criteria
 
 
-def feasible_ks(k_range: Sequence[int], n_docs: int) -> tuple[list[int], list[int]]:
-    """(usable K values, dropped ones): K must be at least 2 and at most n_docs / MIN_DOCS_PER_TOPIC."""
-    cap = max(2, n_docs // MIN_DOCS_PER_TOPIC)
+def k_cap(n_entries: int, n_documents: int | None = None) -> int:
+    """Largest K a corpus of this size supports: entries / 5, √entries, and source documents / 2 (at least 2)."""
+    cap = min(n_entries // MIN_DOCS_PER_TOPIC, math.isqrt(max(n_entries, 0)))
+    if n_documents:
+        cap = min(cap, n_documents // MIN_SOURCE_DOCS_PER_TOPIC)
+    return max(2, cap)
+
+
+def feasible_ks(k_range: Sequence[int], n_docs: int, n_documents: int | None = None,
+                min_k: int = 2) -> tuple[list[int], list[int]]:
+    """(usable K values, dropped ones): K between min_k and `k_cap`; none usable → the nearest one."""
+    cap = max(min_k, k_cap(n_docs, n_documents))
     ks = sorted({int(k) for k in k_range})
-    usable = [k for k in ks if 2 <= k <= cap]
+    usable = [k for k in ks if min_k <= k <= cap]
     dropped = [k for k in ks if k not in usable]
     if not usable:
-        usable = [min(cap, max(2, ks[0] if ks else 2))]
+        usable = [min(cap, max(min_k, ks[0] if ks else min_k))]
     return usable, dropped
 
 
@@ -57,24 +83,28 @@ def parse_k_range(spec: str) -> list[int]:
     return sorted(set(out))
 
 
-def _rescale(values: list[float]) -> list[float]:
-    """Min-max rescale to [0, 1] ignoring nan; a constant criterion gives every K the same score."""
-    finite = [v for v in values if not math.isnan(v)]
-    if not finite:
-        return [math.nan] * len(values)
-    lo, hi = min(finite), max(finite)
-    return [math.nan if math.isnan(v) else (1.0 if hi == lo else (v - lo) / (hi - lo)) for v in values]
+def criteria_score(c: dict[str, float]) -> float:
+    """One K's score from its own measurements on fixed scales, so adding or removing other K values from
+    the grid never changes which of two K is preferred: the mean of (c_npmi + 1) / 2, stability,
+    exclusivity and held-out gain (1 − model perplexity / unigram perplexity, clipped to 0–1); a criterion
+    that could not be measured (nan) is left out of the mean."""
+    parts = []
+    if not math.isnan(c.get("c_npmi", math.nan)):
+        parts.append((c["c_npmi"] + 1) / 2)
+    for name in ("stability", "exclusivity"):
+        if not math.isnan(c.get(name, math.nan)):
+            parts.append(c[name])
+    if not math.isnan(c.get("heldout_gain", math.nan)):
+        parts.append(min(1.0, max(0.0, c["heldout_gain"])))
+    return sum(parts) / len(parts) if parts else 0.0
 
 
 def choose_k(by_k: dict[int, dict[str, float]]) -> int:
-    """The K with the best mean of rescaled c_npmi, c_v and stability (the smaller K on ties)."""
-    ks = sorted(by_k)
-    crit = [_rescale([by_k[k][c] for k in ks]) for c in ("c_npmi", "c_v", "stability")]
-    best_k, best = ks[0], -math.inf
-    for i, k in enumerate(ks):
-        vals = [c[i] for c in crit if not math.isnan(c[i])]
-        score = sum(vals) / len(vals) if vals else 0.0
-        if score > best + 1e-12:
+    """The K with the best `criteria_score` (the smaller K on ties)."""
+    best_k, best = min(by_k), -math.inf
+    for k in sorted(by_k):
+        score = criteria_score(by_k[k])
+        if score > best + 1e-9:
             best_k, best = k, score
     return best_k
 
@@ -84,38 +114,93 @@ def _mean(xs: list[float]) -> float:
     return sum(finite) / len(finite) if finite else math.nan
 
 
+def _heldout_split(n_docs: int, seed: int, share: float) -> list[int]:
+    """Indices of the entries held out from one seed's fit (none when too few entries)."""
+
+    n_out = int(n_docs * share)
+    if n_out < 5:
+        return []
+    return sorted(random.Random(seed).sample(range(n_docs), n_out))
+
+
 def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], seeds: Sequence[int],
           engine: str, groups: Sequence[str] | None = None, iterations: int = 200,
-          progress: Callable[[str], None] | None = None) -> SweepResult:
+          progress: Callable[[str], None] | None = None, n_documents: int | None = None,
+          concepts: Any = None, seed_words: Sequence[Sequence[str]] | None = None,
+          heldout_share: float = HELDOUT_SHARE) -> SweepResult:
     """Fit every K × seed, score each fit, choose K; the chosen model is the one with the first seed.
 
-    `progress` is called once before each fit (so a caller can count fits against `feasible_ks`)."""
+    The first seed's model is fitted on every entry (it is the reported one); every further seed's model
+    leaves out a random `heldout_share` of the entries and scores them by document completion, so held-out
+    likelihood costs no extra fits (stability then also covers that small change of data). With
+    `seed_words`, K counts the seeded topics too (at least one free topic) and is not capped by corpus size.
+    `progress` is called once before each fit (so a caller can count fits against `feasible_ks`) and once
+    before the scope's coherence."""
+
     say = progress or (lambda _m: None)
-    ks, dropped = feasible_ks(k_range, len(docs))
+    n_seeded = len(seed_words or [])
+    dropped: list[int] = []
+    if n_seeded:  # K is the codebook's items plus the free topics asked for: not capped (run_topics notes it)
+        ks = sorted({max(int(k), n_seeded + 1) for k in k_range})
+    else:
+        ks, dropped = feasible_ks(k_range, len(docs), n_documents)
     notes = []
     if dropped:
         notes.append(f"{scope}: K = {', '.join(map(str, dropped))} left out of the sweep "
-                     f"({len(docs)} entries allow at most K = {max(2, len(docs) // MIN_DOCS_PER_TOPIC)})")
+                     f"({len(docs)} entries{f' in {n_documents} documents' if n_documents else ''} allow "
+                     f"K = {ks[0]}–{k_cap(len(docs), n_documents)})")
     rows: list[dict[str, Any]] = []
     models: dict[tuple[int, int], TopicEstimator] = {}
+    thetas: dict[tuple[int, int], Any] = {}
+    tops: dict[tuple[int, int], list[list[str]]] = {}
+    units: list[list[str]] = []
+    for k in ks:
+        for i, s in enumerate(seeds):
+            say(f"topics {scope}: K={k}, seed {s}")
+            out = _heldout_split(len(docs), s, heldout_share) if i > 0 else []
+            out_set = set(out)
+            train = [d for j, d in enumerate(docs) if j not in out_set]
+            tgroups = [g for j, g in enumerate(groups) if j not in out_set] if groups is not None else None
+            m = make_estimator(engine, k, s, iterations=iterations, concepts=concepts,
+                               seed_words=seed_words).fit(train, tgroups)
+            models[(k, s)] = m
+            tops[(k, s)], units = m.quality_view(docs, TOPN)  # units: the same documents for every fit
+            ll = ll_uni = math.nan
+            if out:
+                held = [docs[j] for j in out]
+                ll, _n = heldout_loglik(m.topic_word_, m.vocabulary_, held)
+                ll_uni = unigram_loglik(train, held)
+                merged = np.zeros((len(docs), k))
+                merged[[j for j in range(len(docs)) if j not in out_set]] = m.doc_topic_
+                merged[out] = fold_in(m.topic_word_, m.vocabulary_, held)
+                thetas[(k, s)] = merged
+            else:
+                thetas[(k, s)] = m.doc_topic_
+            rows.append({"scope": scope, "k": k, "seed": s, "exclusivity": exclusivity(m.topic_word_),
+                         "heldout_ll": ll,
+                         "heldout_gain": (1 - math.exp(ll_uni - ll)) if not math.isnan(ll) else math.nan})
+    # coherence of every fit at once: the reference corpus is counted once per scope, not once per fit
+    say(f"topics {scope}: coherence")
+    keys = [(int(r["k"]), int(r["seed"])) for r in rows]
+    for r, (c_npmi, c_v) in zip(rows, coherence_batch([tops[key] for key in keys], units), strict=True):
+        r["c_npmi"], r["c_v"] = c_npmi, c_v
     by_k: dict[int, dict[str, float]] = {}
     for k in ks:
-        tops = []
-        scores = []
-        for s in seeds:
-            say(f"topics {scope}: K={k}, seed {s}")
-            m = make_estimator(engine, k, s, iterations=iterations).fit(docs, groups)
-            models[(k, s)] = m
-            top = m.top_words(TOPN)
-            tops.append(top)
-            scores.append(coherence(top, docs))
-            rows.append({"scope": scope, "k": k, "seed": s, "c_npmi": scores[-1][0], "c_v": scores[-1][1]})
-        stab = stability(tops)
-        for r in rows[-len(seeds):]:
+        kr = [r for r in rows if r["k"] == k]
+        stab = stability([tops[(k, s)] for s in seeds])
+        crit = {"c_npmi": _mean([r["c_npmi"] for r in kr]), "c_v": _mean([r["c_v"] for r in kr]),
+                "stability": stab, "exclusivity": _mean([r["exclusivity"] for r in kr]),
+                "heldout_gain": _mean([r["heldout_gain"] for r in kr])}
+        by_k[k] = crit
+        for r in kr:
             r["stability"] = stab
-        by_k[k] = {"c_npmi": _mean([x[0] for x in scores]), "c_v": _mean([x[1] for x in scores]),
-                   "stability": stab}
+            r["score"] = criteria_score(crit)
     chosen = choose_k(by_k) if len(ks) > 1 else ks[0]
     for r in rows:
         r["chosen"] = r["k"] == chosen
-    return SweepResult(rows, chosen, models[(chosen, seeds[0])], notes)
+    if all(not math.isnan(c["c_npmi"]) and c["c_npmi"] < 0 for c in by_k.values()):
+        notes.append(f"{scope}: coherence (c_npmi) is negative at every K: too little text for topics at this "
+                     f"level; read its topics as rough groupings, not themes")
+    return SweepResult(rows, chosen, models[(chosen, seeds[0])], notes,
+                       models=[models[(chosen, s)] for s in seeds],
+                       thetas=[thetas[(chosen, s)] for s in seeds], criteria=by_k)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from corpus_tools.errors import ReviewError
+from corpus_tools.errors import ConflictError, ReviewError
 from corpus_tools.review.adjudication import (
     ADJUDICATOR,
     Disagreement,
@@ -18,6 +18,7 @@ from corpus_tools.review.adjudication import (
     find_disagreements,
 )
 from corpus_tools.review.pool import QueueSettings
+from corpus_tools.review.session import StaleDecision
 from corpus_tools.web.queue import ItemView, item_view
 from corpus_tools.web.workspace import Workspace
 
@@ -71,6 +72,7 @@ class AdjudicationView:
     model: str
     previous: str
     following: str
+    version: int = 0  # the entry's state over every coder (the decision form carries it back)
 
 
 def _disagreements(ws: Workspace) -> list[Disagreement]:
@@ -116,16 +118,30 @@ def adjudication_view(ws: Workspace, entry_id: str = "", show_resolved: bool = F
     previous = ids[pos - 1] if pos > 0 else ""
     following = ids[pos + 1] if 0 <= pos < len(ids) - 1 else ""
     return AdjudicationView(tuple(entries), len(found) - n_resolved, n_resolved, item_view(ws, item),
-                            tuple(columns), tuple(rows), current.resolved, model, previous, following)
+                            tuple(columns), tuple(rows), current.resolved, model, previous, following,
+                            ws.store.entry_version(current.entry_id))
 
 
-def record(ws: Workspace, adjudicator: str, entry_id: str, codes: list[str], note: str = "") -> tuple[int, str]:
-    """Record the consensus coding of a disputed entry; returns (events, the next open entry id or "")."""
+def record(ws: Workspace, adjudicator: str, entry_id: str, codes: list[str], note: str = "",
+           version: int | None = None) -> tuple[int, str]:
+    """Record the consensus coding of a disputed entry; returns (events, the next open entry id or "").
+
+    `version` is the entry's state the page showed: when a coder or another adjudicator decided on the entry
+    since (or the form was sent twice), StaleDecision showing the current codings, nothing recorded."""
     found = _disagreements(ws)
     ids = [d.entry_id for d in found]
     if entry_id not in ids:
         raise ReviewError(f"entry {entry_id} is not among the disputed entries")
-    n = adjudicate(ws.store, entry_id, ws.entry_hash[entry_id], codes, adjudicator, ws.codes, note)
+    try:
+        n = adjudicate(ws.store, entry_id, ws.entry_hash[entry_id], codes, adjudicator, ws.codes, note, version)
+    except ConflictError as exc:
+        now = next(d for d in _disagreements(ws) if d.entry_id == entry_id)
+        shown = "; ".join(f"{c.coder}: {', '.join(c.codes) or 'no code applies'}" for c in now.codings)
+        consensus = ("not adjudicated" if now.resolved is None
+                     else ", ".join(now.resolved) or "no code applies")
+        raise StaleDecision(f"entry {entry_id} changed after this page was shown (someone decided on it, or the "
+                            f"form was sent twice); nothing was recorded. Now: {shown}; consensus: {consensus}",
+                            hint="look at the entry again and decide on what it shows now") from exc
     after = ids[ids.index(entry_id) + 1:] + ids[:ids.index(entry_id)]
     open_ids = {d.entry_id for d in found if d.resolved is None}
     return n, next((e for e in after if e in open_ids), "")

@@ -20,7 +20,7 @@ from corpus_tools.jobs.suggest import load_suggester
 from corpus_tools.project import Project
 from corpus_tools.web import pages, security, views
 from corpus_tools.web.config import DEFAULT_HOST, is_loopback, new_token
-from corpus_tools.web.workspace import EXTENSION, Workspace
+from corpus_tools.web.workspace import BUSY_TIMEOUT_MS, EXTENSION, WRITE_WAIT_S, Workspace
 
 if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
@@ -34,10 +34,12 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
                model_dir: str | Path | None = None, *, host: str = DEFAULT_HOST, token: str | None = None,
                evaluation_paths: Sequence[str | Path] = (), suggester: Suggester | None = None,
                lexicons: Sequence[str] | None = None, engine: str = "rjieba", context_chars: int = 400,
-               warm: bool = True) -> Flask:
+               warm: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS, write_wait: float = WRITE_WAIT_S) -> Flask:
     """Build the app. corpus: a loaded Corpus, a folder, or None for the bundled one; store_path defaults
     to analysis/coding.sqlite; model_dir None means lexicon suggestions. Off loopback a token is required
-    (generated when not given; read it from `app.config["CT_TOKEN"]`). Call `close_app(app)` when done."""
+    (generated when not given; read it from `app.config["CT_TOKEN"]`). busy_timeout_ms and write_wait: how
+    long the store's worker waits for SQLite's write lock per attempt, and how long a decision keeps trying
+    before "the store is busy" (see workspace.py). Call `close_app(app)` when done."""
 
     project = Project.open(corpus, lexicons or (), store_path)
     model = Path(model_dir) if model_dir is not None else None
@@ -46,7 +48,8 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
         token = new_token()
     ws = Workspace(project.corpus, project.store_path, sugg, project.lexicons,
                    corpus_path=None if project.is_bundled else project.root,
-                   model_dir=model, evaluation_paths=[Path(p) for p in evaluation_paths], context_chars=context_chars)
+                   model_dir=model, evaluation_paths=[Path(p) for p in evaluation_paths], context_chars=context_chars,
+                   busy_timeout_ms=busy_timeout_ms, write_wait=write_wait)
     app = Flask(__name__, static_folder=None, template_folder="templates")
     app.jinja_options = {**app.jinja_options, "autoescape": True, "undefined": StrictUndefined}
     app_id = secrets.token_hex(4)
@@ -68,7 +71,7 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
     @app.context_processor
     def globals_() -> dict[str, object]:
         return {"coder": g.get("coder", ""), "suggestions_from": f"{sugg.source} {sugg.version}",
-                "corpus_name": project.corpus.config.name, "colors": colors}
+                "corpus_name": project.corpus.config.name, "colors": colors, "store_problem": ws.store_problem}
 
     if warm:
         ws.warm()

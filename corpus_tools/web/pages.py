@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from corpus_tools.errors import CorpusToolsError
+from corpus_tools.errors import CorpusToolsError, StoreError
 from corpus_tools.review.adjudication import find_disagreements
 from corpus_tools.review.dashboard import (
     agreement_overview,
@@ -18,9 +18,10 @@ from corpus_tools.review.dashboard import (
     retrain_commands,
 )
 from corpus_tools.review.examples import Example, accepted_examples
+from corpus_tools.review.session import StaleDecision
 from corpus_tools.web.adjudicate import adjudication_view, record
 from corpus_tools.web.charts import line_chart
-from corpus_tools.web.views import _login_redirect, message
+from corpus_tools.web.views import _login_redirect, form_int, message
 from corpus_tools.web.workspace import workspace
 
 bp = Blueprint("pages", __name__)
@@ -35,6 +36,8 @@ def adjudicate() -> Response | str:
     show_resolved = request.args.get("resolved") == "1"
     try:
         view = ws.call(adjudication_view, ws, request.args.get("entry", ""), show_resolved)
+    except StoreError:
+        raise
     except CorpusToolsError as exc:
         flash(message(exc), "error")
         return redirect(url_for("pages.adjudicate"), code=303)  # type: ignore[return-value]
@@ -54,9 +57,14 @@ def adjudicate_post() -> Response:
         if request.form.get("do") != "none" and not codes:
             flash("tick at least one code, or choose “no code applies” (n)", "error")
         else:
-            n, following = ws.call(record, ws, g.coder, entry_id, codes, request.form.get("note", ""))
+            n, following = ws.write(record, ws, g.coder, entry_id, codes, request.form.get("note", ""),
+                                    form_int("version"))
             flash(f"consensus recorded for {entry_id}: {', '.join(codes) or 'no code applies'} ({n} events)", "ok")
             target = {"entry": following} if following else {}
+    except StaleDecision as exc:
+        flash(message(exc), "warn")
+    except StoreError:
+        raise  # busy, read-only or damaged: a page of its own (status 503)
     except CorpusToolsError as exc:
         flash(message(exc), "error")
     query = urlencode(target)
@@ -71,8 +79,10 @@ def dashboard() -> Response | str:
     ws = workspace()
     project = ws.state()
     progress = ws.cached("progress", lambda: coder_progress(ws.store, ws.corpus, project.state))
-    blocks, notes = ws.cached("agreement", lambda: agreement_overview(project.state, ws.lexicons), on_worker=False)
-    disputed = ws.cached("disputed", lambda: len(find_disagreements(project.state, ws.codes)), on_worker=False)
+    blocks, notes = ws.cached("agreement", lambda: agreement_overview(project.state, ws.lexicons), on_worker=False,
+                              stale_ok=True)
+    disputed = ws.cached("disputed", lambda: len(find_disagreements(project.state, ws.codes)), on_worker=False,
+                         stale_ok=True)
     quality = model_quality(ws.model_dir, ws.evaluation_paths)
     chart = None
     if quality is not None and quality.curve:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from corpus_tools.errors import ReviewError
 from corpus_tools.review.pool import PooledSession, QueueSettings
-from corpus_tools.review.session import ReviewItem
+from corpus_tools.review.session import ReviewItem, StaleDecision
 from corpus_tools.store.log import NONE
 from corpus_tools.web.present import CodeChoice, Segment, code_choices, color_of, lang_attr, segments
 from corpus_tools.web.workspace import Workspace
@@ -21,7 +21,7 @@ ACTIONS = (*DECISIONS, "skip", "undo", "next", "noop")
 STAY_AFTER = ("add", "remove")  # the coder is still editing this passage
 
 
-class StaleForm(ReviewError):
+class StaleForm(StaleDecision):
     """A form was posted for a passage that is no longer the coder's open passage (another tab?)."""
 
 
@@ -62,6 +62,7 @@ class ItemView:
     similar_text: str = ""
     similar_codes: tuple[str, ...] = ()
     similar_score: float = 0.0
+    version: int = 0  # the passage's state version for this coder (decision forms carry it back)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class QueueView:
     can_undo: bool
     item: ItemView | None
     choices: tuple[CodeChoice, ...]
+    last_action: int = 0  # token of the action an undo would revert (the undo form carries it back)
 
 
 def item_view(ws: Workspace, item: ReviewItem) -> ItemView:
@@ -100,7 +102,7 @@ def item_view(ws: Workspace, item: ReviewItem) -> ItemView:
                     tuple(segments(item.text, ((e.start, e.end, e.code, e.term) for e in evidence))),
                     tuple(suggestions), applied, tuple(item.pending), item.coding.coded, item.complete,
                     exp.similar_text if exp is not None else "", tuple(exp.similar_codes) if exp is not None else (),
-                    exp.similar_score if exp is not None else 0.0)
+                    exp.similar_score if exp is not None else 0.0, item.version)
 
 
 def session_for(ws: Workspace, coder: str, settings: QueueSettings) -> PooledSession:
@@ -116,15 +118,18 @@ def queue_view(ws: Workspace, coder: str, settings: QueueSettings) -> QueueView:
     source = "hidden (blind coding)" if session.blind else f"{ws.suggester.source} {ws.suggester.version}"
     applied = list(item.coding.applied) if item is not None else []
     return QueueView(session.coder, session.mode, source, p.done, p.total, p.decisions, p.skipped, session.can_undo,
-                     item_view(ws, item) if item is not None else None, tuple(code_choices(ws, applied)))
+                     item_view(ws, item) if item is not None else None, tuple(code_choices(ws, applied)),
+                     session.last_action)
 
 
 def act(ws: Workspace, coder: str, settings: QueueSettings, action: str, code: str = "", note: str = "",
-        entry_id: str = "") -> str:
+        entry_id: str = "", version: int | None = None, last: int | None = None) -> str:
     """Apply one form action to the coder's session and say what happened (ReviewError when impossible).
 
     Decisions are recorded (and committed) by the session; after an accept, reject or "none" that leaves
-    the passage complete the next passage opens, as in the terminal review.
+    the passage complete the next passage opens, as in the terminal review. `version` is the passage's
+    state the form was rendered with and `last` the action its undo button would revert: a form older than
+    the store (another tab, a double click) is refused by the session's rule (StaleDecision).
     """
     if action not in ACTIONS:
         raise ReviewError(f"unknown action {action!r}")
@@ -135,7 +140,7 @@ def act(ws: Workspace, coder: str, settings: QueueSettings, action: str, code: s
         raise ReviewError(f"your note is saved with a decision, not with {action}",
                           hint="accept, reject, add a code or say no code applies; or clear the note first")
     if action == "undo":
-        item = session.undo()
+        item = session.undo(last)
         return f"undone: your last decision on {item.entry_id}"
     current = session.current or session.next_item()
     if current is None:
@@ -157,7 +162,7 @@ def act(ws: Workspace, coder: str, settings: QueueSettings, action: str, code: s
     target = NONE if action == "none" else code.strip()
     if not target:
         raise ReviewError(f"{action} needs a code")
-    session.decide(target, DECISIONS[action], note.strip())
+    session.decide(target, DECISIONS[action], note.strip(), version)
     if action not in STAY_AFTER and (session.current is None or session.current.complete):
         session.next_item()
     verb = {"accept": "accepted", "reject": "rejected", "add": "added", "remove": "removed"}.get(action)

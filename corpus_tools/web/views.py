@@ -6,9 +6,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from corpus_tools.errors import CorpusToolsError
+from corpus_tools.errors import CorpusToolsError, StoreError
 from corpus_tools.review.pool import QueueSettings
-from corpus_tools.web.queue import StaleForm, act, queue_view
+from corpus_tools.review.session import StaleDecision
+from corpus_tools.web.queue import act, queue_view
 from corpus_tools.web.security import CODER_COOKIE, clean_coder, safe_next
 from corpus_tools.web.workspace import workspace
 
@@ -87,7 +88,7 @@ def queue() -> Response | str:
         settings = _settings()
         view = ws.call(queue_view, ws, g.coder, settings)
     except CorpusToolsError as exc:
-        if not request.args:
+        if not request.args or isinstance(exc, StoreError):
             raise
         flash(f"Queue settings not usable: {message(exc)}", "error")
         return redirect(url_for("main.queue"), code=303)  # type: ignore[return-value]
@@ -108,16 +109,29 @@ def act_view() -> Response:
     except CorpusToolsError as exc:
         abort(400, message(exc))
     action, _, code = request.form.get("do", "").partition(":")
+    version, last = form_int("version"), form_int("last")
     try:
-        said = ws.call(act, ws, g.coder, settings, action, code, request.form.get("note", ""),
-                       request.form.get("entry_id", ""))
+        said = ws.write(act, ws, g.coder, settings, action, code, request.form.get("note", ""),
+                        request.form.get("entry_id", ""), version, last)
         if said:
             flash(said, "ok")
-    except StaleForm as exc:
-        flash(exc.message, "warn")
+    except StaleDecision as exc:
+        flash(message(exc), "warn")
+    except StoreError:
+        raise  # busy, read-only or damaged: a page of its own (status 503), see security.install
     except CorpusToolsError as exc:
         flash(message(exc), "error")
     return redirect(_queue_url(settings), code=303)  # type: ignore[return-value]
+
+
+def form_int(name: str) -> int | None:
+    """A whole-number form field (None when absent); 400 when it is not a number."""
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        abort(400, f"form field {name} must be a whole number")
+    return int(raw)
 
 
 def register(app: Flask) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from corpus_tools import schema
 from corpus_tools.framing import run_framing
-from corpus_tools.framing.compare import chi2_stat, compare_groups, cramers_v, holm, omnibus_test
+from corpus_tools.framing.compare import adjust_family, chi2_stat, compare_groups, cramers_v, holm, omnibus_test
 from corpus_tools.framing.matrix import DocMatrix, bootstrap_sums, doc_matrix
 from corpus_tools.framing.periods import doc_periods, period_order
 from corpus_tools.framing.shares import period_shares
@@ -48,7 +48,8 @@ ROWS = [
 def test_period_shares_known_answers() -> None:
     res, docs = _result(ROWS)
     m = doc_matrix(res, docs)
-    frame = period_shares(m, list(docs["stage"]), "stage", stage_ids=["s1", "s2", "s3"], n_boot=200, seed=1)
+    frame = period_shares(m, list(docs["stage"]), "stage", stage_ids=["s1", "s2", "s3"], n_boot=200, seed=1,
+                          min_docs=2)
     assert list(frame.columns) == list(schema.FRAMING_SHARES)
     s1a = frame[(frame["period"] == "s1") & (frame["item"] == "c1.a")].iloc[0]
     assert s1a["count"] == 6 and s1a["n_docs"] == 3 and s1a["n_tokens"] == 400
@@ -66,13 +67,36 @@ def test_period_shares_known_answers() -> None:
     assert s1_vars["share"].sum() == pytest.approx(1.0)
 
 
+def test_small_groups_get_no_interval_and_zero_counts_an_exact_bound() -> None:
+    res, docs = _result(ROWS)
+    m = doc_matrix(res, docs)
+    frame = period_shares(m, list(docs["stage"]), "stage", n_boot=100, seed=1)  # default: 5 documents
+    assert frame["small"].all() and frame["rate_lo"].isna().all() and frame["share_hi"].isna().all()
+    rows = [(f"a{i}", "s1", "media", 2, 0, 0, 100) for i in range(6)] + \
+           [(f"b{i}", "s2", "media", 0, 1, 1, 100) for i in range(6)]
+    res2, docs2 = _result(rows)
+    f2 = period_shares(doc_matrix(res2, docs2), list(docs2["stage"]), "stage", n_boot=100, seed=1)
+    assert not f2["small"].any()
+    zero = f2[(f2["period"] == "s2") & (f2["item"] == "c1.a")].iloc[0]
+    # no hit in 600 tokens: [0, 3.689 / 600 * 1000] (exact Poisson), not the degenerate [0, 0]
+    assert zero["rate_lo"] == 0 and zero["rate_hi"] == pytest.approx(1000 * 3.6889 / 600, rel=1e-3)
+    assert 0 < zero["share_hi"] < 1
+    _, diffs = compare_groups(doc_matrix(res, docs), list(docs["stage"]), ["s1", "s2"], "stage", n_boot=50,
+                              n_perm=49, min_docs=5)
+    assert diffs["diff_lo"].isna().all() and diffs["p_perm"].isna().all()
+    assert diffs["diff"].notna().all()  # the estimate is still shown
+    t = omnibus_test(doc_matrix(res, docs), list(docs["stage"]), ["s1", "s2"], "stage", "construct", n_perm=9,
+                     min_docs=5)
+    assert "fewer than 5 documents" in str(t["note"]) and math.isnan(float(t["p_perm"]))
+
+
 def test_bootstrap_is_seeded() -> None:
     res, docs = _result(ROWS)
     m = doc_matrix(res, docs)
     labels = list(docs["stage"])
-    a = period_shares(m, labels, "stage", n_boot=300, seed=7)
-    b = period_shares(m, labels, "stage", n_boot=300, seed=7)
-    c = period_shares(m, labels, "stage", n_boot=300, seed=8)
+    a = period_shares(m, labels, "stage", n_boot=300, seed=7, min_docs=2)
+    b = period_shares(m, labels, "stage", n_boot=300, seed=7, min_docs=2)
+    c = period_shares(m, labels, "stage", n_boot=300, seed=8, min_docs=2)
     pd.testing.assert_frame_equal(a, b)
     assert not a["rate_lo"].equals(c["rate_lo"])
     sums = bootstrap_sums(np.arange(10.0).reshape(5, 2), 50, np.random.default_rng(0))
@@ -108,6 +132,8 @@ def test_pairwise_differences_sign_and_interval() -> None:
     res, docs = _result(ROWS)
     tests, diffs = compare_groups(doc_matrix(res, docs), list(docs["stage"]), ["s1", "s2"], "stage",
                                   n_boot=300, n_perm=199, seed=0)
+    assert diffs["p_holm"].isna().all()  # adjusted over the whole family by adjust_family
+    diffs = adjust_family(diffs)
     assert list(tests.columns) == list(schema.FRAMING_TESTS) and len(tests) == 2
     assert list(diffs.columns) == list(schema.FRAMING_DIFFS)
     c2 = diffs[(diffs["item"] == "c2") & (diffs["level"] == "construct")].iloc[0]

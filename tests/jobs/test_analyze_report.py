@@ -104,7 +104,10 @@ def test_analyze_one_stage_empty(make_corpus: Any, tmp_path: Path) -> None:
     # the report's sweep table is the whole sweep: every K of every scope, one chosen K per scope
     by_k = pd.read_csv(res.files["topic_sweep_by_k"])
     assert set(by_k["scope"]) == set(k_by_scope)
-    assert all(ks == [2, 3] for ks in by_k.groupby("scope")["k"].apply(sorted))
+    # the seeded scope's K is its codebook items plus the free topics, not the sweep's range
+    assert all(ks == [2, 3] for scope, ks in by_k.groupby("scope")["k"].apply(sorted).items() if scope != "seeded")
+    if "seeded" in k_by_scope:
+        assert "Seeded topics: does the codebook hold up" in html and 'href="topic_seeded.csv"' in html
     chosen = by_k[by_k["chosen"]]
     assert dict(zip(chosen["scope"], chosen["k"], strict=True)) == k_by_scope
     assert 'href="topic_sweep_by_k.csv"' in html and 'href="topic_sweep.csv"' in html
@@ -235,10 +238,12 @@ def test_cli_analyze_k_range(make_corpus: Any, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["config"]["topics"]["k_range"] == [2, 4]
-    assert set(pd.read_csv(out / "topic_sweep.csv")["k"]) == {2, 4}
-    res = CliRunner().invoke(main, [*args, "--k-range", "3"])
+    sweep = pd.read_csv(out / "topic_sweep.csv")
+    assert set(sweep.loc[sweep["scope"] != "seeded", "k"]) == {2, 4}
+    res = CliRunner().invoke(main, [*args, "--k-range", "3", "--seeded", "off", "--prevalence-by", "outlet,nope"])
     assert res.exit_code == 0, res.output
     assert set(pd.read_csv(out / "topic_sweep.csv")["k"]) == {3}
+    assert "covariate" in pd.read_csv(out / "topic_effects.csv").columns
     bad = CliRunner().invoke(main, [*args[:3], str(tmp_path / "never"), *args[4:], "-k", "four"])
     assert bad.exit_code == 1 and "cannot read topic numbers 'four'" in bad.output
     assert not (tmp_path / "never").exists()  # refused before anything ran

@@ -14,7 +14,8 @@ SCOPES = ["stage:budding", "stage:growth", "stage:mature", "joint"]
 
 def _sweep(ks: list[int], seeds: int = 2) -> pd.DataFrame:
     rows = [{"scope": s, "k": k, "seed": sd, "c_npmi": 0.01 * k + 0.001 * sd, "c_v": 0.5 + 0.01 * k,
-             "stability": 0.3 + 0.01 * k, "chosen": k == ks[len(ks) // 2]}
+             "stability": 0.3 + 0.01 * k, "exclusivity": 0.5, "heldout_ll": -6.0 if sd else float("nan"),
+             "heldout_gain": 0.2 if sd else float("nan"), "score": 0.5, "chosen": k == ks[len(ks) // 2]}
             for s in SCOPES for k in ks for sd in range(seeds)]
     return pd.DataFrame(rows)
 
@@ -28,7 +29,7 @@ def test_sweep_chart_integer_ticks_and_legend_off_the_lines(ks: list[int]) -> No
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     renderer = canvas.get_renderer()
-    assert len(fig.axes) == 3
+    assert [ax.get_title() for ax in fig.axes] == ["c_npmi", "stability", "exclusivity", "heldout_gain"]
     for ax in fig.axes:
         lo, hi = ax.get_xlim()
         ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
@@ -47,7 +48,9 @@ def test_sweep_chart_integer_ticks_and_legend_off_the_lines(ks: list[int]) -> No
 def test_sweep_table_is_the_whole_sweep() -> None:
     ks = [4, 6, 8]
     frame = sweep_by_k(_sweep(ks, seeds=3))
-    assert list(frame.columns) == ["scope", "k", "seeds", "c_npmi", "c_v", "stability", "chosen"]
+    assert list(frame.columns) == ["scope", "k", "seeds", "c_npmi", "c_v", "stability", "exclusivity", "heldout_ll",
+                                   "heldout_gain", "score", "chosen"]
+    assert (frame["heldout_gain"] == 0.2).all()  # the first seed (fitted on every entry) has none: left out
     assert len(frame) == len(SCOPES) * len(ks) and (frame["seeds"] == 3).all()
     assert list(frame["scope"].drop_duplicates()) == SCOPES  # the sweep's own order
     assert (frame.groupby("scope")["chosen"].sum() == 1).all()

@@ -47,9 +47,9 @@ def test_record_state_and_frames(tmp_path: Path) -> None:
 def test_log_is_append_only_and_validated(tmp_path: Path) -> None:
     with CodingStore(tmp_path / "c.sqlite") as st:
         st.record("D1:h1", "h1", P, "accept", "A")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(StoreError, match="append-only"):
             st.conn.execute("UPDATE events SET code = 'x'")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(StoreError, match="append-only"):
             st.conn.execute("DELETE FROM events")
         for bad in [{"decision": "maybe"}, {"mode": "guess"}, {"code": "none", "decision": "accept"},
                     {"code": P, "decision": "none-applies"}, {"coder": ""}]:

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from corpus_tools.errors import ConfigError
-from corpus_tools.topics.align import align_pair, topic_similarity
+from corpus_tools.topics.align import SIMILARITY_THRESHOLD, align_pair, topic_similarity
 from corpus_tools.topics.engines import ENGINES, make_estimator
 from corpus_tools.topics.prevalence import stage_prevalence
 from corpus_tools.topics.quality import stability, topic_set_similarity
-from corpus_tools.topics.sweep import choose_k, feasible_ks, parse_k_range
+from corpus_tools.topics.sweep import choose_k, criteria_score, feasible_ks, k_cap, parse_k_range
 
 DOCS = ([["courier", "parcel", "truck", "depot", "freight"]] * 20
         + [["loans", "subsidy", "policy", "office", "permit"]] * 20
@@ -46,12 +46,16 @@ def test_joint_model_uses_groups_as_covariate() -> None:
     assert g.engine_notes_ and "no covariates" in g.engine_notes_[0]
 
 
-def test_choose_k_and_ranges() -> None:
-    by_k = {4: {"c_npmi": 0.1, "c_v": 0.6, "stability": 0.5}, 6: {"c_npmi": 0.2, "c_v": 0.7, "stability": 0.6},
-            8: {"c_npmi": 0.05, "c_v": 0.5, "stability": 0.3}}
+def test_choose_k_does_not_depend_on_the_grid_and_ranges() -> None:
+    by_k = {4: {"c_npmi": 0.1, "stability": 0.5, "exclusivity": 0.6, "heldout_gain": 0.2},
+            6: {"c_npmi": 0.2, "stability": 0.6, "exclusivity": 0.7, "heldout_gain": 0.3},
+            8: {"c_npmi": 0.05, "stability": 0.3, "exclusivity": 0.6, "heldout_gain": 0.35}}
     assert choose_k(by_k) == 6
-    tie = {4: {"c_npmi": 0.1, "c_v": 0.6, "stability": float("nan")},
-           6: {"c_npmi": 0.1, "c_v": 0.6, "stability": float("nan")}}
+    # adding or removing other K never changes the preference between two K (min-max rescaling did)
+    assert choose_k({k: by_k[k] for k in (4, 8)}) == 4
+    assert choose_k({**by_k, 10: {"c_npmi": -0.5, "stability": 0.1, "exclusivity": 0.2, "heldout_gain": 0.0}}) == 6
+    assert criteria_score(by_k[6]) == pytest.approx((0.6 + 0.6 + 0.7 + 0.3) / 4)
+    tie = {4: {"c_npmi": 0.1, "stability": float("nan")}, 6: {"c_npmi": 0.1, "stability": float("nan")}}
     assert choose_k(tie) == 4  # ties go to the smaller K
     assert feasible_ks([4, 6, 50], 100) == ([4, 6], [50])
     assert feasible_ks([8, 10], 12)[0] == [2]  # nothing fits: the largest feasible K
@@ -61,6 +65,57 @@ def test_choose_k_and_ranges() -> None:
     for bad in ("", "x", "1-3", "0"):
         with pytest.raises(ConfigError):
             parse_k_range(bad)
+
+
+def test_k_is_capped_by_corpus_size() -> None:
+    assert k_cap(100) == 10  # √100 below 100 / 5
+    assert k_cap(300, n_documents=22) == 11  # a 22-document stage: at most K = 11, not 15
+    assert k_cap(6) == 2
+    assert feasible_ks([4, 8, 15], 300, 22) == ([4, 8], [15])
+
+
+def test_negative_coherence_everywhere_is_a_warning() -> None:
+    from corpus_tools.topics.sweep import sweep
+
+    rng = np.random.default_rng(0)
+    vocab = [f"w{i}" for i in range(300)]
+    noise = [list(rng.choice(vocab, 6)) for _ in range(60)]  # no themes at all
+    res = sweep("noise", noise, k_range=[2, 3], seeds=[0, 1], engine="tomotopy", iterations=30)
+    if all(r["c_npmi"] < 0 for r in res.rows):
+        assert any("negative at every K" in n and "too little text" in n for n in res.notes)
+    import random
+
+    from tests.support.topics import THEMES, paragraph
+
+    r = random.Random(0)
+    docs = [paragraph(r, theme).lower().rstrip(".").split() for theme in THEMES for _ in range(15)]
+    themed = sweep("themes", docs, k_range=[4], seeds=[0, 1], engine="tomotopy", iterations=50)
+    assert not any("negative at every K" in n for n in themed.notes)
+    assert all(0 <= r["exclusivity"] <= 1 for r in themed.rows)
+    assert np.isnan(themed.rows[0]["heldout_ll"]) and themed.rows[1]["heldout_ll"] < 0
+
+
+def test_coherence_batch_equals_one_fit_at_a_time() -> None:
+    from corpus_tools.topics.quality import coherence, coherence_batch
+
+    fits = [[["courier", "parcel", "truck"], ["loans", "subsidy", "policy"]],
+            [["courier", "loans", "brand"], ["design", "fashion", "label"], ["parcel", "office"]]]
+    batch = coherence_batch(fits, DOCS)
+    for fit, got in zip(fits, batch, strict=True):
+        assert got == pytest.approx(coherence(fit, DOCS))
+
+
+def test_heldout_likelihood_prefers_the_true_topics() -> None:
+    from corpus_tools.topics.quality import heldout_loglik, unigram_loglik
+
+    vocab = sorted({w for d in DOCS for w in d})
+    truth = np.array([[1.0 if w in set(DOCS[i * 20]) else 0.0 for w in vocab] for i in range(3)])
+    flat = np.ones((3, len(vocab)))
+    held = [d * 2 for d in DOCS[::7]]
+    good, n = heldout_loglik(truth / truth.sum(1, keepdims=True), vocab, held)
+    bad, _ = heldout_loglik(flat / flat.sum(1, keepdims=True), vocab, held)
+    assert n > 0 and good > bad
+    assert bad == pytest.approx(unigram_loglik(DOCS, held), abs=0.05)  # flat topics = the unigram baseline
 
 
 def test_stability_is_overlap_of_matched_topics() -> None:
@@ -82,9 +137,70 @@ def test_alignment_statuses_on_a_constructed_case() -> None:
     rows = align_pair("budding", "growth", sim)
     status = {(r["from_topic"], r["to_topic"]): r["status"] for r in rows}
     assert status == {(1, 1): "persisted", (2, -1): "faded", (-1, 2): "emerged"}
+    assert all(r["threshold"] == SIMILARITY_THRESHOLD for r in rows)
     # below the threshold a forced match is not called persistence
     weak = align_pair("a", "b", np.array([[0.1]]))
     assert sorted(r["status"] for r in weak) == ["emerged", "faded"]
+
+
+def test_alignment_allows_splits_and_merges_and_emerged_means_nothing_similar() -> None:
+    # the case: 3 earlier topics, 4 later; later topics 1 and 2 are both like earlier topic 1
+    sim = np.array([[0.64, 0.51, 0.05, 0.10],
+                    [0.10, 0.05, 0.70, 0.45],
+                    [0.02, 0.03, 0.48, 0.25]])
+    rows = align_pair("growth", "mature", sim, threshold=0.4)
+    by_pair = {(r["from_topic"], r["to_topic"]): r for r in rows}
+    assert by_pair[(1, 1)]["status"] == "split" and by_pair[(1, 2)]["status"] == "split"
+    assert by_pair[(1, 2)]["similarity"] == pytest.approx(0.51)
+    assert by_pair[(2, 3)]["status"] == "split+merged" and by_pair[(3, 3)]["status"] == "merged"
+    assert by_pair[(2, 4)]["status"] == "split"
+    assert not any(r["status"] == "emerged" for r in rows)  # every later topic has a similar earlier one
+    assert (3, 4) not in by_pair  # 0.25 is below the threshold: no match
+    lone = align_pair("a", "b", np.array([[0.3, 0.9]]), threshold=0.4)
+    emerged = [r for r in lone if r["status"] == "emerged"]
+    assert len(emerged) == 1 and emerged[0]["to_topic"] == 1 and emerged[0]["similarity"] == pytest.approx(0.3)
+
+
+def test_junk_filter_pieces() -> None:
+    from corpus_tools.topics.prepare import is_boilerplate_line, is_pinyin_token, strip_junk, strip_pinyin
+
+    assert strip_pinyin("乡开发（xiāng kāi fā）很好")[1] == 1
+    assert strip_pinyin("Junpu village in Jieyang, Guangdong") == ("Junpu village in Jieyang, Guangdong", 0)
+    assert is_pinyin_token("xiāng") and is_pinyin_token("xiang1") and not is_pinyin_token("china")
+    for line in ("分享到：微信 微博", "Related stories", "责任编辑：李明", "Home | News | About | Contact"):
+        assert is_boilerplate_line(line), line
+    assert not is_boilerplate_line("Villagers shared their photos of the new road.")
+    texts = [f"Story {i} about parcels and couriers. Thanks for reading our village newsletter today."
+             for i in range(6)]
+    cleaned, counts, threshold = strip_junk(texts, [f"d{i}" for i in range(6)])
+    assert threshold == 3 and counts.repeated_sentences == 6
+    assert all("newsletter" not in t and "parcels" in t for t in cleaned)
+    # a sentence in two documents only is content, not furniture
+    cleaned2, counts2, _ = strip_junk([*texts[:2], "Other text entirely here."], ["a", "b", "c"])
+    assert counts2.repeated_sentences == 0 and cleaned2[:2] == texts[:2]
+
+
+def test_effects_intervals_cover_topic_share_uncertainty() -> None:
+    import pandas as pd
+
+    from corpus_tools.topics.effects import topic_effects
+
+    rng = np.random.default_rng(1)
+    n = 120
+    level = np.array(["a"] * 60 + ["b"] * 60)
+    theta = np.where(level[:, None] == "a", [0.7, 0.3], [0.3, 0.7]) * 0.9 + rng.dirichlet([1, 1], n) * 0.1
+    docs = [f"d{i // 4}" for i in range(n)]
+    cov = pd.DataFrame({"grp": level, "noise": rng.choice(["x", "y"], n)})
+    short, _ = topic_effects([theta], [3] * n, cov, docs, draws_per_seed=50)
+    long, _ = topic_effects([theta], [300] * n, cov, docs, draws_per_seed=50)
+    width = lambda rows: np.mean([r["hi"] - r["lo"] for r in rows])  # noqa: E731
+    assert width(short) > width(long)  # short entries: uncertain shares, wider intervals
+    g = {(r["topic"], r["level"]): r for r in long if r["covariate"] == "grp"}
+    assert g[(1, "a")]["lo"] > g[(1, "b")]["hi"]  # planted effect found
+    z = {(r["topic"], r["level"]): r for r in long if r["covariate"] == "noise"}
+    assert z[(1, "x")]["lo"] < z[(1, "y")]["hi"] and z[(1, "y")]["lo"] < z[(1, "x")]["hi"]  # none planted
+    _rows, notes = topic_effects([theta], [3] * n, pd.DataFrame({"id": [str(i) for i in range(n)]}), docs)
+    assert notes and "not categorical" in notes[0]
 
 
 def test_prevalence_intervals_contain_means() -> None:
@@ -100,3 +216,24 @@ def test_prevalence_intervals_contain_means() -> None:
     assert all(r["lo"] == r["hi"] == r["mean"] and r["n_documents"] == 1 for r in z)
     again = stage_prevalence(theta, stages, docs, ["x", "y", "z"], seed=1, n_boot=200)
     assert again == rows
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_concept_linking_works_with_every_engine(engine: str) -> None:
+    from corpus_tools.topics.bilingual import build_concept_map, parse_cedict_lines
+
+    table: dict[str, list[str]] = {}
+    lines = ["卡車 卡车 [ka3 che1] /truck/", "包裹 包裹 [bao1 guo3] /parcel/package/", "貸款 贷款 [dai4 kuan3] /loan/"]
+    for _trad, simp, glosses in parse_cedict_lines(lines):
+        table[simp] = glosses
+    docs = ([["truck", "parcels", "courier"]] * 15 + [["卡车", "包裹", "快递"]] * 15
+            + [["loans", "subsidy", "policy"]] * 15 + [["贷款", "补贴", "政策"]] * 15)
+    vocab = sorted({w for d in docs for w in d})
+    cmap = build_concept_map(vocab, table)
+    assert cmap.linked == {"卡车": "truck", "包裹": "parcel", "贷款": "loan"}  # parcels → parcel by its stem
+    m = make_estimator(engine, 2, 0, iterations=50, concepts=cmap).fit(docs)
+    assert np.allclose(m.topic_word_.sum(axis=1), 1) and set(m.vocabulary_) == set(vocab)
+    tops = [set(t) for t in m.top_words(6)]  # a linked concept splits its probability over its two words
+    assert any({"truck", "卡车"} <= t for t in tops) and any({"loans", "贷款"} <= t for t in tops)
+    _units, unit_docs = m.quality_view(docs, 3)
+    assert "卡车" not in {w for d in unit_docs for w in d}  # quality is measured on concept ids

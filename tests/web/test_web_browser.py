@@ -1,7 +1,8 @@
 """End-to-end: the review web app in a real headless Chromium (Debian's `chromium`, driven by Playwright).
 
 A coder accepts, rejects, adds and undoes with the keyboard and the decisions are read back from SQLite;
-a reload shows the same state; two browser contexts code as two coders; passage HTML stays text; and
+a reload shows the same state; two browser contexts code as two coders; a stale second tab of one coder
+records nothing; passage HTML stays text; and
 screenshots of the queue, dashboard and adjudication pages are saved to test-artifacts/.
 """
 
@@ -174,6 +175,24 @@ def test_two_coders_in_two_browsers(live: Live, corpus_root: Path, new_page: Cal
     assert a[(second, "ann")].applied == {"opportunity.feasibility": "assisted"}
     assert b[(second, "ben")].applied == {"none": "assisted"}
     assert sum(v.coded for v in a.values()) == 2 and sum(v.coded for v in b.values()) == 2
+
+
+def test_two_tabs_of_one_coder_a_stale_tab_records_nothing(live: Live, corpus_root: Path,
+                                                           new_page: Callable[[], Any]) -> None:
+    tab_a = new_page()
+    _login(tab_a, live.url, "tabs")
+    tab_b = tab_a.context.new_page()  # the same browser: same cookies, same coder
+    tab_b.goto(live.url + "/queue?order=document")
+    first = entry_of(corpus_root, "D1", 0)
+    assert _entry(tab_a) == _entry(tab_b) == first
+    _press(tab_a, "a")  # accept; the passage stays open (a second suggestion is pending)
+    _press(tab_b, "n")  # the older tab says "no code applies"
+    warning = tab_b.locator(".flash.warn").inner_text()
+    assert "changed after this view" in warning and "applied: opportunity.profitability" in warning
+    assert _entry(tab_b) == first and tab_b.locator(".sugg.is-accept").get_attribute("data-code") == \
+        "opportunity.profitability"  # tab B now shows the current state
+    with CodingStore(live.store) as store:
+        assert [(e.code, e.decision) for e in store.events(coder="tabs")] == [("opportunity.profitability", "accept")]
 
 
 def test_passage_html_is_shown_as_text(live: Live, corpus_root: Path, new_page: Callable[[], Any]) -> None:

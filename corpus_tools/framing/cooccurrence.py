@@ -1,0 +1,157 @@
+"""The paper's Fig. 2 as data: how government-support measures co-occur with the constructs of mass
+entrepreneurship, per passage (entry) and per document, overall and by stage.
+
+For every pair (measure item, construct item): the 2 x 2 table of units with/without each, the log odds ratio
+with Haldane's 0.5 correction, a percentile bootstrap interval that resamples documents (entries stay with
+their document), and a two-sided permutation p-value. Entry level: the measure's presence is shuffled among
+the entries of the same document, so the test asks whether the two are talked about in the same passages
+more than their sharing a document implies. Document level: presence is shuffled among documents of the same
+stage. Holm and Benjamini-Hochberg adjust within each matrix (one family per level x unit x stage: the
+matrix a reader looks at; the `family` column names it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from corpus_tools import schema
+from corpus_tools.framing.matrix import rng_for
+from corpus_tools.framing.multiplicity import bh, holm
+
+ALL = "all stages"
+PERM_BUDGET = 3e7  # units x permutations per matrix: about 7 s (bundled corpus: ~4e6 per second)
+MIN_PERM = 199
+
+
+def affordable(n_perm: int, n_units: int, budget: float = PERM_BUDGET) -> int:
+    """The permutations to run: `n_perm`, fewer (but at least MIN_PERM) when units x permutations would exceed
+    the budget; the table's n_perm column and a note say when it was reduced."""
+    if n_perm <= 0 or n_units <= 0:
+        return n_perm
+    return int(min(n_perm, max(MIN_PERM, budget // n_units)))
+
+
+def _log_or(n11: np.ndarray, n1_: np.ndarray, n_1: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Haldane-corrected log odds ratio from n11, row margin n1., column margin n.1 and total (broadcasting)."""
+
+    n10 = n1_[..., :, None] - n11
+    n01 = n_1[..., None, :] - n11
+    n00 = n[..., None, None] - n11 - n10 - n01
+    return np.log((n11 + 0.5) * (n00 + 0.5) / ((n10 + 0.5) * (n01 + 0.5)))
+
+
+def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarray, *, n_boot: int = 1000,
+                n_perm: int = 999, ci: float = 0.95, within: str = "doc",
+                rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Counts, log OR, bootstrap interval over documents and permutation p for all pairs of G x M columns.
+
+    G (units x p) and M (units x q) are 0/1; `docs` gives each unit's document code; permutations shuffle G's
+    rows within `docs` (within = "doc") or within `strata` (within = "strata")."""
+
+    n = float(len(G))
+    n11 = G.T @ M
+    g1, m1 = G.sum(axis=0), M.sum(axis=0)
+    lor = _log_or(n11, g1, m1, np.array(n))
+    out = {"n11": n11, "g1": np.broadcast_to(g1[:, None], n11.shape), "m1": np.broadcast_to(m1[None, :], n11.shape),
+           "n": np.full(n11.shape, n), "log_or": lor}
+    alpha = (1 - ci) / 2
+    codes, inverse = np.unique(docs, return_inverse=True)
+    D = len(codes)
+    if D >= 2 and n_boot > 0:
+        T11 = np.zeros((D, G.shape[1], M.shape[1]))  # per document co-presence counts
+        for d in range(D):
+            rows = inverse == d
+            T11[d] = G[rows].T @ M[rows]
+        Tg = np.zeros((D, G.shape[1]))
+        Tm = np.zeros((D, M.shape[1]))
+        np.add.at(Tg, inverse, G)
+        np.add.at(Tm, inverse, M)
+        Tn = np.bincount(inverse, minlength=D).astype(float)
+        w = rng.multinomial(D, np.full(D, 1.0 / D), size=n_boot).astype(float)  # B x D
+        reps = _log_or(np.einsum("bd,dpq->bpq", w, T11), w @ Tg, w @ Tm, w @ Tn)
+        out["lo"], out["hi"] = np.quantile(reps, alpha, axis=0), np.quantile(reps, 1 - alpha, axis=0)
+    else:
+        out["lo"] = out["hi"] = np.full(n11.shape, np.nan)
+    if n_perm > 0:
+        groups = inverse if within == "doc" else np.unique(strata, return_inverse=True)[1]
+        order = np.argsort(groups, kind="stable")
+        sorted_groups = groups[order]
+        extreme = np.zeros(n11.shape)
+        for _ in range(n_perm):
+            shuffled = order[np.lexsort((rng.random(len(order)), sorted_groups))]
+            Gp = np.empty_like(G)
+            Gp[order] = G[shuffled]
+            lp = _log_or(Gp.T @ M, g1, m1, np.array(n))
+            extreme += np.abs(lp) >= np.abs(lor) - 1e-9
+        out["p"] = (extreme + 1) / (n_perm + 1)
+    else:
+        out["p"] = np.full(n11.shape, np.nan)
+    return out
+
+
+def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], entry_stages: Sequence[str],
+                        measure_items: dict[str, list[str]], construct_items: dict[str, list[str]],
+                        stage_ids: Sequence[str], *, n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95,
+                        seed: int = 0, min_docs: int = 5) -> tuple[pd.DataFrame, list[str]]:
+    """The Fig. 2 table: one row per (level, unit, stage, measure item, construct item).
+
+    `entry_counts` has one row per entry and a hit-count column per item id; `measure_items` and
+    `construct_items` map level ("construct" | "variable") to the item ids of each side."""
+
+    notes: list[str] = []
+    docs_arr = np.asarray(list(entry_docs), dtype=object)
+    stages_arr = np.asarray(list(entry_stages), dtype=object)
+    rows: list[dict[str, object]] = []
+    for level in ("construct", "variable"):
+        left, right = measure_items.get(level, []), construct_items.get(level, [])
+        if not left or not right:
+            continue
+        E_left = (entry_counts[left].to_numpy(dtype=float) > 0).astype(float)
+        E_right = (entry_counts[right].to_numpy(dtype=float) > 0).astype(float)
+        doc_ids, inv = np.unique(docs_arr, return_inverse=True)
+        D_left = np.zeros((len(doc_ids), len(left)))
+        D_right = np.zeros((len(doc_ids), len(right)))
+        np.maximum.at(D_left, inv, E_left)
+        np.maximum.at(D_right, inv, E_right)
+        doc_stage = np.empty(len(doc_ids), dtype=object)
+        doc_stage[inv] = stages_arr
+        for stage in [ALL, *stage_ids]:
+            e_mask = np.isin(stages_arr, list(stage_ids)) if stage == ALL else stages_arr == stage
+            d_mask = np.isin(doc_stage, list(stage_ids)) if stage == ALL else doc_stage == stage
+            n_docs = int(d_mask.sum())
+            if n_docs < min_docs:
+                if stage != ALL:
+                    notes.append(f"measures x constructs ({level}): stage {stage!r} has {n_docs} document(s), fewer "
+                                 f"than {min_docs}: left out")
+                continue
+            for unit, G, M, docs_u, strata in (
+                    ("entry", E_left[e_mask], E_right[e_mask], docs_arr[e_mask], stages_arr[e_mask]),
+                    ("document", D_left[d_mask], D_right[d_mask], doc_ids[d_mask], doc_stage[d_mask])):
+                perms = affordable(n_perm, len(G))
+                if perms < n_perm:
+                    notes.append(f"measures x constructs ({level}, {unit}, {stage}): {perms} permutations instead of "
+                                 f"{n_perm} ({len(G)} units; time budget)")
+                res = association(G, M, docs_u, strata, n_boot=n_boot, n_perm=perms, ci=ci,
+                                  within="doc" if unit == "entry" else "strata",
+                                  rng=rng_for(seed, "fig2", level, unit, str(stage)))
+                for i, a in enumerate(left):
+                    for j, b in enumerate(right):
+                        n11, g1, m1, n = (int(res[k][i, j]) for k in ("n11", "g1", "m1", "n"))
+                        rows.append({"level": level, "unit": unit, "stage": stage, "measure": a, "construct": b,
+                                     "n_units": n, "n_docs": n_docs, "n_both": n11, "n_measure_only": g1 - n11,
+                                     "n_construct_only": m1 - n11, "n_neither": n - g1 - m1 + n11,
+                                     "log_or": float(res["log_or"][i, j]), "lo": float(res["lo"][i, j]),
+                                     "hi": float(res["hi"][i, j]), "p_perm": float(res["p"][i, j]),
+                                     "n_perm": perms})
+    frame = pd.DataFrame(rows, columns=list(schema.MEASURES_CONSTRUCTS))
+    frame["family"] = [f"{lv} x {u}, {st}" for lv, u, st in zip(frame["level"], frame["unit"], frame["stage"],
+                                                                 strict=True)]
+    for _, idx in frame.groupby("family", sort=False).groups.items():
+        p = [float(x) for x in frame.loc[idx, "p_perm"]]
+        frame.loc[idx, "p_holm"] = holm(p)
+        frame.loc[idx, "p_bh"] = bh(p)
+    for col in ("log_or", "lo", "hi"):
+        frame[col] = frame[col].astype(float).round(4)
+    return frame, notes
