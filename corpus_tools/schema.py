@@ -198,19 +198,31 @@ STALE_DECISIONS = (*DECISIONS, "reason", "current_hash")
 # then these: codes/constructs `;`-joined; in_training 1 when the model was trained on this passage (its id,
 # or its exact text, is among the model's training passages: an in-sample prediction), else 0; why_terms
 # "variable: term, term | ..."; why_features the strongest model features; similar_* the most similar
-# already-coded passage (cosine similarity of the features)
+# already-coded passage (cosine similarity of the features); similar_origin where that passage is: "corpus" (this
+# corpus), "store" (the project's coding store), or "training corpus" (a passage only the model's training data
+# has, e.g. the bundled sample: the user may not have its text); unsure: `;`-joined codes in the model's "not sure"
+# band (scored at or above the threshold but below the confident score: left to the coder, not suggested);
+# evaluation: the grouped cross-validated macro F1 [95% CI] the model rests on ("" when none was recorded)
 SUGGESTION_WHY = ("codes", "constructs", "source", "model_version", "in_training", "why_terms", "why_features",
-                  "similar_id", "similar_codes", "similar_score")
+                  "similar_id", "similar_codes", "similar_score", "similar_origin", "unsure", "evaluation")
 # cross-validated quality per variable (plus a "macro" row): model vs human coding of held-out entries
+# n_passages: held-out passages coded under the variable's codebook; f1/kappa _low/_high: 95% bootstrap interval
+# over cross-validation groups (documents merged with their reprints); unsure: held-out passages where the model
+# said "not sure" (its abstention band) instead of suggesting the code
 EVALUATION = ("variable", "construct", "support", "predicted", "precision", "recall", "f1", "kappa",
-              "threshold", "note")
+              "threshold", "note", "n_passages", "f1_low", "f1_high", "kappa_low", "kappa_high", "unsure")
+# the same out-of-fold predictions summarised per language (lang "all" = every passage): macro figures over the
+# variables with human positives in that language, with 95% bootstrap intervals over groups
+EVALUATION_BY_LANGUAGE = ("lang", "n_passages", "n_groups", "macro_precision", "macro_recall", "macro_f1",
+                          "f1_low", "f1_high", "mean_kappa", "kappa_low", "kappa_high", "note")
 # prevalence of draft codes per group (stage), passages the model was trained on left out: raw classify-and-count
 # share with a bootstrap interval over documents, the cross-validated tpr/fpr, and Forman's adjusted count
 # (raw - fpr) / (tpr - fpr) with an interval that also draws tpr and fpr (Jeffreys Beta); note says what is missing
 PREVALENCE = ("code", "group", "n_entries", "n_docs", "n_training_excluded", "raw_share", "raw_lo", "raw_hi", "tpr",
               "fpr", "adjusted_share", "adjusted_lo", "adjusted_hi", "note")
 # quality vs number of coded training entries (means over the cross-validation folds)
-LEARNING_CURVE = ("n_train", "folds", "macro_precision", "macro_recall", "macro_f1", "mean_kappa")
+# f1_low/f1_high: 95% interval of macro F1 over the pooled held-out predictions (bootstrap of their groups)
+LEARNING_CURVE = ("n_train", "folds", "macro_precision", "macro_recall", "macro_f1", "mean_kappa", "f1_low", "f1_high")
 
 # --- agreement and exchange (issue 5: agreement statistics, CSV/XLSX tables, REFI-QDA) -----------------
 # one row per comparison x condition x level x code x metric. comparison is "A vs B", "all coders (A, B, C)"

@@ -91,8 +91,11 @@ def _suggestion_lines(item: ReviewItem) -> list[str]:
                                  dim=True))
     if exp is not None and exp.similar_id:
         sim = exp.similar_text if len(exp.similar_text) <= 90 else exp.similar_text[:90] + "…"
+        origin = f"; from the {exp.similar_origin}" if exp.similar_origin else ""
         lines.append(click.style(f"  similar coded passage ({exp.similar_score:.2f}; "
-                                 f"{';'.join(exp.similar_codes) or 'none'}): {sim}", dim=True))
+                                 f"{';'.join(exp.similar_codes) or 'none'}{origin}): {sim}", dim=True))
+    if item.unsure:
+        lines.append(click.style("  not sure (left to you, not suggested): " + ", ".join(item.unsure), dim=True))
     return lines
 
 

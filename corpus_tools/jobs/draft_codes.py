@@ -14,7 +14,7 @@ from corpus_tools.errors import CorpusToolsError, ModelError, OutputError
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import file_sha1
 from corpus_tools.io.tables import write_table
-from corpus_tools.jobs.suggest import fit_and_save, training_data
+from corpus_tools.jobs.suggest import fit_and_save, scored_passages, training_data
 from corpus_tools.suggest.apply import suggest_corpus
 from corpus_tools.suggest.coldstart import LexiconSuggester
 from corpus_tools.suggest.evaluation import EvaluationResult, cross_validate, write_evaluation
@@ -68,14 +68,14 @@ def run_suggestions(corpus: Corpus, lexicons: Sequence[Lexicon], out_dir: Path, 
         notes.append(f"suggestions: coded data could not be read ({exc.message}); draft codes come from the lexicon")
         data = None
     codings = corpus.root / "codings.csv"
-    common = {"codes": list(lexicons[0].variable_ids), "engine": engine}
+    common = {"codes": list(data.codes) if data is not None else list(lexicons[0].variable_ids), "engine": engine}
     if data is None:
         key = make_key(**base, **common, step="suggestions-lexicon", code=code_hash(*CODE_PARTS))
         res = _lexicon(corpus, lexicons, engine, cache, key, model_dir, tell)
     else:
         inputs = {"codings_sha1": file_sha1(codings) if codings.is_file() else None,
                   "store": str(store_path) if store_path else None,
-                  "hash": training_hash(data.ids, data.texts, data.Y)}
+                  "hash": training_hash(data.ids, data.texts, data.Y, data.mask)}
         key = make_key(**base, **common, step="suggestions-model", seed=seed, folds=folds, training=inputs,
                        root=str(corpus.root), code=code_hash(*CODE_PARTS))  # root and store: recorded in model.json
         res = _model(corpus, lexicons, data, engine, seed, folds, store_path, cache, key, model_dir, tell)
@@ -137,7 +137,9 @@ def _restore(cache: Cache, key: str, model_dir: Path) -> SuggestionsResult | Non
         return None
     ev = data["evaluation"]
     evaluation = EvaluationResult(frames["evaluation"], frames["learning_curve"], int(ev["n_entries"]),
-                                  int(ev["folds"]), int(ev["seed"]), dict(ev["params"]))
+                                  int(ev["folds"]), int(ev["seed"]), dict(ev["params"]), frames.get("by_language"),
+                                  str(ev.get("grouping", "document")), int(ev.get("n_groups", 0)),
+                                  int(ev.get("n_boot", 0)), str(ev.get("scope_note", "")))
     return SuggestionsResult(frames["suggestions"], list(data["codes"]), "model", str(data["model_version"]),
                              evaluation, model_dir, fit_metrics=dict(data["fit_metrics"]))
 
@@ -155,21 +157,26 @@ def _model(corpus: Corpus, lexicons: Sequence[Lexicon], data: TrainingData, engi
     analyzer = TextAnalyzer(lexicons, engine)
     docs = analyzer.analyze_many(data.texts)
     say(f"cross-validating the suggestion model on {len(data)} coded passages")
-    evaluation = cross_validate(data, analyzer, folds, seed, True, params={"engine": engine}, docs=docs)
+    scored, note = scored_passages(corpus, data)
+    evaluation = cross_validate(data, analyzer, folds, seed, True, params={"engine": engine}, docs=docs,
+                                scored=scored, scored_note=note)
     say(f"training on all {len(data)} coded passages")
     model, path = fit_and_save(data, lexicons, model_dir, corpus, store_path, engine, seed,
-                               analyzer=analyzer, docs=docs)
+                               analyzer=analyzer, docs=docs, evaluation=evaluation)
     fit_metrics = dict(json.loads(path.read_text(encoding="utf-8"))["metrics"])
     say(f"suggesting codes for {len(corpus.entries)} entries")
     frame = suggest_corpus(model, corpus)
     files = _model_files(model_dir)
     cache.store_files("model", key, files)
     cache.save_frames("suggestions", key, {"suggestions": frame, "evaluation": evaluation.per_variable,
-                                           "learning_curve": evaluation.learning_curve},
+                                           "learning_curve": evaluation.learning_curve,
+                                           "by_language": evaluation.by_language},
                       {"codes": model.codes_, "model_version": model.version, "fit_metrics": fit_metrics,
                        "model_files": {label: str(p.relative_to(model_dir)) for label, p in files.items()},
                        "evaluation": {"n_entries": evaluation.n_entries, "folds": evaluation.folds,
-                                      "seed": evaluation.seed, "params": evaluation.params}})
+                                      "seed": evaluation.seed, "params": evaluation.params,
+                                      "grouping": evaluation.grouping, "n_groups": evaluation.n_groups,
+                                      "n_boot": evaluation.n_boot, "scope_note": evaluation.scope_note}})
     return SuggestionsResult(frame, list(model.codes_), "model", model.version, evaluation, model_dir,
                              fit_metrics=fit_metrics)
 

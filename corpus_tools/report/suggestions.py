@@ -50,13 +50,16 @@ def suggestions_context(res: SuggestionsResult | None, corpus: Corpus, stage_ord
         ctx["meaning"] = _meaning_lexicon(res)
         return ctx
     macro = ev.macro
-    ctx["cards"][2:2] = [(str(ev.n_entries), "coded passages (cross-validated)"),
-                         (cell(macro["f1"]), "macro F1"), (cell(macro["kappa"]), "mean kappa")]
+    ci = f" [{cell(macro['f1_low'])}, {cell(macro['f1_high'])}]" if "f1_low" in macro else ""
+    ctx["cards"][2:2] = [(str(ev.n_entries), "coded passages (grouped cross-validation)"),
+                         (cell(macro["f1"]) + ci, "macro F1 [95% CI]"), (cell(macro["kappa"]), "mean kappa")]
     pv = ev.per_variable.copy()
     pv["variable"] = [names.get(v, v) for v in pv["variable"]]
     pv = pv.rename(columns={"support": "coded positives", "predicted": "suggested"})
-    ctx["table"] = table(pv, ["variable", "coded positives", "suggested", "precision", "recall", "f1", "kappa",
-                              "threshold", "note"], csv="evaluation.csv")
+    ctx["table"] = table(pv, ["variable", "n_passages", "coded positives", "suggested", "precision", "recall", "f1",
+                              "f1_low", "f1_high", "kappa", "threshold", "unsure", "note"], csv="evaluation.csv")
+    if ev.by_language is not None and len(ev.by_language):
+        ctx["by_language"] = table(ev.by_language, csv="evaluation_by_language.csv")
     ctx["curve_chart"] = maker.make("learning_curve", "Learning curve: held-out quality vs number of coded passages",
                                     "", cs.learning_curve, ev.learning_curve, macro["f1"], ev.n_entries)
     ctx["curve"] = table(ev.learning_curve, csv="learning_curve.csv")
@@ -79,9 +82,12 @@ def _meaning_model(res: SuggestionsResult) -> list[str]:
     ev = res.evaluation
     assert ev is not None
     return [
-        f"The quality figures are cross-validated on {ev.n_entries} coded passages ({ev.folds}-fold, seed {ev.seed}): "
-        "every passage was predicted by a model trained without it, and thresholds and calibration were chosen "
-        "inside the training folds only. They are the figures `corpus-tools evaluate` prints.",
+        f"The quality figures are cross-validated on {ev.n_entries} coded passages ({ev.folds}-fold, seed {ev.seed}), "
+        f"grouped by document: every passage was predicted by a model that saw no passage of its document nor of a "
+        f"near-duplicate reprint of it ({ev.n_groups} groups), and thresholds and calibration were chosen inside "
+        "the training folds only. f1_low and f1_high bound a 95% interval from resampling the document groups; the "
+        "table by language repeats the figures for each language from the same predictions. They are the figures "
+        "`corpus-tools evaluate` prints." + (f" They are {ev.scope_note}." if ev.scope_note else ""),
         "A code counts for a passage when at least half of its coders gave it (adjudicated codes win), so the "
         "figures measure agreement with these coders, not with a gold standard.",
         "Precision: of the codes the model suggests, the share the coders gave. Recall: of the codes the coders "
@@ -167,7 +173,8 @@ def _examples(res: SuggestionsResult, meta: pd.DataFrame, names: dict[str, str])
             "text": truncate(str(e["text"]), 320) if e is not None else "",
             "codes": [f"{names.get(c, c)} {float(r[c]):.2f}" for c in str(r["codes"]).split(";") if c],
             "why_terms": str(r["why_terms"]), "why_features": str(r["why_features"]),
-            "similar": (f"{r['similar_id']} ({r['similar_codes'] or 'none'}; cosine {float(r['similar_score']):.2f})"
+            "similar": (f"{r['similar_id']} ({r['similar_codes'] or 'none'}; cosine {float(r['similar_score']):.2f}"
+                        + (f"; {r['similar_origin']}" if str(r.get("similar_origin", "")) else "") + ")"
                         if str(r["similar_id"]) else ""),
         })
     return out

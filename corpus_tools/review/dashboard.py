@@ -122,43 +122,73 @@ def agreement_overview(state: pd.DataFrame, lexicons: Sequence[Lexicon], n_boot:
 
 @dataclass
 class ModelQuality:
-    """What the dashboard shows about the suggestion model: its fit per variable and, when an evaluation
-    was run, cross-validated quality and the learning curve."""
+    """What the dashboard shows about the suggestion model: its fit per variable and the grouped
+    cross-validated quality (the one figure source: evaluation.json, else the summary saved with the model),
+    per language, the learning curve and, when simulated, the active-learning curves."""
 
     version: str
     n_train: int
     trained: str  # when model.json was written (UTC)
-    fits: list[dict[str, Any]]  # code, positives, threshold, calibrated, oof precision/recall/f1, note
+    fits: list[dict[str, Any]]  # code, positives, threshold, calibrated, note; grouped-CV precision/recall/f1
     evaluation: dict[str, Any] | None = None  # evaluation.json of `corpus-tools evaluate`
     evaluation_path: str = ""
+    active_learning: dict[str, Any] | None = None  # active_learning.json of `corpus-tools evaluate --active-learning`
 
     @property
     def curve(self) -> list[dict[str, Any]]:
         """Learning-curve points (n_train, macro_f1, mean_kappa, ...), empty without an evaluation."""
         return list((self.evaluation or {}).get("learning_curve") or [])
 
+    @property
+    def by_language(self) -> list[dict[str, Any]]:
+        """Macro F1 with its 95% interval per language (lang "all" first), empty without an evaluation."""
+        return list((self.evaluation or {}).get("by_language") or [])
+
+    @property
+    def quality_kind(self) -> str:
+        """How the figures were obtained (grouped cross-validation, folds, intervals)."""
+        return str((self.evaluation or {}).get("kind") or "")
+
 
 def model_quality(model_dir: Path | None, evaluation_paths: Sequence[Path] = ()) -> ModelQuality | None:
-    """Read a saved model's model.json (cheap, nothing is loaded) and the first evaluation.json found."""
+    """Read a saved model's model.json (cheap, nothing is loaded) and the first evaluation.json found (else the
+    evaluation summary saved in model.json); per-variable figures shown are the grouped cross-validated ones,
+    never the calibration folds' in-fit scores."""
 
     if model_dir is None or not (Path(model_dir) / MODEL_JSON).is_file():
         return None
     meta = read_meta(Path(model_dir))
     stamp = dt.datetime.fromtimestamp((Path(model_dir) / MODEL_JSON).stat().st_mtime, dt.UTC)
-    fits = [{"code": code, **{k: v for k, v in fit.items() if k != "oof"}, **(fit.get("oof") or {})}
+    fits = [{"code": code, **{k: v for k, v in fit.items() if k != "oof"}}
             for code, fit in (meta.get("fits") or {}).items()]
     quality = ModelQuality(str(meta.get("model_version", "")), int(meta.get("training", {}).get("n_passages", 0)),
                            stamp.isoformat(timespec="seconds"), fits)
     for path in evaluation_paths:
-        if Path(path).is_file():
-            try:
-                data = json.loads(Path(path).read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise ModelError(f"{path} is not valid JSON ({exc})") from exc
-            if isinstance(data, dict):
-                quality.evaluation, quality.evaluation_path = data, str(path)
-                break
+        data = _read_json(Path(path))
+        if data is not None:
+            quality.evaluation, quality.evaluation_path = data, str(path)
+            quality.active_learning = _read_json(Path(path).parent / "active_learning.json")
+            break
+    if quality.evaluation is None and meta.get("evaluation"):
+        quality.evaluation = dict(meta["evaluation"])
+        quality.evaluation_path = str(Path(model_dir) / MODEL_JSON)
+    per_var = {str(r.get("variable")): r for r in (quality.evaluation or {}).get("per_variable") or []}
+    for f in fits:
+        r = per_var.get(str(f["code"]))
+        if r is not None:
+            f.update({k: r[k] for k in ("precision", "recall", "f1", "f1_low", "f1_high") if r.get(k) is not None})
     return quality
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object from `path`, None when the file is absent; a clear error when it is not JSON."""
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path} is not valid JSON ({exc})") from exc
+    return data if isinstance(data, dict) else None
 
 
 def human_coded_entries(state: pd.DataFrame) -> int:

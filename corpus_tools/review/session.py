@@ -98,6 +98,7 @@ class ReviewItem:
     explanation: Explanation | None
     coding: EntryCoding = field(default_factory=EntryCoding)
     version: int = 0  # the passage's state version for this coder when the item was built (store.entry_version)
+    unsure: list[str] = field(default_factory=list)  # codes in the model's "not sure" band: not suggested
 
     @property
     def pending(self) -> list[str]:
@@ -125,8 +126,10 @@ class Progress:
         return self.total - self.done
 
 
-def suggest_entry(suggester: Suggester, text: str, entry_id: str = "") -> tuple[np.ndarray, Explanation]:
-    """Probabilities and explanation for one passage (the per-item work of the review loop)."""
+def suggest_entry(suggester: Suggester, text: str, entry_id: str = "",
+                  local_ids: frozenset[str] | None = None) -> tuple[np.ndarray, Explanation]:
+    """Probabilities and explanation for one passage (the per-item work of the review loop); the similar
+    passage comes from `local_ids` (the corpus under review) or the store first."""
 
     docs = [suggester.analyzer_.analyze(text)]
     if isinstance(suggester, SuggestionModel):
@@ -134,7 +137,7 @@ def suggest_entry(suggester: Suggester, text: str, entry_id: str = "") -> tuple[
         P = suggester.proba_matrix(X)
     else:
         X, P = None, suggester.proba_docs(docs)
-    return P[0], explain(suggester, docs, P, X, ids=[entry_id] if entry_id else None)[0]
+    return P[0], explain(suggester, docs, P, X, ids=[entry_id] if entry_id else None, local_ids=local_ids)[0]
 
 
 class ReviewSession:
@@ -163,6 +166,7 @@ class ReviewSession:
         self._version = suggester.version if suggester is not None else ""
         self._codings = store.codings(self.coder)
         self._entries = corpus.entries_with_meta(("source_type", "stage", "title")).set_index("entry_id", drop=False)
+        self._local = frozenset(map(str, self._entries.index))
         e = self._entries  # (doc_id, seq) -> text, so the context of a passage is a dict lookup, not a scan
         self._text_at = dict(zip(zip(e["doc_id"], e["seq"], strict=True), e["text"], strict=True))
         self._queue_ids = self._build_queue()
@@ -239,10 +243,14 @@ class ReviewSession:
         suggestions: list[SuggestedCode] = []
         scores: dict[str, float] = {}
         exp = None
+        unsure: list[str] = []
         if self.suggester is not None and not self.blind:
-            P, exp = suggest_entry(self.suggester, text, entry_id)
+            P, exp = suggest_entry(self.suggester, text, entry_id, self._local)
             scores = {c: round(float(p), 4) for c, p in zip(self.suggester.codes_, P, strict=True)}
-            chosen = [j for j in range(len(P)) if P[j] >= self.suggester.thresholds_[j]]
+            confident = getattr(self.suggester, "confident_", self.suggester.thresholds_)
+            chosen = [j for j in range(len(P)) if P[j] >= self.suggester.thresholds_[j] and P[j] >= confident[j]]
+            unsure = [self.suggester.codes_[j] for j in range(len(P))
+                      if self.suggester.thresholds_[j] <= P[j] < confident[j]]
             chosen.sort(key=lambda j: -P[j])
             fallback = getattr(self.suggester, "fallback_", None)
             suggestions = [SuggestedCode(self.suggester.codes_[j], round(float(P[j]), 4),
@@ -251,7 +259,8 @@ class ReviewSession:
         before, after = self._context(str(r["doc_id"]), int(r["seq"]))
         coding, version = self._refresh(entry_id)
         return ReviewItem(entry_id, str(r["doc_id"]), str(r["title"]), text, str(r["text_hash"]),
-                          str(r["speaker"] or ""), before, after, suggestions, scores, exp, coding, version)
+                          str(r["speaker"] or ""), before, after, suggestions, scores, exp, coding, version,
+                          unsure)
 
     def _refresh(self, entry_id: str) -> tuple[EntryCoding, int]:
         """This coder's coding of an entry as the store holds it now, and its state version (another tab or

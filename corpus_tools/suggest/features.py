@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
     from scipy import sparse
 
-WORD, CHAR, LEX = "w", "c", "lex"
+WORD, CHAR, LEX, EMB = "w", "c", "lex", "emb"
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,34 @@ class TextAnalyzer:
         return [self.analyze(t) for t in texts]
 
 
+@dataclass
+class WordVectors:
+    """A vocabulary and its vectors (rows), plain data (saved as JSON + NumPy with a model)."""
+
+    words: list[str]
+    vectors: np.ndarray
+
+    def __post_init__(self) -> None:
+        self._index = {w: i for i, w in enumerate(self.words)}
+
+    @property
+    def dim(self) -> int:
+        """Vector length."""
+        return int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
+
+    def embed(self, docs: Sequence[Analyzed]) -> np.ndarray:
+        """Mean vector of each passage's known content words, scaled to unit length (zeros when none is known)."""
+
+        out = np.zeros((len(docs), self.dim))
+        for i, d in enumerate(docs):
+            rows = [self._index[w] for w in d.words if w in self._index]
+            if rows:
+                v = self.vectors[rows].mean(axis=0)
+                n = float(np.linalg.norm(v))
+                out[i] = v / n if n > 0 else v
+        return out
+
+
 def _identity(tokens: Sequence[str]) -> Sequence[str]:
     """Analyzer for already tokenized input."""
     return tokens
@@ -80,10 +108,14 @@ def _vectorizer(kind: str, vocabulary: dict[str, int] | None, max_features: int 
 
 
 class FeatureBuilder:
-    """Word TF-IDF + character n-gram TF-IDF + log(1 + lexicon hits per variable), as one sparse matrix."""
+    """Word TF-IDF + character n-gram TF-IDF + log(1 + lexicon hits per variable) (+ optionally the mean word
+    vector of locally trained word2vec, see corpus_tools.suggest.distributional), as one sparse matrix."""
 
     def __init__(self, variable_ids: Sequence[str], word_max_features: int = 20000, char_max_features: int = 20000,
-                 char_ngrams: tuple[int, int] = (2, 3), min_df: int = 1, lexicon_weight: float = 1.0) -> None:
+                 char_ngrams: tuple[int, int] = (2, 3), min_df: int = 1, lexicon_weight: float = 1.0,
+                 vectors: WordVectors | None = None, vector_weight: float = 1.0) -> None:
+        self.vectors = vectors
+        self.vector_weight = vector_weight
         self.variable_ids = list(variable_ids)
         self.word_max_features = word_max_features
         self.char_max_features = char_max_features
@@ -118,12 +150,17 @@ class FeatureBuilder:
         self._char.idf_ = self.char_idf_
         self._var_index = {v: i for i, v in enumerate(self.variable_ids)}
         self._names = ([f"{WORD}:{t}" for t in self.word_vocab_] + [f"{CHAR}:{t}" for t in self.char_vocab_]
-                       + [f"{LEX}:{v}" for v in self.variable_ids])
+                       + [f"{LEX}:{v}" for v in self.variable_ids]
+                       + [f"{EMB}:dim {k}" for k in range(self._dim)])
+
+    @property
+    def _dim(self) -> int:
+        return self.vectors.dim if self.vectors is not None else 0
 
     @property
     def n_features(self) -> int:
         """Width of the feature matrix."""
-        return len(self.word_vocab_) + len(self.char_vocab_) + len(self.variable_ids)
+        return len(self.word_vocab_) + len(self.char_vocab_) + len(self.variable_ids) + self._dim
 
     @property
     def feature_names_(self) -> list[str]:
@@ -149,9 +186,13 @@ class FeatureBuilder:
         words = self._word.transform([d.words for d in docs])
         chars = self._char.transform([d.norm for d in docs])
         lex = sparse.csr_matrix(np.log1p(self.lexicon_counts(docs)) * self.lexicon_weight)
-        return sparse.hstack([words, chars, lex], format="csr", dtype=float)
+        blocks = [words, chars, lex]
+        if self.vectors is not None and self._dim:
+            blocks.append(sparse.csr_matrix(self.vectors.embed(docs) * self.vector_weight))
+        return sparse.hstack(blocks, format="csr", dtype=float)
 
     def params(self) -> dict[str, object]:
         """Constructor parameters (saved with the model)."""
         return {"word_max_features": self.word_max_features, "char_max_features": self.char_max_features,
-                "char_ngrams": list(self.char_ngrams), "min_df": self.min_df, "lexicon_weight": self.lexicon_weight}
+                "char_ngrams": list(self.char_ngrams), "min_df": self.min_df, "lexicon_weight": self.lexicon_weight,
+                "vector_weight": self.vector_weight}

@@ -18,7 +18,7 @@ from corpus_tools._version import __version__
 from corpus_tools.errors import ModelError
 from corpus_tools.io.manifest import package_versions
 from corpus_tools.lexicon.formats import load_lexicon
-from corpus_tools.suggest.features import FeatureBuilder, TextAnalyzer
+from corpus_tools.suggest.features import FeatureBuilder, TextAnalyzer, WordVectors
 from corpus_tools.suggest.model import SuggestionModel, VariableFit
 
 FORMAT = "corpus-tools-suggestion-model"
@@ -26,6 +26,8 @@ FORMAT_VERSION = 1
 MODEL_JSON, ARRAYS = "model.json", "arrays.npz"
 _ARRAY_KEYS = ("word_idf", "char_idf", "coef", "intercept", "calibration", "thresholds", "exemplar_data",
                "exemplar_indices", "exemplar_indptr", "exemplar_shape", "exemplar_labels", "fallback")
+# arrays added later (issue 16): optional on load, with the values of a model saved without them
+_OPTIONAL_KEYS = ("confident", "meta_coef", "meta_intercept", "meta_calibration", "stacked", "word_vectors")
 
 
 def _sha256(path: Path) -> str:
@@ -54,19 +56,25 @@ def save_model(model: SuggestionModel, folder: Path, metrics: dict[str, Any] | N
     arrays = {"word_idf": f.word_idf_, "char_idf": f.char_idf_, "coef": model.coef_, "intercept": model.intercept_,
               "calibration": model.calibration_, "thresholds": model.thresholds_, "exemplar_data": E.data,
               "exemplar_indices": E.indices, "exemplar_indptr": E.indptr, "exemplar_shape": np.array(E.shape),
-              "exemplar_labels": model.exemplar_labels_, "fallback": model.fallback_}
+              "exemplar_labels": model.exemplar_labels_, "fallback": model.fallback_,
+              "confident": model.confident_, "meta_coef": model.meta_coef_, "meta_intercept": model.meta_intercept_,
+              "meta_calibration": model.meta_calibration_, "stacked": model.stacked_,
+              **({"word_vectors": f.vectors.vectors} if f.vectors is not None else {})}
     np.savez_compressed(folder / ARRAYS, **{k: np.asarray(v) for k, v in arrays.items()})  # type: ignore[arg-type]
     meta = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "corpus_tools": __version__,
         "model_version": model.version, "codes": model.codes_, "constructs": model.constructs_,
         "params": {"engine": model.engine, "C": model.C, "calibrate": model.calibrate, "cv": model.cv,
-                   "random_state": model.random_state, "features": f.params()},
+                   "random_state": model.random_state, "features": f.params(), "label_model": model.label_model,
+                   "target_precision": model.target_precision},
         "lexicons": lexicons, "feature_variables": f.variable_ids,
         "training": {"hash": model.training_hash_, "n_passages": model.n_train_,
                      "positives": {c: int(model.exemplar_labels_[:, j].sum()) for j, c in enumerate(model.codes_)}},
         "fits": model.metrics(), "metrics": metrics or {}, "software": package_versions(),
-        "vocabulary": {"word": f.word_vocab_, "char": f.char_vocab_},
-        "exemplars": {"ids": model.exemplar_ids_, "texts": model.exemplar_texts_},
+        "vocabulary": {"word": f.word_vocab_, "char": f.char_vocab_,
+                       **({"vectors": f.vectors.words} if f.vectors is not None else {})},
+        "exemplars": {"ids": model.exemplar_ids_, "texts": model.exemplar_texts_,
+                      "origins": list(getattr(model, "exemplar_origins_", []))},
         "files": {ARRAYS: _sha256(folder / ARRAYS)}, **(extra or {}),
     }
     path = folder / MODEL_JSON
@@ -116,6 +124,7 @@ def load_model(folder: Path) -> SuggestionModel:
             if missing:
                 raise ModelError(f"{arrays_path} lacks arrays {missing}")
             a = {k: npz[k] for k in _ARRAY_KEYS}
+            a.update({k: npz[k] for k in _OPTIONAL_KEYS if k in npz.files})
         params = meta["params"]
         fp = params["features"]
         codes = list(meta["codes"])
@@ -124,14 +133,22 @@ def load_model(folder: Path) -> SuggestionModel:
         if isinstance(exc, ModelError):
             raise
         raise ModelError(f"{folder}: saved model is incomplete or malformed ({exc!r})") from exc
+    vectors = None
+    if "vectors" in vocab:
+
+        if "word_vectors" not in a or a["word_vectors"].shape[0] != len(vocab["vectors"]):
+            raise ModelError(f"{folder}: word vectors and their vocabulary disagree")
+        vectors = WordVectors(list(vocab["vectors"]), a["word_vectors"].astype(float))
     model = SuggestionModel(lexicons, params["engine"], params["C"], params["calibrate"], params["cv"],
                             params["random_state"], fp["word_max_features"], fp["char_max_features"],
-                            tuple(fp["char_ngrams"]), fp["min_df"])
+                            tuple(fp["char_ngrams"]), fp["min_df"], params.get("label_model", "independent"),
+                            params.get("target_precision"), vectors, float(fp.get("vector_weight", 1.0)))
     analyzer = TextAnalyzer(lexicons, params["engine"])
     if analyzer.variable_ids != list(meta["feature_variables"]):
         raise ModelError(f"{folder}: lexicon variables differ from those the model was trained with")
     features = FeatureBuilder(meta["feature_variables"], fp["word_max_features"], fp["char_max_features"],
-                              tuple(fp["char_ngrams"]), fp["min_df"], fp["lexicon_weight"])
+                              tuple(fp["char_ngrams"]), fp["min_df"], fp["lexicon_weight"], vectors,
+                              float(fp.get("vector_weight", 1.0)))
     if len(vocab["word"]) != len(a["word_idf"]) or len(vocab["char"]) != len(a["char_idf"]):
         raise ModelError(f"{folder}: vocabulary and IDF arrays disagree in length")
     features.set_state(vocab["word"], a["word_idf"].astype(float), vocab["char"], a["char_idf"].astype(float))
@@ -149,16 +166,26 @@ def load_model(folder: Path) -> SuggestionModel:
     model.coef_, model.intercept_ = a["coef"].astype(float), a["intercept"].astype(float)
     model.calibration_, model.thresholds_ = a["calibration"].astype(float), a["thresholds"].astype(float)
     model.fallback_ = a["fallback"].astype(bool)
+    optional = {"confident": (model.thresholds_.copy(), (k,)), "meta_coef": (np.zeros((k, k)), (k, k)),
+                "meta_intercept": (np.zeros(k), (k,)), "meta_calibration": (np.tile([1.0, 0.0], (k, 1)), (k, 2)),
+                "stacked": (np.zeros(k, dtype=bool), (k,))}
+    for name, (default, want) in optional.items():
+        got = a.get(name, default)
+        if got.shape != want:
+            raise ModelError(f"{folder}: array {name} has shape {got.shape}, expected {want}")
+        setattr(model, f"{name}_", got.astype(bool) if name == "stacked" else got.astype(float))
     model.exemplars_ = sparse.csr_matrix((a["exemplar_data"], a["exemplar_indices"], a["exemplar_indptr"]),
                                          shape=shape)
     model.exemplar_ids_ = list(meta["exemplars"]["ids"])
     model.exemplar_texts_ = list(meta["exemplars"]["texts"])
+    model.exemplar_origins_ = [str(o) for o in meta["exemplars"].get("origins") or []]
+    model.evaluation_ = dict(meta.get("evaluation") or {})
     model.exemplar_labels_ = a["exemplar_labels"].astype(np.int8)
     model.training_hash_ = str(meta["training"]["hash"])
     model.n_train_ = int(meta["training"]["n_passages"])
     model.fits_ = [VariableFit(c, int(v["positives"]), int(v["negatives"]), bool(v["calibrated"]),
                                float(v["threshold"]), str(v["note"]), dict(v["oof"]), bool(v.get("fallback")),
-                               float(v.get("lexicon_f1", 0.0)))
+                               float(v.get("lexicon_f1", 0.0)), float(v.get("confident", v["threshold"])))
                    for c, v in meta["fits"].items()]
     if model.version != meta["model_version"]:
         raise ModelError(f"{folder}: arrays do not reproduce the recorded model version {meta['model_version']}")

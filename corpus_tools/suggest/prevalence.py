@@ -20,15 +20,18 @@ MIN_DISCRIMINATION = 0.2  # tpr - fpr below this: the adjustment divides by almo
 
 
 def error_rates(per_variable: pd.DataFrame, n_entries: int) -> dict[str, tuple[int, int, int, int]]:
-    """Per code (TP, FN, FP, TN) from an evaluation table (support, predicted, recall) over n_entries."""
+    """Per code (TP, FN, FP, TN) from an evaluation table (support, predicted, recall) over the passages coded
+    under the code's codebook (`n_passages`; n_entries when the table has no such column)."""
     out = {}
     for rec in per_variable.to_dict("records"):
-        if rec["variable"] == "macro":
+        if str(rec["variable"]).startswith("macro"):  # "macro" and the per-codebook "macro:<lexicon>" rows
             continue
         pos = int(rec["support"])
         tp = round(float(rec["recall"]) * pos)
         fp = int(rec["predicted"]) - tp
-        out[str(rec["variable"])] = (tp, pos - tp, fp, n_entries - pos - fp)
+        n = int(rec["n_passages"]) if rec.get("n_passages") is not None and rec["n_passages"] == rec["n_passages"] \
+            else n_entries
+        out[str(rec["variable"])] = (tp, pos - tp, fp, n - pos - fp)
     return out
 
 

@@ -45,11 +45,16 @@ class SuggestionsResult:
             ev = self.evaluation
             pv = ev.per_variable
             info["evaluation"] = {
-                "kind": "cross-validated: each coded passage predicted by a model trained without it",
+                "kind": ev.kind, "grouping": ev.grouping, "n_groups": ev.n_groups,
                 "folds": ev.folds, "seed": ev.seed, "n_entries": ev.n_entries,
                 "macro": {k: _num(v) for k, v in ev.macro.items()},
-                "per_variable": {str(r["variable"]): {m: _num(r[m]) for m in ("precision", "recall", "f1", "kappa")}
-                                 for r in pv[pv["variable"] != "macro"].to_dict("records")}}
+                "per_variable": {str(r["variable"]): {m: _num(r[m]) for m in ("precision", "recall", "f1", "kappa",
+                                                                              "f1_low", "f1_high") if m in r}
+                                 for r in pv[pv["variable"] != "macro"].to_dict("records")},
+                "by_language": {str(r["lang"]): {m: _num(r[m]) if m not in ("n_passages", "n_groups") else int(r[m])
+                                                 for m in ("n_passages", "n_groups", "macro_f1", "f1_low", "f1_high",
+                                                           "mean_kappa")}
+                                for r in (ev.by_language.to_dict("records") if ev.by_language is not None else [])}}
         if self.fit_metrics:
             info["fit_metrics"] = self.fit_metrics
         if self.notes:

@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
+from corpus_tools import schema
 from corpus_tools.errors import ModelError
 from corpus_tools.store.coding_state import merge_codings
+from corpus_tools.store.codings import read_codings
 from corpus_tools.store.log import NONE
+from corpus_tools.suggest.groups import passage_groups
 
 if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
-
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.store.store import CodingStore
 
@@ -31,6 +32,12 @@ class TrainingData:
     sources: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     coders: dict[str, int] = field(default_factory=dict)  # coder id -> passages they coded (either origin)
+    # mask[i, j]: passage i was coded under the codebook of code j (a 0 in Y is a real "no" only there);
+    # None = every passage was coded under every code's codebook
+    mask: np.ndarray | None = None
+    groups: list[str] = field(default_factory=list)  # cross-validation group (document + its reprints)
+    langs: list[str] = field(default_factory=list)  # language of each passage (zh-Hans, zh-Hant, en, mixed)
+    origins: list[str] = field(default_factory=list)  # "corpus" or "store" for each passage
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -38,6 +45,38 @@ class TrainingData:
     def positives(self) -> dict[str, int]:
         """Number of passages labelled with each code."""
         return {c: int(self.Y[:, j].sum()) for j, c in enumerate(self.codes)}
+
+    def scope(self) -> np.ndarray:
+        """The coded-under-this-codebook mask (all ones when no mask was set)."""
+
+        return np.ones(self.Y.shape, dtype=bool) if self.mask is None else self.mask
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> TrainingData:
+        """The passages at `rows` (in that order), all codes."""
+        idx = np.asarray(rows, dtype=int)
+
+        def pick(xs: list[str]) -> list[str]:
+            return [xs[i] for i in idx] if xs else []
+
+        return TrainingData(pick(self.ids), pick(self.texts), self.Y[idx], list(self.codes), dict(self.sources),
+                            list(self.problems), dict(self.coders), None if self.mask is None else self.mask[idx],
+                            pick(self.groups), pick(self.langs), pick(self.origins))
+
+    def subset(self, codes: Sequence[str]) -> TrainingData:
+        """The same passages restricted to `codes` (columns in that order); passages in scope of none of
+        them are left out."""
+
+        cols = np.array([self.codes.index(c) for c in codes], dtype=int)
+        mask = self.scope()[:, cols]
+        rows = np.flatnonzero(mask.any(axis=1)) if len(cols) else np.arange(0)
+
+        def pick(xs: list[str]) -> list[str]:
+            return [xs[i] for i in rows] if xs else []
+
+        return TrainingData(pick(self.ids), pick(self.texts), self.Y[np.ix_(rows, cols)], list(codes),
+                            dict(self.sources), list(self.problems), dict(self.coders),
+                            None if mask[rows].all() else mask[rows], pick(self.groups), pick(self.langs),
+                            pick(self.origins))
 
 
 def entry_labels(long: pd.DataFrame) -> dict[str, set[str]]:
@@ -58,11 +97,64 @@ def entry_labels(long: pd.DataFrame) -> dict[str, set[str]]:
     return out
 
 
+def entry_scopes(long: pd.DataFrame, code_book: dict[str, str]) -> dict[str, set[str]]:
+    """Codebooks each entry was coded under, from long codings (entry_id, coder, code[, _book]).
+
+    A coding counts for the codebook of each code it gives. `none` counts for the codebook named in the
+    row's `_book` (rows from `codings_<lexicon>.csv`: "no code of that codebook"), else for every codebook
+    the coder used in the shared codings (codings.csv, the store; a coder who never gave a known code there:
+    for every codebook). So a passage coded
+    only with the first codebook is not a negative example for the second one.
+    """
+    books = set(code_book.values())
+    named = long["_book"].fillna("").astype(str) if "_book" in long.columns else pd.Series([""] * len(long))
+    used: dict[str, set[str]] = {}  # codebooks each coder used in the shared files (codings.csv, the store)
+    for coder, code, book in zip(long["coder"].astype(str), long["code"].astype(str), named, strict=True):
+        if code in code_book and not book:
+            used.setdefault(coder, set()).add(code_book[code])
+    out: dict[str, set[str]] = {}
+    for eid, coder, code, book in zip(long["entry_id"].astype(str), long["coder"].astype(str),
+                                      long["code"].astype(str), named, strict=True):
+        got = out.setdefault(eid, set())
+        if code == NONE:
+            got |= {book} if book else used.get(coder, books)
+        elif code in code_book:
+            got.add(code_book[code])
+    return out
+
+
+def codebook_codings(corpus: Corpus | None, codes: Sequence[str], code_book: dict[str, str],
+                     skip: set[tuple[str, str]]) -> tuple[pd.DataFrame, list[str], dict[str, int]]:
+    """Rows of each `codings_<lexicon>.csv` of the corpus folder (a second codebook's own file, where `none`
+    means "no code of that codebook"), tagged with `_book`; (entry, coder) pairs in `skip` (decided in the
+    store) are left out. Returns the rows, the reader's problems and passages per file."""
+    frames: list[pd.DataFrame] = []
+    problems: list[str] = []
+    sources: dict[str, int] = {}
+    if corpus is None:
+        return pd.DataFrame(columns=[*schema.CODING_STATE, "_book"]), problems, sources
+    for book in dict.fromkeys(code_book.values()):
+        name = f"codings_{book}.csv"
+        if not book or not (corpus.root / name).is_file():
+            continue
+        cod = read_codings(corpus, list(codes), name)
+        problems.extend(cod.problems)
+        rows = cod.long[[(e, c) not in skip for e, c in zip(cod.long["entry_id"], cod.long["coder"], strict=True)]]
+        frames.append(rows.assign(_book=book))
+        sources[name] = int(cod.long["entry_id"].nunique())
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*schema.CODING_STATE, "_book"])
+    return out, problems, sources
+
+
 def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[str],
-            use_codings_file: bool = True) -> TrainingData:
+            use_codings_file: bool = True, code_book: dict[str, str] | None = None) -> TrainingData:
     """Assemble training data: store decisions (current state, stale ones left out) plus codings.csv.
 
-    Where the same coder coded an entry in both, the store wins (it holds later decisions).
+    Where the same coder coded an entry in both, the store wins (it holds later decisions). `code_book`
+    maps each code to its codebook (lexicon); a codebook's own `codings_<lexicon>.csv` is read too, and with
+    more than one codebook `mask` says which passages were coded under which codebook (see `entry_scopes`).
+    Each passage carries its cross-validation group (its document merged with near-duplicate reprints, see
+    corpus_tools.suggest.groups) and language.
     """
 
     problems: list[str] = []
@@ -84,14 +176,26 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
     merged = merge_codings(state, corpus, codes, use_codings_file)  # the store wins per entry and coder
     problems.extend(merged.problems)
     sources = dict(merged.entries)
-    long = merged.state
+    store_pairs = set() if state is None else set(zip(state["entry_id"].astype(str), state["coder"].astype(str),
+                                                      strict=True))
+    long = merged.state.assign(_book="")
+    if code_book and use_codings_file:
+        extra, extra_problems, extra_sources = codebook_codings(corpus, codes, code_book, store_pairs)
+        problems.extend(extra_problems)
+        sources.update(extra_sources)
+        if len(extra):
+            long = pd.concat([long, extra], ignore_index=True)
     if not len(long) and not sources:
         return TrainingData([], [], np.zeros((0, len(codes)), dtype=np.int8), list(codes), sources, problems)
     labels = entry_labels(long)
+    book = {c: code_book.get(c, "") for c in codes} if code_book else dict.fromkeys(codes, "")
+    scopes = entry_scopes(long, book)
+    store_entries = {e for e, _c in store_pairs}
     known = long[long["entry_id"].isin(list(texts))]
     coders = {str(c): int(n) for c, n in known.groupby("coder", sort=False)["entry_id"].nunique().items()}
     index = {c: j for j, c in enumerate(codes)}
-    ids, tx, rows = [], [], []
+    ids, tx, rows, masks = [], [], [], []
+    col_books = [book[c] for c in codes]
     for eid, got in labels.items():
         if eid not in texts:
             problems.append(f"entry {eid} is coded but its text is unknown (not in the corpus or the store); left out")
@@ -103,8 +207,15 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
         ids.append(eid)
         tx.append(texts[eid])
         rows.append(y)
+        in_scope = scopes.get(eid, set())
+        masks.append([b in in_scope or bool(y[j]) for j, b in enumerate(col_books)])
     Y = np.vstack(rows) if rows else np.zeros((0, len(codes)), dtype=np.int8)
-    return TrainingData(ids, tx, Y, list(codes), sources, problems, coders)
+    mask = np.array(masks, dtype=bool).reshape(len(ids), len(codes))
+
+    groups, langs = passage_groups(corpus, ids, tx)
+    origins = ["store" if i in store_entries else "corpus" for i in ids]
+    return TrainingData(ids, tx, Y, list(codes), sources, problems, coders, None if mask.all() else mask,
+                        groups, langs, origins)
 
 
 def require(data: TrainingData, minimum: int = 10) -> TrainingData:

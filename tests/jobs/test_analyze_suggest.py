@@ -66,8 +66,9 @@ def test_analyze_with_codings_trains_evaluates_and_reports(coded_root: Path, tmp
     assert list(curve.columns) == list(schema.LEARNING_CURVE) and len(curve) >= 2
     same = evaluate(coded_root, None, folds=3, seed=0, learning_curve=False)
     assert ev["f1"].round(4).tolist() == same.per_variable["f1"].round(4).tolist()
-    assert info["evaluation"]["n_entries"] == 100 and set(info["evaluation"]["macro"]) == {"precision", "recall",
-                                                                                           "f1", "kappa"}
+    assert info["evaluation"]["n_entries"] == 100 and set(info["evaluation"]["macro"]) >= {
+        "precision", "recall", "f1", "kappa", "f1_low", "f1_high"}
+    assert info["evaluation"]["grouping"] == "document" and "all" in info["evaluation"]["by_language"]
     # the saved model is the plain-data format `review --model` and `serve` load
     model = load_model(out / "model")
     assert model.version == info["model_version"] and (out / "model" / "evaluation.json").is_file()

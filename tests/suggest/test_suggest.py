@@ -223,13 +223,21 @@ def test_suggest_table_file(coded: Corpus, tmp_path: Path) -> None:
 
 def test_cross_validation_and_learning_curve(coded: Corpus, analyzer: TextAnalyzer, tmp_path: Path) -> None:
     data = _data(coded)
-    res = cross_validate(data, analyzer, folds=3, random_state=0, sizes=[30, 66])
+    res = cross_validate(data, analyzer, folds=3, random_state=0, sizes=[30, 200])
     pv = res.per_variable
     assert tuple(pv.columns) == schema.EVALUATION and list(pv["variable"]) == [*data.codes, "macro"]
     assert ((pv["f1"] >= 0) & (pv["f1"] <= 1)).all()
     assert res.macro["f1"] > 0.5  # lexicon-derived labels are learnable
     lc = res.learning_curve
-    assert tuple(lc.columns) == schema.LEARNING_CURVE and list(lc["n_train"]) == [30, 66]
+    # grouped folds: whole documents (10 passages each) are held out, so the largest training set is the
+    # smallest training fold
+    assert tuple(lc.columns) == schema.LEARNING_CURVE and lc["n_train"].iloc[0] == 30
+    assert 50 <= lc["n_train"].iloc[-1] <= 70 and res.grouping == "document" and res.n_groups == 10
+    assert ((lc["f1_low"] <= lc["f1_high"]) & (lc["f1_low"] >= 0) & (lc["f1_high"] <= 1)).all()
+    by_lang = res.by_language
+    assert by_lang is not None and tuple(by_lang.columns) == schema.EVALUATION_BY_LANGUAGE
+    assert by_lang.iloc[0]["lang"] == "all" and by_lang.iloc[0]["macro_f1"] == pytest.approx(res.macro["f1"])
+    assert res.macro["f1_low"] <= res.macro["f1"] <= res.macro["f1_high"]
     again = cross_validate(data, analyzer, folds=3, random_state=0, learning_curve=False)
     pd.testing.assert_frame_equal(again.per_variable, pv)
     files = write_evaluation(res, tmp_path / "ev")
@@ -247,15 +255,24 @@ def test_train_needs_codes(make_corpus, tmp_path: Path) -> None:
 
 
 def test_train_on_bundled_corpus(tmp_path: Path) -> None:
-    """The bundled Junpu corpus's coded sample trains a model over the nine variables."""
+    """The bundled Junpu corpus's coded samples train one model over both codebooks (nine mass-entrepreneurship
+    variables, plus the government-support variables from codings_government_support.csv)."""
     from corpus_tools.io.resources import default_corpus
 
     if not (default_corpus() / "codings.csv").is_file():
         pytest.skip("bundled corpus has no codings.csv")
-    res = train(None, None, tmp_path / "junpu-model")
+    res = train(None, None, tmp_path / "junpu-model", evaluate=False)  # the grouped CV is tested on tiny corpora
     model = res.model
-    assert len(model.codes_) == 9 and res.data.Y.shape[0] >= 600
-    assert all(f.positives > 0 for f in model.fits_)
+    from corpus_tools.lexicon.formats import load_lexicon
+
+    me, gov = load_lexicon("mass_entrepreneurship"), load_lexicon("government_support")
+    assert model.codes_[:9] == list(me.variable_ids) and res.data.Y.shape[0] >= 600
+    if (default_corpus() / "codings_government_support.csv").is_file():
+        assert model.codes_[9:] == list(gov.variable_ids)
+        mask = res.data.scope()
+        assert mask[:, 9:].sum(axis=0).max() >= 300 and not mask.all()  # gov-coded passages only
+    assert res.evaluation is None and model.evaluation_ == {}
+    assert all(f.positives > 0 for f in model.fits_[:9])
     texts = ["网上销售利润很高，赚钱容易。", "Couriers and broadband made it feasible."]
     frame = suggest_texts(model, ["a", "b"], texts)
     assert "opportunity.profitability" in frame.loc[0, "codes"]
