@@ -30,10 +30,13 @@ ENTRIES = (
     "entry_id", "doc_id", "seq", "start", "end", "text", "speaker", "text_hash", "dup_of", "dup_score",
 )
 
-# lexicon matches, each pointing into the original document text
+# lexicon matches, each pointing into the original document text. negated: a negation cue (`cue`) scopes
+# over the hit; overlap: other lexicons (`;`-joined) whose hits overlap the span (one span counted once per
+# lexicon); role: the speaker's role (interviewer, entrepreneur, ...); counted: whether the hit is in the
+# scores (false for negated hits unless --count-negated, and for speakers whose role is excluded)
 EVIDENCE = (
     "id", "doc_id", "entry_id", "lexicon", "construct", "variable", "term", "matched", "start", "end",
-    "left", "right",
+    "left", "right", "negated", "cue", "overlap", "role", "counted",
 )
 
 # problems found while reading a corpus
@@ -130,12 +133,14 @@ FRAMING_SHARES = (
     "by", "period", "level", "construct", "item", "n_docs", "n_tokens", "count", "rate_per_1k", "rate_lo",
     "rate_hi", "share", "share_lo", "share_hi", "doc_share", "small",
 )
-# one omnibus test per (by, level): Pearson chi-square on the groups x items hit table, a permutation
+# one omnibus test per (by, level, lexicon): Pearson chi-square on the groups x items hit table of ONE
+# lexicon (two lexicons may claim one span, so their items are not exclusive categories and are never
+# pooled in one table; FRAMING_SHARES.share is the item's share of its own lexicon's hits), a permutation
 # p-value that shuffles group labels over documents (respects hits clustering in documents), Cramér's V.
 # p_chi2 is the asymptotic p-value, which assumes independent hits; hits cluster within documents, so it is
 # too small: the report does not show it (kept in the CSV for comparison only; use p_perm). Groups with
 # fewer than min_docs documents are left out (note says so).
-FRAMING_TESTS = ("by", "level", "groups", "n_docs", "n_hits", "chi2", "dof", "p_chi2", "p_perm", "n_perm",
+FRAMING_TESTS = ("by", "level", "lexicon", "groups", "n_docs", "n_hits", "chi2", "dof", "p_chi2", "p_perm", "n_perm",
                  "cramers_v", "note")
 # per item and pair of groups: rate per 1,000 tokens in a and b, b - a with a bootstrap interval, shares,
 # a two-sided permutation p-value over documents, and its Holm and Benjamini-Hochberg adjustments over the

@@ -194,10 +194,8 @@ def _fire(sample: CodedSample, scorer: Scorer, count_negated: bool) -> _Fired:
     for text in sample.entries["text"]:
         fired: set[str] = set()
         spans: dict[tuple[str, str], tuple[int, int]] = {}
-        for h in scorer.score_text(text).hits:
+        for h in scorer.score_text(text).counted(count_negated):  # negated hits left out unless asked
             if h.lexicon != sample.lexicon.name:
-                continue
-            if not count_negated and bool(getattr(h, "negated", False)):
                 continue
             fired.add(h.variable)
             spans.setdefault((h.variable, h.term), (h.start, h.end))

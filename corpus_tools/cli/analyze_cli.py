@@ -12,6 +12,7 @@ from corpus_tools.cli.options import (
     engine_option,
     hidden_alias,
     lexicon_option,
+    negation_options,
     raw_cells_option,
     workers_options,
 )
@@ -67,16 +68,19 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 @workers_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
 @raw_cells_option()
+@negation_options
 @corpus_or_table(problems=False)
 def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, dedupe: bool, seed: int,
             cache_dir: Path | None, no_cache: bool, topics: bool, topic_engine: str | None, k_spec: str | None,
             n_seeds: int, prevalence_by: str, seeded: str, bilingual: str, suggestions: bool, store: Path | None,
             n_boot: int, by: tuple[str, ...], n_perm: int, adjust_spec: str | None, min_docs: int, keep_junk: bool,
-            workers: int | None, dask: str | None, quiet: bool) -> None:
+            workers: int | None, dask: str | None, quiet: bool, count_negated: bool | None,
+            negation_rules: str | None) -> None:
     """Analyse CORPUS (a corpus folder or a table of texts; default: the bundled Junpu corpus): scores with
     evidence, framing over time, topics per stage, draft codes for every entry with the model's
     cross-validated quality, and a self-contained report.html plus charts, CSV tables, the trained model
-    (OUT/model) and manifest.json in --out. A second run with unchanged inputs reuses the cache and takes seconds."""
+    (OUT/model) and manifest.json in --out. A second run with unchanged inputs reuses the cache and takes seconds.
+    Negated hits (不赚钱, "no support") and interviewer turns are kept in the evidence but not counted."""
     from corpus_tools.cli.progress import StepBar
     from corpus_tools.jobs.analyze import analyze as run
     from corpus_tools.topics.sweep import parse_k_range
@@ -90,7 +94,8 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
                   dask=dask, topic_options={"prevalence_by": [c.strip() for c in prevalence_by.split(",") if c.strip()],
                                             "seeded": seeded, "bilingual": bilingual},
                   adjust=None if adjust_spec is None else [c for c in adjust_spec.split(",") if c.strip()],
-                  min_docs=min_docs)
+                  min_docs=min_docs,
+                  count_negated=count_negated or None, negation_rules=negation_rules)
     finally:
         bar.close()
     if not quiet:

@@ -87,7 +87,7 @@ def show(name: str, show_changes: bool) -> None:
 @click.option("--n-boot", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Bootstrap resamples of documents for the intervals (0: none).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap.")
-@click.option("--count-negated", is_flag=True, help="Count hits flagged as negated (when the matcher flags them).")
+@click.option("--count-negated", is_flag=True, help="Count hits in the scope of a negation cue too (docs/lexicons.md).")
 @engine_option()
 @handle_errors
 def validate(corpus: Path | None, lexicons: tuple[str, ...], coder: str | None, split: str, split_file: Path | None,

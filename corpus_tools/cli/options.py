@@ -137,3 +137,13 @@ def workers_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--workers", type=click.IntRange(min=1), default=None,
                         help="Worker processes for tokenizing and scoring (default: the machine's cores); "
                              "results are identical to one worker.")(func)
+
+
+def negation_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--count-negated and --negation-rules: how negated hits (不赚钱, "no support") are counted."""
+    f = click.option("--negation-rules", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="Negation rule file (YAML; default: corpus.toml [scoring] negation, else the shipped "
+                          "rules, docs/lexicons.md).")(f)
+    return click.option("--count-negated", is_flag=True, default=None,
+                        help="Count negated hits too (default: kept in the evidence with negated=true, "
+                             "not counted).")(f)

@@ -12,6 +12,7 @@ from corpus_tools.cli.options import (
     engine_option,
     hidden_alias,
     lexicon_option,
+    negation_options,
     pop_columns,
     raw_cells_option,
     table_as_corpus,
@@ -45,20 +46,25 @@ OUTPUT_FORMATS = ("csv", "jsonl", "parquet", "xlsx")
 @click.option("--dedupe", is_flag=True, help="Count each near-duplicate passage once (nothing is deleted).")
 @ENGINE_OPT
 @raw_cells_option()
+@negation_options
 @handle_errors
 def score(input_path: Path, output: Path, fmt: str | None, lexicons: tuple[str, ...], level: str, by: tuple[str, ...],
-          evidence: Path | None, dedupe: bool, engine: str, **columns: str | None) -> None:
+          evidence: Path | None, dedupe: bool, engine: str, count_negated: bool | None, negation_rules: str | None,
+          **columns: str | None) -> None:
     """Count lexicon terms per variable and construct in INPUT: a corpus folder or a table of texts
     (CSV in UTF-8/GBK/UTF-16 with , ; or tab, TSV, JSONL, XLSX, Parquet).
 
     One count column per variable id, construct totals, token count and rate per 1,000 tokens (missing
     for an empty text), beside the document metadata (a table's other columns are kept). A table is
     streamed in constant memory; with --by, --level entry or --dedupe it is read as a corpus instead.
+    Negated hits (不赚钱, "no support") and, in corpus folders, interviewer turns are not counted (corpus.toml
+    [scoring]); the evidence keeps them with negated / role / counted columns.
     """
     from corpus_tools.corpus.config import lexicon_refs
     from corpus_tools.io.tables import check_output, write_table
-    from corpus_tools.scoring.score import aggregate, score_corpus
-    from corpus_tools.scoring.streaming import build_scorer, score_table_file
+    from corpus_tools.lexicon.formats import load_lexicon
+    from corpus_tools.scoring.score import aggregate, corpus_scorer, score_corpus
+    from corpus_tools.scoring.streaming import score_table_file
 
     check_output(output, fmt)
     cols = pop_columns(columns)
@@ -71,16 +77,23 @@ def score(input_path: Path, output: Path, fmt: str | None, lexicons: tuple[str, 
         corpus.require_documents()
         if corpus.n_errors:
             say(f"{corpus.n_errors} document row(s) skipped because of errors; run `corpus-tools validate`")
-        scorer = build_scorer(corpus.config.lexicon_refs(lexicons), engine, corpus.root)
+        lexs = [load_lexicon(r, corpus.root) for r in corpus.config.lexicon_refs(lexicons)]
+        scorer = corpus_scorer(corpus, lexs, engine=engine, count_negated=count_negated or None,
+                               negation=negation_rules)
         result = score_corpus(corpus, scorer, level, dedupe)
         write_table(aggregate(result, list(by), corpus.docs) if by else result.scores, output, fmt=fmt)
         if evidence:
             write_table(result.evidence, evidence)
         unit = "documents" if level == "document" else "entries"
-        say(f"scored {len(result.scores)} {unit}; {len(result.evidence)} matches")
+        sm = result.summary
+        say(f"scored {len(result.scores)} {unit}; {len(result.evidence)} matches, {sm['counted']} counted "
+            f"({sm['negated']} negated{', counted anyway' if scorer.count_negated else ''}; "
+            f"{sm['excluded_hits']} in {sm['excluded_entries']} excluded entries of role "
+            f"{', '.join(map(str, sm['excluded_roles'])) or '-'}; {sm['overlap']} claimed by two lexicons)")
         return
     run = score_table_file(input_path, output, lexicon_refs(lexicons), engine, cols["text"], cols["id"], evidence,
-                           fmt=fmt)
+                           fmt=fmt, count_negated=bool(count_negated),
+                           negation=negation_rules if negation_rules else True)
     if run.empty:
         shown = ", ".join(run.empty[:5]) + (", ..." if len(run.empty) > 5 else "")
         say(f"warning: {len(run.empty)} row(s) with an empty text ({shown}): their rates are missing (NaN)")

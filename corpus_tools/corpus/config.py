@@ -33,6 +33,61 @@ class Stage:
         return start <= (self.end or dt.date.max) and end >= self.start
 
 
+DEFAULT_INTERVIEWER_LABELS = ("访谈者", "訪談者", "采访者", "採訪者", "访问者", "訪問者", "访员", "訪員", "问", "問",
+                              "提问", "提問", "记者", "記者", "q", "interviewer", "reporter")
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """The `[scoring]` table of corpus.toml: whose turns count and how negation is handled.
+
+    `exclude_roles`: roles whose entries are left out of scores (kept in the evidence); an entry's role is
+    `interviewer` when its turn label (访谈者：, Q:) is one of `interviewer_labels` in a document whose
+    source type is in `label_source_types`, else the documents.csv `role` of the document's speaker.
+    `negation`: "default" (the shipped rules), a rule-file path (relative to the corpus), or false."""
+
+    exclude_roles: tuple[str, ...] = ("interviewer",)
+    interviewer_labels: tuple[str, ...] = DEFAULT_INTERVIEWER_LABELS
+    label_source_types: tuple[str, ...] = ("interview",)
+    negation: str | bool = "default"
+    count_negated: bool = False
+
+
+def _str_list(value: object, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    return tuple(x.strip() for x in value if x.strip())
+
+
+def parse_scoring(raw: object, where: str = "corpus.toml") -> ScoringConfig:
+    """Validate a `[scoring]` table (missing keys keep their defaults)."""
+    if raw is None:
+        return ScoringConfig()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: [scoring] must be a table")
+    known = {"exclude_roles", "interviewer_labels", "label_source_types", "negation", "count_negated"}
+    bad = sorted(set(raw) - known)
+    if bad:
+        raise ConfigError(f"{where}: unknown key(s) in [scoring]: {bad}", hint=f"keys: {', '.join(sorted(known))}")
+    d = ScoringConfig()
+    neg = raw.get("negation", d.negation)
+    if not isinstance(neg, str | bool) or neg is True:
+        neg = "default" if neg is True else neg
+    if not isinstance(neg, str | bool):
+        raise ConfigError(f"{where}: [scoring] negation must be \"default\", a rule-file path or false")
+    cn = raw.get("count_negated", d.count_negated)
+    if not isinstance(cn, bool):
+        raise ConfigError(f"{where}: [scoring] count_negated must be true or false")
+    return ScoringConfig(
+        _str_list(raw.get("exclude_roles", list(d.exclude_roles)), f"{where} [scoring] exclude_roles"),
+        tuple(x.lower() for x in _str_list(raw.get("interviewer_labels", list(d.interviewer_labels)),
+                                          f"{where} [scoring] interviewer_labels")),
+        _str_list(raw.get("label_source_types", list(d.label_source_types)), f"{where} [scoring] label_source_types"),
+        neg, cn)
+
+
 @dataclass(frozen=True)
 class CorpusConfig:
     """Everything corpus.toml declares."""
@@ -44,6 +99,7 @@ class CorpusConfig:
     lexicons: tuple[str, ...] = (DEFAULT_LEXICON,)
     extra: dict[str, object] = field(default_factory=dict)
     limits: InputLimits = DEFAULT_INPUT_LIMITS
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
 
     @property
     def stage_ids(self) -> list[str]:
@@ -130,7 +186,7 @@ def load_config(root: Path) -> CorpusConfig:
     for key in ("name", "description"):
         if key in data and not isinstance(data[key], str):
             raise ConfigError(f"{path}: `{key}` must be text (in quotes), not {data[key]!r}")
-    known = {"name", "description", "stages", "lexicons", "limits"}
+    known = {"name", "description", "stages", "lexicons", "limits", "scoring"}
     return CorpusConfig(
         root=root,
         name=str(data.get("name", root.name)),
@@ -140,4 +196,5 @@ def load_config(root: Path) -> CorpusConfig:
         extra={k: v for k, v in data.items() if k not in known},
         limits=InputLimits.from_mapping(data["limits"], f"{path} [limits]") if "limits" in data else
         DEFAULT_INPUT_LIMITS,
+        scoring=parse_scoring(data.get("scoring"), str(path)),
     )

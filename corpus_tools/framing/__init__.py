@@ -91,6 +91,12 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
     matrix = doc_matrix(scores, docs)
     stage_ids = corpus.config.stage_ids
     notes = _notes(docs, stage_ids)
+    if len(matrix.lexicons) > 1:
+        n_over = int(scores.summary.get("overlap", 0) or 0)
+        notes.append(f"chi-square tests are run per lexicon ({', '.join(matrix.lexicons)}): the lexicons are not "
+                     f"exclusive categories ({n_over} hit(s) share a span with the other lexicon's hit, and such "
+                     "a span counts once in each lexicon), so their items are never pooled in one table; "
+                     "shares are of the item's own lexicon's hits")
     say("framing: shares by period")
     shares = pd.concat([period_shares(matrix, list(doc_periods(docs, by)), by, stage_ids=stage_ids,
                                       n_boot=n_boot, ci=ci, seed=seed, min_docs=min_docs) for by in bys],

@@ -48,13 +48,16 @@ def _group_table(codes: np.ndarray, counts: np.ndarray, n_groups: int) -> np.nda
 
 
 def omnibus_test(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[str], by: str, level: str, *,
-                 n_perm: int = 999, seed: int = 0, min_docs: int = 1) -> dict[str, object]:
+                 n_perm: int = 999, seed: int = 0, min_docs: int = 1,
+                 lexicon: str | None = None) -> dict[str, object]:
     """Do the groups differ in their profile over the level's items? Chi-square on the hit table, with a
     permutation p-value that shuffles group labels over documents (hits cluster within documents, so the
-    asymptotic p-value is too optimistic; report the permutation one)."""
+    asymptotic p-value is too optimistic; report the permutation one). With `lexicon`, only that lexicon's
+    items: a table of one lexicon's hits is a valid contingency table (each span counted once), a table
+    pooling two lexicons that claim the same spans is not."""
     from scipy.special import chdtrc
 
-    cols = matrix.columns(level)
+    cols = matrix.columns(level, lexicon)
     labels_arr = np.asarray(list(labels), dtype=object)
     small = [g for g in groups if 0 < int((labels_arr == g).sum()) < min_docs]
     groups = [g for g in groups if g not in small]
@@ -62,7 +65,8 @@ def omnibus_test(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[str]
     counts = matrix.counts[keep][:, cols]
     present = [g for g in groups if (labels_arr[keep] == g).any()]
     codes = np.array([present.index(g) for g in labels_arr[keep]], dtype=int)
-    base: dict[str, object] = {"by": by, "level": level, "groups": ";".join(present), "n_docs": int(keep.sum()),
+    base: dict[str, object] = {"by": by, "level": level, "lexicon": lexicon or "",
+                               "groups": ";".join(present), "n_docs": int(keep.sum()),
                                "n_hits": int(counts.sum()), "chi2": np.nan, "dof": 0, "p_chi2": np.nan,
                                "p_perm": np.nan, "n_perm": 0, "cramers_v": np.nan, "note": ""}
     if small:
@@ -79,7 +83,8 @@ def omnibus_test(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[str]
         return base
     observed = chi2_stat(table[:, used])
     dof = int((rows_used.sum() - 1) * (used.sum() - 1))
-    hits = _perm_chi2(codes, counts[:, used], len(present), observed, n_perm, rng_for(seed, "omnibus", by, level))
+    hits = _perm_chi2(codes, counts[:, used], len(present), observed, n_perm,
+                      rng_for(seed, "omnibus", by, level, lexicon or ""))
     base.update(chi2=round(observed, 4), dof=dof, p_chi2=float(chdtrc(dof, observed)),
                 p_perm=(hits + 1) / (n_perm + 1) if n_perm else np.nan, n_perm=n_perm,
                 cramers_v=round(cramers_v(observed, table.sum(), (int(rows_used.sum()), int(used.sum()))), 4))
@@ -122,11 +127,12 @@ def pair_differences(matrix: DocMatrix, labels: Sequence[str], a: str, b: str, b
     m = len(cols)
     ca, cb = matrix.counts[in_a][:, cols], matrix.counts[in_b][:, cols]
     ta, tb = matrix.n_tokens[in_a], matrix.n_tokens[in_b]
-    ha, hb = matrix.total[in_a], matrix.total[in_b]
+    own = matrix.own_totals()[:, cols]
+    ha, hb = own[in_a], own[in_b]
     rate_a = ratio(ca.sum(axis=0), np.full(m, ta.sum()), 1000.0)
     rate_b = ratio(cb.sum(axis=0), np.full(m, tb.sum()), 1000.0)
-    share_a = ratio(ca.sum(axis=0), np.full(m, ha.sum()))
-    share_b = ratio(cb.sum(axis=0), np.full(m, hb.sum()))
+    share_a = ratio(ca.sum(axis=0), ha.sum(axis=0))  # of the item's own lexicon's hits
+    share_b = ratio(cb.sum(axis=0), hb.sum(axis=0))
     diff = rate_b - rate_a
     lo = hi = p = np.full(m, np.nan)
     if len(ta) >= max(min_docs, 2) and len(tb) >= max(min_docs, 2):
@@ -186,7 +192,9 @@ def compare_groups(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[st
     labels = list(labels)
     present = [g for g in groups if g in set(labels)]
     for level in ("construct", "variable"):
-        tests.append(omnibus_test(matrix, labels, groups, by, level, n_perm=n_perm, seed=seed, min_docs=min_docs))
+        for lexicon in matrix.lexicons:  # one table per lexicon: lexicons may claim the same span
+            tests.append(omnibus_test(matrix, labels, groups, by, level, n_perm=n_perm, seed=seed,
+                                      min_docs=min_docs, lexicon=lexicon))
         for a, b in combinations(present, 2):
             diffs.extend(pair_differences(matrix, labels, a, b, by, level, n_boot=n_boot, n_perm=n_perm, ci=ci,
                                           seed=seed, min_docs=min_docs))

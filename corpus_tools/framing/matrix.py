@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,10 +25,29 @@ class DocMatrix:
     counts: np.ndarray  # n_docs x n_items
     n_tokens: np.ndarray  # n_docs
     total: np.ndarray  # n_docs (hits of all variables = hits of all constructs)
+    item_lexicon: list[str] = field(default_factory=list)  # the lexicon of every item ('' when unknown)
+    item_total: np.ndarray | None = None  # n_docs x n_items: hits of the item's own lexicon in the document
 
-    def columns(self, level: str) -> list[int]:
-        """Indices of the items of one level (variable or construct)."""
-        return [i for i, (lv, _, _) in enumerate(self.items) if lv == level]
+    def columns(self, level: str, lexicon: str | None = None) -> list[int]:
+        """Indices of the items of one level (variable or construct), of one lexicon when given."""
+        return [i for i, (lv, _, _) in enumerate(self.items)
+                if lv == level and (lexicon is None or self.lexicon_of(i) == lexicon)]
+
+    def lexicon_of(self, i: int) -> str:
+        """The lexicon item i belongs to ('' when the scores did not say)."""
+        return self.item_lexicon[i] if self.item_lexicon else ""
+
+    @property
+    def lexicons(self) -> list[str]:
+        """The lexicons of the items, in item order."""
+        return list(dict.fromkeys(self.lexicon_of(i) for i in range(len(self.items))))
+
+    def own_totals(self) -> np.ndarray:
+        """n_docs x n_items: per document, the hits of each item's own lexicon. Shares are taken of these,
+        not of all hits: two lexicons may claim one span, so their hits are not exclusive categories."""
+        if self.item_total is not None:
+            return self.item_total
+        return np.repeat(self.total[:, None], len(self.items), axis=1)
 
 
 def construct_of(variable_id: str) -> str:
@@ -47,8 +66,15 @@ def doc_matrix(result: ScoreResult, docs: pd.DataFrame) -> DocMatrix:
         n, m = len(doc_ids), len(cols)
         return DocMatrix(doc_ids, _items(result), np.zeros((n, m)), np.zeros(n), np.zeros(n))
     frame = frame.reindex(doc_ids).fillna(0)
-    return DocMatrix(doc_ids, _items(result), frame[cols].to_numpy(dtype=float),
-                     frame["n_tokens"].to_numpy(dtype=float), frame["total"].to_numpy(dtype=float))
+    items = _items(result)
+    counts = frame[cols].to_numpy(dtype=float)
+    lex_of = result.construct_lexicon
+    item_lex = [lex_of.get(c, "") for _, c, _ in items]
+    own = {lx: counts[:, [j for j, (lv, c, _) in enumerate(items) if lv == "construct" and lex_of.get(c, "") == lx]]
+           .sum(axis=1) for lx in dict.fromkeys(item_lex)}
+    item_total = np.column_stack([own[lx] for lx in item_lex]) if items else np.zeros((len(doc_ids), 0))
+    return DocMatrix(doc_ids, items, counts, frame["n_tokens"].to_numpy(dtype=float),
+                     frame["total"].to_numpy(dtype=float), item_lex, item_total)
 
 
 def _items(result: ScoreResult) -> list[tuple[str, str, str]]:

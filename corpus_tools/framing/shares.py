@@ -32,20 +32,20 @@ def period_shares(matrix: DocMatrix, labels: Sequence[str], by: str, *, stage_id
         n = int(mask.sum())
         c = matrix.counts[mask]
         tok = matrix.n_tokens[mask]
-        tot = matrix.total[mask]
+        tot = matrix.own_totals()[mask]  # shares of the item's own lexicon's hits (lexicons may overlap)
         sums = c.sum(axis=0) if n else np.zeros(m)
         rate = ratio(sums, np.full(m, tok.sum()), 1000.0)
-        share = ratio(sums, np.full(m, tot.sum()))
+        share = ratio(sums, tot.sum(axis=0) if n else np.zeros(m))
         doc_share = (c > 0).mean(axis=0) if n else np.full(m, np.nan)
         if n >= max(min_docs, 2) and n_boot > 0:
             reps = bootstrap_sums(np.column_stack([c, tok, tot]), n_boot, rng_for(seed, by, str(period)))
             r_lo, r_hi = interval(ratio(reps[:, :m], reps[:, m:m + 1], 1000.0), ci)
-            s_lo, s_hi = interval(ratio(reps[:, :m], reps[:, m + 1:m + 2]), ci)
+            s_lo, s_hi = interval(ratio(reps[:, :m], reps[:, m + 1:]), ci)
             zero = sums == 0
             if zero.any():  # exact bounds for zero counts: Poisson (rate), Clopper-Pearson (share)
                 a = (1 - ci) / 2
                 r_hi = np.where(zero & (tok.sum() > 0), 1000.0 * chi2.ppf(1 - a, 2) / 2 / max(tok.sum(), 1), r_hi)
-                level_hits = np.array([tot.sum()] * m)
+                level_hits = tot.sum(axis=0)  # hits of each item's own lexicon
                 s_hi = np.where(zero & (level_hits > 0), 1 - a ** (1 / np.maximum(level_hits, 1)), s_hi)
         else:
             r_lo = r_hi = s_lo = s_hi = np.full(m, np.nan)

@@ -30,9 +30,10 @@ from corpus_tools.jobs.reliability import codings_key, reliability_for
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.project import open_corpus, project_lexicons
 from corpus_tools.report import ReportInputs, write_report
+from corpus_tools.scoring.balance import balance_warnings, language_balance
 from corpus_tools.scoring.health import lexicon_health
 from corpus_tools.scoring.parallel import default_workers, texts_scorer
-from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, score_levels
+from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, corpus_scorer, score_levels
 from corpus_tools.text.tokenize import Tokenizer
 from corpus_tools.topics import DEFAULT_ENGINE, TopicsResult, run_topics
 from corpus_tools.topics.sweep import DEFAULT_K_RANGE
@@ -109,7 +110,8 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
             store: str | Path | None = None, by: Sequence[str] = (), keep_junk: bool = False,
             workers: int | None = None, dask: str | None = None,
             topic_options: dict[str, Any] | None = None, adjust: Sequence[str] | None = None,
-            min_docs: int = 5) -> AnalyzeResult:
+            min_docs: int = 5, count_negated: bool | None = None,
+            negation_rules: str | Path | None = None) -> AnalyzeResult:
     """Run the whole analysis of a corpus (a loaded Corpus, a corpus folder, a table file or a DataFrame of
     texts; the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
@@ -123,6 +125,8 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     default source type and language); groups with fewer than `min_docs` documents get no interval or test.
     `by` names further columns (e.g. `outlet` or a table's metadata column) to aggregate scores by, into
     `by_<column>.csv`. Junk entries (corpus.junk) are left out of scores and topics unless `keep_junk`.
+    Negated hits and interviewer turns are left out of the scores as corpus.toml's [scoring] says
+    (`count_negated` and `negation_rules` override it).
 
     >>> import corpus_tools as ct, pandas as pd, tempfile
     >>> df = pd.DataFrame({"text": ["村里租金便宜，门槛低，很多年轻人开网店。", "Rents are low and profits high."] * 3,
@@ -162,7 +166,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     result.problems = [str(p) for p in corpus.problem_list if p.level != "note"]
     lex = project_lexicons(corpus, lexicons or ())
     tokenizer = Tokenizer(engine)
-    scorer = Scorer(lex, tokenizer)
+    scorer = corpus_scorer(corpus, lex, tokenizer, count_negated=count_negated, negation=negation_rules)
     inputs = corpus_inputs(root, list(corpus.docs["path"]))
     corpus = dataclasses.replace(corpus, keep_junk=keep_junk)  # the caller's Corpus stays as it was
     junk = junk_summary(corpus.entries) if not keep_junk else {}
@@ -181,7 +185,10 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     step(2)("scoring documents and entries")
     score_code = code_hash(*STEP_CODE["scores"])
     n_workers = default_workers() if workers is None else workers
-    doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache, make_key(**base, dedupe=dedupe, code=score_code),
+    score_settings = {"negation": scorer.manifest()["negation"], "count_negated": scorer.count_negated,
+                      "scoring": dataclasses.asdict(corpus.config.scoring)}
+    doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache,
+                                       make_key(**base, dedupe=dedupe, code=score_code, **score_settings),
                                        workers=n_workers, dask=dask)
     step(3)("tokenizing entries for words and topics")
     tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash(*STEP_CODE["tokens"])))
@@ -190,7 +197,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     framing = _framing(corpus, doc_scores, tokens, cache, say,
                        make_key(**base, dedupe=dedupe, seed=seed, n_boot=n_boot, n_perm=n_perm,
                                 stages=[s.__dict__ for s in corpus.config.stages], adjust=adjust, min_docs=min_docs,
-                                code=code_hash(*STEP_CODE["framing"])),
+                                code=code_hash(*STEP_CODE["framing"]), **score_settings),
                        seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe, adjust=adjust, min_docs=min_docs,
                        lexicon_of=lexicon_of(lex), entry_scores=entry_scores)
     result.problems.extend(f"WARNING stage effects: {n}" for n in framing.notes if n.startswith("adjustment column"))
@@ -248,6 +255,9 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     health = _health(lex, tokenizer, corpus, cache,
                      make_key(**base, code=code_hash(*STEP_CODE["health"])))
     files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
+    balance = language_balance(doc_scores, corpus, seed=seed, n_boot=n_boot)
+    files["language_balance"] = write_table(balance, out_dir / "language_balance.csv")
+    result.problems.extend(balance_warnings(balance))
     validation = _validation(corpus, lex, scorer, n_boot, seed)
     if validation is not None and not report:  # with a report, the report writes these tables itself
         for key, name in VALIDATION_OUTPUTS.items():
@@ -274,7 +284,9 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                    "suggestions": {"enabled": suggestions, "folds": folds,
                                    "store": str(store_path) if store_path else None}},
         "seed": seed,
-        "scoring": {**scorer.manifest(), "workers": n_workers, "dask": dask},
+        "scoring": {**scorer.manifest(), "workers": n_workers, "dask": dask, "counts": doc_scores.summary,
+                    "exclude_roles": list(corpus.config.scoring.exclude_roles),
+                    "language_balance_warnings": balance_warnings(balance)},
     }
     if sug_res is not None:
         manifest["suggestions"] = sug_res.manifest(out_dir)
@@ -282,7 +294,8 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
         rep = write_report(ReportInputs(corpus, lex, doc_scores, entry_scores, framing, topic_res, health, manifest,
-                                        result.problems[:20], sug_res, validation=validation, reliability=rel),
+                                        result.problems[:20], sug_res, validation=validation, reliability=rel,
+                                        balance=balance),
                            out_dir, cache=cache, progress=say, code_version=code_hash(*STEP_CODE["report"]))
         files.update(rep.tables)
         for chart in rep.charts:
@@ -311,12 +324,14 @@ def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str
     if hit is not None:
         frames, data = hit
         v, c = list(data["variable_ids"]), list(data["construct_ids"])
-        return (ScoreResult(frames["doc_scores"], frames["doc_evidence"], "document", v, c),
-                ScoreResult(frames["entry_scores"], frames["entry_evidence"], "entry", v, c))
+        lx, summ = dict(data["construct_lexicon"]), dict(data["summary"])
+        return (ScoreResult(frames["doc_scores"], frames["doc_evidence"], "document", v, c, lx, summ),
+                ScoreResult(frames["entry_scores"], frames["entry_evidence"], "entry", v, c, lx, summ))
     docs, entries = score_levels(corpus, scorer, dedupe, score_many=texts_scorer(scorer, workers, dask))
     cache.save_frames("scores", key, {"doc_scores": docs.scores, "doc_evidence": docs.evidence,
                                       "entry_scores": entries.scores, "entry_evidence": entries.evidence},
-                      {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids})
+                      {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids,
+                       "construct_lexicon": docs.construct_lexicon, "summary": docs.summary})
     return docs, entries
 
 

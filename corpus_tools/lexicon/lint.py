@@ -88,10 +88,43 @@ def _split_check(tok: Tokenizer, vid: str, term: str, core: str) -> list[LintIss
                                                          f"{tok.tokenize(core).words}")]
 
 
+def inside_longer(lexicon: Lexicon, tokenizer: Tokenizer, texts: Iterable[str]) -> dict[tuple[str, str], Counter[str]]:
+    """(variable, term) -> the longer tokens of `texts` that contain a Chinese term which does not match
+    inside longer tokens (每月纯利润 is cut as 纯利润, so 利润 never sees it), with their counts; tokens
+    that are themselves terms of the lexicon (开网店 for 网店) are left out: they are counted already."""
+    tokens: Counter[str] = Counter()
+    for text in texts:
+        tokens.update(w for w in tokenizer.tokenize(text).words if len(w) > 1 and has_cjk(w))
+    by_char: dict[str, list[str]] = defaultdict(list)
+    for w in tokens:
+        for ch in set(w):
+            by_char[ch].append(w)
+    own = {tokenizer.normalize(t) for v in lexicon.variables for _, t in v.all_terms()}  # counted as terms
+    out: dict[tuple[str, str], Counter[str]] = {}
+    for v in lexicon.variables:
+        for _lang, term in v.all_terms():
+            if "*" in term or " " in term or not has_cjk(term) or term in v.inside:
+                continue
+            core = tokenizer.normalize(term)
+            rarest = min(core, key=lambda ch: len(by_char.get(ch, ())))
+            found = Counter({w: tokens[w] for w in by_char.get(rarest, ()) if core in w and w != core
+                             and w not in own})
+            if found:
+                out[(v.id, term)] = found
+    return out
+
+
 def _corpus_checks(lexicon: Lexicon, tok: Tokenizer, texts: list[str]) -> list[LintIssue]:
     freq = term_frequencies(lexicon, tok, texts)
     norm_texts = [tok.normalize(t) for t in texts]
     issues: list[LintIssue] = []
+    longer = inside_longer(lexicon, tok, texts)
+    for (vid, term), found in longer.items():
+        shown = ", ".join(f"{w} ×{n}" for w, n in found.most_common(5))
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        issues.append(LintIssue("info", "inside-longer", vid, term,
+                                f"occurs inside longer tokens ({shown}{more}), {sum(found.values())} time(s) not "
+                                "counted; mark the term `inside: true` to count them"))
     for v in lexicon.variables:
         for _lang, term in v.all_terms():
             if freq[(v.id, term)]:

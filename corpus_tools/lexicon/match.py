@@ -60,9 +60,10 @@ class Found(NamedTuple):
 
 
 def compile_term(lexicon: str, variable_id: str, term: str, tokenizer: Tokenizer,
-                 exclusion: bool = False) -> Pattern | None:
+                 exclusion: bool = False, inside: bool = False) -> Pattern | None:
     """Tokenize a term the way texts are tokenized; a `*` at the start or end of any of its words makes
-    that word's first or last token a glob. None if nothing word-like is left."""
+    that word's first or last token a glob. `inside`: the term also matches inside longer tokens (its first
+    token as a suffix, its last as a prefix: 利润 in 纯利润). None if nothing word-like is left."""
     parts: list[str] = []
     globs: list[str] = []
     for word in term.split():
@@ -79,6 +80,9 @@ def compile_term(lexicon: str, variable_id: str, term: str, tokenizer: Tokenizer
         globs.extend(kinds)
     if not parts:
         return None
+    if inside:
+        globs[0] = "both" if globs[0] in ("prefix", "both") else "suffix"
+        globs[-1] = "both" if globs[-1] in ("suffix", "both") else "prefix"
     construct = variable_id.split(".", 1)[0]
     return Pattern(lexicon, construct, variable_id, term, tuple(parts), tuple(globs), exclusion)
 
@@ -143,7 +147,7 @@ class Matcher:
                 for is_excl, source in ((False, v.terms), (True, v.exclude)):
                     for terms in source.values():
                         for t in terms:
-                            p = compile_term(lex.name, v.id, t, tokenizer, is_excl)
+                            p = compile_term(lex.name, v.id, t, tokenizer, is_excl, not is_excl and t in v.inside)
                             if p is None:
                                 self.uncompilable.append((v.id, t))
                             else:

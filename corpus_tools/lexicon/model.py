@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus_tools.errors import LexiconError, did_you_mean
+from corpus_tools.text.tokenize import has_cjk
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 LANGS = ("zh", "en")
@@ -25,6 +26,7 @@ class Variable:
     terms: dict[str, tuple[str, ...]]
     exclude: dict[str, tuple[str, ...]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    inside: frozenset[str] = frozenset()  # Chinese terms that also match inside longer tokens (纯利润 -> 利润)
 
     @property
     def id(self) -> str:
@@ -107,10 +109,16 @@ class Lexicon:
         """What a run manifest records about this lexicon."""
         return {"name": self.name, "version": self.version, "sha1": self.sha1,
                 "path": str(self.path) if self.path else "", "variables": len(self.variables),
-                "terms": sum(1 for v in self.variables for _ in v.all_terms())}
+                "terms": sum(1 for v in self.variables for _ in v.all_terms()),
+                "inside_terms": sum(len(v.inside) for v in self.variables)}
 
 
-def _terms(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
+_TERM_KEYS = {"term", "inside", "note"}
+
+
+def _terms(raw: Any, where: str, inside: set[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """Terms per language. An item is a string, or a mapping `{term: 利润, inside: true, note: ...}`; the
+    terms marked `inside: true` are added to `inside` (when given)."""
     if raw is None:
         return {}
     if isinstance(raw, list):  # a bare list: language guessed per term
@@ -119,14 +127,52 @@ def _terms(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
         raise LexiconError(f"{where}: terms must be a mapping of language to list")
     out: dict[str, tuple[str, ...]] = {}
     for lang, items in raw.items():
-        if not isinstance(items, list) or not all(isinstance(t, str | int | float) for t in items):
+        if not isinstance(items, list):
             raise LexiconError(f"{where}: terms for {lang!r} must be a list of strings")
-        empty = [i for i, t in enumerate(items) if not str(t).strip()]
-        if empty:
-            raise LexiconError(f"{where}: empty term at position {empty[0] + 1} of the {lang!r} terms",
-                               hint="delete the empty entry (an empty term would match nothing, or everything)")
-        out[str(lang)] = tuple(str(t).strip() for t in items)
+        terms: list[str] = []
+        for i, t in enumerate(items):
+            if isinstance(t, dict) and inside is not None:
+                bad = set(t) - _TERM_KEYS
+                if "term" not in t or bad:
+                    raise LexiconError(f"{where}: a term written as a mapping needs `term` (and may have "
+                                       f"`inside`, `note`), got {sorted(t)}")
+                if not isinstance(t.get("inside", False), bool):
+                    raise LexiconError(f"{where}: `inside` of term {t['term']!r} must be true or false")
+                text = str(t["term"]).strip()
+                if text and t.get("inside"):
+                    inside.add(text)
+            elif isinstance(t, str | int | float) and not isinstance(t, bool):
+                text = str(t).strip()
+            else:
+                raise LexiconError(f"{where}: terms for {lang!r} must be a list of strings, got {t!r}")
+            if not text:
+                raise LexiconError(f"{where}: empty term at position {i + 1} of the {lang!r} terms",
+                                   hint="delete the empty entry (an empty term would match nothing, or everything)")
+            terms.append(text)
+        out[str(lang)] = tuple(terms)
     return out
+
+
+def _inside(raw: Any, default: bool, terms: dict[str, tuple[str, ...]], marked: set[str],
+            where: str) -> frozenset[str]:
+    """The Chinese terms of a variable that match inside longer tokens: the variable's `inside` (true,
+    false or a list of its terms), else the lexicon's default, plus terms marked one by one."""
+    zh = [t for ts in terms.values() for t in ts if has_cjk(t) and "*" not in t]
+    if raw is None or isinstance(raw, bool):
+        chosen = set(zh) if (default if raw is None else raw) else set()
+    elif isinstance(raw, list):
+        chosen = {str(t).strip() for t in raw}
+        unknown = sorted(chosen - {t for ts in terms.values() for t in ts})
+        if unknown:
+            raise LexiconError(f"{where}: `inside` lists {unknown}, which are not terms of this variable")
+    else:
+        raise LexiconError(f"{where}: `inside` must be true, false or a list of the variable's Chinese terms")
+    chosen |= marked
+    latin = sorted(t for t in chosen if not has_cjk(t) or "*" in t)
+    if latin:
+        raise LexiconError(f"{where}: `inside` applies to Chinese terms without `*` ({latin})",
+                           hint="for English and other terms write a glob: *word*")
+    return frozenset(chosen)
 
 
 def _label(raw: Any, fallback: str) -> dict[str, str]:
@@ -164,6 +210,9 @@ def lexicon_from_dict(data: Any, path: Path | None = None, sha1: str = "") -> Le
     raw_constructs = data["constructs"]
     if not isinstance(raw_constructs, dict) or not raw_constructs:
         raise LexiconError(f"{where}: `constructs` must be a non-empty mapping")
+    inside_default = data.get("inside", False)
+    if not isinstance(inside_default, bool):
+        raise LexiconError(f"{where}: top-level `inside` must be true or false (the default for Chinese terms)")
     constructs = []
     for cid, craw in raw_constructs.items():
         if not _ID_RE.match(str(cid)):
@@ -177,11 +226,14 @@ def lexicon_from_dict(data: Any, path: Path | None = None, sha1: str = "") -> Le
                 raise LexiconError(f"{vwhere}: variable name must be lower_snake_case")
             if not isinstance(vraw, dict):
                 raise LexiconError(f"{vwhere}: expected a mapping with label, definition and terms")
-            extra = {k: v for k, v in vraw.items() if k not in {"label", "definition", "terms", "exclude"}}
+            extra = {k: v for k, v in vraw.items() if k not in {"label", "definition", "terms", "exclude", "inside"}}
             _check_extra(extra, vwhere)
+            marked: set[str] = set()
+            terms = _terms(vraw.get("terms"), vwhere, marked)
             variables.append(Variable(str(cid), str(vname), _label(vraw.get("label"), str(vname)),
-                                      str(vraw.get("definition", "")).strip(), _terms(vraw.get("terms"), vwhere),
-                                      _terms(vraw.get("exclude"), vwhere), extra))
+                                      str(vraw.get("definition", "")).strip(), terms,
+                                      _terms(vraw.get("exclude"), vwhere), extra,
+                                      _inside(vraw.get("inside"), inside_default, terms, marked, vwhere)))
         constructs.append(Construct(str(cid), _label(craw.get("label"), str(cid)),
                                     str(craw.get("definition", "")).strip(), tuple(variables)))
     name = str(data.get("name") or (path.stem if path else "lexicon"))
@@ -199,6 +251,7 @@ def lexicon_to_dict(lex: Lexicon) -> dict[str, Any]:
     out["constructs"] = {
         c.id: {"label": c.label, "definition": c.definition, "variables": {
             v.name: {"label": v.label, "definition": v.definition, **v.extra,
+                     **({"inside": sorted(v.inside)} if v.inside else {}),
                      "terms": {k: list(t) for k, t in v.terms.items()},
                      **({"exclude": {k: list(t) for k, t in v.exclude.items()}} if v.exclude else {})}
             for v in c.variables}}

@@ -24,6 +24,7 @@ from corpus_tools.report.reliability import reliability_context
 from corpus_tools.report.render import Chart, ChartMaker
 from corpus_tools.report.suggestions import suggestions_context
 from corpus_tools.report.validation import validation_context
+from corpus_tools.scoring.balance import balance_warnings, language_balance
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,6 +55,7 @@ class ReportInputs:
     suggestions: SuggestionsResult | None = None
     validation: LexiconValidation | None = None  # lexicon hits against hand codes (None: no coded entries)
     reliability: Any = None  # jobs.reliability.Reliability (table, adjudication, notes) when coders overlap
+    balance: pd.DataFrame | None = None  # scoring.balance.language_balance of the document scores
 
 
 @dataclass
@@ -81,6 +83,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         tables[name] = write_table(frame, out_dir / f"{name}.csv")
         return f"{name}.csv"
 
+    balance = inputs.balance if inputs.balance is not None else language_balance(inputs.doc_scores, corpus)
     say("report: corpus overview")
     ov: dict[str, Any] = {}
     for by, label in (("stage", "stage"), ("year", "year"), ("lang", "language")):
@@ -135,7 +138,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
     findings_ctx = findings(fr.effects, names, stage_names, fr.sensitivity)
     measures_ctx = measures_context(fr, names, maker, stage_order, cf.association_matrix)
     say("report: evidence and topics")
-    passages = top_passages(inputs.entry_scores.evidence, corpus.entries, docs)
+    passages = top_passages(inputs.entry_scores.counted_evidence(), corpus.entries, docs)
     evidence = [{"id": v.id, "label": names.get(v.id, v.id), "en": v.label.get("en", ""),
                  "definition": v.definition, "passages": passages.get(v.id, [])}
                 for lex in inputs.lexicons for v in lex.variables]
@@ -151,7 +154,12 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "corpus": corpus.config, "stage_labels": {s.id: s.label for s in corpus.config.stages},
         "counts": {"documents": len(docs), "entries": len(corpus.entries),
                    "tokens": int(inputs.doc_scores.scores["n_tokens"].sum()) if len(inputs.doc_scores.scores) else 0,
-                   "hits": len(inputs.entry_scores.evidence), "lexicons": [lx.name for lx in inputs.lexicons]},
+                   "hits": len(inputs.entry_scores.counted_evidence()),
+                   "lexicons": [lx.name for lx in inputs.lexicons]},
+        "counting": _counting(inputs.doc_scores),
+        "balance": table(balance, ["variable", "lang", "n_docs", "count", "rate_per_1k", "rate_lo", "rate_hi",
+                                   "ratio", "warning", "drivers"], csv="language_balance.csv"),
+        "balance_warnings": balance_warnings(balance),
         "overview": ov, "heat": heat, "effects": effects_ctx,
         "n_perm": int(inputs.manifest.get("config", {}).get("permutations", 0) or fr.tests["n_perm"].max() or 0),
         "min_docs": int(inputs.manifest.get("config", {}).get("min_docs", 5)),
@@ -246,6 +254,16 @@ def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
                                      "exclusivity", "weight", "hand_code_lift", "top_words"],
                         csv="topic_seeded.csv") if not res.seeded.empty else None,
     }
+
+
+def _counting(scores: ScoreResult) -> dict[str, Any]:
+    """What the scores count and leave out (negated hits, excluded speakers, spans two lexicons claim)."""
+    sm: dict[str, Any] = {"hits": len(scores.evidence), "counted": len(scores.counted_evidence()), "negated": 0,
+                          "overlap": 0, "excluded_hits": 0, "excluded_entries": 0, "excluded_roles": [],
+                          "count_negated": False}
+    sm.update(scores.summary)
+    sm["excluded_roles"] = ", ".join(map(str, sm["excluded_roles"]))
+    return sm
 
 
 def _documents(docs: pd.DataFrame) -> Table:

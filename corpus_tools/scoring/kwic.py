@@ -15,6 +15,7 @@ from corpus_tools.errors import ConfigError, did_you_mean
 from corpus_tools.lexicon.formats import load_lexicons
 from corpus_tools.lexicon.match import Matcher, all_terms, compile_term
 from corpus_tools.lexicon.model import Construct, Lexicon, Variable
+from corpus_tools.text.normalize import normalize
 from corpus_tools.text.tokenize import Tokenizer
 
 if TYPE_CHECKING:
@@ -81,6 +82,29 @@ def _query_lexicon(query: str, lexicons: list[Lexicon], name: str = "query") -> 
     return Lexicon(name, "0", (Construct("term", {"en": "term"}, "", (var,)),))
 
 
+def _raw(c: Corpus, query: str, width: int, limit: int) -> list[KwicLine]:
+    """A free term (no glob) found in the raw text wherever it occurs, inside longer words too (纯利润 for
+    利润), after the same normalisation as matching (case, width, Traditional → Simplified)."""
+    q = normalize(query.strip())
+    if not q:
+        return []
+    doc_text = dict(zip(c.docs["doc_id"], c.docs["text"], strict=True))
+    out: list[KwicLine] = []
+    for eid, did, off, text in zip(c.entries["entry_id"], c.entries["doc_id"], c.entries["start"],
+                                   c.entries["text"], strict=True):
+        norm = normalize(text)
+        i = norm.find(q)
+        while i >= 0:
+            s, e = i + off, i + len(q) + off
+            full = doc_text[did]
+            out.append(KwicLine(did, eid, "term.query", query, s, e, full[max(0, s - width):s].replace("\n", " "),
+                                full[s:e], full[e:e + width].replace("\n", " ")))
+            if limit and len(out) >= limit:
+                return out
+            i = norm.find(q, i + len(q))
+    return out
+
+
 def lexicon_ids(lexicons: Sequence[Lexicon]) -> list[str]:
     """Every construct and variable id of the lexicons."""
     return [i for lex in lexicons for c in lex.constructs for i in (c.id, *(v.id for v in c.variables))]
@@ -97,6 +121,8 @@ def concordance(query: str, corpus: Corpus | str | Path | None = None, lexicons:
     lexs = load_lexicons(c.config.lexicon_refs(lexicons), c.root)
     op, operands = parse_query(query)
     targets = [_query_lexicon(q, lexs, f"q{i}") for i, q in enumerate(operands)]
+    if len(operands) == 1 and targets[0].construct_ids == ["term"] and "*" not in operands[0]:
+        return _raw(c, operands[0], width, limit)  # a free term: the raw text, inside longer words too
     tok = Tokenizer(engine)
     tok.add_words(all_terms(lexs))  # the same injected words as in scoring, so segmentation agrees
     for q, target in zip(operands, targets, strict=True):

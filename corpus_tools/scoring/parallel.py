@@ -18,6 +18,7 @@ from typing import Any
 
 from corpus_tools.errors import ConfigError
 from corpus_tools.lexicon.model import Lexicon, lexicon_to_dict
+from corpus_tools.lexicon.negation import NegationRules
 from corpus_tools.scoring.score import Hit, Scorer, TextScore
 from corpus_tools.text.stopwords import StopWords
 from corpus_tools.text.tokenize import Tokenizer
@@ -37,33 +38,40 @@ class ScorerSpec:
     user_words: tuple[str, ...]
     context: int
     native: bool | None
+    negation: NegationRules | None = None  # the scorer's negation rules (None: negation off)
+    count_negated: bool = False
 
     @classmethod
     def of(cls, scorer: Scorer) -> ScorerSpec:
         """The spec of an existing scorer (its tokenizer's injected words included, in injection order)."""
         tok = scorer.tokenizer
         return cls(tuple(scorer.lexicons), tok.engine, tok.t2s, tok.hmm, tuple(tok.stopwords),
-                   tuple(tok.user_words), scorer.context, scorer.matcher.native)
+                   tuple(tok.user_words), scorer.context, scorer.matcher.native,
+                   scorer.negation.rules if scorer.negation is not None else None, scorer.count_negated)
 
     @property
     def key(self) -> str:
         """A stable id of the spec (workers keep one scorer per key)."""
         blob = json.dumps([[lexicon_to_dict(lx) for lx in self.lexicons], self.engine, self.t2s, self.hmm,
-                           [s.sha1 for s in self.stopwords], list(self.user_words), self.context, self.native],
+                           [s.sha1 for s in self.stopwords], list(self.user_words), self.context, self.native,
+                           self.negation.manifest() if self.negation is not None else None, self.count_negated],
                           sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def build(self) -> Scorer:
         """A new Scorer equal to the one this spec was taken from."""
         tok = Tokenizer(self.engine, self.user_words, stopwords=self.stopwords, t2s=self.t2s, hmm=self.hmm)
-        return Scorer(list(self.lexicons), tok, context=self.context, native=self.native)
+        return Scorer(list(self.lexicons), tok, context=self.context, native=self.native,
+                      negation=self.negation if self.negation is not None else False,
+                      count_negated=self.count_negated)
 
 
 _WORKER_SCORERS: dict[str, Scorer] = {}  # per worker process: built on the first task of a spec
 
 
-def score_chunk(spec: ScorerSpec, texts: Sequence[str]) -> list[tuple[int, list[Hit]]]:
-    """(token count, hits) of each text, in order: the task every worker runs."""
+def score_chunk(spec: ScorerSpec, texts: Sequence[str]) -> list[tuple[int, list[Hit], list[str] | None, bool]]:
+    """(token count, hits, negation cues, several lexicons?) of each text, in order: the task every worker
+    runs."""
     key = spec.key
     scorer = _WORKER_SCORERS.get(key)
     if scorer is None:
@@ -71,7 +79,7 @@ def score_chunk(spec: ScorerSpec, texts: Sequence[str]) -> list[tuple[int, list[
     out = []
     for text in texts:
         ts = scorer.score_text(text)
-        out.append((ts.n_tokens, list(ts.hits)))
+        out.append((ts.n_tokens, list(ts.hits), ts.cues, ts.multi))
     return out
 
 
@@ -117,7 +125,7 @@ def score_texts(scorer: Scorer, texts: Sequence[str], workers: int = 1, dask: st
     else:
         with ProcessPoolExecutor(max_workers=min(workers, len(parts))) as pool:
             results = list(pool.map(score_chunk, [spec] * len(parts), parts))
-    return [TextScore(n, hits) for part in results for n, hits in part]
+    return [TextScore(n, hits, cues, multi) for part in results for n, hits, cues, multi in part]
 
 
 def _run_dask(address: str, spec: ScorerSpec, parts: list[list[str]], workers: int) -> list[Any]:

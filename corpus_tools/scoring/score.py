@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from operator import lt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
 from corpus_tools import schema
+from corpus_tools.corpus.speakers import entry_roles
 from corpus_tools.errors import ConfigError, LexiconError, did_you_mean
 from corpus_tools.lexicon.match import Matcher, all_terms
 from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.lexicon.negation import NegationRules, NegationScope, load_rules
 from corpus_tools.text.normalize import normalize_for_scan
 from corpus_tools.text.tokenize import Tokenizer
 
@@ -37,10 +41,49 @@ class Hit(NamedTuple):
 
 @dataclass
 class TextScore:
-    """Scores of one text: its token count and the hits that make up every count."""
+    """Scores of one text: its token count and every hit; `cues[i]` names the negation cue of hit i
+    ('' when not negated; None when no hit is); `multi` when several lexicons were matched (then
+    `overlap()` says which hits share a span). `counted()` is what the counts are made of."""
 
     n_tokens: int
     hits: list[Hit] = field(default_factory=list)
+    cues: list[str] | None = None
+    multi: bool = False
+
+    def overlap(self) -> list[str] | None:
+        """Per hit, the other lexicons claiming an overlapping span ('' when none; None when no hit
+        overlaps); computed on demand (evidence needs it, counts do not)."""
+        return overlaps(self.hits) if self.multi and self.hits else None
+
+    def counted(self, count_negated: bool = False) -> list[Hit]:
+        """The hits that count in scores: all of them, or the ones no negation cue scopes over."""
+        if self.cues is None or count_negated:
+            return self.hits
+        return [h for h, c in zip(self.hits, self.cues, strict=True) if not c]
+
+
+def overlaps(hits: Sequence[Hit]) -> list[str] | None:
+    """Per hit, the other lexicons (`;`-joined) whose hits overlap its span; None when none does. Hits
+    of one lexicon never overlap each other (leftmost-longest resolution), so only lexicons differ."""
+    starts = [h[4] for h in hits]
+    ends = [h[5] for h in hits]
+    if not any(map(lt, starts[1:], ends[:-1])):  # hits in start order: any overlap shows between neighbours
+        return None
+    out: list[str] | None = None
+    n = len(hits)
+    for i in range(n - 1):
+        hi = hits[i]
+        j = i + 1
+        while j < n and hits[j].start < hi.end:
+            hj = hits[j]
+            if hj.lexicon != hi.lexicon:
+                if out is None:
+                    out = [""] * n
+                for a, b in ((i, hj.lexicon), (j, hi.lexicon)):
+                    if b not in out[a].split(";"):
+                        out[a] = f"{out[a]};{b}" if out[a] else b
+            j += 1
+    return out
 
 
 def _context(text: str, start: int, end: int, width: int) -> tuple[str, str]:
@@ -53,7 +96,8 @@ class Scorer:
     """Counts lexicon terms in texts. Lexicon terms are injected into the tokenizer so they stay whole."""
 
     def __init__(self, lexicons: Sequence[Lexicon], tokenizer: Tokenizer | None = None,
-                 engine: str = "rjieba", context: int = CONTEXT, native: bool | None = None) -> None:
+                 engine: str = "rjieba", context: int = CONTEXT, native: bool | None = None,
+                 negation: NegationRules | str | Path | bool | None = True, count_negated: bool = False) -> None:
         if not lexicons:
             raise ConfigError("no lexicon given", hint="pass --lexicon NAME (e.g. mass_entrepreneurship)")
         seen_c: dict[str, str] = {}
@@ -66,13 +110,30 @@ class Scorer:
         self.lexicons = list(lexicons)
         self.tokenizer = tokenizer if tokenizer is not None else Tokenizer(engine)
         self.tokenizer.add_words(all_terms(self.lexicons))
-        self.matcher = Matcher(self.lexicons, self.tokenizer, native=native)
+        if negation is True:
+            negation = load_rules()
+        elif isinstance(negation, str | Path):
+            negation = load_rules(negation)
+        self.negation = NegationScope(negation, self.tokenizer) if negation else None
+        # negation cues are found by the matcher in the same scan as the terms (never injected into the
+        # tokenizer, so segmentation and token counts do not change); rule files with `re:` cues are applied
+        # after the scan, over windows around the hits
+        self._neg_in_matcher = self.negation is not None and self.negation.in_matcher
+        extra = [self.negation.lexicon()] if self.negation is not None and self._neg_in_matcher else []
+        self.matcher = Matcher([*self.lexicons, *extra], self.tokenizer, native=native)
+        bad = [t for vid, t in self.matcher.uncompilable if vid.startswith("negation.")]
+        if bad and self.negation is not None:
+            raise LexiconError(f"{self.negation.rules.source}: negation rule(s) {bad} do not compile: no word left "
+                               "after tokenization", hint="a cue needs at least one letter, digit or ideograph")
         self.context = context
         self._hit_ctx = self.matcher.native_context(Hit, lambda p: (p.lexicon, p.construct, p.variable, p.term))
         self._scan = self.matcher.scan_native
         self._variable_ids = [vid for lex in self.lexicons for vid in lex.variable_ids]
         self._construct_ids = [cid for lex in self.lexicons for cid in lex.construct_ids]
         self._construct_vars = [(c.id, [v.id for v in c.variables]) for lex in self.lexicons for c in lex.constructs]
+        self.construct_lexicon = {c.id: lex.name for lex in self.lexicons for c in lex.constructs}
+        self.count_negated = count_negated
+        self._multi = len(self.lexicons) > 1
 
     @property
     def variable_ids(self) -> list[str]:
@@ -89,11 +150,21 @@ class Scorer:
         if self._hit_ctx is not None:  # the compiled scan builds the Hit tuples itself
             norm, lower_words = normalize_for_scan(text, self.tokenizer.t2s)
             hits, n = self._scan(norm, self._hit_ctx, lower_words)
+        else:
+            norm = self.tokenizer.normalize(text)
+            found, n = self.matcher.find_normalized(norm)
+            hits = [Hit(f.pattern.lexicon, f.pattern.construct, f.pattern.variable, f.pattern.term, f.start, f.end)
+                    for f in found]
+        if not hits:
             return TextScore(n, hits)
-        found, n_words = self.matcher.find(text)
-        hits = [Hit(f.pattern.lexicon, f.pattern.construct, f.pattern.variable, f.pattern.term, f.start, f.end)
-                for f in found]
-        return TextScore(n_words, hits)
+        cues = None
+        if self._neg_in_matcher:
+            hits, cues = self.negation.split(norm, hits)  # type: ignore[union-attr]
+            if not hits:
+                return TextScore(n, hits)
+        elif self.negation is not None:
+            cues = self.negation.cues(norm, hits)
+        return TextScore(n, hits, cues, self._multi)
 
     def row(self, n_tokens: int, hits: Iterable[Hit]) -> dict[str, float | int]:
         """Count columns for one unit: variables, constructs, total, tokens, rate per 1,000 tokens."""
@@ -111,18 +182,40 @@ class Scorer:
         return counts
 
     def evidence_row(self, unit_id: str, doc_id: str, entry_id: str, text: str, h: Hit,
-                     offset: int = 0) -> dict[str, object]:
-        """One evidence record; `offset` shifts entry-local spans into document coordinates."""
+                     offset: int = 0, cue: str = "", overlap: str = "", role: str = "",
+                     counted: bool | None = None) -> dict[str, object]:
+        """One evidence record; `offset` shifts entry-local spans into document coordinates. `cue` is the
+        negation cue scoping over the hit, `overlap` the other lexicons claiming the span, `role` the
+        speaker's role; `counted` (default: not negated, or negated hits counted) whether it is in the scores."""
         left, right = _context(text, h.start, h.end, self.context)
         return {"id": unit_id, "doc_id": doc_id, "entry_id": entry_id, "lexicon": h.lexicon,
                 "construct": h.construct, "variable": h.variable, "term": h.term,
                 "matched": text[h.start:h.end], "start": h.start + offset, "end": h.end + offset,
-                "left": left, "right": right}
+                "left": left, "right": right,
+                "negated": bool(cue), "cue": cue, "overlap": overlap, "role": role,
+                "counted": (self.count_negated or not cue) if counted is None else counted}
 
     def manifest(self) -> dict[str, object]:
         """What a run manifest records about scoring."""
         return {"lexicons": [lex.manifest() for lex in self.lexicons], "tokenizer": self.tokenizer.manifest(),
-                "context": self.context, "matcher": "compiled" if self.matcher.native else "python"}
+                "context": self.context, "matcher": "compiled" if self.matcher.native else "python",
+                "negation": self.negation.rules.manifest() if self.negation is not None else None,
+                "count_negated": self.count_negated}
+
+
+def corpus_scorer(corpus: Corpus, lexicons: Sequence[Lexicon], tokenizer: Tokenizer | None = None,
+                  engine: str = "rjieba", count_negated: bool | None = None,
+                  negation: str | Path | bool | None = None) -> Scorer:
+    """A Scorer set up by the corpus's [scoring] table; `count_negated` and `negation` (a rule file, or
+    False to switch negation off) override it when given."""
+    cfg = corpus.config.scoring
+    rules: NegationRules | str | Path | bool = cfg.negation if negation is None else negation
+    if rules == "default":
+        rules = True
+    elif isinstance(rules, str) and negation is None:  # a path in corpus.toml is relative to the corpus
+        rules = corpus.root / rules
+    return Scorer(lexicons, tokenizer, engine, negation=rules,
+                  count_negated=cfg.count_negated if count_negated is None else count_negated)
 
 
 @dataclass
@@ -134,50 +227,83 @@ class ScoreResult:
     level: str
     variable_ids: list[str]
     construct_ids: list[str]
+    construct_lexicon: dict[str, str] = field(default_factory=dict)  # construct id -> lexicon name
+    summary: dict[str, Any] = field(default_factory=dict)  # hits, counted, negated, overlap, excluded_*
+
+    def counted_evidence(self) -> pd.DataFrame:
+        """The evidence rows that make up the counts (negated hits and excluded speakers left out)."""
+        ev = self.evidence
+        return ev[ev["counted"].astype(bool)] if "counted" in ev.columns and len(ev) else ev
 
 
 META = ("source_type", "stage", "date", "year", "lang", "title")
 
 
-def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe: bool = False) -> ScoreResult:
+def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe: bool = False,
+                 exclude_roles: Sequence[str] | None = None) -> ScoreResult:
     """Score every entry; document rows sum their entries. With `dedupe`, entries flagged as
     near-duplicates of an earlier entry count zero tokens and zero hits (their rows stay); so do junk
-    entries (corpus.content_entries) unless the corpus keeps them. Rates of units without tokens are NaN."""
+    entries (corpus.content_entries) unless the corpus keeps them. Entries whose speaker has one of
+    `exclude_roles` (default: corpus.toml [scoring], i.e. interviewers) count nothing either; their hits stay
+    in the evidence with counted = false. Rates of units without tokens are NaN."""
     if level not in LEVELS:
         raise ConfigError(f"unknown level {level!r}", hint=f"choose one of {', '.join(LEVELS)}")
     if not hasattr(corpus, "entries"):
         raise ConfigError(f"score_corpus needs a Corpus, not a {type(corpus).__name__}",
                           hint="ct.score(df) scores a DataFrame of texts; ct.Corpus.from_frame(df) makes a Corpus")
-    docs, entries = score_levels(corpus, scorer, dedupe)
+    docs, entries = score_levels(corpus, scorer, dedupe, exclude_roles)
     return entries if level == "entry" else docs
 
 
 def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False,
+                 exclude_roles: Sequence[str] | None = None,
                  score_many: Callable[[Sequence[str]], Sequence[TextScore]] | None = None,
                  ) -> tuple[ScoreResult, ScoreResult]:
     """(document-level, entry-level) results from one pass over the entries: each is tokenized once.
     `score_many` scores a list of texts (default: this scorer, in this process); scoring.parallel supplies
-    one that runs in worker processes or on Dask with the same results."""
+    one that runs in worker processes or on Dask with the same results. Negated hits (unless the scorer
+    counts them) and hits in entries of an excluded role (default: corpus.toml [scoring]) are kept in the
+    evidence but not counted; `ScoreResult.summary` says how many."""
     entries = corpus.entries
     content = set(corpus.content_entries["entry_id"])  # junk entries (menus, markup, ...): rows stay, count nothing
+    excluded = set(corpus.config.scoring.exclude_roles if exclude_roles is None else exclude_roles)
+    roles = entry_roles(corpus) if len(entries) else []
     doc_text = dict(zip(corpus.docs["doc_id"], corpus.docs["text"], strict=True))
     evidence: list[dict[str, object]] = []
     per_entry: list[tuple[str, str, int, list[Hit]]] = []
+    summary = dict.fromkeys(("hits", "counted", "negated", "overlap", "excluded_entries", "excluded_hits",
+                             "excluded_tokens"), 0)
     skip = [bool(dedupe and dup) or eid not in content  # the row stays (nothing is deleted) but counts nothing:
             for eid, dup in zip(entries["entry_id"], entries["dup_of"], strict=True)]  # a duplicate, or junk
     todo = [t for t, s in zip(entries["text"], skip, strict=True) if not s]
     scored = iter(score_many(todo) if score_many is not None else [scorer.score_text(t) for t in todo])
-    for eid, did, start, skipped in zip(entries["entry_id"], entries["doc_id"], entries["start"], skip,
-                                        strict=True):
+    for eid, did, start, skipped, role in zip(entries["entry_id"], entries["doc_id"], entries["start"], skip,
+                                              roles, strict=True):
         if skipped:  # the row stays (nothing is deleted) but counts nothing: its original counts
             per_entry.append((eid, did, 0, []))
             continue
         ts = next(scored)
         full = doc_text[did]
-        for h in ts.hits:
+        out = role in excluded
+        counted = [] if out else ts.counted(scorer.count_negated)
+        cues, over = ts.cues, ts.overlap()
+        for k, h in enumerate(ts.hits):
+            cue = cues[k] if cues is not None else ""
             evidence.append(scorer.evidence_row(eid, did, eid, full, h._replace(start=h.start + start,
-                                                                                 end=h.end + start)))
-        per_entry.append((eid, did, ts.n_tokens, ts.hits))
+                                                                                 end=h.end + start),
+                                                cue=cue, overlap=over[k] if over is not None else "", role=role,
+                                                counted=not out and (scorer.count_negated or not cue)))
+        summary["hits"] += len(ts.hits)
+        summary["negated"] += sum(1 for c in cues if c) if cues is not None else 0
+        summary["overlap"] += sum(1 for o in over if o) if over is not None else 0
+        if out:
+            summary["excluded_entries"] += 1
+            summary["excluded_hits"] += len(ts.hits)
+            summary["excluded_tokens"] += ts.n_tokens
+            per_entry.append((eid, did, 0, []))
+            continue
+        summary["counted"] += len(counted)
+        per_entry.append((eid, did, ts.n_tokens, counted))
     grouped: dict[str, tuple[int, list[Hit]]] = {d: (0, []) for d in corpus.docs["doc_id"]}
     for _eid, did, n, hits in per_entry:
         total, acc = grouped[did]
@@ -190,12 +316,13 @@ def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False,
     meta = ["outlet", *corpus.meta_columns]  # document metadata travels into the evidence too
     entry_ev = entry_ev.join(corpus.docs.set_index("doc_id")[meta], on="doc_id")
     doc_ev = entry_ev.assign(id=entry_ev["doc_id"])
-    return (_result(corpus, scorer, "document", doc_rows, doc_ev),
-            _result(corpus, scorer, "entry", entry_rows, entry_ev))
+    info = {"excluded_roles": sorted(excluded), "count_negated": scorer.count_negated, **summary}
+    return (_result(corpus, scorer, "document", doc_rows, doc_ev, info),
+            _result(corpus, scorer, "entry", entry_rows, entry_ev, info))
 
 
 def _result(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]],
-            evidence: pd.DataFrame) -> ScoreResult:
+            evidence: pd.DataFrame, summary: dict[str, Any]) -> ScoreResult:
     """Rows plus document metadata, columns in contract order."""
 
     scores = pd.DataFrame(rows)
@@ -205,7 +332,7 @@ def _result(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[s
     lead = ["id", "doc_id"] + (["entry_id"] if level == "entry" else []) + meta
     count_cols = [*scorer.variable_ids, *scorer.construct_ids, "total", "n_tokens", "rate_per_1k"]
     return ScoreResult(scores.reindex(columns=lead + count_cols), evidence, level, scorer.variable_ids,
-                       scorer.construct_ids)
+                       scorer.construct_ids, dict(scorer.construct_lexicon), dict(summary))
 
 
 def score_records(records: Iterable[tuple[str, str]], scorer: Scorer,
@@ -214,8 +341,11 @@ def score_records(records: Iterable[tuple[str, str]], scorer: Scorer,
     for rid, text in records:
         ts = scorer.score_text(text)
         if evidence is not None:
-            evidence.extend(scorer.evidence_row(rid, "", "", text, h) for h in ts.hits)
-        yield {"id": rid, **scorer.row(ts.n_tokens, ts.hits)}
+            cues, over = ts.cues, ts.overlap()
+            evidence.extend(scorer.evidence_row(rid, "", "", text, h, cue=cues[k] if cues is not None else "",
+                                                overlap=over[k] if over is not None else "")
+                            for k, h in enumerate(ts.hits))
+        yield {"id": rid, **scorer.row(ts.n_tokens, ts.counted(scorer.count_negated))}
 
 
 PERIODS = ("year", "quarter", "month", "stage", "source_type", "lang")

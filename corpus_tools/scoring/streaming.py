@@ -15,14 +15,16 @@ from corpus_tools.scoring.score import Scorer, score_records
 from corpus_tools.text.tokenize import Tokenizer
 
 
-def build_scorer(lexicons: Sequence[str], engine: str = "rjieba", base: Path | None = None) -> Scorer:
-    """A Scorer over the named lexicons with a fresh tokenizer."""
-    return Scorer([load_lexicon(ref, base) for ref in lexicons], Tokenizer(engine))
+def build_scorer(lexicons: Sequence[str], engine: str = "rjieba", base: Path | None = None,
+                 count_negated: bool = False, negation: str | Path | bool = True) -> Scorer:
+    """A Scorer over the named lexicons with a fresh tokenizer (negation rules: the shipped ones by default)."""
+    return Scorer([load_lexicon(ref, base) for ref in lexicons], Tokenizer(engine), negation=negation,
+                  count_negated=count_negated)
 
 
 @dataclass
 class TableScoreRun:
-    """What streaming a table through the scorer did: rows, matches and rows with an empty text."""
+    """What streaming a table through the scorer did: rows, counted matches and rows with an empty text."""
 
     rows: int = 0
     hits: int = 0
@@ -31,12 +33,14 @@ class TableScoreRun:
 
 def score_table_file(path: Path, output: Path | str, lexicons: Sequence[str], engine: str = "rjieba",
                      text_col: str | None = None, id_col: str | None = None, evidence_path: Path | None = None,
-                     chunksize: int = 2000, fmt: str | None = None) -> TableScoreRun:
+                     chunksize: int = 2000, fmt: str | None = None, count_negated: bool = False,
+                     negation: str | Path | bool = True) -> TableScoreRun:
     """Score every row of a CSV/TSV/JSONL/XLSX/Parquet table into `output` (`-`: standard output), chunk by
     chunk; the table's other columns are kept beside the counts (and in the evidence). Empty texts get
-    missing rates (NaN) and are listed in the returned run."""
+    missing rates (NaN) and are listed in the returned run; negated hits are kept in the evidence, not counted
+    (unless `count_negated`)."""
 
-    scorer = build_scorer(lexicons, engine)
+    scorer = build_scorer(lexicons, engine, count_negated=count_negated, negation=negation)
     writer = TableWriter(output, fmt=fmt)
     ev_writer = TableWriter(evidence_path) if evidence_path else None
     run = TableScoreRun()

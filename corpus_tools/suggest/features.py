@@ -14,6 +14,7 @@ import numpy as np
 
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.lexicon.model import Lexicon
+from corpus_tools.lexicon.negation import NEGATION_LEXICON
 from corpus_tools.scoring.score import Hit, Scorer
 from corpus_tools.text.tokenize import Tokenizer
 
@@ -54,7 +55,7 @@ class TextAnalyzer:
         tokens = tok.tokenize_normalized(norm)
         found, _ = self.scorer.matcher.find_normalized(norm)
         hits = [Hit(f.pattern.lexicon, f.pattern.construct, f.pattern.variable, f.pattern.term, f.start, f.end)
-                for f in found]
+                for f in found if f.pattern.lexicon != NEGATION_LEXICON]  # negation cues are no features
         return Analyzed(tuple(w for w in tokens.words if tok.is_content(w)), norm, tuple(hits))
 
     def analyze_many(self, texts: Sequence[str]) -> list[Analyzed]:

@@ -66,8 +66,14 @@ def _check_report(res: Any) -> str:
     assert "<html" in html and 'id="manifest"' in html
     manifest = json.loads(Path(res.files["manifest"]).read_text(encoding="utf-8"))
     assert manifest["outputs"]["report"] == "report.html"
-    for name in ("framing_shares", "framing_tests", "distinctive_words", "triangulation", "topics"):
+    for name in ("framing_shares", "framing_tests", "distinctive_words", "triangulation", "topics",
+                 "language_balance"):
         assert Path(res.files[name]).is_file(), name
+    counts = manifest["scoring"]["counts"]  # what was counted and left out (negation, speakers, overlap)
+    assert {"hits", "counted", "negated", "overlap", "excluded_entries", "excluded_hits"} <= set(counts)
+    ev = pd.read_csv(res.files["evidence"])
+    assert int(ev["counted"].sum()) == counts["counted"] and int(ev["negated"].sum()) == counts["negated"]
+    assert "What is counted" in html and "Language balance" in html
     return html
 
 

@@ -277,3 +277,14 @@ def test_train_on_bundled_corpus(tmp_path: Path) -> None:
     frame = suggest_texts(model, ["a", "b"], texts)
     assert "opportunity.profitability" in frame.loc[0, "codes"]
     assert load_model(tmp_path / "junpu-model").version == model.version
+
+
+def test_analyzer_hits_are_terms_not_negation_cues() -> None:
+    """The scorer's matcher also finds negation cues (one more rules lexicon); they are never features."""
+    from corpus_tools.lexicon.negation import NEGATION_LEXICON
+    from corpus_tools.suggest.features import TextAnalyzer
+
+    a = TextAnalyzer(["mass_entrepreneurship"])
+    hits = a.analyze("开网店不赚钱，但是物流方便。We did not make a profit.").hits
+    assert hits and all(h.lexicon == "mass_entrepreneurship" for h in hits)
+    assert NEGATION_LEXICON not in {h.lexicon for h in hits}
