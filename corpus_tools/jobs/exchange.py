@@ -21,6 +21,7 @@ from corpus_tools.exchange.tables import coding_tables, write_tables
 from corpus_tools.io.tables import write_table
 from corpus_tools.lexicon.yaml_io import write_codebook
 from corpus_tools.project import Project
+from corpus_tools.store.integrity import require_sound
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
@@ -137,6 +138,7 @@ def import_qdpx(path: Path, corpus_path: Path | None, lexicons: Sequence[str] = 
                                                            "overlapping"])
         result.files.append(write_table(frame, unmatched))
     if store is not None and len(imported.codings):
+        require_sound(store)  # never record into a damaged store (a sound one gets a fresh copy first)
         _humans, machines = human_codings(imported.codings)
         if machines:
             imported.problems.append(f"codings of machine coder(s) {', '.join(machines)} were not recorded in the "

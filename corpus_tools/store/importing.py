@@ -12,6 +12,7 @@ import pandas as pd
 
 from corpus_tools.errors import InputTableError, StoreError
 from corpus_tools.io.manifest import file_sha1
+from corpus_tools.io.office import read_xlsx
 from corpus_tools.store.codings import read_codings
 from corpus_tools.store.log import NONE
 from corpus_tools.store.store import CodingStore
@@ -96,7 +97,7 @@ def read_coding_table(path: Path) -> pd.DataFrame:
             return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False,
                                encoding="utf-8-sig")
         if suffix == ".xlsx":
-            return pd.read_excel(path, dtype=str).fillna("")
+            return read_xlsx(path)  # checked first: decompression, XML size and cell limits (io.office)
     except (ValueError, UnicodeDecodeError, OSError) as exc:
         raise InputTableError(f"{path}: cannot read table ({exc})") from exc
     raise InputTableError(f"{path}: unsupported coding table format {suffix!r}", hint="use .csv, .tsv or .xlsx")

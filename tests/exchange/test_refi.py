@@ -339,3 +339,28 @@ def test_schemas_ship_unchanged_with_their_licence() -> None:
     assert schema_errors(EXAMPLE_QDE.encode(), "project") == []
     broken = EXAMPLE_QDC.replace(' guid="00477428-cbe1-4a22-895b-736777f469ad"', "")
     assert any("guid" in e for e in schema_errors(broken.encode(), "codebook"))
+
+
+def test_qdpx_import_checks_the_store_first(make_corpus: MakeCorpus, tmp_path: Path,
+                                            lexicons: list[Lexicon]) -> None:
+    """Importing codings into a store whose append-only guard was removed is refused before anything is written."""
+    import sqlite3
+
+    from corpus_tools.errors import StoreDamagedError
+    from corpus_tools.jobs.exchange import import_qdpx
+    from corpus_tools.store import CodingStore
+
+    root = small_coded_corpus(make_corpus)
+    corpus = load_corpus(root)
+    out = tmp_path / "p.qdpx"
+    write_qdpx(out, corpus, _state(corpus, lexicons), lexicons, created=CREATED)
+    store = tmp_path / "s.sqlite"
+    with CodingStore(store) as st:
+        st.record("E1", "h", "opportunity.profitability", "add", "A")
+    conn = sqlite3.connect(store, isolation_level=None)
+    conn.execute("DROP TRIGGER IF EXISTS events_append_only_delete")
+    conn.close()
+    with pytest.raises(StoreDamagedError, match="failed its check"):
+        import_qdpx(out, root, store=store)
+    with CodingStore(store) as st:
+        assert len(st.events()) == 1  # nothing was recorded

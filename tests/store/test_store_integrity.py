@@ -202,3 +202,27 @@ def test_a_busy_store_is_a_clear_message_and_nothing_is_written(tmp_path: Path) 
         blocker.close()
     with CodingStore(path) as st:
         assert st.count() == 2 and check_store(path).ok
+
+
+def test_xlsx_coding_tables_are_read_within_the_input_limits(tmp_path: Path) -> None:
+    """`store import` of an .xlsx coding table goes through the same checks as other workbooks."""
+    import zipfile
+
+    from corpus_tools.errors import UnsafeFileError
+    from corpus_tools.store.importing import read_coding_table
+
+    book = tmp_path / "codes.xlsx"
+    import pandas as pd
+
+    pd.DataFrame({"entry_id": ["E1"], "coder": ["A"], "codes": [P]}).to_excel(book, index=False)
+    assert list(read_coding_table(book)["codes"]) == [P]
+    with zipfile.ZipFile(book) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = next(n for n in parts if n.startswith("xl/worksheets/"))
+    parts[sheet] = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><worksheet>&lol;</worksheet>'
+    hostile = tmp_path / "lol.xlsx"
+    with zipfile.ZipFile(hostile, "w") as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    with pytest.raises(UnsafeFileError):
+        read_coding_table(hostile)
