@@ -94,10 +94,12 @@ def text_hash(text: str, n: int = 10) -> str:
 # Chinese text is full of full-width punctuation (，。！？) that segmentation treats the same either way,
 # so only full-width letters, digits and word joiners trigger width folding; OpenCC runs only when the
 # text holds a character that t2s changes. The result has the same words as `normalize` (tested).
-_FW_WORDISH = "".join(chr(c) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B),
-                                       0xFF06, 0xFF07, 0xFF0B, 0xFF0D, 0xFF0E, *_QUOTES])
-_FW_WORDISH_RE = re.compile("[" + re.escape(_FW_WORDISH) + "]")
-_NEEDS_WIDTH, _NEEDS_T2S, _NEEDS_LOWER, _NEEDS_HARD_LOWER = 1, 2, 4, 8
+_FW_ONLY = "".join(chr(c) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B),
+                                    0xFF06, 0xFF07, 0xFF0B, 0xFF0D, 0xFF0E])
+_QUOTE_CHARS = "".join(chr(c) for c in _QUOTES)
+_FW_ONLY_RE = re.compile("[" + re.escape(_FW_ONLY) + "]")
+_NEEDS_WIDTH, _NEEDS_T2S, _NEEDS_LOWER, _NEEDS_HARD_LOWER, _NEEDS_QUOTES = 1, 2, 4, 8, 16
+_QUOTE_PAIRS = tuple((chr(a), chr(b)) for a, b in _QUOTES.items())
 
 
 @lru_cache(maxsize=1)
@@ -119,8 +121,10 @@ def _needs_table() -> bytes:
     folding, 2 t2s, 4 lower-casing, 8 lower-casing that cannot be left to the compiled scan."""
     lower_flags = lower_tables()[0]
     table = bytearray(c * _NEEDS_LOWER for c in lower_flags)  # lower flags 1, 2 -> 4, 8
-    for ch in _FW_WORDISH:
+    for ch in _FW_ONLY:
         table[ord(ch)] |= _NEEDS_WIDTH
+    for ch in _QUOTE_CHARS:  # Chinese text is full of “ ”: str.replace beats a dict translate of the whole text
+        table[ord(ch)] |= _NEEDS_QUOTES
     for ch in _traditional_chars():
         table[ord(ch)] |= _NEEDS_T2S
     return bytes(table)
@@ -147,13 +151,26 @@ def _normalize_for_scan(text: str, t2s: bool, fast: ModuleType) -> tuple[str, bo
     flags = fast.needs(text, table)  # one compiled pass tells which steps the text needs
     if not flags:
         return text, False
-    out = text.translate(_WIDTH_TABLE) if flags & _NEEDS_WIDTH else text
+    if flags & _NEEDS_WIDTH:
+        out = text.translate(_WIDTH_TABLE)  # folds the quotes too
+    elif flags & _NEEDS_QUOTES:
+        out = _fold_quotes(text)
+    else:
+        out = text
     if t2s and flags & _NEEDS_T2S:
         out = _to_simplified_lines(out)
         flags = fast.needs(out, table)
     if flags & _NEEDS_HARD_LOWER:
         return _lower(out), False
     return out, bool(flags & _NEEDS_LOWER)
+
+
+def _fold_quotes(text: str) -> str:
+    """The typographic quotes of `_WIDTH_TABLE` folded by str.replace (the same result as translate)."""
+    for q, r in _QUOTE_PAIRS:
+        if q in text:
+            text = text.replace(q, r)
+    return text
 
 
 def _to_simplified_lines(text: str) -> str:
@@ -167,7 +184,8 @@ def _to_simplified_lines(text: str) -> str:
 
 
 def _normalize_for_tokens_py(text: str, t2s: bool) -> str:
-    out = text.translate(_WIDTH_TABLE) if _FW_WORDISH_RE.search(text) else text
+    # exactly what the compiled path does (tests/lexicon/test_native.py)
+    out = text.translate(_WIDTH_TABLE) if _FW_ONLY_RE.search(text) else _fold_quotes(text)
     if t2s and _traditional_re().search(out):
         out = to_simplified(out)
     return _lower(out)
