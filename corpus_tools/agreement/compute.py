@@ -27,7 +27,6 @@ from corpus_tools.agreement.units import (
 from corpus_tools.errors import AgreementError
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.lexicon.model import Lexicon
 

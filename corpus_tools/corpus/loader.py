@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -37,9 +37,6 @@ from corpus_tools.errors import CorpusError, DecodeError, UnsafeFileError
 from corpus_tools.io.limits import InputLimits
 from corpus_tools.io.resources import DEFAULT_LEXICON, default_corpus
 from corpus_tools.text.lang import detect_lang
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 DOC_DUP_THRESHOLD = 0.6

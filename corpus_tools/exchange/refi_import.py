@@ -38,8 +38,6 @@ from corpus_tools.store.vocabulary import is_machine
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-    import pandas as pd
-
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.lexicon.model import Lexicon
 

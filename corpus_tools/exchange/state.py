@@ -23,7 +23,6 @@ from corpus_tools.store.coding_state import CODINGS_FILE, merge_codings
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.lexicon.model import Lexicon

@@ -18,7 +18,6 @@ from corpus_tools.io.tables import write_table, write_xlsx
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.lexicon.model import Lexicon

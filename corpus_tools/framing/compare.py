@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,9 +17,6 @@ from corpus_tools.framing.multiplicity import bh, holm
 __all__ = ["adjust_family", "chi2_stat", "compare_groups", "cramers_v", "holm", "omnibus_test",
            "pair_differences"]
 
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
 
 
 def chi2_stat(table: np.ndarray) -> float:

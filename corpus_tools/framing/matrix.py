@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
     from corpus_tools.scoring.score import ScoreResult

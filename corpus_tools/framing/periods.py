@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.errors import ConfigError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 BYS = ("year", "quarter", "stage", "source_type")
 UNDATED = "undated"

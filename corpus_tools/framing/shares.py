@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,9 +10,6 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.framing.matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
 from corpus_tools.framing.periods import period_order
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 def period_shares(matrix: DocMatrix, labels: Sequence[str], by: str, *, stage_ids: Sequence[str] = (),

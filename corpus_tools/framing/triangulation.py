@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.framing.matrix import DocMatrix, ratio
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 MAIN_SOURCES = ("media", "interview", "government")
 

@@ -40,9 +40,7 @@ from corpus_tools.topics.sweep import DEFAULT_K_RANGE
 
 if TYPE_CHECKING:
 
-    from corpus_tools.framing import FramingResult
     from corpus_tools.suggest.result import SuggestionsResult
-    from corpus_tools.topics import TopicsResult
 
 # progress(message, step, total_steps): one call per step start and per sub-step message; a last call
 # with step = total_steps + 1 says the run finished

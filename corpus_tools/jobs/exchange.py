@@ -25,7 +25,6 @@ from corpus_tools.store.integrity import require_sound
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.exchange.refi_export import QdpxExport

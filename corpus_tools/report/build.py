@@ -27,7 +27,6 @@ from corpus_tools.report.validation import validation_context
 from corpus_tools.scoring.balance import balance_warnings, language_balance
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.agreement.lexicon_validation import LexiconValidation
     from corpus_tools.corpus.loader import Corpus

@@ -10,7 +10,6 @@ import pandas as pd
 from corpus_tools.framing.periods import doc_periods, period_order
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.lexicon.model import Lexicon
 

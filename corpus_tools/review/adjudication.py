@@ -20,7 +20,6 @@ from corpus_tools.store.store import Expect
 from corpus_tools.store.vocabulary import is_machine
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.store.store import CodingStore

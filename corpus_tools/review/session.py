@@ -22,7 +22,6 @@ from corpus_tools.suggest.explain import explain
 from corpus_tools.suggest.model import SuggestionModel
 
 if TYPE_CHECKING:
-    import numpy as np
 
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.store.store import CodingStore

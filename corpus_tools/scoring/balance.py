@@ -19,7 +19,6 @@ import pandas as pd
 from corpus_tools.schema import check
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.scoring.score import ScoreResult

@@ -30,7 +30,6 @@ from corpus_tools.scoring.score import Scorer
 from corpus_tools.text.tokenize import has_cjk
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.lexicon.model import Lexicon, Variable

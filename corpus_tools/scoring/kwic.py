@@ -6,7 +6,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -17,9 +16,6 @@ from corpus_tools.lexicon.match import Matcher, all_terms, compile_term
 from corpus_tools.lexicon.model import Construct, Lexicon, Variable
 from corpus_tools.text.normalize import normalize
 from corpus_tools.text.tokenize import Tokenizer
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 @dataclass(frozen=True)

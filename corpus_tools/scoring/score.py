@@ -20,7 +20,6 @@ from corpus_tools.text.normalize import normalize_for_scan
 from corpus_tools.text.tokenize import Tokenizer
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
 

@@ -12,7 +12,6 @@ from corpus_tools.errors import CorpusError
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
 

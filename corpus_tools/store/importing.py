@@ -19,7 +19,6 @@ from corpus_tools.store.store import CodingStore
 from corpus_tools.text.normalize import text_hash
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
 

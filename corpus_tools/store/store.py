@@ -27,7 +27,6 @@ from corpus_tools.store.migrations import LATEST, migrate, schema_version
 from corpus_tools.store.sqlerrors import StoreConnection
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
 

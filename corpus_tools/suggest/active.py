@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,10 +23,6 @@ from corpus_tools.suggest.evaluation import _counts, _f1_kappa, _interval, boots
 from corpus_tools.suggest.features import Analyzed, TextAnalyzer
 from corpus_tools.suggest.model import SuggestionModel, _row_normalize
 from corpus_tools.suggest.training import TrainingData, require
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
 
 STRATEGIES = ("uncertainty", "diversity", "random")
 # one row per (strategy, fold, round): macro F1 of the model trained on the first n_coded passages, on held-out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,9 +12,6 @@ from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.suggest.calibration import DEFAULT_THRESHOLD
 from corpus_tools.suggest.features import Analyzed, TextAnalyzer
 from corpus_tools.suggest.model import constructs_of
-
-if TYPE_CHECKING:
-    import numpy as np
 
 
 class LexiconSuggester:

@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,11 +21,6 @@ from corpus_tools.io.tables import write_table
 from corpus_tools.suggest.features import Analyzed, TextAnalyzer
 from corpus_tools.suggest.model import SuggestionModel, constructs_of
 from corpus_tools.suggest.training import TrainingData, require
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
-
 
 GROUPINGS = ("document", "none")
 N_BOOT = 1000

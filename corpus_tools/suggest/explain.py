@@ -12,7 +12,6 @@ from corpus_tools.suggest.features import CHAR, EMB, LEX, WORD, Analyzed
 from corpus_tools.suggest.model import SuggestionModel, _row_normalize
 
 if TYPE_CHECKING:
-    import numpy as np
     from scipy import sparse
 
     from corpus_tools.suggest.coldstart import LexiconSuggester

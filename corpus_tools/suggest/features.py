@@ -19,7 +19,6 @@ from corpus_tools.scoring.score import Hit, Scorer
 from corpus_tools.text.tokenize import Tokenizer
 
 if TYPE_CHECKING:
-    import numpy as np
     from scipy import sparse
 
 WORD, CHAR, LEX, EMB = "w", "c", "lex", "emb"

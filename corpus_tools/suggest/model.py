@@ -26,7 +26,6 @@ from corpus_tools.suggest.calibration import DEFAULT_THRESHOLD, platt, sigmoid, 
 from corpus_tools.suggest.features import Analyzed, FeatureBuilder, TextAnalyzer
 
 if TYPE_CHECKING:
-    import numpy as np
     from scipy import sparse
 
     from corpus_tools.suggest.features import WordVectors

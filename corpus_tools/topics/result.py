@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.io.manifest import write_manifest
 from corpus_tools.io.tables import write_table
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 @dataclass

@@ -26,7 +26,6 @@ from corpus_tools.topics.seeded import on_vocab, read_hand_codes, seed_sets, see
 from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, k_cap, sweep
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.lexicon.model import Lexicon

@@ -24,8 +24,6 @@ from corpus_tools.topics.names import SEED_LEVELS
 from corpus_tools.topics.quality import coherence_per_topic, topic_exclusivity
 
 if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
 
     from corpus_tools.lexicon.model import Lexicon
     from corpus_tools.topics.describe import TermIndex

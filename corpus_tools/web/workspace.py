@@ -34,9 +34,7 @@ from corpus_tools.store.store import CodingStore
 if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.lexicon.model import Lexicon, Variable
-    from corpus_tools.review.pool import ReviewPool
     from corpus_tools.store.coding_state import ProjectState
-    from corpus_tools.store.store import CodingStore
     from corpus_tools.suggest.explain import Suggester
 
 T = TypeVar("T")
