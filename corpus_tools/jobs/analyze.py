@@ -23,6 +23,7 @@ from corpus_tools.errors import ConfigError, CorpusError, StoreError, did_you_me
 from corpus_tools.framing import FramingResult, entry_content_words, run_framing
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
+from corpus_tools.io.parquet_parts import parquet_to_table, part_path
 from corpus_tools.io.tables import write_table
 from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
 from corpus_tools.jobs.lexicon_validate import OUTPUTS as VALIDATION_OUTPUTS
@@ -30,10 +31,19 @@ from corpus_tools.jobs.reliability import codings_key, reliability_for
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.project import open_corpus, project_lexicons
 from corpus_tools.report import ReportInputs, write_report
-from corpus_tools.scoring.balance import balance_warnings, language_balance
+from corpus_tools.scoring.balance import balance_warnings, language_balance, language_of
+from corpus_tools.scoring.chunked import (
+    CHUNK_ENTRIES,
+    ENTRY_SCORES_FILE,
+    EVIDENCE_FILE,
+    ScoredFiles,
+    empty_evidence,
+    score_to_parquet,
+)
+from corpus_tools.scoring.evidence_queries import term_counts, top_entry_evidence
 from corpus_tools.scoring.health import lexicon_health
 from corpus_tools.scoring.parallel import default_workers, texts_scorer
-from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, corpus_scorer, score_levels
+from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, corpus_scorer
 from corpus_tools.text.tokenize import Tokenizer
 from corpus_tools.topics import DEFAULT_ENGINE, TopicsResult, run_topics
 from corpus_tools.topics.sweep import DEFAULT_K_RANGE
@@ -50,7 +60,7 @@ STEPS = ("read corpus", "score", "tokens", "framing", "topics", "suggestions", "
 # The modules whose code computes each cached step; the cache key hashes them and everything they import
 # (io.cache.source_files), so the key follows the code without hand-kept file lists.
 STEP_CODE: dict[str, tuple[str, ...]] = {
-    "scores": ("corpus_tools.scoring.score",),
+    "scores": ("corpus_tools.scoring.score", "corpus_tools.scoring.chunked"),
     "tokens": ("corpus_tools.text.tokenize", "corpus_tools.framing"),
     "framing": ("corpus_tools.framing", "corpus_tools.scoring.score"),
     "topics": ("corpus_tools.topics",),
@@ -109,7 +119,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
             workers: int | None = None, dask: str | None = None,
             topic_options: dict[str, Any] | None = None, adjust: Sequence[str] | None = None,
             min_docs: int = 5, count_negated: bool | None = None,
-            negation_rules: str | Path | None = None) -> AnalyzeResult:
+            negation_rules: str | Path | None = None, chunk_entries: int = CHUNK_ENTRIES) -> AnalyzeResult:
     """Run the whole analysis of a corpus (a loaded Corpus, a corpus folder, a table file or a DataFrame of
     texts; the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
@@ -118,11 +128,14 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     `out/.cache`) unless `use_cache` is False. Coded passages come from the corpus's codings.csv plus the
     coding store `store` (default `out/coding.sqlite` when it exists; only read). Scoring runs in `workers`
     processes (default: the machine's cores) or on a Dask cluster (`dask`: an address or "local"), with
-    results identical to one process. `topic_options` go to run_topics (bilingual, dictionary, seeded,
-    free_topics, prevalence_by, align_threshold). Stage effects adjust for `adjust` (document columns;
-    default source type and language); groups with fewer than `min_docs` documents get no interval or test.
-    `by` names further columns (e.g. `outlet` or a table's metadata column) to aggregate scores by, into
-    `by_<column>.csv`. Junk entries (corpus.junk) are left out of scores and topics unless `keep_junk`.
+    results identical to one process. Entry scores and evidence are scored `chunk_entries` entries at a time
+    into Parquet files under `out` (scores_entries.parquet, evidence.parquet) and everything after reads them
+    from there, so memory is bounded by the chunk and the number of documents, not the number of hits; the
+    report embeds a sample of the evidence (the top passages). `topic_options` go to run_topics (bilingual,
+    dictionary, seeded, free_topics, prevalence_by, align_threshold). Stage effects adjust for `adjust`
+    (document columns; default source type and language); groups with fewer than `min_docs` documents get no
+    interval or test. `by` names further columns (e.g. `outlet` or a table's metadata column) to aggregate
+    scores by, into `by_<column>.csv`. Junk entries (corpus.junk) are left out of scores and topics unless `keep_junk`.
     Negated hits and interviewer turns are left out of the scores as corpus.toml's [scoring] says
     (`count_negated` and `negation_rules` override it).
 
@@ -185,9 +198,9 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     n_workers = default_workers() if workers is None else workers
     score_settings = {"negation": scorer.manifest()["negation"], "count_negated": scorer.count_negated,
                       "scoring": dataclasses.asdict(corpus.config.scoring)}
-    doc_scores, entry_scores = _scores(corpus, scorer, dedupe, cache,
-                                       make_key(**base, dedupe=dedupe, code=score_code, **score_settings),
-                                       workers=n_workers, dask=dask)
+    scored = _scores(corpus, scorer, dedupe, cache, make_key(**base, dedupe=dedupe, code=score_code, **score_settings),
+                     out_dir, workers=n_workers, dask=dask, chunk_entries=chunk_entries, say=step(2))
+    doc_scores = scored.documents
     step(3)("tokenizing entries for words and topics")
     tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash(*STEP_CODE["tokens"])))
     say = step(4)
@@ -197,7 +210,8 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                                 stages=[s.__dict__ for s in corpus.config.stages], adjust=adjust, min_docs=min_docs,
                                 code=code_hash(*STEP_CODE["framing"]), **score_settings),
                        seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe, adjust=adjust, min_docs=min_docs,
-                       lexicon_of=lexicon_of(lex), entry_scores=entry_scores)
+                       lexicon_of=lexicon_of(lex), entry_scores=lambda: scored.entries(
+                           ["doc_id", *doc_scores.variable_ids, *doc_scores.construct_ids, "total", "n_tokens"]))
     result.problems.extend(f"WARNING stage effects: {n}" for n in framing.notes if n.startswith("adjustment column"))
     topic_res = None
     ks: list[int] | None = None
@@ -241,8 +255,9 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
             files["code_cooccurrence"] = write_table(rel.cooccurrence, out_dir / "code_cooccurrence.csv")
     say("writing tables")
     files["scores_documents"] = write_table(doc_scores.scores, out_dir / "scores_documents.csv")
-    files["scores_entries"] = write_table(entry_scores.scores, out_dir / "scores_entries.csv")
-    files["evidence"] = write_table(entry_scores.evidence, out_dir / "evidence.csv")
+    files["scores_entries"] = parquet_to_table(scored.entry_scores, out_dir / "scores_entries.csv")
+    files["evidence"] = parquet_to_table(scored.evidence, out_dir / "evidence.csv")
+    files["scores_entries_parquet"], files["evidence_parquet"] = scored.entry_scores, scored.evidence
     for key in ("source_type", "stage", "year"):
         files[f"by_{key}"] = write_table(aggregate(doc_scores, key, corpus.docs), out_dir / f"by_{key}.csv")
     files["by_stage_source"] = write_table(aggregate(doc_scores, ["stage", "source_type"], corpus.docs),
@@ -253,7 +268,9 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     health = _health(lex, tokenizer, corpus, cache,
                      make_key(**base, code=code_hash(*STEP_CODE["health"])))
     files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
-    balance = language_balance(doc_scores, corpus, seed=seed, n_boot=n_boot)
+    doc_lang = {str(d): language_of(g) for d, g in zip(corpus.docs["doc_id"], corpus.docs["lang"], strict=True)}
+    balance = language_balance(doc_scores, corpus, seed=seed, n_boot=n_boot,
+                               terms=term_counts(scored.evidence, doc_lang))
     files["language_balance"] = write_table(balance, out_dir / "language_balance.csv")
     result.problems.extend(balance_warnings(balance))
     validation = _validation(corpus, lex, scorer, n_boot, seed)
@@ -283,6 +300,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                                    "store": str(store_path) if store_path else None}},
         "seed": seed,
         "scoring": {**scorer.manifest(), "workers": n_workers, "dask": dask, "counts": doc_scores.summary,
+                    "chunk_entries": chunk_entries, "chunks": scored.chunks,
                     "exclude_roles": list(corpus.config.scoring.exclude_roles),
                     "language_balance_warnings": balance_warnings(balance)},
     }
@@ -291,7 +309,10 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     if report:
         say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
-        rep = write_report(ReportInputs(corpus, lex, doc_scores, entry_scores, framing, topic_res, health, manifest,
+        # the report shows the top passages: it gets the evidence rows of those entries, the rest stays on disk
+        sample = dataclasses.replace(doc_scores, scores=doc_scores.scores.iloc[:0], level="entry",
+                                     evidence=top_entry_evidence(scored.evidence))
+        rep = write_report(ReportInputs(corpus, lex, doc_scores, sample, framing, topic_res, health, manifest,
                                         result.problems[:20], sug_res, validation=validation, reliability=rel,
                                         balance=balance),
                            out_dir, cache=cache, progress=say, code_version=code_hash(*STEP_CODE["report"]))
@@ -315,22 +336,30 @@ def topic_settings(k_range: Sequence[int] | None, engine: str | None) -> tuple[l
     return sorted({int(k) for k in (k_range or DEFAULT_K_RANGE)}), engine or DEFAULT_ENGINE
 
 
-def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str, workers: int = 1,
-            dask: str | None = None) -> tuple[ScoreResult, ScoreResult]:
-    """Document- and entry-level scores, from the cache when inputs are unchanged."""
+def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str, out_dir: Path, workers: int = 1,
+            dask: str | None = None, chunk_entries: int = CHUNK_ENTRIES,
+            say: Callable[[str], None] | None = None) -> ScoredFiles:
+    """Document scores (in memory) and entry scores and evidence (Parquet files in `out_dir`), scored chunk by
+    chunk, or copied from the cache when inputs are unchanged."""
+    names = (ENTRY_SCORES_FILE, EVIDENCE_FILE)
     hit = cache.load_frames("scores", key)
     if hit is not None:
-        frames, data = hit
-        v, c = list(data["variable_ids"]), list(data["construct_ids"])
-        lx, summ = dict(data["construct_lexicon"]), dict(data["summary"])
-        return (ScoreResult(frames["doc_scores"], frames["doc_evidence"], "document", v, c, lx, summ),
-                ScoreResult(frames["entry_scores"], frames["entry_evidence"], "entry", v, c, lx, summ))
-    docs, entries = score_levels(corpus, scorer, dedupe, score_many=texts_scorer(scorer, workers, dask))
-    cache.save_frames("scores", key, {"doc_scores": docs.scores, "doc_evidence": docs.evidence,
-                                      "entry_scores": entries.scores, "entry_evidence": entries.evidence},
+        tmp = {n: part_path(out_dir / n) for n in names}
+        if cache.restore_files("score_files", key, tmp):
+            for n in names:
+                tmp[n].replace(out_dir / n)
+            frames, data = hit
+            docs = ScoreResult(frames["doc_scores"], empty_evidence(), "document", list(data["variable_ids"]),
+                               list(data["construct_ids"]), dict(data["construct_lexicon"]), dict(data["summary"]))
+            return ScoredFiles(docs, out_dir / ENTRY_SCORES_FILE, out_dir / EVIDENCE_FILE, int(data["chunks"]))
+    res = score_to_parquet(corpus, scorer, out_dir, dedupe, score_many=texts_scorer(scorer, workers, dask),
+                           chunk_entries=chunk_entries, progress=say)
+    docs = res.documents
+    cache.save_frames("scores", key, {"doc_scores": docs.scores},
                       {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids,
-                       "construct_lexicon": docs.construct_lexicon, "summary": docs.summary})
-    return docs, entries
+                       "construct_lexicon": docs.construct_lexicon, "summary": docs.summary, "chunks": res.chunks})
+    cache.store_files("score_files", key, {ENTRY_SCORES_FILE: res.entry_scores, EVIDENCE_FILE: res.evidence})
+    return res
 
 
 def _validation(corpus: Corpus, lexicons: Sequence[Lexicon], scorer: Scorer, n_boot: int,
@@ -381,7 +410,9 @@ def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str
     if hit is not None:
         frames, data = hit
         return FramingResult(**frames, **data)
-    res = run_framing(corpus, doc_scores, tokens=tokens, progress=say, **kwargs)
+    entries = kwargs.pop("entry_scores", None)  # entry scores are read from disk only when framing runs
+    res = run_framing(corpus, doc_scores, tokens=tokens, progress=say,
+                      entry_scores=entries() if callable(entries) else entries, **kwargs)
     cache.save_frames("framing", key, {f.name: getattr(res, f.name) for f in dataclasses.fields(res)
                                        if getattr(res, f.name) is not None and f.name not in _FRAMING_DATA},
                       {f: getattr(res, f) for f in _FRAMING_DATA})

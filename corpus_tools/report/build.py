@@ -45,7 +45,7 @@ class ReportInputs:
     corpus: Corpus
     lexicons: Sequence[Lexicon]
     doc_scores: ScoreResult
-    entry_scores: ScoreResult
+    entry_scores: ScoreResult  # its evidence may be a sample: the top passages' rows (analyze keeps all on disk)
     framing: FramingResult
     topics: TopicsResult | None
     health: pd.DataFrame
@@ -153,7 +153,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "corpus": corpus.config, "stage_labels": {s.id: s.label for s in corpus.config.stages},
         "counts": {"documents": len(docs), "entries": len(corpus.entries),
                    "tokens": int(inputs.doc_scores.scores["n_tokens"].sum()) if len(inputs.doc_scores.scores) else 0,
-                   "hits": len(inputs.entry_scores.counted_evidence()),
+                   "hits": int(inputs.doc_scores.summary.get("counted", len(inputs.entry_scores.counted_evidence()))),
                    "lexicons": [lx.name for lx in inputs.lexicons]},
         "counting": _counting(inputs.doc_scores),
         "balance": table(balance, ["variable", "lang", "n_docs", "count", "rate_per_1k", "rate_lo", "rate_hi",

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools.schema import check
+from corpus_tools.scoring.evidence_queries import term_counts
 
 if TYPE_CHECKING:
 
@@ -39,13 +40,15 @@ def language_of(lang: str) -> str:
 
 
 def language_balance(scores: ScoreResult, corpus: Corpus, *, threshold: float = THRESHOLD, min_count: int = 5,
-                     n_boot: int = 1000, ci: float = 0.95, seed: int = 0, top_terms: int = 3) -> pd.DataFrame:
+                     n_boot: int = 1000, ci: float = 0.95, seed: int = 0, top_terms: int = 3,
+                     terms: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (variable, language) with its documents, tokens, counted hits, rate per 1,000 tokens
     and bootstrap interval; `ratio` = higher / lower of the Chinese and English rates (inf when one is 0),
     `warning` when the ratio exceeds `threshold` with at least `min_count` hits in the higher language
     (both languages present), `drivers` = that language's most frequent terms with their share of its hits.
     Entry-level scores are summed to documents. Counts are what the scores count (negated hits and
-    excluded speakers left out)."""
+    excluded speakers left out). The driving terms come from `terms` (scoring.evidence_queries.term_counts, e.g.
+    of an evidence file on disk) or else from the scores' counted evidence."""
     frame = scores.scores
     if frame.empty:
         return pd.DataFrame(columns=list(LANGUAGE_BALANCE))
@@ -53,9 +56,8 @@ def language_balance(scores: ScoreResult, corpus: Corpus, *, threshold: float = 
     per_doc = frame.groupby("doc_id", sort=False)[[*scores.variable_ids, "n_tokens"]].sum()
     langs = corpus.docs.set_index("doc_id")["lang"].map(language_of)
     per_doc["__lang"] = langs.reindex(per_doc.index).fillna("unknown").to_numpy()
-    ev = scores.counted_evidence()
-    doc_lang = langs.to_dict()
-    ev = ev.assign(__lang=ev["doc_id"].map(doc_lang)) if len(ev) else ev.assign(__lang=[])
+    if terms is None:
+        terms = term_counts(scores.counted_evidence(), langs.to_dict())
     lex_of = scores.construct_lexicon
     rng = np.random.default_rng(seed)
     order = sorted(set(per_doc["__lang"]), key=lambda g: (g not in ("zh", "en"), g))
@@ -84,7 +86,7 @@ def language_balance(scores: ScoreResult, corpus: Corpus, *, threshold: float = 
             block.append({"lexicon": lex_of.get(construct, ""), "construct": construct, "variable": vid, "lang": g,
                           "n_docs": len(d), "n_tokens": int(tokens), "count": int(count),
                           "rate_per_1k": _r(rate), "rate_lo": _r(lo), "rate_hi": _r(hi)})
-        ratio, warn, drivers = _compare(vid, rates, block, ev, threshold, min_count, top_terms)
+        ratio, warn, drivers = _compare(vid, rates, block, terms, threshold, min_count, top_terms)
         for r in block:
             r.update(ratio=ratio, warning=warn, drivers=drivers)
         rows.extend(block)
@@ -95,7 +97,7 @@ def _r(x: float) -> float:
     return x if math.isnan(x) else round(x, 4)
 
 
-def _compare(vid: str, rates: dict[str, float], block: list[dict[str, object]], ev: pd.DataFrame,
+def _compare(vid: str, rates: dict[str, float], block: list[dict[str, object]], terms: pd.DataFrame,
              threshold: float, min_count: int, top_terms: int) -> tuple[float, bool, str]:
     """(ratio of the higher to the lower zh/en rate, warning?, the higher language's driving terms)."""
     zh, en = rates.get("zh"), rates.get("en")
@@ -108,11 +110,11 @@ def _compare(vid: str, rates: dict[str, float], block: list[dict[str, object]], 
     count_high = next(int(r["count"]) for r in block if r["lang"] == high)  # type: ignore[call-overload]
     warn = ratio > threshold and count_high >= min_count
     drivers = ""
-    if warn and len(ev):
-        sub = ev[(ev["variable"] == vid) & (ev["__lang"] == high)]
-        top = sub["term"].value_counts().head(top_terms)
-        total = max(1, len(sub))
-        drivers = f"{high}: " + "; ".join(f"{t} ×{n} ({100 * n / total:.0f}%)" for t, n in top.items())
+    if warn and len(terms):
+        sub = terms[(terms["variable"] == vid) & (terms["lang"] == high)]  # most hits first, then by term
+        total = max(1, int(sub["n"].sum()))
+        drivers = f"{high}: " + "; ".join(f"{t} ×{int(n)} ({100 * int(n) / total:.0f}%)"
+                                          for t, n in zip(sub["term"][:top_terms], sub["n"][:top_terms], strict=True))
     return (round(ratio, 3) if ratio != float("inf") else ratio), warn, drivers
 
 

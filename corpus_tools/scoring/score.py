@@ -167,9 +167,14 @@ class Scorer:
 
     def row(self, n_tokens: int, hits: Iterable[Hit]) -> dict[str, float | int]:
         """Count columns for one unit: variables, constructs, total, tokens, rate per 1,000 tokens."""
-        per_var: dict[str, int] = dict.fromkeys(self._variable_ids, 0)
+        per_var: dict[str, int] = {}
         for h in hits:
-            per_var[h.variable] += 1
+            per_var[h.variable] = per_var.get(h.variable, 0) + 1
+        return self.row_from_counts(n_tokens, per_var)
+
+    def row_from_counts(self, n_tokens: int, per_variable: Mapping[str, int]) -> dict[str, float | int]:
+        """`row` from counted hits per variable id (variables not named count 0)."""
+        per_var = {v: per_variable.get(v, 0) for v in self._variable_ids}
         counts: dict[str, float | int] = dict(per_var)
         total = 0
         for cid, vids in self._construct_vars:
@@ -262,76 +267,122 @@ def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False,
     `score_many` scores a list of texts (default: this scorer, in this process); scoring.parallel supplies
     one that runs in worker processes or on Dask with the same results. Negated hits (unless the scorer
     counts them) and hits in entries of an excluded role (default: corpus.toml [scoring]) are kept in the
-    evidence but not counted; `ScoreResult.summary` says how many."""
-    entries = corpus.entries
-    content = set(corpus.content_entries["entry_id"])  # junk entries (menus, markup, ...): rows stay, count nothing
-    excluded = set(corpus.config.scoring.exclude_roles if exclude_roles is None else exclude_roles)
-    roles = entry_roles(corpus) if len(entries) else []
-    doc_text = dict(zip(corpus.docs["doc_id"], corpus.docs["text"], strict=True))
-    evidence: list[dict[str, object]] = []
-    per_entry: list[tuple[str, str, int, list[Hit]]] = []
-    summary = dict.fromkeys(("hits", "counted", "negated", "overlap", "excluded_entries", "excluded_hits",
-                             "excluded_tokens"), 0)
-    skip = [bool(dedupe and dup) or eid not in content  # the row stays (nothing is deleted) but counts nothing:
-            for eid, dup in zip(entries["entry_id"], entries["dup_of"], strict=True)]  # a duplicate, or junk
-    todo = [t for t, s in zip(entries["text"], skip, strict=True) if not s]
-    scored = iter(score_many(todo) if score_many is not None else [scorer.score_text(t) for t in todo])
-    for eid, did, start, skipped, role in zip(entries["entry_id"], entries["doc_id"], entries["start"], skip,
-                                              roles, strict=True):
-        if skipped:  # the row stays (nothing is deleted) but counts nothing: its original counts
-            per_entry.append((eid, did, 0, []))
-            continue
-        ts = next(scored)
-        full = doc_text[did]
-        out = role in excluded
-        counted = [] if out else ts.counted(scorer.count_negated)
-        cues, over = ts.cues, ts.overlap()
-        for k, h in enumerate(ts.hits):
-            cue = cues[k] if cues is not None else ""
-            evidence.append(scorer.evidence_row(eid, did, eid, full, h._replace(start=h.start + start,
-                                                                                 end=h.end + start),
-                                                cue=cue, overlap=over[k] if over is not None else "", role=role,
-                                                counted=not out and (scorer.count_negated or not cue)))
-        summary["hits"] += len(ts.hits)
-        summary["negated"] += sum(1 for c in cues if c) if cues is not None else 0
-        summary["overlap"] += sum(1 for o in over if o) if over is not None else 0
-        if out:
-            summary["excluded_entries"] += 1
-            summary["excluded_hits"] += len(ts.hits)
-            summary["excluded_tokens"] += ts.n_tokens
-            per_entry.append((eid, did, 0, []))
-            continue
-        summary["counted"] += len(counted)
-        per_entry.append((eid, did, ts.n_tokens, counted))
-    grouped: dict[str, tuple[int, list[Hit]]] = {d: (0, []) for d in corpus.docs["doc_id"]}
-    for _eid, did, n, hits in per_entry:
-        total, acc = grouped[did]
-        acc.extend(hits)
-        grouped[did] = (total + n, acc)
-    entry_rows = [{"id": eid, "entry_id": eid, "doc_id": did, **scorer.row(n, hits)}
-                  for eid, did, n, hits in per_entry]
-    doc_rows = [{"id": did, "doc_id": did, **scorer.row(n, hits)} for did, (n, hits) in grouped.items()]
-    entry_ev = pd.DataFrame(evidence, columns=list(schema.EVIDENCE))
-    meta = ["outlet", *corpus.meta_columns]  # document metadata travels into the evidence too
-    entry_ev = entry_ev.join(corpus.docs.set_index("doc_id")[meta], on="doc_id")
+    evidence but not counted; `ScoreResult.summary` says how many. scoring.chunked does the same pass chunk
+    by chunk into Parquet files (bounded memory), with identical results."""
+    levels = LevelScoring(corpus, scorer, dedupe, exclude_roles)
+    entry_rows, evidence = levels.score_chunk(0, len(corpus.entries), score_many)
+    entry_ev = levels.evidence_frame(evidence)
     doc_ev = entry_ev.assign(id=entry_ev["doc_id"])
-    info = {"excluded_roles": sorted(excluded), "count_negated": scorer.count_negated, **summary}
-    return (_result(corpus, scorer, "document", doc_rows, doc_ev, info),
-            _result(corpus, scorer, "entry", entry_rows, entry_ev, info))
+    return (levels.result("document", levels.doc_rows(), doc_ev),
+            levels.result("entry", entry_rows, entry_ev))
+
+
+class LevelScoring:
+    """One pass over a corpus's entries, in slices: each slice gives its entry rows and evidence rows, while
+    document counts and the summary accumulate (a document's count vector, never its hits), so the pass can
+    run in bounded memory (scoring.chunked) or all at once (score_levels) with the same results."""
+
+    def __init__(self, corpus: Corpus, scorer: Scorer, dedupe: bool = False,
+                 exclude_roles: Sequence[str] | None = None) -> None:
+        self.corpus, self.scorer = corpus, scorer
+        entries = corpus.entries
+        content = set(corpus.content_entries["entry_id"])  # junk entries (menus, markup, ...): count nothing
+        self.excluded = set(corpus.config.scoring.exclude_roles if exclude_roles is None else exclude_roles)
+        self.roles = entry_roles(corpus) if len(entries) else []
+        self.doc_text = dict(zip(corpus.docs["doc_id"], corpus.docs["text"], strict=True))
+        self.summary = dict.fromkeys(("hits", "counted", "negated", "overlap", "excluded_entries", "excluded_hits",
+                                      "excluded_tokens"), 0)
+        self.skip = [bool(dedupe and dup) or eid not in content  # the row stays but counts nothing:
+                     for eid, dup in zip(entries["entry_id"], entries["dup_of"], strict=True)]  # duplicate or junk
+        self.docs: dict[str, tuple[int, dict[str, int]]] = {d: (0, {}) for d in corpus.docs["doc_id"]}
+        self.meta = ["outlet", *corpus.meta_columns]  # document metadata travels into the evidence too
+        self._doc_meta = corpus.docs.set_index("doc_id")
+
+    def score_chunk(self, lo: int, hi: int,
+                    score_many: Callable[[Sequence[str]], Sequence[TextScore]] | None = None,
+                    ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+        """(entry rows, evidence rows) of entries lo..hi-1 (in corpus order); document counts accumulate."""
+        scorer, summary, excluded = self.scorer, self.summary, self.excluded
+        entries = self.corpus.entries.iloc[lo:hi]
+        skip = self.skip[lo:hi]
+        todo = [t for t, s in zip(entries["text"], skip, strict=True) if not s]
+        scored = iter(score_many(todo) if score_many is not None else [scorer.score_text(t) for t in todo])
+        evidence: list[dict[str, object]] = []
+        rows: list[dict[str, object]] = []
+        for eid, did, start, skipped, role in zip(entries["entry_id"], entries["doc_id"], entries["start"], skip,
+                                                  self.roles[lo:hi], strict=True):
+            if skipped:  # the row stays (nothing is deleted) but counts nothing: its original counts
+                rows.append({"id": eid, "entry_id": eid, "doc_id": did, **scorer.row(0, ())})
+                continue
+            ts = next(scored)
+            full = self.doc_text[did]
+            out = role in excluded
+            counted = [] if out else ts.counted(scorer.count_negated)
+            cues, over = ts.cues, ts.overlap()
+            for k, h in enumerate(ts.hits):
+                cue = cues[k] if cues is not None else ""
+                evidence.append(scorer.evidence_row(eid, did, eid, full, h._replace(start=h.start + start,
+                                                                                     end=h.end + start),
+                                                    cue=cue, overlap=over[k] if over is not None else "",
+                                                    role=role,
+                                                    counted=not out and (scorer.count_negated or not cue)))
+            summary["hits"] += len(ts.hits)
+            summary["negated"] += sum(1 for c in cues if c) if cues is not None else 0
+            summary["overlap"] += sum(1 for o in over if o) if over is not None else 0
+            if out:
+                summary["excluded_entries"] += 1
+                summary["excluded_hits"] += len(ts.hits)
+                summary["excluded_tokens"] += ts.n_tokens
+                rows.append({"id": eid, "entry_id": eid, "doc_id": did, **scorer.row(0, ())})
+                continue
+            summary["counted"] += len(counted)
+            rows.append({"id": eid, "entry_id": eid, "doc_id": did, **scorer.row(ts.n_tokens, counted)})
+            n_doc, per_var = self.docs[did]
+            for h in counted:
+                per_var[h.variable] = per_var.get(h.variable, 0) + 1
+            self.docs[did] = (n_doc + ts.n_tokens, per_var)
+        return rows, evidence
+
+    def doc_rows(self) -> list[dict[str, object]]:
+        """One row per document (corpus order): the sums of its entries so far."""
+        return [{"id": did, "doc_id": did, **self.scorer.row_from_counts(n, per_var)}
+                for did, (n, per_var) in self.docs.items()]
+
+    def evidence_frame(self, rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
+        """Evidence rows as a frame in contract order, with the document metadata joined."""
+        ev = pd.DataFrame(rows, columns=list(schema.EVIDENCE))
+        return ev.join(self._doc_meta[self.meta], on="doc_id")
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The summary of what was counted and left out, so far."""
+        return {"excluded_roles": sorted(self.excluded), "count_negated": self.scorer.count_negated, **self.summary}
+
+    def score_frame(self, level: str, rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
+        """Score rows plus document metadata, columns in contract order."""
+        return _score_frame(self.corpus, self.scorer, level, rows)
+
+    def result(self, level: str, rows: Sequence[Mapping[str, object]], evidence: pd.DataFrame) -> ScoreResult:
+        """A ScoreResult of `rows` (one level) with `evidence`."""
+        return _result(self.corpus, self.scorer, level, rows, evidence, self.info)
 
 
 def _result(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]],
             evidence: pd.DataFrame, summary: dict[str, Any]) -> ScoreResult:
     """Rows plus document metadata, columns in contract order."""
 
+    return ScoreResult(_score_frame(corpus, scorer, level, rows), evidence, level, scorer.variable_ids,
+                       scorer.construct_ids, dict(scorer.construct_lexicon), dict(summary))
+
+
+def _score_frame(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
     scores = pd.DataFrame(rows)
     meta = [*META, "outlet", *corpus.meta_columns]
     if len(scores):
         scores = scores.join(corpus.docs.set_index("doc_id")[meta], on="doc_id")
     lead = ["id", "doc_id"] + (["entry_id"] if level == "entry" else []) + meta
     count_cols = [*scorer.variable_ids, *scorer.construct_ids, "total", "n_tokens", "rate_per_1k"]
-    return ScoreResult(scores.reindex(columns=lead + count_cols), evidence, level, scorer.variable_ids,
-                       scorer.construct_ids, dict(scorer.construct_lexicon), dict(summary))
+    return scores.reindex(columns=lead + count_cols)
 
 
 def score_records(records: Iterable[tuple[str, str]], scorer: Scorer,

@@ -73,3 +73,27 @@ def test_an_interrupted_run_leaves_no_manifest_and_no_partial_files(make_corpus:
         analyze(root, out, workers=1, use_cache=False, **CHEAP)
     assert not (out / "manifest.json").exists()  # the old manifest no longer vouches for new tables
     assert not list(out.glob(".*.part*"))  # every table written so far is whole
+
+
+def test_chunk_size_changes_no_output_and_the_cache_restores_the_files(make_corpus: MakeCorpus,
+                                                                       tmp_path: Path) -> None:
+    import json
+
+    root, _ = _corpus(make_corpus, n=24)
+    lex = ["mass_entrepreneurship", "government_support"]  # both: measures x constructs reads the entry scores
+    analyze(root, tmp_path / "whole", lexicons=lex, use_cache=False, workers=1, chunk_entries=100_000, **CHEAP)
+    analyze(root, tmp_path / "tiny", lexicons=lex, workers=1, chunk_entries=2, **CHEAP)
+    manifest = json.loads((tmp_path / "tiny" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scoring"]["chunks"] > 10 and manifest["outputs"]["evidence_parquet"] == "evidence.parquet"
+    names = ("scores_documents.csv", "scores_entries.csv", "evidence.csv", "by_stage.csv", "language_balance.csv",
+             "framing_shares.csv", "measures_constructs.csv")
+    for name in names:
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "tiny" / name).read_bytes(), name
+    for name in ("scores_entries.parquet", "evidence.parquet"):  # same rows, in more row groups
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "whole" / name),
+                                      pd.read_parquet(tmp_path / "tiny" / name))
+    (tmp_path / "tiny" / "evidence.parquet").unlink()
+    res = analyze(root, tmp_path / "tiny", lexicons=lex, workers=1, chunk_entries=2, **CHEAP)  # from the cache
+    assert res.cache["hits"].get("score_files") == 1
+    for name in names:
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "tiny" / name).read_bytes(), name

@@ -1,0 +1,94 @@
+"""What the report and the language-balance check need from the evidence, read from an in-memory frame or from
+the evidence Parquet file batch by batch (pyarrow compute; docs/performance.md says why this engine): counted
+hits per term and language, and the evidence rows of the entries shown as top passages (the report's sample).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from corpus_tools.io.parquet_parts import BATCH_ROWS, iter_frames
+
+TERM_COUNTS = ("variable", "lang", "term", "n")
+
+
+def _counted(ev: pd.DataFrame) -> pd.DataFrame:
+    return ev[ev["counted"].astype(bool)] if "counted" in ev.columns and len(ev) else ev
+
+
+def _batches(evidence: pd.DataFrame | Path, columns: list[str], batch_rows: int = BATCH_ROWS) -> Iterable[pd.DataFrame]:
+    if isinstance(evidence, pd.DataFrame):
+        yield evidence[[c for c in columns if c in evidence.columns]]
+    else:
+        yield from iter_frames(evidence, columns, batch_rows)
+
+
+def term_counts(evidence: pd.DataFrame | Path, doc_lang: Mapping[str, str]) -> pd.DataFrame:
+    """Counted hits per (variable, language of the document, term), sorted by variable, language, most hits
+    first, then term; from a frame or an evidence Parquet file (batch by batch)."""
+    parts = []
+    for batch in _batches(evidence, ["doc_id", "variable", "term", "counted"]):
+        b = _counted(batch)
+        if not len(b):
+            continue
+        b = b.assign(lang=b["doc_id"].map(doc_lang).fillna("unknown"))
+        parts.append(b.groupby(["variable", "lang", "term"], sort=False).size().rename("n").reset_index())
+    if not parts:
+        return pd.DataFrame(columns=list(TERM_COUNTS))
+    out = pd.concat(parts, ignore_index=True).groupby(["variable", "lang", "term"], sort=False)["n"].sum()
+    out = out.reset_index()
+    out["variable"], out["lang"], out["term"] = (out[c].astype(str) for c in ("variable", "lang", "term"))
+    return out.sort_values(["variable", "lang", "n", "term"], ascending=[True, True, False, True],
+                           kind="stable").reset_index(drop=True)[list(TERM_COUNTS)]
+
+
+def top_entry_evidence(evidence: pd.DataFrame | Path, per_variable: int = 3,
+                       batch_rows: int = BATCH_ROWS) -> pd.DataFrame:
+    """The counted evidence rows of every entry that is among the `per_variable` entries with the most counted
+    hits of some variable (ties: the entry whose hits come first, i.e. corpus order): all that
+    report.evidence.top_passages needs, so the report embeds this sample and leaves the full evidence on disk.
+    Two passes over a file, in bounded memory: a running top list per variable (an entry's hits are consecutive
+    rows, so a batch's last entry is carried into the next batch), then the rows of the chosen entries."""
+    best: pd.DataFrame | None = None
+    carry: pd.DataFrame | None = None
+    pending: pd.DataFrame | None = None
+    offset = 0
+    for batch in _batches(evidence, ["entry_id", "variable", "counted"], batch_rows):
+        batch = batch.assign(pos=np.arange(offset, offset + len(batch)))  # row position: corpus order
+        offset += len(batch)
+        if pending is not None:
+            best, carry = _rank(best, carry, pending, per_variable, last=False)
+        pending = batch
+    if pending is not None:
+        best, carry = _rank(best, carry, pending, per_variable, last=True)
+    chosen = set() if best is None else set(best["entry_id"].astype(str))
+    if isinstance(evidence, pd.DataFrame):
+        ev = _counted(evidence)
+        return ev[ev["entry_id"].astype(str).isin(chosen)]
+    keep = [b[b["entry_id"].astype(str).isin(chosen)]
+            for b in (_counted(x) for x in iter_frames(evidence, batch_rows=batch_rows))]
+    return pd.concat(keep, ignore_index=True)
+
+
+def _rank(best: pd.DataFrame | None, carry: pd.DataFrame | None, batch: pd.DataFrame, k: int,
+          last: bool) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Fold one batch into the running top `k` entries per variable; returns (top list, rows carried over)."""
+    b = _counted(batch)
+    if carry is not None and len(carry):
+        b = pd.concat([carry, b], ignore_index=True)
+    carry = None
+    if not last and len(b):  # the batch's last entry may go on in the next batch: count it there
+        tail = b["entry_id"] == b["entry_id"].iloc[-1]
+        carry, b = b[tail], b[~tail]
+    if not len(b):
+        return best, carry
+    counts = b.groupby(["variable", "entry_id"], sort=False)["pos"].agg(["size", "min"])
+    counts = counts.rename(columns={"size": "n", "min": "order"}).reset_index()
+    if best is not None:
+        counts = pd.concat([best, counts], ignore_index=True)
+    counts = counts.sort_values(["variable", "n", "order"], ascending=[True, False, True], kind="stable")
+    return counts.groupby("variable", sort=False).head(k).reset_index(drop=True), carry
