@@ -22,24 +22,56 @@ _PRIME = np.uint64(4294967311)
 _DROP_RE = re.compile(r"[\s\W_]+")
 
 
-def shingles(text: str, k: int = SHINGLE) -> set[int]:
-    """Hashed character k-grams of the normalised text with spaces and punctuation removed."""
+_EMPTY = np.zeros(0, dtype=np.uint32)
+
+
+def shingle_array(text: str, k: int = SHINGLE) -> np.ndarray:
+    """Hashed character k-grams of the normalised text with spaces and punctuation removed, as a sorted array
+    of unique 32-bit hashes (4 bytes per shingle: a Python set of them takes about 20 times more)."""
     s = _DROP_RE.sub("", normalize(text))
     if len(s) <= k:
-        return {zlib.crc32(s.encode("utf-8"))} if s else set()
-    return {zlib.crc32(s[i : i + k].encode("utf-8")) for i in range(len(s) - k + 1)}
+        return np.array([zlib.crc32(s.encode("utf-8"))], dtype=np.uint32) if s else _EMPTY
+    n = len(s) - k + 1
+    return np.unique(np.fromiter((zlib.crc32(s[i : i + k].encode("utf-8")) for i in range(n)), dtype=np.uint32,
+                                 count=n))
 
 
-def _signatures(sets: Sequence[set[int]], seed: int = 13) -> np.ndarray:
+def shingles(text: str, k: int = SHINGLE) -> set[int]:
+    """Hashed character k-grams of the normalised text with spaces and punctuation removed."""
+    return set(shingle_array(text, k).tolist())
+
+
+def _signatures(sets: Sequence[np.ndarray], seed: int = 13) -> np.ndarray:
     rng = np.random.default_rng(seed)
     a = rng.integers(1, 2**31 - 1, size=_NUM_PERM, dtype=np.uint64)
     b = rng.integers(0, 2**31 - 1, size=_NUM_PERM, dtype=np.uint64)
     sig = np.full((len(sets), _NUM_PERM), np.iinfo(np.uint64).max, dtype=np.uint64)
     for i, sh in enumerate(sets):
-        if sh:
-            h = np.fromiter(sh, dtype=np.uint64, count=len(sh))
+        if len(sh):
+            h = sh.astype(np.uint64)
             sig[i] = ((h[:, None] * a[None, :] + b[None, :]) % _PRIME).min(axis=0)
     return sig
+
+
+def _buckets(sig: np.ndarray, present: np.ndarray) -> list[np.ndarray]:
+    """Members (row indices, ascending) of every LSH bucket with more than one member: rows whose signature
+    agrees on all values of one band. Sorting each band's values keeps memory at a few arrays of n rows
+    (a dictionary keyed by band values took hundreds of bytes per row and band)."""
+    rows = _NUM_PERM // _BANDS
+    idx = np.flatnonzero(present)
+    out: list[np.ndarray] = []
+    for band in range(_BANDS):
+        vals = sig[idx, band * rows : (band + 1) * rows]
+        order = np.lexsort(vals.T[::-1])
+        v = vals[order]
+        new = np.ones(len(v), dtype=bool)
+        new[1:] = (v[1:] != v[:-1]).any(axis=1)
+        starts = np.flatnonzero(new)
+        ends = np.append(starts[1:], len(v))
+        for a, b in zip(starts, ends, strict=True):
+            if b - a > 1:
+                out.append(np.sort(idx[order[a:b]]))
+    return out
 
 
 def near_duplicates(
@@ -52,27 +84,26 @@ def near_duplicates(
     """
     n = len(texts)
     rank = list(order) if order is not None else list(range(n))
-    sets = [shingles(t) if len(t) >= min_chars else set() for t in texts]
+    sets = [shingle_array(t) if len(t) >= min_chars else _EMPTY for t in texts]
     sig = _signatures(sets)
-    rows = _NUM_PERM // _BANDS
-    buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
-    for i in range(n):
-        if sets[i]:
-            for band in range(_BANDS):
-                buckets[(band, sig[i, band * rows : (band + 1) * rows].tobytes())].append(i)
+    present = np.array([len(s) > 0 for s in sets], dtype=bool)
     candidates: dict[int, set[int]] = defaultdict(set)
-    for members in buckets.values():
-        if 1 < len(members) <= 500:
-            for i in members:
-                candidates[i].update(members)
+    for members in _buckets(sig, present):
+        if len(members) <= 500:
+            ms = members.tolist()
+            for i in ms:
+                candidates[i].update(ms)
+    del sig
     result: list[tuple[int, float] | None] = [None] * n
     for i, cands in candidates.items():
         best: tuple[int, float] | None = None
-        for j in cands:
-            if j == i or rank[j] >= rank[i]:
-                continue
-            inter = len(sets[i] & sets[j])
-            sim = inter / (len(sets[i]) + len(sets[j]) - inter)
+        earlier = [j for j in sorted(cands) if j != i and rank[j] < rank[i]]
+        if not earlier:
+            continue
+        own = set(sets[i].tolist())  # a set only while its text is compared, so memory stays at the arrays
+        for j in earlier:
+            inter = len(own.intersection(sets[j].tolist()))
+            sim = inter / (len(own) + len(sets[j]) - inter)
             if sim >= threshold and (best is None or rank[j] < rank[best[0]]):
                 best = (j, sim)
         result[i] = best

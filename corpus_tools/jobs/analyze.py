@@ -236,7 +236,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     if suggestions:
         say = step(6)
         sug_res = run_suggestions(corpus, lex, out_dir, cache, base, seed=seed, engine=engine, folds=folds,
-                                  store_path=store_path, say=say)
+                                  store_path=store_path, say=say, workers=n_workers, dask=dask)
         result.problems.extend(sug_res.problems)
         result.suggestions = sug_res
     say = step(7)

@@ -15,11 +15,10 @@ from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import file_sha1
 from corpus_tools.io.tables import write_table
 from corpus_tools.jobs.suggest import fit_and_save, scored_passages, training_data
-from corpus_tools.suggest.apply import suggest_corpus
-from corpus_tools.suggest.coldstart import LexiconSuggester
 from corpus_tools.suggest.evaluation import EvaluationResult, cross_validate, write_evaluation
 from corpus_tools.suggest.features import TextAnalyzer
 from corpus_tools.suggest.model import training_hash
+from corpus_tools.suggest.parallel import SuggesterSpec, suggest_corpus_parallel
 from corpus_tools.suggest.persistence import MODEL_JSON
 from corpus_tools.suggest.result import SuggestionsResult
 from corpus_tools.suggest.training import require
@@ -43,11 +42,13 @@ def coder_note(corpus: Corpus) -> str:
 
 def run_suggestions(corpus: Corpus, lexicons: Sequence[Lexicon], out_dir: Path, cache: Cache,
                     base: dict[str, Any], *, seed: int = 0, engine: str = "rjieba", folds: int = 5,
-                    store_path: Path | None = None, say: Callable[[str], None] | None = None) -> SuggestionsResult:
+                    store_path: Path | None = None, say: Callable[[str], None] | None = None,
+                    workers: int = 1, dask: str | None = None) -> SuggestionsResult:
     """Evaluate, train and apply the suggestion model (or the lexicon when there is too little coded data).
 
     `base` holds the cache-key parts shared by every analyze step (input hashes, lexicons, tokenizer,
-    software versions). The trained model is saved to `out_dir/model` (plain JSON + NumPy files).
+    software versions). The trained model is saved to `out_dir/model` (plain JSON + NumPy files). Suggesting
+    for every entry runs in `workers` processes or on Dask (`dask`), with the same table as one process.
     """
 
     tell = say or (lambda _m: None)
@@ -71,14 +72,15 @@ def run_suggestions(corpus: Corpus, lexicons: Sequence[Lexicon], out_dir: Path, 
     common = {"codes": list(data.codes) if data is not None else list(lexicons[0].variable_ids), "engine": engine}
     if data is None:
         key = make_key(**base, **common, step="suggestions-lexicon", code=code_hash(*CODE_PARTS))
-        res = _lexicon(corpus, lexicons, engine, cache, key, model_dir, tell)
+        res = _lexicon(corpus, lexicons, engine, cache, key, model_dir, tell, workers, dask)
     else:
         inputs = {"codings_sha1": file_sha1(codings) if codings.is_file() else None,
                   "store": str(store_path) if store_path else None,
                   "hash": training_hash(data.ids, data.texts, data.Y, data.mask)}
         key = make_key(**base, **common, step="suggestions-model", seed=seed, folds=folds, training=inputs,
                        root=str(corpus.root), code=code_hash(*CODE_PARTS))  # root and store: recorded in model.json
-        res = _model(corpus, lexicons, data, engine, seed, folds, store_path, cache, key, model_dir, tell)
+        res = _model(corpus, lexicons, data, engine, seed, folds, store_path, cache, key, model_dir, tell,
+                     workers, dask)
         res.n_coded, res.coded_ids, res.sources, res.coders = len(data), list(data.ids), data.sources, data.coders
         res.training_inputs = inputs
     res.coder_note = coder_note(corpus)
@@ -102,7 +104,7 @@ def _clear_model_dir(model_dir: Path) -> None:
 
 
 def _lexicon(corpus: Corpus, lexicons: Sequence[Lexicon], engine: str, cache: Cache, key: str, model_dir: Path,
-             say: Callable[[str], None]) -> SuggestionsResult:
+             say: Callable[[str], None], workers: int = 1, dask: str | None = None) -> SuggestionsResult:
     """Cold start: the lexicon suggests a variable wherever one of its terms occurs (source "lexicon")."""
     _clear_model_dir(model_dir)  # a model from an earlier run would not match this run's report
     hit = cache.load_frames("suggestions", key)
@@ -111,8 +113,9 @@ def _lexicon(corpus: Corpus, lexicons: Sequence[Lexicon], engine: str, cache: Ca
         return SuggestionsResult(frames["suggestions"], list(data["codes"]), "lexicon", str(data["model_version"]))
 
     say(f"lexicon suggestions for {len(corpus.entries)} entries (no coded passages)")
-    sug = LexiconSuggester(lexicons, engine).fit(TextAnalyzer(lexicons, engine))
-    frame = suggest_corpus(sug, corpus)
+    spec = SuggesterSpec(tuple(lexicons), engine)
+    sug = spec.build()
+    frame = suggest_corpus_parallel(spec, corpus, workers, dask, suggester=sug)
     cache.save_frames("suggestions", key, {"suggestions": frame},
                       {"codes": sug.codes_, "model_version": sug.version})
     return SuggestionsResult(frame, list(sug.codes_), "lexicon", sug.version)
@@ -146,7 +149,7 @@ def _restore(cache: Cache, key: str, model_dir: Path) -> SuggestionsResult | Non
 
 def _model(corpus: Corpus, lexicons: Sequence[Lexicon], data: TrainingData, engine: str, seed: int, folds: int,
            store_path: Path | None, cache: Cache, key: str, model_dir: Path,
-           say: Callable[[str], None]) -> SuggestionsResult:
+           say: Callable[[str], None], workers: int = 1, dask: str | None = None) -> SuggestionsResult:
     """Cross-validate (the figures of `corpus-tools evaluate`), fit on everything (`corpus-tools train`),
     suggest for every entry (`corpus-tools suggest`); the model is saved to `model_dir`."""
     _clear_model_dir(model_dir)
@@ -165,7 +168,8 @@ def _model(corpus: Corpus, lexicons: Sequence[Lexicon], data: TrainingData, engi
                                analyzer=analyzer, docs=docs, evaluation=evaluation)
     fit_metrics = dict(json.loads(path.read_text(encoding="utf-8"))["metrics"])
     say(f"suggesting codes for {len(corpus.entries)} entries")
-    frame = suggest_corpus(model, corpus)
+    # every worker loads the saved model, and so does this process: one model, the same table however it runs
+    frame = suggest_corpus_parallel(SuggesterSpec.saved(model_dir), corpus, workers, dask)
     files = _model_files(model_dir)
     cache.store_files("model", key, files)
     cache.save_frames("suggestions", key, {"suggestions": frame, "evaluation": evaluation.per_variable,

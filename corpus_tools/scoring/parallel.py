@@ -113,23 +113,37 @@ def score_texts(scorer: Scorer, texts: Sequence[str], workers: int = 1, dask: st
                 chunk_chars: int = CHUNK_CHARS) -> list[TextScore]:
     """Score every text with `scorer`: in this process (workers=1), in `workers` processes, or as Dask tasks
     (`dask`: a scheduler address, or "local" for a LocalCluster on this machine). Same results every way."""
-    if workers < 1:
-        raise ConfigError(f"--workers must be at least 1 (got {workers})")
+    check_workers(workers)
     if dask is None and (workers == 1 or len(texts) < 2):
         return [scorer.score_text(t) for t in texts]
     spec = ScorerSpec.of(scorer)
-    ranges = list(chunks(texts, chunk_chars))
-    parts = [list(texts[a:b]) for a, b in ranges]
-    if dask is not None:
-        results = _run_dask(dask, spec, parts, workers)
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(parts))) as pool:
-            results = list(pool.map(score_chunk, [spec] * len(parts), parts))
+    parts = [list(texts[a:b]) for a, b in chunks(texts, chunk_chars)]
+    results = run_tasks(score_chunk, spec, parts, workers, dask)
     return [TextScore(n, hits, cues, multi) for part in results for n, hits, cues, multi in part]
 
 
-def _run_dask(address: str, spec: ScorerSpec, parts: list[list[str]], workers: int) -> list[Any]:
-    """Run the chunks as Dask tasks on the cluster at `address` ("local": a LocalCluster of `workers`)."""
+def check_workers(workers: int) -> None:
+    """Refuse a worker count below 1 (the CLI's --workers)."""
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1 (got {workers})")
+
+
+def run_tasks(fn: Callable[[Any, Any], Any], shared: Any, parts: Sequence[Any], workers: int = 1,
+              dask: str | None = None) -> list[Any]:
+    """[fn(shared, part) for part in parts], in order: in this process (one worker or one part), in a pool of
+    `workers` processes, or as Dask tasks (`dask`: an address, or "local"). `fn` must be a module-level
+    function and `shared` a small picklable spec from which workers rebuild what they need."""
+    check_workers(workers)
+    if dask is not None:
+        return _run_dask(dask, fn, shared, list(parts), workers)
+    if workers == 1 or len(parts) < 2:
+        return [fn(shared, p) for p in parts]
+    with ProcessPoolExecutor(max_workers=min(workers, len(parts))) as pool:
+        return list(pool.map(fn, [shared] * len(parts), parts))
+
+
+def _run_dask(address: str, fn: Callable[[Any, Any], Any], shared: Any, parts: list[Any], workers: int) -> list[Any]:
+    """Run the parts as Dask tasks on the cluster at `address` ("local": a LocalCluster of `workers`)."""
     try:
         from distributed import Client, LocalCluster  # noqa: PLC0415 (optional, heavy: only for --dask)
     except ImportError as exc:
@@ -145,12 +159,12 @@ def _run_dask(address: str, spec: ScorerSpec, parts: list[list[str]], workers: i
         else:
             client = Client(address, timeout="20s")
         close.insert(0, client.close)
-        spec_future = client.scatter(spec, broadcast=True)
-        futures = client.map(score_chunk, [spec_future] * len(parts), parts, pure=False)
+        shared_future = client.scatter(shared, broadcast=True)
+        futures = client.map(fn, [shared_future] * len(parts), parts, pure=False)
         return list(client.gather(futures))
     except OSError as exc:
         raise ConfigError(f"cannot reach the Dask scheduler at {address}: {exc}",
                           hint="check the address (tcp://HOST:8786) or use --dask local") from exc
     finally:
-        for fn in close:
-            fn()
+        for fn_close in close:
+            fn_close()
