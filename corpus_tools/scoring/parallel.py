@@ -138,8 +138,21 @@ def run_tasks(fn: Callable[[Any, Any], Any], shared: Any, parts: Sequence[Any], 
         return _run_dask(dask, fn, shared, list(parts), workers)
     if workers == 1 or len(parts) < 2:
         return [fn(shared, p) for p in parts]
-    with ProcessPoolExecutor(max_workers=min(workers, len(parts))) as pool:
-        return list(pool.map(fn, [shared] * len(parts), parts))
+    # `shared` goes to each worker once (pool initializer), not once per task
+    with ProcessPoolExecutor(max_workers=min(workers, len(parts)), initializer=_install,
+                             initargs=(shared,)) as pool:
+        return list(pool.map(_call, [fn] * len(parts), parts))
+
+
+_SHARED: list[Any] = []  # per worker process: the `shared` object of the pool it serves
+
+
+def _install(shared: Any) -> None:
+    _SHARED[:] = [shared]
+
+
+def _call(fn: Callable[[Any, Any], Any], part: Any) -> Any:
+    return fn(_SHARED[0], part)
 
 
 def _run_dask(address: str, fn: Callable[[Any, Any], Any], shared: Any, parts: list[Any], workers: int) -> list[Any]:

@@ -71,6 +71,13 @@ class TopicEstimator(ABC):
         self._fit(docs, groups)
         return self
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What goes to and from worker processes: everything but the engine's own model object (`model_`,
+        which some engines cannot pickle; nothing outside the engine reads it). Saved results never use this."""
+        state = self.__dict__.copy()
+        state.pop("model_", None)
+        return state
+
     @abstractmethod
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
         """Engine-specific fitting: set topic_word_, doc_topic_ and vocabulary_."""

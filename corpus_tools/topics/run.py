@@ -4,6 +4,7 @@ prevalence, and keyword-assisted topics seeded from the codebook."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.errors import ConfigError
+from corpus_tools.scoring.parallel import run_tasks
 from corpus_tools.topics.align import SIMILARITY_THRESHOLD, align_pair, topic_similarity
 from corpus_tools.topics.bilingual import build_concept_map, resolve_dictionary
 from corpus_tools.topics.describe import TermIndex, passage_rows, topic_rows, variable_rows
@@ -66,7 +68,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
                progress: Progress | None = None, bilingual: str = "auto", dictionary: str | Path | None = None,
                seeded: str = "variable", free_topics: int = DEFAULT_FREE_TOPICS,
                prevalence_by: Sequence[str] = (), hand_codes: pd.DataFrame | None = None,
-               align_threshold: float | None = None) -> TopicsResult:
+               align_threshold: float | None = None, workers: int = 1) -> TopicsResult:
     """Per-stage topic models aligned across stages, a joint model with covariate effects on prevalence,
     and keyword-assisted (seeded) topics from the codebook.
 
@@ -77,7 +79,8 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     seeds; the reported model of each scope is the one fitted with `seed`. `seeded` is variable, construct
     or off; `prevalence_by` adds metadata columns to the covariates (stage, source type, language, year);
     `hand_codes` (entry_id, code) defaults to the corpus's codings*.csv files. Problems with any of these options
-    become notes and the rest of the run goes on.
+    become notes and the rest of the run goes on. The K × seed fits of every sweep run in `workers` processes
+    (each fit is seeded: the same result as one process).
     """
 
     engine = engine or DEFAULT_ENGINE
@@ -96,6 +99,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         raise ConfigError(f"unknown bilingual mode {bilingual!r}", hint=f"choose one of {', '.join(BILINGUAL_MODES)}")
     threshold = SIMILARITY_THRESHOLD if align_threshold is None else float(align_threshold)
     seeds = [seed + i for i in range(n_seeds)]
+    run = partial(run_tasks, workers=workers) if workers > 1 else None
     say = progress or (lambda _m: None)
     say("topics: tokenizing entries")
     data = prepare(corpus, tokenizer, lexicons)
@@ -162,7 +166,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
             continue
         scope = f"stage:{stage}"
         res = sweep(scope, sub.docs, k_range=ks, seeds=seeds, engine=engine, progress=fit_say,
-                    n_documents=n_source(sub), concepts=concepts)
+                    n_documents=n_source(sub), concepts=concepts, run=run)
         out["sweep"] += res.rows
         notes += res.notes
         k_by_scope[scope] = res.k
@@ -190,7 +194,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     # (b) one joint model with stage as covariate
     groups = list(stage_col)
     res = sweep("joint", data.docs, k_range=ks, seeds=seeds, engine=engine, groups=groups, progress=fit_say,
-                n_documents=n_source(data), concepts=concepts)
+                n_documents=n_source(data), concepts=concepts, run=run)
     out["sweep"] += res.rows
     notes += res.notes
     notes += res.model.engine_notes_
@@ -213,7 +217,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         say(f"topics: seeded model ({len(sets)} seeded + {free_topics} free topics)")
         # plain LDA (no stage covariate): its prevalence is not reported, and DMR costs more per fit
         sres = sweep("seeded", data.docs, k_range=[n_k], seeds=seeds, engine=engine, progress=fit_say,
-                     n_documents=n_source(data), concepts=concepts, seed_words=[s.words for s in sets])
+                     n_documents=n_source(data), concepts=concepts, seed_words=[s.words for s in sets], run=run)
         out["sweep"] += sres.rows
         notes += sres.notes
         k_by_scope["seeded"] = sres.k

@@ -123,11 +123,56 @@ def _heldout_split(n_docs: int, seed: int, share: float) -> list[int]:
     return sorted(random.Random(seed).sample(range(n_docs), n_out))
 
 
+@dataclass(frozen=True)
+class SweepData:
+    """What every fit of one sweep shares (sent once to each worker process)."""
+
+    docs: Sequence[Sequence[str]]
+    groups: Sequence[str] | None
+    engine: str
+    iterations: int
+    concepts: Any
+    seed_words: Sequence[Sequence[str]] | None
+    heldout_share: float
+
+
+def fit_one(data: SweepData, task: tuple[int, int, int, bool]) -> tuple[TopicEstimator, list[list[str]], Any, Any,
+                                                                         dict[str, Any]]:
+    """One fit of a sweep (K, seed position, seed, whether to return the documents): (model, top units, the
+    quality view's documents (the same for every fit: returned once) or None, topic shares of every entry, its
+    sweep-row measurements). The task each worker runs."""
+    k, i, s, want_units = task
+    docs, groups = data.docs, data.groups
+    out = _heldout_split(len(docs), s, data.heldout_share) if i > 0 else []
+    out_set = set(out)
+    train = [d for j, d in enumerate(docs) if j not in out_set]
+    tgroups = [g for j, g in enumerate(groups) if j not in out_set] if groups is not None else None
+    m = make_estimator(data.engine, k, s, iterations=data.iterations, concepts=data.concepts,
+                       seed_words=data.seed_words).fit(train, tgroups)
+    tops, units = m.quality_view(docs, TOPN)  # units: the same documents for every fit
+    ll = ll_uni = math.nan
+    if out:
+        held = [docs[j] for j in out]
+        ll, _n = heldout_loglik(m.topic_word_, m.vocabulary_, held)
+        ll_uni = unigram_loglik(train, held)
+        theta = np.zeros((len(docs), k))
+        theta[[j for j in range(len(docs)) if j not in out_set]] = m.doc_topic_
+        theta[out] = fold_in(m.topic_word_, m.vocabulary_, held)
+    else:
+        theta = m.doc_topic_
+    row = {"exclusivity": exclusivity(m.topic_word_), "heldout_ll": ll,
+           "heldout_gain": (1 - math.exp(ll_uni - ll)) if not math.isnan(ll) else math.nan}
+    return m, tops, units if want_units else None, theta, row
+
+
+Runner = Callable[[Callable[[Any, Any], Any], Any, Sequence[Any]], list[Any]]  # run(fn, shared, parts)
+
+
 def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], seeds: Sequence[int],
           engine: str, groups: Sequence[str] | None = None, iterations: int = 200,
           progress: Callable[[str], None] | None = None, n_documents: int | None = None,
           concepts: Any = None, seed_words: Sequence[Sequence[str]] | None = None,
-          heldout_share: float = HELDOUT_SHARE) -> SweepResult:
+          heldout_share: float = HELDOUT_SHARE, run: Runner | None = None) -> SweepResult:
     """Fit every K × seed, score each fit, choose K; the chosen model is the one with the first seed.
 
     The first seed's model is fitted on every entry (it is the reported one); every further seed's model
@@ -135,7 +180,8 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     likelihood costs no extra fits (stability then also covers that small change of data). With
     `seed_words`, K counts the seeded topics too (at least one free topic) and is not capped by corpus size.
     `progress` is called once before each fit (so a caller can count fits against `feasible_ks`) and once
-    before the scope's coherence."""
+    before the scope's coherence. `run` maps the fits (scoring.parallel.run_tasks on worker processes); each
+    fit is seeded, so the result is the same however they run."""
 
     say = progress or (lambda _m: None)
     n_seeded = len(seed_words or [])
@@ -154,31 +200,22 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     thetas: dict[tuple[int, int], Any] = {}
     tops: dict[tuple[int, int], list[list[str]]] = {}
     units: list[list[str]] = []
-    for k in ks:
-        for i, s in enumerate(seeds):
-            say(f"topics {scope}: K={k}, seed {s}")
-            out = _heldout_split(len(docs), s, heldout_share) if i > 0 else []
-            out_set = set(out)
-            train = [d for j, d in enumerate(docs) if j not in out_set]
-            tgroups = [g for j, g in enumerate(groups) if j not in out_set] if groups is not None else None
-            m = make_estimator(engine, k, s, iterations=iterations, concepts=concepts,
-                               seed_words=seed_words).fit(train, tgroups)
-            models[(k, s)] = m
-            tops[(k, s)], units = m.quality_view(docs, TOPN)  # units: the same documents for every fit
-            ll = ll_uni = math.nan
-            if out:
-                held = [docs[j] for j in out]
-                ll, _n = heldout_loglik(m.topic_word_, m.vocabulary_, held)
-                ll_uni = unigram_loglik(train, held)
-                merged = np.zeros((len(docs), k))
-                merged[[j for j in range(len(docs)) if j not in out_set]] = m.doc_topic_
-                merged[out] = fold_in(m.topic_word_, m.vocabulary_, held)
-                thetas[(k, s)] = merged
-            else:
-                thetas[(k, s)] = m.doc_topic_
-            rows.append({"scope": scope, "k": k, "seed": s, "exclusivity": exclusivity(m.topic_word_),
-                         "heldout_ll": ll,
-                         "heldout_gain": (1 - math.exp(ll_uni - ll)) if not math.isnan(ll) else math.nan})
+    data = SweepData(docs, groups, engine, iterations, concepts, seed_words, heldout_share)
+    tasks = [(k, i, s, n == 0) for n, (k, (i, s)) in enumerate((k, x) for k in ks for x in enumerate(seeds))]
+    if run is None:
+        fits = []
+        for task in tasks:
+            say(f"topics {scope}: K={task[0]}, seed {task[2]}")
+            fits.append(fit_one(data, task))
+    else:
+        for task in tasks:
+            say(f"topics {scope}: K={task[0]}, seed {task[2]}")
+        fits = run(fit_one, data, tasks)
+    for (k, _i, s, _w), (m, top, view, theta, measured) in zip(tasks, fits, strict=True):
+        models[(k, s)], tops[(k, s)], thetas[(k, s)] = m, top, theta
+        if view is not None:
+            units = view
+        rows.append({"scope": scope, "k": k, "seed": s, **measured})
     # coherence of every fit at once: the reference corpus is counted once per scope, not once per fit
     say(f"topics {scope}: coherence")
     keys = [(int(r["k"]), int(r["seed"])) for r in rows]

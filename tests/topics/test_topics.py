@@ -73,6 +73,19 @@ def test_same_seed_same_topics(themed: Corpus, themed_result: TopicsResult) -> N
     assert again.k_by_scope == themed_result.k_by_scope
 
 
+def test_two_workers_give_the_same_topics(themed: Corpus, themed_result: TopicsResult) -> None:
+    """The K x seed fits of every sweep (per stage, joint, seeded) in two worker processes: identical tables."""
+    two = _run(themed, workers=2)
+    for name, frame in themed_result.to_tables().items():
+        pd.testing.assert_frame_equal(frame, two.to_tables()[name], obj=name)
+    assert two.k_by_scope == themed_result.k_by_scope and two.notes == themed_result.notes
+    one_seeded, two_seeded = _run(themed, seeded="variable", k_range=[3]), _run(themed, seeded="variable",
+                                                                                  k_range=[3], workers=2)
+    assert "seeded" in one_seeded.k_by_scope
+    for name, frame in one_seeded.to_tables().items():
+        pd.testing.assert_frame_equal(frame, two_seeded.to_tables()[name], obj=name)
+
+
 def test_sweep_picks_from_the_range(themed_result: TopicsResult) -> None:
     sweep = themed_result.sweep
     assert set(sweep["k"]) <= {2, 3}
