@@ -132,11 +132,12 @@ def raw_cells_option() -> Callable[[Any], Any]:
 def workers_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--workers N and --dask ADDRESS: where scoring runs (results are identical every way)."""
     func = click.option("--dask", "dask", default=None, metavar="ADDRESS",
-                        help="Score as tasks on a Dask cluster: its scheduler address (tcp://HOST:8786), or "
+                        help="Score and suggest as tasks on a Dask cluster: its scheduler address "
+                             "(tcp://HOST:8786), or "
                              "`local` for a local cluster of --workers processes (docs/performance.md).")(func)
     return click.option("--workers", type=click.IntRange(min=1), default=None,
-                        help="Worker processes for tokenizing and scoring (default: the machine's cores); "
-                             "results are identical to one worker.")(func)
+                        help="Worker processes for tokenizing, scoring, suggesting and topic sweeps (default: the "
+                             "machine's cores); results are identical to one worker.")(func)
 
 
 def negation_options(f: Callable[..., Any]) -> Callable[..., Any]:

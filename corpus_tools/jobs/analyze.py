@@ -46,6 +46,7 @@ from corpus_tools.scoring.parallel import default_workers, texts_scorer
 from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, corpus_scorer
 from corpus_tools.text.tokenize import Tokenizer
 from corpus_tools.topics import DEFAULT_ENGINE, TopicsResult, run_topics
+from corpus_tools.topics.sample import SWEEP_SAMPLE
 from corpus_tools.topics.sweep import DEFAULT_K_RANGE
 
 if TYPE_CHECKING:
@@ -119,7 +120,8 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
             workers: int | None = None, dask: str | None = None,
             topic_options: dict[str, Any] | None = None, adjust: Sequence[str] | None = None,
             min_docs: int = 5, count_negated: bool | None = None,
-            negation_rules: str | Path | None = None, chunk_entries: int = CHUNK_ENTRIES) -> AnalyzeResult:
+            negation_rules: str | Path | None = None, chunk_entries: int = CHUNK_ENTRIES,
+            sweep_sample: int | None = SWEEP_SAMPLE) -> AnalyzeResult:
     """Run the whole analysis of a corpus (a loaded Corpus, a corpus folder, a table file or a DataFrame of
     texts; the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
@@ -131,11 +133,13 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     results identical to one process. Entry scores and evidence are scored `chunk_entries` entries at a time
     into Parquet files under `out` (scores_entries.parquet, evidence.parquet) and everything after reads them
     from there, so memory is bounded by the chunk and the number of documents, not the number of hits; the
-    report embeds a sample of the evidence (the top passages). `topic_options` go to run_topics (bilingual,
-    dictionary, seeded, free_topics, prevalence_by, align_threshold). Stage effects adjust for `adjust`
-    (document columns; default source type and language); groups with fewer than `min_docs` documents get no
-    interval or test. `by` names further columns (e.g. `outlet` or a table's metadata column) to aggregate
-    scores by, into `by_<column>.csv`. Junk entries (corpus.junk) are left out of scores and topics unless `keep_junk`.
+    report embeds a sample of the evidence (the top passages). Topic scopes with more usable entries than
+    `sweep_sample` choose K on a stratified sample of that many (the chosen K is fitted on all).
+    `topic_options` go to run_topics (bilingual, dictionary, seeded, free_topics, prevalence_by,
+    align_threshold). Stage effects adjust for `adjust` (document columns; default source type and language);
+    groups with fewer than `min_docs` documents get no interval or test. `by` names further columns (e.g.
+    `outlet` or a table's metadata column) to aggregate scores by, into `by_<column>.csv`. Junk entries
+    (corpus.junk) are left out of scores and topics unless `keep_junk`.
     Negated hits and interviewer turns are left out of the scores as corpus.toml's [scoring] says
     (`count_negated` and `negation_rules` override it).
 
@@ -223,10 +227,12 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         codings = sorted(root.glob("codings*.csv"))  # hand codes for the seeded topics' check
         topic_res = _topics(corpus, tokenizer, lex, cache, say,
                             make_key(**base, seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine,
+                                     sweep_sample=sweep_sample,
                                      stages=[s.__dict__ for s in corpus.config.stages], options=topt,
                                      codings=[file_sha1(f) for f in codings],
                                      code=code_hash(*STEP_CODE["topics"])),
-                            seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine, workers=n_workers, **topt)
+                            seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine, workers=n_workers,
+                            sweep_sample=sweep_sample, **topt)
     sug_res = None
     store_path: Path | None = Path(store) if store is not None else out_dir / "coding.sqlite"
     if store is None and store_path is not None and not store_path.is_file():
@@ -295,7 +301,9 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                    "adjust": list(adjust) if adjust is not None else None, "min_docs": min_docs,
                    "topics": {"enabled": topics, "engine": topic_res.engine if topic_res else topic_engine,
                               "k_range": ks, "n_seeds": n_seeds, "options": topic_options or {},
-                              "k_by_scope": topic_res.k_by_scope if topic_res else {}},
+                              "k_by_scope": topic_res.k_by_scope if topic_res else {},
+                              "sweep_sample": sweep_sample,
+                              "sweep_samples": topic_res.sweep_samples if topic_res else {}},
                    "suggestions": {"enabled": suggestions, "folds": folds,
                                    "store": str(store_path) if store_path else None}},
         "seed": seed,

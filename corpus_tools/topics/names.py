@@ -6,3 +6,4 @@ ENGINES = ("tomotopy", "gensim", "sklearn")  # each is a TopicEstimator in corpu
 DEFAULT_ENGINE = "tomotopy"  # from benchmarks/bench_topics.py: best coherence and stability, fastest
 BILINGUAL_MODES = ("auto", "dictionary", "off")  # topics.bilingual: how Chinese and English words are linked
 SEED_LEVELS = ("variable", "construct", "off")  # topics.seeded: one seeded topic per codebook item of this level
+SWEEP_SAMPLE = 20_000  # entries: a scope with more usable entries than this chooses K on a sample of this size

@@ -29,6 +29,8 @@ class TopicsResult:
     # issue 13 tables last, with empty defaults, so results built before them still construct
     effects: pd.DataFrame = field(default_factory=lambda: _empty(schema.TOPIC_EFFECTS))
     seeded: pd.DataFrame = field(default_factory=lambda: _empty(schema.TOPIC_SEEDED))
+    # scope → the stratified sample its K was chosen on (size, of, stratified_by, seed, strata); empty: no sample
+    sweep_samples: dict[str, Any] = field(default_factory=dict)
 
     def to_tables(self) -> dict[str, pd.DataFrame]:
         """Table name → frame, in the order a report shows them (names are CSV file stems)."""
@@ -49,7 +51,7 @@ class TopicsResult:
         out.mkdir(parents=True, exist_ok=True)
         files = {name: write_table(frame, out / f"{name}{suffix}") for name, frame in self.to_tables().items()}
         meta = {"engine": self.engine, "k_by_scope": self.k_by_scope, "notes": self.notes,
-                "settings": settings or {}}
+                "sweep_samples": self.sweep_samples, "settings": settings or {}}
         files["topics_json"] = write_manifest(out / "topics.json", meta)
         return files
 

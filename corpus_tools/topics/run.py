@@ -24,6 +24,7 @@ from corpus_tools.topics.engines import ENGINES
 from corpus_tools.topics.names import BILINGUAL_MODES, DEFAULT_ENGINE, SEED_LEVELS
 from corpus_tools.topics.prepare import prepare
 from corpus_tools.topics.result import TopicsResult, empty_result
+from corpus_tools.topics.sample import STRATA, SWEEP_SAMPLE, describe, strata_of, stratified_sample
 from corpus_tools.topics.seeded import on_vocab, read_hand_codes, seed_sets, seeded_rows
 from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, k_cap, sweep
 
@@ -68,7 +69,8 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
                progress: Progress | None = None, bilingual: str = "auto", dictionary: str | Path | None = None,
                seeded: str = "variable", free_topics: int = DEFAULT_FREE_TOPICS,
                prevalence_by: Sequence[str] = (), hand_codes: pd.DataFrame | None = None,
-               align_threshold: float | None = None, workers: int = 1) -> TopicsResult:
+               align_threshold: float | None = None, workers: int = 1,
+               sweep_sample: int | None = SWEEP_SAMPLE) -> TopicsResult:
     """Per-stage topic models aligned across stages, a joint model with covariate effects on prevalence,
     and keyword-assisted (seeded) topics from the codebook.
 
@@ -80,7 +82,10 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     or off; `prevalence_by` adds metadata columns to the covariates (stage, source type, language, year);
     `hand_codes` (entry_id, code) defaults to the corpus's codings*.csv files. Problems with any of these options
     become notes and the rest of the run goes on. The K × seed fits of every sweep run in `workers` processes
-    (each fit is seeded: the same result as one process).
+    (each fit is seeded: the same result as one process). A scope with more usable entries than `sweep_sample`
+    chooses K on a stratified sample of that many entries (stage × language × source type, seeded by `seed`;
+    topics.sample) and fits the chosen K on all of them; `TopicsResult.sweep_samples` and a note say so
+    (None or 0: never sample).
     """
 
     engine = engine or DEFAULT_ENGINE
@@ -100,6 +105,17 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     threshold = SIMILARITY_THRESHOLD if align_threshold is None else float(align_threshold)
     seeds = [seed + i for i in range(n_seeds)]
     run = partial(run_tasks, workers=workers) if workers > 1 else None
+    samples: dict[str, dict[str, Any]] = {}
+
+    def sample_for(scope: str, sub: TopicInput) -> list[int] | None:
+        """The stratified sample K is chosen on when the scope is larger than `sweep_sample`, else None."""
+        if not sweep_sample or len(sub.docs) <= sweep_sample:
+            return None
+        strata = strata_of(sub.entries)
+        picked = stratified_sample(strata, sweep_sample, seed)
+        samples[scope] = {"size": len(picked), "of": len(sub.docs), "stratified_by": list(STRATA), "seed": seed,
+                          "strata": describe(strata, picked)}
+        return picked
     say = progress or (lambda _m: None)
     say("topics: tokenizing entries")
     data = prepare(corpus, tokenizer, lexicons)
@@ -166,7 +182,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
             continue
         scope = f"stage:{stage}"
         res = sweep(scope, sub.docs, k_range=ks, seeds=seeds, engine=engine, progress=fit_say,
-                    n_documents=n_source(sub), concepts=concepts, run=run)
+                    n_documents=n_source(sub), concepts=concepts, run=run, sample=sample_for(scope, sub))
         out["sweep"] += res.rows
         notes += res.notes
         k_by_scope[scope] = res.k
@@ -194,7 +210,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     # (b) one joint model with stage as covariate
     groups = list(stage_col)
     res = sweep("joint", data.docs, k_range=ks, seeds=seeds, engine=engine, groups=groups, progress=fit_say,
-                n_documents=n_source(data), concepts=concepts, run=run)
+                n_documents=n_source(data), concepts=concepts, run=run, sample=sample_for("joint", data))
     out["sweep"] += res.rows
     notes += res.notes
     notes += res.model.engine_notes_
@@ -217,7 +233,8 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         say(f"topics: seeded model ({len(sets)} seeded + {free_topics} free topics)")
         # plain LDA (no stage covariate): its prevalence is not reported, and DMR costs more per fit
         sres = sweep("seeded", data.docs, k_range=[n_k], seeds=seeds, engine=engine, progress=fit_say,
-                     n_documents=n_source(data), concepts=concepts, seed_words=[s.words for s in sets], run=run)
+                     n_documents=n_source(data), concepts=concepts, seed_words=[s.words for s in sets], run=run,
+                     sample=sample_for("seeded", data))
         out["sweep"] += sres.rows
         notes += sres.notes
         k_by_scope["seeded"] = sres.k
@@ -240,7 +257,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         prevalence=_frame(prevalence, schema.TOPIC_PREVALENCE),
         variables=_frame(out["variables"], schema.TOPIC_VARIABLES),
         effects=_frame(effects, schema.TOPIC_EFFECTS), seeded=_frame(seeded_out, schema.TOPIC_SEEDED),
-        engine=engine, k_by_scope=k_by_scope, notes=notes).check()
+        engine=engine, k_by_scope=k_by_scope, notes=notes, sweep_samples=samples).check()
 
 
 def _effects(corpus: Corpus, data: TopicInput, models: Sequence[TopicEstimator], thetas: Sequence[Any],

@@ -172,7 +172,8 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
           engine: str, groups: Sequence[str] | None = None, iterations: int = 200,
           progress: Callable[[str], None] | None = None, n_documents: int | None = None,
           concepts: Any = None, seed_words: Sequence[Sequence[str]] | None = None,
-          heldout_share: float = HELDOUT_SHARE, run: Runner | None = None) -> SweepResult:
+          heldout_share: float = HELDOUT_SHARE, run: Runner | None = None,
+          sample: Sequence[int] | None = None) -> SweepResult:
     """Fit every K × seed, score each fit, choose K; the chosen model is the one with the first seed.
 
     The first seed's model is fitted on every entry (it is the reported one); every further seed's model
@@ -181,7 +182,15 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     `seed_words`, K counts the seeded topics too (at least one free topic) and is not capped by corpus size.
     `progress` is called once before each fit (so a caller can count fits against `feasible_ks`) and once
     before the scope's coherence. `run` maps the fits (scoring.parallel.run_tasks on worker processes); each
-    fit is seeded, so the result is the same however they run."""
+    fit is seeded, so the result is the same however they run. With `sample` (indices of `docs`, e.g.
+    topics.sample.stratified_sample), K is chosen on those entries and the chosen K is then fitted on all
+    entries with every seed (no held-out part): the returned models and topic shares cover every entry."""
+    full_docs, full_groups = docs, groups
+    sampled = sample is not None and len(sample) < len(docs)
+    if sampled:
+        assert sample is not None
+        docs = [full_docs[i] for i in sample]
+        groups = [full_groups[i] for i in sample] if full_groups is not None else None
 
     say = progress or (lambda _m: None)
     n_seeded = len(seed_words or [])
@@ -235,6 +244,16 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     chosen = choose_k(by_k) if len(ks) > 1 else ks[0]
     for r in rows:
         r["chosen"] = r["k"] == chosen
+    if sampled:  # the chosen K on every entry, one model per seed
+        full = SweepData(full_docs, full_groups, engine, iterations, concepts, seed_words, heldout_share)
+        final_tasks = [(chosen, 0, s, False) for s in seeds]
+        for s in seeds:
+            say(f"topics {scope}: K={chosen}, seed {s}, all {len(full_docs)} entries")
+        finals = run(fit_one, full, final_tasks) if run is not None else [fit_one(full, t) for t in final_tasks]
+        for s, (m, _top, _view, theta, _m) in zip(seeds, finals, strict=True):
+            models[(chosen, s)], thetas[(chosen, s)] = m, theta
+        notes.append(f"{scope}: K chosen on a stratified sample of {len(docs)} of {len(full_docs)} entries; the "
+                     f"reported model (K = {chosen}) is fitted on all {len(full_docs)} entries")
     if all(not math.isnan(c["c_npmi"]) and c["c_npmi"] < 0 for c in by_k.values()):
         notes.append(f"{scope}: coherence (c_npmi) is negative at every K: too little text for topics at this "
                      f"level; read its topics as rough groupings, not themes")
