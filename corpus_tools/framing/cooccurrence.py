@@ -60,10 +60,12 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
     codes, inverse = np.unique(docs, return_inverse=True)
     D = len(codes)
     if D >= 2 and n_boot > 0:
-        T11 = np.zeros((D, G.shape[1], M.shape[1]))  # per document co-presence counts
-        for d in range(D):
-            rows = inverse == d
-            T11[d] = G[rows].T @ M[rows]
+        T11 = np.zeros((D, G.shape[1], M.shape[1]))  # per document co-presence counts (exact: sums of 0/1)
+        by_doc = np.argsort(inverse, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(inverse[by_doc]) != 0])  # every code has a unit
+        Gs, Ms = G[by_doc], M[by_doc]
+        for i in range(G.shape[1]):  # one pass over the units per measure item, not one per document
+            T11[:, i, :] = np.add.reduceat(Gs[:, i:i + 1] * Ms, starts, axis=0)
         Tg = np.zeros((D, G.shape[1]))
         Tm = np.zeros((D, M.shape[1]))
         np.add.at(Tg, inverse, G)
