@@ -7,7 +7,8 @@ process each, with 1 and with N workers.
 For every size and worker count it prints documents, entries, MB of text, wall time, peak RSS (the largest
 process of the run, from wait4), and the ratio of wall time to bare rjieba segmentation of the same text
 measured in the same run (the baseline). Targets (issue 17): 100k documents within 20 minutes and 4 GB on
-2 cores; two workers at least 1.7x faster than one on tokenize+score (the `score` step time is printed).
+2 cores; two workers at least 1.7x faster than one on tokenize+score (the `score` step time is printed);
+peak RSS at 100k within 1.5x of 10k (the last lines print the speed-ups and the memory ratios between sizes).
 """
 
 from __future__ import annotations
@@ -115,7 +116,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="generate corpora here and keep them")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    print("docs\tentries\tMB\tworkers\twall_s\tscore_s\tpeak_RSS_MB\tbare_rjieba_s\tratio_wall/bare")
+    print("docs\tentries\tMB\tworkers\twall_s\tscore_s\tsuggest_s\ttopics_s\tpeak_RSS_MB\tbare_rjieba_s\t"
+          "ratio_wall/bare")
+    results: dict[tuple[int, int], tuple[float, float, float]] = {}  # (docs, workers) -> wall, score, peak
     for n in (int(x) for x in args.sizes.split(",")):
         corpus = base / f"corpus-{n}"
         mb = make_corpus(corpus, n) if not (corpus / "documents.csv").is_file() else float("nan")
@@ -125,11 +128,30 @@ def main() -> None:
             wall, peak, rep = run_analyze(corpus, out, workers, not args.no_topics)
             steps = rep["steps"] if isinstance(rep["steps"], dict) else {}
             score = float(steps.get("score", float("nan")))
-            print(f"{rep['documents']}\t{rep['entries']}\t{mb:.1f}\t{workers}\t{wall:.1f}\t{score:.1f}\t{peak:.0f}\t"
-                  f"{bare:.2f}\t{wall / bare:.1f}", flush=True)
+            sug, top = (float(steps.get(k, float("nan"))) for k in ("suggestions", "topics"))
+            print(f"{rep['documents']}\t{rep['entries']}\t{mb:.1f}\t{workers}\t{wall:.1f}\t{score:.1f}\t{sug:.1f}\t"
+                  f"{top:.1f}\t{peak:.0f}\t{bare:.2f}\t{wall / bare:.1f}", flush=True)
+            results[(n, workers)] = (wall, score, peak)
             shutil.rmtree(out, ignore_errors=True)
+    _ratios(results)
     if args.keep is None:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _ratios(results: dict[tuple[int, int], tuple[float, float, float]]) -> None:
+    """Speed-up of N workers over one (wall and score step), and peak memory of each size over the smallest."""
+    sizes = sorted({n for n, _ in results})
+    counts = sorted({w for _, w in results})
+    for n in sizes:
+        for w in counts[1:]:
+            if (n, 1) in results and (n, w) in results:
+                (w1, s1, _), (wn, sn, _) = results[(n, 1)], results[(n, w)]
+                print(f"{n} docs: {w} workers vs 1: wall {w1 / wn:.2f}x, score step {s1 / sn:.2f}x")
+    for w in counts:
+        have = [n for n in sizes if (n, w) in results]
+        for n in have[1:]:
+            print(f"{w} worker(s): peak RSS {n} docs / {have[0]} docs = "
+                  f"{results[(n, w)][2] / results[(have[0], w)][2]:.2f} ({n / have[0]:.0f}x the documents)")
 
 
 if __name__ == "__main__":
