@@ -42,7 +42,7 @@ from corpus_tools.scoring.chunked import (
 )
 from corpus_tools.scoring.evidence_queries import term_counts, top_entry_evidence
 from corpus_tools.scoring.health import lexicon_health
-from corpus_tools.scoring.parallel import default_workers, texts_scorer
+from corpus_tools.scoring.parallel import PooledScorer, default_workers
 from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, corpus_scorer
 from corpus_tools.text.tokenize import Tokenizer
 from corpus_tools.topics import DEFAULT_ENGINE, TopicsResult, run_topics
@@ -360,8 +360,9 @@ def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str
             docs = ScoreResult(frames["doc_scores"], empty_evidence(), "document", list(data["variable_ids"]),
                                list(data["construct_ids"]), dict(data["construct_lexicon"]), dict(data["summary"]))
             return ScoredFiles(docs, out_dir / ENTRY_SCORES_FILE, out_dir / EVIDENCE_FILE, int(data["chunks"]))
-    res = score_to_parquet(corpus, scorer, out_dir, dedupe, score_many=texts_scorer(scorer, workers, dask),
-                           chunk_entries=chunk_entries, progress=say)
+    with PooledScorer(scorer, workers, dask) as pool:  # one pool of workers for all chunks
+        res = score_to_parquet(corpus, scorer, out_dir, dedupe, score_many=pool, chunk_entries=chunk_entries,
+                               progress=say)
     docs = res.documents
     cache.save_frames("scores", key, {"doc_scores": docs.scores},
                       {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids,

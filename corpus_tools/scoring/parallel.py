@@ -109,6 +109,54 @@ def texts_scorer(scorer: Scorer, workers: int = 1,
     return lambda texts: score_texts(scorer, texts, workers=workers, dask=dask)
 
 
+class PooledScorer:
+    """`score_texts` with its worker pool (or Dask client) kept open across calls: what chunked scoring uses, so a
+    run of many chunks starts its workers, and builds their scorers, once. Use as a context manager."""
+
+    def __init__(self, scorer: Scorer, workers: int = 1, dask: str | None = None,
+                 chunk_chars: int = CHUNK_CHARS) -> None:
+        check_workers(workers)
+        self.scorer, self.workers, self.dask, self.chunk_chars = scorer, workers, dask, chunk_chars
+        self._spec: ScorerSpec | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._dask: Any = None  # (client, scattered spec, things to close)
+
+    def __enter__(self) -> PooledScorer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __call__(self, texts: Sequence[str]) -> list[TextScore]:
+        if self.dask is None and (self.workers == 1 or len(texts) < 2):
+            return [self.scorer.score_text(t) for t in texts]
+        if self._spec is None:
+            self._spec = ScorerSpec.of(self.scorer)
+        parts = [list(texts[a:b]) for a, b in chunks(texts, self.chunk_chars)]
+        if self.dask is not None:
+            if self._dask is None:
+                self._dask = _dask_client(self.dask, self.workers)
+                client = self._dask[0]
+                self._dask = (client, client.scatter(self._spec, broadcast=True), self._dask[1])
+            client, spec_future, _ = self._dask
+            results = list(client.gather(client.map(score_chunk, [spec_future] * len(parts), parts, pure=False)))
+        else:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            results = list(self._pool.map(score_chunk, [self._spec] * len(parts), parts))
+        return [TextScore(n, hits, cues, multi) for part in results for n, hits, cues, multi in part]
+
+    def close(self) -> None:
+        """Stop the workers (or disconnect from Dask)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        if self._dask is not None:
+            for fn in self._dask[2]:
+                fn()
+            self._dask = None
+
+
 def score_texts(scorer: Scorer, texts: Sequence[str], workers: int = 1, dask: str | None = None,
                 chunk_chars: int = CHUNK_CHARS) -> list[TextScore]:
     """Score every text with `scorer`: in this process (workers=1), in `workers` processes, or as Dask tasks
@@ -155,8 +203,8 @@ def _call(fn: Callable[[Any, Any], Any], part: Any) -> Any:
     return fn(_SHARED[0], part)
 
 
-def _run_dask(address: str, fn: Callable[[Any, Any], Any], shared: Any, parts: list[Any], workers: int) -> list[Any]:
-    """Run the parts as Dask tasks on the cluster at `address` ("local": a LocalCluster of `workers`)."""
+def _dask_client(address: str, workers: int) -> tuple[Any, list[Callable[[], Any]]]:
+    """(a Dask client for `address` ("local": a new LocalCluster of `workers` processes), closers in order)."""
     try:
         from distributed import Client, LocalCluster  # noqa: PLC0415 (optional, heavy: only for --dask)
     except ImportError as exc:
@@ -171,12 +219,24 @@ def _run_dask(address: str, fn: Callable[[Any, Any], Any], shared: Any, parts: l
             client = Client(cluster)
         else:
             client = Client(address, timeout="20s")
-        close.insert(0, client.close)
+    except OSError as exc:
+        for fn in close:
+            fn()
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {exc}",
+                          hint="check the address (tcp://HOST:8786) or use --dask local") from exc
+    close.insert(0, client.close)
+    return client, close
+
+
+def _run_dask(address: str, fn: Callable[[Any, Any], Any], shared: Any, parts: list[Any], workers: int) -> list[Any]:
+    """Run the parts as Dask tasks on the cluster at `address` ("local": a LocalCluster of `workers`)."""
+    client, close = _dask_client(address, workers)
+    try:
         shared_future = client.scatter(shared, broadcast=True)
         futures = client.map(fn, [shared_future] * len(parts), parts, pure=False)
         return list(client.gather(futures))
     except OSError as exc:
-        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {exc}",
+        raise ConfigError(f"lost the Dask scheduler at {address}: {exc}",
                           hint="check the address (tcp://HOST:8786) or use --dask local") from exc
     finally:
         for fn_close in close:

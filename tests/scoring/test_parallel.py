@@ -57,3 +57,25 @@ def test_bad_worker_counts_are_refused(scorer: Scorer) -> None:
 
     with pytest.raises(ConfigError, match="at least 1"):
         score_texts(scorer, ["x"], workers=0)
+
+
+def test_a_pool_kept_open_across_chunks_gives_identical_results(scorer: Scorer, junpu: Corpus) -> None:
+    from corpus_tools.scoring.parallel import PooledScorer
+
+    texts = list(junpu.entries["text"])[:300]
+    local = score_texts(scorer, texts)
+    with PooledScorer(scorer, workers=2, chunk_chars=3_000) as pool:
+        got = [ts for a in range(0, 300, 70) for ts in pool(texts[a:a + 70])]  # five calls, one pool
+        assert pool._pool is not None
+    assert got == local and pool._pool is None  # closed on leaving the block
+
+
+@pytest.mark.slow
+def test_a_dask_pool_kept_open_gives_identical_results(scorer: Scorer, junpu: Corpus) -> None:
+    pytest.importorskip("distributed")
+    from corpus_tools.scoring.parallel import PooledScorer
+
+    texts = list(junpu.entries["text"])[:200]
+    with PooledScorer(scorer, workers=2, dask="local", chunk_chars=5_000) as pool:
+        got = pool(texts[:120]) + pool(texts[120:])
+    assert got == score_texts(scorer, texts)
