@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -53,13 +52,17 @@ def _signatures(sets: Sequence[np.ndarray], seed: int = 13) -> np.ndarray:
     return sig
 
 
-def _buckets(sig: np.ndarray, present: np.ndarray) -> list[np.ndarray]:
-    """Members (row indices, ascending) of every LSH bucket with more than one member: rows whose signature
-    agrees on all values of one band. Sorting each band's values keeps memory at a few arrays of n rows
-    (a dictionary keyed by band values took hundreds of bytes per row and band)."""
+def _candidate_pairs(sig: np.ndarray, present: np.ndarray, rank: np.ndarray, max_bucket: int = 500) -> np.ndarray:
+    """Candidate pairs as codes i * n + j (unique, ascending) where j ranks before i and the two share an LSH
+    bucket (all values of one band) of at most `max_bucket` members. Buckets come from sorting each band's
+    values and pairs are kept as one int64 each, so memory stays at a few arrays (a dictionary keyed by band
+    bytes and a Python set of candidates per text took hundreds of bytes per text, band and candidate)."""
     rows = _NUM_PERM // _BANDS
+    n = len(sig)
     idx = np.flatnonzero(present)
-    out: list[np.ndarray] = []
+    codes = np.zeros(0, dtype=np.int64)
+    if len(idx) < 2:  # no pair to compare
+        return codes
     for band in range(_BANDS):
         vals = sig[idx, band * rows : (band + 1) * rows]
         order = np.lexsort(vals.T[::-1])
@@ -68,10 +71,16 @@ def _buckets(sig: np.ndarray, present: np.ndarray) -> list[np.ndarray]:
         new[1:] = (v[1:] != v[:-1]).any(axis=1)
         starts = np.flatnonzero(new)
         ends = np.append(starts[1:], len(v))
+        parts = []
         for a, b in zip(starts, ends, strict=True):
-            if b - a > 1:
-                out.append(np.sort(idx[order[a:b]]))
-    return out
+            if 1 < b - a <= max_bucket:
+                members = idx[order[a:b]]
+                i, j = np.repeat(members, b - a), np.tile(members, b - a)
+                keep = rank[j] < rank[i]
+                parts.append(i[keep].astype(np.int64) * n + j[keep])
+        if parts:
+            codes = np.unique(np.concatenate([codes, *parts]))
+    return codes
 
 
 def near_duplicates(
@@ -87,21 +96,18 @@ def near_duplicates(
     sets = [shingle_array(t) if len(t) >= min_chars else _EMPTY for t in texts]
     sig = _signatures(sets)
     present = np.array([len(s) > 0 for s in sets], dtype=bool)
-    candidates: dict[int, set[int]] = defaultdict(set)
-    for members in _buckets(sig, present):
-        if len(members) <= 500:
-            ms = members.tolist()
-            for i in ms:
-                candidates[i].update(ms)
+    codes = _candidate_pairs(sig, present, np.asarray(rank))
     del sig
     result: list[tuple[int, float] | None] = [None] * n
-    for i, cands in candidates.items():
-        best: tuple[int, float] | None = None
-        earlier = [j for j in sorted(cands) if j != i and rank[j] < rank[i]]
-        if not earlier:
-            continue
+    if not len(codes):
+        return result
+    firsts, seconds = codes // n, codes % n  # ascending by text, then by candidate
+    bounds = np.flatnonzero(np.r_[True, firsts[1:] != firsts[:-1]])
+    for lo, hi in zip(bounds, np.append(bounds[1:], len(codes)), strict=True):
+        i = int(firsts[lo])
         own = set(sets[i].tolist())  # a set only while its text is compared, so memory stays at the arrays
-        for j in earlier:
+        best: tuple[int, float] | None = None
+        for j in seconds[lo:hi].tolist():
             inter = len(own.intersection(sets[j].tolist()))
             sim = inter / (len(own) + len(sets[j]) - inter)
             if sim >= threshold and (best is None or rank[j] < rank[best[0]]):

@@ -45,3 +45,9 @@ def test_planted_copies_are_found_against_brute_force() -> None:
             assert j == min(best) and abs(sim - _jaccard(sets[i], sets[j])) < 1e-12
     assert all(found[i] is not None for i in planted)
     assert all(found[i] is None for i in range(60) if not any(_jaccard(sets[i], sets[j]) >= 0.8 for j in range(i)))
+
+
+def test_nothing_to_compare_is_no_duplicate() -> None:
+    assert near_duplicates([]) == []
+    assert near_duplicates(["", "short"]) == [None, None]  # both below min_chars
+    assert near_duplicates(["a long enough text about rents", ""]) == [None, None]
