@@ -1,4 +1,5 @@
-/* Compiled twin of corpus_tools.lexicon.match.Matcher.find_normalized and of the checks in
+/* Compiled twin of corpus_tools.lexicon.match.Matcher.find_normalized, of the negation scope pass
+ * (NegationScope.split in corpus_tools/lexicon/negation.py, see _speedups_negation.h) and of the checks in
  * corpus_tools.text.normalize.normalize_for_tokens.
  *
  * The pure-Python code stays the reference: this module must give exactly the same tokens, word
@@ -287,6 +288,8 @@ static int match_at(const Ctx *cx, Tok *toks, Py_ssize_t n, Py_ssize_t i, Rec **
         r->start = toks[i].start;
         r->end = end;
         r->order = *nrec;
+        r->ti = i;
+        r->tj = j;
         r->lex = info[0];
         r->var = info[1];
         r->excl = info[2];
@@ -383,20 +386,25 @@ latin_words(const Ctx *cx, int kind, const void *data, Py_ssize_t i, Py_ssize_t 
     return ntok;
 }
 
-/* collect the matches in a classified token sequence, then drop the token references it owns */
+/* collect the matches in a classified token sequence */
 static int match_tokens(const Ctx *cx, Tok *toks, Py_ssize_t n, int any_cand, Rec **recs, Py_ssize_t *nrec,
                          Py_ssize_t *cap)
 {
-    int rc = 0;
-    Py_ssize_t i;
-    for (i = 0; any_cand && rc == 0 && i < n; i++)
+    for (Py_ssize_t i = 0; any_cand && i < n; i++)
         if (toks[i].code == 2 && match_at(cx, toks, n, i, recs, nrec, cap) < 0)
-            rc = -1;
-    for (i = 0; i < n; i++)
+            return -1;
+    return 0;
+}
+
+/* drop the token references the scan owns (Latin words made into str) */
+static void release_tokens(Tok *toks, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
         if (toks[i].owned)
             Py_CLEAR(toks[i].tok);
-    return rc;
 }
+
+#include "_speedups_negation.h"
 
 static int unpack_ctx(PyObject *t, Ctx *cx)
 {
@@ -479,15 +487,20 @@ static PyObject *make_out(const Ctx *cx, const Rec *r)
     return obj;
 }
 
-PyDoc_STRVAR(scan_doc, "scan(norm, ctx, lower_words=False) -> (matches, n_words)\n\n"
-                       "Tokenize normalised text and match compiled lexicon patterns (see Matcher.native_context).");
+PyDoc_STRVAR(scan_doc, "scan(norm, ctx, lower_words=False, negation=None) -> (matches, n_words[, cues])\n\n"
+                       "Tokenize normalised text and match compiled lexicon patterns (see Matcher.native_context).\n"
+                       "With a negation context (NegationScope.native_context) the cues are taken out of the\n"
+                       "matches and `cues` names the cue negating each match (None when none is negated).");
 
 static PyObject *scan(PyObject *self, PyObject *args)
 {
-    PyObject *norm, *ctxt;
+    PyObject *norm, *ctxt, *negt = Py_None, *cues = NULL;
     Ctx cx;
+    Neg ng;
     int lower_words = 0;
-    if (!PyArg_ParseTuple(args, "UO|p:scan", &norm, &ctxt, &lower_words) || unpack_ctx(ctxt, &cx) < 0)
+    if (!PyArg_ParseTuple(args, "UO|pO:scan", &norm, &ctxt, &lower_words, &negt) || unpack_ctx(ctxt, &cx) < 0)
+        return NULL;
+    if (negt != Py_None && unpack_neg(negt, cx.n_patterns, &ng) < 0)
         return NULL;
     cx.norm = norm;
     cx.lower_words = lower_words;
@@ -578,6 +591,8 @@ static PyObject *scan(PyObject *self, PyObject *args)
     Py_ssize_t kept = resolve(recs, nrec);
     if (kept < 0)
         goto fail;
+    if (negt != Py_None && (kept = negation_pass(&cx, &ng, toks, recs, kept, &cues)) < 0)
+        goto fail;
     list = PyList_New(kept);
     if (list == NULL)
         goto fail;
@@ -587,9 +602,14 @@ static PyObject *scan(PyObject *self, PyObject *args)
             goto fail;
         PyList_SET_ITEM(list, i, o);
     }
-    result = Py_BuildValue("(On)", list, n_words);
+    if (negt == Py_None)
+        result = Py_BuildValue("(On)", list, n_words);
+    else
+        result = Py_BuildValue("(OnO)", list, n_words, cues != NULL ? cues : Py_None);
 
-fail: /* also the normal exit; before matching no token is owned */
+fail: /* also the normal exit */
+    release_tokens(toks, ntok);
+    Py_XDECREF(cues);
     Py_XDECREF(list);
     Py_DECREF(keep);
     PyMem_Free(toks);

@@ -17,12 +17,13 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import compress
 from typing import Any, NamedTuple
 
 from corpus_tools._native import speedups
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.text.charclass import class_table, lower_tables
-from corpus_tools.text.tokenize import Tokenizer
+from corpus_tools.text.tokenize import Tokenizer, Tokens
 
 _CACHE_LIMIT = 1_000_000
 
@@ -223,11 +224,16 @@ class Matcher:
         return (bytes(exact + prefix + last + anywhere) + class_table() + lower_tables()[1]
                 + lens.to_bytes(8, "little") + bytes([flags]))
 
-    def scan_native(self, norm: str, ctx: tuple[Any, ...], lower_words: bool = False) -> tuple[list[Any], int]:
-        """The compiled scan of normalised text with a context from `native_context`; `lower_words` when
-        the text comes from `normalize_for_scan` with lower-casing left to the scan."""
+    def scan_native(self, norm: str, ctx: tuple[Any, ...], lower_words: bool = False,
+                    negation: tuple[Any, ...] | None = None) -> Any:
+        """The compiled scan of normalised text with a context from `native_context`: (matches, number of
+        word tokens); `lower_words` when the text comes from `normalize_for_scan` with lower-casing left to
+        the scan. With a `negation` context (NegationScope.native_context) the negation cues are taken out
+        of the matches and a third item names the cue negating each match (None when none is negated)."""
         assert self._fast is not None
-        return self._fast.scan(norm, ctx, lower_words)
+        if negation is None:
+            return self._fast.scan(norm, ctx, lower_words)
+        return self._fast.scan(norm, ctx, lower_words, negation)
 
     def candidates(self, word: str) -> list[Pattern]:
         """Patterns whose first part matches `word`."""
@@ -242,6 +248,12 @@ class Matcher:
         """(resolved matches, number of word tokens) in text normalised by the tokenizer."""
         if self._found_ctx is not None:
             return self.scan_native(norm, self._found_ctx)
+        found, n_words, _ = self.find_with_words(norm)
+        return found, n_words
+
+    def find_with_words(self, norm: str) -> tuple[list[Found], int, Tokens]:
+        """(resolved matches, number of word tokens, the word tokens) in text normalised by the tokenizer,
+        by the pure-Python scan (the negation reference needs the tokens the matches were found among)."""
         toks: list[str] = []
         starts: list[int] = []
         codes: list[int] = []
@@ -259,7 +271,8 @@ class Matcher:
             except ValueError:
                 break
             self._at(raw, toks, codes, starts, i)
-        return self._resolve(raw), n_words
+        words = Tokens(list(compress(toks, codes)), list(compress(starts, codes)))
+        return self._resolve(raw), n_words, words
 
     def _at(self, raw: list[Found], toks: list[str], codes: list[int], starts: list[int], i: int) -> None:
         """Record every pattern that matches starting at token i."""
