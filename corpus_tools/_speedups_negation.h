@@ -12,7 +12,7 @@
 typedef struct {
     const unsigned char *kinds; /* per pattern: 0 a term, bit 1 a before-cue, bit 2 an after-cue, 4 pseudo */
     PyObject *terms;            /* per pattern: the cue's text (what the evidence shows), None for terms */
-    long win[2][2], reach[2][2]; /* [zh, en][before, after] */
+    int32_t win[2][2], reach[2][2]; /* [zh, en][before, after] */
     PyObject *breaks[2];        /* contrast words (sets of str), zh and en */
 } Neg;
 
@@ -27,20 +27,17 @@ static int unpack_neg(PyObject *t, Py_ssize_t n_patterns, Neg *ng)
     PyObject *kinds = PyTuple_GET_ITEM(t, 0), *terms = PyTuple_GET_ITEM(t, 1);
     PyObject *nums = PyTuple_GET_ITEM(t, 2), *breaks = PyTuple_GET_ITEM(t, 3);
     if (!PyBytes_Check(kinds) || PyBytes_GET_SIZE(kinds) != n_patterns || !PyList_Check(terms) ||
-        PyList_GET_SIZE(terms) != n_patterns || !PyTuple_Check(nums) || PyTuple_GET_SIZE(nums) != 8 ||
-        !PyTuple_Check(breaks) || PyTuple_GET_SIZE(breaks) != 2) {
+        PyList_GET_SIZE(terms) != n_patterns || !PyBytes_Check(nums) ||
+        PyBytes_GET_SIZE(nums) != 8 * (Py_ssize_t)sizeof(int32_t) || !PyTuple_Check(breaks) ||
+        PyTuple_GET_SIZE(breaks) != 2) {
         PyErr_SetString(PyExc_TypeError, "malformed negation context");
         return -1;
     }
     ng->kinds = (const unsigned char *)PyBytes_AS_STRING(kinds);
     ng->terms = terms;
     for (int l = 0; l < 2; l++) {
-        long v[4];
-        for (int k = 0; k < 4; k++) {
-            v[k] = PyLong_AsLong(PyTuple_GET_ITEM(nums, 4 * l + k));
-            if (v[k] == -1 && PyErr_Occurred())
-                return -1;
-        }
+        int32_t v[4];
+        memcpy(v, PyBytes_AS_STRING(nums) + 4 * l * sizeof(int32_t), sizeof v);
         ng->win[l][0] = v[0];
         ng->win[l][1] = v[1];
         ng->reach[l][0] = v[2];
@@ -51,11 +48,6 @@ static int unpack_neg(PyObject *t, Py_ssize_t n_patterns, Neg *ng)
             return -1;
         }
     }
-    for (Py_ssize_t i = 0; i < n_patterns; i++)
-        if (ng->kinds[i] && !PyUnicode_Check(PyList_GET_ITEM(terms, i))) {
-            PyErr_SetString(PyExc_TypeError, "a cue's text must be str");
-            return -1;
-        }
     return 0;
 }
 
@@ -80,11 +72,11 @@ static int clause_in(int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
 
 /* _in_scope: the gap [a, b) holds the tokens [tlo, thi); 1 in scope, 0 not, -1 error */
 static int in_scope(const Ctx *cx, const Neg *ng, Tok *toks, Py_ssize_t a, Py_ssize_t b, Py_ssize_t tlo,
-                    Py_ssize_t thi, long window, int lang)
+                    Py_ssize_t thi, int32_t window, int lang)
 {
     if (b < a || clause_in(PyUnicode_KIND(cx->norm), PyUnicode_DATA(cx->norm), a, b))
         return 0;
-    long words = 0;
+    int32_t words = 0;
     for (Py_ssize_t k = tlo; k < thi; k++) {
         if (toks[k].code == 0)
             continue;
@@ -138,6 +130,10 @@ static Py_ssize_t negation_pass(const Ctx *cx, const Neg *ng, Tok *toks, Rec *re
             continue;
         int zh = PyUnicode_READ(kind, data, c->start) > 0x2E7F, lang = zh ? 0 : 1;
         PyObject *text = PyList_GET_ITEM(ng->terms, c->pidx);
+        if (!PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "a cue's text must be str");
+            goto fail;
+        }
         if (what & 1) { /* negates what follows: hits starting at or after the cue's end */
             Py_ssize_t p = c->end, lo = 0, hi = nt;
             while (lo < hi) {

@@ -112,14 +112,14 @@ class _CandIds(dict[str, bytes]):
 
     def __missing__(self, tok: str) -> bytes:
         index = self._m._index
-        v = array(_I32, [index[id(p)] for p in self._m.candidates(tok)]).tobytes()
+        v = array(I32, [index[id(p)] for p in self._m.candidates(tok)]).tobytes()
         if len(self) < _CACHE_LIMIT:
             self[tok] = v
         return v
 
 
 _GLOB_CODES = {"": 0, "prefix": 1, "suffix": 2, "both": 3}
-_I32 = "i" if array("i").itemsize == 4 else "l"  # the compiled scan reads int32
+I32 = "i" if array("i").itemsize == 4 else "l"  # the compiled scan reads int32
 _HASH_BITS = 20
 
 
@@ -186,7 +186,7 @@ class Matcher:
         """The part of every native context that does not depend on what the scan returns (built once)."""
         lex_rank = {name: i for i, name in enumerate(sorted({p.lexicon for p in self.patterns}))}
         var_index: dict[str, int] = {}
-        info = array(_I32)
+        info = array(I32)
         for p in self.patterns:
             info.extend((lex_rank[p.lexicon], var_index.setdefault(p.variable, len(var_index)), int(p.exclusion),
                          len(p.term), len(p.parts)))

@@ -19,12 +19,13 @@ Two ways to apply them, same rules and (tested) same planted results:
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from corpus_tools.lexicon.match import Pattern, compile_term
+from corpus_tools.lexicon.match import I32, Pattern, compile_term
 from corpus_tools.lexicon.model import Construct, Lexicon, Variable
 from corpus_tools.lexicon.negation_rules import (
     CHARS_PER_TOKEN,
@@ -138,12 +139,11 @@ class NegationScope:
         reaches; the contrast words per language."""
         kinds = bytes(_KIND[p.variable] if p.lexicon == NEGATION_LEXICON else 0 for p in patterns)
         terms = [p.term if p.lexicon == NEGATION_LEXICON else None for p in patterns]
-        numbers = tuple(v for lang in _LANG_INDEX
-                        for v in (self.rules.langs[lang].window_before,
-                                  self.rules.langs[lang].window_after,
-                                  self._reach[(lang, "before")], self._reach[(lang, "after")]))
+        numbers = array(I32, [v for lang in _LANG_INDEX
+                               for v in (self.rules.langs[lang].window_before, self.rules.langs[lang].window_after,
+                                         self._reach[(lang, "before")], self._reach[(lang, "after")])])
         breaks = tuple(self.rules.langs[lang].breaks for lang in _LANG_INDEX)
-        return kinds, terms, numbers, breaks
+        return kinds, terms, numbers.tobytes(), breaks
 
     def split(self, norm: str, hits: list[Any], words: Tokens) -> tuple[list[Any], list[str] | None]:
         """(the term hits, the cue negating each of them or None when none is negated) from the hits of a
