@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -116,7 +117,11 @@ def main() -> None:
         big = Path(tmp) / "big.jsonl"
         n = make_corpus(big, args.mb)
         mb = big.stat().st_size / 1e6
-        print(f"command: python benchmarks/bench_score.py --mb {args.mb:g}{' --pure' if args.pure else ''}")
+        print(f"command: python benchmarks/bench_score.py --mb {args.mb:g} --rounds {args.rounds}"
+              f"{' --pure' if args.pure else ''}")
+        print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+              + "  (2 cores: above about 1, timings are shared with other jobs; "
+              "benchmarks/callgrind_score.py counts instructions instead)")
         print(f"corpus: {n} texts, {mb:.1f} MB (JSONL, mixed zh/en)")
         # alternate the two, best of each: load from other jobs on the host hits both alike
         t_bare = t_ours = t_plain = float("inf")
