@@ -51,12 +51,14 @@ typedef struct {
     const int32_t *info; /* INFO_FIELDS per pattern, from `info_obj` */
     Py_ssize_t n_patterns;
     /* from `filter` (built by Matcher._start_filter): bitmaps over hashed whole tokens (exact) and
-     * token prefixes (prefix), over BMP characters (last, any), the prefix lengths in use */
-    const unsigned char *exact, *prefix, *last, *any;
-    uint64_t prefix_lens;
+     * token prefixes (prefix) and reversed token suffixes (suffix), over BMP characters (any), the prefix and
+     * suffix lengths in use */
+    const unsigned char *exact, *prefix, *suffix, *any;
+    uint64_t prefix_lens, suffix_lens;
     const unsigned char *cls; /* per BMP character: CLS_* bits */
     const uint16_t *lower;    /* per BMP character: its lower case (when that is one BMP character) */
-    int globs_in_use;         /* 1: some pattern starts with a suffix glob, 2: with an infix glob */
+    int globs_in_use;         /* 1: some pattern starts with a suffix glob, 2: with an infix glob, 4: with a
+                               * prefix of 64 characters or more, 8: with such a suffix */
     int lower_words;          /* the text is not lower-cased yet: lower-case Latin words on the way */
     PyObject *norm;
 } Ctx;
@@ -305,8 +307,8 @@ fail:
 
 /* Token codes as Matcher._Codes gives them: 0 no letter/digit/ideograph, 1 a word, 2 a word that may
  * start a pattern. The filter only rules candidates out (hash of the whole token for exact parts, of
- * each prefix length in use for prefix parts, last character for suffix parts, any character for infix
- * parts); match_at decides from the patterns themselves. */
+ * each prefix length in use for prefix parts, of each suffix length in use (read backwards) for suffix
+ * parts, any character for infix parts); match_at decides from the patterns themselves. */
 ALWAYS_INLINE int
 classify_k(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, int low)
 {
@@ -328,8 +330,16 @@ classify_k(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize
         return 2;
     if ((cx->globs_in_use & 4) && end - start >= 64)
         return 2;
-    if ((cx->globs_in_use & 1) && bit(cx->last, RD(end - 1)))
-        return 2;
+    if (cx->globs_in_use & 1) { /* suffix parts: hash of each suffix length in use, read backwards */
+        uint32_t hs = FNV_OFFSET;
+        for (i = end - 1; i >= start && end - i < 64 && (cx->suffix_lens >> (end - i)); i--) {
+            hs = fnv_step(hs, RD(i));
+            if (((cx->suffix_lens >> (end - i)) & 1) && hash_bit(cx->suffix, hs))
+                return 2;
+        }
+        if ((cx->globs_in_use & 8) && end - start >= 64)
+            return 2;
+    }
     if (cx->globs_in_use & 2)
         for (i = start; i < end; i++)
             if (bit(cx->any, RD(i)))
@@ -422,22 +432,24 @@ static int unpack_ctx(PyObject *t, Ctx *cx)
     cx->out_type = PyTuple_GET_ITEM(t, 7);
     cx->prefixes = PyTuple_GET_ITEM(t, 8);
     if (!PyBytes_Check(cx->filter) ||
-        PyBytes_GET_SIZE(cx->filter) != 2 * HASH_BYTES + 2 * FILTER_BYTES + 65536 + 131072 + 8 + 1) {
+        PyBytes_GET_SIZE(cx->filter) != 3 * HASH_BYTES + FILTER_BYTES + 65536 + 131072 + 8 + 8 + 1) {
         PyErr_SetString(PyExc_TypeError, "malformed start filter");
         return -1;
     }
     const unsigned char *f = (const unsigned char *)PyBytes_AS_STRING(cx->filter);
     cx->exact = f;
     cx->prefix = f + HASH_BYTES;
-    cx->last = cx->prefix + HASH_BYTES;
-    cx->any = cx->last + FILTER_BYTES;
+    cx->suffix = cx->prefix + HASH_BYTES;
+    cx->any = cx->suffix + HASH_BYTES;
     cx->cls = cx->any + FILTER_BYTES;
     cx->lower = (const uint16_t *)(cx->cls + 65536);
     const unsigned char *lens = cx->cls + 65536 + 131072;
-    cx->prefix_lens = 0;
-    for (int b = 7; b >= 0; b--) /* little-endian */
+    cx->prefix_lens = cx->suffix_lens = 0;
+    for (int b = 7; b >= 0; b--) { /* little-endian */
         cx->prefix_lens = (cx->prefix_lens << 8) | lens[b];
-    cx->globs_in_use = lens[8];
+        cx->suffix_lens = (cx->suffix_lens << 8) | lens[8 + b];
+    }
+    cx->globs_in_use = lens[16];
     if (!PyDict_Check(cx->cands) || !PyList_Check(cx->parts) ||
         !PyList_Check(cx->globs) || !PyBytes_Check(cx->info_obj) || !PyList_Check(cx->prefixes) ||
         !PyType_Check(cx->out_type) || !PyType_IsSubtype((PyTypeObject *)cx->out_type, &PyTuple_Type)) {
