@@ -51,9 +51,9 @@ typedef struct {
     const int32_t *info; /* INFO_FIELDS per pattern, from `info_obj` */
     Py_ssize_t n_patterns;
     /* from `filter` (built by Matcher._start_filter): bitmaps over hashed whole tokens (exact) and
-     * token prefixes (prefix) and reversed token suffixes (suffix), over BMP characters (any), the prefix and
-     * suffix lengths in use */
-    const unsigned char *exact, *prefix, *suffix, *any;
+     * token prefixes (prefix) and reversed token suffixes (suffix), over BMP characters (last, any), the
+     * prefix and suffix lengths in use */
+    const unsigned char *exact, *prefix, *suffix, *last, *any;
     uint64_t prefix_lens, suffix_lens;
     const unsigned char *cls; /* per BMP character: CLS_* bits */
     const uint16_t *lower;    /* per BMP character: its lower case (when that is one BMP character) */
@@ -307,8 +307,8 @@ fail:
 
 /* Token codes as Matcher._Codes gives them: 0 no letter/digit/ideograph, 1 a word, 2 a word that may
  * start a pattern. The filter only rules candidates out (hash of the whole token for exact parts, of
- * each prefix length in use for prefix parts, of each suffix length in use (read backwards) for suffix
- * parts, any character for infix parts); match_at decides from the patterns themselves. */
+ * each prefix length in use for prefix parts, last character and then each suffix length in use (read
+ * backwards) for suffix parts, any character for infix parts); match_at decides from the patterns. */
 ALWAYS_INLINE int
 classify_k(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, int low)
 {
@@ -330,7 +330,8 @@ classify_k(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize
         return 2;
     if ((cx->globs_in_use & 4) && end - start >= 64)
         return 2;
-    if (cx->globs_in_use & 1) { /* suffix parts: hash of each suffix length in use, read backwards */
+    if ((cx->globs_in_use & 1) && bit(cx->last, RD(end - 1))) { /* suffix parts: last character, then the
+                                                                   * hash of each suffix length in use */
         uint32_t hs = FNV_OFFSET;
         for (i = end - 1; i >= start && end - i < 64 && (cx->suffix_lens >> (end - i)); i--) {
             hs = fnv_step(hs, RD(i));
@@ -432,7 +433,7 @@ static int unpack_ctx(PyObject *t, Ctx *cx)
     cx->out_type = PyTuple_GET_ITEM(t, 7);
     cx->prefixes = PyTuple_GET_ITEM(t, 8);
     if (!PyBytes_Check(cx->filter) ||
-        PyBytes_GET_SIZE(cx->filter) != 3 * HASH_BYTES + FILTER_BYTES + 65536 + 131072 + 8 + 8 + 1) {
+        PyBytes_GET_SIZE(cx->filter) != 3 * HASH_BYTES + 2 * FILTER_BYTES + 65536 + 131072 + 8 + 8 + 1) {
         PyErr_SetString(PyExc_TypeError, "malformed start filter");
         return -1;
     }
@@ -440,7 +441,8 @@ static int unpack_ctx(PyObject *t, Ctx *cx)
     cx->exact = f;
     cx->prefix = f + HASH_BYTES;
     cx->suffix = cx->prefix + HASH_BYTES;
-    cx->any = cx->suffix + HASH_BYTES;
+    cx->last = cx->suffix + HASH_BYTES;
+    cx->any = cx->last + FILTER_BYTES;
     cx->cls = cx->any + FILTER_BYTES;
     cx->lower = (const uint16_t *)(cx->cls + 65536);
     const unsigned char *lens = cx->cls + 65536 + 131072;

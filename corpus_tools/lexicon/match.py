@@ -201,11 +201,11 @@ class Matcher:
     def _start_filter(self) -> bytes:
         """What the compiled scan uses to rule tokens out as pattern starts without a lookup (false
         positives only cost a lookup): bitmaps over hashes of exact first parts, of prefix first parts and
-        of suffix first parts (read backwards), over BMP characters for infix parts (first character), the
-        character class and lower-case tables, the sets of prefix and suffix lengths and which glob kinds
-        occur."""
+        of suffix first parts (read backwards), over BMP characters for suffix parts (last character) and
+        infix parts (first character), the character class and lower-case tables, the sets of prefix and
+        suffix lengths and which glob kinds occur."""
         exact, prefix, suffix = (bytearray(1 << (_HASH_BITS - 3)) for _ in range(3))
-        anywhere = bytearray(8192)
+        last, anywhere = bytearray(8192), bytearray(8192)
         lens = slens = flags = 0
         for p in self.patterns:
             part, glob = p.parts[0], p.globs[0]
@@ -221,6 +221,8 @@ class Matcher:
                 flags |= 1
                 h = _fnv(part[::-1])
                 suffix[h >> 3] |= 1 << (h & 7)
+                if ord(part[-1]) <= 0xFFFF:
+                    last[ord(part[-1]) >> 3] |= 1 << (ord(part[-1]) & 7)
                 if len(part) < 64:
                     slens |= 1 << len(part)
                 else:
@@ -229,7 +231,7 @@ class Matcher:
                 flags |= 2
                 if ord(part[0]) <= 0xFFFF:
                     anywhere[ord(part[0]) >> 3] |= 1 << (ord(part[0]) & 7)
-        return (bytes(exact + prefix + suffix + anywhere) + class_table() + lower_tables()[1]
+        return (bytes(exact + prefix + suffix + last + anywhere) + class_table() + lower_tables()[1]
                 + lens.to_bytes(8, "little") + slens.to_bytes(8, "little") + bytes([flags]))
 
     def scan_native(self, norm: str, ctx: tuple[Any, ...], lower_words: bool = False,
