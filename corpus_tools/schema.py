@@ -87,6 +87,14 @@ DECISION_LINK = ("undoes",)
 # an explicit "no code applies" is one row with code == "none"; mode is one of STATE_MODES
 CODING_STATE = ("entry_id", "doc_id", "coder", "code", "mode")
 
+# span codings (issue 15): one row per live span a coder coded; start/end index the DOCUMENT text (as entries and
+# evidence do), the span lies inside one entry, `quote` is the coded text (doc text[start:end]) for verification
+SPAN_CODINGS = ("span_id", "doc_id", "entry_id", "start", "end", "code", "coder", "quote", "timestamp", "source",
+                "note")
+# memos (issue 15): the current version of each memo on a document (target = doc_id) or a code (target = variable
+# id); `version` counts the edits (an edit is a new version, never an overwrite)
+MEMOS = ("kind", "target", "version", "text", "coder", "timestamp", "source")
+
 # --- topic models (issue 4: themes per stage) -----------------------------------------------------
 # scope is "stage:<stage id>" for a per-stage model or "joint" for the model with stage as covariate.
 # K sweep: one row per (scope, k, seed) fit; `chosen` marks the K picked for the scope (all its seeds)
