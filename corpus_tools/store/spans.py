@@ -246,7 +246,8 @@ def current_spans(store: CodingStore, corpus: Corpus, doc_id: str | None = None)
     their offsets, and the others (their document or entry changed since they were coded)."""
     texts = dict(zip(corpus.docs["doc_id"].astype(str), corpus.docs["text"].astype(str), strict=True))
     hashes = dict(zip(corpus.entries["entry_id"].astype(str), corpus.entries["text_hash"].astype(str), strict=True))
-    good, stale = [], []
+    good: list[SpanCoding] = []
+    stale: list[SpanCoding] = []
     for s in live_spans(store, doc_id):
         ok = hashes.get(s.entry_id) == s.text_hash and texts.get(s.doc_id, "")[s.start:s.end] == s.quote
         (good if ok else stale).append(s)

@@ -82,7 +82,7 @@ def test_quote_code_and_coder_are_checked(corpus: Corpus, tmp_path: Path) -> Non
     with CodingStore(tmp_path / "c.sqlite") as st:
         with pytest.raises(CodingError, match="is not the text at"):
             code_span(st, corpus, "E1", start, end, P, "ann", codes=CODES, quote="own saving!")
-        with pytest.raises(CodingError, match="did you mean 'opportunity.profitability'"):
+        with pytest.raises(CodingError, match=r"did you mean 'opportunity\.profitability'"):
             code_span(st, corpus, "E1", start, end, "opportunity.profitabilty", "ann", codes=CODES)
         with pytest.raises(CodingError, match="not with 'none'"):
             code_span(st, corpus, "E1", start, end, "none", "ann", codes=CODES)
@@ -123,7 +123,7 @@ def test_a_stale_page_is_refused_and_loses_nothing(corpus: Corpus, tmp_path: Pat
         shown = item_state(st.conn, entry)
         assert shown == "0.0"
         st.record(entry, "h", F, "accept", "ben")  # someone decides on the entry after the page was loaded
-        with pytest.raises(ConflictError, match="after this page was loaded .*last by ben.*NOT saved"):
+        with pytest.raises(ConflictError, match=r"after this page was loaded .*last by ben.*NOT saved"):
             code_span(st, corpus, "Z1", start, end, F, "ann", codes=CODES, expect=shown)
         assert _n_rows(st, "spans") == 0
         now_state = item_state(st.conn, entry)
