@@ -106,7 +106,10 @@ def agreement_overview(state: pd.DataFrame, lexicons: Sequence[Lexicon], n_boot:
     except AgreementError as exc:
         return [], [exc.message]
     blocks: list[AgreementBlock] = []
-    for (comp, condition), group in result.summary().groupby(["comparison", "condition"], sort=False):
+    summary = result.summary()
+    if "comparison" not in summary.columns:  # nothing to compare (one human coder): no blocks, not a crash
+        return blocks, list(result.notes)
+    for (comp, condition), group in summary.groupby(["comparison", "condition"], sort=False):
         per_code = group[group["code"] != POOLED]
         n = int(per_code["n_units"].max()) if len(per_code) else 0
         if n == 0:

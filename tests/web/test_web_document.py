@@ -223,3 +223,39 @@ def test_blind_view_shows_only_my_codes(app: Any, tmp_path: Path) -> None:
     assert blind.count('class="spanrow"') == 1 and "ann ·" in blind
     full = ann.get("/document/D3").get_data(as_text=True)
     assert full.count('class="spanrow"') == 2
+
+
+def test_the_dashboard_of_a_single_coder_links_the_documents(tmp_path: Path) -> None:
+    """A corpus without codings.csv and one coder: nothing to compare, and the dashboard still answers (it
+    failed with a KeyError on the empty agreement summary)."""
+    from tests.support.spans import build_span_corpus
+
+    root = build_span_corpus(tmp_path / "corpus")
+    application = create_app(root, tmp_path / "single.sqlite", warm=False)
+    try:
+        client = application.test_client()
+        login(client, "solo")
+        from corpus_tools.corpus.loader import load_corpus
+
+        entry = load_corpus(root).entries.iloc[0]
+        with CodingStore(tmp_path / "single.sqlite") as st:
+            st.record(str(entry["entry_id"]), str(entry["text_hash"]), P, "add", "solo")
+        resp = client.get("/dashboard")
+        assert resp.status_code == 200 and 'href="/documents"' in resp.get_data(as_text=True)
+    finally:
+        close_app(application)
+
+
+def test_the_codebook_of_a_project_without_codings_answers(tmp_path: Path) -> None:
+    """No codings.csv and an empty store: the codebook page (with its memo forms) renders (it failed with a
+    KeyError on the empty coding state)."""
+    from tests.support.spans import build_span_corpus
+
+    application = create_app(build_span_corpus(tmp_path / "corpus"), tmp_path / "empty.sqlite", warm=False)
+    try:
+        client = application.test_client()
+        login(client, "solo")
+        resp = client.get("/codebook")
+        assert resp.status_code == 200 and f'aria-label="memo on {P}"' in resp.get_data(as_text=True)
+    finally:
+        close_app(application)

@@ -89,6 +89,12 @@
     });
   });
 
+  // a selection kept after a refused save: it is checked against the entry as this page shows it now
+  if (field("span-start").value !== "") {
+    const kept = entryAt(Number(field("span-start").value));
+    field("span-state").value = kept ? kept.dataset.state : "";
+  }
+
   doc.addEventListener("keydown", function (ev) {
     if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) return;
     const t = ev.target;
