@@ -67,7 +67,8 @@ def open_project(corpus_path: Path | None, lexicons: Sequence[str] = (), *, stor
 def export_tables(out: Path, project: CodedProject) -> list[Path]:
     """Decisions (when a store was read), codings (long), presence matrix and codebook as CSVs or one XLSX."""
 
-    tables = coding_tables(project.codings.state, project.lexicons, project.corpus, project.codings.decisions)
+    tables = coding_tables(project.codings.state, project.lexicons, project.corpus, project.codings.decisions,
+                           project.codings.spans, project.codings.memos)
     return write_tables(out, tables)
 
 

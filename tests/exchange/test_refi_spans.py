@@ -9,9 +9,11 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from corpus_tools import schema
 from corpus_tools.cli import main
 from corpus_tools.corpus.loader import Corpus, load_corpus
 from corpus_tools.exchange.refi_common import PROJECT_NS, guid
@@ -19,7 +21,7 @@ from corpus_tools.exchange.validate import schema_errors
 from corpus_tools.jobs.exchange import export_qdpx, import_qdpx, open_project
 from corpus_tools.store import CodingStore
 from corpus_tools.store.memos import current_memos, write_memo
-from corpus_tools.store.spans import code_span, live_spans
+from corpus_tools.store.spans import code_span, live_spans, remove_span
 from tests.support.spans import build_span_corpus, offsets
 
 P, F, L = "opportunity.profitability", "opportunity.feasibility", "motivation.living_demands"
@@ -43,8 +45,6 @@ def _fill(store_path: Path, root: Path) -> None:
         code_span(st, corpus, "Z1", *offsets("Z1", "年轻人开网店，利润"), "activity.low_ambition", "ben", codes=codes)
         code_span(st, corpus, "E1", *offsets("E1", "our own savings"), L, "ann", codes=codes)
         gone = code_span(st, corpus, "E1", *offsets("E1", "logistics"), F, "ann", codes=codes)
-        from corpus_tools.store.spans import remove_span
-
         remove_span(st, gone.span_event, "ann")  # removed: must not be exported
         write_memo(st, "document", "Z1", "First draft.", "ann")
         write_memo(st, "document", "Z1", "Profit talk comes before logistics here.\n第二段讲物流。", "ben", expect=1)
@@ -150,3 +150,19 @@ def test_imported_spans_follow_the_store_rules(root: Path, tmp_path: Path) -> No
     assert any("not recorded" in p and "overlapping span" in p for p in result.imported.problems)
     with CodingStore(other) as st:
         assert len(live_spans(st)) == 3
+
+
+def test_export_tables_carry_spans_and_memos(root: Path, tmp_path: Path) -> None:
+    store = tmp_path / "coding.sqlite"
+    _fill(store, root)
+    res = CliRunner().invoke(main, ["export", "tables", str(root), "--store", str(store), "-o", str(tmp_path / "t")])
+    assert res.exit_code == 0, res.output
+    spans = pd.read_csv(tmp_path / "t" / "spans.csv", encoding="utf-8-sig", keep_default_na=False)
+    memos = pd.read_csv(tmp_path / "t" / "memos.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert list(spans.columns) == list(schema.SPAN_CODINGS) and list(memos.columns) == list(schema.MEMOS)
+    start, end = offsets("Z1", "利润不错")
+    row = spans[spans["quote"] == "利润不错"].iloc[0]
+    assert (int(row["start"]), int(row["end"]), row["code"], row["coder"], row["note"]) == (start, end, P, "ann",
+                                                                                          "money made")
+    assert len(spans) == 3 and sorted(memos["target"]) == sorted([P, "Z1"])
+    assert memos.set_index("target").at["Z1", "version"] == 2
