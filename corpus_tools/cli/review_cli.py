@@ -351,7 +351,8 @@ def store_log(store: Path | None, output: Path | None, limit: int) -> None:
         info = st.summary()
         frame = st.decisions()
     say(f"{info['path']}: schema v{info['schema_version']}, {info['events']} events, "
-        f"{info['coded_entries']} coded passages, coders {', '.join(info['coders']) or '-'}")  # type: ignore[arg-type]
+        f"{info['coded_entries']} coded passages, {info['span_codings']} span codings, {info['memos']} memos, "
+        f"coders {', '.join(info['coders']) or '-'}")  # type: ignore[arg-type]
     for r in frame.tail(limit).to_dict("records"):
         click.echo(f"{r['event_id']}\t{r['timestamp'][:19]}\t{r['coder']}\t{r['entry_id']}\t{r['decision']}\t"
                    f"{r['code']}\t{r['source']}\t{r['note']}")

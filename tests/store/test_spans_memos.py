@@ -209,3 +209,20 @@ def test_a_v3_store_is_migrated_with_a_backup(corpus: Corpus, tmp_path: Path) ->
         assert st.version == LATEST == 4 and st.backup_path is not None and st.count() == 1
         code_span(st, corpus, "Z1", *offsets("Z1", "利润"), P, "ann", codes=CODES)
         assert len(live_spans(st)) == 1
+
+
+def test_the_store_summary_counts_spans_and_memos(corpus: Corpus, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from corpus_tools.cli import main
+
+    with CodingStore(tmp_path / "c.sqlite") as st:
+        kept = code_span(st, corpus, "Z1", *offsets("Z1", "利润"), P, "ann", codes=CODES)
+        gone = code_span(st, corpus, "Z1", *offsets("Z1", "物流"), F, "ann", codes=CODES)
+        remove_span(st, gone.span_event, "ann")
+        write_memo(st, "document", "Z1", "one", "ann")
+        write_memo(st, "document", "Z1", "two", "ann")
+        info = st.summary()
+    assert (info["span_codings"], info["memos"]) == (1, 1) and kept.span_event == 1
+    res = CliRunner().invoke(main, ["store", "log", "--store", str(tmp_path / "c.sqlite")])
+    assert res.exit_code == 0 and "1 span codings, 1 memos" in res.output, res.output
