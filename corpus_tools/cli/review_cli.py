@@ -302,7 +302,9 @@ def store_check(store: Path | None, no_save: bool) -> None:
         raise StoreDamagedError(f"coding store {path} failed its check ({len(report.problems)} problem(s))",
                                 hint=report.hint())
     click.echo(f"{path}: ok (schema v{report.schema_version} of {report.latest_schema}; {report.events} events, "
-               f"{report.chained} chain links verified; {report.checkpoint or 'no checkpoint'})")
+               f"{report.chained} chain links verified"
+               + "".join(f", {n} {t} rows verified" for t, n in report.chained_rows.items())
+               + f"; {report.checkpoint or 'no checkpoint'})")
     if report.backup is not None:
         say(f"copy of this sound store: {report.backup}")
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.errors import CodingError, ConflictError
+from corpus_tools.store.chain import MEMO_CHAIN, append_row
 from corpus_tools.store.store import CodingStore, now
 from corpus_tools.store.vocabulary import is_machine
 
@@ -85,8 +86,9 @@ def write_memo(store: CodingStore, kind: str, target: str, text: str, coder: str
         if current and str(current[3]) == body:
             return _row(current)
         conn.execute("INSERT OR IGNORE INTO coders VALUES (?, ?)", (who, stamp))
-        conn.execute("INSERT INTO memos (kind, target, version, text, coder, timestamp, source) VALUES "
-                     "(?, ?, ?, ?, ?, ?, ?)", (kind, target, latest + 1, body, who, stamp, source))
+        cur = conn.execute("INSERT INTO memos (kind, target, version, text, coder, timestamp, source) VALUES "
+                           "(?, ?, ?, ?, ?, ?, ?)", (kind, target, latest + 1, body, who, stamp, source))
+        append_row(conn, MEMO_CHAIN, int(cur.lastrowid or 0))
         return Memo(kind, target, latest + 1, body, who, stamp, source)
 
 

@@ -109,12 +109,17 @@ V4: Step = (
         UNIQUE (kind, target, version)
     )""",
     *_append_only("memos", "the memo log"),
+    # hash chains over both logs, like the decision log's (store check finds rows changed or deleted)
+    "CREATE TABLE span_chain (span_event INTEGER PRIMARY KEY REFERENCES spans(span_event), hash TEXT NOT NULL)",
+    *_append_only("span_chain", "the span coding log"),
+    "CREATE TABLE memo_chain (memo_event INTEGER PRIMARY KEY REFERENCES memos(memo_event), hash TEXT NOT NULL)",
+    *_append_only("memo_chain", "the memo log"),
 )
 MIGRATIONS: tuple[Step, ...] = (V1, V2, V3, V4)
 APPEND_ONLY_TRIGGERS = {1: ("events_append_only_update", "events_append_only_delete"),
                         3: ("event_chain_append_only_update", "event_chain_append_only_delete"),
-                        4: ("spans_append_only_update", "spans_append_only_delete",
-                            "memos_append_only_update", "memos_append_only_delete")}
+                        4: tuple(f"{t}_append_only_{op}" for t in ("spans", "memos", "span_chain", "memo_chain")
+                                 for op in ("update", "delete"))}
 LATEST = len(MIGRATIONS)
 
 

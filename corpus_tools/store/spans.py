@@ -24,6 +24,7 @@ import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.errors import CodingError, ConflictError, did_you_mean
+from corpus_tools.store.chain import SPAN_CHAIN, append_row
 from corpus_tools.store.store import CodingStore, now
 from corpus_tools.store.vocabulary import NONE_CODE, is_machine
 
@@ -203,6 +204,7 @@ def code_span(store: CodingStore, corpus: Corpus, doc_id: str, start: int, end: 
             " timestamp, source, note) VALUES ('code', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc_id, place.entry_id, place.start, place.end, code, coder, place.quote, place.text_hash, stamp,
              source, note.strip()))
+        append_row(conn, SPAN_CHAIN, int(cur.lastrowid or 0))
         return SpanCoding(int(cur.lastrowid or 0), doc_id, place.entry_id, place.start, place.end, code, coder,
                           place.quote, place.text_hash, stamp, source, note.strip())
 
@@ -225,6 +227,7 @@ def remove_span(store: CodingStore, span_event: int, coder: str, *, note: str = 
             " timestamp, source, note) VALUES ('remove', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'manual', ?)",
             (span.span_event, span.doc_id, span.entry_id, span.start, span.end, span.code, coder, span.quote,
              span.text_hash, now(), note.strip()))
+        append_row(conn, SPAN_CHAIN, int(cur.lastrowid or 0))
         return int(cur.lastrowid or 0)
 
 

@@ -201,8 +201,8 @@ def test_a_v3_store_is_migrated_with_a_backup(corpus: Corpus, tmp_path: Path) ->
     with CodingStore(path) as st:
         st.record("Z1:x", "x", P, "accept", "ann")
     conn = sqlite3.connect(path, isolation_level=None)  # an older store with a decision, before issue 15
-    conn.execute("DROP TABLE memos")
-    conn.execute("DROP TABLE spans")
+    for table in ("memo_chain", "span_chain", "memos", "spans"):
+        conn.execute(f"DROP TABLE {table}")
     conn.execute("DELETE FROM schema_version WHERE version = 4")
     conn.close()
     with CodingStore(path) as st:
@@ -226,3 +226,25 @@ def test_the_store_summary_counts_spans_and_memos(corpus: Corpus, tmp_path: Path
     assert (info["span_codings"], info["memos"]) == (1, 1) and kept.span_event == 1
     res = CliRunner().invoke(main, ["store", "log", "--store", str(tmp_path / "c.sqlite")])
     assert res.exit_code == 0 and "1 span codings, 1 memos" in res.output, res.output
+
+
+def test_store_check_finds_span_and_memo_rows_changed_or_deleted(corpus: Corpus, tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    with CodingStore(path) as st:
+        code_span(st, corpus, "Z1", *offsets("Z1", "利润"), P, "ann", codes=CODES)
+        code_span(st, corpus, "Z1", *offsets("Z1", "物流"), F, "ann", codes=CODES)
+        write_memo(st, "document", "Z1", "one", "ann")
+        write_memo(st, "code", P, "two", "ann")
+    report = check_store(path, save=False)
+    assert report.ok and report.chained_rows == {"spans": 2, "memos": 2}
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER spans_append_only_update")
+    conn.execute("UPDATE spans SET quote = '亏本' WHERE span_event = 1")  # a quote rewritten behind the store's back
+    conn.execute("DROP TRIGGER memos_append_only_delete")
+    conn.execute("DELETE FROM memos WHERE memo_event = 2")  # the last memo removed
+    conn.commit()
+    conn.close()
+    problems = check_store(path, save=False).problems
+    assert any("span coding row 1 does not match its chain link" in p for p in problems), problems
+    assert any("1 memo row(s) were deleted from the memos log" in p for p in problems), problems
+    assert any("memos_append_only_delete" in p for p in problems)
