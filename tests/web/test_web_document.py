@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -259,3 +260,30 @@ def test_the_codebook_of_a_project_without_codings_answers(tmp_path: Path) -> No
         assert resp.status_code == 200 and f'aria-label="memo on {P}"' in resp.get_data(as_text=True)
     finally:
         close_app(application)
+
+
+def test_a_span_coded_in_the_app_round_trips_through_refi_qda(app: Any, corpus_root: Path, tmp_path: Path) -> None:
+    """The issue's acceptance check: code a span and write a memo in the app, export a .qdpx, import it into a
+    fresh store: same offsets, code, coder; the memo survives."""
+    from corpus_tools.exchange.validate import schema_errors
+    from corpus_tools.jobs.exchange import export_qdpx, import_qdpx, open_project
+
+    client = app.test_client()
+    token = login(client, "ann")
+    start, end = _at("D2", "own savings")
+    assert _span(client, token, "D2", start, end, "motivation.living_demands").status_code == 303
+    assert client.post("/memo", data={"csrf": token, "kind": "document", "target": "D2", "text": "Savings, then sales.",
+                                      "version": "0"}).status_code == 303
+    out = tmp_path / "app.qdpx"
+    summary = export_qdpx(out, open_project(corpus_root, store=tmp_path / "coding.sqlite"))
+    with zipfile.ZipFile(out) as zf:
+        assert schema_errors(zf.read("project.qde"), "project") == []
+    assert (summary.n_spans, summary.n_memos) == (1, 1)
+    result = import_qdpx(out, corpus_root, store=tmp_path / "fresh.sqlite")
+    assert (result.n_spans, result.n_memos) == (1, 1)
+    with CodingStore(tmp_path / "fresh.sqlite") as st:
+        [span] = live_spans(st)
+        [memo] = current_memos(st)
+    assert (span.doc_id, span.start, span.end, span.code, span.coder, span.quote) == (
+        "D2", start, end, "motivation.living_demands", "ann", "own savings")
+    assert (memo.kind, memo.target, memo.text, memo.coder) == ("document", "D2", "Savings, then sales.", "ann")
