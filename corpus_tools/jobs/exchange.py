@@ -140,8 +140,9 @@ def import_qdpx(path: Path, corpus_path: Path | None, lexicons: Sequence[str] = 
         frame = pd.DataFrame(imported.unmatched, columns=["doc_id", "selection", "start", "end", "reason",
                                                            "overlapping"])
         result.files.append(write_table(frame, unmatched))
-    if store is not None and len(imported.codings):
+    if store is not None and (len(imported.codings) or len(imported.spans) or len(imported.memos)):
         require_sound(store)  # never record into a damaged store (a sound one gets a fresh copy first)
+    if store is not None and len(imported.codings):
         _humans, machines = human_codings(imported.codings)
         if machines:
             imported.problems.append(f"codings of machine coder(s) {', '.join(machines)} were not recorded in the "
@@ -149,7 +150,6 @@ def import_qdpx(path: Path, corpus_path: Path | None, lexicons: Sequence[str] = 
         result.n_events = record_in_store(store, imported.codings, corpus, source="qdpx",
                                           note=f"imported from {path.name}")
     if store is not None and (len(imported.spans) or len(imported.memos)):
-        require_sound(store)
         added = record_spans_and_memos(store, imported.spans, imported.memos, corpus,
                                        [v.id for lex in lexs for v in lex.variables])
         result.n_spans, result.n_memos = added.n_spans, added.n_memos
