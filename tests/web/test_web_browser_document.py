@@ -113,6 +113,11 @@ def test_select_a_span_and_code_it(live: Live, new_page: Callable[[], Any]) -> N
     p_start, p_end = offsets("E1", "profits")
     expect(page.locator("#span-start")).to_have_value(str(p_start))
     assert page.input_value("#span-end") == str(p_end)
+    select_text(page, "A: We")  # from the speaker label, which is not entry text: the span starts at the entry
+    expect(page.locator("#span-quote")).to_have_value("We")
+    assert page.input_value("#span-start") == str(offsets("E1", "We 🙂")[0])
+    page.locator("#doctext .seg", has_text="profits").last.dblclick()
+    expect(page.locator("#span-quote")).to_have_value("profits")
     page.keyboard.press("c")  # the code picker takes the focus
     assert page.evaluate("document.activeElement.id") == "span-code"
     _save_span(page, P)

@@ -17,10 +17,10 @@
     // the document offset of a selection boundary inside the text, or null outside it
     if (node.nodeType === Node.TEXT_NODE) {
       const seg = node.parentElement ? node.parentElement.closest("[data-o]") : null;
-      if (!seg || !box.contains(seg)) return null;
-      return Number(seg.dataset.o) + Array.from(node.data.slice(0, offset)).length;
+      if (seg && box.contains(seg)) return Number(seg.dataset.o) + Array.from(node.data.slice(0, offset)).length;
     }
     if (!box.contains(node) && !node.contains(box)) return null;
+    // elsewhere (a speaker label, between entries): the nearest text run that follows
     const point = doc.createRange();
     point.setStart(node, offset);
     for (const seg of segs) {  // the first run starting at or after the boundary
