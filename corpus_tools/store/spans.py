@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 _COLS = ("span_event", "doc_id", "entry_id", "start_pos", "end_pos", "code", "coder", "quote", "text_hash",
          "timestamp", "source", "note")
 MAX_QUOTE_SHOWN = 40
+MAX_NOTE = 2_000
 
 
 def span_id(doc_id: str, start: int, end: int, code: str, coder: str) -> str:
@@ -185,6 +186,9 @@ def code_span(store: CodingStore, corpus: Corpus, doc_id: str, start: int, end: 
     """
     place = locate_span(corpus, doc_id, int(start), int(end), quote)
     _known(code, codes)
+    if len(note) > MAX_NOTE:
+        raise CodingError(f"the note has {len(note)} characters, more than {MAX_NOTE}; nothing was stored",
+                          hint="keep longer thoughts in the document's or the code's memo")
     coder = _coder(coder)
     stamp = timestamp or now()
     with store.transaction() as conn:

@@ -88,6 +88,8 @@ def test_quote_code_and_coder_are_checked(corpus: Corpus, tmp_path: Path) -> Non
             code_span(st, corpus, "E1", start, end, "none", "ann", codes=CODES)
         with pytest.raises(CodingError, match="machine coder"):
             code_span(st, corpus, "E1", start, end, P, "model:v1", codes=CODES)
+        with pytest.raises(CodingError, match="more than 2000; nothing was stored"):
+            code_span(st, corpus, "E1", start, end, P, "ann", codes=CODES, note="x" * 2001)
         assert _n_rows(st, "spans") == 0
 
 
