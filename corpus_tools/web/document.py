@@ -91,7 +91,7 @@ class DocumentView:
     legend: list[tuple[str, str, str, int, tuple[str, ...]]]  # (code, label, label_zh, colour, kinds)
     groups: list[tuple[str, list[tuple[str, list[CodeOption]]]]]  # lexicon -> construct -> codes
     memo: Memo | None
-    memo_versions: int
+    memo_versions: tuple[Memo, ...]  # every version, newest first
     stale: int  # span codings left out because their text changed
     n_spans: int
     colors: dict[str, int] = field(default_factory=dict)
@@ -230,7 +230,8 @@ def document_view(ws: Workspace, doc_id: str, coder: str, blind: bool) -> Docume
     before, after = order[at - 1] if at > 0 else "", order[at + 1] if at + 1 < len(order) else ""
     return DocumentView(doc_id, str(doc["title"]), str(doc["source_type"]), str(doc["date"] or ""),
                         str(doc["stage"]), lang_attr(str(doc["lang"])), blind, blocks, legend, code_groups(ws),
-                        memos[0] if memos else None, len(memo_history(ws.store, "document", doc_id)), len(stale),
+                        memos[0] if memos else None, tuple(reversed(memo_history(ws.store, "document", doc_id))),
+                        len(stale),
                         len(good), colors, before, after)
 
 

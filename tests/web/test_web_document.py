@@ -188,6 +188,8 @@ def test_document_memos_are_versioned_empty_and_stale_ones_refused(app: Any, tmp
     assert stale.status_code == 409 and "version 2 by ben" in text and "your text was NOT saved" in text
     assert ">Ann&#39;s long draft</textarea>" in text  # her draft is in the form again
     assert "Ben&#39;s reading." in text  # next to the memo as it is now
+    history = text[text.index('data-testid="memo-history"'):]
+    assert "2 versions kept" in history and "version 1 by ann" in history  # the older version stays readable
     with _store(tmp_path) as st:
         assert [m.text for m in memo_history(st, "document", "D2")] == [f"Savings first; then {XSS}",
                                                                         "Ben's reading."]
