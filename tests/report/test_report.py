@@ -184,7 +184,7 @@ def test_report_validation_section(make_corpus: Any, tmp_path: Path) -> None:
     section = html[html.index('id="lexicon-validation"'):html.index('id="framing"')]
     c = expected_counts(docs, "demo.money")
     assert f"{c['tp'] / (c['tp'] + c['fp']):.2f} [" in section  # precision with its interval
-    assert "demo.money" in section and "entries fired" in section and "«利润»" in section
+    assert "Demo · money" in section and "entries fired" in section and "«利润»" in section
     written = pd.read_csv(tmp_path / "out" / "lexicon_validation.csv", keep_default_na=False)
     assert len(written) == len(val.table)
     assert (tmp_path / "out" / "lexicon_false_hits.csv").is_file()
