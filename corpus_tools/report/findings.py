@@ -153,9 +153,9 @@ def plain_reading(row: Any, names: Mapping[str, str]) -> str:
         if math.isfinite(v) else "unknown"
     if p < ALPHA:
         return (f"The {groups} differ in which {row['level']}s of {lex} they talk about (p {_p(p)}); "
-                f"the difference is {size} (V = {_num(v)}).")
+                f"the difference is {size} (V = {v:.2f}).")
     return (f"No clear difference between the {groups} in the mix of {lex} {row['level']}s (p {_p(p)}, "
-            f"V = {_num(v)}).")
+            f"V = {v:.2f}).")
 
 
 def findings(effects: pd.DataFrame | None, names: Mapping[str, str], plain: Mapping[str, str] | None = None,
@@ -196,8 +196,9 @@ def findings(effects: pd.DataFrame | None, names: Mapping[str, str], plain: Mapp
         if not out.headlines:
             out.headlines = _nothing_survives(tests, names)
         return out
-    heads = _nothing_survives(tests, names)
-    return Findings(bool(heads), heads, source="No stage comparison could be estimated in this run.")
+    if tests is None or tests.empty:
+        return Findings(False, source="No stage comparison could be estimated in this run.")
+    return Findings(True, _nothing_survives(tests, names), source="No pairwise stage comparison in this run.")
 
 
 def _nothing_survives(tests: pd.DataFrame | None, names: Mapping[str, str]) -> list[Finding]:

@@ -29,7 +29,7 @@ COLUMNS: dict[str, str] = {
     "scenario": "scenario", "n_moved": "documents moved", "irr_main": "rate ratio, main analysis",
     "p_adj_main": "p (Holm), main analysis", "unit": "unit", "stage": "stage", "measure": "government measure",
     "n_units": "units (n)", "n_both": "both present", "log_or": "log odds ratio", "scope": "scope", "k": "K",
-    "seeds": "seeds", "c_npmi": "coherence (NPMI)", "c_v": "coherence (C_V)", "stability": "stability",
+    "seeds": "seeds", "c_npmi": "coherence (NPMI)", "c_v": "coherence (Cv)", "stability": "stability",
     "exclusivity": "exclusivity", "heldout_ll": "held-out log-likelihood", "heldout_gain": "held-out gain",
     "score": "score", "chosen": "chosen", "from_stage": "from stage", "from_topic": "from topic",
     "to_stage": "to stage", "to_topic": "to topic", "similarity": "similarity", "status": "status",
