@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from functools import partial
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +19,9 @@ from corpus_tools.io.tables import write_table
 from corpus_tools.report import charts_framing as cf
 from corpus_tools.report import charts_topics as ct
 from corpus_tools.report.effects import effects_context, measures_context
+from corpus_tools.report.evidence import top_passages
 from corpus_tools.report.explorer import explorer_data
 from corpus_tools.report.findings import findings, plain_reading
-from corpus_tools.report.evidence import top_passages
 from corpus_tools.report.format import Table, table, truncate
 from corpus_tools.report.labels import item_labels, long_labels, plain_names
 from corpus_tools.report.overview import crosstab, group_sizes, health_by_variable, rate_matrix, with_total
@@ -114,16 +114,19 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
                                                "hits per 1,000 tokens", "{:.1f}", [UNSTAGED, "undated", "unknown"],
                                                n_docs, small)
     cons = shares[shares["level"] == "construct"]
+    cons_named = cons.assign(item=[names.get(i, i) for i in cons["item"]])  # charts: readable labels
     year_order = period_order(list(doc_periods(docs, "year")), "year")
     framing_charts = {
         "shares_stage": maker.make("construct_shares_by_stage", "Construct shares by stage (95% bootstrap intervals)",
-                                   "", cf.shares_with_intervals, cons[cons["by"] == "stage"],
+                                   "", cf.shares_with_intervals, cons_named[cons_named["by"] == "stage"],
                                    [s for s in stage_order if s != UNSTAGED]),
         "shares_source": maker.make("construct_shares_by_source", "Construct shares by source type (95% bootstrap "
-                                    "intervals)", "", cf.shares_with_intervals, cons[cons["by"] == "source_type"],
+                                    "intervals)", "", cf.shares_with_intervals,
+                                    cons_named[cons_named["by"] == "source_type"],
                                     source_order),
         "series_year": maker.make("framing_by_year", "Framing over time: construct rates by year", "",
-                                  cf.time_series, cons[(cons["by"] == "year") & cons["period"].map(is_dated)],
+                                  cf.time_series,
+                                  cons_named[(cons_named["by"] == "year") & cons_named["period"].map(is_dated)],
                                   [y for y in year_order if is_dated(y)]),
     }
     words = fr.words
@@ -145,8 +148,8 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
     say("report: adjusted stage effects")
     effects_ctx = effects_context(fr, names, maker, stage_order, source_order, csv, cf.forest)
     findings_ctx = findings(fr.effects, names, plain_names(inputs.lexicons), fr.sensitivity, fr.diffs, fr.tests,
-                            {s: n for s, n in zip(stage_order, group_sizes(shares, "stage", stage_order)[0],
-                                                  strict=True)})
+                            dict(zip(stage_order, group_sizes(shares, "stage", stage_order)[0],
+                                                  strict=True)))
     measures_ctx = measures_context(fr, names, maker, stage_order, cf.association_matrix)
     say("report: evidence and topics")
     passages = top_passages(inputs.entry_scores.counted_evidence(), corpus.entries, docs)
@@ -161,7 +164,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
     suggest_ctx = suggestions_context(inputs.suggestions, corpus, stage_order, names, maker, csv)
     health_tab = health_by_variable(inputs.health)
     health_chart = maker.make("lexicon_health", "Lexicon health: terms that match vs never match", "",
-                              cf.lexicon_health, health_tab)
+                              cf.lexicon_health, health_tab.rename(index=names))
     never = inputs.health[inputs.health["matches"] == 0] if len(inputs.health) else inputs.health
     ctx = {
         "title": f"corpus-tools report: {corpus.config.name}",

@@ -67,8 +67,8 @@ def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}", scale_ex
     finite = real[np.isfinite(real)]
     top = float(finite.max()) if finite.size else 0.0
     im = ax.imshow(np.ma.masked_invalid(real), aspect="auto", cmap="YlOrRd", vmin=0, vmax=top or None)
-    for j in np.flatnonzero(out):
-        ax.add_patch(Rectangle((j - 0.5, -0.5), 1, n_rows, facecolor="#eeeeee", edgecolor="white", hatch="//",
+    for col in np.flatnonzero(out):
+        ax.add_patch(Rectangle((float(col) - 0.5, -0.5), 1, n_rows, facecolor="#eeeeee", edgecolor="white", hatch="//",
                                linewidth=0, zorder=0.5))
     ticks = [str(c) if n_docs is None else f"{c}\nn={n}" for c, n in zip(table.columns, n_docs or [0] * n_cols,
                                                                          strict=True)]

@@ -85,5 +85,6 @@ def measures_context(fr: FramingResult, names: dict[str, str], maker: ChartMaker
     cols = ["unit", "stage", "measure", "construct", "n_units", "n_both", "log_or", "lo", "hi", "p_perm", "p_holm",
             "p_bh"]
     shown = cons[cons["stage"] == "all stages"]
-    return {"available": True, "charts": charts, "table": table(shown, cols, csv="measures_constructs.csv", names=names),
+    return {"available": True, "charts": charts,
+            "table": table(shown, cols, csv="measures_constructs.csv", names=names),
             "n_perm": int(m["n_perm"].max())}

@@ -8,6 +8,7 @@ the entry text, so the page highlights hits exactly where the scorer found them.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +50,7 @@ def _sample(evidence: pd.DataFrame, max_rows: int) -> pd.DataFrame:
 
 
 def _str(value: Any) -> str:
-    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def explorer_data(evidence: pd.DataFrame, entries: pd.DataFrame, docs: pd.DataFrame, names: Mapping[str, str],

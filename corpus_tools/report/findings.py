@@ -70,7 +70,9 @@ def _family(item: str) -> str:
 
 def _pick(rows: pd.DataFrame, limit: int) -> tuple[list[int], list[int]]:
     """Positions of the headlines (one per construct family) and of the rest, in the given order."""
-    heads, rest, seen = [], [], set()
+    heads: list[int] = []
+    rest: list[int] = []
+    seen: set[str] = set()
     for pos, item in enumerate(rows["variable"] if "variable" in rows else rows["item"]):
         fam = _family(str(item))
         if fam not in seen and len(heads) < limit:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from corpus_tools.lexicon.model import Lexicon
+    from corpus_tools.lexicon.model import Construct, Lexicon, Variable
 
 # table columns → header text (columns not listed: underscores become spaces)
 COLUMNS: dict[str, str] = {
@@ -22,7 +22,8 @@ COLUMNS: dict[str, str] = {
     "p_bh": "p (Benjamini–Hochberg)", "p": "p", "p_adj": "p (adjusted)", "irr": "rate ratio, adjusted",
     "irr_unadj": "rate ratio, unadjusted", "contrast": "stages compared", "model": "model",
     "n_sources": "source types", "sources_available": "source types with evidence", "sources": "sources",
-    "verdict": "verdict", "lang": "language", "ratio": "zh / en ratio", "warning": "warning", "drivers": "terms driving it",
+    "verdict": "verdict", "lang": "language", "ratio": "zh / en ratio", "warning": "warning",
+    "drivers": "terms driving it",
     "group": "group", "rank": "rank", "word": "word", "count_rest": "count elsewhere", "doc_freq": "documents using it",
     "n_docs_group": "documents in group", "top_doc_share": "share from its top document", "z": "z",
     "z_flat": "z (flat prior)", "z_null95": "null threshold (95%)", "beyond_null": "beyond the null",
@@ -52,7 +53,8 @@ COLUMNS: dict[str, str] = {
 INTERVAL = " [95% CI]"
 # an estimate column and its interval columns, merged into one "x [lo, hi]" column for display
 _BOUNDS = (("_lo", "_hi"), ("_low", "_high"))
-_SHARED_BOUNDS = {"rate_per_1k": ("rate_lo", "rate_hi"), "mean": ("lo", "hi"), "estimate": ("lo", "hi"), "log_or": ("lo", "hi"), "value": ("ci_low", "ci_high"),
+_SHARED_BOUNDS = {"rate_per_1k": ("rate_lo", "rate_hi"), "mean": ("lo", "hi"), "estimate": ("lo", "hi"),
+                  "log_or": ("lo", "hi"), "value": ("ci_low", "ci_high"),
                   "raw_share": ("raw_lo", "raw_hi"), "adjusted_share": ("adjusted_lo", "adjusted_hi")}
 LANGUAGES = {"zh": "Chinese", "zh-Hans": "Chinese (Simplified)", "zh-Hant": "Chinese (Traditional)", "en": "English",
              "all": "all languages"}
@@ -96,7 +98,8 @@ def long_labels(lexicons: Sequence[Lexicon]) -> dict[str, str]:
     out: dict[str, str] = {}
     for lex in lexicons:
         for c in lex.constructs:
-            for item in (c, *c.variables):
+            items: list[Construct | Variable] = [c, *c.variables]
+            for item in items:
                 own = " ".join(x for x in (item.label.get("en", ""), item.label.get("zh", "")) if x)
                 short = item_label(item.id, item.label.get("short", ""))
                 out[item.id] = f"{short} — {own}" if own else short
@@ -151,7 +154,8 @@ def plain_names(lexicons: Sequence[Lexicon]) -> dict[str, str]:
     out: dict[str, str] = {}
     for lex in lexicons:
         for c in lex.constructs:
-            for item in (c, *c.variables):
+            items: list[Construct | Variable] = [c, *c.variables]
+            for item in items:
                 if item.label.get("en"):
                     out[item.id] = item.label["en"]
     return out

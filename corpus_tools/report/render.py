@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PIL import Image
+
 from corpus_tools.report.fonts import rc_params
 
 if TYPE_CHECKING:
@@ -39,8 +41,6 @@ class Chart:
 
 def palette_png(path: Path, colors: int = 256) -> bytes:
     """The PNG at `path` re-encoded with an adaptive palette of at most `colors` colours."""
-    from PIL import Image
-
     with Image.open(path) as im:
         out = io.BytesIO()
         im.convert("RGB").quantize(colors=colors).save(out, format="PNG", optimize=True)

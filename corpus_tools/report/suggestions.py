@@ -57,7 +57,8 @@ def suggestions_context(res: SuggestionsResult | None, corpus: Corpus, stage_ord
     pv["variable"] = [names.get(v, v) for v in pv["variable"]]
     pv = pv.rename(columns={"support": "coded positives", "predicted": "suggested"})
     ctx["table"] = table(pv, ["variable", "n_passages", "coded positives", "suggested", "precision", "recall", "f1",
-                              "f1_low", "f1_high", "kappa", "threshold", "unsure", "note"], csv="evaluation.csv", names=names)
+                              "f1_low", "f1_high", "kappa", "threshold", "unsure", "note"], csv="evaluation.csv",
+                         names=names)
     if ev.by_language is not None and len(ev.by_language):
         ctx["by_language"] = table(ev.by_language, csv="evaluation_by_language.csv", names=names)
     ctx["curve_chart"] = maker.make("learning_curve", "Learning curve: held-out quality vs number of coded passages",

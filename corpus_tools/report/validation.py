@@ -62,6 +62,7 @@ def validation_context(result: LexiconValidation | None, names: dict[str, str],
             "langs": table(lang_tab, csv="lexicon_validation.csv", names=names),
             "confusion": table(conf_tab, csv="lexicon_confusion.csv", names=names),
             "false_hits": table(fh, ["term", "variable", "lang", "n_false", "n_hits", "precision",
-                                     "false_coded_as", "example"], max_rows=15, csv="lexicon_false_hits.csv", names=names),
+                                     "false_coded_as", "example"], max_rows=15, csv="lexicon_false_hits.csv",
+                                names=names),
         })
     return {"split": result.split, "blocks": blocks, "notes": result.notes}

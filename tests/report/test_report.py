@@ -203,7 +203,7 @@ def test_headers_are_readable_and_raw_names_stay_in_the_csvs(built: tuple[Path, 
     assert "Opportunity · profitability" in html  # variable ids by their label, in tables and findings
     assert "no topic" in html  # topic -1 of the alignment table
     written = pd.read_csv(out / "overview_stage.csv")  # the report's own CSVs keep the raw names
-    assert list(written.columns)[0] == "stage"
+    assert next(iter(written.columns)) == "stage"
 
 
 def test_every_table_links_its_csv(built: tuple[Path, str]) -> None:
@@ -233,7 +233,7 @@ def test_explorer_embeds_every_hit_with_exact_offsets(built: tuple[Path, str]) -
     _, html = built
     data = _explorer_payload(html)
     assert data["n_rows"] == len(data["rows"]) > 0  # every evidence row, not 3 per variable
-    for doc, entry, var, start, end, matched, _flags in data["rows"]:
+    for doc, entry, _var, start, end, matched, _flags in data["rows"]:
         text = data["entries"][entry][2]
         assert data["entries"][entry][0] == doc
         assert text[start:end] == matched, (text, start, end, matched)  # highlights land on the hit
