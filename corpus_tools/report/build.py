@@ -249,7 +249,7 @@ def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
             vs = res.variables[(res.variables["scope"] == scope) & (res.variables["topic"] == t)]
             vs = vs[vs["overlap"] > 0].sort_values("overlap", ascending=False).head(3)
             rows.append({"topic": t, "label": rec.label, "zh": rec.top_words_zh, "en": rec.top_words_en,
-                         "weight": rec.weight, "variables": [f"{v} ({o:.2f})" for v, o in
+                         "weight": rec.weight, "variables": [f"{names.get(v, v)} ({o:.2f})" for v, o in
                                                              zip(vs["variable"], vs["overlap"], strict=True)],
                          "passages": [{"doc_id": p.doc_id, "title": p.title, "text": truncate(p.text, 260)}
                                       for p in ps.head(2).itertuples(index=False)]})
