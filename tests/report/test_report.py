@@ -263,3 +263,15 @@ def test_explorer_caps_rows_and_text() -> None:
     no_text = [r for r in rows if r[1] < 0]  # document A (3 hits) is over the budget: its hits keep context
     assert no_text and all(len(r) == 8 for r in no_text)
     assert [d[6] for d in small.payload["docs"]] == [False, True]
+
+
+def test_explorer_without_evidence() -> None:
+    from corpus_tools import schema
+    from corpus_tools.report.explorer import explorer_data
+
+    entries = pd.DataFrame({"entry_id": ["A:1"], "doc_id": ["A"], "start": [0], "text": ["</script><b>x"]})
+    docs = pd.DataFrame({"doc_id": ["A"], "title": ["t"], "source_type": ["media"], "stage": ["s"], "lang": ["en"],
+                         "date": [float("nan")]})
+    data = explorer_data(pd.DataFrame(columns=list(schema.EVIDENCE)), entries, docs, {}, {})
+    assert data.payload["rows"] == [] and not data.capped and data.payload["docs"][0][5] == ""
+    assert "<" not in data.json() and "\\u003c/script\\u003e" in data.json()
