@@ -215,7 +215,7 @@ def forest(frame: pd.DataFrame, names: dict[str, str]) -> Figure | None:
     sub = frame[frame["irr"].notna()]
     if sub.empty:
         return None
-    labels = [f"{names.get(str(v), str(v))} · {c}" for v, c in zip(sub["variable"], sub["contrast"], strict=True)]
+    labels = [f"{names.get(str(v), str(v))}: {c}" for v, c in zip(sub["variable"], sub["contrast"], strict=True)]
     y = np.arange(len(sub))[::-1]
     fig = _figure(7.5, 0.26 * len(sub) + 1.2)
     ax = fig.subplots()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from corpus_tools.report.findings import COVARIATE_NAMES
 from corpus_tools.report.format import table
 
 if TYPE_CHECKING:
@@ -15,13 +16,20 @@ if TYPE_CHECKING:
     from corpus_tools.framing import FramingResult
     from corpus_tools.report.render import ChartMaker
 
+def covariates(adjusted_for: Any) -> str:
+    """"source_type, lang" → "source type and language" (the covariates in words)."""
+    if not isinstance(adjusted_for, str) or adjusted_for in ("", "nothing"):
+        return "nothing"
+    return " and ".join(COVARIATE_NAMES.get(c.strip(), c.strip()) for c in adjusted_for.split(","))
+
+
 def effects_context(fr: FramingResult, names: dict[str, str], maker: ChartMaker, stage_order: Sequence[str],
                     source_order: Sequence[str], csv: Callable[[str, pd.DataFrame], str],
                     draw_forest: Callable[..., Any]) -> dict[str, Any]:
     """Tables and chart of the adjusted stage effects section."""
     eff = fr.effects
     if eff is None or eff.empty:
-        return {"available": False, "adjusted_for": ", ".join(fr.adjusted_for) or "nothing"}
+        return {"available": False, "adjusted_for": covariates(", ".join(fr.adjusted_for))}
     cols = ["lexicon", "variable", "contrast", "irr", "irr_lo", "irr_hi", "p", "p_holm", "p_bh", "irr_unadj",
             "irr_unadj_lo", "irr_unadj_hi", "n_docs", "model", "note"]
     cons = eff[eff["level"] == "construct"]
@@ -29,7 +37,7 @@ def effects_context(fr: FramingResult, names: dict[str, str], maker: ChartMaker,
     forest = maker.make("stage_effects", "Stage effects per construct: adjusted (filled) and unadjusted (open) "
                         "incidence-rate ratios with 95% intervals", "", draw_forest, cons, names)
     ctx: dict[str, Any] = {
-        "available": True, "adjusted_for": eff["adjusted_for"].iloc[0], "forest": forest,
+        "available": True, "adjusted_for": covariates(eff["adjusted_for"].iloc[0]), "forest": forest,
         "constructs": table(cons, cols, csv="stage_effects.csv", names=names),
         "variables": table(vars_, cols, csv="stage_effects.csv", names=names),
         "n_tests": int(eff["p"].notna().sum()),

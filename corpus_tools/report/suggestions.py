@@ -86,7 +86,7 @@ def _meaning_model(res: SuggestionsResult) -> list[str]:
         f"The quality figures are cross-validated on {ev.n_entries} coded passages ({ev.folds}-fold, seed {ev.seed}), "
         f"grouped by document: every passage was predicted by a model that saw no passage of its document nor of a "
         f"near-duplicate reprint of it ({ev.n_groups} groups), and thresholds and calibration were chosen inside "
-        "the training folds only. f1_low and f1_high bound a 95% interval from resampling the document groups; the "
+        "the training folds only. The F1 interval [95% CI] comes from resampling the document groups; the "
         "table by language repeats the figures for each language from the same predictions. They are the figures "
         "`corpus-tools evaluate` prints." + (f" They are {ev.scope_note}." if ev.scope_note else ""),
         "A code counts for a passage when at least half of its coders gave it (adjudicated codes win), so the "
