@@ -143,8 +143,9 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
                                     columns=list(dict.fromkeys(tri["source_type"])))
         tri_wide.index = [names.get(i, i) for i in tri_wide.index]
         tri_wide.columns.name = None
+    tri_n, tri_small = group_sizes(shares, "source_type", [str(c) for c in tri_wide.columns])
     tri_chart = maker.make("triangulation", "Triangulation: share of each source type's documents with evidence",
-                           "", cf.heatmap, tri_wide, "share of documents", "{:.2f}")
+                           "", cf.heatmap, tri_wide, "share of documents", "{:.2f}", (), tri_n, tri_small)
     say("report: adjusted stage effects")
     effects_ctx = effects_context(fr, names, maker, stage_order, source_order, csv, cf.forest)
     findings_ctx = findings(fr.effects, names, plain_names(inputs.lexicons), fr.sensitivity, fr.diffs, fr.tests,

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from corpus_tools.report.labels import LANGUAGES
+
 MAX_ROWS = 20_000
 MAX_TEXT_BYTES = 1_000_000
 CONTEXT = 40  # characters either side of a hit when its entry text is not embedded
@@ -110,6 +112,6 @@ def explorer_data(evidence: pd.DataFrame, entries: pd.DataFrame, docs: pd.DataFr
                                                       docs["lang"], docs["date"], strict=True)],
         "entries": entry_rows,
         "rows": rows,
-        "n_rows": len(evidence), "n_docs_text": len(with_text),
+        "n_rows": len(evidence), "n_docs_text": len(with_text), "langs": dict(LANGUAGES),
     }
     return ExplorerData(payload, len(evidence), len(rows), len(doc_ids), len(with_text))

@@ -84,6 +84,11 @@ def test_report_in_chromium(analysis: AnalyzeResult) -> None:
             seen["marks_in_rows"] = page.eval_on_selector_all("#ex-table tbody td.kwic mark",
                                                               "els => els.map(e => e.textContent)")
             page.click("#ex-reset")
+            page.select_option("#ex-source", "media")
+            seen["media"] = count.inner_text()
+            page.select_option("#ex-lang", label="English")
+            seen["media_en"] = count.inner_text()
+            page.click("#ex-reset")
             # a finding's evidence link filters the explorer to its variable and stage
             page.click("#findings ol.headlines a.explore >> nth=0")
             seen["from_finding"] = count.inner_text()
@@ -135,6 +140,7 @@ def test_report_in_chromium(analysis: AnalyzeResult) -> None:
     evidence_rows = sum(1 for _ in (analysis.out / "evidence.csv").open(encoding="utf-8-sig")) - 1
     assert n(seen["all"]) == total == evidence_rows  # every hit of evidence.csv, not 3 per variable
     assert 0 < n(seen["mature"]) < total and 0 < n(seen["mature_training"]) < n(seen["mature"])
+    assert 0 < n(seen["media_en"]) < n(seen["media"]) < total
     assert int(str(seen["rows_shown"])) == min(200, n(seen["mature_training"]))
     assert seen["marks_in_rows"] and all(m for m in seen["marks_in_rows"])  # type: ignore[attr-defined]
     assert str(seen["finding_filter"]).startswith(("v:", "c:")) and 0 < n(seen["from_finding"]) < total

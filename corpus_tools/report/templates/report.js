@@ -30,6 +30,18 @@
     });
   });
 
+  // anchors land below the sticky navigation bar, however many lines it wraps to
+  var nav = document.querySelector("nav.toc");
+  function navHeight() {
+    if (nav) { document.documentElement.style.setProperty("--nav-height", (nav.offsetHeight + 8) + "px"); }
+  }
+  navHeight();
+  window.addEventListener("resize", navHeight);
+  if (location.hash.length > 1) {
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target) { target.scrollIntoView(); }
+  }
+
   var dataEl = document.getElementById("explorer-data");
   if (!dataEl) { return; }
   var D = JSON.parse(dataEl.textContent);
@@ -56,9 +68,13 @@
   function options(select, values) {
     values.forEach(function (v) { var o = el("option", v[1]); o.value = v[0]; select.appendChild(o); });
   }
-  function uniq(col) {
+  var LANGS = D.langs || {};
+  function lang(code) { return LANGS[code] || code; }
+  function uniq(col, label) {
     var seen = {}, out = [];
-    DOCS.forEach(function (d) { if (d[col] && !seen[d[col]]) { seen[d[col]] = 1; out.push([d[col], d[col]]); } });
+    DOCS.forEach(function (d) {
+      if (d[col] && !seen[d[col]]) { seen[d[col]] = 1; out.push([d[col], label ? label(d[col]) : d[col]]); }
+    });
     return out;
   }
   var groups = {};
@@ -77,7 +93,7 @@
   });
   options(fStage, uniq(3));
   options(fSource, uniq(2));
-  options(fLang, uniq(4));
+  options(fLang, uniq(4, lang));
 
   function context(r) {
     if (r[1] < 0) { return [r[7][0], r[5], r[7][1]]; }
@@ -117,7 +133,7 @@
       tr.appendChild(td);
       tr.appendChild(el("td", d[3]));
       tr.appendChild(el("td", d[2]));
-      tr.appendChild(el("td", d[4]));
+      tr.appendChild(el("td", lang(d[4])));
       tr.appendChild(el("td", VARS[r[2]][1]));
       var p = el("td", null, "kwic");
       p.appendChild(document.createTextNode(c[0]));
@@ -167,7 +183,7 @@
     var h = el("h2", d[0] + " · " + d[1]);
     h.id = "docview-title";
     body.appendChild(h);
-    body.appendChild(el("p", [d[2], d[3], d[4], d[5] || "undated"].join(" · ") + " · " + (rowsOfDoc[i] || []).length + " hit(s)", "muted"));
+    body.appendChild(el("p", [d[2], d[3], lang(d[4]), d[5] || "undated"].join(" · ") + " · " + (rowsOfDoc[i] || []).length + " hit(s)", "muted"));
     if (!d[6]) {
       body.appendChild(el("p", "The full text of this document is not embedded (size cap); its hits with their context follow. Every entry: entries.csv.", "warn"));
       (rowsOfDoc[i] || []).forEach(function (ri) {
