@@ -166,3 +166,36 @@ def test_export_tables_carry_spans_and_memos(root: Path, tmp_path: Path) -> None
                                                                                           "money made")
     assert len(spans) == 3 and sorted(memos["target"]) == sorted([P, "Z1"])
     assert memos.set_index("target").at["Z1", "version"] == 2
+
+
+@pytest.mark.parametrize(("start", "end", "reason"), [
+    ("x", "5", "offsets are not integers"),
+    ("-4", "2", "empty or negative span"),
+    ("9", "9", "empty or negative span"),
+    ("3", "100000", "a span coding must lie inside one entry"),
+])
+def test_hostile_span_offsets_are_reported_not_guessed(root: Path, tmp_path: Path, start: str, end: str,
+                                                       reason: str) -> None:
+    store = tmp_path / "coding.sqlite"
+    _fill(store, root)
+    out = tmp_path / "p.qdpx"
+    export_qdpx(out, open_project(root, store=store))
+    edited = tmp_path / "edited.qdpx"
+    with zipfile.ZipFile(out) as zin, zipfile.ZipFile(edited, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "project.qde":
+                ET.register_namespace("", PROJECT_NS)
+                tree = ET.fromstring(data)
+                sel = next(s for s in tree.iter(f"{NS}PlainTextSelection")
+                           if (s.findtext(f"{NS}Description") or "").startswith("corpus-tools span coding by ben"))
+                sel.set("startPosition", start)
+                sel.set("endPosition", end)
+                data = ET.tostring(tree, encoding="utf-8", xml_declaration=True)
+            zout.writestr(item, data)
+    result = import_qdpx(edited, root, store=tmp_path / "fresh.sqlite")
+    assert result.n_spans == 2  # the two untouched spans
+    [bad] = result.imported.unmatched
+    assert bad["reason"] == reason
+    with CodingStore(tmp_path / "fresh.sqlite") as st:
+        assert {s.coder for s in live_spans(st)} == {"ann"}
