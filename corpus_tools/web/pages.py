@@ -113,6 +113,7 @@ class VariableCard:
     examples: tuple[Example, ...]
     color: int
     is_code: bool
+    scored: bool = False  # the suggestions score it (the queue can order passages by it)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ def _codebook(ws: Any) -> list[tuple[Any, bool, list[ConstructGroup]]]:
                 cards.append(VariableCard(v.id, v.label.get("en", ""), v.label.get("zh", ""), v.definition,
                                           tuple((lang, terms) for lang, terms in v.terms.items()), exclude,
                                           counts.get(v.id, 0), tuple(examples.get(v.id, [])),
-                                          ws.codes.index(v.id) % 9 if v.id in ws.codes else 9, v.id in ws.codes))
+                                          ws.codes.index(v.id) % 9 if v.id in ws.codes else 9, v.id in ws.codes,
+                                          v.id in ws.suggested_codes))
             groups.append(ConstructGroup(c.id, c.label.get("en", ""), c.label.get("zh", ""), c.definition,
                                          tuple(cards)))
         out.append((lex, any(v.id in ws.codes for v in lex.variables), groups))

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import current_app
 
 from corpus_tools.errors import StoreBusyError, StoreReadOnlyError
+from corpus_tools.project import codable_codes
 from corpus_tools.review.pool import ReviewPool
 from corpus_tools.store.coding_state import project_state
 from corpus_tools.store.store import CodingStore
@@ -66,8 +67,10 @@ class Workspace:
         self.lexicons = list(lexicons)
         self.corpus_path, self.model_dir = corpus_path, model_dir
         self.evaluation_paths = tuple(evaluation_paths)
-        self.codes: list[str] = list(suggester.codes_)
+        self.suggested_codes: list[str] = list(suggester.codes_)  # the codes the suggester scores
+        self.codes: list[str] = codable_codes(self.lexicons, self.suggested_codes)  # every code coders may apply
         self.variables: dict[str, Variable] = {v.id: v for lex in reversed(self.lexicons) for v in lex.variables}
+        self.codebook_of: dict[str, Lexicon] = {v.id: lex for lex in reversed(self.lexicons) for v in lex.variables}
         d = corpus.docs
         self.docs = {str(r["doc_id"]): DocMeta(str(r["title"]), str(r["source_type"]), str(r["date"] or ""),
                                                str(r["stage"]), str(r["lang"]))
