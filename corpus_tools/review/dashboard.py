@@ -17,8 +17,8 @@ from corpus_tools.errors import AgreementError, ModelError
 from corpus_tools.review.adjudication import ADJUDICATOR
 from corpus_tools.store.vocabulary import is_machine
 from corpus_tools.suggest.persistence import MODEL_JSON, read_meta
-from corpus_tools.suggest.training import entry_scopes
 from corpus_tools.suggest.quality import QualityRecord, read_quality
+from corpus_tools.suggest.training import entry_scopes
 
 if TYPE_CHECKING:
     import pandas as pd
