@@ -229,6 +229,20 @@ class Workspace:
 
         return self.cached("state", lambda: project_state(self.store, self.corpus, self.codes))
 
+    def threshold_of(self, code: str) -> float | None:
+        """The score at or above which the suggester suggests `code` (None when it does not score it)."""
+        if code not in self.suggested_codes:
+            return None
+        t = float(self.suggester.thresholds_[self.suggested_codes.index(code)])
+        return t if 0.0 <= t <= 1.0 else None
+
+    def quality_line(self, code: str) -> str:
+        """The code's cross-validated quality from the model's quality record (`F1 0.45 [0.38, 0.52], n=682
+        (threshold 0.17)`), "" without a record."""
+        record = getattr(self.suggester, "quality_", None)
+        row = record.get(code) if record is not None else None
+        return row.label() if row is not None else ""
+
     def code_label(self, code: str) -> tuple[str, str]:
         """(English, Chinese) label of a code ("" when the codebook has none)."""
         v = self.variables.get(code)
