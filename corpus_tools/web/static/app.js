@@ -95,6 +95,7 @@
   // and its list scrolls within the room there is (small windows included)
   const PICKER_MAX = 320;
   const PICKER_MIN = 120;
+  const PICKER_COMFORT = 240;
   function placePicker() {
     const list = doc.getElementById("picker-list");
     if (!picker || !list || !picker.classList.contains("open")) return;
@@ -108,7 +109,7 @@
     const above = box.top - margin;
     list.style.maxHeight = "none";
     const wanted = Math.min(PICKER_MAX, list.scrollHeight);
-    const up = below < wanted && above > below;
+    const up = below < Math.min(wanted, PICKER_COMFORT) && above > below;  // downward while there is room
     picker.classList.toggle("up", up);
     list.style.maxHeight = Math.max(40, Math.min(PICKER_MAX, up ? above : below)) + "px";
     if (up) {
