@@ -46,7 +46,7 @@ def save_model(model: SuggestionModel, folder: Path, metrics: dict[str, Any] | N
     is stored with it and set as `model.quality_`."""
 
     model._check_fitted()
-    model.quality_ = quality_record(model, evaluation)
+    model.quality_ = record_of(model, evaluation)
     folder.mkdir(parents=True, exist_ok=True)
     lex_dir = folder / "lexicons"
     lex_dir.mkdir(exist_ok=True)
@@ -105,6 +105,16 @@ def read_meta(folder: Path) -> dict[str, Any]:
         raise ModelError(f"{path} has model format {meta.get('format_version')}, this version reads {FORMAT_VERSION}",
                          hint="retrain the model with this version of corpus-tools")
     return meta
+
+
+def record_of(model: SuggestionModel, evaluation: EvaluationResult | None) -> QualityRecord:
+    """The quality record of a fitted model and the grouped cross-validation it rests on (None: none)."""
+    notes = [f.note for f in model.fits_] if len(model.fits_) == len(model.codes_) else [""] * len(model.codes_)
+    if evaluation is None:
+        return quality_record(model.version, model.codes_, model.thresholds_, model.fallback_, notes)
+    return quality_record(model.version, model.codes_, model.thresholds_, model.fallback_, notes,
+                          evaluation.per_variable, kind=evaluation.kind, n_entries=evaluation.n_entries,
+                          folds=evaluation.folds, n_groups=evaluation.n_groups, macro=evaluation.macro)
 
 
 def load_quality(folder: Path) -> QualityRecord | None:
@@ -202,5 +212,5 @@ def load_model(folder: Path) -> SuggestionModel:
                    for c, v in meta["fits"].items()]
     if model.version != meta["model_version"]:
         raise ModelError(f"{folder}: arrays do not reproduce the recorded model version {meta['model_version']}")
-    model.quality_ = read_quality(meta) or quality_record(model, None)
+    model.quality_ = read_quality(meta) or record_of(model, None)
     return model

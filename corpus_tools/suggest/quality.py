@@ -15,14 +15,11 @@ documents; `fold_threshold` is the median of the thresholds the folds chose, for
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
-
-if TYPE_CHECKING:
-    from corpus_tools.suggest.evaluation import EvaluationResult
-    from corpus_tools.suggest.model import SuggestionModel
 
 QUALITY_COLUMNS = ("code", "threshold", "fold_threshold", "precision", "recall", "f1", "f1_low", "f1_high", "kappa",
                    "n_passages", "support", "predicted", "fallback", "note")
@@ -105,33 +102,31 @@ def _num(x: Any) -> float | None:
     return None if math.isnan(f) else round(f, 4)
 
 
-def quality_record(model: SuggestionModel, evaluation: EvaluationResult | None) -> QualityRecord:
-    """The record of a fitted model: its thresholds, and per code the grouped cross-validated figures of
-    `evaluation` (None: the model was trained without cross-validation; figures stay empty)."""
+def quality_record(model_version: str, codes: Sequence[str], thresholds: Iterable[float], fallback: Iterable[bool],
+                   notes: Sequence[str], per_variable: pd.DataFrame | None = None, *, kind: str = "",
+                   n_entries: int = 0, folds: int = 0, n_groups: int = 0,
+                   macro: dict[str, Any] | None = None) -> QualityRecord:
+    """The record of a fitted model (its codes, thresholds, lexicon fallbacks and fit notes) with, per code, the
+    grouped cross-validated figures of `per_variable` (an evaluation's table, see schema.EVALUATION; None:
+    trained without cross-validation, the figures stay empty). `persistence.record_of` fills it in from a
+    model and its EvaluationResult."""
 
-    per_var: dict[str, dict[str, Any]] = {}
-    if evaluation is not None:
-        pv = evaluation.per_variable
-        per_var = {str(r["variable"]): r for r in pv.to_dict("records")}
+    per_var = {str(r["variable"]): r for r in per_variable.to_dict("records")} if per_variable is not None else {}
     rows = []
-    for j, code in enumerate(model.codes_):
-        fit = model.fits_[j] if j < len(model.fits_) else None
+    for code, threshold, fb, note in zip(codes, list(thresholds), list(fallback), notes, strict=True):
         r = per_var.get(code)
-        threshold = float(model.thresholds_[j])
-        note = fit.note if fit is not None else ""
         if r is None:
-            rows.append(CodeQuality(code, round(threshold, 4), fallback=bool(model.fallback_[j]), note=note))
+            rows.append(CodeQuality(code, round(float(threshold), 4), fallback=bool(fb), note=note))
             continue
-        rows.append(CodeQuality(code, round(threshold, 4), _num(r.get("threshold")), _num(r.get("precision")),
+        rows.append(CodeQuality(code, round(float(threshold), 4), _num(r.get("threshold")), _num(r.get("precision")),
                                 _num(r.get("recall")), _num(r.get("f1")), _num(r.get("f1_low")),
                                 _num(r.get("f1_high")), _num(r.get("kappa")), int(r.get("n_passages") or 0),
-                                int(r.get("support") or 0), int(r.get("predicted") or 0), bool(model.fallback_[j]),
+                                int(r.get("support") or 0), int(r.get("predicted") or 0), bool(fb),
                                 "; ".join(x for x in (note, str(r.get("note") or "")) if x)))
-    if evaluation is None:
-        return QualityRecord(model.version, "", codes=tuple(rows))
-    macro = {k: _num(v) for k, v in evaluation.macro.items()}
-    return QualityRecord(model.version, evaluation.kind, evaluation.n_entries, evaluation.folds, evaluation.n_groups,
-                         macro, tuple(rows))
+    if per_variable is None:
+        return QualityRecord(model_version, "", codes=tuple(rows))
+    return QualityRecord(model_version, kind, n_entries, folds, n_groups,
+                         {k: _num(v) for k, v in (macro or {}).items()}, tuple(rows))
 
 
 def read_quality(meta: dict[str, Any]) -> QualityRecord | None:

@@ -5,7 +5,6 @@ finds the government-support codes, picking one stores it, the open picker stays
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
