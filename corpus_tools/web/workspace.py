@@ -276,7 +276,11 @@ class Workspace:
         """The score at or above which the suggester suggests `code` (None when it does not score it)."""
         if code not in self.suggested_codes:
             return None
-        t = float(self.suggester.thresholds_[self.suggested_codes.index(code)])
+        j = self.suggested_codes.index(code)
+        t = float(self.suggester.thresholds_[j])
+        confident = getattr(self.suggester, "confident_", None)  # a "not sure" band raises the bar (abstention)
+        if confident is not None:
+            t = max(t, float(confident[j]))
         return t if 0.0 <= t <= 1.0 else None
 
     def quality_line(self, code: str) -> str:
