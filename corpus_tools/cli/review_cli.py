@@ -217,7 +217,7 @@ def review(corpus: Path | None, store: Path | None, model_dir: Path | None, code
     import sys
 
     from corpus_tools.jobs.suggest import load_suggester
-    from corpus_tools.project import open_corpus
+    from corpus_tools.project import codable_codes, open_corpus, project_lexicons
     from corpus_tools.review.session import ReviewFilters, ReviewSession
     from corpus_tools.store import CodingStore
 
@@ -225,8 +225,9 @@ def review(corpus: Path | None, store: Path | None, model_dir: Path | None, code
     suggester = load_suggester(model_dir, corp, None, engine)
     filters = ReviewFilters(doc_ids, source_types, stages, variable, include_coded, False, limit)
     path = _store_path(store)
+    codes = codable_codes(project_lexicons(corp), suggester.codes_)  # every codebook's codes can be added
     with CodingStore(path) as st:
-        session = ReviewSession(st, corp, suggester, coder, order, filters, blind)
+        session = ReviewSession(st, corp, suggester, coder, order, filters, blind, codes=codes)
         say(f"{session.progress().total} passages to review; store {path}; suggestions: "
             f"{'hidden' if blind else suggester.source + ' ' + suggester.version}")
         clear = click.clear if sys.stdout.isatty() else (lambda: None)
