@@ -130,7 +130,7 @@ def import_qdc_cmd(path: Path, out: Path) -> None:
 @click.option("--unmatched", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the selections that match no entry (with the entries they overlap) to this table.")
 @raw_cells_option()
-@handle_errors
+@corpus_or_table()
 def import_qdpx_cmd(path: Path, corpus: Path | None, lexicons: tuple[str, ...], out: Path | None,
                     store: Path | None, unmatched: Path | None) -> None:
     """Codings from a REFI-QDA project (.qdpx) mapped back onto the entries of CORPUS (default: the bundled

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, raw_cells_option
+from corpus_tools.cli.options import (
+    corpus_option_path,
+    corpus_or_table,
+    engine_option,
+    hidden_alias,
+    raw_cells_option,
+)
 
 if TYPE_CHECKING:
     from corpus_tools.review.session import ReviewItem, ReviewSession
@@ -241,8 +247,9 @@ def store() -> None:
 
 @store.command("import")
 @click.argument("source", type=click.Path(path_type=Path, exists=True))
-@click.option("--corpus", "corpus", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              help="Corpus the codings refer to (default: the bundled corpus).")
+@click.option("--corpus", "corpus", type=click.Path(path_type=Path, exists=True),
+              help="Corpus the codings refer to: a folder, or a table of texts with recognised column names "
+                   "(text, id, date, ...; `init --from` maps other names). Default: the bundled corpus.")
 @STORE_OPT
 @click.option("--coder", default="", help="Coder id for tables without a coder column.")
 @click.option("--id-col", default="id", show_default=True, help="Id column of a table.")
@@ -259,7 +266,7 @@ def store_import(source: Path, corpus: Path | None, store: Path | None, coder: s
     from corpus_tools.store.importing import import_corpus_codings, import_table
     from corpus_tools.store.integrity import require_sound
 
-    corp = open_corpus(source if source.is_dir() else corpus)
+    corp = open_corpus(source if source.is_dir() else corpus_option_path(corpus))
     codes = [v for lex in project_lexicons(corp) for v in lex.variable_ids]
     path = _store_path(store)
     require_sound(path)  # never write into a damaged store (a sound one gets a fresh copy first)
