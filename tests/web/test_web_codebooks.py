@@ -106,3 +106,33 @@ def test_why_and_score_bars_with_a_model(corpus_root: Path, tmp_path: Path) -> N
                                                  abs=1e-4)
     finally:
         close_app(application)
+
+
+def test_dashboard_never_waits_for_agreement_in_the_served_app(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Served (`background_summaries`), the first view answers while agreement is still being computed, says so,
+    and shows the figures once they are there."""
+    import threading
+    import time
+
+    from corpus_tools.web import pages
+
+    release = threading.Event()
+    real = pages.agreement_overview
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        assert release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pages, "agreement_overview", slow)
+    app.extensions["corpus_tools"].background_summaries = True
+    client = app.test_client()
+    login(client, "gao")
+    first = client.get("/dashboard").get_data(as_text=True)
+    assert 'data-testid="agreement-pending"' in first and "Progress per coder" in first
+    release.set()
+    for _ in range(200):
+        page = client.get("/dashboard").get_data(as_text=True)
+        if 'data-testid="agreement-pending"' not in page:
+            break
+        time.sleep(0.05)
+    assert 'data-testid="agreement-pending"' not in page and GOV_CODE in page
