@@ -39,10 +39,10 @@ def suggestions_context(res: SuggestionsResult | None, corpus: Corpus, stage_ord
     }
     by_stage, stage_sizes = _by_stage(res, meta, stage_order)
     shown = by_stage.assign(variable=[names.get(v, v) for v in by_stage["variable"]])
-    ctx["by_stage"] = table(shown, csv=csv("suggestions_by_stage", by_stage))
+    ctx["by_stage"] = table(shown, csv=csv("suggestions_by_stage", by_stage), names=names)
     prev = _prevalence(res, meta, stage_order)
     ctx["prevalence"] = table(prev.assign(code=[names.get(c, c) for c in prev["code"]]),
-                              csv=csv("prevalence_by_stage", prev))
+                              csv=csv("prevalence_by_stage", prev), names=names)
     ctx["stage_sizes"] = " · ".join(f"{s} {n}" for s, n in stage_sizes.items())
     ctx["examples"] = _examples(res, meta, names)
     ev = res.evaluation
@@ -57,12 +57,13 @@ def suggestions_context(res: SuggestionsResult | None, corpus: Corpus, stage_ord
     pv["variable"] = [names.get(v, v) for v in pv["variable"]]
     pv = pv.rename(columns={"support": "coded positives", "predicted": "suggested"})
     ctx["table"] = table(pv, ["variable", "n_passages", "coded positives", "suggested", "precision", "recall", "f1",
-                              "f1_low", "f1_high", "kappa", "threshold", "unsure", "note"], csv="evaluation.csv")
+                              "f1_low", "f1_high", "kappa", "threshold", "unsure", "note"], csv="evaluation.csv",
+                         names=names)
     if ev.by_language is not None and len(ev.by_language):
-        ctx["by_language"] = table(ev.by_language, csv="evaluation_by_language.csv")
+        ctx["by_language"] = table(ev.by_language, csv="evaluation_by_language.csv", names=names)
     ctx["curve_chart"] = maker.make("learning_curve", "Learning curve: held-out quality vs number of coded passages",
                                     "", cs.learning_curve, ev.learning_curve, macro["f1"], ev.n_entries)
-    ctx["curve"] = table(ev.learning_curve, csv="learning_curve.csv")
+    ctx["curve"] = table(ev.learning_curve, csv="learning_curve.csv", names=names)
     ctx["meaning"] = _meaning_model(res)
     return ctx
 
@@ -85,7 +86,7 @@ def _meaning_model(res: SuggestionsResult) -> list[str]:
         f"The quality figures are cross-validated on {ev.n_entries} coded passages ({ev.folds}-fold, seed {ev.seed}), "
         f"grouped by document: every passage was predicted by a model that saw no passage of its document nor of a "
         f"near-duplicate reprint of it ({ev.n_groups} groups), and thresholds and calibration were chosen inside "
-        "the training folds only. f1_low and f1_high bound a 95% interval from resampling the document groups; the "
+        "the training folds only. The F1 interval [95% CI] comes from resampling the document groups; the "
         "table by language repeats the figures for each language from the same predictions. They are the figures "
         "`corpus-tools evaluate` prints." + (f" They are {ev.scope_note}." if ev.scope_note else ""),
         "A code counts for a passage when at least half of its coders gave it (adjudicated codes win), so the "
