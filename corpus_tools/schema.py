@@ -205,7 +205,8 @@ STALE_DECISIONS = (*DECISIONS, "reason", "current_hash")
 # `suggest` output: id (+ doc_id for corpora), one probability column per variable id (named exactly the id),
 # then these: codes/constructs `;`-joined; in_training 1 when the model was trained on this passage (its id,
 # or its exact text, is among the model's training passages: an in-sample prediction), else 0; why_terms
-# "variable: term, term | ..."; why_features the strongest model features; similar_* the most similar
+# "Label [variable]: term, term | ..."; why_features "variable: words w (+0.8), ...; terms of another code, Label
+# [other] (+0.1) | ..." (words and lexicon hits only, never character n-grams); similar_* the most similar
 # already-coded passage (cosine similarity of the features); similar_origin where that passage is: "corpus" (this
 # corpus), "store" (the project's coding store), or "training corpus" (a passage only the model's training data
 # has, e.g. the bundled sample: the user may not have its text); unsure: `;`-joined codes in the model's "not sure"

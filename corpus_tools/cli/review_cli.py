@@ -85,9 +85,7 @@ def _suggestion_lines(item: ReviewItem) -> list[str]:
     for s in item.suggestions:
         verdict = item.coding.verdicts.get(s.code, "")
         mark = "→" if pending and s.code == pending[0] else " "
-        terms = ", ".join(dict.fromkeys(e.term for e in exp.evidence if e.code == s.code)) if exp else ""
-        feats = ", ".join(f.label() for f in exp.features if f.code == s.code) if exp else ""
-        why = "; ".join(x for x in (f"terms: {terms}" if terms else "", f"features: {feats}" if feats else "") if x)
+        why = "; ".join(exp.reasons(s.code)) if exp else ""
         lines.append(f" {mark} {s.code:32} {s.score:5.2f}  {verdict:8} {why}")
     suggested = {s.code for s in item.suggestions}
     near = [c for c in sorted(item.scores, key=lambda c: -item.scores[c]) if c not in suggested][:3]
@@ -97,9 +95,7 @@ def _suggestion_lines(item: ReviewItem) -> list[str]:
                                  dim=True))
     if exp is not None and exp.similar_id:
         sim = exp.similar_text if len(exp.similar_text) <= 90 else exp.similar_text[:90] + "…"
-        origin = f"; from the {exp.similar_origin}" if exp.similar_origin else ""
-        lines.append(click.style(f"  similar coded passage ({exp.similar_score:.2f}; "
-                                 f"{';'.join(exp.similar_codes) or 'none'}{origin}): {sim}", dim=True))
+        lines.append(click.style(f"  {exp.similar_reason()}: {sim}", dim=True))
     if item.unsure:
         lines.append(click.style("  not sure (left to you, not suggested): " + ", ".join(item.unsure), dim=True))
     return lines
@@ -227,7 +223,7 @@ def review(corpus: Path | None, store: Path | None, model_dir: Path | None, code
     import sys
 
     from corpus_tools.jobs.suggest import load_suggester
-    from corpus_tools.project import open_corpus
+    from corpus_tools.project import codable_codes, open_corpus, project_lexicons
     from corpus_tools.review.session import ReviewFilters, ReviewSession
     from corpus_tools.store import CodingStore
 
@@ -235,8 +231,9 @@ def review(corpus: Path | None, store: Path | None, model_dir: Path | None, code
     suggester = load_suggester(model_dir, corp, None, engine)
     filters = ReviewFilters(doc_ids, source_types, stages, variable, include_coded, False, limit)
     path = _store_path(store)
+    codes = codable_codes(project_lexicons(corp), suggester.codes_)  # every codebook's codes can be added
     with CodingStore(path) as st:
-        session = ReviewSession(st, corp, suggester, coder, order, filters, blind)
+        session = ReviewSession(st, corp, suggester, coder, order, filters, blind, codes=codes)
         say(f"{session.progress().total} passages to review; store {path}; suggestions: "
             f"{'hidden' if blind else suggester.source + ' ' + suggester.version}")
         clear = click.clear if sys.stdout.isatty() else (lambda: None)

@@ -73,16 +73,17 @@ def train(corpus: Path | None, out: Path, store: Path | None, lexicons: tuple[st
     if len(res.problems) > 20:
         say(f"  ... {len(res.problems) - 20} more problem(s)")
     m = res.model
-    cv = {}
-    if res.evaluation is not None:
-        pv = res.evaluation.per_variable
-        cv = dict(zip(pv["variable"], pv["f1"], strict=True))
+    record = m.quality_
     for f in m.fits_:
         cal = "calibrated" if f.calibrated else "raw"
-        oof = f"  grouped-CV F1 {cv[f.code]:.2f}" if f.code in cv else ""
+        q = record.get(f.code) if record is not None else None
+        cv = ""
+        if q is not None and q.f1 is not None:
+            ci = f" [{q.f1_low:.2f}, {q.f1_high:.2f}]" if q.f1_low is not None and q.f1_high is not None else ""
+            cv = f"  grouped-CV F1 {q.f1:.2f}{ci} n={q.n_passages}"
         lex = f" (lexicon hits: {f.lexicon_f1:.2f})" if f.oof else ""
         use = "  -> lexicon" if f.fallback else ""
-        say(f"  {f.code:32} {f.positives:>4} positive  threshold {f.threshold:.2f} ({cal}){oof}{lex}{use}"
+        say(f"  {f.code:32} {f.positives:>4} positive  threshold {f.threshold:.2f} ({cal}){cv}{lex}{use}"
             + (f"  [{f.note}]" if f.note else ""))
     if res.evaluation is not None:
         mac = res.evaluation.macro

@@ -75,8 +75,10 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
         return {"coder": g.get("coder", ""), "suggestions_from": f"{sugg.source} {sugg.version}",
                 "corpus_name": project.corpus.config.name, "colors": colors, "store_problem": ws.store_problem}
 
-    if warm:
+    if warm:  # serving: score every entry and compute the dashboard's summaries in the background
         ws.warm()
+        ws.background_summaries = True
+        pages.dashboard_summaries(ws)
     return app
 
 
