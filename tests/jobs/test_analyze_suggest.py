@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,16 @@ def test_analyze_with_codings_trains_evaluates_and_reports(coded_root: Path, tmp
     assert "Test coders &lt;b&gt;A&lt;/b&gt; and B." in section
     assert "<script>" not in section and "&lt;script&gt;" in section  # the hostile passage, escaped
     assert "macro" in section and "suggestions_by_stage.csv" in section
+    # ... and the report's quality table is that record too: its CSV link and the applied thresholds
+    assert 'href="model_quality.csv"' in section and "threshold applied" in section
+    from corpus_tools.report.format import cell
+
+    quality = section[section.index("threshold applied") - 2000:]
+    quality = quality[:quality.index("</table>")]
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", quality)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", quality, re.S)]
+    shown = {row[0]: row[heads.index("threshold applied")] for row in cells if row}
+    assert len(shown) == len(codes) and sorted(shown.values()) == sorted(cell(mq.at[c, "threshold"]) for c in codes)
     by_stage = pd.read_csv(res.files["suggestions_by_stage"])
     assert list(by_stage["variable"]) == codes and (by_stage["total"] == by_stage.drop(
         columns=["variable", "total"]).sum(axis=1)).all()
