@@ -96,12 +96,18 @@ def write_tables(out: Path, tables: dict[str, pd.DataFrame], raw: bool | None = 
 
 
 def coding_tables(state: pd.DataFrame, lexicons: Sequence[Lexicon], corpus: Corpus | None = None,
-                  decisions: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """The standard set: decisions (the store's log, when there is one), codings (long), presence, codebook."""
+                  decisions: pd.DataFrame | None = None, spans: pd.DataFrame | None = None,
+                  memos: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """The standard set: decisions (the store's log, when there is one), codings (long), presence, codebook;
+    with a store also its span codings (schema.SPAN_CODINGS) and memos (schema.MEMOS)."""
     tables: dict[str, pd.DataFrame] = {}
     if decisions is not None:
         tables["decisions"] = decisions
     tables["codings"] = codings_frame(state)
     tables["presence"] = presence_frame(state, lexicons, corpus)
     tables["codebook"] = codebook_frame(lexicons)
+    if spans is not None:
+        tables["spans"] = schema.check(spans, schema.SPAN_CODINGS, "span codings")[list(schema.SPAN_CODINGS)]
+    if memos is not None:
+        tables["memos"] = schema.check(memos, schema.MEMOS, "memos")[list(schema.MEMOS)]
     return tables

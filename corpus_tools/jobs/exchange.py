@@ -16,7 +16,7 @@ from corpus_tools.exchange.refi_codebook import read_qdc, write_qdc
 from corpus_tools.exchange.refi_export import write_qdpx
 from corpus_tools.exchange.refi_import import read_qdpx
 from corpus_tools.exchange.state import gather_codings
-from corpus_tools.exchange.store_io import human_codings, record_in_store
+from corpus_tools.exchange.store_io import human_codings, record_in_store, record_spans_and_memos
 from corpus_tools.exchange.tables import coding_tables, write_tables
 from corpus_tools.io.tables import write_table
 from corpus_tools.lexicon.yaml_io import write_codebook
@@ -67,7 +67,8 @@ def open_project(corpus_path: Path | None, lexicons: Sequence[str] = (), *, stor
 def export_tables(out: Path, project: CodedProject) -> list[Path]:
     """Decisions (when a store was read), codings (long), presence matrix and codebook as CSVs or one XLSX."""
 
-    tables = coding_tables(project.codings.state, project.lexicons, project.corpus, project.codings.decisions)
+    tables = coding_tables(project.codings.state, project.lexicons, project.corpus, project.codings.decisions,
+                           project.codings.spans, project.codings.memos)
     return write_tables(out, tables)
 
 
@@ -82,7 +83,8 @@ def export_qdc(out: Path, lexicons: Sequence[Lexicon]) -> Path:
 def export_qdpx(out: Path, project: CodedProject, created: dt.datetime | None = None) -> QdpxExport:
     """The corpus, codebook and codings as a REFI-QDA project (.qdpx)."""
 
-    return write_qdpx(out, project.corpus, project.codings.state, project.lexicons, created=created)
+    return write_qdpx(out, project.corpus, project.codings.state, project.lexicons, created=created,
+                      spans=project.codings.spans, memos=project.codings.memos)
 
 
 def import_qdc(path: Path, out: Path) -> tuple[Lexicon, list[str]]:
@@ -117,6 +119,8 @@ class ImportResult:
     imported: QdpxImport
     files: list[Path] = field(default_factory=list)
     n_events: int = 0
+    n_spans: int = 0
+    n_memos: int = 0
 
 
 def import_qdpx(path: Path, corpus_path: Path | None, lexicons: Sequence[str] = (), *, out: Path | None = None,
@@ -136,12 +140,18 @@ def import_qdpx(path: Path, corpus_path: Path | None, lexicons: Sequence[str] = 
         frame = pd.DataFrame(imported.unmatched, columns=["doc_id", "selection", "start", "end", "reason",
                                                            "overlapping"])
         result.files.append(write_table(frame, unmatched))
-    if store is not None and len(imported.codings):
+    if store is not None and (len(imported.codings) or len(imported.spans) or len(imported.memos)):
         require_sound(store)  # never record into a damaged store (a sound one gets a fresh copy first)
+    if store is not None and len(imported.codings):
         _humans, machines = human_codings(imported.codings)
         if machines:
             imported.problems.append(f"codings of machine coder(s) {', '.join(machines)} were not recorded in the "
                                      "store (it holds human decisions only)")
         result.n_events = record_in_store(store, imported.codings, corpus, source="qdpx",
                                           note=f"imported from {path.name}")
+    if store is not None and (len(imported.spans) or len(imported.memos)):
+        added = record_spans_and_memos(store, imported.spans, imported.memos, corpus,
+                                       [v.id for lex in lexs for v in lex.variables])
+        result.n_spans, result.n_memos = added.n_spans, added.n_memos
+        imported.problems.extend(added.problems)
     return result

@@ -124,7 +124,7 @@ def fit_and_save(data: TrainingData, lexicons: Sequence[Lexicon], out: Path, cor
     summary = evaluation_summary(evaluation) if evaluation is not None else {}
     path = save_model(model, out, metrics=metrics,
                       extra={"corpus": where, "store": str(store_path) if store_path else "", "sources": data.sources,
-                             "evaluation": summary})
+                             "evaluation": summary}, evaluation=evaluation)
     model.evaluation_ = summary
     return model, path
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -104,6 +105,12 @@ def _raw(c: Corpus, query: str, width: int, limit: int) -> list[KwicLine]:
 def lexicon_ids(lexicons: Sequence[Lexicon]) -> list[str]:
     """Every construct and variable id of the lexicons."""
     return [i for lex in lexicons for c in lex.constructs for i in (c.id, *(v.id for v in c.variables))]
+
+
+def kwic_frame(lines: Sequence[KwicLine]) -> pd.DataFrame:
+    """Concordance lines as a table (one row per line, the KwicLine fields as columns, in order)."""
+    cols = [f.name for f in dataclasses.fields(KwicLine)]
+    return pd.DataFrame([dataclasses.astuple(ln) for ln in lines], columns=cols)
 
 
 def concordance(query: str, corpus: Corpus | str | Path | None = None, lexicons: Sequence[str] = (),

@@ -362,11 +362,19 @@ class CodingStore:
         return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
 
     def summary(self) -> dict[str, object]:
-        """Path, schema version, events, coders and coded entries, for `store info` and manifests."""
+        """Path, schema version, events, coders, coded entries, live span codings and memos, for `store info` and
+        manifests."""
         state = self.codings()
+        spans = memos = 0
+        if self.version >= 4:  # span codings and memos (issue 15); an old store opened read-only has neither
+            spans = int(self.conn.execute("SELECT count(*) FROM spans s WHERE action = 'code' AND NOT EXISTS "
+                                          "(SELECT 1 FROM spans r WHERE r.removes = s.span_event)").fetchone()[0])
+            memos = int(self.conn.execute("SELECT count(*) FROM (SELECT DISTINCT kind, target FROM memos)")
+                        .fetchone()[0])
         return {"path": str(self.path), "schema_version": self.version, "latest_schema": LATEST,
                 "events": self.count(), "coders": self.coders(),
-                "coded_entries": len({e for (e, _c), v in state.items() if v.coded})}
+                "coded_entries": len({e for (e, _c), v in state.items() if v.coded}),
+                "span_codings": spans, "memos": memos}
 
 
 __all__ = ["CodingStore", "EntryCoding", "Event", "apply_event", "default_store_path"]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from scipy import sparse
 
     from corpus_tools.suggest.features import WordVectors
+    from corpus_tools.suggest.quality import QualityRecord
 
 MIN_CALIBRATION = 8  # positives and negatives a variable needs before its probabilities are calibrated
 MIN_THRESHOLD = 5  # positives needed before the threshold is tuned (else 0.5)
@@ -186,6 +187,7 @@ class SuggestionModel:
         self.training_hash_ = training_hash(ids, list(texts), Y, None if mask is None or M.all() else M)
         self.n_train_ = len(texts)
         self.evaluation_: dict[str, Any] = {}  # summary of the grouped cross-validation (set by jobs.suggest)
+        self.quality_: QualityRecord | None = None  # per-code quality record (set when saved or loaded)
         return self
 
     def _fit_variable(self, j: int, code: str, X: sparse.csr_matrix, y: np.ndarray,
