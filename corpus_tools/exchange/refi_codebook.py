@@ -146,7 +146,6 @@ def _variable(node: CodeNode, construct_id: str, taken: set[str], problems: list
 
 def lexicon_from_codes(nodes: list[CodeNode], name: str, problems: list[str]) -> Lexicon:
     """Top-level codes become constructs; codable codes below them (any depth) become variables."""
-
     constructs: dict[str, Any] = {}
     taken_c: set[str] = set()
     for top in nodes:

@@ -96,7 +96,6 @@ def _coding_index(state: pd.DataFrame, known: set[str], problems: list[str]) -> 
 
     A machine coder's (`model:...`) mode is always "model", never blind: no person coded those passages.
     """
-
     out: dict[str, dict[str, Any]] = {}
     unknown: dict[str, int] = {}
     for eid, coder, code, mode in state[["entry_id", "coder", "code", "mode"]].itertuples(index=False):

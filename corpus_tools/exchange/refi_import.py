@@ -74,7 +74,6 @@ class _Offsets:
 
 def _default_mode(coder: str) -> str:
     """Mode of a coding whose selection does not record one: "model" for machine coders, else imported."""
-
     return schema.MACHINE_MODE if is_machine(coder) else IMPORT_MODE
 
 
@@ -139,7 +138,6 @@ def read_qdpx(path: Path, corpus: Corpus, lexicons: Sequence[Lexicon], *,
               limits: Limits = DEFAULT_LIMITS) -> QdpxImport:
     """Codings from a .qdpx mapped onto the corpus entries (schema.CODING_STATE, mode from the file or
     "imported"), plus every selection, code or source that could not be mapped."""
-
     problems: list[str] = []
     with SafeZip(path, limits) as archive:
         member = archive.find("project.qde")

@@ -91,7 +91,6 @@ def _truthy(value: object) -> bool:
 def _read_suggestions(path: Path, corpus: Corpus, coder: str | None, known: Sequence[str],
                       exclude_training: bool) -> tuple[pd.DataFrame, list[str], int | None]:
     """read_suggestions, plus how many in-training rows were left out (None: the table cannot tell)."""
-
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputTableError(f"suggestion table {path} does not exist")
@@ -154,8 +153,6 @@ def gather_codings(corpus: Corpus, lexicons: Sequence[Lexicon], *, store: Path |
                    exclude_training: bool = False) -> GatheredCodings:
     """codings.csv (when present) + the store (when given) + suggestion tables, as one CODING_STATE frame
     (`exclude_training`: suggestion rows for passages the model was trained on are left out)."""
-
-
     known = known_codes(lexicons)
     problems: list[str] = []
     inputs: dict[str, Any] = {"corpus": str(corpus.root)}

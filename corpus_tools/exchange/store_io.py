@@ -59,7 +59,6 @@ def decisions_for(imported: pd.DataFrame, current: pd.DataFrame, corpus: Corpus,
 def human_codings(state: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The codings of human coders, and the machine coders (`model:...`, mode "model") left out: the store
     holds human decisions only (training would otherwise learn from a model's own output)."""
-
     machine = state["coder"].astype(str).map(is_machine) | (state["mode"].astype(str) == schema.MACHINE_MODE)
     return state[~machine], sorted(set(state.loc[machine, "coder"].astype(str)))
 
@@ -67,7 +66,6 @@ def human_codings(state: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def record_in_store(path: Path, imported: pd.DataFrame, corpus: Corpus, *, source: str, note: str = "") -> int:
     """Append the decisions for `imported` (human coders only) to the store at `path` (created if needed);
     returns how many."""
-
     imported, _machines = human_codings(imported)
     store = CodingStore(path)
     try:

@@ -54,7 +54,6 @@ def open_project(corpus_path: Path | None, lexicons: Sequence[str] = (), *, stor
                  only_used: bool = False, exclude_training: bool = False) -> CodedProject:
     """Load the corpus (default: the bundled one), its lexicons and every coding source named
     (`exclude_training`: leave out suggestions for passages the model was trained on)."""
-
     project = Project.open(corpus_path, lexicons)
     corpus, lexs = project.corpus, project.lexicons
     sugg = [(suggestions, f"model:{model_name}" if model_name else None)] if suggestions else []
@@ -66,7 +65,6 @@ def open_project(corpus_path: Path | None, lexicons: Sequence[str] = (), *, stor
 
 def export_tables(out: Path, project: CodedProject) -> list[Path]:
     """Decisions (when a store was read), codings (long), presence matrix and codebook as CSVs or one XLSX."""
-
     tables = coding_tables(project.codings.state, project.lexicons, project.corpus, project.codings.decisions,
                            project.codings.spans, project.codings.memos)
     return write_tables(out, tables)
@@ -74,7 +72,6 @@ def export_tables(out: Path, project: CodedProject) -> list[Path]:
 
 def export_qdc(out: Path, lexicons: Sequence[Lexicon]) -> Path:
     """The lexicons as a REFI-QDA codebook (.qdc)."""
-
     if out.suffix.lower() != ".qdc":
         raise ExchangeError(f"{out}: a REFI-QDA codebook file must end in .qdc")
     return write_qdc(lexicons, out)
@@ -82,14 +79,12 @@ def export_qdc(out: Path, lexicons: Sequence[Lexicon]) -> Path:
 
 def export_qdpx(out: Path, project: CodedProject, created: dt.datetime | None = None) -> QdpxExport:
     """The corpus, codebook and codings as a REFI-QDA project (.qdpx)."""
-
     return write_qdpx(out, project.corpus, project.codings.state, project.lexicons, created=created,
                       spans=project.codings.spans, memos=project.codings.memos)
 
 
 def import_qdc(path: Path, out: Path) -> tuple[Lexicon, list[str]]:
     """A REFI-QDA codebook converted to codebook YAML at `out`."""
-
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise ExchangeError(f"{out}: the lexicon is written as YAML; use a .yaml name")
     imported = read_qdc(path)
@@ -100,7 +95,6 @@ def import_qdc(path: Path, out: Path) -> tuple[Lexicon, list[str]]:
 
 def codings_csv(state: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
     """Codings in the corpus `codings.csv` layout (schema.CODINGS): one row per entry and coder."""
-
     spans = corpus.entries.set_index("entry_id")[["start", "end"]]
     rows = []
     for (eid, doc, coder), group in state.groupby(["entry_id", "doc_id", "coder"], sort=True):
@@ -126,8 +120,6 @@ class ImportResult:
 def import_qdpx(path: Path, corpus_path: Path | None, lexicons: Sequence[str] = (), *, out: Path | None = None,
                 store: Path | None = None, unmatched: Path | None = None) -> ImportResult:
     """Codings from a .qdpx: written as codings.csv layout (`out`) and/or recorded in the store."""
-
-
     if out is None and store is None:
         raise ConfigError("nothing to do: give -o CODINGS.csv and/or --store PATH")
     project = Project.open(corpus_path, lexicons)

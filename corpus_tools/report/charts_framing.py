@@ -50,7 +50,6 @@ def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}", scale_ex
     readable labels. Columns named in `scale_excludes` (unstaged, undated) or `small` (fewer documents than the
     minimum) are drawn grey with their values and n and do not set the colour scale, so one odd group cannot
     wash out the real ones. `n_docs` (one per column) is printed under each column label."""
-
     if table.empty or table.shape[1] == 0:
         return None
     from matplotlib.patches import Rectangle
@@ -97,7 +96,6 @@ def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}", scale_ex
 
 def shares_with_intervals(frame: pd.DataFrame, order: list[str]) -> Figure | None:
     """Grouped bars of construct shares per group (x = construct), with bootstrap interval whiskers."""
-
     frame = frame[frame["n_docs"] > 0]
     groups = [g for g in order if g in set(frame["period"])]
     items = list(dict.fromkeys(frame["item"]))
@@ -127,7 +125,6 @@ def shares_with_intervals(frame: pd.DataFrame, order: list[str]) -> Figure | Non
 
 def time_series(frame: pd.DataFrame, order: list[str]) -> Figure | None:
     """Small multiples: rate per 1,000 tokens of each construct by period, with the bootstrap band."""
-
     periods = [p for p in order if p in set(frame["period"])]
     items = list(dict.fromkeys(frame["item"]))
     if len(periods) < 2 or not items:
@@ -168,7 +165,6 @@ def time_series(frame: pd.DataFrame, order: list[str]) -> Figure | None:
 
 def distinctive_words(frame: pd.DataFrame, order: list[str], top: int = 12) -> Figure | None:
     """One panel per group: its most distinctive words by z-score (weighted log-odds)."""
-
     groups = [g for g in order if g in set(frame["group"])]
     if frame.empty or not groups:
         return None
@@ -194,7 +190,6 @@ def distinctive_words(frame: pd.DataFrame, order: list[str], top: int = 12) -> F
 
 def lexicon_health(table: pd.DataFrame) -> Figure | None:
     """Per variable: terms that match somewhere in the corpus vs terms that never match."""
-
     if table.empty:
         return None
     fig = _figure(6.5, 0.28 * len(table) + 1.2)
@@ -211,7 +206,6 @@ def lexicon_health(table: pd.DataFrame) -> Figure | None:
 
 def forest(frame: pd.DataFrame, names: dict[str, str]) -> Figure | None:
     """Adjusted (filled) and unadjusted (open) IRRs with 95% intervals, log scale, one row per effect."""
-
     sub = frame[frame["irr"].notna()]
     if sub.empty:
         return None
@@ -238,7 +232,6 @@ def association_matrix(frame: pd.DataFrame, names: dict[str, str], panels: list[
     """One panel per stage: measures (rows) x constructs (columns), coloured by log odds ratio (diverging,
     0 = independent); the value is written in each cell, with * where Holm-adjusted p < .05 and in grey
     where the 95% interval includes 0."""
-
     panels = [p for p in panels if p in set(frame["stage"])]
     if frame.empty or not panels:
         return None

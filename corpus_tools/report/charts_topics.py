@@ -51,7 +51,6 @@ def sweep(frame: pd.DataFrame) -> Figure | None:
 
 def prevalence(frame: pd.DataFrame, topics: pd.DataFrame, stage_order: list[str]) -> Figure | None:
     """Joint-model prevalence of each topic per stage: point estimate with its interval."""
-
     if frame.empty:
         return None
     stages = [s for s in stage_order if s in set(frame["stage"])] or list(dict.fromkeys(frame["stage"]))

@@ -54,7 +54,6 @@ def table(frame: pd.DataFrame, columns: Sequence[str] | None = None, max_rows: i
     """Format `frame` (optionally a subset of columns and the first `max_rows` rows) for reading: headers and
     item ids from the label map (`names`: id → label), each estimate merged with its 95% interval columns
     into one "x [lo, hi]" cell."""
-
     cols = list(columns) if columns is not None else [str(c) for c in frame.columns]
     sub = frame.reindex(columns=cols)
     shown = sub if max_rows is None else sub.head(max_rows)

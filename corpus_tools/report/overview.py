@@ -11,7 +11,6 @@ from corpus_tools.framing.periods import doc_periods, period_order
 
 def crosstab(docs: pd.DataFrame, by: str, stage_ids: Sequence[str] = ()) -> pd.DataFrame:
     """Documents by `by` (stage, year, lang) x source type, in display order, with a total column."""
-
     rows = doc_periods(docs, by) if by in ("stage", "year") else docs[by].fillna("unknown").astype(str)
     sources = period_order(list(docs["source_type"].astype(str)), "source_type")
     table = pd.crosstab(rows, docs["source_type"].astype(str)).reindex(columns=sources, fill_value=0)
@@ -54,7 +53,6 @@ def group_sizes(shares: pd.DataFrame, by: str, groups: Sequence[str]) -> tuple[l
 
 def health_by_variable(health: pd.DataFrame) -> pd.DataFrame:
     """Per variable: number of terms, terms matching somewhere, terms that never match."""
-
     if health.empty:
         return pd.DataFrame(columns=["variable", "terms", "matched", "never"]).set_index("variable")
     g = health.groupby("variable", sort=False)["matches"]

@@ -139,7 +139,6 @@ def _meaning_lexicon(res: SuggestionsResult) -> list[str]:
 def _by_stage(res: SuggestionsResult, meta: pd.DataFrame,
               stage_order: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
     """Suggested codes per variable (rows) and stage (columns) with a total; entries per stage."""
-
     stage_of = dict(zip(meta["entry_id"], meta["stage"].astype(str), strict=True))
     frame = res.suggestions
     stages = pd.Series([stage_of.get(str(e), "") for e in frame["id"]], index=frame.index)
@@ -157,7 +156,6 @@ def _by_stage(res: SuggestionsResult, meta: pd.DataFrame,
 
 def _prevalence(res: SuggestionsResult, meta: pd.DataFrame, stage_order: list[str]) -> pd.DataFrame:
     """Share of held-out passages per code and stage, raw and by Forman's adjusted count (suggest.prevalence)."""
-
     stage_of = dict(zip(meta["entry_id"].astype(str), meta["stage"].astype(str), strict=True))
     frame = res.suggestions
     rates = error_rates(res.evaluation.per_variable, res.evaluation.n_entries) if res.evaluation else None

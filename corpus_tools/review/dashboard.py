@@ -103,7 +103,6 @@ def agreement_overview(state: pd.DataFrame, lexicons: Sequence[Lexicon], n_boot:
     """Per-variable agreement of every comparison with data (corpus_tools.agreement), and its notes: one set of
     blocks per codebook the coders used, each over the passages coded under that codebook (see
     `entry_scopes`: a passage coded only with another codebook is no agreement on "absent" here)."""
-
     humans = state[state["coder"] != ADJUDICATOR]
     lexs = list(lexicons)
     book = {v: lex.name for lex in reversed(lexs) for v in lex.variable_ids}
@@ -181,7 +180,6 @@ def model_quality(model_dir: Path | None, evaluation_paths: Sequence[Path] = ())
     evaluation summary saved in model.json, for the learning curve and the languages). Per-code figures come
     from the model's quality record only, never from the calibration folds' in-fit scores; a model saved
     before records existed shows its thresholds with the per-variable rows of evaluation.json, when any."""
-
     if model_dir is None or not (Path(model_dir) / MODEL_JSON).is_file():
         return None
     meta = read_meta(Path(model_dir))

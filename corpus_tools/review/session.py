@@ -129,7 +129,6 @@ def suggest_entry(suggester: Suggester, text: str, entry_id: str = "",
                   local_ids: frozenset[str] | None = None) -> tuple[np.ndarray, Explanation]:
     """Probabilities and explanation for one passage (the per-item work of the review loop); the similar
     passage comes from `local_ids` (the corpus under review) or the store first."""
-
     docs = [suggester.analyzer_.analyze(text)]
     if isinstance(suggester, SuggestionModel):
         X = suggester.matrix(docs)

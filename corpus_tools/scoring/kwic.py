@@ -163,7 +163,6 @@ def kwic(query: str, corpus: Corpus | pd.DataFrame | str | Path | None = None, l
     >>> lines[["matched", "outlet"]].to_dict("records")
     [{'matched': '租金', 'outlet': 'A'}, {'matched': 'rent', 'outlet': 'B'}]
     """
-
     c = open_corpus(corpus)
     lines = concordance(query, c, lexicons, width=width, limit=limit, engine=engine)
     frame = pd.DataFrame([ln.__dict__ for ln in lines], columns=list(KwicLine.__dataclass_fields__))

@@ -51,7 +51,6 @@ def suggest_texts(suggester: Suggester, ids: Sequence[str], texts: Sequence[str]
                   local_ids: frozenset[str] | set[str] | None = None) -> pd.DataFrame:
     """Suggestions for (id, text) pairs; with `why`, matched terms, strongest features and nearest passage
     (from `local_ids` or the coding store first, see `explain`)."""
-
     docs = suggester.analyzer_.analyze_many(texts)
     X = suggester.matrix(docs) if isinstance(suggester, SuggestionModel) else None
     proba = suggester.proba_matrix(X) if isinstance(suggester, SuggestionModel) and X is not None \

@@ -190,7 +190,6 @@ def explain(suggester: Suggester, docs: Sequence[Analyzed], P: np.ndarray, X: sp
     `local_ids` (the corpus being coded) or that came from the coding store; only when none of them is
     similar at all is a passage of the model's training corpus shown, marked "training corpus".
     """
-
     known = {c: j for j, c in enumerate(suggester.codes_)}
     labels = code_labels(suggester)
     out: list[Explanation] = []
@@ -257,7 +256,6 @@ def _explainable(model: SuggestionModel) -> np.ndarray:
 def _local_mask(model: SuggestionModel, local_ids: frozenset[str] | set[str] | None) -> np.ndarray:
     """Training passages that are the user's own: in `local_ids` or imported from the coding store (cached
     per model and id set: the review loop asks once per passage)."""
-
     key = (id(model.exemplar_ids_), id(local_ids))
     cache = model.__dict__.setdefault("_local_cache", {})
     if key not in cache:
@@ -273,8 +271,6 @@ def _nearest(model: SuggestionModel, X: sparse.csr_matrix, ids: Sequence[str] | 
              chunk: int = 512, local: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Index and cosine similarity of the most similar training passage for each row of X; with `local`
     (a mask over training passages), the most similar local one whenever any local one is similar."""
-
-
     Xn = _row_normalize(X)
     best = np.zeros(X.shape[0], dtype=int)
     score = np.zeros(X.shape[0])

@@ -44,7 +44,6 @@ def save_model(model: SuggestionModel, folder: Path, metrics: dict[str, Any] | N
     """Write a fitted model into `folder` (created); returns the model.json path. The model's quality record
     (corpus_tools.suggest.quality: its thresholds with the grouped cross-validated figures of `evaluation`)
     is stored with it and set as `model.quality_`."""
-
     model._check_fitted()
     model.quality_ = record_of(model, evaluation)
     folder.mkdir(parents=True, exist_ok=True)

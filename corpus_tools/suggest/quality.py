@@ -110,7 +110,6 @@ def quality_record(model_version: str, codes: Sequence[str], thresholds: Iterabl
     grouped cross-validated figures of `per_variable` (an evaluation's table, see schema.EVALUATION; None:
     trained without cross-validation, the figures stay empty). `persistence.record_of` fills it in from a
     model and its EvaluationResult."""
-
     per_var = {str(r["variable"]): r for r in per_variable.to_dict("records")} if per_variable is not None else {}
     rows = []
     for code, threshold, fb, note in zip(codes, list(thresholds), list(fallback), notes, strict=True):

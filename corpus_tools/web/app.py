@@ -41,7 +41,6 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
     (generated when not given; read it from `app.config["CT_TOKEN"]`). busy_timeout_ms and write_wait: how
     long the store's worker waits for SQLite's write lock per attempt, and how long a decision keeps trying
     before "the store is busy" (see workspace.py). Call `close_app(app)` when done."""
-
     project = Project.open(corpus, lexicons or (), store_path)
     model = Path(model_dir) if model_dir is not None else None
     sugg = suggester if suggester is not None else load_suggester(model, project.corpus, lexicons, engine)

@@ -269,7 +269,6 @@ class Workspace:
 
     def state(self) -> ProjectState:
         """The project's current coding (store plus the corpus's codings.csv)."""
-
         return self.cached("state", lambda: project_state(self.store, self.corpus, self.codes))
 
     def threshold_of(self, code: str) -> float | None:
