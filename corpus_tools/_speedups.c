@@ -1,4 +1,5 @@
-/* Compiled twin of corpus_tools.lexicon.match.Matcher.find_normalized and of the checks in
+/* Compiled twin of corpus_tools.lexicon.match.Matcher.find_normalized, of the negation scope pass
+ * (NegationScope.split in corpus_tools/lexicon/negation.py, see _speedups_negation.h) and of the checks in
  * corpus_tools.text.normalize.normalize_for_tokens.
  *
  * The pure-Python code stays the reference: this module must give exactly the same tokens, word
@@ -50,12 +51,14 @@ typedef struct {
     const int32_t *info; /* INFO_FIELDS per pattern, from `info_obj` */
     Py_ssize_t n_patterns;
     /* from `filter` (built by Matcher._start_filter): bitmaps over hashed whole tokens (exact) and
-     * token prefixes (prefix), over BMP characters (last, any), the prefix lengths in use */
-    const unsigned char *exact, *prefix, *last, *any;
-    uint64_t prefix_lens;
+     * token prefixes (prefix) and reversed token suffixes (suffix), over BMP characters (last, any), the
+     * prefix and suffix lengths in use */
+    const unsigned char *exact, *prefix, *suffix, *last, *any;
+    uint64_t prefix_lens, suffix_lens;
     const unsigned char *cls; /* per BMP character: CLS_* bits */
     const uint16_t *lower;    /* per BMP character: its lower case (when that is one BMP character) */
-    int globs_in_use;         /* 1: some pattern starts with a suffix glob, 2: with an infix glob */
+    int globs_in_use;         /* 1: some pattern starts with a suffix glob, 2: with an infix glob, 4: with a
+                               * prefix of 64 characters or more, 8: with such a suffix */
     int lower_words;          /* the text is not lower-cased yet: lower-case Latin words on the way */
     PyObject *norm;
 } Ctx;
@@ -287,6 +290,8 @@ static int match_at(const Ctx *cx, Tok *toks, Py_ssize_t n, Py_ssize_t i, Rec **
         r->start = toks[i].start;
         r->end = end;
         r->order = *nrec;
+        r->ti = i;
+        r->tj = j;
         r->lex = info[0];
         r->var = info[1];
         r->excl = info[2];
@@ -302,8 +307,8 @@ fail:
 
 /* Token codes as Matcher._Codes gives them: 0 no letter/digit/ideograph, 1 a word, 2 a word that may
  * start a pattern. The filter only rules candidates out (hash of the whole token for exact parts, of
- * each prefix length in use for prefix parts, last character for suffix parts, any character for infix
- * parts); match_at decides from the patterns themselves. */
+ * each prefix length in use for prefix parts, last character and then each suffix length in use (read
+ * backwards) for suffix parts, any character for infix parts); match_at decides from the patterns. */
 ALWAYS_INLINE int
 classify_k(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, int low)
 {
@@ -325,8 +330,17 @@ classify_k(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize
         return 2;
     if ((cx->globs_in_use & 4) && end - start >= 64)
         return 2;
-    if ((cx->globs_in_use & 1) && bit(cx->last, RD(end - 1)))
-        return 2;
+    if ((cx->globs_in_use & 1) && bit(cx->last, RD(end - 1))) { /* suffix parts: last character, then the
+                                                                   * hash of each suffix length in use */
+        uint32_t hs = FNV_OFFSET;
+        for (i = end - 1; i >= start && end - i < 64 && (cx->suffix_lens >> (end - i)); i--) {
+            hs = fnv_step(hs, RD(i));
+            if (((cx->suffix_lens >> (end - i)) & 1) && hash_bit(cx->suffix, hs))
+                return 2;
+        }
+        if ((cx->globs_in_use & 8) && end - start >= 64)
+            return 2;
+    }
     if (cx->globs_in_use & 2)
         for (i = start; i < end; i++)
             if (bit(cx->any, RD(i)))
@@ -383,20 +397,25 @@ latin_words(const Ctx *cx, int kind, const void *data, Py_ssize_t i, Py_ssize_t 
     return ntok;
 }
 
-/* collect the matches in a classified token sequence, then drop the token references it owns */
+/* collect the matches in a classified token sequence */
 static int match_tokens(const Ctx *cx, Tok *toks, Py_ssize_t n, int any_cand, Rec **recs, Py_ssize_t *nrec,
                          Py_ssize_t *cap)
 {
-    int rc = 0;
-    Py_ssize_t i;
-    for (i = 0; any_cand && rc == 0 && i < n; i++)
+    for (Py_ssize_t i = 0; any_cand && i < n; i++)
         if (toks[i].code == 2 && match_at(cx, toks, n, i, recs, nrec, cap) < 0)
-            rc = -1;
-    for (i = 0; i < n; i++)
+            return -1;
+    return 0;
+}
+
+/* drop the token references the scan owns (Latin words made into str) */
+static void release_tokens(Tok *toks, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
         if (toks[i].owned)
             Py_CLEAR(toks[i].tok);
-    return rc;
 }
+
+#include "_speedups_negation.h"
 
 static int unpack_ctx(PyObject *t, Ctx *cx)
 {
@@ -414,22 +433,25 @@ static int unpack_ctx(PyObject *t, Ctx *cx)
     cx->out_type = PyTuple_GET_ITEM(t, 7);
     cx->prefixes = PyTuple_GET_ITEM(t, 8);
     if (!PyBytes_Check(cx->filter) ||
-        PyBytes_GET_SIZE(cx->filter) != 2 * HASH_BYTES + 2 * FILTER_BYTES + 65536 + 131072 + 8 + 1) {
+        PyBytes_GET_SIZE(cx->filter) != 3 * HASH_BYTES + 2 * FILTER_BYTES + 65536 + 131072 + 8 + 8 + 1) {
         PyErr_SetString(PyExc_TypeError, "malformed start filter");
         return -1;
     }
     const unsigned char *f = (const unsigned char *)PyBytes_AS_STRING(cx->filter);
     cx->exact = f;
     cx->prefix = f + HASH_BYTES;
-    cx->last = cx->prefix + HASH_BYTES;
+    cx->suffix = cx->prefix + HASH_BYTES;
+    cx->last = cx->suffix + HASH_BYTES;
     cx->any = cx->last + FILTER_BYTES;
     cx->cls = cx->any + FILTER_BYTES;
     cx->lower = (const uint16_t *)(cx->cls + 65536);
     const unsigned char *lens = cx->cls + 65536 + 131072;
-    cx->prefix_lens = 0;
-    for (int b = 7; b >= 0; b--) /* little-endian */
+    cx->prefix_lens = cx->suffix_lens = 0;
+    for (int b = 7; b >= 0; b--) { /* little-endian */
         cx->prefix_lens = (cx->prefix_lens << 8) | lens[b];
-    cx->globs_in_use = lens[8];
+        cx->suffix_lens = (cx->suffix_lens << 8) | lens[8 + b];
+    }
+    cx->globs_in_use = lens[16];
     if (!PyDict_Check(cx->cands) || !PyList_Check(cx->parts) ||
         !PyList_Check(cx->globs) || !PyBytes_Check(cx->info_obj) || !PyList_Check(cx->prefixes) ||
         !PyType_Check(cx->out_type) || !PyType_IsSubtype((PyTypeObject *)cx->out_type, &PyTuple_Type)) {
@@ -479,15 +501,20 @@ static PyObject *make_out(const Ctx *cx, const Rec *r)
     return obj;
 }
 
-PyDoc_STRVAR(scan_doc, "scan(norm, ctx, lower_words=False) -> (matches, n_words)\n\n"
-                       "Tokenize normalised text and match compiled lexicon patterns (see Matcher.native_context).");
+PyDoc_STRVAR(scan_doc, "scan(norm, ctx, lower_words=False, negation=None) -> (matches, n_words[, cues])\n\n"
+                       "Tokenize normalised text and match compiled lexicon patterns (see Matcher.native_context).\n"
+                       "With a negation context (NegationScope.native_context) the cues are taken out of the\n"
+                       "matches and `cues` names the cue negating each match (None when none is negated).");
 
 static PyObject *scan(PyObject *self, PyObject *args)
 {
-    PyObject *norm, *ctxt;
+    PyObject *norm, *ctxt, *negt = Py_None, *cues = NULL;
     Ctx cx;
+    Neg ng;
     int lower_words = 0;
-    if (!PyArg_ParseTuple(args, "UO|p:scan", &norm, &ctxt, &lower_words) || unpack_ctx(ctxt, &cx) < 0)
+    if (!PyArg_ParseTuple(args, "UO|pO:scan", &norm, &ctxt, &lower_words, &negt) || unpack_ctx(ctxt, &cx) < 0)
+        return NULL;
+    if (negt != Py_None && unpack_neg(negt, cx.n_patterns, &ng) < 0)
         return NULL;
     cx.norm = norm;
     cx.lower_words = lower_words;
@@ -578,6 +605,8 @@ static PyObject *scan(PyObject *self, PyObject *args)
     Py_ssize_t kept = resolve(recs, nrec);
     if (kept < 0)
         goto fail;
+    if (negt != Py_None && (kept = negation_pass(&cx, &ng, toks, recs, kept, &cues)) < 0)
+        goto fail;
     list = PyList_New(kept);
     if (list == NULL)
         goto fail;
@@ -587,9 +616,14 @@ static PyObject *scan(PyObject *self, PyObject *args)
             goto fail;
         PyList_SET_ITEM(list, i, o);
     }
-    result = Py_BuildValue("(On)", list, n_words);
+    if (negt == Py_None)
+        result = Py_BuildValue("(On)", list, n_words);
+    else
+        result = Py_BuildValue("(OnO)", list, n_words, cues != NULL ? cues : Py_None);
 
-fail: /* also the normal exit; before matching no token is owned */
+fail: /* also the normal exit */
+    release_tokens(toks, ntok);
+    Py_XDECREF(cues);
     Py_XDECREF(list);
     Py_DECREF(keep);
     PyMem_Free(toks);

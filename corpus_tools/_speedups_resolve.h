@@ -3,10 +3,10 @@
 #ifndef CORPUS_TOOLS_RESOLVE_H
 #define CORPUS_TOOLS_RESOLVE_H
 
-/* one raw match: pattern index, span, scan order, and the pattern's lexicon rank (by name), variable
- * index, exclusion flag and term length */
+/* one raw match: pattern index, span, scan order, its first and last token (indices into the scan's
+ * token sequence), and the pattern's lexicon rank (by name), variable index, exclusion flag and term length */
 typedef struct {
-    Py_ssize_t pidx, start, end, order;
+    Py_ssize_t pidx, start, end, order, ti, tj;
     long lex, var, excl, tlen;
 } Rec;
 

@@ -70,6 +70,11 @@ class ConflictError(StoreError):
         self.entry_id, self.coder, self.expected, self.found = entry_id, coder, expected, found
 
 
+class CodingError(CorpusToolsError):
+    """A span coding or memo is not valid (a span across entries, outside the text, overlapping the coder's
+    span of the same code, an unknown code, an empty memo); nothing was stored."""
+
+
 class ModelError(CorpusToolsError):
     """A suggestion model cannot be trained, or a saved model is invalid, tampered with or incompatible."""
 

@@ -87,6 +87,14 @@ DECISION_LINK = ("undoes",)
 # an explicit "no code applies" is one row with code == "none"; mode is one of STATE_MODES
 CODING_STATE = ("entry_id", "doc_id", "coder", "code", "mode")
 
+# span codings (issue 15): one row per live span a coder coded; start/end index the DOCUMENT text (as entries and
+# evidence do), the span lies inside one entry, `quote` is the coded text (doc text[start:end]) for verification
+SPAN_CODINGS = ("span_id", "doc_id", "entry_id", "start", "end", "code", "coder", "quote", "timestamp", "source",
+                "note")
+# memos (issue 15): the current version of each memo on a document (target = doc_id) or a code (target = variable
+# id); `version` counts the edits (an edit is a new version, never an overwrite)
+MEMOS = ("kind", "target", "version", "text", "coder", "timestamp", "source")
+
 # --- topic models (issue 4: themes per stage) -----------------------------------------------------
 # scope is "stage:<stage id>" for a per-stage model or "joint" for the model with stage as covariate.
 # K sweep: one row per (scope, k, seed) fit; `chosen` marks the K picked for the scope (all its seeds)
@@ -197,7 +205,8 @@ STALE_DECISIONS = (*DECISIONS, "reason", "current_hash")
 # `suggest` output: id (+ doc_id for corpora), one probability column per variable id (named exactly the id),
 # then these: codes/constructs `;`-joined; in_training 1 when the model was trained on this passage (its id,
 # or its exact text, is among the model's training passages: an in-sample prediction), else 0; why_terms
-# "variable: term, term | ..."; why_features the strongest model features; similar_* the most similar
+# "Label [variable]: term, term | ..."; why_features "variable: words w (+0.8), ...; terms of another code, Label
+# [other] (+0.1) | ..." (words and lexicon hits only, never character n-grams); similar_* the most similar
 # already-coded passage (cosine similarity of the features); similar_origin where that passage is: "corpus" (this
 # corpus), "store" (the project's coding store), or "training corpus" (a passage only the model's training data
 # has, e.g. the bundled sample: the user may not have its text); unsure: `;`-joined codes in the model's "not sure"

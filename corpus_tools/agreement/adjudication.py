@@ -30,7 +30,6 @@ def _codes_by(state: pd.DataFrame, known: set[str]) -> dict[tuple[str, str], set
 def adjudication_agreement(state: pd.DataFrame, codes: Sequence[str], *, n_boot: int = 1000,
                            confidence: float = 0.95, random_state: int = 0) -> pd.DataFrame:
     """One row per phase and comparison (schema.ADJUDICATION_AGREEMENT); empty when nothing was adjudicated."""
-
     schema.check(state, schema.CODING_STATE, "coding state")
     known = set(codes)
     adj = state[state["mode"].astype(str) == ADJUDICATED]

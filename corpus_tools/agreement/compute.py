@@ -118,7 +118,6 @@ def compute_agreement(state: pd.DataFrame, lexicons: Lexicon | Sequence[Lexicon]
     human, model (the human coded without suggestions) and model-assisted (the human saw suggestions),
     never independent. Edge cases become notes in the table.
     """
-
     lexs = [lexicons] if not isinstance(lexicons, Sequence) else list(lexicons)
     if not lexs:
         raise AgreementError("agreement needs a lexicon (the codes to compare)")
@@ -173,7 +172,6 @@ def compute_agreement(state: pd.DataFrame, lexicons: Lexicon | Sequence[Lexicon]
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
     """Wide view of an AGREEMENT table: `<metric>`, `<metric>_low`, `<metric>_high` columns and joined notes."""
-
     keys = ["comparison", "coders", "condition", "level", "code"]
     out_rows = []
     for key, group in table.groupby(keys, sort=False):

@@ -33,7 +33,6 @@ def passage_codes(state: pd.DataFrame, codes: Sequence[str]) -> dict[str, set[st
 
 def code_cooccurrence(state: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
     """One row per pair of codes (both orders, diagonal = passages with the code): counts and Jaccard."""
-
     per = passage_codes(state, codes)
     code_list = [c for c in codes if any(c in s for s in per.values())]
     n = {c: sum(c in s for s in per.values()) for c in code_list}

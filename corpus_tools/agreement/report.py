@@ -97,7 +97,6 @@ def format_agreement(result: AgreementResult, metrics: tuple[str, ...] = METRICS
 
 def write_agreement(result: AgreementResult, out: Path, inputs: dict[str, Any] | None = None) -> dict[str, Path]:
     """agreement.csv (long), agreement_summary.csv (wide), disagreements.csv and agreement.json in `out`."""
-
     out.mkdir(parents=True, exist_ok=True)
     files = {"agreement": write_table(result.table, out / "agreement.csv"),
              "summary": write_table(result.summary(), out / "agreement_summary.csv"),

@@ -93,8 +93,9 @@ def export_qdpx_cmd(corpus: Path | None, out: Path, lexicons: tuple[str, ...], s
     project = open_project(corpus, lexicons, store=store, suggestions=suggestions, model_name=model_name)
     summary = export_qdpx(out, project)
     _report(project.codings.problems + summary.problems)
-    say(f"{summary.n_sources} sources, {summary.n_selections} coded entries, {summary.n_codings} codings by "
-        f"{', '.join(summary.users) or 'nobody'} written to {summary.path}")
+    say(f"{summary.n_sources} sources, {summary.n_selections} coded entries, {summary.n_codings} codings, "
+        f"{summary.n_spans} span codings and {summary.n_memos} memos by {', '.join(summary.users) or 'nobody'} "
+        f"written to {summary.path}")
 
 
 @click.group(name="import")
@@ -130,7 +131,7 @@ def import_qdc_cmd(path: Path, out: Path) -> None:
 @click.option("--unmatched", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the selections that match no entry (with the entries they overlap) to this table.")
 @raw_cells_option()
-@handle_errors
+@corpus_or_table()
 def import_qdpx_cmd(path: Path, corpus: Path | None, lexicons: tuple[str, ...], out: Path | None,
                     store: Path | None, unmatched: Path | None) -> None:
     """Codings from a REFI-QDA project (.qdpx) mapped back onto the entries of CORPUS (default: the bundled
@@ -142,7 +143,9 @@ def import_qdpx_cmd(path: Path, corpus: Path | None, lexicons: tuple[str, ...], 
     _report(imp.problems)
     coders = sorted(set(imp.codings["coder"])) if len(imp.codings) else []
     say(f"{imp.n_matched} of {imp.n_selections} selections matched entries; {len(imp.codings)} codings by "
-        f"{', '.join(coders) or 'nobody'}" + (f"; {res.n_events} decisions added to {store}" if store else ""))
+        f"{', '.join(coders) or 'nobody'}; {len(imp.spans)} span codings, {len(imp.memos)} memos"
+        + (f"; {res.n_events} decisions added to {store}, with {res.n_spans} span codings and {res.n_memos} memos"
+           if store else ""))
     for p in res.files:
         click.echo(str(p))
 

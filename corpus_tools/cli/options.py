@@ -56,6 +56,14 @@ def table_as_corpus(path: Path, columns: dict[str, str | None], problems: bool =
     return imported.root
 
 
+def corpus_option_path(path: Path | None) -> Path | None:
+    """A `--corpus` option's value: a corpus folder as given, a table (recognised column names) imported
+    into its cache folder (commands whose own --text-col/--id-col mean something else use this)."""
+    if path is not None and path.is_file():
+        return table_as_corpus(path, {role: None for _, role, _ in TABLE_COLUMNS})
+    return path
+
+
 def report_import(problems: list[Any], summary: str, limit: int = 20) -> None:
     """Warnings first (at most `limit`), then errors, then the one-line summary: the last lines are the
     ones that matter."""

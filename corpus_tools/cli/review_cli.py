@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 import click
 
 from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, raw_cells_option
+from corpus_tools.cli.options import (
+    corpus_option_path,
+    corpus_or_table,
+    engine_option,
+    hidden_alias,
+    raw_cells_option,
+)
 
 if TYPE_CHECKING:
     from corpus_tools.review.session import ReviewItem, ReviewSession
@@ -79,9 +85,7 @@ def _suggestion_lines(item: ReviewItem) -> list[str]:
     for s in item.suggestions:
         verdict = item.coding.verdicts.get(s.code, "")
         mark = "→" if pending and s.code == pending[0] else " "
-        terms = ", ".join(dict.fromkeys(e.term for e in exp.evidence if e.code == s.code)) if exp else ""
-        feats = ", ".join(f.label() for f in exp.features if f.code == s.code) if exp else ""
-        why = "; ".join(x for x in (f"terms: {terms}" if terms else "", f"features: {feats}" if feats else "") if x)
+        why = "; ".join(exp.reasons(s.code)) if exp else ""
         lines.append(f" {mark} {s.code:32} {s.score:5.2f}  {verdict:8} {why}")
     suggested = {s.code for s in item.suggestions}
     near = [c for c in sorted(item.scores, key=lambda c: -item.scores[c]) if c not in suggested][:3]
@@ -91,9 +95,7 @@ def _suggestion_lines(item: ReviewItem) -> list[str]:
                                  dim=True))
     if exp is not None and exp.similar_id:
         sim = exp.similar_text if len(exp.similar_text) <= 90 else exp.similar_text[:90] + "…"
-        origin = f"; from the {exp.similar_origin}" if exp.similar_origin else ""
-        lines.append(click.style(f"  similar coded passage ({exp.similar_score:.2f}; "
-                                 f"{';'.join(exp.similar_codes) or 'none'}{origin}): {sim}", dim=True))
+        lines.append(click.style(f"  {exp.similar_reason()}: {sim}", dim=True))
     if item.unsure:
         lines.append(click.style("  not sure (left to you, not suggested): " + ", ".join(item.unsure), dim=True))
     return lines
@@ -221,7 +223,7 @@ def review(corpus: Path | None, store: Path | None, model_dir: Path | None, code
     import sys
 
     from corpus_tools.jobs.suggest import load_suggester
-    from corpus_tools.project import open_corpus
+    from corpus_tools.project import codable_codes, open_corpus, project_lexicons
     from corpus_tools.review.session import ReviewFilters, ReviewSession
     from corpus_tools.store import CodingStore
 
@@ -229,8 +231,9 @@ def review(corpus: Path | None, store: Path | None, model_dir: Path | None, code
     suggester = load_suggester(model_dir, corp, None, engine)
     filters = ReviewFilters(doc_ids, source_types, stages, variable, include_coded, False, limit)
     path = _store_path(store)
+    codes = codable_codes(project_lexicons(corp), suggester.codes_)  # every codebook's codes can be added
     with CodingStore(path) as st:
-        session = ReviewSession(st, corp, suggester, coder, order, filters, blind)
+        session = ReviewSession(st, corp, suggester, coder, order, filters, blind, codes=codes)
         say(f"{session.progress().total} passages to review; store {path}; suggestions: "
             f"{'hidden' if blind else suggester.source + ' ' + suggester.version}")
         clear = click.clear if sys.stdout.isatty() else (lambda: None)
@@ -244,8 +247,9 @@ def store() -> None:
 
 @store.command("import")
 @click.argument("source", type=click.Path(path_type=Path, exists=True))
-@click.option("--corpus", "corpus", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              help="Corpus the codings refer to (default: the bundled corpus).")
+@click.option("--corpus", "corpus", type=click.Path(path_type=Path, exists=True),
+              help="Corpus the codings refer to: a folder, or a table of texts with recognised column names "
+                   "(text, id, date, ...; `init --from` maps other names). Default: the bundled corpus.")
 @STORE_OPT
 @click.option("--coder", default="", help="Coder id for tables without a coder column.")
 @click.option("--id-col", default="id", show_default=True, help="Id column of a table.")
@@ -262,7 +266,7 @@ def store_import(source: Path, corpus: Path | None, store: Path | None, coder: s
     from corpus_tools.store.importing import import_corpus_codings, import_table
     from corpus_tools.store.integrity import require_sound
 
-    corp = open_corpus(source if source.is_dir() else corpus)
+    corp = open_corpus(source if source.is_dir() else corpus_option_path(corpus))
     codes = [v for lex in project_lexicons(corp) for v in lex.variable_ids]
     path = _store_path(store)
     require_sound(path)  # never write into a damaged store (a sound one gets a fresh copy first)
@@ -302,7 +306,9 @@ def store_check(store: Path | None, no_save: bool) -> None:
         raise StoreDamagedError(f"coding store {path} failed its check ({len(report.problems)} problem(s))",
                                 hint=report.hint())
     click.echo(f"{path}: ok (schema v{report.schema_version} of {report.latest_schema}; {report.events} events, "
-               f"{report.chained} chain links verified; {report.checkpoint or 'no checkpoint'})")
+               f"{report.chained} chain links verified"
+               + "".join(f", {n} {t} rows verified" for t, n in report.chained_rows.items())
+               + f"; {report.checkpoint or 'no checkpoint'})")
     if report.backup is not None:
         say(f"copy of this sound store: {report.backup}")
 
@@ -351,7 +357,8 @@ def store_log(store: Path | None, output: Path | None, limit: int) -> None:
         info = st.summary()
         frame = st.decisions()
     say(f"{info['path']}: schema v{info['schema_version']}, {info['events']} events, "
-        f"{info['coded_entries']} coded passages, coders {', '.join(info['coders']) or '-'}")  # type: ignore[arg-type]
+        f"{info['coded_entries']} coded passages, {info['span_codings']} span codings, {info['memos']} memos, "
+        f"coders {', '.join(info['coders']) or '-'}")  # type: ignore[arg-type]
     for r in frame.tail(limit).to_dict("records"):
         click.echo(f"{r['event_id']}\t{r['timestamp'][:19]}\t{r['coder']}\t{r['entry_id']}\t{r['decision']}\t"
                    f"{r['code']}\t{r['source']}\t{r['note']}")

@@ -106,9 +106,16 @@ def score(input_path: Path, output: Path, fmt: str | None, lexicons: tuple[str, 
 @LEXICON_OPT
 @click.option("-w", "--width", default=20, show_default=True, help="Characters of context on each side.")
 @click.option("-n", "--limit", default=50, show_default=True, help="At most this many lines (0 = all).")
+@click.option("-o", "--out", "output", type=click.Path(path_type=Path), default=None,
+              help="Write the lines as a table instead (.csv, .jsonl, .parquet, .xlsx, or --format; `-`: CSV or "
+                   "JSONL on standard output): doc_id, entry_id, variable, term, start, end, left, matched, right.")
+@click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default=None,
+              help="Table format for -o (default: from the suffix; csv for `-o -`).")
 @ENGINE_OPT
+@raw_cells_option()
 @corpus_or_table()
-def kwic(query: str, corpus: Path | None, lexicons: tuple[str, ...], width: int, limit: int, engine: str) -> None:
+def kwic(query: str, corpus: Path | None, lexicons: tuple[str, ...], width: int, limit: int, output: Path | None,
+         fmt: str | None, engine: str) -> None:
     """Concordance lines for QUERY: a variable id (e.g. opportunity.feasibility), a construct id, or a term;
     several joined by OR (any of them) or AND (entries holding all of them), e.g. "网店 OR 淘宝".
 
@@ -117,9 +124,14 @@ def kwic(query: str, corpus: Path | None, lexicons: tuple[str, ...], width: int,
     """
     from corpus_tools.corpus.loader import open_corpus
     from corpus_tools.errors import ConfigError, did_you_mean
+    from corpus_tools.io.tables import check_output, write_table
     from corpus_tools.lexicon.formats import load_lexicons
-    from corpus_tools.scoring.kwic import concordance, lexicon_ids, parse_query
+    from corpus_tools.scoring.kwic import concordance, kwic_frame, lexicon_ids, parse_query
 
+    if output is not None:
+        check_output(output, fmt)
+    elif fmt is not None:
+        raise click.UsageError("--format needs -o/--out")
     c = open_corpus(corpus)
     lines = concordance(query, c, lexicons, width=width, limit=limit, engine=engine)
     if not lines:
@@ -127,6 +139,10 @@ def kwic(query: str, corpus: Path | None, lexicons: tuple[str, ...], width: int,
         hints = [h for q in parse_query(query)[1] if (h := did_you_mean(q, ids))]
         if hints:  # a term that matches nothing and looks like a misspelt id
             raise ConfigError(f"no lines for {query!r}, searched as a term{hints[0]}")
+    if output is not None:
+        write_table(kwic_frame(lines), output, fmt=fmt)
+        say(f"{len(lines)} line(s) -> {output}")
+        return
     for ln in lines:
         click.echo(f"{ln.doc_id}\t{ln.start}-{ln.end}\t{ln.left:>{width}} [{ln.matched}] {ln.right}")
     say(f"{len(lines)} line(s)")

@@ -6,14 +6,15 @@ from pathlib import Path
 
 import click
 
-from corpus_tools.cli import handle_errors, say
-from corpus_tools.cli.options import engine_option
+from corpus_tools.cli import say
+from corpus_tools.cli.options import corpus_or_table, engine_option
 
 
 @click.command()
 @click.argument("project", type=click.Path(path_type=Path, exists=True, file_okay=False), required=False)
-@click.option("--corpus", "corpus", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              help="Corpus folder. Default: PROJECT when it holds corpus.toml, else the bundled corpus.")
+@click.option("--corpus", "corpus", type=click.Path(path_type=Path, exists=True),
+              help="Corpus folder or a table of texts (CSV, TSV, XLSX, JSONL, Parquet; columns mapped with "
+                   "--text-col etc.). Default: PROJECT when it holds corpus.toml, else the bundled corpus.")
 @click.option("--store", "store", type=click.Path(path_type=Path, dir_okay=False),
               help="Coding store (SQLite). Default: PROJECT/analysis/coding.sqlite (created when missing).")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
@@ -23,7 +24,7 @@ from corpus_tools.cli.options import engine_option
               help="Address to listen on. Any other than 127.0.0.1/localhost needs the access token printed at start.")
 @click.option("--port", default=8765, show_default=True, type=int, help="Port to listen on (0: any free port).")
 @engine_option("Chinese segmentation engine.")
-@handle_errors
+@corpus_or_table()
 def serve(project: Path | None, corpus: Path | None, store: Path | None, model_dir: Path | None, host: str,
           port: int, engine: str) -> None:
     """Review codes in the browser: a local web app over the coding store (prints its URL).

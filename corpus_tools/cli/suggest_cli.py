@@ -73,16 +73,17 @@ def train(corpus: Path | None, out: Path, store: Path | None, lexicons: tuple[st
     if len(res.problems) > 20:
         say(f"  ... {len(res.problems) - 20} more problem(s)")
     m = res.model
-    cv = {}
-    if res.evaluation is not None:
-        pv = res.evaluation.per_variable
-        cv = dict(zip(pv["variable"], pv["f1"], strict=True))
+    record = m.quality_
     for f in m.fits_:
         cal = "calibrated" if f.calibrated else "raw"
-        oof = f"  grouped-CV F1 {cv[f.code]:.2f}" if f.code in cv else ""
+        q = record.get(f.code) if record is not None else None
+        cv = ""
+        if q is not None and q.f1 is not None:
+            ci = f" [{q.f1_low:.2f}, {q.f1_high:.2f}]" if q.f1_low is not None and q.f1_high is not None else ""
+            cv = f"  grouped-CV F1 {q.f1:.2f}{ci} n={q.n_passages}"
         lex = f" (lexicon hits: {f.lexicon_f1:.2f})" if f.oof else ""
         use = "  -> lexicon" if f.fallback else ""
-        say(f"  {f.code:32} {f.positives:>4} positive  threshold {f.threshold:.2f} ({cal}){oof}{lex}{use}"
+        say(f"  {f.code:32} {f.positives:>4} positive  threshold {f.threshold:.2f} ({cal}){cv}{lex}{use}"
             + (f"  [{f.note}]" if f.note else ""))
     if res.evaluation is not None:
         mac = res.evaluation.macro
@@ -94,8 +95,11 @@ def train(corpus: Path | None, out: Path, store: Path | None, lexicons: tuple[st
 @click.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, exists=True))
 @click.option("-o", "--out", "output", type=click.Path(path_type=Path), default=None,
-              help="Suggestions table (.csv, .jsonl, .parquet, .xlsx): one row per input id. Required.")
+              help="Suggestions table (.csv, .jsonl, .parquet, .xlsx, or --format; `-`: CSV or JSONL on "
+                   "standard output): one row per input id. Required.")
 @hidden_alias("--output", "output", "--out", required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("csv", "jsonl", "parquet", "xlsx")), default=None,
+              help="Output format (default: from the suffix; csv for `-o -`).")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Model folder from `corpus-tools train`. Without it: lexicon suggestions (cold start).")
 @click.option("--text-col", default="text", show_default=True, help="Text column of an input table.")
@@ -106,8 +110,8 @@ def train(corpus: Path | None, out: Path, store: Path | None, lexicons: tuple[st
 @ENGINE_OPT
 @raw_cells_option()
 @handle_errors
-def suggest(input_path: Path, output: Path, model_dir: Path | None, text_col: str, id_col: str, no_why: bool,
-            top_features: int, lexicons: tuple[str, ...], engine: str) -> None:
+def suggest(input_path: Path, output: Path, fmt: str | None, model_dir: Path | None, text_col: str, id_col: str,
+            no_why: bool, top_features: int, lexicons: tuple[str, ...], engine: str) -> None:
     """Suggest codes for INPUT (a corpus folder or a CSV/JSONL/XLSX table of texts).
 
     One probability column per variable id, a `codes` column (`;`-separated, per-variable thresholds),
@@ -117,7 +121,7 @@ def suggest(input_path: Path, output: Path, model_dir: Path | None, text_col: st
     from corpus_tools.jobs.suggest import load_suggester
     from corpus_tools.suggest.apply import suggest_corpus, suggest_table_file
 
-    check_output(output)
+    check_output(output, fmt)
     if input_path.is_dir():
         from corpus_tools.corpus.loader import load_corpus
 
@@ -125,12 +129,12 @@ def suggest(input_path: Path, output: Path, model_dir: Path | None, text_col: st
         corpus.require_documents()
         suggester = load_suggester(model_dir, corpus, lexicons, engine)
         frame = suggest_corpus(suggester, corpus, why=not no_why, top_features=top_features)
-        write_table(frame, output)
+        write_table(frame, output, fmt=fmt)
         n, n_coded = len(frame), int((frame["codes"] != "").sum())
     else:
         suggester = load_suggester(model_dir, None, lexicons, engine)
         n = suggest_table_file(suggester, input_path, output, text_col, id_col, why=not no_why,
-                               top_features=top_features)
+                               top_features=top_features, fmt=fmt)
         n_coded = -1
     what = f"; {n_coded} with at least one code" if n_coded >= 0 else ""
     say(f"{n} passages suggested by {suggester.source} {suggester.version}{what} -> {output}")

@@ -161,7 +161,6 @@ def _strict(data: bytes, enc: str) -> ReadText:
 
 def _choose_chinese(data: bytes) -> str:
     """Both GB18030 and Big5 decode the bytes: ask charset-normalizer which reads as real text."""
-
     best = from_bytes(data, cp_isolation=["gb18030", "big5"]).best()
     if best is None:
         return "gb18030"

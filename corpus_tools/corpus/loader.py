@@ -312,7 +312,6 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
 
     `limits` caps what one input file may unpack to (default: corpus.toml's [limits], else InputLimits()).
     """
-
     root = Path(path).expanduser()
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist or is not a folder")

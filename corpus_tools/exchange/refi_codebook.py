@@ -9,7 +9,7 @@ An explicit "No code applies (none)" code lets coders mark passages that fit no 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,8 +47,11 @@ def _name(label: dict[str, str], fallback: str) -> str:
     return label.get("en") or next(iter(label.values()), "") or fallback
 
 
-def codes_element(parent: ET.Element, lexicons: Sequence[Lexicon], ns: str, include_none: bool = True) -> None:
-    """Append <Codes> with one parent code per construct and one codable code per variable."""
+def codes_element(parent: ET.Element, lexicons: Sequence[Lexicon], ns: str, include_none: bool = True,
+                  note_refs: Mapping[str, Sequence[str]] | None = None) -> None:
+    """Append <Codes> with one parent code per construct and one codable code per variable; `note_refs` (code id
+    -> note GUIDs, project files only) adds a NoteRef per memo on a code."""
+    refs = note_refs or {}
     codes = ET.SubElement(parent, f"{{{ns}}}Codes")
     seen: dict[str, str] = {}
     for lex in lexicons:
@@ -62,11 +65,15 @@ def codes_element(parent: ET.Element, lexicons: Sequence[Lexicon], ns: str, incl
                                 isCodable="false", color=color)
             ET.SubElement(cel, f"{{{ns}}}Description").text = xml_text(describe(c.label, c.definition,
                                                                                   code_id=c.id))
+            for note in refs.get(c.id, ()):
+                ET.SubElement(cel, f"{{{ns}}}NoteRef", targetGUID=note)
             for v in c.variables:
                 vel = ET.SubElement(cel, f"{{{ns}}}Code", guid=guid("code", v.id),
                                     name=xml_text(_name(v.label, v.name)), isCodable="true", color=color)
                 ET.SubElement(vel, f"{{{ns}}}Description").text = xml_text(
                     describe(v.label, v.definition, v.terms, v.exclude, v.id))
+                for note in refs.get(v.id, ()):
+                    ET.SubElement(vel, f"{{{ns}}}NoteRef", targetGUID=note)
     if include_none:
         nel = ET.SubElement(codes, f"{{{ns}}}Code", guid=guid("code", NONE_CODE), name=NONE_NAME,
                             isCodable="true", color=NONE_COLOR)
@@ -139,7 +146,6 @@ def _variable(node: CodeNode, construct_id: str, taken: set[str], problems: list
 
 def lexicon_from_codes(nodes: list[CodeNode], name: str, problems: list[str]) -> Lexicon:
     """Top-level codes become constructs; codable codes below them (any depth) become variables."""
-
     constructs: dict[str, Any] = {}
     taken_c: set[str] = set()
     for top in nodes:

@@ -4,7 +4,10 @@ Each document is a plain-text source whose text is the document text exactly as 
 the character offsets of our entries are the selection offsets. Each coded entry is one
 PlainTextSelection; inside it, one Coding per coder and code (the coder is a User; a model coder such as
 `model:v1` is a User of its own, its mode recorded as "model", never "blind"). An explicit "no code" is a
-Coding of the "No code applies" code.
+Coding of the "No code applies" code. A span coding (any stretch a coder selected inside an entry) is a
+PlainTextSelection of its own with its exact document offsets, its coder as creatingUser and the coding time,
+marked in its Description (`corpus-tools span coding`) so an import keeps it a span. Memos are Notes (text
+inline), referenced by a NoteRef from the document's TextSource or from the code.
 Document date, stage, source type and other metadata are Variables with typed values.
 """
 
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
     from corpus_tools.lexicon.model import Lexicon
 
 MODE_PREFIX = "corpus-tools modes:"
+SPAN_PREFIX = "corpus-tools span coding"
+MEMO_PREFIX = "corpus-tools memo on"
 # (variable name, type, docs column): the document metadata written as REFI Variables
 DOC_VARIABLES = (("date", "Date", "date_start"), ("date_as_written", "Text", "date"), ("year", "Integer", "year"),
                  ("stage", "Text", "stage"), ("source_type", "Text", "source_type"), ("outlet", "Text", "outlet"),
@@ -50,6 +55,8 @@ class QdpxExport:
     n_sources: int = 0
     n_selections: int = 0
     n_codings: int = 0
+    n_spans: int = 0
+    n_memos: int = 0
     users: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -89,7 +96,6 @@ def _coding_index(state: pd.DataFrame, known: set[str], problems: list[str]) -> 
 
     A machine coder's (`model:...`) mode is always "model", never blind: no person coded those passages.
     """
-
     out: dict[str, dict[str, Any]] = {}
     unknown: dict[str, int] = {}
     for eid, coder, code, mode in state[["entry_id", "coder", "code", "mode"]].itertuples(index=False):
@@ -106,13 +112,80 @@ def _coding_index(state: pd.DataFrame, known: set[str], problems: list[str]) -> 
     return out
 
 
+def _xsd_time(stamp: str, fallback: str) -> str:
+    """A stored ISO timestamp as xsd:dateTime in UTC with its microseconds (so an import gets the same time back);
+    `fallback` when it cannot be read."""
+    try:
+        when = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return fallback
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _span_rows(spans: pd.DataFrame | None, known: set[str], docs: set[str],
+               problems: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """doc_id -> span codings to write (schema.SPAN_CODINGS rows), in document order; others reported."""
+    if spans is None or not len(spans):
+        return {}
+    schema.check(spans, schema.SPAN_CODINGS, "span codings")
+    out: dict[str, list[dict[str, Any]]] = {}
+    unknown, missing = 0, 0
+    for row in spans.to_dict("records"):
+        if str(row["code"]) not in known:
+            unknown += 1
+        elif str(row["doc_id"]) not in docs:
+            missing += 1
+        else:
+            out.setdefault(str(row["doc_id"]), []).append(row)
+    if unknown:
+        problems.append(f"{unknown} span coding(s) with codes not in the exported codebook were left out")
+    if missing:
+        problems.append(f"{missing} span coding(s) of documents not in the corpus were left out")
+    for rows in out.values():
+        rows.sort(key=lambda r: (int(r["start"]), int(r["end"]), str(r["code"]), str(r["coder"])))
+    return out
+
+
+def _memo_refs(memos: pd.DataFrame | None, known: set[str], docs: set[str],
+               problems: list[str]) -> tuple[list[dict[str, Any]], dict[str, list[str]], dict[str, list[str]]]:
+    """Memos to write, and note GUIDs per document and per code; memos on unknown targets reported."""
+    if memos is None or not len(memos):
+        return [], {}, {}
+    schema.check(memos, schema.MEMOS, "memos")
+    rows: list[dict[str, Any]] = []
+    by_doc: dict[str, list[str]] = {}
+    by_code: dict[str, list[str]] = {}
+    left_out = 0
+    for row in memos.to_dict("records"):
+        kind, target = str(row["kind"]), str(row["target"])
+        where = by_doc if kind == "document" and target in docs else by_code if kind == "code" and target in known \
+            else None
+        if where is None:
+            left_out += 1
+            continue
+        where.setdefault(target, []).append(guid("memo", kind, target))
+        rows.append(row)
+    if left_out:
+        problems.append(f"{left_out} memo(s) on documents or codes not in this export were left out")
+    return rows, by_doc, by_code
+
+
 def project_xml(corpus: Corpus, state: pd.DataFrame, lexicons: Sequence[Lexicon], *,
-                created: dt.datetime | None = None, name: str | None = None) -> tuple[bytes, QdpxExport]:
-    """The project.qde document (validated against Project.xsd) and a summary of what it holds."""
+                created: dt.datetime | None = None, name: str | None = None, spans: pd.DataFrame | None = None,
+                memos: pd.DataFrame | None = None) -> tuple[bytes, QdpxExport]:
+    """The project.qde document (validated against Project.xsd) and a summary of what it holds.
+
+    `spans` (schema.SPAN_CODINGS) and `memos` (schema.MEMOS) are written as selections and notes when given.
+    """
     schema.check(state, schema.CODING_STATE, "coding state")
     summary = QdpxExport(Path())
     known = {v.id for lex in lexicons for v in lex.variables}
     codings = _coding_index(state, known, summary.problems)
+    doc_ids = set(corpus.docs["doc_id"].astype(str))
+    span_rows = _span_rows(spans, known, doc_ids, summary.problems)
+    memo_rows, doc_notes, code_notes = _memo_refs(memos, known, doc_ids, summary.problems)
     e = corpus.entries
     span = {str(i): (int(s), int(t)) for i, s, t in zip(e["entry_id"], e["start"], e["end"], strict=True)}
     doc_of = dict(zip(e["entry_id"].astype(str), e["doc_id"].astype(str), strict=True))
@@ -125,13 +198,15 @@ def project_xml(corpus: Corpus, state: pd.DataFrame, lexicons: Sequence[Lexicon]
     ET.register_namespace("", PROJECT_NS)
     root = ET.Element(_n("Project"), name=xml_text(name or corpus.config.name),
                       origin=f"corpus-tools {__version__}", creationDateTime=stamp)
-    coders = sorted({c for rec in codings.values() for c in rec["codes"]})
+    coders = sorted({c for rec in codings.values() for c in rec["codes"]}
+                    | {str(r["coder"]) for rows in span_rows.values() for r in rows}
+                    | {str(r["coder"]) for r in memo_rows})
     summary.users = coders
     if coders:
         users = ET.SubElement(root, _n("Users"))
         for c in coders:
             ET.SubElement(users, _n("User"), guid=guid("user", c), name=xml_text(c), id=xml_text(c))
-    codes_element(ET.SubElement(root, _n("CodeBook")), lexicons, PROJECT_NS)
+    codes_element(ET.SubElement(root, _n("CodeBook")), lexicons, PROJECT_NS, note_refs=code_notes)
     variables = ET.SubElement(root, _n("Variables"))
     for vname, kind, _col in DOC_VARIABLES:
         ET.SubElement(variables, _n("Variable"), guid=guid("variable", vname), name=vname, typeOfVariable=kind)
@@ -162,6 +237,11 @@ def project_xml(corpus: Corpus, state: pd.DataFrame, lexicons: Sequence[Lexicon]
                                         creatingUser=guid("user", coder), creationDateTime=stamp)
                     ET.SubElement(cod, _n("CodeRef"), targetGUID=guid("code", code))
                     summary.n_codings += 1
+        for r in span_rows.get(did, []):
+            _span_selection(src, r, stamp)
+            summary.n_spans += 1
+        for note in doc_notes.get(did, []):
+            ET.SubElement(src, _n("NoteRef"), targetGUID=note)
         for vname, kind, col in DOC_VARIABLES:
             value = _value(kind, doc.get(col))
             if value is None:
@@ -169,18 +249,44 @@ def project_xml(corpus: Corpus, state: pd.DataFrame, lexicons: Sequence[Lexicon]
             vv = ET.SubElement(src, _n("VariableValue"))
             ET.SubElement(vv, _n("VariableRef"), targetGUID=guid("variable", vname))
             ET.SubElement(vv, _n(_VALUE_TAG[kind])).text = value
+    if memo_rows:
+        notes = ET.SubElement(root, _n("Notes"))
+        for r in memo_rows:
+            kind, target = str(r["kind"]), str(r["target"])
+            nel = ET.SubElement(notes, _n("Note"), guid=guid("memo", kind, target), name=xml_text(f"{kind} {target}"),
+                                creatingUser=guid("user", str(r["coder"])),
+                                creationDateTime=_xsd_time(str(r["timestamp"]), stamp))
+            ET.SubElement(nel, _n("Description")).text = xml_text(f"{MEMO_PREFIX} {kind} {target} (version "
+                                                                   f"{int(r['version'])})")
+            ET.SubElement(nel, _n("PlainTextContent")).text = xml_text(r["text"])
+            summary.n_memos += 1
     ET.indent(root)
     data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     assert_valid(data, "project", "the exported project")
     return data, summary
 
 
+def _span_selection(src: ET.Element, r: dict[str, Any], stamp: str) -> None:
+    """One span coding as a PlainTextSelection with its exact document offsets and one Coding."""
+    sid, coder, when = str(r["span_id"]), str(r["coder"]), _xsd_time(str(r["timestamp"]), stamp)
+    sel = ET.SubElement(src, _n("PlainTextSelection"), guid=guid("span", sid), name=xml_text(sid),
+                        startPosition=str(int(r["start"])), endPosition=str(int(r["end"])),
+                        creatingUser=guid("user", coder), creationDateTime=when)
+    note = str(r.get("note") or "").strip()
+    ET.SubElement(sel, _n("Description")).text = xml_text(f"{SPAN_PREFIX} by {coder}" + (f"\nnote: {note}" if note
+                                                                                           else ""))
+    cod = ET.SubElement(sel, _n("Coding"), guid=guid("span-coding", sid), creatingUser=guid("user", coder),
+                        creationDateTime=when)
+    ET.SubElement(cod, _n("CodeRef"), targetGUID=guid("code", str(r["code"])))
+
+
 def write_qdpx(path: Path, corpus: Corpus, state: pd.DataFrame, lexicons: Sequence[Lexicon], *,
-               created: dt.datetime | None = None, name: str | None = None) -> QdpxExport:
+               created: dt.datetime | None = None, name: str | None = None, spans: pd.DataFrame | None = None,
+               memos: pd.DataFrame | None = None) -> QdpxExport:
     """Write the .qdpx archive (same inputs and `created`, same bytes)."""
     if path.suffix.lower() != ".qdpx":
         raise ExchangeError(f"{path}: a REFI-QDA project file must end in .qdpx")
-    data, summary = project_xml(corpus, state, lexicons, created=created, name=name)
+    data, summary = project_xml(corpus, state, lexicons, created=created, name=name, spans=spans, memos=memos)
     summary.path = path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")

@@ -2,14 +2,17 @@
 
 Sources map to corpus documents by GUID, then by name (= doc_id), then by identical text; selections map
 to entries by their exact character offsets (a text that differs from the corpus only in CRLF line ends
-is mapped back). Codings map to our codes by the `Code id` line of the code's Description, by GUID, then
-by name. Whatever does not map (a selection that is not exactly an entry, an unknown code, a PDF source)
-is reported, never guessed.
+is mapped back). A selection that is a part of one entry (a span coding written by corpus-tools, or a
+passage a coder selected in a QDA program) comes back as a span coding with the same offsets (`spans`);
+Notes referenced from a source or a code come back as memos on that document or code (`memos`). Codings
+map to our codes by the `Code id` line of the code's Description, by GUID, then by name. Whatever does not
+map (a selection across entries, an unknown code, a PDF source) is reported, never guessed.
 """
 
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,9 +33,10 @@ from corpus_tools.exchange.refi_common import (
     map_code,
     read_codes,
 )
-from corpus_tools.exchange.refi_export import MODE_PREFIX
+from corpus_tools.exchange.refi_export import MODE_PREFIX, SPAN_PREFIX
 from corpus_tools.exchange.safety import DEFAULT_LIMITS, Limits, SafeZip, parse_xml
 from corpus_tools.exchange.validate import schema_errors
+from corpus_tools.store.spans import span_id
 from corpus_tools.store.vocabulary import is_machine
 
 if TYPE_CHECKING:
@@ -54,6 +58,8 @@ class QdpxImport:
     n_selections: int = 0
     n_matched: int = 0
     unmatched: list[dict[str, Any]] = field(default_factory=list)
+    spans: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(schema.SPAN_CODINGS)))
+    memos: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(schema.MEMOS)))
 
 
 class _Offsets:
@@ -68,7 +74,6 @@ class _Offsets:
 
 def _default_mode(coder: str) -> str:
     """Mode of a coding whose selection does not record one: "model" for machine coders, else imported."""
-
     return schema.MACHINE_MODE if is_machine(coder) else IMPORT_MODE
 
 
@@ -133,7 +138,6 @@ def read_qdpx(path: Path, corpus: Corpus, lexicons: Sequence[Lexicon], *,
               limits: Limits = DEFAULT_LIMITS) -> QdpxImport:
     """Codings from a .qdpx mapped onto the corpus entries (schema.CODING_STATE, mode from the file or
     "imported"), plus every selection, code or source that could not be mapped."""
-
     problems: list[str] = []
     with SafeZip(path, limits) as archive:
         member = archive.find("project.qde")
@@ -156,16 +160,63 @@ def read_qdpx(path: Path, corpus: Corpus, lexicons: Sequence[Lexicon], *,
                     code_of[key] = map_code(node, index) if node.codable else None
                     if code_of[key] is None:
                         unmapped_codes[key] = node.name
-        rows, result = _read_sources(root, archive, corpus, users, code_of, unmapped_codes, problems)
+        refs: dict[str, list[tuple[str, str]]] = {}  # note guid -> [(kind, target)]
+        rows, result = _read_sources(root, archive, corpus, users, code_of, unmapped_codes, problems, refs)
+        for book in children(root, "CodeBook"):
+            for code_el in book.iter():
+                if local(code_el.tag) == "Code":
+                    for ref in children(code_el, "NoteRef"):
+                        target = code_of.get(code_el.get("guid", "").strip("{}").lower())
+                        if target is not None:
+                            refs.setdefault(_key(ref.get("targetGUID", "")), []).append(("code", target))
+        result.memos = _read_notes(root, users, refs, problems)
     frame = pd.DataFrame(rows, columns=list(schema.CODING_STATE)).drop_duplicates()
     result.codings = _consolidate(frame, problems).reset_index(drop=True)
     result.problems = problems
     return result
 
 
+def _key(value: str) -> str:
+    return value.strip().strip("{}").lower()
+
+
+def _read_notes(root: Element, users: dict[str, str], refs: dict[str, list[tuple[str, str]]],
+                problems: list[str]) -> pd.DataFrame:
+    """Notes referenced from a source or a code, as memos (schema.MEMOS; version 0 = as read from the file)."""
+    rows: list[tuple[str, str, int, str, str, str, str]] = []
+    loose = 0
+    for notes in children(root, "Notes"):
+        for note in children(notes, "Note"):
+            text = child_text(note, "PlainTextContent").strip()
+            targets = refs.get(_key(note.get("guid", "")), [])
+            if not targets or not text:
+                loose += 1
+                continue
+            user = _key(note.get("creatingUser", ""))
+            coder = users.get(user, user) or "unknown"
+            when = _time(note.get("modifiedDateTime") or note.get("creationDateTime") or "")
+            rows += [(kind, target, 0, text, coder, when, "qdpx") for kind, target in targets]
+    if loose:
+        problems.append(f"{loose} note(s) not attached to a document or code (or without text) were not imported "
+                        "(memos belong to a document or a code)")
+    return pd.DataFrame(rows, columns=list(schema.MEMOS)).drop_duplicates(["kind", "target", "text"])
+
+
+def _time(value: str) -> str:
+    """An xsd:dateTime from a file as the store's time format (UTC, microseconds); "" when absent or unreadable."""
+    try:
+        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
 def _read_sources(root: Element, archive: SafeZip, corpus: Corpus, users: dict[str, str],
                   code_of: dict[str, str | None], unmapped_codes: dict[str, str],
-                  problems: list[str]) -> tuple[list[tuple[str, str, str, str, str]], QdpxImport]:
+                  problems: list[str], note_refs: dict[str, list[tuple[str, str]]]
+                  ) -> tuple[list[tuple[str, str, str, str, str]], QdpxImport]:
 
     result = QdpxImport(pd.DataFrame())
     matcher = _DocMatcher(corpus)
@@ -173,6 +224,7 @@ def _read_sources(root: Element, archive: SafeZip, corpus: Corpus, users: dict[s
     for eid, did, s, e in corpus.entries[["entry_id", "doc_id", "start", "end"]].itertuples(index=False):
         spans.setdefault(str(did), {})[(int(s), int(e))] = str(eid)
     rows: list[tuple[str, str, str, str, str]] = []
+    span_rows: list[dict[str, Any]] = []
     skipped_codes: dict[str, int] = {}
     for sources in children(root, "Sources"):
         media = [s for s in sources if local(s.tag) in MEDIA_SOURCES]
@@ -186,6 +238,9 @@ def _read_sources(root: Element, archive: SafeZip, corpus: Corpus, users: dict[s
             text = _source_text(src, archive, problems)
             did = matcher.match(src, text)
             selections = children(src, "PlainTextSelection")
+            if did is not None:
+                for ref in children(src, "NoteRef"):
+                    note_refs.setdefault(_key(ref.get("targetGUID", "")), []).append(("document", did))
             if did is None:
                 if selections:
                     problems.append(f"source {name!r} matches no corpus document: {len(selections)} "
@@ -200,6 +255,13 @@ def _read_sources(root: Element, archive: SafeZip, corpus: Corpus, users: dict[s
                                     "selections whose text still equals an entry are imported")
             for sel in selections:
                 result.n_selections += 1
+                ours = child_text(sel, "Description").startswith(SPAN_PREFIX)
+                part = _span_for(sel, did, spans, fix, text, matcher.text[did], result, ours)
+                if part is not None:
+                    span_rows += _span_codings(sel, did, part, matcher.text[did], users, code_of, unmapped_codes,
+                                               skipped_codes, problems)
+                if part is not None or ours:
+                    continue
                 eid = _entry_for(sel, did, spans, fix, text, matcher.text[did], result)
                 if eid is None:
                     continue
@@ -226,7 +288,77 @@ def _read_sources(root: Element, archive: SafeZip, corpus: Corpus, users: dict[s
     if result.unmatched:
         problems.append(f"{len(result.unmatched)} selection(s) do not match an entry exactly and were not "
                         "imported (listed in the unmatched table)")
+    frame = pd.DataFrame(span_rows, columns=list(schema.SPAN_CODINGS))
+    result.spans = frame.drop_duplicates(["doc_id", "start", "end", "code", "coder"]).reset_index(drop=True)
+    if len(result.spans):
+        problems.append(f"{len(result.spans)} span coding(s) (selections inside one entry) read with their offsets: "
+                        "recorded in the store with --store, not written to the codings.csv layout")
     return rows, result
+
+
+def _offsets(sel: Element, fix: _Offsets | None) -> tuple[int, int] | None:
+    try:
+        start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
+    except ValueError:
+        return None
+    return (fix(start), fix(end)) if fix is not None else (start, end)
+
+
+def _span_for(sel: Element, did: str, spans: dict[str, dict[tuple[int, int], str]], fix: _Offsets | None,
+              text: str | None, doc_text: str, result: QdpxImport, ours: bool) -> tuple[int, int, str] | None:
+    """(start, end, entry) of a selection that is a span coding: `ours` (marked by our export), or a part of one
+    entry (never a whole entry, which is an entry coding); None otherwise. A span of ours that no longer fits
+    is reported as unmatched here."""
+    pos = _offsets(sel, fix)
+    if pos is None:
+        if ours:
+            result.unmatched.append({"doc_id": did, "selection": sel.get("name", ""), "start": sel.get("startPosition"),
+                                     "end": sel.get("endPosition"), "reason": "offsets are not integers",
+                                     "overlapping": ""})
+        return None
+    start, end = pos
+    entries = spans.get(did, {})
+    if not ours and (start, end) in entries:
+        return None
+    inside = [e for (s, t), e in entries.items() if s <= start and end <= t]
+    same_text = text is None or fix is not None or text[start:end] == doc_text[start:end]
+    if 0 <= start < end <= len(doc_text) and inside and same_text:
+        return start, end, inside[0]
+    if not ours:
+        return None  # _entry_for reports it
+    overlapping = [e for (s, t), e in entries.items() if s < end and t > start]
+    reason = ("the text at these offsets differs from the corpus" if inside and not same_text else
+              "a span coding must lie inside one entry" if 0 <= start < end else "empty or negative span")
+    result.unmatched.append({"doc_id": did, "selection": sel.get("name", ""), "start": start, "end": end,
+                             "reason": reason, "overlapping": ";".join(sorted(overlapping))})
+    return None
+
+
+def _span_codings(sel: Element, did: str, part: tuple[int, int, str], doc_text: str, users: dict[str, str],
+                  code_of: dict[str, str | None], unmapped_codes: dict[str, str], skipped_codes: dict[str, int],
+                  problems: list[str]) -> list[dict[str, Any]]:
+    """schema.SPAN_CODINGS rows of one span selection (one per Coding whose code maps)."""
+    start, end, eid = part
+    description = child_text(sel, "Description")
+    note = description.split("\nnote: ", 1)[1].strip() if "\nnote: " in description else ""
+    out = []
+    for cod in children(sel, "Coding"):
+        refs = children(cod, "CodeRef")
+        target = refs[0].get("targetGUID", "").strip("{}").lower() if refs else ""
+        code = code_of.get(target)
+        if code is None:
+            label = unmapped_codes.get(target, target or "(no CodeRef)")
+            skipped_codes[label] = skipped_codes.get(label, 0) + 1
+            continue
+        user = _key(cod.get("creatingUser") or sel.get("creatingUser") or "")
+        coder = users.get(user, user) or "unknown"
+        if coder == "unknown":
+            problems.append(f"selection {sel.get('name', '')!r}: span coding without a user; coder 'unknown'")
+        when = _time(cod.get("creationDateTime") or sel.get("creationDateTime") or "")
+        out.append({"span_id": span_id(did, start, end, code, coder), "doc_id": did, "entry_id": eid,
+                    "start": start, "end": end, "code": code, "coder": coder, "quote": doc_text[start:end],
+                    "timestamp": when, "source": "qdpx", "note": note})
+    return out
 
 
 def _entry_for(sel: Element, did: str, spans: dict[str, dict[tuple[int, int], str]], fix: _Offsets | None,

@@ -20,6 +20,8 @@ from corpus_tools.io.manifest import file_sha1
 from corpus_tools.io.office import read_xlsx
 from corpus_tools.store import CodingStore
 from corpus_tools.store.coding_state import CODINGS_FILE, merge_codings
+from corpus_tools.store.memos import current_memos, memos_frame
+from corpus_tools.store.spans import current_spans, spans_frame
 from corpus_tools.store.vocabulary import NONE_CODE
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ class GatheredCodings:
     problems: list[str] = field(default_factory=list)
     inputs: dict[str, Any] = field(default_factory=dict)
     decisions: pd.DataFrame | None = None  # the store's log, when a store was read
+    spans: pd.DataFrame | None = None  # the store's current span codings (schema.SPAN_CODINGS), when a store was read
+    memos: pd.DataFrame | None = None  # the store's current memos (schema.MEMOS), when a store was read
 
 
 def known_codes(lexicons: Sequence[Lexicon]) -> list[str]:
@@ -52,6 +56,20 @@ def read_store(path: Path, corpus: Corpus) -> tuple[pd.DataFrame, pd.DataFrame]:
         return store.state(corpus), store.decisions()
     finally:
         store.close()
+
+
+def read_spans_and_memos(path: Path, corpus: Corpus) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(current span codings, current memos, problems) of an existing store; spans whose text changed since
+    they were coded are left out and counted in the problems."""
+    store = CodingStore(path)
+    try:
+        good, stale = current_spans(store, corpus)
+        memos = memos_frame(current_memos(store))
+    finally:
+        store.close()
+    problems = [f"{len(stale)} span coding(s) whose document text changed since they were coded were left out"] \
+        if stale else []
+    return spans_frame(good), memos, problems
 
 
 def read_suggestions(path: Path, corpus: Corpus, coder: str | None, known: Sequence[str], *,
@@ -73,7 +91,6 @@ def _truthy(value: object) -> bool:
 def _read_suggestions(path: Path, corpus: Corpus, coder: str | None, known: Sequence[str],
                       exclude_training: bool) -> tuple[pd.DataFrame, list[str], int | None]:
     """read_suggestions, plus how many in-training rows were left out (None: the table cannot tell)."""
-
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputTableError(f"suggestion table {path} does not exist")
@@ -136,17 +153,18 @@ def gather_codings(corpus: Corpus, lexicons: Sequence[Lexicon], *, store: Path |
                    exclude_training: bool = False) -> GatheredCodings:
     """codings.csv (when present) + the store (when given) + suggestion tables, as one CODING_STATE frame
     (`exclude_training`: suggestion rows for passages the model was trained on are left out)."""
-
-
     known = known_codes(lexicons)
     problems: list[str] = []
     inputs: dict[str, Any] = {"corpus": str(corpus.root)}
     csv_path = corpus.root / CODINGS_FILE
     decisions = None
     store_state = None
+    spans = memos = None
     if store is not None:
         store_state, decisions = read_store(store, corpus)
-        inputs["store"] = {"path": str(store), "events": len(decisions)}
+        spans, memos, span_problems = read_spans_and_memos(store, corpus)
+        problems += span_problems
+        inputs["store"] = {"path": str(store), "events": len(decisions), "spans": len(spans), "memos": len(memos)}
     merged = merge_codings(store_state, corpus, known, corpus_codings)
     problems += merged.problems
     if corpus_codings and csv_path.is_file():
@@ -166,4 +184,4 @@ def gather_codings(corpus: Corpus, lexicons: Sequence[Lexicon], *, store: Path |
     nonempty = [f for f in frames if len(f)]
     state = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=list(schema.CODING_STATE))
     state = state[list(schema.CODING_STATE)].astype(str).drop_duplicates().reset_index(drop=True)
-    return GatheredCodings(state, problems, inputs, decisions)
+    return GatheredCodings(state, problems, inputs, decisions, spans, memos)

@@ -8,11 +8,16 @@ nothing where the store already agrees. Re-importing the same file therefore add
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corpus_tools import schema
+from corpus_tools.errors import CodingError
 from corpus_tools.store import CodingStore
+from corpus_tools.store.memos import memo_history, write_memo
+from corpus_tools.store.spans import code_span, live_spans
 from corpus_tools.store.vocabulary import NONE_CODE, is_machine
 
 if TYPE_CHECKING:
@@ -54,7 +59,6 @@ def decisions_for(imported: pd.DataFrame, current: pd.DataFrame, corpus: Corpus,
 def human_codings(state: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The codings of human coders, and the machine coders (`model:...`, mode "model") left out: the store
     holds human decisions only (training would otherwise learn from a model's own output)."""
-
     machine = state["coder"].astype(str).map(is_machine) | (state["mode"].astype(str) == schema.MACHINE_MODE)
     return state[~machine], sorted(set(state.loc[machine, "coder"].astype(str)))
 
@@ -62,7 +66,6 @@ def human_codings(state: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def record_in_store(path: Path, imported: pd.DataFrame, corpus: Corpus, *, source: str, note: str = "") -> int:
     """Append the decisions for `imported` (human coders only) to the store at `path` (created if needed);
     returns how many."""
-
     imported, _machines = human_codings(imported)
     store = CodingStore(path)
     try:
@@ -70,3 +73,54 @@ def record_in_store(path: Path, imported: pd.DataFrame, corpus: Corpus, *, sourc
         return store.record_many(rows) if rows else 0
     finally:
         store.close()
+
+
+@dataclass
+class SpansAndMemos:
+    """What recording imported span codings and memos did: rows added, and what was refused (with why)."""
+
+    n_spans: int = 0
+    n_memos: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def record_spans_and_memos(path: Path, spans: pd.DataFrame, memos: pd.DataFrame, corpus: Corpus,
+                           codes: Collection[str]) -> SpansAndMemos:
+    """Append imported span codings (schema.SPAN_CODINGS) and memos (schema.MEMOS) to the store at `path`.
+
+    A span the store already holds live (same document, offsets, code and coder) is not added again; one the
+    store's rules refuse (overlapping the coder's span of the same code, a machine coder) is reported with the
+    reason. A memo whose text is already one of its versions is not added again; another text becomes the
+    memo's next version (nothing is overwritten). Re-importing a file therefore adds nothing.
+    """
+    out = SpansAndMemos()
+    store = CodingStore(path)
+    try:
+        have = {(s.doc_id, s.start, s.end, s.code, s.coder) for s in live_spans(store)}
+        for r in spans.to_dict("records"):
+            key = (str(r["doc_id"]), int(r["start"]), int(r["end"]), str(r["code"]), str(r["coder"]))
+            if key in have:
+                continue
+            try:
+                code_span(store, corpus, key[0], key[1], key[2], key[3], key[4], codes=codes, quote=str(r["quote"]),
+                          note=str(r.get("note") or ""), source="qdpx", timestamp=str(r["timestamp"]) or None)
+            except CodingError as exc:
+                out.problems.append(f"span {key[1]}-{key[2]} of {key[0]} ({key[3]}, {key[4]}) not recorded: "
+                                    f"{exc.message}")
+                continue
+            have.add(key)
+            out.n_spans += 1
+        for m in memos.to_dict("records"):
+            kind, target, text = str(m["kind"]), str(m["target"]), str(m["text"]).strip()
+            if any(v.text == text for v in memo_history(store, kind, target)):
+                continue
+            try:
+                write_memo(store, kind, target, text, str(m["coder"]), source="qdpx",
+                           timestamp=str(m["timestamp"]) or None)
+            except CodingError as exc:
+                out.problems.append(f"memo on {kind} {target} not recorded: {exc.message}")
+                continue
+            out.n_memos += 1
+    finally:
+        store.close()
+    return out

@@ -27,7 +27,6 @@ _MODE_RANK = {"assisted": 0, "blind": 1, "imported": 2, "adjudicated": 3, schema
 
 def codebook_frame(lexicons: Sequence[Lexicon]) -> pd.DataFrame:
     """One row per variable (schema.CODEBOOK_TABLE): construct, labels, definition, terms per language."""
-
     rows = []
     for lex in lexicons:
         for c in lex.constructs:
@@ -48,7 +47,6 @@ def presence_frame(state: pd.DataFrame, lexicons: Sequence[Lexicon], corpus: Cor
     `mode` is the coder's mode on the entry (assisted when any code was applied with suggestions);
     start, end and text come from the corpus when given. An explicit `none` is a row of zeros.
     """
-
     schema.check(state, schema.CODING_STATE, "coding state")
     variables = [v.id for lex in lexicons for v in lex.variables]
     constructs = [(c.id, [v.id for v in c.variables]) for lex in lexicons for c in lex.constructs]
@@ -86,7 +84,6 @@ def codings_frame(state: pd.DataFrame) -> pd.DataFrame:
 def write_tables(out: Path, tables: dict[str, pd.DataFrame], raw: bool | None = None) -> list[Path]:
     """Tables as `<name>.csv` files in folder `out`, or as sheets of one workbook when `out` ends in .xlsx;
     cells neutralised against formula injection unless `raw` (corpus_tools.io.cells)."""
-
     if out.suffix.lower() == ".xlsx":
         return [write_xlsx(tables, out, raw)]
     if out.suffix:
@@ -96,12 +93,18 @@ def write_tables(out: Path, tables: dict[str, pd.DataFrame], raw: bool | None = 
 
 
 def coding_tables(state: pd.DataFrame, lexicons: Sequence[Lexicon], corpus: Corpus | None = None,
-                  decisions: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """The standard set: decisions (the store's log, when there is one), codings (long), presence, codebook."""
+                  decisions: pd.DataFrame | None = None, spans: pd.DataFrame | None = None,
+                  memos: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """The standard set: decisions (the store's log, when there is one), codings (long), presence, codebook;
+    with a store also its span codings (schema.SPAN_CODINGS) and memos (schema.MEMOS)."""
     tables: dict[str, pd.DataFrame] = {}
     if decisions is not None:
         tables["decisions"] = decisions
     tables["codings"] = codings_frame(state)
     tables["presence"] = presence_frame(state, lexicons, corpus)
     tables["codebook"] = codebook_frame(lexicons)
+    if spans is not None:
+        tables["spans"] = schema.check(spans, schema.SPAN_CODINGS, "span codings")[list(schema.SPAN_CODINGS)]
+    if memos is not None:
+        tables["memos"] = schema.check(memos, schema.MEMOS, "memos")[list(schema.MEMOS)]
     return tables

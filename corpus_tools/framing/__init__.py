@@ -85,7 +85,6 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
     sensitivity to the stage assignment, distinctive words per stage and source (needs `tokenizer` or
     precomputed `tokens`), and the triangulation matrix. Groups with fewer than `min_docs` documents get
     no interval or test."""
-
     say = progress or (lambda _m: None)
     docs = corpus.docs
     matrix = doc_matrix(scores, docs)

@@ -21,7 +21,6 @@ __all__ = ["adjust_family", "chi2_stat", "compare_groups", "cramers_v", "holm", 
 
 def chi2_stat(table: np.ndarray) -> float:
     """Pearson's chi-square statistic of a contingency table (cells with zero expectation skipped)."""
-
     n = table.sum()
     if n <= 0:
         return 0.0
@@ -93,7 +92,6 @@ def omnibus_test(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[str]
 def _perm_chi2(codes: np.ndarray, counts: np.ndarray, n_groups: int, observed: float, n_perm: int,
                rng: np.random.Generator, chunk: int = 100) -> int:
     """How many label permutations give a chi-square at least as large as observed (batched)."""
-
     n = len(codes)
     col = counts.sum(axis=0)
     total = col.sum()
@@ -116,7 +114,6 @@ def pair_differences(matrix: DocMatrix, labels: Sequence[str], a: str, b: str, b
                      min_docs: int = 2) -> list[dict[str, object]]:
     """Per item: rate and share in groups a and b, b - a with a stratified bootstrap interval and a
     two-sided permutation p-value (labels shuffled over the documents of a and b)."""
-
     cols = matrix.columns(level)
     labels_arr = np.asarray(list(labels), dtype=object)
     in_a, in_b = labels_arr == a, labels_arr == b
@@ -149,7 +146,6 @@ def pair_differences(matrix: DocMatrix, labels: Sequence[str], a: str, b: str, b
 def _perm_p(counts: np.ndarray, tokens: np.ndarray, n_b: int, observed: np.ndarray, n_perm: int,
             rng: np.random.Generator) -> np.ndarray:
     """Two-sided permutation p-values of the rate difference, all items at once."""
-
     n = len(tokens)
     total_c, total_t = counts.sum(axis=0), tokens.sum()
     extreme = np.zeros(counts.shape[1])
@@ -183,7 +179,6 @@ def compare_groups(matrix: DocMatrix, labels: Sequence[str], groups: Sequence[st
                    min_docs: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Omnibus tests (both levels) and all pairwise item differences between `groups` (order kept); groups
     with fewer than `min_docs` documents get no interval or test."""
-
     tests, diffs = [], []
     labels = list(labels)
     present = [g for g in groups if g in set(labels)]

@@ -78,7 +78,6 @@ def _design(docs: pd.DataFrame, stages: Sequence[str], covariates: Sequence[str]
             min_docs: int) -> tuple[np.ndarray, list[str], list[str], list[str]]:
     """Design matrix (intercept, stage dummies with the first stage as reference, covariate dummies),
     column names, notes, and the covariates actually used (those that vary)."""
-
     n = len(docs)
     cols = [np.ones(n)]
     names = ["const"]
@@ -130,7 +129,6 @@ def _is_numeric(series: pd.Series) -> bool:
 
 def _full_rank(X: np.ndarray, names: list[str], keep_first: int) -> tuple[np.ndarray, list[str], list[str]]:
     """Drop covariate columns that add no rank (aliased with stage or other covariates); return the dropped."""
-
     kept: list[int] = list(range(keep_first))
     dropped: list[str] = []
     rank = int(np.linalg.matrix_rank(X[:, kept])) if kept else 0
@@ -333,7 +331,6 @@ def stage_effects(matrix: DocMatrix, docs: pd.DataFrame, stage_ids: Sequence[str
 def _drop_zero_levels(X: np.ndarray, names: list[str], y: np.ndarray,
                       k_stage: int) -> tuple[np.ndarray, list[str], list[str]]:
     """Remove covariate dummy columns whose documents have no hits (their rows are removed by the caller)."""
-
     keep_cols = list(range(k_stage))
     dropped = []
     for j in range(k_stage, X.shape[1]):
@@ -347,7 +344,6 @@ def _drop_zero_levels(X: np.ndarray, names: list[str], y: np.ndarray,
 
 def _rows_with_levels(X: np.ndarray, names: list[str], levels: list[str]) -> np.ndarray:
     """True for rows that belong to none of the given dummy columns."""
-
     keep = np.ones(X.shape[0], dtype=bool)
     for lev in levels:
         keep &= X[:, names.index(lev)] == 0
@@ -357,7 +353,6 @@ def _rows_with_levels(X: np.ndarray, names: list[str], levels: list[str]) -> np.
 def _live_stage_columns(X: np.ndarray, names: list[str], stages: Sequence[str],
                         live: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     """Keep only the dummies of stages still in the fit, re-referenced to the first live stage."""
-
     if list(live) == list(stages):
         return X, names
     cols, out_names = [X[:, 0]], ["const"]

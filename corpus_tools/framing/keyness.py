@@ -25,7 +25,6 @@ FLAT_ALPHA = 0.01  # per word: the flat (nearly uninformative) Dirichlet prior o
 
 def _log_odds(G: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(delta, se) of every word for every group (rows of G) against the other groups pooled."""
-
     total = G.sum(axis=0)
     delta = np.empty_like(G, dtype=float)
     se = np.empty_like(G, dtype=float)
@@ -42,7 +41,6 @@ def _z_all(G: np.ndarray, prior: np.ndarray) -> np.ndarray:
 
 def _max_z(G: np.ndarray, prior: np.ndarray) -> np.ndarray:
     """Per group: the largest z among words the group uses (what a top-words list would show first)."""
-
     z = _z_all(G, prior)
     z = np.where(G > 0, z, -np.inf)
     return z.max(axis=1)

@@ -56,7 +56,6 @@ def construct_of(variable_id: str) -> str:
 
 def doc_matrix(result: ScoreResult, docs: pd.DataFrame) -> DocMatrix:
     """Sum entry-level scores to documents (document-level scores pass through), in `docs` order."""
-
     cols = [*result.variable_ids, *result.construct_ids]
     scores = result.scores
     frame = scores.groupby("doc_id")[[*cols, "total", "n_tokens"]].sum() if len(scores) else None
@@ -83,13 +82,11 @@ def _items(result: ScoreResult) -> list[tuple[str, str, str]]:
 
 def rng_for(seed: int, *labels: str) -> np.random.Generator:
     """A generator seeded by the run seed and the group's labels: groups do not share random streams."""
-
     return np.random.default_rng([seed, *(zlib.crc32(lab.encode("utf-8")) for lab in labels)])
 
 
 def bootstrap_sums(values: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = 200) -> np.ndarray:
     """Column sums of `values` (n x k) over `n_boot` resamples of its rows with replacement (n_boot x k)."""
-
     n, k = values.shape
     out = np.empty((n_boot, k))
     if n == 0:
@@ -105,15 +102,12 @@ def bootstrap_sums(values: np.ndarray, n_boot: int, rng: np.random.Generator, ch
 
 def ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
     """scale * num / den with NaN where den is 0 (no tokens or no hits: the rate is undefined)."""
-
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, scale * num / np.where(den > 0, den, 1), np.nan)
 
 
 def interval(reps: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval per column of bootstrap replicates, ignoring undefined (NaN) replicates."""
-
-
     alpha = (1 - ci) / 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

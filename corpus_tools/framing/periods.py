@@ -15,7 +15,6 @@ YEAR_ONLY = "year-only"
 
 def doc_periods(docs: pd.DataFrame, by: str) -> pd.Series:
     """One label per document (indexed like `docs`); undated documents are labelled, never dropped."""
-
     if by not in BYS:
         raise ConfigError(f"cannot group framing by {by!r}", hint=f"choose one of {', '.join(BYS)}")
     if by in ("stage", "source_type"):

@@ -56,7 +56,6 @@ def described_stages(docs: pd.DataFrame, stages: Sequence[Stage]) -> list[str]:
 def sensitivity(main: EffectsResult, docs: pd.DataFrame, stages: Sequence[Stage],
                 estimate: Callable[[list[str]], EffectsResult], alpha: float = 0.05) -> tuple[pd.DataFrame, list[str]]:
     """Re-estimate the effects under each alternative stage assignment that moves at least one document."""
-
     notes: list[str] = []
     current = [str(s) for s in docs["stage"]]
     scenarios = [(OVERLAP, overlap_stages(docs))]

@@ -17,7 +17,6 @@ def stratified_rates(matrix: DocMatrix, stages: Sequence[str], sources: Sequence
                      *, min_docs: int = 5) -> pd.DataFrame:
     """One row per (stage, source type, item) with documents, tokens, hits and rate; `small` marks cells
     with fewer than `min_docs` documents (shown, but not to be compared)."""
-
     st = np.asarray(list(stages), dtype=object)
     src = np.asarray(list(sources), dtype=object)
     rows = []

@@ -16,7 +16,6 @@ MAIN_SOURCES = ("media", "interview", "government")
 def triangulation(matrix: DocMatrix, source_types: Sequence[str]) -> pd.DataFrame:
     """Coverage (share of a source type's documents with at least one hit) of every item by source type.
     The paper's three sources always appear, so a missing source shows as an empty column, not a gap."""
-
     labels = np.asarray(list(source_types), dtype=object)
     present = set(labels)
     columns = [*MAIN_SOURCES, *[s for s in schema.SOURCE_TYPES if s not in MAIN_SOURCES and s in present],
@@ -39,7 +38,6 @@ def triangulation(matrix: DocMatrix, source_types: Sequence[str]) -> pd.DataFram
 def triangulation_summary(matrix_frame: pd.DataFrame) -> pd.DataFrame:
     """Per item: the number of source types (among those with documents) that evidence it, and a verdict:
     'all sources', 'N of M sources', 'single source' or 'no evidence'."""
-
     rows = []
     for (level, construct, item), grp in matrix_frame.groupby(["level", "construct", "item"], sort=False):
         available = grp[grp["n_docs"] > 0]

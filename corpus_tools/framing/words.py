@@ -18,7 +18,6 @@ def log_odds_dirichlet(y_i: np.ndarray, y_j: np.ndarray, prior: np.ndarray) -> t
     delta_w = log((y_iw + a_w) / (n_i + a_0 - y_iw - a_w)) - log((y_jw + a_w) / (n_j + a_0 - y_jw - a_w)),
     var(delta_w) ~ 1 / (y_iw + a_w) + 1 / (y_jw + a_w); z = delta / se.
     """
-
     a0 = prior.sum()
     n_i, n_j = y_i.sum(), y_j.sum()
     li = np.log(y_i + prior) - np.log(n_i + a0 - y_i - prior)
@@ -37,7 +36,6 @@ def fightin_words(groups: Mapping[str, Counter[str]], *, prior_counts: Counter[s
     pooled counts themselves serve as prior counts (as in Monroe et al.'s application). Words seen fewer
     than `min_count` times overall are left out.
     """
-
     pooled: Counter[str] = Counter()
     for counts in groups.values():
         pooled.update(counts)

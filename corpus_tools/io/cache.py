@@ -165,7 +165,6 @@ class Cache:
 
     def load_frames(self, kind: str, key: str) -> tuple[dict[str, pd.DataFrame], dict[str, Any]] | None:
         """Frames and metadata stored under (kind, key), or None on a miss."""
-
         d = self._ready(kind, key)
         if d is None:
             self._record(kind, False)

@@ -31,6 +31,7 @@ from corpus_tools.jobs.reliability import codings_key, reliability_for
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.project import open_corpus, project_lexicons
 from corpus_tools.report import ReportInputs, write_report
+from corpus_tools.report.explorer import MAX_ROWS as EXPLORER_ROWS
 from corpus_tools.scoring.balance import balance_warnings, language_balance, language_of
 from corpus_tools.scoring.chunked import (
     CHUNK_ENTRIES,
@@ -40,7 +41,7 @@ from corpus_tools.scoring.chunked import (
     empty_evidence,
     score_to_parquet,
 )
-from corpus_tools.scoring.evidence_queries import term_counts, top_entry_evidence
+from corpus_tools.scoring.evidence_queries import evidence_overview, term_counts, top_entry_evidence
 from corpus_tools.scoring.health import lexicon_health
 from corpus_tools.scoring.parallel import PooledScorer, default_workers
 from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, corpus_scorer
@@ -320,9 +321,10 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         # the report shows the top passages: it gets the evidence rows of those entries, the rest stays on disk
         sample = dataclasses.replace(doc_scores, scores=doc_scores.scores.iloc[:0], level="entry",
                                      evidence=top_entry_evidence(scored.evidence))
+        overview = evidence_overview(scored.evidence, EXPLORER_ROWS)  # the explorer's sample and counts
         rep = write_report(ReportInputs(corpus, lex, doc_scores, sample, framing, topic_res, health, manifest,
                                         result.problems[:20], sug_res, validation=validation, reliability=rel,
-                                        balance=balance),
+                                        balance=balance, evidence_overview=overview),
                            out_dir, cache=cache, progress=say, code_version=code_hash(*STEP_CODE["report"]))
         files.update(rep.tables)
         for chart in rep.charts:

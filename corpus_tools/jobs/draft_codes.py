@@ -19,7 +19,7 @@ from corpus_tools.suggest.evaluation import EvaluationResult, cross_validate, wr
 from corpus_tools.suggest.features import TextAnalyzer
 from corpus_tools.suggest.model import training_hash
 from corpus_tools.suggest.parallel import SuggesterSpec, suggest_corpus_parallel
-from corpus_tools.suggest.persistence import MODEL_JSON
+from corpus_tools.suggest.persistence import MODEL_JSON, load_quality
 from corpus_tools.suggest.result import SuggestionsResult
 from corpus_tools.suggest.training import require
 
@@ -144,7 +144,8 @@ def _restore(cache: Cache, key: str, model_dir: Path) -> SuggestionsResult | Non
                                   str(ev.get("grouping", "document")), int(ev.get("n_groups", 0)),
                                   int(ev.get("n_boot", 0)), str(ev.get("scope_note", "")))
     return SuggestionsResult(frames["suggestions"], list(data["codes"]), "model", str(data["model_version"]),
-                             evaluation, model_dir, fit_metrics=dict(data["fit_metrics"]))
+                             evaluation, model_dir, fit_metrics=dict(data["fit_metrics"]),
+                             quality=load_quality(model_dir))
 
 
 def _model(corpus: Corpus, lexicons: Sequence[Lexicon], data: TrainingData, engine: str, seed: int, folds: int,
@@ -182,14 +183,17 @@ def _model(corpus: Corpus, lexicons: Sequence[Lexicon], data: TrainingData, engi
                                       "grouping": evaluation.grouping, "n_groups": evaluation.n_groups,
                                       "n_boot": evaluation.n_boot, "scope_note": evaluation.scope_note}})
     return SuggestionsResult(frame, list(model.codes_), "model", model.version, evaluation, model_dir,
-                             fit_metrics=fit_metrics)
+                             fit_metrics=fit_metrics, quality=model.quality_)
 
 
 def write_suggestion_tables(res: SuggestionsResult, out_dir: Path) -> dict[str, Path]:
     """suggestions.csv; with a model also evaluation.csv, learning_curve.csv and evaluation.json (a copy of
-    the last goes into the model folder, where `corpus-tools serve` looks for it)."""
+    the last goes into the model folder, where `corpus-tools serve` looks for it) and model_quality.csv (the
+    model's quality record: applied threshold and cross-validated figures per code)."""
 
     files = {"suggestions": write_table(res.suggestions, out_dir / "suggestions.csv")}
+    if res.quality is not None:
+        files["model_quality"] = write_table(res.quality.frame().round(4), out_dir / "model_quality.csv")
     if res.evaluation is not None:
         ev = write_evaluation(res.evaluation, out_dir)
         files.update({"evaluation": ev["evaluation"], "learning_curve": ev["learning_curve"],

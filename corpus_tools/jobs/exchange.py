@@ -16,7 +16,7 @@ from corpus_tools.exchange.refi_codebook import read_qdc, write_qdc
 from corpus_tools.exchange.refi_export import write_qdpx
 from corpus_tools.exchange.refi_import import read_qdpx
 from corpus_tools.exchange.state import gather_codings
-from corpus_tools.exchange.store_io import human_codings, record_in_store
+from corpus_tools.exchange.store_io import human_codings, record_in_store, record_spans_and_memos
 from corpus_tools.exchange.tables import coding_tables, write_tables
 from corpus_tools.io.tables import write_table
 from corpus_tools.lexicon.yaml_io import write_codebook
@@ -54,7 +54,6 @@ def open_project(corpus_path: Path | None, lexicons: Sequence[str] = (), *, stor
                  only_used: bool = False, exclude_training: bool = False) -> CodedProject:
     """Load the corpus (default: the bundled one), its lexicons and every coding source named
     (`exclude_training`: leave out suggestions for passages the model was trained on)."""
-
     project = Project.open(corpus_path, lexicons)
     corpus, lexs = project.corpus, project.lexicons
     sugg = [(suggestions, f"model:{model_name}" if model_name else None)] if suggestions else []
@@ -66,14 +65,13 @@ def open_project(corpus_path: Path | None, lexicons: Sequence[str] = (), *, stor
 
 def export_tables(out: Path, project: CodedProject) -> list[Path]:
     """Decisions (when a store was read), codings (long), presence matrix and codebook as CSVs or one XLSX."""
-
-    tables = coding_tables(project.codings.state, project.lexicons, project.corpus, project.codings.decisions)
+    tables = coding_tables(project.codings.state, project.lexicons, project.corpus, project.codings.decisions,
+                           project.codings.spans, project.codings.memos)
     return write_tables(out, tables)
 
 
 def export_qdc(out: Path, lexicons: Sequence[Lexicon]) -> Path:
     """The lexicons as a REFI-QDA codebook (.qdc)."""
-
     if out.suffix.lower() != ".qdc":
         raise ExchangeError(f"{out}: a REFI-QDA codebook file must end in .qdc")
     return write_qdc(lexicons, out)
@@ -81,13 +79,12 @@ def export_qdc(out: Path, lexicons: Sequence[Lexicon]) -> Path:
 
 def export_qdpx(out: Path, project: CodedProject, created: dt.datetime | None = None) -> QdpxExport:
     """The corpus, codebook and codings as a REFI-QDA project (.qdpx)."""
-
-    return write_qdpx(out, project.corpus, project.codings.state, project.lexicons, created=created)
+    return write_qdpx(out, project.corpus, project.codings.state, project.lexicons, created=created,
+                      spans=project.codings.spans, memos=project.codings.memos)
 
 
 def import_qdc(path: Path, out: Path) -> tuple[Lexicon, list[str]]:
     """A REFI-QDA codebook converted to codebook YAML at `out`."""
-
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise ExchangeError(f"{out}: the lexicon is written as YAML; use a .yaml name")
     imported = read_qdc(path)
@@ -98,7 +95,6 @@ def import_qdc(path: Path, out: Path) -> tuple[Lexicon, list[str]]:
 
 def codings_csv(state: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
     """Codings in the corpus `codings.csv` layout (schema.CODINGS): one row per entry and coder."""
-
     spans = corpus.entries.set_index("entry_id")[["start", "end"]]
     rows = []
     for (eid, doc, coder), group in state.groupby(["entry_id", "doc_id", "coder"], sort=True):
@@ -117,13 +113,13 @@ class ImportResult:
     imported: QdpxImport
     files: list[Path] = field(default_factory=list)
     n_events: int = 0
+    n_spans: int = 0
+    n_memos: int = 0
 
 
 def import_qdpx(path: Path, corpus_path: Path | None, lexicons: Sequence[str] = (), *, out: Path | None = None,
                 store: Path | None = None, unmatched: Path | None = None) -> ImportResult:
     """Codings from a .qdpx: written as codings.csv layout (`out`) and/or recorded in the store."""
-
-
     if out is None and store is None:
         raise ConfigError("nothing to do: give -o CODINGS.csv and/or --store PATH")
     project = Project.open(corpus_path, lexicons)
@@ -136,12 +132,18 @@ def import_qdpx(path: Path, corpus_path: Path | None, lexicons: Sequence[str] = 
         frame = pd.DataFrame(imported.unmatched, columns=["doc_id", "selection", "start", "end", "reason",
                                                            "overlapping"])
         result.files.append(write_table(frame, unmatched))
-    if store is not None and len(imported.codings):
+    if store is not None and (len(imported.codings) or len(imported.spans) or len(imported.memos)):
         require_sound(store)  # never record into a damaged store (a sound one gets a fresh copy first)
+    if store is not None and len(imported.codings):
         _humans, machines = human_codings(imported.codings)
         if machines:
             imported.problems.append(f"codings of machine coder(s) {', '.join(machines)} were not recorded in the "
                                      "store (it holds human decisions only)")
         result.n_events = record_in_store(store, imported.codings, corpus, source="qdpx",
                                           note=f"imported from {path.name}")
+    if store is not None and (len(imported.spans) or len(imported.memos)):
+        added = record_spans_and_memos(store, imported.spans, imported.memos, corpus,
+                                       [v.id for lex in lexs for v in lex.variables])
+        result.n_spans, result.n_memos = added.n_spans, added.n_memos
+        imported.problems.extend(added.problems)
     return result

@@ -44,7 +44,6 @@ class TrainResult:
 def training_data(corpus: Corpus | None, store_path: Path | None, lexicons: Sequence[Lexicon]) -> TrainingData:
     """Codings of the corpus's codings.csv plus the store's decisions (the store is only read), for the
     variables of every lexicon that has coded data (the first lexicon when none has any)."""
-
     book = {v: lex.name for lex in lexicons for v in lex.variable_ids}
     codes = list(book)
     if store_path is not None and Path(store_path).is_file():
@@ -85,7 +84,6 @@ def train(corpus_path: str | Path | None = None, store_path: Path | None = None,
 
     With `evaluate` (default) the grouped cross-validation runs first and its summary is saved with the
     model, so every suggestion can say which held-out quality it rests on."""
-
     say = progress or (lambda _m: None)
     corpus = open_corpus(corpus_path)
     lex = project_lexicons(corpus, lexicons or ())
@@ -110,7 +108,6 @@ def fit_and_save(data: TrainingData, lexicons: Sequence[Lexicon], out: Path, cor
                  evaluation: EvaluationResult | None = None) -> tuple[SuggestionModel, Path]:
     """Fit the model on all of `data` and save it with its fit metrics and the summary of the grouped
     cross-validation it rests on (shared by `train` and `analyze`)."""
-
     model = SuggestionModel(lexicons, engine, C=C, random_state=seed).fit(
         data.texts, data.Y, data.codes, data.ids, analyzer=analyzer, docs=docs, mask=data.mask,
         groups=data.groups or None, origins=data.origins or None)
@@ -124,7 +121,7 @@ def fit_and_save(data: TrainingData, lexicons: Sequence[Lexicon], out: Path, cor
     summary = evaluation_summary(evaluation) if evaluation is not None else {}
     path = save_model(model, out, metrics=metrics,
                       extra={"corpus": where, "store": str(store_path) if store_path else "", "sources": data.sources,
-                             "evaluation": summary})
+                             "evaluation": summary}, evaluation=evaluation)
     model.evaluation_ = summary
     return model, path
 
@@ -150,7 +147,6 @@ def evaluate(corpus_path: str | Path | None = None, store_path: Path | None = No
              progress: Progress | None = None, grouping: str = "document") -> EvaluationResult:
     """Grouped cross-validated quality of the model on the project's codings (the figures every report,
     dashboard and manifest shows)."""
-
     say = progress or (lambda _m: None)
     corpus = open_corpus(corpus_path)
     lex = project_lexicons(corpus, lexicons or ())
@@ -167,7 +163,6 @@ def active_learning(corpus_path: str | Path | None = None, store_path: Path | No
                     progress: Progress | None = None) -> ActiveLearningResult:
     """Simulate coding the project's coded sample in the review queue's order vs at random (see
     corpus_tools.suggest.active): held-out macro F1 against the number of passages coded."""
-
     say = progress or (lambda _m: None)
     corpus = open_corpus(corpus_path)
     lex = project_lexicons(corpus, lexicons or ())
@@ -179,8 +174,6 @@ def active_learning(corpus_path: str | Path | None = None, store_path: Path | No
 
 def write_active_learning(result: ActiveLearningResult, out: Path) -> dict[str, Path]:
     """active_learning.json (read by the dashboard) and active_learning.csv in `out`."""
-
-
     out.mkdir(parents=True, exist_ok=True)
     path = out / "active_learning.json"
     path.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, default=float), encoding="utf-8")

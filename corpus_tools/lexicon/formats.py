@@ -47,7 +47,6 @@ def _build(name: str, cats: dict[str, list[str]], path: Path | None, sha1: str) 
 
 def read_quanteda(path: Path) -> Lexicon:
     """A quanteda dictionary YAML: `key: [terms]` or `key: {subkey: [terms]}` (deeper levels joined by _)."""
-
     raw = path.read_bytes()
     try:
         data = yaml.safe_load(raw.decode("utf-8-sig"))
@@ -73,7 +72,6 @@ def read_quanteda(path: Path) -> Lexicon:
 
 def write_quanteda(lex: Lexicon, path: Path) -> None:
     """Nested `construct: variable: [terms]` YAML that quanteda's dictionary() reads."""
-
     data = {c.id: {v.name: [t for _, t in v.all_terms()] for v in c.variables} for c in lex.constructs}
     path.write_text(f"# quanteda dictionary exported by corpus_tools from {lex.name} {lex.version}\n"
                     + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -130,8 +128,6 @@ def write_liwc(lex: Lexicon, path: Path) -> None:
 
 def load_lexicon(ref: str | Path, base: Path | None = None) -> Lexicon:
     """Load a lexicon by bundled name or path (YAML codebook, quanteda YAML or LIWC .dic by suffix)."""
-
-
     path = resolve_lexicon(ref, base)
     raw = path.read_bytes()
     sha1 = hashlib.sha1(raw).hexdigest()[:12]

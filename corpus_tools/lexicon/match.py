@@ -17,12 +17,13 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import compress
 from typing import Any, NamedTuple
 
 from corpus_tools._native import speedups
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.text.charclass import class_table, lower_tables
-from corpus_tools.text.tokenize import Tokenizer
+from corpus_tools.text.tokenize import Tokenizer, Tokens
 
 _CACHE_LIMIT = 1_000_000
 
@@ -111,14 +112,14 @@ class _CandIds(dict[str, bytes]):
 
     def __missing__(self, tok: str) -> bytes:
         index = self._m._index
-        v = array(_I32, [index[id(p)] for p in self._m.candidates(tok)]).tobytes()
+        v = array(I32, [index[id(p)] for p in self._m.candidates(tok)]).tobytes()
         if len(self) < _CACHE_LIMIT:
             self[tok] = v
         return v
 
 
 _GLOB_CODES = {"": 0, "prefix": 1, "suffix": 2, "both": 3}
-_I32 = "i" if array("i").itemsize == 4 else "l"  # the compiled scan reads int32
+I32 = "i" if array("i").itemsize == 4 else "l"  # the compiled scan reads int32
 _HASH_BITS = 20
 
 
@@ -185,7 +186,7 @@ class Matcher:
         """The part of every native context that does not depend on what the scan returns (built once)."""
         lex_rank = {name: i for i, name in enumerate(sorted({p.lexicon for p in self.patterns}))}
         var_index: dict[str, int] = {}
-        info = array(_I32)
+        info = array(I32)
         for p in self.patterns:
             info.extend((lex_rank[p.lexicon], var_index.setdefault(p.variable, len(var_index)), int(p.exclusion),
                          len(p.term), len(p.parts)))
@@ -199,12 +200,13 @@ class Matcher:
 
     def _start_filter(self) -> bytes:
         """What the compiled scan uses to rule tokens out as pattern starts without a lookup (false
-        positives only cost a lookup): bitmaps over hashes of exact first parts and of prefix first parts,
-        over BMP characters for suffix parts (last character) and infix parts (first character), the
-        character class and lower-case tables, the set of prefix lengths and which glob kinds occur."""
-        exact, prefix = bytearray(1 << (_HASH_BITS - 3)), bytearray(1 << (_HASH_BITS - 3))
+        positives only cost a lookup): bitmaps over hashes of exact first parts, of prefix first parts and
+        of suffix first parts (read backwards), over BMP characters for suffix parts (last character) and
+        infix parts (first character), the character class and lower-case tables, the sets of prefix and
+        suffix lengths and which glob kinds occur."""
+        exact, prefix, suffix = (bytearray(1 << (_HASH_BITS - 3)) for _ in range(3))
         last, anywhere = bytearray(8192), bytearray(8192)
-        lens = flags = 0
+        lens = slens = flags = 0
         for p in self.patterns:
             part, glob = p.parts[0], p.globs[0]
             if glob in ("", "prefix"):
@@ -215,19 +217,33 @@ class Matcher:
                         lens |= 1 << len(part)
                     else:
                         flags |= 4
-                continue
-            which, ch = (last, part[-1]) if glob == "suffix" else (anywhere, part[0])
-            flags |= 1 if glob == "suffix" else 2
-            if ord(ch) <= 0xFFFF:
-                which[ord(ch) >> 3] |= 1 << (ord(ch) & 7)
-        return (bytes(exact + prefix + last + anywhere) + class_table() + lower_tables()[1]
-                + lens.to_bytes(8, "little") + bytes([flags]))
+            elif glob == "suffix":
+                flags |= 1
+                h = _fnv(part[::-1])
+                suffix[h >> 3] |= 1 << (h & 7)
+                if ord(part[-1]) <= 0xFFFF:
+                    last[ord(part[-1]) >> 3] |= 1 << (ord(part[-1]) & 7)
+                if len(part) < 64:
+                    slens |= 1 << len(part)
+                else:
+                    flags |= 8
+            else:
+                flags |= 2
+                if ord(part[0]) <= 0xFFFF:
+                    anywhere[ord(part[0]) >> 3] |= 1 << (ord(part[0]) & 7)
+        return (bytes(exact + prefix + suffix + last + anywhere) + class_table() + lower_tables()[1]
+                + lens.to_bytes(8, "little") + slens.to_bytes(8, "little") + bytes([flags]))
 
-    def scan_native(self, norm: str, ctx: tuple[Any, ...], lower_words: bool = False) -> tuple[list[Any], int]:
-        """The compiled scan of normalised text with a context from `native_context`; `lower_words` when
-        the text comes from `normalize_for_scan` with lower-casing left to the scan."""
+    def scan_native(self, norm: str, ctx: tuple[Any, ...], lower_words: bool = False,
+                    negation: tuple[Any, ...] | None = None) -> Any:
+        """The compiled scan of normalised text with a context from `native_context`: (matches, number of
+        word tokens); `lower_words` when the text comes from `normalize_for_scan` with lower-casing left to
+        the scan. With a `negation` context (NegationScope.native_context) the negation cues are taken out
+        of the matches and a third item names the cue negating each match (None when none is negated)."""
         assert self._fast is not None
-        return self._fast.scan(norm, ctx, lower_words)
+        if negation is None:
+            return self._fast.scan(norm, ctx, lower_words)
+        return self._fast.scan(norm, ctx, lower_words, negation)
 
     def candidates(self, word: str) -> list[Pattern]:
         """Patterns whose first part matches `word`."""
@@ -242,6 +258,12 @@ class Matcher:
         """(resolved matches, number of word tokens) in text normalised by the tokenizer."""
         if self._found_ctx is not None:
             return self.scan_native(norm, self._found_ctx)
+        found, n_words, _ = self.find_with_words(norm)
+        return found, n_words
+
+    def find_with_words(self, norm: str) -> tuple[list[Found], int, Tokens]:
+        """(resolved matches, number of word tokens, the word tokens) in text normalised by the tokenizer,
+        by the pure-Python scan (the negation reference needs the tokens the matches were found among)."""
         toks: list[str] = []
         starts: list[int] = []
         codes: list[int] = []
@@ -259,7 +281,8 @@ class Matcher:
             except ValueError:
                 break
             self._at(raw, toks, codes, starts, i)
-        return self._resolve(raw), n_words
+        words = Tokens(list(compress(toks, codes)), list(compress(starts, codes)))
+        return self._resolve(raw), n_words, words
 
     def _at(self, raw: list[Found], toks: list[str], codes: list[int], starts: list[int], i: int) -> None:
         """Record every pattern that matches starting at token i."""

@@ -2,7 +2,8 @@
 
 Which lexicons apply follows one rule, `corpus_tools.corpus.config.lexicon_refs`: those named, else
 corpus.toml's list, else the default codebook. The first lexicon is the project's codebook (review and
-suggestions code with it); every lexicon is scored.
+suggestions start from it); every lexicon is scored, and coders may apply the variables of every lexicon
+(`codable_codes`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ def project_lexicons(corpus: Corpus | None, named: Sequence[str | Path] = ()) ->
     return load_lexicons(lexicon_refs(named, config), corpus.root if corpus is not None else None)
 
 
+def codable_codes(lexicons: Sequence[Lexicon], extra: Sequence[str] = ()) -> list[str]:
+    """Every variable coders may apply: the variables of all lexicons that apply, lexicon by lexicon in their
+    order (each id once), then any code of `extra` (e.g. a model's) that no lexicon defines."""
+    codes = [v.id for lex in lexicons for v in lex.variables]
+    return list(dict.fromkeys([*codes, *extra]))
+
+
 @dataclass
 class Project:
     """A loaded corpus, the lexicons that apply to it, and where its coding store lives."""
@@ -45,6 +53,11 @@ class Project:
     def codebook(self) -> Lexicon:
         """The lexicon coders code with (the first that applies)."""
         return self.lexicons[0]
+
+    @property
+    def codes(self) -> list[str]:
+        """Every variable of every lexicon that applies (what coders may apply; see `codable_codes`)."""
+        return codable_codes(self.lexicons)
 
     @property
     def root(self) -> Path:

@@ -5,21 +5,26 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.periods import doc_periods, is_dated, period_order
 from corpus_tools.io.tables import write_table
 from corpus_tools.report import charts_framing as cf
 from corpus_tools.report import charts_topics as ct
-from corpus_tools.report.effects import effects_context, findings, measures_context
+from corpus_tools.report.effects import effects_context, measures_context
 from corpus_tools.report.evidence import top_passages
+from corpus_tools.report.explorer import MAX_ROWS, MAX_TEXT_BYTES, explorer_data
+from corpus_tools.report.findings import findings, plain_reading
 from corpus_tools.report.format import Table, table, truncate
-from corpus_tools.report.overview import crosstab, health_by_variable, labels, rate_matrix, with_total
+from corpus_tools.report.labels import item_labels, long_labels, plain_names
+from corpus_tools.report.overview import crosstab, group_sizes, health_by_variable, rate_matrix, with_total
 from corpus_tools.report.reliability import reliability_context
 from corpus_tools.report.render import Chart, ChartMaker
 from corpus_tools.report.suggestions import suggestions_context
@@ -55,6 +60,7 @@ class ReportInputs:
     validation: LexiconValidation | None = None  # lexicon hits against hand codes (None: no coded entries)
     reliability: Any = None  # jobs.reliability.Reliability (table, adjudication, notes) when coders overlap
     balance: pd.DataFrame | None = None  # scoring.balance.language_balance of the document scores
+    evidence_overview: Any = None  # scoring.evidence_queries.EvidenceOverview when the evidence is on disk
 
 
 @dataclass
@@ -67,15 +73,19 @@ class ReportOutput:
 
 
 def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = None,
-                 progress: Callable[[str], None] | None = None, code_version: str = "") -> ReportOutput:
-    """Write charts/ (PNG + SVG), the report's own tables (CSV) and the self-contained report.html."""
+                 progress: Callable[[str], None] | None = None, code_version: str = "",
+                 explorer_limits: dict[str, int] | None = None) -> ReportOutput:
+    """Write charts/ (PNG + SVG), the report's own tables (CSV) and the self-contained report.html.
+    `explorer_limits` (max_rows, max_text_bytes) caps the evidence explorer's embedded data."""
 
     say = progress or (lambda _m: None)
     maker = ChartMaker(out_dir / "charts", cache, code_version)
     corpus, fr = inputs.corpus, inputs.framing
     stage_ids = corpus.config.stage_ids
     docs = corpus.docs
-    names = labels(inputs.lexicons)
+    names = item_labels(inputs.lexicons)
+    long_names = long_labels(inputs.lexicons)
+    tab = partial(table, names=names)
     tables: dict[str, Path] = {}
 
     def csv(name: str, frame: pd.DataFrame) -> str:
@@ -86,10 +96,10 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
     say("report: corpus overview")
     ov: dict[str, Any] = {}
     for by, label in (("stage", "stage"), ("year", "year"), ("lang", "language")):
-        tab = crosstab(docs, by, stage_ids)
+        counts = crosstab(docs, by, stage_ids)
         name = f"overview_{by}"
-        ov[by] = table(with_total(tab), csv=csv(name, with_total(tab)))
-        ov[f"{by}_chart"] = maker.make(name, f"Documents by {label} and source type", "", cf.stacked_counts, tab,
+        ov[by] = tab(with_total(counts), csv=csv(name, with_total(counts)))
+        ov[f"{by}_chart"] = maker.make(name, f"Documents by {label} and source type", "", cf.stacked_counts, counts,
                                        label)
     say("report: scores and framing charts")
     shares = fr.shares
@@ -99,20 +109,25 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
     for by, order in (("stage", stage_order), ("source_type", source_order)):
         for level in ("construct", "variable"):
             mat = rate_matrix(shares, by, level, order, names)
+            n_docs, small = group_sizes(shares, by, [str(c) for c in mat.columns])
             heat[f"{by}_{level}"] = maker.make(f"heatmap_{level}_by_{by}", f"{level.title()} hits per 1,000 tokens "
                                                f"by {by.replace('_', ' ')}", "", cf.heatmap, mat,
-                                               "hits per 1,000 tokens", "{:.1f}", [UNSTAGED, "undated", "unknown"])
+                                               "hits per 1,000 tokens", "{:.1f}", [UNSTAGED, "undated", "unknown"],
+                                               n_docs, small)
     cons = shares[shares["level"] == "construct"]
+    cons_named = cons.assign(item=[names.get(i, i) for i in cons["item"]])  # charts: readable labels
     year_order = period_order(list(doc_periods(docs, "year")), "year")
     framing_charts = {
         "shares_stage": maker.make("construct_shares_by_stage", "Construct shares by stage (95% bootstrap intervals)",
-                                   "", cf.shares_with_intervals, cons[cons["by"] == "stage"],
+                                   "", cf.shares_with_intervals, cons_named[cons_named["by"] == "stage"],
                                    [s for s in stage_order if s != UNSTAGED]),
         "shares_source": maker.make("construct_shares_by_source", "Construct shares by source type (95% bootstrap "
-                                    "intervals)", "", cf.shares_with_intervals, cons[cons["by"] == "source_type"],
+                                    "intervals)", "", cf.shares_with_intervals,
+                                    cons_named[cons_named["by"] == "source_type"],
                                     source_order),
         "series_year": maker.make("framing_by_year", "Framing over time: construct rates by year", "",
-                                  cf.time_series, cons[(cons["by"] == "year") & cons["period"].map(is_dated)],
+                                  cf.time_series,
+                                  cons_named[(cons_named["by"] == "year") & cons_named["period"].map(is_dated)],
                                   [y for y in year_order if is_dated(y)]),
     }
     words = fr.words
@@ -129,24 +144,36 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
                                     columns=list(dict.fromkeys(tri["source_type"])))
         tri_wide.index = [names.get(i, i) for i in tri_wide.index]
         tri_wide.columns.name = None
+    tri_n, tri_small = group_sizes(shares, "source_type", [str(c) for c in tri_wide.columns])
     tri_chart = maker.make("triangulation", "Triangulation: share of each source type's documents with evidence",
-                           "", cf.heatmap, tri_wide, "share of documents", "{:.2f}")
+                           "", cf.heatmap, tri_wide, "share of documents", "{:.2f}", (), tri_n, tri_small)
     say("report: adjusted stage effects")
-    stage_names = {s.id: s.label for s in corpus.config.stages}
     effects_ctx = effects_context(fr, names, maker, stage_order, source_order, csv, cf.forest)
-    findings_ctx = findings(fr.effects, names, stage_names, fr.sensitivity)
+    findings_ctx = findings(fr.effects, names, plain_names(inputs.lexicons), fr.sensitivity, fr.diffs, fr.tests,
+                            dict(zip(stage_order, group_sizes(shares, "stage", stage_order)[0],
+                                                  strict=True)))
     measures_ctx = measures_context(fr, names, maker, stage_order, cf.association_matrix)
     say("report: evidence and topics")
     passages = top_passages(inputs.entry_scores.counted_evidence(), corpus.entries, docs)
-    evidence = [{"id": v.id, "label": names.get(v.id, v.id), "en": v.label.get("en", ""),
-                 "definition": v.definition, "passages": passages.get(v.id, [])}
+    evidence = [{"id": v.id, "label": long_names.get(v.id, v.id), "definition": v.definition,
+                 "passages": passages.get(v.id, [])}
                 for lex in inputs.lexicons for v in lex.variables]
-    topics_ctx = _topics(inputs.topics, stage_order, maker, csv)
+    overview = inputs.evidence_overview  # analyze: the whole evidence is on disk, this is its sample and counts
+    var_construct = {v.id: c.id for lex in inputs.lexicons for c in lex.constructs for v in c.variables}
+    limits = {"max_rows": MAX_ROWS, "max_text_bytes": MAX_TEXT_BYTES, **(explorer_limits or {})}
+    if overview is not None:
+        explorer = explorer_data(overview.sample, corpus.entries, docs, names, var_construct,
+                                 limits["max_rows"], limits["max_text_bytes"], n_rows=overview.n_rows,
+                                 per_doc_hits=overview.per_doc, variables=overview.variables)
+    else:
+        explorer = explorer_data(inputs.entry_scores.evidence, corpus.entries, docs, names, var_construct,
+                                 limits["max_rows"], limits["max_text_bytes"])
+    topics_ctx = _topics(inputs.topics, stage_order, maker, csv, names)
     say("report: draft codes and model quality")
     suggest_ctx = suggestions_context(inputs.suggestions, corpus, stage_order, names, maker, csv)
     health_tab = health_by_variable(inputs.health)
     health_chart = maker.make("lexicon_health", "Lexicon health: terms that match vs never match", "",
-                              cf.lexicon_health, health_tab)
+                              cf.lexicon_health, health_tab.rename(index=names))
     never = inputs.health[inputs.health["matches"] == 0] if len(inputs.health) else inputs.health
     ctx = {
         "title": f"corpus-tools report: {corpus.config.name}",
@@ -154,9 +181,9 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "counts": {"documents": len(docs), "entries": len(corpus.entries),
                    "tokens": int(inputs.doc_scores.scores["n_tokens"].sum()) if len(inputs.doc_scores.scores) else 0,
                    "hits": int(inputs.doc_scores.summary.get("counted", len(inputs.entry_scores.counted_evidence()))),
-                   "lexicons": [lx.name for lx in inputs.lexicons]},
+                   "lexicons": [names.get(lx.name, lx.name) for lx in inputs.lexicons]},
         "counting": _counting(inputs.doc_scores),
-        "balance": table(balance, ["variable", "lang", "n_docs", "count", "rate_per_1k", "rate_lo", "rate_hi",
+        "balance": tab(balance, ["variable", "lang", "n_docs", "count", "rate_per_1k", "rate_lo", "rate_hi",
                                    "ratio", "warning", "drivers"], csv="language_balance.csv"),
         "balance_warnings": balance_warnings(balance),
         "overview": ov, "heat": heat, "effects": effects_ctx,
@@ -165,26 +192,30 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "findings": findings_ctx, "measures": measures_ctx,
         "reliability": reliability_context(inputs.reliability, names, csv, maker, cf.heatmap),
         "framing": framing_charts, "word_charts": word_charts,
-        "shares_stage": table(cons[cons["by"] == "stage"], ["period", "item", "n_docs", "count", "rate_per_1k",
+        "shares_stage": tab(cons[cons["by"] == "stage"], ["period", "item", "n_docs", "count", "rate_per_1k",
                                                              "rate_lo", "rate_hi", "share", "share_lo", "share_hi",
                                                              "doc_share", "small"], csv="framing_shares.csv"),
-        "tests": table(fr.tests, [c for c in fr.tests.columns if c != "p_chi2"], csv="framing_tests.csv"),
-        "diffs": table(fr.diffs[fr.diffs["level"] == "construct"], ["by", "group_a", "group_b", "item", "rate_a",
+        "tests": tab(fr.tests.assign(reading=[plain_reading(r, names) for _, r in fr.tests.iterrows()]),
+                     ["by", "level", "lexicon", "reading", *[c for c in fr.tests.columns
+                                                            if c not in ("by", "level", "lexicon", "p_chi2")]],
+                     csv="framing_tests.csv"),
+        "diffs": tab(fr.diffs[fr.diffs["level"] == "construct"], ["by", "group_a", "group_b", "item", "rate_a",
                                                                    "rate_b", "diff", "diff_lo", "diff_hi", "p_perm",
                                                                    "p_holm", "p_bh"], csv="framing_diffs.csv"),
-        "words": {by: table(words[words["by"] == by].groupby("group", sort=False).head(15),
+        "words": {by: tab(words[words["by"] == by].groupby("group", sort=False).head(15),
                             ["group", "rank", "word", "count", "count_rest", "doc_freq", "n_docs_group",
                              "top_doc_share", "z", "z_flat", "z_null95", "beyond_null"], csv="distinctive_words.csv")
                   for by in ("stage", "source_type")},
         "words_prior": str(words["prior"].dropna().iloc[0]) if "prior" in words and words["prior"].notna().any()
         else "none computed",
         "tri_chart": tri_chart,
-        "tri_summary": table(fr.triangulation_summary, csv="triangulation_summary.csv"),
-        "evidence": evidence, "topics": topics_ctx, "suggest": suggest_ctx,
+        "tri_summary": tab(fr.triangulation_summary, csv="triangulation_summary.csv"),
+        "evidence": evidence, "explorer": explorer, "explorer_json": Markup(explorer.json()),
+        "topics": topics_ctx, "suggest": suggest_ctx,
         "validation": validation_context(inputs.validation, names, csv),
         "health_chart": health_chart,
-        "health": table(health_tab.reset_index(), csv=csv("lexicon_health_by_variable", health_tab.reset_index())),
-        "never": table(never, ["lexicon", "variable", "lang", "term"], max_rows=200, csv="lexicon_health.csv"),
+        "health": tab(health_tab.reset_index(), csv=csv("lexicon_health_by_variable", health_tab.reset_index())),
+        "never": tab(never, ["lexicon", "variable", "lang", "term"], max_rows=200, csv="lexicon_health.csv"),
         "documents": _documents(docs),
         "notes": [*inputs.notes, *fr.notes, *(inputs.topics.notes if inputs.topics else [])],
         "manifest": json.dumps(inputs.manifest, ensure_ascii=False, indent=2, default=str),
@@ -213,8 +244,9 @@ def sweep_by_k(sweep: pd.DataFrame) -> pd.DataFrame:
 
 
 def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
-            csv: Callable[[str, pd.DataFrame], str]) -> dict[str, Any]:
+            csv: Callable[[str, pd.DataFrame], str], names: dict[str, str]) -> dict[str, Any]:
     """Topic tables per scope with their representative passages, and the topic charts."""
+    tab = partial(table, names=names)
     if res is None or res.topics.empty:
         return {"available": False, "engine": res.engine if res else "", "scopes": []}
     scopes = []
@@ -226,7 +258,7 @@ def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
             vs = res.variables[(res.variables["scope"] == scope) & (res.variables["topic"] == t)]
             vs = vs[vs["overlap"] > 0].sort_values("overlap", ascending=False).head(3)
             rows.append({"topic": t, "label": rec.label, "zh": rec.top_words_zh, "en": rec.top_words_en,
-                         "weight": rec.weight, "variables": [f"{v} ({o:.2f})" for v, o in
+                         "weight": rec.weight, "variables": [f"{names.get(v, v)} ({o:.2f})" for v, o in
                                                              zip(vs["variable"], vs["overlap"], strict=True)],
                          "passages": [{"doc_id": p.doc_id, "title": p.title, "text": truncate(p.text, 260)}
                                       for p in ps.head(2).itertuples(index=False)]})
@@ -237,19 +269,19 @@ def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
         "available": True, "engine": res.engine, "scopes": scopes,
         "sweep_chart": maker.make("topic_sweep", "Choosing K: coherence, stability, exclusivity and held-out fit "
                                   "by number of topics", "", ct.sweep, res.sweep),
-        "sweep": table(sweep_by_k(res.sweep), csv=csv("topic_sweep_by_k", sweep_by_k(res.sweep))),
+        "sweep": tab(sweep_by_k(res.sweep), csv=csv("topic_sweep_by_k", sweep_by_k(res.sweep))),
         "alignment_chart": maker.make("topic_alignment", "Topics aligned across consecutive stages", "",
                                       ct.alignment, res.alignment, res.topics, stage_order),
-        "alignment": table(res.alignment, csv="topic_alignment.csv"),
+        "alignment": tab(res.alignment, csv="topic_alignment.csv"),
         "prevalence_chart": maker.make("topic_prevalence", "Joint model: topic prevalence per stage with intervals",
                                        "", ct.prevalence, res.prevalence, res.topics, stage_order),
-        "prevalence": table(res.prevalence, csv="topic_prevalence.csv"),
+        "prevalence": tab(res.prevalence, csv="topic_prevalence.csv"),
         "effects_charts": [maker.make("topic_effects_" + "".join(ch if ch.isalnum() else "_" for ch in cov),
                                       f"Joint model: topic prevalence by {cov} with intervals", "", ct.effects,
                                       res.effects, res.topics, str(cov))
                            for cov in ct.effect_covariates(res.effects)],
-        "effects": table(res.effects, max_rows=60, csv="topic_effects.csv"),
-        "seeded": table(res.seeded, ["topic", "kind", "item", "holds_up", "seed_share", "coherence", "stability",
+        "effects": tab(res.effects, max_rows=60, csv="topic_effects.csv"),
+        "seeded": tab(res.seeded, ["topic", "kind", "item", "holds_up", "seed_share", "coherence", "stability",
                                      "exclusivity", "weight", "hand_code_lift", "top_words"],
                         csv="topic_seeded.csv") if not res.seeded.empty else None,
     }
@@ -267,7 +299,7 @@ def _counting(scores: ScoreResult) -> dict[str, Any]:
 
 def _documents(docs: pd.DataFrame) -> Table:
     cols = ["doc_id", "title", "source_type", "outlet", "date", "stage", "lang", "path"]
-    return table(docs, cols)
+    return table(docs, cols, csv="documents.csv")
 
 
 def render(ctx: dict[str, Any]) -> str:

@@ -44,41 +44,58 @@ def stacked_counts(table: pd.DataFrame, xlabel: str) -> Figure | None:
     return fig
 
 
-def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}",
-            scale_excludes: Sequence[str] = ()) -> Figure | None:
-    """Rows x columns heatmap with the value written in each cell (blank where undefined). Columns named in
-    `scale_excludes` (unstaged, undated) are drawn but do not set the colour scale (values above it clip)."""
-
+def heatmap(table: pd.DataFrame, value_label: str, fmt: str = "{:.1f}", scale_excludes: Sequence[str] = (),
+            n_docs: Sequence[int] | None = None, small: Sequence[str] = ()) -> Figure | None:
+    """Rows x columns heatmap with the value written in each cell (– where undefined), drawn wide with
+    readable labels. Columns named in `scale_excludes` (unstaged, undated) or `small` (fewer documents than the
+    minimum) are drawn grey with their values and n and do not set the colour scale, so one odd group cannot
+    wash out the real ones. `n_docs` (one per column) is printed under each column label."""
     if table.empty or table.shape[1] == 0:
         return None
+    from matplotlib.patches import Rectangle
+
     values = table.to_numpy(dtype=float)
-    fig = _figure(max(4.5, 1.1 * table.shape[1] + 4.0), max(2.5, 0.32 * table.shape[0] + 1.2))
+    n_rows, n_cols = table.shape
+    label_chars = max((len(str(r)) for r in table.index), default=10)
+    width = min(12.0, max(7.0, 1.25 * n_cols + 0.075 * label_chars + 3.0))
+    fig = _figure(width, max(2.6, 0.36 * n_rows + 1.6))
     ax = fig.subplots()
-    masked = np.ma.masked_invalid(values)
-    in_scale = np.array([str(c) not in set(scale_excludes) for c in table.columns])
-    scaled = values[:, in_scale] if in_scale.any() else values
-    finite = scaled[np.isfinite(scaled)]
+    grey = {str(c) for c in (*scale_excludes, *small)}
+    out = np.array([str(c) in grey for c in table.columns])
+    real = np.where(out[None, :], np.nan, values)
+    finite = real[np.isfinite(real)]
     top = float(finite.max()) if finite.size else 0.0
-    im = ax.imshow(masked, aspect="auto", cmap="YlOrRd", vmin=0, vmax=top or None)
-    ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns])
-    ax.set_yticks(range(table.shape[0]), [str(r) for r in table.index])
-    ax.tick_params(axis="x", labeltop=True, labelbottom=False)
-    for i in range(values.shape[0]):
-        for j in range(values.shape[1]):
+    im = ax.imshow(np.ma.masked_invalid(real), aspect="auto", cmap="YlOrRd", vmin=0, vmax=top or None)
+    for col in np.flatnonzero(out):
+        ax.add_patch(Rectangle((float(col) - 0.5, -0.5), 1, n_rows, facecolor="#eeeeee", edgecolor="white", hatch="//",
+                               linewidth=0, zorder=0.5))
+    ticks = [str(c) if n_docs is None else f"{c}\nn={n}" for c, n in zip(table.columns, n_docs or [0] * n_cols,
+                                                                         strict=True)]
+    ax.set_xticks(range(n_cols), ticks, fontsize=10)
+    ax.set_yticks(range(n_rows), [str(r) for r in table.index], fontsize=10)
+    ax.tick_params(axis="x", labeltop=True, labelbottom=False, length=0)
+    for t, is_out in zip(ax.get_xticklabels(), out, strict=True):
+        if is_out:
+            t.set_color("#888888")
+    for i in range(n_rows):
+        for j in range(n_cols):
             v = values[i, j]
-            if math.isfinite(v):
-                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7,
-                        color="white" if top and v > 0.6 * top else "black")
+            if not math.isfinite(v):
+                ax.text(j, i, "–", ha="center", va="center", fontsize=9, color="#888888")
+            elif out[j]:
+                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9, color="#777777")
             else:
-                ax.text(j, i, "–", ha="center", va="center", fontsize=7, color="#888888")
-    fig.colorbar(im, ax=ax, label=value_label + (" (scale: dated/staged groups)" if (~in_scale).any() else ""),
-                 shrink=0.8)
+                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9,
+                        color="white" if top and v > 0.6 * top else "black")
+    fig.colorbar(im, ax=ax, label=value_label, shrink=0.8)
+    if out.any():
+        fig.supxlabel("grey columns (undated, or fewer documents than the minimum): values shown, outside the "
+                      "colour scale", fontsize=8, color="#666666")
     return fig
 
 
 def shares_with_intervals(frame: pd.DataFrame, order: list[str]) -> Figure | None:
     """Grouped bars of construct shares per group (x = construct), with bootstrap interval whiskers."""
-
     frame = frame[frame["n_docs"] > 0]
     groups = [g for g in order if g in set(frame["period"])]
     items = list(dict.fromkeys(frame["item"]))
@@ -108,7 +125,6 @@ def shares_with_intervals(frame: pd.DataFrame, order: list[str]) -> Figure | Non
 
 def time_series(frame: pd.DataFrame, order: list[str]) -> Figure | None:
     """Small multiples: rate per 1,000 tokens of each construct by period, with the bootstrap band."""
-
     periods = [p for p in order if p in set(frame["period"])]
     items = list(dict.fromkeys(frame["item"]))
     if len(periods) < 2 or not items:
@@ -149,7 +165,6 @@ def time_series(frame: pd.DataFrame, order: list[str]) -> Figure | None:
 
 def distinctive_words(frame: pd.DataFrame, order: list[str], top: int = 12) -> Figure | None:
     """One panel per group: its most distinctive words by z-score (weighted log-odds)."""
-
     groups = [g for g in order if g in set(frame["group"])]
     if frame.empty or not groups:
         return None
@@ -175,7 +190,6 @@ def distinctive_words(frame: pd.DataFrame, order: list[str], top: int = 12) -> F
 
 def lexicon_health(table: pd.DataFrame) -> Figure | None:
     """Per variable: terms that match somewhere in the corpus vs terms that never match."""
-
     if table.empty:
         return None
     fig = _figure(6.5, 0.28 * len(table) + 1.2)
@@ -192,11 +206,10 @@ def lexicon_health(table: pd.DataFrame) -> Figure | None:
 
 def forest(frame: pd.DataFrame, names: dict[str, str]) -> Figure | None:
     """Adjusted (filled) and unadjusted (open) IRRs with 95% intervals, log scale, one row per effect."""
-
     sub = frame[frame["irr"].notna()]
     if sub.empty:
         return None
-    labels = [f"{names.get(str(v), str(v))} · {c}" for v, c in zip(sub["variable"], sub["contrast"], strict=True)]
+    labels = [f"{names.get(str(v), str(v))}: {c}" for v, c in zip(sub["variable"], sub["contrast"], strict=True)]
     y = np.arange(len(sub))[::-1]
     fig = _figure(7.5, 0.26 * len(sub) + 1.2)
     ax = fig.subplots()
@@ -219,7 +232,6 @@ def association_matrix(frame: pd.DataFrame, names: dict[str, str], panels: list[
     """One panel per stage: measures (rows) x constructs (columns), coloured by log odds ratio (diverging,
     0 = independent); the value is written in each cell, with * where Holm-adjusted p < .05 and in grey
     where the 95% interval includes 0."""
-
     panels = [p for p in panels if p in set(frame["stage"])]
     if frame.empty or not panels:
         return None

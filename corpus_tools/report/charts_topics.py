@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corpus_tools.report.charts_framing import CYCLE, _figure
+from corpus_tools.report.labels import column_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,7 +36,7 @@ def sweep(frame: pd.DataFrame) -> Figure | None:
             ax.plot(sub.index, sub["value"], marker="o", markersize=3, color=color, label=scope)
             picked = sub[sub["chosen"].astype(bool)]
             ax.scatter(picked.index, picked["value"], s=60, facecolors="none", edgecolors=color, linewidths=1.5)
-        ax.set_title(metric, fontsize=9)
+        ax.set_title(column_label(metric), fontsize=9)
         ax.set_xlabel("K (number of topics)")
         ax.xaxis.set_major_locator(FixedLocator(ks) if len(ks) <= 10 else MaxNLocator(integer=True))
         if len(ks) == 1:
@@ -50,7 +51,6 @@ def sweep(frame: pd.DataFrame) -> Figure | None:
 
 def prevalence(frame: pd.DataFrame, topics: pd.DataFrame, stage_order: list[str]) -> Figure | None:
     """Joint-model prevalence of each topic per stage: point estimate with its interval."""
-
     if frame.empty:
         return None
     stages = [s for s in stage_order if s in set(frame["stage"])] or list(dict.fromkeys(frame["stage"]))

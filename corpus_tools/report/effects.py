@@ -1,14 +1,14 @@
-"""Report context for the adjusted stage effects: the findings summary, the effects table and forest chart,
+"""Report context for the adjusted stage effects: the effects table and forest chart,
 the stage x source strata and the sensitivity of each headline effect to the stage assignment."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from corpus_tools.report.findings import COVARIATE_NAMES
 from corpus_tools.report.format import table
 
 if TYPE_CHECKING:
@@ -16,58 +16,11 @@ if TYPE_CHECKING:
     from corpus_tools.framing import FramingResult
     from corpus_tools.report.render import ChartMaker
 
-ALPHA = 0.05
-COVARIATE_NAMES = {"source_type": "source type", "lang": "language"}
-DECLARED = "Holm"
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.2f}" if x >= 0.1 else f"{x:.3f}"
-
-
-def _p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
-
-
-def finding_sentence(row: Any, names: dict[str, str], stage_labels: dict[str, str]) -> str:
-    """One effect as a plain sentence with its interval, correction and adjustment."""
-    irr = float(row["irr"])
-    direction = "higher" if irr > 1 else "lower"
-    label = names.get(str(row["variable"]), str(row["variable"]))
-    lex = f"{row['lexicon']} " if isinstance(row["lexicon"], str) and row["lexicon"] else ""
-    adj = ", ".join(COVARIATE_NAMES.get(c, c) for c in str(row["adjusted_for"]).split(", ")) \
-        if row["adjusted_for"] != "nothing" else "no covariate"
-    return (f"{label} ({lex}{row['level']}) is {direction} in the {row['stage_b']} stage than in {row['stage_a']} "
-            f"(IRR {_fmt(irr)}, 95% CI {_fmt(float(row['irr_lo']))}–{_fmt(float(row['irr_hi']))}, "
-            f"{DECLARED}-adjusted p {_p(float(row['p_adj']))}; adjusted for {adj.replace(', ', ' and ')}; "
-            f"{int(row['n_docs'])} documents; {row['model']}).")
-
-
-def findings(effects: pd.DataFrame | None, names: dict[str, str], stage_labels: dict[str, str],
-             sensitivity: pd.DataFrame | None = None, limit: int = 8) -> dict[str, Any]:
-    """The adjusted effects that survive the declared correction, strongest first, as sentences, each with
-    what becomes of it under the alternative stage assignments."""
-    if effects is None or effects.empty:
-        return {"available": False, "items": [], "n_tests": 0, "n_bh": 0, "n_holm": 0, "n_unadj": 0}
-    tested = effects[effects["p"].notna()]
-    holm_ok = tested[tested["p_holm"] < ALPHA]
-    order = holm_ok.assign(_size=holm_ok["irr"].astype(float).map(lambda x: abs(math.log(x)) if x > 0 else 0))
-    order = order.sort_values(["p_holm", "_size"], ascending=[True, False])
-    items = [{"text": finding_sentence(r, names, stage_labels), "variable": str(r["variable"]),
-              "evidence": f"var-{r['variable']}" if r["level"] == "variable" else "evidence",
-              "robustness": _robustness(r, sensitivity)} for _, r in order.head(limit).iterrows()]
-    return {"available": True, "items": items, "n_tests": len(tested), "n_holm": len(holm_ok),
-            "n_bh": int((tested["p_bh"] < ALPHA).sum()),
-            "n_unadj": int((tested["p_unadj_holm"] < ALPHA).sum()), "omitted": max(0, len(holm_ok) - limit)}
-
-
-def _robustness(row: Any, sensitivity: pd.DataFrame | None) -> str:
-    """'Scenario: verdict' for each sensitivity scenario of one effect."""
-    if sensitivity is None or sensitivity.empty:
-        return ""
-    m = sensitivity[(sensitivity["variable"] == row["variable"]) & (sensitivity["contrast"] == row["contrast"])
-                    & (sensitivity["level"] == row["level"])]
-    return "; ".join(f"with {s}: {v}" for s, v in zip(m["scenario"], m["verdict"], strict=True))
+def covariates(adjusted_for: Any) -> str:
+    """"source_type, lang" → "source type and language" (the covariates in words)."""
+    if not isinstance(adjusted_for, str) or adjusted_for in ("", "nothing"):
+        return "nothing"
+    return " and ".join(COVARIATE_NAMES.get(c.strip(), c.strip()) for c in adjusted_for.split(","))
 
 
 def effects_context(fr: FramingResult, names: dict[str, str], maker: ChartMaker, stage_order: Sequence[str],
@@ -76,7 +29,7 @@ def effects_context(fr: FramingResult, names: dict[str, str], maker: ChartMaker,
     """Tables and chart of the adjusted stage effects section."""
     eff = fr.effects
     if eff is None or eff.empty:
-        return {"available": False, "adjusted_for": ", ".join(fr.adjusted_for) or "nothing"}
+        return {"available": False, "adjusted_for": covariates(", ".join(fr.adjusted_for))}
     cols = ["lexicon", "variable", "contrast", "irr", "irr_lo", "irr_hi", "p", "p_holm", "p_bh", "irr_unadj",
             "irr_unadj_lo", "irr_unadj_hi", "n_docs", "model", "note"]
     cons = eff[eff["level"] == "construct"]
@@ -84,9 +37,9 @@ def effects_context(fr: FramingResult, names: dict[str, str], maker: ChartMaker,
     forest = maker.make("stage_effects", "Stage effects per construct: adjusted (filled) and unadjusted (open) "
                         "incidence-rate ratios with 95% intervals", "", draw_forest, cons, names)
     ctx: dict[str, Any] = {
-        "available": True, "adjusted_for": eff["adjusted_for"].iloc[0], "forest": forest,
-        "constructs": table(cons, cols, csv="stage_effects.csv"),
-        "variables": table(vars_, cols, csv="stage_effects.csv"),
+        "available": True, "adjusted_for": covariates(eff["adjusted_for"].iloc[0]), "forest": forest,
+        "constructs": table(cons, cols, csv="stage_effects.csv", names=names),
+        "variables": table(vars_, cols, csv="stage_effects.csv", names=names),
         "n_tests": int(eff["p"].notna().sum()),
         "models": ", ".join(f"{m}: {n}" for m, n in eff["model"].value_counts().items()),
     }
@@ -104,7 +57,7 @@ def effects_context(fr: FramingResult, names: dict[str, str], maker: ChartMaker,
         wide["n_docs"] = [f"{n} (few: not compared)" if small else str(n)
                           for n, small in zip(wide["n_docs"], wide["small"], strict=True)]
         wide = wide.drop(columns=["small"])
-        ctx["strata"] = table(wide, csv=csv("stage_source_rates_constructs", wide))
+        ctx["strata"] = table(wide, csv=csv("stage_source_rates_constructs", wide), names=names)
     else:
         ctx["strata"] = None
     sens = fr.sensitivity
@@ -112,7 +65,7 @@ def effects_context(fr: FramingResult, names: dict[str, str], maker: ChartMaker,
         head = sens[(sens["level"] == "construct") | (sens["significant_main"] == True)]  # noqa: E712
         ctx["sensitivity"] = table(head, ["scenario", "n_moved", "lexicon", "variable", "contrast", "irr_main",
                                           "p_adj_main", "irr", "irr_lo", "irr_hi", "p_adj", "verdict"],
-                                   csv="stage_effects_sensitivity.csv")
+                                   csv="stage_effects_sensitivity.csv", names=names)
         ctx["sensitivity_summary"] = "; ".join(
             f"{scen}: {int((g['verdict'] == 'keeps sign and significance').sum())} of "
             f"{int(g['significant_main'].sum())} significant effects keep sign and significance, "
@@ -140,5 +93,6 @@ def measures_context(fr: FramingResult, names: dict[str, str], maker: ChartMaker
     cols = ["unit", "stage", "measure", "construct", "n_units", "n_both", "log_or", "lo", "hi", "p_perm", "p_holm",
             "p_bh"]
     shown = cons[cons["stage"] == "all stages"]
-    return {"available": True, "charts": charts, "table": table(shown, cols, csv="measures_constructs.csv"),
+    return {"available": True, "charts": charts,
+            "table": table(shown, cols, csv="measures_constructs.csv", names=names),
             "n_perm": int(m["n_perm"].max())}

@@ -1,22 +1,16 @@
-"""Derived report tables: corpus overview counts, heatmap matrices, lexicon health per variable, labels."""
+"""Derived report tables: corpus overview counts, heatmap matrices, lexicon health per variable."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from corpus_tools.framing.periods import doc_periods, period_order
 
-if TYPE_CHECKING:
-
-    from corpus_tools.lexicon.model import Lexicon
-
 
 def crosstab(docs: pd.DataFrame, by: str, stage_ids: Sequence[str] = ()) -> pd.DataFrame:
     """Documents by `by` (stage, year, lang) x source type, in display order, with a total column."""
-
     rows = doc_periods(docs, by) if by in ("stage", "year") else docs[by].fillna("unknown").astype(str)
     sources = period_order(list(docs["source_type"].astype(str)), "source_type")
     table = pd.crosstab(rows, docs["source_type"].astype(str)).reindex(columns=sources, fill_value=0)
@@ -34,17 +28,6 @@ def with_total(table: pd.DataFrame) -> pd.DataFrame:
     return flat.reset_index()
 
 
-def labels(lexicons: Sequence[Lexicon]) -> dict[str, str]:
-    """Display label per variable and construct id: `id · 中文标签` when a Chinese label exists."""
-    out: dict[str, str] = {}
-    for lex in lexicons:
-        for c in lex.constructs:
-            out[c.id] = f"{c.id} · {c.label['zh']}" if c.label.get("zh") else c.id
-            for v in c.variables:
-                out[v.id] = f"{v.id} · {v.label['zh']}" if v.label.get("zh") else v.id
-    return out
-
-
 def rate_matrix(shares: pd.DataFrame, by: str, level: str, order: Sequence[str], names: dict[str, str],
                 value: str = "rate_per_1k") -> pd.DataFrame:
     """Items (rows, labelled) x groups (columns) of one value from the framing shares table."""
@@ -59,9 +42,17 @@ def rate_matrix(shares: pd.DataFrame, by: str, level: str, order: Sequence[str],
     return wide
 
 
+def group_sizes(shares: pd.DataFrame, by: str, groups: Sequence[str]) -> tuple[list[int], list[str]]:
+    """Documents per group (in `groups` order) and the groups too small for an interval (`small`), from the
+    framing shares table: the heatmaps print each group's n and grey out the small ones."""
+    sub = shares[shares["by"] == by].drop_duplicates("period").set_index("period")
+    n = [int(sub["n_docs"].get(g, 0)) if g in sub.index else 0 for g in groups]
+    small = [g for g in groups if g in sub.index and bool(sub["small"].get(g, False))]
+    return n, small
+
+
 def health_by_variable(health: pd.DataFrame) -> pd.DataFrame:
     """Per variable: number of terms, terms matching somewhere, terms that never match."""
-
     if health.empty:
         return pd.DataFrame(columns=["variable", "terms", "matched", "never"]).set_index("variable")
     g = health.groupby("variable", sort=False)["matches"]

@@ -46,10 +46,10 @@ def reliability_context(rel: Any, names: dict[str, str], csv: Callable[..., str]
                     f"probability that α is below .800: {r['q_below_800']:.2f}, below .667: {r['q_below_667']:.2f}.")
     rare = alpha[(alpha["n_positive"].fillna(0) < 10) & (alpha["code"] != "(all)")]
     return {"available": True, "headline": headline,
-            "constructs": table(alpha[alpha["level"] == "construct"], COLS, csv="reliability.csv"),
-            "variables": table(alpha[alpha["level"] == "variable"], COLS, csv="reliability.csv"),
-            "kappa": table(kappa, COLS, csv="reliability.csv"),
+            "constructs": table(alpha[alpha["level"] == "construct"], COLS, csv="reliability.csv", names=names),
+            "variables": table(alpha[alpha["level"] == "variable"], COLS, csv="reliability.csv", names=names),
+            "kappa": table(kappa, COLS, csv="reliability.csv", names=names),
             "n_rare": len(rare),
-            "adjudication": table(rel.adjudication, csv="adjudication_agreement.csv")
+            "adjudication": table(rel.adjudication, csv="adjudication_agreement.csv", names=names)
             if rel.adjudication is not None and not rel.adjudication.empty else None,
             "notes": list(rel.notes), "cooc_chart": cooc_chart}

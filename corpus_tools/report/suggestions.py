@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from corpus_tools.report import charts_suggest as cs
-from corpus_tools.report.format import cell, table, truncate
+from corpus_tools.report.format import Table, cell, table, truncate
 from corpus_tools.suggest.prevalence import adjusted_prevalence, error_rates
 
 if TYPE_CHECKING:
@@ -39,10 +39,10 @@ def suggestions_context(res: SuggestionsResult | None, corpus: Corpus, stage_ord
     }
     by_stage, stage_sizes = _by_stage(res, meta, stage_order)
     shown = by_stage.assign(variable=[names.get(v, v) for v in by_stage["variable"]])
-    ctx["by_stage"] = table(shown, csv=csv("suggestions_by_stage", by_stage))
+    ctx["by_stage"] = table(shown, csv=csv("suggestions_by_stage", by_stage), names=names)
     prev = _prevalence(res, meta, stage_order)
     ctx["prevalence"] = table(prev.assign(code=[names.get(c, c) for c in prev["code"]]),
-                              csv=csv("prevalence_by_stage", prev))
+                              csv=csv("prevalence_by_stage", prev), names=names)
     ctx["stage_sizes"] = " · ".join(f"{s} {n}" for s, n in stage_sizes.items())
     ctx["examples"] = _examples(res, meta, names)
     ev = res.evaluation
@@ -53,18 +53,36 @@ def suggestions_context(res: SuggestionsResult | None, corpus: Corpus, stage_ord
     ci = f" [{cell(macro['f1_low'])}, {cell(macro['f1_high'])}]" if "f1_low" in macro else ""
     ctx["cards"][2:2] = [(str(ev.n_entries), "coded passages (grouped cross-validation)"),
                          (cell(macro["f1"]) + ci, "macro F1 [95% CI]"), (cell(macro["kappa"]), "mean kappa")]
-    pv = ev.per_variable.copy()
-    pv["variable"] = [names.get(v, v) for v in pv["variable"]]
-    pv = pv.rename(columns={"support": "coded positives", "predicted": "suggested"})
-    ctx["table"] = table(pv, ["variable", "n_passages", "coded positives", "suggested", "precision", "recall", "f1",
-                              "f1_low", "f1_high", "kappa", "threshold", "unsure", "note"], csv="evaluation.csv")
+    ctx["table"] = _quality_table(res, names)
     if ev.by_language is not None and len(ev.by_language):
-        ctx["by_language"] = table(ev.by_language, csv="evaluation_by_language.csv")
+        ctx["by_language"] = table(ev.by_language, csv="evaluation_by_language.csv", names=names)
     ctx["curve_chart"] = maker.make("learning_curve", "Learning curve: held-out quality vs number of coded passages",
                                     "", cs.learning_curve, ev.learning_curve, macro["f1"], ev.n_entries)
-    ctx["curve"] = table(ev.learning_curve, csv="learning_curve.csv")
+    ctx["curve"] = table(ev.learning_curve, csv="learning_curve.csv", names=names)
     ctx["meaning"] = _meaning_model(res)
     return ctx
+
+
+def _quality_table(res: SuggestionsResult, names: dict[str, str]) -> Table:
+    """Per code quality: the model's own quality record (model_quality.csv: the threshold the saved model
+    applies beside the folds' median, the same figures the review app shows), else the evaluation's rows."""
+    ev = res.evaluation
+    assert ev is not None
+    pv = ev.per_variable
+    if res.quality is not None and res.quality.codes:
+        q = res.quality.frame().rename(columns={"code": "variable"})
+        unsure = dict(zip(pv["variable"], pv["unsure"], strict=True)) if "unsure" in pv.columns else {}
+        q["unsure"] = [unsure.get(v) for v in q["variable"]]
+        cols, csv_name = ["variable", "n_passages", "coded positives", "suggested", "precision", "recall", "f1",
+                          "f1_low", "f1_high", "kappa", "threshold", "fold_threshold", "unsure", "note"], \
+            "model_quality.csv"
+    else:
+        q = pv.copy()
+        cols, csv_name = ["variable", "n_passages", "coded positives", "suggested", "precision", "recall", "f1",
+                          "f1_low", "f1_high", "kappa", "threshold", "unsure", "note"], "evaluation.csv"
+    q["variable"] = [names.get(v, v) for v in q["variable"]]
+    q = q.rename(columns={"support": "coded positives", "predicted": "suggested"})
+    return table(q, [c for c in cols if c in q.columns], csv=csv_name, names=names)
 
 
 def _coders(res: SuggestionsResult) -> str:
@@ -85,7 +103,7 @@ def _meaning_model(res: SuggestionsResult) -> list[str]:
         f"The quality figures are cross-validated on {ev.n_entries} coded passages ({ev.folds}-fold, seed {ev.seed}), "
         f"grouped by document: every passage was predicted by a model that saw no passage of its document nor of a "
         f"near-duplicate reprint of it ({ev.n_groups} groups), and thresholds and calibration were chosen inside "
-        "the training folds only. f1_low and f1_high bound a 95% interval from resampling the document groups; the "
+        "the training folds only. The F1 interval [95% CI] comes from resampling the document groups; the "
         "table by language repeats the figures for each language from the same predictions. They are the figures "
         "`corpus-tools evaluate` prints." + (f" They are {ev.scope_note}." if ev.scope_note else ""),
         "A code counts for a passage when at least half of its coders gave it (adjudicated codes win), so the "
@@ -94,7 +112,10 @@ def _meaning_model(res: SuggestionsResult) -> list[str]:
         "gave, the share the model suggests. F1: their harmonic mean. Kappa: Cohen's kappa between model and "
         "coders per variable, agreement beyond chance (0 = chance level, 1 = perfect; undefined when one side uses "
         "one label only). Macro: the unweighted mean over variables (precision, recall and F1 over the variables "
-        "the coders used). Threshold: the probability above which a code is suggested (median over folds).",
+        "the coders used). Threshold applied: the score at or above which the saved model suggests the code (the "
+        "line on the review app's score bars); folds' threshold: the median of the thresholds the "
+        "cross-validation folds chose (the figures above were computed with those). The same record is in "
+        "model_quality.csv and on the review app's dashboard.",
         "The learning curve repeats the cross-validation on growing subsets of the coded passages: a curve "
         "still rising at the right means that coding more passages should improve the suggestions.",
         f"The draft codes below (and suggestions.csv) come from the model trained on all {res.n_coded} coded "
@@ -118,7 +139,6 @@ def _meaning_lexicon(res: SuggestionsResult) -> list[str]:
 def _by_stage(res: SuggestionsResult, meta: pd.DataFrame,
               stage_order: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
     """Suggested codes per variable (rows) and stage (columns) with a total; entries per stage."""
-
     stage_of = dict(zip(meta["entry_id"], meta["stage"].astype(str), strict=True))
     frame = res.suggestions
     stages = pd.Series([stage_of.get(str(e), "") for e in frame["id"]], index=frame.index)
@@ -136,7 +156,6 @@ def _by_stage(res: SuggestionsResult, meta: pd.DataFrame,
 
 def _prevalence(res: SuggestionsResult, meta: pd.DataFrame, stage_order: list[str]) -> pd.DataFrame:
     """Share of held-out passages per code and stage, raw and by Forman's adjusted count (suggest.prevalence)."""
-
     stage_of = dict(zip(meta["entry_id"].astype(str), meta["stage"].astype(str), strict=True))
     frame = res.suggestions
     rates = error_rates(res.evaluation.per_variable, res.evaluation.n_entries) if res.evaluation else None

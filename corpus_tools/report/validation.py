@@ -54,15 +54,15 @@ def validation_context(result: LexiconValidation | None, names: dict[str, str],
         conf_tab.columns.name = None
         fired = conf.drop_duplicates("fired").set_index("fired")["n_fired"]
         conf_tab.insert(1, "entries fired", [int(fired.get(f, 0)) for f in conf_tab["fired"]])
-        conf_tab.columns = [c.split(".")[-1] if "." in str(c) else c for c in conf_tab.columns]
         fh = result.false_hits[(result.false_hits["lexicon"] == name) & (result.false_hits["n_false"] > 0)]
         fh = fh.assign(example=fh["examples"].str.split(" \\| ").str[0])
         blocks.append({
             "name": name, "sample": sample,
-            "figures": table(figures),
-            "langs": table(lang_tab),
-            "confusion": table(conf_tab),
+            "figures": table(figures, csv="lexicon_validation.csv", names=names),
+            "langs": table(lang_tab, csv="lexicon_validation.csv", names=names),
+            "confusion": table(conf_tab, csv="lexicon_confusion.csv", names=names),
             "false_hits": table(fh, ["term", "variable", "lang", "n_false", "n_hits", "precision",
-                                     "false_coded_as", "example"], max_rows=15, csv="lexicon_false_hits.csv"),
+                                     "false_coded_as", "example"], max_rows=15, csv="lexicon_false_hits.csv",
+                                names=names),
         })
     return {"split": result.split, "blocks": blocks, "notes": result.notes}

@@ -133,7 +133,6 @@ def coder_notes(store: CodingStore, entry_id: str) -> dict[str, list[str]]:
 
 def corpus_notes(corpus: Corpus, filename: str = "codings.csv") -> dict[tuple[str, str], str]:
     """(entry_id, coder) -> note of the corpus's codings.csv (empty when the file has no notes)."""
-
     path = corpus.root / filename
     if not path.is_file():
         return {}

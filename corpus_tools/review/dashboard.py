@@ -8,7 +8,7 @@ import json
 import math
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,8 @@ from corpus_tools.errors import AgreementError, ModelError
 from corpus_tools.review.adjudication import ADJUDICATOR
 from corpus_tools.store.vocabulary import is_machine
 from corpus_tools.suggest.persistence import MODEL_JSON, read_meta
+from corpus_tools.suggest.quality import QualityRecord, read_quality
+from corpus_tools.suggest.training import entry_scopes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,12 +85,13 @@ class AgreementRow:
 
 @dataclass
 class AgreementBlock:
-    """One comparison (e.g. `A vs B`) in one condition (independent or assisted)."""
+    """One comparison (e.g. `A vs B`) in one condition (independent or assisted), on one codebook's variables."""
 
     comparison: str
     condition: str
     n_entries: int
     rows: list[AgreementRow] = field(default_factory=list)
+    codebook: str = ""  # the lexicon whose variables the rows compare ("" with a single codebook)
 
 
 def _num(x: Any) -> float | None:
@@ -97,42 +100,62 @@ def _num(x: Any) -> float | None:
 
 def agreement_overview(state: pd.DataFrame, lexicons: Sequence[Lexicon], n_boot: int = 200,
                        random_state: int = 0) -> tuple[list[AgreementBlock], list[str]]:
-    """Per-variable agreement of every comparison with data (corpus_tools.agreement), and its notes."""
-
+    """Per-variable agreement of every comparison with data (corpus_tools.agreement), and its notes: one set of
+    blocks per codebook the coders used, each over the passages coded under that codebook (see
+    `entry_scopes`: a passage coded only with another codebook is no agreement on "absent" here)."""
     humans = state[state["coder"] != ADJUDICATOR]
-    try:
-        result = compute_agreement(humans, list(lexicons)[:1], levels=("variable",), n_boot=n_boot,
-                                   random_state=random_state)
-    except AgreementError as exc:
-        return [], [exc.message]
+    lexs = list(lexicons)
+    book = {v: lex.name for lex in reversed(lexs) for v in lex.variable_ids}
+    codes = set(humans["code"].astype(str)) if len(humans) else set()
+    used = [lex for lex in lexs if codes.intersection(lex.variable_ids)] or lexs[:1]
+    scopes = entry_scopes(humans, book) if len(used) > 1 else {}
     blocks: list[AgreementBlock] = []
-    for (comp, condition), group in result.summary().groupby(["comparison", "condition"], sort=False):
-        per_code = group[group["code"] != POOLED]
-        n = int(per_code["n_units"].max()) if len(per_code) else 0
-        if n == 0:
+    notes: list[str] = []
+    for lex in used:
+        sub = humans
+        if len(used) > 1:
+            keep = [lex.name in scopes.get(str(e), set()) for e in humans["entry_id"]]
+            sub = humans[keep]
+        try:
+            result = compute_agreement(sub, [lex], levels=("variable",), n_boot=n_boot, random_state=random_state)
+        except AgreementError as exc:
+            notes.append(f"{lex.name}: {exc.message}" if len(used) > 1 else exc.message)
             continue
-        block = AgreementBlock(str(comp), str(condition), n)
-        for r in group.to_dict("records"):
-            values = {m: (_num(r.get(m)), _num(r.get(f"{m}_low")), _num(r.get(f"{m}_high"))) for m in AGREEMENT_METRICS}
-            block.rows.append(AgreementRow(str(r["code"]), int(r["n_units"]), _num(r["prevalence"]), values,
-                                           str(r.get("notes") or "")))
-        blocks.append(block)
-    return blocks, list(result.notes)
+        summary = result.summary()
+        if "comparison" not in summary.columns:  # nothing to compare (one human coder): no blocks, not a crash
+            notes.extend(f"{lex.name}: {n}" if len(used) > 1 else n for n in result.notes)
+            continue
+        for (comp, condition), group in summary.groupby(["comparison", "condition"], sort=False):
+            per_code = group[group["code"] != POOLED]
+            n = int(per_code["n_units"].max()) if len(per_code) else 0
+            if n == 0:
+                continue
+            block = AgreementBlock(str(comp), str(condition), n, codebook=lex.name if len(used) > 1 else "")
+            for r in group.to_dict("records"):
+                values = {m: (_num(r.get(m)), _num(r.get(f"{m}_low")), _num(r.get(f"{m}_high")))
+                          for m in AGREEMENT_METRICS}
+                block.rows.append(AgreementRow(str(r["code"]), int(r["n_units"]), _num(r["prevalence"]), values,
+                                               str(r.get("notes") or "")))
+            blocks.append(block)
+        notes.extend(f"{lex.name}: {n}" if len(used) > 1 else n for n in result.notes)
+    return blocks, list(dict.fromkeys(notes))
 
 
 @dataclass
 class ModelQuality:
-    """What the dashboard shows about the suggestion model: its fit per variable and the grouped
-    cross-validated quality (the one figure source: evaluation.json, else the summary saved with the model),
-    per language, the learning curve and, when simulated, the active-learning curves."""
+    """What the dashboard shows about the suggestion model: per code the one quality record saved with the model
+    (corpus_tools.suggest.quality: the threshold it applies, grouped cross-validated precision, recall and F1
+    with their interval and n; the report shows the same record), per language, the learning curve and, when
+    simulated, the active-learning curves."""
 
     version: str
     n_train: int
     trained: str  # when model.json was written (UTC)
-    fits: list[dict[str, Any]]  # code, positives, threshold, calibrated, note; grouped-CV precision/recall/f1
+    fits: list[dict[str, Any]]  # code, positives, calibrated, note + the record's threshold, precision, recall, f1...
     evaluation: dict[str, Any] | None = None  # evaluation.json of `corpus-tools evaluate`
     evaluation_path: str = ""
     active_learning: dict[str, Any] | None = None  # active_learning.json of `corpus-tools evaluate --active-learning`
+    record: QualityRecord | None = None  # the model's quality record (None: saved before records existed)
 
     @property
     def curve(self) -> list[dict[str, Any]]:
@@ -146,23 +169,26 @@ class ModelQuality:
 
     @property
     def quality_kind(self) -> str:
-        """How the figures were obtained (grouped cross-validation, folds, intervals)."""
+        """How the per-code figures were obtained (grouped cross-validation, folds, intervals)."""
+        if self.record is not None and self.record.kind:
+            return self.record.kind
         return str((self.evaluation or {}).get("kind") or "")
 
 
 def model_quality(model_dir: Path | None, evaluation_paths: Sequence[Path] = ()) -> ModelQuality | None:
     """Read a saved model's model.json (cheap, nothing is loaded) and the first evaluation.json found (else the
-    evaluation summary saved in model.json); per-variable figures shown are the grouped cross-validated ones,
-    never the calibration folds' in-fit scores."""
-
+    evaluation summary saved in model.json, for the learning curve and the languages). Per-code figures come
+    from the model's quality record only, never from the calibration folds' in-fit scores; a model saved
+    before records existed shows its thresholds with the per-variable rows of evaluation.json, when any."""
     if model_dir is None or not (Path(model_dir) / MODEL_JSON).is_file():
         return None
     meta = read_meta(Path(model_dir))
     stamp = dt.datetime.fromtimestamp((Path(model_dir) / MODEL_JSON).stat().st_mtime, dt.UTC)
-    fits = [{"code": code, **{k: v for k, v in fit.items() if k != "oof"}}
+    record = read_quality(meta)
+    fits = [{"code": code, **{k: v for k, v in fit.items() if k not in ("oof", "lexicon_f1", "skill")}}
             for code, fit in (meta.get("fits") or {}).items()]
     quality = ModelQuality(str(meta.get("model_version", "")), int(meta.get("training", {}).get("n_passages", 0)),
-                           stamp.isoformat(timespec="seconds"), fits)
+                           stamp.isoformat(timespec="seconds"), fits, record=record)
     for path in evaluation_paths:
         data = _read_json(Path(path))
         if data is not None:
@@ -172,11 +198,20 @@ def model_quality(model_dir: Path | None, evaluation_paths: Sequence[Path] = ())
     if quality.evaluation is None and meta.get("evaluation"):
         quality.evaluation = dict(meta["evaluation"])
         quality.evaluation_path = str(Path(model_dir) / MODEL_JSON)
+    if record is not None:
+        for f in fits:
+            r = record.get(str(f["code"]))
+            if r is not None:
+                f.update({k: v for k, v in asdict(r).items() if k not in ("code", "note")})
+        return quality
     per_var = {str(r.get("variable")): r for r in (quality.evaluation or {}).get("per_variable") or []}
     for f in fits:
         r = per_var.get(str(f["code"]))
         if r is not None:
-            f.update({k: r[k] for k in ("precision", "recall", "f1", "f1_low", "f1_high") if r.get(k) is not None})
+            f.update({k: r[k] for k in ("precision", "recall", "f1", "f1_low", "f1_high", "n_passages")
+                      if r.get(k) is not None})
+            if r.get("threshold") is not None:
+                f["fold_threshold"] = r["threshold"]
     return quality
 
 

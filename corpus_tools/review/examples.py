@@ -38,7 +38,7 @@ def accepted_examples(state: pd.DataFrame, corpus: Corpus, codes: Sequence[str] 
     """
     keep = [not is_machine(str(c)) and str(code) != NONE for c, code in zip(state["coder"], state["code"],
                                                                               strict=True)]
-    rows = state[keep]
+    rows = state.loc[keep]  # .loc: an empty mask on an empty frame keeps its columns (state[[]] drops them)
     wanted = set(codes) if codes is not None else None
     entries = corpus.entries_with_meta(("title",)).set_index("entry_id")
     doc_rank = {d: i for i, d in enumerate(corpus.docs["doc_id"])}

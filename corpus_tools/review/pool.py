@@ -90,7 +90,6 @@ class QueueSettings:
 
 def batch_proba(suggester: Suggester, texts: Sequence[str]) -> np.ndarray:
     """Probabilities per passage and code for many passages (as ReviewSession computes them)."""
-
     docs = suggester.analyzer_.analyze_many(list(texts))
     if isinstance(suggester, SuggestionModel):
         return suggester.proba_matrix(suggester.matrix(docs))
@@ -149,7 +148,6 @@ class ReviewPool:
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         """Cached probabilities per passage and code (computed once per distinct text)."""
-
         missing = [t for t in dict.fromkeys(texts) if t not in self._proba]
         if missing:
             self._proba.update(zip(missing, batch_proba(self.suggester, missing), strict=True))
@@ -166,7 +164,6 @@ class ReviewPool:
     def sample(self, settings: QueueSettings) -> list[str]:
         """A seeded random sample of the entries the settings' filters admit (duplicates left out), in
         document order: the same entries for every coder of a reliability round."""
-
         e = self.corpus.entries_with_meta(("source_type", "stage"))
         keep = (e["dup_of"].fillna("") == "").to_numpy()
         for column, wanted in (("doc_id", settings.doc_ids), ("source_type", settings.source_types),

@@ -129,7 +129,6 @@ def suggest_entry(suggester: Suggester, text: str, entry_id: str = "",
                   local_ids: frozenset[str] | None = None) -> tuple[np.ndarray, Explanation]:
     """Probabilities and explanation for one passage (the per-item work of the review loop); the similar
     passage comes from `local_ids` (the corpus under review) or the store first."""
-
     docs = [suggester.analyzer_.analyze(text)]
     if isinstance(suggester, SuggestionModel):
         X = suggester.matrix(docs)
@@ -206,11 +205,15 @@ class ReviewSession:
                               hint=f"choose from {', '.join(self.codes)}")
         if f.variable and self.suggester is None:
             raise ReviewError("filtering by variable needs suggestions (a model or the lexicon)")
+        scored = list(self.suggester.codes_) if self.suggester is not None else []
+        if f.variable and self.suggester is not None and f.variable not in scored:
+            raise ReviewError(f"the suggestions do not score {f.variable}, so passages cannot be ordered by it",
+                              hint="code it from the code picker, or train a model on passages coded with it")
         if self.suggester is not None and ids and (self.order != "document" or f.variable):
             P = self._proba(list(sub["text"]))
             t = self.suggester.thresholds_
-            if f.variable:  # only passages where this variable is suggested
-                col = self.codes.index(f.variable)
+            if f.variable:  # only passages where this variable is suggested (columns: the suggester's codes)
+                col = scored.index(f.variable)
                 hit = P[:, col] >= t[col]
                 ids = [i for i, h in zip(ids, hit, strict=True) if h]
                 P = P[hit]
@@ -218,7 +221,7 @@ class ReviewSession:
                 key = np.abs(P - t).min(axis=1)
                 ids = [ids[i] for i in np.argsort(key, kind="stable")]
             elif self.order == "variable":
-                j = self.codes.index(f.variable) if f.variable else None
+                j = scored.index(f.variable) if f.variable else None
                 top = P.argmax(axis=1) if j is None else np.full(len(ids), j)
                 s = P[np.arange(len(ids)), top]
                 ids = [ids[i] for i in np.lexsort((-s, top))]

@@ -6,6 +6,7 @@ hits per term and language, and the evidence rows of the entries shown as top pa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -92,3 +93,66 @@ def _rank(best: pd.DataFrame | None, carry: pd.DataFrame | None, batch: pd.DataF
         counts = pd.concat([best, counts], ignore_index=True)
     counts = counts.sort_values(["variable", "n", "order"], ascending=[True, False, True], kind="stable")
     return counts.groupby("variable", sort=False).head(k).reset_index(drop=True), carry
+
+
+@dataclass
+class EvidenceOverview:
+    """What the report's evidence explorer needs of the whole evidence, without holding it: a sample of at most
+    `max_rows` rows taken round-robin over the variables (each variable's rows in corpus order; the rows of the
+    sample in file order), the number of rows, hits per document and the variables in order of first hit."""
+
+    sample: pd.DataFrame
+    n_rows: int
+    per_doc: pd.Series
+    variables: list[str] = field(default_factory=list)
+
+
+def evidence_overview(evidence: pd.DataFrame | Path, max_rows: int,
+                      batch_rows: int = BATCH_ROWS) -> EvidenceOverview:
+    """The explorer's sample and counts of a frame or an evidence Parquet file, in two passes over the file: the
+    same rows as taking every variable's first, second, ... row in turn until `max_rows` (report.explorer)."""
+    per_var: dict[str, int] = {}
+    per_doc: dict[str, int] = {}
+    n_rows = 0
+    for batch in _batches(evidence, ["doc_id", "variable"], batch_rows):
+        n_rows += len(batch)
+        for v, n in batch.groupby("variable", sort=False).size().items():
+            per_var[str(v)] = per_var.get(str(v), 0) + int(n)
+        for d, n in batch.groupby("doc_id", sort=False).size().items():
+            per_doc[str(d)] = per_doc.get(str(d), 0) + int(n)
+    # round-robin: every variable's rows of rank < k, then rank k in file order while room is left
+    k, room = _round_robin_cut(list(per_var.values()), max_rows)
+    seen: dict[str, int] = {}
+    parts = []
+    frames = [evidence] if isinstance(evidence, pd.DataFrame) else iter_frames(evidence, batch_rows=batch_rows)
+    for frame in frames:
+        keep = []
+        for v in frame["variable"].astype(str).tolist():
+            r = seen.get(v, 0)
+            seen[v] = r + 1
+            if r < k:
+                keep.append(True)
+            elif r == k and room > 0:
+                keep.append(True)
+                room -= 1
+            else:
+                keep.append(False)
+        parts.append(frame[np.asarray(keep, dtype=bool)] if len(frame) else frame)
+    sample = pd.concat(parts) if parts else pd.DataFrame()
+    if not isinstance(evidence, pd.DataFrame):
+        sample = sample.reset_index(drop=True)
+    return EvidenceOverview(sample, n_rows, pd.Series(per_doc, dtype="int64"), list(per_var))
+
+
+def _round_robin_cut(counts: list[int], max_rows: int) -> tuple[int, int]:
+    """(k, room): taking ranks 0..k-1 of every variable fits in `max_rows`; `room` rows of rank k fit too."""
+    if sum(counts) <= max_rows:
+        return max(counts, default=0), 0
+    lo, hi = 0, max(counts)
+    while lo < hi:  # the largest k with sum(min(c, k)) <= max_rows
+        mid = (lo + hi + 1) // 2
+        if sum(min(c, mid) for c in counts) <= max_rows:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo, max_rows - sum(min(c, lo) for c in counts)

@@ -135,7 +135,6 @@ def _mean(xs: list[float]) -> float:
 
 def _sanity(wv: Any, seeds_by_var: dict[str, list[str]], seed: int) -> tuple[float, float]:
     """(mean cosine between terms of the same variable, mean cosine between random word pairs)."""
-
     own = []
     for words in seeds_by_var.values():
         inv = [w for w in dict.fromkeys(words) if w in wv.key_to_index]
@@ -152,8 +151,6 @@ def expand(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], va
            progress: Progress | None = None) -> Expansion:
     """Ranked candidate terms for one variable (or `all`) from word2vec neighbours and co-occurrence;
     `progress(message, step, total)` hears about each of STEPS (tokenizing reports every 500 entries)."""
-
-
     def say(message: str, step: int) -> None:
         if progress is not None:
             progress(message, step, len(STEPS))
@@ -268,7 +265,6 @@ _PLAIN_RE = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^,\[\]{}#:]*$")
 
 def _yaml_scalar(term: str) -> str:
     """The term as a YAML flow scalar: plain when safe, else double-quoted (JSON quoting is valid YAML)."""
-
     if _PLAIN_RE.match(term) and term == term.strip():
         try:
             if yaml.safe_load(term) == term:
@@ -280,7 +276,6 @@ def _yaml_scalar(term: str) -> str:
 
 def _child(node: Any, key: str) -> Any:
     """The value node under `key` of a YAML mapping node, or None."""
-
     if not isinstance(node, yaml.MappingNode):
         return None
     for k, v in node.value:
@@ -291,7 +286,6 @@ def _child(node: Any, key: str) -> Any:
 
 def _content_end(node: Any) -> int:
     """Index just after a node's last character of content (block collections end at the next token)."""
-
     while isinstance(node, yaml.CollectionNode) and not node.flow_style and node.value:
         last = node.value[-1]
         node = last[1] if isinstance(node, yaml.MappingNode) else last
@@ -309,8 +303,6 @@ def accept_terms(path: Path, variable_id: str, terms: Sequence[str], *, lang: st
     the file stays as it was; the edited
     text is parsed again and must load to the old lexicon plus the new terms, or nothing is written.
     """
-
-
     raw = path.read_bytes()
     bom = raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
@@ -376,7 +368,6 @@ def accept_terms(path: Path, variable_id: str, terms: Sequence[str], *, lang: st
 
 def writable_lexicon_path(lex: Lexicon) -> Path:
     """The YAML file `accept_terms` may edit; ConfigError for bundled lexicons and non-YAML formats."""
-
     if lex.path is None or lex.path.suffix.lower() not in (".yaml", ".yml"):
         raise ConfigError(f"lexicon {lex.name} is not a codebook YAML file; cannot add terms to it")
     try:

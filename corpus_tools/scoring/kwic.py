@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -106,6 +107,12 @@ def lexicon_ids(lexicons: Sequence[Lexicon]) -> list[str]:
     return [i for lex in lexicons for c in lex.constructs for i in (c.id, *(v.id for v in c.variables))]
 
 
+def kwic_frame(lines: Sequence[KwicLine]) -> pd.DataFrame:
+    """Concordance lines as a table (one row per line, the KwicLine fields as columns, in order)."""
+    cols = [f.name for f in dataclasses.fields(KwicLine)]
+    return pd.DataFrame([dataclasses.astuple(ln) for ln in lines], columns=cols)
+
+
 def concordance(query: str, corpus: Corpus | str | Path | None = None, lexicons: Sequence[str] = (),
                 width: int = 20, limit: int = 50, engine: str = "rjieba") -> list[KwicLine]:
     """All (or the first `limit`) matches of `query` in the corpus, in document order.
@@ -156,7 +163,6 @@ def kwic(query: str, corpus: Corpus | pd.DataFrame | str | Path | None = None, l
     >>> lines[["matched", "outlet"]].to_dict("records")
     [{'matched': '租金', 'outlet': 'A'}, {'matched': 'rent', 'outlet': 'B'}]
     """
-
     c = open_corpus(corpus)
     lines = concordance(query, c, lexicons, width=width, limit=limit, engine=engine)
     frame = pd.DataFrame([ln.__dict__ for ln in lines], columns=list(KwicLine.__dataclass_fields__))

@@ -127,6 +127,8 @@ class Scorer:
         self.context = context
         self._hit_ctx = self.matcher.native_context(Hit, lambda p: (p.lexicon, p.construct, p.variable, p.term))
         self._scan = self.matcher.scan_native
+        self._neg_ctx = (self.negation.native_context(self.matcher.patterns)  # type: ignore[union-attr]
+                         if self._neg_in_matcher and self._hit_ctx is not None else None)
         self._variable_ids = [vid for lex in self.lexicons for vid in lex.variable_ids]
         self._construct_ids = [cid for lex in self.lexicons for cid in lex.construct_ids]
         self._construct_vars = [(c.id, [v.id for v in c.variables]) for lex in self.lexicons for c in lex.constructs]
@@ -145,20 +147,26 @@ class Scorer:
         return list(self._construct_ids)
 
     def score_text(self, text: str) -> TextScore:
-        """Tokenize once, match every lexicon, return token count and hits."""
+        """Tokenize once, match every lexicon, apply negation scope; return token count and hits."""
         if self._hit_ctx is not None:  # the compiled scan builds the Hit tuples itself
             norm, lower_words = normalize_for_scan(text, self.tokenizer.t2s)
+            if self._neg_ctx is not None:  # ... and applies negation scope too
+                hits, n, cues = self._scan(norm, self._hit_ctx, lower_words, self._neg_ctx)
+                return TextScore(n, hits, cues, self._multi) if hits else TextScore(n, hits)
             hits, n = self._scan(norm, self._hit_ctx, lower_words)
-        else:
-            norm = self.tokenizer.normalize(text)
-            found, n = self.matcher.find_normalized(norm)
-            hits = [Hit(f.pattern.lexicon, f.pattern.construct, f.pattern.variable, f.pattern.term, f.start, f.end)
-                    for f in found]
+            if not hits:
+                return TextScore(n, hits)
+            cues = self.negation.cues(norm, hits) if self.negation is not None else None
+            return TextScore(n, hits, cues, self._multi)
+        norm = self.tokenizer.normalize(text)
+        found, n, words = self.matcher.find_with_words(norm)
+        hits = [Hit(f.pattern.lexicon, f.pattern.construct, f.pattern.variable, f.pattern.term, f.start, f.end)
+                for f in found]
         if not hits:
             return TextScore(n, hits)
         cues = None
-        if self._neg_in_matcher:
-            hits, cues = self.negation.split(norm, hits)  # type: ignore[union-attr]
+        if self._neg_in_matcher:  # the pure-Python reference of the compiled pass
+            hits, cues = self.negation.split(norm, hits, words)  # type: ignore[union-attr]
             if not hits:
                 return TextScore(n, hits)
         elif self.negation is not None:

@@ -39,7 +39,6 @@ def score_table_file(path: Path, output: Path | str, lexicons: Sequence[str], en
     chunk; the table's other columns are kept beside the counts (and in the evidence). Empty texts get
     missing rates (NaN) and are listed in the returned run; negated hits are kept in the evidence, not counted
     (unless `count_negated`)."""
-
     scorer = build_scorer(lexicons, engine, count_negated=count_negated, negation=negation)
     writer = TableWriter(output, fmt=fmt)
     ev_writer = TableWriter(evidence_path) if evidence_path else None

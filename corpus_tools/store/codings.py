@@ -36,7 +36,6 @@ def read_codings(corpus: Corpus, known_codes: list[str] | None = None, filename:
     Rows whose entry_id is unknown, whose offsets disagree with the entry, or whose codes are not in
     `known_codes` are reported in `problems` and left out; nothing is guessed.
     """
-
     path = corpus.root / filename
     if not path.is_file():
         raise CorpusError(f"{path} does not exist", hint="this corpus has no coded sample")

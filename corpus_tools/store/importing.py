@@ -68,7 +68,6 @@ def import_corpus_codings(store: CodingStore, corpus: Corpus, known_codes: Seque
 
     The same file (by content hash) is imported once; `force` imports it again.
     """
-
     path = corpus.root / filename
     result = ImportResult(str(path))
     codings = read_codings(corpus, list(known_codes) if known_codes else None, filename)
@@ -87,7 +86,6 @@ def import_corpus_codings(store: CodingStore, corpus: Corpus, known_codes: Seque
 
 def read_coding_table(path: Path) -> pd.DataFrame:
     """A CSV/TSV/XLSX table as strings (empty cells as "")."""
-
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputTableError(f"coding table {path} does not exist")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from corpus_tools.errors import StoreDamagedError, StoreError
 from corpus_tools.store.backups import known_backups, last_good_path, restore_hint, save_copy
-from corpus_tools.store.chain import GENESIS, SELECT_CHAINED, link
+from corpus_tools.store.chain import GENESIS, LOG_CHAINS, SELECT_CHAINED, link, verify_log
 from corpus_tools.store.migrations import APPEND_ONLY_TRIGGERS, LATEST, schema_version
 from corpus_tools.store.sqlerrors import StoreConnection
 
@@ -40,6 +40,7 @@ class StoreCheck:
     latest_schema: int = LATEST
     events: int = 0
     chained: int = 0  # events whose chain link was verified
+    chained_rows: dict[str, int] = field(default_factory=dict)  # other logs (spans, memos): rows verified
     checkpoint: str = ""  # what the checkpoint comparison said
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -164,6 +165,11 @@ def check_store(path: Path | str, *, save: bool = True) -> StoreCheck:
                                 f"next time corpus-tools opens the store to write; latest is v{LATEST})")
             return report
         stored = _verify_chain(conn, report)
+        if report.schema_version >= 4:  # the span coding and memo logs have chains of their own
+            for log in LOG_CHAINS:
+                verified, problems = verify_log(conn, log)
+                report.chained_rows[log.table] = verified
+                report.problems.extend(problems)
         _compare_checkpoint(path, conn, stored, report)
         if report.ok and save:
             try:

@@ -63,9 +63,63 @@ V3: Step = (
         BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END""",
     build,
 )
-MIGRATIONS: tuple[Step, ...] = (V1, V2, V3)
+
+
+
+def _append_only(table: str, what: str) -> tuple[str, str]:
+    """The two triggers that refuse UPDATE and DELETE on a log table."""
+    update, delete = (f"""CREATE TRIGGER {table}_append_only_{op} BEFORE {op.upper()} ON {table}
+        BEGIN SELECT RAISE(ABORT, '{what} is append-only'); END""" for op in ("update", "delete"))
+    return update, delete
+
+
+V4: Step = (
+    # span codings (issue 15): a coder's code on any stretch of text inside one entry, with document offsets
+    # (`start_pos`/`end_pos` index the document text as the corpus reads it, like entries and evidence) and
+    # the quoted text; a removal is a later row naming the row it removes. Memos per document or code: an
+    # edit is a new version. Both append-only, like the decision log.
+    """CREATE TABLE spans (
+        span_event INTEGER PRIMARY KEY AUTOINCREMENT,
+        action TEXT NOT NULL CHECK (action IN ('code', 'remove')),
+        removes INTEGER REFERENCES spans(span_event),
+        doc_id TEXT NOT NULL CHECK (length(doc_id) > 0),
+        entry_id TEXT NOT NULL CHECK (length(entry_id) > 0),
+        start_pos INTEGER NOT NULL CHECK (start_pos >= 0),
+        end_pos INTEGER NOT NULL CHECK (end_pos > start_pos),
+        code TEXT NOT NULL CHECK (length(code) > 0),
+        coder TEXT NOT NULL REFERENCES coders(coder),
+        quote TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        source TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        CHECK ((action = 'code') = (removes IS NULL))
+    )""",
+    "CREATE INDEX spans_doc ON spans(doc_id, entry_id)",
+    *_append_only("spans", "the span coding log"),
+    """CREATE TABLE memos (
+        memo_event INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('document', 'code')),
+        target TEXT NOT NULL CHECK (length(target) > 0),
+        version INTEGER NOT NULL CHECK (version >= 1),
+        text TEXT NOT NULL CHECK (length(trim(text)) > 0),
+        coder TEXT NOT NULL REFERENCES coders(coder),
+        timestamp TEXT NOT NULL,
+        source TEXT NOT NULL,
+        UNIQUE (kind, target, version)
+    )""",
+    *_append_only("memos", "the memo log"),
+    # hash chains over both logs, like the decision log's (store check finds rows changed or deleted)
+    "CREATE TABLE span_chain (span_event INTEGER PRIMARY KEY REFERENCES spans(span_event), hash TEXT NOT NULL)",
+    *_append_only("span_chain", "the span coding log"),
+    "CREATE TABLE memo_chain (memo_event INTEGER PRIMARY KEY REFERENCES memos(memo_event), hash TEXT NOT NULL)",
+    *_append_only("memo_chain", "the memo log"),
+)
+MIGRATIONS: tuple[Step, ...] = (V1, V2, V3, V4)
 APPEND_ONLY_TRIGGERS = {1: ("events_append_only_update", "events_append_only_delete"),
-                        3: ("event_chain_append_only_update", "event_chain_append_only_delete")}
+                        3: ("event_chain_append_only_update", "event_chain_append_only_delete"),
+                        4: tuple(f"{t}_append_only_{op}" for t in ("spans", "memos", "span_chain", "memo_chain")
+                                 for op in ("update", "delete"))}
 LATEST = len(MIGRATIONS)
 
 

@@ -294,7 +294,6 @@ class CodingStore:
     def decisions(self) -> pd.DataFrame:
         """The whole log, oldest first: schema.DECISIONS columns plus schema.DECISION_LINK (`undoes`, the
         event an undo cancels; empty otherwise), so exported logs keep undo links."""
-
         rows = list(self._events(self.conn))
         frame = pd.DataFrame(rows, columns=list(_COLUMNS))
         frame["score"] = frame["score"].astype(float)
@@ -309,7 +308,6 @@ class CodingStore:
     def state(self, corpus: Corpus | None = None) -> pd.DataFrame:
         """Current coding (schema.CODING_STATE). With a corpus: doc_id filled, stale decisions left out
         (passages imported from tables with their own text are kept, with an empty doc_id)."""
-
         current = self._current_hashes(corpus)
         events = self.events()
         if current is not None:  # replay only decisions made on the current text (never reattach stale ones)
@@ -325,7 +323,6 @@ class CodingStore:
 
         Passages imported from tables with their own text are not corpus entries and are never stale.
         """
-
         current = self._current_hashes(corpus) or {}
         frame = self.decisions()
         found = frame["entry_id"].map(lambda e: current.get(e, (None, ""))[0])
@@ -349,7 +346,6 @@ class CodingStore:
     def passages(self) -> pd.DataFrame:
         """Passage texts stored with imported decisions (entry_id, text_hash, text), in import order (an id
         imported again with another text appears twice; its last row is the current text)."""
-
         rows = self.conn.execute("SELECT entry_id, text_hash, text FROM passages ORDER BY rowid").fetchall()
         return pd.DataFrame(rows, columns=["entry_id", "text_hash", "text"])
 
@@ -362,11 +358,19 @@ class CodingStore:
         return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
 
     def summary(self) -> dict[str, object]:
-        """Path, schema version, events, coders and coded entries, for `store info` and manifests."""
+        """Path, schema version, events, coders, coded entries, live span codings and memos, for `store info` and
+        manifests."""
         state = self.codings()
+        spans = memos = 0
+        if self.version >= 4:  # span codings and memos (issue 15); an old store opened read-only has neither
+            spans = int(self.conn.execute("SELECT count(*) FROM spans s WHERE action = 'code' AND NOT EXISTS "
+                                          "(SELECT 1 FROM spans r WHERE r.removes = s.span_event)").fetchone()[0])
+            memos = int(self.conn.execute("SELECT count(*) FROM (SELECT DISTINCT kind, target FROM memos)")
+                        .fetchone()[0])
         return {"path": str(self.path), "schema_version": self.version, "latest_schema": LATEST,
                 "events": self.count(), "coders": self.coders(),
-                "coded_entries": len({e for (e, _c), v in state.items() if v.coded})}
+                "coded_entries": len({e for (e, _c), v in state.items() if v.coded}),
+                "span_codings": spans, "memos": memos}
 
 
 __all__ = ["CodingStore", "EntryCoding", "Event", "apply_event", "default_store_path"]

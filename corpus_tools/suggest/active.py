@@ -90,7 +90,6 @@ def _macro_f1(Y: np.ndarray, pred: np.ndarray, mask: np.ndarray, groups: Sequenc
 def _pick(strategy: str, model: SuggestionModel, pool: np.ndarray, docs: Sequence[Analyzed], batch: int,
           rng: np.random.Generator) -> np.ndarray:
     """Indices (into `pool`) of the next batch to code."""
-
     if strategy == "random" or len(pool) <= batch:
         return rng.permutation(len(pool))[:batch]
     X = model.matrix([docs[i] for i in pool])
@@ -115,8 +114,6 @@ def simulate(data: TrainingData, analyzer: TextAnalyzer, *, strategies: Sequence
              n_folds_run: int = 1, random_state: int = 0, params: dict[str, Any] | None = None,
              docs: Sequence[Analyzed] | None = None, n_boot: int = 200) -> ActiveLearningResult:
     """Replay coding in each strategy's order on `n_folds_run` grouped held-out folds (of `folds`)."""
-
-
     require(data)
     bad = [s for s in strategies if s not in STRATEGIES]
     if bad:

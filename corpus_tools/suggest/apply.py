@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
-from corpus_tools.io.tables import TableWriter, iter_table, write_table
+from corpus_tools.io.tables import TableWriter, iter_table
 from corpus_tools.suggest.explain import explain
 from corpus_tools.suggest.model import SuggestionModel
 
@@ -51,7 +51,6 @@ def suggest_texts(suggester: Suggester, ids: Sequence[str], texts: Sequence[str]
                   local_ids: frozenset[str] | set[str] | None = None) -> pd.DataFrame:
     """Suggestions for (id, text) pairs; with `why`, matched terms, strongest features and nearest passage
     (from `local_ids` or the coding store first, see `explain`)."""
-
     docs = suggester.analyzer_.analyze_many(texts)
     X = suggester.matrix(docs) if isinstance(suggester, SuggestionModel) else None
     proba = suggester.proba_matrix(X) if isinstance(suggester, SuggestionModel) and X is not None \
@@ -98,23 +97,17 @@ def suggest_corpus(suggester: Suggester, corpus: Corpus, *, why: bool = True, to
 
 
 def suggest_table_file(suggester: Suggester, path: Path, output: Path, text_col: str = "text", id_col: str = "id",
-                       *, why: bool = True, top_features: int = 3, chunksize: int = 2000) -> int:
-    """Stream a CSV/JSONL/XLSX table through the suggester into `output`, chunk by chunk; returns rows."""
-
-    frames = []
-    streaming = output.suffix.lower() != ".xlsx"
-    writer = TableWriter(output) if streaming else None
+                       *, why: bool = True, top_features: int = 3, chunksize: int = 2000,
+                       fmt: str | None = None) -> int:
+    """Stream a CSV/JSONL/XLSX table through the suggester into `output` (`-`: standard output; format from
+    the suffix or `fmt`), chunk by chunk; returns rows."""
+    writer = TableWriter(output, fmt=fmt)
     n = 0
     for chunk in iter_table(path, text_col, id_col, chunksize):
         frame = suggest_texts(suggester, list(chunk["id"]), list(chunk["text"]), why=why, top_features=top_features)
-        if writer is not None:
-            writer.write(frame)
-        else:
-            frames.append(frame)
+        writer.write(frame)
         n += len(frame)
-    if writer is not None:
-        writer.close()
-    else:
-        write_table(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns(suggester)),
-                    output)
+    if n == 0:
+        writer.write(pd.DataFrame(columns=columns(suggester)))  # the header of an empty result
+    writer.close()
     return n

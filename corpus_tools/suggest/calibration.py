@@ -9,7 +9,6 @@ DEFAULT_THRESHOLD = 0.5
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Numerically stable logistic function."""
-
     out = np.empty_like(x, dtype=float)
     pos = x >= 0
     out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
@@ -50,7 +49,6 @@ def tune_threshold(proba: np.ndarray, y: np.ndarray, default: float = DEFAULT_TH
     When no threshold beats suggesting the code for every passage, `default` is kept: the scores carry
     no usable signal and a low threshold would flood coders with suggestions.
     """
-
     if y.sum() == 0:
         return default, False
     prevalence = float(y.mean())

@@ -27,7 +27,6 @@ class LexiconSuggester:
 
     def fit(self, analyzer: TextAnalyzer | None = None) -> LexiconSuggester:
         """Build the matcher (nothing is learned); returns self."""
-
         lexicons = [lex if isinstance(lex, Lexicon) else load_lexicon(lex) for lex in self.lexicons]
         self.lexicons_ = lexicons
         self.analyzer_ = analyzer or TextAnalyzer(lexicons, self.engine)
@@ -44,7 +43,6 @@ class LexiconSuggester:
 
     def counts(self, docs: Sequence[Analyzed]) -> np.ndarray:
         """Hits per passage and code."""
-
         out = np.zeros((len(docs), len(self.codes_)))
         for i, d in enumerate(docs):
             for h in d.hits:

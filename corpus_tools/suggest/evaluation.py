@@ -139,7 +139,6 @@ def cross_validate(data: TrainingData, analyzer: TextAnalyzer, folds: int = 5, r
     `scored` (one flag per passage): every passage is still trained on and predicted, but the figures are
     computed on the flagged ones only, e.g. the test half of a development/test split when the lexicons
     (whose hits are features) were revised on the development half; `scored_note` says so in `kind`."""
-
     require(data)
     params = {"random_state": random_state, **(params or {})}
     docs = list(docs) if docs is not None else analyzer.analyze_many(data.texts)
@@ -165,7 +164,6 @@ def out_of_fold(data: TrainingData, analyzer: TextAnalyzer, folds: int, random_s
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
     """(suggestions, "not sure" flags, thresholds per fold, folds): every passage predicted once by a model
     fitted without its group."""
-
     folds_ = splits(data, folds, random_state, grouping)
     pred = np.zeros_like(data.Y)
     unsure = np.zeros(data.Y.shape, dtype=bool)
@@ -180,7 +178,6 @@ def paired_difference(data: TrainingData, pred_a: np.ndarray, pred_b: np.ndarray
                       ) -> tuple[float, float, float]:
     """Macro F1 of b minus macro F1 of a, with a 95% interval from resampling the same groups for both
     (a paired bootstrap: the fair test of "does model b beat model a on these passages")."""
-
     r = np.arange(len(data)) if rows is None else rows
     scope = data.scope()[r]
     y = data.Y[r]
@@ -200,7 +197,6 @@ def paired_difference(data: TrainingData, pred_a: np.ndarray, pred_b: np.ndarray
 def _counts(y: np.ndarray, pred: np.ndarray, scope: np.ndarray, group_index: np.ndarray,
             n_groups: int) -> np.ndarray:
     """(groups x variables x 4) counts of tp, fp, fn, tn over in-scope passages."""
-
     out = np.zeros((n_groups, y.shape[1], 4))
     yb, pb = y > 0, pred > 0
     for c, cell in enumerate((yb & pb, ~yb & pb, yb & ~pb, ~yb & ~pb)):
@@ -212,7 +208,6 @@ def _counts(y: np.ndarray, pred: np.ndarray, scope: np.ndarray, group_index: np.
 
 def _f1_kappa(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """F1 and Cohen's kappa from (..., 4) counts (NaN where undefined)."""
-
     tp, fp, fn, tn = c[..., 0], c[..., 1], c[..., 2], c[..., 3]
     n = tp + fp + fn + tn
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -236,7 +231,6 @@ def bootstrap(counts: np.ndarray, present: np.ndarray, n_boot: int, random_state
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Resample groups with replacement: per-variable F1 and kappa (n_boot x variables) and macro F1 and
     mean kappa (n_boot) over the `present` variables."""
-
     g = counts.shape[0]
     rng = np.random.default_rng(random_state)
     W = rng.multinomial(g, np.full(g, 1.0 / g), size=n_boot).astype(float) if g else np.zeros((n_boot, 0))
@@ -256,7 +250,6 @@ def summarize(data: TrainingData, pred: np.ndarray, unsure: np.ndarray, groups: 
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The per-variable table (macro rows: all variables, and per codebook when there are several) and the
     per-language table, from out-of-fold predictions; intervals by bootstrapping groups."""
-
     scope = data.scope()
     codes = data.codes
     constructs = constructs_of(analyzer.lexicons, codes)
@@ -401,8 +394,6 @@ def _pooled_interval(data: TrainingData, pred: np.ndarray, scope: np.ndarray, gr
 
 def write_evaluation(result: EvaluationResult, out: Path) -> dict[str, Path]:
     """evaluation.csv, learning_curve.csv and evaluation.json in `out`."""
-
-
     out.mkdir(parents=True, exist_ok=True)
     files = {"evaluation": write_table(result.per_variable.round(4), out / "evaluation.csv"),
              "learning_curve": write_table(result.learning_curve.round(4), out / "learning_curve.csv")}

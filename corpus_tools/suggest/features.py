@@ -79,7 +79,6 @@ class WordVectors:
 
     def embed(self, docs: Sequence[Analyzed]) -> np.ndarray:
         """Mean vector of each passage's known content words, scaled to unit length (zeros when none is known)."""
-
         out = np.zeros((len(docs), self.dim))
         for i, d in enumerate(docs):
             rows = [self._index[w] for w in d.words if w in self._index]
@@ -168,7 +167,6 @@ class FeatureBuilder:
 
     def lexicon_counts(self, docs: Sequence[Analyzed]) -> np.ndarray:
         """Hit counts per variable (n_docs x n_variables)."""
-
         out = np.zeros((len(docs), len(self.variable_ids)))
         index = self._var_index
         for i, d in enumerate(docs):

@@ -48,7 +48,6 @@ def passage_groups(corpus: Corpus | None, ids: Sequence[str], texts: Sequence[st
     near-duplicate (Jaccard of character 5-grams >= `threshold`). The group is named after its smallest
     member. Language: the document's `lang`, else detected from the passage.
     """
-
     uf = _UnionFind()
     doc_of: dict[str, str] = {}
     lang_of_doc: dict[str, str] = {}

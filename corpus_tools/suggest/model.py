@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from scipy import sparse
 
     from corpus_tools.suggest.features import WordVectors
+    from corpus_tools.suggest.quality import QualityRecord
 
 MIN_CALIBRATION = 8  # positives and negatives a variable needs before its probabilities are calibrated
 MIN_THRESHOLD = 5  # positives needed before the threshold is tuned (else 0.5)
@@ -121,7 +122,6 @@ class SuggestionModel:
         `groups`: passages of one group (a document and its reprints) stay together in the inner folds.
         `origins`: where each passage came from ("corpus", "store"), kept to mark similar passages.
         """
-
         lexicons = self.resolved_lexicons()
         self.analyzer_ = analyzer or TextAnalyzer(lexicons, self.engine)
         self.codes_ = list(codes) if codes is not None else list(lexicons[0].variable_ids)
@@ -186,6 +186,7 @@ class SuggestionModel:
         self.training_hash_ = training_hash(ids, list(texts), Y, None if mask is None or M.all() else M)
         self.n_train_ = len(texts)
         self.evaluation_: dict[str, Any] = {}  # summary of the grouped cross-validation (set by jobs.suggest)
+        self.quality_: QualityRecord | None = None  # per-code quality record (set when saved or loaded)
         return self
 
     def _fit_variable(self, j: int, code: str, X: sparse.csr_matrix, y: np.ndarray,
@@ -259,7 +260,6 @@ class SuggestionModel:
         """Lowest score at or above the threshold whose held-out precision reaches `target_precision`
         (scores between the threshold and it are "not sure"); the threshold itself when abstention is off
         or the variable has no held-out scores."""
-
         t = float(self.thresholds_[j])
         if self.target_precision is None or self.fallback_[j] or t > 1.0:
             return t
@@ -334,7 +334,6 @@ class SuggestionModel:
     def proba_matrix(self, X: sparse.csr_matrix) -> np.ndarray:
         """Calibrated probability per passage (row) and code (column) from a feature matrix; variables on
         lexicon fallback get the lexicon score 1 - 0.5**hits instead."""
-
         decision = np.asarray(X @ self.coef_.T) + self.intercept_
         P = sigmoid(decision * self.calibration_[:, 0] + self.calibration_[:, 1])
         if self.fallback_.any():
@@ -358,7 +357,6 @@ class SuggestionModel:
 
     def suggested_matrix(self, P: np.ndarray) -> np.ndarray:
         """True where a code is suggested: at or above both the threshold and the confident score."""
-
         return np.maximum(self.thresholds_, self.confident_) <= P
 
     def proba_docs(self, docs: Sequence[Analyzed]) -> np.ndarray:
@@ -395,7 +393,6 @@ class SuggestionModel:
     @property
     def version(self) -> str:
         """Content identity of the fitted model (same data and seed -> same version)."""
-
         self._check_fitted()
         h = hashlib.sha256(self.training_hash_.encode())
         for arr in (self.coef_, self.intercept_, self.calibration_, self.thresholds_, self.fallback_,
@@ -416,7 +413,6 @@ class SuggestionModel:
 
 def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     """F1 of 0/1 predictions (0 when nothing is positive on either side)."""
-
     tp = float(np.sum((pred > 0) & (y > 0)))
     denom = float(np.sum(pred > 0) + np.sum(y > 0))
     return 2 * tp / denom if denom else 0.0
@@ -428,7 +424,6 @@ def grouped_stratified_folds(y: np.ndarray, groups: np.ndarray, folds: int, rand
     order, those with most positives first, each to the fold with the fewest positives so far (then fewest
     passages). Linear in the number of groups (scikit-learn's StratifiedGroupKFold is quadratic-ish and
     dominated retraining time on 5,000 passages)."""
-
     names, gidx = np.unique(np.asarray(groups, dtype=object), return_inverse=True)
     pos = np.bincount(gidx, weights=(y > 0).astype(float), minlength=len(names))
     size = np.bincount(gidx, minlength=len(names)).astype(float)
@@ -448,7 +443,6 @@ def grouped_stratified_folds(y: np.ndarray, groups: np.ndarray, folds: int, rand
 
 def _logit(P: np.ndarray) -> np.ndarray:
     """log(p / (1 - p)) with p clipped to [1e-4, 1 - 1e-4]."""
-
     Q = np.clip(P, 1e-4, 1 - 1e-4)
     return np.log(Q / (1 - Q))
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,10 @@ from corpus_tools.io.manifest import package_versions
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.suggest.features import FeatureBuilder, TextAnalyzer, WordVectors
 from corpus_tools.suggest.model import SuggestionModel, VariableFit
+from corpus_tools.suggest.quality import QualityRecord, quality_record, read_quality
+
+if TYPE_CHECKING:
+    from corpus_tools.suggest.evaluation import EvaluationResult
 
 FORMAT = "corpus-tools-suggestion-model"
 FORMAT_VERSION = 1
@@ -36,10 +40,12 @@ def _sha256(path: Path) -> str:
 
 
 def save_model(model: SuggestionModel, folder: Path, metrics: dict[str, Any] | None = None,
-               extra: dict[str, Any] | None = None) -> Path:
-    """Write a fitted model into `folder` (created); returns the model.json path."""
-
+               extra: dict[str, Any] | None = None, evaluation: EvaluationResult | None = None) -> Path:
+    """Write a fitted model into `folder` (created); returns the model.json path. The model's quality record
+    (corpus_tools.suggest.quality: its thresholds with the grouped cross-validated figures of `evaluation`)
+    is stored with it and set as `model.quality_`."""
     model._check_fitted()
+    model.quality_ = record_of(model, evaluation)
     folder.mkdir(parents=True, exist_ok=True)
     lex_dir = folder / "lexicons"
     lex_dir.mkdir(exist_ok=True)
@@ -75,7 +81,7 @@ def save_model(model: SuggestionModel, folder: Path, metrics: dict[str, Any] | N
                        **({"vectors": f.vectors.words} if f.vectors is not None else {})},
         "exemplars": {"ids": model.exemplar_ids_, "texts": model.exemplar_texts_,
                       "origins": list(getattr(model, "exemplar_origins_", []))},
-        "files": {ARRAYS: _sha256(folder / ARRAYS)}, **(extra or {}),
+        "files": {ARRAYS: _sha256(folder / ARRAYS)}, "quality": model.quality_.to_dict(), **(extra or {}),
     }
     path = folder / MODEL_JSON
     path.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -98,6 +104,22 @@ def read_meta(folder: Path) -> dict[str, Any]:
         raise ModelError(f"{path} has model format {meta.get('format_version')}, this version reads {FORMAT_VERSION}",
                          hint="retrain the model with this version of corpus-tools")
     return meta
+
+
+def record_of(model: SuggestionModel, evaluation: EvaluationResult | None) -> QualityRecord:
+    """The quality record of a fitted model and the grouped cross-validation it rests on (None: none)."""
+    notes = [f.note for f in model.fits_] if len(model.fits_) == len(model.codes_) else [""] * len(model.codes_)
+    if evaluation is None:
+        return quality_record(model.version, model.codes_, model.thresholds_, model.fallback_, notes)
+    return quality_record(model.version, model.codes_, model.thresholds_, model.fallback_, notes,
+                          evaluation.per_variable, kind=evaluation.kind, n_entries=evaluation.n_entries,
+                          folds=evaluation.folds, n_groups=evaluation.n_groups, macro=evaluation.macro)
+
+
+def load_quality(folder: Path) -> QualityRecord | None:
+    """The quality record of the model saved in `folder` (reads model.json only, loads no arrays); None for a
+    model saved before records existed."""
+    return read_quality(read_meta(Path(folder)))
 
 
 def _verify(folder: Path, rel: str, expected: str) -> Path:
@@ -189,4 +211,5 @@ def load_model(folder: Path) -> SuggestionModel:
                    for c, v in meta["fits"].items()]
     if model.version != meta["model_version"]:
         raise ModelError(f"{folder}: arrays do not reproduce the recorded model version {meta['model_version']}")
+    model.quality_ = read_quality(meta) or record_of(model, None)
     return model

@@ -41,7 +41,6 @@ def adjusted_prevalence(suggestions: pd.DataFrame, codes: Sequence[str], groups:
     """One row per (code, group): raw classify-and-count share and Forman's adjusted share with interval.
 
     `suggestions` has id, doc_id, codes (';'-joined) and in_training; `groups` gives each row's group (stage)."""
-
     frame = suggestions.assign(_group=list(groups))
     held = frame[pd.to_numeric(frame.get("in_training", 0), errors="coerce").fillna(0).astype(int) == 0]
     n_training = len(frame) - len(held)

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from corpus_tools.suggest.evaluation import EvaluationResult
+    from corpus_tools.suggest.quality import QualityRecord
 
 
 @dataclass
@@ -32,6 +33,7 @@ class SuggestionsResult:
     fit_metrics: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    quality: QualityRecord | None = None  # the model's one quality record (threshold + grouped-CV figures per code)
 
     def manifest(self, out_dir: Path) -> dict[str, Any]:
         """Model version, training data and metrics for manifest.json."""

@@ -48,7 +48,6 @@ class TrainingData:
 
     def scope(self) -> np.ndarray:
         """The coded-under-this-codebook mask (all ones when no mask was set)."""
-
         return np.ones(self.Y.shape, dtype=bool) if self.mask is None else self.mask
 
     def take(self, rows: Sequence[int] | np.ndarray) -> TrainingData:
@@ -65,7 +64,6 @@ class TrainingData:
     def subset(self, codes: Sequence[str]) -> TrainingData:
         """The same passages restricted to `codes` (columns in that order); passages in scope of none of
         them are left out."""
-
         cols = np.array([self.codes.index(c) for c in codes], dtype=int)
         mask = self.scope()[:, cols]
         rows = np.flatnonzero(mask.any(axis=1)) if len(cols) else np.arange(0)
@@ -156,7 +154,6 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
     Each passage carries its cross-validation group (its document merged with near-duplicate reprints, see
     corpus_tools.suggest.groups) and language.
     """
-
     problems: list[str] = []
     texts: dict[str, str] = {}
     if corpus is not None:

@@ -16,7 +16,6 @@ NO_TOPIC = -1  # from_topic of an emerged row, to_topic of a faded row
 def topic_similarity(tw_a: np.ndarray, vocab_a: Sequence[str], tw_b: np.ndarray,
                      vocab_b: Sequence[str]) -> np.ndarray:
     """Cosine similarity (k_a × k_b) of topic-word distributions over the union of both vocabularies."""
-
     union = {w: i for i, w in enumerate(dict.fromkeys([*vocab_a, *vocab_b]))}
 
     def embed(tw: np.ndarray, vocab: Sequence[str]) -> np.ndarray:
@@ -36,7 +35,6 @@ def align_pair(from_stage: str, to_stage: str, sim: np.ndarray,
     Every pair at or above `threshold` is a match, so one earlier topic may continue in several later ones
     (split) and several earlier topics may feed one later topic (merged); a later topic is "emerged" only
     when no earlier topic reaches the threshold, an earlier one "faded" only when no later one does."""
-
     rows: list[dict[str, Any]] = []
     k_a, k_b = sim.shape
     hit = np.asarray(sim) >= threshold if k_a and k_b else np.zeros((k_a, k_b), dtype=bool)

@@ -54,7 +54,6 @@ def english_key(word: str) -> str:
 
 def find_cedict() -> Path | None:
     """The CC-CEDICT file shipped by an installed package, or None when none is installed."""
-
     for module, rel in CEDICT_PACKAGES:
         spec = find_spec(module)
         if spec is None or not spec.submodule_search_locations:
@@ -130,7 +129,6 @@ class ConceptMap:
     def expand(self, concept_word: np.ndarray, concepts: Sequence[str],
                docs: Sequence[Sequence[str]]) -> tuple[list[str], np.ndarray]:
         """(surface vocabulary, topic-word matrix over it): p(w | t) = p(concept(w) | t) · p(w | concept(w))."""
-
         freq: Counter[str] = Counter(w for d in docs for w in d)
         vocab = sorted(freq)
         col = {c: j for j, c in enumerate(concepts)}

@@ -45,7 +45,6 @@ def topic_rows(scope: str, stage: str, model: TopicEstimator, weights: np.ndarra
 def passage_rows(scope: str, model: TopicEstimator, entries: pd.DataFrame, docs: Sequence[Sequence[str]],
                  n: int = N_PASSAGES) -> list[dict[str, Any]]:
     """The n entries with the highest share of each topic, one per document while enough documents remain."""
-
     theta = model.doc_topic_
     long_enough = np.array([len(d) >= MIN_PASSAGE_TOKENS for d in docs])
     rows = []
@@ -102,7 +101,6 @@ class TermIndex:
 def variable_rows(scope: str, model: TopicEstimator, index: TermIndex,
                   n_words: int = N_OVERLAP_WORDS) -> list[dict[str, Any]]:
     """Rows of schema.TOPIC_VARIABLES: share of a topic's top-word probability on each variable's terms."""
-
     vocab_pos = {w: j for j, w in enumerate(model.vocabulary_)}
     rows = []
     for t, words in enumerate(model.top_words(n_words)):

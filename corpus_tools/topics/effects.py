@@ -54,7 +54,6 @@ def match_topics(reference: np.ndarray, other: np.ndarray) -> np.ndarray:
 
 def covariate_levels(values: Sequence[Any]) -> tuple[list[str], list[str]]:
     """(level of each entry as text, level order): missing values become '(missing)'; years sort as numbers."""
-
     out = []
     for v in values:
         if v is None or bool(pd.isna(v)) or str(v).strip() == "":
@@ -85,7 +84,6 @@ def topic_effects(thetas: Sequence[np.ndarray], lengths: Sequence[int], covariat
     `thetas`: one (n_entries × k) topic-share matrix per seed, topics already in one order; `lengths`:
     tokens per entry (how sure each entry's shares are); `orders`: level order per covariate (else sorted);
     covariates in `keep_single` are reported even with one level (stage prevalence of an unstaged corpus)."""
-
     rng = np.random.default_rng(seed)
     lengths_a = np.asarray(lengths, dtype=float)[:, None]
     docs_a = np.asarray([str(d) for d in doc_ids])

@@ -19,7 +19,6 @@ def stage_prevalence(theta: np.ndarray, stages: Sequence[str], doc_ids: Sequence
     Entries of one document are not independent, so the bootstrap resamples whole documents within
     each stage (a cluster bootstrap); a stage with a single document gets a zero-width interval.
     """
-
     rng = np.random.default_rng(seed)
     stages_a = np.asarray(list(stages))
     docs_a = np.asarray(list(doc_ids))

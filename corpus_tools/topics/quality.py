@@ -16,7 +16,6 @@ TOPN = 10  # top words per topic used for coherence and stability
 
 def coherence(top_words: Sequence[Sequence[str]], texts: Sequence[Sequence[str]]) -> tuple[float, float]:
     """(c_npmi, c_v) of topics given by their top words, with the texts as reference corpus."""
-
     from gensim.corpora import Dictionary
     from gensim.models.coherencemodel import CoherenceModel
 
@@ -57,7 +56,6 @@ def stability(runs: Sequence[Sequence[Sequence[str]]]) -> float:
 
 def coherence_per_topic(top_words: Sequence[Sequence[str]], texts: Sequence[Sequence[str]]) -> list[float]:
     """c_npmi of each topic (same reference corpus and window as `coherence`); nan for a topic under 2 words."""
-
     from gensim.corpora import Dictionary
     from gensim.models.coherencemodel import CoherenceModel
 
@@ -79,7 +77,6 @@ def exclusivity(topic_word: np.ndarray, n: int = TOPN) -> float:
 
     1 means no top word is probable in another topic; 1/K means every top word is shared evenly (the
     exclusivity half of FREX, Roberts et al. 2014/Bischof & Airoldi 2012)."""
-
     tw = np.asarray(topic_word, dtype=float)
     if tw.size == 0:
         return float("nan")
@@ -90,7 +87,6 @@ def exclusivity(topic_word: np.ndarray, n: int = TOPN) -> float:
 
 def topic_exclusivity(topic_word: np.ndarray, n: int = TOPN) -> list[float]:
     """Exclusivity of each topic's top n words (see `exclusivity`)."""
-
     tw = np.asarray(topic_word, dtype=float)
     share = tw / np.maximum(tw.sum(axis=0, keepdims=True), 1e-300)
     top = np.argsort(-tw, axis=1, kind="stable")[:, :n]
@@ -104,7 +100,6 @@ def heldout_loglik(topic_word: np.ndarray, vocabulary: Sequence[str], docs: Sequ
 
     Returns (log-likelihood per scored token, number of scored tokens); words outside the vocabulary are
     skipped (they are the same for every K)."""
-
     col = {w: j for j, w in enumerate(vocabulary)}
     phi = np.asarray(topic_word, dtype=float) + 1e-12
     total, n = 0.0, 0
@@ -137,7 +132,6 @@ def _fold_in_ids(phi: np.ndarray, ids: Sequence[int], alpha: float, iterations: 
 def fold_in(topic_word: np.ndarray, vocabulary: Sequence[str], docs: Sequence[Sequence[str]], *,
             alpha: float = 0.1, iterations: int = 30) -> np.ndarray:
     """Topic shares (n_docs × k) of documents a model was not fitted on, with its topics held fixed (EM)."""
-
     col = {w: j for j, w in enumerate(vocabulary)}
     phi = np.asarray(topic_word, dtype=float) + 1e-12
     return np.array([_fold_in_ids(phi, [col[w] for w in d if w in col], alpha, iterations) for d in docs]
@@ -147,7 +141,6 @@ def fold_in(topic_word: np.ndarray, vocabulary: Sequence[str], docs: Sequence[Se
 def unigram_loglik(train: Sequence[Sequence[str]], docs: Sequence[Sequence[str]]) -> float:
     """Per-token log-likelihood of the odd-numbered tokens of `docs` under the training corpus's word
     frequencies (add-one smoothed over its vocabulary): the no-topics baseline for `heldout_loglik`."""
-
     counts = Counter(w for d in train for w in d)
     total = sum(counts.values()) + len(counts)
     ll, n = 0.0, 0
@@ -163,7 +156,6 @@ def coherence_batch(fits: Sequence[Sequence[Sequence[str]]], texts: Sequence[Seq
                     ) -> list[tuple[float, float]]:
     """(c_npmi, c_v) of several fits' topics against one reference corpus, the same numbers as `coherence`
     per fit, but with the corpus's co-occurrence counts accumulated once for all of them (the slow part)."""
-
     from gensim.corpora import Dictionary
     from gensim.models.coherencemodel import CoherenceModel
 

@@ -45,7 +45,6 @@ class SeedSet:
 def seed_sets(lexicons: Sequence[Lexicon], index: TermIndex, vocabulary: Sequence[str],
               level: str = "variable") -> tuple[list[SeedSet], list[str]]:
     """Seed word lists per codebook item (only items with terms in the vocabulary), and notes on the rest."""
-
     if level not in SEED_LEVELS:
         raise ConfigError(f"unknown seeding level {level!r}", hint=f"choose one of {', '.join(SEED_LEVELS)}")
     if level == "off":
@@ -76,7 +75,6 @@ def seeded_rows(sets: Sequence[SeedSet], models: Sequence[Any], docs: Sequence[S
                 entry_ids: Sequence[str], hand_codes: pd.DataFrame | None, n_top: int = 10
                 ) -> list[dict[str, Any]]:
     """Rows of schema.TOPIC_SEEDED for the reported model (models[0]); other seeds' models give stability."""
-
     ref = models[0]
     units_top, units_docs = ref.quality_view(docs, n_top)
     coh = coherence_per_topic(units_top, units_docs)
@@ -118,7 +116,6 @@ def seeded_rows(sets: Sequence[SeedSet], models: Sequence[Any], docs: Sequence[S
 
 def on_vocab(model: Any, vocabulary: Sequence[str]) -> np.ndarray:
     """A model's topic-word matrix re-indexed onto another vocabulary (missing words get 0)."""
-
     pos = {w: j for j, w in enumerate(model.vocabulary_)}
     out = np.zeros((model.topic_word_.shape[0], len(vocabulary)))
     for i, w in enumerate(vocabulary):
@@ -131,7 +128,6 @@ def on_vocab(model: Any, vocabulary: Sequence[str]) -> np.ndarray:
 def _hand_code_lift(sets: Sequence[SeedSet], theta: np.ndarray, entry_ids: Sequence[str],
                     hand_codes: pd.DataFrame | None) -> list[float]:
     """Per seeded topic: mean topic share in entries hand-coded with its item / mean share elsewhere."""
-
     out = [float("nan")] * theta.shape[1]
     if hand_codes is None or hand_codes.empty:
         return out

@@ -18,7 +18,7 @@ from jinja2 import StrictUndefined
 
 from corpus_tools.jobs.suggest import load_suggester
 from corpus_tools.project import Project
-from corpus_tools.web import pages, security, views
+from corpus_tools.web import document, pages, security, views
 from corpus_tools.web.config import DEFAULT_HOST, is_loopback, new_token
 from corpus_tools.web.workspace import BUSY_TIMEOUT_MS, EXTENSION, WRITE_WAIT_S, Workspace
 
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.suggest.explain import Suggester
 
-STATIC = {"app.css": "text/css", "app.js": "text/javascript"}
+STATIC = {"app.css": "text/css", "app.js": "text/javascript", "document.css": "text/css",
+          "document.js": "text/javascript"}
 MAX_FORM_BYTES = 256 * 1024
 
 
@@ -40,7 +41,6 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
     (generated when not given; read it from `app.config["CT_TOKEN"]`). busy_timeout_ms and write_wait: how
     long the store's worker waits for SQLite's write lock per attempt, and how long a decision keeps trying
     before "the store is busy" (see workspace.py). Call `close_app(app)` when done."""
-
     project = Project.open(corpus, lexicons or (), store_path)
     model = Path(model_dir) if model_dir is not None else None
     sugg = suggester if suggester is not None else load_suggester(model, project.corpus, lexicons, engine)
@@ -65,6 +65,7 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
     security.install(app, token, host)
     views.register(app)
     pages.register(app)
+    document.register(app)
 
     colors = {code: i % 9 for i, code in enumerate(ws.codes)}
 
@@ -73,8 +74,10 @@ def create_app(corpus: Corpus | str | Path | None = None, store_path: str | Path
         return {"coder": g.get("coder", ""), "suggestions_from": f"{sugg.source} {sugg.version}",
                 "corpus_name": project.corpus.config.name, "colors": colors, "store_problem": ws.store_problem}
 
-    if warm:
+    if warm:  # serving: score every entry and compute the dashboard's summaries in the background
         ws.warm()
+        ws.background_summaries = True
+        pages.dashboard_summaries(ws)
     return app
 
 

@@ -63,7 +63,6 @@ def resolve_config(project: Path | None = None, corpus: Path | None = None, stor
     `corpus-tools analyze`); evaluation.json is looked for in the model
     folder and in `<project>/analysis/evaluation/`. Any host other than loopback gets an access token.
     """
-
     root = Path(project) if project is not None else Path(".")
     if project is not None and not root.is_dir():
         raise ConfigError(f"project folder {root} does not exist")

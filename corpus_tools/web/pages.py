@@ -11,6 +11,8 @@ from flask import Blueprint, Flask, Response, abort, flash, g, redirect, render_
 from corpus_tools.errors import CorpusToolsError, StoreError
 from corpus_tools.review.adjudication import find_disagreements
 from corpus_tools.review.dashboard import (
+    AgreementBlock,
+    ModelQuality,
     agreement_overview,
     coder_progress,
     human_coded_entries,
@@ -19,10 +21,11 @@ from corpus_tools.review.dashboard import (
 )
 from corpus_tools.review.examples import Example, accepted_examples
 from corpus_tools.review.session import StaleDecision
+from corpus_tools.suggest.persistence import MODEL_JSON
 from corpus_tools.web.adjudicate import adjudication_view, record
 from corpus_tools.web.charts import line_chart
 from corpus_tools.web.views import _login_redirect, form_int, message
-from corpus_tools.web.workspace import workspace
+from corpus_tools.web.workspace import Workspace, workspace
 
 bp = Blueprint("pages", __name__)
 
@@ -79,11 +82,9 @@ def dashboard() -> Response | str:
     ws = workspace()
     project = ws.state()
     progress = ws.cached("progress", lambda: coder_progress(ws.store, ws.corpus, project.state))
-    blocks, notes = ws.cached("agreement", lambda: agreement_overview(project.state, ws.lexicons), on_worker=False,
-                              stale_ok=True)
-    disputed = ws.cached("disputed", lambda: len(find_disagreements(project.state, ws.codes)), on_worker=False,
-                         stale_ok=True)
-    quality = model_quality(ws.model_dir, ws.evaluation_paths)
+    agreement, disputed = dashboard_summaries(ws)
+    blocks, notes = agreement if agreement is not None else ([], [])
+    quality = _model_quality(ws)
     chart = None
     if quality is not None and quality.curve:
         curve = quality.curve
@@ -94,9 +95,36 @@ def dashboard() -> Response | str:
     evaluation_dir = ws.evaluation_paths[-1].parent if ws.evaluation_paths else None
     commands = retrain_commands(ws.corpus_path, ws.store_path, ws.model_dir, evaluation_dir)
     return render_template("dashboard.html", progress=progress, blocks=blocks, notes=notes + project.problems[:5],
-                           disputed=disputed, quality=quality, chart=chart, commands=commands,
+                           disputed=disputed, agreement_pending=agreement is None, quality=quality, chart=chart,
+                           commands=commands,
                            coded_now=human_coded_entries(project.state), sources=project.sources,
                            store_path=str(ws.store_path))
+
+
+def _model_quality(ws: Workspace) -> ModelQuality | None:
+    """The model's quality as the dashboard shows it, read again only when model.json or an evaluation file
+    changed (model.json holds the vocabulary and training passages: parsing it on every page is slow)."""
+    files = [*([ws.model_dir / MODEL_JSON] if ws.model_dir is not None else []), *ws.evaluation_paths]
+    stamp = tuple(p.stat().st_mtime_ns if p.is_file() else 0 for p in files)
+    return ws.once(f"quality:{stamp}", lambda: model_quality(ws.model_dir, ws.evaluation_paths))
+
+
+def dashboard_summaries(ws: Workspace) -> tuple[tuple[list[AgreementBlock], list[str]] | None, int | None]:
+    """Agreement per codebook (bootstrap intervals: the slow part) and the number of disputed passages, both
+    recomputed off the worker thread when the store changed. In the served app (`background_summaries`) they
+    never hold up a page: None while the first computation runs (create_app starts it at once)."""
+
+    def agreement() -> tuple[list[AgreementBlock], list[str]]:
+        return agreement_overview(ws.state().state, ws.lexicons)
+
+    def disputed() -> int:
+        return len(find_disagreements(ws.state().state, ws.codes))
+
+    if ws.background_summaries:
+        return (ws.in_background("agreement", agreement, on_worker=False),
+                ws.in_background("disputed", disputed, on_worker=False))
+    return (ws.cached("agreement", agreement, on_worker=False, stale_ok=True),
+            ws.cached("disputed", disputed, on_worker=False, stale_ok=True))
 
 
 @dataclass(frozen=True)
@@ -113,6 +141,7 @@ class VariableCard:
     examples: tuple[Example, ...]
     color: int
     is_code: bool
+    scored: bool = False  # the suggestions score it (the queue can order passages by it)
 
 
 @dataclass(frozen=True)
@@ -139,7 +168,8 @@ def _codebook(ws: Any) -> list[tuple[Any, bool, list[ConstructGroup]]]:
                 cards.append(VariableCard(v.id, v.label.get("en", ""), v.label.get("zh", ""), v.definition,
                                           tuple((lang, terms) for lang, terms in v.terms.items()), exclude,
                                           counts.get(v.id, 0), tuple(examples.get(v.id, [])),
-                                          ws.codes.index(v.id) % 9 if v.id in ws.codes else 9, v.id in ws.codes))
+                                          ws.codes.index(v.id) % 9 if v.id in ws.codes else 9, v.id in ws.codes,
+                                          v.id in ws.suggested_codes))
             groups.append(ConstructGroup(c.id, c.label.get("en", ""), c.label.get("zh", ""), c.definition,
                                          tuple(cards)))
         out.append((lex, any(v.id in ws.codes for v in lex.variables), groups))

@@ -58,16 +58,21 @@ class CodeChoice:
     definition: str
     color: int  # palette index (the same colour for the code's evidence marks)
     applied: bool = False
+    codebook: str = ""  # the lexicon's title (the picker groups codes by it)
+    keywords: str = ""  # the variable's terms, searched by the picker but not shown
 
 
 def code_choices(ws: Workspace, applied: Sequence[str] = ()) -> list[CodeChoice]:
-    """Every code of the codebook in order, marking those that apply."""
+    """Every code of every codebook (lexicon) in order, marking those that apply."""
     out = []
     for i, code in enumerate(ws.codes):
         v = ws.variables.get(code)
+        lex = ws.codebook_of.get(code)
         en, zh = ws.code_label(code)
+        keywords = " ".join(t for ts in v.terms.values() for t in ts) if v is not None else ""
         out.append(CodeChoice(code, en, zh, v.construct if v else code.split(".", 1)[0],
-                              v.definition if v else "", i % 9, code in applied))
+                              v.definition if v else "", i % 9, code in applied,
+                              (lex.title or lex.name) if lex is not None else "other codes", keywords))
     return out
 
 

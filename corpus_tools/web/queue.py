@@ -37,6 +37,9 @@ class SuggestionView:
     terms: tuple[str, ...]
     features: tuple[str, ...]
     color: int
+    reasons: tuple[str, ...] = ()  # why, in plain sentences (corpus_tools.suggest.explain.Explanation.reasons)
+    threshold: float | None = None  # the score at or above which the suggester suggests it (marked on the bar)
+    quality: str = ""  # its cross-validated quality in one line (the model's quality record), "" when unknown
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class ItemView:
     similar_text: str = ""
     similar_codes: tuple[str, ...] = ()
     similar_score: float = 0.0
+    similar_reason: str = ""  # `similar passage you coded as ...` (or marked as the training corpus's)
     version: int = 0  # the passage's state version for this coder (decision forms carry it back)
 
 
@@ -90,11 +94,13 @@ def item_view(ws: Workspace, item: ReviewItem) -> ItemView:
     suggestions = []
     for s in item.suggestions:
         en, zh = ws.code_label(s.code)
-        terms = tuple(dict.fromkeys(e.term for e in evidence if e.code == s.code))
-        feats = tuple(f.label() for f in exp.features if f.code == s.code) if exp is not None else ()
+        terms = tuple(exp.terms_for(s.code)) if exp is not None else ()
+        feats = tuple(f.label(exp.labels) for f in exp.features if f.code == s.code) if exp is not None else ()
         verdict = item.coding.verdicts.get(s.code, "")
         suggestions.append(SuggestionView(s.code, en, zh, s.score, verdict if verdict in ("accept", "reject", "add",
-                                          "remove") else "", terms, feats, color_of(ws, s.code)))
+                                          "remove") else "", terms, feats, color_of(ws, s.code),
+                                          tuple(exp.reasons(s.code)) if exp is not None else (),
+                                          ws.threshold_of(s.code), ws.quality_line(s.code)))
     applied = tuple((c, m, color_of(ws, c)) for c, m in item.coding.applied.items())
     return ItemView(item.entry_id, item.doc_id, item.title, meta.source_type if meta else "",
                     meta.date if meta else "", meta.stage if meta else "", lang_attr(meta.lang if meta else ""),
@@ -102,7 +108,8 @@ def item_view(ws: Workspace, item: ReviewItem) -> ItemView:
                     tuple(segments(item.text, ((e.start, e.end, e.code, e.term) for e in evidence))),
                     tuple(suggestions), applied, tuple(item.pending), item.coding.coded, item.complete,
                     exp.similar_text if exp is not None else "", tuple(exp.similar_codes) if exp is not None else (),
-                    exp.similar_score if exp is not None else 0.0, item.version)
+                    exp.similar_score if exp is not None else 0.0, exp.similar_reason() if exp is not None else "",
+                    item.version)
 
 
 def session_for(ws: Workspace, coder: str, settings: QueueSettings) -> PooledSession:

@@ -40,7 +40,6 @@ class RedactingRequestHandler(WSGIRequestHandler):
 
 def make_app_server(config: ServeConfig, engine: str = "rjieba") -> tuple[BaseWSGIServer, Flask, ServeConfig]:
     """Build the app and bind its server (port 0: a free port); returns the config with the actual port."""
-
     require_sound(config.store_path)  # a damaged store is refused before anyone codes into it
     app = create_app(config.corpus_path, config.store_path, config.model_dir, host=config.host, token=config.token,
                      evaluation_paths=config.evaluation_paths, engine=engine)

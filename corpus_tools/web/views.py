@@ -95,7 +95,7 @@ def queue() -> Response | str:
     docs = sorted(ws.docs.items(), key=lambda kv: kv[0])
     return render_template("queue.html", view=view, settings=settings, action_url=url_for("main.act") + (
         f"?{urlencode(settings.to_query())}" if settings.to_query() else ""), stages=ws.stages,
-        source_types=ws.source_types, docs=docs, codes=ws.codes)
+        source_types=ws.source_types, docs=docs, codes=ws.suggested_codes)
 
 
 @bp.post("/queue/act", endpoint="act")

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from corpus_tools.errors import StoreBusyError, StoreReadOnlyError
+from corpus_tools.project import codable_codes
 from corpus_tools.review.pool import ReviewPool
 from corpus_tools.store.coding_state import project_state
 from corpus_tools.store.store import CodingStore
@@ -41,6 +42,7 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 250  # how long the worker waits for SQLite's write lock per attempt
 WRITE_WAIT_S = 10.0  # how long a decision keeps trying before "the store is busy"
 RETRY_PAUSE_S = 0.05
+WARM_CHUNK = 32  # entries scored per worker task while warming up (~tens of ms)
 SUMMARY_INTERVAL_S = 10.0  # stale summaries (dashboard agreement) are recomputed at most this often
 
 
@@ -66,8 +68,10 @@ class Workspace:
         self.lexicons = list(lexicons)
         self.corpus_path, self.model_dir = corpus_path, model_dir
         self.evaluation_paths = tuple(evaluation_paths)
-        self.codes: list[str] = list(suggester.codes_)
+        self.suggested_codes: list[str] = list(suggester.codes_)  # the codes the suggester scores
+        self.codes: list[str] = codable_codes(self.lexicons, self.suggested_codes)  # every code coders may apply
         self.variables: dict[str, Variable] = {v.id: v for lex in reversed(self.lexicons) for v in lex.variables}
+        self.codebook_of: dict[str, Lexicon] = {v.id: lex for lex in reversed(self.lexicons) for v in lex.variables}
         d = corpus.docs
         self.docs = {str(r["doc_id"]): DocMeta(str(r["title"]), str(r["source_type"]), str(r["date"] or ""),
                                                str(r["stage"]), str(r["lang"]))
@@ -82,6 +86,7 @@ class Workspace:
         self._flights: dict[str, threading.Lock] = {}
         self._started: dict[str, float] = {}  # when each cached value was last computed (monotonic)
         self.summary_interval = SUMMARY_INTERVAL_S
+        self.background_summaries = False  # dashboard summaries computed in the background (set by create_app)
         self._once: dict[str, Any] = {}
         self._worker = 0
         self.busy_timeout_ms, self.write_wait = int(busy_timeout_ms), float(write_wait)
@@ -112,6 +117,8 @@ class Workspace:
         fn must leave no trace when the store refuses the write (review sessions change their state only
         after the store committed). StoreBusyError after the wait; StoreReadOnlyError marks the store
         read-only (every page then says that decisions are not saved)."""
+        if has_request_context():
+            g._ct_wrote = True
         deadline = time.monotonic() + self.write_wait
         waiting = False
         try:
@@ -146,9 +153,20 @@ class Workspace:
             return "The coding store cannot be written"
         return ""
 
-    def warm(self) -> None:
-        """Start computing every entry's suggestion scores on the worker thread (does not wait)."""
-        self._executor.submit(self.pool.warm)
+    def warm(self, chunk: int = WARM_CHUNK) -> None:
+        """Start computing every entry's suggestion scores on the worker thread (does not wait), `chunk` entries
+        per task: a request arriving meanwhile waits for one chunk at most, not for the whole corpus."""
+        texts = list(self.corpus.entries["text"])
+
+        def step(start: int) -> None:
+            self.pool.proba(texts[start:start + chunk])
+            if start + chunk < len(texts):
+                try:
+                    self._executor.submit(step, start + chunk)
+                except RuntimeError:  # the app is closing: the rest is computed on demand, if ever
+                    return
+
+        self._executor.submit(step, 0)
 
     def close(self) -> None:
         """Close the store on its own thread and stop the worker (decisions are already committed)."""
@@ -161,6 +179,22 @@ class Workspace:
     def _version(self) -> int:
         return self.store.count()
 
+    def version(self) -> int:
+        """The store's version (events logged), read on the worker once per request: a page that shows several
+        cached summaries waits for the worker once, not once per summary (writes come after their reads)."""
+        if has_request_context() and not self._dirty_request():
+            found = g.get("_ct_store_version")
+            if found is not None:
+                return int(found)
+            found = self.call(self._version)
+            g._ct_store_version = found
+            return int(found)
+        return self.call(self._version)
+
+    def _dirty_request(self) -> bool:
+        """True when the current request wrote to the store (its reads must see the write)."""
+        return bool(g.get("_ct_wrote"))
+
     def cached(self, key: str, compute: Callable[[], T], on_worker: bool = True, stale_ok: bool = False) -> T:
         """compute() once per store version (the number of logged events); on the worker thread or here.
 
@@ -168,7 +202,7 @@ class Workspace:
         `stale_ok` (summaries such as agreement with bootstrap intervals: seconds of CPU), a request finding
         an older value gets it at once while a background thread computes a fresh one, at most once per
         `summary_interval` seconds; the summary lags by the decisions made meanwhile."""
-        version = self.call(self._version)
+        version = self.version()
         with self._cache_lock:
             hit = self._cache.get(key)
             flight = self._flights.setdefault(key, threading.Lock())
@@ -179,6 +213,18 @@ class Workspace:
             return hit[1]
         with flight:
             return self._compute(key, version, compute, on_worker)
+
+    def in_background(self, key: str, compute: Callable[[], T], on_worker: bool = True) -> T | None:
+        """Like `cached(..., stale_ok=True)`, but never waits: with no value computed yet, one background
+        computation starts and None is returned (the page says the summary is on its way)."""
+        version = self.version()
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            flight = self._flights.setdefault(key, threading.Lock())
+        if hit is not None and hit[0] >= version:
+            return hit[1]
+        self._refresh_later(key, flight, version, compute, on_worker)
+        return hit[1] if hit is not None else None
 
     def _compute(self, key: str, version: int, compute: Callable[[], T], on_worker: bool) -> T:
         """Compute and store a value (the caller holds the key's flight lock)."""
@@ -223,8 +269,25 @@ class Workspace:
 
     def state(self) -> ProjectState:
         """The project's current coding (store plus the corpus's codings.csv)."""
-
         return self.cached("state", lambda: project_state(self.store, self.corpus, self.codes))
+
+    def threshold_of(self, code: str) -> float | None:
+        """The score at or above which the suggester suggests `code` (None when it does not score it)."""
+        if code not in self.suggested_codes:
+            return None
+        j = self.suggested_codes.index(code)
+        t = float(self.suggester.thresholds_[j])
+        confident = getattr(self.suggester, "confident_", None)  # a "not sure" band raises the bar (abstention)
+        if confident is not None:
+            t = max(t, float(confident[j]))
+        return t if 0.0 <= t <= 1.0 else None
+
+    def quality_line(self, code: str) -> str:
+        """The code's cross-validated quality from the model's quality record (`F1 0.45 [0.38, 0.52], n=682
+        (threshold 0.17)`), "" without a record."""
+        record = getattr(self.suggester, "quality_", None)
+        row = record.get(code) if record is not None else None
+        return row.label() if row is not None else ""
 
     def code_label(self, code: str) -> tuple[str, str]:
         """(English, Chinese) label of a code ("" when the codebook has none)."""

@@ -57,3 +57,12 @@ def test_version() -> None:
 
     res = CliRunner().invoke(main, ["--version"])
     assert res.exit_code == 0 and "corpus-tools" in res.output
+
+
+def test_python_dash_m_runs_the_same_command_line() -> None:
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "corpus_tools.cli", "--help"], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert res.returncode == 0 and "Usage: corpus-tools" in res.stdout and "analyze" in res.stdout

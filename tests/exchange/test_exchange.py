@@ -148,7 +148,7 @@ def test_export_tables_with_store_has_the_decision_log(make_corpus: MakeCorpus, 
                                     str(tmp_path / "t.xlsx")])
     assert res.exit_code == 0, res.output
     sheets = pd.read_excel(tmp_path / "t.xlsx", sheet_name=None)
-    assert list(sheets) == ["decisions", "codings", "presence", "codebook"]
+    assert list(sheets) == ["decisions", "codings", "presence", "codebook", "spans", "memos"]
     assert list(sheets["decisions"].columns) == [*schema.DECISIONS, *schema.DECISION_LINK]
     res = CliRunner().invoke(main, ["export", "tables", str(root), "--store", str(tmp_path / "s.sqlite"), "-o",
                                     str(tmp_path / "csv")])

@@ -278,7 +278,10 @@ def test_import_after_edits_in_a_qda_program(make_corpus: MakeCorpus, tmp_path: 
 
     edited = rewrite(exported, tmp_path / "edited.qdpx", edit, lambda t: t.replace("\n", "\r\n"))
     back = read_qdpx(edited, corpus, lexicons)
-    assert len(back.unmatched) == 1 and back.unmatched[0]["overlapping"] == last["entry_id"]
+    assert back.unmatched == []  # the part of an entry comes back as a span coding, offsets mapped back
+    [part] = back.spans.to_dict("records")
+    assert (part["entry_id"], part["start"], part["end"], part["coder"], part["code"]) == (
+        last["entry_id"], int(last["start"]) + 1, int(last["end"]), "B", "activity.low_ambition")
     assert any("Logistics (1)" in p for p in back.problems)
     added = back.codings[(back.codings["entry_id"] == last["entry_id"]) & (back.codings["coder"] == "B")]
     assert list(added["code"]) == ["activity.low_ambition"]  # CRLF text: offsets mapped back
@@ -296,9 +299,9 @@ def test_foreign_project_is_reported_not_guessed(make_corpus: MakeCorpus, tmp_pa
     assert back.codings.empty and back.n_selections == 0
     assert any("matches no corpus document" in p for p in back.problems)
     same = load_corpus(make_corpus([{"doc_id": "I1", "text": "I was so happy to see everyone again."}]))
-    back = read_qdpx(qdpx, same, lexicons)  # found by its text; "so happy" is not a whole entry
-    assert back.codings.empty and back.n_selections == 1 and back.n_matched == 0
-    assert back.unmatched[0]["start"] == 6 and back.unmatched[0]["overlapping"] == same.entries["entry_id"][0]
+    back = read_qdpx(qdpx, same, lexicons)  # found by its text; "so happy" is a part of an entry: a span coding
+    assert back.codings.empty and back.n_selections == 1 and back.n_matched == 0 and back.unmatched == []
+    assert back.spans.empty and any("Joy (1)" in p for p in back.problems)  # its code is not a lexicon variable
 
 
 def test_store_import_records_only_differences(make_corpus: MakeCorpus, tmp_path: Path,

@@ -149,18 +149,18 @@ def test_sensitivity_scenarios_move_documents() -> None:
 
 
 def test_findings_sentences() -> None:
-    from corpus_tools.report.effects import findings
+    from corpus_tools.report.findings import findings
 
     m, docs = planted(seed=1, media_trend=2.0)
     f = stage_effects(m, docs, STAGES, lexicon_of={"g.x": "gs", "g": "gs"}).frame
-    out = findings(f, {"g.x": "g.x · 政府"}, {})
-    assert out["available"] and out["n_holm"] >= 1 and out["n_tests"] == len(f)
-    text = out["items"][0]["text"]
-    assert "higher in the mature stage than in budding" in text and "95% CI" in text
-    assert "adjusted for source type and language" in text and "negative binomial" in text
+    out = findings(f, {"g.x": "G · x"}, {})
+    assert out.available and out.n_holm >= 1 and out.n_tests == len(f)
+    first = out.headlines[0]
+    assert "times as often in the mature stage as in the budding stage" in first.text and "95% CI" in first.detail
+    assert "adjusted for source type and language" in first.detail and "negative binomial" in first.detail
     flat = findings(f[f["variable"] == "m.y"], {}, {})
-    assert flat["items"] == []  # nothing planted, nothing reported
-    assert findings(None, {}, {})["available"] is False
+    assert all(x.kind == "none" for x in flat.headlines)  # nothing planted, nothing reported as a finding
+    assert findings(None, {}, {}).available is False
 
 
 def test_sensitivity_verdicts() -> None:

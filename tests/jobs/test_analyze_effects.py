@@ -75,7 +75,7 @@ def test_reliability_section_from_codings(tmp_path: Path) -> None:
     rare = table[(table["n_positive"] < 10) & table["value"].notna()]
     assert rare["ci_low"].isna().all() and rare["note"].str.contains("fewer than 10").all()
     html = Path(res.files["report"]).read_text(encoding="utf-8")
-    assert 'id="reliability"' in html and "q_below_800" in html and "No passage has been adjudicated" in html
+    assert 'id="reliability"' in html and "P(α &lt; .800)" in html and "No passage has been adjudicated" in html
     assert 'id="chart-code_cooccurrence"' in html and Path(res.files["code_cooccurrence"]).is_file()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,19 @@ def test_analyze_with_codings_trains_evaluates_and_reports(coded_root: Path, tmp
     model = load_model(out / "model")
     assert model.version == info["model_version"] and (out / "model" / "evaluation.json").is_file()
     assert not list(out.rglob("*.pkl")) and not list(out.rglob("*.pickle"))
+    # one set of quality figures: model_quality.csv (the record saved with the model) = evaluation.csv's
+    # cross-validated figures + the threshold the model applies, and the dashboard reads the same record
+    from corpus_tools.review.dashboard import model_quality
+
+    mq = pd.read_csv(res.files["model_quality"]).set_index("code")
+    per_var = ev.set_index("variable")
+    for j, code in enumerate(codes):
+        assert mq.at[code, "threshold"] == pytest.approx(float(model.thresholds_[j]), abs=1e-4)
+        if per_var.at[code, "support"]:
+            assert mq.at[code, "f1"] == pytest.approx(per_var.at[code, "f1"], abs=1e-4)
+    dash = model_quality(out / "model")
+    assert dash is not None and all(f["threshold"] == pytest.approx(mq.at[f["code"], "threshold"], abs=1e-4)
+                                    for f in dash.fits)
     # the report section: quality table, learning curve (PNG + SVG), counts by stage, escaped examples, meaning
     section = _section(Path(res.files["report"]).read_text(encoding="utf-8"))
     assert "Cross-validated quality per variable" in section and 'id="chart-learning_curve"' in section
@@ -81,6 +95,16 @@ def test_analyze_with_codings_trains_evaluates_and_reports(coded_root: Path, tmp
     assert "Test coders &lt;b&gt;A&lt;/b&gt; and B." in section
     assert "<script>" not in section and "&lt;script&gt;" in section  # the hostile passage, escaped
     assert "macro" in section and "suggestions_by_stage.csv" in section
+    # ... and the report's quality table is that record too: its CSV link and the applied thresholds
+    assert 'href="model_quality.csv"' in section and "threshold applied" in section
+    from corpus_tools.report.format import cell
+
+    quality = section[section.index("threshold applied") - 2000:]
+    quality = quality[:quality.index("</table>")]
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", quality)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", quality, re.S)]
+    shown = {row[0]: row[heads.index("threshold applied")] for row in cells if row}
+    assert len(shown) == len(codes) and sorted(shown.values()) == sorted(cell(mq.at[c, "threshold"]) for c in codes)
     by_stage = pd.read_csv(res.files["suggestions_by_stage"])
     assert list(by_stage["variable"]) == codes and (by_stage["total"] == by_stage.drop(
         columns=["variable", "total"]).sum(axis=1)).all()

@@ -151,3 +151,29 @@ def test_malformed_context_is_refused() -> None:
     fast, _ = _edge_scorers()
     with pytest.raises(TypeError):
         fast.matcher.scan_native("电商", (1, 2, 3))
+
+
+_SUFFIXES = {"name": "suffixes", "constructs": {"s": {"variables": {
+    "v": {"label": "v", "definition": "d",
+          "terms": {"en": ["*n't", "*t", "*preneur", "*ing x", "*" + "long" * 17, "*ΣΟΦΊΑ", "*ǅa"],
+                    "zh": ["*利润", "*𠀋村"]}}}}}}
+_SUFFIX_ALPHABET = ["don't", "DON'T", "don’t", "can't", "t", "at", "it", "not", "tea", "entrepreneur",
+                    "ENTREPRENEURS", "preneur", "making x", "making", "x", "long" * 17, "a" + "long" * 17,
+                    ("LONG" * 17).upper(), "long" * 16, "ΣΟΦΊΑ", "φιλοσοφία", "σοφίας", "ǅa", "ǆa", "Ǆa", "纯利润",
+                    "利润", "利", "润", "𠀋村", "𠀋", "村", " ", " ", "，", "\n", "-", "'"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_suffix_globs_agree(seed: int) -> None:
+    """Suffix globs are filtered by a hash of each suffix length in use, read backwards (lower-cased on the
+    way, beyond the BMP, 64 characters or longer): never a match the reference finds is lost."""
+    lexicons = [lexicon_from_dict(_SUFFIXES)]
+    fast, slow = Scorer(lexicons, native=True), Scorer(lexicons, native=False)
+    rng = random.Random(seed)
+    n_hits = 0
+    for _ in range(600):
+        text = "".join(rng.choice(_SUFFIX_ALPHABET) + rng.choice(["", " ", " "]) for _ in range(rng.randint(0, 12)))
+        got, want = fast.score_text(text), slow.score_text(text)
+        assert got == want, text
+        n_hits += len(got.hits)
+    assert n_hits > 1000

@@ -34,3 +34,29 @@ def test_shares_with_small_group_is_grey() -> None:
     assert fig is not None
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == ["a (n=2, too few: no interval)", "b (n=8)"]
+
+
+def test_heatmap_colour_scale_over_real_groups_only() -> None:
+    """One undated document with a huge rate and a group below the minimum are drawn grey with their n and
+    the colour scale spans the real groups only (the issue: one undated document at 44.9 washed out the rest)."""
+    table = pd.DataFrame({"budding": [1.0, 3.0], "growth": [2.0, 4.0], "tiny": [30.0, 0.0], "unstaged": [44.9, 1.0]},
+                         index=["Opportunity · feasibility", "Ability · organization"])
+    fig = cf.heatmap(table, "hits per 1,000 tokens", "{:.1f}", ["unstaged"], [20, 30, 2, 1], ["tiny"])
+    assert fig is not None
+    ax = fig.axes[0]
+    assert ax.images[0].norm.vmax == 4.0  # not 44.9, not 30
+    ticks = {t.get_text(): t.get_color() for t in ax.get_xticklabels()}
+    assert ticks["unstaged\nn=1"] == "#888888" and ticks["tiny\nn=2"] == "#888888"
+    assert ticks["budding\nn=20"] != "#888888"
+    cells = {t.get_text(): t.get_color() for t in ax.texts}
+    assert cells["44.9"] == "#777777" and cells["30.0"] == "#777777"  # values still shown, in grey
+    assert "outside the colour scale" in fig.get_supxlabel()  # type: ignore[attr-defined]
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(table.index)
+    assert all(t.get_fontsize() >= 10 for t in ax.get_yticklabels())
+
+
+def test_heatmap_without_small_groups_has_no_grey_note() -> None:
+    table = pd.DataFrame({"a": [1.0], "b": [2.0]}, index=["x"])
+    fig = cf.heatmap(table, "v")
+    assert fig is not None and fig.axes[0].images[0].norm.vmax == 2.0
+    assert not fig.get_supxlabel()  # type: ignore[attr-defined]

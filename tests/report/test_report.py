@@ -184,7 +184,94 @@ def test_report_validation_section(make_corpus: Any, tmp_path: Path) -> None:
     section = html[html.index('id="lexicon-validation"'):html.index('id="framing"')]
     c = expected_counts(docs, "demo.money")
     assert f"{c['tp'] / (c['tp'] + c['fp']):.2f} [" in section  # precision with its interval
-    assert "demo.money" in section and "entries fired" in section and "«利润»" in section
+    assert "Demo · money" in section and "entries fired" in section and "«利润»" in section
     written = pd.read_csv(tmp_path / "out" / "lexicon_validation.csv", keep_default_na=False)
     assert len(written) == len(val.table)
     assert (tmp_path / "out" / "lexicon_false_hits.csv").is_file()
+
+
+RAW = ("rate_lo", "rate_hi", "share_hi", "doc_share", "p_chi2", "sources_available", "cramers_v", "n_docs")
+
+
+def test_headers_are_readable_and_raw_names_stay_in_the_csvs(built: tuple[Path, str]) -> None:
+    import html as htmllib
+
+    out, html = built
+    headers = {htmllib.unescape(h) for h in re.findall(r'<th scope="col">(.*?)</th>', html)}
+    assert headers and not [h for h in headers if "_" in h or h in RAW], sorted(headers)
+    assert "hits per 1,000 tokens [95% CI]" in headers and "plain reading" in headers
+    assert "Opportunity · profitability" in html  # variable ids by their label, in tables and findings
+    assert "no topic" in html  # topic -1 of the alignment table
+    written = pd.read_csv(out / "overview_stage.csv")  # the report's own CSVs keep the raw names
+    assert next(iter(written.columns)) == "stage"
+
+
+def test_every_table_links_its_csv(built: tuple[Path, str]) -> None:
+    _, html = built
+    blocks = html.split('<div class="tablewrap">')[1:]
+    assert len(blocks) >= 10
+    for block in blocks:
+        tail = block.split("</table></div>", 1)[1][:400]
+        assert re.search(r'href="[^"#]+\.csv"', tail) or 'id="ex-table"' in block, block[:300]
+
+
+def test_stage_tests_have_a_plain_reading(built: tuple[Path, str]) -> None:
+    _, html = built
+    section = html[html.index('id="framing-tests"'):html.index('id="effects"')]
+    assert "plain reading" in section and "Not tested (left out (fewer than 5 documents)" in section  # 3 documents
+
+
+def _explorer_payload(html: str) -> dict[str, Any]:
+    import json
+
+    raw = html.split('<script type="application/json" id="explorer-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in raw  # corpus text cannot close the script element
+    return dict(json.loads(raw))
+
+
+def test_explorer_embeds_every_hit_with_exact_offsets(built: tuple[Path, str]) -> None:
+    _, html = built
+    data = _explorer_payload(html)
+    assert data["n_rows"] == len(data["rows"]) > 0  # every evidence row, not 3 per variable
+    for doc, entry, _var, start, end, matched, _flags in data["rows"]:
+        text = data["entries"][entry][2]
+        assert data["entries"][entry][0] == doc
+        assert text[start:end] == matched, (text, start, end, matched)  # highlights land on the hit
+    assert {d[0] for d in data["docs"]} == {"A", "B", "C"} and all(d[6] for d in data["docs"])
+    assert any(EVIL in e[2] for e in data["entries"])  # the text is there, only escaped for the script element
+
+
+def test_explorer_caps_rows_and_text() -> None:
+    from corpus_tools.report.explorer import explorer_data
+    from corpus_tools.report.labels import item_labels
+
+    entries = pd.DataFrame({"entry_id": ["A:1", "A:2", "B:1"], "doc_id": ["A", "A", "B"], "start": [0, 10, 0],
+                            "text": ["网店利润很高。培训", "培训班很受欢迎", "Running an online shop"]})
+    docs = pd.DataFrame({"doc_id": ["A", "B"], "title": ["a", "b"], "source_type": ["media", "interview"],
+                         "stage": ["budding", "growth"], "lang": ["zh-Hans", "en"], "date": ["2010", "2015"]})
+    ev = pd.DataFrame({"doc_id": ["A", "A", "A", "B"], "entry_id": ["A:1", "A:1", "A:2", "B:1"],
+                       "variable": ["o.p", "o.p", "g.t", "o.f"], "start": [2, 0, 10, 8], "end": [4, 2, 12, 14],
+                       "matched": ["利润", "网店", "培训", "online"], "counted": [True, True, False, True],
+                       "negated": [False, False, True, False], "overlap": [False] * 4})
+    full = explorer_data(ev, entries, docs, item_labels([]), {"o.p": "o", "g.t": "g", "o.f": "o"})
+    assert not full.capped and full.n_shown == 4
+    assert [r[6] for r in full.payload["rows"]] == ["c", "c", "n", "c"]  # the negated hit is marked, not dropped
+    small = explorer_data(ev, entries, docs, {}, {}, max_rows=3, max_text_bytes=len("Running an online shop"))
+    assert small.capped and small.n_shown == 3 and small.n_docs_text == 1
+    rows = small.payload["rows"]
+    assert {r[2] for r in rows} == {0, 1, 2}  # round-robin: every variable keeps a row
+    no_text = [r for r in rows if r[1] < 0]  # document A (3 hits) is over the budget: its hits keep context
+    assert no_text and all(len(r) == 8 for r in no_text)
+    assert [d[6] for d in small.payload["docs"]] == [False, True]
+
+
+def test_explorer_without_evidence() -> None:
+    from corpus_tools import schema
+    from corpus_tools.report.explorer import explorer_data
+
+    entries = pd.DataFrame({"entry_id": ["A:1"], "doc_id": ["A"], "start": [0], "text": ["</script><b>x"]})
+    docs = pd.DataFrame({"doc_id": ["A"], "title": ["t"], "source_type": ["media"], "stage": ["s"], "lang": ["en"],
+                         "date": [float("nan")]})
+    data = explorer_data(pd.DataFrame(columns=list(schema.EVIDENCE)), entries, docs, {}, {})
+    assert data.payload["rows"] == [] and not data.capped and data.payload["docs"][0][5] == ""
+    assert "<" not in data.json() and "\\u003c/script\\u003e" in data.json()

@@ -29,7 +29,7 @@ def test_sweep_chart_integer_ticks_and_legend_off_the_lines(ks: list[int]) -> No
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     renderer = canvas.get_renderer()
-    assert [ax.get_title() for ax in fig.axes] == ["c_npmi", "stability", "exclusivity", "heldout_gain"]
+    assert [ax.get_title() for ax in fig.axes] == ["coherence (NPMI)", "stability", "exclusivity", "held-out gain"]
     for ax in fig.axes:
         lo, hi = ax.get_xlim()
         ticks = [t for t in ax.get_xticks() if lo <= t <= hi]

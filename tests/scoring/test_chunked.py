@@ -121,3 +121,20 @@ def test_queries_on_the_file_equal_queries_on_the_frame(make_corpus: MakeCorpus,
     for rows in (1, 2, 5, 17):  # batches that cut entries apart: the running top list still finds the same
         pd.testing.assert_frame_equal(top_entry_evidence(res.evidence, batch_rows=rows), sample)
     assert top_passages(top_entry_evidence(entries.evidence), corpus.entries, corpus.docs) == full
+
+
+@pytest.mark.parametrize("max_rows", [7, 40, 100_000])
+def test_the_explorer_built_from_the_file_equals_the_one_from_the_whole_evidence(
+        make_corpus: MakeCorpus, scorer: Scorer, tmp_path: Path, max_rows: int) -> None:
+    from corpus_tools.report.explorer import explorer_data
+    from corpus_tools.scoring.evidence_queries import evidence_overview
+
+    corpus = messy_corpus(make_corpus, n=30, seed=4)
+    _, entries = score_levels(corpus, scorer)
+    res = score_to_parquet(corpus, scorer, tmp_path, chunk_entries=5)
+    full = explorer_data(entries.evidence, corpus.entries, corpus.docs, {}, {}, max_rows=max_rows)
+    ov = evidence_overview(res.evidence, max_rows, batch_rows=3)
+    assert len(ov.sample) == min(max_rows, len(entries.evidence)) and ov.n_rows == len(entries.evidence)
+    got = explorer_data(ov.sample, corpus.entries, corpus.docs, {}, {}, max_rows=max_rows, n_rows=ov.n_rows,
+                        per_doc_hits=ov.per_doc, variables=ov.variables)
+    assert got.payload == full.payload and got.n_shown == full.n_shown and got.capped == full.capped

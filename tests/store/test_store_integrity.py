@@ -55,7 +55,7 @@ def test_a_sound_store_passes_and_gets_a_checkpoint_and_a_copy(tmp_path: Path) -
     again = check_store(path)
     assert again.ok and "extends the checkpoint" in again.checkpoint and again.events == 45
     r = CliRunner().invoke(main, ["store", "check", "--store", str(path)])
-    assert r.exit_code == 0 and "ok (schema v3" in r.output and "45 chain links verified" in r.output
+    assert r.exit_code == 0 and f"ok (schema v{LATEST}" in r.output and "45 chain links verified" in r.output
 
 
 def test_deleting_an_event_behind_the_triggers_is_detected(tmp_path: Path) -> None:
@@ -111,8 +111,11 @@ def test_the_chain_migration_keeps_every_existing_event(tmp_path: Path) -> None:
 def _damaged(tmp_path: Path) -> Path:
     path = _filled(tmp_path / "bad.sqlite", 400, note="x" * 300)
     assert check_store(path).ok  # leaves a .last-good.bak copy to point to
+    with CodingStore(tmp_path / "schema-only.sqlite"):
+        pass
+    first = (tmp_path / "schema-only.sqlite").stat().st_size  # damage data pages, not the schema's own pages
     data = bytearray(path.read_bytes())
-    for off in range(4096 * 4, min(len(data), 4096 * 30), 5):
+    for off in range(first + 4096, min(len(data), first + 4096 * 27), 5):
         data[off] = 0x5A
     path.write_bytes(bytes(data))
     return path

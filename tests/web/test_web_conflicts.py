@@ -125,3 +125,65 @@ def test_adjudication_forms_carry_the_entry_state(app: Any, tmp_path: Path) -> N
         flashes(shown)
     with CodingStore(tmp_path / "coding.sqlite") as store:
         assert len(store.events(coder="consensus")) == 1
+
+
+def test_parallel_posts_of_one_span_form_store_one_span(app: Any, corpus_root: Path, tmp_path: Path) -> None:
+    """Four tabs of one coder save the same selection at once: the entry's state and the overlap rule are checked
+    under the store's write lock, so exactly one span is stored and the others are told why (409 or 400)."""
+    from corpus_tools.store.spans import live_spans
+    from tests.support.web import DOCS
+
+    text = next(d["text"] for d in DOCS if d["doc_id"] == "D1")
+    start = text.index("宽带也通了")
+    entry = entry_of(corpus_root, "D1", 0)
+    clients = []
+    for _ in range(4):
+        client = app.test_client()
+        clients.append((client, login(client, "dora")))
+    page = clients[0][0].get("/document/D1").get_data(as_text=True)
+    state = re.search(rf'data-entry="{entry}" data-start="\d+" data-end="\d+" data-state="([^"]*)"', page)
+    assert state
+    codes: list[int] = []
+    barrier = threading.Barrier(len(clients))
+
+    def send(client: Any, token: str, with_state: bool) -> None:
+        barrier.wait()
+        resp = client.post("/document/D1/span", data={"csrf": token, "start": str(start), "end": str(start + 5),
+                                                      "code": P, "quote": "宽带也通了",
+                                                      "state": state.group(1) if with_state else ""})
+        codes.append(resp.status_code)
+
+    threads = [threading.Thread(target=send, args=(*c, i % 2 == 0)) for i, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(codes)[0] == 303 and codes.count(303) == 1 and set(codes) <= {303, 400, 409}, codes
+    with CodingStore(tmp_path / "coding.sqlite") as store:
+        assert [(s.start, s.code, s.coder) for s in live_spans(store)] == [(start, P, "dora")]
+
+
+def test_parallel_memo_edits_of_one_version_keep_one_and_refuse_the_rest(app: Any, tmp_path: Path) -> None:
+    from corpus_tools.store.memos import memo_history
+
+    clients = []
+    for name in ("eva", "fay", "gus"):
+        client = app.test_client()
+        clients.append((client, login(client, name), name))
+    codes: list[int] = []
+    barrier = threading.Barrier(len(clients))
+
+    def send(client: Any, token: str, name: str) -> None:
+        barrier.wait()
+        resp = client.post("/memo", data={"csrf": token, "kind": "document", "target": "D3",
+                                          "text": f"{name}'s memo", "version": "0"})
+        codes.append(resp.status_code)
+
+    threads = [threading.Thread(target=send, args=c) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(codes) == [303, 409, 409], codes
+    with CodingStore(tmp_path / "coding.sqlite") as store:
+        assert len(memo_history(store, "document", "D3")) == 1

@@ -138,8 +138,11 @@ def _damage(path: Path) -> None:
         st.record_many({"entry_id": f"E{i}", "text_hash": "h", "code": "opportunity.profitability",
                         "decision": "add", "coder": "alice", "note": "x" * 300} for i in range(400))
     assert check_store(path).ok  # leaves the copy the messages point to
+    with CodingStore(path.with_name("schema-only.sqlite")):
+        pass
+    first = path.with_name("schema-only.sqlite").stat().st_size  # damage data pages, not the schema's own pages
     data = bytearray(path.read_bytes())
-    for off in range(4096 * 4, min(len(data), 4096 * 30), 5):
+    for off in range(first + 4096, min(len(data), first + 4096 * 27), 5):
         data[off] = 0x5A
     path.write_bytes(bytes(data))
 

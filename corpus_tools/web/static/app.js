@@ -77,9 +77,51 @@
       const text = p.dataset.search.toLowerCase();
       p.parentElement.hidden = !words.every(function (w) { return text.includes(w); });
     });
+    showPickGroups();
     pickActive = 0;
     markPick();
+    placePicker();
   }
+  // codebook headings of the picker: shown while one of their codes is
+  function showPickGroups() {
+    doc.querySelectorAll("#picker-list .pick-group").forEach(function (head) {
+      const items = doc.querySelectorAll('#picker-list li[data-group-item]');
+      head.hidden = !Array.from(items).some(function (li) {
+        return li.dataset.groupItem === head.dataset.group && !li.hidden;
+      });
+    });
+  }
+  // keep the open picker inside the window: it opens upward when there is more room above the search field,
+  // and its list scrolls within the room there is (small windows included)
+  const PICKER_MAX = 320;
+  const PICKER_MIN = 120;
+  const PICKER_COMFORT = 240;
+  function placePicker() {
+    const list = doc.getElementById("picker-list");
+    if (!picker || !list || !picker.classList.contains("open")) return;
+    const margin = 8;
+    let box = pickerInput.getBoundingClientRect();
+    if (Math.max(box.top, window.innerHeight - box.bottom) - margin < PICKER_MIN) {
+      pickerInput.scrollIntoView({ block: "center" });
+      box = pickerInput.getBoundingClientRect();
+    }
+    const below = window.innerHeight - box.bottom - margin;
+    const above = box.top - margin;
+    list.style.maxHeight = "none";
+    const wanted = Math.min(PICKER_MAX, list.scrollHeight);
+    const up = below < Math.min(wanted, PICKER_COMFORT) && above > below;  // downward while there is room
+    picker.classList.toggle("up", up);
+    list.style.maxHeight = Math.max(40, Math.min(PICKER_MAX, up ? above : below)) + "px";
+    if (up) {
+      list.style.top = "auto";
+      list.style.bottom = (picker.clientHeight - pickerInput.offsetTop + 4) + "px";
+    } else {
+      list.style.top = (pickerInput.offsetTop + pickerInput.offsetHeight + 4) + "px";
+      list.style.bottom = "auto";
+    }
+  }
+  window.addEventListener("resize", placePicker);
+  window.addEventListener("scroll", placePicker, { passive: true });
   function markPick() {
     const shown = visiblePicks();
     picks.forEach(function (p) { p.classList.remove("active"); });
@@ -103,7 +145,9 @@
     pickerInput.addEventListener("focus", function () { picker.classList.add("open"); filterPicks(); });
     pickerInput.addEventListener("keydown", function (ev) {
       if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+        const count = visiblePicks().length;
         pickActive += ev.key === "ArrowDown" ? 1 : -1;
+        if (count) pickActive = (pickActive + count) % count;  // wraps: ↑ on the first code goes to the last
         markPick();
         ev.preventDefault();
       } else if (ev.key === "Enter") {

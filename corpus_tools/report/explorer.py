@@ -1,0 +1,124 @@
+"""Data of the report's offline evidence explorer and document view, embedded in report.html as JSON.
+
+Every evidence row (up to `max_rows`; beyond, a sample spread over variables, said in the page) with its
+entry, and the documents' texts as their entries (up to `max_text_bytes` of UTF-8; documents past the cap
+keep their evidence rows, with the context around each hit, but not their full text). Offsets are relative to
+the entry text, so the page highlights hits exactly where the scorer found them."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from corpus_tools.report.labels import LANGUAGES
+
+MAX_ROWS = 20_000
+MAX_TEXT_BYTES = 1_000_000
+CONTEXT = 40  # characters either side of a hit when its entry text is not embedded
+
+
+@dataclass
+class ExplorerData:
+    """The JSON the page reads, and what was left out of it."""
+
+    payload: dict[str, Any]
+    n_rows: int  # evidence rows in evidence.csv
+    n_shown: int  # evidence rows embedded
+    n_docs: int
+    n_docs_text: int  # documents whose full text is embedded
+
+    @property
+    def capped(self) -> bool:
+        return self.n_shown < self.n_rows or self.n_docs_text < self.n_docs
+
+    def json(self) -> str:
+        """The payload as JSON safe inside a <script type="application/json"> element (no `<`, `>` or `&`)."""
+        text = json.dumps(self.payload, ensure_ascii=False, separators=(",", ":"))
+        return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _sample(evidence: pd.DataFrame, max_rows: int) -> pd.DataFrame:
+    """At most `max_rows` rows, taken round-robin over variables (each variable's rows in corpus order)."""
+    if len(evidence) <= max_rows:
+        return evidence
+    rank = evidence.groupby("variable", sort=False).cumcount()
+    return evidence.assign(_rank=rank).sort_values(["_rank"], kind="stable").head(max_rows).drop(
+        columns="_rank").sort_index()
+
+
+def _str(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def explorer_data(evidence: pd.DataFrame, entries: pd.DataFrame, docs: pd.DataFrame, names: Mapping[str, str],
+                  constructs: Mapping[str, str], max_rows: int = MAX_ROWS,
+                  max_text_bytes: int = MAX_TEXT_BYTES, *, n_rows: int | None = None,
+                  per_doc_hits: pd.Series | None = None, variables: list[str] | None = None) -> ExplorerData:
+    """Build the explorer's JSON from the entry-level evidence (`ScoreResult.evidence`, every hit with its
+    document offsets), the corpus entries and documents. `names`: item id → label; `constructs`: variable id →
+    construct id (the variable filter also takes a construct). When `evidence` is already the sample (analyze
+    keeps the full evidence on disk: scoring.evidence_queries.evidence_overview), `n_rows`, `per_doc_hits` and
+    `variables` describe the whole of it."""
+    ev = _sample(evidence, max_rows)
+    doc_ids = [str(d) for d in docs["doc_id"]]
+    doc_index = {d: i for i, d in enumerate(doc_ids)}
+    ent = entries.sort_values(["doc_id", "start"]) if "start" in entries else entries
+    if per_doc_hits is None:
+        per_doc_hits = evidence.groupby("doc_id").size() if len(evidence) else pd.Series(dtype=int)
+    # documents with most hits keep their text first, within the byte budget
+    sizes = ent.groupby("doc_id")["text"].apply(lambda s: sum(len(str(t).encode("utf-8")) for t in s))
+    order = sorted(doc_ids, key=lambda d: (-int(per_doc_hits.get(d, 0)), doc_index[d]))
+    budget, with_text = max_text_bytes, set()
+    for d in order:
+        size = int(sizes.get(d, 0))
+        if size <= budget:
+            with_text.add(d)
+            budget -= size
+    entry_rows: list[list[Any]] = []
+    entry_index: dict[str, int] = {}
+    entry_start: dict[str, int] = {}
+    entry_text: dict[str, str] = {}
+    for rec in ent.itertuples(index=False):
+        eid, did = str(rec.entry_id), str(rec.doc_id)
+        entry_start[eid] = int(getattr(rec, "start", 0))
+        entry_text[eid] = str(rec.text)
+        if did not in with_text or did not in doc_index:
+            continue
+        entry_index[eid] = len(entry_rows)
+        entry_rows.append([doc_index[did], eid, str(rec.text), _str(getattr(rec, "speaker", ""))])
+    if variables is None:
+        variables = list(dict.fromkeys(str(v) for v in evidence["variable"])) if len(evidence) else []
+    var_index = {v: i for i, v in enumerate(variables)}
+    rows: list[list[Any]] = []
+    for rec in ev.itertuples(index=False):
+        eid = str(rec.entry_id)
+        base = entry_start.get(eid, 0)
+        s, e = int(rec.start) - base, int(rec.end) - base
+        flags = ("c" if bool(getattr(rec, "counted", True)) else "") + ("n" if bool(getattr(rec, "negated", False))
+                                                                       else "") + \
+            ("o" if bool(getattr(rec, "overlap", False)) else "")
+        row: list[Any] = [doc_index.get(str(rec.doc_id), -1), entry_index.get(eid, -1), var_index[str(rec.variable)],
+                          s, e, _str(rec.matched), flags]
+        if row[1] < 0:  # entry text not embedded: the hit with its context
+            text = entry_text.get(eid, "")
+            row.append([text[max(0, s - CONTEXT):s], text[e:e + CONTEXT]])
+        rows.append(row)
+    stage_col = docs["stage"].astype(str) if "stage" in docs else pd.Series([""] * len(docs))
+    payload = {
+        "vars": [[v, names.get(v, v), constructs.get(v, v.split(".")[0]),
+                  names.get(constructs.get(v, v.split(".")[0]), constructs.get(v, ""))] for v in variables],
+        "docs": [[d, _str(t), _str(src), _str(st), _str(lang), _str(date), d in with_text]
+                 for d, t, src, st, lang, date in zip(doc_ids, docs["title"], docs["source_type"], stage_col,
+                                                      docs["lang"], docs["date"], strict=True)],
+        "entries": entry_rows,
+        "rows": rows,
+        "n_rows": len(evidence) if n_rows is None else n_rows, "n_docs_text": len(with_text),
+        "langs": dict(LANGUAGES),
+    }
+    return ExplorerData(payload, len(evidence) if n_rows is None else n_rows, len(rows), len(doc_ids),
+                        len(with_text))
