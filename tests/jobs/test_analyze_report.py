@@ -116,9 +116,17 @@ def test_analyze_one_stage_empty(make_corpus: Any, tmp_path: Path) -> None:
 def test_analyze_english_only(make_corpus: Any, tmp_path: Path) -> None:
     dates = ["2009-05-01", "2013-06-01", "2014-01-01", "2016-03-01", "2010-07-01", "2015-01-01"] * 2
     root = make_corpus(_themed(dates, english=True))
-    res = analyze(root, tmp_path / "out", use_cache=False, **FAST)
+    res = analyze(root, tmp_path / "out", use_cache=False, chunk_entries=3, **FAST)
     html = _check_report(res)
     assert not (tmp_path / "out" / ".cache").exists() and res.cache["dir"] is None
+    # the explorer's data comes from evidence.parquet (analyze keeps the evidence on disk): every row of it here
+    import json
+
+    raw = html.split('<script type="application/json" id="explorer-data">', 1)[1].split("</script>", 1)[0]
+    explorer = json.loads(raw)
+    evidence = pd.read_parquet(tmp_path / "out" / "evidence.parquet")
+    assert explorer["n_rows"] == len(evidence) == len(explorer["rows"]) > 0
+    assert len(pd.read_csv(res.files["evidence"])) == len(evidence)
     words = pd.read_csv(res.files["distinctive_words"])
     assert words["word"].astype(str).str.match(r"^[a-z]").all()
     _check_topics(res, html)
