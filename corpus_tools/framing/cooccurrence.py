@@ -35,7 +35,6 @@ def affordable(n_perm: int, n_units: int, budget: float = PERM_BUDGET) -> int:
 
 def _log_or(n11: np.ndarray, n1_: np.ndarray, n_1: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Haldane-corrected log odds ratio from n11, row margin n1., column margin n.1 and total (broadcasting)."""
-
     n10 = n1_[..., :, None] - n11
     n01 = n_1[..., None, :] - n11
     n00 = n[..., None, None] - n11 - n10 - n01
@@ -49,7 +48,6 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
 
     G (units x p) and M (units x q) are 0/1; `docs` gives each unit's document code; permutations shuffle G's
     rows within `docs` (within = "doc") or within `strata` (within = "strata")."""
-
     n = float(len(G))
     n11 = G.T @ M
     g1, m1 = G.sum(axis=0), M.sum(axis=0)
@@ -101,7 +99,6 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
 
     `entry_counts` has one row per entry and a hit-count column per item id; `measure_items` and
     `construct_items` map level ("construct" | "variable") to the item ids of each side."""
-
     notes: list[str] = []
     docs_arr = np.asarray(list(entry_docs), dtype=object)
     stages_arr = np.asarray(list(entry_stages), dtype=object)

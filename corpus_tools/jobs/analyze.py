@@ -342,7 +342,6 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
 def topic_settings(k_range: Sequence[int] | None, engine: str | None) -> tuple[list[int], str]:
     """The K values (sorted, unique; the default range when none) and the engine (the default when None)
     that run_topics will use, so equivalent settings share one cache entry and the manifest says what ran."""
-
     return sorted({int(k) for k in (k_range or DEFAULT_K_RANGE)}), engine or DEFAULT_ENGINE
 
 
@@ -399,8 +398,6 @@ def _health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus, c
 
 def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> dict[str, list[str]]:
     """entry_id → content words, from the cache when inputs are unchanged."""
-
-
     hit = cache.load_frames("tokens", key)
     if hit is not None:
         frame = hit[0]["tokens"]
@@ -433,8 +430,6 @@ def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str
 def _topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], cache: Cache,
             say: Callable[[str], None], key: str, **kwargs: Any) -> TopicsResult:
     """Topic models (per stage + joint), from the cache when inputs and settings are unchanged."""
-
-
     hit = cache.load_frames("topics", key)
     if hit is not None:
         frames, data = hit

@@ -50,7 +50,6 @@ def run_suggestions(corpus: Corpus, lexicons: Sequence[Lexicon], out_dir: Path, 
     software versions). The trained model is saved to `out_dir/model` (plain JSON + NumPy files). Suggesting
     for every entry runs in `workers` processes or on Dask (`dask`), with the same table as one process.
     """
-
     tell = say or (lambda _m: None)
     model_dir = out_dir / MODEL_DIR
     notes: list[str] = []
@@ -91,7 +90,6 @@ def run_suggestions(corpus: Corpus, lexicons: Sequence[Lexicon], out_dir: Path, 
 
 def _clear_model_dir(model_dir: Path) -> None:
     """Remove the model an earlier run saved in OUT/model; refuse to touch a folder that is not one."""
-
     if not model_dir.exists():
         return
     if (model_dir / MODEL_JSON).is_file():
@@ -128,7 +126,6 @@ def _model_files(model_dir: Path) -> dict[str, Path]:
 
 def _restore(cache: Cache, key: str, model_dir: Path) -> SuggestionsResult | None:
     """The cached result with the model files copied back into `model_dir`, or None on a miss."""
-
     hit = cache.load_frames("suggestions", key)
     if hit is None:
         return None
@@ -190,7 +187,6 @@ def write_suggestion_tables(res: SuggestionsResult, out_dir: Path) -> dict[str, 
     """suggestions.csv; with a model also evaluation.csv, learning_curve.csv and evaluation.json (a copy of
     the last goes into the model folder, where `corpus-tools serve` looks for it) and model_quality.csv (the
     model's quality record: applied threshold and cross-validated figures per code)."""
-
     files = {"suggestions": write_table(res.suggestions, out_dir / "suggestions.csv")}
     if res.quality is not None:
         files["model_quality"] = write_table(res.quality.frame().round(4), out_dir / "model_quality.csv")

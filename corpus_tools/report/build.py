@@ -77,7 +77,6 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
                  explorer_limits: dict[str, int] | None = None) -> ReportOutput:
     """Write charts/ (PNG + SVG), the report's own tables (CSV) and the self-contained report.html.
     `explorer_limits` (max_rows, max_text_bytes) caps the evidence explorer's embedded data."""
-
     say = progress or (lambda _m: None)
     maker = ChartMaker(out_dir / "charts", cache, code_version)
     corpus, fr = inputs.corpus, inputs.framing
@@ -229,7 +228,6 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
 def sweep_by_k(sweep: pd.DataFrame) -> pd.DataFrame:
     """The whole K sweep, one row per scope and K: seeds fitted, mean coherence over seeds, stability,
     exclusivity, held-out likelihood and gain, the score K is chosen by, chosen."""
-
     cols = ["scope", "k", "seeds", "c_npmi", "c_v", "stability", "exclusivity", "heldout_ll", "heldout_gain",
             "score", "chosen"]
     if sweep.empty:
@@ -304,7 +302,6 @@ def _documents(docs: pd.DataFrame) -> Table:
 
 def render(ctx: dict[str, Any]) -> str:
     """Render the report template (Jinja2, autoescaping on: every corpus string is HTML-escaped)."""
-
     env = Environment(loader=PackageLoader("corpus_tools.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     return env.get_template("report.html.j2").render(**ctx)

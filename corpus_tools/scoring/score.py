@@ -378,7 +378,6 @@ class LevelScoring:
 def _result(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]],
             evidence: pd.DataFrame, summary: dict[str, Any]) -> ScoreResult:
     """Rows plus document metadata, columns in contract order."""
-
     return ScoreResult(_score_frame(corpus, scorer, level, rows), evidence, level, scorer.variable_ids,
                        scorer.construct_ids, dict(scorer.construct_lexicon), dict(summary))
 
@@ -413,7 +412,6 @@ def aggregate(result: ScoreResult, by: str | Sequence[str], docs: pd.DataFrame |
     """Sum counts by one or more of: source_type, stage, lang, year, quarter, month, outlet or any metadata
     column of the scores (e.g. a table's extra columns). Adds the number of units and the rate per 1,000
     tokens of each variable and construct (missing where a group has no tokens)."""
-
     keys = [by] if isinstance(by, str) else list(by)
     frame = result.scores.copy()
     counts = [*result.variable_ids, *result.construct_ids, "total", "n_tokens"]

@@ -84,7 +84,6 @@ class TopicEstimator(ABC):
 
     def top_words(self, n: int = 10) -> list[list[str]]:
         """The n most probable words of every topic, best first."""
-
         order = np.argsort(-self.topic_word_, axis=1, kind="stable")[:, :n]
         return [[self.vocabulary_[j] for j in row] for row in order]
 

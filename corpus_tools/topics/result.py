@@ -47,7 +47,6 @@ class TopicsResult:
 
     def write(self, out: Path, suffix: str = ".csv", settings: dict[str, Any] | None = None) -> dict[str, Path]:
         """Write every table as `<name><suffix>` plus topics.json (engine, chosen K, notes) into `out`."""
-
         out.mkdir(parents=True, exist_ok=True)
         files = {name: write_table(frame, out / f"{name}{suffix}") for name, frame in self.to_tables().items()}
         meta = {"engine": self.engine, "k_by_scope": self.k_by_scope, "notes": self.notes,

@@ -87,7 +87,6 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     topics.sample) and fits the chosen K on all of them; `TopicsResult.sweep_samples` and a note say so
     (None or 0: never sample).
     """
-
     engine = engine or DEFAULT_ENGINE
     if engine not in ENGINES:
         raise ConfigError(f"unknown topic-model engine {engine!r}", hint=f"choose one of {', '.join(ENGINES)}")

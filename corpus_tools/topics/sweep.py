@@ -64,7 +64,6 @@ def feasible_ks(k_range: Sequence[int], n_docs: int, n_documents: int | None = N
 
 def parse_k_range(spec: str) -> list[int]:
     """K values from "4,6,8", "4-12" (every K) or "4-12:2" (step 2); ConfigError when malformed."""
-
     out: list[int] = []
     try:
         for part in (p.strip() for p in spec.split(",")):
@@ -116,7 +115,6 @@ def _mean(xs: list[float]) -> float:
 
 def _heldout_split(n_docs: int, seed: int, share: float) -> list[int]:
     """Indices of the entries held out from one seed's fit (none when too few entries)."""
-
     n_out = int(n_docs * share)
     if n_out < 5:
         return []
