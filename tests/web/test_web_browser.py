@@ -8,49 +8,19 @@ screenshots of the queue, dashboard and adjudication pages are saved to test-art
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright import sync_api  # a dev dependency: its absence must fail the suite, not skip it
 
 from corpus_tools.store import CodingStore
-from corpus_tools.web import close_app, create_app
+from corpus_tools.web import create_app
+from tests.support.browser import ARTIFACTS, NEEDS_BROWSER, Live, launch, page_factory
 from tests.support.web import XSS, build_corpus, entry_of, train_tiny_model
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 800}
-
-# outside CI a developer without Chromium may skip; in CI (CI=true) a missing browser fails loudly
-_NO_BROWSER = not CHROMIUM.is_file() or shutil.which("chromium") is None
-pytestmark = pytest.mark.skipif(not os.environ.get("CI") and _NO_BROWSER,
-                                reason="Debian's chromium package is not installed (scripts/system-packages.txt)")
-
-
-class Live:
-    """A running app on 127.0.0.1 with its store path."""
-
-    def __init__(self, app: Any, store: Path) -> None:
-        from werkzeug.serving import make_server
-
-        self.app, self.store = app, store
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=10)
-        self.server.server_close()
-        close_app(self.app)
+pytestmark = NEEDS_BROWSER
 
 
 @pytest.fixture(scope="module")
@@ -68,30 +38,13 @@ def live(corpus_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    yield from launch()
 
 
 @pytest.fixture
 def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
     """Pages in fresh browser contexts (separate cookies = separate browsers); console errors fail the test."""
-    contexts, errors = [], []
-
-    def make() -> Any:
-        ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.set_default_timeout(15_000)
-        return page
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
-    assert not errors, errors  # no script error, no CSP violation, no missing asset
+    yield from page_factory(browser, VIEWPORT)
 
 
 def _login(page: Any, base: str, name: str, path: str = "/queue?order=document") -> None:

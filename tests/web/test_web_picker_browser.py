@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright import sync_api
 
 from corpus_tools.lexicon.formats import load_lexicon
 from corpus_tools.store import CodingStore
 from corpus_tools.web import create_app
+from tests.support.browser import ARTIFACTS, NEEDS_BROWSER, Live, launch, page_factory
 from tests.support.web_codebooks import build_two_codebook_corpus, train_two_codebook_model
-from tests.web.test_web_browser import ARGS, ARTIFACTS, CHROMIUM, Live, pytestmark  # noqa: F401  (same skip rule)
+
+pytestmark = NEEDS_BROWSER
 
 GOV = load_lexicon("government_support")
 WITH_TRAINING = sorted(v.id for v in GOV.variables
@@ -33,30 +34,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    yield from launch()
 
 
 @pytest.fixture
 def open_page(browser: Any) -> Iterator[Callable[[int, int], Any]]:
-    """A logged-in queue page in a fresh context of the given window size; console errors fail the test."""
-    contexts, errors = [], []
-
-    def make(width: int, height: int) -> Any:
-        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.set_default_timeout(15_000)
-        return page
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
-    assert not errors, errors
+    """A page in a fresh context of the given window size; console errors fail the test."""
+    yield from page_factory(browser, {"width": 1400, "height": 900})
 
 
 def _login(page: Any, base: str, name: str) -> None:
