@@ -268,12 +268,8 @@ def _read_sources(root: Element, archive: SafeZip, corpus: Corpus, users: dict[s
                 result.n_matched += 1
                 modes = _modes(sel)
                 for cod in children(sel, "Coding"):
-                    refs = children(cod, "CodeRef")
-                    target = refs[0].get("targetGUID", "").strip("{}").lower() if refs else ""
-                    code = code_of.get(target)
+                    code = _code_of_coding(cod, code_of, unmapped_codes, skipped_codes)
                     if code is None:
-                        label = unmapped_codes.get(target, target or "(no CodeRef)")
-                        skipped_codes[label] = skipped_codes.get(label, 0) + 1
                         continue
                     user = (cod.get("creatingUser") or sel.get("creatingUser") or "").strip("{}").lower()
                     coder = users.get(user, user) or "unknown"
@@ -343,12 +339,8 @@ def _span_codings(sel: Element, did: str, part: tuple[int, int, str], doc_text: 
     note = description.split("\nnote: ", 1)[1].strip() if "\nnote: " in description else ""
     out = []
     for cod in children(sel, "Coding"):
-        refs = children(cod, "CodeRef")
-        target = refs[0].get("targetGUID", "").strip("{}").lower() if refs else ""
-        code = code_of.get(target)
+        code = _code_of_coding(cod, code_of, unmapped_codes, skipped_codes)
         if code is None:
-            label = unmapped_codes.get(target, target or "(no CodeRef)")
-            skipped_codes[label] = skipped_codes.get(label, 0) + 1
             continue
         user = _key(cod.get("creatingUser") or sel.get("creatingUser") or "")
         coder = users.get(user, user) or "unknown"
@@ -359,6 +351,19 @@ def _span_codings(sel: Element, did: str, part: tuple[int, int, str], doc_text: 
                     "start": start, "end": end, "code": code, "coder": coder, "quote": doc_text[start:end],
                     "timestamp": when, "source": "qdpx", "note": note})
     return out
+
+
+def _code_of_coding(cod: Element, code_of: dict[str, str | None], unmapped_codes: dict[str, str],
+                    skipped_codes: dict[str, int]) -> str | None:
+    """The lexicon code a Coding's CodeRef names; None when it names no lexicon variable (counted in
+    `skipped_codes` under the code's name)."""
+    refs = children(cod, "CodeRef")
+    target = refs[0].get("targetGUID", "").strip("{}").lower() if refs else ""
+    code = code_of.get(target)
+    if code is None:
+        label = unmapped_codes.get(target, target or "(no CodeRef)")
+        skipped_codes[label] = skipped_codes.get(label, 0) + 1
+    return code
 
 
 def _entry_for(sel: Element, did: str, spans: dict[str, dict[tuple[int, int], str]], fix: _Offsets | None,

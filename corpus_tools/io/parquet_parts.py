@@ -13,14 +13,9 @@ from typing import Any
 import pandas as pd
 
 from corpus_tools.errors import OutputError
-from corpus_tools.io.tables import TableWriter
+from corpus_tools.io.tables import TableWriter, atomic_output, part_path
 
 BATCH_ROWS = 50_000  # rows per batch when reading back: bounded memory, few Python round trips
-
-
-def part_path(path: Path) -> Path:
-    """Where a file is written until it is complete (a dot name a reader never takes for the result)."""
-    return path.with_name(f".{path.stem}.part{path.suffix}")
 
 
 class ParquetParts:
@@ -116,15 +111,9 @@ def parquet_to_table(src: Path | str, dest: Path | str, batch_rows: int = BATCH_
     """Copy a Parquet file into a table of the destination's format (CSV, JSONL, ...) batch by batch, in bounded
     memory; atomic like write_table (the same bytes as writing the whole frame at once)."""
     dest = Path(dest)
-    tmp = part_path(dest)
-    writer = TableWriter(tmp)
-    try:
+    with atomic_output(dest) as tmp:
+        writer = TableWriter(tmp)
         for frame in iter_frames(src, batch_rows=batch_rows):
             writer.write(frame)
         writer.close()
-        os.replace(tmp, dest)
-    except OSError as exc:
-        raise OutputError(f"cannot write {dest}: {exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
     return dest

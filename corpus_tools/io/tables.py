@@ -8,6 +8,7 @@ import csv
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -225,8 +226,7 @@ def write_table(frame: pd.DataFrame, path: Path | str, raw: bool | None = None, 
         return Path("-")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.part{path.suffix}")
-    try:
+    with atomic_output(path) as tmp:
         if suffix == ".csv":
             frame.to_csv(tmp, index=False, encoding="utf-8-sig")
         elif suffix == ".jsonl":
@@ -235,12 +235,26 @@ def write_table(frame: pd.DataFrame, path: Path | str, raw: bool | None = None, 
             frame.to_parquet(tmp, index=False)
         else:
             _xlsx_file({"Sheet1": frame}, tmp, raw)
+    return path
+
+
+def part_path(path: Path) -> Path:
+    """Where a file is written until it is complete (a dot name a reader never takes for the result)."""
+    return path.with_name(f".{path.stem}.part{path.suffix}")
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write to, renamed onto `path` when the block completes: a failed or
+    interrupted write leaves nothing that looks finished. OSError becomes OutputError."""
+    tmp = part_path(path)
+    try:
+        yield tmp
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
-    return path
 
 
 def _xlsx_file(sheets: dict[str, pd.DataFrame], path: Path, raw: bool | None) -> None:
@@ -258,14 +272,8 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, raw: bool | None = N
     as formulas (with `raw`, a cell `=1+1` is kept as the text `=1+1`); control characters removed, cells
     cut at 32,767 characters."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.part{path.suffix}")
-    try:
+    with atomic_output(path) as tmp:
         _xlsx_file(sheets, tmp, raw)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

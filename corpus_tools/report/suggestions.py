@@ -73,15 +73,13 @@ def _quality_table(res: SuggestionsResult, names: dict[str, str]) -> Table:
         q = res.quality.frame().rename(columns={"code": "variable"})
         unsure = dict(zip(pv["variable"], pv["unsure"], strict=True)) if "unsure" in pv.columns else {}
         q["unsure"] = [unsure.get(v) for v in q["variable"]]
-        cols, csv_name = ["variable", "n_passages", "coded positives", "suggested", "precision", "recall", "f1",
-                          "f1_low", "f1_high", "kappa", "threshold", "fold_threshold", "unsure", "note"], \
-            "model_quality.csv"
+        csv_name = "model_quality.csv"
     else:
-        q = pv.copy()
-        cols, csv_name = ["variable", "n_passages", "coded positives", "suggested", "precision", "recall", "f1",
-                          "f1_low", "f1_high", "kappa", "threshold", "unsure", "note"], "evaluation.csv"
+        q, csv_name = pv.copy(), "evaluation.csv"
     q["variable"] = [names.get(v, v) for v in q["variable"]]
     q = q.rename(columns={"support": "coded positives", "predicted": "suggested"})
+    cols = ["variable", "n_passages", "coded positives", "suggested", "precision", "recall", "f1", "f1_low",
+            "f1_high", "kappa", "threshold", "fold_threshold", "unsure", "note"]
     return table(q, [c for c in cols if c in q.columns], csv=csv_name, names=names)
 
 

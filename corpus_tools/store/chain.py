@@ -85,24 +85,32 @@ def append_row(conn: sqlite3.Connection, log: LogChain, row_id: int) -> str:
     return value
 
 
-def verify_log(conn: sqlite3.Connection, log: LogChain, limit: int = 10) -> tuple[int, list[str]]:
-    """(rows whose link was verified, problems): rows changed, slipped in or deleted since they were written."""
-    stored = dict(conn.execute(f"SELECT {log.key}, hash FROM {log.chain_table} ORDER BY {log.key}").fetchall())
+def check_links(conn: sqlite3.Connection, select: str, stored: dict[int, str], what: str,
+                before: str) -> tuple[int, list[str], list[int]]:
+    """Recompute the link of every row `select` returns (key first, in key order) against the `stored` links:
+    (rows verified, one message per broken link, keys of stored links whose row is gone). `what` names a row
+    in the messages, `before` a row before it ("an event")."""
     previous, ok, seen = GENESIS, 0, set()
-    problems: list[str] = []
-    for row in conn.execute(f"{log.select()} ORDER BY {log.key}"):
+    broken: list[str] = []
+    for row in conn.execute(select):
         key = int(row[0])
         seen.add(key)
         value = link(previous, row)
         if key not in stored:
-            problems.append(f"{log.what} {key} has no chain link (written around corpus-tools)")
+            broken.append(f"{what} {key} has no chain link (written around corpus-tools)")
         elif stored[key] != value:
-            problems.append(f"{log.what} {key} does not match its chain link (it, or a row before it, was changed "
-                            "or removed)")
+            broken.append(f"{what} {key} does not match its chain link (it, or {before} before it, was changed "
+                          "or removed)")
         else:
             ok += 1
         previous = stored.get(key, value)
-    missing = sorted(set(stored) - seen)
+    return ok, broken, sorted(set(stored) - seen)
+
+
+def verify_log(conn: sqlite3.Connection, log: LogChain, limit: int = 10) -> tuple[int, list[str]]:
+    """(rows whose link was verified, problems): rows changed, slipped in or deleted since they were written."""
+    stored = dict(conn.execute(f"SELECT {log.key}, hash FROM {log.chain_table} ORDER BY {log.key}").fetchall())
+    ok, problems, missing = check_links(conn, f"{log.select()} ORDER BY {log.key}", stored, log.what, "a row")
     out = problems[:limit] + ([f"... and {len(problems) - limit} more broken {log.what} link(s)"]
                               if len(problems) > limit else [])
     if missing:

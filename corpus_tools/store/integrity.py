@@ -18,7 +18,7 @@ from pathlib import Path
 
 from corpus_tools.errors import StoreDamagedError, StoreError
 from corpus_tools.store.backups import known_backups, last_good_path, restore_hint, save_copy
-from corpus_tools.store.chain import GENESIS, LOG_CHAINS, SELECT_CHAINED, link, verify_log
+from corpus_tools.store.chain import GENESIS, LOG_CHAINS, SELECT_CHAINED, check_links, verify_log
 from corpus_tools.store.migrations import APPEND_ONLY_TRIGGERS, LATEST, schema_version
 from corpus_tools.store.sqlerrors import StoreConnection
 
@@ -65,22 +65,8 @@ def _connect(path: Path) -> sqlite3.Connection:
 def _verify_chain(conn: sqlite3.Connection, report: StoreCheck) -> dict[int, str]:
     """Recompute every link; returns event_id -> stored link (for the checkpoint comparison)."""
     stored = dict(conn.execute("SELECT event_id, hash FROM event_chain ORDER BY event_id").fetchall())
-    previous = GENESIS
-    broken: list[str] = []
-    seen: set[int] = set()
-    for row in conn.execute(f"{SELECT_CHAINED} ORDER BY event_id"):
-        event_id = int(row[0])
-        seen.add(event_id)
-        value = link(previous, row)
-        if event_id not in stored:
-            broken.append(f"event {event_id} has no chain link (written around corpus-tools)")
-        elif stored[event_id] != value:
-            broken.append(f"event {event_id} does not match its chain link (it, or an event before it, was "
-                          "changed or removed)")
-        else:
-            report.chained += 1
-        previous = stored.get(event_id, value)
-    missing = sorted(set(stored) - seen)
+    ok, broken, missing = check_links(conn, f"{SELECT_CHAINED} ORDER BY event_id", stored, "event", "an event")
+    report.chained += ok
     if missing:
         shown = ", ".join(map(str, missing[:MAX_REPORTED])) + (" ..." if len(missing) > MAX_REPORTED else "")
         report.problems.append(f"{len(missing)} event(s) were deleted from the decision log (event ids {shown})")

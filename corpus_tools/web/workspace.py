@@ -202,10 +202,7 @@ class Workspace:
         `stale_ok` (summaries such as agreement with bootstrap intervals: seconds of CPU), a request finding
         an older value gets it at once while a background thread computes a fresh one, at most once per
         `summary_interval` seconds; the summary lags by the decisions made meanwhile."""
-        version = self.version()
-        with self._cache_lock:
-            hit = self._cache.get(key)
-            flight = self._flights.setdefault(key, threading.Lock())
+        version, hit, flight = self._lookup(key)
         if hit is not None and hit[0] >= version:
             return hit[1]
         if stale_ok and hit is not None:
@@ -217,14 +214,17 @@ class Workspace:
     def in_background(self, key: str, compute: Callable[[], T], on_worker: bool = True) -> T | None:
         """Like `cached(..., stale_ok=True)`, but never waits: with no value computed yet, one background
         computation starts and None is returned (the page says the summary is on its way)."""
-        version = self.version()
-        with self._cache_lock:
-            hit = self._cache.get(key)
-            flight = self._flights.setdefault(key, threading.Lock())
+        version, hit, flight = self._lookup(key)
         if hit is not None and hit[0] >= version:
             return hit[1]
         self._refresh_later(key, flight, version, compute, on_worker)
         return hit[1] if hit is not None else None
+
+    def _lookup(self, key: str) -> tuple[int, tuple[Any, Any] | None, threading.Lock]:
+        """The store version now, the cached (version, value) of `key` or None, and the key's flight lock."""
+        version = self.version()
+        with self._cache_lock:
+            return version, self._cache.get(key), self._flights.setdefault(key, threading.Lock())
 
     def _compute(self, key: str, version: int, compute: Callable[[], T], on_worker: bool) -> T:
         """Compute and store a value (the caller holds the key's flight lock)."""

@@ -4,10 +4,9 @@ and helpers that find a planted phrase's document offsets."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
-from tests.conftest import STAGES_TOML
+from tests.support.corpus import write_corpus
 
 DOCS: list[dict[str, str]] = [
     {"doc_id": "Z1", "title": "军埔电商记", "source_type": "media", "date": "2012-05-01", "lang": "zh-Hans",
@@ -23,17 +22,7 @@ DOCS: list[dict[str, str]] = [
 
 def build_span_corpus(root: Path) -> Path:
     """Write the corpus folder (no codings.csv); returns its path."""
-    (root / "texts").mkdir(parents=True, exist_ok=True)
-    (root / "corpus.toml").write_text('name = "spantiny"\nlexicons = ["mass_entrepreneurship"]\n' + STAGES_TOML,
-                                      encoding="utf-8")
-    header = ["doc_id", "path", "title", "source_type", "date", "lang"]
-    with (root / "documents.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=header)
-        w.writeheader()
-        for d in DOCS:
-            (root / "texts" / f"{d['doc_id']}.txt").write_text(d["text"], encoding="utf-8")
-            w.writerow({**{k: d[k] for k in header if k in d}, "path": f"texts/{d['doc_id']}.txt"})
-    return root
+    return write_corpus(root, "spantiny", DOCS)
 
 
 def text_of(doc_id: str) -> str:

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import STAGES_TOML
+from tests.support.corpus import write_corpus
 
 XSS = '<script>window.__xss = 1</script><b>bold</b> & <img src=x onerror="window.__xss = 2">'
 
@@ -33,7 +33,6 @@ DOCS: list[dict[str, str]] = [
              "Partners recruited staff for the new company."},
 ]
 
-STAGES = STAGES_TOML
 
 # (doc_id, paragraph number from 0) -> codes of coder A and of coder B ("" = not coded by B)
 CODINGS = {
@@ -58,16 +57,7 @@ def build_corpus(root: Path, codings: bool = True) -> Path:
     """Write the tiny corpus folder (and codings.csv by coders A and B); returns its path."""
     from corpus_tools.corpus.loader import load_corpus
 
-    (root / "texts").mkdir(parents=True, exist_ok=True)
-    (root / "corpus.toml").write_text('name = "webtiny"\nlexicons = ["mass_entrepreneurship"]\n' + STAGES,
-                                      encoding="utf-8")
-    header = ["doc_id", "path", "title", "source_type", "date", "lang"]
-    with (root / "documents.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=header)
-        w.writeheader()
-        for d in DOCS:
-            (root / "texts" / f"{d['doc_id']}.txt").write_text(d["text"], encoding="utf-8")
-            w.writerow({**{k: d[k] for k in header if k in d}, "path": f"texts/{d['doc_id']}.txt"})
+    write_corpus(root, "webtiny", DOCS)
     if codings:
         corpus = load_corpus(root)
         e = corpus.entries
