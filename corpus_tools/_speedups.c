@@ -1,6 +1,6 @@
 /* Compiled twin of corpus_tools.lexicon.match.Matcher.find_normalized, of the negation scope pass
- * (NegationScope.split in corpus_tools/lexicon/negation.py, see _speedups_negation.h) and of the checks in
- * corpus_tools.text.normalize.normalize_for_tokens.
+ * (NegationScope.split in corpus_tools/lexicon/negation.py, see _speedups_negation.h) and of the checks and
+ * folding in corpus_tools.text.normalize (see _speedups_prepare.h).
  *
  * The pure-Python code stays the reference: this module must give exactly the same tokens, word
  * counts, matches and resolution (tests/lexicon/test_native.py compares both on every bundled entry). It holds
@@ -65,7 +65,7 @@ typedef struct {
 
 #define INFO_FIELDS 5 /* per pattern: lexicon rank, variable index, exclusion, term length, parts */
 #define FILTER_BYTES 8192
-#define HASH_BITS 20
+#define HASH_BITS 16
 #define HASH_BYTES (1 << (HASH_BITS - 3))
 #define FNV_OFFSET 2166136261u
 #define FNV_PRIME 16777619u
@@ -416,6 +416,7 @@ static void release_tokens(Tok *toks, Py_ssize_t n)
 }
 
 #include "_speedups_negation.h"
+#include "_speedups_prepare.h"
 
 static int unpack_ctx(PyObject *t, Ctx *cx)
 {
@@ -641,31 +642,13 @@ static PyObject *needs(PyObject *self, PyObject *args)
     Py_buffer table;
     if (!PyArg_ParseTuple(args, "Uy*:needs", &text, &table))
         return NULL;
-    if (table.len != 65536) {
+    if (table.len != NEEDS_TABLE) {
         PyBuffer_Release(&table);
         PyErr_SetString(PyExc_ValueError, "table must have 65536 entries");
         return NULL;
     }
-    const unsigned char *tab = table.buf;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
-    unsigned int flags = 0;
-    if (kind == PyUnicode_1BYTE_KIND) {
-        const Py_UCS1 *d = data;
-        for (Py_ssize_t i = 0; i < len; i++)
-            flags |= tab[d[i]];
-    }
-    else if (kind == PyUnicode_2BYTE_KIND) {
-        const Py_UCS2 *d = data;
-        for (Py_ssize_t i = 0; i < len; i++)
-            flags |= tab[d[i]];
-    }
-    else {
-        const Py_UCS4 *d = data;
-        for (Py_ssize_t i = 0; i < len; i++)
-            flags |= d[i] > 0xffff ? 12u : tab[d[i]];
-    }
+    unsigned int flags = needs_range(table.buf, PyUnicode_KIND(text), PyUnicode_DATA(text), 0,
+                                     PyUnicode_GET_LENGTH(text));
     PyBuffer_Release(&table);
     return PyLong_FromUnsignedLong(flags);
 }
@@ -673,6 +656,7 @@ static PyObject *needs(PyObject *self, PyObject *args)
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, scan_doc},
     {"needs", needs, METH_VARARGS, needs_doc},
+    {"prepare", (PyCFunction)(void (*)(void))prepare, METH_FASTCALL, prepare_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -680,4 +664,10 @@ static struct PyModuleDef moduledef = {
     PyModuleDef_HEAD_INIT, "corpus_tools._speedups", "Compiled twins of the tokenize/match hot loops.", -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__speedups(void) { return PyModule_Create(&moduledef); }
+PyMODINIT_FUNC PyInit__speedups(void)
+{
+    PyObject *m = PyModule_Create(&moduledef);
+    if (m != NULL && PyModule_AddIntConstant(m, "HASH_BITS", HASH_BITS) < 0) /* Matcher._start_filter reads it */
+        Py_CLEAR(m);
+    return m;
+}

@@ -120,15 +120,14 @@ class _CandIds(dict[str, bytes]):
 
 _GLOB_CODES = {"": 0, "prefix": 1, "suffix": 2, "both": 3}
 I32 = "i" if array("i").itemsize == 4 else "l"  # the compiled scan reads int32
-_HASH_BITS = 20
 
 
-def _fnv(s: str) -> int:
-    """Bit index of a string in the compiled scan's filters: FNV-1a over code points (same as in C)."""
+def _fnv(s: str, bits: int) -> int:
+    """Bit index of a string in the compiled scan's filters (`bits` wide): FNV-1a over code points (as in C)."""
     h = 2166136261
     for ch in s:
         h = ((h ^ ord(ch)) * 16777619) & 0xFFFFFFFF
-    return h >> (32 - _HASH_BITS)
+    return h >> (32 - bits)
 
 
 class Matcher:
@@ -204,13 +203,14 @@ class Matcher:
         of suffix first parts (read backwards), over BMP characters for suffix parts (last character) and
         infix parts (first character), the character class and lower-case tables, the sets of prefix and
         suffix lengths and which glob kinds occur."""
-        exact, prefix, suffix = (bytearray(1 << (_HASH_BITS - 3)) for _ in range(3))
+        bits = getattr(self._fast, "HASH_BITS", 20)  # the compiled scan's filter width (kept small: cache)
+        exact, prefix, suffix = (bytearray(1 << (bits - 3)) for _ in range(3))
         last, anywhere = bytearray(8192), bytearray(8192)
         lens = slens = flags = 0
         for p in self.patterns:
             part, glob = p.parts[0], p.globs[0]
             if glob in ("", "prefix"):
-                h = _fnv(part)
+                h = _fnv(part, bits)
                 (exact if glob == "" else prefix)[h >> 3] |= 1 << (h & 7)
                 if glob == "prefix":
                     if len(part) < 64:
@@ -219,7 +219,7 @@ class Matcher:
                         flags |= 4
             elif glob == "suffix":
                 flags |= 1
-                h = _fnv(part[::-1])
+                h = _fnv(part[::-1], bits)
                 suffix[h >> 3] |= 1 << (h & 7)
                 if ord(part[-1]) <= 0xFFFF:
                     last[ord(part[-1]) >> 3] |= 1 << (ord(part[-1]) & 7)
@@ -244,6 +244,11 @@ class Matcher:
         if negation is None:
             return self._fast.scan(norm, ctx, lower_words)
         return self._fast.scan(norm, ctx, lower_words, negation)
+
+    def compiled_scan(self) -> Callable[..., Any] | None:
+        """The compiled scan function itself (`scan_native` without the Python frame, for hot loops); None
+        when the extension is not in use."""
+        return self._fast.scan if self._fast is not None else None
 
     def candidates(self, word: str) -> list[Pattern]:
         """Patterns whose first part matches `word`."""

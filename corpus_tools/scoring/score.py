@@ -16,7 +16,7 @@ from corpus_tools.errors import ConfigError, LexiconError, did_you_mean
 from corpus_tools.lexicon.match import Matcher, all_terms
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.lexicon.negation import NegationRules, NegationScope, load_rules
-from corpus_tools.text.normalize import normalize_for_scan
+from corpus_tools.text.normalize import scan_preparer
 from corpus_tools.text.tokenize import Tokenizer
 
 if TYPE_CHECKING:
@@ -126,7 +126,6 @@ class Scorer:
                                "after tokenization", hint="a cue needs at least one letter, digit or ideograph")
         self.context = context
         self._hit_ctx = self.matcher.native_context(Hit, lambda p: (p.lexicon, p.construct, p.variable, p.term))
-        self._scan = self.matcher.scan_native
         self._neg_ctx = (self.negation.native_context(self.matcher.patterns)  # type: ignore[union-attr]
                          if self._neg_in_matcher and self._hit_ctx is not None else None)
         self._variable_ids = [vid for lex in self.lexicons for vid in lex.variable_ids]
@@ -135,6 +134,7 @@ class Scorer:
         self.construct_lexicon = {c.id: lex.name for lex in self.lexicons for c in lex.constructs}
         self.count_negated = count_negated
         self._multi = len(self.lexicons) > 1
+        self._compiled = self._compiled_scorer()
 
     @property
     def variable_ids(self) -> list[str]:
@@ -148,16 +148,8 @@ class Scorer:
 
     def score_text(self, text: str) -> TextScore:
         """Tokenize once, match every lexicon, apply negation scope; return token count and hits."""
-        if self._hit_ctx is not None:  # the compiled scan builds the Hit tuples itself
-            norm, lower_words = normalize_for_scan(text, self.tokenizer.t2s)
-            if self._neg_ctx is not None:  # ... and applies negation scope too
-                hits, n, cues = self._scan(norm, self._hit_ctx, lower_words, self._neg_ctx)
-                return TextScore(n, hits, cues, self._multi) if hits else TextScore(n, hits)
-            hits, n = self._scan(norm, self._hit_ctx, lower_words)
-            if not hits:
-                return TextScore(n, hits)
-            cues = self.negation.cues(norm, hits) if self.negation is not None else None
-            return TextScore(n, hits, cues, self._multi)
+        if self._compiled is not None:
+            return self._compiled(text)
         norm = self.tokenizer.normalize(text)
         found, n, words = self.matcher.find_with_words(norm)
         hits = [Hit(f.pattern.lexicon, f.pattern.construct, f.pattern.variable, f.pattern.term, f.start, f.end)
@@ -172,6 +164,30 @@ class Scorer:
         elif self.negation is not None:
             cues = self.negation.cues(norm, hits)
         return TextScore(n, hits, cues, self._multi)
+
+    def _compiled_scorer(self) -> Callable[[str], TextScore] | None:
+        """`score_text` on the compiled path as one closure over everything it needs, so that a text costs
+        one Python frame and two compiled calls (normalisation, then the scan, which builds the Hit tuples
+        and applies negation scope); None when the pure-Python matcher runs."""
+        scan, ctx, neg_ctx = self.matcher.compiled_scan(), self._hit_ctx, self._neg_ctx
+        if scan is None or ctx is None:
+            return None
+        prepare, multi = scan_preparer(self.tokenizer.t2s), self._multi
+        if neg_ctx is not None:
+            def score(text: str) -> TextScore:
+                norm, lower_words = prepare(text)
+                hits, n, cues = scan(norm, ctx, lower_words, neg_ctx)
+                return TextScore(n, hits, cues, multi) if hits else TextScore(n, hits)
+            return score
+        negation = self.negation  # none, or rule files with `re:` cues: applied here, around the hits
+
+        def score_plain(text: str) -> TextScore:
+            norm, lower_words = prepare(text)
+            hits, n = scan(norm, ctx, lower_words)
+            if not hits:
+                return TextScore(n, hits)
+            return TextScore(n, hits, negation.cues(norm, hits) if negation is not None else None, multi)
+        return score_plain
 
     def row(self, n_tokens: int, hits: Iterable[Hit]) -> dict[str, float | int]:
         """Count columns for one unit: variables, constructs, total, tokens, rate per 1,000 tokens."""

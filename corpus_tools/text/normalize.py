@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
+from array import array
+from collections.abc import Callable
+from functools import lru_cache, partial
 from types import ModuleType
 from typing import Any
 
@@ -134,23 +136,47 @@ def normalize_for_tokens(text: str, *, t2s: bool = True) -> str:
     """Same length and same words as `normalize`, but skips work the text does not need."""
     if _FAST is None:
         return _normalize_for_tokens_py(text, t2s)
-    out, lower_words = _normalize_for_scan(text, t2s, _FAST)
+    out, lower_words = scan_preparer(t2s)(text)
     return _lower(out) if lower_words else out
 
 
 def normalize_for_scan(text: str, t2s: bool = True) -> tuple[str, bool]:
     """For the compiled scan: `normalize_for_tokens` except that, when that is exact, lower-casing is
     left to the scan, which lower-cases only the Latin words it looks at; the flag says whether it must."""
+    return scan_preparer(t2s)(text)
+
+
+@lru_cache(maxsize=2)
+def scan_preparer(t2s: bool = True) -> Callable[[str], tuple[str, bool]]:
+    """`normalize_for_scan` with its settings bound, for hot loops: with the extension built, the compiled
+    call itself (no Python frame per text)."""
     if _FAST is None:
-        return _normalize_for_tokens_py(text, t2s), False
-    return _normalize_for_scan(text, t2s, _FAST)
+        return lambda text: (_normalize_for_tokens_py(text, t2s), False)
+    return partial(_FAST.prepare, _needs_table(), _fold_table(), to_simplified if t2s else None, _lower)
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> bytes:
+    """`_WIDTH_TABLE` (full-width forms and typographic quotes) as 65536 16-bit code points, for the compiled
+    folding (every mapping is one BMP character to one)."""
+    table = array("H", range(65536))
+    for src, dst in _WIDTH.items():
+        table[src] = dst
+    return table.tobytes()
 
 
 def _normalize_for_scan(text: str, t2s: bool, fast: ModuleType) -> tuple[str, bool]:
+    """`normalize_for_scan` through the given extension module (tests pass it explicitly)."""
+    return fast.prepare(_needs_table(), _fold_table(), to_simplified if t2s else None, _lower, text)
+
+
+def _prepare_reference(text: str, t2s: bool, needs: Callable[[str, bytes], int]) -> tuple[str, bool]:
+    """What the compiled `prepare` returns, in Python (the reference its tests compare against): the text
+    folded (full-width forms when a full-width letter, digit or joiner calls for it, else the typographic
+    quotes), t2s on the lines holding a Traditional character, then either lower-cased here or left to the
+    scan (second item True) when that gives the same words."""
     table = _needs_table()
-    flags = fast.needs(text, table)  # one compiled pass tells which steps the text needs
-    if not flags:
-        return text, False
+    flags = needs(text, table)  # which steps the text needs
     if flags & _NEEDS_WIDTH:
         out = text.translate(_WIDTH_TABLE)  # folds the quotes too
     elif flags & _NEEDS_QUOTES:
@@ -159,7 +185,7 @@ def _normalize_for_scan(text: str, t2s: bool, fast: ModuleType) -> tuple[str, bo
         out = text
     if t2s and flags & _NEEDS_T2S:
         out = _to_simplified_lines(out)
-        flags = fast.needs(out, table)
+        flags = needs(out, table)
     if flags & _NEEDS_HARD_LOWER:
         return _lower(out), False
     return out, bool(flags & _NEEDS_LOWER)

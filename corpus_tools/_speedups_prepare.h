@@ -1,0 +1,228 @@
+/* Normalisation for the compiled scan, for corpus_tools/_speedups.c: the C twin of the checks and folding in
+ * corpus_tools.text.normalize (`_prepare_reference` there is the Python reference; tests/text/test_prepare.py
+ * compares the two). Included once, by _speedups.c.
+ *
+ * One pass ORs the per-character flags of a table built in Python (width folding, t2s, lower-casing,
+ * typographic quotes). Texts that need neither folding nor t2s come back as they are (most English and
+ * Simplified texts: lower-casing is left to the scan). Folding maps one character to one character through a
+ * table built from the same dict as `str.translate` uses; t2s runs, through a Python callable (OpenCC with its
+ * length-preserving fallback), only on the lines that hold a character t2s changes, as `_to_simplified_lines`
+ * does, and the pieces are spliced into the result without splitting and joining the text in Python. */
+#ifndef CORPUS_TOOLS_PREPARE_H
+#define CORPUS_TOOLS_PREPARE_H
+
+/* the flags of corpus_tools.text.normalize (_NEEDS_*) */
+#define NEEDS_WIDTH 1
+#define NEEDS_T2S 2
+#define NEEDS_LOWER 4
+#define NEEDS_HARD_LOWER 8
+#define NEEDS_QUOTES 16
+#define NEEDS_TABLE 65536
+
+/* OR of tab[c] over text[a, b); characters beyond the BMP add NEEDS_LOWER | NEEDS_HARD_LOWER */
+static unsigned int needs_range(const unsigned char *tab, int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
+{
+    unsigned int flags = 0;
+    Py_ssize_t i;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *d = data;
+        for (i = a; i < b; i++)
+            flags |= tab[d[i]];
+    }
+    else if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *d = data;
+        for (i = a; i < b; i++)
+            flags |= tab[d[i]];
+    }
+    else {
+        const Py_UCS4 *d = data;
+        for (i = a; i < b; i++)
+            flags |= d[i] > 0xffff ? NEEDS_LOWER | NEEDS_HARD_LOWER : tab[d[i]];
+    }
+    return flags;
+}
+
+/* text with each BMP character c replaced by fold[c]: every character (`all`, full-width folding) or only the
+ * typographic quotes (flagged NEEDS_QUOTES in tab); a new reference, the narrowest kind as Python makes it */
+static PyObject *fold_text(PyObject *text, const unsigned char *tab, const uint16_t *fold, int all)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), i;
+    Py_UCS4 maxc = 0;
+#define FOLDED(c) ((c) <= 0xffff && (all || (tab[(c)] & NEEDS_QUOTES)) ? (Py_UCS4)fold[(c)] : (c))
+    for (i = 0; i < len; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i), f = FOLDED(c);
+        if (f > maxc)
+            maxc = f;
+    }
+    PyObject *out = PyUnicode_New(len, maxc);
+    if (out == NULL)
+        return NULL;
+    int okind = PyUnicode_KIND(out);
+    void *odata = PyUnicode_DATA(out);
+    for (i = 0; i < len; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        PyUnicode_WRITE(okind, odata, i, FOLDED(c));
+    }
+#undef FOLDED
+    return out;
+}
+
+/* the largest code point of text[a, b) */
+static Py_UCS4 max_char(PyObject *text, Py_ssize_t a, Py_ssize_t b)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_UCS4 m = 0;
+    for (Py_ssize_t i = a; i < b; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c > m)
+            m = c;
+    }
+    return m;
+}
+
+/* convert(piece) as a new reference, checked to be a str of the piece's length (offsets must not move) */
+static PyObject *convert_piece(PyObject *convert, PyObject *piece)
+{
+    PyObject *r = PyObject_CallOneArg(convert, piece);
+    if (r == NULL)
+        return NULL;
+    if (!PyUnicode_Check(r) || PyUnicode_GET_LENGTH(r) != PyUnicode_GET_LENGTH(piece)) {
+        Py_DECREF(r);
+        PyErr_SetString(PyExc_ValueError, "t2s must return a str of the same length");
+        return NULL;
+    }
+    return r;
+}
+
+typedef struct {
+    Py_ssize_t a, b;
+    PyObject *conv; /* owned */
+} Piece;
+
+/* `_to_simplified_lines`: convert(text) when it has fewer than three lines, else convert(line) for each line
+ * holding a character flagged NEEDS_T2S, the other lines unchanged; a new reference */
+static PyObject *t2s_lines(PyObject *text, const unsigned char *tab, PyObject *convert)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), i, nl = 0;
+    for (i = 0; i < len && nl < 2; i++)
+        nl += PyUnicode_READ(kind, data, i) == '\n';
+    if (nl < 2)
+        return convert_piece(convert, text);
+    Piece *pieces = NULL;
+    Py_ssize_t np = 0, cap = 0, a = 0;
+    PyObject *out = NULL;
+    while (a <= len) { /* each line [a, b), b at the newline or the end */
+        Py_ssize_t b = a;
+        while (b < len && PyUnicode_READ(kind, data, b) != '\n')
+            b++;
+        if (needs_range(tab, kind, data, a, b) & NEEDS_T2S) {
+            if (grow((void **)&pieces, &cap, np + 1, sizeof(Piece)) < 0)
+                goto done;
+            PyObject *line = PyUnicode_Substring(text, a, b);
+            if (line == NULL)
+                goto done;
+            PyObject *conv = convert_piece(convert, line);
+            Py_DECREF(line);
+            if (conv == NULL)
+                goto done;
+            pieces[np].a = a;
+            pieces[np].b = b;
+            pieces[np++].conv = conv;
+        }
+        a = b + 1;
+    }
+    Py_UCS4 maxc = 0, m;
+    Py_ssize_t pos = 0, k;
+    for (k = 0; k <= np; k++) { /* the unconverted stretch before piece k (or the end), then piece k */
+        Py_ssize_t end = k < np ? pieces[k].a : len;
+        if ((m = max_char(text, pos, end)) > maxc)
+            maxc = m;
+        if (k < np) {
+            if ((m = max_char(pieces[k].conv, 0, PyUnicode_GET_LENGTH(pieces[k].conv))) > maxc)
+                maxc = m;
+            pos = pieces[k].b;
+        }
+    }
+    out = PyUnicode_New(len, maxc);
+    if (out == NULL)
+        goto done;
+    pos = 0;
+    for (k = 0; k <= np; k++) {
+        Py_ssize_t end = k < np ? pieces[k].a : len;
+        if (end > pos && PyUnicode_CopyCharacters(out, pos, text, pos, end - pos) < 0)
+            goto fail;
+        if (k < np) {
+            Py_ssize_t n = pieces[k].b - pieces[k].a;
+            if (n && PyUnicode_CopyCharacters(out, pieces[k].a, pieces[k].conv, 0, n) < 0)
+                goto fail;
+            pos = pieces[k].b;
+        }
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    for (k = 0; k < np; k++)
+        Py_DECREF(pieces[k].conv);
+    PyMem_Free(pieces);
+    return out;
+}
+
+PyDoc_STRVAR(prepare_doc, "prepare(table, fold, convert, lower, text) -> (str, lower_words)\n\n"
+                          "The text the compiled scan works on: full-width folding through `fold` (65536 uint16)\n"
+                          "when a character flags it in `table`, else typographic quotes only; then, when a\n"
+                          "character flags t2s and `convert` is not None, convert(line) on the lines that need it\n"
+                          "(the whole text when it has fewer than three lines); then lower(text) when lower-casing\n"
+                          "cannot be left to the scan. `lower_words`: the scan must lower-case Latin words.\n"
+                          "The settings come first so that functools.partial can bind them.");
+
+static PyObject *prepare(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "prepare(table, fold, convert, lower, text) takes 5 arguments");
+        return NULL;
+    }
+    PyObject *convert = args[2], *lower = args[3], *text = args[4], *out;
+    if (!PyBytes_Check(args[0]) || PyBytes_GET_SIZE(args[0]) != NEEDS_TABLE || !PyBytes_Check(args[1]) ||
+        PyBytes_GET_SIZE(args[1]) != NEEDS_TABLE * (Py_ssize_t)sizeof(uint16_t)) {
+        PyErr_SetString(PyExc_TypeError, "table must be 65536 bytes and fold 65536 16-bit code points (bytes)");
+        return NULL;
+    }
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "prepare() needs a str, not %.100s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    const unsigned char *tab = (const unsigned char *)PyBytes_AS_STRING(args[0]);
+    const uint16_t *fmap = (const uint16_t *)PyBytes_AS_STRING(args[1]);
+    unsigned int flags = needs_range(tab, PyUnicode_KIND(text), PyUnicode_DATA(text), 0,
+                                     PyUnicode_GET_LENGTH(text));
+    if (flags & (NEEDS_WIDTH | NEEDS_QUOTES))
+        out = fold_text(text, tab, fmap, flags & NEEDS_WIDTH);
+    else {
+        out = text;
+        Py_INCREF(out);
+    }
+    if (out != NULL && (flags & NEEDS_T2S) && convert != Py_None) {
+        Py_SETREF(out, t2s_lines(out, tab, convert));
+        if (out != NULL)
+            flags = needs_range(tab, PyUnicode_KIND(out), PyUnicode_DATA(out), 0, PyUnicode_GET_LENGTH(out));
+    }
+    if (out != NULL && (flags & NEEDS_HARD_LOWER)) {
+        Py_SETREF(out, PyObject_CallOneArg(lower, out));
+        flags = 0;
+        if (out != NULL && !PyUnicode_Check(out)) {
+            Py_CLEAR(out);
+            PyErr_SetString(PyExc_TypeError, "lower must return a str");
+        }
+    }
+    if (out == NULL)
+        return NULL;
+    return Py_BuildValue("(NO)", out, (flags & NEEDS_LOWER) ? Py_True : Py_False); /* steals out */
+}
+
+#endif
