@@ -5,11 +5,12 @@ Run from the repository root:
     python benchmarks/bench_score.py --mb 50
 
 It writes a large mixed zh/en corpus (JSONL, one text per line) made by recombining the bundled
-corpus's entries (seeded), then measures in the same run (1 and 2 alternate in rotating order, best of
---rounds each):
+corpus's entries (seeded), then measures in the same run, each step reading and decoding the JSONL itself:
   1. bare `rjieba.Jieba().cut` over every text (the baseline),
   2. `Scorer.score_text` (normalisation + tokenization + lexicon matching + negation scope + overlap flags)
      over the same texts, and the same without negation scope,
+the three taking turns every --chunk texts in rotating order, --rounds passes over the corpus (best round of
+each step, and the median of the per-round ratios),
   3. the streaming CLI path (`score_table_file`: read, score, write CSV) on the full file and on a fifth of it,
      each in a fresh process, reporting peak RSS.
 Target: scoring adds at most 30% over bare segmentation; peak memory flat as the input grows.
@@ -26,8 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
+from statistics import median
 
 
 def make_corpus(path: Path, megabytes: float, seed: int = 7) -> int:
@@ -56,36 +59,61 @@ def texts(path: Path) -> Iterator[str]:
             yield json.loads(line)["text"]
 
 
-CPU: dict[str, float] = {}  # best CPU time (this process) of each timed step, beside the wall-clock time
+Step = Callable[[Iterable[str]], int]  # JSONL lines in, a count out (so the work cannot be skipped)
 
 
-def _cpu(name: str, seconds: float) -> None:
-    CPU[name] = min(CPU.get(name, float("inf")), seconds)
-
-
-def bare(path: Path) -> tuple[float, int]:
-    """Baseline: rjieba segmentation of every text."""
+def bare_step() -> Step:
+    """Baseline: rjieba segmentation of every text (decoded from its JSONL line)."""
     import rjieba
 
-    jb = rjieba.Jieba()
-    t0, c0 = time.perf_counter(), time.process_time()
-    n = sum(len(jb.cut(t)) for t in texts(path))
-    _cpu("bare", time.process_time() - c0)
-    return time.perf_counter() - t0, n
+    cut = rjieba.Jieba().cut
+    return lambda lines: sum(len(cut(json.loads(line)["text"])) for line in lines)
 
 
-def ours(path: Path, native: bool | None = None, negation: bool = True) -> tuple[float, int, str]:
-    """Our tokenize + score of every text (negation scope included unless `negation` is False); also says
-    which matcher ran (compiled or python)."""
+def score_step(native: bool | None = None, negation: bool = True) -> tuple[Step, str]:
+    """Our tokenize + score of every text (negation scope included unless `negation` is False), and which
+    matcher runs (compiled or python)."""
     from corpus_tools.lexicon.formats import load_lexicon
     from corpus_tools.scoring.score import Scorer
 
     scorer = Scorer([load_lexicon("mass_entrepreneurship"), load_lexicon("government_support")], native=native,
                     negation=negation)
-    t0, c0 = time.perf_counter(), time.process_time()
-    hits = sum(len(scorer.score_text(t).hits) for t in texts(path))
-    _cpu(f"ours-{negation}-{native}", time.process_time() - c0)
-    return time.perf_counter() - t0, hits, "compiled" if scorer.matcher.native else "python"
+    score = scorer.score_text
+    return (lambda lines: sum(len(score(json.loads(line)["text"]).hits) for line in lines),
+            "compiled" if scorer.matcher.native else "python")
+
+
+Round = dict[str, tuple[float, float, int]]  # per step: wall-clock s, CPU s, count
+
+
+def interleaved(path: Path, steps: dict[str, Step], rounds: int, chunk: int) -> list[Round]:
+    """Per round, per step: (wall-clock s, CPU s, count) over the whole file. The steps take turns chunk by
+    chunk (`chunk` lines each, the order rotating from chunk to chunk), each reading the file through its own
+    handle, so load from other jobs on the host falls on all of them alike within a fraction of a second."""
+    out = []
+    names = list(steps)
+    for r in range(rounds):
+        wall = dict.fromkeys(names, 0.0)
+        cpu = dict.fromkeys(names, 0.0)
+        count = dict.fromkeys(names, 0)
+        handles = {name: path.open(encoding="utf-8") for name in names}
+        try:
+            k, more = r, True
+            while more:
+                more = False
+                for name in names[k % len(names):] + names[:k % len(names)]:
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    lines = list(islice(handles[name], chunk))  # reading and decoding are part of each step
+                    count[name] += steps[name](lines)
+                    cpu[name] += time.process_time() - c0
+                    wall[name] += time.perf_counter() - t0
+                    more = more or bool(lines)
+                k += 1
+        finally:
+            for fh in handles.values():
+                fh.close()
+        out.append({name: (wall[name], cpu[name], count[name]) for name in names})
+    return out
 
 
 def stream_child(src: str, out: str) -> None:
@@ -107,7 +135,8 @@ def head(src: Path, dst: Path, fraction: float) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=float, default=50.0, help="size of the generated corpus in MB")
-    ap.add_argument("--rounds", type=int, default=3, help="timing rounds, steps in rotating order (best of each kept)")
+    ap.add_argument("--rounds", type=int, default=5, help="timing rounds over the whole corpus (best and median kept)")
+    ap.add_argument("--chunk", type=int, default=200, help="lines each step scores before the next takes its turn")
     ap.add_argument("--pure", action="store_true", help="also time the pure-Python matcher (the fallback)")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -118,56 +147,62 @@ def main() -> None:
         big = Path(tmp) / "big.jsonl"
         n = make_corpus(big, args.mb)
         mb = big.stat().st_size / 1e6
-        print(f"command: python benchmarks/bench_score.py --mb {args.mb:g} --rounds {args.rounds}"
+        print(f"command: python benchmarks/bench_score.py --mb {args.mb:g} --rounds {args.rounds} --chunk {args.chunk}"
               f"{' --pure' if args.pure else ''}")
         print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
               + "  (2 cores: above about 1, timings are shared with other jobs; "
               "benchmarks/callgrind_score.py counts instructions instead)")
         print(f"corpus: {n} texts, {mb:.1f} MB (JSONL, mixed zh/en)")
-        # alternate the three, best of each: load from other jobs on the host hits all alike. The order
-        # rotates each round: with a fixed order (bare, with, without negation) negation added 10-12%; with
-        # the two scoring steps swapped it added 1% (issue 11): the slot matters, so each step takes each
-        best: dict[str, float] = {}
-        n_tok = n_hits = 0
-        matcher = ""
-        steps = ["bare", "score", "plain"]
-        for r in range(args.rounds):
-            for step in steps[r % 3:] + steps[:r % 3]:
-                if step == "bare":
-                    t, n_tok = bare(big)
-                elif step == "score":
-                    t, n_hits, matcher = ours(big)
-                else:
-                    t, _, _ = ours(big, negation=False)
-                best[step] = min(best.get(step, float("inf")), t)
+        score, matcher = score_step()
+        plain, _ = score_step(negation=False)
+        steps = {"bare": bare_step(), "score": score, "plain": plain}
+        # the steps take turns every --chunk lines (rotating order), so a burst of load from another job hits all
+        # of them within a fraction of a second; whole-corpus passes in turn (the earlier design) let one burst
+        # land on one step and moved the ratio by 0.1-0.2 between runs. Each round is one pass of every step
+        # over the whole corpus; the best round of each step and the median of the per-round ratios are shown.
+        runs = interleaved(big, steps, args.rounds, args.chunk)
+        best = {k: min(r[k][0] for r in runs) for k in steps}
+        cpu = {k: min(r[k][1] for r in runs) for k in steps}
+        n_tok, n_hits = runs[0]["bare"][2], runs[0]["score"][2]
+
+        def med(k: str, i: int) -> float:
+            return median(r[k][i] / r["bare"][i] for r in runs)
+
         t_bare, t_ours, t_plain = best["bare"], best["score"], best["plain"]
-        print(f"timings: best of {args.rounds} rounds, the three steps in rotating order")
+        print(f"timings: {args.rounds} rounds; in each, the three steps take turns every {args.chunk} texts "
+              "(rotating order); best round of each step")
         print(f"bare rjieba segmentation : {t_bare:7.2f} s  {mb / t_bare:6.2f} MB/s  ({n_tok} segments)")
         print(f"tokenize + score         : {t_ours:7.2f} s  {mb / t_ours:6.2f} MB/s  ({n_hits} matches, "
               f"{matcher} matcher)")
         print(f"ratio score/bare         : {t_ours / t_bare:.2f}  (target <= 1.30; negation scope included)")
         print(f"without negation scope   : {t_plain:7.2f} s  ratio {t_plain / t_bare:.2f}  (negation adds "
               f"{100 * (t_ours / t_plain - 1):.0f}%)")
-        c_bare, c_ours, c_plain = CPU["bare"], CPU["ours-True-None"], CPU["ours-False-None"]
+        c_bare, c_ours, c_plain = cpu["bare"], cpu["score"], cpu["plain"]
         print(f"CPU time (best; robust to waiting on a loaded host): bare {c_bare:.2f} s, score {c_ours:.2f} s "
               f"(ratio {c_ours / c_bare:.2f}), without negation {c_plain:.2f} s (ratio {c_plain / c_bare:.2f}; "
               f"negation adds {100 * (c_ours / c_plain - 1):.0f}%)")
+        print(f"median of the {args.rounds} per-round ratios: score/bare {med('score', 0):.2f} wall, "
+              f"{med('score', 1):.2f} CPU; without negation {med('plain', 0):.2f} wall, {med('plain', 1):.2f} CPU")
         if args.pure:
-            t_py, n_py, _ = ours(big, native=False)
+            py, _ = score_step(native=False)
+            t0 = time.perf_counter()
+            with big.open(encoding="utf-8") as fh:
+                n_py = py(fh)
+            t_py = time.perf_counter() - t0
             same = "same matches" if n_py == n_hits else f"MATCHES DIFFER: {n_py}"
             print(f"pure-Python matcher      : {t_py:7.2f} s  {mb / t_py:6.2f} MB/s  ratio {t_py / t_bare:.2f} "
                   f"({same})")
         small = Path(tmp) / "small.jsonl"
         head(big, small, 0.2)
-        runs = {}
+        streams = {}
         for name, src in (("1/5 input", small), ("full input", big)):
             res = subprocess.run([sys.executable, __file__, "--child", str(src), str(Path(tmp) / "out.csv")],
                                  capture_output=True, text=True, check=True)
-            runs[name] = json.loads(res.stdout.strip().splitlines()[-1])
-            r = runs[name]
+            streams[name] = json.loads(res.stdout.strip().splitlines()[-1])
+            r = streams[name]
             print(f"streaming CLI path, {name:10}: {r['rows']:7d} rows  {r['seconds']:7.2f} s  "
                   f"peak RSS {r['peak_mb']:.0f} MB")
-        ratio = runs["full input"]["peak_mb"] / runs["1/5 input"]["peak_mb"]
+        ratio = streams["full input"]["peak_mb"] / streams["1/5 input"]["peak_mb"]
         print(f"peak memory ratio full/(1/5): {ratio:.2f}  (flat = about 1.0 while the input grows 5x)")
 
 

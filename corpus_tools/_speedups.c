@@ -59,6 +59,8 @@ typedef struct {
     const uint16_t *lower;    /* per BMP character: its lower case (when that is one BMP character) */
     int globs_in_use;         /* 1: some pattern starts with a suffix glob, 2: with an infix glob, 4: with a
                                * prefix of 64 characters or more, 8: with such a suffix */
+    int ideo_fast;            /* every character of U+4E00..U+9FFF has the class of an ideograph (checked in
+                               * Python): the scan tells them by range and leaves that part of cls untouched */
     int lower_words;          /* the text is not lower-cased yet: lower-case Latin words on the way */
     PyObject *norm;
 } Ctx;
@@ -74,6 +76,12 @@ typedef struct {
 #define CLS_STRETCH 4 /* may continue a CJK stretch: CJK, \W, \d or '_' */
 #define CLS_WORDCH 8  /* a Latin word character: alnum, not CJK */
 #define CLS_CJK 16    /* an ideograph of the CJK ranges above */
+#define IDEO_FAST 16  /* in the filter's flags byte: see Ctx.ideo_fast */
+#define EXACT_PROBES 2 /* bits set per exact first part in the exact filter (h, then h * PROBE2) */
+#define PROBE2 0x9E3779B1u
+/* U+4E00..U+9FFF, the bulk of Chinese text: reading their classes from the table would keep 21 KB of it
+ * in cache next to the segmenter's dictionary */
+#define IDEO(cx, c) ((cx)->ideo_fast && (uint32_t)(c) - 0x4e00u < 0x5200u)
 static inline int bit(const unsigned char *map, Py_UCS4 c) { return c > 0xffff || (map[c >> 3] >> (c & 7)) & 1; }
 
 /* FNV-1a over code points, folded to HASH_BITS: must equal lexicon.match._fnv */
@@ -107,7 +115,7 @@ static Py_ssize_t next_cjk(const Ctx *cx, int kind, const void *data, Py_ssize_t
         return len;
     if (kind == PyUnicode_2BYTE_KIND) {
         const Py_UCS2 *d = data;
-        while (i < len && !(cx->cls[d[i]] & CLS_CJK))
+        while (i < len && !IDEO(cx, d[i]) && !(cx->cls[d[i]] & CLS_CJK))
             i++;
         return i;
     }
@@ -122,7 +130,7 @@ static Py_ssize_t stretch_end(const Ctx *cx, int kind, const void *data, Py_ssiz
 {
     if (kind == PyUnicode_2BYTE_KIND) {
         const Py_UCS2 *d = data;
-        while (i < len && (cx->cls[d[i]] & CLS_STRETCH))
+        while (i < len && (IDEO(cx, d[i]) || (cx->cls[d[i]] & CLS_STRETCH)))
             i++;
         return i;
     }
@@ -315,7 +323,7 @@ classify_k(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize
     Py_ssize_t i;
     int word = 0;
     for (i = start; i < end && !word; i++)
-        word = alnum(cx->cls, PyUnicode_READ(kind, data, i));
+        word = IDEO(cx, PyUnicode_READ(kind, data, i)) || alnum(cx->cls, PyUnicode_READ(kind, data, i));
     if (!word)
         return 0;
 #define RD(j) (low ? lc(cx, PyUnicode_READ(kind, data, (j))) : PyUnicode_READ(kind, data, (j)))
@@ -326,7 +334,7 @@ classify_k(const Ctx *cx, int kind, const void *data, Py_ssize_t start, Py_ssize
         if (k < 64 && ((cx->prefix_lens >> k) & 1) && hash_bit(cx->prefix, h))
             return 2;
     }
-    if (hash_bit(cx->exact, h))
+    if (hash_bit(cx->exact, h) && hash_bit(cx->exact, h * PROBE2)) /* two probes: few false positives */
         return 2;
     if ((cx->globs_in_use & 4) && end - start >= 64)
         return 2;
@@ -452,7 +460,8 @@ static int unpack_ctx(PyObject *t, Ctx *cx)
         cx->prefix_lens = (cx->prefix_lens << 8) | lens[b];
         cx->suffix_lens = (cx->suffix_lens << 8) | lens[8 + b];
     }
-    cx->globs_in_use = lens[16];
+    cx->globs_in_use = lens[16] & 15;
+    cx->ideo_fast = (lens[16] & IDEO_FAST) != 0;
     if (!PyDict_Check(cx->cands) || !PyList_Check(cx->parts) ||
         !PyList_Check(cx->globs) || !PyBytes_Check(cx->info_obj) || !PyList_Check(cx->prefixes) ||
         !PyType_Check(cx->out_type) || !PyType_IsSubtype((PyTypeObject *)cx->out_type, &PyTuple_Type)) {
@@ -667,7 +676,8 @@ static struct PyModuleDef moduledef = {
 PyMODINIT_FUNC PyInit__speedups(void)
 {
     PyObject *m = PyModule_Create(&moduledef);
-    if (m != NULL && PyModule_AddIntConstant(m, "HASH_BITS", HASH_BITS) < 0) /* Matcher._start_filter reads it */
+    if (m != NULL && (PyModule_AddIntConstant(m, "HASH_BITS", HASH_BITS) < 0 || /* Matcher._start_filter */
+                      PyModule_AddIntConstant(m, "EXACT_PROBES", EXACT_PROBES) < 0))  /* reads both */
         Py_CLEAR(m);
     return m;
 }

@@ -2,6 +2,7 @@ from collections.abc import Callable
 from typing import Any
 
 HASH_BITS: int
+EXACT_PROBES: int
 
 def scan(norm: str, ctx: tuple[Any, ...], lower_words: bool = ..., negation: tuple[Any, ...] | None = ...,
          /) -> tuple[Any, ...]: ...

@@ -43,12 +43,42 @@ static unsigned int needs_range(const unsigned char *tab, int kind, const void *
 }
 
 /* text with each BMP character c replaced by fold[c]: every character (`all`, full-width folding) or only the
- * typographic quotes (flagged NEEDS_QUOTES in tab); a new reference, the narrowest kind as Python makes it */
+ * typographic quotes (flagged NEEDS_QUOTES in tab); a new reference, the narrowest kind as Python makes it.
+ * Latin-1 text holds neither (they are all above U+00FF), so it only ever comes here by mistake. */
 static PyObject *fold_text(PyObject *text, const unsigned char *tab, const uint16_t *fold, int all)
 {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t len = PyUnicode_GET_LENGTH(text), i;
+    if (kind == PyUnicode_2BYTE_KIND) { /* most texts: fold into a 2-byte string, narrow it if it can be */
+        const Py_UCS2 *d = data;
+        PyObject *out = PyUnicode_New(len, 0xffff);
+        if (out == NULL)
+            return NULL;
+        Py_UCS2 *o = PyUnicode_2BYTE_DATA(out), maxc = 0;
+        if (all)
+            for (i = 0; i < len; i++) {
+                Py_UCS2 f = fold[d[i]];
+                o[i] = f;
+                maxc = f > maxc ? f : maxc;
+            }
+        else
+            for (i = 0; i < len; i++) {
+                Py_UCS2 c = d[i], f = tab[c] & NEEDS_QUOTES ? fold[c] : c;
+                o[i] = f;
+                maxc = f > maxc ? f : maxc;
+            }
+        if (maxc > 0xff)
+            return out;
+        PyObject *narrow = PyUnicode_New(len, maxc); /* e.g. English with curly quotes: now Latin-1 */
+        if (narrow != NULL) {
+            Py_UCS1 *n = PyUnicode_1BYTE_DATA(narrow);
+            for (i = 0; i < len; i++)
+                n[i] = (Py_UCS1)o[i];
+        }
+        Py_DECREF(out);
+        return narrow;
+    }
     Py_UCS4 maxc = 0;
 #define FOLDED(c) ((c) <= 0xffff && (all || (tab[(c)] & NEEDS_QUOTES)) ? (Py_UCS4)fold[(c)] : (c))
     for (i = 0; i < len; i++) {
@@ -75,12 +105,42 @@ static Py_UCS4 max_char(PyObject *text, Py_ssize_t a, Py_ssize_t b)
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_UCS4 m = 0;
-    for (Py_ssize_t i = a; i < b; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c > m)
-            m = c;
+    Py_ssize_t i;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *d = data;
+        for (i = a; i < b; i++)
+            m = d[i] > m ? d[i] : m;
+    }
+    else if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *d = data;
+        for (i = a; i < b; i++)
+            m = d[i] > m ? d[i] : m;
+    }
+    else {
+        const Py_UCS4 *d = data;
+        for (i = a; i < b; i++)
+            m = d[i] > m ? d[i] : m;
     }
     return m;
+}
+
+/* the next line break at or after i (len when none) */
+static Py_ssize_t next_newline(int kind, const void *data, Py_ssize_t i, Py_ssize_t len)
+{
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *p = memchr((const Py_UCS1 *)data + i, '\n', (size_t)(len - i));
+        return p ? p - (const Py_UCS1 *)data : len;
+    }
+    if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *d = data;
+        while (i < len && d[i] != '\n')
+            i++;
+        return i;
+    }
+    const Py_UCS4 *d = data;
+    while (i < len && d[i] != '\n')
+        i++;
+    return i;
 }
 
 /* convert(piece) as a new reference, checked to be a str of the piece's length (offsets must not move) */
@@ -108,18 +168,14 @@ static PyObject *t2s_lines(PyObject *text, const unsigned char *tab, PyObject *c
 {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t len = PyUnicode_GET_LENGTH(text), i, nl = 0;
-    for (i = 0; i < len && nl < 2; i++)
-        nl += PyUnicode_READ(kind, data, i) == '\n';
-    if (nl < 2)
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), first = next_newline(kind, data, 0, len);
+    if (first >= len || next_newline(kind, data, first + 1, len) >= len) /* fewer than three lines */
         return convert_piece(convert, text);
     Piece *pieces = NULL;
     Py_ssize_t np = 0, cap = 0, a = 0;
     PyObject *out = NULL;
     while (a <= len) { /* each line [a, b), b at the newline or the end */
-        Py_ssize_t b = a;
-        while (b < len && PyUnicode_READ(kind, data, b) != '\n')
-            b++;
+        Py_ssize_t b = next_newline(kind, data, a, len);
         if (needs_range(tab, kind, data, a, b) & NEEDS_T2S) {
             if (grow((void **)&pieces, &cap, np + 1, sizeof(Piece)) < 0)
                 goto done;

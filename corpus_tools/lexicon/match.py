@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from corpus_tools._native import speedups
 from corpus_tools.lexicon.model import Lexicon
-from corpus_tools.text.charclass import class_table, lower_tables
+from corpus_tools.text.charclass import ALNUM, CJK, STRETCH, class_table, lower_tables
 from corpus_tools.text.tokenize import Tokenizer, Tokens
 
 _CACHE_LIMIT = 1_000_000
@@ -122,12 +122,22 @@ _GLOB_CODES = {"": 0, "prefix": 1, "suffix": 2, "both": 3}
 I32 = "i" if array("i").itemsize == 4 else "l"  # the compiled scan reads int32
 
 
-def _fnv(s: str, bits: int) -> int:
-    """Bit index of a string in the compiled scan's filters (`bits` wide): FNV-1a over code points (as in C)."""
+def _fnv(s: str, bits: int, probe: int = 1) -> int:
+    """Bit index of a string in the compiled scan's filters (`bits` wide): FNV-1a over code points (as in C);
+    `probe` 2 is the second bit of the exact filter (the hash times 0x9E3779B1)."""
     h = 2166136261
     for ch in s:
         h = ((h ^ ord(ch)) * 16777619) & 0xFFFFFFFF
+    if probe == 2:
+        h = (h * 0x9E3779B1) & 0xFFFFFFFF
     return h >> (32 - bits)
+
+
+def _ideographs_uniform(cls: bytes) -> bool:
+    """True when every character of U+4E00..U+9FFF has the class of a CJK ideograph (a letter that starts and
+    continues CJK stretches): the compiled scan may then tell them by range instead of reading the table."""
+    want = ALNUM | STRETCH | CJK
+    return all(c == want for c in cls[0x4E00:0xA000])
 
 
 class Matcher:
@@ -202,8 +212,9 @@ class Matcher:
         positives only cost a lookup): bitmaps over hashes of exact first parts, of prefix first parts and
         of suffix first parts (read backwards), over BMP characters for suffix parts (last character) and
         infix parts (first character), the character class and lower-case tables, the sets of prefix and
-        suffix lengths and which glob kinds occur."""
+        suffix lengths, which glob kinds occur and whether ideographs may be told by range (flag 16)."""
         bits = getattr(self._fast, "HASH_BITS", 20)  # the compiled scan's filter width (kept small: cache)
+        probes = getattr(self._fast, "EXACT_PROBES", 1)
         exact, prefix, suffix = (bytearray(1 << (bits - 3)) for _ in range(3))
         last, anywhere = bytearray(8192), bytearray(8192)
         lens = slens = flags = 0
@@ -212,6 +223,9 @@ class Matcher:
             if glob in ("", "prefix"):
                 h = _fnv(part, bits)
                 (exact if glob == "" else prefix)[h >> 3] |= 1 << (h & 7)
+                if glob == "" and probes == 2:
+                    h = _fnv(part, bits, 2)
+                    exact[h >> 3] |= 1 << (h & 7)
                 if glob == "prefix":
                     if len(part) < 64:
                         lens |= 1 << len(part)
@@ -231,7 +245,10 @@ class Matcher:
                 flags |= 2
                 if ord(part[0]) <= 0xFFFF:
                     anywhere[ord(part[0]) >> 3] |= 1 << (ord(part[0]) & 7)
-        return (bytes(exact + prefix + suffix + last + anywhere) + class_table() + lower_tables()[1]
+        cls = class_table()
+        if _ideographs_uniform(cls):
+            flags |= 16
+        return (bytes(exact + prefix + suffix + last + anywhere) + cls + lower_tables()[1]
                 + lens.to_bytes(8, "little") + slens.to_bytes(8, "little") + bytes([flags]))
 
     def scan_native(self, norm: str, ctx: tuple[Any, ...], lower_words: bool = False,
