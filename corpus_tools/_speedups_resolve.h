@@ -25,19 +25,28 @@ static int cmp_resolve(const void *a, const void *b)
     return x->order < y->order ? -1 : (x->order > y->order);
 }
 
-static int cmp_output(const void *a, const void *b)
+/* insertion sort: linear on records that are nearly in order already (see resolve) */
+static void insertion_sort(Rec *r, Py_ssize_t n, int (*cmp)(const void *, const void *))
 {
-    const Rec *x = a, *y = b;
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    if (x->lex != y->lex)
-        return x->lex < y->lex ? -1 : 1;
-    return x->order < y->order ? -1 : (x->order > y->order);
+    for (Py_ssize_t i = 1; i < n; i++) {
+        if (cmp(&r[i - 1], &r[i]) <= 0)
+            continue;
+        Rec x = r[i];
+        Py_ssize_t j = i;
+        while (j > 0 && cmp(&r[j - 1], &x) > 0) {
+            r[j] = r[j - 1];
+            j--;
+        }
+        r[j] = x;
+    }
 }
 
 /* Matcher._resolve: exclusions cancel term matches of their variable inside them; per lexicon the
  * leftmost-longest match wins; output ordered by (start, lexicon). `recs` is rewritten in place with the
- * kept matches first; returns how many were kept, or -1 on error. */
+ * kept matches first; returns how many were kept, or -1 on error.
+ * The matches come in scan order (by start token), so instead of sorting them whole: a stable bucket pass by
+ * lexicon, an insertion sort that only has to reorder matches sharing a start (longest first), and a merge
+ * of the per-lexicon runs of kept matches by start (one lexicon keeps at most one match per start). */
 static Py_ssize_t resolve(Rec *recs, Py_ssize_t n)
 {
     Py_ssize_t i, k, m = 0, kept = 0, endp = -1;
@@ -51,55 +60,81 @@ static Py_ssize_t resolve(Rec *recs, Py_ssize_t n)
     }
     if (simple) /* disjoint in scan order, no exclusion: everything is kept, already in output order */
         return n;
+    long maxlex = 0;
+    for (i = 0; i < n; i++)
+        if (recs[i].lex > maxlex)
+            maxlex = recs[i].lex;
+    size_t nl = (size_t)maxlex + 1;
     Rec *terms = PyMem_Malloc(sizeof(Rec) * (size_t)n);
     Py_ssize_t *excl = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)n), nx = 0;
-    if (terms == NULL || excl == NULL) {
+    Py_ssize_t *bucket = PyMem_Calloc(2 * nl + 1, sizeof(Py_ssize_t)); /* bucket starts, then run ends */
+    Py_ssize_t *covered = PyMem_Malloc(sizeof(Py_ssize_t) * nl);
+    if (terms == NULL || excl == NULL || bucket == NULL || covered == NULL) {
         PyMem_Free(terms);
         PyMem_Free(excl);
+        PyMem_Free(bucket);
+        PyMem_Free(covered);
         PyErr_NoMemory();
         return -1;
     }
     for (i = 0; i < n; i++)
         if (recs[i].excl)
             excl[nx++] = i;
-    long maxlex = 0;
-    for (i = 0; i < n; i++) {
-        if (recs[i].excl)
-            continue;
-        int dropped = 0;
+    for (i = 0; i < n; i++) { /* drop terms inside an exclusion of their variable; count the rest per lexicon */
+        int dropped = recs[i].excl;
         for (k = 0; k < nx && !dropped; k++) {
             const Rec *x = &recs[excl[k]];
             dropped = x->var == recs[i].var && x->start <= recs[i].start && recs[i].end <= x->end;
         }
-        if (!dropped) {
-            terms[m] = recs[i];
-            terms[m].order = m;
-            if (terms[m].lex > maxlex)
-                maxlex = terms[m].lex;
-            m++;
+        if (dropped)
+            recs[i].excl = 2; /* marked as left out (recs is rewritten with the kept matches below) */
+        else {
+            recs[i].order = m++;
+            bucket[recs[i].lex + 1]++;
         }
     }
-    PyMem_Free(excl);
-    qsort(terms, (size_t)m, sizeof(Rec), cmp_resolve);
-    Py_ssize_t *covered = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(maxlex + 1));
-    if (covered == NULL) {
-        PyMem_Free(terms);
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (i = 0; i <= maxlex; i++)
-        covered[i] = -1;
-    for (i = 0; i < m; i++) {
+    for (size_t l = 0; l < nl; l++) /* bucket starts (stable: scan order within a lexicon) */
+        bucket[l + 1] += bucket[l];
+    Py_ssize_t *fill = bucket + nl + 1; /* nl entries: next free slot per lexicon */
+    for (size_t l = 0; l < nl; l++)
+        fill[l] = bucket[l];
+    for (i = 0; i < n; i++)
+        if (!recs[i].excl)
+            terms[fill[recs[i].lex]++] = recs[i];
+    insertion_sort(terms, m, cmp_resolve);
+    for (size_t l = 0; l < nl; l++)
+        covered[l] = -1;
+    for (i = 0; i < m; i++) { /* leftmost-longest per lexicon: kept in lexicon order, by start within each */
         if (terms[i].start >= covered[terms[i].lex]) {
             covered[terms[i].lex] = terms[i].end;
-            recs[kept] = terms[i];
-            recs[kept].order = kept;
-            kept++;
+            terms[kept++] = terms[i];
         }
     }
-    PyMem_Free(covered);
+    for (size_t l = 0; l < nl; l++) /* runs of kept matches per lexicon: [fill[l-1] or 0, fill[l]) */
+        fill[l] = 0;
+    for (i = 0; i < kept; i++)
+        fill[terms[i].lex] = i + 1;
+    Py_ssize_t *head = covered; /* reused: the next unmerged match of each lexicon's run */
+    Py_ssize_t prev = 0;
+    for (size_t l = 0; l < nl; l++) {
+        if (fill[l] == 0)
+            fill[l] = prev; /* an empty run */
+        head[l] = prev;
+        prev = fill[l];
+    }
+    for (i = 0; i < kept; i++) { /* merge by (start, lexicon) */
+        Py_ssize_t best = -1;
+        for (size_t l = 0; l < nl; l++)
+            if (head[l] < fill[l] && (best < 0 || terms[head[l]].start < terms[best].start))
+                best = head[l];
+        recs[i] = terms[best];
+        recs[i].order = i;
+        head[terms[best].lex]++;
+    }
     PyMem_Free(terms);
-    qsort(recs, (size_t)kept, sizeof(Rec), cmp_output);
+    PyMem_Free(excl);
+    PyMem_Free(bucket);
+    PyMem_Free(covered);
     return kept;
 }
 
