@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from corpus_tools._native import speedups
 from corpus_tools.text.normalize import normalize
 
 SHINGLE = 5
@@ -20,6 +21,7 @@ _BANDS = 16
 _PRIME = np.uint64(4294967311)
 _CACHE = 50_000  # shingle arrays kept while candidates are compared (a few MB)
 _DROP_RE = re.compile(r"[\s\W_]+")
+_FAST = speedups()  # compiled shingle hashes and MinHash band keys (identical numbers), or None
 
 
 _EMPTY = np.zeros(0, dtype=np.uint32)
@@ -29,6 +31,11 @@ def shingle_array(text: str, k: int = SHINGLE) -> np.ndarray:
     """Hashed character k-grams of the normalised text with spaces and punctuation removed, as a sorted array
     of unique 32-bit hashes (4 bytes per shingle: a Python set of them takes about 20 times more)."""
     s = _DROP_RE.sub("", normalize(text))
+    if _FAST is not None and s:
+        try:
+            return np.unique(np.frombuffer(_FAST.shingle_hashes(s, k), dtype=np.uint32))
+        except ValueError:  # a lone surrogate: the Python path says what is wrong with it
+            pass
     if len(s) <= k:
         return np.array([zlib.crc32(s.encode("utf-8"))], dtype=np.uint32) if s else _EMPTY
     n = len(s) - k + 1
@@ -53,6 +60,17 @@ def _band_keys(texts: Sequence[str], min_chars: int, seed: int = 13) -> tuple[np
     mix = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier: a band's values fold into one key (wrapping)
     keys = np.zeros((len(texts), _BANDS), dtype=np.uint64)
     present = np.zeros(len(texts), dtype=bool)
+    if _FAST is not None:
+        a_buf, b_buf = a.tobytes(), b.tobytes()
+        for i, t in enumerate(texts):
+            if len(t) < min_chars:
+                continue
+            s = _DROP_RE.sub("", normalize(t))
+            got = _FAST.minhash_bands(s, SHINGLE, a_buf, b_buf, _BANDS) if s else None  # ValueError: a surrogate
+            if got is not None:
+                present[i] = True
+                keys[i] = np.frombuffer(got, dtype=np.uint64)
+        return keys, present
     with np.errstate(over="ignore"):
         for i, t in enumerate(texts):
             if len(t) < min_chars:
@@ -126,6 +144,7 @@ def near_duplicates(
     firsts, seconds = codes // n, codes % n  # ascending by text, then by candidate
     bounds = np.flatnonzero(np.r_[True, firsts[1:] != firsts[:-1]])
     ranks = np.asarray(rank)
+    overlap = _FAST.sorted_overlap if _FAST is not None else None
     cache: dict[int, np.ndarray] = {}  # shingles are recomputed for compared texts only, a bounded few kept
 
     def shingles_of(j: int) -> np.ndarray:
@@ -138,12 +157,13 @@ def near_duplicates(
 
     for lo, hi in zip(bounds, np.append(bounds[1:], len(codes)), strict=True):
         i = int(firsts[lo])
-        own = set(shingle_array(texts[i]).tolist())  # a set only while its text is compared
+        mine = shingle_array(texts[i])
+        own: set[int] = set(mine.tolist()) if overlap is None else set()  # the Python path compares sets
         js = seconds[lo:hi]
         for j in js[np.lexsort((js, ranks[js]))].tolist():  # earliest rank first: the first match is the answer
             other = shingles_of(j)
-            inter = len(own.intersection(other.tolist()))
-            sim = inter / (len(own) + len(other) - inter)
+            inter = overlap(mine, other) if overlap is not None else len(own.intersection(other.tolist()))
+            sim = inter / (len(mine) + len(other) - inter)
             if sim >= threshold:
                 result[i] = (j, sim)
                 break
