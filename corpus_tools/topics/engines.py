@@ -22,6 +22,7 @@ import numpy as np
 
 from corpus_tools.errors import ConfigError
 from corpus_tools.topics.names import ENGINES
+from corpus_tools.topics.quality import FOLD_IN_CHUNK, fold_in
 
 SEED_PRIOR = 1.0  # topic-word prior of a seed word in its own topic
 SEED_OTHER: float | None = None  # ... and in every other topic (None: eta)
@@ -81,6 +82,21 @@ class TopicEstimator(ABC):
     @abstractmethod
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
         """Engine-specific fitting: set topic_word_, doc_topic_ and vocabulary_."""
+
+    def doc_prior(self, groups: Sequence[str] | None = None) -> np.ndarray:
+        """The Dirichlet prior of documents' topic shares as fitted: (k,), or (n_docs × k) with `groups`
+        for a model whose prior depends on them (DMR); the fitted `alpha_` when the engine learns it."""
+        alpha = getattr(self, "alpha_", None)
+        if alpha is None:
+            alpha = np.full(self.n_topics, self.alpha if self.alpha is not None else 0.1)
+        return np.asarray(alpha, dtype=float)
+
+    def transform(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None = None, *,
+                  iterations: int = 30) -> np.ndarray:
+        """Topic shares (n_docs × k) of any documents with the fitted topics held fixed (EM fold-in under the
+        fitted prior; quality.fold_in, vectorised and chunked); words the model has not seen are skipped."""
+        return fold_in(self.topic_word_, self.vocabulary_, docs, alpha=self.doc_prior(groups),
+                       iterations=iterations)
 
     def top_words(self, n: int = 10) -> list[list[str]]:
         """The n most probable words of every topic, best first."""
@@ -157,6 +173,20 @@ class TomotopyLDA(TopicEstimator):
         self.model_ = model
         if groups is not None:
             self.groups_ = list(model.metadata_dict)
+            self.group_alpha_ = {str(g): np.asarray(model.get_topic_prior(g), dtype=float) for g in self.groups_}
+        else:
+            self.alpha_ = np.asarray(model.alpha, dtype=float)
+
+    def doc_prior(self, groups: Sequence[str] | None = None) -> np.ndarray:
+        """LDA: the fitted (optimised) alpha; DMR: each document's prior from its group, exp(λ_group)
+        (a group the model has not seen gets the mean of the fitted groups' priors)."""
+        by_group = getattr(self, "group_alpha_", None)
+        if not by_group:
+            return super().doc_prior(groups)
+        mean = np.mean(list(by_group.values()), axis=0)
+        if groups is None:
+            return mean
+        return np.array([by_group.get(str(g), mean) for g in groups]).reshape(len(groups), self.n_topics)
 
 
 class GensimLDA(TopicEstimator):
@@ -195,6 +225,7 @@ class GensimLDA(TopicEstimator):
         self.topic_word_ = _normalise_rows(model.get_topics())
         gamma, _ = model.inference(bow)
         self.doc_topic_ = _normalise_rows(np.asarray(gamma))
+        self.alpha_ = np.asarray(model.alpha, dtype=float)
         self.model_ = model
 
 
@@ -264,6 +295,21 @@ class ConceptLinked(TopicEstimator):
 
     def quality_view(self, docs: Sequence[Sequence[str]], n: int = 10) -> tuple[list[list[str]], list[list[str]]]:
         return self.base.top_words(n), self.concepts.map_docs(docs)
+
+    def doc_prior(self, groups: Sequence[str] | None = None) -> np.ndarray:
+        return self.base.doc_prior(groups)
+
+    def transform(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None = None, *,
+                  iterations: int = 30) -> np.ndarray:
+        """Fold-in on the concept ids the model was fitted on, a block of documents at a time (the mapped
+        copies of a million entries are never held at once)."""
+        out = np.empty((len(docs), self.n_topics))
+        for start in range(0, len(docs), FOLD_IN_CHUNK):
+            stop = min(start + FOLD_IN_CHUNK, len(docs))
+            part = self.concepts.map_docs(docs[start:stop])
+            out[start:stop] = self.base.transform(part, groups[start:stop] if groups is not None else None,
+                                                  iterations=iterations)
+        return out
 
 
 _CLASSES: dict[str, type[TopicEstimator]] = {"tomotopy": TomotopyLDA, "gensim": GensimLDA,
