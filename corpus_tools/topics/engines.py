@@ -22,8 +22,13 @@ import numpy as np
 
 from corpus_tools.errors import ConfigError
 from corpus_tools.topics.names import ENGINES
-from corpus_tools.topics.quality import FOLD_IN_CHUNK, fold_in
+from corpus_tools.topics.quality import FOLD_IN_CHUNK, doc_term_matrix, fold_in_counts
 
+# DMR (the joint model with stage as covariate) re-estimates its covariate weights every this many iterations:
+# each round is an optimisation over all documents, so at 10 (tomotopy's default, kept for LDA's alpha) a DMR
+# fit of K=10 on 20,000 entries took 34 s against 8 s for LDA; at 50, 12 s, with the same K chosen on planted
+# topics and on the benchmark archive (docs/performance.md, "Topic models at scale")
+DMR_OPTIM_INTERVAL = 50
 SEED_PRIOR = 1.0  # topic-word prior of a seed word in its own topic
 SEED_OTHER: float | None = None  # ... and in every other topic (None: eta)
 
@@ -94,9 +99,8 @@ class TopicEstimator(ABC):
     def transform(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None = None, *,
                   iterations: int = 30) -> np.ndarray:
         """Topic shares (n_docs × k) of any documents with the fitted topics held fixed (EM fold-in under the
-        fitted prior; quality.fold_in, vectorised and chunked); words the model has not seen are skipped."""
-        return fold_in(self.topic_word_, self.vocabulary_, docs, alpha=self.doc_prior(groups),
-                       iterations=iterations)
+        fitted prior, vectorised and chunked: `transform_many`); words the model has not seen are skipped."""
+        return transform_many([self], docs, groups, iterations=iterations)[0]
 
     def top_words(self, n: int = 10) -> list[list[str]]:
         """The n most probable words of every topic, best first."""
@@ -137,10 +141,11 @@ class TomotopyLDA(TopicEstimator):
     def __init__(self, n_topics: int = 10, random_state: int = 0, iterations: int = 200,
                  alpha: float | None = None, eta: float = 0.01,
                  seed_words: Sequence[Sequence[str]] | None = None, burn_in: int = 0,
-                 optim_interval: int = 10) -> None:
+                 optim_interval: int = 10, dmr_optim_interval: int | None = None) -> None:
         super().__init__(n_topics, random_state, iterations, alpha, eta, seed_words)
         self.burn_in = burn_in
-        self.optim_interval = optim_interval
+        self.optim_interval = optim_interval  # LDA: alpha re-estimated every this many iterations
+        self.dmr_optim_interval = dmr_optim_interval  # DMR: covariate weights (None: DMR_OPTIM_INTERVAL)
 
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
         import tomotopy as tp
@@ -159,7 +164,11 @@ class TomotopyLDA(TopicEstimator):
         for w, prior in self._priors(vocab).items():
             model.set_word_prior(w, prior)
         model.burn_in = self.burn_in
-        model.optim_interval = self.optim_interval
+        if groups is None:
+            model.optim_interval = self.optim_interval
+        else:
+            model.optim_interval = (self.dmr_optim_interval if self.dmr_optim_interval is not None
+                                    else DMR_OPTIM_INTERVAL)
         done = 0
         while done < self.iterations:  # in steps, so hyper-parameter optimisation runs in between
             step = min(10, self.iterations - done)
@@ -299,18 +308,6 @@ class ConceptLinked(TopicEstimator):
     def doc_prior(self, groups: Sequence[str] | None = None) -> np.ndarray:
         return self.base.doc_prior(groups)
 
-    def transform(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None = None, *,
-                  iterations: int = 30) -> np.ndarray:
-        """Fold-in on the concept ids the model was fitted on, a block of documents at a time (the mapped
-        copies of a million entries are never held at once)."""
-        out = np.empty((len(docs), self.n_topics))
-        for start in range(0, len(docs), FOLD_IN_CHUNK):
-            stop = min(start + FOLD_IN_CHUNK, len(docs))
-            part = self.concepts.map_docs(docs[start:stop])
-            out[start:stop] = self.base.transform(part, groups[start:stop] if groups is not None else None,
-                                                  iterations=iterations)
-        return out
-
 
 _CLASSES: dict[str, type[TopicEstimator]] = {"tomotopy": TomotopyLDA, "gensim": GensimLDA,
                                              "sklearn": SklearnLDA}
@@ -325,3 +322,47 @@ def make_estimator(engine: str, n_topics: int, random_state: int, *, concepts: A
         raise ConfigError(f"unknown topic-model engine {engine!r}", hint=f"choose one of {', '.join(ENGINES)}")
     est = cls(n_topics=n_topics, random_state=random_state, **params)
     return ConceptLinked(est, concepts) if concepts is not None else est
+
+
+def transform_many(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str]],
+                   groups: Sequence[str] | None = None, *, iterations: int = 30,
+                   chunk: int = FOLD_IN_CHUNK) -> list[np.ndarray]:
+    """Topic shares (n_docs × k) of `docs` under each model, its topics held fixed: the EM fold-in of
+    quality.fold_in under each model's fitted prior (`doc_prior`), with the document-term matrix of each block
+    of `chunk` documents built once for all models (so memory is bounded by the block, not the corpus).
+
+    Models fitted on concept ids (ConceptLinked, all with one concept map) fold in on those ids, the units
+    they were fitted on; a word a model has not seen counts zero for it (as skipping it)."""
+    if not models:
+        return []
+    linked = [isinstance(m, ConceptLinked) for m in models]
+    if any(linked) and not all(linked):
+        raise ValueError("transform_many: models fitted on concept ids and on words cannot share a matrix")
+    bases = [m.base if isinstance(m, ConceptLinked) else m for m in models]
+    mapper = models[0].concepts.map_docs if isinstance(models[0], ConceptLinked) else None
+    col: dict[str, int] = {}
+    for b in bases:
+        for w in b.vocabulary_:
+            col.setdefault(w, len(col))
+    phis, known = [], []
+    for b in bases:  # each model's topics over the shared columns (+1e-12 as in quality.fold_in)
+        idx = np.fromiter((col[w] for w in b.vocabulary_), dtype=np.int64, count=len(b.vocabulary_))
+        phi = np.full((b.n_topics, len(col)), 1e-12)
+        phi[:, idx] += np.asarray(b.topic_word_, dtype=float)
+        mask = np.zeros(len(col))
+        mask[idx] = 1.0
+        phis.append(phi)
+        known.append(mask)
+    priors = [b.doc_prior(groups) for b in bases]
+    out = [np.empty((len(docs), b.n_topics)) for b in bases]
+    step = max(1, chunk)
+    for start in range(0, len(docs), step):
+        stop = min(start + step, len(docs))
+        part = docs[start:stop]
+        x = doc_term_matrix(mapper(part) if mapper is not None else part, col)
+        for i in range(len(bases)):
+            xi = x.copy()
+            xi.data *= known[i][xi.indices]
+            prior = priors[i][start:stop] if priors[i].ndim == 2 else priors[i]
+            out[i][start:stop] = fold_in_counts(phis[i], xi, prior, iterations)
+    return out

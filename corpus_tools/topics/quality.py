@@ -129,7 +129,7 @@ def _fold_in_ids(phi: np.ndarray, ids: Sequence[int], alpha: float | np.ndarray,
     return theta
 
 
-FOLD_IN_CHUNK = 4096  # documents per block of the vectorised fold-in: memory ~ chunk × words per doc × K × 24 B
+FOLD_IN_CHUNK = 1024  # documents per block of the vectorised fold-in (fastest of 256/1024/4096 measured)
 
 
 def doc_term_matrix(docs: Sequence[Sequence[str]], vocabulary: Sequence[str] | dict[str, int]) -> Any:

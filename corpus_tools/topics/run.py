@@ -173,7 +173,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     done = [0]
 
     def fit_say(message: str) -> None:
-        if message.endswith("coherence"):
+        if message.endswith("coherence") or "topic shares" in message:  # not a fit
             say(message)
             return
         done[0] += 1

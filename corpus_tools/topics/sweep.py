@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from corpus_tools.errors import ConfigError
-from corpus_tools.topics.engines import TopicEstimator, make_estimator
+from corpus_tools.topics.engines import TopicEstimator, make_estimator, transform_many
 from corpus_tools.topics.names import FINAL_FITS
 from corpus_tools.topics.quality import (
     TOPN,
@@ -255,10 +255,12 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     for r in rows:
         r["chosen"] = r["k"] == chosen
     if sampled and final_fit == "sample":  # the sample's fits; every entry's shares with their topics fixed
-        fitted = [models[(chosen, s)] for s in seeds]
-        for s, m in zip(seeds, fitted if all_seed_shares else fitted[:1], strict=False):
-            say(f"topics {scope}: K={chosen}, seed {s}: topic shares of all {len(full_docs)} entries")
-            thetas[(chosen, s)] = m.transform(full_docs, full_groups)
+        used = seeds if all_seed_shares else seeds[:1]
+        say(f"topics {scope}: K={chosen}: topic shares of all {len(full_docs)} entries ({len(used)} "
+            f"model{'s' if len(used) > 1 else ''})")
+        shares = transform_many([models[(chosen, s)] for s in used], full_docs, full_groups)
+        for s, theta in zip(used, shares, strict=True):
+            thetas[(chosen, s)] = theta
         notes.append(f"{scope}: K chosen and topics fitted on a stratified sample of {len(docs)} of "
                      f"{len(full_docs)} entries; the topic shares of all {len(full_docs)} entries (the sample's "
                      f"too) inferred with the topics held fixed (fold-in)")

@@ -8,7 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from corpus_tools.topics.engines import make_estimator
+from corpus_tools.topics.bilingual import build_concept_map
+from corpus_tools.topics.engines import make_estimator, transform_many
 from corpus_tools.topics.quality import doc_term_matrix, fold_in, fold_in_reference
 
 K = 6
@@ -77,3 +78,29 @@ def test_dmr_folds_in_under_each_group_prior() -> None:
     assert prior.shape == (3, 3) and np.allclose(prior[2], (prior[0] + prior[1]) / 2)  # unseen group: the mean
     want = fold_in_reference(m.topic_word_, m.vocabulary_, docs, alpha=m.doc_prior(groups))
     assert np.abs(m.transform(docs, groups) - want).max() < 1e-9
+
+
+def test_several_models_share_one_matrix_with_the_same_numbers() -> None:
+    """transform_many: each model's own vocabulary and prior, the document-term matrix built once per block."""
+    rng = random.Random(4)
+    fit_docs = [[rng.choice(VOCAB[:30]) for _ in range(10)] for _ in range(50)]
+    models = [make_estimator("tomotopy", 4, s, iterations=30).fit(fit_docs[s * 5:]) for s in range(3)]
+    assert len({tuple(m.vocabulary_) for m in models}) > 1  # different word orders and sets
+    docs = _docs(70, seed=5)
+    for chunk in (3, 1000):
+        many = transform_many(models, docs, chunk=chunk)
+        for m, got in zip(models, many, strict=True):
+            want = fold_in_reference(m.topic_word_, m.vocabulary_, docs, alpha=m.doc_prior())
+            assert np.abs(got - want).max() < 1e-9
+
+
+def test_concept_linked_models_fold_in_on_concepts() -> None:
+    rng = random.Random(6)
+    pairs = [("快递", "courier"), ("包裹", "parcel"), ("政府", "government"), ("贷款", "loan")]
+    docs = [[rng.choice(pairs[j % 2 * 2 + rng.randrange(2)])[rng.randrange(2)] for _ in range(10)] for j in range(60)]
+    cmap = build_concept_map(sorted({w for d in docs for w in d}),
+                             {zh: [en] for zh, en in pairs}, "test")
+    m = make_estimator("tomotopy", 2, 0, iterations=40, concepts=cmap).fit(docs)
+    base = m.base  # type: ignore[attr-defined]
+    want = fold_in_reference(base.topic_word_, base.vocabulary_, cmap.map_docs(docs), alpha=base.doc_prior())
+    assert np.abs(m.transform(docs) - want).max() < 1e-9
