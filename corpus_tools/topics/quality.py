@@ -138,14 +138,12 @@ def doc_term_matrix(docs: Sequence[Sequence[str]], vocabulary: Sequence[str] | d
     from scipy.sparse import csr_matrix
 
     col = vocabulary if isinstance(vocabulary, dict) else {w: j for j, w in enumerate(vocabulary)}
-    indptr = [0]
-    indices: list[int] = []
-    for d in docs:
-        indices.extend(col[w] for w in d if w in col)
-        indptr.append(len(indices))
-    x = csr_matrix((np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-                   shape=(len(docs), len(col)))
-    x.sum_duplicates()  # repeated words become counts
+    get = col.get
+    ids = np.fromiter((get(w, -1) for d in docs for w in d), dtype=np.int64)
+    rows = np.repeat(np.arange(len(docs)), np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs)))
+    known = ids >= 0
+    x = csr_matrix((np.ones(int(known.sum())), (rows[known], ids[known])), shape=(len(docs), len(col)))
+    x.sum_duplicates()  # repeated words become counts (the COO → CSR conversion already adds them up)
     return x
 
 

@@ -104,7 +104,7 @@ def test_joint_model_on_a_sample_infers_shares_with_each_stage_prior() -> None:
     """DMR: an entry outside the sample is folded in under its own stage's fitted prior."""
     docs, labels = _planted(150)
     groups = [["a", "b", "c"][t] for t in labels]
-    res = sweep("joint", docs, k_range=[3], seeds=[0], engine="tomotopy", iterations=40, groups=groups,
+    res = sweep("joint", docs, k_range=[3], seeds=[0], engine="tomotopy", iterations=100, groups=groups,
                 sample=stratified_sample(groups, 60, seed=1))
     prior = res.model.doc_prior(groups)
     assert prior.shape == (150, 3) and not np.allclose(prior[0], prior[1])  # stage-specific priors
