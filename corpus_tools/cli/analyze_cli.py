@@ -45,7 +45,7 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
                    "the topics held fixed (0: never sample).")
 @click.option("--final-fit", type=click.Choice(FINAL_FITS), default="sample", show_default=True,
               help="For a sampled topic scope: keep the topics fitted on the sample (sample) or fit the chosen K "
-                   "again on all entries (all; hours at a million entries).")
+                   "again on all entries (all; an hour or more at a million entries).")
 @click.option("--prevalence-by", "prevalence_by", default="", metavar="COLS",
               help="Metadata columns (comma-separated) for topic covariate effects, besides stage, source_type, "
                    "lang and year.")

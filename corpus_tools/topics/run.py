@@ -86,7 +86,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     chooses K on a stratified sample of that many entries (stage × language × source type, seeded by `seed`;
     topics.sample) (None or 0: never sample). With `final_fit` "sample" its topics are the sample's fits and
     the topic shares of every entry are inferred with those topics held fixed (fold-in); with "all" the
-    chosen K is fitted again on every entry (hours at a million entries). `TopicsResult.sweep_samples` and a
+    chosen K is fitted again on every entry (an hour or more at a million entries). `TopicsResult.sweep_samples` and a
     note say which.
     """
     engine = engine or DEFAULT_ENGINE

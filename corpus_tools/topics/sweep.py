@@ -190,8 +190,8 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     the reported models are the chosen K's fits on the sample, one per seed, and the topic shares of every
     entry of the scope (the sample's too, so all come from one estimator) are inferred with their topics held
     fixed (`transform_many`, a vectorised fold-in: under a minute per million entries and model, where
-    refitting takes hours); with "all" the chosen K is fitted again on all entries with every seed (no held-out
-    part).
+    refitting takes an hour or more); with "all" the chosen K is fitted again on all entries with every seed
+    (no held-out part).
     Either way `thetas` cover every entry; `all_seed_shares=False` computes them for the first seed only
     (enough where only the reported model's shares are used)."""
     if final_fit not in FINAL_FITS:
