@@ -30,18 +30,25 @@ from corpus_tools.corpus.loader import load_corpus
 from corpus_tools.io.resources import default_corpus
 
 CHILD = """
-import json, sys, time
+import json, resource, sys, time
 from corpus_tools.jobs.analyze import STEPS, analyze
 
-starts = {}
+starts, peaks = {}, {}
 def progress(message, step, total):
-    starts.setdefault(step, time.perf_counter())
+    if step not in starts:
+        starts[step] = time.perf_counter()
+        peaks[step] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # main process peak so far
 workers = int(sys.argv[3])
 res = analyze(sys.argv[1], out=sys.argv[2], progress=progress, workers=workers, topics=sys.argv[4] == "1",
               use_cache=False)
+end = time.perf_counter()
 order = sorted(starts)
-steps = {STEPS[s - 1]: starts[n] - starts[s] for s, n in zip(order, order[1:]) if s <= len(STEPS)}
-print(json.dumps({"steps": steps, "documents": res.n_documents, "entries": res.n_entries}))
+steps = {STEPS[s - 1]: nxt - starts[s] for s, nxt in zip(order, [starts[n] for n in order[1:]] + [end])
+         if s <= len(STEPS)}
+rss = {STEPS[s - 1]: nxt for s, nxt in zip(order, [peaks[n] for n in order[1:]]
+                                           + [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024])
+       if s <= len(STEPS)}
+print(json.dumps({"steps": steps, "rss": rss, "documents": res.n_documents, "entries": res.n_entries}))
 """
 
 BARE = """
@@ -178,6 +185,9 @@ def main() -> None:
             sug, top = (float(steps.get(k, float("nan"))) for k in ("suggestions", "topics"))
             print(f"{rep['documents']}\t{rep['entries']}\t{mb:.1f}\t{workers}\t{wall:.1f}\t{score:.1f}\t{sug:.1f}\t"
                   f"{top:.1f}\t{peak:.0f}\t{bare:.2f}\t{wall / bare:.1f}", flush=True)
+            rss = rep.get("rss") if isinstance(rep.get("rss"), dict) else {}
+            print("  steps (s, main-process peak RSS MB by the end of the step): " + ", ".join(
+                f"{k} {float(v):.1f} ({float(rss.get(k, float('nan'))):.0f})" for k, v in steps.items()), flush=True)
             results[(n, workers)] = (wall, score, peak)
             shutil.rmtree(out, ignore_errors=True)
     _ratios(results)
