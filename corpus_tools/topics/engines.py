@@ -26,8 +26,8 @@ from corpus_tools.topics.quality import FOLD_IN_CHUNK, doc_term_matrix, fold_in_
 
 # DMR (the joint model with stage as covariate) re-estimates its covariate weights every this many iterations:
 # each round is an optimisation over all documents, so at 10 (tomotopy's default, kept for LDA's alpha) a DMR
-# fit of K=10 on 20,000 entries took 34 s against 8 s for LDA; at 50, 12 s, with the same K chosen on planted
-# topics and on the benchmark archive (docs/performance.md, "Topic models at scale")
+# fit of K=10 on 20,000 entries took 30-34 s against 8-13 s for LDA; at 50, 9-12 s, with the same K chosen on
+# the bundled corpus and the benchmark archive (docs/performance.md, "Topic models at scale")
 DMR_OPTIM_INTERVAL = 50
 SEED_PRIOR = 1.0  # topic-word prior of a seed word in its own topic
 SEED_OTHER: float | None = None  # ... and in every other topic (None: eta)
