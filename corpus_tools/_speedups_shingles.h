@@ -90,9 +90,16 @@ static int window_hashes(PyObject *text, Py_ssize_t k, uint32_t **out, Py_ssize_
     return 0;
 }
 
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
 PyDoc_STRVAR(shingle_hashes_doc, "shingle_hashes(text, k) -> bytes\n\n"
                                  "zlib.crc32 of the UTF-8 bytes of every k-character window of text (of the whole\n"
-                                 "text when it has at most k characters), as native uint32 values, unsorted.");
+                                 "text when it has at most k characters), as native uint32 values, sorted and\n"
+                                 "without repeats (what numpy.unique gives).");
 
 static PyObject *shingle_hashes(PyObject *self, PyObject *args)
 {
@@ -108,6 +115,14 @@ static PyObject *shingle_hashes(PyObject *self, PyObject *args)
     }
     if (window_hashes(text, k, &h, &n) < 0)
         return NULL;
+    if (n > 1) {
+        qsort(h, (size_t)n, sizeof(uint32_t), cmp_u32);
+        Py_ssize_t m = 1;
+        for (Py_ssize_t i = 1; i < n; i++)
+            if (h[i] != h[m - 1])
+                h[m++] = h[i];
+        n = m;
+    }
     PyObject *res = PyBytes_FromStringAndSize((const char *)h, (Py_ssize_t)(n * (Py_ssize_t)sizeof(uint32_t)));
     PyMem_Free(h);
     return res;

@@ -33,7 +33,7 @@ def shingle_array(text: str, k: int = SHINGLE) -> np.ndarray:
     s = _DROP_RE.sub("", normalize(text))
     if _FAST is not None and s:
         try:
-            return np.unique(np.frombuffer(_FAST.shingle_hashes(s, k), dtype=np.uint32))
+            return np.frombuffer(_FAST.shingle_hashes(s, k), dtype=np.uint32)  # sorted, unique
         except ValueError:  # a lone surrogate: the Python path says what is wrong with it
             pass
     if len(s) <= k:
