@@ -157,6 +157,112 @@ static PyObject *convert_piece(PyObject *convert, PyObject *piece)
     return r;
 }
 
+/* OpenCC's t2s as tables (built and checked against OpenCC in corpus_tools.text.normalize._t2s_tables):
+ * maximum forward matching of its phrases, else its one-character conversions. Lines holding a character it
+ * does not cover (flag `unsafe`: beyond the BMP, compatibility ideographs, description sequences, variation
+ * selectors, characters whose conversion is not one character) go to OpenCC itself. */
+typedef struct {
+    const uint32_t *chars;         /* 65536: each BMP character's conversion */
+    const unsigned char *pstart;   /* bitmap: first characters of phrases */
+    const unsigned char *unsafe;   /* bitmap: characters left to OpenCC */
+    const uint32_t *first, *off;   /* per phrase, sorted by first character then length (longest first) */
+    const unsigned char *plen;
+    const uint32_t *blob;          /* keys, then at off + plen the values */
+    Py_ssize_t nphrases, nblob;
+} T2S;
+
+#define T2S_FIELDS 7
+
+static int unpack_t2s(PyObject *t, T2S *tt)
+{
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != T2S_FIELDS + 1) {
+        PyErr_SetString(PyExc_TypeError, "t2s tables must be an 8-tuple");
+        return -1;
+    }
+    for (int k = 0; k < T2S_FIELDS; k++)
+        if (!PyBytes_Check(PyTuple_GET_ITEM(t, k))) {
+            PyErr_SetString(PyExc_TypeError, "t2s tables must be bytes");
+            return -1;
+        }
+#define B(k) ((const void *)PyBytes_AS_STRING(PyTuple_GET_ITEM(t, k)))
+#define N(k) PyBytes_GET_SIZE(PyTuple_GET_ITEM(t, k))
+    tt->chars = B(0);
+    tt->pstart = B(1);
+    tt->unsafe = B(2);
+    tt->first = B(3);
+    tt->off = B(4);
+    tt->plen = B(5);
+    tt->blob = B(6);
+    tt->nphrases = N(5);
+    tt->nblob = N(6) / 4;
+    if (N(0) != 65536 * 4 || N(1) != 8192 || N(2) != 8192 || N(3) != tt->nphrases * 4 || N(4) != tt->nphrases * 4 ||
+        N(6) % 4) {
+        PyErr_SetString(PyExc_ValueError, "malformed t2s tables");
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < tt->nphrases; k++)
+        if ((Py_ssize_t)tt->off[k] + 2 * (Py_ssize_t)tt->plen[k] > tt->nblob || tt->plen[k] < 2) {
+            PyErr_SetString(PyExc_ValueError, "malformed t2s phrase table");
+            return -1;
+        }
+#undef B
+#undef N
+    return 0;
+}
+
+static inline int bit8k(const unsigned char *map, Py_UCS4 c) { return (map[c >> 3] >> (c & 7)) & 1; }
+
+/* text[a, b) converted by the tables into a new str, or NULL with no error set when a character is unsafe */
+static PyObject *t2s_table_convert(const T2S *tt, PyObject *text, Py_ssize_t a, Py_ssize_t b)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = b - a, i;
+    for (i = a; i < b; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c > 0xffff || bit8k(tt->unsafe, c))
+            return NULL;
+    }
+    Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(n ? n : 1));
+    if (out == NULL)
+        return PyErr_NoMemory();
+    i = a;
+    while (i < b) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        Py_ssize_t used = 0;
+        if (bit8k(tt->pstart, c)) { /* the phrases starting with c: first index by binary search */
+            Py_ssize_t lo = 0, hi = tt->nphrases;
+            while (lo < hi) {
+                Py_ssize_t mid = (lo + hi) / 2;
+                if (tt->first[mid] < c)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (Py_ssize_t k = lo; k < tt->nphrases && tt->first[k] == c && !used; k++) {
+                Py_ssize_t len = tt->plen[k], j;
+                if (i + len > b)
+                    continue;
+                const uint32_t *key = tt->blob + tt->off[k];
+                for (j = 1; j < len && PyUnicode_READ(kind, data, i + j) == key[j]; j++)
+                    ;
+                if (j == len) {
+                    memcpy(out + (i - a), key + len, sizeof(Py_UCS4) * (size_t)len);
+                    used = len;
+                }
+            }
+        }
+        if (!used) {
+            out[i - a] = tt->chars[c];
+            used = 1;
+        }
+        i += used;
+    }
+    PyObject *r = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n);
+    PyMem_Free(out);
+    return r;
+}
+
 typedef struct {
     Py_ssize_t a, b;
     PyObject *conv; /* owned */
@@ -164,13 +270,15 @@ typedef struct {
 
 /* `_to_simplified_lines`: convert(text) when it has fewer than three lines, else convert(line) for each line
  * holding a character flagged NEEDS_T2S, the other lines unchanged; a new reference */
-static PyObject *t2s_lines(PyObject *text, const unsigned char *tab, PyObject *convert)
+static PyObject *t2s_lines(PyObject *text, const unsigned char *tab, PyObject *convert, const T2S *tt)
 {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t len = PyUnicode_GET_LENGTH(text), first = next_newline(kind, data, 0, len);
-    if (first >= len || next_newline(kind, data, first + 1, len) >= len) /* fewer than three lines */
-        return convert_piece(convert, text);
+    if (first >= len || next_newline(kind, data, first + 1, len) >= len) { /* fewer than three lines */
+        PyObject *r = tt != NULL ? t2s_table_convert(tt, text, 0, len) : NULL;
+        return r != NULL || PyErr_Occurred() ? r : convert_piece(convert, text);
+    }
     Piece *pieces = NULL;
     Py_ssize_t np = 0, cap = 0, a = 0;
     PyObject *out = NULL;
@@ -179,13 +287,18 @@ static PyObject *t2s_lines(PyObject *text, const unsigned char *tab, PyObject *c
         if (needs_range(tab, kind, data, a, b) & NEEDS_T2S) {
             if (grow((void **)&pieces, &cap, np + 1, sizeof(Piece)) < 0)
                 goto done;
-            PyObject *line = PyUnicode_Substring(text, a, b);
-            if (line == NULL)
-                goto done;
-            PyObject *conv = convert_piece(convert, line);
-            Py_DECREF(line);
-            if (conv == NULL)
-                goto done;
+            PyObject *conv = tt != NULL ? t2s_table_convert(tt, text, a, b) : NULL;
+            if (conv == NULL) {
+                if (PyErr_Occurred())
+                    goto done;
+                PyObject *line = PyUnicode_Substring(text, a, b);
+                if (line == NULL)
+                    goto done;
+                conv = convert_piece(convert, line);
+                Py_DECREF(line);
+                if (conv == NULL)
+                    goto done;
+            }
             pieces[np].a = a;
             pieces[np].b = b;
             pieces[np++].conv = conv;
@@ -264,7 +377,16 @@ static PyObject *prepare(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         Py_INCREF(out);
     }
     if (out != NULL && (flags & NEEDS_T2S) && convert != Py_None) {
-        Py_SETREF(out, t2s_lines(out, tab, convert));
+        T2S tt, *ttp = NULL;
+        if (PyTuple_Check(convert)) { /* OpenCC as tables, with OpenCC itself (the last item) for the rest */
+            if (unpack_t2s(convert, &tt) < 0) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            ttp = &tt;
+            convert = PyTuple_GET_ITEM(convert, T2S_FIELDS);
+        }
+        Py_SETREF(out, t2s_lines(out, tab, convert, ttp));
         if (out != NULL)
             flags = needs_range(tab, PyUnicode_KIND(out), PyUnicode_DATA(out), 0, PyUnicode_GET_LENGTH(out));
     }

@@ -8,10 +8,15 @@ highlights always point into the document as read.
 from __future__ import annotations
 
 import hashlib
+import os
+import random
 import re
+import subprocess
+import tempfile
 from array import array
 from collections.abc import Callable
 from functools import lru_cache, partial
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -152,7 +157,95 @@ def scan_preparer(t2s: bool = True) -> Callable[[str], tuple[str, bool]]:
     call itself (no Python frame per text)."""
     if _FAST is None:
         return lambda text: (_normalize_for_tokens_py(text, t2s), False)
-    return partial(_FAST.prepare, _needs_table(), _fold_table(), to_simplified if t2s else None, _lower)
+    return partial(_FAST.prepare, _needs_table(), _fold_table(), _t2s_converter() if t2s else None, _lower)
+
+
+def _t2s_converter() -> object:
+    """What the compiled normalisation converts with: OpenCC's tables when they check out, else OpenCC."""
+    tables = _t2s_tables()
+    return tables if tables is not None else to_simplified
+
+
+def _opencc_phrases() -> list[str]:
+    """The keys of OpenCC's t2s phrase dictionary, dumped to text by the `opencc_dict` tool its package ships
+    (empty when that is not there or fails: then OpenCC converts everything)."""
+    root = Path(opencc.__file__).parent / "clib"
+    tool, src = root / "bin" / "opencc_dict", root / "share" / "opencc" / "TSPhrases.ocd2"
+    if not (tool.is_file() and src.is_file()):
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "phrases.txt"
+        env = {**os.environ, "LD_LIBRARY_PATH": str(root / "lib64")}
+        try:
+            subprocess.run([str(tool), "-i", str(src), "-o", str(out), "-f", "ocd2", "-t", "text"], env=env,
+                           capture_output=True, timeout=30, check=True)
+            lines = out.read_text(encoding="utf-8").splitlines()
+        except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
+            return []
+    return [line.split("\t", 1)[0] for line in lines if "\t" in line]
+
+
+# characters OpenCC 1.4 treats specially: compatibility ideographs (normalised first), ideographic description
+# sequences, variation selectors (and NUL, surrogates); lines holding one are converted by OpenCC itself
+_T2S_UNSAFE = [0, *range(0xF900, 0xFB00), *range(0x2FF0, 0x3000), 0x31EF, *range(0xFE00, 0xFE10),
+               *range(0xD800, 0xE000)]
+
+
+@lru_cache(maxsize=1)
+def _t2s_tables() -> tuple[object, ...] | None:
+    """OpenCC's t2s as tables for the compiled converter (each character's own conversion, probed, and the
+    phrases, converted one by one), or None when they cannot be built or do not give exactly OpenCC's output
+    on a self-test: every phrase, every converted character, and shuffled runs of both."""
+    conv = _t2s().convert
+    chars = [chr(c) for c in range(1, 0xD800) if c != 10] + [chr(c) for c in range(0xE000, 0x10000)]  # the BMP
+    converted = str(conv("\n".join(chars))).split("\n")
+    if len(converted) != len(chars):
+        return None
+    table = array("I", range(65536))
+    unsafe = bytearray(8192)
+    for c in _T2S_UNSAFE:
+        unsafe[c >> 3] |= 1 << (c & 7)
+    changed = []
+    for ch, out in zip(chars, converted, strict=True):
+        if len(out) != 1:
+            unsafe[ord(ch) >> 3] |= 1 << (ord(ch) & 7)
+        elif out != ch:
+            table[ord(ch)] = ord(out)
+            changed.append(ch)
+    phrases = sorted({p for p in _opencc_phrases() if len(p) >= 2 and all(ord(c) <= 0xFFFF for c in p)},
+                     key=lambda p: (ord(p[0]), -len(p), p))
+    if not phrases or max(map(len, phrases)) > 255:
+        return None
+    pstart = bytearray(8192)
+    first, off, plen, blob = array("I"), array("I"), bytearray(), array("I")
+    for p in phrases:
+        value = str(conv(p))
+        if len(value) != len(p):
+            return None
+        pstart[ord(p[0]) >> 3] |= 1 << (ord(p[0]) & 7)
+        first.append(ord(p[0]))
+        off.append(len(blob))
+        plen.append(len(p))
+        blob.extend(map(ord, p + value))
+    tables = (table.tobytes(), bytes(pstart), bytes(unsafe), first.tobytes(), off.tobytes(), bytes(plen),
+              blob.tobytes(), to_simplified)
+    rng = random.Random(0)
+    mark = changed[0]  # a character that converts on its own, so that t2s runs on each probe line
+    probes = [f"{p}{mark}{p}" for p in phrases] + ["".join(changed)]
+    for _ in range(20):
+        pool = phrases + changed
+        probes.append("".join(rng.choice(pool) for _ in range(400)))
+    fast = speedups()
+    if fast is None:
+        return None
+    table_needs, fold = _needs_table(), _fold_table()
+    for text in probes:  # each probe as three lines, so that the converter sees it line by line
+        probe = f"{text}\n电\n{text}"
+        got = fast.prepare(table_needs, fold, tables, _lower, probe)[0]
+        want = fast.prepare(table_needs, fold, to_simplified, _lower, probe)[0]
+        if got != want:
+            return None
+    return tables
 
 
 @lru_cache(maxsize=1)
@@ -167,7 +260,7 @@ def _fold_table() -> bytes:
 
 def _normalize_for_scan(text: str, t2s: bool, fast: ModuleType) -> tuple[str, bool]:
     """`normalize_for_scan` through the given extension module (tests pass it explicitly)."""
-    return fast.prepare(_needs_table(), _fold_table(), to_simplified if t2s else None, _lower, text)
+    return fast.prepare(_needs_table(), _fold_table(), _t2s_converter() if t2s else None, _lower, text)
 
 
 def _prepare_reference(text: str, t2s: bool, needs: Callable[[str, bytes], int]) -> tuple[str, bool]:
