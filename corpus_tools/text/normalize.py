@@ -8,6 +8,7 @@ highlights always point into the document as read.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import re
@@ -167,22 +168,50 @@ def _t2s_converter() -> object:
 
 
 def _opencc_phrases() -> list[str]:
-    """The keys of OpenCC's t2s phrase dictionary, dumped to text by the `opencc_dict` tool its package ships
-    (empty when that is not there or fails: then OpenCC converts everything)."""
+    """The keys of every dictionary OpenCC's t2s configuration names (its phrases, and its characters, which
+    the probe in `_t2s_tables` covers as well), dumped to text by the `opencc_dict` tool the package ships.
+    Empty when the tool, the configuration or a dictionary is not there or cannot be read: then OpenCC
+    converts everything."""
     root = Path(opencc.__file__).parent / "clib"
-    tool, src = root / "bin" / "opencc_dict", root / "share" / "opencc" / "TSPhrases.ocd2"
-    if not (tool.is_file() and src.is_file()):
+    share, tool = root / "share" / "opencc", root / "bin" / "opencc_dict"
+    try:
+        config = json.loads((share / "t2s.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return []
+    files: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                files.append(node["file"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(config)
+    keys: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "phrases.txt"
-        env = {**os.environ, "LD_LIBRARY_PATH": str(root / "lib64")}
-        try:
-            subprocess.run([str(tool), "-i", str(src), "-o", str(out), "-f", "ocd2", "-t", "text"], env=env,
-                           capture_output=True, timeout=30, check=True)
-            lines = out.read_text(encoding="utf-8").splitlines()
-        except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
-            return []
-    return [line.split("\t", 1)[0] for line in lines if "\t" in line]
+        for i, name in enumerate(files):
+            src, out = share / name, Path(tmp) / f"{i}.txt"
+            if name.endswith(".ocd2") and tool.is_file() and src.is_file():
+                env = {**os.environ, "LD_LIBRARY_PATH": str(root / "lib64")}
+                try:
+                    subprocess.run([str(tool), "-i", str(src), "-o", str(out), "-f", "ocd2", "-t", "text"], env=env,
+                                   capture_output=True, timeout=30, check=True)
+                except (OSError, subprocess.SubprocessError):
+                    return []
+            elif name.endswith(".txt") and src.is_file():
+                out = src
+            else:
+                return []
+            try:
+                lines = out.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                return []
+            keys.extend(line.split("\t", 1)[0] for line in lines if "\t" in line)
+    return keys
 
 
 # characters OpenCC 1.4 treats specially: compatibility ideographs (normalised first), ideographic description
