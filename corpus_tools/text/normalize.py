@@ -191,12 +191,22 @@ def _opencc_phrases() -> list[str]:
                 walk(v)
 
     walk(config)
+    try:
+        return _dump_keys(files, share, tool, root / "lib64")
+    except OSError:  # e.g. no writable temporary directory
+        return []
+
+
+def _dump_keys(files: list[str], share: Path, tool: Path, libs: Path) -> list[str]:
+    """The keys of the dictionary files `files` (in `share`): .ocd2 through `tool`, .txt read as they are; empty
+    when one cannot be read."""
     keys: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, name in enumerate(files):
             src, out = share / name, Path(tmp) / f"{i}.txt"
             if name.endswith(".ocd2") and tool.is_file() and src.is_file():
-                env = {**os.environ, "LD_LIBRARY_PATH": str(root / "lib64")}
+                env = {**os.environ, "LD_LIBRARY_PATH": os.pathsep.join(
+                    [str(libs), *filter(None, [os.environ.get("LD_LIBRARY_PATH")])])}
                 try:
                     subprocess.run([str(tool), "-i", str(src), "-o", str(out), "-f", "ocd2", "-t", "text"], env=env,
                                    capture_output=True, timeout=30, check=True)
