@@ -5,9 +5,11 @@
  * One pass ORs the per-character flags of a table built in Python (width folding, t2s, lower-casing,
  * typographic quotes). Texts that need neither folding nor t2s come back as they are (most English and
  * Simplified texts: lower-casing is left to the scan). Folding maps one character to one character through a
- * table built from the same dict as `str.translate` uses; t2s runs, through a Python callable (OpenCC with its
- * length-preserving fallback), only on the lines that hold a character t2s changes, as `_to_simplified_lines`
- * does, and the pieces are spliced into the result without splitting and joining the text in Python. */
+ * table built from the same dict as `str.translate` uses; t2s runs only on the lines that hold a character t2s
+ * changes, as `_to_simplified_lines` does, either through OpenCC's own tables (T2S below, built and checked in
+ * corpus_tools.text.normalize._t2s_tables) or through a Python callable (OpenCC with its length-preserving
+ * fallback, also used for the lines the tables leave alone), and the converted lines are spliced into the
+ * result without splitting and joining the text in Python. */
 #ifndef CORPUS_TOOLS_PREPARE_H
 #define CORPUS_TOOLS_PREPARE_H
 
