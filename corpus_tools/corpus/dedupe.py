@@ -88,41 +88,46 @@ def _band_keys(texts: Sequence[str], min_chars: int, seed: int = 13) -> tuple[np
     return keys, present
 
 
-def _candidate_pairs(keys: np.ndarray, present: np.ndarray, rank: np.ndarray, max_bucket: int = 500) -> np.ndarray:
-    """Candidate pairs as codes i * n + j (unique, ascending) where j ranks before i and the two share an LSH
-    bucket (the same key in one band) of at most `max_bucket` members. Buckets come from sorting each band's
-    keys and pairs are kept as one int64 each, so memory stays at a few arrays (a dictionary keyed by band
-    bytes and a Python set of candidates per text took hundreds of bytes per text, band and candidate). Two
-    different bands that fold into the same key only add a candidate, which the exact Jaccard check settles."""
-    n = len(keys)
-    idx = np.flatnonzero(present)
-    codes = np.zeros(0, dtype=np.int64)
-    if len(idx) < 2:  # no pair to compare
-        return codes
-    for band in range(_BANDS):
-        vals = keys[idx, band]
-        order = np.argsort(vals, kind="stable")
-        v = vals[order]
-        new = np.ones(len(v), dtype=bool)
-        new[1:] = v[1:] != v[:-1]
-        starts = np.flatnonzero(new)
-        ends = np.append(starts[1:], len(v))
-        parts = []
-        for lo, hi in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
-            if hi - lo <= max_bucket:
-                members = idx[order[lo:hi]]
-                i, j = np.repeat(members, hi - lo), np.tile(members, hi - lo)
-                keep = rank[j] < rank[i]
-                parts.append(i[keep].astype(np.int64) * n + j[keep])
-        if parts:
-            codes = _sorted_unique(np.concatenate([codes, *parts]))
-    return codes
+class _Buckets:
+    """LSH buckets of every band, each sorted by rank, so that the candidates of a text (members of one of its
+    buckets of at most `max_bucket` texts that rank before it) are a slice per band: nothing is stored per pair
+    (at a million entries, buckets of repeated passages held hundreds of millions of pairs)."""
 
+    def __init__(self, keys: np.ndarray, present: np.ndarray, rank: np.ndarray, max_bucket: int = 500) -> None:
+        n = len(keys)
+        idx = np.flatnonzero(present)
+        self.order = np.zeros((_BANDS, len(idx)), dtype=np.int32)
+        self.lo = np.zeros((n, _BANDS), dtype=np.int32)  # text's slice of earlier members in each band
+        self.hi = np.zeros((n, _BANDS), dtype=np.int32)
+        if len(idx) < 2:
+            return
+        r = rank[idx]
+        for band in range(_BANDS):
+            vals = keys[idx, band]
+            order = np.lexsort((idx, r, vals))  # by bucket, then rank, then position
+            v, rk = vals[order], r[order]
+            pos = np.arange(len(order))
+            new_bucket = np.r_[True, v[1:] != v[:-1]]
+            new_rank = new_bucket | np.r_[True, rk[1:] != rk[:-1]]
+            bucket_start = np.maximum.accumulate(np.where(new_bucket, pos, 0))
+            rank_start = np.maximum.accumulate(np.where(new_rank, pos, 0))
+            starts = np.flatnonzero(new_bucket)
+            sizes = np.diff(np.append(starts, len(order)))
+            small = np.repeat(sizes <= max_bucket, sizes)
+            self.order[band] = idx[order]
+            members = idx[order]
+            self.lo[members, band] = bucket_start
+            self.hi[members, band] = np.where(small, rank_start, bucket_start)
 
-def _sorted_unique(codes: np.ndarray) -> np.ndarray:
-    """The distinct values, ascending (a sort and a comparison: faster than np.unique's hashing here)."""
-    codes.sort(kind="stable")
-    return codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
+    def has_candidates(self) -> np.ndarray:
+        """Indices of the texts with at least one earlier bucket member."""
+        return np.flatnonzero((self.hi > self.lo).any(axis=1))
+
+    def candidates(self, i: int, rank: np.ndarray) -> list[int]:
+        """The earlier bucket members of text i, earliest rank first (ties by position), each once."""
+        bands = np.flatnonzero(self.hi[i] > self.lo[i])
+        js = np.unique(np.concatenate([self.order[b, self.lo[i, b]:self.hi[i, b]] for b in bands]))
+        return [int(j) for j in js[np.lexsort((js, rank[js]))]]
 
 
 def near_duplicates(
@@ -136,14 +141,10 @@ def near_duplicates(
     n = len(texts)
     rank = list(order) if order is not None else list(range(n))
     keys, present = _band_keys(texts, min_chars)
-    codes = _candidate_pairs(keys, present, np.asarray(rank))
+    ranks = np.asarray(rank)
+    buckets = _Buckets(keys, present, ranks)
     del keys
     result: list[tuple[int, float] | None] = [None] * n
-    if not len(codes):
-        return result
-    firsts, seconds = codes // n, codes % n  # ascending by text, then by candidate
-    bounds = np.flatnonzero(np.r_[True, firsts[1:] != firsts[:-1]])
-    ranks = np.asarray(rank)
     overlap = _FAST.sorted_overlap if _FAST is not None else None
     cache: dict[int, np.ndarray] = {}  # shingles are recomputed for compared texts only, a bounded few kept
 
@@ -155,12 +156,10 @@ def near_duplicates(
             got = cache[j] = shingle_array(texts[j])
         return got
 
-    for lo, hi in zip(bounds, np.append(bounds[1:], len(codes)), strict=True):
-        i = int(firsts[lo])
+    for i in buckets.has_candidates().tolist():
         mine = shingle_array(texts[i])
         own: set[int] = set(mine.tolist()) if overlap is None else set()  # the Python path compares sets
-        js = seconds[lo:hi]
-        for j in js[np.lexsort((js, ranks[js]))].tolist():  # earliest rank first: the first match is the answer
+        for j in buckets.candidates(i, ranks):  # earliest rank first: the first match is the answer
             other = shingles_of(j)
             inter = overlap(mine, other) if overlap is not None else len(own.intersection(other.tolist()))
             sim = inter / (len(mine) + len(other) - inter)
