@@ -6,7 +6,8 @@ worker pool start-up included, best of `--repeat` runs, alternating the worker c
 
 The corpus comes from `bench_scale.make_corpus` (recombined bundled texts); it is read once, outside the timed
 step, and scored as `analyze` scores it (project lexicons, corpus.toml [scoring], no dedupe). Prints one line
-per run with the load average at its start (the machine may be shared), then the best time per worker count,
+per run with the CPU seconds it used (this process and its workers) and the load average at its start (the
+machine may be shared: with other busy processes two workers cannot get two cores), then the best time per worker count,
 the speed-up of N workers over one (issue 17 target: 2 workers at least 1.7x) and whether the output files are
 byte-identical across worker counts. `--split` also times the parts of a one-worker run (scoring the texts,
 building rows, writing Parquet) to show where the time goes.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -72,6 +74,12 @@ def split_times(corpus: object, scorer: Scorer, out: Path) -> None:
           f"chunk slicing, Parquet writing, document counts) about {total - t_tables:.2f} s")
 
 
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and of its finished children (the workers of a run)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> None:
     """Generate (or reuse) the corpus, time the step per worker count, print the speed-up."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -79,6 +87,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--corpus", type=Path, default=None, help="use (or generate and keep) the corpus here")
+    parser.add_argument("--chunk-entries", type=int, default=None, help="entries per chunk (default: analyze's)")
     parser.add_argument("--split", action="store_true", help="also time the parts of a one-worker run")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="bench-workers-"))
@@ -92,17 +101,19 @@ def main() -> None:
     print(f"# {len(corpus.docs):,} documents, {len(corpus.entries):,} entries; {os.cpu_count()} CPUs")
     if args.split:
         split_times(corpus, scorer, base / "split")
+    chunk = {"chunk_entries": args.chunk_entries} if args.chunk_entries else {}
     best: dict[int, float] = {}
     digests: dict[int, str] = {}
-    print("run\tworkers\tseconds\tload_avg_1min")
+    print("run\tworkers\tseconds\tcpu_s\tload_avg_1min")
     for r in range(args.repeat):
         for w in counts if r % 2 == 0 else counts[::-1]:
             out = base / f"out-{w}"
             load = os.getloadavg()[0]
+            cpu = _cpu()
             t = time.perf_counter()
-            score_to_parquet(corpus, scorer, out, workers=w)
+            score_to_parquet(corpus, scorer, out, workers=w, **chunk)
             seconds = time.perf_counter() - t
-            print(f"{r + 1}\t{w}\t{seconds:.2f}\t{load:.2f}", flush=True)
+            print(f"{r + 1}\t{w}\t{seconds:.2f}\t{_cpu() - cpu:.2f}\t{load:.2f}", flush=True)
             best[w] = min(best.get(w, seconds), seconds)
             digests[w] = digest(out)
             shutil.rmtree(out)

@@ -10,12 +10,15 @@ is built by the same function as in one process, so the files are identical howe
 
 from __future__ import annotations
 
+import gc
+import multiprocessing as mp
+import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from corpus_tools.errors import WorkerError
 from corpus_tools.scoring.parallel import _WORKER_SCORERS, ScorerSpec, _dask_client, check_workers
@@ -59,20 +62,34 @@ def score_chunk_tables(job: ChunkJob, chunk: EntryChunk) -> ChunkScores:
     return replace(part, entries=entries, evidence=evidence)
 
 
+class ChunkSource(Protocol):
+    """Where chunks come from (scoring.score.LevelScoring): entries lo..hi-1 as an EntryChunk."""
+
+    def chunk(self, lo: int, hi: int, index: int = 0) -> EntryChunk: ...
+
+
+Task = Callable[[ChunkJob, EntryChunk], ChunkScores]
+
+
 class ChunkRunner:
     """Runs chunk tasks in this process (one worker), in a pool of `workers` processes or as Dask tasks
     (`dask`: an address, or "local" for a LocalCluster), yielding results in chunk order with at most
-    `prefetch` chunks submitted ahead (default: two per worker). Use as a context manager: leaving it stops
+    `prefetch` chunks submitted ahead (default: two per worker). Forked workers inherit the scorer and the
+    chunk source and cut their chunks themselves; Dask tasks (and workers that were not forked) get the
+    chunk's data with the task (as all do with `inherit=False`). Use as a context manager: leaving it stops
     the workers; a worker that dies raises WorkerError."""
 
     def __init__(self, scorer: Scorer, workers: int = 1, dask: str | None = None,
-                 prefetch: int | None = None) -> None:
+                 prefetch: int | None = None, inherit: bool = True) -> None:
         check_workers(workers)
-        self.scorer, self.workers, self.dask = scorer, workers, dask
+        self.scorer, self.workers, self.dask, self.inherit = scorer, workers, dask, inherit
         self.prefetch = max(1, prefetch if prefetch is not None else 2 * workers)
+        self.max_out = 0  # the most chunks that were out at once (the memory bound, for tests)
         self._pool: ProcessPoolExecutor | None = None
         self._dask: tuple[Any, list[Callable[[], Any]]] | None = None
-        self._seeded: str | None = None
+        self._seeded: list[tuple[dict[str, Any], str]] = []
+        self._inherited: set[str] = set()  # sources the pool's (forked) workers hold
+        self._started = False
 
     @property
     def local(self) -> bool:
@@ -85,63 +102,82 @@ class ChunkRunner:
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.close(wait=kind is None)
 
-    def map(self, fn: Callable[[ChunkJob, EntryChunk], ChunkScores], job: ChunkJob,
-            chunks: Iterable[EntryChunk]) -> Iterator[ChunkScores]:
-        """fn(job, chunk) for every chunk, in order: the next chunks are scored while the caller handles one."""
-        self._seed(job)
+    def map(self, fn: Task, job: ChunkJob, source: ChunkSource,
+            bounds: Sequence[tuple[int, int]]) -> Iterator[ChunkScores]:
+        """fn(job, source.chunk(lo, hi, i)) for every (lo, hi) of `bounds`, in order: the next chunks are
+        scored while the caller handles one."""
+        self._seed(_WORKER_SCORERS, job.key, self.scorer)
         if self.local:
-            for chunk in chunks:
-                yield fn(job, chunk)
+            for i, (lo, hi) in enumerate(bounds):
+                yield fn(job, source.chunk(lo, hi, i))
             return
-        submit = self._submitter(fn, job)
-        pending: deque[tuple[EntryChunk, Any]] = deque()
-        todo = iter(chunks)
-        state = {"broken": False, "done": False}
+        source_key = f"{os.getpid()}-{id(source)}"
+        self._seed(_SOURCES, source_key, source)
+        submit = self._submitter(fn, job, source, source_key)
+        pending: deque[tuple[int, int, int, Any]] = deque()
+        todo = iter(enumerate(bounds))
+        state = {"broken": False}
 
         def fill() -> None:
-            while not state["broken"] and not state["done"] and len(pending) < self.prefetch:
-                chunk = next(todo, None)
-                if chunk is None:
-                    state["done"] = True
+            while not state["broken"] and len(pending) < self.prefetch:
+                item = next(todo, None)
+                if item is None:
                     return
+                i, (lo, hi) = item
                 try:
-                    pending.append((chunk, submit(chunk)))
+                    pending.append((i, lo, hi, submit(i, lo, hi)))
                 except BrokenProcessPool:  # a worker died: the chunks already out say which
                     state["broken"] = True
+                self.max_out = max(self.max_out, len(pending))
 
         fill()
         while pending:
-            chunk, fut = pending.popleft()
-            result = self._result(chunk, fut)
+            i, lo, hi, fut = pending.popleft()
+            result = self._result(i, lo, hi, fut)
             fill()  # the next chunks are scored while the caller writes this one
             yield result
         if state["broken"]:
             raise WorkerError("a scoring worker stopped; no result file was written")
 
-    def _seed(self, job: ChunkJob) -> None:
-        """Put this process's scorer where workers look for it: forked workers inherit it instead of
-        rebuilding it (and one worker uses it as it is)."""
-        if job.key not in _WORKER_SCORERS:
-            _WORKER_SCORERS[job.key] = self.scorer
-            self._seeded = job.key
+    def _seed(self, registry: dict[str, Any], key: str, value: Any) -> None:
+        """Put `value` where workers look for it: forked workers inherit it instead of rebuilding or
+        receiving it (and one worker uses it as it is)."""
+        if key not in registry:
+            registry[key] = value
+            self._seeded.append((registry, key))
 
-    def _submitter(self, fn: Callable[[ChunkJob, EntryChunk], ChunkScores],
-                   job: ChunkJob) -> Callable[[EntryChunk], Future[ChunkScores]]:
+    def _submitter(self, fn: Task, job: ChunkJob, source: ChunkSource,
+                   source_key: str) -> Callable[[int, int, int], Any]:
         if self.dask is not None:
             if self._dask is None:
                 self._dask = _dask_client(self.dask, self.workers)
             client = self._dask[0]
             job_future = client.scatter(job, broadcast=True)
-            return lambda chunk: client.submit(fn, job_future, chunk, pure=False)
+            return lambda i, lo, hi: client.submit(fn, job_future, source.chunk(lo, hi, i), pure=False)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_install, initargs=(job,))
+            fork = self.inherit and "fork" in mp.get_all_start_methods()
+            ctx = mp.get_context("fork" if fork else None)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_install,
+                                             initargs=(job,))
+            if fork:
+                self._inherited = {key for registry, key in self._seeded if registry is _SOURCES}
         pool = self._pool
-        return lambda chunk: pool.submit(_call, fn, chunk)
+        if not self._started:  # the pool forks its workers on the first task: keep the garbage collector of
+            self._started = True  # forked workers off the parent's objects, or it copies every page they are on
+            gc.freeze()
+            try:
+                first = pool.submit(_noop)
+            finally:
+                gc.unfreeze()
+            first.result()
+        if source_key in self._inherited:
+            return lambda i, lo, hi: pool.submit(_call_inherited, fn, source_key, lo, hi, i)
+        return lambda i, lo, hi: pool.submit(_call, fn, source.chunk(lo, hi, i))
 
-    def _result(self, chunk: EntryChunk, fut: Any) -> ChunkScores:
-        where = f"chunk {chunk.index + 1} (entries {chunk.first + 1:,}-{chunk.first + len(chunk.entries):,})"
+    def _result(self, i: int, lo: int, hi: int, fut: Any) -> ChunkScores:
+        where = f"chunk {i + 1} (entries {lo + 1:,}-{hi:,})"
         try:
-            return fut.result()
+            return fut.result()  # type: ignore[no-any-return]
         except BrokenProcessPool as exc:
             raise WorkerError(f"a scoring worker stopped before {where} was scored; no result file was written",
                               hint="a worker process was killed (out of memory?); try fewer --workers") from exc
@@ -160,17 +196,26 @@ class ChunkRunner:
             for fn in self._dask[1]:
                 fn()
             self._dask = None
-        if self._seeded is not None:
-            _WORKER_SCORERS.pop(self._seeded, None)
-            self._seeded = None
+        for registry, key in self._seeded:
+            registry.pop(key, None)
+        self._seeded, self._inherited, self._started = [], set(), False
 
 
 _JOB: list[ChunkJob] = []  # per worker process: the job of the pool it serves
+_SOURCES: dict[str, ChunkSource] = {}  # chunk sources a forked worker inherited from its parent
+
+
+def _noop() -> None:
+    """The first task of a pool: makes it start (fork) its workers."""
 
 
 def _install(job: ChunkJob) -> None:
     _JOB[:] = [job]
 
 
-def _call(fn: Callable[[ChunkJob, EntryChunk], ChunkScores], chunk: EntryChunk) -> ChunkScores:
+def _call(fn: Task, chunk: EntryChunk) -> ChunkScores:
     return fn(_JOB[0], chunk)
+
+
+def _call_inherited(fn: Task, source_key: str, lo: int, hi: int, index: int) -> ChunkScores:
+    return fn(_JOB[0], _SOURCES[source_key].chunk(lo, hi, index))

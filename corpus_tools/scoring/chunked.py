@@ -84,8 +84,7 @@ def score_to_parquet(corpus: Corpus, scorer: Scorer, folder: Path | str, dedupe:
             if runner is None:
                 own, runner = True, ChunkRunner(scorer, workers, dask)
             job = ChunkJob.of(scorer, levels.settings)
-            parts = runner.map(score_chunk_tables, job,
-                               (levels.chunk(lo, hi, i) for i, (lo, hi) in enumerate(bounds)))
+            parts = runner.map(score_chunk_tables, job, levels, bounds)
             write = _writer(entry_file, ev_file, levels)
         try:
             for (lo, hi), part in zip(bounds, parts, strict=True):

@@ -307,15 +307,16 @@ class LevelScoring:
                  exclude_roles: Sequence[str] | None = None) -> None:
         self.corpus, self.scorer = corpus, scorer
         entries = corpus.entries
-        content = set(corpus.content_entries["entry_id"].tolist())  # junk entries (menus, markup, ...): count nothing
         self.excluded = set(corpus.config.scoring.exclude_roles if exclude_roles is None else exclude_roles)
-        eids, dids = entries["entry_id"].tolist(), entries["doc_id"].tolist()
-        skip = [bool(dedupe and dup) or eid not in content  # the row stays but counts nothing: duplicate or junk
-                for eid, dup in zip(eids, entries["dup_of"].tolist(), strict=True)]
+        # the row of a junk entry (menus, markup, ...) or, with dedupe, a duplicate stays but counts nothing
+        skip = ~_isin(entries["entry_id"], corpus.content_entries["entry_id"])
+        if dedupe:
+            skip |= entries["dup_of"].fillna("-").ne("").to_numpy(dtype=bool)  # a missing value counts as set
+        dids = entries["doc_id"].tolist()
         speakers = speaker_labels(entries["speaker"].tolist())  # roles are found chunk by chunk (scoring.rows)
         self._labelled = labelled_docs(dids, speakers)
         self.table = entries[["entry_id", "doc_id", "start", "text"]].reset_index(drop=True)
-        self.table["skip"] = np.asarray(skip, dtype=bool)
+        self.table["skip"] = skip
         self.table["speaker"] = pd.Series(speakers, dtype=object)
         meta = ("outlet", *corpus.meta_columns)  # document metadata travels into the evidence too
         self.settings = RowSettings(corpus.config.scoring, frozenset(self.excluded), (*META, *meta), meta)
@@ -380,6 +381,17 @@ class LevelScoring:
         """A ScoreResult of one level's score table with `evidence`."""
         return ScoreResult(scores, evidence, level, self.scorer.variable_ids, self.scorer.construct_ids,
                            dict(self.scorer.construct_lexicon), self.info)
+
+
+def _isin(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """values.isin(among) as a bool array, computed by Arrow (pandas' own isin on Arrow strings loops in
+    Python)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values)  # zero-copy for Arrow-backed strings
+    found = pc.is_in(arr, value_set=pa.array(among).cast(arr.type))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _score_frame(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:

@@ -57,23 +57,28 @@ def test_a_dask_local_cluster_gives_the_same_files(make_corpus: MakeCorpus, scor
     assert one.documents.summary == on_dask.documents.summary
 
 
-def test_the_pipeline_keeps_at_most_prefetch_chunks_out(make_corpus: MakeCorpus, scorer: Scorer) -> None:
+def test_the_pipeline_keeps_at_most_prefetch_chunks_out(make_corpus: MakeCorpus, scorer: Scorer,
+                                                        tmp_path: Path) -> None:
     corpus = messy_corpus(make_corpus, n=30, seed=6)
+    score_to_parquet(corpus, scorer, tmp_path / "one", chunk_entries=3)
+    with ChunkRunner(scorer, workers=2, prefetch=3) as runner:
+        two = score_to_parquet(corpus, scorer, tmp_path / "two", chunk_entries=3, runner=runner)
+        assert runner._pool is not None  # the caller's runner stays open until the caller closes it
+    assert two.chunks > 6 and runner.max_out == 3  # never more than `prefetch` chunks out at once
+    assert _files(tmp_path / "one") == _files(tmp_path / "two") and runner._pool is None
+
+
+def test_chunks_cut_in_the_parent_give_the_same_rows(make_corpus: MakeCorpus, scorer: Scorer) -> None:
+    corpus = messy_corpus(make_corpus, n=20, seed=7)
     levels = LevelScoring(corpus, scorer)
     job = ChunkJob.of(scorer, levels.settings)
-    pulled: list[int] = []
-
-    def chunks() -> object:
-        for i, lo in enumerate(range(0, len(levels), 3)):
-            pulled.append(i)
-            yield levels.chunk(lo, min(len(levels), lo + 3), i)
-
-    ahead = []
-    with ChunkRunner(scorer, workers=2, prefetch=3) as runner:
-        for k, part in enumerate(runner.map(score_chunk_tables, job, chunks())):  # type: ignore[arg-type]
-            ahead.append(len(pulled) - k)
-            assert part.entries.num_rows == min(3, len(levels) - 3 * k)
-    assert len(ahead) > 6 and max(ahead) <= 3 + 1  # the chunk in hand plus at most `prefetch` more
+    here = [score_chunk_tables(job, levels.chunk(lo, min(len(levels), lo + 5), i))
+            for i, lo in enumerate(range(0, len(levels), 5))]
+    with ChunkRunner(scorer, workers=2, inherit=False) as shipped:  # each chunk's data travels with its task
+        got = list(shipped.map(score_chunk_tables, job, levels, [(lo, min(len(levels), lo + 5))
+                                                                 for lo in range(0, len(levels), 5)]))
+    assert [g.entries.equals(h.entries) for g, h in zip(got, here, strict=True)] == [True] * len(here)
+    assert all((g.doc_counts == h.doc_counts).all() and g.doc_ids == h.doc_ids for g, h in zip(got, here, strict=True))
 
 
 def _dying(job: ChunkJob, chunk: EntryChunk) -> ChunkScores:
