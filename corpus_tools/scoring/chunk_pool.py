@@ -177,7 +177,7 @@ class ChunkRunner:
     def _result(self, i: int, lo: int, hi: int, fut: Any) -> ChunkScores:
         where = f"chunk {i + 1} (entries {lo + 1:,}-{hi:,})"
         try:
-            return fut.result()  # type: ignore[no-any-return]
+            return fut.result()
         except BrokenProcessPool as exc:
             raise WorkerError(f"a scoring worker stopped before {where} was scored; no result file was written",
                               hint="a worker process was killed (out of memory?); try fewer --workers") from exc
