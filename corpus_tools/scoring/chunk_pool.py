@@ -153,7 +153,7 @@ class ChunkRunner:
                 self._dask = _dask_client(self.dask, self.workers)
             client = self._dask[0]
             job_future = client.scatter(job, broadcast=True)
-            return lambda i, lo, hi: client.submit(fn, job_future, source.chunk(lo, hi, i), pure=False)
+            return lambda i, lo, hi: client.submit(_run_encoded, fn, job_future, source.chunk(lo, hi, i), pure=False)
         if self._pool is None:
             fork = self.inherit and "fork" in mp.get_all_start_methods()
             ctx = mp.get_context("fork" if fork else None)
@@ -177,7 +177,7 @@ class ChunkRunner:
     def _result(self, i: int, lo: int, hi: int, fut: Any) -> ChunkScores:
         where = f"chunk {i + 1} (entries {lo + 1:,}-{hi:,})"
         try:
-            return fut.result()
+            return _decoded(fut.result())
         except BrokenProcessPool as exc:
             raise WorkerError(f"a scoring worker stopped before {where} was scored; no result file was written",
                               hint="a worker process was killed (out of memory?); try fewer --workers") from exc
@@ -214,8 +214,35 @@ def _install(job: ChunkJob) -> None:
 
 
 def _call(fn: Task, chunk: EntryChunk) -> ChunkScores:
-    return fn(_JOB[0], chunk)
+    return _run_encoded(fn, _JOB[0], chunk)
 
 
 def _call_inherited(fn: Task, source_key: str, lo: int, hi: int, index: int) -> ChunkScores:
-    return fn(_JOB[0], _SOURCES[source_key].chunk(lo, hi, index))
+    return _run_encoded(fn, _JOB[0], _SOURCES[source_key].chunk(lo, hi, index))
+
+
+def _run_encoded(fn: Task, job: ChunkJob, chunk: EntryChunk) -> ChunkScores:
+    """fn(job, chunk) with its Arrow tables as IPC stream buffers: what travels back from a worker (pickling a
+    table would send the whole buffers its sliced columns point into)."""
+    import pyarrow as pa
+
+    def encode(table: Any) -> Any:
+        if not isinstance(table, pa.Table):
+            return table
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        return sink.getvalue()
+
+    part = fn(job, chunk)
+    return replace(part, entries=encode(part.entries), evidence=encode(part.evidence))
+
+
+def _decoded(part: ChunkScores) -> ChunkScores:
+    """A worker's result with its IPC buffers read back into Arrow tables (zero-copy)."""
+    import pyarrow as pa
+
+    def decode(value: Any) -> Any:
+        return pa.ipc.open_stream(value).read_all() if isinstance(value, pa.Buffer) else value
+
+    return replace(part, entries=decode(part.entries), evidence=decode(part.evidence))
