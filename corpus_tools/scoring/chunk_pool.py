@@ -13,11 +13,14 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+import shutil
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 from corpus_tools.errors import WorkerError
@@ -90,6 +93,7 @@ class ChunkRunner:
         self._seeded: list[tuple[dict[str, Any], str]] = []
         self._inherited: set[str] = set()  # sources the pool's (forked) workers hold
         self._started = False
+        self._spool: str | None = None  # the folder results travel through
 
     @property
     def local(self) -> bool:
@@ -153,15 +157,18 @@ class ChunkRunner:
                 self._dask = _dask_client(self.dask, self.workers)
             client = self._dask[0]
             job_future = client.scatter(job, broadcast=True)
-            return lambda i, lo, hi: client.submit(_run_encoded, fn, job_future, source.chunk(lo, hi, i), pure=False)
+            return lambda i, lo, hi: client.submit(_run_encoded, fn, job_future, source.chunk(lo, hi, i), None,
+                                                   pure=False)
         if self._pool is None:
+            shm = Path("/dev/shm")  # results travel through memory-backed files where there is such a place
+            self._spool = tempfile.mkdtemp(prefix="corpus-tools-chunks-", dir=shm if shm.is_dir() else None)
             fork = self.inherit and "fork" in mp.get_all_start_methods()
             ctx = mp.get_context("fork" if fork else None)
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_install,
                                              initargs=(job,))
             if fork:
                 self._inherited = {key for registry, key in self._seeded if registry is _SOURCES}
-        pool = self._pool
+        pool, spool = self._pool, self._spool
         if not self._started:  # the pool forks its workers on the first task: keep the garbage collector of
             self._started = True  # forked workers off the parent's objects, or it copies every page they are on
             gc.freeze()
@@ -171,8 +178,8 @@ class ChunkRunner:
                 gc.unfreeze()
             first.result()
         if source_key in self._inherited:
-            return lambda i, lo, hi: pool.submit(_call_inherited, fn, source_key, lo, hi, i)
-        return lambda i, lo, hi: pool.submit(_call, fn, source.chunk(lo, hi, i))
+            return lambda i, lo, hi: pool.submit(_call_inherited, fn, source_key, lo, hi, i, spool)
+        return lambda i, lo, hi: pool.submit(_call, fn, source.chunk(lo, hi, i), spool)
 
     def _result(self, i: int, lo: int, hi: int, fut: Any) -> ChunkScores:
         where = f"chunk {i + 1} (entries {lo + 1:,}-{hi:,})"
@@ -192,6 +199,9 @@ class ChunkRunner:
         if self._pool is not None:
             self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
+        if self._spool is not None:
+            shutil.rmtree(self._spool, ignore_errors=True)  # results no one read (a failed or stopped run)
+            self._spool = None
         if self._dask is not None:
             for fn in self._dask[1]:
                 fn()
@@ -213,36 +223,54 @@ def _install(job: ChunkJob) -> None:
     _JOB[:] = [job]
 
 
-def _call(fn: Task, chunk: EntryChunk) -> ChunkScores:
-    return _run_encoded(fn, _JOB[0], chunk)
+def _call(fn: Task, chunk: EntryChunk, spool: str | None) -> ChunkScores:
+    return _run_encoded(fn, _JOB[0], chunk, spool)
 
 
-def _call_inherited(fn: Task, source_key: str, lo: int, hi: int, index: int) -> ChunkScores:
-    return _run_encoded(fn, _JOB[0], _SOURCES[source_key].chunk(lo, hi, index))
+def _call_inherited(fn: Task, source_key: str, lo: int, hi: int, index: int, spool: str | None) -> ChunkScores:
+    return _run_encoded(fn, _JOB[0], _SOURCES[source_key].chunk(lo, hi, index), spool)
 
 
-def _run_encoded(fn: Task, job: ChunkJob, chunk: EntryChunk) -> ChunkScores:
-    """fn(job, chunk) with its Arrow tables as IPC stream buffers: what travels back from a worker (pickling a
-    table would send the whole buffers its sliced columns point into)."""
+@dataclass(frozen=True)
+class ArrowFile:
+    """An Arrow IPC stream file a worker wrote for the main process (read once, then removed)."""
+
+    path: str
+
+
+def _run_encoded(fn: Task, job: ChunkJob, chunk: EntryChunk, spool: str | None) -> ChunkScores:
+    """fn(job, chunk) with its Arrow tables as Arrow IPC streams: files in `spool` (memory-backed where
+    possible: the main process maps them instead of receiving copies through a pipe) or, on Dask, buffers
+    (pickling a table would send the whole buffers its sliced columns point into)."""
     import pyarrow as pa
 
-    def encode(table: Any) -> Any:
+    def encode(table: Any, name: str) -> Any:
         if not isinstance(table, pa.Table):
             return table
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
+        if spool is None:
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, table.schema) as writer:
+                writer.write_table(table)
+            return sink.getvalue()
+        path = os.path.join(spool, f"{chunk.index}-{name}.arrow")
+        with pa.OSFile(path, "wb") as fh, pa.ipc.new_stream(fh, table.schema) as writer:
             writer.write_table(table)
-        return sink.getvalue()
+        return ArrowFile(path)
 
     part = fn(job, chunk)
-    return replace(part, entries=encode(part.entries), evidence=encode(part.evidence))
+    return replace(part, entries=encode(part.entries, "entries"), evidence=encode(part.evidence, "evidence"))
 
 
 def _decoded(part: ChunkScores) -> ChunkScores:
-    """A worker's result with its IPC buffers read back into Arrow tables (zero-copy)."""
+    """A worker's result with its IPC streams read back into Arrow tables (zero-copy: a file is mapped, and
+    removed at once; the mapping lives as long as the table)."""
     import pyarrow as pa
 
     def decode(value: Any) -> Any:
+        if isinstance(value, ArrowFile):
+            table = pa.ipc.open_stream(pa.memory_map(value.path)).read_all()
+            os.unlink(value.path)
+            return table
         return pa.ipc.open_stream(value).read_all() if isinstance(value, pa.Buffer) else value
 
     return replace(part, entries=decode(part.entries), evidence=decode(part.evidence))
