@@ -6,7 +6,7 @@ worker pool start-up included, best of `--repeat` runs, alternating the worker c
 
 The corpus comes from `bench_scale.make_corpus` (recombined bundled texts); it is read once, outside the timed
 step, and scored as `analyze` scores it (project lexicons, corpus.toml [scoring], no dedupe). Prints one line
-per run with the CPU seconds it used (this process and its workers) and the load average at its start (the
+per run with the CPU seconds it used (this process, and its workers) and the load average at its start (the
 machine may be shared: with other busy processes two workers cannot get two cores), then the best time per worker count,
 the speed-up of N workers over one (issue 17 target: 2 workers at least 1.7x) and whether the output files are
 byte-identical across worker counts. `--split` also times the parts of a one-worker run (scoring the texts,
@@ -74,10 +74,10 @@ def split_times(corpus: object, scorer: Scorer, out: Path) -> None:
           f"chunk slicing, Parquet writing, document counts) about {total - t_tables:.2f} s")
 
 
-def _cpu() -> float:
+def _cpu() -> tuple[float, float]:
     """CPU seconds (user + system) of this process and of its finished children (the workers of a run)."""
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def main() -> None:
@@ -103,8 +103,9 @@ def main() -> None:
         split_times(corpus, scorer, base / "split")
     chunk = {"chunk_entries": args.chunk_entries} if args.chunk_entries else {}
     best: dict[int, float] = {}
+    cpu_total: dict[int, list[float]] = {}
     digests: dict[int, str] = {}
-    print("run\tworkers\tseconds\tcpu_s\tload_avg_1min")
+    print("run\tworkers\tseconds\tcpu_main_s\tcpu_workers_s\tload_avg_1min")
     for r in range(args.repeat):
         for w in counts if r % 2 == 0 else counts[::-1]:
             out = base / f"out-{w}"
@@ -113,14 +114,18 @@ def main() -> None:
             t = time.perf_counter()
             score_to_parquet(corpus, scorer, out, workers=w, **chunk)
             seconds = time.perf_counter() - t
-            print(f"{r + 1}\t{w}\t{seconds:.2f}\t{_cpu() - cpu:.2f}\t{load:.2f}", flush=True)
+            main_s, kids_s = (b - a for a, b in zip(cpu, _cpu(), strict=True))
+            print(f"{r + 1}\t{w}\t{seconds:.2f}\t{main_s:.2f}\t{kids_s:.2f}\t{load:.2f}", flush=True)
+            cpu_total.setdefault(w, []).append(main_s + kids_s)
             best[w] = min(best.get(w, seconds), seconds)
             digests[w] = digest(out)
             shutil.rmtree(out)
     for w in counts:
         print(f"best of {args.repeat}, {w} worker(s): {best[w]:.2f} s")
     for w in counts[1:]:
-        print(f"{w} workers vs 1: {best[counts[0]] / best[w]:.2f}x")
+        c1, cw = min(cpu_total[counts[0]]), min(cpu_total[w])
+        print(f"{w} workers vs 1: {best[counts[0]] / best[w]:.2f}x; CPU seconds {c1:.2f} -> {cw:.2f}, so with "
+              f"{w} free cores and perfect overlap at most {c1 / (cw / w):.2f}x")
     same = len(set(digests.values())) == 1
     print(f"output files identical across worker counts: {'yes' if same else 'NO'} ({digests})")
     print(f"load average now: {os.getloadavg()}")

@@ -5,6 +5,7 @@ error and leaves no file that looks complete."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -93,9 +94,14 @@ def test_a_worker_that_dies_stops_the_run_and_leaves_no_file(make_corpus: MakeCo
     corpus = messy_corpus(make_corpus, n=30, seed=8)
     monkeypatch.setattr(chunked, "score_chunk_tables", _dying)  # forked workers see the patched task
     out = tmp_path / "out"
+    spools = set(Path(tempfile.gettempdir()).glob("corpus-tools-chunks-*")) | set(
+        Path("/dev/shm").glob("corpus-tools-chunks-*"))
     with pytest.raises(WorkerError, match=r"worker stopped before chunk [1-3] \(entries \d+-\d+\) was scored"):
         score_to_parquet(corpus, scorer, out, chunk_entries=4, workers=2)
     assert not out.exists() or list(out.iterdir()) == []  # neither the files nor their partial versions
+    left = set(Path(tempfile.gettempdir()).glob("corpus-tools-chunks-*")) | set(
+        Path("/dev/shm").glob("corpus-tools-chunks-*"))
+    assert left <= spools  # nor the results the workers handed over
     monkeypatch.undo()
     score_to_parquet(corpus, scorer, out, chunk_entries=4, workers=2)  # a new run is not disturbed
     assert sorted(p.name for p in out.iterdir()) == ["evidence.parquet", "scores_entries.parquet"]
