@@ -75,9 +75,11 @@ Task = Callable[[ChunkJob, EntryChunk], ChunkScores]
 
 
 class ChunkRunner:
-    """Runs chunk tasks in this process (one worker), in a pool of `workers` processes or as Dask tasks
-    (`dask`: an address, or "local" for a LocalCluster), yielding results in chunk order with at most
-    `prefetch` chunks submitted ahead (default: two per worker). Forked workers inherit the scorer and the
+    """Runs chunk tasks in this process (one worker), in this process and a pool of `workers` - 1 processes
+    (this process scores a chunk whenever the next one to hand on is not ready yet, so `workers` processes
+    score), or as Dask tasks (`dask`: an address, or "local" for a LocalCluster of `workers`), yielding results
+    in chunk order with at most `prefetch` chunks submitted ahead (default: two per pool process or Dask
+    worker). Forked workers inherit the scorer and the
     chunk source and cut their chunks themselves; Dask tasks (and workers that were not forked) get the
     chunk's data with the task (as all do with `inherit=False`). Use as a context manager: leaving it stops
     the workers; a worker that dies raises WorkerError."""
@@ -86,7 +88,8 @@ class ChunkRunner:
                  prefetch: int | None = None, inherit: bool = True) -> None:
         check_workers(workers)
         self.scorer, self.workers, self.dask, self.inherit = scorer, workers, dask, inherit
-        self.prefetch = max(1, prefetch if prefetch is not None else 2 * workers)
+        # two chunks per pool process (one running, one queued); this process scores chunks too (not on Dask)
+        self.prefetch = max(1, prefetch if prefetch is not None else 2 * (workers if dask else workers - 1))
         self.max_out = 0  # the most chunks that were out at once (the memory bound, for tests)
         self._pool: ProcessPoolExecutor | None = None
         self._dask: tuple[Any, list[Callable[[], Any]]] | None = None
@@ -118,28 +121,41 @@ class ChunkRunner:
         source_key = f"{os.getpid()}-{id(source)}"
         self._seed(_SOURCES, source_key, source)
         submit = self._submitter(fn, job, source, source_key)
-        pending: deque[tuple[int, int, int, Any]] = deque()
+        helps = self.dask is None  # this process scores chunks too, whenever it has no finished chunk to hand on
+        out: deque[tuple[int, int, int, Any, bool]] = deque()  # (index, lo, hi, future or result, is a future)
         todo = iter(enumerate(bounds))
-        state = {"broken": False}
+        state = {"broken": False, "out": 0}
 
         def fill() -> None:
-            while not state["broken"] and len(pending) < self.prefetch:
+            while not state["broken"] and state["out"] < self.prefetch:
                 item = next(todo, None)
                 if item is None:
                     return
                 i, (lo, hi) = item
                 try:
-                    pending.append((i, lo, hi, submit(i, lo, hi)))
+                    out.append((i, lo, hi, submit(i, lo, hi), True))
                 except BrokenProcessPool:  # a worker died: the chunks already out say which
                     state["broken"] = True
-                self.max_out = max(self.max_out, len(pending))
+                    return
+                state["out"] += 1
+                self.max_out = max(self.max_out, state["out"])
 
         fill()
-        while pending:
-            i, lo, hi, fut = pending.popleft()
-            result = self._result(i, lo, hi, fut)
+        while out:
+            i, lo, hi, value, remote = out[0]
+            if (helps and remote and not value.done() and not state["broken"]
+                    and len(out) < self.prefetch + self.workers):
+                item = next(todo, None)
+                if item is not None:  # score the next chunk here rather than wait
+                    j, (a, b) = item
+                    out.append((j, a, b, fn(job, source.chunk(a, b, j)), False))
+                    continue
+            out.popleft()
+            if remote:
+                state["out"] -= 1
+                value = self._result(i, lo, hi, value)
             fill()  # the next chunks are scored while the caller writes this one
-            yield result
+            yield value
         if state["broken"]:
             raise WorkerError("a scoring worker stopped; no result file was written")
 
@@ -164,8 +180,9 @@ class ChunkRunner:
             self._spool = tempfile.mkdtemp(prefix="corpus-tools-chunks-", dir=shm if shm.is_dir() else None)
             fork = self.inherit and "fork" in mp.get_all_start_methods()
             ctx = mp.get_context("fork" if fork else None)
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_install,
-                                             initargs=(job,))
+            # this process is one of the workers: it scores chunks itself while the pool's are busy
+            self._pool = ProcessPoolExecutor(max_workers=max(1, self.workers - 1), mp_context=ctx,
+                                             initializer=_install, initargs=(job,))
             if fork:
                 self._inherited = {key for registry, key in self._seeded if registry is _SOURCES}
         pool, spool = self._pool, self._spool
