@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "_speedups_resolve.h"
+#include "_speedups_shingles.h"
 
 #if defined(_MSC_VER)
 #define ALWAYS_INLINE static __forceinline
@@ -673,6 +674,9 @@ static PyObject *needs(PyObject *self, PyObject *args)
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, scan_doc},
     {"needs", needs, METH_VARARGS, needs_doc},
+    {"shingle_hashes", shingle_hashes, METH_VARARGS, shingle_hashes_doc},
+    {"minhash_bands", minhash_bands, METH_VARARGS, minhash_bands_doc},
+    {"sorted_overlap", sorted_overlap, METH_VARARGS, sorted_overlap_doc},
     {NULL, NULL, 0, NULL},
 };
 

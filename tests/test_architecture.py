@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "architecture.md"
 TOP_ALLOWED = {"__init__.py", "_version.py", "errors.py", "schema.py", "_native.py", "_speedups.c",
-               "_speedups_resolve.h", "_speedups_negation.h", "_speedups.pyi", "py.typed"}
+               "_speedups_resolve.h", "_speedups_negation.h", "_speedups_shingles.h", "_speedups.pyi", "py.typed"}
 
 
 def test_every_path_the_architecture_doc_names_exists() -> None:

@@ -16,7 +16,7 @@ from corpus_tools.cli.options import (
     raw_cells_option,
     workers_options,
 )
-from corpus_tools.topics.names import BILINGUAL_MODES, SEED_LEVELS, SWEEP_SAMPLE
+from corpus_tools.topics.names import BILINGUAL_MODES, FINAL_FITS, SEED_LEVELS, SWEEP_SAMPLE
 from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
 from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
@@ -40,8 +40,12 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
                    "a narrower range is faster.")
 @click.option("--n-seeds", default=3, show_default=True, help="Topic-model seeds per K in the sweep.")
 @click.option("--sweep-sample", default=SWEEP_SAMPLE, show_default=True, type=click.IntRange(min=0),
-              help="Choose K on a stratified sample of this many entries (stage x language x source type) when a "
-                   "topic scope has more; the chosen K is then fitted on all entries (0: never sample).")
+              help="Choose K and fit the topics on a stratified sample of this many entries (stage x language x "
+                   "source type) when a topic scope has more; every entry's topic shares are then inferred with "
+                   "the topics held fixed (0: never sample).")
+@click.option("--final-fit", type=click.Choice(FINAL_FITS), default="sample", show_default=True,
+              help="For a sampled topic scope: keep the topics fitted on the sample (sample) or fit the chosen K "
+                   "again on all entries (all; an hour or more at a million entries).")
 @click.option("--prevalence-by", "prevalence_by", default="", metavar="COLS",
               help="Metadata columns (comma-separated) for topic covariate effects, besides stage, source_type, "
                    "lang and year.")
@@ -78,7 +82,7 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
             n_seeds: int, prevalence_by: str, seeded: str, bilingual: str, suggestions: bool, store: Path | None,
             n_boot: int, by: tuple[str, ...], n_perm: int, adjust_spec: str | None, min_docs: int, keep_junk: bool,
             workers: int | None, dask: str | None, quiet: bool, count_negated: bool | None,
-            negation_rules: str | None, sweep_sample: int) -> None:
+            negation_rules: str | None, sweep_sample: int, final_fit: str) -> None:
     """Analyse CORPUS (a corpus folder or a table of texts; default: the bundled Junpu corpus): scores with
     evidence, framing over time, topics per stage, draft codes for every entry with the model's
     cross-validated quality, and a self-contained report.html plus charts, CSV tables, the trained model
@@ -97,7 +101,7 @@ def analyze(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: s
                   dask=dask, topic_options={"prevalence_by": [c.strip() for c in prevalence_by.split(",") if c.strip()],
                                             "seeded": seeded, "bilingual": bilingual},
                   adjust=None if adjust_spec is None else [c for c in adjust_spec.split(",") if c.strip()],
-                  min_docs=min_docs, sweep_sample=sweep_sample or None,
+                  min_docs=min_docs, sweep_sample=sweep_sample or None, final_fit=final_fit,
                   count_negated=count_negated or None, negation_rules=negation_rules)
     finally:
         bar.close()

@@ -8,7 +8,7 @@ import click
 
 from corpus_tools.cli import say
 from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option, raw_cells_option
-from corpus_tools.topics.names import BILINGUAL_MODES, SEED_LEVELS
+from corpus_tools.topics.names import BILINGUAL_MODES, FINAL_FITS, SEED_LEVELS, SWEEP_SAMPLE
 from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
 from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
@@ -38,6 +38,13 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 @click.option("--prevalence-by", "prevalence_by", default="", metavar="COLS",
               help="Metadata columns (comma-separated) for covariate effects on prevalence, besides stage, "
                    "source_type, lang and year.")
+@click.option("--sweep-sample", default=SWEEP_SAMPLE, show_default=True, type=click.IntRange(min=0),
+              help="Choose K and fit the topics on a stratified sample of this many entries (stage x language x "
+                   "source type) when a scope has more; every entry's topic shares are then inferred with the "
+                   "topics held fixed (0: never sample).")
+@click.option("--final-fit", type=click.Choice(FINAL_FITS), default="sample", show_default=True,
+              help="For a sampled scope: keep the topics fitted on the sample (sample) or fit the chosen K again "
+                   "on all entries (all).")
 @click.option("--align-threshold", type=float, default=None,
               help="Cosine similarity at which topics of consecutive stages match (default 0.4).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is drawn only when stderr is a terminal).")
@@ -45,7 +52,8 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 @corpus_or_table()
 def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: str, topic_engine: str | None,
            k_spec: str | None, n_seeds: int, seed: int, bilingual: str, dictionary: Path | None, seeded: str,
-           free_topics: int, prevalence_by: str, align_threshold: float | None, quiet: bool) -> None:
+           free_topics: int, prevalence_by: str, sweep_sample: int, final_fit: str, align_threshold: float | None,
+           quiet: bool) -> None:
     """Topic models of CORPUS (default: the bundled Junpu corpus): one per stage, aligned across stages
     (persisted / split / merged / emerged / faded), one joint model with covariate effects on prevalence
     (topic_effects.csv), and keyword-assisted topics seeded from the codebook (topic_seeded.csv); Chinese
@@ -67,12 +75,13 @@ def topics(corpus: Path | None, out: Path, lexicons: tuple[str, ...], engine: st
         result = run_topics(corp, Tokenizer(engine), lex, seed=seed, k_range=k_range, n_seeds=n_seeds,
                             engine=topic_engine, progress=lambda message: bar(message, 2, 3),
                             bilingual=bilingual, dictionary=dictionary, seeded=seeded, free_topics=free_topics,
-                            prevalence_by=cols, align_threshold=align_threshold)
+                            prevalence_by=cols, align_threshold=align_threshold,
+                            sweep_sample=sweep_sample or None, final_fit=final_fit)
         bar("writing tables", 3, 3)
         settings = {"corpus": str(corp.root), "tokenizer": engine, "k_range": k_range, "n_seeds": n_seeds,
                     "seed": seed, "bilingual": bilingual, "dictionary": str(dictionary) if dictionary else None,
                     "seeded": seeded, "free_topics": free_topics, "prevalence_by": cols,
-                    "align_threshold": align_threshold}
+                    "align_threshold": align_threshold, "sweep_sample": sweep_sample or None, "final_fit": final_fit}
         files = result.write(out, settings=settings)
         bar("done", 4, 3)  # step total + 1: a full bar
     finally:

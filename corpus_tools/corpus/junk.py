@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from corpus_tools.corpus.problems import Problem
@@ -41,11 +42,13 @@ def text_reason(text: str) -> str:
     ...                           "Junpu village opened 2,000 shops.", "军埔村开网店。"]]
     ['markup', 'markup', 'markup', 'short', 'pinyin', 'pinyin', '', '']
     """
-    wordish = len(_WORDISH_RE.findall(text))
+    wordish = sum(1 for _ in islice(_WORDISH_RE.finditer(text), MIN_CHARS))  # only "none" and "< 3" matter
     if wordish == 0 or _MARKUP_RE.match(text):
         return "markup"
     if wordish < MIN_CHARS:
         return "short"
+    if not _TONED_RE.search(text):  # no tone mark: not pinyin (skips listing the words of every passage)
+        return ""
     words = _LATIN_WORD_RE.findall(text)
     toned = [w for w in words if _TONED_RE.search(w)]
     if len(toned) >= 2 and len(toned) >= 0.6 * len(words) and len(_CJK_RE.findall(text)) <= 2 * len(toned):

@@ -12,6 +12,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from html import escape
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -358,9 +359,10 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
     extra_cols = list(dict.fromkeys(k for rec in records for k in rec[EXTRA]))
     for col in extra_cols:  # further documents.csv columns (e.g. region) are kept: metadata for --by, --adjust
         docs[col] = [rec[EXTRA].get(col, "") for rec in records]
-    entry_rows = [e.__dict__ for found in entry_lists for e in found]
-    entries = pd.DataFrame.from_records(entry_rows, columns=[c for c in schema.ENTRIES
-                                                             if c not in ("dup_of", "dup_score")])
+    entry_cols = [c for c in schema.ENTRIES if c not in ("dup_of", "dup_score")]
+    row_of = attrgetter(*entry_cols)
+    entries = pd.DataFrame.from_records([row_of(e) for found in entry_lists for e in found], columns=entry_cols)
+    del entry_lists
     flag_junk(entries, docs, problems, mains)
     _flag_duplicates(docs, entries, problems)
     listed = {(root / p).resolve() for p in seen_paths} | rejected | {

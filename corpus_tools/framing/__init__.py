@@ -6,11 +6,13 @@ schema.FRAMING_* / DISTINCTIVE_WORDS / TRIANGULATION* contracts). Every interval
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
@@ -18,7 +20,7 @@ from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.compare import adjust_family, compare_groups
 from corpus_tools.framing.cooccurrence import affordable, measures_constructs
 from corpus_tools.framing.effects import MIN_DOCS, stage_effects
-from corpus_tools.framing.keyness import distinctive_words
+from corpus_tools.framing.keyness import distinctive_words_matrix
 from corpus_tools.framing.matrix import doc_matrix
 from corpus_tools.framing.periods import BYS, UNDATED, doc_periods, period_order
 from corpus_tools.framing.sensitivity import sensitivity
@@ -68,9 +70,12 @@ class FramingResult:
 
 
 def entry_content_words(corpus: Corpus, tokenizer: Tokenizer) -> dict[str, list[str]]:
-    """entry_id → content words (stop words, numbers and single characters removed)."""
+    """entry_id → content words (stop words, numbers and single characters removed). Every occurrence of a word
+    is the same str object, so a million entries cost a pointer per token rather than a string."""
     entries = corpus.content_entries  # junk entries (menus, bylines, markup) give no words
-    return {str(e): tokenizer.content_words(t) for e, t in zip(entries["entry_id"], entries["text"], strict=True)}
+    shared: dict[str, str] = {}
+    return {str(e): [shared.setdefault(w, w) for w in tokenizer.content_words(t)]
+            for e, t in zip(entries["entry_id"], entries["text"], strict=True)}
 
 
 def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None = None, *, seed: int = 0,
@@ -172,22 +177,41 @@ def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | None, stage_ids
     ent = corpus.entries
     if dedupe:
         ent = ent[ent["dup_of"].fillna("") == ""]
-    doc_tokens: dict[str, Counter[str]] = {}
-    for e, d in zip(ent["entry_id"], ent["doc_id"], strict=True):
-        doc_tokens.setdefault(str(d), Counter()).update(tokens.get(str(e), ()))
+    counts, words, docs = _doc_word_counts(ent, tokens)
     frames, notes = [], []
     for by, groups in (("stage", stage_ids), ("source_type", sources)):
         labels = {str(d): str(g) for d, g in zip(corpus.docs["doc_id"], corpus.docs[by], strict=True)}
-        sizes = Counter(labels[d] for d in doc_tokens if d in labels)
+        sizes = Counter(labels[d] for d in docs if d in labels)
         small = [g for g in groups if 0 < sizes.get(g, 0) < min_docs]
         if small:
             notes.append(f"distinctive words by {by}: {', '.join(small)} left out (fewer than {min_docs} documents)")
         keep = [g for g in groups if sizes.get(g, 0) >= min_docs]
-        frame, more = distinctive_words(doc_tokens, labels, keep, by=by, min_count=min_count, top_n=top_n,
-                                        n_perm=n_perm, seed=seed)
+        frame, more = distinctive_words_matrix(counts, words, docs, labels, keep, by=by, min_count=min_count,
+                                               top_n=top_n, n_perm=n_perm, seed=seed)
         frames.append(frame)
         notes.extend(more)
     return pd.concat(frames, ignore_index=True), notes
+
+
+def _doc_word_counts(entries: pd.DataFrame, tokens: Mapping[str, Sequence[str]]) -> tuple[Any, list[str], list[str]]:
+    """(documents × words sparse count matrix, its words, its documents in order of first entry): one pass over
+    the entries, a few bytes per token (a Counter per document took hundreds of bytes per distinct word)."""
+    from scipy import sparse
+
+    vocab: dict[str, int] = {}
+    doc_index: dict[str, int] = {}
+    rows, cols = array("i"), array("i")
+    for e, d in zip(entries["entry_id"], entries["doc_id"], strict=True):
+        r = doc_index.setdefault(str(d), len(doc_index))
+        ws = tokens.get(str(e), ())
+        rows.extend([r] * len(ws))
+        cols.extend([vocab.setdefault(w, len(vocab)) for w in ws])
+    r_arr = np.frombuffer(rows, dtype=np.int32) if len(rows) else np.zeros(0, dtype=np.int32)
+    c_arr = np.frombuffer(cols, dtype=np.int32) if len(cols) else np.zeros(0, dtype=np.int32)
+    counts = sparse.csr_matrix((np.ones(len(r_arr), dtype=np.int64), (r_arr, c_arr)),
+                               shape=(len(doc_index), len(vocab)))  # repeated (doc, word) pairs are summed
+    counts.sum_duplicates()
+    return counts, list(vocab), list(doc_index)
 
 
 def _notes(docs: pd.DataFrame, stage_ids: list[str]) -> list[str]:

@@ -6,7 +6,11 @@ with Haldane's 0.5 correction, a percentile bootstrap interval that resamples do
 their document), and a two-sided permutation p-value. Entry level: the measure's presence is shuffled among
 the entries of the same document, so the test asks whether the two are talked about in the same passages
 more than their sharing a document implies. Document level: presence is shuffled among documents of the same
-stage. Holm and Benjamini-Hochberg adjust within each matrix (one family per level x unit x stage: the
+stage. When a matrix has more units than the permutation budget allows `MIN_PERM` permutations for (archive
+scale: about 150,000 entries), p comes from the Cochran-Mantel-Haenszel test instead (Mantel & Haenszel 1959;
+strata = the same groups the permutations keep): the large-sample form of the same conditional null, with the
+exact permutation mean and variance of the co-presence count (`n_perm` is then 0 and a note says so).
+Holm and Benjamini-Hochberg adjust within each matrix (one family per level x unit x stage: the
 matrix a reader looks at; the `family` column names it)."""
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from corpus_tools.framing.multiplicity import bh, holm
 ALL = "all stages"
 PERM_BUDGET = 3e7  # units x permutations per matrix: about 7 s (bundled corpus: ~4e6 per second)
 MIN_PERM = 199
+_BOOT_BLOCK = 100  # bootstrap replicates drawn at a time (the same draws as all at once)
 
 
 def affordable(n_perm: int, n_units: int, budget: float = PERM_BUDGET) -> int:
@@ -43,11 +48,12 @@ def _log_or(n11: np.ndarray, n1_: np.ndarray, n_1: np.ndarray, n: np.ndarray) ->
 
 def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarray, *, n_boot: int = 1000,
                 n_perm: int = 999, ci: float = 0.95, within: str = "doc",
-                rng: np.random.Generator) -> dict[str, np.ndarray]:
+                rng: np.random.Generator, cmh: bool = False) -> dict[str, np.ndarray]:
     """Counts, log OR, bootstrap interval over documents and permutation p for all pairs of G x M columns.
 
     G (units x p) and M (units x q) are 0/1; `docs` gives each unit's document code; permutations shuffle G's
-    rows within `docs` (within = "doc") or within `strata` (within = "strata")."""
+    rows within `docs` (within = "doc") or within `strata` (within = "strata"). With `cmh`, p is the
+    Cochran-Mantel-Haenszel test over the same groups instead (no permutations)."""
     n = float(len(G))
     n11 = G.T @ M
     g1, m1 = G.sum(axis=0), M.sum(axis=0)
@@ -69,26 +75,55 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
         np.add.at(Tg, inverse, G)
         np.add.at(Tm, inverse, M)
         Tn = np.bincount(inverse, minlength=D).astype(float)
-        w = rng.multinomial(D, np.full(D, 1.0 / D), size=n_boot).astype(float)  # B x D
-        reps = _log_or(np.einsum("bd,dpq->bpq", w, T11), w @ Tg, w @ Tm, w @ Tn)
+        reps = np.concatenate([  # B x p x q, in blocks of replicates: B x D weights at 100,000 documents are GBs
+            _log_or(np.einsum("bd,dpq->bpq", w, T11), w @ Tg, w @ Tm, w @ Tn)
+            for w in (rng.multinomial(D, np.full(D, 1.0 / D), size=min(_BOOT_BLOCK, n_boot - b0)).astype(float)
+                      for b0 in range(0, n_boot, _BOOT_BLOCK))])
         out["lo"], out["hi"] = np.quantile(reps, alpha, axis=0), np.quantile(reps, 1 - alpha, axis=0)
     else:
         out["lo"] = out["hi"] = np.full(n11.shape, np.nan)
-    if n_perm > 0:
+    if cmh:
+        groups = inverse if within == "doc" else np.unique(strata, return_inverse=True)[1]
+        out["p"] = cmh_p(G, M, groups)
+    elif n_perm > 0:
         groups = inverse if within == "doc" else np.unique(strata, return_inverse=True)[1]
         order = np.argsort(groups, kind="stable")
-        sorted_groups = groups[order]
+        block_key = groups[order].astype(float)  # + a uniform draw: shuffles within each group, keeps groups
+        pos = np.empty_like(order)
+        pos[order] = np.arange(len(order))
+        hit = np.flatnonzero(M.any(axis=1))  # n11 only sums over units with a construct hit
+        M_hit, pos_hit = M[hit], pos[hit]
         extreme = np.zeros(n11.shape)
         for _ in range(n_perm):
-            shuffled = order[np.lexsort((rng.random(len(order)), sorted_groups))]
-            Gp = np.empty_like(G)
-            Gp[order] = G[shuffled]
-            lp = _log_or(Gp.T @ M, g1, m1, np.array(n))
+            shuffled = order[np.argsort(block_key + rng.random(len(order)))]
+            lp = _log_or(G[shuffled[pos_hit]].T @ M_hit, g1, m1, np.array(n))  # rows of G moved to the hit units
             extreme += np.abs(lp) >= np.abs(lor) - 1e-9
         out["p"] = (extreme + 1) / (n_perm + 1)
     else:
         out["p"] = np.full(n11.shape, np.nan)
     return out
+
+
+def cmh_p(G: np.ndarray, M: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Two-sided Cochran-Mantel-Haenszel p (continuity-corrected, 1 df) for every pair of G x M columns, with
+    `groups` as strata: the co-presence count against its exact mean and variance when G's rows are shuffled
+    within each group (sums of hypergeometric moments)."""
+    from scipy.stats import chi2
+
+    k = int(groups.max()) + 1 if len(groups) else 0
+    n_g = np.bincount(groups, minlength=k).astype(float)
+    g_g = np.zeros((k, G.shape[1]))
+    m_g = np.zeros((k, M.shape[1]))
+    np.add.at(g_g, groups, G)
+    np.add.at(m_g, groups, M)
+    n11 = G.T @ M
+    use = n_g > 1  # a group of one unit cannot be shuffled: it adds nothing to the mean's spread
+    n_u, g_u, m_u = n_g[use], g_g[use], m_g[use]
+    expected = (g_u / n_u[:, None]).T @ m_u + (g_g[~use].T @ m_g[~use])
+    var = ((g_u * (n_u[:, None] - g_u)) / (n_u ** 2 * (n_u - 1))[:, None]).T @ (m_u * (n_u[:, None] - m_u))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.maximum(np.abs(n11 - expected) - 0.5, 0.0) ** 2 / var
+    return np.where(var > 0, chi2.sf(stat, 1), 1.0)
 
 
 def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], entry_stages: Sequence[str],
@@ -129,12 +164,19 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
                     ("entry", E_left[e_mask], E_right[e_mask], docs_arr[e_mask], stages_arr[e_mask]),
                     ("document", D_left[d_mask], D_right[d_mask], doc_ids[d_mask], doc_stage[d_mask])):
                 perms = affordable(n_perm, len(G))
-                if perms < n_perm:
+                use_cmh = n_perm > 0 and len(G) * MIN_PERM > PERM_BUDGET
+                if use_cmh:
+                    perms = 0
+                    notes.append(f"measures x constructs ({level}, {unit}, {stage}): {len(G):,} units, more than "
+                                 f"{MIN_PERM} permutations fit in the time budget: p from the Cochran-Mantel-Haenszel "
+                                 f"test (strata: {'documents' if unit == 'entry' else 'stages'}), the large-sample "
+                                 f"form of the permutation test")
+                elif perms < n_perm:
                     notes.append(f"measures x constructs ({level}, {unit}, {stage}): {perms} permutations instead of "
                                  f"{n_perm} ({len(G)} units; time budget)")
                 res = association(G, M, docs_u, strata, n_boot=n_boot, n_perm=perms, ci=ci,
                                   within="doc" if unit == "entry" else "strata",
-                                  rng=rng_for(seed, "fig2", level, unit, str(stage)))
+                                  rng=rng_for(seed, "fig2", level, unit, str(stage)), cmh=use_cmh)
                 for i, a in enumerate(left):
                     for j, b in enumerate(right):
                         n11, g1, m1, n = (int(res[k][i, j]) for k in ("n11", "g1", "m1", "n"))

@@ -123,7 +123,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
             topic_options: dict[str, Any] | None = None, adjust: Sequence[str] | None = None,
             min_docs: int = 5, count_negated: bool | None = None,
             negation_rules: str | Path | None = None, chunk_entries: int = CHUNK_ENTRIES,
-            sweep_sample: int | None = SWEEP_SAMPLE) -> AnalyzeResult:
+            sweep_sample: int | None = SWEEP_SAMPLE, final_fit: str = "sample") -> AnalyzeResult:
     """Run the whole analysis of a corpus (a loaded Corpus, a corpus folder, a table file or a DataFrame of
     texts; the bundled Junpu corpus by default) into `out`:
     tables (CSV), charts (PNG + SVG), draft codes (suggestions.csv, the model in `out/model` and its
@@ -136,7 +136,8 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     into Parquet files under `out` (scores_entries.parquet, evidence.parquet) and everything after reads them
     from there, so memory is bounded by the chunk and the number of documents, not the number of hits; the
     report embeds a sample of the evidence (the top passages). Topic scopes with more usable entries than
-    `sweep_sample` choose K on a stratified sample of that many (the chosen K is fitted on all).
+    `sweep_sample` choose K and fit their topics on a stratified sample of that many, and infer every entry's
+    topic shares with those topics held fixed (`final_fit` "all": refit the chosen K on every entry).
     `topic_options` go to run_topics (bilingual, dictionary, seeded, free_topics, prevalence_by,
     align_threshold). Stage effects adjust for `adjust` (document columns; default source type and language);
     groups with fewer than `min_docs` documents get no interval or test. `by` names further columns (e.g.
@@ -229,12 +230,12 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         codings = sorted(root.glob("codings*.csv"))  # hand codes for the seeded topics' check
         topic_res = _topics(corpus, tokenizer, lex, cache, say,
                             make_key(**base, seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine,
-                                     sweep_sample=sweep_sample,
+                                     sweep_sample=sweep_sample, final_fit=final_fit,
                                      stages=[s.__dict__ for s in corpus.config.stages], options=topt,
                                      codings=[file_sha1(f) for f in codings],
                                      code=code_hash(*STEP_CODE["topics"])),
                             seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine, workers=n_workers,
-                            sweep_sample=sweep_sample, **topt)
+                            sweep_sample=sweep_sample, final_fit=final_fit, **topt)
     sug_res = None
     store_path: Path | None = Path(store) if store is not None else out_dir / "coding.sqlite"
     if store is None and store_path is not None and not store_path.is_file():
@@ -304,7 +305,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                    "topics": {"enabled": topics, "engine": topic_res.engine if topic_res else topic_engine,
                               "k_range": ks, "n_seeds": n_seeds, "options": topic_options or {},
                               "k_by_scope": topic_res.k_by_scope if topic_res else {},
-                              "sweep_sample": sweep_sample,
+                              "sweep_sample": sweep_sample, "final_fit": final_fit,
                               "sweep_samples": topic_res.sweep_samples if topic_res else {}},
                    "suggestions": {"enabled": suggestions, "folds": folds,
                                    "store": str(store_path) if store_path else None}},

@@ -225,6 +225,24 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
     return ReportOutput(html, maker.charts, tables)
 
 
+def sample_lines(samples: dict[str, Any]) -> list[str]:
+    """One sentence per topic scope fitted on a stratified sample (TopicsResult.sweep_samples): what K was
+    chosen on, what the topics were fitted on and where every entry's topic shares come from."""
+    out = []
+    for scope, info in samples.items():
+        n, total = int(info.get("size", 0)), int(info.get("of", 0))
+        by = " × ".join(info.get("stratified_by", [])) or "stratum"
+        if info.get("final_fit", "all") == "sample":
+            out.append(f"{scope}: K chosen and topics fitted on a stratified sample of {n:,} of {total:,} entries "
+                       f"(by {by}, seed {info.get('seed', 0)}); the topic shares of all {total:,} entries were "
+                       f"inferred with the topics held fixed (fold-in), so passages, prevalence and effects "
+                       f"cover every entry.")
+        else:
+            out.append(f"{scope}: K chosen on a stratified sample of {n:,} of {total:,} entries (by {by}, seed "
+                       f"{info.get('seed', 0)}); the chosen K was then fitted on all {total:,} entries.")
+    return out
+
+
 def sweep_by_k(sweep: pd.DataFrame) -> pd.DataFrame:
     """The whole K sweep, one row per scope and K: seeds fitted, mean coherence over seeds, stability,
     exclusivity, held-out likelihood and gain, the score K is chosen by, chosen."""
@@ -264,7 +282,7 @@ def _topics(res: TopicsResult | None, stage_order: list[str], maker: ChartMaker,
     scopes.sort(key=lambda s: (s["scope"] == "joint", stage_order.index(s["scope"][6:])
                                if s["scope"][6:] in stage_order else 99))
     return {
-        "available": True, "engine": res.engine, "scopes": scopes,
+        "available": True, "engine": res.engine, "scopes": scopes, "samples": sample_lines(res.sweep_samples),
         "sweep_chart": maker.make("topic_sweep", "Choosing K: coherence, stability, exclusivity and held-out fit "
                                   "by number of topics", "", ct.sweep, res.sweep),
         "sweep": tab(sweep_by_k(res.sweep), csv=csv("topic_sweep_by_k", sweep_by_k(res.sweep))),

@@ -43,9 +43,10 @@ def topic_rows(scope: str, stage: str, model: TopicEstimator, weights: np.ndarra
 
 
 def passage_rows(scope: str, model: TopicEstimator, entries: pd.DataFrame, docs: Sequence[Sequence[str]],
-                 n: int = N_PASSAGES) -> list[dict[str, Any]]:
-    """The n entries with the highest share of each topic, one per document while enough documents remain."""
-    theta = model.doc_topic_
+                 n: int = N_PASSAGES, *, theta: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """The n entries with the highest share of each topic, one per document while enough documents remain;
+    `theta`: the topic shares of `entries` (default: the model's own, when it was fitted on exactly them)."""
+    theta = model.doc_topic_ if theta is None else theta
     long_enough = np.array([len(d) >= MIN_PASSAGE_TOKENS for d in docs])
     rows = []
     for t in range(theta.shape[1]):

@@ -29,11 +29,12 @@ MISSING = "(missing)"
 
 @dataclass
 class _Covariate:
-    """One categorical covariate: its levels in order, and per level the entry mask, document clusters, n."""
+    """One categorical covariate: its levels in order, and per level a sparse sum over its document clusters
+    (clusters × all entries: row c adds up the entries of cluster c), the entries per cluster, and n."""
 
     order: list[str]
-    masks: list[Any] = field(default_factory=list)
-    clusters: list[Any] = field(default_factory=list)
+    sums: list[Any] = field(default_factory=list)
+    sizes: list[Any] = field(default_factory=list)
     n_documents: list[int] = field(default_factory=list)
     n_entries: list[int] = field(default_factory=list)
 
@@ -84,6 +85,8 @@ def topic_effects(thetas: Sequence[np.ndarray], lengths: Sequence[int], covariat
     `thetas`: one (n_entries × k) topic-share matrix per seed, topics already in one order; `lengths`:
     tokens per entry (how sure each entry's shares are); `orders`: level order per covariate (else sorted);
     covariates in `keep_single` are reported even with one level (stage prevalence of an unstaged corpus)."""
+    from scipy.sparse import csr_matrix
+
     rng = np.random.default_rng(seed)
     lengths_a = np.asarray(lengths, dtype=float)[:, None]
     docs_a = np.asarray([str(d) for d in doc_ids])
@@ -106,12 +109,12 @@ def topic_effects(thetas: Sequence[np.ndarray], lengths: Sequence[int], covariat
         lab = np.asarray(labels)
         c = _Covariate(order)
         for lv in order:
-            m = lab == lv
-            uniq, inv = np.unique(docs_a[m], return_inverse=True)
-            c.masks.append(m)
-            c.clusters.append(inv)
+            where = np.flatnonzero(lab == lv)
+            uniq, inv = np.unique(docs_a[where], return_inverse=True)
+            c.sums.append(csr_matrix((np.ones(len(where)), (inv, where)), shape=(len(uniq), len(lab))))
+            c.sizes.append(np.bincount(inv, minlength=len(uniq)).astype(float)[:, None])
             c.n_documents.append(len(uniq))
-            c.n_entries.append(int(m.sum()))
+            c.n_entries.append(len(where))
         groups[str(cov)] = c
     draws: dict[str, list[np.ndarray]] = {cov: [] for cov in groups}
     for theta in thetas:
@@ -121,15 +124,13 @@ def topic_effects(thetas: Sequence[np.ndarray], lengths: Sequence[int], covariat
             th = g / g.sum(axis=1, keepdims=True)
             for cov, c in groups.items():
                 out = np.empty((len(c.order), k))
-                for li, m in enumerate(c.masks):
-                    x = th[m]
-                    mean = x.mean(axis=0)
-                    n_cl = c.n_documents[li]
-                    inv = c.clusters[li]
-                    if n_cl > 1:
-                        resid = np.zeros((n_cl, k))
-                        np.add.at(resid, inv, x - mean)
-                        var = (resid ** 2).sum(axis=0) / len(x) ** 2 * n_cl / (n_cl - 1)
+                for li, summed in enumerate(c.sums):
+                    per_cluster = summed @ th  # sparse sums over each document's entries of the level
+                    n_x, n_cl = c.n_entries[li], c.n_documents[li]
+                    mean = per_cluster.sum(axis=0) / n_x
+                    if n_cl > 1:  # Σ_{i in cluster} (x_i − mean) = cluster sum − cluster size · mean
+                        resid = per_cluster - c.sizes[li] * mean
+                        var = (resid ** 2).sum(axis=0) / n_x ** 2 * n_cl / (n_cl - 1)
                         out[li] = mean + rng.standard_normal(k) * np.sqrt(var)
                     else:
                         out[li] = mean

@@ -22,7 +22,13 @@ import numpy as np
 
 from corpus_tools.errors import ConfigError
 from corpus_tools.topics.names import ENGINES
+from corpus_tools.topics.quality import FOLD_IN_CHUNK, doc_term_matrix, fold_in_counts
 
+# DMR (the joint model with stage as covariate) re-estimates its covariate weights every this many iterations:
+# each round is an optimisation over all documents, so at 10 (tomotopy's default, kept for LDA's alpha) a DMR
+# fit of K=10 on 20,000 entries took 30-34 s against 8-13 s for LDA; at 50, 9-12 s, with the same K chosen on
+# the bundled corpus and the benchmark archive (docs/performance.md, "Topic models at scale")
+DMR_OPTIM_INTERVAL = 50
 SEED_PRIOR = 1.0  # topic-word prior of a seed word in its own topic
 SEED_OTHER: float | None = None  # ... and in every other topic (None: eta)
 
@@ -82,6 +88,20 @@ class TopicEstimator(ABC):
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
         """Engine-specific fitting: set topic_word_, doc_topic_ and vocabulary_."""
 
+    def doc_prior(self, groups: Sequence[str] | None = None) -> np.ndarray:
+        """The Dirichlet prior of documents' topic shares as fitted: (k,), or (n_docs × k) with `groups`
+        for a model whose prior depends on them (DMR); the fitted `alpha_` when the engine learns it."""
+        alpha = getattr(self, "alpha_", None)
+        if alpha is None:
+            alpha = np.full(self.n_topics, self.alpha if self.alpha is not None else 0.1)
+        return np.asarray(alpha, dtype=float)
+
+    def transform(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None = None, *,
+                  iterations: int = 30) -> np.ndarray:
+        """Topic shares (n_docs × k) of any documents with the fitted topics held fixed (EM fold-in under the
+        fitted prior, vectorised and chunked: `transform_many`); words the model has not seen are skipped."""
+        return transform_many([self], docs, groups, iterations=iterations)[0]
+
     def top_words(self, n: int = 10) -> list[list[str]]:
         """The n most probable words of every topic, best first."""
         order = np.argsort(-self.topic_word_, axis=1, kind="stable")[:, :n]
@@ -121,10 +141,11 @@ class TomotopyLDA(TopicEstimator):
     def __init__(self, n_topics: int = 10, random_state: int = 0, iterations: int = 200,
                  alpha: float | None = None, eta: float = 0.01,
                  seed_words: Sequence[Sequence[str]] | None = None, burn_in: int = 0,
-                 optim_interval: int = 10) -> None:
+                 optim_interval: int = 10, dmr_optim_interval: int | None = None) -> None:
         super().__init__(n_topics, random_state, iterations, alpha, eta, seed_words)
         self.burn_in = burn_in
-        self.optim_interval = optim_interval
+        self.optim_interval = optim_interval  # LDA: alpha re-estimated every this many iterations
+        self.dmr_optim_interval = dmr_optim_interval  # DMR: covariate weights (None: DMR_OPTIM_INTERVAL)
 
     def _fit(self, docs: Sequence[Sequence[str]], groups: Sequence[str] | None) -> None:
         import tomotopy as tp
@@ -143,7 +164,11 @@ class TomotopyLDA(TopicEstimator):
         for w, prior in self._priors(vocab).items():
             model.set_word_prior(w, prior)
         model.burn_in = self.burn_in
-        model.optim_interval = self.optim_interval
+        if groups is None:
+            model.optim_interval = self.optim_interval
+        else:
+            model.optim_interval = (self.dmr_optim_interval if self.dmr_optim_interval is not None
+                                    else DMR_OPTIM_INTERVAL)
         done = 0
         while done < self.iterations:  # in steps, so hyper-parameter optimisation runs in between
             step = min(10, self.iterations - done)
@@ -157,6 +182,20 @@ class TomotopyLDA(TopicEstimator):
         self.model_ = model
         if groups is not None:
             self.groups_ = list(model.metadata_dict)
+            self.group_alpha_ = {str(g): np.asarray(model.get_topic_prior(g), dtype=float) for g in self.groups_}
+        else:
+            self.alpha_ = np.asarray(model.alpha, dtype=float)
+
+    def doc_prior(self, groups: Sequence[str] | None = None) -> np.ndarray:
+        """LDA: the fitted (optimised) alpha; DMR: each document's prior from its group, exp(λ_group)
+        (a group the model has not seen gets the mean of the fitted groups' priors)."""
+        by_group = getattr(self, "group_alpha_", None)
+        if not by_group:
+            return super().doc_prior(groups)
+        mean = np.mean(list(by_group.values()), axis=0)
+        if groups is None:
+            return mean
+        return np.array([by_group.get(str(g), mean) for g in groups]).reshape(len(groups), self.n_topics)
 
 
 class GensimLDA(TopicEstimator):
@@ -195,6 +234,7 @@ class GensimLDA(TopicEstimator):
         self.topic_word_ = _normalise_rows(model.get_topics())
         gamma, _ = model.inference(bow)
         self.doc_topic_ = _normalise_rows(np.asarray(gamma))
+        self.alpha_ = np.asarray(model.alpha, dtype=float)
         self.model_ = model
 
 
@@ -265,6 +305,9 @@ class ConceptLinked(TopicEstimator):
     def quality_view(self, docs: Sequence[Sequence[str]], n: int = 10) -> tuple[list[list[str]], list[list[str]]]:
         return self.base.top_words(n), self.concepts.map_docs(docs)
 
+    def doc_prior(self, groups: Sequence[str] | None = None) -> np.ndarray:
+        return self.base.doc_prior(groups)
+
 
 _CLASSES: dict[str, type[TopicEstimator]] = {"tomotopy": TomotopyLDA, "gensim": GensimLDA,
                                              "sklearn": SklearnLDA}
@@ -279,3 +322,47 @@ def make_estimator(engine: str, n_topics: int, random_state: int, *, concepts: A
         raise ConfigError(f"unknown topic-model engine {engine!r}", hint=f"choose one of {', '.join(ENGINES)}")
     est = cls(n_topics=n_topics, random_state=random_state, **params)
     return ConceptLinked(est, concepts) if concepts is not None else est
+
+
+def transform_many(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str]],
+                   groups: Sequence[str] | None = None, *, iterations: int = 30,
+                   chunk: int = FOLD_IN_CHUNK) -> list[np.ndarray]:
+    """Topic shares (n_docs × k) of `docs` under each model, its topics held fixed: the EM fold-in of
+    quality.fold_in under each model's fitted prior (`doc_prior`), with the document-term matrix of each block
+    of `chunk` documents built once for all models (so memory is bounded by the block, not the corpus).
+
+    Models fitted on concept ids (ConceptLinked, all with one concept map) fold in on those ids, the units
+    they were fitted on; a word a model has not seen counts zero for it (as skipping it)."""
+    if not models:
+        return []
+    linked = [isinstance(m, ConceptLinked) for m in models]
+    if any(linked) and not all(linked):
+        raise ValueError("transform_many: models fitted on concept ids and on words cannot share a matrix")
+    bases = [m.base if isinstance(m, ConceptLinked) else m for m in models]
+    mapper = models[0].concepts.map_docs if isinstance(models[0], ConceptLinked) else None
+    col: dict[str, int] = {}
+    for b in bases:
+        for w in b.vocabulary_:
+            col.setdefault(w, len(col))
+    phis, known = [], []
+    for b in bases:  # each model's topics over the shared columns (+1e-12 as in quality.fold_in)
+        idx = np.fromiter((col[w] for w in b.vocabulary_), dtype=np.int64, count=len(b.vocabulary_))
+        phi = np.full((b.n_topics, len(col)), 1e-12)
+        phi[:, idx] += np.asarray(b.topic_word_, dtype=float)
+        mask = np.zeros(len(col))
+        mask[idx] = 1.0
+        phis.append(phi)
+        known.append(mask)
+    priors = [b.doc_prior(groups) for b in bases]
+    out = [np.empty((len(docs), b.n_topics)) for b in bases]
+    step = max(1, chunk)
+    for start in range(0, len(docs), step):
+        stop = min(start + step, len(docs))
+        part = docs[start:stop]
+        x = doc_term_matrix(mapper(part) if mapper is not None else part, col)
+        for i in range(len(bases)):
+            xi = x.copy()
+            xi.data *= known[i][xi.indices]
+            prior = priors[i][start:stop] if priors[i].ndim == 2 else priors[i]
+            out[i][start:stop] = fold_in_counts(phis[i], xi, prior, iterations)
+    return out

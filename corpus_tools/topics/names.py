@@ -7,3 +7,4 @@ DEFAULT_ENGINE = "tomotopy"  # from benchmarks/bench_topics.py: best coherence a
 BILINGUAL_MODES = ("auto", "dictionary", "off")  # topics.bilingual: how Chinese and English words are linked
 SEED_LEVELS = ("variable", "construct", "off")  # topics.seeded: one seeded topic per codebook item of this level
 SWEEP_SAMPLE = 20_000  # entries: a scope with more usable entries than this chooses K on a sample of this size
+FINAL_FITS = ("sample", "all")  # a sampled scope's topics: fitted on the sample (shares folded in) or refitted on all

@@ -191,7 +191,9 @@ class TopicInput:
 
 def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *, min_tokens: int = MIN_TOKENS,
             min_df: int = MIN_DF, max_df: float = MAX_DF) -> TopicInput:
-    """Tokenize every non-duplicate entry with `content_words`, prune rare/ubiquitous words, drop short ones."""
+    """Tokenize every non-duplicate entry with `content_words`, prune rare/ubiquitous words, drop short ones.
+
+    The token lists share one str object per vocabulary word (a list costs 8 bytes per token, not a string)."""
     tokenizer.add_words(all_terms(lexicons))  # lexicon terms stay whole, as in scoring
     meta = corpus.entries_with_meta()
     notes: list[str] = []
@@ -209,7 +211,11 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
     meta["stage"] = meta["stage"].fillna(UNSTAGED).replace("", UNSTAGED)
     texts, junk, threshold = strip_junk(list(meta["text"].astype(str)), list(meta["doc_id"].astype(str)))
     notes += junk.notes(threshold)
-    tokens = [tokenizer.content_words(t) for t in texts]
+    # one str object per distinct word, shared by every entry that uses it: the tokenizer returns a new
+    # str per token (about 80 bytes each), which at a million entries would be gigabytes of copies
+    shared: dict[str, str] = {}
+    tokens = [[shared.setdefault(w, w) for w in tokenizer.content_words(t)] for t in texts]
+    del texts
     df: Counter[str] = Counter()
     n_script: Counter[bool] = Counter()  # entries with Chinese (True) / other-script (False) words
     for t in tokens:
@@ -222,12 +228,20 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
     if common:
         notes.append(f"words in more than {max_df:.0%} of the entries written in their script left out as "
                      f"carrying no theme: " + ", ".join(sorted(common, key=lambda w: -df[w])[:10]))
-    pruned = [[w for w in t if w in keep] for t in tokens]
-    ok = [len(t) >= min_tokens for t in pruned]
-    n_short = len(ok) - sum(ok)
+    n_all = len(tokens)
+    idx: list[int] = []
+    docs: list[list[str]] = []
+    gone: list[str] = []
+    for i, t in enumerate(tokens):
+        kept = [w for w in t if w in keep]
+        tokens[i] = gone  # the unpruned list goes as soon as its pruned copy exists
+        if len(kept) >= min_tokens:
+            idx.append(i)
+            docs.append(kept)
+    del tokens
+    n_short = n_all - len(idx)
     if n_short:
-        notes.append(f"{n_short} of {len(ok)} entries have fewer than {min_tokens} content words after "
+        notes.append(f"{n_short} of {n_all} entries have fewer than {min_tokens} content words after "
                      f"pruning and are left out of topic models")
-    idx = [i for i, m in enumerate(ok) if m]
-    vocab = sorted({w for i in idx for w in pruned[i]})
-    return TopicInput(meta.iloc[idx].reset_index(drop=True), [pruned[i] for i in idx], vocab, notes)
+    vocab = sorted({w for d in docs for w in d})
+    return TopicInput(meta.iloc[idx].reset_index(drop=True), docs, vocab, notes)

@@ -8,6 +8,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
@@ -114,12 +115,11 @@ def heldout_loglik(topic_word: np.ndarray, vocabulary: Sequence[str], docs: Sequ
     return (total / n if n else float("nan")), n
 
 
-def _fold_in_ids(phi: np.ndarray, ids: Sequence[int], alpha: float, iterations: int) -> np.ndarray:
-
+def _fold_in_ids(phi: np.ndarray, ids: Sequence[int], alpha: float | np.ndarray, iterations: int) -> np.ndarray:
+    """One document's topic shares by EM with the topics fixed, token by token: the reference that
+    `fold_in_counts` must equal (an empty document gets the prior's mean)."""
     k = phi.shape[0]
     theta = np.full(k, 1.0 / k)
-    if not ids:
-        return theta
     p = phi[:, list(ids)]
     for _ in range(iterations):
         resp = theta[:, None] * p
@@ -129,13 +129,75 @@ def _fold_in_ids(phi: np.ndarray, ids: Sequence[int], alpha: float, iterations: 
     return theta
 
 
+FOLD_IN_CHUNK = 1024  # documents per block of the vectorised fold-in (fastest of 256/1024/4096 measured)
+
+
+def doc_term_matrix(docs: Sequence[Sequence[str]], vocabulary: Sequence[str] | dict[str, int]) -> Any:
+    """Word counts (scipy.sparse CSR, n_docs × V) over `vocabulary` (a word list or word → column);
+    words outside it are left out."""
+    from scipy.sparse import csr_matrix
+
+    col = vocabulary if isinstance(vocabulary, dict) else {w: j for j, w in enumerate(vocabulary)}
+    get = col.get
+    ids = np.fromiter((get(w, -1) for d in docs for w in d), dtype=np.int64)
+    rows = np.repeat(np.arange(len(docs)), np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs)))
+    known = ids >= 0
+    x = csr_matrix((np.ones(int(known.sum())), (rows[known], ids[known])), shape=(len(docs), len(col)))
+    x.sum_duplicates()  # repeated words become counts (the COO → CSR conversion already adds them up)
+    return x
+
+
+def fold_in_counts(phi: np.ndarray, x: Any, alpha: float | np.ndarray = 0.1, iterations: int = 30) -> np.ndarray:
+    """Topic shares (n × k) of the documents in the count matrix `x` (CSR, n × V) with the topics `phi`
+    (k × V, already smoothed) held fixed: the EM of `_fold_in_ids` for all documents at once.
+
+    Per iteration, for each document d and word w it holds, denominator Σ_t θ_dt φ_tw; then
+    θ_dt ← θ_dt Σ_w x_dw φ_tw / denominator + α_t, normalised. Summing a word's tokens as one count instead
+    of token by token changes the numbers only at rounding level. `alpha`: a number, a (k,) prior or one
+    prior per document (n × k)."""
+    from scipy.sparse import csr_matrix
+
+    n, k = x.shape[0], phi.shape[0]
+    theta = np.full((n, k), 1.0 / k)
+    if n == 0:
+        return theta
+    rows = np.repeat(np.arange(n), np.diff(x.indptr))
+    p = np.ascontiguousarray(phi[:, x.indices].T)  # nnz × k, fixed through the iterations
+    phi_t = np.ascontiguousarray(phi.T)
+    prior = np.asarray(alpha, dtype=float)
+    for _ in range(iterations):
+        denom = np.einsum("ij,ij->i", theta[rows], p)
+        weighted = csr_matrix((x.data / denom, x.indices, x.indptr), shape=x.shape)
+        theta = theta * (weighted @ phi_t) + prior
+        theta /= theta.sum(axis=1, keepdims=True)
+    return theta
+
+
 def fold_in(topic_word: np.ndarray, vocabulary: Sequence[str], docs: Sequence[Sequence[str]], *,
-            alpha: float = 0.1, iterations: int = 30) -> np.ndarray:
-    """Topic shares (n_docs × k) of documents a model was not fitted on, with its topics held fixed (EM)."""
+            alpha: float | np.ndarray = 0.1, iterations: int = 30, chunk: int = FOLD_IN_CHUNK) -> np.ndarray:
+    """Topic shares (n_docs × k) of documents a model was not fitted on, with its topics held fixed (EM,
+    vectorised over a sparse document-term matrix, `chunk` documents at a time so memory stays bounded).
+    The same numbers as `fold_in_reference` (the per-document EM); words outside the vocabulary are skipped.
+    `alpha`: the prior of the topic shares (a number, (k,), or (n_docs × k) for a prior per document)."""
     col = {w: j for j, w in enumerate(vocabulary)}
     phi = np.asarray(topic_word, dtype=float) + 1e-12
-    return np.array([_fold_in_ids(phi, [col[w] for w in d if w in col], alpha, iterations) for d in docs]
-                    ).reshape(len(docs), phi.shape[0])
+    prior = np.asarray(alpha, dtype=float)
+    out = np.empty((len(docs), phi.shape[0]))
+    for start in range(0, len(docs), max(1, chunk)):
+        stop = min(start + max(1, chunk), len(docs))
+        part = prior[start:stop] if prior.ndim == 2 else prior
+        out[start:stop] = fold_in_counts(phi, doc_term_matrix(docs[start:stop], col), part, iterations)
+    return out
+
+
+def fold_in_reference(topic_word: np.ndarray, vocabulary: Sequence[str], docs: Sequence[Sequence[str]], *,
+                      alpha: float | np.ndarray = 0.1, iterations: int = 30) -> np.ndarray:
+    """`fold_in` one document at a time, token by token (slow; the reference the vectorised one is tested on)."""
+    col = {w: j for j, w in enumerate(vocabulary)}
+    phi = np.asarray(topic_word, dtype=float) + 1e-12
+    prior = np.asarray(alpha, dtype=float)
+    return np.array([_fold_in_ids(phi, [col[w] for w in d if w in col], prior[i] if prior.ndim == 2 else prior,
+                                  iterations) for i, d in enumerate(docs)]).reshape(len(docs), phi.shape[0])
 
 
 def unigram_loglik(train: Sequence[Sequence[str]], docs: Sequence[Sequence[str]]) -> float:

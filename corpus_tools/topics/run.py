@@ -21,7 +21,7 @@ from corpus_tools.topics.bilingual import build_concept_map, resolve_dictionary
 from corpus_tools.topics.describe import TermIndex, passage_rows, topic_rows, variable_rows
 from corpus_tools.topics.effects import match_topics, topic_effects
 from corpus_tools.topics.engines import ENGINES
-from corpus_tools.topics.names import BILINGUAL_MODES, DEFAULT_ENGINE, SEED_LEVELS
+from corpus_tools.topics.names import BILINGUAL_MODES, DEFAULT_ENGINE, FINAL_FITS, SEED_LEVELS
 from corpus_tools.topics.prepare import prepare
 from corpus_tools.topics.result import TopicsResult, empty_result
 from corpus_tools.topics.sample import STRATA, SWEEP_SAMPLE, describe, strata_of, stratified_sample
@@ -52,11 +52,11 @@ def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame
     return frame[[*columns, *extra]]
 
 
-def _describe(scope: str, stage: str, model: TopicEstimator, data: TopicInput, index: Any,
+def _describe(scope: str, stage: str, model: TopicEstimator, theta: np.ndarray, data: TopicInput, index: Any,
               out: dict[str, list[dict[str, Any]]]) -> None:
-
-    out["topics"] += topic_rows(scope, stage, model, model.doc_topic_.mean(axis=0))
-    out["passages"] += passage_rows(scope, model, data.entries, data.docs)
+    """Topic, passage and variable rows of one scope; `theta`: the topic shares of every entry of `data`."""
+    out["topics"] += topic_rows(scope, stage, model, theta.mean(axis=0))
+    out["passages"] += passage_rows(scope, model, data.entries, data.docs, theta=theta)
     out["variables"] += variable_rows(scope, model, index)
 
 
@@ -70,7 +70,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
                seeded: str = "variable", free_topics: int = DEFAULT_FREE_TOPICS,
                prevalence_by: Sequence[str] = (), hand_codes: pd.DataFrame | None = None,
                align_threshold: float | None = None, workers: int = 1,
-               sweep_sample: int | None = SWEEP_SAMPLE) -> TopicsResult:
+               sweep_sample: int | None = SWEEP_SAMPLE, final_fit: str = "sample") -> TopicsResult:
     """Per-stage topic models aligned across stages, a joint model with covariate effects on prevalence,
     and keyword-assisted (seeded) topics from the codebook.
 
@@ -84,8 +84,10 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     become notes and the rest of the run goes on. The K × seed fits of every sweep run in `workers` processes
     (each fit is seeded: the same result as one process). A scope with more usable entries than `sweep_sample`
     chooses K on a stratified sample of that many entries (stage × language × source type, seeded by `seed`;
-    topics.sample) and fits the chosen K on all of them; `TopicsResult.sweep_samples` and a note say so
-    (None or 0: never sample).
+    topics.sample) (None or 0: never sample). With `final_fit` "sample" its topics are the sample's fits and
+    the topic shares of every entry are inferred with those topics held fixed (fold-in); with "all" the
+    chosen K is fitted again on every entry (an hour or more at a million entries). `TopicsResult.sweep_samples` and a
+    note say which.
     """
     engine = engine or DEFAULT_ENGINE
     if engine not in ENGINES:
@@ -99,6 +101,8 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         raise ConfigError(f"free topics must be 0 or more, got {free_topics}")
     if seeded not in SEED_LEVELS:
         raise ConfigError(f"unknown seeding level {seeded!r}", hint=f"choose one of {', '.join(SEED_LEVELS)}")
+    if final_fit not in FINAL_FITS:
+        raise ConfigError(f"unknown final fit {final_fit!r}", hint=f"choose one of {', '.join(FINAL_FITS)}")
     if bilingual not in BILINGUAL_MODES:
         raise ConfigError(f"unknown bilingual mode {bilingual!r}", hint=f"choose one of {', '.join(BILINGUAL_MODES)}")
     threshold = SIMILARITY_THRESHOLD if align_threshold is None else float(align_threshold)
@@ -113,7 +117,10 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         strata = strata_of(sub.entries)
         picked = stratified_sample(strata, sweep_sample, seed)
         samples[scope] = {"size": len(picked), "of": len(sub.docs), "stratified_by": list(STRATA), "seed": seed,
-                          "strata": describe(strata, picked)}
+                          "strata": describe(strata, picked), "final_fit": final_fit,
+                          "topics_fitted_on": len(picked) if final_fit == "sample" else len(sub.docs),
+                          "topic_shares": ("every entry inferred with the topics held fixed (fold-in)"
+                                           if final_fit == "sample" else "from the models fitted on all entries")}
         return picked
     say = progress or (lambda _m: None)
     say("topics: tokenizing entries")
@@ -166,7 +173,7 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     done = [0]
 
     def fit_say(message: str) -> None:
-        if message.endswith("coherence"):
+        if message.endswith("coherence") or "topic shares" in message:  # not a fit
             say(message)
             return
         done[0] += 1
@@ -181,12 +188,13 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
             continue
         scope = f"stage:{stage}"
         res = sweep(scope, sub.docs, k_range=ks, seeds=seeds, engine=engine, progress=fit_say,
-                    n_documents=n_source(sub), concepts=concepts, run=run, sample=sample_for(scope, sub))
+                    n_documents=n_source(sub), concepts=concepts, run=run, sample=sample_for(scope, sub),
+                    final_fit=final_fit, all_seed_shares=False)
         out["sweep"] += res.rows
         notes += res.notes
         k_by_scope[scope] = res.k
         stage_models.append((stage, res.model))
-        _describe(scope, stage, res.model, sub, index, out)
+        _describe(scope, stage, res.model, res.thetas[0], sub, index, out)
     n_unstaged = int((stage_col == UNSTAGED).sum())
     if not corpus.config.stage_ids:
         notes.append("corpus.toml declares no stages: no per-stage models or alignment, only the joint model")
@@ -209,12 +217,13 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     # (b) one joint model with stage as covariate
     groups = list(stage_col)
     res = sweep("joint", data.docs, k_range=ks, seeds=seeds, engine=engine, groups=groups, progress=fit_say,
-                n_documents=n_source(data), concepts=concepts, run=run, sample=sample_for("joint", data))
+                n_documents=n_source(data), concepts=concepts, run=run, sample=sample_for("joint", data),
+                final_fit=final_fit)
     out["sweep"] += res.rows
     notes += res.notes
     notes += res.model.engine_notes_
     k_by_scope["joint"] = res.k
-    _describe("joint", "", res.model, data, index, out)
+    _describe("joint", "", res.model, res.thetas[0], data, index, out)
     effects, eff_notes = _effects(corpus, data, res.models, res.thetas, prevalence_by, seed)
     notes += eff_notes
     prevalence = _prevalence(effects, res.model.supports_groups)
@@ -233,16 +242,19 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         # plain LDA (no stage covariate): its prevalence is not reported, and DMR costs more per fit
         sres = sweep("seeded", data.docs, k_range=[n_k], seeds=seeds, engine=engine, progress=fit_say,
                      n_documents=n_source(data), concepts=concepts, seed_words=[s.words for s in sets], run=run,
-                     sample=sample_for("seeded", data))
+                     sample=sample_for("seeded", data), final_fit=final_fit, all_seed_shares=False)
         out["sweep"] += sres.rows
         notes += sres.notes
         k_by_scope["seeded"] = sres.k
-        _describe("seeded", "", sres.model, data, index, out)
+        _describe("seeded", "", sres.model, sres.thetas[0], data, index, out)
         for row in out["topics"]:  # a seeded topic's label names its codebook item
             if row["scope"] == "seeded" and row["topic"] <= len(sets):
                 row["label"] = f"[{sets[row['topic'] - 1].item}] {row['label']}"
         codes = hand_codes if hand_codes is not None else read_hand_codes(corpus.root)
-        seeded_out = seeded_rows(sets, sres.models, data.docs, list(data.entries["entry_id"].astype(str)), codes)
+        # coherence against the entries K was chosen on (the sample's, when sampled); shares of every entry
+        reference = [data.docs[i] for i in sres.sample] if sres.sample is not None else data.docs
+        seeded_out = seeded_rows(sets, sres.models, reference, list(data.entries["entry_id"].astype(str)), codes,
+                                 theta=sres.thetas[0])
         held = sum(1 for r in seeded_out if r["holds_up"])
         notes.append(f"seeded topics: {held} of {len(sets)} codebook {sets[0].kind}s hold up as topics "
                      f"(coherent, stable across seeds, still led by their terms); {free_topics} free topics "

@@ -1,6 +1,7 @@
 """A stratified, seeded sample of entries for choosing K on large corpora: the K sweep fits K × seeds models, so
 at media-archive scale it runs on a sample that keeps every stage × language × source type in its share; the
-reported model of the chosen K is then fitted on all entries (topics.run)."""
+chosen K's fits on the sample are the reported topics and every entry's topic shares are inferred with them held
+fixed (or, with final_fit "all", the chosen K is fitted again on all entries: topics.sweep, topics.run)."""
 
 from __future__ import annotations
 

@@ -72,15 +72,18 @@ def seed_sets(lexicons: Sequence[Lexicon], index: TermIndex, vocabulary: Sequenc
 
 
 def seeded_rows(sets: Sequence[SeedSet], models: Sequence[Any], docs: Sequence[Sequence[str]],
-                entry_ids: Sequence[str], hand_codes: pd.DataFrame | None, n_top: int = 10
-                ) -> list[dict[str, Any]]:
-    """Rows of schema.TOPIC_SEEDED for the reported model (models[0]); other seeds' models give stability."""
+                entry_ids: Sequence[str], hand_codes: pd.DataFrame | None, n_top: int = 10, *,
+                theta: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """Rows of schema.TOPIC_SEEDED for the reported model (models[0]); other seeds' models give stability.
+    `docs`: the reference corpus for coherence; `theta`: the topic shares of the entries `entry_ids` (weight and
+    hand-code lift; default: the model's own, when it was fitted on exactly those entries)."""
     ref = models[0]
+    theta = ref.doc_topic_ if theta is None else theta
     units_top, units_docs = ref.quality_view(docs, n_top)
     coh = coherence_per_topic(units_top, units_docs)
     excl = topic_exclusivity(ref.topic_word_, n_top)
     tops = ref.top_words(n_top)
-    weights = ref.doc_topic_.mean(axis=0)
+    weights = theta.mean(axis=0)
     n_seeded = len(sets)
     stab = np.full(ref.n_topics, np.nan)
     if len(models) > 1:
@@ -96,7 +99,7 @@ def seeded_rows(sets: Sequence[SeedSet], models: Sequence[Any], docs: Sequence[S
                 a, b = set(tops[t]), set(other_tops[order[t]])
                 scores[r, t] = len(a & b) / len(a | b) if a | b else 0.0
         stab = scores.mean(axis=0)
-    lift = _hand_code_lift(sets, ref.doc_topic_, entry_ids, hand_codes)
+    lift = _hand_code_lift(sets, theta, entry_ids, hand_codes)
     rows = []
     for t in range(ref.n_topics):
         seeded = t < n_seeded

@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 
 from corpus_tools.errors import ConfigError
-from corpus_tools.topics.engines import TopicEstimator, make_estimator
+from corpus_tools.topics.engines import TopicEstimator, make_estimator, transform_many
+from corpus_tools.topics.names import FINAL_FITS
 from corpus_tools.topics.quality import (
     TOPN,
     coherence_batch,
     exclusivity,
-    fold_in,
     heldout_loglik,
     stability,
     unigram_loglik,
@@ -38,8 +38,12 @@ class SweepResult:
     model: TopicEstimator
     notes: list[str] = field(default_factory=list)
     models: list[TopicEstimator] = field(default_factory=list)  # chosen K, one per seed
-    thetas: list[Any] = field(default_factory=list)  # chosen K: topic shares of every entry, one per seed
+    # chosen K: topic shares of every entry of the scope, one per seed (only the first seed's when the sweep
+    # was asked for `all_seed_shares=False`); thetas[0] goes with `model`, whose own doc_topic_ covers only
+    # the entries it was fitted on
+    thetas: list[Any] = field(default_factory=list)
     criteria: dict[int, dict[str, float]] = field(default_factory=dict)  # K → mean criteria
+    sample: list[int] | None = None  # indices of the entries K was chosen on (None: all entries)
 
 
 def k_cap(n_entries: int, n_documents: int | None = None) -> int:
@@ -155,7 +159,7 @@ def fit_one(data: SweepData, task: tuple[int, int, int, bool]) -> tuple[TopicEst
         ll_uni = unigram_loglik(train, held)
         theta = np.zeros((len(docs), k))
         theta[[j for j in range(len(docs)) if j not in out_set]] = m.doc_topic_
-        theta[out] = fold_in(m.topic_word_, m.vocabulary_, held)
+        theta[out] = m.transform(held, [groups[j] for j in out] if groups is not None else None)
     else:
         theta = m.doc_topic_
     row = {"exclusivity": exclusivity(m.topic_word_), "heldout_ll": ll,
@@ -171,7 +175,8 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
           progress: Callable[[str], None] | None = None, n_documents: int | None = None,
           concepts: Any = None, seed_words: Sequence[Sequence[str]] | None = None,
           heldout_share: float = HELDOUT_SHARE, run: Runner | None = None,
-          sample: Sequence[int] | None = None) -> SweepResult:
+          sample: Sequence[int] | None = None, final_fit: str = "sample",
+          all_seed_shares: bool = True) -> SweepResult:
     """Fit every K × seed, score each fit, choose K; the chosen model is the one with the first seed.
 
     The first seed's model is fitted on every entry (it is the reported one); every further seed's model
@@ -181,8 +186,16 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     `progress` is called once before each fit (so a caller can count fits against `feasible_ks`) and once
     before the scope's coherence. `run` maps the fits (scoring.parallel.run_tasks on worker processes); each
     fit is seeded, so the result is the same however they run. With `sample` (indices of `docs`, e.g.
-    topics.sample.stratified_sample), K is chosen on those entries and the chosen K is then fitted on all
-    entries with every seed (no held-out part): the returned models and topic shares cover every entry."""
+    topics.sample.stratified_sample), K is chosen on those entries; with `final_fit` "sample" (the default)
+    the reported models are the chosen K's fits on the sample, one per seed, and the topic shares of every
+    entry of the scope (the sample's too, so all come from one estimator) are inferred with their topics held
+    fixed (`transform_many`, a vectorised fold-in: under a minute per million entries and model, where
+    refitting takes an hour or more); with "all" the chosen K is fitted again on all entries with every seed
+    (no held-out part).
+    Either way `thetas` cover every entry; `all_seed_shares=False` computes them for the first seed only
+    (enough where only the reported model's shares are used)."""
+    if final_fit not in FINAL_FITS:
+        raise ConfigError(f"unknown final fit {final_fit!r}", hint=f"choose one of {', '.join(FINAL_FITS)}")
     full_docs, full_groups = docs, groups
     sampled = sample is not None and len(sample) < len(docs)
     if sampled:
@@ -242,7 +255,17 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     chosen = choose_k(by_k) if len(ks) > 1 else ks[0]
     for r in rows:
         r["chosen"] = r["k"] == chosen
-    if sampled:  # the chosen K on every entry, one model per seed
+    if sampled and final_fit == "sample":  # the sample's fits; every entry's shares with their topics fixed
+        used = seeds if all_seed_shares else seeds[:1]
+        say(f"topics {scope}: K={chosen}: topic shares of all {len(full_docs)} entries ({len(used)} "
+            f"model{'s' if len(used) > 1 else ''})")
+        shares = transform_many([models[(chosen, s)] for s in used], full_docs, full_groups)
+        for s, theta in zip(used, shares, strict=True):
+            thetas[(chosen, s)] = theta
+        notes.append(f"{scope}: K chosen and topics fitted on a stratified sample of {len(docs)} of "
+                     f"{len(full_docs)} entries; the topic shares of all {len(full_docs)} entries (the sample's "
+                     f"too) inferred with the topics held fixed (fold-in)")
+    elif sampled:  # the chosen K on every entry, one model per seed
         full = SweepData(full_docs, full_groups, engine, iterations, concepts, seed_words, heldout_share)
         final_tasks = [(chosen, 0, s, False) for s in seeds]
         for s in seeds:
@@ -255,6 +278,8 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     if all(not math.isnan(c["c_npmi"]) and c["c_npmi"] < 0 for c in by_k.values()):
         notes.append(f"{scope}: coherence (c_npmi) is negative at every K: too little text for topics at this "
                      f"level; read its topics as rough groupings, not themes")
+    share_seeds = seeds if all_seed_shares or not (sampled and final_fit == "sample") else seeds[:1]
     return SweepResult(rows, chosen, models[(chosen, seeds[0])], notes,
                        models=[models[(chosen, s)] for s in seeds],
-                       thetas=[thetas[(chosen, s)] for s in seeds], criteria=by_k)
+                       thetas=[thetas[(chosen, s)] for s in share_seeds], criteria=by_k,
+                       sample=list(sample) if sampled and sample is not None else None)

@@ -51,3 +51,27 @@ def test_nothing_to_compare_is_no_duplicate() -> None:
     assert near_duplicates([]) == []
     assert near_duplicates(["", "short"]) == [None, None]  # both below min_chars
     assert near_duplicates(["a long enough text about rents", ""]) == [None, None]
+
+
+def test_compiled_shingles_and_band_keys_equal_the_python_ones(monkeypatch) -> None:
+    """The compiled shingle hashes and MinHash band keys give exactly the Python numbers (mixed scripts,
+    Traditional characters, astral characters, texts shorter than a shingle)."""
+    import corpus_tools.corpus.dedupe as dd
+
+    if dd._FAST is None:
+        import pytest
+
+        pytest.skip("compiled speedups not built")
+    rng = random.Random(3)
+    alphabet = [*WORDS, "軍埔", "電商", "😀", "é", "ß", "x", "  ", "，", "Ⅻ", "ﬁ"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(300)]
+    texts += ["abc", "abcde", "abcdef", "", "😀😀😀😀😀😀"]
+    texts += [texts[i] + "x" for i in range(0, 300, 7)]  # near-duplicates to find
+    fast_sh = [shingle_array(t).tolist() for t in texts]
+    fast_keys, fast_present = dd._band_keys(texts, 0)
+    fast_dups = near_duplicates(texts, None, 0.6)
+    monkeypatch.setattr(dd, "_FAST", None)
+    assert fast_sh == [shingle_array(t).tolist() for t in texts]
+    slow_keys, slow_present = dd._band_keys(texts, 0)
+    assert (fast_keys == slow_keys).all() and (fast_present == slow_present).all()
+    assert fast_dups == near_duplicates(texts, None, 0.6) and sum(d is not None for d in fast_dups) >= 25

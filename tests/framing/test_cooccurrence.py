@@ -63,3 +63,46 @@ def test_permutations_within_budget() -> None:
     assert affordable(999, 10**7) == MIN_PERM  # a huge archive: fewer permutations, said in the table
     assert affordable(999, 10**6, budget=5e8) == 500 and affordable(999, 10**5) == 300
     assert affordable(0, 10) == 0
+
+
+def test_archive_scale_uses_the_cmh_test(monkeypatch) -> None:
+    """Past the permutation budget the p-values come from the Cochran-Mantel-Haenszel test: the planted pair
+    is still found, the same-documents-only pair is not called a passage association, and a note says so."""
+    import corpus_tools.framing.cooccurrence as co
+
+    counts, docs, stages = planted(n_docs=60)
+    monkeypatch.setattr(co, "PERM_BUDGET", 1000.0)  # 480 entries x 199 permutations > budget
+    frame, notes = measures_constructs(counts, docs, stages, {"variable": ["m.a", "m.b"]},
+                                       {"variable": ["c.x", "c.y"]}, ["s1", "s2"], n_boot=100, n_perm=199, seed=1)
+    assert any("Cochran-Mantel-Haenszel" in n for n in notes) and (frame["n_perm"] == 0).all()
+    e = frame[(frame["unit"] == "entry") & (frame["stage"] == ALL)].set_index(["measure", "construct"])
+    assert e.loc[("m.a", "c.x"), "p_perm"] < 1e-6
+    assert e.loc[("m.b", "c.y"), "log_or"] < 0 and e.loc[("m.b", "c.y"), "n_both"] == 0
+
+
+def test_cmh_p_agrees_with_the_within_document_permutation_null() -> None:
+    """CMH p equals (up to Monte Carlo error) the share of within-document shuffles whose co-presence count is
+    at least as far from its permutation mean as the observed one; a planted same-passage pair is found, and
+    CMH p is about uniform when presence is shuffled within documents (documents differ in how much they
+    talk about both, the confound the stratification removes)."""
+    from corpus_tools.framing.cooccurrence import cmh_p
+
+    rng = np.random.default_rng(4)
+    n_docs, per_doc = 400, 6
+    docs = np.repeat(np.arange(n_docs), per_doc)
+    rate = rng.uniform(0.05, 0.6, n_docs)[docs]
+    G = (rng.random((len(docs), 3)) < rate[:, None]).astype(float)
+    M = (rng.random((len(docs), 3)) < rate[:, None]).astype(float)
+    M[:, 0] = np.maximum(M[:, 0], G[:, 0] * (rng.random(len(docs)) < 0.3))  # planted: same passages
+    cmh = cmh_p(G, M, docs)
+    r = np.random.default_rng(1)
+    sims = np.array([G[np.lexsort((r.random(len(docs)), docs))].T @ M for _ in range(2000)])
+    centre, observed = sims.mean(axis=0), G.T @ M
+    mc = ((np.abs(sims - centre) >= np.abs(observed - centre) - 1e-9).sum(axis=0) + 1) / (len(sims) + 1)
+    assert cmh[0, 0] < 1e-4 and mc[0, 0] <= 0.001
+    assert np.abs(cmh - mc).max() < 0.05
+    ps = []
+    for s in range(200):  # G shuffled within documents: exactly the null the test assumes
+        r = np.random.default_rng(100 + s)
+        ps.append(cmh_p(G[np.lexsort((r.random(len(docs)), docs))], M, docs)[1, 1])
+    assert 0.02 <= float(np.mean(np.array(ps) < 0.05)) <= 0.10

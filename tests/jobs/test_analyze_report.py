@@ -248,10 +248,19 @@ def test_cli_analyze_k_range(make_corpus: Any, tmp_path: Path) -> None:
     assert manifest["config"]["topics"]["k_range"] == [2, 4]
     sweep = pd.read_csv(out / "topic_sweep.csv")
     assert set(sweep.loc[sweep["scope"] != "seeded", "k"]) == {2, 4}
-    res = CliRunner().invoke(main, [*args, "--k-range", "3", "--seeded", "off", "--prevalence-by", "outlet,nope"])
+    res = CliRunner().invoke(main, [*args, "--k-range", "3", "--seeded", "off", "--prevalence-by", "outlet,nope",
+                                    "--sweep-sample", "30"])
     assert res.exit_code == 0, res.output
     assert set(pd.read_csv(out / "topic_sweep.csv")["k"]) == {3}
     assert "covariate" in pd.read_csv(out / "topic_effects.csv").columns
+    # the joint scope was sampled: the manifest and the report say what was fitted on what
+    topics = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["config"]["topics"]
+    joint = topics["sweep_samples"]["joint"]
+    assert topics["final_fit"] == "sample" and joint["size"] == 30 and joint["topics_fitted_on"] == 30
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert f"joint: K chosen and topics fitted on a stratified sample of 30 of {joint['of']} entries" in html
+    prevalence = pd.read_csv(out / "topic_prevalence.csv")
+    assert prevalence.loc[prevalence["topic"] == 1, "n_entries"].sum() == joint["of"]  # every entry's shares
     bad = CliRunner().invoke(main, [*args[:3], str(tmp_path / "never"), *args[4:], "-k", "four"])
     assert bad.exit_code == 1 and "cannot read topic numbers 'four'" in bad.output
     assert not (tmp_path / "never").exists()  # refused before anything ran

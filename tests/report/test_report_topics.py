@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from corpus_tools.report import charts_topics as ct
-from corpus_tools.report.build import sweep_by_k
+from corpus_tools.report.build import sample_lines, sweep_by_k
 
 SCOPES = ["stage:budding", "stage:growth", "stage:mature", "joint"]
 
@@ -57,3 +57,14 @@ def test_sweep_table_is_the_whole_sweep() -> None:
     first = frame.iloc[0]
     assert first["c_npmi"] == pytest.approx(0.01 * 4 + 0.001)  # mean over seeds 0, 1, 2
     assert sweep_by_k(_sweep(ks).iloc[0:0]).empty
+
+
+def test_sampled_scopes_are_said_in_the_report() -> None:
+    info = {"size": 20000, "of": 330512, "stratified_by": ["stage", "lang", "source_type"], "seed": 0,
+            "final_fit": "sample"}
+    lines = sample_lines({"joint": info, "stage:growth": {**info, "final_fit": "all"}})
+    assert lines[0].startswith("joint: K chosen and topics fitted on a stratified sample of 20,000 of 330,512 "
+                               "entries (by stage × lang × source_type, seed 0); the topic shares of all 330,512 "
+                               "entries were inferred with the topics held fixed")
+    assert "then fitted on all 330,512 entries" in lines[1]
+    assert sample_lines({}) == []

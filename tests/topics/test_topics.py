@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -206,12 +207,18 @@ def test_topics_cli_options_bad_input_is_a_note_or_a_clear_error(themed: Corpus,
 
     out = tmp_path / "o"
     res = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "-k", "2", "--n-seeds", "1", "-q",
-                                    "--seeded", "off", "--prevalence-by", "outlet,nope"])
+                                    "--seeded", "off", "--prevalence-by", "outlet,nope", "--sweep-sample", "60",
+                                    "--final-fit", "all"])
     assert res.exit_code == 0, res.output
     assert "--prevalence-by nope: no such metadata column" in res.output  # a note; the run went on
+    meta = json.loads((out / "topics.json").read_text(encoding="utf-8"))
+    assert meta["settings"]["final_fit"] == "all" and meta["settings"]["sweep_sample"] == 60
+    assert meta["sweep_samples"]["joint"]["final_fit"] == "all" and "fitted on all" in res.output
     effects = pd.read_csv(out / "topic_effects.csv")
     assert {"stage", "year"} <= set(effects["covariate"])
     bad = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "-k", "2", "--n-seeds", "1", "-q",
                                     "--bilingual", "dictionary", "--dictionary", str(tmp_path / "none.txt")])
     assert bad.exit_code == 1 and "cannot read the bilingual dictionary" in bad.output
     assert "Traceback" not in bad.output
+    bad = CliRunner().invoke(main, ["topics", str(themed.root), "-o", str(out), "--final-fit", "some"])
+    assert bad.exit_code == 2 and "'some' is not one of 'sample', 'all'" in bad.output

@@ -203,6 +203,40 @@ def test_effects_intervals_cover_topic_share_uncertainty() -> None:
     assert notes and "not categorical" in notes[0]
 
 
+def test_effects_level_draws_equal_the_entry_by_entry_sums() -> None:
+    """One draw of the level means, recomputed entry by entry (np.add.at over document clusters, as before the
+    sparse sums): the same estimate for every level and topic."""
+    import pandas as pd
+
+    from corpus_tools.topics.effects import topic_effects
+
+    rng = np.random.default_rng(2)
+    n, k = 90, 3
+    theta = rng.dirichlet([1, 1, 1], n)
+    lengths = rng.integers(3, 30, n)
+    docs = np.array([f"d{i // 5}" for i in range(n)])
+    level = rng.choice(["a", "b", "solo"], n)
+    level[docs == "d3"] = "solo"  # one level held by a single document: no sampling error drawn for it
+    level[(level == "solo") & (docs != "d3")] = "a"
+    rows, _ = topic_effects([theta], lengths, pd.DataFrame({"grp": level}), list(docs), draws_per_seed=1, seed=5)
+    ref = np.random.default_rng(5)  # the same draws in the same order
+    g = ref.gamma(theta * lengths[:, None] + 0.1)
+    th = g / g.sum(axis=1, keepdims=True)
+    for lv in ("a", "b", "solo"):
+        m = level == lv
+        x = th[m]
+        mean = x.mean(axis=0)
+        uniq, inv = np.unique(docs[m], return_inverse=True)
+        want = mean
+        if len(uniq) > 1:
+            resid = np.zeros((len(uniq), k))
+            np.add.at(resid, inv, x - mean)
+            var = (resid ** 2).sum(axis=0) / len(x) ** 2 * len(uniq) / (len(uniq) - 1)
+            want = mean + ref.standard_normal(k) * np.sqrt(var)
+        got = [r["estimate"] for r in rows if r["level"] == lv]
+        assert np.allclose(got, want, atol=1e-12), lv
+
+
 def test_prevalence_intervals_contain_means() -> None:
     rng = np.random.default_rng(0)
     theta = rng.dirichlet([1, 1, 1], size=60)
