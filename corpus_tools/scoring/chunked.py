@@ -25,7 +25,7 @@ from corpus_tools.scoring.score import LevelScoring, Scorer, ScoreResult, TextSc
 if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
 
-CHUNK_ENTRIES = 20_000  # entries per slice: a few MB of evidence per chunk, few enough chunks to stay fast
+CHUNK_ENTRIES = 10_000  # entries per slice: fine enough to balance two workers, coarse enough to stay fast
 ENTRY_SCORES_FILE = "scores_entries.parquet"
 EVIDENCE_FILE = "evidence.parquet"
 
