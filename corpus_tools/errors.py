@@ -44,6 +44,10 @@ class OutputError(CorpusToolsError):
     """An output path has an unsupported suffix or cannot be written."""
 
 
+class WorkerError(CorpusToolsError):
+    """A worker process (or Dask worker) died while running a task: killed, or out of memory."""
+
+
 class StoreError(CorpusToolsError):
     """The coding store cannot be opened, migrated or written (locked, corrupt, newer schema)."""
 

@@ -44,25 +44,31 @@ class ParquetParts:
         else:
             self.abort()
 
-    def write(self, frame: pd.DataFrame) -> None:
-        """Append one chunk (its columns in the first chunk's order)."""
+    def write(self, frame: pd.DataFrame | Any) -> None:
+        """Append one chunk: a frame, or an Arrow table made from one (a worker converted it), with its
+        columns in the first chunk's order."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        table = frame if isinstance(frame, pa.Table) else None
         if self._writer is None:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if table is None:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
             fields = [pa.field(f.name, self.types.get(f.name, pa.string())) if pa.types.is_null(f.type) else f
                       for f in table.schema]
             self._schema = pa.schema(fields, metadata=table.schema.metadata)
-            self._columns = list(frame.columns)
+            self._columns = list(table.column_names)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self._writer = pq.ParquetWriter(str(self.tmp), self._schema)
             except OSError as exc:
                 raise OutputError(f"cannot write {self.path}: {exc}") from exc
-        table = pa.Table.from_pandas(frame[self._columns], schema=self._schema, preserve_index=False)
+        if table is None:
+            table = pa.Table.from_pandas(frame[self._columns], schema=self._schema, preserve_index=False)
+        else:
+            table = table.select(self._columns).cast(self._schema)
         self._writer.write_table(table)
-        self.rows += len(frame)
+        self.rows += table.num_rows
         self.chunks += 1
 
     def close(self, empty: pd.DataFrame | None = None) -> Path:

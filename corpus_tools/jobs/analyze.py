@@ -43,7 +43,7 @@ from corpus_tools.scoring.chunked import (
 )
 from corpus_tools.scoring.evidence_queries import evidence_overview, term_counts, top_entry_evidence
 from corpus_tools.scoring.health import lexicon_health
-from corpus_tools.scoring.parallel import PooledScorer, default_workers
+from corpus_tools.scoring.parallel import default_workers
 from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, corpus_scorer
 from corpus_tools.text.tokenize import Tokenizer
 from corpus_tools.topics import DEFAULT_ENGINE, TopicsResult, run_topics
@@ -62,7 +62,8 @@ STEPS = ("read corpus", "score", "tokens", "framing", "topics", "suggestions", "
 # The modules whose code computes each cached step; the cache key hashes them and everything they import
 # (io.cache.source_files), so the key follows the code without hand-kept file lists.
 STEP_CODE: dict[str, tuple[str, ...]] = {
-    "scores": ("corpus_tools.scoring.score", "corpus_tools.scoring.chunked"),
+    "scores": ("corpus_tools.scoring.score", "corpus_tools.scoring.rows", "corpus_tools.scoring.chunked",
+               "corpus_tools.corpus.speakers"),
     "tokens": ("corpus_tools.text.tokenize", "corpus_tools.framing"),
     "framing": ("corpus_tools.framing", "corpus_tools.scoring.score"),
     "topics": ("corpus_tools.topics",),
@@ -362,9 +363,8 @@ def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str
             docs = ScoreResult(frames["doc_scores"], empty_evidence(), "document", list(data["variable_ids"]),
                                list(data["construct_ids"]), dict(data["construct_lexicon"]), dict(data["summary"]))
             return ScoredFiles(docs, out_dir / ENTRY_SCORES_FILE, out_dir / EVIDENCE_FILE, int(data["chunks"]))
-    with PooledScorer(scorer, workers, dask) as pool:  # one pool of workers for all chunks
-        res = score_to_parquet(corpus, scorer, out_dir, dedupe, score_many=pool, chunk_entries=chunk_entries,
-                               progress=say)
+    res = score_to_parquet(corpus, scorer, out_dir, dedupe, chunk_entries=chunk_entries, progress=say,
+                           workers=workers, dask=dask)  # whole chunks in the workers, written here as they come
     docs = res.documents
     cache.save_frames("scores", key, {"doc_scores": docs.scores},
                       {"variable_ids": docs.variable_ids, "construct_ids": docs.construct_ids,

@@ -8,14 +8,25 @@ from operator import lt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
-from corpus_tools.corpus.speakers import entry_roles
+from corpus_tools.corpus.speakers import labelled_docs, speaker_labels
 from corpus_tools.errors import ConfigError, LexiconError, did_you_mean
 from corpus_tools.lexicon.match import Matcher, all_terms
 from corpus_tools.lexicon.model import Lexicon
 from corpus_tools.lexicon.negation import NegationRules, NegationScope, load_rules
+from corpus_tools.scoring.rows import (
+    DOC_COLUMNS,
+    META,
+    SUMMARY_KEYS,
+    ChunkScores,
+    EntryChunk,
+    RowSettings,
+    score_entries,
+    score_frame,
+)
 from corpus_tools.text.normalize import scan_preparer
 from corpus_tools.text.tokenize import Tokenizer
 
@@ -142,6 +153,11 @@ class Scorer:
         return list(self._variable_ids)
 
     @property
+    def construct_variables(self) -> list[tuple[str, list[str]]]:
+        """(construct id, its variable ids) of all lexicons, in order: how counts add up to constructs."""
+        return [(cid, list(vids)) for cid, vids in self._construct_vars]
+
+    @property
     def construct_ids(self) -> list[str]:
         """Construct ids of all lexicons, in order: the construct total columns."""
         return list(self._construct_ids)
@@ -264,9 +280,6 @@ class ScoreResult:
         return ev[ev["counted"].astype(bool)] if "counted" in ev.columns and len(ev) else ev
 
 
-META = ("source_type", "stage", "date", "year", "lang", "title")
-
-
 def score_corpus(corpus: Corpus, scorer: Scorer, level: str = "document", dedupe: bool = False,
                  exclude_roles: Sequence[str] | None = None) -> ScoreResult:
     """Score every entry; document rows sum their entries. With `dedupe`, entries flagged as
@@ -294,88 +307,82 @@ def score_levels(corpus: Corpus, scorer: Scorer, dedupe: bool = False,
     evidence but not counted; `ScoreResult.summary` says how many. scoring.chunked does the same pass chunk
     by chunk into Parquet files (bounded memory), with identical results."""
     levels = LevelScoring(corpus, scorer, dedupe, exclude_roles)
-    entry_rows, evidence = levels.score_chunk(0, len(corpus.entries), score_many)
-    entry_ev = levels.evidence_frame(evidence)
+    part = levels.score_chunk(0, len(levels), score_many)
+    entry_ev = part.evidence
     doc_ev = entry_ev.assign(id=entry_ev["doc_id"])
-    return (levels.result("document", levels.doc_rows(), doc_ev),
-            levels.result("entry", entry_rows, entry_ev))
+    return levels.result("document", levels.doc_frame(), doc_ev), levels.result("entry", part.entries, entry_ev)
 
 
 class LevelScoring:
-    """One pass over a corpus's entries, in slices: each slice gives its entry rows and evidence rows, while
-    document counts and the summary accumulate (a document's count vector, never its hits), so the pass can
-    run in bounded memory (scoring.chunked) or all at once (score_levels) with the same results."""
+    """One pass over a corpus's entries, in slices: each slice (an `EntryChunk`: its entries and their
+    documents) gives its entry rows and evidence rows (scoring.rows), while document counts and the summary
+    accumulate (a document's count vector, never its hits), so the pass can run in bounded memory
+    (scoring.chunked, in this process or in workers) or all at once (score_levels) with the same results."""
 
     def __init__(self, corpus: Corpus, scorer: Scorer, dedupe: bool = False,
                  exclude_roles: Sequence[str] | None = None) -> None:
         self.corpus, self.scorer = corpus, scorer
         entries = corpus.entries
-        content = set(corpus.content_entries["entry_id"])  # junk entries (menus, markup, ...): count nothing
         self.excluded = set(corpus.config.scoring.exclude_roles if exclude_roles is None else exclude_roles)
-        self.roles = entry_roles(corpus) if len(entries) else []
-        self.doc_text = dict(zip(corpus.docs["doc_id"], corpus.docs["text"], strict=True))
-        self.summary = dict.fromkeys(("hits", "counted", "negated", "overlap", "excluded_entries", "excluded_hits",
-                                      "excluded_tokens"), 0)
-        self.skip = [bool(dedupe and dup) or eid not in content  # the row stays but counts nothing:
-                     for eid, dup in zip(entries["entry_id"], entries["dup_of"], strict=True)]  # duplicate or junk
-        self.docs: dict[str, tuple[int, dict[str, int]]] = {d: (0, {}) for d in corpus.docs["doc_id"]}
-        self.meta = ["outlet", *corpus.meta_columns]  # document metadata travels into the evidence too
-        self._doc_meta = corpus.docs.set_index("doc_id")
+        # the row of a junk entry (menus, markup, ...) or, with dedupe, a duplicate stays but counts nothing
+        skip = ~_isin(entries["entry_id"], corpus.content_entries["entry_id"])
+        if dedupe:
+            skip |= entries["dup_of"].fillna("-").ne("").to_numpy(dtype=bool)  # a missing value counts as set
+        dids = entries["doc_id"].tolist()
+        speakers = speaker_labels(entries["speaker"].tolist())  # roles are found chunk by chunk (scoring.rows)
+        self._labelled = labelled_docs(dids, speakers)
+        self.table = entries[["entry_id", "doc_id", "start", "text"]].reset_index(drop=True)
+        self.table["skip"] = skip
+        self.table["speaker"] = pd.Series(speakers, dtype=object)
+        meta = ("outlet", *corpus.meta_columns)  # document metadata travels into the evidence too
+        self.settings = RowSettings(corpus.config.scoring, frozenset(self.excluded), (*META, *meta), meta)
+        self._docs = corpus.docs.set_index("doc_id")[list(dict.fromkeys([*DOC_COLUMNS, *META, *meta]))]
+        self._doc_pos = {d: i for i, d in enumerate(corpus.docs["doc_id"].tolist())}
+        self.doc_tokens = np.zeros(len(self._doc_pos), dtype=np.int64)
+        self.doc_counts = np.zeros((len(self._doc_pos), len(scorer.variable_ids)), dtype=np.int64)
+        self.summary = dict.fromkeys(SUMMARY_KEYS, 0)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def chunk(self, lo: int, hi: int, index: int = 0) -> EntryChunk:
+        """Entries lo..hi-1 with the rows of their documents: what a worker needs to score them."""
+        part = self.table.iloc[lo:hi].reset_index(drop=True)
+        ids = part["doc_id"].unique()
+        return EntryChunk(part, self._docs.loc[ids], frozenset(self._labelled.intersection(ids)), index, lo)
+
+    def add(self, part: ChunkScores) -> None:
+        """Add a scored chunk's document counts and summary to the totals."""
+        rows = np.fromiter((self._doc_pos[d] for d in part.doc_ids), dtype=np.int64, count=len(part.doc_ids))
+        self.doc_tokens[rows] += part.doc_tokens  # each document appears once in a chunk's counts
+        self.doc_counts[rows] += part.doc_counts
+        for k, v in part.summary.items():
+            self.summary[k] += v
 
     def score_chunk(self, lo: int, hi: int,
-                    score_many: Callable[[Sequence[str]], Sequence[TextScore]] | None = None,
-                    ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-        """(entry rows, evidence rows) of entries lo..hi-1 (in corpus order); document counts accumulate."""
-        scorer, summary, excluded = self.scorer, self.summary, self.excluded
-        entries = self.corpus.entries.iloc[lo:hi]
-        skip = self.skip[lo:hi]
-        todo = [t for t, s in zip(entries["text"], skip, strict=True) if not s]
-        scored = iter(score_many(todo) if score_many is not None else [scorer.score_text(t) for t in todo])
-        evidence: list[dict[str, object]] = []
-        rows: list[dict[str, object]] = []
-        for eid, did, start, skipped, role in zip(entries["entry_id"], entries["doc_id"], entries["start"], skip,
-                                                  self.roles[lo:hi], strict=True):
-            if skipped:  # the row stays (nothing is deleted) but counts nothing: its original counts
-                rows.append({"id": eid, "entry_id": eid, "doc_id": did, **scorer.row(0, ())})
-                continue
-            ts = next(scored)
-            full = self.doc_text[did]
-            out = role in excluded
-            counted = [] if out else ts.counted(scorer.count_negated)
-            cues, over = ts.cues, ts.overlap()
-            for k, h in enumerate(ts.hits):
-                cue = cues[k] if cues is not None else ""
-                evidence.append(scorer.evidence_row(eid, did, eid, full, h._replace(start=h.start + start,
-                                                                                     end=h.end + start),
-                                                    cue=cue, overlap=over[k] if over is not None else "",
-                                                    role=role,
-                                                    counted=not out and (scorer.count_negated or not cue)))
-            summary["hits"] += len(ts.hits)
-            summary["negated"] += sum(1 for c in cues if c) if cues is not None else 0
-            summary["overlap"] += sum(1 for o in over if o) if over is not None else 0
-            if out:
-                summary["excluded_entries"] += 1
-                summary["excluded_hits"] += len(ts.hits)
-                summary["excluded_tokens"] += ts.n_tokens
-                rows.append({"id": eid, "entry_id": eid, "doc_id": did, **scorer.row(0, ())})
-                continue
-            summary["counted"] += len(counted)
-            rows.append({"id": eid, "entry_id": eid, "doc_id": did, **scorer.row(ts.n_tokens, counted)})
-            n_doc, per_var = self.docs[did]
-            for h in counted:
-                per_var[h.variable] = per_var.get(h.variable, 0) + 1
-            self.docs[did] = (n_doc + ts.n_tokens, per_var)
-        return rows, evidence
+                    score_many: Callable[[Sequence[str]], Sequence[TextScore]] | None = None) -> ChunkScores:
+        """Entry rows and evidence rows (frames) of entries lo..hi-1, scored in this process (`score_many`, when
+        given, scores the texts); document counts and the summary accumulate."""
+        chunk = self.chunk(lo, hi)
+        scored = None
+        if score_many is not None:
+            ent = chunk.entries
+            scored = score_many([t for t, s in zip(ent["text"].tolist(), ent["skip"].tolist(), strict=True)
+                                 if not s])
+        part = score_entries(self.scorer, chunk, self.settings, scored)
+        self.add(part)
+        return part
 
-    def doc_rows(self) -> list[dict[str, object]]:
+    def doc_frame(self) -> pd.DataFrame:
         """One row per document (corpus order): the sums of its entries so far."""
-        return [{"id": did, "doc_id": did, **self.scorer.row_from_counts(n, per_var)}
-                for did, (n, per_var) in self.docs.items()]
+        ids = list(self._doc_pos)
+        return score_frame(self.scorer, "document", ids, ids, self.doc_counts, self.doc_tokens, self._docs,
+                           self.settings.score_meta)
 
     def evidence_frame(self, rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
         """Evidence rows as a frame in contract order, with the document metadata joined."""
         ev = pd.DataFrame(rows, columns=list(schema.EVIDENCE))
-        return ev.join(self._doc_meta[self.meta], on="doc_id")
+        return ev.join(self._docs[list(self.settings.evidence_meta)], on="doc_id")
 
     @property
     def info(self) -> dict[str, Any]:
@@ -386,16 +393,21 @@ class LevelScoring:
         """Score rows plus document metadata, columns in contract order."""
         return _score_frame(self.corpus, self.scorer, level, rows)
 
-    def result(self, level: str, rows: Sequence[Mapping[str, object]], evidence: pd.DataFrame) -> ScoreResult:
-        """A ScoreResult of `rows` (one level) with `evidence`."""
-        return _result(self.corpus, self.scorer, level, rows, evidence, self.info)
+    def result(self, level: str, scores: pd.DataFrame, evidence: pd.DataFrame) -> ScoreResult:
+        """A ScoreResult of one level's score table with `evidence`."""
+        return ScoreResult(scores, evidence, level, self.scorer.variable_ids, self.scorer.construct_ids,
+                           dict(self.scorer.construct_lexicon), self.info)
 
 
-def _result(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]],
-            evidence: pd.DataFrame, summary: dict[str, Any]) -> ScoreResult:
-    """Rows plus document metadata, columns in contract order."""
-    return ScoreResult(_score_frame(corpus, scorer, level, rows), evidence, level, scorer.variable_ids,
-                       scorer.construct_ids, dict(scorer.construct_lexicon), dict(summary))
+def _isin(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """values.isin(among) as a bool array, computed by Arrow (pandas' own isin on Arrow strings loops in
+    Python)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values)  # zero-copy for Arrow-backed strings
+    found = pc.is_in(arr, value_set=pa.array(among).cast(arr.type))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _score_frame(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
