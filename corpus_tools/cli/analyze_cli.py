@@ -14,9 +14,10 @@ from corpus_tools.cli.options import (
     lexicon_option,
     negation_options,
     raw_cells_option,
+    topic_sample_options,
     workers_options,
 )
-from corpus_tools.topics.names import BILINGUAL_MODES, FINAL_FITS, SEED_LEVELS, SWEEP_SAMPLE
+from corpus_tools.topics.names import BILINGUAL_MODES, SEED_LEVELS
 from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
 from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
@@ -39,13 +40,7 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
               help="Numbers of topics to sweep: 4,6,8 or 4-12 or 4-16:2 (default 4,6,8,10,12,15); "
                    "a narrower range is faster.")
 @click.option("--n-seeds", default=3, show_default=True, help="Topic-model seeds per K in the sweep.")
-@click.option("--sweep-sample", default=SWEEP_SAMPLE, show_default=True, type=click.IntRange(min=0),
-              help="Choose K and fit the topics on a stratified sample of this many entries (stage x language x "
-                   "source type) when a topic scope has more; every entry's topic shares are then inferred with "
-                   "the topics held fixed (0: never sample).")
-@click.option("--final-fit", type=click.Choice(FINAL_FITS), default="sample", show_default=True,
-              help="For a sampled topic scope: keep the topics fitted on the sample (sample) or fit the chosen K "
-                   "again on all entries (all; an hour or more at a million entries).")
+@topic_sample_options
 @click.option("--prevalence-by", "prevalence_by", default="", metavar="COLS",
               help="Metadata columns (comma-separated) for topic covariate effects, besides stage, source_type, "
                    "lang and year.")

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from corpus_tools.text.engines import DEFAULT_ENGINE, ENGINES
+from corpus_tools.topics.names import FINAL_FITS, SWEEP_SAMPLE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -146,6 +147,17 @@ def workers_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--workers", type=click.IntRange(min=1), default=None,
                         help="Worker processes for tokenizing, scoring, suggesting and topic sweeps (default: the "
                              "machine's cores); results are identical to one worker.")(func)
+
+
+def topic_sample_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--sweep-sample N and --final-fit sample|all: how a large topic scope is sampled and fitted."""
+    func = click.option("--final-fit", type=click.Choice(FINAL_FITS), default="sample", show_default=True,
+                        help="For a sampled topic scope: keep the topics fitted on the sample (sample) or fit the "
+                             "chosen K again on all entries (all; an hour or more at a million entries).")(func)
+    return click.option("--sweep-sample", default=SWEEP_SAMPLE, show_default=True, type=click.IntRange(min=0),
+                        help="Choose K and fit the topics on a stratified sample of this many entries (stage x "
+                             "language x source type) when a topic scope has more; every entry's topic shares are "
+                             "then inferred with the topics held fixed (0: never sample).")(func)
 
 
 def negation_options(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,8 +7,15 @@ from pathlib import Path
 import click
 
 from corpus_tools.cli import say
-from corpus_tools.cli.options import corpus_or_table, engine_option, hidden_alias, lexicon_option, raw_cells_option
-from corpus_tools.topics.names import BILINGUAL_MODES, FINAL_FITS, SEED_LEVELS, SWEEP_SAMPLE
+from corpus_tools.cli.options import (
+    corpus_or_table,
+    engine_option,
+    hidden_alias,
+    lexicon_option,
+    raw_cells_option,
+    topic_sample_options,
+)
+from corpus_tools.topics.names import BILINGUAL_MODES, SEED_LEVELS
 from corpus_tools.topics.names import DEFAULT_ENGINE as DEFAULT_TOPIC_ENGINE
 from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 
@@ -38,13 +45,7 @@ from corpus_tools.topics.names import ENGINES as TOPIC_ENGINES
 @click.option("--prevalence-by", "prevalence_by", default="", metavar="COLS",
               help="Metadata columns (comma-separated) for covariate effects on prevalence, besides stage, "
                    "source_type, lang and year.")
-@click.option("--sweep-sample", default=SWEEP_SAMPLE, show_default=True, type=click.IntRange(min=0),
-              help="Choose K and fit the topics on a stratified sample of this many entries (stage x language x "
-                   "source type) when a scope has more; every entry's topic shares are then inferred with the "
-                   "topics held fixed (0: never sample).")
-@click.option("--final-fit", type=click.Choice(FINAL_FITS), default="sample", show_default=True,
-              help="For a sampled scope: keep the topics fitted on the sample (sample) or fit the chosen K again "
-                   "on all entries (all).")
+@topic_sample_options
 @click.option("--align-threshold", type=float, default=None,
               help="Cosine similarity at which topics of consecutive stages match (default 0.4).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is drawn only when stderr is a terminal).")
