@@ -94,6 +94,11 @@ def test_open_picker_stays_inside_the_window_on_its_last_code(live: Live, open_p
     page.keyboard.press("ArrowUp")  # from the first code up: the last one
     picks = page.locator("#picker-list .pick")
     assert "active" in str(picks.nth(picks.count() - 1).get_attribute("class"))
+    # placement and scrolling the active code into view happen after the key event: wait for them (a loaded CI
+    # host measured the list before it was placed), then check where everything is
+    page.wait_for_function("""() => { const a = document.querySelector('#picker-list .pick.active');
+        if (!a) return false; const r = a.getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight; }""", timeout=5000)
     listbox = page.locator("#picker-list").bounding_box()
     last = page.locator("#picker-list .pick.active").bounding_box()
     assert listbox is not None and last is not None
