@@ -27,10 +27,15 @@ _FAST = speedups()  # compiled shingle hashes and MinHash band keys (identical n
 _EMPTY = np.zeros(0, dtype=np.uint32)
 
 
+def _shingle_text(text: str) -> str:
+    """The text shingles are cut from: normalised, without spaces and punctuation."""
+    return _DROP_RE.sub("", normalize(text))
+
+
 def shingle_array(text: str, k: int = SHINGLE) -> np.ndarray:
     """Hashed character k-grams of the normalised text with spaces and punctuation removed, as a sorted array
     of unique 32-bit hashes (4 bytes per shingle: a Python set of them takes about 20 times more)."""
-    s = _DROP_RE.sub("", normalize(text))
+    s = _shingle_text(text)
     if _FAST is not None and s:
         try:
             return np.frombuffer(_FAST.shingle_hashes(s, k), dtype=np.uint32)  # sorted, unique
@@ -65,7 +70,7 @@ def _band_keys(texts: Sequence[str], min_chars: int, seed: int = 13) -> tuple[np
         for i, t in enumerate(texts):
             if len(t) < min_chars:
                 continue
-            s = _DROP_RE.sub("", normalize(t))
+            s = _shingle_text(t)
             got = _FAST.minhash_bands(s, SHINGLE, a_buf, b_buf, _BANDS) if s else None  # ValueError: a surrogate
             if got is not None:
                 present[i] = True

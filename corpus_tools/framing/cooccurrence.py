@@ -82,11 +82,10 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
         out["lo"], out["hi"] = np.quantile(reps, alpha, axis=0), np.quantile(reps, 1 - alpha, axis=0)
     else:
         out["lo"] = out["hi"] = np.full(n11.shape, np.nan)
+    groups = inverse if within == "doc" else np.unique(strata, return_inverse=True)[1]  # what the null keeps
     if cmh:
-        groups = inverse if within == "doc" else np.unique(strata, return_inverse=True)[1]
         out["p"] = cmh_p(G, M, groups)
     elif n_perm > 0:
-        groups = inverse if within == "doc" else np.unique(strata, return_inverse=True)[1]
         order = np.argsort(groups, kind="stable")
         block_key = groups[order].astype(float)  # + a uniform draw: shuffles within each group, keeps groups
         pos = np.empty_like(order)

@@ -6,6 +6,7 @@ is reported, not guessed."""
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -110,7 +111,10 @@ def test_the_cli_round_trip_says_what_it_carried(root: Path, tmp_path: Path) -> 
     assert "with 3 span codings and 2 memos" in res.output
 
 
-def test_a_span_edited_across_entries_is_reported(root: Path, tmp_path: Path) -> None:
+def _exported_with_span_moved(root: Path, tmp_path: Path, pick: Callable[[str, ET.Element], bool], start: str,
+                              end: str) -> Path:
+    """The filled project exported, with the first span selection `pick` (its description, the element) accepts
+    given the offsets `start`-`end` in project.qde; the edited archive's path."""
     store = tmp_path / "coding.sqlite"
     _fill(store, root)
     out = tmp_path / "p.qdpx"
@@ -123,11 +127,20 @@ def test_a_span_edited_across_entries_is_reported(root: Path, tmp_path: Path) ->
                 ET.register_namespace("", PROJECT_NS)
                 tree = ET.fromstring(data)
                 sel = next(s for s in tree.iter(f"{NS}PlainTextSelection")
-                           if (s.findtext(f"{NS}Description") or "").startswith("corpus-tools span coding by ann")
-                           and s.get("startPosition") == str(offsets("Z1", "利润不错")[0]))
-                sel.set("endPosition", str(offsets("Z1", "快递公司")[1]))  # stretched into the next paragraph
+                           if pick(s.findtext(f"{NS}Description") or "", s))
+                sel.set("startPosition", start)
+                sel.set("endPosition", end)
                 data = ET.tostring(tree, encoding="utf-8", xml_declaration=True)
             zout.writestr(item, data)
+    return edited
+
+
+def test_a_span_edited_across_entries_is_reported(root: Path, tmp_path: Path) -> None:
+    start = str(offsets("Z1", "利润不错")[0])
+    edited = _exported_with_span_moved(
+        root, tmp_path, lambda desc, sel: desc.startswith("corpus-tools span coding by ann")
+        and sel.get("startPosition") == start,
+        start, str(offsets("Z1", "快递公司")[1]))  # stretched into the next paragraph
     result = import_qdpx(edited, root, store=tmp_path / "fresh.sqlite")
     assert result.n_spans == 2
     [bad] = result.imported.unmatched
@@ -176,23 +189,8 @@ def test_export_tables_carry_spans_and_memos(root: Path, tmp_path: Path) -> None
 ])
 def test_hostile_span_offsets_are_reported_not_guessed(root: Path, tmp_path: Path, start: str, end: str,
                                                        reason: str) -> None:
-    store = tmp_path / "coding.sqlite"
-    _fill(store, root)
-    out = tmp_path / "p.qdpx"
-    export_qdpx(out, open_project(root, store=store))
-    edited = tmp_path / "edited.qdpx"
-    with zipfile.ZipFile(out) as zin, zipfile.ZipFile(edited, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item)
-            if item.filename == "project.qde":
-                ET.register_namespace("", PROJECT_NS)
-                tree = ET.fromstring(data)
-                sel = next(s for s in tree.iter(f"{NS}PlainTextSelection")
-                           if (s.findtext(f"{NS}Description") or "").startswith("corpus-tools span coding by ben"))
-                sel.set("startPosition", start)
-                sel.set("endPosition", end)
-                data = ET.tostring(tree, encoding="utf-8", xml_declaration=True)
-            zout.writestr(item, data)
+    edited = _exported_with_span_moved(
+        root, tmp_path, lambda desc, _sel: desc.startswith("corpus-tools span coding by ben"), start, end)
     result = import_qdpx(edited, root, store=tmp_path / "fresh.sqlite")
     assert result.n_spans == 2  # the two untouched spans
     [bad] = result.imported.unmatched
