@@ -56,8 +56,10 @@ static uint32_t crc_utf8(const Py_UCS4 *cps, Py_ssize_t n)
 }
 
 /* the hashes of every k-window of `text` (one hash of the whole text when it is not longer than k);
- * a new PyMem buffer in *out, its length in *n_out. Lone surrogates cannot be UTF-8 encoded: -1, ValueError. */
-static int window_hashes(PyObject *text, Py_ssize_t k, uint32_t **out, Py_ssize_t *n_out)
+ * a new PyMem buffer in *out, its length in *n_out. Lone surrogates cannot be UTF-8 encoded: -1, ValueError.
+ * With `drop`, the characters that are not alphanumeric (str.isalnum: what the pattern [\s\W_] of
+ * dedupe._DROP_RE removes) are left out first, so that Python need not build the shorter string. */
+static int window_hashes(PyObject *text, Py_ssize_t k, int drop, uint32_t **out, Py_ssize_t *n_out)
 {
     if (!crc_ready)
         crc_init();
@@ -69,6 +71,17 @@ static int window_hashes(PyObject *text, Py_ssize_t k, uint32_t **out, Py_ssize_
     Py_UCS4 *cps = PyUnicode_AsUCS4Copy(text);
     if (cps == NULL)
         return -1;
+    if (drop) {
+        Py_ssize_t kept = 0;
+        for (Py_ssize_t i = 0; i < len; i++)
+            if (Py_UNICODE_ISALNUM(cps[i]))
+                cps[kept++] = cps[i];
+        len = kept;
+        if (len == 0) {
+            PyMem_Free(cps);
+            return 0;
+        }
+    }
     for (Py_ssize_t i = 0; i < len; i++)
         if (cps[i] >= 0xD800 && cps[i] <= 0xDFFF) {
             PyMem_Free(cps);
@@ -96,10 +109,11 @@ static int cmp_u32(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-PyDoc_STRVAR(shingle_hashes_doc, "shingle_hashes(text, k) -> bytes\n\n"
+PyDoc_STRVAR(shingle_hashes_doc, "shingle_hashes(text, k, drop=False) -> bytes\n\n"
                                  "zlib.crc32 of the UTF-8 bytes of every k-character window of text (of the whole\n"
                                  "text when it has at most k characters), as native uint32 values, sorted and\n"
-                                 "without repeats (what numpy.unique gives).");
+                                 "without repeats (what numpy.unique gives). drop: leave out the characters that are\n"
+                                 "not alphanumeric first.");
 
 static PyObject *shingle_hashes(PyObject *self, PyObject *args)
 {
@@ -107,13 +121,14 @@ static PyObject *shingle_hashes(PyObject *self, PyObject *args)
     Py_ssize_t k;
     uint32_t *h;
     Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "Un:shingle_hashes", &text, &k))
+    int drop = 0;
+    if (!PyArg_ParseTuple(args, "Un|p:shingle_hashes", &text, &k, &drop))
         return NULL;
     if (k < 1) {
         PyErr_SetString(PyExc_ValueError, "k must be at least 1");
         return NULL;
     }
-    if (window_hashes(text, k, &h, &n) < 0)
+    if (window_hashes(text, k, drop, &h, &n) < 0)
         return NULL;
     if (n > 1) {
         qsort(h, (size_t)n, sizeof(uint32_t), cmp_u32);
@@ -128,17 +143,19 @@ static PyObject *shingle_hashes(PyObject *self, PyObject *args)
     return res;
 }
 
-PyDoc_STRVAR(minhash_bands_doc, "minhash_bands(text, k, a, b, bands) -> bytes or None\n\n"
+PyDoc_STRVAR(minhash_bands_doc, "minhash_bands(text, k, a, b, bands, drop=False) -> bytes or None\n\n"
                                 "MinHash of text's k-window hashes under (a[i] * h + b[i]) mod 4294967311 (a, b: native\n"
                                 "uint64 buffers of equal length), folded into `bands` keys (native uint64): per band,\n"
-                                "key = key * 0x9E3779B97F4A7C15 + value over its values, wrapping. None for an empty text.");
+                                "key = key * 0x9E3779B97F4A7C15 + value over its values, wrapping. None for an empty text.\n"
+                                "drop: as in shingle_hashes.");
 
 static PyObject *minhash_bands(PyObject *self, PyObject *args)
 {
     PyObject *text;
     Py_ssize_t k, bands;
     Py_buffer a, b;
-    if (!PyArg_ParseTuple(args, "Uny*y*n:minhash_bands", &text, &k, &a, &b, &bands))
+    int drop = 0;
+    if (!PyArg_ParseTuple(args, "Uny*y*n|p:minhash_bands", &text, &k, &a, &b, &bands, &drop))
         return NULL;
     PyObject *res = NULL;
     uint32_t *h = NULL;
@@ -148,7 +165,7 @@ static PyObject *minhash_bands(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "k >= 1, len(a) == len(b) and bands dividing the permutations");
         goto done;
     }
-    if (window_hashes(text, k, &h, &n) < 0)
+    if (window_hashes(text, k, drop, &h, &n) < 0)
         goto done;
     if (n == 0) {
         res = Py_NewRef(Py_None);

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from typing import overload
 
 import numpy as np
+import pandas as pd
 
 from corpus_tools._native import speedups
-from corpus_tools.text.normalize import normalize
+from corpus_tools.text.normalize import normalize_for_tokens
 
 SHINGLE = 5
 _NUM_PERM = 64
 _BANDS = 16
 _PRIME = np.uint64(4294967311)
-_CACHE = 50_000  # shingle arrays kept while candidates are compared (a few MB)
+_CACHE = 200_000  # shingle arrays kept while candidates are compared (about 300 bytes each for a sentence)
 _DROP_RE = re.compile(r"[\s\W_]+")
 _FAST = speedups()  # compiled shingle hashes and MinHash band keys (identical numbers), or None
 
@@ -27,20 +31,69 @@ _FAST = speedups()  # compiled shingle hashes and MinHash band keys (identical n
 _EMPTY = np.zeros(0, dtype=np.uint32)
 
 
+class _ColumnTexts(Sequence[str]):
+    """The texts of an Arrow-backed string column, each made a Python string only when it is read (a list of a
+    million entries' texts would take several hundred MB beside the column)."""
+
+    def __init__(self, column: pd.Series) -> None:
+        import pyarrow as pa
+
+        chunked = column.array.__arrow_array__()  # Arrow-backed: the column's own buffers, no copy
+        if isinstance(chunked, pa.Array):
+            chunked = pa.chunked_array([chunked])
+        if not pa.types.is_string(chunked.type) and not pa.types.is_large_string(chunked.type):
+            raise TypeError("not a string column")
+        self.chunks = [c for c in chunked.chunks if len(c)]
+        self.starts = np.cumsum([0, *[len(c) for c in self.chunks]]).tolist()
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        k = bisect_right(self.starts, i) - 1
+        return self.chunks[k][i - self.starts[k]].as_py() or ""  # a missing text: empty, like the list path
+
+    def __iter__(self) -> Iterator[str]:
+        for chunk in self.chunks:
+            for a in range(0, len(chunk), 10_000):
+                yield from (t or "" for t in chunk.slice(a, 10_000).to_pylist())
+
+
+def column_texts(column: pd.Series) -> Sequence[str]:
+    """A column's texts as a sequence for `near_duplicates`: read lazily when the column is Arrow-backed (no list
+    of all its texts is built), else the list of them."""
+    try:
+        return _ColumnTexts(column)
+    except (AttributeError, TypeError, ValueError, ImportError):
+        return [t if isinstance(t, str) else "" for t in column]
+
+
 def _shingle_text(text: str) -> str:
-    """The text shingles are cut from: normalised, without spaces and punctuation."""
-    return _DROP_RE.sub("", normalize(text))
+    """The text shingles are cut from: normalised, without spaces and punctuation. `normalize_for_tokens` (one
+    compiled call) differs from `normalize` only in punctuation and spaces, which are dropped here anyway."""
+    return _DROP_RE.sub("", normalize_for_tokens(text))
 
 
 def shingle_array(text: str, k: int = SHINGLE) -> np.ndarray:
     """Hashed character k-grams of the normalised text with spaces and punctuation removed, as a sorted array
     of unique 32-bit hashes (4 bytes per shingle: a Python set of them takes about 20 times more)."""
-    s = _shingle_text(text)
-    if _FAST is not None and s:
-        try:
-            return np.frombuffer(_FAST.shingle_hashes(s, k), dtype=np.uint32)  # sorted, unique
+    if _FAST is not None:
+        try:  # the compiled call drops spaces and punctuation itself: no shorter string is built
+            return np.frombuffer(_FAST.shingle_hashes(normalize_for_tokens(text), k, True), dtype=np.uint32)
         except ValueError:  # a lone surrogate: the Python path says what is wrong with it
             pass
+    s = _shingle_text(text)
     if len(s) <= k:
         return np.array([zlib.crc32(s.encode("utf-8"))], dtype=np.uint32) if s else _EMPTY
     n = len(s) - k + 1
@@ -70,8 +123,7 @@ def _band_keys(texts: Sequence[str], min_chars: int, seed: int = 13) -> tuple[np
         for i, t in enumerate(texts):
             if len(t) < min_chars:
                 continue
-            s = _shingle_text(t)
-            got = _FAST.minhash_bands(s, SHINGLE, a_buf, b_buf, _BANDS) if s else None  # ValueError: a surrogate
+            got = _FAST.minhash_bands(normalize_for_tokens(t), SHINGLE, a_buf, b_buf, _BANDS, True)
             if got is not None:
                 present[i] = True
                 keys[i] = np.frombuffer(got, dtype=np.uint64)
@@ -151,18 +203,25 @@ def near_duplicates(
     del keys
     result: list[tuple[int, float] | None] = [None] * n
     overlap = _FAST.sorted_overlap if _FAST is not None else None
-    cache: dict[int, np.ndarray] = {}  # shingles are recomputed for compared texts only, a bounded few kept
+    # shingles are recomputed for compared texts only; the most recently used are kept (a popular passage's
+    # earliest copy, which every later copy is compared with first, stays in)
+    cache: OrderedDict[int, np.ndarray] = OrderedDict()
 
     def shingles_of(j: int) -> np.ndarray:
         got = cache.get(j)
         if got is None:
             if len(cache) >= _CACHE:
-                cache.clear()
+                cache.popitem(last=False)
             got = cache[j] = shingle_array(texts[j])
+        else:
+            cache.move_to_end(j)
         return got
 
-    for i in buckets.has_candidates().tolist():
-        mine = shingle_array(texts[i])
+    todo = buckets.has_candidates()
+    # in rank order: a text's candidates rank before it, so they were mostly compared (and cached) just before;
+    # each text's answer does not depend on the order
+    for i in todo[np.lexsort((todo, ranks[todo]))].tolist():
+        mine = shingles_of(i)
         own: set[int] = set(mine.tolist()) if overlap is None else set()  # the Python path compares sets
         for j in buckets.candidates(i, ranks):  # earliest rank first: the first match is the answer
             other = shingles_of(j)

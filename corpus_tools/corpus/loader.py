@@ -10,6 +10,7 @@ import hashlib
 import itertools
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
 from operator import attrgetter
@@ -21,7 +22,7 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
 from corpus_tools.corpus.dates import assign_stage, parse_date
-from corpus_tools.corpus.dedupe import near_duplicates
+from corpus_tools.corpus.dedupe import column_texts, near_duplicates
 from corpus_tools.corpus.documents_csv import read_rows
 from corpus_tools.corpus.entries import split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
@@ -44,6 +45,8 @@ DOC_DUP_THRESHOLD = 0.6
 EXTRA = "_extra"  # a record's further documents.csv columns (kept as text columns after the declared ones)
 _DECLARED = {*schema.DOCUMENTS_CSV_REQUIRED, *schema.DOCUMENTS_CSV_OPTIONAL, *schema.DOCS}
 ENTRY_DUP_THRESHOLD = 0.7
+_BATCH_ENTRIES = 50_000  # entries (and their documents' texts) turned into Arrow columns at a time while reading
+_INT_COLUMNS = ("seq", "start", "end")
 
 
 @dataclass
@@ -98,10 +101,20 @@ class Corpus:
     def entries_with_meta(self, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
         """Entries joined with the document metadata analyses group by (default: source_type, stage, date,
         year, lang, title, outlet and the extra metadata columns)."""
+        return self._with_meta(self.entries, columns)
+
+    def entries_with_meta_chunks(self, columns: tuple[str, ...] | None = None,
+                                 rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        """`entries_with_meta` `rows` entries at a time (the first chunk may be empty): for writing it out
+        without a second copy of every entry's text and its document's metadata."""
+        for start in range(0, max(len(self.entries), 1), rows):
+            yield self._with_meta(self.entries.iloc[start:start + rows], columns)
+
+    def _with_meta(self, entries: pd.DataFrame, columns: tuple[str, ...] | None) -> pd.DataFrame:
         if columns is None:
             columns = ("source_type", "stage", "date", "year", "lang", "title", "outlet", *self.meta_columns)
         meta = self.docs[["doc_id", *columns]]
-        return self.entries.merge(meta, on="doc_id", how="left", validate="many_to_one")
+        return entries.merge(meta, on="doc_id", how="left", validate="many_to_one")
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, text: str | None = None, id: str | None = None,
@@ -286,12 +299,56 @@ def _described(row: dict[str, str], config: CorpusConfig, report: Any) -> tuple[
     return about, period
 
 
+class _Batches:
+    """Entries and document texts gathered into Arrow columns a batch at a time: a corpus of a million entries
+    then never holds them as Python objects all at once (about 400 bytes each), only as UTF-8 in Arrow."""
+
+    def __init__(self, entry_cols: list[str]) -> None:
+        import pyarrow as pa
+
+        self.cols = entry_cols
+        self.row_of = attrgetter(*entry_cols)
+        self.schema = pa.schema([(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in entry_cols])
+        self.entries: list[Any] = []
+        self.texts: list[str] = []
+        self.entry_tables: list[Any] = []  # pyarrow Tables and Arrays
+        self.text_chunks: list[Any] = []
+
+    def add(self, text: str, found: list[Any]) -> None:
+        self.texts.append(text)
+        self.entries.extend(found)
+        if len(self.entries) >= _BATCH_ENTRIES:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+
+        if self.entries:
+            columns = list(zip(*map(self.row_of, self.entries), strict=True))
+            self.entry_tables.append(pa.table([pa.array(c, type=f.type) for c, f in zip(columns, self.schema,
+                                                                                          strict=True)],
+                                              schema=self.schema))
+        if self.texts:
+            self.text_chunks.append(pa.array(self.texts, type=pa.string()))
+        self.entries, self.texts = [], []
+
+    def frames(self) -> tuple[pd.DataFrame, pd.Series]:
+        """(the entries frame, the documents' texts), Arrow-backed."""
+        import pyarrow as pa
+
+        self.flush()
+        table = pa.concat_tables(self.entry_tables) if self.entry_tables else self.schema.empty_table()
+        texts = pa.chunked_array(self.text_chunks, type=pa.string())
+        self.entry_tables, self.text_chunks = [], []
+        return table.to_pandas(), texts.to_pandas()
+
+
 def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
 
     order = docs.sort_values(["date_start", "doc_id"], key=lambda s: s.replace("", "9999")).index
     doc_rank = {docs.at[i, "doc_id"]: r for r, i in enumerate(order)}
     ranks = [doc_rank[d] for d in docs["doc_id"]]
-    dups = near_duplicates(list(docs["text"]), ranks, DOC_DUP_THRESHOLD)
+    dups = near_duplicates(column_texts(docs["text"]), ranks, DOC_DUP_THRESHOLD)
     docs["dup_of"] = [docs["doc_id"].iat[d[0]] if d else "" for d in dups]
     docs["dup_score"] = [round(d[1], 3) if d else 0.0 for d in dups]
     for did, of, score in zip(docs["doc_id"], docs["dup_of"], docs["dup_score"], strict=True):
@@ -300,7 +357,7 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
                                     f"near-duplicate of {of} (similarity {score:.2f})"))
     if len(entries):
         e_rank = [doc_rank[d] * 100000 + s for d, s in zip(entries["doc_id"], entries["seq"], strict=True)]
-        edups = near_duplicates(list(entries["text"]), e_rank, ENTRY_DUP_THRESHOLD)
+        edups = near_duplicates(column_texts(entries["text"]), e_rank, ENTRY_DUP_THRESHOLD)
         entries["dup_of"] = [entries["entry_id"].iat[d[0]] if d else "" for d in edups]
         entries["dup_score"] = [round(d[1], 3) if d else 0.0 for d in edups]
     else:
@@ -327,7 +384,8 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
     seen_paths: dict[str, str] = {}
     rejected: set[Path] = set()  # listed but skipped rows: their files are not "unlisted"
     files = _FileIndex(root)
-    entry_lists: list[list[Any]] = []
+    entry_cols = [c for c in schema.ENTRIES if c not in ("dup_of", "dup_score")]
+    batches = _Batches(entry_cols)
     skipped_paths: list[str] = []  # paths of rows the csv reader had to skip (unclosed quotes)
     for line, row in read_rows(csv_path, problems, limits, skipped_paths):
         doc_id = row.get("doc_id", "")
@@ -352,17 +410,18 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
             problems.append(Problem("warning", "same-file", "documents.csv", line, doc_id,
                                     f"file also listed as {seen_paths[rec['path']]}"))
         seen_paths[rec["path"]] = doc_id
+        batches.add(rec.pop("text"), found)
         records.append(rec)
-        entry_lists.append(found)
+        del found
     mains = {r["doc_id"]: m for r in records if (m := r.pop("_main")) is not None}
-    docs = pd.DataFrame.from_records(records, columns=[c for c in schema.DOCS if c not in ("dup_of", "dup_score")])
+    doc_cols = [c for c in schema.DOCS if c not in ("dup_of", "dup_score")]
+    docs = pd.DataFrame.from_records(records, columns=[c for c in doc_cols if c != "text"])
     extra_cols = list(dict.fromkeys(k for rec in records for k in rec[EXTRA]))
     for col in extra_cols:  # further documents.csv columns (e.g. region) are kept: metadata for --by, --adjust
         docs[col] = [rec[EXTRA].get(col, "") for rec in records]
-    entry_cols = [c for c in schema.ENTRIES if c not in ("dup_of", "dup_score")]
-    row_of = attrgetter(*entry_cols)
-    entries = pd.DataFrame.from_records([row_of(e) for found in entry_lists for e in found], columns=entry_cols)
-    del entry_lists
+    del records
+    entries, texts = batches.frames()
+    docs.insert(doc_cols.index("text"), "text", texts.set_axis(docs.index))
     flag_junk(entries, docs, problems, mains)
     _flag_duplicates(docs, entries, problems)
     listed = {(root / p).resolve() for p in seen_paths} | rejected | {

@@ -7,7 +7,7 @@ import codecs
 import csv
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -289,6 +289,18 @@ def _cell(sheet: Any, value: object) -> object:
         cell.data_type = "s"
         return cell
     return value
+
+
+def write_chunks(frames: Iterable[pd.DataFrame], path: Path | str, raw: bool | None = None) -> Path:
+    """`write_table` for a frame that comes chunk by chunk (bounded memory): the same bytes as writing the
+    chunks concatenated, atomic in the same way. The first chunk gives the header (it may be empty)."""
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        writer = TableWriter(tmp, raw)
+        for frame in frames:
+            writer.write(frame)
+        writer.close()
+    return path
 
 
 class TableWriter:

@@ -24,7 +24,7 @@ from corpus_tools.framing import FramingResult, entry_content_words, run_framing
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
 from corpus_tools.io.parquet_parts import parquet_to_table, part_path
-from corpus_tools.io.tables import write_table
+from corpus_tools.io.tables import write_chunks, write_table
 from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
 from corpus_tools.jobs.lexicon_validate import OUTPUTS as VALIDATION_OUTPUTS
 from corpus_tools.jobs.reliability import codings_key, reliability_for
@@ -198,7 +198,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     files = result.files
     files["problems"] = write_table(corpus.problems, out_dir / "problems.csv")
     files["documents"] = write_table(corpus.docs.drop(columns=["text"]), out_dir / "documents.csv")
-    files["entries"] = write_table(corpus.entries_with_meta(), out_dir / "entries.csv")
+    files["entries"] = write_chunks(corpus.entries_with_meta_chunks(), out_dir / "entries.csv")
 
     step(2)("scoring documents and entries")
     score_code = code_hash(*STEP_CODE["scores"])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -113,3 +115,16 @@ def test_coded_by_meaning_not_keywords(junpu: Corpus, codings: pd.DataFrame) -> 
     coded = a.groupby("entry_id")["code"].apply(set)
     kw_not_coded = sum(1 for eid, cs in coded.items() for v in VARS if s.at[eid, v] > 0 and v not in cs)
     assert without_kw >= 50 and kw_not_coded >= 50
+
+
+def test_entries_table_written_in_chunks_is_the_same_file(junpu: Corpus, tmp_path: Path) -> None:
+    """entries.csv written `rows` entries at a time (analyze's bounded-memory path) has exactly the bytes of the
+    whole frame written at once; an empty corpus still gets its header."""
+    from corpus_tools.io.tables import write_chunks, write_table
+
+    whole = write_table(junpu.entries_with_meta(), tmp_path / "whole.csv").read_bytes()
+    assert write_chunks(junpu.entries_with_meta_chunks(rows=97), tmp_path / "chunks.csv").read_bytes() == whole
+    assert sum(len(c) for c in junpu.entries_with_meta_chunks(rows=500)) == len(junpu.entries)
+    empty = dataclasses.replace(junpu, entries=junpu.entries.iloc[:0])
+    assert (write_chunks(empty.entries_with_meta_chunks(), tmp_path / "e.csv").read_bytes()
+            == write_table(empty.entries_with_meta(), tmp_path / "e2.csv").read_bytes())

@@ -63,7 +63,8 @@ def test_compiled_shingles_and_band_keys_equal_the_python_ones(monkeypatch) -> N
 
         pytest.skip("compiled speedups not built")
     rng = random.Random(3)
-    alphabet = [*WORDS, "軍埔", "電商", "😀", "é", "ß", "x", "  ", "，", "Ⅻ", "ﬁ"]
+    alphabet = [*WORDS, "軍埔", "電商", "😀", "é", "ß", "x", "  ", "，", "Ⅻ", "ﬁ", "_", "\u3000", "Ｒｅｎｔ", "’", "¼",
+                "𠀀"]
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(300)]
     texts += ["abc", "abcde", "abcdef", "", "😀😀😀😀😀😀"]
     texts += [texts[i] + "x" for i in range(0, 300, 7)]  # near-duplicates to find
@@ -75,3 +76,25 @@ def test_compiled_shingles_and_band_keys_equal_the_python_ones(monkeypatch) -> N
     slow_keys, slow_present = dd._band_keys(texts, 0)
     assert (fast_keys == slow_keys).all() and (fast_present == slow_present).all()
     assert fast_dups == near_duplicates(texts, None, 0.6) and sum(d is not None for d in fast_dups) >= 25
+
+
+def test_an_arrow_column_is_read_lazily_with_the_same_answers() -> None:
+    """`column_texts` reads an Arrow-backed column text by text (no list of every text); near_duplicates gives
+    the same answers as on the list, across chunk boundaries, and missing texts read as empty."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from corpus_tools.corpus.dedupe import column_texts
+
+    rng = random.Random(5)
+    texts = ["".join(rng.choice(WORDS) for _ in range(12)) for _ in range(40)]
+    texts += [t + "村" for t in texts[:10]]
+    chunked = pa.chunked_array([pa.array(texts[:17]), pa.array([], type=pa.string()), pa.array(texts[17:])])
+    column = chunked.to_pandas()
+    lazy = column_texts(column)
+    assert not isinstance(lazy, list) and len(lazy) == len(texts)
+    assert list(lazy) == texts and [lazy[i] for i in range(len(texts))] == texts and lazy[-1] == texts[-1]
+    assert list(lazy[3:20:4]) == texts[3:20:4]
+    assert near_duplicates(lazy, None, 0.7) == near_duplicates(texts, None, 0.7)
+    assert list(column_texts(pd.Series(["a", None], dtype="str"))) == ["a", ""]
+    assert column_texts(pd.Series(["a", 1], dtype=object)) == ["a", ""]
