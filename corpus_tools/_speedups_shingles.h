@@ -143,19 +143,40 @@ static PyObject *shingle_hashes(PyObject *self, PyObject *args)
     return res;
 }
 
-PyDoc_STRVAR(minhash_bands_doc, "minhash_bands(text, k, a, b, bands, drop=False) -> bytes or None\n\n"
+/* splitmix64's finaliser: a well-mixed 64-bit value of x */
+static inline uint64_t sh_mix64(uint64_t x)
+{
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+/* a fingerprint of the *set* of hashes h[0..n) (sorted and deduplicated in place): equal sets, equal values */
+static uint64_t set_fingerprint(uint32_t *h, Py_ssize_t n)
+{
+    qsort(h, (size_t)n, sizeof(uint32_t), cmp_u32);
+    uint64_t fp = 0x243F6A8885A308D3ULL;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (i == 0 || h[i] != h[i - 1])
+            fp = sh_mix64(fp ^ h[i]);
+    return fp;
+}
+
+PyDoc_STRVAR(minhash_bands_doc, "minhash_bands(text, k, a, b, bands, drop=False, fingerprint=False) -> bytes or None\n\n"
                                 "MinHash of text's k-window hashes under (a[i] * h + b[i]) mod 4294967311 (a, b: native\n"
                                 "uint64 buffers of equal length), folded into `bands` keys (native uint64): per band,\n"
                                 "key = key * 0x9E3779B97F4A7C15 + value over its values, wrapping. None for an empty text.\n"
-                                "drop: as in shingle_hashes.");
+                                "drop: as in shingle_hashes. fingerprint: one more uint64 after the keys, a hash of the\n"
+                                "set of window hashes (fp = splitmix64(fp ^ h) over them sorted and unique, from\n"
+                                "0x243F6A8885A308D3): texts with the same shingles have the same fingerprint.");
 
 static PyObject *minhash_bands(PyObject *self, PyObject *args)
 {
     PyObject *text;
     Py_ssize_t k, bands;
     Py_buffer a, b;
-    int drop = 0;
-    if (!PyArg_ParseTuple(args, "Uny*y*n|p:minhash_bands", &text, &k, &a, &b, &bands, &drop))
+    int drop = 0, fingerprint = 0;
+    if (!PyArg_ParseTuple(args, "Uny*y*n|pp:minhash_bands", &text, &k, &a, &b, &bands, &drop, &fingerprint))
         return NULL;
     PyObject *res = NULL;
     uint32_t *h = NULL;
@@ -187,7 +208,8 @@ static PyObject *minhash_bands(PyObject *self, PyObject *args)
         sig[p] = lo;
     }
     Py_ssize_t rows = perms / bands;
-    uint64_t *keys = PyMem_Malloc((size_t)bands * sizeof(uint64_t));
+    Py_ssize_t n_keys = bands + (fingerprint ? 1 : 0);
+    uint64_t *keys = PyMem_Malloc((size_t)n_keys * sizeof(uint64_t));
     if (keys == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -198,7 +220,9 @@ static PyObject *minhash_bands(PyObject *self, PyObject *args)
             key = key * SH_MIX + sig[band * rows + r];
         keys[band] = key;
     }
-    res = PyBytes_FromStringAndSize((const char *)keys, (Py_ssize_t)(bands * (Py_ssize_t)sizeof(uint64_t)));
+    if (fingerprint)
+        keys[bands] = set_fingerprint(h, n);
+    res = PyBytes_FromStringAndSize((const char *)keys, (Py_ssize_t)(n_keys * (Py_ssize_t)sizeof(uint64_t)));
     PyMem_Free(keys);
 done:
     PyMem_Free(h);

@@ -106,24 +106,39 @@ def shingles(text: str, k: int = SHINGLE) -> set[int]:
     return set(shingle_array(text, k).tolist())
 
 
+_M64 = (1 << 64) - 1
+
+
+def _fingerprint(sh: np.ndarray) -> int:
+    """A 64-bit hash of a sorted, unique shingle array (splitmix64 folded over it): the compiled
+    `minhash_bands(..., fingerprint=True)` gives the same number."""
+    fp = 0x243F6A8885A308D3
+    for h in sh.tolist():
+        x = fp ^ h
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+        fp = x ^ (x >> 31)
+    return fp
+
+
 def _band_keys(texts: Sequence[str], min_chars: int, seed: int = 13) -> tuple[np.ndarray, np.ndarray]:
-    """(one 64-bit key per LSH band and text, whether the text has shingles). Each text's MinHash signature is
-    computed and folded into its band keys at once, so neither the shingle arrays nor the full signatures of the
-    corpus are ever held together (8 bytes per band and text: at a million entries, 128 MB instead of several
-    hundred MB of arrays)."""
+    """(one 64-bit key per LSH band and text, then a fingerprint of the text's shingle set; whether the text has
+    shingles). Each text's MinHash signature is computed and folded into its band keys at once, so neither the
+    shingle arrays nor the full signatures of the corpus are ever held together (8 bytes per band and text: at a
+    million entries, 136 MB instead of several hundred MB of arrays)."""
     rng = np.random.default_rng(seed)
     a = rng.integers(1, 2**31 - 1, size=_NUM_PERM, dtype=np.uint64)
     b = rng.integers(0, 2**31 - 1, size=_NUM_PERM, dtype=np.uint64)
     rows = _NUM_PERM // _BANDS
     mix = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier: a band's values fold into one key (wrapping)
-    keys = np.zeros((len(texts), _BANDS), dtype=np.uint64)
+    keys = np.zeros((len(texts), _BANDS + 1), dtype=np.uint64)
     present = np.zeros(len(texts), dtype=bool)
     if _FAST is not None:
         a_buf, b_buf = a.tobytes(), b.tobytes()
         for i, t in enumerate(texts):
             if len(t) < min_chars:
                 continue
-            got = _FAST.minhash_bands(normalize_for_tokens(t), SHINGLE, a_buf, b_buf, _BANDS, True)
+            got = _FAST.minhash_bands(normalize_for_tokens(t), SHINGLE, a_buf, b_buf, _BANDS, True, True)
             if got is not None:
                 present[i] = True
                 keys[i] = np.frombuffer(got, dtype=np.uint64)
@@ -141,8 +156,24 @@ def _band_keys(texts: Sequence[str], min_chars: int, seed: int = 13) -> tuple[np
             key = sig[:, 0].copy()
             for r in range(1, rows):
                 key = key * mix + sig[:, r]
-            keys[i] = key
+            keys[i, :_BANDS] = key
+            keys[i, _BANDS] = _fingerprint(sh)
     return keys, present
+
+
+def _first_copies(fingerprints: np.ndarray, present: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Per text, the earliest text (by rank, then position) with the same shingle-set fingerprint, or -1 (no
+    shingles, or itself the earliest)."""
+    head = np.full(len(fingerprints), -1, dtype=np.int64)
+    idx = np.flatnonzero(present)
+    if len(idx) < 2:
+        return head
+    order = idx[np.lexsort((idx, rank[idx], fingerprints[idx]))]
+    fp = fingerprints[order]
+    new_run = np.r_[True, fp[1:] != fp[:-1]]
+    first = order[np.maximum.accumulate(np.where(new_run, np.arange(len(order)), 0))]
+    head[order] = np.where(first == order, -1, first)
+    return head
 
 
 class _Buckets:
@@ -193,13 +224,16 @@ def near_duplicates(
     """For each text, (index of the earliest earlier near-duplicate, similarity) or None.
 
     `order` ranks the texts (e.g. by date); a text can only duplicate one that ranks before it.
-    Texts with fewer than `min_chars` characters are never flagged.
+    Texts with fewer than `min_chars` characters are never flagged. Texts with exactly the shingles of an earlier
+    text (the same words, differing in case, width, spaces or punctuation) are always found, even where an LSH
+    bucket is too large to compare its members pair by pair.
     """
     n = len(texts)
     rank = list(order) if order is not None else list(range(n))
     keys, present = _band_keys(texts, min_chars)
     ranks = np.asarray(rank)
-    buckets = _Buckets(keys, present, ranks)
+    head = _first_copies(keys[:, _BANDS], present, ranks)
+    buckets = _Buckets(keys[:, :_BANDS], present, ranks)
     del keys
     result: list[tuple[int, float] | None] = [None] * n
     overlap = _FAST.sorted_overlap if _FAST is not None else None
@@ -217,11 +251,18 @@ def near_duplicates(
             cache.move_to_end(j)
         return got
 
-    todo = buckets.has_candidates()
-    # in rank order: a text's candidates rank before it, so they were mostly compared (and cached) just before;
-    # each text's answer does not depend on the order
+    copies = np.flatnonzero(head >= 0)
+    todo = np.union1d(buckets.has_candidates(), copies[ranks[head[copies]] < ranks[copies]])
+    # in rank order: a text's candidates rank before it, so they were mostly compared (and cached) just before,
+    # and an exact copy's first copy has its answer already; each text's answer does not depend on the order
     for i in todo[np.lexsort((todo, ranks[todo]))].tolist():
         mine = shingles_of(i)
+        first = int(head[i])
+        if first >= 0 and ranks[first] < ranks[i] and np.array_equal(mine, shingles_of(first)):
+            # the same shingles as an earlier text: the same similarities to every text, so its answer, or
+            # that text itself (similarity 1) when it has none; found even in buckets too big to compare
+            result[i] = result[first] or (first, 1.0)
+            continue
         own: set[int] = set(mine.tolist()) if overlap is None else set()  # the Python path compares sets
         for j in buckets.candidates(i, ranks):  # earliest rank first: the first match is the answer
             other = shingles_of(j)

@@ -98,3 +98,39 @@ def test_an_arrow_column_is_read_lazily_with_the_same_answers() -> None:
     assert near_duplicates(lazy, None, 0.7) == near_duplicates(texts, None, 0.7)
     assert list(column_texts(pd.Series(["a", None], dtype="str"))) == ["a", ""]
     assert column_texts(pd.Series(["a", 1], dtype=object)) == ["a", ""]
+
+
+def test_exact_copies_take_the_first_copys_answer_as_brute_force_does() -> None:
+    """Copies with the same shingles (differing only in case, width, spaces or punctuation) are answered from
+    their first copy: the same answers as comparing every earlier text, in any rank order."""
+    rng = random.Random(11)
+    base = ["".join(rng.choice(WORDS) for _ in range(30)) for _ in range(30)]
+    texts = list(base)
+    for _ in range(40):
+        src = rng.choice(texts)
+        kind = rng.randrange(3)
+        if kind == 0:  # an exact copy, written differently
+            texts.append(" " + src.upper().replace("淘宝", "淘宝，") + "！")
+        elif kind == 1:  # a near copy
+            texts.append(src + rng.choice(WORDS))
+        else:  # an unrelated text
+            texts.append("".join(rng.choice(WORDS) for _ in range(30)))
+    sets = [shingles(t) for t in texts]
+    for order in (list(range(len(texts))), rng.sample(range(len(texts)), len(texts))):
+        found = near_duplicates(texts, order, threshold=0.7)
+        for i, hit in enumerate(found):
+            best = [j for j in range(len(texts)) if order[j] < order[i] and _jaccard(sets[i], sets[j]) >= 0.7]
+            if hit is None:
+                assert not best, i
+            else:
+                assert hit[0] == min(best, key=lambda j: (order[j], j)), i
+                assert abs(hit[1] - _jaccard(sets[i], sets[hit[0]])) < 1e-12
+
+
+def test_a_passage_repeated_more_than_a_bucket_holds_is_still_found() -> None:
+    """Six hundred copies of one passage fill LSH buckets beyond what is compared pair by pair; every later copy
+    still points at the first."""
+    passage = "每篇报道末尾都有同一段版权声明，未经许可不得转载本网站内容。"
+    texts = [passage] * 600 + ["另一段完全不同的文字，讲的是军埔村的年轻人开网店的故事。"]
+    found = near_duplicates(texts, None, 0.7)
+    assert found[0] is None and all(f == (0, 1.0) for f in found[1:600]) and found[600] is None
