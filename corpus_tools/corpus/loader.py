@@ -17,6 +17,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
@@ -349,7 +350,8 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
     doc_rank = {docs.at[i, "doc_id"]: r for r, i in enumerate(order)}
     ranks = [doc_rank[d] for d in docs["doc_id"]]
     dups = near_duplicates(column_texts(docs["text"]), ranks, DOC_DUP_THRESHOLD)
-    docs["dup_of"] = [docs["doc_id"].iat[d[0]] if d else "" for d in dups]
+    doc_ids = docs["doc_id"].to_numpy(dtype=object)
+    docs["dup_of"] = [doc_ids[d[0]] if d else "" for d in dups]
     docs["dup_score"] = [round(d[1], 3) if d else 0.0 for d in dups]
     for did, of, score in zip(docs["doc_id"], docs["dup_of"], docs["dup_score"], strict=True):
         if of:
@@ -358,7 +360,11 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
     if len(entries):
         e_rank = [doc_rank[d] * 100000 + s for d, s in zip(entries["doc_id"], entries["seq"], strict=True)]
         edups = near_duplicates(column_texts(entries["text"]), e_rank, ENTRY_DUP_THRESHOLD)
-        entries["dup_of"] = [entries["entry_id"].iat[d[0]] if d else "" for d in edups]
+        of = np.array([d[0] if d else -1 for d in edups], dtype=np.int64)
+        flagged = np.flatnonzero(of >= 0)
+        dup_of = np.full(len(of), "", dtype=object)
+        dup_of[flagged] = entries["entry_id"].take(of[flagged]).to_numpy(dtype=object)
+        entries["dup_of"] = pd.Series(dup_of, index=entries.index, dtype="str")
         entries["dup_score"] = [round(d[1], 3) if d else 0.0 for d in edups]
     else:
         entries["dup_of"] = []
@@ -424,12 +430,17 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
     docs.insert(doc_cols.index("text"), "text", texts.set_axis(docs.index))
     flag_junk(entries, docs, problems, mains)
     _flag_duplicates(docs, entries, problems)
-    listed = {(root / p).resolve() for p in seen_paths} | rejected | {
-        (root / normalise_path(p)).resolve() for p in skipped_paths}
     texts_dir = root / "texts"
     if texts_dir.is_dir():
+        spelled = {str(root / p) for p in seen_paths}  # most files are listed as they are found: no resolve()
+        resolved: set[Path] | None = None
         for f in sorted(texts_dir.rglob("*")):
-            if f.is_file() and f.suffix.lower() in SUPPORTED and f.resolve() not in listed:
+            if str(f) in spelled or not f.is_file() or f.suffix.lower() not in SUPPORTED:
+                continue
+            if resolved is None:  # symbolic links and other spellings: compare real paths
+                resolved = {(root / p).resolve() for p in seen_paths} | rejected | {
+                    (root / normalise_path(p)).resolve() for p in skipped_paths}
+            if f.resolve() not in resolved:
                 problems.append(Problem("note", "unlisted-file", str(f.relative_to(root)), None, "",
                                         "text file not listed in documents.csv (not analysed)"))
     docs["year"] = docs["year"].astype("Int64")
