@@ -151,14 +151,17 @@ static inline uint64_t sh_mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-/* a fingerprint of the *set* of hashes h[0..n) (sorted and deduplicated in place): equal sets, equal values */
-static uint64_t set_fingerprint(uint32_t *h, Py_ssize_t n)
+/* a fingerprint of the *set* of hashes h[0..n) (sorted in place): equal sets, equal values; *size: its size */
+static uint64_t set_fingerprint(uint32_t *h, Py_ssize_t n, uint64_t *size)
 {
     qsort(h, (size_t)n, sizeof(uint32_t), cmp_u32);
-    uint64_t fp = 0x243F6A8885A308D3ULL;
+    uint64_t fp = 0x243F6A8885A308D3ULL, m = 0;
     for (Py_ssize_t i = 0; i < n; i++)
-        if (i == 0 || h[i] != h[i - 1])
+        if (i == 0 || h[i] != h[i - 1]) {
             fp = sh_mix64(fp ^ h[i]);
+            m++;
+        }
+    *size = m;
     return fp;
 }
 
@@ -166,9 +169,10 @@ PyDoc_STRVAR(minhash_bands_doc, "minhash_bands(text, k, a, b, bands, drop=False,
                                 "MinHash of text's k-window hashes under (a[i] * h + b[i]) mod 4294967311 (a, b: native\n"
                                 "uint64 buffers of equal length), folded into `bands` keys (native uint64): per band,\n"
                                 "key = key * 0x9E3779B97F4A7C15 + value over its values, wrapping. None for an empty text.\n"
-                                "drop: as in shingle_hashes. fingerprint: one more uint64 after the keys, a hash of the\n"
+                                "drop: as in shingle_hashes. fingerprint: two more uint64 after the keys, a hash of the\n"
                                 "set of window hashes (fp = splitmix64(fp ^ h) over them sorted and unique, from\n"
-                                "0x243F6A8885A308D3): texts with the same shingles have the same fingerprint.");
+                                "0x243F6A8885A308D3; texts with the same shingles have the same fingerprint) and the\n"
+                                "size of that set.");
 
 static PyObject *minhash_bands(PyObject *self, PyObject *args)
 {
@@ -208,7 +212,7 @@ static PyObject *minhash_bands(PyObject *self, PyObject *args)
         sig[p] = lo;
     }
     Py_ssize_t rows = perms / bands;
-    Py_ssize_t n_keys = bands + (fingerprint ? 1 : 0);
+    Py_ssize_t n_keys = bands + (fingerprint ? 2 : 0);
     uint64_t *keys = PyMem_Malloc((size_t)n_keys * sizeof(uint64_t));
     if (keys == NULL) {
         PyErr_NoMemory();
@@ -221,7 +225,7 @@ static PyObject *minhash_bands(PyObject *self, PyObject *args)
         keys[band] = key;
     }
     if (fingerprint)
-        keys[bands] = set_fingerprint(h, n);
+        keys[bands] = set_fingerprint(h, n, &keys[bands + 1]);
     res = PyBytes_FromStringAndSize((const char *)keys, (Py_ssize_t)(n_keys * (Py_ssize_t)sizeof(uint64_t)));
     PyMem_Free(keys);
 done:

@@ -122,16 +122,16 @@ def _fingerprint(sh: np.ndarray) -> int:
 
 
 def _band_keys(texts: Sequence[str], min_chars: int, seed: int = 13) -> tuple[np.ndarray, np.ndarray]:
-    """(one 64-bit key per LSH band and text, then a fingerprint of the text's shingle set; whether the text has
-    shingles). Each text's MinHash signature is computed and folded into its band keys at once, so neither the
-    shingle arrays nor the full signatures of the corpus are ever held together (8 bytes per band and text: at a
-    million entries, 136 MB instead of several hundred MB of arrays)."""
+    """(one 64-bit key per LSH band and text, then a fingerprint of the text's shingle set and its size; whether
+    the text has shingles). Each text's MinHash signature is computed and folded into its band keys at once, so
+    neither the shingle arrays nor the full signatures of the corpus are ever held together (8 bytes per band
+    and text: at a million entries, 144 MB instead of several hundred MB of arrays)."""
     rng = np.random.default_rng(seed)
     a = rng.integers(1, 2**31 - 1, size=_NUM_PERM, dtype=np.uint64)
     b = rng.integers(0, 2**31 - 1, size=_NUM_PERM, dtype=np.uint64)
     rows = _NUM_PERM // _BANDS
     mix = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier: a band's values fold into one key (wrapping)
-    keys = np.zeros((len(texts), _BANDS + 1), dtype=np.uint64)
+    keys = np.zeros((len(texts), _BANDS + 2), dtype=np.uint64)
     present = np.zeros(len(texts), dtype=bool)
     if _FAST is not None:
         a_buf, b_buf = a.tobytes(), b.tobytes()
@@ -157,7 +157,7 @@ def _band_keys(texts: Sequence[str], min_chars: int, seed: int = 13) -> tuple[np
             for r in range(1, rows):
                 key = key * mix + sig[:, r]
             keys[i, :_BANDS] = key
-            keys[i, _BANDS] = _fingerprint(sh)
+            keys[i, _BANDS], keys[i, _BANDS + 1] = _fingerprint(sh), len(sh)
     return keys, present
 
 
@@ -211,11 +211,13 @@ class _Buckets:
         """Indices of the texts with at least one earlier bucket member."""
         return np.flatnonzero((self.hi > self.lo).any(axis=1))
 
-    def candidates(self, i: int, rank: np.ndarray) -> list[int]:
+    def candidates(self, i: int, rank: np.ndarray) -> np.ndarray:
         """The earlier bucket members of text i, earliest rank first (ties by position), each once."""
         bands = np.flatnonzero(self.hi[i] > self.lo[i])
+        if not len(bands):
+            return np.zeros(0, dtype=np.int64)
         js = np.unique(np.concatenate([self.order[b, self.lo[i, b]:self.hi[i, b]] for b in bands]))
-        return [int(j) for j in js[np.lexsort((js, rank[js]))]]
+        return js[np.lexsort((js, rank[js]))]
 
 
 def near_duplicates(
@@ -233,6 +235,7 @@ def near_duplicates(
     keys, present = _band_keys(texts, min_chars)
     ranks = np.asarray(rank)
     head = _first_copies(keys[:, _BANDS], present, ranks)
+    size = keys[:, _BANDS + 1].astype(np.float64)  # Jaccard is at most min(|A|, |B|) / max(|A|, |B|)
     buckets = _Buckets(keys[:, :_BANDS], present, ranks)
     del keys
     result: list[tuple[int, float] | None] = [None] * n
@@ -264,7 +267,10 @@ def near_duplicates(
             result[i] = result[first] or (first, 1.0)
             continue
         own: set[int] = set(mine.tolist()) if overlap is None else set()  # the Python path compares sets
-        for j in buckets.candidates(i, ranks):  # earliest rank first: the first match is the answer
+        js = buckets.candidates(i, ranks)
+        small, big = np.minimum(size[js], size[i]), np.maximum(size[js], size[i])
+        js = js[small >= threshold * big * (1 - 1e-12)]  # the others cannot reach the threshold
+        for j in js.tolist():  # earliest rank first: the first match is the answer
             other = shingles_of(j)
             inter = overlap(mine, other) if overlap is not None else len(own.intersection(other.tolist()))
             sim = inter / (len(mine) + len(other) - inter)
