@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import multiprocessing as mp
 import posixpath
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from html import escape
 from operator import attrgetter
 from pathlib import Path
@@ -371,10 +374,41 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
         entries["dup_score"] = []
 
 
-def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
+_PARALLEL_MIN_ROWS = 2_000  # fewer rows are read in this process: starting workers would cost more
+
+
+def _read_row(context: tuple[Path, CorpusConfig, InputLimits, _FileIndex], item: tuple[int, dict[str, str]]
+              ) -> tuple[dict[str, Any] | None, list[Any], list[Problem]]:
+    """One documents.csv row read, checked and split into entries (its record or None, its entries, its
+    problems): the per-file work, done here or in a worker process."""
+    root, config, limits, files = context
+    line, row = item
+    problems: list[Problem] = []
+    rec = _doc_record(root, line, row, config, problems, limits, files)
+    found: list[Any] = []
+    if rec is not None:
+        found = list(itertools.islice(split_entries(row.get("doc_id", ""), rec["text"]), limits.max_entries + 1))
+    return rec, found, problems
+
+
+@contextmanager
+def _row_reader(context: tuple[Path, CorpusConfig, InputLimits, _FileIndex], items: list[tuple[int, dict[str, str]]],
+                workers: int) -> Iterator[Iterator[tuple[dict[str, Any] | None, list[Any], list[Problem]]]]:
+    """`_read_row` over `items`, in order: in `workers` forked processes when there are enough rows (and the
+    platform forks), else here."""
+    read = partial(_read_row, context)
+    if workers > 1 and len(items) >= _PARALLEL_MIN_ROWS and "fork" in mp.get_all_start_methods():
+        with mp.get_context("fork").Pool(workers) as pool:
+            yield pool.imap(read, items, chunksize=max(1, min(64, len(items) // (4 * workers))))
+    else:
+        yield map(read, items)
+
+
+def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers: int = 1) -> Corpus:
     """Read a corpus folder. Raises CorpusError only when the folder itself is unusable.
 
     `limits` caps what one input file may unpack to (default: corpus.toml's [limits], else InputLimits()).
+    The files are read and split into entries in `workers` processes (the same corpus as one process).
     """
     root = Path(path).expanduser()
     if not root.is_dir():
@@ -389,36 +423,42 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None) -> Corpus:
     seen_ids: dict[str, int] = {}
     seen_paths: dict[str, str] = {}
     rejected: set[Path] = set()  # listed but skipped rows: their files are not "unlisted"
-    files = _FileIndex(root)
     entry_cols = [c for c in schema.ENTRIES if c not in ("dup_of", "dup_score")]
     batches = _Batches(entry_cols)
     skipped_paths: list[str] = []  # paths of rows the csv reader had to skip (unclosed quotes)
-    for line, row in read_rows(csv_path, problems, limits, skipped_paths):
-        doc_id = row.get("doc_id", "")
-        if doc_id in seen_ids:
-            problems.append(Problem("error", "duplicate-id", "documents.csv", line, doc_id,
-                                    f"doc_id already used on line {seen_ids[doc_id]}; this row is skipped"))
-            continue
-        seen_ids[doc_id] = line
-        rec = _doc_record(root, line, row, config, problems, limits, files)
-        if rec is not None:
-            found = list(itertools.islice(split_entries(doc_id, rec["text"]), limits.max_entries + 1))
-            if len(found) > limits.max_entries:
+    rows = read_rows(csv_path, problems, limits, skipped_paths)
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        first_line.setdefault(row.get("doc_id", ""), line)
+    context = (root, config, limits, _FileIndex(root))
+    with _row_reader(context, [(ln, r) for ln, r in rows if first_line[r.get("doc_id", "")] == ln],
+                     workers) as read:
+        for line, row in rows:
+            doc_id = row.get("doc_id", "")
+            if doc_id in seen_ids:
+                problems.append(Problem("error", "duplicate-id", "documents.csv", line, doc_id,
+                                        f"doc_id already used on line {seen_ids[doc_id]}; this row is skipped"))
+                continue
+            seen_ids[doc_id] = line
+            rec, found, row_problems = next(read)
+            problems.extend(row_problems)
+            if rec is not None and len(found) > limits.max_entries:
                 problems.append(Problem("error", "over-limit", "documents.csv", line, doc_id,
-                                        f"more than max_entries = {limits.max_entries:,} entries in one document; "
-                                        "the document is skipped (split it, or raise [limits] max_entries)"))
+                                        f"more than max_entries = {limits.max_entries:,} entries in one "
+                                        "document; the document is skipped (split it, or raise [limits] "
+                                        "max_entries)"))
                 rec = None
-        if rec is None:
-            if row.get("path"):
-                rejected.add((root / normalise_path(row["path"])).resolve())
-            continue
-        if rec["path"] in seen_paths:
-            problems.append(Problem("warning", "same-file", "documents.csv", line, doc_id,
-                                    f"file also listed as {seen_paths[rec['path']]}"))
-        seen_paths[rec["path"]] = doc_id
-        batches.add(rec.pop("text"), found)
-        records.append(rec)
-        del found
+            if rec is None:
+                if row.get("path"):
+                    rejected.add((root / normalise_path(row["path"])).resolve())
+                continue
+            if rec["path"] in seen_paths:
+                problems.append(Problem("warning", "same-file", "documents.csv", line, doc_id,
+                                        f"file also listed as {seen_paths[rec['path']]}"))
+            seen_paths[rec["path"]] = doc_id
+            batches.add(rec.pop("text"), found)
+            records.append(rec)
+            del found
     mains = {r["doc_id"]: m for r in records if (m := r.pop("_main")) is not None}
     doc_cols = [c for c in schema.DOCS if c not in ("dup_of", "dup_score")]
     docs = pd.DataFrame.from_records(records, columns=[c for c in doc_cols if c != "text"])
@@ -460,21 +500,21 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
 
 
 def open_corpus(corpus: str | Path | Corpus | pd.DataFrame | None = None, columns: Columns | None = None, *,
-                lexicons: tuple[str, ...] = (DEFAULT_LEXICON,)) -> Corpus:
+                lexicons: tuple[str, ...] = (DEFAULT_LEXICON,), workers: int = 1) -> Corpus:
     """The corpus given, else the bundled Junpu corpus: the one default. A loaded Corpus is returned as is;
     a folder is loaded; a DataFrame of texts or a table file (CSV/TSV/XLSX/JSONL/Parquet) is imported once
     into a cache folder (corpus.from_table) with `columns` naming its columns, its row problems first among
-    the corpus's problems."""
+    the corpus's problems. A folder's files are read in `workers` processes."""
     if isinstance(corpus, Corpus):
         return corpus
     if isinstance(corpus, pd.DataFrame):
-        return load_corpus(frame_corpus_folder(corpus, columns or Columns(), lexicons=lexicons).root)
+        return load_corpus(frame_corpus_folder(corpus, columns or Columns(), lexicons=lexicons).root, workers=workers)
     if not corpus:
-        return load_corpus(default_corpus())
+        return load_corpus(default_corpus(), workers=workers)
     path = Path(corpus).expanduser()
     if path.is_file():
-        return load_corpus(table_corpus_folder(path, columns or Columns()).root)
-    return load_corpus(path)
+        return load_corpus(table_corpus_folder(path, columns or Columns()).root, workers=workers)
+    return load_corpus(path, workers=workers)
 
 
 def bundled_corpus() -> Corpus:

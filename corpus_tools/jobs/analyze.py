@@ -171,7 +171,8 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     (out_dir / "manifest.json").unlink(missing_ok=True)
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
     step(1)("reading the corpus")
-    corpus = open_corpus(corpus_path)
+    n_workers = default_workers() if workers is None else workers
+    corpus = open_corpus(corpus_path, workers=n_workers)
     corpus.require_documents()
     root = corpus.root
     groupable = [*PERIODS, "outlet", *corpus.meta_columns]
@@ -202,7 +203,6 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
 
     step(2)("scoring documents and entries")
     score_code = code_hash(*STEP_CODE["scores"])
-    n_workers = default_workers() if workers is None else workers
     score_settings = {"negation": scorer.manifest()["negation"], "count_negated": scorer.count_negated,
                       "scoring": dataclasses.asdict(corpus.config.scoring)}
     scored = _scores(corpus, scorer, dedupe, cache, make_key(**base, dedupe=dedupe, code=score_code, **score_settings),

@@ -114,3 +114,24 @@ def test_bombs_are_refused_before_they_are_unpacked(tmp_path: Path) -> None:
     assert [p.code for p in c.problem_list if p.level == "error"] == ["over-limit"]
     assert "max_xml_bytes" in next(p.message for p in c.problem_list if p.code == "over-limit")
     assert peak < 8_000_000, peak
+
+
+def test_reading_in_worker_processes_gives_the_same_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files read and split in two forked workers: the same documents, entries and problems, in the same order,
+    as one process, for every loadable hostile case and the bundled corpus (duplicate ids, missing files, bad
+    encodings, over-limit files among good ones)."""
+    from corpus_tools.corpus import loader
+    from corpus_tools.io.resources import default_corpus
+
+    monkeypatch.setattr(loader, "_PARALLEL_MIN_ROWS", 0)
+    roots = [default_corpus()]
+    for case in CASES:
+        if case.kind != "fatal":
+            case.build(tmp_path / case.name)
+            roots.append(tmp_path / case.name)
+    for root in roots:
+        one, two = load_corpus(root, workers=1), load_corpus(root, workers=2)
+        pd.testing.assert_frame_equal(one.docs, two.docs)
+        pd.testing.assert_frame_equal(one.entries, two.entries)
+        pd.testing.assert_frame_equal(one.problems, two.problems)
+        assert one.problem_list == two.problem_list, root
