@@ -16,13 +16,12 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from itertools import islice
-from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.text.normalize import fold_whitespace
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 REASONS = ("short", "markup", "pinyin", "boilerplate", "outside-main")
 MIN_CHARS = 3
@@ -67,14 +66,19 @@ def junk_reasons(entries: pd.DataFrame, docs: pd.DataFrame, mains: dict[str, str
             flat = fold_whitespace(text)
             if flat not in folded[did] and flat != titles.get(did):  # the headline is content, not chrome
                 reasons[i] = "outside-main"
-    outlet = dict(zip(docs["doc_id"], docs["outlet"].fillna("").astype(str).str.strip(), strict=True))
-    spread: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for did, h, text in zip(entries["doc_id"], entries["text_hash"], entries["text"], strict=True):
-        if outlet.get(did) and len(text) <= BOILERPLATE_MAX_CHARS:
-            spread[(outlet[did], h)].add(did)
-    for i, (did, h) in enumerate(zip(entries["doc_id"], entries["text_hash"], strict=True)):
-        if not reasons[i] and len(spread.get((outlet.get(did, ""), h), ())) >= BOILERPLATE_MIN_DOCS:
-            reasons[i] = "boilerplate"
+    # boilerplate: per (outlet, content hash), the documents whose short passages have it (counted column-wise:
+    # a dictionary of sets over a million entries took hundreds of MB)
+    outlet = entries["doc_id"].map(dict(zip(docs["doc_id"], docs["outlet"].fillna("").astype(str).str.strip(),
+                                            strict=True))).fillna("").astype(str)
+    keyed = (outlet != "").to_numpy()
+    short = keyed & (entries["text"].str.len() <= BOILERPLATE_MAX_CHARS).to_numpy()
+    if short.any():
+        n_docs = pd.DataFrame({"o": outlet[short], "h": entries["text_hash"][short], "d": entries["doc_id"][short]}
+                              ).groupby(["o", "h"], sort=False)["d"].nunique()
+        spread = n_docs.reindex(pd.MultiIndex.from_arrays([outlet[keyed], entries["text_hash"][keyed]])).to_numpy()
+        for i in np.flatnonzero(keyed)[np.nan_to_num(spread) >= BOILERPLATE_MIN_DOCS].tolist():
+            if not reasons[i]:
+                reasons[i] = "boilerplate"
     return reasons
 
 

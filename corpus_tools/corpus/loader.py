@@ -349,7 +349,8 @@ class _Batches:
 
 def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
 
-    order = docs.sort_values(["date_start", "doc_id"], key=lambda s: s.replace("", "9999")).index
+    order = docs[["date_start", "doc_id"]].sort_values(["date_start", "doc_id"],
+                                                      key=lambda s: s.replace("", "9999")).index  # not the texts
     doc_rank = {docs.at[i, "doc_id"]: r for r, i in enumerate(order)}
     ranks = [doc_rank[d] for d in docs["doc_id"]]
     dups = near_duplicates(column_texts(docs["text"]), ranks, DOC_DUP_THRESHOLD)
