@@ -66,17 +66,23 @@ def junk_reasons(entries: pd.DataFrame, docs: pd.DataFrame, mains: dict[str, str
             flat = fold_whitespace(text)
             if flat not in folded[did] and flat != titles.get(did):  # the headline is content, not chrome
                 reasons[i] = "outside-main"
-    # boilerplate: per (outlet, content hash), the documents whose short passages have it (counted column-wise:
-    # a dictionary of sets over a million entries took hundreds of MB)
+    # boilerplate: per (outlet, content hash), the documents whose short passages have it, counted on integer
+    # codes (a dictionary of sets, or a MultiIndex of strings, over a million entries took hundreds of MB)
     outlet = entries["doc_id"].map(dict(zip(docs["doc_id"], docs["outlet"].fillna("").astype(str).str.strip(),
                                             strict=True))).fillna("").astype(str)
     keyed = (outlet != "").to_numpy()
     short = keyed & (entries["text"].str.len() <= BOILERPLATE_MAX_CHARS).to_numpy()
     if short.any():
-        n_docs = pd.DataFrame({"o": outlet[short], "h": entries["text_hash"][short], "d": entries["doc_id"][short]}
-                              ).groupby(["o", "h"], sort=False)["d"].nunique()
-        spread = n_docs.reindex(pd.MultiIndex.from_arrays([outlet[keyed], entries["text_hash"][keyed]])).to_numpy()
-        for i in np.flatnonzero(keyed)[np.nan_to_num(spread) >= BOILERPLATE_MIN_DOCS].tolist():
+        o_codes = pd.factorize(outlet)[0].astype(np.int64)
+        h_codes, h_uniques = pd.factorize(entries["text_hash"])
+        d_codes, d_uniques = pd.factorize(entries["doc_id"])
+        key = o_codes * (len(h_uniques) + 1) + h_codes
+        n_d = len(d_uniques) + 1
+        keys_of_pairs = np.unique(key[short] * n_d + d_codes[short]) // n_d  # distinct (key, document) pairs
+        uniq, n_docs = np.unique(keys_of_pairs, return_counts=True)
+        pos = np.minimum(np.searchsorted(uniq, key), len(uniq) - 1)
+        spread = np.where(keyed & (uniq[pos] == key), n_docs[pos], 0)
+        for i in np.flatnonzero(spread >= BOILERPLATE_MIN_DOCS).tolist():
             if not reasons[i]:
                 reasons[i] = "boilerplate"
     return reasons
