@@ -23,7 +23,7 @@ SHINGLE = 5
 _NUM_PERM = 64
 _BANDS = 16
 _PRIME = np.uint64(4294967311)
-_CACHE = 200_000  # shingle arrays kept while candidates are compared (about 300 bytes each for a sentence)
+_CACHE_BYTES = 48 << 20  # shingle arrays kept while candidates are compared (a sentence's: about 300 bytes)
 _DROP_RE = re.compile(r"[\s\W_]+")
 _FAST = speedups()  # compiled shingle hashes and MinHash band keys (identical numbers), or None
 
@@ -243,13 +243,15 @@ def near_duplicates(
     # shingles are recomputed for compared texts only; the most recently used are kept (a popular passage's
     # earliest copy, which every later copy is compared with first, stays in)
     cache: OrderedDict[int, np.ndarray] = OrderedDict()
+    cached = [0]  # bytes held
 
     def shingles_of(j: int) -> np.ndarray:
         got = cache.get(j)
         if got is None:
-            if len(cache) >= _CACHE:
-                cache.popitem(last=False)
+            while cached[0] > _CACHE_BYTES and cache:
+                cached[0] -= cache.popitem(last=False)[1].nbytes
             got = cache[j] = shingle_array(texts[j])
+            cached[0] += got.nbytes
         else:
             cache.move_to_end(j)
         return got

@@ -134,3 +134,15 @@ def test_a_passage_repeated_more_than_a_bucket_holds_is_still_found() -> None:
     texts = [passage] * 600 + ["另一段完全不同的文字，讲的是军埔村的年轻人开网店的故事。"]
     found = near_duplicates(texts, None, 0.7)
     assert found[0] is None and all(f == (0, 1.0) for f in found[1:600]) and found[600] is None
+
+
+def test_a_tiny_shingle_cache_gives_the_same_answers(monkeypatch) -> None:
+    """Evicting every cached shingle array at once (a budget of 0 bytes) changes nothing but the time."""
+    import corpus_tools.corpus.dedupe as dd
+
+    rng = random.Random(2)
+    texts = ["".join(rng.choice(WORDS) for _ in range(25)) for _ in range(80)]
+    texts += [t + rng.choice(WORDS) for t in texts[:40]] + texts[:20]
+    want = near_duplicates(texts, None, 0.7)
+    monkeypatch.setattr(dd, "_CACHE_BYTES", 0)
+    assert near_duplicates(texts, None, 0.7) == want and sum(w is not None for w in want) >= 40
