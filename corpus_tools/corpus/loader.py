@@ -41,6 +41,7 @@ from corpus_tools.corpus.junk import flag_junk
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError, UnsafeFileError
 from corpus_tools.io.limits import InputLimits
+from corpus_tools.io.memory import release_memory
 from corpus_tools.io.resources import DEFAULT_LEXICON, default_corpus
 from corpus_tools.text.lang import detect_lang
 
@@ -489,6 +490,7 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers:
     problems[:] = [p for p in problems if not (p.code == "unknown-column" and p.level == "note"
                                                and any(p.message.startswith(f"column {c!r} ") for c in written))]
     problems[:0] = import_problems(root)  # ... and the rows that did not make it come first
+    release_memory()  # the loading transients (Python objects of the batches, near-duplicate arrays)
     return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),
                   problems_frame(problems), problems)
 

@@ -23,6 +23,7 @@ from corpus_tools.errors import ConfigError, CorpusError, StoreError, did_you_me
 from corpus_tools.framing import FramingResult, entry_content_words, run_framing
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
+from corpus_tools.io.memory import release_memory
 from corpus_tools.io.parquet_parts import parquet_to_table, part_path
 from corpus_tools.io.tables import write_chunks, write_table
 from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
@@ -161,6 +162,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         def say(msg: str) -> None:
             if progress is not None:
                 progress(msg, i, total)
+        release_memory()  # what the last step freed, so that this step's peak does not stack on it
         say(STEPS[i - 1])
         return say
 
