@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pyarrow as pa
-
 from corpus_tools.io.memory import release_memory
 
 
 def test_release_keeps_live_data_and_can_run_any_time() -> None:
+    import pyarrow as pa
+
     kept = pa.array([f"段落{i}" for i in range(50_000)])
     dropped = pa.array(["x" * 100] * 50_000)
     before = pa.total_allocated_bytes()
