@@ -20,10 +20,10 @@ from corpus_tools.agreement.lexicon_validation import (
 from corpus_tools.corpus.junk import junk_summary
 from corpus_tools.corpus.loader import Corpus
 from corpus_tools.errors import ConfigError, CorpusError, StoreError, did_you_mean
-from corpus_tools.framing import FramingResult, entry_content_words, run_framing
+from corpus_tools.framing import FIG2_LEXICONS, EntryWords, FramingResult, run_framing
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
-from corpus_tools.io.parquet_parts import parquet_to_table, part_path
+from corpus_tools.io.parquet_parts import BATCH_ROWS, iter_frames, parquet_to_table, part_path
 from corpus_tools.io.tables import write_table
 from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
 from corpus_tools.jobs.lexicon_validate import OUTPUTS as VALIDATION_OUTPUTS
@@ -217,8 +217,8 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                                 stages=[s.__dict__ for s in corpus.config.stages], adjust=adjust, min_docs=min_docs,
                                 code=code_hash(*STEP_CODE["framing"]), **score_settings),
                        seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe, adjust=adjust, min_docs=min_docs,
-                       lexicon_of=lexicon_of(lex), entry_scores=lambda: scored.entries(
-                           ["doc_id", *doc_scores.variable_ids, *doc_scores.construct_ids, "total", "n_tokens"]))
+                       lexicon_of=lexicon_of(lex), entry_scores=lambda: _fig2_entries(scored, lexicon_of(lex)))
+    del tokens  # only framing needs the words: not held through topics, tables and report
     result.problems.extend(f"WARNING stage effects: {n}" for n in framing.notes if n.startswith("adjustment column"))
     topic_res = None
     ks: list[int] | None = None
@@ -397,22 +397,36 @@ def _health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus, c
     return health
 
 
-def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> dict[str, list[str]]:
-    """entry_id → content words, from the cache when inputs are unchanged."""
+def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> EntryWords:
+    """Content-word counts per entry (a sparse matrix, not a list of words per entry), from the cache when inputs
+    are unchanged."""
     hit = cache.load_frames("tokens", key)
     if hit is not None:
-        frame = hit[0]["tokens"]
-        return {str(e): list(w) for e, w in zip(frame["entry_id"], frame["words"], strict=True)}
-    tokens = entry_content_words(corpus, tokenizer)
-    cache.save_frames("tokens", key, {"tokens": pd.DataFrame({"entry_id": list(tokens),
-                                                              "words": list(tokens.values())})})
+        return EntryWords.from_frames(hit[0])
+    tokens = EntryWords.of_corpus(corpus, tokenizer)
+    cache.save_frames("tokens", key, tokens.frames())
     return tokens
+
+
+def _fig2_entries(scored: ScoredFiles, lexicon_of: dict[str, str],
+                  batch_rows: int = BATCH_ROWS) -> ScoreResult:
+    """What Fig. 2 (framing.cooccurrence) needs of the entry scores: the document and, per item of its two
+    lexicons, whether the entry has a hit (bool), read batch by batch (a few bytes per entry, not a count
+    column per variable)."""
+    items = [i for i in (*scored.documents.variable_ids, *scored.documents.construct_ids)
+             if lexicon_of.get(i) in FIG2_LEXICONS]
+    parts = [b.assign(**{i: b[i] > 0 for i in items})
+             for b in iter_frames(scored.entry_scores, ["doc_id", *items], batch_rows)]
+    d = scored.documents
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["doc_id", *items])
+    return ScoreResult(frame, empty_evidence(), "entry", d.variable_ids, d.construct_ids, dict(d.construct_lexicon),
+                       dict(d.summary))
 
 
 _FRAMING_DATA = ("notes", "adjusted_for")  # FramingResult fields that are lists, not frames
 
 
-def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str]], cache: Cache,
+def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: EntryWords, cache: Cache,
              say: Callable[[str], None], key: str, **kwargs: Any) -> FramingResult:
 
     hit = cache.load_frames("framing", key)
