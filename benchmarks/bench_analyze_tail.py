@@ -45,15 +45,15 @@ def main() -> None:
           f"rss {rss_mb():.0f} MB", flush=True)
     if args.trace:
         tracemalloc.start()
-    marks: dict[int, tuple[float, float]] = {}
+    marks: dict[int, tuple[float, float, float]] = {}
     rows: list[tuple[str, float, float, float]] = []
 
     def close(step: int) -> None:
-        start, rss0 = marks.pop(step)
+        start, rss0, cur0 = marks.pop(step)
         peak = tracemalloc.get_traced_memory()[1] / 2**20 if args.trace else float("nan")
         rows.append((STEPS[step - 1], time.perf_counter() - start, rss_mb(), peak))
         print(f"  {STEPS[step - 1]:<12} {rows[-1][1]:7.1f} s  rss {rows[-1][2]:6.0f} MB (was {rss0:.0f})  "
-              f"traced peak {peak:7.1f} MB", flush=True)
+              f"traced peak {peak:7.1f} MB (at start {cur0:.1f})", flush=True)
 
     def progress(message: str, step: int, total: int) -> None:
         if step not in marks:
@@ -62,7 +62,8 @@ def main() -> None:
             if step <= total:
                 if args.trace:
                     tracemalloc.reset_peak()
-                marks[step] = (time.perf_counter(), rss_mb())
+                cur = tracemalloc.get_traced_memory()[0] / 2**20 if args.trace else float("nan")
+                marks[step] = (time.perf_counter(), rss_mb(), cur)
 
     with tempfile.TemporaryDirectory(prefix="tail-out-") as out:
         t1 = time.perf_counter()

@@ -75,8 +75,9 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
         np.add.at(Tg, inverse, G)
         np.add.at(Tm, inverse, M)
         Tn = np.bincount(inverse, minlength=D).astype(float)
+        T11_flat = T11.reshape(D, -1)  # weights x counts as one matrix product (BLAS; exact: integer sums)
         reps = np.concatenate([  # B x p x q, in blocks of replicates: B x D weights at 100,000 documents are GBs
-            _log_or(np.einsum("bd,dpq->bpq", w, T11), w @ Tg, w @ Tm, w @ Tn)
+            _log_or((w @ T11_flat).reshape(len(w), *T11.shape[1:]), w @ Tg, w @ Tm, w @ Tn)
             for w in (rng.multinomial(D, np.full(D, 1.0 / D), size=min(_BOOT_BLOCK, n_boot - b0)).astype(float)
                       for b0 in range(0, n_boot, _BOOT_BLOCK))])
         out["lo"], out["hi"] = np.quantile(reps, alpha, axis=0), np.quantile(reps, 1 - alpha, axis=0)

@@ -24,7 +24,7 @@ from corpus_tools.framing import FIG2_LEXICONS, EntryWords, FramingResult, run_f
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
 from corpus_tools.io.parquet_parts import BATCH_ROWS, iter_frames, parquet_to_table, part_path
-from corpus_tools.io.tables import write_table
+from corpus_tools.io.tables import CSV_SLICE_ROWS, TableWriter, atomic_output, write_table
 from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
 from corpus_tools.jobs.lexicon_validate import OUTPUTS as VALIDATION_OUTPUTS
 from corpus_tools.jobs.reliability import codings_key, reliability_for
@@ -198,7 +198,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     files = result.files
     files["problems"] = write_table(corpus.problems, out_dir / "problems.csv")
     files["documents"] = write_table(corpus.docs.drop(columns=["text"]), out_dir / "documents.csv")
-    files["entries"] = write_table(corpus.entries_with_meta(), out_dir / "entries.csv")
+    files["entries"] = _entries_table(corpus, out_dir / "entries.csv")
 
     step(2)("scoring documents and entries")
     score_code = code_hash(*STEP_CODE["scores"])
@@ -371,6 +371,21 @@ def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str
                        "construct_lexicon": docs.construct_lexicon, "summary": docs.summary, "chunks": res.chunks})
     cache.store_files("score_files", key, {ENTRY_SCORES_FILE: res.entry_scores, EVIDENCE_FILE: res.evidence})
     return res
+
+
+def _entries_table(corpus: Corpus, path: Path, rows: int | None = None) -> Path:
+    """entries.csv: the entries with their documents' metadata (Corpus.entries_with_meta), merged and written a
+    slice of entries at a time, so no merged copy of every entry's text is held; the same file as at once."""
+    rows = max(1, int(rows or CSV_SLICE_ROWS))
+    ent = corpus.entries
+    if len(ent) <= rows or not ent["doc_id"].isin(corpus.docs["doc_id"]).all():  # unmatched: whole-frame dtypes
+        return write_table(corpus.entries_with_meta(), path)
+    with atomic_output(path) as tmp:
+        writer = TableWriter(tmp)
+        for lo in range(0, len(ent), rows):
+            writer.write(dataclasses.replace(corpus, entries=ent.iloc[lo:lo + rows]).entries_with_meta())
+        writer.close()
+    return path
 
 
 def _validation(corpus: Corpus, lexicons: Sequence[Lexicon], scorer: Scorer, n_boot: int,

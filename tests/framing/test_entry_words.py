@@ -90,7 +90,8 @@ def test_distinctive_words_same_from_counts_and_from_word_lists(make_corpus) -> 
     from corpus_tools.scoring.score import Scorer, score_corpus
     from corpus_tools.text.tokenize import Tokenizer
 
-    early = ["村里的网店利润很高，快递和物流也方便。", "年轻人开网店赚钱，淘宝店铺越来越多。", "网店快递物流方便，利润高。"]
+    early = ["村里的网店利润很高，快递和物流也方便。", "年轻人开网店赚钱，淘宝店铺越来越多。",
+             "网店快递物流方便，利润高。"]
     late = ["政府组织电商培训，提供免费场地和贷款。", "培训班很受欢迎，政府补贴电商。", "政府提供贷款和培训。"]
     docs = [{"doc_id": f"A{i}", "date": f"2010-0{1 + i % 9}-01", "text": early[i % 3] + "\n\n" + early[(i + 1) % 3]}
             for i in range(6)]
