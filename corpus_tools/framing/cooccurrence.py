@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
-from corpus_tools.framing.matrix import rng_for
+from corpus_tools.framing.matrix import block_size, rng_for
 from corpus_tools.framing.multiplicity import bh, holm
 
 ALL = "all stages"
@@ -75,11 +75,12 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
         np.add.at(Tg, inverse, G)
         np.add.at(Tm, inverse, M)
         Tn = np.bincount(inverse, minlength=D).astype(float)
+        block = block_size(D, _BOOT_BLOCK)
         T11_flat = T11.reshape(D, -1)  # weights x counts as one matrix product (BLAS; exact: integer sums)
         reps = np.concatenate([  # B x p x q, in blocks of replicates: B x D weights at 100,000 documents are GBs
             _log_or((w @ T11_flat).reshape(len(w), *T11.shape[1:]), w @ Tg, w @ Tm, w @ Tn)
-            for w in (rng.multinomial(D, np.full(D, 1.0 / D), size=min(_BOOT_BLOCK, n_boot - b0)).astype(float)
-                      for b0 in range(0, n_boot, _BOOT_BLOCK))])
+            for w in (rng.multinomial(D, np.full(D, 1.0 / D), size=min(block, n_boot - b0)).astype(float)
+                      for b0 in range(0, n_boot, block))])
         out["lo"], out["hi"] = np.quantile(reps, alpha, axis=0), np.quantile(reps, 1 - alpha, axis=0)
     else:
         out["lo"] = out["hi"] = np.full(n11.shape, np.nan)
