@@ -109,8 +109,11 @@ class EntryWords:
         doc_codes, docs = pd.factorize(pd.Series(doc_ids).astype(str).to_numpy(), sort=False)
         has = pos >= 0
         n_has = int(has.sum())
-        onehot = sparse.csr_matrix((np.ones(n_has, dtype=np.int64), (doc_codes[has], pos[has])),
+        onehot = sparse.csr_matrix((np.ones(n_has, dtype=np.int32), (doc_codes[has], pos[has])),
                                    shape=(len(docs), self.counts.shape[0]))
-        M = (onehot @ self.counts).tocsc()
-        used = np.flatnonzero(np.diff(M.indptr) > 0)
-        return M[:, used].tocsr(), [self.words[j] for j in used], [str(d) for d in docs]
+        M = sparse.csr_matrix(onehot @ self.counts)  # int32: 8 bytes per document-word cell
+        used = np.bincount(M.indices, minlength=M.shape[1]) > 0
+        if used.all():
+            return M, list(self.words), [str(d) for d in docs]
+        keep = np.flatnonzero(used)
+        return M[:, keep], [self.words[j] for j in keep], [str(d) for d in docs]
