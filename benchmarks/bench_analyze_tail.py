@@ -47,23 +47,38 @@ def main() -> None:
         tracemalloc.start()
     marks: dict[int, tuple[float, float, float]] = {}
     rows: list[tuple[str, float, float, float]] = []
+    step_peak = [0.0]  # the traced peak of the running step, over its sub-steps
+    last: list[tuple[str, float]] = []  # the running sub-step (its message) and when it began
+
+    def end_substep() -> None:
+        if args.trace and last:
+            name, began = last.pop()
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            step_peak[0] = max(step_peak[0], peak)
+            print(f"      {name:<52} {time.perf_counter() - began:6.1f} s  traced peak {peak:7.1f} MB", flush=True)
+            tracemalloc.reset_peak()
 
     def close(step: int) -> None:
+        end_substep()
         start, rss0, cur0 = marks.pop(step)
-        peak = tracemalloc.get_traced_memory()[1] / 2**20 if args.trace else float("nan")
+        peak = max(step_peak[0], tracemalloc.get_traced_memory()[1] / 2**20) if args.trace else float("nan")
         rows.append((STEPS[step - 1], time.perf_counter() - start, rss_mb(), peak))
         print(f"  {STEPS[step - 1]:<12} {rows[-1][1]:7.1f} s  rss {rows[-1][2]:6.0f} MB (was {rss0:.0f})  "
               f"traced peak {peak:7.1f} MB (at start {cur0:.1f})", flush=True)
 
     def progress(message: str, step: int, total: int) -> None:
-        if step not in marks:
-            for s in list(marks):
-                close(s)
-            if step <= total:
-                if args.trace:
-                    tracemalloc.reset_peak()
-                cur = tracemalloc.get_traced_memory()[0] / 2**20 if args.trace else float("nan")
-                marks[step] = (time.perf_counter(), rss_mb(), cur)
+        if step in marks:  # a sub-step of the running step
+            end_substep()
+            last.append((message, time.perf_counter()))
+            return
+        for s in list(marks):
+            close(s)
+        if step <= total:
+            if args.trace:
+                tracemalloc.reset_peak()
+            step_peak[0] = 0.0
+            cur = tracemalloc.get_traced_memory()[0] / 2**20 if args.trace else float("nan")
+            marks[step] = (time.perf_counter(), rss_mb(), cur)
 
     with tempfile.TemporaryDirectory(prefix="tail-out-") as out:
         t1 = time.perf_counter()

@@ -264,6 +264,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
             files["code_cooccurrence"] = write_table(rel.cooccurrence, out_dir / "code_cooccurrence.csv")
     say("writing tables")
     files["scores_documents"] = write_table(doc_scores.scores, out_dir / "scores_documents.csv")
+    say("writing tables: entry scores and evidence (CSV copies of the Parquet files)")
     files["scores_entries"] = parquet_to_table(scored.entry_scores, out_dir / "scores_entries.csv")
     files["evidence"] = parquet_to_table(scored.evidence, out_dir / "evidence.csv")
     files["scores_entries_parquet"], files["evidence_parquet"] = scored.entry_scores, scored.evidence
@@ -274,9 +275,11 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     for col in by:
         if f"by_{col}" not in files:
             files[f"by_{col}"] = write_table(aggregate(doc_scores, col, corpus.docs), out_dir / f"by_{col}.csv")
+    say("writing tables: lexicon health")
     health = _health(lex, tokenizer, corpus, cache,
                      make_key(**base, code=code_hash(*STEP_CODE["health"])))
     files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
+    say("writing tables: language balance and lexicon validation")
     doc_lang = {str(d): language_of(g) for d, g in zip(corpus.docs["doc_id"], corpus.docs["lang"], strict=True)}
     balance = language_balance(doc_scores, corpus, seed=seed, n_boot=n_boot,
                                terms=term_counts(scored.evidence, doc_lang))
@@ -286,6 +289,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     if validation is not None and not report:  # with a report, the report writes these tables itself
         for key, name in VALIDATION_OUTPUTS.items():
             files[name.removesuffix(".csv")] = write_table(getattr(validation, key), out_dir / name)
+    say("writing tables: framing, topics and draft codes")
     for name, frame in framing.to_tables().items():
         files[name] = write_table(frame, out_dir / f"{name}.csv")
     if topic_res is not None:
@@ -320,6 +324,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     if report:
         say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
+        say("report: evidence sample")
         # the report shows the top passages: it gets the evidence rows of those entries, the rest stays on disk
         sample = dataclasses.replace(doc_scores, scores=doc_scores.scores.iloc[:0], level="entry",
                                      evidence=top_entry_evidence(scored.evidence))
