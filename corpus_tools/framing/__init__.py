@@ -6,13 +6,11 @@ schema.FRAMING_* / DISTINCTIVE_WORDS / TRIANGULATION* contracts). Every interval
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
@@ -20,6 +18,7 @@ from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.compare import adjust_family, compare_groups
 from corpus_tools.framing.cooccurrence import affordable, measures_constructs
 from corpus_tools.framing.effects import MIN_DOCS, stage_effects
+from corpus_tools.framing.entry_words import EntryWords
 from corpus_tools.framing.keyness import distinctive_words_matrix
 from corpus_tools.framing.matrix import doc_matrix
 from corpus_tools.framing.periods import BYS, UNDATED, doc_periods, period_order
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
 COMPARE_BUDGET = 1.2e7
 FIG2_LEXICONS = ("government_support", "mass_entrepreneurship")  # (measures, constructs) of the paper's Fig. 2
 
-__all__ = ["BYS", "FramingResult", "entry_content_words", "run_framing"]
+__all__ = ["BYS", "FIG2_LEXICONS", "EntryWords", "FramingResult", "entry_content_words", "run_framing"]
 
 
 @dataclass
@@ -80,7 +79,7 @@ def entry_content_words(corpus: Corpus, tokenizer: Tokenizer) -> dict[str, list[
 
 def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None = None, *, seed: int = 0,
                 n_boot: int = 1000, n_perm: int = 9999, ci: float = 0.95, bys: Sequence[str] = BYS,
-                tokens: Mapping[str, Sequence[str]] | None = None, dedupe: bool = False, top_n: int = 30,
+                tokens: Mapping[str, Sequence[str]] | EntryWords | None = None, dedupe: bool = False, top_n: int = 30,
                 min_count: int = 3, progress: Callable[[str], None] | None = None,
                 adjust: Sequence[str] | None = None, lexicon_of: Mapping[str, str] | None = None,
                 min_docs: int = MIN_DOCS, n_perm_words: int = 999, entry_scores: ScoreResult | None = None,
@@ -88,8 +87,8 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
     """Shares per period with bootstrap intervals, stage and source comparisons, adjusted stage effects
     (covariates: `adjust`, default source type and language) with stage x source strata and their
     sensitivity to the stage assignment, distinctive words per stage and source (needs `tokenizer` or
-    precomputed `tokens`), and the triangulation matrix. Groups with fewer than `min_docs` documents get
-    no interval or test."""
+    precomputed `tokens`: entry_id → content words, or their EntryWords counts), and the triangulation
+    matrix. Groups with fewer than `min_docs` documents get no interval or test."""
     say = progress or (lambda _m: None)
     docs = corpus.docs
     matrix = doc_matrix(scores, docs)
@@ -119,7 +118,7 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
                             seed=seed, min_docs=min_docs)
     say("framing: distinctive words")
     if tokens is None and tokenizer is not None:
-        tokens = entry_content_words(corpus, tokenizer)
+        tokens = EntryWords.of_corpus(corpus, tokenizer)
     words, word_notes = _words(corpus, tokens, stage_ids, sources, dedupe, top_n, min_count,
                                n_perm=min(n_perm, n_perm_words), seed=seed, min_docs=min_docs)
     notes.extend(word_notes)
@@ -167,8 +166,8 @@ def _measures(corpus: Corpus, entry_scores: ScoreResult, lexicon_of: Mapping[str
                                items[construct_lex], corpus.config.stage_ids, **kwargs)
 
 
-def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | None, stage_ids: list[str], sources: list[str],
-           dedupe: bool, top_n: int, min_count: int, *, n_perm: int = 999, seed: int = 0,
+def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | EntryWords | None, stage_ids: list[str],
+           sources: list[str], dedupe: bool, top_n: int, min_count: int, *, n_perm: int = 999, seed: int = 0,
            min_docs: int = MIN_DOCS) -> tuple[pd.DataFrame, list[str]]:
     """Distinctive words per stage and per source type, from document-level word counts (the unit the
     permutation null shuffles); groups with fewer than `min_docs` documents are left out."""
@@ -177,7 +176,8 @@ def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | None, stage_ids
     ent = corpus.entries
     if dedupe:
         ent = ent[ent["dup_of"].fillna("") == ""]
-    counts, words, docs = _doc_word_counts(ent, tokens)
+    entry_words = tokens if isinstance(tokens, EntryWords) else EntryWords.from_mapping(tokens)
+    counts, words, docs = entry_words.doc_counts(ent["entry_id"], ent["doc_id"])
     frames, notes = [], []
     for by, groups in (("stage", stage_ids), ("source_type", sources)):
         labels = {str(d): str(g) for d, g in zip(corpus.docs["doc_id"], corpus.docs[by], strict=True)}
@@ -191,27 +191,6 @@ def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | None, stage_ids
         frames.append(frame)
         notes.extend(more)
     return pd.concat(frames, ignore_index=True), notes
-
-
-def _doc_word_counts(entries: pd.DataFrame, tokens: Mapping[str, Sequence[str]]) -> tuple[Any, list[str], list[str]]:
-    """(documents × words sparse count matrix, its words, its documents in order of first entry): one pass over
-    the entries, a few bytes per token (a Counter per document took hundreds of bytes per distinct word)."""
-    from scipy import sparse
-
-    vocab: dict[str, int] = {}
-    doc_index: dict[str, int] = {}
-    rows, cols = array("i"), array("i")
-    for e, d in zip(entries["entry_id"], entries["doc_id"], strict=True):
-        r = doc_index.setdefault(str(d), len(doc_index))
-        ws = tokens.get(str(e), ())
-        rows.extend([r] * len(ws))
-        cols.extend([vocab.setdefault(w, len(vocab)) for w in ws])
-    r_arr = np.frombuffer(rows, dtype=np.int32) if len(rows) else np.zeros(0, dtype=np.int32)
-    c_arr = np.frombuffer(cols, dtype=np.int32) if len(cols) else np.zeros(0, dtype=np.int32)
-    counts = sparse.csr_matrix((np.ones(len(r_arr), dtype=np.int64), (r_arr, c_arr)),
-                               shape=(len(doc_index), len(vocab)))  # repeated (doc, word) pairs are summed
-    counts.sum_duplicates()
-    return counts, list(vocab), list(doc_index)
 
 
 def _notes(docs: pd.DataFrame, stage_ids: list[str]) -> list[str]:

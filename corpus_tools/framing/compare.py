@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
-from corpus_tools.framing.matrix import DocMatrix, bootstrap_sums, interval, ratio, rng_for
+from corpus_tools.framing.matrix import DocMatrix, block_size, bootstrap_sums, interval, ratio, rng_for
 from corpus_tools.framing.multiplicity import bh, holm
 
 __all__ = ["adjust_family", "chi2_stat", "compare_groups", "cramers_v", "holm", "omnibus_test",
@@ -96,6 +96,7 @@ def _perm_chi2(codes: np.ndarray, counts: np.ndarray, n_groups: int, observed: f
     col = counts.sum(axis=0)
     total = col.sum()
     hits = 0
+    chunk = block_size(n_groups * n, chunk)
     for start in range(0, n_perm, chunk):
         size = min(chunk, n_perm - start)
         perms = np.stack([rng.permutation(codes) for _ in range(size)])  # size x n
@@ -150,8 +151,9 @@ def _perm_p(counts: np.ndarray, tokens: np.ndarray, n_b: int, observed: np.ndarr
     total_c, total_t = counts.sum(axis=0), tokens.sum()
     extreme = np.zeros(counts.shape[1])
     valid = 0
-    for start in range(0, n_perm, 200):
-        size = min(200, n_perm - start)
+    chunk = block_size(n, 200)
+    for start in range(0, n_perm, chunk):
+        size = min(chunk, n_perm - start)
         masks = np.zeros((size, n))
         for r in range(size):
             masks[r, rng.choice(n, n_b, replace=False)] = 1.0

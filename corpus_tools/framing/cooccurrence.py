@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
-from corpus_tools.framing.matrix import rng_for
+from corpus_tools.framing.matrix import block_size, rng_for
 from corpus_tools.framing.multiplicity import bh, holm
 
 ALL = "all stages"
@@ -65,20 +65,20 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
     D = len(codes)
     if D >= 2 and n_boot > 0:
         T11 = np.zeros((D, G.shape[1], M.shape[1]))  # per document co-presence counts (exact: sums of 0/1)
-        by_doc = np.argsort(inverse, kind="stable")
-        starts = np.flatnonzero(np.r_[True, np.diff(inverse[by_doc]) != 0])  # every code has a unit
-        Gs, Ms = G[by_doc], M[by_doc]
-        for i in range(G.shape[1]):  # one pass over the units per measure item, not one per document
-            T11[:, i, :] = np.add.reduceat(Gs[:, i:i + 1] * Ms, starts, axis=0)
+        for i in range(G.shape[1]):  # only the units with measure i (a few percent): no sorted copy of G and M
+            rows = np.flatnonzero(G[:, i])
+            np.add.at(T11[:, i, :], inverse[rows], G[rows, i:i + 1] * M[rows])
         Tg = np.zeros((D, G.shape[1]))
         Tm = np.zeros((D, M.shape[1]))
         np.add.at(Tg, inverse, G)
         np.add.at(Tm, inverse, M)
         Tn = np.bincount(inverse, minlength=D).astype(float)
+        block = block_size(D, _BOOT_BLOCK)
+        T11_flat = T11.reshape(D, -1)  # weights x counts as one matrix product (BLAS; exact: integer sums)
         reps = np.concatenate([  # B x p x q, in blocks of replicates: B x D weights at 100,000 documents are GBs
-            _log_or(np.einsum("bd,dpq->bpq", w, T11), w @ Tg, w @ Tm, w @ Tn)
-            for w in (rng.multinomial(D, np.full(D, 1.0 / D), size=min(_BOOT_BLOCK, n_boot - b0)).astype(float)
-                      for b0 in range(0, n_boot, _BOOT_BLOCK))])
+            _log_or((w @ T11_flat).reshape(len(w), *T11.shape[1:]), w @ Tg, w @ Tm, w @ Tn)
+            for w in (rng.multinomial(D, np.full(D, 1.0 / D), size=min(block, n_boot - b0)).astype(float)
+                      for b0 in range(0, n_boot, block))])
         out["lo"], out["hi"] = np.quantile(reps, alpha, axis=0), np.quantile(reps, 1 - alpha, axis=0)
     else:
         out["lo"] = out["hi"] = np.full(n11.shape, np.nan)
@@ -125,6 +125,11 @@ def cmh_p(G: np.ndarray, M: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return np.where(var > 0, chi2.sf(stat, 1), 1.0)
 
 
+def _subset(a: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The rows of `a` where `mask` holds (`a` itself, not a copy, when it holds everywhere)."""
+    return a if mask.all() else a[mask]
+
+
 def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], entry_stages: Sequence[str],
                         measure_items: dict[str, list[str]], construct_items: dict[str, list[str]],
                         stage_ids: Sequence[str], *, n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95,
@@ -141,8 +146,8 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
         left, right = measure_items.get(level, []), construct_items.get(level, [])
         if not left or not right:
             continue
-        E_left = (entry_counts[left].to_numpy(dtype=float) > 0).astype(float)
-        E_right = (entry_counts[right].to_numpy(dtype=float) > 0).astype(float)
+        E_left = (entry_counts[left].to_numpy() > 0).astype(float)  # presence, not a float copy of the counts first
+        E_right = (entry_counts[right].to_numpy() > 0).astype(float)
         doc_ids, inv = np.unique(docs_arr, return_inverse=True)
         D_left = np.zeros((len(doc_ids), len(left)))
         D_right = np.zeros((len(doc_ids), len(right)))
@@ -160,7 +165,8 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
                                  f"than {min_docs}: left out")
                 continue
             for unit, G, M, docs_u, strata in (
-                    ("entry", E_left[e_mask], E_right[e_mask], docs_arr[e_mask], stages_arr[e_mask]),
+                    ("entry", _subset(E_left, e_mask), _subset(E_right, e_mask), _subset(docs_arr, e_mask),
+                     _subset(stages_arr, e_mask)),
                     ("document", D_left[d_mask], D_right[d_mask], doc_ids[d_mask], doc_stage[d_mask])):
                 perms = affordable(n_perm, len(G))
                 use_cmh = n_perm > 0 and len(G) * MIN_PERM > PERM_BUDGET

@@ -86,16 +86,20 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     keep_rows = [r for r, d in enumerate(docs) if doc_group.get(d) in wanted]
     docs = [docs[r] for r in keep_rows]
     present = [g for g in groups if any(doc_group[d] == g for d in docs)]
-    sub_counts = sparse.csr_matrix(counts)[keep_rows]
+    counts = sparse.csr_matrix(counts)
+    sub_counts = counts if len(keep_rows) == counts.shape[0] else counts[keep_rows]
     pooled = np.asarray(sub_counts.sum(axis=0)).ravel()
     vocab_idx = [j for j in sorted(range(len(words)), key=words.__getitem__) if pooled[j] >= min_count]
     vocab = [words[j] for j in vocab_idx]
     empty = pd.DataFrame(columns=list(schema.DISTINCTIVE_WORDS))
     if len(vocab) < 2 or len(present) < 2:
         return empty, notes
-    M = sparse.csr_matrix(sub_counts[:, vocab_idx], dtype=float)
+    # one float copy of the counts at a time (at 100,000 documents a copy is hundreds of MB): the selected
+    # columns, their data as float, and the presence matrix sharing their structure only while DF is summed
+    M = sub_counts[:, vocab_idx]
+    del sub_counts
+    M = sparse.csr_matrix((M.data.astype(float), M.indices, M.indptr), shape=M.shape)
     M.eliminate_zeros()
-    B = (M > 0).astype(float)
     codes = np.array([present.index(doc_group[d]) for d in docs])
 
     def group_sums(mat: sparse.csr_matrix, c: np.ndarray) -> np.ndarray:
@@ -103,7 +107,7 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
         return np.asarray((onehot @ mat).todense())
 
     G = group_sums(M, codes)
-    DF = group_sums(B, codes)
+    DF = group_sums(sparse.csr_matrix((np.ones(M.nnz), M.indices, M.indptr), shape=M.shape), codes)  # docs using
     bg = np.asarray(M.sum(axis=0)).ravel() + 0.01
     a0 = float(alpha0) if alpha0 is not None else float(bg.sum())
     prior = a0 * bg / bg.sum()

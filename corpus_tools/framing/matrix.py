@@ -85,6 +85,15 @@ def rng_for(seed: int, *labels: str) -> np.random.Generator:
     return np.random.default_rng([seed, *(zlib.crc32(lab.encode("utf-8")) for lab in labels)])
 
 
+BLOCK_CELLS = 4_000_000  # cells of one block of resampling weights or permuted labels (32 MB of float64)
+
+
+def block_size(width: int, cap: int, cells: float | None = None) -> int:
+    """Replicates per block so that a block of `width` cells each stays within `cells` (at most `cap`, at least
+    1): memory bounded however many documents; the draws are the same in any blocks (drawn one after another)."""
+    return max(1, min(int(cap), int((BLOCK_CELLS if cells is None else cells) // max(1, width))))
+
+
 def bootstrap_sums(values: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = 200) -> np.ndarray:
     """Column sums of `values` (n x k) over `n_boot` resamples of its rows with replacement (n_boot x k)."""
     n, k = values.shape
@@ -93,6 +102,7 @@ def bootstrap_sums(values: np.ndarray, n_boot: int, rng: np.random.Generator, ch
         out[:] = np.nan
         return out
     pvals = np.full(n, 1.0 / n)
+    chunk = block_size(n, chunk)
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
         weights = rng.multinomial(n, pvals, size=b)

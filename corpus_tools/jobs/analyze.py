@@ -20,12 +20,12 @@ from corpus_tools.agreement.lexicon_validation import (
 from corpus_tools.corpus.junk import junk_summary
 from corpus_tools.corpus.loader import Corpus
 from corpus_tools.errors import ConfigError, CorpusError, StoreError, did_you_mean
-from corpus_tools.framing import FramingResult, entry_content_words, run_framing
+from corpus_tools.framing import FIG2_LEXICONS, EntryWords, FramingResult, run_framing
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
 from corpus_tools.io.memory import release_memory
-from corpus_tools.io.parquet_parts import parquet_to_table, part_path
-from corpus_tools.io.tables import write_chunks, write_table
+from corpus_tools.io.parquet_parts import BATCH_ROWS, iter_frames, parquet_to_table, part_path
+from corpus_tools.io.tables import CSV_SLICE_ROWS, write_chunks, write_table
 from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
 from corpus_tools.jobs.lexicon_validate import OUTPUTS as VALIDATION_OUTPUTS
 from corpus_tools.jobs.reliability import codings_key, reliability_for
@@ -201,7 +201,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     files = result.files
     files["problems"] = write_table(corpus.problems, out_dir / "problems.csv")
     files["documents"] = write_table(corpus.docs.drop(columns=["text"]), out_dir / "documents.csv")
-    files["entries"] = write_chunks(corpus.entries_with_meta_chunks(), out_dir / "entries.csv")
+    files["entries"] = _entries_table(corpus, out_dir / "entries.csv")
 
     step(2)("scoring documents and entries")
     score_code = code_hash(*STEP_CODE["scores"])
@@ -219,8 +219,8 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                                 stages=[s.__dict__ for s in corpus.config.stages], adjust=adjust, min_docs=min_docs,
                                 code=code_hash(*STEP_CODE["framing"]), **score_settings),
                        seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe, adjust=adjust, min_docs=min_docs,
-                       lexicon_of=lexicon_of(lex), entry_scores=lambda: scored.entries(
-                           ["doc_id", *doc_scores.variable_ids, *doc_scores.construct_ids, "total", "n_tokens"]))
+                       lexicon_of=lexicon_of(lex), entry_scores=lambda: _fig2_entries(scored, lexicon_of(lex)))
+    del tokens  # only framing needs the words: not held through topics, tables and report
     result.problems.extend(f"WARNING stage effects: {n}" for n in framing.notes if n.startswith("adjustment column"))
     topic_res = None
     ks: list[int] | None = None
@@ -266,6 +266,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
             files["code_cooccurrence"] = write_table(rel.cooccurrence, out_dir / "code_cooccurrence.csv")
     say("writing tables")
     files["scores_documents"] = write_table(doc_scores.scores, out_dir / "scores_documents.csv")
+    say("writing tables: entry scores and evidence (CSV copies of the Parquet files)")
     files["scores_entries"] = parquet_to_table(scored.entry_scores, out_dir / "scores_entries.csv")
     files["evidence"] = parquet_to_table(scored.evidence, out_dir / "evidence.csv")
     files["scores_entries_parquet"], files["evidence_parquet"] = scored.entry_scores, scored.evidence
@@ -276,9 +277,11 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     for col in by:
         if f"by_{col}" not in files:
             files[f"by_{col}"] = write_table(aggregate(doc_scores, col, corpus.docs), out_dir / f"by_{col}.csv")
+    say("writing tables: lexicon health")
     health = _health(lex, tokenizer, corpus, cache,
                      make_key(**base, code=code_hash(*STEP_CODE["health"])))
     files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
+    say("writing tables: language balance and lexicon validation")
     doc_lang = {str(d): language_of(g) for d, g in zip(corpus.docs["doc_id"], corpus.docs["lang"], strict=True)}
     balance = language_balance(doc_scores, corpus, seed=seed, n_boot=n_boot,
                                terms=term_counts(scored.evidence, doc_lang))
@@ -288,6 +291,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     if validation is not None and not report:  # with a report, the report writes these tables itself
         for key, name in VALIDATION_OUTPUTS.items():
             files[name.removesuffix(".csv")] = write_table(getattr(validation, key), out_dir / name)
+    say("writing tables: framing, topics and draft codes")
     for name, frame in framing.to_tables().items():
         files[name] = write_table(frame, out_dir / f"{name}.csv")
     if topic_res is not None:
@@ -322,6 +326,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     if report:
         say = step(8)
         manifest["cache"] = cache.summary()  # as of the start of the report step
+        say("report: evidence sample")
         # the report shows the top passages: it gets the evidence rows of those entries, the rest stays on disk
         sample = dataclasses.replace(doc_scores, scores=doc_scores.scores.iloc[:0], level="entry",
                                      evidence=top_entry_evidence(scored.evidence))
@@ -375,6 +380,16 @@ def _scores(corpus: Corpus, scorer: Scorer, dedupe: bool, cache: Cache, key: str
     return res
 
 
+def _entries_table(corpus: Corpus, path: Path, rows: int | None = None) -> Path:
+    """entries.csv: the entries with their documents' metadata (Corpus.entries_with_meta), merged and written a
+    slice of entries at a time, so no merged copy of every entry's text is held; the same file as at once."""
+    rows = max(1, int(rows or CSV_SLICE_ROWS))
+    ent = corpus.entries
+    if len(ent) <= rows or not ent["doc_id"].isin(corpus.docs["doc_id"]).all():  # unmatched: whole-frame dtypes
+        return write_table(corpus.entries_with_meta(), path)
+    return write_chunks(corpus.entries_with_meta_chunks(rows=rows), path)
+
+
 def _validation(corpus: Corpus, lexicons: Sequence[Lexicon], scorer: Scorer, n_boot: int,
                 seed: int) -> LexiconValidation | None:
     """Lexicon hits against the corpus's hand codes (None when it has no coded entries for these lexicons).
@@ -399,22 +414,36 @@ def _health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus, c
     return health
 
 
-def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> dict[str, list[str]]:
-    """entry_id → content words, from the cache when inputs are unchanged."""
+def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> EntryWords:
+    """Content-word counts per entry (a sparse matrix, not a list of words per entry), from the cache when inputs
+    are unchanged."""
     hit = cache.load_frames("tokens", key)
     if hit is not None:
-        frame = hit[0]["tokens"]
-        return {str(e): list(w) for e, w in zip(frame["entry_id"], frame["words"], strict=True)}
-    tokens = entry_content_words(corpus, tokenizer)
-    cache.save_frames("tokens", key, {"tokens": pd.DataFrame({"entry_id": list(tokens),
-                                                              "words": list(tokens.values())})})
+        return EntryWords.from_frames(hit[0])
+    tokens = EntryWords.of_corpus(corpus, tokenizer)
+    cache.save_frames("tokens", key, tokens.frames())
     return tokens
+
+
+def _fig2_entries(scored: ScoredFiles, lexicon_of: dict[str, str],
+                  batch_rows: int = BATCH_ROWS) -> ScoreResult:
+    """What Fig. 2 (framing.cooccurrence) needs of the entry scores: the document and, per item of its two
+    lexicons, whether the entry has a hit (bool), read batch by batch (a few bytes per entry, not a count
+    column per variable)."""
+    items = [i for i in (*scored.documents.variable_ids, *scored.documents.construct_ids)
+             if lexicon_of.get(i) in FIG2_LEXICONS]
+    parts = [b.assign(**{i: b[i] > 0 for i in items})
+             for b in iter_frames(scored.entry_scores, ["doc_id", *items], batch_rows)]
+    d = scored.documents
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["doc_id", *items])
+    return ScoreResult(frame, empty_evidence(), "entry", d.variable_ids, d.construct_ids, dict(d.construct_lexicon),
+                       dict(d.summary))
 
 
 _FRAMING_DATA = ("notes", "adjusted_for")  # FramingResult fields that are lists, not frames
 
 
-def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: dict[str, list[str]], cache: Cache,
+def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: EntryWords, cache: Cache,
              say: Callable[[str], None], key: str, **kwargs: Any) -> FramingResult:
 
     hit = cache.load_frames("framing", key)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
+import numpy as np
+import pandas as pd
 
 WINDOW = 160
 MAX_CHARS = 520
@@ -66,11 +65,17 @@ def top_passages(evidence: pd.DataFrame, entries: pd.DataFrame, docs: pd.DataFra
         return {}
     ent = entries.set_index("entry_id")
     meta = docs.set_index("doc_id")
-    order = {e: i for i, e in enumerate(entries["entry_id"])}
+    ids = pd.Index(entries["entry_id"])
+    last = ids.to_series(index=range(len(ids))).drop_duplicates(keep="last") if not ids.is_unique else None
     out: dict[str, list[Passage]] = {}
     for var, ev in evidence.groupby("variable", sort=False):
         counts = ev.groupby("entry_id").size()
-        ranked = sorted(counts.index, key=lambda e: (-int(counts[e]), order.get(e, 1 << 30)))[:per_variable]
+        # corpus order of the few entries ranked (not a dict over every entry of the corpus)
+        pos = (ids if last is None else pd.Index(last.to_numpy())).get_indexer(counts.index)
+        if last is not None:
+            pos = np.where(pos >= 0, last.index.to_numpy()[pos], -1)
+        order = dict(zip(counts.index, np.where(pos >= 0, pos, 1 << 30).tolist(), strict=True))
+        ranked = sorted(counts.index, key=lambda e: (-int(counts[e]), order[e]))[:per_variable]
         passages = []
         for eid in ranked:
             if eid not in ent.index:

@@ -51,6 +51,18 @@ def _sample(evidence: pd.DataFrame, max_rows: int) -> pd.DataFrame:
         columns="_rank").sort_index()
 
 
+def _text_bytes(entries: pd.DataFrame) -> pd.Series:
+    """document id → UTF-8 bytes of its entries' texts (computed on the Arrow column, not text by text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(entries):
+        return pd.Series(dtype="int64")
+    texts = pa.array(entries["text"].astype(str), type=pa.large_string())
+    n = pc.binary_length(texts).to_numpy(zero_copy_only=False)
+    return pd.Series(n, index=entries.index).groupby(entries["doc_id"]).sum()
+
+
 def _str(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
@@ -67,11 +79,10 @@ def explorer_data(evidence: pd.DataFrame, entries: pd.DataFrame, docs: pd.DataFr
     ev = _sample(evidence, max_rows)
     doc_ids = [str(d) for d in docs["doc_id"]]
     doc_index = {d: i for i, d in enumerate(doc_ids)}
-    ent = entries.sort_values(["doc_id", "start"]) if "start" in entries else entries
     if per_doc_hits is None:
         per_doc_hits = evidence.groupby("doc_id").size() if len(evidence) else pd.Series(dtype=int)
     # documents with most hits keep their text first, within the byte budget
-    sizes = ent.groupby("doc_id")["text"].apply(lambda s: sum(len(str(t).encode("utf-8")) for t in s))
+    sizes = _text_bytes(entries)
     order = sorted(doc_ids, key=lambda d: (-int(per_doc_hits.get(d, 0)), doc_index[d]))
     budget, with_text = max_text_bytes, set()
     for d in order:
@@ -79,6 +90,12 @@ def explorer_data(evidence: pd.DataFrame, entries: pd.DataFrame, docs: pd.DataFr
         if size <= budget:
             with_text.add(d)
             budget -= size
+    # only the entries the page shows (those of documents with their text) or a sampled hit points into: a
+    # million entries' texts are never turned into Python strings
+    shown = entries["doc_id"].astype(str).isin(with_text) | entries["entry_id"].astype(str).isin(
+        {str(e) for e in ev["entry_id"]} if len(ev) else set())
+    ent = entries[shown.to_numpy()]
+    ent = ent.sort_values(["doc_id", "start"]) if "start" in ent else ent
     entry_rows: list[list[Any]] = []
     entry_index: dict[str, int] = {}
     entry_start: dict[str, int] = {}

@@ -15,9 +15,9 @@ from corpus_tools.text.tokenize import Tokenizer
 def lexicon_health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus) -> pd.DataFrame:
     """Per term: variable, language and number of matches in the corpus (0 = never matches)."""
     rows = []
-    texts = list(corpus.content_entries["text"])  # junk entries (menus, markup, ...) are no evidence of use
+    texts = corpus.content_entries["text"]  # junk entries (menus, markup, ...) are no evidence of use
     for lex in lexicons:
-        freq = term_frequencies(lex, tokenizer, texts)
+        freq = term_frequencies(lex, tokenizer, iter(texts))  # one text at a time, not a list of all of them
         for v in lex.variables:
             for lang, term in v.all_terms():
                 rows.append({"lexicon": lex.name, "variable": v.id, "lang": lang, "term": term,
