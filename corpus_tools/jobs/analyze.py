@@ -43,7 +43,7 @@ from corpus_tools.scoring.chunked import (
     score_to_parquet,
 )
 from corpus_tools.scoring.evidence_queries import evidence_overview, term_counts, top_entry_evidence
-from corpus_tools.scoring.health import lexicon_health
+from corpus_tools.scoring.health import health_from_evidence
 from corpus_tools.scoring.parallel import default_workers
 from corpus_tools.scoring.score import PERIODS, Scorer, ScoreResult, aggregate, corpus_scorer
 from corpus_tools.text.tokenize import Tokenizer
@@ -68,7 +68,6 @@ STEP_CODE: dict[str, tuple[str, ...]] = {
     "tokens": ("corpus_tools.text.tokenize", "corpus_tools.framing"),
     "framing": ("corpus_tools.framing", "corpus_tools.scoring.score"),
     "topics": ("corpus_tools.topics",),
-    "health": ("corpus_tools.scoring.health",),
     "report": ("corpus_tools.report",),
     "reliability": ("corpus_tools.jobs.reliability",),
 }
@@ -278,8 +277,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         if f"by_{col}" not in files:
             files[f"by_{col}"] = write_table(aggregate(doc_scores, col, corpus.docs), out_dir / f"by_{col}.csv")
     say("writing tables: lexicon health")
-    health = _health(lex, tokenizer, corpus, cache,
-                     make_key(**base, code=code_hash(*STEP_CODE["health"])))
+    health = health_from_evidence(lex, scored.evidence)  # every hit is in the evidence: no second matching
     files["lexicon_health"] = write_table(health, out_dir / "lexicon_health.csv")
     say("writing tables: language balance and lexicon validation")
     doc_lang = {str(d): language_of(g) for d, g in zip(corpus.docs["doc_id"], corpus.docs["lang"], strict=True)}
@@ -401,17 +399,6 @@ def _validation(corpus: Corpus, lexicons: Sequence[Lexicon], scorer: Scorer, n_b
         return validate_lexicons(corpus, lexicons, scorer, split=split, n_boot=n_boot, random_state=seed)
     except CorpusError:  # codings files whose rows all failed to resolve: reported by `lexicon validate`
         return None
-
-
-def _health(lexicons: Sequence[Lexicon], tokenizer: Tokenizer, corpus: Corpus, cache: Cache,
-            key: str) -> pd.DataFrame:
-    """Lexicon health (matches per term), from the cache when inputs are unchanged."""
-    hit = cache.load_frames("health", key)
-    if hit is not None:
-        return hit[0]["health"]
-    health = lexicon_health(lexicons, tokenizer, corpus)
-    cache.save_frames("health", key, {"health": health})
-    return health
 
 
 def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> EntryWords:
