@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -190,9 +190,13 @@ class TopicInput:
 
 
 def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *, min_tokens: int = MIN_TOKENS,
-            min_df: int = MIN_DF, max_df: float = MAX_DF) -> TopicInput:
+            min_df: int = MIN_DF, max_df: float = MAX_DF,
+            tokens: Mapping[str, Sequence[str]] | None = None) -> TopicInput:
     """Tokenize every non-duplicate entry with `content_words`, prune rare/ubiquitous words, drop short ones.
 
+    `tokens` (entry_id → `tokenizer.content_words` of the entry's text, e.g. analyze's tokens step, with the
+    lexicon terms already added to the tokenizer) are used as they are for every entry `strip_junk` left
+    unchanged, so only the entries it changed are tokenized again (the same lists either way).
     The token lists share one str object per vocabulary word (a list costs 8 bytes per token, not a string)."""
     tokenizer.add_words(all_terms(lexicons))  # lexicon terms stay whole, as in scoring
     meta = corpus.entries_with_meta()
@@ -209,16 +213,22 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
                      f"another entry and would inflate its theme)")
     meta = meta.loc[~dup].reset_index(drop=True)
     meta["stage"] = meta["stage"].fillna(UNSTAGED).replace("", UNSTAGED)
-    texts, junk, threshold = strip_junk(list(meta["text"].astype(str)), list(meta["doc_id"].astype(str)))
+    raw = list(meta["text"].astype(str))
+    texts, junk, threshold = strip_junk(raw, list(meta["doc_id"].astype(str)))
     notes += junk.notes(threshold)
     # one str object per distinct word, shared by every entry that uses it: the tokenizer returns a new
     # str per token (about 80 bytes each), which at a million entries would be gigabytes of copies
     shared: dict[str, str] = {}
-    tokens = [[shared.setdefault(w, w) for w in tokenizer.content_words(t)] for t in texts]
-    del texts
+    given = tokens if tokens is not None else {}
+    tokens_: list[list[str]] = []
+    for e, text, before in zip(meta["entry_id"].astype(str), texts, raw, strict=True):
+        words = given.get(e) if text == before else None
+        tokens_.append([shared.setdefault(w, w) for w in (words if words is not None
+                                                         else tokenizer.content_words(text))])
+    del texts, raw
     df: Counter[str] = Counter()
     n_script: Counter[bool] = Counter()  # entries with Chinese (True) / other-script (False) words
-    for t in tokens:
+    for t in tokens_:
         df.update(set(t))
         n_script.update({has_cjk(w) for w in t})
     # ubiquity is measured within a script: in a bilingual corpus "village" is in few entries overall
@@ -228,17 +238,17 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
     if common:
         notes.append(f"words in more than {max_df:.0%} of the entries written in their script left out as "
                      f"carrying no theme: " + ", ".join(sorted(common, key=lambda w: -df[w])[:10]))
-    n_all = len(tokens)
+    n_all = len(tokens_)
     idx: list[int] = []
     docs: list[list[str]] = []
     gone: list[str] = []
-    for i, t in enumerate(tokens):
+    for i, t in enumerate(tokens_):
         kept = [w for w in t if w in keep]
-        tokens[i] = gone  # the unpruned list goes as soon as its pruned copy exists
+        tokens_[i] = gone  # the unpruned list goes as soon as its pruned copy exists
         if len(kept) >= min_tokens:
             idx.append(i)
             docs.append(kept)
-    del tokens
+    del tokens_
     n_short = n_all - len(idx)
     if n_short:
         notes.append(f"{n_short} of {n_all} entries have fewer than {min_tokens} content words after "
