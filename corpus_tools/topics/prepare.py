@@ -38,6 +38,9 @@ _SYLLABLE = (r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?(?:[aeiouü" + _TONED + r"v]+
 _PINYIN_TOKEN = re.compile(rf"(?:{_SYLLABLE})+", re.IGNORECASE)
 _TONE_NUMBER = re.compile(rf"(?:{_SYLLABLE}[1-5])+", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[A-Za-z" + _TONED + r"ü']+[1-5]?")
+# a text without a tone mark and without a letter followed by a tone number has no pinyin token (the test
+# `strip_pinyin` starts with: most entries, so they skip the word-by-word scan)
+_MAYBE_PINYIN = re.compile(r"[" + _TONED + r"]|[A-Za-zü'][1-5]")
 _BOILERPLATE = re.compile(
     r"^\W*(?:share(?: this| on| to)?\b|related (?:stories|articles|news|posts|reading)|read more|click here|"
     r"back to top|all rights reserved|copyright\b|©|print this|follow us|subscribe\b|tags?\s*:|"
@@ -85,6 +88,8 @@ def is_pinyin_token(word: str) -> bool:
 
 def strip_pinyin(text: str) -> tuple[str, int]:
     """Text without its pinyin annotation runs (one or more pinyin tokens in a row), and how many runs."""
+    if _MAYBE_PINYIN.search(text) is None:
+        return text, 0
     runs = 0
     out: list[str] = []
     last = 0
@@ -123,8 +128,11 @@ def _sentences(text: str) -> list[str]:
     return [x for x in _SENTENCE_SPLIT.split(text) if x and x.strip()]
 
 
+_NON_WORD = re.compile(r"\W+")
+
+
 def _norm(sentence: str) -> str:
-    return re.sub(r"\W+", "", sentence.lower())
+    return _NON_WORD.sub("", sentence.lower())
 
 
 def strip_junk(texts: Sequence[str], doc_ids: Sequence[str], *, min_docs: int = REPEAT_MIN_DOCS,
@@ -157,13 +165,14 @@ def strip_junk(texts: Sequence[str], doc_ids: Sequence[str], *, min_docs: int = 
         cleaned = "\n".join(lines)
         if repeated:
             kept = []
-            for sent in _sentences(cleaned):
+            sents = _sentences(cleaned)
+            for sent in sents:
                 if _norm(sent) in repeated:
                     counts.repeated_sentences += 1
                     touched = True
                 else:
                     kept.append(sent)
-            cleaned = " ".join(kept) if len(kept) != len(_sentences(cleaned)) else cleaned
+            cleaned = " ".join(kept) if len(kept) != len(sents) else cleaned
         cleaned, runs = strip_pinyin(cleaned)
         if runs:
             counts.pinyin_runs += runs
