@@ -237,9 +237,19 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
     del texts, raw
     df: Counter[str] = Counter()
     n_script: Counter[bool] = Counter()  # entries with Chinese (True) / other-script (False) words
+    known: set[str] = set()
+    by_script: dict[bool, set[str]] = {True: set(), False: set()}  # Chinese words, the others
     for t in tokens_:
-        df.update(set(t))
-        n_script.update({has_cjk(w) for w in t})
+        words = set(t)
+        df.update(words)
+        new = words - known  # has_cjk once per distinct word, not once per token
+        if new:
+            for w in new:
+                by_script[has_cjk(w)].add(w)
+            known |= new
+        for script, members in by_script.items():
+            if not members.isdisjoint(words):
+                n_script[script] += 1
     # ubiquity is measured within a script: in a bilingual corpus "village" is in few entries overall
     # but in most English ones
     common = {w for w, c in df.items() if n_script[has_cjk(w)] >= 20 and c / n_script[has_cjk(w)] > max_df}
