@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -361,7 +361,9 @@ FOLD_IN_TASK = 64 * 1024  # entries per worker task of a parallel fold-in (a mul
 
 def transform_many(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str]],
                    groups: Sequence[str] | None = None, *, iterations: int = 30,
-                   chunk: int = FOLD_IN_CHUNK, run: Any = None) -> list[np.ndarray]:
+                   chunk: int = FOLD_IN_CHUNK,
+                   run: Callable[[Callable[[Any, Any], Any], Any, Sequence[Any]], list[Any]] | None = None
+                   ) -> list[np.ndarray]:
     """Topic shares (n_docs × k) of `docs` under each model, its topics held fixed: the EM fold-in of
     quality.fold_in under each model's fitted prior (`doc_prior`), with the document-term matrix of each block
     of `chunk` documents built once for all models (so memory is bounded by the block, not the corpus).

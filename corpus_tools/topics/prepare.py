@@ -240,15 +240,15 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
     known: set[str] = set()
     by_script: dict[bool, set[str]] = {True: set(), False: set()}  # Chinese words, the others
     for t in tokens_:
-        words = set(t)
-        df.update(words)
-        new = words - known  # has_cjk once per distinct word, not once per token
+        distinct = set(t)
+        df.update(distinct)
+        new = distinct - known  # has_cjk once per distinct word, not once per token
         if new:
             for w in new:
                 by_script[has_cjk(w)].add(w)
             known |= new
         for script, members in by_script.items():
-            if not members.isdisjoint(words):
+            if not members.isdisjoint(distinct):
                 n_script[script] += 1
     # ubiquity is measured within a script: in a bilingual corpus "village" is in few entries overall
     # but in most English ones
