@@ -8,7 +8,7 @@ step, the largest worker's RSS, the chosen K and sample per scope, and a hash of
 key=value pairs go to run_topics (e.g. sweep_sample=20000 n_seeds=2). GO=FILE waits after loading and
 tokenizing until FILE exists and reads the key=value pairs from it (for a corpus that takes long to load).
 """
-# ruff: noqa: E401, E402, E702, I001
+# ruff: noqa: E401, E702, I001
 import hashlib, os, resource, sys, threading, time
 from pathlib import Path
 
