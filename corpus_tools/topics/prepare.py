@@ -162,7 +162,7 @@ def strip_junk(texts: Sequence[str], doc_ids: Sequence[str], *, min_docs: int = 
                     counts.examples.append(line.strip()[:40])
                 continue
             lines.append(line)
-        cleaned = "\n".join(lines)
+        cleaned = "\n".join(lines) if touched else text  # the same str object when unchanged: no copy
         if repeated:
             kept = []
             sents = _sentences(cleaned)
