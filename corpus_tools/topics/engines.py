@@ -299,7 +299,6 @@ class ConceptLinked(TopicEstimator):
         self.topic_word_ = _normalise_rows(tw)
         self.doc_topic_ = self.base.doc_topic_
         self.model_ = self.base.model_
-        self.concept_docs_ = mapped
         if hasattr(self.base, "groups_"):
             self.groups_ = self.base.groups_
 
