@@ -226,7 +226,9 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     if topics:
         ks, topic_engine = topic_settings(k_range, topic_engine)
         say = step(5)
-        # topic_variables matches lexicon terms against the topics' words: the lexicon code is in the key
+        # topic_variables matches lexicon terms against the topics' words: the lexicon code is in the key.
+        # The topics tokenize the entries themselves: coherence (c_npmi's window) needs each entry's words in
+        # order, and the tokens step keeps only counts (framing.EntryWords)
         topt = {k: (str(v) if isinstance(v, Path) else v) for k, v in (topic_options or {}).items()}
         codings = sorted(root.glob("codings*.csv"))  # hand codes for the seeded topics' check
         topic_res = _topics(corpus, tokenizer, lex, cache, say,

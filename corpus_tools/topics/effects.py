@@ -22,6 +22,12 @@ import numpy as np
 import pandas as pd
 
 DRAWS_PER_SEED = 100
+# entry × share draws per seed: above this (about 100,000 entries at 100 draws) fewer draws of the entries'
+# topic shares are made per seed (at least MIN_SHARE_DRAWS), each with several draws of the level means'
+# sampling error, so the intervals still pool at least DRAWS_PER_SEED draws per seed. Drawing every entry's
+# shares (a gamma variate per entry and topic) was the cost: about 100 s per seed at a million entries.
+ENTRY_DRAWS_PER_SEED = 10_000_000
+MIN_SHARE_DRAWS = 10
 LEVEL = 0.95
 MAX_LEVELS = 40  # a covariate with more distinct values is not categorical (ids, free text)
 MISSING = "(missing)"
@@ -75,16 +81,28 @@ def _is_number(x: str) -> bool:
     return True
 
 
+def share_draws(n_entries: int, draws_per_seed: int = DRAWS_PER_SEED,
+                entry_draws: int = ENTRY_DRAWS_PER_SEED) -> tuple[int, int]:
+    """(draws of every entry's topic shares per seed, sampling-error draws per share draw): all
+    `draws_per_seed` share draws while n_entries × draws stays within `entry_draws`, else fewer (at least
+    MIN_SHARE_DRAWS) with enough sampling-error draws each that their product is at least `draws_per_seed`."""
+    shares = min(draws_per_seed, max(MIN_SHARE_DRAWS, entry_draws // max(n_entries, 1)))
+    return shares, -(-draws_per_seed // shares)
+
+
 def topic_effects(thetas: Sequence[np.ndarray], lengths: Sequence[int], covariates: pd.DataFrame,
                   doc_ids: Sequence[str], *, alpha: float = 0.1, draws_per_seed: int = DRAWS_PER_SEED,
                   level: float = LEVEL, seed: int = 0,
                   orders: dict[str, list[str]] | None = None,
-                  keep_single: Sequence[str] = ("stage",)) -> tuple[list[dict[str, Any]], list[str]]:
+                  keep_single: Sequence[str] = ("stage",),
+                  entry_draws: int = ENTRY_DRAWS_PER_SEED) -> tuple[list[dict[str, Any]], list[str]]:
     """Rows of schema.TOPIC_EFFECTS for every column of `covariates` (one row per entry), and notes.
 
     `thetas`: one (n_entries × k) topic-share matrix per seed, topics already in one order; `lengths`:
     tokens per entry (how sure each entry's shares are); `orders`: level order per covariate (else sorted);
-    covariates in `keep_single` are reported even with one level (stage prevalence of an unstaged corpus)."""
+    covariates in `keep_single` are reported even with one level (stage prevalence of an unstaged corpus).
+    Above `entry_draws` entries × draws per seed, fewer share draws with several sampling-error draws each
+    (`share_draws`; the method column says so)."""
     from scipy.sparse import csr_matrix
 
     rng = np.random.default_rng(seed)
@@ -117,13 +135,14 @@ def topic_effects(thetas: Sequence[np.ndarray], lengths: Sequence[int], covariat
             c.n_entries.append(len(where))
         groups[str(cov)] = c
     draws: dict[str, list[np.ndarray]] = {cov: [] for cov in groups}
+    n_shares, n_errors = share_draws(len(docs_a), draws_per_seed, entry_draws)
     for theta in thetas:
         conc = np.asarray(theta, dtype=float) * lengths_a + alpha
-        for _ in range(draws_per_seed):
+        for _ in range(n_shares):
             g = rng.gamma(conc)
             th = g / g.sum(axis=1, keepdims=True)
             for cov, c in groups.items():
-                out = np.empty((len(c.order), k))
+                out = np.empty((n_errors, len(c.order), k))
                 for li, summed in enumerate(c.sums):
                     per_cluster = summed @ th  # sparse sums over each document's entries of the level
                     n_x, n_cl = c.n_entries[li], c.n_documents[li]
@@ -131,13 +150,16 @@ def topic_effects(thetas: Sequence[np.ndarray], lengths: Sequence[int], covariat
                     if n_cl > 1:  # Σ_{i in cluster} (x_i − mean) = cluster sum − cluster size · mean
                         resid = per_cluster - c.sizes[li] * mean
                         var = (resid ** 2).sum(axis=0) / n_x ** 2 * n_cl / (n_cl - 1)
-                        out[li] = mean + rng.standard_normal(k) * np.sqrt(var)
+                        out[:, li] = mean + rng.standard_normal((n_errors, k)) * np.sqrt(var)
                     else:
-                        out[li] = mean
-                draws[cov].append(out)
+                        out[:, li] = mean
+                draws[cov].extend(out)
     rows: list[dict[str, Any]] = []
     n_seeds = len(thetas)
-    method = (f"method of composition: {draws_per_seed} posterior draws of the topic shares × {n_seeds} "
+    per = (f"{n_shares} posterior draws of the topic shares" if n_errors == 1 else
+           f"{n_shares} posterior draws of the topic shares (fewer for {len(docs_a)} entries) with "
+           f"{n_errors} sampling-error draws each")
+    method = (f"method of composition: {per} × {n_seeds} "
               f"seed{'s' if n_seeds != 1 else ''}, level means with document-clustered sampling error, "
               f"{level:.0%} interval")
     for cov, c in groups.items():

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -298,7 +299,6 @@ class ConceptLinked(TopicEstimator):
         self.topic_word_ = _normalise_rows(tw)
         self.doc_topic_ = self.base.doc_topic_
         self.model_ = self.base.model_
-        self.concept_docs_ = mapped
         if hasattr(self.base, "groups_"):
             self.groups_ = self.base.groups_
 
@@ -324,12 +324,50 @@ def make_estimator(engine: str, n_topics: int, random_state: int, *, concepts: A
     return ConceptLinked(est, concepts) if concepts is not None else est
 
 
+@dataclass(frozen=True)
+class _FoldIn:
+    """What every block of one fold-in shares (inherited by forked workers, else sent once per worker)."""
+
+    phis: list[np.ndarray]
+    known: list[np.ndarray]
+    priors: list[np.ndarray]
+    col: dict[str, int]
+    docs: Sequence[Sequence[str]]
+    mapper: Any
+    iterations: int
+    chunk: int
+
+
+def _fold_in_range(data: _FoldIn, span: tuple[int, int]) -> list[np.ndarray]:
+    """Topic shares of docs[start:stop] under every model, `chunk` documents at a time (the task each worker
+    runs; a block's numbers do not depend on which process computes it)."""
+    start, stop = span
+    out = [np.empty((stop - start, phi.shape[0])) for phi in data.phis]
+    for a in range(start, stop, data.chunk):
+        b = min(a + data.chunk, stop)
+        part = data.docs[a:b]
+        x = doc_term_matrix(data.mapper(part) if data.mapper is not None else part, data.col)
+        for i, phi in enumerate(data.phis):
+            xi = x.copy()
+            xi.data *= data.known[i][xi.indices]
+            prior = data.priors[i][a:b] if data.priors[i].ndim == 2 else data.priors[i]
+            out[i][a - start:b - start] = fold_in_counts(phi, xi, prior, data.iterations)
+    return out
+
+
+FOLD_IN_TASK = 64 * 1024  # entries per worker task of a parallel fold-in (a multiple of the block size)
+
+
 def transform_many(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str]],
                    groups: Sequence[str] | None = None, *, iterations: int = 30,
-                   chunk: int = FOLD_IN_CHUNK) -> list[np.ndarray]:
+                   chunk: int = FOLD_IN_CHUNK,
+                   run: Callable[[Callable[[Any, Any], Any], Any, Sequence[Any]], list[Any]] | None = None
+                   ) -> list[np.ndarray]:
     """Topic shares (n_docs × k) of `docs` under each model, its topics held fixed: the EM fold-in of
     quality.fold_in under each model's fitted prior (`doc_prior`), with the document-term matrix of each block
     of `chunk` documents built once for all models (so memory is bounded by the block, not the corpus).
+    `run` (a runner as in topics.sweep: worker processes) folds in spans of FOLD_IN_TASK entries in parallel;
+    every block is computed the same way wherever it runs, so the numbers are identical.
 
     Models fitted on concept ids (ConceptLinked, all with one concept map) fold in on those ids, the units
     they were fitted on; a word a model has not seen counts zero for it (as skipping it)."""
@@ -353,16 +391,12 @@ def transform_many(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str
         mask[idx] = 1.0
         phis.append(phi)
         known.append(mask)
-    priors = [b.doc_prior(groups) for b in bases]
-    out = [np.empty((len(docs), b.n_topics)) for b in bases]
     step = max(1, chunk)
-    for start in range(0, len(docs), step):
-        stop = min(start + step, len(docs))
-        part = docs[start:stop]
-        x = doc_term_matrix(mapper(part) if mapper is not None else part, col)
-        for i in range(len(bases)):
-            xi = x.copy()
-            xi.data *= known[i][xi.indices]
-            prior = priors[i][start:stop] if priors[i].ndim == 2 else priors[i]
-            out[i][start:stop] = fold_in_counts(phis[i], xi, prior, iterations)
-    return out
+    data = _FoldIn(phis, known, [b.doc_prior(groups) for b in bases], col, docs, mapper, iterations, step)
+    n = len(docs)
+    span = max(step, FOLD_IN_TASK // step * step)
+    spans = [(a, min(a + span, n)) for a in range(0, n, span)]
+    if run is None or len(spans) < 2:
+        return _fold_in_range(data, (0, n)) if n else [np.empty((0, b.n_topics)) for b in bases]
+    parts = run(_fold_in_range, data, spans)
+    return [np.concatenate([p[i] for p in parts]) for i in range(len(bases))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,9 @@ _SYLLABLE = (r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?(?:[aeiouü" + _TONED + r"v]+
 _PINYIN_TOKEN = re.compile(rf"(?:{_SYLLABLE})+", re.IGNORECASE)
 _TONE_NUMBER = re.compile(rf"(?:{_SYLLABLE}[1-5])+", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[A-Za-z" + _TONED + r"ü']+[1-5]?")
+# a text without a tone mark and without a letter followed by a tone number has no pinyin token (the test
+# `strip_pinyin` starts with: most entries, so they skip the word-by-word scan)
+_MAYBE_PINYIN = re.compile(r"[" + _TONED + r"]|[A-Za-zü'][1-5]")
 _BOILERPLATE = re.compile(
     r"^\W*(?:share(?: this| on| to)?\b|related (?:stories|articles|news|posts|reading)|read more|click here|"
     r"back to top|all rights reserved|copyright\b|©|print this|follow us|subscribe\b|tags?\s*:|"
@@ -85,6 +88,8 @@ def is_pinyin_token(word: str) -> bool:
 
 def strip_pinyin(text: str) -> tuple[str, int]:
     """Text without its pinyin annotation runs (one or more pinyin tokens in a row), and how many runs."""
+    if _MAYBE_PINYIN.search(text) is None:
+        return text, 0
     runs = 0
     out: list[str] = []
     last = 0
@@ -123,8 +128,11 @@ def _sentences(text: str) -> list[str]:
     return [x for x in _SENTENCE_SPLIT.split(text) if x and x.strip()]
 
 
+_NON_WORD = re.compile(r"\W+")
+
+
 def _norm(sentence: str) -> str:
-    return re.sub(r"\W+", "", sentence.lower())
+    return _NON_WORD.sub("", sentence.lower())
 
 
 def strip_junk(texts: Sequence[str], doc_ids: Sequence[str], *, min_docs: int = REPEAT_MIN_DOCS,
@@ -154,16 +162,17 @@ def strip_junk(texts: Sequence[str], doc_ids: Sequence[str], *, min_docs: int = 
                     counts.examples.append(line.strip()[:40])
                 continue
             lines.append(line)
-        cleaned = "\n".join(lines)
+        cleaned = "\n".join(lines) if touched else text  # the same str object when unchanged: no copy
         if repeated:
             kept = []
-            for sent in _sentences(cleaned):
+            sents = _sentences(cleaned)
+            for sent in sents:
                 if _norm(sent) in repeated:
                     counts.repeated_sentences += 1
                     touched = True
                 else:
                     kept.append(sent)
-            cleaned = " ".join(kept) if len(kept) != len(_sentences(cleaned)) else cleaned
+            cleaned = " ".join(kept) if len(kept) != len(sents) else cleaned
         cleaned, runs = strip_pinyin(cleaned)
         if runs:
             counts.pinyin_runs += runs
@@ -190,9 +199,13 @@ class TopicInput:
 
 
 def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *, min_tokens: int = MIN_TOKENS,
-            min_df: int = MIN_DF, max_df: float = MAX_DF) -> TopicInput:
+            min_df: int = MIN_DF, max_df: float = MAX_DF,
+            tokens: Mapping[str, Sequence[str]] | None = None) -> TopicInput:
     """Tokenize every non-duplicate entry with `content_words`, prune rare/ubiquitous words, drop short ones.
 
+    `tokens` (entry_id → `tokenizer.content_words` of the entry's text, e.g. analyze's tokens step, with the
+    lexicon terms already added to the tokenizer) are used as they are for every entry `strip_junk` left
+    unchanged, so only the entries it changed are tokenized again (the same lists either way).
     The token lists share one str object per vocabulary word (a list costs 8 bytes per token, not a string)."""
     tokenizer.add_words(all_terms(lexicons))  # lexicon terms stay whole, as in scoring
     meta = corpus.entries_with_meta()
@@ -209,18 +222,34 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
                      f"another entry and would inflate its theme)")
     meta = meta.loc[~dup].reset_index(drop=True)
     meta["stage"] = meta["stage"].fillna(UNSTAGED).replace("", UNSTAGED)
-    texts, junk, threshold = strip_junk(list(meta["text"].astype(str)), list(meta["doc_id"].astype(str)))
+    raw = list(meta["text"].astype(str))
+    texts, junk, threshold = strip_junk(raw, list(meta["doc_id"].astype(str)))
     notes += junk.notes(threshold)
     # one str object per distinct word, shared by every entry that uses it: the tokenizer returns a new
     # str per token (about 80 bytes each), which at a million entries would be gigabytes of copies
     shared: dict[str, str] = {}
-    tokens = [[shared.setdefault(w, w) for w in tokenizer.content_words(t)] for t in texts]
-    del texts
+    given = tokens if tokens is not None else {}
+    tokens_: list[list[str]] = []
+    for e, text, before in zip(meta["entry_id"].astype(str), texts, raw, strict=True):
+        words = given.get(e) if text == before else None
+        tokens_.append([shared.setdefault(w, w) for w in (words if words is not None
+                                                         else tokenizer.content_words(text))])
+    del texts, raw
     df: Counter[str] = Counter()
     n_script: Counter[bool] = Counter()  # entries with Chinese (True) / other-script (False) words
-    for t in tokens:
-        df.update(set(t))
-        n_script.update({has_cjk(w) for w in t})
+    known: set[str] = set()
+    by_script: dict[bool, set[str]] = {True: set(), False: set()}  # Chinese words, the others
+    for t in tokens_:
+        distinct = set(t)
+        df.update(distinct)
+        new = distinct - known  # has_cjk once per distinct word, not once per token
+        if new:
+            for w in new:
+                by_script[has_cjk(w)].add(w)
+            known |= new
+        for script, members in by_script.items():
+            if not members.isdisjoint(distinct):
+                n_script[script] += 1
     # ubiquity is measured within a script: in a bilingual corpus "village" is in few entries overall
     # but in most English ones
     common = {w for w, c in df.items() if n_script[has_cjk(w)] >= 20 and c / n_script[has_cjk(w)] > max_df}
@@ -228,17 +257,17 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
     if common:
         notes.append(f"words in more than {max_df:.0%} of the entries written in their script left out as "
                      f"carrying no theme: " + ", ".join(sorted(common, key=lambda w: -df[w])[:10]))
-    n_all = len(tokens)
+    n_all = len(tokens_)
     idx: list[int] = []
     docs: list[list[str]] = []
     gone: list[str] = []
-    for i, t in enumerate(tokens):
+    for i, t in enumerate(tokens_):
         kept = [w for w in t if w in keep]
-        tokens[i] = gone  # the unpruned list goes as soon as its pruned copy exists
+        tokens_[i] = gone  # the unpruned list goes as soon as its pruned copy exists
         if len(kept) >= min_tokens:
             idx.append(i)
             docs.append(kept)
-    del tokens
+    del tokens_
     n_short = n_all - len(idx)
     if n_short:
         notes.append(f"{n_short} of {n_all} entries have fewer than {min_tokens} content words after "

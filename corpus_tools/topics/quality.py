@@ -155,8 +155,6 @@ def fold_in_counts(phi: np.ndarray, x: Any, alpha: float | np.ndarray = 0.1, ite
     θ_dt ← θ_dt Σ_w x_dw φ_tw / denominator + α_t, normalised. Summing a word's tokens as one count instead
     of token by token changes the numbers only at rounding level. `alpha`: a number, a (k,) prior or one
     prior per document (n × k)."""
-    from scipy.sparse import csr_matrix
-
     n, k = x.shape[0], phi.shape[0]
     theta = np.full((n, k), 1.0 / k)
     if n == 0:
@@ -165,9 +163,11 @@ def fold_in_counts(phi: np.ndarray, x: Any, alpha: float | np.ndarray = 0.1, ite
     p = np.ascontiguousarray(phi[:, x.indices].T)  # nnz × k, fixed through the iterations
     phi_t = np.ascontiguousarray(phi.T)
     prior = np.asarray(alpha, dtype=float)
+    weighted = x.astype(float, copy=True)  # x's sparsity, its values replaced each iteration (building a new
+    # matrix every iteration validated its structure again: 1.6x the time of the whole loop)
     for _ in range(iterations):
         denom = np.einsum("ij,ij->i", theta[rows], p)
-        weighted = csr_matrix((x.data / denom, x.indices, x.indptr), shape=x.shape)
+        np.divide(x.data, denom, out=weighted.data)
         theta = theta * (weighted @ phi_t) + prior
         theta /= theta.sum(axis=1, keepdims=True)
     return theta

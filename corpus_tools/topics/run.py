@@ -3,7 +3,7 @@ prevalence, and keyword-assisted topics seeded from the codebook."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
@@ -70,7 +70,8 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
                seeded: str = "variable", free_topics: int = DEFAULT_FREE_TOPICS,
                prevalence_by: Sequence[str] = (), hand_codes: pd.DataFrame | None = None,
                align_threshold: float | None = None, workers: int = 1,
-               sweep_sample: int | None = SWEEP_SAMPLE, final_fit: str = "sample") -> TopicsResult:
+               sweep_sample: int | None = SWEEP_SAMPLE, final_fit: str = "sample",
+               tokens: Mapping[str, Sequence[str]] | None = None) -> TopicsResult:
     """Per-stage topic models aligned across stages, a joint model with covariate effects on prevalence,
     and keyword-assisted (seeded) topics from the codebook.
 
@@ -87,7 +88,8 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     topics.sample) (None or 0: never sample). With `final_fit` "sample" its topics are the sample's fits and
     the topic shares of every entry are inferred with those topics held fixed (fold-in); with "all" the
     chosen K is fitted again on every entry (an hour or more at a million entries). `TopicsResult.sweep_samples` and a
-    note say which.
+    note say which. `tokens` (entry_id → `tokenizer.content_words`, as analyze's tokens step holds them) saves
+    tokenizing again every entry that junk stripping leaves unchanged (topics.prepare).
     """
     engine = engine or DEFAULT_ENGINE
     if engine not in ENGINES:
@@ -123,8 +125,8 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
                                            if final_fit == "sample" else "from the models fitted on all entries")}
         return picked
     say = progress or (lambda _m: None)
-    say("topics: tokenizing entries")
-    data = prepare(corpus, tokenizer, lexicons)
+    say("topics: tokenizing entries" if tokens is None else "topics: preparing the entries' words")
+    data = prepare(corpus, tokenizer, lexicons, tokens=tokens)
     notes = list(data.notes)
     if n_seeds == 1:
         notes.append("one seed per K: stability and held-out likelihood cannot be measured; K chosen by "

@@ -259,7 +259,7 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
         used = seeds if all_seed_shares else seeds[:1]
         say(f"topics {scope}: K={chosen}: topic shares of all {len(full_docs)} entries ({len(used)} "
             f"model{'s' if len(used) > 1 else ''})")
-        shares = transform_many([models[(chosen, s)] for s in used], full_docs, full_groups)
+        shares = transform_many([models[(chosen, s)] for s in used], full_docs, full_groups, run=run)
         for s, theta in zip(used, shares, strict=True):
             thetas[(chosen, s)] = theta
         notes.append(f"{scope}: K chosen and topics fitted on a stratified sample of {len(docs)} of "

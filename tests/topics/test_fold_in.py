@@ -105,3 +105,32 @@ def test_concept_linked_models_fold_in_on_concepts() -> None:
     base = m.base  # type: ignore[attr-defined]
     want = fold_in_reference(base.topic_word_, base.vocabulary_, cmap.map_docs(docs), alpha=base.doc_prior())
     assert np.abs(m.transform(docs) - want).max() < 1e-9
+
+
+def test_fold_in_in_worker_processes_gives_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spans of entries folded in by two worker processes: exactly the one-process arrays (DMR priors per
+    entry, concept-linked models, several models at once)."""
+    from functools import partial
+
+    from corpus_tools.scoring.parallel import run_tasks
+    from corpus_tools.topics import engines
+
+    rng = random.Random(8)
+    pairs = [("快递", "courier"), ("包裹", "parcel"), ("政府", "government"), ("贷款", "loan")]
+    docs = [[rng.choice(pairs[j % 2 * 2 + rng.randrange(2)])[rng.randrange(2)] for _ in range(10)] for j in range(90)]
+    groups = [["a", "b", "c"][j % 3] for j in range(90)]
+    cmap = build_concept_map(sorted({w for d in docs for w in d}), {zh: [en] for zh, en in pairs}, "test")
+    models = [make_estimator("tomotopy", 2, s, iterations=30, concepts=cmap).fit(docs, groups) for s in (0, 1)]
+    one = transform_many(models, docs, groups, chunk=8)
+    monkeypatch.setattr(engines, "FOLD_IN_TASK", 20)  # spans of 16 entries (two blocks of 8): 6 tasks
+    calls: list[int] = []
+
+    def run(fn, shared, parts):  # type: ignore[no-untyped-def]
+        calls.append(len(parts))
+        return run_tasks(fn, shared, parts, workers=2)
+
+    two = transform_many(models, docs, groups, chunk=8, run=run)
+    assert calls == [6]
+    for a, b in zip(one, two, strict=True):
+        assert np.array_equal(a, b)
+    assert transform_many(models, docs[:5], groups[:5], chunk=8, run=partial(run_tasks, workers=2))[0].shape == (5, 2)

@@ -203,6 +203,37 @@ def test_effects_intervals_cover_topic_share_uncertainty() -> None:
     assert notes and "not categorical" in notes[0]
 
 
+def test_effects_with_fewer_share_draws_at_scale() -> None:
+    """Above the entry-draw budget: fewer draws of every entry's shares, each with several sampling-error
+    draws; the planted effect is still found, the intervals are about as wide, the method says so."""
+    import pandas as pd
+
+    from corpus_tools.topics.effects import MIN_SHARE_DRAWS, share_draws, topic_effects
+
+    assert share_draws(90_000, 100, 10_000_000) == (100, 1)  # within the budget: as before
+    assert share_draws(1_000_000, 100, 10_000_000) == (10, 10)
+    assert share_draws(400_000, 100, 10_000_000) == (25, 4)
+    assert share_draws(10**9, 100, 10_000_000) == (MIN_SHARE_DRAWS, 10)
+    rng = np.random.default_rng(1)
+    n = 400
+    level = np.array(["a"] * 200 + ["b"] * 200)
+    theta = np.where(level[:, None] == "a", [0.6, 0.4], [0.4, 0.6]) * 0.8 + rng.dirichlet([1, 1], n) * 0.2
+    docs = [f"d{i // 4}" for i in range(n)]
+    cov = pd.DataFrame({"grp": level})
+    full, _ = topic_effects([theta, theta], [8] * n, cov, docs, draws_per_seed=60)
+    few, _ = topic_effects([theta, theta], [8] * n, cov, docs, draws_per_seed=60, entry_draws=n * 12)
+    assert "60 posterior draws" in full[0]["method"] and "sampling-error" not in full[0]["method"]
+    assert "12 posterior draws of the topic shares (fewer for 400 entries) with 5 sampling-error draws each" \
+        in few[0]["method"]
+    g = {(r["topic"], r["level"]): r for r in few}
+    assert g[(1, "a")]["lo"] > g[(1, "b")]["hi"]  # planted effect found
+    for a, b in zip(full, few, strict=True):
+        assert abs(a["estimate"] - b["estimate"]) < 0.01
+        assert 0.7 < (b["hi"] - b["lo"]) / (a["hi"] - a["lo"]) < 1.4
+    again, _ = topic_effects([theta, theta], [8] * n, cov, docs, draws_per_seed=60, entry_draws=n * 12)
+    assert again == few  # seeded
+
+
 def test_effects_level_draws_equal_the_entry_by_entry_sums() -> None:
     """One draw of the level means, recomputed entry by entry (np.add.at over document clusters, as before the
     sparse sums): the same estimate for every level and topic."""
