@@ -94,9 +94,9 @@ def main() -> None:
     root = args.corpus or base / "corpus"
     if not (root / "documents.csv").is_file():
         make_corpus(root, args.docs)
-    corpus = open_corpus(root)
-    scorer = corpus_scorer(corpus, project_lexicons(corpus, ()), Tokenizer("rjieba"))
     counts = [int(x) for x in args.workers.split(",")]
+    corpus = open_corpus(root, workers=max(counts))  # reading is not timed: as fast as it goes
+    scorer = corpus_scorer(corpus, project_lexicons(corpus, ()), Tokenizer("rjieba"))
     print(f"# python benchmarks/bench_workers.py {' '.join(sys.argv[1:])}")
     print(f"# {len(corpus.docs):,} documents, {len(corpus.entries):,} entries; {os.cpu_count()} CPUs")
     if args.split:
