@@ -202,8 +202,8 @@ class _Buckets:
             starts = np.flatnonzero(new_bucket)
             sizes = np.diff(np.append(starts, len(order)))
             small = np.repeat(sizes <= max_bucket, sizes)
-            self.order[band] = idx[order]
             members = idx[order]
+            self.order[band] = members
             self.lo[members, band] = bucket_start
             self.hi[members, band] = np.where(small, rank_start, bucket_start)
 

@@ -311,7 +311,6 @@ class _Batches:
     def __init__(self, entry_cols: list[str]) -> None:
         import pyarrow as pa
 
-        self.cols = entry_cols
         self.row_of = attrgetter(*entry_cols)
         self.schema = pa.schema([(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in entry_cols])
         self.entries: list[Any] = []
@@ -348,29 +347,32 @@ class _Batches:
         return table.to_pandas(), texts.to_pandas()
 
 
+def _set_dup_columns(frame: pd.DataFrame, id_col: str, dups: list[tuple[int, float] | None]) -> None:
+    """`dup_of` (the id of the earlier copy, or "") and `dup_score` of each row, from near_duplicates' answers
+    (ids taken column-wise: a pandas lookup per row took minutes at a million entries)."""
+    of = np.array([d[0] if d else -1 for d in dups], dtype=np.int64)
+    flagged = np.flatnonzero(of >= 0)
+    dup_of = np.full(len(of), "", dtype=object)
+    dup_of[flagged] = frame[id_col].take(of[flagged]).to_numpy(dtype=object)
+    frame["dup_of"] = pd.Series(dup_of, index=frame.index, dtype="str")
+    frame["dup_score"] = [round(d[1], 3) if d else 0.0 for d in dups]
+
+
 def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
 
     order = docs[["date_start", "doc_id"]].sort_values(["date_start", "doc_id"],
                                                       key=lambda s: s.replace("", "9999")).index  # not the texts
     doc_rank = {docs.at[i, "doc_id"]: r for r, i in enumerate(order)}
     ranks = [doc_rank[d] for d in docs["doc_id"]]
-    dups = near_duplicates(column_texts(docs["text"]), ranks, DOC_DUP_THRESHOLD)
-    doc_ids = docs["doc_id"].to_numpy(dtype=object)
-    docs["dup_of"] = [doc_ids[d[0]] if d else "" for d in dups]
-    docs["dup_score"] = [round(d[1], 3) if d else 0.0 for d in dups]
+    _set_dup_columns(docs, "doc_id", near_duplicates(column_texts(docs["text"]), ranks, DOC_DUP_THRESHOLD))
     for did, of, score in zip(docs["doc_id"], docs["dup_of"], docs["dup_score"], strict=True):
         if of:
             problems.append(Problem("note", "near-duplicate", "documents.csv", None, did,
                                     f"near-duplicate of {of} (similarity {score:.2f})"))
     if len(entries):
         e_rank = [doc_rank[d] * 100000 + s for d, s in zip(entries["doc_id"], entries["seq"], strict=True)]
-        edups = near_duplicates(column_texts(entries["text"]), e_rank, ENTRY_DUP_THRESHOLD)
-        of = np.array([d[0] if d else -1 for d in edups], dtype=np.int64)
-        flagged = np.flatnonzero(of >= 0)
-        dup_of = np.full(len(of), "", dtype=object)
-        dup_of[flagged] = entries["entry_id"].take(of[flagged]).to_numpy(dtype=object)
-        entries["dup_of"] = pd.Series(dup_of, index=entries.index, dtype="str")
-        entries["dup_score"] = [round(d[1], 3) if d else 0.0 for d in edups]
+        _set_dup_columns(entries, "entry_id",
+                         near_duplicates(column_texts(entries["text"]), e_rank, ENTRY_DUP_THRESHOLD))
     else:
         entries["dup_of"] = []
         entries["dup_score"] = []
@@ -422,7 +424,6 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers:
         raise CorpusError(f"{root}: documents.csv is missing", hint="see docs/corpus-format.md")
     problems: list[Problem] = []
     records: list[dict[str, Any]] = []
-    seen_ids: dict[str, int] = {}
     seen_paths: dict[str, str] = {}
     rejected: set[Path] = set()  # listed but skipped rows: their files are not "unlisted"
     entry_cols = [c for c in schema.ENTRIES if c not in ("dup_of", "dup_score")]
@@ -437,11 +438,10 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers:
                      workers) as read:
         for line, row in rows:
             doc_id = row.get("doc_id", "")
-            if doc_id in seen_ids:
+            if first_line[doc_id] != line:
                 problems.append(Problem("error", "duplicate-id", "documents.csv", line, doc_id,
-                                        f"doc_id already used on line {seen_ids[doc_id]}; this row is skipped"))
+                                        f"doc_id already used on line {first_line[doc_id]}; this row is skipped"))
                 continue
-            seen_ids[doc_id] = line
             rec, found, row_problems = next(read)
             problems.extend(row_problems)
             if rec is not None and len(found) > limits.max_entries:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from corpus_tools.errors import OutputError
-from corpus_tools.io.tables import TableWriter, atomic_output, part_path
+from corpus_tools.io.tables import part_path, write_chunks
 
 BATCH_ROWS = 50_000  # rows per batch when reading back: bounded memory, few Python round trips
 
@@ -116,10 +116,4 @@ def read_frame(path: Path | str, columns: Sequence[str] | None = None) -> pd.Dat
 def parquet_to_table(src: Path | str, dest: Path | str, batch_rows: int = BATCH_ROWS) -> Path:
     """Copy a Parquet file into a table of the destination's format (CSV, JSONL, ...) batch by batch, in bounded
     memory; atomic like write_table (the same bytes as writing the whole frame at once)."""
-    dest = Path(dest)
-    with atomic_output(dest) as tmp:
-        writer = TableWriter(tmp)
-        for frame in iter_frames(src, batch_rows=batch_rows):
-            writer.write(frame)
-        writer.close()
-    return dest
+    return write_chunks(iter_frames(src, batch_rows=batch_rows), dest)

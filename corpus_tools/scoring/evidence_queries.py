@@ -21,7 +21,9 @@ def _counted(ev: pd.DataFrame) -> pd.DataFrame:
     return ev[ev["counted"].astype(bool)] if "counted" in ev.columns and len(ev) else ev
 
 
-def _batches(evidence: pd.DataFrame | Path, columns: list[str], batch_rows: int = BATCH_ROWS) -> Iterable[pd.DataFrame]:
+def evidence_batches(evidence: pd.DataFrame | Path, columns: list[str],
+                     batch_rows: int = BATCH_ROWS) -> Iterable[pd.DataFrame]:
+    """The named columns of an evidence frame (at once) or of an evidence Parquet file (batch by batch)."""
     if isinstance(evidence, pd.DataFrame):
         yield evidence[[c for c in columns if c in evidence.columns]]
     else:
@@ -32,7 +34,7 @@ def term_counts(evidence: pd.DataFrame | Path, doc_lang: Mapping[str, str]) -> p
     """Counted hits per (variable, language of the document, term), sorted by variable, language, most hits
     first, then term; from a frame or an evidence Parquet file (batch by batch)."""
     parts = []
-    for batch in _batches(evidence, ["doc_id", "variable", "term", "counted"]):
+    for batch in evidence_batches(evidence, ["doc_id", "variable", "term", "counted"]):
         b = _counted(batch)
         if not len(b):
             continue
@@ -58,7 +60,7 @@ def top_entry_evidence(evidence: pd.DataFrame | Path, per_variable: int = 3,
     carry: pd.DataFrame | None = None
     pending: pd.DataFrame | None = None
     offset = 0
-    for batch in _batches(evidence, ["entry_id", "variable", "counted"], batch_rows):
+    for batch in evidence_batches(evidence, ["entry_id", "variable", "counted"], batch_rows):
         batch = batch.assign(pos=np.arange(offset, offset + len(batch)))  # row position: corpus order
         offset += len(batch)
         if pending is not None:
@@ -114,7 +116,7 @@ def evidence_overview(evidence: pd.DataFrame | Path, max_rows: int,
     per_var: dict[str, int] = {}
     per_doc: dict[str, int] = {}
     n_rows = 0
-    for batch in _batches(evidence, ["doc_id", "variable"], batch_rows):
+    for batch in evidence_batches(evidence, ["doc_id", "variable"], batch_rows):
         n_rows += len(batch)
         for v, n in batch.groupby("variable", sort=False).size().items():
             per_var[str(v)] = per_var.get(str(v), 0) + int(n)

@@ -11,7 +11,7 @@ import pandas as pd
 from corpus_tools.corpus.loader import Corpus
 from corpus_tools.lexicon.lint import term_frequencies
 from corpus_tools.lexicon.model import Lexicon
-from corpus_tools.scoring.evidence_queries import _batches
+from corpus_tools.scoring.evidence_queries import evidence_batches
 from corpus_tools.text.tokenize import Tokenizer
 
 
@@ -30,7 +30,7 @@ def health_from_evidence(lexicons: Sequence[Lexicon], evidence: pd.DataFrame | P
     evidence Parquet file, batch by batch): every hit is there, counted or not, so the numbers are the same
     without matching the corpus a second time (at a million entries that took minutes)."""
     freq: Counter[tuple[str, str, str]] = Counter()
-    for batch in _batches(evidence, ["lexicon", "variable", "term"]):
+    for batch in evidence_batches(evidence, ["lexicon", "variable", "term"]):
         for key, n in batch.groupby(["lexicon", "variable", "term"], sort=False).size().items():
             freq[(str(key[0]), str(key[1]), str(key[2]))] += int(n)
     return _table(lexicons, freq)
