@@ -125,7 +125,9 @@ def coded_sample(corpus: Corpus, lexicon: Lexicon, *, coder: str | None = None,
         codes = by_entry.setdefault(eid, set())
         if code != NONE_CODE and code in known:
             codes.add(code)
-    meta = corpus.entries_with_meta().set_index("entry_id")
+    ent = corpus.entries
+    coded = ent.loc[ent["entry_id"].isin(list(by_entry)).to_numpy(), ["entry_id", "doc_id", "text"]]  # the coded few
+    meta = corpus.with_meta(coded, ("lang",)).set_index("entry_id")
     ids = [e for e in by_entry if e in meta.index]
     entries = pd.DataFrame({"entry_id": ids, "doc_id": [str(meta.at[e, "doc_id"]) for e in ids],
                             "lang": [str(meta.at[e, "lang"]) for e in ids],

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools._native import speedups
+from corpus_tools.io.mapped import release_pages
 from corpus_tools.text.normalize import normalize_for_tokens
 
 SHINGLE = 5
@@ -68,6 +69,7 @@ class _ColumnTexts(Sequence[str]):
         for chunk in self.chunks:
             for a in range(0, len(chunk), 10_000):
                 yield from (t or "" for t in chunk.slice(a, 10_000).to_pylist())
+                release_pages()  # a mapped column (io.mapped): the block just read need not stay resident
 
 
 def column_texts(column: pd.Series) -> Sequence[str]:
@@ -260,7 +262,9 @@ def near_duplicates(
     todo = np.union1d(buckets.has_candidates(), copies[ranks[head[copies]] < ranks[copies]])
     # in rank order: a text's candidates rank before it, so they were mostly compared (and cached) just before,
     # and an exact copy's first copy has its answer already; each text's answer does not depend on the order
-    for i in todo[np.lexsort((todo, ranks[todo]))].tolist():
+    for n_done, i in enumerate(todo[np.lexsort((todo, ranks[todo]))].tolist()):
+        if n_done % 20_000 == 0:
+            release_pages()  # texts read at random from a mapped column: drop them now and then
         mine = shingles_of(i)
         first = int(head[i])
         if first >= 0 and ranks[first] < ranks[i] and np.array_equal(mine, shingles_of(first)):

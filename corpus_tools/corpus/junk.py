@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools.corpus.problems import Problem
+from corpus_tools.io.mapped import iter_texts
 from corpus_tools.text.normalize import fold_whitespace
 
 REASONS = ("short", "markup", "pinyin", "boilerplate", "outside-main")
@@ -58,10 +59,10 @@ def text_reason(text: str) -> str:
 def junk_reasons(entries: pd.DataFrame, docs: pd.DataFrame, mains: dict[str, str] | None = None) -> list[str]:
     """Per entry (in order): its junk reason, or '' for a real passage. `mains`: doc_id -> the main content
     of an HTML page (entries not inside it are `outside-main`)."""
-    reasons = [text_reason(t) for t in entries["text"]]
+    reasons = [text_reason(t) for t in iter_texts(entries["text"])]  # mapped texts: a block resident at a time
     folded = {d: fold_whitespace(m) for d, m in (mains or {}).items()}
     titles = dict(zip(docs["doc_id"], docs["title"].fillna("").astype(str).map(fold_whitespace), strict=True))
-    for i, (did, text) in enumerate(zip(entries["doc_id"], entries["text"], strict=True)):
+    for i, (did, text) in enumerate(zip(entries["doc_id"], iter_texts(entries["text"]), strict=True)):
         if not reasons[i] and did in folded:
             flat = fold_whitespace(text)
             if flat not in folded[did] and flat != titles.get(did):  # the headline is content, not chrome
@@ -71,7 +72,9 @@ def junk_reasons(entries: pd.DataFrame, docs: pd.DataFrame, mains: dict[str, str
     outlet = entries["doc_id"].map(dict(zip(docs["doc_id"], docs["outlet"].fillna("").astype(str).str.strip(),
                                             strict=True))).fillna("").astype(str)
     keyed = (outlet != "").to_numpy()
-    short = keyed & (entries["text"].str.len() <= BOILERPLATE_MAX_CHARS).to_numpy()
+    length = (entries["end"] - entries["start"] if {"start", "end"} <= set(entries.columns)  # the text's, unread
+              else entries["text"].str.len())
+    short = keyed & (length <= BOILERPLATE_MAX_CHARS).to_numpy()
     if short.any():
         o_codes = pd.factorize(outlet)[0].astype(np.int64)
         h_codes, h_uniques = pd.factorize(entries["text_hash"])

@@ -41,6 +41,7 @@ from corpus_tools.corpus.junk import flag_junk
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError, UnsafeFileError
 from corpus_tools.io.limits import InputLimits
+from corpus_tools.io.mapped import TextSpill, as_series, release_pages
 from corpus_tools.io.memory import release_memory
 from corpus_tools.io.resources import DEFAULT_LEXICON, default_corpus
 from corpus_tools.text.lang import detect_lang
@@ -96,7 +97,14 @@ class Corpus:
         by corpus.junk: too short, markup, pinyin runs, boilerplate), unless `keep_junk`."""
         if self.keep_junk or "junk" not in self.entries.columns:
             return self.entries
-        return self.entries[self.entries["junk"] == ""]
+        return self.entries[self.content_mask()]
+
+    def content_mask(self) -> np.ndarray:
+        """Per entry, whether it is one of `content_entries` (a boolean array: selecting the columns a step
+        needs with it copies no text)."""
+        if self.keep_junk or "junk" not in self.entries.columns:
+            return np.ones(len(self.entries), dtype=bool)
+        return (self.entries["junk"] == "").to_numpy(dtype=bool)
 
     @property
     def meta_columns(self) -> list[str]:
@@ -106,16 +114,19 @@ class Corpus:
     def entries_with_meta(self, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
         """Entries joined with the document metadata analyses group by (default: source_type, stage, date,
         year, lang, title, outlet and the extra metadata columns)."""
-        return self._with_meta(self.entries, columns)
+        return self.with_meta(self.entries, columns)
 
     def entries_with_meta_chunks(self, columns: tuple[str, ...] | None = None,
                                  rows: int = 100_000) -> Iterator[pd.DataFrame]:
         """`entries_with_meta` `rows` entries at a time (the first chunk may be empty): for writing it out
         without a second copy of every entry's text and its document's metadata."""
         for start in range(0, max(len(self.entries), 1), rows):
-            yield self._with_meta(self.entries.iloc[start:start + rows], columns)
+            yield self.with_meta(self.entries.iloc[start:start + rows], columns)
+            release_pages()  # mapped texts (io.mapped) of the slice written: not kept resident
 
-    def _with_meta(self, entries: pd.DataFrame, columns: tuple[str, ...] | None) -> pd.DataFrame:
+    def with_meta(self, entries: pd.DataFrame, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """`entries` (some rows and columns of self.entries, with doc_id) joined with their documents' metadata
+        (columns as in entries_with_meta): a step that needs a few entries' metadata copies only those."""
         if columns is None:
             columns = ("source_type", "stage", "date", "year", "lang", "title", "outlet", *self.meta_columns)
         meta = self.docs[["doc_id", *columns]]
@@ -306,17 +317,20 @@ def _described(row: dict[str, str], config: CorpusConfig, report: Any) -> tuple[
 
 class _Batches:
     """Entries and document texts gathered into Arrow columns a batch at a time: a corpus of a million entries
-    then never holds them as Python objects all at once (about 400 bytes each), only as UTF-8 in Arrow."""
+    then never holds them as Python objects all at once (about 400 bytes each), only as UTF-8 in Arrow. With a
+    `spill` folder the texts go to memory-mapped files there as they come (io.mapped), not to the heap."""
 
-    def __init__(self, entry_cols: list[str]) -> None:
+    def __init__(self, entry_cols: list[str], spill: Path | None = None) -> None:
         import pyarrow as pa
 
         self.row_of = attrgetter(*entry_cols)
+        self.text_at = entry_cols.index("text")
         self.schema = pa.schema([(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in entry_cols])
         self.entries: list[Any] = []
         self.texts: list[str] = []
         self.entry_tables: list[Any] = []  # pyarrow Tables and Arrays
         self.text_chunks: list[Any] = []
+        self.spills = (TextSpill(spill), TextSpill(spill)) if spill is not None else None  # entries', documents'
 
     def add(self, text: str, found: list[Any]) -> None:
         self.texts.append(text)
@@ -329,22 +343,39 @@ class _Batches:
 
         if self.entries:
             columns = list(zip(*map(self.row_of, self.entries), strict=True))
-            self.entry_tables.append(pa.table([pa.array(c, type=f.type) for c, f in zip(columns, self.schema,
-                                                                                          strict=True)],
-                                              schema=self.schema))
+            arrays = [pa.array(c, type=f.type) for c, f in zip(columns, self.schema, strict=True)]
+            if self.spills is not None:
+                self.spills[0].write(arrays[self.text_at])
+                arrays[self.text_at] = pa.nulls(len(arrays[self.text_at]), pa.string())  # placeholder
+            self.entry_tables.append(pa.table(arrays, schema=self.schema))
         if self.texts:
-            self.text_chunks.append(pa.array(self.texts, type=pa.string()))
+            texts = pa.array(self.texts, type=pa.string())
+            if self.spills is not None:
+                self.spills[1].write(texts)
+            else:
+                self.text_chunks.append(texts)
         self.entries, self.texts = [], []
 
     def frames(self) -> tuple[pd.DataFrame, pd.Series]:
-        """(the entries frame, the documents' texts), Arrow-backed."""
+        """(the entries frame, the documents' texts), Arrow-backed (texts mapped when spilled)."""
         import pyarrow as pa
 
         self.flush()
         table = pa.concat_tables(self.entry_tables) if self.entry_tables else self.schema.empty_table()
-        texts = pa.chunked_array(self.text_chunks, type=pa.string())
-        self.entry_tables, self.text_chunks = [], []
-        return table.to_pandas(), texts.to_pandas()
+        self.entry_tables = []
+        if self.spills is None:
+            texts = pa.chunked_array(self.text_chunks, type=pa.string())
+            self.text_chunks = []
+            return table.to_pandas(), texts.to_pandas()
+        entry_texts, doc_texts = (s.column() for s in self.spills)
+        entries = table.drop_columns(["text"]).to_pandas()
+        entries.insert(self.text_at, "text", as_series(entry_texts, entries.index))
+        return entries, as_series(doc_texts)
+
+    def abort(self) -> None:
+        """Remove the spill files of a load that failed."""
+        for s in self.spills or ():
+            s.abort()
 
 
 def _set_dup_columns(frame: pd.DataFrame, id_col: str, dups: list[tuple[int, float] | None]) -> None:
@@ -408,11 +439,15 @@ def _row_reader(context: tuple[Path, CorpusConfig, InputLimits, _FileIndex], ite
         yield map(read, items)
 
 
-def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers: int = 1) -> Corpus:
+def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers: int = 1,
+                spill: str | Path | None = None) -> Corpus:
     """Read a corpus folder. Raises CorpusError only when the folder itself is unusable.
 
     `limits` caps what one input file may unpack to (default: corpus.toml's [limits], else InputLimits()).
     The files are read and split into entries in `workers` processes (the same corpus as one process).
+    With `spill` (a folder), the documents' and entries' texts are kept in memory-mapped files there
+    (io.mapped: the same columns, their bytes in the page cache rather than on the heap; the files are removed
+    at once and vanish with the columns).
     """
     root = Path(path).expanduser()
     if not root.is_dir():
@@ -422,12 +457,22 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers:
     csv_path = root / "documents.csv"
     if not csv_path.is_file():
         raise CorpusError(f"{root}: documents.csv is missing", hint="see docs/corpus-format.md")
+    entry_cols = [c for c in schema.ENTRIES if c not in ("dup_of", "dup_score")]
+    batches = _Batches(entry_cols, Path(spill) if spill is not None else None)
+    try:
+        return _load(root, config, limits, csv_path, batches, workers)
+    except BaseException:
+        batches.abort()
+        raise
+
+
+def _load(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path, batches: _Batches,
+          workers: int) -> Corpus:
+    """load_corpus once the folder is checked: read the rows, split them into entries, flag junk and copies."""
     problems: list[Problem] = []
     records: list[dict[str, Any]] = []
     seen_paths: dict[str, str] = {}
     rejected: set[Path] = set()  # listed but skipped rows: their files are not "unlisted"
-    entry_cols = [c for c in schema.ENTRIES if c not in ("dup_of", "dup_score")]
-    batches = _Batches(entry_cols)
     skipped_paths: list[str] = []  # paths of rows the csv reader had to skip (unclosed quotes)
     rows = read_rows(csv_path, problems, limits, skipped_paths)
     first_line: dict[str, int] = {}
@@ -503,21 +548,24 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
 
 
 def open_corpus(corpus: str | Path | Corpus | pd.DataFrame | None = None, columns: Columns | None = None, *,
-                lexicons: tuple[str, ...] = (DEFAULT_LEXICON,), workers: int = 1) -> Corpus:
+                lexicons: tuple[str, ...] = (DEFAULT_LEXICON,), workers: int = 1,
+                spill: str | Path | None = None) -> Corpus:
     """The corpus given, else the bundled Junpu corpus: the one default. A loaded Corpus is returned as is;
     a folder is loaded; a DataFrame of texts or a table file (CSV/TSV/XLSX/JSONL/Parquet) is imported once
     into a cache folder (corpus.from_table) with `columns` naming its columns, its row problems first among
-    the corpus's problems. A folder's files are read in `workers` processes."""
+    the corpus's problems. A folder's files are read in `workers` processes; with `spill` its texts are
+    memory-mapped from files in that folder (load_corpus)."""
     if isinstance(corpus, Corpus):
         return corpus
     if isinstance(corpus, pd.DataFrame):
-        return load_corpus(frame_corpus_folder(corpus, columns or Columns(), lexicons=lexicons).root, workers=workers)
+        return load_corpus(frame_corpus_folder(corpus, columns or Columns(), lexicons=lexicons).root, workers=workers,
+                           spill=spill)
     if not corpus:
-        return load_corpus(default_corpus(), workers=workers)
+        return load_corpus(default_corpus(), workers=workers, spill=spill)
     path = Path(corpus).expanduser()
     if path.is_file():
-        return load_corpus(table_corpus_folder(path, columns or Columns()).root, workers=workers)
-    return load_corpus(path, workers=workers)
+        return load_corpus(table_corpus_folder(path, columns or Columns()).root, workers=workers, spill=spill)
+    return load_corpus(path, workers=workers, spill=spill)
 
 
 def bundled_corpus() -> Corpus:

@@ -13,6 +13,8 @@ import sys
 from functools import lru_cache
 from typing import Any
 
+from corpus_tools.io.mapped import release_pages
+
 
 @lru_cache(maxsize=1)
 def _libc() -> Any:
@@ -27,7 +29,9 @@ def _libc() -> Any:
 
 def release_memory() -> None:
     """Return unused memory of pyarrow's pool and of the C heap (glibc's malloc_trim) to the system; does
-    nothing where neither applies. Objects still in use are untouched."""
+    nothing where neither applies. Objects still in use are untouched. The touched pages of memory-mapped
+    text columns (io.mapped) are dropped from the resident set too."""
+    release_pages()
     if "pyarrow" in sys.modules:  # never import it just for this
         sys.modules["pyarrow"].default_memory_pool().release_unused()
     libc = _libc()

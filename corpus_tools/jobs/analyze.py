@@ -173,7 +173,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     cache = Cache((Path(cache_dir) if cache_dir else out_dir / ".cache") if use_cache else None)
     step(1)("reading the corpus")
     n_workers = default_workers() if workers is None else workers
-    corpus = open_corpus(corpus_path, workers=n_workers)
+    corpus = open_corpus(corpus_path, workers=n_workers, spill=out_dir)  # texts memory-mapped (io.mapped)
     corpus.require_documents()
     root = corpus.root
     groupable = [*PERIODS, "outlet", *corpus.meta_columns]

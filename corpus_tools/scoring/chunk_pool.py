@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from corpus_tools.errors import WorkerError
+from corpus_tools.io.mapped import release_pages
 from corpus_tools.scoring.parallel import _WORKER_SCORERS, ScorerSpec, _dask_client, check_workers
 from corpus_tools.scoring.rows import ChunkScores, EntryChunk, RowSettings, score_entries
 from corpus_tools.scoring.score import Scorer
@@ -62,6 +63,7 @@ def score_chunk_tables(job: ChunkJob, chunk: EntryChunk) -> ChunkScores:
     part = score_entries(scorer_for(job), chunk, job.settings)
     entries = pa.Table.from_pandas(part.entries, preserve_index=False)
     evidence = pa.Table.from_pandas(part.evidence, preserve_index=False) if len(part.evidence) else None
+    release_pages()  # the chunk's texts, read from the mapped corpus (io.mapped): not kept resident
     return replace(part, entries=entries, evidence=evidence)
 
 

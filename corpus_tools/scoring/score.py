@@ -325,7 +325,7 @@ class LevelScoring:
         entries = corpus.entries
         self.excluded = set(corpus.config.scoring.exclude_roles if exclude_roles is None else exclude_roles)
         # the row of a junk entry (menus, markup, ...) or, with dedupe, a duplicate stays but counts nothing
-        skip = ~_isin(entries["entry_id"], corpus.content_entries["entry_id"])
+        skip = ~corpus.content_mask()
         if dedupe:
             skip |= entries["dup_of"].fillna("-").ne("").to_numpy(dtype=bool)  # a missing value counts as set
         dids = entries["doc_id"].tolist()
@@ -397,17 +397,6 @@ class LevelScoring:
         """A ScoreResult of one level's score table with `evidence`."""
         return ScoreResult(scores, evidence, level, self.scorer.variable_ids, self.scorer.construct_ids,
                            dict(self.scorer.construct_lexicon), self.info)
-
-
-def _isin(values: pd.Series, among: pd.Series) -> np.ndarray:
-    """values.isin(among) as a bool array, computed by Arrow (pandas' own isin on Arrow strings loops in
-    Python)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(values)  # zero-copy for Arrow-backed strings
-    found = pc.is_in(arr, value_set=pa.array(among).cast(arr.type))
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _score_frame(corpus: Corpus, scorer: Scorer, level: str, rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:

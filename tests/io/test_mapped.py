@@ -1,0 +1,95 @@
+"""Memory-mapped text columns: the same values as on the heap, no files left behind, pages dropped on request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from corpus_tools.corpus import loader
+from corpus_tools.corpus.loader import load_corpus
+from corpus_tools.io.mapped import TextSpill, is_mapped, iter_texts, map_column, release_pages
+from corpus_tools.io.memory import release_memory
+from tests.conftest import MakeCorpus
+
+
+def _resident_file_kb() -> int | None:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("RssFile:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def test_mapped_column_has_the_same_values_and_index(tmp_path: Path) -> None:
+    values = pd.Series(["村里租金便宜", None, "", "Rents are low.", "𠀀 emoji 😀", "a\nb"] * 7, dtype="str",
+                       index=pd.RangeIndex(10, 52))
+    mapped = map_column(values, tmp_path, rows=5)  # several record batches
+    pd.testing.assert_series_equal(mapped, values)
+    assert is_mapped(mapped) and not is_mapped(values)
+    assert list(tmp_path.iterdir()) == []  # the file is unlinked as soon as it is mapped
+    release_pages()
+    release_memory()
+    pd.testing.assert_series_equal(mapped, values)  # dropped pages are read again from the page cache
+    assert list(iter_texts(mapped, rows=4)) == list(values)
+    assert mapped.iloc[3:5].tolist() == ["Rents are low.", "𠀀 emoji 😀"]
+
+
+def test_empty_spill_gives_an_empty_column(tmp_path: Path) -> None:
+    column = TextSpill(tmp_path).column()
+    assert len(column) == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_release_pages_drops_the_pages_read(tmp_path: Path) -> None:
+    if _resident_file_kb() is None:
+        pytest.skip("no /proc/self/status RssFile here")
+    big = pd.Series(["段落" * 2000 + str(i) for i in range(4000)], dtype="str")  # about 48 MB of UTF-8
+    mapped = map_column(big, tmp_path)
+    release_pages()
+    before = _resident_file_kb()
+    assert before is not None
+    assert int(mapped.str.len().sum()) > 0  # reads every page
+    touched = _resident_file_kb()
+    release_pages()
+    after = _resident_file_kb()
+    assert touched is not None and after is not None
+    assert touched - before > 20_000  # the pages read became resident ...
+    assert after - before < 5_000  # ... and were dropped again
+
+
+def test_loading_with_spill_gives_the_same_corpus(make_corpus: MakeCorpus, tmp_path: Path) -> None:
+    docs = [{"doc_id": f"D{i}", "date": f"{2009 + i % 8}-05-01",
+             "text": f"第{i}段：村里租金便宜，门槛低，很多年轻人开网店。\n\nRents are low, {i} shops opened.\n\n"
+                     + ("Menu | Home | News\n\n" if i % 3 == 0 else "") + "政府提供培训和贷款。" * (i % 4 + 1)}
+            for i in range(40)]
+    root = make_corpus(docs)
+    spill = tmp_path / "spill"
+    heap = load_corpus(root)
+    mapped = load_corpus(root, spill=spill, workers=1)
+    pd.testing.assert_frame_equal(mapped.entries, heap.entries)
+    pd.testing.assert_frame_equal(mapped.docs, heap.docs)
+    pd.testing.assert_frame_equal(mapped.problems, heap.problems)
+    assert is_mapped(mapped.entries["text"]) and is_mapped(mapped.docs["text"])
+    assert list(spill.iterdir()) == []
+    np.testing.assert_array_equal(mapped.content_mask(), (heap.entries["junk"] == "").to_numpy())
+    assert mapped.content_mask().sum() == len(heap.content_entries)
+
+
+def test_a_failed_load_leaves_no_spill_file(make_corpus: MakeCorpus, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_corpus([{"doc_id": "D1", "text": "村里租金便宜，门槛低。"}])
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loader, "flag_junk", broken)
+    spill = tmp_path / "spill"
+    with pytest.raises(KeyboardInterrupt):
+        load_corpus(root, spill=spill)
+    assert list(spill.iterdir()) == []
