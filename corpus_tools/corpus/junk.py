@@ -98,11 +98,12 @@ def flag_junk(entries: pd.DataFrame, docs: pd.DataFrame, problems: list[Problem]
     entries["junk"] = reasons
     by_doc: dict[str, Counter[str]] = defaultdict(Counter)
     samples: dict[str, list[str]] = defaultdict(list)
-    for did, reason, text in zip(entries["doc_id"], reasons, entries["text"], strict=True):
-        if reason:
-            by_doc[did][reason] += 1
-            if len(samples[did]) < 3:
-                samples[did].append(repr(text[:30]))
+    flagged = [i for i, r in enumerate(reasons) if r]
+    junk = entries[["doc_id", "text"]].iloc[flagged]  # only the junk entries' texts are read
+    for did, i, text in zip(junk["doc_id"], flagged, junk["text"], strict=True):
+        by_doc[did][reasons[i]] += 1
+        if len(samples[did]) < 3:
+            samples[did].append(repr(text[:30]))
     for did, counts in by_doc.items():
         what = ", ".join(f"{n} {r}" for r, n in counts.most_common())
         problems.append(Problem("note", "junk-entries", "documents.csv", None, did,

@@ -368,7 +368,7 @@ class _Batches:
             self.text_chunks = []
             return table.to_pandas(), texts.to_pandas()
         entry_texts, doc_texts = (s.column() for s in self.spills)
-        entries = table.drop_columns(["text"]).to_pandas()
+        entries = table.drop_columns(["text"]).combine_chunks().to_pandas()  # one chunk a column: see TextSpill
         entries.insert(self.text_at, "text", as_series(entry_texts, entries.index))
         return entries, as_series(doc_texts)
 

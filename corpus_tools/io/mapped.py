@@ -1,7 +1,7 @@
 """Large text columns kept in memory-mapped Arrow files instead of on the heap.
 
 A media archive's texts (hundreds of MB) are read by every step of `analyze`, but each step needs only a slice of
-them at a time. Written once to an Arrow IPC file and memory-mapped, a column is an ordinary pandas `str` column
+them at a time. Written once to a file and memory-mapped, a column is an ordinary pandas `str` column (Arrow-backed)
 whose bytes live in the operating system's page cache: they count in the process's resident size only while
 touched, and `release_pages` (called by `io.memory.release_memory` and by loops over chunks) drops the touched
 pages from the process again; reading them later costs a page-cache lookup, not a disk read. The file is
@@ -23,61 +23,69 @@ import numpy as np
 import pandas as pd
 
 _MAPS: list[weakref.ref[mmap.mmap]] = []  # every live mapping, for release_pages
-_FIELD = "text"
 
 
 class TextSpill:
-    """String arrays written to one Arrow IPC file in `folder` a batch at a time; `column()` maps the file and
-    returns them as one Arrow column whose buffers are the mapping (no copy on the heap)."""
+    """Strings written to a file in `folder` a batch at a time (their UTF-8 bytes, back to back; the offsets and
+    missing-value flags stay in memory: 9 bytes a value); `column()` maps the file and returns them as one Arrow
+    array (a single chunk: Arrow's take and filter on a column of many chunks join them first, a copy of every
+    text) whose data buffer is the mapping."""
 
     def __init__(self, folder: str | Path) -> None:
-        import pyarrow as pa
-
         Path(folder).mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".texts-", suffix=".arrow", dir=folder)
-        os.close(fd)
+        fd, name = tempfile.mkstemp(prefix=".texts-", suffix=".bin", dir=folder)
         self.path = Path(name)
-        self._sink = pa.OSFile(name, "wb")
-        self._writer = pa.ipc.new_file(self._sink, pa.schema([(_FIELD, pa.large_string())]))
+        self._file = os.fdopen(fd, "wb")
+        self._offsets: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
+        self._valid: list[np.ndarray] = []
+        self._size = 0
         self.n_rows = 0
-        self._open = True
 
     def write(self, values: Any) -> None:
-        """Append a pyarrow string array (or a list of str)."""
+        """Append a pyarrow string array (or a list of str; None is a missing value)."""
         import pyarrow as pa
 
         array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
         if array.type != pa.large_string():
             array = array.cast(pa.large_string())
-        if len(array):
-            self._writer.write_batch(pa.record_batch([array], names=[_FIELD]))
-            self.n_rows += len(array)
+        if not len(array):
+            return
+        _, offsets_buf, data_buf = array.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[array.offset:array.offset + len(array) + 1]
+        lo, hi = int(offsets[0]), int(offsets[-1])
+        if hi > lo:
+            self._file.write(memoryview(data_buf)[lo:hi])
+        self._offsets.append(offsets[1:] - lo + self._size)
+        self._valid.append(array.is_valid().to_numpy(zero_copy_only=False))
+        self._size += hi - lo
+        self.n_rows += len(array)
 
     def column(self) -> Any:
-        """Close the file, map it and return its rows as a pyarrow ChunkedArray (large_string)."""
+        """Close the file, map it and return its strings as a pyarrow large_string Array over the mapping."""
         import pyarrow as pa
 
-        self._writer.close()
-        self._sink.close()
-        self._open = False
-        with open(self.path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            mapping = mmap.mmap(fh.fileno(), size, access=mmap.ACCESS_READ)
+        self._file.close()
+        data: Any = pa.py_buffer(b"")
+        if self._size:
+            with open(self.path, "rb") as fh:
+                mapping = mmap.mmap(fh.fileno(), self._size, access=mmap.ACCESS_READ)
+            _MAPS.append(weakref.ref(mapping))
+            data = pa.py_buffer(mapping)  # holds the mapping open as long as the column lives
         _discard(self.path)
-        _MAPS.append(weakref.ref(mapping))
-        table = pa.ipc.open_file(pa.py_buffer(mapping)).read_all()  # buffers point into the mapping
-        column = table.column(_FIELD)
-        return column if column.num_chunks else pa.chunked_array([], type=pa.large_string())
+        offsets = np.concatenate(self._offsets)
+        valid = np.concatenate(self._valid) if self._valid else np.zeros(0, dtype=bool)
+        self._offsets, self._valid = [], []
+        n_null = int(len(valid) - valid.sum())
+        bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if n_null else None
+        return pa.Array.from_buffers(pa.large_string(), len(valid), [bitmap, pa.py_buffer(offsets), data],
+                                     null_count=n_null)
 
     def abort(self) -> None:
         """Close and remove the file (a failed load); nothing to do once mapped."""
-        if not self._open:
-            return
-        self._open = False
-        try:
-            self._writer.close()
-        finally:
-            self._sink.close()
+        if not self._file.closed:
+            self._file.close()
             _discard(self.path)
 
 
@@ -90,9 +98,11 @@ def _discard(path: Path) -> None:
 
 
 def as_series(column: Any, index: pd.Index | None = None) -> pd.Series:
-    """A pandas `str` Series over an Arrow string column, without copying its buffers."""
+    """A pandas `str` Series over an Arrow string array or column, without copying its buffers."""
     import pyarrow as pa
 
+    if isinstance(column, pa.Array):
+        column = pa.chunked_array([column], type=column.type)
     if column.type != pa.large_string():
         column = column.cast(pa.large_string())
     array = pd.arrays.ArrowStringArray(column, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
