@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
-from corpus_tools.corpus.speakers import labelled_docs, speaker_labels
+from corpus_tools.corpus.speakers import speaker_labels
 from corpus_tools.errors import ConfigError, LexiconError, did_you_mean
 from corpus_tools.lexicon.match import Matcher, all_terms
 from corpus_tools.lexicon.model import Lexicon
@@ -328,12 +328,18 @@ class LevelScoring:
         skip = ~corpus.content_mask()
         if dedupe:
             skip |= entries["dup_of"].fillna("-").ne("").to_numpy(dtype=bool)  # a missing value counts as set
-        dids = entries["doc_id"].tolist()
-        speakers = speaker_labels(entries["speaker"].tolist())  # roles are found chunk by chunk (scoring.rows)
-        self._labelled = labelled_docs(dids, speakers)
+        # turn labels as compared (speaker_labels); roles are found chunk by chunk (scoring.rows). Column-wise:
+        # a Python list of every entry's id and label took over 100 MB at a million entries
+        speakers = entries["speaker"].reset_index(drop=True)
+        if speakers.dtype == object:
+            speakers = pd.Series(speaker_labels(speakers.tolist()), dtype="str")
+        else:  # a str column: what speaker_labels makes of its values (a missing one reads "nan")
+            speakers = speakers.fillna("nan")
+        has_label = (speakers != "").to_numpy(dtype=bool)
+        self._labelled = set(entries["doc_id"][has_label].unique().tolist())
         self.table = entries[["entry_id", "doc_id", "start", "text"]].reset_index(drop=True)
         self.table["skip"] = skip
-        self.table["speaker"] = pd.Series(speakers, dtype=object)
+        self.table["speaker"] = speakers
         meta = ("outlet", *corpus.meta_columns)  # document metadata travels into the evidence too
         self.settings = RowSettings(corpus.config.scoring, frozenset(self.excluded), (*META, *meta), meta)
         self._docs = corpus.docs.set_index("doc_id")[list(dict.fromkeys([*DOC_COLUMNS, *META, *meta]))]
