@@ -69,16 +69,19 @@ def junk_reasons(entries: pd.DataFrame, docs: pd.DataFrame, mains: dict[str, str
                 reasons[i] = "outside-main"
     # boilerplate: per (outlet, content hash), the documents whose short passages have it, counted on integer
     # codes (a dictionary of sets, or a MultiIndex of strings, over a million entries took hundreds of MB)
-    outlet = entries["doc_id"].map(dict(zip(docs["doc_id"], docs["outlet"].fillna("").astype(str).str.strip(),
-                                            strict=True))).fillna("").astype(str)
-    keyed = (outlet != "").to_numpy()
+    # each entry's outlet as an integer code through its document's (no string per entry; -1: none)
+    d_codes, d_uniques = pd.factorize(entries["doc_id"])
+    doc_outlet = dict(zip(docs["doc_id"], docs["outlet"].fillna("").astype(str).str.strip(), strict=True))
+    outlet_codes, outlet_names = pd.factorize(pd.Series([doc_outlet.get(d, "") for d in d_uniques], dtype=object))
+    blank = np.flatnonzero(np.asarray(outlet_names, dtype=object) == "")
+    per_doc = np.where(np.isin(outlet_codes, blank), -1, outlet_codes).astype(np.int64)
+    o_codes = per_doc[d_codes] if len(d_codes) else np.zeros(0, dtype=np.int64)
+    keyed = o_codes >= 0
     length = (entries["end"] - entries["start"] if {"start", "end"} <= set(entries.columns)  # the text's, unread
               else entries["text"].str.len())
     short = keyed & (length <= BOILERPLATE_MAX_CHARS).to_numpy()
     if short.any():
-        o_codes = pd.factorize(outlet)[0].astype(np.int64)
         h_codes, h_uniques = pd.factorize(entries["text_hash"])
-        d_codes, d_uniques = pd.factorize(entries["doc_id"])
         key = o_codes * (len(h_uniques) + 1) + h_codes
         n_d = len(d_uniques) + 1
         keys_of_pairs = np.unique(key[short] * n_d + d_codes[short]) // n_d  # distinct (key, document) pairs

@@ -515,7 +515,9 @@ def _load(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path,
     del records
     entries, texts = batches.frames()
     docs.insert(doc_cols.index("text"), "text", texts.set_axis(docs.index))
+    release_memory()  # the reading transients, before the junk and near-duplicate passes add theirs
     flag_junk(entries, docs, problems, mains)
+    release_memory()
     _flag_duplicates(docs, entries, problems)
     texts_dir = root / "texts"
     if texts_dir.is_dir():
