@@ -506,6 +506,7 @@ def _load(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path,
             batches.add(rec.pop("text"), found)
             records.append(rec)
             del found
+    del rows, first_line  # documents.csv's rows (a dict each): not held through the junk and duplicate passes
     mains = {r["doc_id"]: m for r in records if (m := r.pop("_main")) is not None}
     doc_cols = [c for c in schema.DOCS if c not in ("dup_of", "dup_score")]
     docs = pd.DataFrame.from_records(records, columns=[c for c in doc_cols if c != "text"])
