@@ -223,7 +223,7 @@ class _Buckets:
 
 
 def near_duplicates(
-    texts: Sequence[str], order: Sequence[int] | None = None, threshold: float = 0.6, min_chars: int = 20
+    texts: Sequence[str], order: Sequence[int] | np.ndarray | None = None, threshold: float = 0.6, min_chars: int = 20
 ) -> list[tuple[int, float] | None]:
     """For each text, (index of the earliest earlier near-duplicate, similarity) or None.
 
@@ -233,9 +233,8 @@ def near_duplicates(
     bucket is too large to compare its members pair by pair.
     """
     n = len(texts)
-    rank = list(order) if order is not None else list(range(n))
     keys, present = _band_keys(texts, min_chars)
-    ranks = np.asarray(rank)
+    ranks = np.asarray(order if order is not None else np.arange(n))
     head = _first_copies(keys[:, _BANDS], present, ranks)
     size = keys[:, _BANDS + 1].astype(np.float64)  # Jaccard is at most min(|A|, |B|) / max(|A|, |B|)
     buckets = _Buckets(keys[:, :_BANDS], present, ranks)

@@ -386,7 +386,9 @@ def _set_dup_columns(frame: pd.DataFrame, id_col: str, dups: list[tuple[int, flo
     dup_of = np.full(len(of), "", dtype=object)
     dup_of[flagged] = frame[id_col].take(of[flagged]).to_numpy(dtype=object)
     frame["dup_of"] = pd.Series(dup_of, index=frame.index, dtype="str")
-    frame["dup_score"] = [round(d[1], 3) if d else 0.0 for d in dups]
+    score = np.zeros(len(dups), dtype=np.float64)
+    score[flagged] = [round(dups[i][1], 3) for i in flagged.tolist()]  # type: ignore[index]
+    frame["dup_score"] = score
 
 
 def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
@@ -401,7 +403,9 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
             problems.append(Problem("note", "near-duplicate", "documents.csv", None, did,
                                     f"near-duplicate of {of} (similarity {score:.2f})"))
     if len(entries):
-        e_rank = [doc_rank[d] * 100000 + s for d, s in zip(entries["doc_id"], entries["seq"], strict=True)]
+        codes, uniques = pd.factorize(entries["doc_id"])  # an array, not a Python int per entry
+        rank_of = np.array([doc_rank[d] for d in uniques], dtype=np.int64)
+        e_rank = rank_of[codes] * 100000 + entries["seq"].to_numpy(dtype=np.int64)
         _set_dup_columns(entries, "entry_id",
                          near_duplicates(column_texts(entries["text"]), e_rank, ENTRY_DUP_THRESHOLD))
     else:
