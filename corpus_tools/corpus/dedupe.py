@@ -123,43 +123,53 @@ def _fingerprint(sh: np.ndarray) -> int:
     return fp
 
 
-def _band_keys(texts: Sequence[str], min_chars: int, seed: int = 13) -> tuple[np.ndarray, np.ndarray]:
-    """(one 64-bit key per LSH band and text, then a fingerprint of the text's shingle set and its size; whether
-    the text has shingles). Each text's MinHash signature is computed and folded into its band keys at once, so
-    neither the shingle arrays nor the full signatures of the corpus are ever held together (8 bytes per band
-    and text: at a million entries, 144 MB instead of several hundred MB of arrays)."""
+_KEY_BLOCK = 65_536  # texts whose keys are gathered row by row before they go to the per-band arrays
+
+
+def _band_keys(texts: Sequence[str], min_chars: int, seed: int = 13) -> tuple[list[np.ndarray], np.ndarray]:
+    """(one array per LSH band of each text's 64-bit key, then an array of the fingerprints of the texts' shingle
+    sets and one of their sizes; whether each text has shingles). Each text's MinHash signature is computed and
+    folded into its band keys at once, so neither the shingle arrays nor the full signatures of the corpus are
+    ever held together. One array per band, so that a band's keys can be let go once its buckets are built."""
+    n = len(texts)
     rng = np.random.default_rng(seed)
     a = rng.integers(1, 2**31 - 1, size=_NUM_PERM, dtype=np.uint64)
     b = rng.integers(0, 2**31 - 1, size=_NUM_PERM, dtype=np.uint64)
     rows = _NUM_PERM // _BANDS
     mix = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier: a band's values fold into one key (wrapping)
-    keys = np.zeros((len(texts), _BANDS + 2), dtype=np.uint64)
-    present = np.zeros(len(texts), dtype=bool)
-    if _FAST is not None:
-        a_buf, b_buf = a.tobytes(), b.tobytes()
-        for i, t in enumerate(texts):
-            if len(t) < min_chars:
-                continue
-            got = _FAST.minhash_bands(normalize_for_tokens(t), SHINGLE, a_buf, b_buf, _BANDS, True, True)
-            if got is not None:
-                present[i] = True
-                keys[i] = np.frombuffer(got, dtype=np.uint64)
-        return keys, present
+    keys = [np.zeros(n, dtype=np.uint64) for _ in range(_BANDS + 2)]
+    present = np.zeros(n, dtype=bool)
+    block = np.zeros((min(n, _KEY_BLOCK), _BANDS + 2), dtype=np.uint64)
+
+    def flush(end: int) -> None:  # rows of texts end - (end - 1) % block .. end - 1 into the band arrays
+        start = end - ((end - 1) % _KEY_BLOCK) - 1
+        for k in range(_BANDS + 2):
+            keys[k][start:end] = block[:end - start, k]
+        block[:] = 0
+
+    a_buf, b_buf = a.tobytes(), b.tobytes()
     with np.errstate(over="ignore"):
         for i, t in enumerate(texts):
-            if len(t) < min_chars:
-                continue
-            sh = shingle_array(t)
-            if not len(sh):
-                continue
-            present[i] = True
-            h = sh.astype(np.uint64)
-            sig = ((h[:, None] * a[None, :] + b[None, :]) % _PRIME).min(axis=0).reshape(_BANDS, rows)
-            key = sig[:, 0].copy()
-            for r in range(1, rows):
-                key = key * mix + sig[:, r]
-            keys[i, :_BANDS] = key
-            keys[i, _BANDS], keys[i, _BANDS + 1] = _fingerprint(sh), len(sh)
+            if len(t) >= min_chars:
+                row = block[i % _KEY_BLOCK]
+                if _FAST is not None:
+                    got = _FAST.minhash_bands(normalize_for_tokens(t), SHINGLE, a_buf, b_buf, _BANDS, True, True)
+                    if got is not None:
+                        present[i] = True
+                        row[:] = np.frombuffer(got, dtype=np.uint64)
+                else:
+                    sh = shingle_array(t)
+                    if len(sh):
+                        present[i] = True
+                        h = sh.astype(np.uint64)
+                        sig = ((h[:, None] * a[None, :] + b[None, :]) % _PRIME).min(axis=0).reshape(_BANDS, rows)
+                        key = sig[:, 0].copy()
+                        for r in range(1, rows):
+                            key = key * mix + sig[:, r]
+                        row[:_BANDS] = key
+                        row[_BANDS], row[_BANDS + 1] = _fingerprint(sh), len(sh)
+            if (i + 1) % _KEY_BLOCK == 0 or i + 1 == n:
+                flush(i + 1)
     return keys, present
 
 
@@ -181,19 +191,27 @@ def _first_copies(fingerprints: np.ndarray, present: np.ndarray, rank: np.ndarra
 class _Buckets:
     """LSH buckets of every band, each sorted by rank, so that the candidates of a text (members of one of its
     buckets of at most `max_bucket` texts that rank before it) are a slice per band: nothing is stored per pair
-    (at a million entries, buckets of repeated passages held hundreds of millions of pairs)."""
+    (at a million entries, buckets of repeated passages held hundreds of millions of pairs). The arrays are
+    band-major and `bands` (one key array per band) is emptied band by band, so the keys shrink while the
+    buckets grow."""
 
-    def __init__(self, keys: np.ndarray, present: np.ndarray, rank: np.ndarray, max_bucket: int = 500) -> None:
-        n = len(keys)
+    def __init__(self, bands: list[np.ndarray | None], present: np.ndarray, rank: np.ndarray,
+                 max_bucket: int = 500) -> None:
+        n = len(present)
         idx = np.flatnonzero(present)
         self.order = np.zeros((_BANDS, len(idx)), dtype=np.int32)
-        self.lo = np.zeros((n, _BANDS), dtype=np.int32)  # text's slice of earlier members in each band
-        self.hi = np.zeros((n, _BANDS), dtype=np.int32)
+        self.lo = np.zeros((_BANDS, n), dtype=np.int32)  # text's slice of earlier members in each band
+        self.hi = np.zeros((_BANDS, n), dtype=np.int32)
         if len(idx) < 2:
+            bands[:] = [None] * len(bands)
             return
         r = rank[idx]
         for band in range(_BANDS):
-            vals = keys[idx, band]
+            keys = bands[band]
+            assert keys is not None
+            bands[band] = None  # this band's keys go once its buckets are built
+            vals = keys[idx]
+            del keys
             order = np.lexsort((idx, r, vals))  # by bucket, then rank, then position
             v, rk = vals[order], r[order]
             pos = np.arange(len(order))
@@ -206,19 +224,20 @@ class _Buckets:
             small = np.repeat(sizes <= max_bucket, sizes)
             members = idx[order]
             self.order[band] = members
-            self.lo[members, band] = bucket_start
-            self.hi[members, band] = np.where(small, rank_start, bucket_start)
+            self.lo[band, members] = bucket_start
+            self.hi[band, members] = np.where(small, rank_start, bucket_start)
 
     def has_candidates(self) -> np.ndarray:
         """Indices of the texts with at least one earlier bucket member."""
-        return np.flatnonzero((self.hi > self.lo).any(axis=1))
+        return np.flatnonzero((self.hi > self.lo).any(axis=0))
 
     def candidates(self, i: int, rank: np.ndarray) -> np.ndarray:
         """The earlier bucket members of text i, earliest rank first (ties by position), each once."""
-        bands = np.flatnonzero(self.hi[i] > self.lo[i])
+        lo, hi = self.lo[:, i], self.hi[:, i]
+        bands = np.flatnonzero(hi > lo)
         if not len(bands):
             return np.zeros(0, dtype=np.int64)
-        js = np.unique(np.concatenate([self.order[b, self.lo[i, b]:self.hi[i, b]] for b in bands]))
+        js = np.unique(np.concatenate([self.order[b, lo[b]:hi[b]] for b in bands]))
         return js[np.lexsort((js, rank[js]))]
 
 
@@ -235,10 +254,11 @@ def near_duplicates(
     n = len(texts)
     keys, present = _band_keys(texts, min_chars)
     ranks = np.asarray(order if order is not None else np.arange(n))
-    head = _first_copies(keys[:, _BANDS], present, ranks)
-    size = keys[:, _BANDS + 1].astype(np.float64)  # Jaccard is at most min(|A|, |B|) / max(|A|, |B|)
-    buckets = _Buckets(keys[:, :_BANDS], present, ranks)
+    head = _first_copies(keys[_BANDS], present, ranks)
+    size = keys[_BANDS + 1].astype(np.float64)  # Jaccard is at most min(|A|, |B|) / max(|A|, |B|)
+    bands: list[np.ndarray | None] = list(keys[:_BANDS])
     del keys
+    buckets = _Buckets(bands, present, ranks)
     result: list[tuple[int, float] | None] = [None] * n
     overlap = _FAST.sorted_overlap if _FAST is not None else None
     # shingles are recomputed for compared texts only; the most recently used are kept (a popular passage's
