@@ -13,8 +13,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from itertools import islice
 
 import numpy as np
@@ -99,19 +100,21 @@ def flag_junk(entries: pd.DataFrame, docs: pd.DataFrame, problems: list[Problem]
     """Add the `junk` column (reason or '') to `entries`; one note per document that has junk entries."""
     reasons = junk_reasons(entries, docs, mains) if len(entries) else []
     entries["junk"] = reasons
-    by_doc: dict[str, Counter[str]] = defaultdict(Counter)
-    samples: dict[str, list[str]] = defaultdict(list)
-    flagged = [i for i, r in enumerate(reasons) if r]
+    flagged = np.flatnonzero(np.asarray(reasons, dtype=object) != "") if reasons else np.zeros(0, dtype=np.int64)
+    if not len(flagged):
+        return
     junk = entries[["doc_id", "text"]].iloc[flagged]  # only the junk entries' texts are read
-    for did, i, text in zip(junk["doc_id"], flagged, junk["text"], strict=True):
-        by_doc[did][reasons[i]] += 1
-        if len(samples[did]) < 3:
-            samples[did].append(repr(text[:30]))
-    for did, counts in by_doc.items():
+    codes, dids = pd.factorize(junk["doc_id"].to_numpy(dtype=object))  # documents in order of first junk entry
+    order = np.argsort(codes, kind="stable")  # each document's junk entries together, in entry order
+    bounds = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1], True])
+    texts = junk["text"].tolist()  # junk entries are few and short
+    for g, (a, b) in enumerate(itertools.pairwise(bounds.tolist())):
+        rows = order[a:b].tolist()  # one document at a time: no counter per document held for all of them
+        counts = Counter(reasons[flagged[r]] for r in rows)
         what = ", ".join(f"{n} {r}" for r, n in counts.most_common())
-        problems.append(Problem("note", "junk-entries", "documents.csv", None, did,
-                                f"{sum(counts.values())} junk entries left out of scores and topics ({what}): "
-                                f"{', '.join(samples[did])}"))
+        samples = ", ".join(repr(texts[r][:30]) for r in rows[:3])
+        problems.append(Problem("note", "junk-entries", "documents.csv", None, dids[g],
+                                f"{b - a} junk entries left out of scores and topics ({what}): {samples}"))
 
 
 def junk_summary(entries: pd.DataFrame) -> dict[str, int]:
