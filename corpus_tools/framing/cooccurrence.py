@@ -125,29 +125,37 @@ def cmh_p(G: np.ndarray, M: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return np.where(var > 0, chi2.sf(stat, 1), 1.0)
 
 
+def _array(values: Sequence[object] | np.ndarray) -> np.ndarray:
+    """An array as it is; any other sequence as an object array."""
+    return values if isinstance(values, np.ndarray) else np.asarray(list(values), dtype=object)
+
+
 def _subset(a: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The rows of `a` where `mask` holds (`a` itself, not a copy, when it holds everywhere)."""
     return a if mask.all() else a[mask]
 
 
-def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], entry_stages: Sequence[str],
+def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str] | np.ndarray,
+                        entry_stages: Sequence[str] | np.ndarray,
                         measure_items: dict[str, list[str]], construct_items: dict[str, list[str]],
                         stage_ids: Sequence[str], *, n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95,
                         seed: int = 0, min_docs: int = 5) -> tuple[pd.DataFrame, list[str]]:
     """The Fig. 2 table: one row per (level, unit, stage, measure item, construct item).
 
-    `entry_counts` has one row per entry and a hit-count column per item id; `measure_items` and
-    `construct_items` map level ("construct" | "variable") to the item ids of each side."""
+    `entry_counts` has one row per entry and a hit-count (or presence) column per item id; `measure_items` and
+    `construct_items` map level ("construct" | "variable") to the item ids of each side. `entry_docs` may be
+    integer codes (an array) whose order is the order of the document ids: the same table, without a Python
+    string per entry. Presence is kept as bools; a stage's float copy exists only while its tests run."""
     notes: list[str] = []
-    docs_arr = np.asarray(list(entry_docs), dtype=object)
-    stages_arr = np.asarray(list(entry_stages), dtype=object)
+    docs_arr = _array(entry_docs)
+    stages_arr = _array(entry_stages)
     rows: list[dict[str, object]] = []
     for level in ("construct", "variable"):
         left, right = measure_items.get(level, []), construct_items.get(level, [])
         if not left or not right:
             continue
-        E_left = (entry_counts[left].to_numpy() > 0).astype(float)  # presence, not a float copy of the counts first
-        E_right = (entry_counts[right].to_numpy() > 0).astype(float)
+        E_left = np.asarray(entry_counts[left].to_numpy() > 0, dtype=bool)  # presence: 1 byte per entry and item
+        E_right = np.asarray(entry_counts[right].to_numpy() > 0, dtype=bool)
         doc_ids, inv = np.unique(docs_arr, return_inverse=True)
         D_left = np.zeros((len(doc_ids), len(left)))
         D_right = np.zeros((len(doc_ids), len(right)))
@@ -155,6 +163,7 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
         np.maximum.at(D_right, inv, E_right)
         doc_stage = np.empty(len(doc_ids), dtype=object)
         doc_stage[inv] = stages_arr
+        del inv
         for stage in [ALL, *stage_ids]:
             e_mask = np.isin(stages_arr, list(stage_ids)) if stage == ALL else stages_arr == stage
             d_mask = np.isin(doc_stage, list(stage_ids)) if stage == ALL else doc_stage == stage
@@ -164,10 +173,12 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
                     notes.append(f"measures x constructs ({level}): stage {stage!r} has {n_docs} document(s), fewer "
                                  f"than {min_docs}: left out")
                 continue
-            for unit, G, M, docs_u, strata in (
-                    ("entry", _subset(E_left, e_mask), _subset(E_right, e_mask), _subset(docs_arr, e_mask),
-                     _subset(stages_arr, e_mask)),
-                    ("document", D_left[d_mask], D_right[d_mask], doc_ids[d_mask], doc_stage[d_mask])):
+            for unit in ("entry", "document"):
+                if unit == "entry":  # float copies of this stage's entries only while their tests run
+                    G, M = _subset(E_left, e_mask).astype(float), _subset(E_right, e_mask).astype(float)
+                    docs_u, strata = _subset(docs_arr, e_mask), _subset(stages_arr, e_mask)
+                else:
+                    G, M, docs_u, strata = D_left[d_mask], D_right[d_mask], doc_ids[d_mask], doc_stage[d_mask]
                 perms = affordable(n_perm, len(G))
                 use_cmh = n_perm > 0 and len(G) * MIN_PERM > PERM_BUDGET
                 if use_cmh:
@@ -191,6 +202,7 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
                                      "log_or": float(res["log_or"][i, j]), "lo": float(res["lo"][i, j]),
                                      "hi": float(res["hi"][i, j]), "p_perm": float(res["p"][i, j]),
                                      "n_perm": perms})
+                del G, M, docs_u, strata, res
     frame = pd.DataFrame(rows, columns=list(schema.MEASURES_CONSTRUCTS))
     frame["family"] = [f"{lv} x {u}, {st}" for lv, u, st in zip(frame["level"], frame["unit"], frame["stage"],
                                                                  strict=True)]

@@ -17,11 +17,13 @@ import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.framing.cooccurrence import affordable
+from corpus_tools.framing.entry_words import concat_parts as _concat
 from corpus_tools.framing.matrix import rng_for
 from corpus_tools.framing.words import log_odds_dirichlet
 
 KEYNESS_BUDGET = 3e8  # document-word cells x permutations: about 10 s per grouping (bundled corpus: ~3e7 per s)
 FLAT_ALPHA = 0.01  # per word: the flat (nearly uninformative) Dirichlet prior of the sensitivity column
+SELECT_ROWS = 20_000  # documents' rows selected at a time (bounded temporaries; the same matrix as all at once)
 
 
 def _log_odds(G: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,27 +89,34 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     docs = [docs[r] for r in keep_rows]
     present = [g for g in groups if any(doc_group[d] == g for d in docs)]
     counts = sparse.csr_matrix(counts)
-    sub_counts = counts if len(keep_rows) == counts.shape[0] else counts[keep_rows]
-    pooled = np.asarray(sub_counts.sum(axis=0)).ravel()
+    rows_kept = np.zeros(counts.shape[0], dtype=bool)
+    rows_kept[keep_rows] = True
+    pooled = _column_sums(counts, rows_kept)
     vocab_idx = [j for j in sorted(range(len(words)), key=words.__getitem__) if pooled[j] >= min_count]
     vocab = [words[j] for j in vocab_idx]
     empty = pd.DataFrame(columns=list(schema.DISTINCTIVE_WORDS))
     if len(vocab) < 2 or len(present) < 2:
         return empty, notes
-    # one float copy of the counts at a time (at 100,000 documents a copy is hundreds of MB): the selected
-    # columns, their data as float, and the presence matrix sharing their structure only while DF is summed
-    M = sub_counts[:, vocab_idx]
-    del sub_counts
-    M = sparse.csr_matrix((M.data.astype(float), M.indices, M.indptr), shape=M.shape)
-    M.eliminate_zeros()
+    # the kept rows and the vocabulary's columns in one pass, counts as int32 (at 100,000 documents a copy of
+    # the matrix is a hundred MB or more: no row copy, column copy and float copy one after the other)
+    M = _select(counts, rows_kept, np.asarray(vocab_idx, dtype=np.int64))
+    del counts
     codes = np.array([present.index(doc_group[d]) for d in docs])
+    # group sums of integer counts are exact in int32 below 2**31 (the same numbers as float sums); beyond, float
+    exact = np.issubdtype(M.dtype, np.integer) and int(M.data.sum(dtype=np.int64)) < 2 ** 31
+    sum_dtype = np.int32 if exact else np.float64
 
     def group_sums(mat: sparse.csr_matrix, c: np.ndarray) -> np.ndarray:
-        onehot = sparse.csr_matrix((np.ones(len(c)), (c, np.arange(len(c)))), shape=(len(present), len(c)))
-        return np.asarray((onehot @ mat).todense())
+        onehot = sparse.csr_matrix((np.ones(len(c), dtype=sum_dtype), (c, np.arange(len(c)))),
+                                   shape=(len(present), len(c)))
+        return np.asarray((onehot @ mat).todense()).astype(float)
 
+    if not exact:
+        M = sparse.csr_matrix((M.data.astype(float), M.indices, M.indptr), shape=M.shape)
     G = group_sums(M, codes)
-    DF = group_sums(sparse.csr_matrix((np.ones(M.nnz), M.indices, M.indptr), shape=M.shape), codes)  # docs using
+    presence = sparse.csr_matrix((np.ones(M.nnz, dtype=sum_dtype), M.indices, M.indptr), shape=M.shape)
+    DF = group_sums(presence, codes)  # documents using each word
+    del presence
     bg = np.asarray(M.sum(axis=0)).ravel() + 0.01
     a0 = float(alpha0) if alpha0 is not None else float(bg.sum())
     prior = a0 * bg / bg.sum()
@@ -130,10 +139,10 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     out = []
     for g, name in enumerate(present):
         mask_docs = codes == g
-        sub = M[mask_docs]
         order = [k for k in np.argsort(-z[g], kind="stable") if z[g, k] > 0 and G[g, k] > 0][:top_n]
+        sub = M[:, order][mask_docs]  # only the listed words' columns, then the group's rows
         for rank, k in enumerate(order, 1):
-            col = sub[:, k].toarray().ravel()
+            col = sub[:, rank - 1].toarray().ravel()
             top_share = float(col.max() / col.sum()) if col.sum() else float("nan")
             out.append({"by": by, "group": name, "rank": rank, "word": vocab[k], "count": int(G[g, k]),
                         "count_rest": int(G.sum(axis=0)[k] - G[g, k]), "delta": round(float(delta_all[g, k]), 4),
@@ -148,3 +157,39 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
             notes.append(f"distinctive words by {by}, {name}: {beyond} of the top {len(order)} pass the "
                          f"document-level permutation threshold z > {thresholds[g]:.2f} ({n_perm} permutations)")
     return pd.DataFrame(out, columns=list(schema.DISTINCTIVE_WORDS)), notes
+
+
+
+def _column_sums(counts: Any, rows: np.ndarray, step: int = SELECT_ROWS) -> np.ndarray:
+    """Column sums (int64) of the rows of a CSR matrix where `rows` holds, `step` rows at a time (no copy of the
+    selected rows as a whole)."""
+    out = np.zeros(counts.shape[1], dtype=np.int64)
+    for a in range(0, counts.shape[0], step):
+        r = np.flatnonzero(rows[a:a + step]) + a
+        if len(r):
+            out += np.asarray(counts[r].sum(axis=0, dtype=np.int64)).ravel()
+    return out
+
+
+def _select(counts: Any, rows: np.ndarray, cols: np.ndarray, step: int = SELECT_ROWS) -> Any:
+    """counts[rows][:, cols] (rows: a bool mask, cols: column indices in the wanted order) built `step` rows at a
+    time, so that no whole intermediate copy (rows first, then columns) is ever held beside the result."""
+    from scipy import sparse
+
+    data: list[np.ndarray] = []
+    indices: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    for a in range(0, counts.shape[0], step):
+        r = np.flatnonzero(rows[a:a + step]) + a
+        if len(r):
+            part = sparse.csr_matrix(counts[r][:, cols])
+            data.append(part.data)
+            indices.append(part.indices)
+            lengths.append(np.diff(part.indptr))
+    n_rows = int(rows.sum())
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(_concat(lengths, np.int64), out=indptr[1:])
+    out = sparse.csr_matrix((_concat(data, counts.dtype), _concat(indices, np.int32), indptr),
+                            shape=(n_rows, len(cols)))
+    out.eliminate_zeros()
+    return out
