@@ -95,12 +95,15 @@ class EntryWords:
         return cls.from_token_lists([str(e) for e in tokens], tokens.values())
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """Plain frames for the cache (entry ids with their row's end in `cells`, words, cells)."""
-        return {"entries": pd.DataFrame({"entry_id": np.asarray(self.entry_ids, dtype=object),
-                                         "end": self.counts.indptr[1:].astype(np.int64)}),
+        """Plain frames for the cache (entry ids with their row's end in `cells`, words, cells): views of the
+        matrix's arrays and of the ids as they are (no Python string per entry, no copy of the cells)."""
+        ids = self.entry_ids.array if isinstance(self.entry_ids.dtype, pd.StringDtype) \
+            else np.asarray(self.entry_ids, dtype=object)
+        return {"entries": pd.DataFrame({"entry_id": ids, "end": self.counts.indptr[1:].astype(np.int64, copy=False)},
+                                        copy=False),
                 "words": pd.DataFrame({"word": self.words}),
-                "cells": pd.DataFrame({"word": self.counts.indices.astype(np.int32),
-                                       "n": self.counts.data.astype(np.int32)})}
+                "cells": pd.DataFrame({"word": self.counts.indices.astype(np.int32, copy=False),
+                                       "n": self.counts.data.astype(np.int32, copy=False)}, copy=False)}
 
     @classmethod
     def from_frames(cls, frames: Mapping[str, pd.DataFrame]) -> EntryWords:
@@ -111,7 +114,7 @@ class EntryWords:
         indptr = np.concatenate([[0], ent["end"].to_numpy(dtype=np.int64)])
         counts = sparse.csr_matrix((cells["n"].to_numpy(dtype=np.int32), cells["word"].to_numpy(dtype=np.int32),
                                     indptr), shape=(len(ent), len(words)))
-        return cls(pd.Index(ent["entry_id"].astype(object)), [str(w) for w in words["word"]], counts)
+        return cls(pd.Index(ent["entry_id"].astype(str)), [str(w) for w in words["word"]], counts)
 
     def rows_of(self, entry_ids: Sequence[str] | pd.Series, content: np.ndarray | None = None) -> np.ndarray:
         """The row of each given entry (-1: none). `content` (optional) marks the given entries this object was

@@ -17,13 +17,12 @@ import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.framing.cooccurrence import affordable
-from corpus_tools.framing.entry_words import concat_parts as _concat
 from corpus_tools.framing.matrix import rng_for
 from corpus_tools.framing.words import log_odds_dirichlet
 
 KEYNESS_BUDGET = 3e8  # document-word cells x permutations: about 10 s per grouping (bundled corpus: ~3e7 per s)
 FLAT_ALPHA = 0.01  # per word: the flat (nearly uninformative) Dirichlet prior of the sensitivity column
-SELECT_ROWS = 20_000  # documents' rows selected at a time (bounded temporaries; the same matrix as all at once)
+SELECT_ROWS = 20_000  # documents' rows whose presence is counted at a time (bounded temporaries, same sums)
 
 
 def _log_odds(G: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,35 +88,35 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     docs = [docs[r] for r in keep_rows]
     present = [g for g in groups if any(doc_group[d] == g for d in docs)]
     counts = sparse.csr_matrix(counts)
-    rows_kept = np.zeros(counts.shape[0], dtype=bool)
-    rows_kept[keep_rows] = True
-    pooled = _column_sums(counts, rows_kept)
+    # every sum below is of whole counts: exact in int32 below 2**31 (the same numbers as float sums) and in float
+    # beyond; the matrix itself is never copied (at 100,000 documents a copy is over a hundred MB): rows out of
+    # the groups get no weight and the vocabulary's columns are picked from the small group x word sums
+    exact = np.issubdtype(counts.dtype, np.integer) and int(np.abs(counts.data).sum(dtype=np.int64)) < 2 ** 31
+    sum_dtype: Any = np.int32 if exact else np.float64
+    if counts.dtype != sum_dtype:
+        counts = sparse.csr_matrix((counts.data.astype(sum_dtype), counts.indices, counts.indptr), shape=counts.shape)
+    rows = np.asarray(keep_rows, dtype=np.int64)
+    codes = np.array([present.index(doc_group[d]) for d in docs], dtype=np.int64)
+
+    def group_sums(c: np.ndarray) -> np.ndarray:
+        """Group x word sums of the counts of the kept rows, grouped by `c` (one code per kept row)."""
+        onehot = sparse.csr_matrix((np.ones(len(c), dtype=sum_dtype), (c, rows)),
+                                   shape=(len(present), counts.shape[0]))
+        return np.asarray((onehot @ counts).todense()).astype(float)
+
+    G_all = group_sums(codes) if present else np.zeros((0, counts.shape[1]))
+    pooled = G_all.sum(axis=0)
     vocab_idx = [j for j in sorted(range(len(words)), key=words.__getitem__) if pooled[j] >= min_count]
     vocab = [words[j] for j in vocab_idx]
     empty = pd.DataFrame(columns=list(schema.DISTINCTIVE_WORDS))
     if len(vocab) < 2 or len(present) < 2:
         return empty, notes
-    # the kept rows and the vocabulary's columns in one pass, counts as int32 (at 100,000 documents a copy of
-    # the matrix is a hundred MB or more: no row copy, column copy and float copy one after the other)
-    M = _select(counts, rows_kept, np.asarray(vocab_idx, dtype=np.int64))
-    del counts
-    codes = np.array([present.index(doc_group[d]) for d in docs])
-    # group sums of integer counts are exact in int32 below 2**31 (the same numbers as float sums); beyond, float
-    exact = np.issubdtype(M.dtype, np.integer) and int(M.data.sum(dtype=np.int64)) < 2 ** 31
-    sum_dtype = np.int32 if exact else np.float64
-
-    def group_sums(mat: sparse.csr_matrix, c: np.ndarray) -> np.ndarray:
-        onehot = sparse.csr_matrix((np.ones(len(c), dtype=sum_dtype), (c, np.arange(len(c)))),
-                                   shape=(len(present), len(c)))
-        return np.asarray((onehot @ mat).todense()).astype(float)
-
-    if not exact:
-        M = sparse.csr_matrix((M.data.astype(float), M.indices, M.indptr), shape=M.shape)
-    G = group_sums(M, codes)
-    presence = sparse.csr_matrix((np.ones(M.nnz, dtype=sum_dtype), M.indices, M.indptr), shape=M.shape)
-    DF = group_sums(presence, codes)  # documents using each word
-    del presence
-    bg = np.asarray(M.sum(axis=0)).ravel() + 0.01
+    cols = np.asarray(vocab_idx, dtype=np.int64)
+    G = G_all[:, cols]
+    del G_all
+    DF = _doc_freq(counts, rows, codes, len(present))[:, cols]  # documents using each word
+    n_cells = int(DF.sum())  # document-word cells of the kept rows and words
+    bg = G.sum(axis=0) + 0.01
     a0 = float(alpha0) if alpha0 is not None else float(bg.sum())
     prior = a0 * bg / bg.sum()
     flat = np.full(len(vocab), FLAT_ALPHA)
@@ -126,11 +125,11 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     z_flat = _z_all(G, flat)
     rng = rng_for(seed, "keyness", by)
     requested = n_perm
-    n_perm = affordable(n_perm, max(M.nnz, 1), KEYNESS_BUDGET)
+    n_perm = affordable(n_perm, max(n_cells, 1), KEYNESS_BUDGET)
     if n_perm < requested:
         notes.append(f"distinctive words by {by}: {n_perm} permutations instead of {requested} "
-                     f"({M.nnz} document-word cells; time budget)")
-    null = np.array([_max_z(group_sums(M, rng.permutation(codes)), prior) for _ in range(n_perm)]) \
+                     f"({n_cells} document-word cells; time budget)")
+    null = np.array([_max_z(group_sums(rng.permutation(codes))[:, cols], prior) for _ in range(n_perm)]) \
         if n_perm > 0 else np.empty((0, len(present)))
     thresholds = np.quantile(null, 0.95, axis=0) if len(null) else np.full(len(present), np.nan)
     n_docs = np.bincount(codes, minlength=len(present))
@@ -140,8 +139,10 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     for g, name in enumerate(present):
         mask_docs = codes == g
         order = [k for k in np.argsort(-z[g], kind="stable") if z[g, k] > 0 and G[g, k] > 0][:top_n]
-        sub = M[:, order][mask_docs]  # only the listed words' columns, then the group's rows
+        # only the listed words' columns, then the group's rows
+        sub = counts[:, cols[order]][rows[mask_docs]] if order else None
         for rank, k in enumerate(order, 1):
+            assert sub is not None
             col = sub[:, rank - 1].toarray().ravel()
             top_share = float(col.max() / col.sum()) if col.sum() else float("nan")
             out.append({"by": by, "group": name, "rank": rank, "word": vocab[k], "count": int(G[g, k]),
@@ -159,37 +160,23 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     return pd.DataFrame(out, columns=list(schema.DISTINCTIVE_WORDS)), notes
 
 
-
-def _column_sums(counts: Any, rows: np.ndarray, step: int = SELECT_ROWS) -> np.ndarray:
-    """Column sums (int64) of the rows of a CSR matrix where `rows` holds, `step` rows at a time (no copy of the
-    selected rows as a whole)."""
-    out = np.zeros(counts.shape[1], dtype=np.int64)
-    for a in range(0, counts.shape[0], step):
-        r = np.flatnonzero(rows[a:a + step]) + a
-        if len(r):
-            out += np.asarray(counts[r].sum(axis=0, dtype=np.int64)).ravel()
-    return out
-
-
-def _select(counts: Any, rows: np.ndarray, cols: np.ndarray, step: int = SELECT_ROWS) -> Any:
-    """counts[rows][:, cols] (rows: a bool mask, cols: column indices in the wanted order) built `step` rows at a
-    time, so that no whole intermediate copy (rows first, then columns) is ever held beside the result."""
+def _doc_freq(counts: Any, rows: np.ndarray, codes: np.ndarray, n_groups: int,
+              step: int | None = None) -> np.ndarray:
+    """Group x word number of the given rows (grouped by `codes`) with a nonzero count, `step` rows at a time
+    (a presence matrix of one slice of rows at a time, not of the whole matrix)."""
     from scipy import sparse
 
-    data: list[np.ndarray] = []
-    indices: list[np.ndarray] = []
-    lengths: list[np.ndarray] = []
+    step = step or SELECT_ROWS
+    out = np.zeros((n_groups, counts.shape[1]))
+    order = np.argsort(rows, kind="stable")
+    rows_sorted, codes_sorted = rows[order], codes[order]
     for a in range(0, counts.shape[0], step):
-        r = np.flatnonzero(rows[a:a + step]) + a
-        if len(r):
-            part = sparse.csr_matrix(counts[r][:, cols])
-            data.append(part.data)
-            indices.append(part.indices)
-            lengths.append(np.diff(part.indptr))
-    n_rows = int(rows.sum())
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(_concat(lengths, np.int64), out=indptr[1:])
-    out = sparse.csr_matrix((_concat(data, counts.dtype), _concat(indices, np.int32), indptr),
-                            shape=(n_rows, len(cols)))
-    out.eliminate_zeros()
+        lo, hi = np.searchsorted(rows_sorted, [a, a + step])
+        if lo == hi:
+            continue
+        part = sparse.csr_matrix(counts[a:a + step])
+        part.data = (part.data != 0).astype(counts.dtype)
+        onehot = sparse.csr_matrix((np.ones(hi - lo, dtype=counts.dtype),
+                                    (codes_sorted[lo:hi], rows_sorted[lo:hi] - a)), shape=(n_groups, part.shape[0]))
+        out += np.asarray((onehot @ part).todense())
     return out
