@@ -16,9 +16,8 @@ import pytest
 from corpus_tools import schema
 from corpus_tools.framing import EntryWords, entry_content_words
 from corpus_tools.framing import keyness as keyness_mod
-from corpus_tools.framing.cooccurrence import affordable, measures_constructs
-from corpus_tools.framing.keyness import FLAT_ALPHA, KEYNESS_BUDGET, _log_odds, _max_z, _z_all
-from corpus_tools.framing.keyness import distinctive_words_matrix
+from corpus_tools.framing.cooccurrence import affordable, association, cross_counts, measures_constructs
+from corpus_tools.framing.keyness import FLAT_ALPHA, KEYNESS_BUDGET, _log_odds, _max_z, _z_all, distinctive_words_matrix
 from corpus_tools.framing.matrix import rng_for
 
 
@@ -83,7 +82,7 @@ def _messy_counts(seed: int) -> tuple[Any, list[str], list[str], dict[str, str]]
     from scipy import sparse
 
     rng = random.Random(seed)
-    words = [f"w{i:02d}" for i in range(50)][::-1] + ["网店", "培训", "rare"]
+    words = [*[f"w{i:02d}" for i in range(50)][::-1], "网店", "培训", "rare"]
     docs, dense = [], []
     labels: dict[str, str] = {}
     for i in range(90):
@@ -175,3 +174,20 @@ def test_fig2_with_document_codes_equals_fig2_with_ids() -> None:
     got, got_notes = measures_constructs(frame, codes, stage_codes, *items, ["s1", "s2"], **kwargs)
     assert len(want) == 2 * 3 * 4 and got_notes == want_notes
     pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("cmh", [False, True])
+def test_association_of_bool_presence_equals_float_presence(cmh: bool) -> None:
+    rng = np.random.default_rng(9)
+    n = 300
+    G = rng.random((n, 3)) < 0.3
+    M = (rng.random((n, 2)) < 0.2) | G[:, :2]
+    docs = rng.integers(0, 25, n)
+    for step in (1, 7, 100_000):
+        np.testing.assert_array_equal(cross_counts(G, M, step=step), G.astype(float).T @ M.astype(float))
+    kwargs: dict[str, Any] = {"n_boot": 40, "n_perm": 29, "within": "doc", "cmh": cmh}
+    got = association(G, M, docs, docs % 3, rng=np.random.default_rng(1), **kwargs)
+    want = association(G.astype(float), M.astype(float), docs, docs % 3, rng=np.random.default_rng(1), **kwargs)
+    assert got.keys() == want.keys()
+    for k in want:
+        np.testing.assert_array_equal(got[k], want[k])
