@@ -91,7 +91,7 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     # every sum below is of whole counts: exact in int32 below 2**31 (the same numbers as float sums) and in float
     # beyond; the matrix itself is never copied (at 100,000 documents a copy is over a hundred MB): rows out of
     # the groups get no weight and the vocabulary's columns are picked from the small group x word sums
-    exact = np.issubdtype(counts.dtype, np.integer) and int(np.abs(counts.data).sum(dtype=np.int64)) < 2 ** 31
+    exact = np.issubdtype(counts.dtype, np.integer) and _abs_total(counts.data) < 2 ** 31
     sum_dtype: Any = np.int32 if exact else np.float64
     if counts.dtype != sum_dtype:
         counts = sparse.csr_matrix((counts.data.astype(sum_dtype), counts.indices, counts.indptr), shape=counts.shape)
@@ -158,6 +158,13 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
             notes.append(f"distinctive words by {by}, {name}: {beyond} of the top {len(order)} pass the "
                          f"document-level permutation threshold z > {thresholds[g]:.2f} ({n_perm} permutations)")
     return pd.DataFrame(out, columns=list(schema.DISTINCTIVE_WORDS)), notes
+
+
+def _abs_total(data: np.ndarray) -> int:
+    """The sum of |x| of integer counts, without an absolute-value copy when none is negative (counts never are)."""
+    if not len(data):
+        return 0
+    return int(data.sum(dtype=np.int64)) if data.min() >= 0 else int(np.abs(data).sum(dtype=np.int64))
 
 
 def _doc_freq(counts: Any, rows: np.ndarray, codes: np.ndarray, n_groups: int,
