@@ -98,10 +98,12 @@ class ParquetParts:
 
 def iter_frames(path: Path | str, columns: Sequence[str] | None = None,
                 batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
-    """The rows of a Parquet file as frames of at most `batch_rows` rows, in file order."""
+    """The rows of a Parquet file as frames of at most `batch_rows` rows, in file order. Without pre-buffering:
+    with it, pyarrow kept the buffered column chunks of every row group read so far (reading the 1.9 million
+    rows of evidence.parquet at 100,000 documents grew RSS by about 220 MB; without, about 50 MB)."""
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(str(path))
+    pf = pq.ParquetFile(str(path), pre_buffer=False)
     if pf.metadata.num_rows == 0:
         yield pf.read(columns=list(columns) if columns is not None else None).to_pandas()
         return
