@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
@@ -18,7 +19,7 @@ from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.compare import adjust_family, compare_groups
 from corpus_tools.framing.cooccurrence import affordable, measures_constructs
 from corpus_tools.framing.effects import MIN_DOCS, stage_effects
-from corpus_tools.framing.entry_words import EntryWords
+from corpus_tools.framing.entry_words import EntryWords, content_mask
 from corpus_tools.framing.keyness import distinctive_words_matrix
 from corpus_tools.framing.matrix import doc_matrix
 from corpus_tools.framing.periods import BYS, UNDATED, doc_periods, period_order
@@ -161,9 +162,11 @@ def _measures(corpus: Corpus, entry_scores: ScoreResult, lexicon_of: Mapping[str
                       f"{construct_lex}"]
     scores = entry_scores.scores
     stage_of = dict(zip(corpus.docs["doc_id"].astype(str), corpus.docs["stage"].astype(str), strict=True))
-    docs = [str(d) for d in scores["doc_id"]]
-    return measures_constructs(scores, docs, [stage_of.get(d, UNSTAGED) for d in docs], items[measure_lex],
-                               items[construct_lex], corpus.config.stage_ids, **kwargs)
+    # documents as codes in the order of their ids (what measures_constructs sorts them by), not a str per entry
+    codes, doc_ids = pd.factorize(scores["doc_id"].astype(str), sort=True)
+    stages = np.array([stage_of.get(str(d), UNSTAGED) for d in doc_ids], dtype=object)
+    return measures_constructs(scores, codes, stages[codes], items[measure_lex], items[construct_lex],
+                               corpus.config.stage_ids, **kwargs)
 
 
 def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | EntryWords | None, stage_ids: list[str],
@@ -173,11 +176,15 @@ def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | EntryWords | No
     permutation null shuffles); groups with fewer than `min_docs` documents are left out."""
     if tokens is None:
         return pd.DataFrame(columns=list(schema.DISTINCTIVE_WORDS)), []
-    ent = corpus.entries
-    if dedupe:
-        ent = ent[ent["dup_of"].fillna("") == ""]
+    ent = corpus.entries[["entry_id", "doc_id", *(["dup_of"] if dedupe else [])]]  # not the texts
     entry_words = tokens if isinstance(tokens, EntryWords) else EntryWords.from_mapping(tokens)
-    counts, words, docs = entry_words.doc_counts(ent["entry_id"], ent["doc_id"])
+    rows = entry_words.rows_of(ent["entry_id"], content_mask(corpus))
+    doc_ids = ent["doc_id"]
+    if dedupe:
+        first = np.asarray(ent["dup_of"].fillna("") == "", dtype=bool)
+        rows, doc_ids = rows[first], doc_ids[first]
+    del ent
+    counts, words, docs = entry_words.doc_counts([], doc_ids, rows=rows)
     frames, notes = [], []
     for by, groups in (("stage", stage_ids), ("source_type", sources)):
         labels = {str(d): str(g) for d, g in zip(corpus.docs["doc_id"], corpus.docs[by], strict=True)}

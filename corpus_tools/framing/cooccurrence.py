@@ -28,6 +28,7 @@ ALL = "all stages"
 PERM_BUDGET = 3e7  # units x permutations per matrix: about 7 s (bundled corpus: ~4e6 per second)
 MIN_PERM = 199
 _BOOT_BLOCK = 100  # bootstrap replicates drawn at a time (the same draws as all at once)
+CROSS_ROWS = 100_000  # units per float slice of a bool co-presence product (a few MB, not the whole matrices)
 
 
 def affordable(n_perm: int, n_units: int, budget: float = PERM_BUDGET) -> int:
@@ -51,12 +52,13 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
                 rng: np.random.Generator, cmh: bool = False) -> dict[str, np.ndarray]:
     """Counts, log OR, bootstrap interval over documents and permutation p for all pairs of G x M columns.
 
-    G (units x p) and M (units x q) are 0/1; `docs` gives each unit's document code; permutations shuffle G's
-    rows within `docs` (within = "doc") or within `strata` (within = "strata"). With `cmh`, p is the
-    Cochran-Mantel-Haenszel test over the same groups instead (no permutations)."""
+    G (units x p) and M (units x q) are 0/1 (float, or bool: 1 byte per cell instead of 8, the same numbers);
+    `docs` gives each unit's document code; permutations shuffle G's rows within `docs` (within = "doc") or
+    within `strata` (within = "strata"). With `cmh`, p is the Cochran-Mantel-Haenszel test over the same
+    groups instead (no permutations)."""
     n = float(len(G))
-    n11 = G.T @ M
-    g1, m1 = G.sum(axis=0), M.sum(axis=0)
+    n11 = cross_counts(G, M)
+    g1, m1 = G.sum(axis=0, dtype=float), M.sum(axis=0, dtype=float)
     lor = _log_or(n11, g1, m1, np.array(n))
     out = {"n11": n11, "g1": np.broadcast_to(g1[:, None], n11.shape), "m1": np.broadcast_to(m1[None, :], n11.shape),
            "n": np.full(n11.shape, n), "log_or": lor}
@@ -67,7 +69,7 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
         T11 = np.zeros((D, G.shape[1], M.shape[1]))  # per document co-presence counts (exact: sums of 0/1)
         for i in range(G.shape[1]):  # only the units with measure i (a few percent): no sorted copy of G and M
             rows = np.flatnonzero(G[:, i])
-            np.add.at(T11[:, i, :], inverse[rows], G[rows, i:i + 1] * M[rows])
+            np.add.at(T11[:, i, :], inverse[rows], G[rows, i:i + 1].astype(float) * M[rows])
         Tg = np.zeros((D, G.shape[1]))
         Tm = np.zeros((D, M.shape[1]))
         np.add.at(Tg, inverse, G)
@@ -91,15 +93,26 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
         pos = np.empty_like(order)
         pos[order] = np.arange(len(order))
         hit = np.flatnonzero(M.any(axis=1))  # n11 only sums over units with a construct hit
-        M_hit, pos_hit = M[hit], pos[hit]
+        M_hit, pos_hit = M[hit].astype(float), pos[hit]
         extreme = np.zeros(n11.shape)
         for _ in range(n_perm):
             shuffled = order[np.argsort(block_key + rng.random(len(order)))]
-            lp = _log_or(G[shuffled[pos_hit]].T @ M_hit, g1, m1, np.array(n))  # rows of G moved to the hit units
+            lp = _log_or(G[shuffled[pos_hit]].astype(float).T @ M_hit, g1, m1, np.array(n))  # G's rows moved
             extreme += np.abs(lp) >= np.abs(lor) - 1e-9
         out["p"] = (extreme + 1) / (n_perm + 1)
     else:
         out["p"] = np.full(n11.shape, np.nan)
+    return out
+
+
+def cross_counts(G: np.ndarray, M: np.ndarray, step: int = CROSS_ROWS) -> np.ndarray:
+    """G.T @ M as floats: for bool G and M, `step` rows at a time as float (exact: sums of 0/1 below 2**53, so
+    the same numbers as one product of float copies of the whole arrays)."""
+    if bool not in (G.dtype, M.dtype):
+        return np.asarray(G.T @ M, dtype=float)
+    out = np.zeros((G.shape[1], M.shape[1]))
+    for a in range(0, len(G), step):
+        out += G[a:a + step].astype(float).T @ M[a:a + step].astype(float)
     return out
 
 
@@ -115,7 +128,7 @@ def cmh_p(G: np.ndarray, M: np.ndarray, groups: np.ndarray) -> np.ndarray:
     m_g = np.zeros((k, M.shape[1]))
     np.add.at(g_g, groups, G)
     np.add.at(m_g, groups, M)
-    n11 = G.T @ M
+    n11 = cross_counts(G, M)
     use = n_g > 1  # a group of one unit cannot be shuffled: it adds nothing to the mean's spread
     n_u, g_u, m_u = n_g[use], g_g[use], m_g[use]
     expected = (g_u / n_u[:, None]).T @ m_u + (g_g[~use].T @ m_g[~use])
@@ -125,29 +138,37 @@ def cmh_p(G: np.ndarray, M: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return np.where(var > 0, chi2.sf(stat, 1), 1.0)
 
 
+def _array(values: Sequence[object] | np.ndarray) -> np.ndarray:
+    """An array as it is; any other sequence as an object array."""
+    return values if isinstance(values, np.ndarray) else np.asarray(list(values), dtype=object)
+
+
 def _subset(a: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The rows of `a` where `mask` holds (`a` itself, not a copy, when it holds everywhere)."""
     return a if mask.all() else a[mask]
 
 
-def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], entry_stages: Sequence[str],
+def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str] | np.ndarray,
+                        entry_stages: Sequence[str] | np.ndarray,
                         measure_items: dict[str, list[str]], construct_items: dict[str, list[str]],
                         stage_ids: Sequence[str], *, n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95,
                         seed: int = 0, min_docs: int = 5) -> tuple[pd.DataFrame, list[str]]:
     """The Fig. 2 table: one row per (level, unit, stage, measure item, construct item).
 
-    `entry_counts` has one row per entry and a hit-count column per item id; `measure_items` and
-    `construct_items` map level ("construct" | "variable") to the item ids of each side."""
+    `entry_counts` has one row per entry and a hit-count (or presence) column per item id; `measure_items` and
+    `construct_items` map level ("construct" | "variable") to the item ids of each side. `entry_docs` may be
+    integer codes (an array) whose order is the order of the document ids: the same table, without a Python
+    string per entry. Entry presence stays bool (1 byte per entry and item) through the tests."""
     notes: list[str] = []
-    docs_arr = np.asarray(list(entry_docs), dtype=object)
-    stages_arr = np.asarray(list(entry_stages), dtype=object)
+    docs_arr = _array(entry_docs)
+    stages_arr = _array(entry_stages)
     rows: list[dict[str, object]] = []
     for level in ("construct", "variable"):
         left, right = measure_items.get(level, []), construct_items.get(level, [])
         if not left or not right:
             continue
-        E_left = (entry_counts[left].to_numpy() > 0).astype(float)  # presence, not a float copy of the counts first
-        E_right = (entry_counts[right].to_numpy() > 0).astype(float)
+        E_left = np.asarray(entry_counts[left].to_numpy() > 0, dtype=bool)  # presence: 1 byte per entry and item
+        E_right = np.asarray(entry_counts[right].to_numpy() > 0, dtype=bool)
         doc_ids, inv = np.unique(docs_arr, return_inverse=True)
         D_left = np.zeros((len(doc_ids), len(left)))
         D_right = np.zeros((len(doc_ids), len(right)))
@@ -155,6 +176,7 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
         np.maximum.at(D_right, inv, E_right)
         doc_stage = np.empty(len(doc_ids), dtype=object)
         doc_stage[inv] = stages_arr
+        del inv
         for stage in [ALL, *stage_ids]:
             e_mask = np.isin(stages_arr, list(stage_ids)) if stage == ALL else stages_arr == stage
             d_mask = np.isin(doc_stage, list(stage_ids)) if stage == ALL else doc_stage == stage
@@ -164,10 +186,12 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
                     notes.append(f"measures x constructs ({level}): stage {stage!r} has {n_docs} document(s), fewer "
                                  f"than {min_docs}: left out")
                 continue
-            for unit, G, M, docs_u, strata in (
-                    ("entry", _subset(E_left, e_mask), _subset(E_right, e_mask), _subset(docs_arr, e_mask),
-                     _subset(stages_arr, e_mask)),
-                    ("document", D_left[d_mask], D_right[d_mask], doc_ids[d_mask], doc_stage[d_mask])):
+            for unit in ("entry", "document"):
+                if unit == "entry":  # presence stays bool (association takes it as it is)
+                    G, M = _subset(E_left, e_mask), _subset(E_right, e_mask)
+                    docs_u, strata = _subset(docs_arr, e_mask), _subset(stages_arr, e_mask)
+                else:
+                    G, M, docs_u, strata = D_left[d_mask], D_right[d_mask], doc_ids[d_mask], doc_stage[d_mask]
                 perms = affordable(n_perm, len(G))
                 use_cmh = n_perm > 0 and len(G) * MIN_PERM > PERM_BUDGET
                 if use_cmh:
@@ -191,6 +215,7 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str], e
                                      "log_or": float(res["log_or"][i, j]), "lo": float(res["lo"][i, j]),
                                      "hi": float(res["hi"][i, j]), "p_perm": float(res["p"][i, j]),
                                      "n_perm": perms})
+                del G, M, docs_u, strata, res
     frame = pd.DataFrame(rows, columns=list(schema.MEASURES_CONSTRUCTS))
     frame["family"] = [f"{lv} x {u}, {st}" for lv, u, st in zip(frame["level"], frame["unit"], frame["stage"],
                                                                  strict=True)]

@@ -4,7 +4,7 @@ list per entry (about a gigabyte at a million entries). Built a slice of entries
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,50 +30,64 @@ class EntryWords:
     @classmethod
     def from_token_lists(cls, entry_ids: Sequence[str] | pd.Index, token_lists: Iterable[Sequence[str]],
                          slice_entries: int = SLICE_ENTRIES) -> EntryWords:
-        """From the entries' ids and their words (in the same order), packed `slice_entries` entries at a time."""
-        from scipy import sparse
-
+        """From the entries' ids and their words (in the same order), packed `slice_entries` entries at a time:
+        only one slice's words are ever Python objects; the rest are int32 arrays."""
         vocab: dict[str, int] = {}
-        indptr, indices, data = [np.zeros(1, dtype=np.int64)], [], []
-        rows: list[int] = []
+        indptr: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
+        indices: list[np.ndarray] = []
+        data: list[np.ndarray] = []
+        lens: list[int] = []
         cols: list[int] = []
-        n_slice = n_rows = 0
+        n_rows = 0
 
         def pack() -> None:
-            nonlocal rows, cols, n_slice
-            if not n_slice:
+            if not lens:
                 return
-            m = sparse.csr_matrix((np.ones(len(cols), dtype=np.int32), (np.asarray(rows, dtype=np.int64),
-                                                                         np.asarray(cols, dtype=np.int64))),
-                                  shape=(n_slice, max(len(vocab), 1)))
-            m.sum_duplicates()  # one cell per (entry, word), columns sorted within a row
-            indptr.append(m.indptr[1:].astype(np.int64) + indptr[-1][-1])
-            indices.append(m.indices.astype(np.int32))
-            data.append(m.data.astype(np.int32))
-            rows, cols, n_slice = [], [], 0
+            n_vocab = max(len(vocab), 1)
+            rows = np.repeat(np.arange(len(lens), dtype=np.int64), np.asarray(lens, dtype=np.int64))
+            # one cell per (entry, word), columns sorted within a row: the cells of a summed CSR matrix
+            keys, n = np.unique(rows * n_vocab + np.asarray(cols, dtype=np.int64), return_counts=True)
+            per_row = np.bincount(keys // n_vocab, minlength=len(lens))
+            indptr.append(np.cumsum(per_row, dtype=np.int64) + indptr[-1][-1])
+            indices.append((keys % n_vocab).astype(np.int32))
+            data.append(n.astype(np.int32))
+            lens.clear()
+            cols.clear()
 
         for ws in token_lists:
-            rows.extend([n_slice] * len(ws))
+            lens.append(len(ws))
             cols.extend([vocab.setdefault(w, len(vocab)) for w in ws])
-            n_slice += 1
             n_rows += 1
-            if n_slice >= slice_entries:
+            if len(lens) >= slice_entries:
                 pack()
         pack()
         ids = entry_ids if isinstance(entry_ids, pd.Index) else pd.Index(list(entry_ids), dtype=object)
         if len(ids) != n_rows:
             raise ValueError(f"{len(ids)} entry ids for {n_rows} token lists")
-        counts = sparse.csr_matrix((np.concatenate(data) if data else np.zeros(0, dtype=np.int32),
-                                    np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32),
-                                    np.concatenate(indptr)), shape=(n_rows, len(vocab)))
+        from scipy import sparse
+
+        counts = sparse.csr_matrix((concat_parts(data, np.int32), concat_parts(indices, np.int32),
+                                    concat_parts(indptr, np.int64)), shape=(n_rows, len(vocab)))
         return cls(ids, list(vocab), counts)
 
     @classmethod
     def of_corpus(cls, corpus: Corpus, tokenizer: Tokenizer, slice_entries: int = SLICE_ENTRIES) -> EntryWords:
-        """The content words (Tokenizer.content_words) of every entry that is not junk."""
-        entries = corpus.content_entries  # junk entries (menus, bylines, markup) give no words
-        return cls.from_token_lists(pd.Index(entries["entry_id"].astype(str)),
-                                    (tokenizer.content_words(t) for t in entries["text"]), slice_entries)
+        """The content words (Tokenizer.content_words) of every entry that is not junk, reading the texts a
+        slice at a time (no filtered copy of the entries and their texts)."""
+        keep = content_mask(corpus)  # junk entries (menus, bylines, markup) give no words
+        text = corpus.entries["text"]
+
+        def token_lists() -> Iterator[list[str]]:
+            for a in range(0, len(text), slice_entries):
+                part = text.iloc[a:a + slice_entries]
+                if keep is not None:
+                    part = part[keep[a:a + slice_entries]]
+                for t in part.tolist():
+                    yield tokenizer.content_words(t)
+
+        ids = corpus.entries["entry_id"]
+        return cls.from_token_lists(pd.Index((ids if keep is None else ids[keep]).astype(str)), token_lists(),
+                                    slice_entries)
 
     @classmethod
     def from_mapping(cls, tokens: Mapping[str, Sequence[str]]) -> EntryWords:
@@ -81,12 +95,15 @@ class EntryWords:
         return cls.from_token_lists([str(e) for e in tokens], tokens.values())
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """Plain frames for the cache (entry ids with their row's end in `cells`, words, cells)."""
-        return {"entries": pd.DataFrame({"entry_id": np.asarray(self.entry_ids, dtype=object),
-                                         "end": self.counts.indptr[1:].astype(np.int64)}),
+        """Plain frames for the cache (entry ids with their row's end in `cells`, words, cells): views of the
+        matrix's arrays and of the ids as they are (no Python string per entry, no copy of the cells)."""
+        ids = self.entry_ids.array if isinstance(self.entry_ids.dtype, pd.StringDtype) \
+            else np.asarray(self.entry_ids, dtype=object)
+        return {"entries": pd.DataFrame({"entry_id": ids, "end": self.counts.indptr[1:].astype(np.int64, copy=False)},
+                                        copy=False),
                 "words": pd.DataFrame({"word": self.words}),
-                "cells": pd.DataFrame({"word": self.counts.indices.astype(np.int32),
-                                       "n": self.counts.data.astype(np.int32)})}
+                "cells": pd.DataFrame({"word": self.counts.indices.astype(np.int32, copy=False),
+                                       "n": self.counts.data.astype(np.int32, copy=False)}, copy=False)}
 
     @classmethod
     def from_frames(cls, frames: Mapping[str, pd.DataFrame]) -> EntryWords:
@@ -97,23 +114,59 @@ class EntryWords:
         indptr = np.concatenate([[0], ent["end"].to_numpy(dtype=np.int64)])
         counts = sparse.csr_matrix((cells["n"].to_numpy(dtype=np.int32), cells["word"].to_numpy(dtype=np.int32),
                                     indptr), shape=(len(ent), len(words)))
-        return cls(pd.Index(ent["entry_id"].astype(object)), [str(w) for w in words["word"]], counts)
+        return cls(pd.Index(ent["entry_id"].astype(str)), [str(w) for w in words["word"]], counts)
 
-    def doc_counts(self, entry_ids: Sequence[str] | pd.Series,
-                   doc_ids: Sequence[str] | pd.Series) -> tuple[Any, list[str], list[str]]:
+    def rows_of(self, entry_ids: Sequence[str] | pd.Series, content: np.ndarray | None = None) -> np.ndarray:
+        """The row of each given entry (-1: none). `content` (optional) marks the given entries this object was
+        built from (the corpus's content entries): when those are `entry_ids` in the same order, rows are
+        numbered by position, without a hash table of every id."""
+        ids = pd.Index(entry_ids).astype(str)
+        if content is not None and len(content) == len(ids) and int(content.sum()) == len(self.entry_ids) \
+                and self.entry_ids.equals(ids[content]):
+            rows = np.full(len(ids), -1, dtype=np.int64)
+            rows[content] = np.arange(len(self.entry_ids), dtype=np.int64)
+            return rows
+        return np.asarray(self.entry_ids.get_indexer(ids), dtype=np.int64)
+
+    def doc_counts(self, entry_ids: Sequence[str] | pd.Series, doc_ids: Sequence[str] | pd.Series, *,
+                   rows: np.ndarray | None = None) -> tuple[Any, list[str], list[str]]:
         """(documents × words count matrix, its words, its documents in order of first entry) summed over the
-        given entries (an entry without words still gives its document a row); only the words they use."""
+        given entries (an entry without words still gives its document a row); only the words they use.
+        `rows`: the entries' rows when known (`rows_of`), instead of looking their ids up."""
         from scipy import sparse
 
-        pos = self.entry_ids.get_indexer(pd.Index(entry_ids).astype(str))
-        doc_codes, docs = pd.factorize(pd.Series(doc_ids).astype(str).to_numpy(), sort=False)
+        pos = self.rows_of(entry_ids) if rows is None else rows
+        doc_codes, docs = pd.factorize(pd.Series(doc_ids).astype(str), sort=False)
         has = pos >= 0
         n_has = int(has.sum())
         onehot = sparse.csr_matrix((np.ones(n_has, dtype=np.int32), (doc_codes[has], pos[has])),
                                    shape=(len(docs), self.counts.shape[0]))
+        del doc_codes, has
         M = sparse.csr_matrix(onehot @ self.counts)  # int32: 8 bytes per document-word cell
+        del onehot
+        doc_list = [str(d) for d in docs]
         used = np.bincount(M.indices, minlength=M.shape[1]) > 0
         if used.all():
-            return M, list(self.words), [str(d) for d in docs]
+            return M, list(self.words), doc_list
         keep = np.flatnonzero(used)
-        return M[:, keep], [self.words[j] for j in keep], [str(d) for d in docs]
+        return M[:, keep], [self.words[j] for j in keep], doc_list
+
+
+def content_mask(corpus: Corpus) -> np.ndarray | None:
+    """Which of corpus.entries are content entries (the rule of Corpus.content_entries: all but the junk ones
+    unless keep_junk) as a bool array, None when all are; a mask, not a filtered copy of the entries."""
+    if corpus.keep_junk or "junk" not in corpus.entries.columns:
+        return None
+    return np.asarray(corpus.entries["junk"] == "", dtype=bool)
+
+
+def concat_parts(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+    """The parts as one array, emptying the list as it goes (the parts and the result are never both whole)."""
+    out = np.empty(sum(len(p) for p in parts), dtype=dtype)
+    at = 0
+    while parts:
+        p = parts.pop(0)
+        out[at:at + len(p)] = p
+        at += len(p)
+    return out
+

@@ -22,6 +22,7 @@ from corpus_tools.framing.words import log_odds_dirichlet
 
 KEYNESS_BUDGET = 3e8  # document-word cells x permutations: about 10 s per grouping (bundled corpus: ~3e7 per s)
 FLAT_ALPHA = 0.01  # per word: the flat (nearly uninformative) Dirichlet prior of the sensitivity column
+SELECT_ROWS = 20_000  # documents' rows whose presence is counted at a time (bounded temporaries, same sums)
 
 
 def _log_odds(G: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,28 +88,35 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     docs = [docs[r] for r in keep_rows]
     present = [g for g in groups if any(doc_group[d] == g for d in docs)]
     counts = sparse.csr_matrix(counts)
-    sub_counts = counts if len(keep_rows) == counts.shape[0] else counts[keep_rows]
-    pooled = np.asarray(sub_counts.sum(axis=0)).ravel()
+    # every sum below is of whole counts: exact in int32 below 2**31 (the same numbers as float sums) and in float
+    # beyond; the matrix itself is never copied (at 100,000 documents a copy is over a hundred MB): rows out of
+    # the groups get no weight and the vocabulary's columns are picked from the small group x word sums
+    exact = np.issubdtype(counts.dtype, np.integer) and _abs_total(counts.data) < 2 ** 31
+    sum_dtype: Any = np.int32 if exact else np.float64
+    if counts.dtype != sum_dtype:
+        counts = sparse.csr_matrix((counts.data.astype(sum_dtype), counts.indices, counts.indptr), shape=counts.shape)
+    rows = np.asarray(keep_rows, dtype=np.int64)
+    codes = np.array([present.index(doc_group[d]) for d in docs], dtype=np.int64)
+
+    def group_sums(c: np.ndarray) -> np.ndarray:
+        """Group x word sums of the counts of the kept rows, grouped by `c` (one code per kept row)."""
+        onehot = sparse.csr_matrix((np.ones(len(c), dtype=sum_dtype), (c, rows)),
+                                   shape=(len(present), counts.shape[0]))
+        return np.asarray((onehot @ counts).todense()).astype(float)
+
+    G_all = group_sums(codes) if present else np.zeros((0, counts.shape[1]))
+    pooled = G_all.sum(axis=0)
     vocab_idx = [j for j in sorted(range(len(words)), key=words.__getitem__) if pooled[j] >= min_count]
     vocab = [words[j] for j in vocab_idx]
     empty = pd.DataFrame(columns=list(schema.DISTINCTIVE_WORDS))
     if len(vocab) < 2 or len(present) < 2:
         return empty, notes
-    # one float copy of the counts at a time (at 100,000 documents a copy is hundreds of MB): the selected
-    # columns, their data as float, and the presence matrix sharing their structure only while DF is summed
-    M = sub_counts[:, vocab_idx]
-    del sub_counts
-    M = sparse.csr_matrix((M.data.astype(float), M.indices, M.indptr), shape=M.shape)
-    M.eliminate_zeros()
-    codes = np.array([present.index(doc_group[d]) for d in docs])
-
-    def group_sums(mat: sparse.csr_matrix, c: np.ndarray) -> np.ndarray:
-        onehot = sparse.csr_matrix((np.ones(len(c)), (c, np.arange(len(c)))), shape=(len(present), len(c)))
-        return np.asarray((onehot @ mat).todense())
-
-    G = group_sums(M, codes)
-    DF = group_sums(sparse.csr_matrix((np.ones(M.nnz), M.indices, M.indptr), shape=M.shape), codes)  # docs using
-    bg = np.asarray(M.sum(axis=0)).ravel() + 0.01
+    cols = np.asarray(vocab_idx, dtype=np.int64)
+    G = G_all[:, cols]
+    del G_all
+    DF = _doc_freq(counts, rows, codes, len(present))[:, cols]  # documents using each word
+    n_cells = int(DF.sum())  # document-word cells of the kept rows and words
+    bg = G.sum(axis=0) + 0.01
     a0 = float(alpha0) if alpha0 is not None else float(bg.sum())
     prior = a0 * bg / bg.sum()
     flat = np.full(len(vocab), FLAT_ALPHA)
@@ -117,11 +125,11 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     z_flat = _z_all(G, flat)
     rng = rng_for(seed, "keyness", by)
     requested = n_perm
-    n_perm = affordable(n_perm, max(M.nnz, 1), KEYNESS_BUDGET)
+    n_perm = affordable(n_perm, max(n_cells, 1), KEYNESS_BUDGET)
     if n_perm < requested:
         notes.append(f"distinctive words by {by}: {n_perm} permutations instead of {requested} "
-                     f"({M.nnz} document-word cells; time budget)")
-    null = np.array([_max_z(group_sums(M, rng.permutation(codes)), prior) for _ in range(n_perm)]) \
+                     f"({n_cells} document-word cells; time budget)")
+    null = np.array([_max_z(group_sums(rng.permutation(codes))[:, cols], prior) for _ in range(n_perm)]) \
         if n_perm > 0 else np.empty((0, len(present)))
     thresholds = np.quantile(null, 0.95, axis=0) if len(null) else np.full(len(present), np.nan)
     n_docs = np.bincount(codes, minlength=len(present))
@@ -130,10 +138,12 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     out = []
     for g, name in enumerate(present):
         mask_docs = codes == g
-        sub = M[mask_docs]
         order = [k for k in np.argsort(-z[g], kind="stable") if z[g, k] > 0 and G[g, k] > 0][:top_n]
+        # only the listed words' columns, then the group's rows
+        sub = counts[:, cols[order]][rows[mask_docs]] if order else None
         for rank, k in enumerate(order, 1):
-            col = sub[:, k].toarray().ravel()
+            assert sub is not None
+            col = sub[:, rank - 1].toarray().ravel()
             top_share = float(col.max() / col.sum()) if col.sum() else float("nan")
             out.append({"by": by, "group": name, "rank": rank, "word": vocab[k], "count": int(G[g, k]),
                         "count_rest": int(G.sum(axis=0)[k] - G[g, k]), "delta": round(float(delta_all[g, k]), 4),
@@ -148,3 +158,32 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
             notes.append(f"distinctive words by {by}, {name}: {beyond} of the top {len(order)} pass the "
                          f"document-level permutation threshold z > {thresholds[g]:.2f} ({n_perm} permutations)")
     return pd.DataFrame(out, columns=list(schema.DISTINCTIVE_WORDS)), notes
+
+
+def _abs_total(data: np.ndarray) -> int:
+    """The sum of |x| of integer counts, without an absolute-value copy when none is negative (counts never are)."""
+    if not len(data):
+        return 0
+    return int(data.sum(dtype=np.int64)) if data.min() >= 0 else int(np.abs(data).sum(dtype=np.int64))
+
+
+def _doc_freq(counts: Any, rows: np.ndarray, codes: np.ndarray, n_groups: int,
+              step: int | None = None) -> np.ndarray:
+    """Group x word number of the given rows (grouped by `codes`) with a nonzero count, `step` rows at a time
+    (a presence matrix of one slice of rows at a time, not of the whole matrix)."""
+    from scipy import sparse
+
+    step = step or SELECT_ROWS
+    out = np.zeros((n_groups, counts.shape[1]))
+    order = np.argsort(rows, kind="stable")
+    rows_sorted, codes_sorted = rows[order], codes[order]
+    for a in range(0, counts.shape[0], step):
+        lo, hi = np.searchsorted(rows_sorted, [a, a + step])
+        if lo == hi:
+            continue
+        part = sparse.csr_matrix(counts[a:a + step])
+        part.data = (part.data != 0).astype(counts.dtype)
+        onehot = sparse.csr_matrix((np.ones(hi - lo, dtype=counts.dtype),
+                                    (codes_sorted[lo:hi], rows_sorted[lo:hi] - a)), shape=(n_groups, part.shape[0]))
+        out += np.asarray((onehot @ part).todense())
+    return out

@@ -16,6 +16,9 @@ from corpus_tools.errors import OutputError
 from corpus_tools.io.tables import part_path, write_chunks
 
 BATCH_ROWS = 50_000  # rows per batch when reading back: bounded memory, few Python round trips
+# rows per batch of a CSV copy: each batch is also neutralised and formatted as text (several copies of it at
+# once), so a smaller batch than BATCH_ROWS keeps the copy's peak near 50 MB (about 100 MB with 50,000 rows)
+COPY_ROWS = 10_000
 
 
 class ParquetParts:
@@ -95,10 +98,12 @@ class ParquetParts:
 
 def iter_frames(path: Path | str, columns: Sequence[str] | None = None,
                 batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
-    """The rows of a Parquet file as frames of at most `batch_rows` rows, in file order."""
+    """The rows of a Parquet file as frames of at most `batch_rows` rows, in file order. Without pre-buffering:
+    with it, pyarrow kept the buffered column chunks of every row group read so far (reading the 1.9 million
+    rows of evidence.parquet at 100,000 documents grew RSS by about 220 MB; without, about 50 MB)."""
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(str(path))
+    pf = pq.ParquetFile(str(path), pre_buffer=False)
     if pf.metadata.num_rows == 0:
         yield pf.read(columns=list(columns) if columns is not None else None).to_pandas()
         return
@@ -113,7 +118,7 @@ def read_frame(path: Path | str, columns: Sequence[str] | None = None) -> pd.Dat
     return pq.read_table(str(path), columns=list(columns) if columns is not None else None).to_pandas()
 
 
-def parquet_to_table(src: Path | str, dest: Path | str, batch_rows: int = BATCH_ROWS) -> Path:
+def parquet_to_table(src: Path | str, dest: Path | str, batch_rows: int = COPY_ROWS) -> Path:
     """Copy a Parquet file into a table of the destination's format (CSV, JSONL, ...) batch by batch, in bounded
     memory; atomic like write_table (the same bytes as writing the whole frame at once)."""
     return write_chunks(iter_frames(src, batch_rows=batch_rows), dest)
