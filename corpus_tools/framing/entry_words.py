@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from corpus_tools.io.mapped import release_pages
+
 if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.text.tokenize import Tokenizer
@@ -84,6 +86,7 @@ class EntryWords:
                     part = part[keep[a:a + slice_entries]]
                 for t in part.tolist():
                     yield tokenizer.content_words(t)
+                release_pages()  # the slice's texts, when mapped (io.mapped), need not stay resident
 
         ids = corpus.entries["entry_id"]
         return cls.from_token_lists(pd.Index((ids if keep is None else ids[keep]).astype(str)), token_lists(),
@@ -157,7 +160,7 @@ def content_mask(corpus: Corpus) -> np.ndarray | None:
     unless keep_junk) as a bool array, None when all are; a mask, not a filtered copy of the entries."""
     if corpus.keep_junk or "junk" not in corpus.entries.columns:
         return None
-    return np.asarray(corpus.entries["junk"] == "", dtype=bool)
+    return corpus.content_mask()
 
 
 def concat_parts(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
