@@ -22,7 +22,7 @@ from corpus_tools.suggest.features import TextAnalyzer
 from corpus_tools.suggest.model import training_hash
 from corpus_tools.suggest.parallel import SuggesterSpec, SuggestionsFile, suggest_to_parquet
 from corpus_tools.suggest.persistence import MODEL_JSON, load_quality
-from corpus_tools.suggest.result import SuggestionsResult
+from corpus_tools.suggest.result import READ_ROWS, SuggestionsResult
 from corpus_tools.suggest.training import require
 
 if TYPE_CHECKING:
@@ -221,7 +221,8 @@ def write_suggestion_tables(res: SuggestionsResult, out_dir: Path) -> dict[str, 
     learning_curve.csv and evaluation.json (a copy of the last goes into the model folder, where `corpus-tools
     serve` looks for it) and model_quality.csv (the model's quality record: applied threshold and
     cross-validated figures per code)."""
-    files = {"suggestions": parquet_to_table(res.path, out_dir / "suggestions.csv"), "suggestions_parquet": res.path}
+    files = {"suggestions": parquet_to_table(res.path, out_dir / "suggestions.csv", batch_rows=READ_ROWS),
+             "suggestions_parquet": res.path}
     if res.quality is not None:
         files["model_quality"] = write_table(res.quality.frame().round(4), out_dir / "model_quality.csv")
     if res.evaluation is not None:

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from corpus_tools.io.parquet_parts import BATCH_ROWS, iter_frames
+from corpus_tools.io.parquet_parts import iter_frames
 from corpus_tools.report import charts_suggest as cs
 from corpus_tools.report.format import Table, cell, table, truncate
 from corpus_tools.suggest.prevalence import PrevalenceCounts, code_matrix, error_rates, held_out
+from corpus_tools.suggest.result import READ_ROWS
 
 if TYPE_CHECKING:
 
@@ -188,14 +189,15 @@ class SuggestionTally:
                     del best[k]
 
 
-def tally_suggestions(res: SuggestionsResult, corpus: Corpus, batch_rows: int = BATCH_ROWS) -> SuggestionTally:
-    """One pass over res.path, `batch_rows` rows at a time: the counts and candidates the section shows. Each
-    row's stage is its document's (the corpus's documents, not a merged copy of every entry)."""
+def tally_suggestions(res: SuggestionsResult, corpus: Corpus, batch_rows: int | None = None) -> SuggestionTally:
+    """One pass over res.path, `batch_rows` rows at a time (default READ_ROWS): the counts and candidates the
+    section shows. Each row's stage is its document's (the corpus's documents, not a merged copy of every
+    entry)."""
     doc_stage = corpus.docs.set_index("doc_id")["stage"]
     tally = SuggestionTally(list(res.codes))
     coded = {str(i) for i in res.coded_ids}
     offset = 0
-    for batch in iter_frames(res.path, batch_rows=batch_rows):
+    for batch in iter_frames(res.path, batch_rows=batch_rows or READ_ROWS):
         stages = [str(s) for s in batch["doc_id"].map(doc_stage).astype(str)]
         tally.add(batch.reset_index(drop=True), stages, coded, offset)
         offset += len(batch)
@@ -227,7 +229,7 @@ def _entry(corpus: Corpus, eid: str, row: int) -> dict[str, str] | None:
     ent = corpus.entries
     ids = ent["entry_id"]
     pos = row if 0 <= row < len(ent) and str(ids.iloc[row]) == eid else -1
-    step = BATCH_ROWS
+    step = READ_ROWS
     for a in range(0, len(ent), step) if pos < 0 else ():
         hit = np.flatnonzero(ids.iloc[a:a + step].astype(str).to_numpy() == eid)
         if len(hit):

@@ -17,6 +17,7 @@ import pandas as pd
 from corpus_tools import schema
 
 MIN_DISCRIMINATION = 0.2  # tpr - fpr below this: the adjustment divides by almost nothing, no estimate
+BOOT_CELLS = 1_000_000  # bootstrap weights drawn at a time (8 MB): bounded however many documents a group has
 
 
 def error_rates(per_variable: pd.DataFrame, n_entries: int) -> dict[str, tuple[int, int, int, int]]:
@@ -90,19 +91,19 @@ class PrevalenceCounts:
             sub = sub.iloc[first]  # documents in sorted order (np.unique's, as over the rows)
             n_docs = len(doc_codes)
             n_entries = int(sub["_n"].sum())
-            w = rng.multinomial(n_docs, np.full(n_docs, 1 / n_docs), size=n_boot).astype(float) \
-                if n_docs >= min_docs and n_boot > 0 else None
             per_doc_n = sub["_n"].to_numpy().astype(float)
+            per_doc_ys = [sub[j].to_numpy().astype(float) for j in range(len(codes))]
+            boots = _bootstrap(rng, per_doc_n, per_doc_ys, n_boot) if n_docs >= min_docs and n_boot > 0 else None
             for j, c in enumerate(codes):
-                per_doc_y = sub[j].to_numpy().astype(float)
+                per_doc_y = per_doc_ys[j]
                 raw = float(per_doc_y.sum()) / n_entries if n_entries else float("nan")
                 row = {"code": c, "group": g, "n_entries": n_entries, "n_docs": n_docs, "n_training_excluded":
                        self.n_training, "raw_share": raw, "raw_lo": np.nan, "raw_hi": np.nan, "tpr": np.nan,
                        "fpr": np.nan, "adjusted_share": np.nan, "adjusted_lo": np.nan, "adjusted_hi": np.nan,
                        "note": ""}
                 boot = None
-                if w is not None:
-                    boot = (w @ per_doc_y) / (w @ per_doc_n)
+                if boots is not None:
+                    boot = boots[j]
                     row["raw_lo"], row["raw_hi"] = np.quantile(boot, [alpha, 1 - alpha])
                 else:
                     row["note"] = f"fewer than {min_docs} documents: no interval"
@@ -134,6 +135,25 @@ class PrevalenceCounts:
         for col in ("raw_share", "raw_lo", "raw_hi", "tpr", "fpr", "adjusted_share", "adjusted_lo", "adjusted_hi"):
             out[col] = out[col].astype(float).round(4)
         return out
+
+
+def _bootstrap(rng: np.random.Generator, per_doc_n: np.ndarray, per_doc_ys: list[np.ndarray],
+               n_boot: int) -> list[np.ndarray]:
+    """Per code, the share of passages with the code in each of `n_boot` resamples of the documents (multinomial
+    weights): the weights are drawn BOOT_CELLS at a time, never the whole n_boot x documents matrix, with the
+    same draws and the same products as all at once."""
+    n_docs = len(per_doc_n)
+    p = np.full(n_docs, 1 / n_docs)
+    num = np.empty((len(per_doc_ys), n_boot))
+    den = np.empty(n_boot)
+    step = max(1, BOOT_CELLS // n_docs)
+    for a in range(0, n_boot, step):
+        b = min(n_boot, a + step)
+        w = rng.multinomial(n_docs, p, size=b - a).astype(float)
+        den[a:b] = w @ per_doc_n
+        for j, y in enumerate(per_doc_ys):
+            num[j, a:b] = w @ y
+    return [num[j] / den for j in range(len(per_doc_ys))]
 
 
 def adjusted_prevalence(suggestions: pd.DataFrame, codes: Sequence[str], groups: Sequence[str],
