@@ -221,7 +221,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
     }
     say("report: writing report.html")
     html = out_dir / "report.html"
-    html.write_text(render(ctx), encoding="utf-8")
+    render_to(ctx, html)
     return ReportOutput(html, maker.charts, tables)
 
 
@@ -318,8 +318,21 @@ def _documents(docs: pd.DataFrame) -> Table:
     return table(docs, cols, csv="documents.csv")
 
 
-def render(ctx: dict[str, Any]) -> str:
-    """Render the report template (Jinja2, autoescaping on: every corpus string is HTML-escaped)."""
+def _template() -> Any:
     env = Environment(loader=PackageLoader("corpus_tools.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    return env.get_template("report.html.j2").render(**ctx)
+    return env.get_template("report.html.j2")
+
+
+def render(ctx: dict[str, Any]) -> str:
+    """Render the report template (Jinja2, autoescaping on: every corpus string is HTML-escaped)."""
+    return str(_template().render(**ctx))
+
+
+def render_to(ctx: dict[str, Any], path: Path) -> Path:
+    """`render` written to `path` piece by piece as the template yields it (the same bytes, without the whole
+    page held as one string and its encoded copy)."""
+    with path.open("w", encoding="utf-8") as fh:
+        for piece in _template().generate(**ctx):
+            fh.write(piece)
+    return path

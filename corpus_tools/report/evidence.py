@@ -9,6 +9,7 @@ import pandas as pd
 
 WINDOW = 160
 MAX_CHARS = 520
+SLICE_ROWS = 100_000  # entry ids compared at a time when looking up the evidence's entries
 
 
 @dataclass
@@ -58,29 +59,40 @@ def highlight(text: str, spans: list[tuple[int, int]], window: int = WINDOW,
     return [(" ".join(t.split("\n")), m) for t, m in out]
 
 
+def _positions(entries: pd.DataFrame, wanted: set[object], step: int | None = None) -> dict[object, int]:
+    """Row position in `entries` of each wanted entry id (its last row when an id repeats), found a slice of
+    ids at a time: no index over every entry of the corpus."""
+    out: dict[object, int] = {}
+    if not wanted:
+        return out
+    ids = entries["entry_id"]
+    step = step or SLICE_ROWS
+    for a in range(0, len(entries), step):
+        part = ids.iloc[a:a + step]
+        for i in np.flatnonzero(part.isin(wanted).to_numpy(dtype=bool)):
+            out[part.iloc[int(i)]] = a + int(i)
+    return out
+
+
 def top_passages(evidence: pd.DataFrame, entries: pd.DataFrame, docs: pd.DataFrame,
                  per_variable: int = 3) -> dict[str, list[Passage]]:
-    """variable id → its `per_variable` entries with the most hits (ties: corpus order)."""
+    """variable id → its `per_variable` entries with the most hits (ties: corpus order). Only the entries the
+    evidence names are read from `entries` (the evidence may be a sample: scoring.evidence_queries)."""
     if evidence.empty:
         return {}
-    ent = entries.set_index("entry_id")
     meta = docs.set_index("doc_id")
-    ids = pd.Index(entries["entry_id"])
-    last = ids.to_series(index=range(len(ids))).drop_duplicates(keep="last") if not ids.is_unique else None
+    where = _positions(entries, set(evidence["entry_id"].unique()))
     out: dict[str, list[Passage]] = {}
     for var, ev in evidence.groupby("variable", sort=False):
         counts = ev.groupby("entry_id").size()
         # corpus order of the few entries ranked (not a dict over every entry of the corpus)
-        pos = (ids if last is None else pd.Index(last.to_numpy())).get_indexer(counts.index)
-        if last is not None:
-            pos = np.where(pos >= 0, last.index.to_numpy()[pos], -1)
-        order = dict(zip(counts.index, np.where(pos >= 0, pos, 1 << 30).tolist(), strict=True))
+        order = {e: where.get(e, 1 << 30) for e in counts.index}
         ranked = sorted(counts.index, key=lambda e: (-int(counts[e]), order[e]))[:per_variable]
         passages = []
         for eid in ranked:
-            if eid not in ent.index:
+            if eid not in where:
                 continue
-            row = ent.loc[eid]
+            row = entries.iloc[where[eid]]
             hits = ev[ev["entry_id"] == eid]
             base = int(row["start"])
             spans = [(int(s) - base, int(e) - base) for s, e in zip(hits["start"], hits["end"], strict=True)]

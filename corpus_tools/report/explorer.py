@@ -20,6 +20,7 @@ from corpus_tools.report.labels import LANGUAGES
 MAX_ROWS = 20_000
 MAX_TEXT_BYTES = 1_000_000
 CONTEXT = 40  # characters either side of a hit when its entry text is not embedded
+SLICE_ROWS = 100_000  # entry texts measured at a time
 
 
 @dataclass
@@ -51,16 +52,22 @@ def _sample(evidence: pd.DataFrame, max_rows: int) -> pd.DataFrame:
         columns="_rank").sort_index()
 
 
-def _text_bytes(entries: pd.DataFrame) -> pd.Series:
-    """document id → UTF-8 bytes of its entries' texts (computed on the Arrow column, not text by text)."""
+def _text_bytes(entries: pd.DataFrame, step: int | None = None) -> pd.Series:
+    """document id → UTF-8 bytes of its entries' texts (computed on Arrow arrays, not text by text, a slice of
+    entries at a time: no copy of every text)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if not len(entries):
         return pd.Series(dtype="int64")
-    texts = pa.array(entries["text"].astype(str), type=pa.large_string())
-    n = pc.binary_length(texts).to_numpy(zero_copy_only=False)
-    return pd.Series(n, index=entries.index).groupby(entries["doc_id"]).sum()
+    parts = []
+    step = step or SLICE_ROWS
+    for a in range(0, len(entries), step):
+        part = entries.iloc[a:a + step]
+        texts = pa.array(part["text"].astype(str), type=pa.large_string())
+        n = pc.binary_length(texts).to_numpy(zero_copy_only=False)
+        parts.append(pd.Series(n, index=part.index).groupby(part["doc_id"]).sum())
+    return pd.concat(parts).groupby(level=0).sum() if len(parts) > 1 else parts[0]
 
 
 def _str(value: Any) -> str:

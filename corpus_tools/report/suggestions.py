@@ -1,16 +1,26 @@
 """The report's "Draft codes and model quality" section: the cross-validated quality table, the learning
-curve, suggested codes per variable and stage, example suggestions with their why, and what it all means."""
+curve, suggested codes per variable and stage, example suggestions with their why, and what it all means.
+
+The table of every entry's suggestions stays on disk (suggestions.parquet): one pass over it, a batch of rows
+at a time, keeps only counts per code and stage, counts per stage and document for the adjusted prevalence and
+a few candidate rows per code for the examples; the corpus gives each row's stage through its document and
+the texts of the handful of examples."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
+from corpus_tools.io.parquet_parts import iter_frames
 from corpus_tools.report import charts_suggest as cs
 from corpus_tools.report.format import Table, cell, table, truncate
-from corpus_tools.suggest.prevalence import adjusted_prevalence, error_rates
+from corpus_tools.suggest.prevalence import PrevalenceCounts, code_matrix, error_rates, held_out
+from corpus_tools.suggest.result import READ_ROWS
 
 if TYPE_CHECKING:
 
@@ -27,24 +37,23 @@ def suggestions_context(res: SuggestionsResult | None, corpus: Corpus, stage_ord
     """Everything the template shows in the section (plain strings and Table rows; escaped by Jinja)."""
     if res is None:
         return {"enabled": False}
-    meta = corpus.entries_with_meta()
-    frame = res.suggestions
-    n_with = int((frame["codes"] != "").sum())
+    tally = tally_suggestions(res, corpus)
+    n_with = res.n_with_codes
     ctx: dict[str, Any] = {
         "enabled": True, "source": res.source, "model_version": res.model_version,
         "model_dir": str(res.model_dir) if res.model_dir else "", "quality": res.evaluation is not None,
         "notes": list(res.notes), "coders": _coders(res),
-        "cards": [(str(len(frame)), "entries with draft codes computed"), (str(n_with), "with at least one code"),
+        "cards": [(str(res.n_entries), "entries with draft codes computed"), (str(n_with), "with at least one code"),
                   (res.source, "source of the draft codes"), (res.model_version, "model version")],
     }
-    by_stage, stage_sizes = _by_stage(res, meta, stage_order)
+    by_stage, stage_sizes = _by_stage(res, tally, stage_order)
     shown = by_stage.assign(variable=[names.get(v, v) for v in by_stage["variable"]])
     ctx["by_stage"] = table(shown, csv=csv("suggestions_by_stage", by_stage), names=names)
-    prev = _prevalence(res, meta, stage_order)
+    prev = _prevalence(res, tally, stage_order)
     ctx["prevalence"] = table(prev.assign(code=[names.get(c, c) for c in prev["code"]]),
                               csv=csv("prevalence_by_stage", prev), names=names)
     ctx["stage_sizes"] = " · ".join(f"{s} {n}" for s, n in stage_sizes.items())
-    ctx["examples"] = _examples(res, meta, names)
+    ctx["examples"] = _examples(tally, corpus, names)
     ev = res.evaluation
     if ev is None:
         ctx["meaning"] = _meaning_lexicon(res)
@@ -134,60 +143,132 @@ def _meaning_lexicon(res: SuggestionsResult) -> list[str]:
     ]
 
 
-def _by_stage(res: SuggestionsResult, meta: pd.DataFrame,
+@dataclass
+class SuggestionTally:
+    """What the section needs of the table of every entry's suggestions, gathered batch by batch."""
+
+    codes: list[str]
+    by_stage: dict[str, np.ndarray] = field(default_factory=dict)  # stage -> suggested codes per code
+    stage_sizes: Counter[str] = field(default_factory=Counter)  # stage -> entries
+    prevalence: PrevalenceCounts | None = None
+    # per code, the best candidates for its example: (-score, row) -> the row, among uncoded rows ("pool")
+    # and among all rows with a code ("all", used when no uncoded row has one)
+    candidates: dict[str, dict[str, dict[tuple[float, int], dict[str, Any]]]] = field(default_factory=dict)
+    n_pool: int = 0
+
+    def __post_init__(self) -> None:
+        self.prevalence = PrevalenceCounts(self.codes)
+        self.candidates = {"pool": {c: {} for c in self.codes}, "all": {c: {} for c in self.codes}}
+
+    def add(self, batch: pd.DataFrame, stages: list[str], coded: set[str], offset: int) -> None:
+        """One batch of rows (rows `offset`... of the table) with each row's stage."""
+        present = code_matrix(batch["codes"], self.codes)
+        stage_arr = np.asarray(stages, dtype=object)
+        for s in dict.fromkeys(stages):
+            mask = stage_arr == s
+            self.stage_sizes[s] += int(mask.sum())
+            got = present[mask].sum(axis=0, dtype=np.int64)
+            self.by_stage[s] = self.by_stage[s] + got if s in self.by_stage else got
+        assert self.prevalence is not None
+        self.prevalence.add(list(batch["doc_id"]), stages, present, held_out(batch.get("in_training"), len(batch)))
+        with_codes = (batch["codes"] != "").to_numpy(dtype=bool)
+        pool = with_codes & ~batch["id"].isin(coded).to_numpy(dtype=bool)
+        self.n_pool += int(pool.sum())
+        rows = np.arange(len(batch))
+        for j, c in enumerate(self.codes):
+            scores = batch[c].astype(float).to_numpy()
+            for kind, where in (("pool", pool), ("all", with_codes)):
+                sel = where & present[:, j] & ~np.isnan(scores)
+                if not sel.any():
+                    continue
+                best = self.candidates[kind][c]
+                top = np.lexsort((rows[sel], -scores[sel]))[:N_EXAMPLES]
+                for i in rows[sel][top]:
+                    best[(-float(scores[i]), offset + int(i))] = batch.iloc[int(i)].to_dict()
+                for k in sorted(best)[N_EXAMPLES:]:
+                    del best[k]
+
+
+def tally_suggestions(res: SuggestionsResult, corpus: Corpus, batch_rows: int | None = None) -> SuggestionTally:
+    """One pass over res.path, `batch_rows` rows at a time (default READ_ROWS): the counts and candidates the
+    section shows. Each row's stage is its document's (the corpus's documents, not a merged copy of every
+    entry)."""
+    doc_stage = corpus.docs.set_index("doc_id")["stage"]
+    tally = SuggestionTally(list(res.codes))
+    coded = {str(i) for i in res.coded_ids}
+    offset = 0
+    for batch in iter_frames(res.path, batch_rows=batch_rows or READ_ROWS):
+        stages = [str(s) for s in batch["doc_id"].map(doc_stage).astype(str)]
+        tally.add(batch.reset_index(drop=True), stages, coded, offset)
+        offset += len(batch)
+    return tally
+
+
+def _by_stage(res: SuggestionsResult, tally: SuggestionTally,
               stage_order: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
     """Suggested codes per variable (rows) and stage (columns) with a total; entries per stage."""
-    stage_of = dict(zip(meta["entry_id"], meta["stage"].astype(str), strict=True))
-    frame = res.suggestions
-    stages = pd.Series([stage_of.get(str(e), "") for e in frame["id"]], index=frame.index)
-    order = [s for s in stage_order if s in set(stages)] + sorted(set(stages) - set(stage_order))
-    long = pd.DataFrame({"stage": stages, "code": frame["codes"].str.split(";")}).explode("code")
-    long = long[long["code"].fillna("") != ""]
-    counts = pd.crosstab(long["code"], long["stage"]) if len(long) else pd.DataFrame()
-    counts = counts.reindex(index=res.codes, columns=order, fill_value=0).fillna(0).astype(int)
+    stages = set(tally.stage_sizes)
+    order = [s for s in stage_order if s in stages] + sorted(stages - set(stage_order))
+    counts = pd.DataFrame({s: tally.by_stage[s] for s in order}, index=pd.Index(res.codes, name="variable"),
+                          columns=order, dtype=np.int64)
     counts["total"] = counts.sum(axis=1)
-    counts.index.name = "variable"
     counts.columns.name = None
-    sizes = stages.value_counts()
-    return counts.reset_index(), {s: int(sizes.get(s, 0)) for s in order}
+    return counts.reset_index(), {s: int(tally.stage_sizes.get(s, 0)) for s in order}
 
 
-def _prevalence(res: SuggestionsResult, meta: pd.DataFrame, stage_order: list[str]) -> pd.DataFrame:
+def _prevalence(res: SuggestionsResult, tally: SuggestionTally, stage_order: list[str]) -> pd.DataFrame:
     """Share of held-out passages per code and stage, raw and by Forman's adjusted count (suggest.prevalence)."""
-    stage_of = dict(zip(meta["entry_id"].astype(str), meta["stage"].astype(str), strict=True))
-    frame = res.suggestions
     rates = error_rates(res.evaluation.per_variable, res.evaluation.n_entries) if res.evaluation else None
-    return adjusted_prevalence(frame, res.codes, [stage_of.get(str(e), "") for e in frame["id"]], rates,
-                               order=stage_order)
+    assert tally.prevalence is not None
+    return tally.prevalence.estimate(rates, order=stage_order)
 
 
-def _examples(res: SuggestionsResult, meta: pd.DataFrame, names: dict[str, str]) -> list[dict[str, Any]]:
+def _entry(corpus: Corpus, eid: str, row: int) -> dict[str, str] | None:
+    """Title, stage, source type and text of entry `eid` (expected at position `row` of the corpus's entries;
+    looked up a slice at a time otherwise), or None when the corpus has no such entry."""
+    ent = corpus.entries
+    ids = ent["entry_id"]
+    pos = row if 0 <= row < len(ent) and str(ids.iloc[row]) == eid else -1
+    step = READ_ROWS
+    for a in range(0, len(ent), step) if pos < 0 else ():
+        hit = np.flatnonzero(ids.iloc[a:a + step].astype(str).to_numpy() == eid)
+        if len(hit):
+            pos = a + int(hit[0])
+            break
+    if pos < 0:
+        return None
+    did = ent["doc_id"].iloc[pos]
+    docs = corpus.docs
+    meta = docs[docs["doc_id"] == did]
+    m = meta.iloc[0] if len(meta) else None
+    return {k: str(m[k]) if m is not None else "nan" for k in ("title", "stage", "source_type")} | {
+        "text": str(ent["text"].iloc[pos])}
+
+
+def _examples(tally: SuggestionTally, corpus: Corpus, names: dict[str, str]) -> list[dict[str, Any]]:
     """A few suggestions with their why: per variable, its most confident uncoded passage."""
-    frame = res.suggestions
-    coded = set(res.coded_ids)
-    with_codes = frame[frame["codes"] != ""]
-    pool = with_codes[~with_codes["id"].isin(coded)]
-    pool = pool if len(pool) else with_codes
-    lists = pool["codes"].str.split(";")
+    kind = "pool" if tally.n_pool else "all"
     picked: list[int] = []
-    for code in res.codes:
-        sub = pool[lists.apply(lambda cs, c=code: c in cs)]
-        sub = sub[~sub.index.isin(picked)]
-        if len(sub):
-            picked.append(int(sub[code].astype(float).idxmax()))
+    rows: dict[int, dict[str, Any]] = {}
+    for code in tally.codes:
+        best = tally.candidates[kind][code]
+        for key in sorted(best):
+            if key[1] not in picked:
+                picked.append(key[1])
+                rows[key[1]] = best[key]
+                break
         if len(picked) >= N_EXAMPLES:
             break
-    ent = meta.set_index("entry_id")
     out = []
     for i in picked:
-        r = frame.loc[i]
+        r = rows[i]
         eid = str(r["id"])
-        e = ent.loc[eid] if eid in ent.index else None
+        e = _entry(corpus, eid, i)
         out.append({
             "id": eid, "doc_id": str(r.get("doc_id", "")),
-            "title": str(e["title"]) if e is not None else "", "stage": str(e["stage"]) if e is not None else "",
-            "source_type": str(e["source_type"]) if e is not None else "",
-            "text": truncate(str(e["text"]), 320) if e is not None else "",
+            "title": e["title"] if e is not None else "", "stage": e["stage"] if e is not None else "",
+            "source_type": e["source_type"] if e is not None else "",
+            "text": truncate(e["text"], 320) if e is not None else "",
             "codes": [f"{names.get(c, c)} {float(r[c]):.2f}" for c in str(r["codes"]).split(";") if c],
             "why_terms": str(r["why_terms"]), "why_features": str(r["why_features"]),
             "similar": (f"{r['similar_id']} ({r['similar_codes'] or 'none'}; cosine {float(r['similar_score']):.2f}"

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from corpus_tools.errors import ConfigError
+from corpus_tools.io.parquet_parts import ParquetParts
 from corpus_tools.lexicon.model import Lexicon, lexicon_to_dict
-from corpus_tools.scoring.parallel import run_tasks
+from corpus_tools.scoring.parallel import _call, _dask_client, _install, check_workers
 from corpus_tools.suggest.apply import columns, suggest_texts
 from corpus_tools.suggest.coldstart import LexiconSuggester
 from corpus_tools.suggest.features import TextAnalyzer
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
     from corpus_tools.suggest.explain import Suggester
 
 CHUNK_ENTRIES = 2_000  # entries per task
+Part = tuple[list[str], list[str], frozenset[str]]  # a chunk's entry ids and texts, the corpus's training ids
 
 
 @dataclass(frozen=True)
@@ -69,30 +75,124 @@ def _suggester(spec: SuggesterSpec) -> Suggester:
     return sug
 
 
-def suggest_chunk(spec: SuggesterSpec, part: tuple[list[str], list[str], frozenset[str]]) -> pd.DataFrame:
+def suggest_chunk(spec: SuggesterSpec, part: Part) -> pd.DataFrame:
     """Suggestions for one chunk of (ids, texts); `part[2]` are the corpus's ids among the model's training
     passages (all `explain` needs of the corpus's ids): the task every worker runs."""
     ids, texts, local = part
     return suggest_texts(_suggester(spec), ids, texts, local_ids=local)
 
 
+def _local_ids(sug: Suggester, entry_ids: pd.Series, step: int) -> frozenset[str]:
+    """The corpus's ids among the model's training passages (all `explain` asks of the corpus's ids), found a
+    slice of ids at a time (no set of every entry id)."""
+    if not isinstance(sug, SuggestionModel):
+        return frozenset()
+    exemplars = frozenset(map(str, sug.exemplar_ids_))
+    found: set[str] = set()
+    for a in range(0, len(entry_ids), step):
+        found |= exemplars.intersection(map(str, entry_ids.iloc[a:a + step]))
+    return frozenset(found)
+
+
+def _ordered(submit: Callable[[Part], Any], parts: Iterator[Part], ahead: int) -> Iterator[pd.DataFrame]:
+    """The results of `submit(part)` (futures) in part order, with at most `ahead` parts out at once: the
+    texts of only those chunks are held, however long the corpus."""
+    out: deque[Any] = deque()
+    for part in parts:
+        out.append(submit(part))
+        if len(out) >= ahead:
+            yield out.popleft().result()
+    while out:
+        yield out.popleft().result()
+
+
+def iter_suggestions(spec: SuggesterSpec, corpus: Corpus, workers: int = 1, dask: str | None = None,
+                     chunk_entries: int = CHUNK_ENTRIES, suggester: Suggester | None = None) -> Iterator[pd.DataFrame]:
+    """The suggestion table of every entry (id, doc_id, a probability column per code, the why), `chunk_entries`
+    entries at a time in corpus order: run here, on `workers` processes or on Dask (`suggester`: the one
+    already built in this process, used when it runs here). Texts are read a slice at a time and at most two
+    chunks per worker are out, so memory is bounded by the chunk, not the corpus."""
+    check_workers(workers)
+    e = corpus.entries
+    sug = suggester if suggester is not None else spec.build()
+    step = max(1, int(chunk_entries))
+    local = _local_ids(sug, e["entry_id"], step)
+    bounds = [(a, min(len(e), a + step)) for a in range(0, len(e), step)]
+
+    def parts() -> Iterator[Part]:
+        for a, b in bounds:
+            yield [str(i) for i in e["entry_id"].iloc[a:b]], e["text"].iloc[a:b].tolist(), local
+
+    def with_doc(frame: pd.DataFrame, a: int, b: int) -> pd.DataFrame:
+        frame.insert(1, "doc_id", e["doc_id"].iloc[a:b].tolist())
+        return frame
+
+    if (workers == 1 or len(bounds) < 2) and dask is None:
+        results: Iterator[pd.DataFrame] = (suggest_texts(sug, p[0], p[1], local_ids=local) for p in parts())
+        for (a, b), frame in zip(bounds, results, strict=True):
+            yield with_doc(frame, a, b)
+        return
+    ahead = 2 * max(1, workers)
+    if dask is not None:
+        client, close = _dask_client(dask, workers)
+        try:
+            shared = client.scatter(spec, broadcast=True)
+            results = _ordered(lambda p: client.submit(suggest_chunk, shared, p, pure=False), parts(), ahead)
+            for (a, b), frame in zip(bounds, results, strict=True):
+                yield with_doc(frame, a, b)
+        except OSError as exc:
+            raise ConfigError(f"lost the Dask scheduler at {dask}: {exc}",
+                              hint="check the address (tcp://HOST:8786) or use --dask local") from exc
+        finally:
+            for fn in close:
+                fn()
+        return
+    # `spec` goes to each worker once (pool initializer), not once per task
+    with ProcessPoolExecutor(max_workers=min(workers, len(bounds)), initializer=_install,
+                             initargs=(spec,)) as pool:
+        results = _ordered(lambda p: pool.submit(_call, suggest_chunk, p), parts(), ahead)
+        for (a, b), frame in zip(bounds, results, strict=True):
+            yield with_doc(frame, a, b)
+
+
 def suggest_corpus_parallel(spec: SuggesterSpec, corpus: Corpus, workers: int = 1, dask: str | None = None,
                             chunk_entries: int = CHUNK_ENTRIES, suggester: Suggester | None = None) -> pd.DataFrame:
     """suggest_corpus for the suggester `spec` builds, run in chunks of `chunk_entries` entries on `workers`
-    processes or on Dask (`suggester`: the one already built in this process, used when it runs here)."""
-    e = corpus.entries
-    ids = [str(i) for i in e["entry_id"]]
-    texts = list(e["text"])
+    processes or on Dask, as one frame (iter_suggestions and suggest_to_parquet give it chunk by chunk)."""
+    frames = list(iter_suggestions(spec, corpus, workers, dask, chunk_entries, suggester))
+    if frames:
+        return pd.concat(frames, ignore_index=True)
     sug = suggester if suggester is not None else spec.build()
-    # explain() asks only whether the model's training passages are among the corpus's ids
-    local = frozenset(ids) & frozenset(map(str, sug.exemplar_ids_)) if isinstance(sug, SuggestionModel) \
-        else frozenset()
-    step = max(1, chunk_entries)
-    parts = [(ids[a:a + step], texts[a:a + step], local) for a in range(0, len(ids), step)]
-    if workers == 1 and dask is None:
-        frames = [suggest_texts(sug, p[0], p[1], local_ids=local) for p in parts]
-    else:
-        frames = run_tasks(suggest_chunk, spec, parts, workers, dask)
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns(sug))
-    frame.insert(1, "doc_id", list(e["doc_id"]))
+    frame = pd.DataFrame(columns=columns(sug))
+    frame.insert(1, "doc_id", [])
     return frame
+
+
+@dataclass
+class SuggestionsFile:
+    """What suggest_to_parquet wrote: the file, its rows and how many of them have at least one code."""
+
+    path: Path
+    n_entries: int
+    n_with_codes: int
+    chunks: int
+
+
+def suggest_to_parquet(spec: SuggesterSpec, corpus: Corpus, path: Path, workers: int = 1, dask: str | None = None,
+                       chunk_entries: int = CHUNK_ENTRIES, suggester: Suggester | None = None) -> SuggestionsFile:
+    """The suggestion table of every entry written to the Parquet file `path` as the chunks come back (the
+    file appears only when complete): the same rows as suggest_corpus_parallel, none of them held."""
+    import pyarrow as pa
+
+    sug = suggester if suggester is not None else spec.build()
+    types = {c: pa.float64() for c in sug.codes_} | {"in_training": pa.int64(), "similar_score": pa.float64()}
+    n_with = 0
+    with ParquetParts(path, types) as out:
+        for frame in iter_suggestions(spec, corpus, workers, dask, chunk_entries, sug):
+            n_with += int((frame["codes"] != "").sum())
+            out.write(frame)
+        chunks = out.chunks
+        empty = pd.DataFrame(columns=columns(sug))
+        empty.insert(1, "doc_id", [])
+        out.close(empty=empty)
+    return SuggestionsFile(Path(path), out.rows, n_with, chunks)

@@ -1,4 +1,5 @@
-"""The result of the draft-codes step: suggestions for every entry and the model's cross-validated quality."""
+"""The result of the draft-codes step: suggestions for every entry (a Parquet file, written chunk by chunk) and
+the model's cross-validated quality."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corpus_tools.io.parquet_parts import read_frame
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -14,14 +17,22 @@ if TYPE_CHECKING:
     from corpus_tools.suggest.quality import QualityRecord
 
 
+# rows of suggestions.parquet read at a time: reading a Parquet batch takes several times the frame it gives
+# (about 120 MB for 50,000 rows of this table, 20 MB for 10,000), so these batches stay small
+READ_ROWS = 10_000
+
+
 @dataclass
 class SuggestionsResult:
-    """Draft codes for every entry, and (with coded passages) the model's cross-validated quality."""
+    """Draft codes for every entry, and (with coded passages) the model's cross-validated quality. The table
+    of every entry stays on disk (`path`); read it batch by batch (io.parquet_parts.iter_frames)."""
 
-    suggestions: pd.DataFrame  # id, doc_id, one probability column per code, schema.SUGGESTION_WHY
+    path: Path  # suggestions.parquet: id, doc_id, one probability column per code, schema.SUGGESTION_WHY
     codes: list[str]
     source: str  # "model" or "lexicon"
     model_version: str
+    n_entries: int = 0  # rows of the table
+    n_with_codes: int = 0  # rows with at least one suggested code
     evaluation: EvaluationResult | None = None
     model_dir: Path | None = None
     n_coded: int = 0
@@ -35,14 +46,18 @@ class SuggestionsResult:
     problems: list[str] = field(default_factory=list)
     quality: QualityRecord | None = None  # the model's one quality record (threshold + grouped-CV figures per code)
 
+    @property
+    def suggestions(self) -> pd.DataFrame:
+        """The whole table as one frame (every entry's row in memory: for notebooks and small corpora)."""
+        return read_frame(self.path)
+
     def manifest(self, out_dir: Path) -> dict[str, Any]:
         """Model version, training data and metrics for manifest.json."""
         info: dict[str, Any] = {"source": self.source, "model_version": self.model_version,
                                 "model_dir": str(self.model_dir.relative_to(out_dir)) if self.model_dir else None,
                                 "training": {"n_passages": self.n_coded, "sources": self.sources,
                                              "coders": self.coders, **self.training_inputs},
-                                "entries": len(self.suggestions),
-                                "entries_with_codes": int((self.suggestions["codes"] != "").sum())}
+                                "entries": self.n_entries, "entries_with_codes": self.n_with_codes}
         if self.evaluation is not None:
             ev = self.evaluation
             pv = ev.per_variable

@@ -144,6 +144,19 @@ def codebook_codings(corpus: Corpus | None, codes: Sequence[str], code_book: dic
     return out, problems, sources
 
 
+def _entry_texts(corpus: Corpus, wanted: set[str], step: int = 100_000) -> dict[str, str]:
+    """Entry id -> text of the corpus's entries among `wanted` (the last row when an id repeats), read a
+    slice of entries at a time."""
+    out: dict[str, str] = {}
+    ids, text = corpus.entries["entry_id"], corpus.entries["text"]
+    for a in range(0, len(ids), max(1, step)):
+        part = ids.iloc[a:a + step]
+        hit = np.flatnonzero(part.isin(wanted).to_numpy(dtype=bool))
+        if len(hit):
+            out.update(zip(part.iloc[hit], text.iloc[a:a + step].iloc[hit], strict=True))
+    return out
+
+
 def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[str],
             use_codings_file: bool = True, code_book: dict[str, str] | None = None) -> TrainingData:
     """Assemble training data: store decisions (current state, stale ones left out) plus codings.csv.
@@ -156,8 +169,7 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
     """
     problems: list[str] = []
     texts: dict[str, str] = {}
-    if corpus is not None:
-        texts.update(zip(corpus.entries["entry_id"], corpus.entries["text"], strict=True))
+    latest: dict[str, str] = {}
     state = None
     if store is not None:
         state = store.state(corpus) if corpus is not None else store.state()
@@ -168,8 +180,6 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
                                 "and were left out; see `corpus-tools store stale`")
         p = store.passages()
         latest = dict(zip(p["entry_id"], p["text"], strict=True))  # import order: the last text of an id wins
-        for eid, text in latest.items():
-            texts.setdefault(eid, text)  # corpus entries keep the corpus text
     merged = merge_codings(state, corpus, codes, use_codings_file)  # the store wins per entry and coder
     problems.extend(merged.problems)
     sources = dict(merged.entries)
@@ -184,6 +194,10 @@ def collect(corpus: Corpus | None, store: CodingStore | None, codes: Sequence[st
             long = pd.concat([long, extra], ignore_index=True)
     if not len(long) and not sources:
         return TrainingData([], [], np.zeros((0, len(codes)), dtype=np.int8), list(codes), sources, problems)
+    if corpus is not None:  # the texts of the coded entries only, not a dict of every entry's text
+        texts.update(_entry_texts(corpus, set(long["entry_id"])))
+    for eid, text in latest.items():
+        texts.setdefault(eid, text)  # corpus entries keep the corpus text
     labels = entry_labels(long)
     book = {c: code_book.get(c, "") for c in codes} if code_book else dict.fromkeys(codes, "")
     scopes = entry_scopes(long, book)

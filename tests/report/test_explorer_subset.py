@@ -143,3 +143,26 @@ def test_top_passages_ties_in_corpus_order_with_a_repeated_entry_id() -> None:
         counts = ev[ev["counted"] & (ev["variable"] == var)].groupby("entry_id").size()
         want = sorted(counts.index, key=lambda e: (-int(counts[e]), order2.get(e, 1 << 30)))[:2]
         assert [p.entry_id for p in passages] == want
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_entries_read_a_slice_at_a_time_give_the_same_passages_and_sizes(seed: int,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from corpus_tools.report import evidence, explorer
+
+    ev, entries, docs = _messy(seed)
+    entries = pd.concat([entries, entries.iloc[:4]], ignore_index=True)  # repeated ids: the last row counts
+    whole_sizes = explorer._text_bytes(entries, step=10**6)
+    assert whole_sizes.sum() == sum(len(str(t).encode("utf-8")) for t in entries["text"])
+    whole_top = top_passages(ev[ev["counted"]], entries, docs, per_variable=3)
+    wanted = set(ev["entry_id"])
+    last = {e: i for i, e in enumerate(entries["entry_id"]) if e in wanted}
+    for step in (1, 3, 7):
+        assert evidence._positions(entries, wanted, step) == last
+        pd.testing.assert_series_equal(explorer._text_bytes(entries, step).sort_index(), whole_sizes.sort_index(),
+                                       check_names=False)
+        monkeypatch.setattr(evidence, "SLICE_ROWS", step)
+        monkeypatch.setattr(explorer, "SLICE_ROWS", step)
+        assert top_passages(ev[ev["counted"]], entries, docs, per_variable=3) == whole_top
+        assert explorer_data(ev, entries, docs, {}, {}, 5, 60).payload == \
+            _reference_explorer(ev, entries, docs, {}, {}, 5, 60).payload

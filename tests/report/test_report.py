@@ -58,7 +58,7 @@ def fake_topics() -> TopicsResult:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> ReportInputs:
     from tests.support.corpus import HEADER, STAGES_TOML
 
     root = tmp_path_factory.mktemp("rep") / "corpus"
@@ -80,11 +80,31 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     doc_scores = score_corpus(corpus, scorer, "document")
     entry_scores = score_corpus(corpus, scorer, "entry")
     framing = run_framing(corpus, doc_scores, tok, n_boot=50, n_perm=49)
+    return ReportInputs(corpus, lex, doc_scores, entry_scores, framing, fake_topics(),
+                        lexicon_health(lex, tok, corpus), {"command": "test", "note": EVIL})
+
+
+@pytest.fixture(scope="module")
+def built(inputs: ReportInputs, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("rep_out")
-    inputs = ReportInputs(corpus, lex, doc_scores, entry_scores, framing, fake_topics(),
-                          lexicon_health(lex, tok, corpus), {"command": "test", "note": EVIL})
     rep = write_report(inputs, out)
     return out, rep.html.read_text(encoding="utf-8")
+
+
+def test_report_written_piece_by_piece_is_the_rendered_page(inputs: ReportInputs, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from corpus_tools.report import build
+
+    seen: list[str] = []
+    render_to = build.render_to
+
+    def both(ctx: dict[str, Any], path: Path) -> Path:
+        seen.append(build.render(ctx))
+        return render_to(ctx, path)
+
+    monkeypatch.setattr(build, "render_to", both)
+    rep = write_report(inputs, tmp_path)
+    assert len(seen) == 1 and len(seen[0]) > 10_000 and rep.html.read_bytes() == seen[0].encode("utf-8")
 
 
 def test_corpus_text_is_escaped(built: tuple[Path, str]) -> None:

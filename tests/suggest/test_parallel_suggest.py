@@ -67,3 +67,37 @@ def test_suggestions_on_a_dask_local_cluster_equal_one_process(coded: Corpus) ->
     whole = suggest_corpus(spec.build(), coded)
     on_dask = suggest_corpus_parallel(spec, coded, workers=2, dask="local", chunk_entries=10)
     pd.testing.assert_frame_equal(on_dask, whole)
+
+
+@pytest.mark.parametrize(("kind", "workers", "size"), [("model", 1, 1), ("model", 2, 5), ("lexicon", 1, 4),
+                                                    ("lexicon", 2, 10_000)])
+def test_suggestions_written_chunk_by_chunk_equal_the_whole_table(coded: Corpus, saved: Path, tmp_path: Path,
+                                                                   kind: str, workers: int, size: int) -> None:
+    from corpus_tools.io.parquet_parts import read_frame
+    from corpus_tools.suggest.parallel import iter_suggestions, suggest_to_parquet
+
+    spec = SuggesterSpec.saved(saved) if kind == "model" else SuggesterSpec((load_lexicon(LEX[0]),), "rjieba")
+    whole = suggest_corpus(spec.build(), coded)  # one entry per chunk, a few, all at once
+    parts = list(iter_suggestions(spec, coded, workers=workers, chunk_entries=size))
+    assert len(parts) == -(-len(coded.entries) // size)
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole)
+    out = suggest_to_parquet(spec, coded, tmp_path / "s.parquet", workers=workers, chunk_entries=size)
+    pd.testing.assert_frame_equal(read_frame(out.path), whole)
+    assert out.n_entries == len(whole) and out.n_with_codes == int((whole["codes"] != "").sum()) > 0
+    assert out.chunks == len(parts) and [p.name for p in tmp_path.iterdir()] == ["s.parquet"]
+
+
+def test_an_empty_corpus_gives_a_table_with_its_columns(coded: Corpus, tmp_path: Path) -> None:
+    import dataclasses
+
+    from corpus_tools.io.parquet_parts import read_frame
+    from corpus_tools.suggest.apply import columns
+    from corpus_tools.suggest.parallel import suggest_to_parquet
+
+    spec = SuggesterSpec((load_lexicon("mass_entrepreneurship"),), "rjieba")
+    empty = dataclasses.replace(coded, entries=coded.entries.iloc[:0])
+    out = suggest_to_parquet(spec, empty, tmp_path / "s.parquet", workers=2)
+    cols = columns(spec.build())
+    assert (out.n_entries, out.n_with_codes) == (0, 0)
+    assert list(read_frame(out.path).columns) == [cols[0], "doc_id", *cols[1:]]
+    assert list(suggest_corpus_parallel(spec, empty).columns) == [cols[0], "doc_id", *cols[1:]]
