@@ -15,7 +15,7 @@ import pandas as pd
 from corpus_tools.errors import OutputError
 from corpus_tools.io.tables import part_path, write_chunks
 
-BATCH_ROWS = 50_000  # rows per batch when reading back: bounded memory, few Python round trips
+BATCH_ROWS = 10_000  # rows per batch when reading back (a 50,000-row batch of evidence cost about 120 MB)
 # rows per batch of a CSV copy: each batch is also neutralised and formatted as text (several copies of it at
 # once), so a smaller batch than BATCH_ROWS keeps the copy's peak near 50 MB (about 100 MB with 50,000 rows)
 COPY_ROWS = 10_000

@@ -64,8 +64,11 @@ def _text_bytes(entries: pd.DataFrame, step: int | None = None) -> pd.Series:
     step = step or SLICE_ROWS
     for a in range(0, len(entries), step):
         part = entries.iloc[a:a + step]
-        texts = pa.array(part["text"].astype(str), type=pa.large_string())
-        n = pc.binary_length(texts).to_numpy(zero_copy_only=False)
+        texts = part["text"].array
+        arrow = texts.__arrow_array__() if hasattr(texts, "__arrow_array__") else None
+        if arrow is None or arrow.null_count:  # a missing text counts as its str(): "nan"
+            arrow = pa.array(part["text"].astype(str), type=pa.large_string())
+        n = pc.binary_length(arrow).to_numpy(zero_copy_only=False)  # from the offsets: the texts are not read
         parts.append(pd.Series(n, index=part.index).groupby(part["doc_id"]).sum())
     return pd.concat(parts).groupby(level=0).sum() if len(parts) > 1 else parts[0]
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from corpus_tools.errors import ConfigError
+from corpus_tools.io.mapped import release_pages
 from corpus_tools.io.parquet_parts import ParquetParts
 from corpus_tools.lexicon.model import Lexicon, lexicon_to_dict
 from corpus_tools.scoring.parallel import _call, _dask_client, _install, check_workers
@@ -122,6 +123,7 @@ def iter_suggestions(spec: SuggesterSpec, corpus: Corpus, workers: int = 1, dask
     def parts() -> Iterator[Part]:
         for a, b in bounds:
             yield [str(i) for i in e["entry_id"].iloc[a:b]], e["text"].iloc[a:b].tolist(), local
+            release_pages()  # the slice's texts, when mapped (io.mapped), need not stay resident
 
     def with_doc(frame: pd.DataFrame, a: int, b: int) -> pd.DataFrame:
         frame.insert(1, "doc_id", e["doc_id"].iloc[a:b].tolist())
