@@ -17,7 +17,7 @@ from corpus_tools.io.tables import part_path, write_chunks
 
 BATCH_ROWS = 10_000  # rows per batch when reading back (a 50,000-row batch of evidence cost about 120 MB)
 # rows per batch of a CSV copy: each batch is also neutralised and formatted as text (several copies of it at
-# once), so a smaller batch than BATCH_ROWS keeps the copy's peak near 50 MB (about 100 MB with 50,000 rows)
+# once); 10,000 rows keep the copy's peak near 50 MB (about 100 MB with 50,000 rows)
 COPY_ROWS = 10_000
 
 
