@@ -22,6 +22,7 @@ from corpus_tools.errors import ConfigError
 from corpus_tools.topics.effects import match_topics
 from corpus_tools.topics.names import SEED_LEVELS
 from corpus_tools.topics.quality import coherence_per_topic, topic_exclusivity
+from corpus_tools.topics.shares import Shares, as_shares
 
 if TYPE_CHECKING:
 
@@ -72,18 +73,19 @@ def seed_sets(lexicons: Sequence[Lexicon], index: TermIndex, vocabulary: Sequenc
 
 
 def seeded_rows(sets: Sequence[SeedSet], models: Sequence[Any], docs: Sequence[Sequence[str]],
-                entry_ids: Sequence[str], hand_codes: pd.DataFrame | None, n_top: int = 10, *,
-                theta: np.ndarray | None = None) -> list[dict[str, Any]]:
+                entry_ids: Sequence[str] | pd.Series, hand_codes: pd.DataFrame | None, n_top: int = 10, *,
+                theta: Any = None) -> list[dict[str, Any]]:
     """Rows of schema.TOPIC_SEEDED for the reported model (models[0]); other seeds' models give stability.
     `docs`: the reference corpus for coherence; `theta`: the topic shares of the entries `entry_ids` (weight and
-    hand-code lift; default: the model's own, when it was fitted on exactly those entries)."""
+    hand-code lift; an array or topics.shares.Shares; default: the model's own, when it was fitted on exactly
+    those entries)."""
     ref = models[0]
-    theta = ref.doc_topic_ if theta is None else theta
+    theta = as_shares(ref.doc_topic_ if theta is None else theta)
     units_top, units_docs = ref.quality_view(docs, n_top)
     coh = coherence_per_topic(units_top, units_docs)
     excl = topic_exclusivity(ref.topic_word_, n_top)
     tops = ref.top_words(n_top)
-    weights = theta.mean(axis=0)
+    weights = theta.mean()
     n_seeded = len(sets)
     stab = np.full(ref.n_topics, np.nan)
     if len(models) > 1:
@@ -128,24 +130,26 @@ def on_vocab(model: Any, vocabulary: Sequence[str]) -> np.ndarray:
     return out
 
 
-def _hand_code_lift(sets: Sequence[SeedSet], theta: np.ndarray, entry_ids: Sequence[str],
+def _hand_code_lift(sets: Sequence[SeedSet], theta: Shares, entry_ids: Sequence[str] | pd.Series,
                     hand_codes: pd.DataFrame | None) -> list[float]:
-    """Per seeded topic: mean topic share in entries hand-coded with its item / mean share elsewhere."""
-    out = [float("nan")] * theta.shape[1]
+    """Per seeded topic: mean topic share in entries hand-coded with its item / mean share elsewhere (one topic's
+    shares of every entry read at a time)."""
+    out = [float("nan")] * theta.k
     if hand_codes is None or hand_codes.empty:
         return out
-    pos = {str(e): i for i, e in enumerate(entry_ids)}
+    ids = entry_ids if isinstance(entry_ids, pd.Series) else pd.Series(list(entry_ids), dtype=object)
+    ids = ids.astype(str)  # entries are matched by their id as text, as the codings files write it
     for t, s in enumerate(sets):
         codes = hand_codes["code"].astype(str)
         hit = hand_codes.loc[(codes == s.item) | codes.str.endswith("." + s.item)
                              | codes.str.startswith(s.item + "."), "entry_id"]
-        idx = sorted({pos[str(e)] for e in hit if str(e) in pos})
-        if not idx or len(idx) == len(entry_ids):
+        mask = ids.isin({str(e) for e in hit}).to_numpy(dtype=bool)
+        n_hit = int(mask.sum())
+        if not n_hit or n_hit == len(mask):
             continue
-        mask = np.zeros(len(entry_ids), dtype=bool)
-        mask[idx] = True
-        rest = float(theta[~mask, t].mean())
-        out[t] = float(theta[mask, t].mean()) / rest if rest > 0 else float("nan")
+        col = theta.column(t)
+        rest = float(col[~mask].mean())
+        out[t] = float(col[mask].mean()) / rest if rest > 0 else float("nan")
     return out
 
 
