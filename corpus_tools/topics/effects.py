@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from corpus_tools.topics.shares import BLOCK_ROWS, as_shares
+from corpus_tools.topics import shares as shares_module
+from corpus_tools.topics.shares import as_shares
 
 DRAWS_PER_SEED = 100
 # entry × share draws per seed: above this (about 100,000 entries at 100 draws) fewer draws of the entries'
@@ -38,17 +39,17 @@ MISSING = "(missing)"
 
 @dataclass
 class _Covariate:
-    """One categorical covariate: its levels in order; per level the first row of its document clusters among
-    the covariate's clusters (clusters of a level are its documents, in document-id order), the entries per
-    cluster, and n."""
+    """One categorical covariate: its levels in order and per level the rows of its document clusters (its
+    documents, in document-id order) in a table of cluster sums, the entries per cluster, and n. A covariate of
+    documents (one level per document) reads the documents' sums, which every such covariate shares; one that
+    varies within documents has sums of its own (`cluster`: each entry's row there)."""
 
     order: list[str]
-    first: list[int] = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)
     sizes: list[Any] = field(default_factory=list)
     n_documents: list[int] = field(default_factory=list)
     n_entries: list[int] = field(default_factory=list)
-    cluster: Any = None  # each entry's cluster (row of the covariate's cluster sums)
-    n_clusters: int = 0
+    cluster: Any = None  # None: a covariate of documents
     blocks: list[tuple[Any, Any]] = field(default_factory=list)  # per entry block: (its clusters, sparse sums)
 
 
@@ -160,14 +161,14 @@ def topic_effects(thetas: Sequence[Any], lengths: Sequence[int] | np.ndarray, co
                   orders: dict[str, list[str]] | None = None,
                   keep_single: Sequence[str] = ("stage",),
                   entry_draws: int = ENTRY_DRAWS_PER_SEED,
-                  block_rows: int = BLOCK_ROWS) -> tuple[list[dict[str, Any]], list[str]]:
+                  block_rows: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """Rows of schema.TOPIC_EFFECTS for every column of `covariates` (one row per entry), and notes.
 
     `thetas`: one (n_entries × k) topic-share matrix per seed, topics already in one order (arrays or
-    topics.shares.Shares: read `block_rows` entries at a time, so memory is bounded by a block and the
-    documents, not by the entries); `lengths`: tokens per entry (how sure each entry's shares are); `doc_ids`:
-    each entry's document (clusters); `orders`: level order per covariate (else sorted); covariates in
-    `keep_single` are reported even with one level (stage prevalence of an unstaged corpus).
+    topics.shares.Shares: read `block_rows` (default shares.BLOCK_ROWS) entries at a time, so memory is bounded
+    by a block and the documents, not by the entries); `lengths`: tokens per entry (how sure each entry's shares
+    are); `doc_ids`: each entry's document (clusters); `orders`: level order per covariate (else sorted);
+    covariates in `keep_single` are reported even with one level (stage prevalence of an unstaged corpus).
     Above `entry_draws` entries × draws per seed, fewer share draws with several sampling-error draws each
     (`share_draws`; the method column says so). The random draws are taken in the same order as for the whole
     matrix at once and every sum is added up in the same order, so the numbers do not depend on `block_rows`."""
@@ -178,8 +179,10 @@ def topic_effects(thetas: Sequence[Any], lengths: Sequence[int] | np.ndarray, co
     n, k = len(doc), shares[0].k
     tail = (1 - level) / 2
     notes: list[str] = []
-    spans, whole_docs = _blocks(doc, block_rows)
+    n_docs = int(doc.max()) + 1 if n else 0
+    spans, whole_docs = _blocks(doc, max(1, block_rows or shares_module.BLOCK_ROWS))
     ones = np.ones(max((b - a for a, b in spans), default=0))
+    codes = np.zeros(0, dtype=np.int64)
     groups: dict[str, _Covariate] = {}
     for cov in covariates.columns:
         codes, order = level_codes(covariates[cov])
@@ -196,42 +199,64 @@ def topic_effects(thetas: Sequence[Any], lengths: Sequence[int] | np.ndarray, co
                          f"to estimate, left out of topic_effects")
             continue
         c = _Covariate(order)
-        cluster = np.empty(n, dtype=np.int64)
+        level_of_doc = np.full(n_docs, -1, dtype=np.int64)
+        level_of_doc[doc] = codes
+        per_doc = bool((level_of_doc[doc] == codes).all())  # one level per document
+        cluster = None if per_doc else np.empty(n, dtype=np.int64)
+        n_clusters = 0
         for li in range(len(order)):
             where = np.flatnonzero(codes == li)
             uniq, inv = np.unique(doc[where], return_inverse=True)
-            cluster[where] = c.n_clusters + inv
-            c.first.append(c.n_clusters)
+            if cluster is None:
+                c.rows.append(uniq)
+            else:
+                cluster[where] = n_clusters + inv
+                c.rows.append(np.arange(n_clusters, n_clusters + len(uniq)))
+                n_clusters += len(uniq)
             c.sizes.append(np.bincount(inv, minlength=len(uniq)).astype(float)[:, None])
             c.n_documents.append(len(uniq))
             c.n_entries.append(len(where))
-            c.n_clusters += len(uniq)
-        c.cluster = cluster
-        if whole_docs:  # a document's clusters lie in one block: each block's sums are the whole ones
-            c.blocks = [_block_sums(cluster[a:b], ones) for a, b in spans]
+        if cluster is not None:
+            c.cluster = cluster
+            if whole_docs:  # a document's clusters lie in one block: each block's sums are the whole ones
+                c.blocks = [_block_sums(cluster[a:b], ones) for a, b in spans]
         groups[str(cov)] = c
+    del codes
+    # the sums of each document's entries (shared by the covariates of documents) and of each cluster of the
+    # other covariates, for one draw of every entry's shares
+    doc_blocks = [_block_sums(doc[a:b], ones) for a, b in spans] if whole_docs else []
+    doc_sums = np.zeros((n_docs, k))
+    sums = {cov: np.zeros((int(c.rows[-1][-1]) + 1 if c.rows and len(c.rows[-1]) else 0, k))
+            for cov, c in groups.items() if c.cluster is not None}
     draws: dict[str, list[np.ndarray]] = {cov: [] for cov in groups}
-    sums = {cov: np.zeros((c.n_clusters, k)) for cov, c in groups.items()}
     n_shares, n_errors = share_draws(n, draws_per_seed, entry_draws)
     for theta in shares:
         for _ in range(n_shares):
             if not whole_docs:
+                doc_sums[:] = 0.0
                 for s in sums.values():
                     s[:] = 0.0
             for bi, (a, b) in enumerate(spans):
                 conc = np.asarray(theta.block(a, b), dtype=float) * lengths_a[a:b] + alpha
                 g = rng.gamma(conc)  # the generator's stream in row order, as for the whole matrix
                 th = g / g.sum(axis=1, keepdims=True)
-                for cov, c in groups.items():
+                if whole_docs:
+                    where, mat = doc_blocks[bi]
+                    doc_sums[where] = mat @ th
+                else:  # unbuffered, in entry order: the same sums as the sparse product
+                    np.add.at(doc_sums, doc[a:b], th)
+                for cov, table in sums.items():
+                    c = groups[cov]
                     if whole_docs:
                         where, mat = c.blocks[bi]
-                        sums[cov][where] = mat @ th
-                    else:  # unbuffered, in entry order: the same sums as the sparse product
-                        np.add.at(sums[cov], c.cluster[a:b], th)
+                        table[where] = mat @ th
+                    else:
+                        np.add.at(table, c.cluster[a:b], th)
             for cov, c in groups.items():
+                table = doc_sums if c.cluster is None else sums[cov]
                 out = np.empty((n_errors, len(c.order), k))
                 for li in range(len(c.order)):
-                    per_cluster = sums[cov][c.first[li]:c.first[li] + c.n_documents[li]]
+                    per_cluster = table[c.rows[li]]
                     n_x, n_cl = c.n_entries[li], c.n_documents[li]
                     mean = per_cluster.sum(axis=0) / n_x
                     if n_cl > 1:  # Σ_{i in cluster} (x_i − mean) = cluster sum − cluster size · mean

@@ -400,7 +400,7 @@ def group_codes(groups: Sequence[str]) -> tuple[list[str], np.ndarray]:
 
 
 def _fold_in_data(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str]], groups: Sequence[str] | None,
-                  iterations: int, chunk: int, paths: list[str] | None = None) -> _FoldIn:
+                  iterations: int, chunk: int | None, paths: list[str] | None = None) -> _FoldIn:
     linked = [isinstance(m, ConceptLinked) for m in models]
     if any(linked) and not all(linked):
         raise ValueError("transform_many: models fitted on concept ids and on words cannot share a matrix")
@@ -432,7 +432,8 @@ def _fold_in_data(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str]
         get = concepts.concept_of.get if concepts is not None else None
         col_of_id = np.fromiter((col.get(get(w, w) if get is not None else w, -1) for w in docs.words),
                                 dtype=np.int64, count=len(docs.words))
-    return _FoldIn(phis, known, priors, codes, col, docs, mapper, iterations, max(1, chunk), col_of_id, paths)
+    step = max(1, chunk or FOLD_IN_CHUNK)
+    return _FoldIn(phis, known, priors, codes, col, docs, mapper, iterations, step, col_of_id, paths)
 
 
 def _spans(n: int, step: int) -> list[tuple[int, int]]:
@@ -442,10 +443,11 @@ def _spans(n: int, step: int) -> list[tuple[int, int]]:
 
 def transform_many(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str]],
                    groups: Sequence[str] | None = None, *, iterations: int = 30,
-                   chunk: int = FOLD_IN_CHUNK, run: Runner | None = None) -> list[np.ndarray]:
+                   chunk: int | None = None, run: Runner | None = None) -> list[np.ndarray]:
     """Topic shares (n_docs × k) of `docs` under each model, its topics held fixed: the EM fold-in of
     quality.fold_in under each model's fitted prior (`doc_prior`), with the document-term matrix of each block
-    of `chunk` documents built once for all models (so memory is bounded by the block, not the corpus).
+    of `chunk` (default FOLD_IN_CHUNK) documents built once for all models (so memory is bounded by the block,
+    not the corpus).
     `run` (a runner as in topics.sweep: worker processes) folds in spans of FOLD_IN_TASK entries in parallel;
     every block is computed the same way wherever it runs, so the numbers are identical. `docs` may be word
     lists or TokenDocs (read a block at a time); `fold_in_files` writes the shares to files instead.
@@ -466,7 +468,7 @@ def transform_many(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str
 
 
 def fold_in_files(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str]], groups: Sequence[str] | None,
-                  directory: str | Path, *, iterations: int = 30, chunk: int = FOLD_IN_CHUNK,
+                  directory: str | Path, *, iterations: int = 30, chunk: int | None = None,
                   run: Runner | None = None) -> list[FileShares]:
     """`transform_many`, each model's shares written to a new file in `directory` a block at a time (by the
     worker processes themselves with `run`), so neither the main process nor a worker holds more than a span:

@@ -146,12 +146,12 @@ class JunkStripper:
     bound of the documents of every sentence in the bucket), and only the sentences in buckets that reach the
     threshold are counted exactly; so the repeated sentences are exactly `strip_junk`'s."""
 
-    BUCKETS = 1 << 22  # 16 MB of counts
+    BUCKETS = 1 << 21  # 8 MB of counts
 
     def __init__(self, n_docs: int, *, min_docs: int = REPEAT_MIN_DOCS, share: float = REPEAT_SHARE) -> None:
         self.threshold = max(min_docs, int(share * n_docs + 0.999))
         self.counts = JunkCounts()
-        self._buckets = np.zeros(self.BUCKETS, dtype=np.int64)
+        self._buckets = np.zeros(self.BUCKETS, dtype=np.uint32)
         self._candidates: np.ndarray | None = None
         self._exact: dict[str, set[Any]] = {}
         self.repeated: set[str] = set()
@@ -169,7 +169,7 @@ class JunkStripper:
         pairs = [((hash(key) & mask) << 40) | int(doc) for key, doc in self._keys(texts, doc_codes)]
         if not pairs:
             return
-        arr = np.unique(np.asarray(pairs, dtype=np.int64))  # a document counts once per bucket
+        arr = _distinct(np.asarray(pairs, dtype=np.int64))  # a document counts once per bucket
         np.add.at(self._buckets, arr >> 40, 1)
 
     @property
@@ -177,7 +177,7 @@ class JunkStripper:
         """Whether any bucket reaches the threshold (else no sentence is repeated and `verify` is not needed)."""
         if self._candidates is None:
             self._candidates = self._buckets >= self.threshold
-            self._buckets = np.zeros(0, dtype=np.int64)
+            self._buckets = np.zeros(0, dtype=np.uint32)
         return bool(self._candidates.any())
 
     def verify(self, texts: Sequence[str], doc_codes: np.ndarray) -> None:
@@ -291,16 +291,17 @@ def _doc_categorical(values: pd.Series, doc_pos: np.ndarray, fill: str = "") -> 
 def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *, min_tokens: int = MIN_TOKENS,
             min_df: int = MIN_DF, max_df: float = MAX_DF,
             tokens: Mapping[str, Sequence[str]] | None = None, directory: str | Path | None = None,
-            chunk: int = PREPARE_CHUNK) -> TopicInput:
+            chunk: int | None = None) -> TopicInput:
     """Tokenize every non-duplicate entry with `content_words`, prune rare/ubiquitous words, drop short ones.
 
     `tokens` (entry_id → `tokenizer.content_words` of the entry's text, e.g. analyze's tokens step, with the
     lexicon terms already added to the tokenizer) are used as they are for every entry `strip_junk` left
     unchanged, so only the entries it changed are tokenized again (the same lists either way).
-    The entries are read, cleaned and tokenized `chunk` at a time and their word ids written to files in
-    `directory` (a temporary folder removed with the result when None): memory holds the vocabulary, a few
-    integers per entry and one chunk's texts, never every entry's text or words."""
+    The entries are read, cleaned and tokenized `chunk` (default PREPARE_CHUNK) at a time and their word ids
+    written to files in `directory` (a temporary folder removed with the result when None): memory holds the
+    vocabulary, a few integers per entry and one chunk's texts, never every entry's text or words."""
     tokenizer.add_words(all_terms(lexicons))  # lexicon terms stay whole, as in scoring
+    chunk = max(1, chunk or PREPARE_CHUNK)
     tmp = None
     if directory is None:
         tmp = tempfile.TemporaryDirectory(prefix="corpus-tools-topics-")
@@ -321,41 +322,53 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
                      f"another entry and would inflate its theme)")
     usable &= ~dup
     rows = np.flatnonzero(usable)
-    doc_col = entries["doc_id"].iloc[rows]
-    doc_codes, _uniq = pd.factorize(doc_col)  # documents as integers, for repeated sentences
-    text_col = entries["text"]
-    ids_col = entries["entry_id"]
+    # columns are read in slices of consecutive entries (zero-copy; taking scattered rows of an Arrow column
+    # would first join all of its chunks into one copy)
+    slices = [(a, min(a + chunk, len(entries))) for a in range(0, len(entries), chunk)]
+    cut = np.searchsorted(rows, [a for a, _b in slices] + [len(entries)])
 
-    def chunks() -> Iterator[tuple[int, list[str]]]:
-        for lo in range(0, len(rows), chunk):
-            yield lo, list(text_col.iloc[rows[lo:lo + chunk]].astype(str))
+    def column(name: str) -> Iterator[tuple[int, list[Any]]]:
+        """(position among the usable entries, the column's values of the next usable ones), a slice at a time."""
+        col = entries[name]
+        for j, (a, b) in enumerate(slices):
+            lo, hi = int(cut[j]), int(cut[j + 1])
+            if hi > lo:
+                values = col.iloc[a:b].tolist()
+                yield lo, [values[i - a] for i in rows[lo:hi].tolist()]
 
-    stripper = JunkStripper(len(_uniq))
-    del _uniq
-    for lo, texts in chunks():
-        stripper.count(texts, doc_codes[lo:lo + len(texts)])
+    doc_pos, extra_docs = _doc_positions(corpus.docs["doc_id"], column("doc_id"), len(rows))
+    n_docs = len(np.unique(doc_pos))
+
+    def texts() -> Iterator[tuple[int, list[str]]]:
+        for lo, values in column("text"):
+            yield lo, [str(t) for t in values]
+
+    stripper = JunkStripper(n_docs)
+    for lo, chunk_texts in texts():
+        stripper.count(chunk_texts, doc_pos[lo:lo + len(chunk_texts)])
     if stripper.needs_verify:
-        for lo, texts in chunks():
-            stripper.verify(texts, doc_codes[lo:lo + len(texts)])
+        for lo, chunk_texts in texts():
+            stripper.verify(chunk_texts, doc_pos[lo:lo + len(chunk_texts)])
     stripper.finish()
     # every entry's content words as ids (in order of first use) into one file; the vocabulary is a dict of
     # the distinct words only
     vocab: dict[str, int] = {}
     given = tokens if tokens is not None else {}
     raw = TokenWriter(_new_file(directory, "raw-"))
-    for lo, before in chunks():
-        texts = stripper.clean(before)
-        eids = list(ids_col.iloc[rows[lo:lo + len(texts)]].astype(str)) if tokens is not None else None
+    entry_ids = column("entry_id") if tokens is not None else None
+    for _lo, before in texts():
+        cleaned = stripper.clean(before)
+        eids = [str(e) for e in next(entry_ids)[1]] if entry_ids is not None else None
         flat: list[int] = []
-        lengths = np.empty(len(texts), dtype=np.int64)
+        lengths = np.empty(len(cleaned), dtype=np.int64)
         setdefault = vocab.setdefault
-        for j, (text, prior) in enumerate(zip(texts, before, strict=True)):
+        for j, (text, prior) in enumerate(zip(cleaned, before, strict=True)):
             words = given.get(eids[j]) if eids is not None and text == prior else None
             ids = [setdefault(w, len(vocab)) for w in (words if words is not None else tokenizer.content_words(text))]
             flat += ids
             lengths[j] = len(ids)
         raw.append(np.asarray(flat, dtype=np.int64), lengths)
-        del texts, before, flat
+        del cleaned, before, flat
     notes += stripper.counts.notes(stripper.threshold)
     words = list(vocab)
     del vocab
@@ -370,12 +383,12 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
         hi = min(lo + chunk, n_all)
         word_ids = raw_store.read(lo, hi).astype(np.int64)
         entry = np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(raw_store.offsets[lo:hi + 1]))
-        pairs = np.unique(entry * n_words + word_ids)  # each word once per entry
+        pairs = _distinct(entry * n_words + word_ids)  # each word once per entry
         word, ent = pairs % n_words, pairs // n_words
         df += np.bincount(word, minlength=n_words)
         is_cjk = cjk[word]
-        n_script[True] += len(np.unique(ent[is_cjk]))
-        n_script[False] += len(np.unique(ent[~is_cjk]))
+        n_script[True] += len(_distinct(ent[is_cjk]))  # (ent is sorted: pairs are)
+        n_script[False] += len(_distinct(ent[~is_cjk]))
     # ubiquity is measured within a script: in a bilingual corpus "village" is in few entries overall
     # but in most English ones
     per_script = np.where(cjk, n_script[True], n_script[False])
@@ -414,17 +427,23 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
         notes.append(f"{n_short} of {n_all} entries have fewer than {min_tokens} content words after "
                      f"pruning and are left out of topic models")
     vocab_out = [w for w, c in zip(kept_words, used.tolist(), strict=True) if c]
-    rows = rows[idx]
-    doc_pos = pd.Index(corpus.docs["doc_id"]).get_indexer(doc_col.iloc[idx])
+    rows, doc_pos = rows[idx], doc_pos[idx]
     docs = corpus.docs
+    missing = doc_pos >= len(docs)  # documents not in corpus.docs: no metadata
     frame = pd.DataFrame({
         "row": rows,
-        "doc_id": _doc_id_categorical(docs["doc_id"], doc_pos, doc_col.iloc[idx]),
-        "stage": _doc_categorical(docs["stage"], doc_pos, fill=UNSTAGED),
-        "lang": _doc_categorical(docs["lang"], doc_pos),
-        "source_type": _doc_categorical(docs["source_type"], doc_pos),
+        "doc_id": _doc_id_categorical(docs["doc_id"], doc_pos, extra_docs),
+        "stage": _doc_categorical(docs["stage"], np.where(missing, -1, doc_pos), fill=UNSTAGED),
+        "lang": _doc_categorical(docs["lang"], np.where(missing, -1, doc_pos)),
+        "source_type": _doc_categorical(docs["source_type"], np.where(missing, -1, doc_pos)),
     })
     return TopicInput(frame, TokenDocs(store), vocab_out, notes)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (np.unique by sorting: faster than its hash table on large integer arrays)."""
+    out = np.sort(values)
+    return out[np.r_[True, out[1:] != out[:-1]]] if len(out) else out
 
 
 def _new_file(directory: str | Path, prefix: str) -> Path:
@@ -433,11 +452,22 @@ def _new_file(directory: str | Path, prefix: str) -> Path:
     return Path(name)
 
 
-def _doc_id_categorical(doc_ids: pd.Series, doc_pos: np.ndarray, entry_docs: pd.Series) -> pd.Categorical:
-    """The entries' document ids as a categorical whose categories are corpus.docs's ids (codes: positions)."""
-    cats = pd.Index(doc_ids.astype(str))
-    if (doc_pos < 0).any():  # documents missing from corpus.docs get categories of their own
-        extra = pd.Index(entry_docs.astype(str)[doc_pos < 0].unique())
-        cats = cats.append(extra)
-        doc_pos = cats.get_indexer(entry_docs.astype(str))
-    return pd.Categorical.from_codes(doc_pos, categories=cats)
+def _doc_positions(doc_ids: pd.Series, values: Iterator[tuple[int, list[Any]]], n: int
+                   ) -> tuple[np.ndarray, list[str]]:
+    """(each entry's document as its position in corpus.docs, the ids of documents missing there): `values` are
+    the entries' doc ids a slice at a time; a missing document gets a position after corpus.docs's."""
+    index = pd.Index(doc_ids.astype(str))
+    extra: dict[str, int] = {}
+    out = np.empty(n, dtype=np.int64)
+    for lo, ids in values:
+        texts = [str(x) for x in ids]
+        pos = index.get_indexer(texts)
+        for j in np.flatnonzero(pos < 0).tolist():
+            pos[j] = extra.setdefault(texts[j], len(index) + len(extra))
+        out[lo:lo + len(pos)] = pos
+    return out, list(extra)
+
+
+def _doc_id_categorical(doc_ids: pd.Series, doc_pos: np.ndarray, extra: list[str]) -> pd.Categorical:
+    """The entries' document ids as a categorical over corpus.docs's ids (then those missing there)."""
+    return pd.Categorical.from_codes(doc_pos, categories=pd.Index([*doc_ids.astype(str), *extra]))

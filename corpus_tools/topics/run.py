@@ -16,6 +16,7 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.errors import ConfigError
+from corpus_tools.io.memory import release_memory
 from corpus_tools.scoring.parallel import run_tasks
 from corpus_tools.topics.align import SIMILARITY_THRESHOLD, align_pair, topic_similarity
 from corpus_tools.topics.bilingual import build_concept_map, resolve_dictionary
@@ -155,6 +156,7 @@ def _run(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], work
     say = progress or (lambda _m: None)
     say("topics: tokenizing entries" if tokens is None else "topics: preparing the entries' words")
     data = prepare(corpus, tokenizer, lexicons, tokens=tokens, directory=work)
+    release_memory()  # prepare's chunks: freed, returned to the system before the models run
     notes = list(data.notes)
     if n_seeds == 1:
         notes.append("one seed per K: stability and held-out likelihood cannot be measured; K chosen by "
@@ -224,6 +226,7 @@ def _run(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], work
         _describe(corpus, scope, stage, res.model, res.thetas[0], sub, index, out)
         for theta in res.thetas:
             theta.discard()
+        release_memory()
     n_unstaged = int((stage_col == UNSTAGED).sum())
     del subsets
     if not corpus.config.stage_ids:
@@ -286,9 +289,9 @@ def _run(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], work
         codes = hand_codes if hand_codes is not None else read_hand_codes(corpus.root)
         # coherence against the entries K was chosen on (the sample's, when sampled); shares of every entry
         reference = as_lists(data.docs, sres.sample)
-        entry_ids = corpus.entries["entry_id"].iloc[data.entries["row"].to_numpy()].reset_index(drop=True)
-        seeded_out = seeded_rows(sets, sres.models, reference, entry_ids, codes, theta=sres.thetas[0])
-        del reference, entry_ids
+        seeded_out = seeded_rows(sets, sres.models, reference, corpus.entries["entry_id"], codes,
+                                 theta=sres.thetas[0], rows=data.entries["row"].to_numpy())
+        del reference
         for theta in sres.thetas:
             theta.discard()
         held = sum(1 for r in seeded_out if r["holds_up"])
@@ -335,12 +338,13 @@ def _effects(corpus: Corpus, data: TopicInput, models: Sequence[TopicEstimator],
     for c in cols:
         if c in ("stage", "lang", "source_type"):
             frame[c] = data.entries[c].to_numpy()
-        elif c in corpus.entries.columns and c not in merged:
-            frame[c] = corpus.entries[c].iloc[data.entries["row"].to_numpy()].reset_index(drop=True)
+        elif c in corpus.entries.columns and c not in merged:  # (codes of the whole column: no copy of it)
+            codes, uniq = pd.factorize(corpus.entries[c], use_na_sentinel=True)
+            frame[c] = pd.Categorical.from_codes(codes[data.entries["row"].to_numpy()], categories=pd.Index(uniq))
         elif c in docs_meta.columns:
             codes, uniq = pd.factorize(docs_meta[c], use_na_sentinel=True)
-            codes = np.append(codes, -1)  # an entry whose document is missing: missing
-            frame[c] = pd.Categorical.from_codes(codes[doc_pos], categories=pd.Index(uniq))
+            codes = np.append(codes, np.full(max(0, int(doc_pos.max(initial=0)) + 1 - len(codes)), -1))
+            frame[c] = pd.Categorical.from_codes(codes[doc_pos], categories=pd.Index(uniq))  # missing document: NaN
     present = [c for c in cols if c in frame.columns]
     orders = {"stage": [*corpus.config.stage_ids, UNSTAGED]}
     rows, eff_notes = topic_effects(aligned, data.docs.lengths, frame[present], data.entries["doc_id"],

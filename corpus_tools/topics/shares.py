@@ -34,10 +34,11 @@ class Shares:
         """Rows a..b-1 (a new C-ordered array or a view of one)."""
         raise NotImplementedError
 
-    def blocks(self, rows: int = BLOCK_ROWS) -> Iterator[tuple[int, np.ndarray]]:
-        """(first row, block) for consecutive blocks of `rows` rows."""
-        for a in range(0, self.n, max(1, rows)):
-            yield a, self.block(a, min(a + rows, self.n))
+    def blocks(self, rows: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+        """(first row, block) for consecutive blocks of `rows` rows (default BLOCK_ROWS)."""
+        step = max(1, rows or BLOCK_ROWS)
+        for a in range(0, self.n, step):
+            yield a, self.block(a, min(a + step, self.n))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         """The whole matrix (tests and small scopes)."""
