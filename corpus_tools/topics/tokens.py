@@ -21,7 +21,8 @@ import numpy as np
 
 ID = np.dtype(np.int32)
 READ_DOCS = 4096  # entries per read when iterating over word lists
-GAP_TOKENS = 65_536  # gathering scattered entries: runs closer than this are read in one go
+GAP_TOKENS = 65_536  # gathering scattered entries: entries closer than this are read in one run ...
+RUN_TOKENS = 1 << 20  # ... of at most this many tokens (4 MB), so a sample spread over the file is not read whole
 
 
 class TokenWriter:
@@ -104,8 +105,14 @@ class TokenStore:
             return np.zeros(0, dtype=ID), np.zeros(0, dtype=np.int64)
         starts, ends = self.offsets[idx], self.offsets[idx + 1]
         lengths = ends - starts
-        cut = np.flatnonzero(starts[1:] - ends[:-1] > GAP_TOKENS) + 1
-        bounds = [0, *cut.tolist(), len(idx)]
+        bounds = [0]
+        first = int(starts[0])
+        gaps = (starts[1:] - ends[:-1]).tolist()
+        for j, (gap, end) in enumerate(zip(gaps, ends[1:].tolist(), strict=True), start=1):
+            if gap > GAP_TOKENS or end - first > RUN_TOKENS:  # a new run: far from the last, or this one is long
+                bounds.append(j)
+                first = int(starts[j])
+        bounds.append(len(idx))
         parts = []
         for r0, r1 in pairwise(bounds):
             base = int(starts[r0])

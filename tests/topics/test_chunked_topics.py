@@ -44,6 +44,7 @@ def test_token_docs_behave_as_the_word_lists(monkeypatch: pytest.MonkeyPatch) ->
             want[w] = want.get(w, 0) + 1
     assert docs.word_counts() == want
     monkeypatch.setattr(tokens, "GAP_TOKENS", 1)  # scattered entries: read in many runs
+    monkeypatch.setattr(tokens, "RUN_TOKENS", 5)  # and no run longer than 5 tokens (or one entry)
     monkeypatch.setattr(tokens, "READ_DOCS", 4)
     pos = [0, 1, 2, 7, 30, 31, 59]
     view = docs.take(pos)
