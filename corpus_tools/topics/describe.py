@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from corpus_tools.lexicon.match import Pattern, compile_term
 from corpus_tools.text.tokenize import has_cjk
+from corpus_tools.topics.shares import as_shares
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from corpus_tools.lexicon.model import Lexicon
     from corpus_tools.text.tokenize import Tokenizer
     from corpus_tools.topics.engines import TopicEstimator
@@ -42,37 +41,69 @@ def topic_rows(scope: str, stage: str, model: TopicEstimator, weights: np.ndarra
     return rows
 
 
-def passage_rows(scope: str, model: TopicEstimator, entries: pd.DataFrame, docs: Sequence[Sequence[str]],
-                 n: int = N_PASSAGES, *, theta: np.ndarray | None = None) -> list[dict[str, Any]]:
-    """The n entries with the highest share of each topic, one per document while enough documents remain;
-    `theta`: the topic shares of `entries` (default: the model's own, when it was fitted on exactly them)."""
-    theta = model.doc_topic_ if theta is None else theta
-    long_enough = np.array([len(d) >= MIN_PASSAGE_TOKENS for d in docs])
+def passage_rows(scope: str, theta: Any, long_enough: np.ndarray, doc: np.ndarray,
+                 entry: Callable[[int], dict[str, Any]], n: int = N_PASSAGES) -> list[dict[str, Any]]:
+    """Rows of schema.TOPIC_PASSAGES: for each topic the entries of `top_passages`; `entry(i)` gives entry i's
+    entry_id, doc_id, title, stage and text."""
     rows = []
-    for t in range(theta.shape[1]):
-        order = np.argsort(-theta[:, t], kind="stable")
-        order = np.concatenate([order[long_enough[order]], order[~long_enough[order]]])
-        picked: list[int] = []
-        seen_docs: set[str] = set()
-        for i in order:
-            doc = str(entries["doc_id"].iat[i])
-            if doc not in seen_docs:
-                picked.append(int(i))
-                seen_docs.add(doc)
-            if len(picked) == n:
-                break
-        for i in order:  # fewer documents than n: allow a second passage from the same document
-            if len(picked) >= n:
-                break
-            if int(i) not in picked:
-                picked.append(int(i))
-        for rank, i in enumerate(picked, start=1):
-            text = str(entries["text"].iat[i])
-            rows.append({"scope": scope, "topic": t + 1, "rank": rank, "entry_id": entries["entry_id"].iat[i],
-                         "doc_id": entries["doc_id"].iat[i], "title": entries["title"].iat[i],
-                         "stage": entries["stage"].iat[i], "score": float(theta[i, t]),
+    for t, picked in enumerate(top_passages(theta, long_enough, doc, n)):
+        for rank, (i, score) in enumerate(picked, start=1):
+            info = entry(i)
+            text = str(info["text"])
+            rows.append({"scope": scope, "topic": t + 1, "rank": rank, "entry_id": info["entry_id"],
+                         "doc_id": info["doc_id"], "title": info["title"], "stage": info["stage"],
+                         "score": score,
                          "text": text if len(text) <= PASSAGE_CHARS else text[:PASSAGE_CHARS - 1] + "…"})
     return rows
+
+
+def top_passages(theta: Any, long_enough: np.ndarray, doc: np.ndarray, n: int = N_PASSAGES
+                 ) -> list[list[tuple[int, float]]]:
+    """Per topic, (entry, share) of the n entries with the highest share, one per document while enough
+    documents remain (then a second one of the same document); entries with at least MIN_PASSAGE_TOKENS words
+    (`long_enough`) before the others, ties in entry order. `theta`: the entries' topic shares (an array or
+    topics.shares.Shares, read a block at a time); `doc`: each entry's document as an integer code.
+
+    Each block keeps, per topic, its n best documents (each by its best entry) and its 2n best entries: the
+    entries picked from the whole matrix are always among them, so choosing among the kept ones gives the
+    same passages as ordering every entry."""
+    sh = as_shares(theta)
+    long_enough = np.asarray(long_enough, dtype=bool)
+    keep: list[list[np.ndarray]] = [[] for _ in range(sh.k)]
+    kept_share: list[list[np.ndarray]] = [[] for _ in range(sh.k)]
+    for a, blk in sh.blocks():
+        b = a + len(blk)
+        longb = long_enough[a:b]
+        docb = np.asarray(doc[a:b])
+        for t in range(sh.k):
+            order = np.lexsort((np.arange(b - a), -blk[:, t], ~longb))  # the whole matrix's order, in the block
+            _u, first = np.unique(docb[order], return_index=True)
+            best_docs = order[np.sort(first)[:n]]  # each document's best entry, best documents first
+            local = np.unique(np.concatenate([best_docs, order[:2 * n]]))
+            keep[t].append(local + a)
+            kept_share[t].append(blk[local, t])
+    out = []
+    for t in range(sh.k):
+        cand = np.concatenate(keep[t]) if keep[t] else np.zeros(0, dtype=np.int64)
+        share = np.concatenate(kept_share[t]) if kept_share[t] else np.zeros(0)
+        cand_long = long_enough[cand]
+        order = cand[np.lexsort((cand, -share, ~cand_long))]
+        value = dict(zip(cand.tolist(), share.tolist(), strict=True))
+        picked: list[int] = []
+        seen_docs: set[int] = set()
+        for i in order.tolist():
+            if int(doc[i]) not in seen_docs:
+                picked.append(i)
+                seen_docs.add(int(doc[i]))
+            if len(picked) == n:
+                break
+        for i in order.tolist():  # fewer documents than n: allow a second passage from the same document
+            if len(picked) >= n:
+                break
+            if i not in picked:
+                picked.append(i)
+        out.append([(i, float(value[i])) for i in picked])
+    return out
 
 
 class TermIndex:

@@ -14,16 +14,22 @@ ids (topics.bilingual) and report the topics in surface words again.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from corpus_tools.errors import ConfigError
 from corpus_tools.topics.names import ENGINES
-from corpus_tools.topics.quality import FOLD_IN_CHUNK, doc_term_matrix, fold_in_counts
+from corpus_tools.topics.quality import FOLD_IN_CHUNK, count_matrix, doc_term_matrix, fold_in_counts
+from corpus_tools.topics.shares import FileShares, write_rows
+from corpus_tools.topics.tokens import TokenDocs
 
 # DMR (the joint model with stage as covariate) re-estimates its covariate weights every this many iterations:
 # each round is an optimisation over all documents, so at 10 (tomotopy's default, kept for LDA's alpha) a DMR
@@ -330,54 +336,77 @@ class _FoldIn:
 
     phis: list[np.ndarray]
     known: list[np.ndarray]
-    priors: list[np.ndarray]
+    priors: list[np.ndarray]  # per model: (k,), or (groups × k) indexed by `group_codes`
+    group_codes: np.ndarray | None
     col: dict[str, int]
     docs: Sequence[Sequence[str]]
     mapper: Any
     iterations: int
     chunk: int
+    col_of_id: np.ndarray | None = None  # TokenDocs: each word id's column (-1: no model knows it)
+    paths: list[str] | None = None  # write each model's shares to these files instead of returning them
 
 
-def _fold_in_range(data: _FoldIn, span: tuple[int, int]) -> list[np.ndarray]:
+def _block_matrix(data: _FoldIn, a: int, b: int) -> Any:
+    """The document-term matrix of docs[a:b] over the shared columns."""
+    if data.col_of_id is not None and isinstance(data.docs, TokenDocs):
+        ids, lengths = data.docs.ids(a, b)
+        return count_matrix(data.col_of_id[ids], lengths, len(data.col))
+    part = data.docs[a:b]
+    return doc_term_matrix(data.mapper(part) if data.mapper is not None else part, data.col)
+
+
+def _fold_in_range(data: _FoldIn, span: tuple[int, int]) -> list[np.ndarray] | None:
     """Topic shares of docs[start:stop] under every model, `chunk` documents at a time (the task each worker
-    runs; a block's numbers do not depend on which process computes it)."""
+    runs; a block's numbers do not depend on which process computes it): returned, or with `paths` written
+    into those files (rows start..stop-1) and None returned."""
     start, stop = span
-    out = [np.empty((stop - start, phi.shape[0])) for phi in data.phis]
+    out = None if data.paths else [np.empty((stop - start, phi.shape[0])) for phi in data.phis]
     for a in range(start, stop, data.chunk):
         b = min(a + data.chunk, stop)
-        part = data.docs[a:b]
-        x = doc_term_matrix(data.mapper(part) if data.mapper is not None else part, data.col)
+        x = _block_matrix(data, a, b)
         for i, phi in enumerate(data.phis):
             xi = x.copy()
             xi.data *= data.known[i][xi.indices]
-            prior = data.priors[i][a:b] if data.priors[i].ndim == 2 else data.priors[i]
-            out[i][a - start:b - start] = fold_in_counts(phi, xi, prior, data.iterations)
+            prior = data.priors[i]
+            if prior.ndim == 2:
+                assert data.group_codes is not None
+                prior = prior[data.group_codes[a:b]]
+            theta = fold_in_counts(phi, xi, prior, data.iterations)
+            if out is not None:
+                out[i][a - start:b - start] = theta
+            else:
+                assert data.paths is not None
+                write_rows(data.paths[i], a, theta)
     return out
 
 
 FOLD_IN_TASK = 64 * 1024  # entries per worker task of a parallel fold-in (a multiple of the block size)
+Runner = Callable[[Callable[[Any, Any], Any], Any, Sequence[Any]], list[Any]]
 
 
-def transform_many(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str]],
-                   groups: Sequence[str] | None = None, *, iterations: int = 30,
-                   chunk: int = FOLD_IN_CHUNK,
-                   run: Callable[[Callable[[Any, Any], Any], Any, Sequence[Any]], list[Any]] | None = None
-                   ) -> list[np.ndarray]:
-    """Topic shares (n_docs × k) of `docs` under each model, its topics held fixed: the EM fold-in of
-    quality.fold_in under each model's fitted prior (`doc_prior`), with the document-term matrix of each block
-    of `chunk` documents built once for all models (so memory is bounded by the block, not the corpus).
-    `run` (a runner as in topics.sweep: worker processes) folds in spans of FOLD_IN_TASK entries in parallel;
-    every block is computed the same way wherever it runs, so the numbers are identical.
+def group_codes(groups: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """(distinct labels, each document's position among them) of per-document group labels (as text);
+    a pandas Categorical gives its categories and codes without a pass over every label."""
+    if isinstance(groups, pd.Categorical):
+        labels = [str(c) for c in groups.categories]
+        codes = np.asarray(groups.codes, dtype=np.int64)
+        if (codes < 0).any():
+            labels.append("nan")
+            codes = np.where(codes < 0, len(labels) - 1, codes)
+        return labels, codes
+    uniq, inv = np.unique(np.asarray([str(g) for g in groups], dtype=str), return_inverse=True)
+    return [str(u) for u in uniq], inv.astype(np.int64)
 
-    Models fitted on concept ids (ConceptLinked, all with one concept map) fold in on those ids, the units
-    they were fitted on; a word a model has not seen counts zero for it (as skipping it)."""
-    if not models:
-        return []
+
+def _fold_in_data(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str]], groups: Sequence[str] | None,
+                  iterations: int, chunk: int | None, paths: list[str] | None = None) -> _FoldIn:
     linked = [isinstance(m, ConceptLinked) for m in models]
     if any(linked) and not all(linked):
         raise ValueError("transform_many: models fitted on concept ids and on words cannot share a matrix")
     bases = [m.base if isinstance(m, ConceptLinked) else m for m in models]
-    mapper = models[0].concepts.map_docs if isinstance(models[0], ConceptLinked) else None
+    concepts = models[0].concepts if isinstance(models[0], ConceptLinked) else None
+    mapper = concepts.map_docs if concepts is not None else None
     col: dict[str, int] = {}
     for b in bases:
         for w in b.vocabulary_:
@@ -391,12 +420,72 @@ def transform_many(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str
         mask[idx] = 1.0
         phis.append(phi)
         known.append(mask)
-    step = max(1, chunk)
-    data = _FoldIn(phis, known, [b.doc_prior(groups) for b in bases], col, docs, mapper, iterations, step)
-    n = len(docs)
+    codes = None
+    priors = [b.doc_prior(None) for b in bases]
+    if groups is not None:  # a prior per group (DMR): one row per distinct group, indexed per document
+        labels, codes = group_codes(groups)
+        priors = [b.doc_prior(labels) for b in bases]
+        if all(p.ndim == 1 for p in priors):
+            codes = None
+    col_of_id = None
+    if isinstance(docs, TokenDocs):  # the column of each word id: the same counts as mapping the words
+        get = concepts.concept_of.get if concepts is not None else None
+        col_of_id = np.fromiter((col.get(get(w, w) if get is not None else w, -1) for w in docs.words),
+                                dtype=np.int64, count=len(docs.words))
+    step = max(1, chunk or FOLD_IN_CHUNK)
+    return _FoldIn(phis, known, priors, codes, col, docs, mapper, iterations, step, col_of_id, paths)
+
+
+def _spans(n: int, step: int) -> list[tuple[int, int]]:
     span = max(step, FOLD_IN_TASK // step * step)
-    spans = [(a, min(a + span, n)) for a in range(0, n, span)]
+    return [(a, min(a + span, n)) for a in range(0, n, span)]
+
+
+def transform_many(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str]],
+                   groups: Sequence[str] | None = None, *, iterations: int = 30,
+                   chunk: int | None = None, run: Runner | None = None) -> list[np.ndarray]:
+    """Topic shares (n_docs × k) of `docs` under each model, its topics held fixed: the EM fold-in of
+    quality.fold_in under each model's fitted prior (`doc_prior`), with the document-term matrix of each block
+    of `chunk` (default FOLD_IN_CHUNK) documents built once for all models (so memory is bounded by the block,
+    not the corpus).
+    `run` (a runner as in topics.sweep: worker processes) folds in spans of FOLD_IN_TASK entries in parallel;
+    every block is computed the same way wherever it runs, so the numbers are identical. `docs` may be word
+    lists or TokenDocs (read a block at a time); `fold_in_files` writes the shares to files instead.
+
+    Models fitted on concept ids (ConceptLinked, all with one concept map) fold in on those ids, the units
+    they were fitted on; a word a model has not seen counts zero for it (as skipping it)."""
+    if not models:
+        return []
+    data = _fold_in_data(models, docs, groups, iterations, chunk)
+    n = len(docs)
+    spans = _spans(n, data.chunk)
     if run is None or len(spans) < 2:
-        return _fold_in_range(data, (0, n)) if n else [np.empty((0, b.n_topics)) for b in bases]
+        out = _fold_in_range(data, (0, n)) if n else [np.empty((0, phi.shape[0])) for phi in data.phis]
+        assert out is not None
+        return out
     parts = run(_fold_in_range, data, spans)
-    return [np.concatenate([p[i] for p in parts]) for i in range(len(bases))]
+    return [np.concatenate([p[i] for p in parts]) for i in range(len(models))]
+
+
+def fold_in_files(models: Sequence[TopicEstimator], docs: Sequence[Sequence[str]], groups: Sequence[str] | None,
+                  directory: str | Path, *, iterations: int = 30, chunk: int | None = None,
+                  run: Runner | None = None) -> list[FileShares]:
+    """`transform_many`, each model's shares written to a new file in `directory` a block at a time (by the
+    worker processes themselves with `run`), so neither the main process nor a worker holds more than a span:
+    the same numbers, read back with FileShares."""
+    if not models:
+        return []
+    n = len(docs)
+    out = []
+    for m in models:
+        fd, name = tempfile.mkstemp(suffix=".f64", prefix="shares-", dir=directory)
+        os.close(fd)
+        out.append(FileShares.allocate(name, n, m.n_topics))
+    data = _fold_in_data(models, docs, groups, iterations, chunk, [s.path for s in out])
+    spans = _spans(n, data.chunk)
+    if run is None or len(spans) < 2:
+        if n:
+            _fold_in_range(data, (0, n))
+    else:
+        run(_fold_in_range, data, spans)
+    return out

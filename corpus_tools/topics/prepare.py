@@ -8,19 +8,23 @@ out is counted in the notes.
 
 from __future__ import annotations
 
+import os
 import re
-from collections import Counter
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
 
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.lexicon.match import all_terms
 from corpus_tools.text.tokenize import has_cjk
+from corpus_tools.topics.tokens import TokenDocs, TokenWriter
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.lexicon.model import Lexicon
     from corpus_tools.text.tokenize import Tokenizer
@@ -135,142 +139,335 @@ def _norm(sentence: str) -> str:
     return _NON_WORD.sub("", sentence.lower())
 
 
+class JunkStripper:
+    """`strip_junk` over texts that come a chunk at a time: `count` every chunk, then `verify` every chunk again
+    when `needs_verify`, then `clean` each chunk. Sentences repeated across documents are found without a
+    table of every sentence: each (sentence hash bucket, document) pair is counted in a fixed array (an upper
+    bound of the documents of every sentence in the bucket), and only the sentences in buckets that reach the
+    threshold are counted exactly; so the repeated sentences are exactly `strip_junk`'s."""
+
+    BUCKETS = 1 << 21  # 8 MB of counts
+
+    def __init__(self, n_docs: int, *, min_docs: int = REPEAT_MIN_DOCS, share: float = REPEAT_SHARE) -> None:
+        self.threshold = max(min_docs, int(share * n_docs + 0.999))
+        self.counts = JunkCounts()
+        self._buckets = np.zeros(self.BUCKETS, dtype=np.uint32)
+        self._candidates: np.ndarray | None = None
+        self._exact: dict[str, set[Any]] = {}
+        self.repeated: set[str] = set()
+
+    def _keys(self, texts: Sequence[str], docs: Sequence[Any] | np.ndarray) -> Iterator[tuple[str, Any]]:
+        for text, doc in zip(texts, docs, strict=True):
+            for sent in _sentences(text):
+                key = _norm(sent)
+                if len(key) >= REPEAT_MIN_CHARS:
+                    yield key, doc
+
+    def count(self, texts: Sequence[str], doc_codes: np.ndarray) -> None:
+        """First pass: count (bucket, document) pairs of one chunk (`doc_codes`: integers)."""
+        mask = self.BUCKETS - 1
+        pairs = [((hash(key) & mask) << 40) | int(doc) for key, doc in self._keys(texts, doc_codes)]
+        if not pairs:
+            return
+        arr = _distinct(np.asarray(pairs, dtype=np.int64))  # a document counts once per bucket
+        np.add.at(self._buckets, arr >> 40, 1)
+
+    @property
+    def needs_verify(self) -> bool:
+        """Whether any bucket reaches the threshold (else no sentence is repeated and `verify` is not needed)."""
+        if self._candidates is None:
+            self._candidates = self._buckets >= self.threshold
+            self._buckets = np.zeros(0, dtype=np.uint32)
+        return bool(self._candidates.any())
+
+    def verify(self, texts: Sequence[str], doc_codes: np.ndarray) -> None:
+        """Second pass: the documents of each sentence in a candidate bucket, exactly."""
+        assert self._candidates is not None
+        mask, cand = self.BUCKETS - 1, self._candidates
+        for key, doc in self._keys(texts, doc_codes):
+            if cand[hash(key) & mask]:
+                self._exact.setdefault(key, set()).add(int(doc))
+
+    def finish(self) -> None:
+        """After the passes: the repeated sentences."""
+        if self._candidates is None:
+            _ = self.needs_verify
+        self.repeated = {k for k, docs in self._exact.items() if len(docs) >= self.threshold}
+        self._exact = {}
+        self._candidates = None
+
+    def clean(self, texts: Sequence[str]) -> list[str]:
+        """Texts without pinyin runs, boilerplate lines and repeated sentences (counted in `counts`)."""
+        counts, repeated = self.counts, self.repeated
+        out: list[str] = []
+        for text in texts:
+            touched = False
+            lines = []
+            for line in text.split("\n"):
+                if is_boilerplate_line(line):
+                    counts.boilerplate_lines += 1
+                    touched = True
+                    if len(counts.examples) < 3:
+                        counts.examples.append(line.strip()[:40])
+                    continue
+                lines.append(line)
+            cleaned = "\n".join(lines) if touched else text  # the same str object when unchanged: no copy
+            if repeated:
+                kept = []
+                sents = _sentences(cleaned)
+                for sent in sents:
+                    if _norm(sent) in repeated:
+                        counts.repeated_sentences += 1
+                        touched = True
+                    else:
+                        kept.append(sent)
+                cleaned = " ".join(kept) if len(kept) != len(sents) else cleaned
+            cleaned, runs = strip_pinyin(cleaned)
+            if runs:
+                counts.pinyin_runs += runs
+                touched = True
+            counts.entries_touched += touched
+            out.append(cleaned)
+        return out
+
+
 def strip_junk(texts: Sequence[str], doc_ids: Sequence[str], *, min_docs: int = REPEAT_MIN_DOCS,
                share: float = REPEAT_SHARE) -> tuple[list[str], JunkCounts, int]:
     """Entry texts without pinyin runs, boilerplate lines and sentences repeated across many documents.
 
     Returns (cleaned texts, counts, the document threshold used for repeated sentences)."""
-    counts = JunkCounts()
-    n_docs = len(set(doc_ids))
-    threshold = max(min_docs, int(share * n_docs + 0.999))
-    seen_in: dict[str, set[str]] = {}
-    for text, doc in zip(texts, doc_ids, strict=True):
-        for sent in _sentences(text):
-            key = _norm(sent)
-            if len(key) >= REPEAT_MIN_CHARS:
-                seen_in.setdefault(key, set()).add(doc)
-    repeated = {k for k, docs in seen_in.items() if len(docs) >= threshold}
-    out: list[str] = []
-    for text in texts:
-        touched = False
-        lines = []
-        for line in text.split("\n"):
-            if is_boilerplate_line(line):
-                counts.boilerplate_lines += 1
-                touched = True
-                if len(counts.examples) < 3:
-                    counts.examples.append(line.strip()[:40])
-                continue
-            lines.append(line)
-        cleaned = "\n".join(lines) if touched else text  # the same str object when unchanged: no copy
-        if repeated:
-            kept = []
-            sents = _sentences(cleaned)
-            for sent in sents:
-                if _norm(sent) in repeated:
-                    counts.repeated_sentences += 1
-                    touched = True
-                else:
-                    kept.append(sent)
-            cleaned = " ".join(kept) if len(kept) != len(sents) else cleaned
-        cleaned, runs = strip_pinyin(cleaned)
-        if runs:
-            counts.pinyin_runs += runs
-            touched = True
-        counts.entries_touched += touched
-        out.append(cleaned)
-    return out, counts, threshold
+    codes, uniq = pd.factorize(pd.Series(list(doc_ids), dtype=object))
+    stripper = JunkStripper(len(uniq), min_docs=min_docs, share=share)
+    stripper.count(texts, codes)
+    if stripper.needs_verify:
+        stripper.verify(texts, codes)
+    stripper.finish()
+    return stripper.clean(texts), stripper.counts, stripper.threshold
 
 
 @dataclass
 class TopicInput:
-    """The entries a topic model sees (with meta), their token lists, and what was left out and why."""
+    """The entries a topic model sees, their tokens, and what was left out and why.
+
+    `entries` has one row per entry: `row` (its position in corpus.entries, where its text and id are),
+    `doc_id` (categorical over corpus.docs: the codes are positions there), and `stage` (UNSTAGED when
+    missing), `lang`, `source_type` (categorical; missing as ''). `docs` are the entries' pruned content
+    words (TokenDocs: word ids in a file, read a block at a time; a list of word lists wherever one is expected)."""
 
     entries: pd.DataFrame
-    docs: list[list[str]]
+    docs: TokenDocs
     vocabulary: list[str]
     notes: list[str] = field(default_factory=list)
 
-    def subset(self, mask: Sequence[bool]) -> TopicInput:
-        """The entries where mask is true (same vocabulary)."""
-        idx = [i for i, m in enumerate(mask) if m]
-        return TopicInput(self.entries.iloc[idx].reset_index(drop=True), [self.docs[i] for i in idx],
-                          self.vocabulary, [])
+    def subset(self, mask: Sequence[bool] | np.ndarray) -> TopicInput:
+        """The entries where mask is true (same vocabulary; the tokens are not copied)."""
+        idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+        return TopicInput(self.entries.iloc[idx].reset_index(drop=True), self.docs.take(idx), self.vocabulary, [])
+
+    @property
+    def doc_codes(self) -> np.ndarray:
+        """Each entry's document as its position in corpus.docs."""
+        return np.asarray(self.entries["doc_id"].cat.codes, dtype=np.int64)
+
+
+PREPARE_CHUNK = 20_000  # entries read, cleaned and tokenized at a time
+
+
+def _doc_categorical(values: pd.Series, doc_pos: np.ndarray, fill: str = "") -> pd.Categorical:
+    """A documents column over the entries (`doc_pos`: their documents' positions, -1: none), as a categorical;
+    missing and empty values become `fill`."""
+    text = values.astype(object).where(values.notna(), "").astype(str).to_numpy()
+    text = np.where(text == "", fill, text)
+    cat = pd.Categorical(text)
+    cats = [str(c) for c in cat.categories]
+    codes = np.asarray(cat.codes, dtype=np.int64)
+    if (doc_pos < 0).any():  # an entry whose document is not in documents: the missing value
+        if fill not in cats:
+            cats.append(fill)
+        codes = np.append(codes, cats.index(fill))
+    return pd.Categorical.from_codes(codes[doc_pos], categories=cats)
 
 
 def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *, min_tokens: int = MIN_TOKENS,
             min_df: int = MIN_DF, max_df: float = MAX_DF,
-            tokens: Mapping[str, Sequence[str]] | None = None) -> TopicInput:
+            tokens: Mapping[str, Sequence[str]] | None = None, directory: str | Path | None = None,
+            chunk: int | None = None) -> TopicInput:
     """Tokenize every non-duplicate entry with `content_words`, prune rare/ubiquitous words, drop short ones.
 
     `tokens` (entry_id → `tokenizer.content_words` of the entry's text, e.g. analyze's tokens step, with the
     lexicon terms already added to the tokenizer) are used as they are for every entry `strip_junk` left
     unchanged, so only the entries it changed are tokenized again (the same lists either way).
-    The token lists share one str object per vocabulary word (a list costs 8 bytes per token, not a string)."""
+    The entries are read, cleaned and tokenized `chunk` (default PREPARE_CHUNK) at a time and their word ids
+    written to files in `directory` (a temporary folder removed with the result when None): memory holds the
+    vocabulary, a few integers per entry and one chunk's texts, never every entry's text or words."""
     tokenizer.add_words(all_terms(lexicons))  # lexicon terms stay whole, as in scoring
-    meta = corpus.entries_with_meta()
+    chunk = max(1, chunk or PREPARE_CHUNK)
+    tmp = None
+    if directory is None:
+        tmp = tempfile.TemporaryDirectory(prefix="corpus-tools-topics-")
+        directory = tmp.name
+    entries = corpus.entries
     notes: list[str] = []
-    junk_entries = meta["junk"].fillna("").astype(str) != "" if "junk" in meta and not corpus.keep_junk else None
-    if junk_entries is not None and junk_entries.any():
-        reasons = meta.loc[junk_entries, "junk"].value_counts()
-        notes.append(f"{int(junk_entries.sum())} junk entries left out of topic models ("
-                     + ", ".join(f"{n} {r}" for r, n in reasons.items()) + "; corpus.junk)")
-        meta = meta.loc[~junk_entries].reset_index(drop=True)
-    dup = meta["dup_of"].fillna("").astype(str) != ""
+    usable = np.ones(len(entries), dtype=bool)
+    if "junk" in entries and not corpus.keep_junk:
+        junk_entries = (entries["junk"].fillna("").astype(str) != "").to_numpy(dtype=bool)
+        if junk_entries.any():
+            reasons = entries["junk"][junk_entries].value_counts()
+            notes.append(f"{int(junk_entries.sum())} junk entries left out of topic models ("
+                         + ", ".join(f"{n} {r}" for r, n in reasons.items()) + "; corpus.junk)")
+            usable &= ~junk_entries
+    dup = (entries["dup_of"].fillna("").astype(str) != "").to_numpy(dtype=bool) & usable
     if dup.any():
         notes.append(f"{int(dup.sum())} near-duplicate entries left out of topic models (they repeat "
                      f"another entry and would inflate its theme)")
-    meta = meta.loc[~dup].reset_index(drop=True)
-    meta["stage"] = meta["stage"].fillna(UNSTAGED).replace("", UNSTAGED)
-    raw = list(meta["text"].astype(str))
-    texts, junk, threshold = strip_junk(raw, list(meta["doc_id"].astype(str)))
-    notes += junk.notes(threshold)
-    # one str object per distinct word, shared by every entry that uses it: the tokenizer returns a new
-    # str per token (about 80 bytes each), which at a million entries would be gigabytes of copies
-    shared: dict[str, str] = {}
+    usable &= ~dup
+    rows = np.flatnonzero(usable)
+    # columns are read in slices of consecutive entries (zero-copy; taking scattered rows of an Arrow column
+    # would first join all of its chunks into one copy)
+    slices = [(a, min(a + chunk, len(entries))) for a in range(0, len(entries), chunk)]
+    cut = np.searchsorted(rows, [a for a, _b in slices] + [len(entries)])
+
+    def column(name: str) -> Iterator[tuple[int, list[Any]]]:
+        """(position among the usable entries, the column's values of the next usable ones), a slice at a time."""
+        col = entries[name]
+        for j, (a, b) in enumerate(slices):
+            lo, hi = int(cut[j]), int(cut[j + 1])
+            if hi > lo:
+                values = col.iloc[a:b].tolist()
+                yield lo, [values[i - a] for i in rows[lo:hi].tolist()]
+
+    doc_pos, extra_docs = _doc_positions(corpus.docs["doc_id"], column("doc_id"), len(rows))
+    n_docs = len(np.unique(doc_pos))
+
+    def texts() -> Iterator[tuple[int, list[str]]]:
+        for lo, values in column("text"):
+            yield lo, [str(t) for t in values]
+
+    stripper = JunkStripper(n_docs)
+    for lo, chunk_texts in texts():
+        stripper.count(chunk_texts, doc_pos[lo:lo + len(chunk_texts)])
+    if stripper.needs_verify:
+        for lo, chunk_texts in texts():
+            stripper.verify(chunk_texts, doc_pos[lo:lo + len(chunk_texts)])
+    stripper.finish()
+    # every entry's content words as ids (in order of first use) into one file; the vocabulary is a dict of
+    # the distinct words only
+    vocab: dict[str, int] = {}
     given = tokens if tokens is not None else {}
-    tokens_: list[list[str]] = []
-    for e, text, before in zip(meta["entry_id"].astype(str), texts, raw, strict=True):
-        words = given.get(e) if text == before else None
-        tokens_.append([shared.setdefault(w, w) for w in (words if words is not None
-                                                         else tokenizer.content_words(text))])
-    del texts, raw
-    df: Counter[str] = Counter()
-    n_script: Counter[bool] = Counter()  # entries with Chinese (True) / other-script (False) words
-    known: set[str] = set()
-    by_script: dict[bool, set[str]] = {True: set(), False: set()}  # Chinese words, the others
-    for t in tokens_:
-        distinct = set(t)
-        df.update(distinct)
-        new = distinct - known  # has_cjk once per distinct word, not once per token
-        if new:
-            for w in new:
-                by_script[has_cjk(w)].add(w)
-            known |= new
-        for script, members in by_script.items():
-            if not members.isdisjoint(distinct):
-                n_script[script] += 1
+    raw = TokenWriter(_new_file(directory, "raw-"))
+    entry_ids = column("entry_id") if tokens is not None else None
+    for _lo, before in texts():
+        cleaned = stripper.clean(before)
+        eids = [str(e) for e in next(entry_ids)[1]] if entry_ids is not None else None
+        flat: list[int] = []
+        lengths = np.empty(len(cleaned), dtype=np.int64)
+        setdefault = vocab.setdefault
+        for j, (text, prior) in enumerate(zip(cleaned, before, strict=True)):
+            words = given.get(eids[j]) if eids is not None and text == prior else None
+            ids = [setdefault(w, len(vocab)) for w in (words if words is not None else tokenizer.content_words(text))]
+            flat += ids
+            lengths[j] = len(ids)
+        raw.append(np.asarray(flat, dtype=np.int64), lengths)
+        del cleaned, before, flat
+    notes += stripper.counts.notes(stripper.threshold)
+    words = list(vocab)
+    del vocab
+    raw_store = raw.close(words)
+    n_all = len(raw_store)
+    # document frequency and entries per script, from the ids a chunk at a time
+    n_words = len(words)
+    cjk = np.fromiter((has_cjk(w) for w in words), dtype=bool, count=n_words)
+    df = np.zeros(n_words, dtype=np.int64)
+    n_script = {True: 0, False: 0}  # entries with Chinese (True) / other-script (False) words
+    for lo in range(0, n_all, chunk):
+        hi = min(lo + chunk, n_all)
+        word_ids = raw_store.read(lo, hi).astype(np.int64)
+        entry = np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(raw_store.offsets[lo:hi + 1]))
+        pairs = _distinct(entry * n_words + word_ids)  # each word once per entry
+        word, ent = pairs % n_words, pairs // n_words
+        df += np.bincount(word, minlength=n_words)
+        is_cjk = cjk[word]
+        n_script[True] += len(_distinct(ent[is_cjk]))  # (ent is sorted: pairs are)
+        n_script[False] += len(_distinct(ent[~is_cjk]))
     # ubiquity is measured within a script: in a bilingual corpus "village" is in few entries overall
     # but in most English ones
-    common = {w for w, c in df.items() if n_script[has_cjk(w)] >= 20 and c / n_script[has_cjk(w)] > max_df}
-    keep = {w for w, c in df.items() if c >= min_df and w not in common}
-    if common:
+    per_script = np.where(cjk, n_script[True], n_script[False])
+    common = (per_script >= 20) & (df / np.maximum(per_script, 1) > max_df)
+    keep = (df >= min_df) & ~common
+    if common.any():
+        top = sorted(np.flatnonzero(common).tolist(), key=lambda i: (-df[i], i))[:10]
         notes.append(f"words in more than {max_df:.0%} of the entries written in their script left out as "
-                     f"carrying no theme: " + ", ".join(sorted(common, key=lambda w: -df[w])[:10]))
-    n_all = len(tokens_)
-    idx: list[int] = []
-    docs: list[list[str]] = []
-    gone: list[str] = []
-    for i, t in enumerate(tokens_):
-        kept = [w for w in t if w in keep]
-        tokens_[i] = gone  # the unpruned list goes as soon as its pruned copy exists
-        if len(kept) >= min_tokens:
-            idx.append(i)
-            docs.append(kept)
-    del tokens_
+                     f"carrying no theme: " + ", ".join(words[i] for i in top))
+    kept_words = sorted(words[i] for i in np.flatnonzero(keep).tolist())
+    new_id = np.full(n_words, -1, dtype=np.int64)
+    position = {w: j for j, w in enumerate(kept_words)}
+    for i in np.flatnonzero(keep).tolist():
+        new_id[i] = position[words[i]]
+    del position, words
+    # the pruned entries with at least min_tokens words, in ids of the sorted kept words
+    final = TokenWriter(_new_file(directory, "tokens-"))
+    used = np.zeros(len(kept_words), dtype=np.int64)
+    kept_entries: list[np.ndarray] = []
+    for lo in range(0, n_all, chunk):
+        hi = min(lo + chunk, n_all)
+        ids = new_id[raw_store.read(lo, hi)]
+        entry = np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(raw_store.offsets[lo:hi + 1]))
+        known = ids >= 0
+        lengths = np.bincount(entry[known], minlength=hi - lo)
+        ok = lengths >= min_tokens
+        take = known & ok[entry]
+        final.append(ids[take], lengths[ok])
+        used += np.bincount(ids[take], minlength=len(used))
+        kept_entries.append(np.flatnonzero(ok) + lo)
+    Path(raw_store.path).unlink(missing_ok=True)
+    store = final.close(kept_words, tmp)
+    idx = np.concatenate(kept_entries) if kept_entries else np.zeros(0, dtype=np.int64)
     n_short = n_all - len(idx)
     if n_short:
         notes.append(f"{n_short} of {n_all} entries have fewer than {min_tokens} content words after "
                      f"pruning and are left out of topic models")
-    vocab = sorted({w for d in docs for w in d})
-    return TopicInput(meta.iloc[idx].reset_index(drop=True), docs, vocab, notes)
+    vocab_out = [w for w, c in zip(kept_words, used.tolist(), strict=True) if c]
+    rows, doc_pos = rows[idx], doc_pos[idx]
+    docs = corpus.docs
+    missing = doc_pos >= len(docs)  # documents not in corpus.docs: no metadata
+    frame = pd.DataFrame({
+        "row": rows,
+        "doc_id": _doc_id_categorical(docs["doc_id"], doc_pos, extra_docs),
+        "stage": _doc_categorical(docs["stage"], np.where(missing, -1, doc_pos), fill=UNSTAGED),
+        "lang": _doc_categorical(docs["lang"], np.where(missing, -1, doc_pos)),
+        "source_type": _doc_categorical(docs["source_type"], np.where(missing, -1, doc_pos)),
+    })
+    return TopicInput(frame, TokenDocs(store), vocab_out, notes)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (np.unique by sorting: faster than its hash table on large integer arrays)."""
+    out = np.sort(values)
+    return out[np.r_[True, out[1:] != out[:-1]]] if len(out) else out
+
+
+def _new_file(directory: str | Path, prefix: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".i32", dir=directory)
+    os.close(fd)
+    return Path(name)
+
+
+def _doc_positions(doc_ids: pd.Series, values: Iterator[tuple[int, list[Any]]], n: int
+                   ) -> tuple[np.ndarray, list[str]]:
+    """(each entry's document as its position in corpus.docs, the ids of documents missing there): `values` are
+    the entries' doc ids a slice at a time; a missing document gets a position after corpus.docs's."""
+    index = pd.Index(doc_ids.astype(str))
+    extra: dict[str, int] = {}
+    out = np.empty(n, dtype=np.int64)
+    for lo, ids in values:
+        texts = [str(x) for x in ids]
+        pos = index.get_indexer(texts)
+        for j in np.flatnonzero(pos < 0).tolist():
+            pos[j] = extra.setdefault(texts[j], len(index) + len(extra))
+        out[lo:lo + len(pos)] = pos
+    return out, list(extra)
+
+
+def _doc_id_categorical(doc_ids: pd.Series, doc_pos: np.ndarray, extra: list[str]) -> pd.Categorical:
+    """The entries' document ids as a categorical over corpus.docs's ids (then those missing there)."""
+    return pd.Categorical.from_codes(doc_pos, categories=pd.Index([*doc_ids.astype(str), *extra]))

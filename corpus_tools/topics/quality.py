@@ -135,14 +135,20 @@ FOLD_IN_CHUNK = 1024  # documents per block of the vectorised fold-in (fastest o
 def doc_term_matrix(docs: Sequence[Sequence[str]], vocabulary: Sequence[str] | dict[str, int]) -> Any:
     """Word counts (scipy.sparse CSR, n_docs × V) over `vocabulary` (a word list or word → column);
     words outside it are left out."""
-    from scipy.sparse import csr_matrix
-
     col = vocabulary if isinstance(vocabulary, dict) else {w: j for j, w in enumerate(vocabulary)}
     get = col.get
     ids = np.fromiter((get(w, -1) for d in docs for w in d), dtype=np.int64)
-    rows = np.repeat(np.arange(len(docs)), np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs)))
-    known = ids >= 0
-    x = csr_matrix((np.ones(int(known.sum())), (rows[known], ids[known])), shape=(len(docs), len(col)))
+    return count_matrix(ids, np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs)), len(col))
+
+
+def count_matrix(cols: np.ndarray, lengths: np.ndarray, n_cols: int) -> Any:
+    """Word counts (CSR, len(lengths) × n_cols) of documents given as the column of each token (concatenated;
+    -1: left out) and the number of tokens of each document (`doc_term_matrix` on word ids)."""
+    from scipy.sparse import csr_matrix
+
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    known = cols >= 0
+    x = csr_matrix((np.ones(int(known.sum())), (rows[known], cols[known])), shape=(len(lengths), n_cols))
     x.sum_duplicates()  # repeated words become counts (the COO → CSR conversion already adds them up)
     return x
 

@@ -3,6 +3,7 @@ prevalence, and keyword-assisted topics seeded from the codebook."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from itertools import pairwise
@@ -15,18 +16,21 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.errors import ConfigError
+from corpus_tools.io.memory import release_memory
 from corpus_tools.scoring.parallel import run_tasks
 from corpus_tools.topics.align import SIMILARITY_THRESHOLD, align_pair, topic_similarity
 from corpus_tools.topics.bilingual import build_concept_map, resolve_dictionary
-from corpus_tools.topics.describe import TermIndex, passage_rows, topic_rows, variable_rows
+from corpus_tools.topics.describe import MIN_PASSAGE_TOKENS, TermIndex, passage_rows, topic_rows, variable_rows
 from corpus_tools.topics.effects import match_topics, topic_effects
 from corpus_tools.topics.engines import ENGINES
 from corpus_tools.topics.names import BILINGUAL_MODES, DEFAULT_ENGINE, FINAL_FITS, SEED_LEVELS
 from corpus_tools.topics.prepare import prepare
 from corpus_tools.topics.result import TopicsResult, empty_result
-from corpus_tools.topics.sample import STRATA, SWEEP_SAMPLE, describe, strata_of, stratified_sample
+from corpus_tools.topics.sample import STRATA, SWEEP_SAMPLE, describe_codes, strata_codes, stratified_sample_codes
 from corpus_tools.topics.seeded import on_vocab, read_hand_codes, seed_sets, seeded_rows
+from corpus_tools.topics.shares import Shares, as_shares
 from corpus_tools.topics.sweep import DEFAULT_K_RANGE, feasible_ks, k_cap, sweep
+from corpus_tools.topics.tokens import as_lists
 
 if TYPE_CHECKING:
 
@@ -52,11 +56,21 @@ def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame
     return frame[[*columns, *extra]]
 
 
-def _describe(scope: str, stage: str, model: TopicEstimator, theta: np.ndarray, data: TopicInput, index: Any,
-              out: dict[str, list[dict[str, Any]]]) -> None:
+def _describe(corpus: Corpus, scope: str, stage: str, model: TopicEstimator, theta: Shares, data: TopicInput,
+              index: Any, out: dict[str, list[dict[str, Any]]]) -> None:
     """Topic, passage and variable rows of one scope; `theta`: the topic shares of every entry of `data`."""
-    out["topics"] += topic_rows(scope, stage, model, theta.mean(axis=0))
-    out["passages"] += passage_rows(scope, model, data.entries, data.docs, theta=theta)
+    out["topics"] += topic_rows(scope, stage, model, theta.mean())
+    rows = data.entries["row"].to_numpy()
+    doc = data.doc_codes
+    entries, docs = corpus.entries, corpus.docs
+
+    def entry(i: int) -> dict[str, Any]:
+        r, d = int(rows[i]), int(doc[i])
+        return {"entry_id": entries["entry_id"].iat[r], "doc_id": entries["doc_id"].iat[r],
+                "title": docs["title"].iat[d] if 0 <= d < len(docs) else np.nan,
+                "stage": data.entries["stage"].iat[i], "text": entries["text"].iat[r]}
+
+    out["passages"] += passage_rows(scope, theta, data.docs.lengths >= MIN_PASSAGE_TOKENS, doc, entry)
     out["variables"] += variable_rows(scope, model, index)
 
 
@@ -108,6 +122,21 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     if bilingual not in BILINGUAL_MODES:
         raise ConfigError(f"unknown bilingual mode {bilingual!r}", hint=f"choose one of {', '.join(BILINGUAL_MODES)}")
     threshold = SIMILARITY_THRESHOLD if align_threshold is None else float(align_threshold)
+    # the entries' word ids and every scope's topic shares live in files here while the models run (memory
+    # holds a block of them at a time); the folder goes when the run ends
+    with tempfile.TemporaryDirectory(prefix="corpus-tools-topics-") as work:
+        return _run(corpus, tokenizer, lexicons, Path(work), seed=seed, ks=ks, n_seeds=n_seeds, engine=engine,
+                    progress=progress, bilingual=bilingual, dictionary=dictionary, seeded=seeded,
+                    free_topics=free_topics, prevalence_by=prevalence_by, hand_codes=hand_codes, threshold=threshold,
+                    workers=workers, sweep_sample=sweep_sample, final_fit=final_fit, tokens=tokens)
+
+
+def _run(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], work: Path, *, seed: int,
+         ks: list[int], n_seeds: int, engine: str, progress: Progress | None, bilingual: str,
+         dictionary: str | Path | None, seeded: str, free_topics: int, prevalence_by: Sequence[str],
+         hand_codes: pd.DataFrame | None, threshold: float, workers: int, sweep_sample: int | None,
+         final_fit: str, tokens: Mapping[str, Sequence[str]] | None) -> TopicsResult:
+    """run_topics after its options are checked, with `work` the folder for its files."""
     seeds = [seed + i for i in range(n_seeds)]
     run = partial(run_tasks, workers=workers) if workers > 1 else None
     samples: dict[str, dict[str, Any]] = {}
@@ -116,17 +145,18 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         """The stratified sample K is chosen on when the scope is larger than `sweep_sample`, else None."""
         if not sweep_sample or len(sub.docs) <= sweep_sample:
             return None
-        strata = strata_of(sub.entries)
-        picked = stratified_sample(strata, sweep_sample, seed)
+        labels, inverse = strata_codes(sub.entries)
+        picked = stratified_sample_codes(len(labels), inverse, sweep_sample, seed)
         samples[scope] = {"size": len(picked), "of": len(sub.docs), "stratified_by": list(STRATA), "seed": seed,
-                          "strata": describe(strata, picked), "final_fit": final_fit,
+                          "strata": describe_codes(labels, inverse, picked), "final_fit": final_fit,
                           "topics_fitted_on": len(picked) if final_fit == "sample" else len(sub.docs),
                           "topic_shares": ("every entry inferred with the topics held fixed (fold-in)"
                                            if final_fit == "sample" else "from the models fitted on all entries")}
         return picked
     say = progress or (lambda _m: None)
     say("topics: tokenizing entries" if tokens is None else "topics: preparing the entries' words")
-    data = prepare(corpus, tokenizer, lexicons, tokens=tokens)
+    data = prepare(corpus, tokenizer, lexicons, tokens=tokens, directory=work)
+    release_memory()  # prepare's chunks: freed, returned to the system before the models run
     notes = list(data.notes)
     if n_seeds == 1:
         notes.append("one seed per K: stability and held-out likelihood cannot be measured; K chosen by "
@@ -138,16 +168,13 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     index = TermIndex(lexicons, tokenizer)
     out: dict[str, list[dict[str, Any]]] = {"sweep": [], "topics": [], "passages": [], "variables": []}
     k_by_scope: dict[str, int] = {}
-    langs = set(data.entries["lang"].fillna("").astype(str))
+    langs = {str(x) for x in data.entries["lang"].unique()}
     both = any(lang.startswith("zh") for lang in langs) and bool({"en", "mixed"} & langs)
     concepts = None
     if bilingual == "dictionary" or (bilingual == "auto" and both):
         table, how = resolve_dictionary(bilingual, dictionary)
         if table is not None:
-            freq: dict[str, int] = {}
-            for d in data.docs:
-                for w in d:
-                    freq[w] = freq.get(w, 0) + 1
+            freq = data.docs.word_counts()
             concepts = build_concept_map(data.vocabulary, table, how, freq)
             examples = ", ".join(f"{zh}={en}" for zh, en in
                                  sorted(concepts.linked.items(), key=lambda kv: -freq.get(kv[0], 0))[:6])
@@ -160,11 +187,11 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         notes.append("Chinese and English entries share each model without linked words; topics tend to split "
                      "by language, so top words are listed per script (top_words_zh, top_words_en)")
 
-    stage_col = data.entries["stage"].astype(str)
-    subsets = {stage: data.subset(list(stage_col == stage)) for stage in corpus.config.stage_ids}
+    stage_col = data.entries["stage"]
+    subsets = {stage: data.subset((stage_col == stage).to_numpy(dtype=bool)) for stage in corpus.config.stage_ids}
 
     def n_source(sub: TopicInput) -> int:
-        return int(sub.entries["doc_id"].nunique())
+        return len(np.unique(sub.doc_codes))
 
     sets, seed_notes = seed_sets(lexicons, index, data.vocabulary, seeded)
     # progress counts fits: every usable K × seed of each modelled stage and of the joint model, and the
@@ -191,13 +218,17 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         scope = f"stage:{stage}"
         res = sweep(scope, sub.docs, k_range=ks, seeds=seeds, engine=engine, progress=fit_say,
                     n_documents=n_source(sub), concepts=concepts, run=run, sample=sample_for(scope, sub),
-                    final_fit=final_fit, all_seed_shares=False)
+                    final_fit=final_fit, all_seed_shares=False, shares_dir=work)
         out["sweep"] += res.rows
         notes += res.notes
         k_by_scope[scope] = res.k
         stage_models.append((stage, res.model))
-        _describe(scope, stage, res.model, res.thetas[0], sub, index, out)
+        _describe(corpus, scope, stage, res.model, res.thetas[0], sub, index, out)
+        for theta in res.thetas:
+            theta.discard()
+        release_memory()
     n_unstaged = int((stage_col == UNSTAGED).sum())
+    del subsets
     if not corpus.config.stage_ids:
         notes.append("corpus.toml declares no stages: no per-stage models or alignment, only the joint model")
     elif n_unstaged:
@@ -217,17 +248,19 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         notes.append(f"alignment runs between consecutive modelled stages; skipped: {', '.join(skipped)}")
 
     # (b) one joint model with stage as covariate
-    groups = list(stage_col)
+    groups = pd.Categorical(stage_col.astype(str))  # the stage of each entry (as codes)
     res = sweep("joint", data.docs, k_range=ks, seeds=seeds, engine=engine, groups=groups, progress=fit_say,
                 n_documents=n_source(data), concepts=concepts, run=run, sample=sample_for("joint", data),
-                final_fit=final_fit)
+                final_fit=final_fit, shares_dir=work)
     out["sweep"] += res.rows
     notes += res.notes
     notes += res.model.engine_notes_
     k_by_scope["joint"] = res.k
-    _describe("joint", "", res.model, res.thetas[0], data, index, out)
+    _describe(corpus, "joint", "", res.model, res.thetas[0], data, index, out)
     effects, eff_notes = _effects(corpus, data, res.models, res.thetas, prevalence_by, seed)
     notes += eff_notes
+    for theta in res.thetas:
+        theta.discard()
     prevalence = _prevalence(effects, res.model.supports_groups)
 
     # (c) keyword-assisted topics seeded from the codebook
@@ -244,19 +277,23 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
         # plain LDA (no stage covariate): its prevalence is not reported, and DMR costs more per fit
         sres = sweep("seeded", data.docs, k_range=[n_k], seeds=seeds, engine=engine, progress=fit_say,
                      n_documents=n_source(data), concepts=concepts, seed_words=[s.words for s in sets], run=run,
-                     sample=sample_for("seeded", data), final_fit=final_fit, all_seed_shares=False)
+                     sample=sample_for("seeded", data), final_fit=final_fit, all_seed_shares=False,
+                     shares_dir=work)
         out["sweep"] += sres.rows
         notes += sres.notes
         k_by_scope["seeded"] = sres.k
-        _describe("seeded", "", sres.model, sres.thetas[0], data, index, out)
+        _describe(corpus, "seeded", "", sres.model, sres.thetas[0], data, index, out)
         for row in out["topics"]:  # a seeded topic's label names its codebook item
             if row["scope"] == "seeded" and row["topic"] <= len(sets):
                 row["label"] = f"[{sets[row['topic'] - 1].item}] {row['label']}"
         codes = hand_codes if hand_codes is not None else read_hand_codes(corpus.root)
         # coherence against the entries K was chosen on (the sample's, when sampled); shares of every entry
-        reference = [data.docs[i] for i in sres.sample] if sres.sample is not None else data.docs
-        seeded_out = seeded_rows(sets, sres.models, reference, list(data.entries["entry_id"].astype(str)), codes,
-                                 theta=sres.thetas[0])
+        reference = as_lists(data.docs, sres.sample)
+        seeded_out = seeded_rows(sets, sres.models, reference, corpus.entries["entry_id"], codes,
+                                 theta=sres.thetas[0], rows=data.entries["row"].to_numpy())
+        del reference
+        for theta in sres.thetas:
+            theta.discard()
         held = sum(1 for r in seeded_out if r["holds_up"])
         notes.append(f"seeded topics: {held} of {len(sets)} codebook {sets[0].kind}s hold up as topics "
                      f"(coherent, stable across seeds, still led by their terms); {free_topics} free topics "
@@ -278,10 +315,10 @@ def _effects(corpus: Corpus, data: TopicInput, models: Sequence[TopicEstimator],
     """topic_effects rows for the default covariates plus `prevalence_by` (unknown columns → a note)."""
     notes: list[str] = []
     ref = models[0]
-    aligned = [np.asarray(thetas[0])]
+    aligned = [as_shares(thetas[0])]
     for m, th in zip(models[1:], thetas[1:], strict=True):
         order = match_topics(ref.topic_word_, on_vocab(m, ref.vocabulary_))
-        aligned.append(np.asarray(th)[:, order])
+        aligned.append(as_shares(th).permuted(order))
     docs_meta = corpus.docs
     cols = list(DEFAULT_COVARIATES)
     for c in prevalence_by:
@@ -293,16 +330,25 @@ def _effects(corpus: Corpus, data: TopicInput, models: Sequence[TopicEstimator],
                          f"{', '.join(str(x) for x in docs_meta.columns)}); left out")
             continue
         cols.append(c)
-    frame = data.entries[["doc_id"]].copy()
+    # one column per covariate, categorical (a small code per entry): the lean columns of `data.entries`, an
+    # entries column as it is (not also a documents column analyses merge in), else the documents' values
+    merged = {"source_type", "stage", "date", "year", "lang", "title", "outlet", *corpus.meta_columns}
+    doc_pos = data.doc_codes
+    frame = pd.DataFrame(index=pd.RangeIndex(len(data.entries)))
     for c in cols:
-        if c in data.entries.columns:
+        if c in ("stage", "lang", "source_type"):
             frame[c] = data.entries[c].to_numpy()
+        elif c in corpus.entries.columns and c not in merged:  # (codes of the whole column: no copy of it)
+            codes, uniq = pd.factorize(corpus.entries[c], use_na_sentinel=True)
+            frame[c] = pd.Categorical.from_codes(codes[data.entries["row"].to_numpy()], categories=pd.Index(uniq))
         elif c in docs_meta.columns:
-            frame[c] = frame["doc_id"].map(dict(zip(docs_meta["doc_id"], docs_meta[c], strict=True)))
+            codes, uniq = pd.factorize(docs_meta[c], use_na_sentinel=True)
+            codes = np.append(codes, np.full(max(0, int(doc_pos.max(initial=0)) + 1 - len(codes)), -1))
+            frame[c] = pd.Categorical.from_codes(codes[doc_pos], categories=pd.Index(uniq))  # missing document: NaN
     present = [c for c in cols if c in frame.columns]
     orders = {"stage": [*corpus.config.stage_ids, UNSTAGED]}
-    rows, eff_notes = topic_effects(aligned, [len(d) for d in data.docs], frame[present],
-                                    list(data.entries["doc_id"].astype(str)), seed=seed, orders=orders)
+    rows, eff_notes = topic_effects(aligned, data.docs.lengths, frame[present], data.entries["doc_id"],
+                                    seed=seed, orders=orders)
     return rows, notes + eff_notes
 
 

@@ -22,6 +22,7 @@ from corpus_tools.errors import ConfigError
 from corpus_tools.topics.effects import match_topics
 from corpus_tools.topics.names import SEED_LEVELS
 from corpus_tools.topics.quality import coherence_per_topic, topic_exclusivity
+from corpus_tools.topics.shares import Shares, as_shares
 
 if TYPE_CHECKING:
 
@@ -72,18 +73,19 @@ def seed_sets(lexicons: Sequence[Lexicon], index: TermIndex, vocabulary: Sequenc
 
 
 def seeded_rows(sets: Sequence[SeedSet], models: Sequence[Any], docs: Sequence[Sequence[str]],
-                entry_ids: Sequence[str], hand_codes: pd.DataFrame | None, n_top: int = 10, *,
-                theta: np.ndarray | None = None) -> list[dict[str, Any]]:
+                entry_ids: Sequence[str] | pd.Series, hand_codes: pd.DataFrame | None, n_top: int = 10, *,
+                theta: Any = None, rows: np.ndarray | None = None) -> list[dict[str, Any]]:
     """Rows of schema.TOPIC_SEEDED for the reported model (models[0]); other seeds' models give stability.
     `docs`: the reference corpus for coherence; `theta`: the topic shares of the entries `entry_ids` (weight and
-    hand-code lift; default: the model's own, when it was fitted on exactly those entries)."""
+    hand-code lift; an array or topics.shares.Shares; default: the model's own, when it was fitted on exactly
+    those entries), or of the entries at `rows` of `entry_ids` when given (e.g. corpus.entries["entry_id"])."""
     ref = models[0]
-    theta = ref.doc_topic_ if theta is None else theta
+    theta = as_shares(ref.doc_topic_ if theta is None else theta)
     units_top, units_docs = ref.quality_view(docs, n_top)
     coh = coherence_per_topic(units_top, units_docs)
     excl = topic_exclusivity(ref.topic_word_, n_top)
     tops = ref.top_words(n_top)
-    weights = theta.mean(axis=0)
+    weights = theta.mean()
     n_seeded = len(sets)
     stab = np.full(ref.n_topics, np.nan)
     if len(models) > 1:
@@ -99,8 +101,8 @@ def seeded_rows(sets: Sequence[SeedSet], models: Sequence[Any], docs: Sequence[S
                 a, b = set(tops[t]), set(other_tops[order[t]])
                 scores[r, t] = len(a & b) / len(a | b) if a | b else 0.0
         stab = scores.mean(axis=0)
-    lift = _hand_code_lift(sets, theta, entry_ids, hand_codes)
-    rows = []
+    lift = _hand_code_lift(sets, theta, entry_ids, hand_codes, rows)
+    out = []
     for t in range(ref.n_topics):
         seeded = t < n_seeded
         seed_words = set(sets[t].words) if seeded else set()
@@ -108,13 +110,13 @@ def seeded_rows(sets: Sequence[SeedSet], models: Sequence[Any], docs: Sequence[S
         holds = (bool(coh[t] >= HOLDS_COHERENCE and (np.isnan(stab[t]) or stab[t] >= HOLDS_STABILITY)
                       and share * n_top >= HOLDS_SEED_WORDS and (np.isnan(lift[t]) or lift[t] > 1))
                  if seeded else None)
-        rows.append({"topic": t + 1, "kind": sets[t].kind if seeded else "free",
-                     "item": sets[t].item if seeded else "",
-                     "seed_words_used": " ".join(sets[t].words) if seeded else "",
-                     "top_words": " ".join(tops[t]), "seed_share": share, "coherence": coh[t],
-                     "exclusivity": excl[t], "stability": float(stab[t]), "weight": float(weights[t]),
-                     "hand_code_lift": lift[t] if seeded else float("nan"), "holds_up": holds})
-    return rows
+        out.append({"topic": t + 1, "kind": sets[t].kind if seeded else "free",
+                    "item": sets[t].item if seeded else "",
+                    "seed_words_used": " ".join(sets[t].words) if seeded else "",
+                    "top_words": " ".join(tops[t]), "seed_share": share, "coherence": coh[t],
+                    "exclusivity": excl[t], "stability": float(stab[t]), "weight": float(weights[t]),
+                    "hand_code_lift": lift[t] if seeded else float("nan"), "holds_up": holds})
+    return out
 
 
 def on_vocab(model: Any, vocabulary: Sequence[str]) -> np.ndarray:
@@ -128,24 +130,28 @@ def on_vocab(model: Any, vocabulary: Sequence[str]) -> np.ndarray:
     return out
 
 
-def _hand_code_lift(sets: Sequence[SeedSet], theta: np.ndarray, entry_ids: Sequence[str],
-                    hand_codes: pd.DataFrame | None) -> list[float]:
-    """Per seeded topic: mean topic share in entries hand-coded with its item / mean share elsewhere."""
-    out = [float("nan")] * theta.shape[1]
+def _hand_code_lift(sets: Sequence[SeedSet], theta: Shares, entry_ids: Sequence[str] | pd.Series,
+                    hand_codes: pd.DataFrame | None, rows: np.ndarray | None = None) -> list[float]:
+    """Per seeded topic: mean topic share in entries hand-coded with its item / mean share elsewhere (one topic's
+    shares of every entry read at a time)."""
+    out = [float("nan")] * theta.k
     if hand_codes is None or hand_codes.empty:
         return out
-    pos = {str(e): i for i, e in enumerate(entry_ids)}
+    ids = entry_ids if isinstance(entry_ids, pd.Series) else pd.Series(list(entry_ids), dtype=object)
+    if not pd.api.types.is_string_dtype(ids.dtype) or ids.dtype == object:
+        ids = ids.astype(str)  # entries are matched by their id as text, as the codings files write it
     for t, s in enumerate(sets):
         codes = hand_codes["code"].astype(str)
         hit = hand_codes.loc[(codes == s.item) | codes.str.endswith("." + s.item)
                              | codes.str.startswith(s.item + "."), "entry_id"]
-        idx = sorted({pos[str(e)] for e in hit if str(e) in pos})
-        if not idx or len(idx) == len(entry_ids):
+        mask = ids.isin({str(e) for e in hit}).to_numpy(dtype=bool)
+        mask = mask[rows] if rows is not None else mask
+        n_hit = int(mask.sum())
+        if not n_hit or n_hit == len(mask):
             continue
-        mask = np.zeros(len(entry_ids), dtype=bool)
-        mask[idx] = True
-        rest = float(theta[~mask, t].mean())
-        out[t] = float(theta[mask, t].mean()) / rest if rest > 0 else float("nan")
+        col = theta.column(t)
+        rest = float(col[~mask].mean())
+        out[t] = float(col[mask].mean()) / rest if rest > 0 else float("nan")
     return out
 
 

@@ -7,12 +7,13 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from corpus_tools.errors import ConfigError
-from corpus_tools.topics.engines import TopicEstimator, make_estimator, transform_many
+from corpus_tools.topics.engines import TopicEstimator, fold_in_files, make_estimator, transform_many
 from corpus_tools.topics.names import FINAL_FITS
 from corpus_tools.topics.quality import (
     TOPN,
@@ -22,6 +23,8 @@ from corpus_tools.topics.quality import (
     stability,
     unigram_loglik,
 )
+from corpus_tools.topics.shares import ArrayShares, Shares
+from corpus_tools.topics.tokens import as_lists
 
 DEFAULT_K_RANGE = (4, 6, 8, 10, 12, 15)
 MIN_DOCS_PER_TOPIC = 5  # a K above n_entries / 5 cannot give every topic some entries of its own
@@ -40,8 +43,8 @@ class SweepResult:
     models: list[TopicEstimator] = field(default_factory=list)  # chosen K, one per seed
     # chosen K: topic shares of every entry of the scope, one per seed (only the first seed's when the sweep
     # was asked for `all_seed_shares=False`); thetas[0] goes with `model`, whose own doc_topic_ covers only
-    # the entries it was fitted on
-    thetas: list[Any] = field(default_factory=list)
+    # the entries it was fitted on. Shares read in blocks (a file per model after a fold-in into `shares_dir`)
+    thetas: list[Shares] = field(default_factory=list)
     criteria: dict[int, dict[str, float]] = field(default_factory=dict)  # K → mean criteria
     sample: list[int] | None = None  # indices of the entries K was chosen on (None: all entries)
 
@@ -176,7 +179,7 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
           concepts: Any = None, seed_words: Sequence[Sequence[str]] | None = None,
           heldout_share: float = HELDOUT_SHARE, run: Runner | None = None,
           sample: Sequence[int] | None = None, final_fit: str = "sample",
-          all_seed_shares: bool = True) -> SweepResult:
+          all_seed_shares: bool = True, shares_dir: str | Path | None = None) -> SweepResult:
     """Fit every K × seed, score each fit, choose K; the chosen model is the one with the first seed.
 
     The first seed's model is fitted on every entry (it is the reported one); every further seed's model
@@ -193,15 +196,20 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     refitting takes an hour or more); with "all" the chosen K is fitted again on all entries with every seed
     (no held-out part).
     Either way `thetas` cover every entry; `all_seed_shares=False` computes them for the first seed only
-    (enough where only the reported model's shares are used)."""
+    (enough where only the reported model's shares are used). `docs` may be TokenDocs (topics.tokens): word
+    lists are built only for the entries the fits use; with `shares_dir` the fold-in writes the shares of every
+    entry to files there (topics.shares.FileShares), else they are arrays."""
     if final_fit not in FINAL_FITS:
         raise ConfigError(f"unknown final fit {final_fit!r}", hint=f"choose one of {', '.join(FINAL_FITS)}")
     full_docs, full_groups = docs, groups
     sampled = sample is not None and len(sample) < len(docs)
     if sampled:
         assert sample is not None
-        docs = [full_docs[i] for i in sample]
+        docs = as_lists(full_docs, sample)
         groups = [full_groups[i] for i in sample] if full_groups is not None else None
+    else:
+        docs = as_lists(full_docs)
+        groups = list(full_groups) if full_groups is not None else None
 
     say = progress or (lambda _m: None)
     n_seeded = len(seed_words or [])
@@ -259,14 +267,18 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
         used = seeds if all_seed_shares else seeds[:1]
         say(f"topics {scope}: K={chosen}: topic shares of all {len(full_docs)} entries ({len(used)} "
             f"model{'s' if len(used) > 1 else ''})")
-        shares = transform_many([models[(chosen, s)] for s in used], full_docs, full_groups, run=run)
+        chosen_models = [models[(chosen, s)] for s in used]
+        shares: list[Any] = (fold_in_files(chosen_models, full_docs, full_groups, shares_dir, run=run)
+                             if shares_dir is not None else
+                             transform_many(chosen_models, full_docs, full_groups, run=run))
         for s, theta in zip(used, shares, strict=True):
             thetas[(chosen, s)] = theta
         notes.append(f"{scope}: K chosen and topics fitted on a stratified sample of {len(docs)} of "
                      f"{len(full_docs)} entries; the topic shares of all {len(full_docs)} entries (the sample's "
                      f"too) inferred with the topics held fixed (fold-in)")
     elif sampled:  # the chosen K on every entry, one model per seed
-        full = SweepData(full_docs, full_groups, engine, iterations, concepts, seed_words, heldout_share)
+        full = SweepData(as_lists(full_docs), list(full_groups) if full_groups is not None else None, engine,
+                         iterations, concepts, seed_words, heldout_share)
         final_tasks = [(chosen, 0, s, False) for s in seeds]
         for s in seeds:
             say(f"topics {scope}: K={chosen}, seed {s}, all {len(full_docs)} entries")
@@ -281,5 +293,6 @@ def sweep(scope: str, docs: Sequence[Sequence[str]], *, k_range: Sequence[int], 
     share_seeds = seeds if all_seed_shares or not (sampled and final_fit == "sample") else seeds[:1]
     return SweepResult(rows, chosen, models[(chosen, seeds[0])], notes,
                        models=[models[(chosen, s)] for s in seeds],
-                       thetas=[thetas[(chosen, s)] for s in share_seeds], criteria=by_k,
+                       thetas=[t if isinstance(t, Shares) else ArrayShares(t)
+                               for t in (thetas[(chosen, s)] for s in share_seeds)], criteria=by_k,
                        sample=list(sample) if sampled and sample is not None else None)

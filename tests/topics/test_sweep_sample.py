@@ -79,7 +79,7 @@ def test_sweep_on_a_sample_fits_on_the_sample_and_infers_every_entry() -> None:
     assert np.allclose(res.thetas[0], res.model.transform(docs))
     # the planted themes come back for the entries outside the sample too
     outside = [i for i in range(160) if i not in set(sample)]
-    guess = res.thetas[0].argmax(axis=1)
+    guess = np.asarray(res.thetas[0]).argmax(axis=1)
     for t in range(3):
         members = [i for i in outside if labels[i] == t]
         assert np.mean(guess[members] == np.bincount(guess[members]).argmax()) > 0.9
