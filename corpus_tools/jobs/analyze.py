@@ -238,7 +238,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                                      codings=[file_sha1(f) for f in codings],
                                      code=code_hash(*STEP_CODE["topics"])),
                             seed=seed, k_range=ks, n_seeds=n_seeds, engine=topic_engine, workers=n_workers,
-                            sweep_sample=sweep_sample, final_fit=final_fit, **topt)
+                            sweep_sample=sweep_sample, final_fit=final_fit, scratch=out_dir, **topt)
     sug_res = None
     store_path: Path | None = Path(store) if store is not None else out_dir / "coding.sqlite"
     if store is None and store_path is not None and not store_path.is_file():

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools.corpus.config import UNSTAGED
+from corpus_tools.io.mapped import release_pages
 from corpus_tools.lexicon.match import all_terms
 from corpus_tools.text.tokenize import has_cjk
 from corpus_tools.topics.tokens import TokenDocs, TokenWriter
@@ -335,6 +336,7 @@ def prepare(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], *
             if hi > lo:
                 values = col.iloc[a:b].tolist()
                 yield lo, [values[i - a] for i in rows[lo:hi].tolist()]
+                release_pages()  # the slice's texts, when mapped (io.mapped), need not stay resident
 
     doc_pos, extra_docs = _doc_positions(corpus.docs["doc_id"], column("doc_id"), len(rows))
     n_docs = len(np.unique(doc_pos))

@@ -85,7 +85,8 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
                prevalence_by: Sequence[str] = (), hand_codes: pd.DataFrame | None = None,
                align_threshold: float | None = None, workers: int = 1,
                sweep_sample: int | None = SWEEP_SAMPLE, final_fit: str = "sample",
-               tokens: Mapping[str, Sequence[str]] | None = None) -> TopicsResult:
+               tokens: Mapping[str, Sequence[str]] | None = None,
+               scratch: str | Path | None = None) -> TopicsResult:
     """Per-stage topic models aligned across stages, a joint model with covariate effects on prevalence,
     and keyword-assisted (seeded) topics from the codebook.
 
@@ -103,7 +104,9 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     the topic shares of every entry are inferred with those topics held fixed (fold-in); with "all" the
     chosen K is fitted again on every entry (an hour or more at a million entries). `TopicsResult.sweep_samples` and a
     note say which. `tokens` (entry_id → `tokenizer.content_words`, as analyze's tokens step holds them) saves
-    tokenizing again every entry that junk stripping leaves unchanged (topics.prepare).
+    tokenizing again every entry that junk stripping leaves unchanged (topics.prepare). The entries' word ids
+    and topic shares are kept in a temporary folder under `scratch` (default: the system's temporary folder),
+    removed when the run ends.
     """
     engine = engine or DEFAULT_ENGINE
     if engine not in ENGINES:
@@ -124,7 +127,9 @@ def run_topics(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon]
     threshold = SIMILARITY_THRESHOLD if align_threshold is None else float(align_threshold)
     # the entries' word ids and every scope's topic shares live in files here while the models run (memory
     # holds a block of them at a time); the folder goes when the run ends
-    with tempfile.TemporaryDirectory(prefix="corpus-tools-topics-") as work:
+    if scratch is not None:
+        Path(scratch).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".topics-", dir=scratch) as work:
         return _run(corpus, tokenizer, lexicons, Path(work), seed=seed, ks=ks, n_seeds=n_seeds, engine=engine,
                     progress=progress, bilingual=bilingual, dictionary=dictionary, seeded=seeded,
                     free_topics=free_topics, prevalence_by=prevalence_by, hand_codes=hand_codes, threshold=threshold,
