@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,11 +231,19 @@ def _dask_client(address: str, workers: int) -> tuple[Any, list[Callable[[], Any
 
 def _run_dask(address: str, fn: Callable[[Any, Any], Any], shared: Any, parts: list[Any], workers: int) -> list[Any]:
     """Run the parts as Dask tasks on the cluster at `address` ("local": a LocalCluster of `workers`)."""
-    client, close = _dask_client(address, workers)
-    try:
+    with dask_session(address, workers) as client:
         shared_future = client.scatter(shared, broadcast=True)
         futures = client.map(fn, [shared_future] * len(parts), parts, pure=False)
         return list(client.gather(futures))
+
+
+@contextmanager
+def dask_session(address: str, workers: int) -> Iterator[Any]:
+    """A Dask client for `address` ("local": a LocalCluster of `workers`), closed (and its cluster stopped) on
+    leaving; a lost scheduler becomes a ConfigError."""
+    client, close = _dask_client(address, workers)
+    try:
+        yield client
     except OSError as exc:
         raise ConfigError(f"lost the Dask scheduler at {address}: {exc}",
                           hint="check the address (tcp://HOST:8786) or use --dask local") from exc

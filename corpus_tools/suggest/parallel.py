@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from corpus_tools.errors import ConfigError
 from corpus_tools.io.mapped import release_pages
 from corpus_tools.io.parquet_parts import ParquetParts
 from corpus_tools.lexicon.model import Lexicon, lexicon_to_dict
-from corpus_tools.scoring.parallel import _call, _dask_client, _install, check_workers
+from corpus_tools.scoring.parallel import _call, _install, check_workers, dask_session
 from corpus_tools.suggest.apply import columns, suggest_texts
 from corpus_tools.suggest.coldstart import LexiconSuggester
 from corpus_tools.suggest.features import TextAnalyzer
@@ -136,18 +135,11 @@ def iter_suggestions(spec: SuggesterSpec, corpus: Corpus, workers: int = 1, dask
         return
     ahead = 2 * max(1, workers)
     if dask is not None:
-        client, close = _dask_client(dask, workers)
-        try:
+        with dask_session(dask, workers) as client:
             shared = client.scatter(spec, broadcast=True)
             results = _ordered(lambda p: client.submit(suggest_chunk, shared, p, pure=False), parts(), ahead)
             for (a, b), frame in zip(bounds, results, strict=True):
                 yield with_doc(frame, a, b)
-        except OSError as exc:
-            raise ConfigError(f"lost the Dask scheduler at {dask}: {exc}",
-                              hint="check the address (tcp://HOST:8786) or use --dask local") from exc
-        finally:
-            for fn in close:
-                fn()
         return
     # `spec` goes to each worker once (pool initializer), not once per task
     with ProcessPoolExecutor(max_workers=min(workers, len(bounds)), initializer=_install,
