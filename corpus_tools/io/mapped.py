@@ -39,7 +39,6 @@ class TextSpill:
         self._offsets: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
         self._valid: list[np.ndarray] = []
         self._size = 0
-        self.n_rows = 0
 
     def write(self, values: Any) -> None:
         """Append a pyarrow string array (or a list of str; None is a missing value)."""
@@ -60,7 +59,6 @@ class TextSpill:
         self._offsets.append(offsets[1:] - lo + self._size)
         self._valid.append(array.is_valid().to_numpy(zero_copy_only=False))
         self._size += hi - lo
-        self.n_rows += len(array)
 
     def column(self) -> Any:
         """Close the file, map it and return its strings as a pyarrow large_string Array over the mapping."""

@@ -7,6 +7,7 @@ NumPy call on the whole matrix (tests/topics/test_shares.py)."""
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ BLOCK_ROWS = 65_536  # rows per block read (8 × k bytes each)
 F64 = np.dtype(np.float64)
 
 
-class Shares:
+class Shares(ABC):
     """An n × k float64 matrix read in blocks of rows (subclasses implement `block`)."""
 
     n: int
@@ -30,9 +31,9 @@ class Shares:
     def __len__(self) -> int:
         return self.n
 
+    @abstractmethod
     def block(self, a: int, b: int) -> np.ndarray:
         """Rows a..b-1 (a new C-ordered array or a view of one)."""
-        raise NotImplementedError
 
     def blocks(self, rows: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
         """(first row, block) for consecutive blocks of `rows` rows (default BLOCK_ROWS)."""
@@ -67,7 +68,8 @@ class Shares:
         return _Permuted(self, np.asarray(order))
 
     def discard(self) -> None:
-        """Free what backs the matrix (a file is removed); it cannot be read afterwards."""
+        """Free what backs the matrix (a file is removed); it cannot be read afterwards. Arrays: nothing to do."""
+        return None
 
 
 class ArrayShares(Shares):
