@@ -282,7 +282,7 @@ def near_duplicates(
     # in rank order: a text's candidates rank before it, so they were mostly compared (and cached) just before,
     # and an exact copy's first copy has its answer already; each text's answer does not depend on the order
     for n_done, i in enumerate(todo[np.lexsort((todo, ranks[todo]))].tolist()):
-        if n_done % 20_000 == 0:
+        if n_done % 5_000 == 0:
             release_pages()  # texts read at random from a mapped column: drop them now and then
         mine = shingles_of(i)
         first = int(head[i])
@@ -302,4 +302,5 @@ def near_duplicates(
             if sim >= threshold:
                 result[i] = (j, sim)
                 break
+    release_pages()  # the compared texts: not resident through what follows
     return result

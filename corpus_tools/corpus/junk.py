@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools.corpus.problems import Problem
-from corpus_tools.io.mapped import iter_texts
+from corpus_tools.io.mapped import factorize, iter_texts
 from corpus_tools.text.normalize import fold_whitespace
 
 REASONS = ("short", "markup", "pinyin", "boilerplate", "outside-main")
@@ -71,7 +71,7 @@ def junk_reasons(entries: pd.DataFrame, docs: pd.DataFrame, mains: dict[str, str
     # boilerplate: per (outlet, content hash), the documents whose short passages have it, counted on integer
     # codes (a dictionary of sets, or a MultiIndex of strings, over a million entries took hundreds of MB)
     # each entry's outlet as an integer code through its document's (no string per entry; -1: none)
-    d_codes, d_uniques = pd.factorize(entries["doc_id"])
+    d_codes, d_uniques = factorize(entries["doc_id"])  # Arrow codes: no string object per entry
     doc_outlet = dict(zip(docs["doc_id"], docs["outlet"].fillna("").astype(str).str.strip(), strict=True))
     outlet_codes, outlet_names = pd.factorize(pd.Series([doc_outlet.get(d, "") for d in d_uniques], dtype=object))
     blank = np.flatnonzero(np.asarray(outlet_names, dtype=object) == "")
@@ -82,7 +82,7 @@ def junk_reasons(entries: pd.DataFrame, docs: pd.DataFrame, mains: dict[str, str
               else entries["text"].str.len())
     short = keyed & (length <= BOILERPLATE_MAX_CHARS).to_numpy()
     if short.any():
-        h_codes, h_uniques = pd.factorize(entries["text_hash"])
+        h_codes, h_uniques = factorize(entries["text_hash"])
         key = o_codes * (len(h_uniques) + 1) + h_codes
         n_d = len(d_uniques) + 1
         keys_of_pairs = np.unique(key[short] * n_d + d_codes[short]) // n_d  # distinct (key, document) pairs

@@ -41,7 +41,7 @@ from corpus_tools.corpus.junk import flag_junk
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError, UnsafeFileError
 from corpus_tools.io.limits import InputLimits
-from corpus_tools.io.mapped import TextSpill, as_series, release_pages
+from corpus_tools.io.mapped import TextSpill, as_series, factorize, release_pages
 from corpus_tools.io.memory import release_memory
 from corpus_tools.io.resources import DEFAULT_LEXICON, default_corpus
 from corpus_tools.text.lang import detect_lang
@@ -403,7 +403,7 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
             problems.append(Problem("note", "near-duplicate", "documents.csv", None, did,
                                     f"near-duplicate of {of} (similarity {score:.2f})"))
     if len(entries):
-        codes, uniques = pd.factorize(entries["doc_id"])  # an array, not a Python int per entry
+        codes, uniques = factorize(entries["doc_id"])  # an array, not a Python int (or str) per entry
         rank_of = np.array([doc_rank[d] for d in uniques], dtype=np.int64)
         e_rank = rank_of[codes] * 100000 + entries["seq"].to_numpy(dtype=np.int64)
         _set_dup_columns(entries, "entry_id",

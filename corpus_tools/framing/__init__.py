@@ -27,6 +27,7 @@ from corpus_tools.framing.sensitivity import sensitivity
 from corpus_tools.framing.shares import period_shares
 from corpus_tools.framing.strata import stratified_rates
 from corpus_tools.framing.triangulation import triangulation, triangulation_summary
+from corpus_tools.io.mapped import factorize
 
 if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
@@ -163,7 +164,7 @@ def _measures(corpus: Corpus, entry_scores: ScoreResult, lexicon_of: Mapping[str
     scores = entry_scores.scores
     stage_of = dict(zip(corpus.docs["doc_id"].astype(str), corpus.docs["stage"].astype(str), strict=True))
     # documents as codes in the order of their ids (what measures_constructs sorts them by), not a str per entry
-    codes, doc_ids = pd.factorize(scores["doc_id"].astype(str), sort=True)
+    codes, doc_ids = factorize(scores["doc_id"].astype(str), sort=True)  # Arrow codes: no str per entry
     stages = np.array([stage_of.get(str(d), UNSTAGED) for d in doc_ids], dtype=object)
     return measures_constructs(scores, codes, stages[codes], items[measure_lex], items[construct_lex],
                                corpus.config.stage_ids, **kwargs)

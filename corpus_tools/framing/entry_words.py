@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from corpus_tools.io.mapped import release_pages
+from corpus_tools.io.mapped import factorize, release_pages
 
 if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
@@ -139,7 +139,7 @@ class EntryWords:
         from scipy import sparse
 
         pos = self.rows_of(entry_ids) if rows is None else rows
-        doc_codes, docs = pd.factorize(pd.Series(doc_ids).astype(str), sort=False)
+        doc_codes, docs = factorize(pd.Series(doc_ids).astype(str))  # Arrow codes: no str per entry
         has = pos >= 0
         n_has = int(has.sum())
         onehot = sparse.csr_matrix((np.ones(n_has, dtype=np.int32), (doc_codes[has], pos[has])),

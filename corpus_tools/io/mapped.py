@@ -122,6 +122,38 @@ def map_column(series: pd.Series, folder: str | Path, rows: int = 50_000) -> pd.
     return as_series(spill.column(), series.index)
 
 
+def factorize(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
+    """`pd.factorize(values, sort=sort)` (codes in order of first appearance or of the sorted values, -1 for a
+    missing value, and the distinct values), computed by Arrow for an Arrow-backed string column: pandas turns
+    such a column into a Python string per value first (+200 MB for a million ids), Arrow's dictionary encoding
+    reads the buffers as they are."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = values.array.__arrow_array__()
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            raise TypeError("not a string column")
+    except (AttributeError, TypeError, ImportError):
+        codes, uniques = pd.factorize(values, sort=sort)
+        return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
+    encoded = pc.dictionary_encode(column)
+    if isinstance(encoded, pa.ChunkedArray):  # every chunk has its own dictionary: unify them first
+        encoded = encoded.unify_dictionaries()
+        dictionary = encoded.chunks[0].dictionary if encoded.num_chunks else pa.array([], type=column.type)
+        indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+    else:
+        dictionary, indices = encoded.dictionary, encoded.indices
+    codes = pc.fill_null(indices, -1).to_numpy().astype(np.int64)
+    if sort and len(dictionary):  # UTF-8 byte order is code point order: pandas' order for str
+        order = pc.sort_indices(dictionary).to_numpy()
+        new_code = np.empty(len(order), dtype=np.int64)
+        new_code[order] = np.arange(len(order))
+        codes = np.where(codes >= 0, new_code[np.maximum(codes, 0)], -1)
+        dictionary = dictionary.take(pa.array(order))
+    return codes, pd.Index(as_series(dictionary), dtype=values.dtype)
+
+
 def is_mapped(series: pd.Series) -> bool:
     """Whether a string column's buffers lie in one of this module's mappings (for tests and diagnostics)."""
     try:

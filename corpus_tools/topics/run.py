@@ -16,6 +16,7 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.errors import ConfigError
+from corpus_tools.io.mapped import factorize
 from corpus_tools.io.memory import release_memory
 from corpus_tools.scoring.parallel import run_tasks
 from corpus_tools.topics.align import SIMILARITY_THRESHOLD, align_pair, topic_similarity
@@ -344,7 +345,7 @@ def _effects(corpus: Corpus, data: TopicInput, models: Sequence[TopicEstimator],
         if c in ("stage", "lang", "source_type"):
             frame[c] = data.entries[c].to_numpy()
         elif c in corpus.entries.columns and c not in merged:  # (codes of the whole column: no copy of it)
-            codes, uniq = pd.factorize(corpus.entries[c], use_na_sentinel=True)
+            codes, uniq = factorize(corpus.entries[c])  # Arrow codes: no str per entry
             frame[c] = pd.Categorical.from_codes(codes[data.entries["row"].to_numpy()], categories=pd.Index(uniq))
         elif c in docs_meta.columns:
             codes, uniq = pd.factorize(docs_meta[c], use_na_sentinel=True)

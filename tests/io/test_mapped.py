@@ -10,7 +10,7 @@ import pytest
 
 from corpus_tools.corpus import loader
 from corpus_tools.corpus.loader import load_corpus
-from corpus_tools.io.mapped import TextSpill, is_mapped, iter_texts, map_column, release_pages
+from corpus_tools.io.mapped import TextSpill, as_series, factorize, is_mapped, iter_texts, map_column, release_pages
 from corpus_tools.io.memory import release_memory
 from tests.conftest import MakeCorpus
 
@@ -93,3 +93,19 @@ def test_a_failed_load_leaves_no_spill_file(make_corpus: MakeCorpus, tmp_path: P
     with pytest.raises(KeyboardInterrupt):
         load_corpus(root, spill=spill)
     assert list(spill.iterdir()) == []
+
+
+@pytest.mark.parametrize("sort", [False, True])
+def test_factorize_matches_pandas_without_python_strings(tmp_path: Path, sort: bool) -> None:
+    """Arrow's dictionary encoding gives pandas' codes and uniques (first appearance or sorted; -1 for missing),
+    for a mapped column of many chunks' worth of values and for plain object columns."""
+    import pyarrow as pa
+
+    values = ["b", "a", None, "b", "ç", "Z", "é", "a", ""] * 50
+    mapped = map_column(pd.Series(values, dtype="str"), tmp_path, rows=7)
+    chunked = as_series(pa.chunked_array([pa.array(values[:100]), pa.array(values[100:])]))
+    for series in (mapped, chunked, pd.Series(values, dtype=object), pd.Series([], dtype="str")):
+        codes, uniques = factorize(series, sort=sort)
+        want_codes, want_uniques = pd.factorize(series, sort=sort)
+        assert codes.tolist() == list(want_codes)
+        assert list(uniques) == list(want_uniques)
