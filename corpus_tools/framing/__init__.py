@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from corpus_tools.framing.shares import period_shares
 from corpus_tools.framing.strata import stratified_rates
 from corpus_tools.framing.triangulation import triangulation, triangulation_summary
 from corpus_tools.io.mapped import factorize
+from corpus_tools.io.memory import release_memory
 
 if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
@@ -81,17 +83,27 @@ def entry_content_words(corpus: Corpus, tokenizer: Tokenizer) -> dict[str, list[
 
 def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None = None, *, seed: int = 0,
                 n_boot: int = 1000, n_perm: int = 9999, ci: float = 0.95, bys: Sequence[str] = BYS,
-                tokens: Mapping[str, Sequence[str]] | EntryWords | None = None, dedupe: bool = False, top_n: int = 30,
+                tokens: Mapping[str, Sequence[str]] | EntryWords | Callable[[], EntryWords] | None = None,
+                dedupe: bool = False, top_n: int = 30,
                 min_count: int = 3, progress: Callable[[str], None] | None = None,
                 adjust: Sequence[str] | None = None, lexicon_of: Mapping[str, str] | None = None,
-                min_docs: int = MIN_DOCS, n_perm_words: int = 999, entry_scores: ScoreResult | None = None,
+                min_docs: int = MIN_DOCS, n_perm_words: int = 999,
+                entry_scores: ScoreResult | Callable[[], ScoreResult] | None = None,
                 fig2: tuple[str, str] = FIG2_LEXICONS) -> FramingResult:
     """Shares per period with bootstrap intervals, stage and source comparisons, adjusted stage effects
     (covariates: `adjust`, default source type and language) with stage x source strata and their
     sensitivity to the stage assignment, distinctive words per stage and source (needs `tokenizer` or
     precomputed `tokens`: entry_id → content words, or their EntryWords counts), and the triangulation
-    matrix. Groups with fewer than `min_docs` documents get no interval or test."""
-    say = progress or (lambda _m: None)
+    matrix. Groups with fewer than `min_docs` documents get no interval or test.
+
+    `tokens` and `entry_scores` may be callables that give them when needed: the tokens are then let go as soon as
+    the distinctive words are counted (a caller that hands over `list.pop` of a one-item list keeps no reference),
+    and the entry scores are read only for Fig. 2."""
+    def say(message: str) -> None:  # what a sub-step freed goes back first: the next one's peak does not stack on it
+        release_memory()
+        if progress is not None:
+            progress(message)
+
     docs = corpus.docs
     matrix = doc_matrix(scores, docs)
     stage_ids = corpus.config.stage_ids
@@ -120,12 +132,13 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
                             seed=seed, min_docs=min_docs)
     say("framing: distinctive words")
     if tokens is None and tokenizer is not None:
-        tokens = EntryWords.of_corpus(corpus, tokenizer)
+        tokens = partial(EntryWords.of_corpus, corpus, tokenizer)
     words, word_notes = _words(corpus, tokens, stage_ids, sources, dedupe, top_n, min_count,
                                n_perm=min(n_perm, n_perm_words), seed=seed, min_docs=min_docs)
     notes.extend(word_notes)
     if tokens is None:
         notes.append("distinctive words not computed: no tokenizer given")
+    tokens = None  # the entries' words (a callable's) are not held through the rest
     tri = triangulation(matrix, source_labels)
     say("framing: adjusted stage effects")
     effects = stage_effects(matrix, docs, stage_ids, adjust=adjust, lexicon_of=lexicon_of, min_docs=min_docs, ci=ci)
@@ -140,9 +153,11 @@ def run_framing(corpus: Corpus, scores: ScoreResult, tokenizer: Tokenizer | None
     measures = None
     if entry_scores is not None:
         say("framing: measures x constructs (Fig. 2)")
-        measures, fig2_notes = _measures(corpus, entry_scores, lexicon_of or {}, fig2, n_boot=n_boot,
-                                         n_perm=min(n_perm, n_perm_words), ci=ci, seed=seed, min_docs=min_docs)
+        measures, fig2_notes = _measures(corpus, entry_scores() if callable(entry_scores) else entry_scores,
+                                         lexicon_of or {}, fig2, n_boot=n_boot, n_perm=min(n_perm, n_perm_words),
+                                         ci=ci, seed=seed, min_docs=min_docs)
         notes.extend(fig2_notes)
+        release_memory()
     return FramingResult(shares, pd.concat([t1, t2], ignore_index=True), diffs,
                          words, tri, triangulation_summary(tri), measures=measures, effects=effects.frame,
                          strata=strata, sensitivity=sens, notes=notes, adjusted_for=effects.adjusted_for)
@@ -162,23 +177,33 @@ def _measures(corpus: Corpus, entry_scores: ScoreResult, lexicon_of: Mapping[str
         return None, [f"measures x constructs (Fig. 2) not computed: needs both lexicons {measure_lex} and "
                       f"{construct_lex}"]
     scores = entry_scores.scores
+    column = scores["doc_id"]
+    if isinstance(column.dtype, pd.CategoricalDtype) and column.cat.categories.is_monotonic_increasing:
+        codes = column.cat.codes.to_numpy()  # codes already in the order of the ids (jobs.analyze reads them so)
+        doc_ids = column.cat.categories
+    else:  # documents as codes in the order of their ids (what measures_constructs sorts them by)
+        codes, doc_ids = factorize(column.astype(str), sort=True)  # Arrow codes: no str per entry
+    del column
     stage_of = dict(zip(corpus.docs["doc_id"].astype(str), corpus.docs["stage"].astype(str), strict=True))
-    # documents as codes in the order of their ids (what measures_constructs sorts them by), not a str per entry
-    codes, doc_ids = factorize(scores["doc_id"].astype(str), sort=True)  # Arrow codes: no str per entry
-    stages = np.array([stage_of.get(str(d), UNSTAGED) for d in doc_ids], dtype=object)
-    return measures_constructs(scores, codes, stages[codes], items[measure_lex], items[construct_lex],
-                               corpus.config.stage_ids, **kwargs)
+    doc_stages, stage_names = pd.factorize(pd.Series([stage_of.get(str(d), UNSTAGED) for d in doc_ids],
+                                                     dtype=object))
+    entry_stages = doc_stages.astype(np.int16)[codes]  # a small code per entry, not a str
+    return measures_constructs(scores, codes, entry_stages, items[measure_lex], items[construct_lex],
+                               corpus.config.stage_ids, stage_names=[str(x) for x in stage_names], **kwargs)
 
 
-def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | EntryWords | None, stage_ids: list[str],
+def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | EntryWords | Callable[[], EntryWords] | None,
+           stage_ids: list[str],
            sources: list[str], dedupe: bool, top_n: int, min_count: int, *, n_perm: int = 999, seed: int = 0,
            min_docs: int = MIN_DOCS) -> tuple[pd.DataFrame, list[str]]:
     """Distinctive words per stage and per source type, from document-level word counts (the unit the
     permutation null shuffles); groups with fewer than `min_docs` documents are left out."""
     if tokens is None:
         return pd.DataFrame(columns=list(schema.DISTINCTIVE_WORDS)), []
+    entry_words = tokens() if callable(tokens) else tokens if isinstance(tokens, EntryWords) \
+        else EntryWords.from_mapping(tokens)
+    del tokens  # a callable's words are let go as soon as they are summed to documents
     ent = corpus.entries[["entry_id", "doc_id", *(["dup_of"] if dedupe else [])]]  # not the texts
-    entry_words = tokens if isinstance(tokens, EntryWords) else EntryWords.from_mapping(tokens)
     rows = entry_words.rows_of(ent["entry_id"], content_mask(corpus))
     doc_ids = ent["doc_id"]
     if dedupe:
@@ -186,6 +211,7 @@ def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | EntryWords | No
         rows, doc_ids = rows[first], doc_ids[first]
     del ent
     counts, words, docs = entry_words.doc_counts([], doc_ids, rows=rows)
+    del entry_words, rows, doc_ids
     frames, notes = [], []
     for by, groups in (("stage", stage_ids), ("source_type", sources)):
         labels = {str(d): str(g) for d, g in zip(corpus.docs["doc_id"], corpus.docs[by], strict=True)}

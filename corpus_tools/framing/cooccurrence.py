@@ -16,6 +16,7 @@ matrix a reader looks at; the `family` column names it)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,7 @@ PERM_BUDGET = 3e7  # units x permutations per matrix: about 7 s (bundled corpus:
 MIN_PERM = 199
 _BOOT_BLOCK = 100  # bootstrap replicates drawn at a time (the same draws as all at once)
 CROSS_ROWS = 100_000  # units per float slice of a bool co-presence product (a few MB, not the whole matrices)
+WEIGHT_CELLS = 1_000_000  # cells of per-document counts made float at a time for a weighted sum (8 MB)
 
 
 def affordable(n_perm: int, n_units: int, budget: float = PERM_BUDGET) -> int:
@@ -63,28 +65,22 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
     out = {"n11": n11, "g1": np.broadcast_to(g1[:, None], n11.shape), "m1": np.broadcast_to(m1[None, :], n11.shape),
            "n": np.full(n11.shape, n), "log_or": lor}
     alpha = (1 - ci) / 2
-    codes, inverse = np.unique(docs, return_inverse=True)
-    D = len(codes)
+    D, inverse = unique_inverse(docs)
     if D >= 2 and n_boot > 0:
-        T11 = np.zeros((D, G.shape[1], M.shape[1]))  # per document co-presence counts (exact: sums of 0/1)
-        for i in range(G.shape[1]):  # only the units with measure i (a few percent): no sorted copy of G and M
-            rows = np.flatnonzero(G[:, i])
-            np.add.at(T11[:, i, :], inverse[rows], G[rows, i:i + 1].astype(float) * M[rows])
-        Tg = np.zeros((D, G.shape[1]))
-        Tm = np.zeros((D, M.shape[1]))
-        np.add.at(Tg, inverse, G)
-        np.add.at(Tm, inverse, M)
+        T11, Tg, Tm = _doc_tables(G, M, inverse, D)  # per document counts (exact: sums of 0/1)
         Tn = np.bincount(inverse, minlength=D).astype(float)
         block = block_size(D, _BOOT_BLOCK)
-        T11_flat = T11.reshape(D, -1)  # weights x counts as one matrix product (BLAS; exact: integer sums)
-        reps = np.concatenate([  # B x p x q, in blocks of replicates: B x D weights at 100,000 documents are GBs
-            _log_or((w @ T11_flat).reshape(len(w), *T11.shape[1:]), w @ Tg, w @ Tm, w @ Tn)
-            for w in (rng.multinomial(D, np.full(D, 1.0 / D), size=min(block, n_boot - b0)).astype(float)
-                      for b0 in range(0, n_boot, block))])
+        reps = np.empty((n_boot, G.shape[1], M.shape[1]))  # B x p x q, in blocks of replicates (B x D weights: GBs)
+        for b0 in range(0, n_boot, block):
+            w = rng.multinomial(D, np.full(D, 1.0 / D), size=min(block, n_boot - b0)).astype(float)
+            reps[b0:b0 + len(w)] = _log_or(weighted_sums(w, T11).reshape(len(w), *T11.shape[1:]),
+                                           weighted_sums(w, Tg), weighted_sums(w, Tm), w @ Tn)
+            del w
+        del T11, Tg, Tm
         out["lo"], out["hi"] = np.quantile(reps, alpha, axis=0), np.quantile(reps, 1 - alpha, axis=0)
     else:
         out["lo"] = out["hi"] = np.full(n11.shape, np.nan)
-    groups = inverse if within == "doc" else np.unique(strata, return_inverse=True)[1]  # what the null keeps
+    groups = inverse if within == "doc" else unique_inverse(strata)[1]  # what the null keeps
     if cmh:
         out["p"] = cmh_p(G, M, groups)
     elif n_perm > 0:
@@ -102,6 +98,52 @@ def association(G: np.ndarray, M: np.ndarray, docs: np.ndarray, strata: np.ndarr
         out["p"] = (extreme + 1) / (n_perm + 1)
     else:
         out["p"] = np.full(n11.shape, np.nan)
+    return out
+
+
+def unique_inverse(values: np.ndarray) -> tuple[int, np.ndarray]:
+    """(number of distinct values, each value's rank among them): `np.unique(values, return_inverse=True)`, for
+    non-negative integer codes without sorting a copy (a flag per possible code instead)."""
+    values = np.asarray(values)
+    if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and values.max() < 4 * len(values) + 1024:
+        present = np.zeros(int(values.max()) + 1, dtype=bool)
+        present[values] = True
+        rank = np.cumsum(present, dtype=np.intp) - 1
+        return int(rank[-1]) + 1, rank[values]
+    uniques, inverse = np.unique(values, return_inverse=True)
+    return len(uniques), inverse.reshape(-1)
+
+
+def _doc_tables(G: np.ndarray, M: np.ndarray, inverse: np.ndarray,
+                n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per document: co-presence counts (docs x p x q), G's and M's counts (docs x p, docs x q). For bool presence in
+    the smallest unsigned type that holds a document's number of units (a byte per cell, not 8: the same whole
+    numbers); for float presence in float, as before."""
+    small = G.dtype == bool and M.dtype == bool
+    dtype: Any = np.min_scalar_type(int(np.bincount(inverse, minlength=n_docs).max()) if len(inverse) else 0) \
+        if small else np.result_type(G.dtype, M.dtype, float)
+    T11 = np.zeros((n_docs, G.shape[1], M.shape[1]), dtype=dtype)
+    for i in range(G.shape[1]):  # only the units with measure i (a few percent): no sorted copy of G and M
+        rows = np.flatnonzero(G[:, i])
+        both = M[rows].astype(dtype) if small else G[rows, i:i + 1].astype(float) * M[rows]
+        np.add.at(T11[:, i, :], inverse[rows], both)
+    Tg = np.zeros((n_docs, G.shape[1]), dtype=dtype)
+    Tm = np.zeros((n_docs, M.shape[1]), dtype=dtype)
+    np.add.at(Tg, inverse, G)
+    np.add.at(Tm, inverse, M)
+    return T11, Tg, Tm
+
+
+def weighted_sums(w: np.ndarray, T: np.ndarray, cells: int = WEIGHT_CELLS) -> np.ndarray:
+    """`w @ T` in float (T's trailing axes flattened), T's rows made float a slice of about `cells` cells at a time
+    when T holds integers: the same numbers as one product of a float copy (whole numbers add up exactly)."""
+    T2 = T.reshape(len(T), -1)
+    if T2.dtype == float:
+        return np.asarray(w @ T2)
+    out = np.zeros((len(w), T2.shape[1]))
+    step = max(1, cells // max(1, T2.shape[1]))
+    for a in range(0, len(T2), step):
+        out += w[:, a:a + step] @ T2[a:a + step].astype(float)
     return out
 
 
@@ -148,38 +190,65 @@ def _subset(a: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return a if mask.all() else a[mask]
 
 
+def _presence(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Units x columns: whether each count is positive (bool; presence columns as they are)."""
+    values = frame[columns].to_numpy()
+    return values if values.dtype == bool else np.asarray(values > 0, dtype=bool)
+
+
+def _stage_codes(stages: Sequence[str] | np.ndarray, names: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:
+    """(small integer code per unit, the stage names in sorted order): codes rank the names as sorting them does,
+    so groups made of codes are the groups (and group order) made of the names. `names`: `stages` are already
+    integer codes into it."""
+    if names is None:
+        uniques, inverse = np.unique(_array(stages), return_inverse=True)
+        return inverse.reshape(-1).astype(np.int16), [str(u) for u in uniques]
+    order = sorted(range(len(names)), key=lambda k: str(names[k]))
+    rank = np.empty(max(len(names), 1), dtype=np.int16)
+    rank[order] = np.arange(len(order), dtype=np.int16)
+    return rank[np.asarray(stages)], [str(names[k]) for k in order]
+
+
 def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str] | np.ndarray,
                         entry_stages: Sequence[str] | np.ndarray,
                         measure_items: dict[str, list[str]], construct_items: dict[str, list[str]],
                         stage_ids: Sequence[str], *, n_boot: int = 1000, n_perm: int = 999, ci: float = 0.95,
-                        seed: int = 0, min_docs: int = 5) -> tuple[pd.DataFrame, list[str]]:
+                        seed: int = 0, min_docs: int = 5,
+                        stage_names: Sequence[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """The Fig. 2 table: one row per (level, unit, stage, measure item, construct item).
 
     `entry_counts` has one row per entry and a hit-count (or presence) column per item id; `measure_items` and
     `construct_items` map level ("construct" | "variable") to the item ids of each side. `entry_docs` may be
-    integer codes (an array) whose order is the order of the document ids: the same table, without a Python
-    string per entry. Entry presence stays bool (1 byte per entry and item) through the tests."""
+    integer codes (an array) whose order is the order of the document ids, and `entry_stages` integer codes into
+    `stage_names`: the same table, without a Python string per entry. Presence stays bool (1 byte per unit and
+    item) through the tests; stages are small integer codes, documents integer ranks."""
     notes: list[str] = []
     docs_arr = _array(entry_docs)
-    stages_arr = _array(entry_stages)
+    stage_codes, names = _stage_codes(entry_stages, stage_names)
+    code_of = {name: k for k, name in enumerate(names)}
+    declared = np.array([code_of[s] for s in stage_ids if s in code_of], dtype=stage_codes.dtype)
     rows: list[dict[str, object]] = []
     for level in ("construct", "variable"):
         left, right = measure_items.get(level, []), construct_items.get(level, [])
         if not left or not right:
             continue
-        E_left = np.asarray(entry_counts[left].to_numpy() > 0, dtype=bool)  # presence: 1 byte per entry and item
-        E_right = np.asarray(entry_counts[right].to_numpy() > 0, dtype=bool)
-        doc_ids, inv = np.unique(docs_arr, return_inverse=True)
-        D_left = np.zeros((len(doc_ids), len(left)))
-        D_right = np.zeros((len(doc_ids), len(right)))
-        np.maximum.at(D_left, inv, E_left)
-        np.maximum.at(D_right, inv, E_right)
-        doc_stage = np.empty(len(doc_ids), dtype=object)
-        doc_stage[inv] = stages_arr
-        del inv
+        E_left = _presence(entry_counts, left)  # 1 byte per entry and item
+        E_right = _presence(entry_counts, right)
+        n_all_docs, inv = unique_inverse(docs_arr)  # documents as ranks in the order of their ids
+        D_left = np.zeros((n_all_docs, len(left)), dtype=bool)
+        D_right = np.zeros((n_all_docs, len(right)), dtype=bool)
+        for D_side, E_side in ((D_left, E_left), (D_right, E_right)):
+            for j in range(E_side.shape[1]):
+                D_side[inv[E_side[:, j]], j] = True
+        doc_stage = np.empty(n_all_docs, dtype=stage_codes.dtype)
+        doc_stage[inv] = stage_codes
+        doc_rank = np.arange(n_all_docs)
         for stage in [ALL, *stage_ids]:
-            e_mask = np.isin(stages_arr, list(stage_ids)) if stage == ALL else stages_arr == stage
-            d_mask = np.isin(doc_stage, list(stage_ids)) if stage == ALL else doc_stage == stage
+            if stage == ALL:
+                e_mask, d_mask = np.isin(stage_codes, declared), np.isin(doc_stage, declared)
+            else:
+                k = code_of.get(stage, -1)
+                e_mask, d_mask = stage_codes == k, doc_stage == k
             n_docs = int(d_mask.sum())
             if n_docs < min_docs:
                 if stage != ALL:
@@ -189,9 +258,9 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str] | 
             for unit in ("entry", "document"):
                 if unit == "entry":  # presence stays bool (association takes it as it is)
                     G, M = _subset(E_left, e_mask), _subset(E_right, e_mask)
-                    docs_u, strata = _subset(docs_arr, e_mask), _subset(stages_arr, e_mask)
+                    docs_u, strata = _subset(docs_arr, e_mask), _subset(stage_codes, e_mask)
                 else:
-                    G, M, docs_u, strata = D_left[d_mask], D_right[d_mask], doc_ids[d_mask], doc_stage[d_mask]
+                    G, M, docs_u, strata = D_left[d_mask], D_right[d_mask], doc_rank[d_mask], doc_stage[d_mask]
                 perms = affordable(n_perm, len(G))
                 use_cmh = n_perm > 0 and len(G) * MIN_PERM > PERM_BUDGET
                 if use_cmh:
@@ -216,6 +285,7 @@ def measures_constructs(entry_counts: pd.DataFrame, entry_docs: Sequence[str] | 
                                      "hi": float(res["hi"][i, j]), "p_perm": float(res["p"][i, j]),
                                      "n_perm": perms})
                 del G, M, docs_u, strata, res
+        del E_left, E_right, D_left, D_right, inv
     frame = pd.DataFrame(rows, columns=list(schema.MEASURES_CONSTRUCTS))
     frame["family"] = [f"{lv} x {u}, {st}" for lv, u, st in zip(frame["level"], frame["unit"], frame["stage"],
                                                                  strict=True)]

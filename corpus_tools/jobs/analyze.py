@@ -9,6 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from corpus_tools.agreement.lexicon_validation import (
@@ -23,8 +24,9 @@ from corpus_tools.errors import ConfigError, CorpusError, StoreError, did_you_me
 from corpus_tools.framing import FIG2_LEXICONS, EntryWords, FramingResult, run_framing
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
+from corpus_tools.io.mapped import factorize
 from corpus_tools.io.memory import release_memory
-from corpus_tools.io.parquet_parts import BATCH_ROWS, iter_frames, parquet_to_table, part_path
+from corpus_tools.io.parquet_parts import BATCH_ROWS, iter_frames, parquet_to_table, part_path, read_frame
 from corpus_tools.io.tables import CSV_SLICE_ROWS, write_chunks, write_table
 from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
 from corpus_tools.jobs.lexicon_validate import OUTPUTS as VALIDATION_OUTPUTS
@@ -210,16 +212,17 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
                      out_dir, workers=n_workers, dask=dask, chunk_entries=chunk_entries, say=step(2))
     doc_scores = scored.documents
     step(3)("tokenizing entries for words and topics")
-    tokens = _tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash(*STEP_CODE["tokens"])))
+    # a list that only the framing step empties (list.pop): the words go as soon as distinctive words are counted
+    tokens = [_tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash(*STEP_CODE["tokens"])))]
     say = step(4)
     # framing uses the tokens (distinctive words), so the tokenizer's code is part of its key
-    framing = _framing(corpus, doc_scores, tokens, cache, say,
+    framing = _framing(corpus, doc_scores, tokens.pop, cache, say,
                        make_key(**base, dedupe=dedupe, seed=seed, n_boot=n_boot, n_perm=n_perm,
                                 stages=[s.__dict__ for s in corpus.config.stages], adjust=adjust, min_docs=min_docs,
                                 code=code_hash(*STEP_CODE["framing"]), **score_settings),
                        seed=seed, n_boot=n_boot, n_perm=n_perm, dedupe=dedupe, adjust=adjust, min_docs=min_docs,
                        lexicon_of=lexicon_of(lex), entry_scores=lambda: _fig2_entries(scored, lexicon_of(lex)))
-    del tokens  # only framing needs the words: not held through topics, tables and report
+    tokens.clear()  # only framing needs the words (a cache hit leaves them here): not held through the rest
     result.problems.extend(f"WARNING stage effects: {n}" for n in framing.notes if n.startswith("adjustment column"))
     topic_res = None
     ks: list[int] | None = None
@@ -416,15 +419,20 @@ def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> Ent
 
 def _fig2_entries(scored: ScoredFiles, lexicon_of: dict[str, str],
                   batch_rows: int = BATCH_ROWS) -> ScoreResult:
-    """What Fig. 2 (framing.cooccurrence) needs of the entry scores: the document and, per item of its two
-    lexicons, whether the entry has a hit (bool), read batch by batch (a few bytes per entry, not a count
-    column per variable)."""
+    """What Fig. 2 (framing.cooccurrence) needs of the entry scores: the document (a Categorical of the sorted
+    ids: an int32 code per entry, not a string) and, per item of its two lexicons, whether the entry has a hit
+    (bool), read batch by batch into one array (a few bytes per entry, not a count column per variable)."""
     items = [i for i in (*scored.documents.variable_ids, *scored.documents.construct_ids)
              if lexicon_of.get(i) in FIG2_LEXICONS]
-    parts = [b.assign(**{i: b[i] > 0 for i in items})
-             for b in iter_frames(scored.entry_scores, ["doc_id", *items], batch_rows)]
+    codes, doc_ids = factorize(read_frame(scored.entry_scores, ["doc_id"])["doc_id"], sort=True)
+    presence = np.zeros((len(codes), len(items)), dtype=bool)
+    at = 0
+    for b in iter_frames(scored.entry_scores, items, batch_rows) if items else ():
+        presence[at:at + len(b)] = b.to_numpy() > 0
+        at += len(b)
+    frame = pd.DataFrame(presence, columns=items, copy=False)
+    frame.insert(0, "doc_id", pd.Categorical.from_codes(codes.astype(np.int32), categories=doc_ids))
     d = scored.documents
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["doc_id", *items])
     return ScoreResult(frame, empty_evidence(), "entry", d.variable_ids, d.construct_ids, dict(d.construct_lexicon),
                        dict(d.summary))
 
@@ -432,16 +440,15 @@ def _fig2_entries(scored: ScoredFiles, lexicon_of: dict[str, str],
 _FRAMING_DATA = ("notes", "adjusted_for")  # FramingResult fields that are lists, not frames
 
 
-def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: EntryWords, cache: Cache,
+def _framing(corpus: Corpus, doc_scores: ScoreResult, tokens: EntryWords | Callable[[], EntryWords], cache: Cache,
              say: Callable[[str], None], key: str, **kwargs: Any) -> FramingResult:
-
+    """The framing tables, from the cache when inputs are unchanged. `tokens` and `entry_scores` (in kwargs) may be
+    callables: run_framing takes the words only for distinctive words and reads the entry scores only for Fig. 2."""
     hit = cache.load_frames("framing", key)
     if hit is not None:
         frames, data = hit
         return FramingResult(**frames, **data)
-    entries = kwargs.pop("entry_scores", None)  # entry scores are read from disk only when framing runs
-    res = run_framing(corpus, doc_scores, tokens=tokens, progress=say,
-                      entry_scores=entries() if callable(entries) else entries, **kwargs)
+    res = run_framing(corpus, doc_scores, tokens=tokens, progress=say, **kwargs)
     cache.save_frames("framing", key, {f.name: getattr(res, f.name) for f in dataclasses.fields(res)
                                        if getattr(res, f.name) is not None and f.name not in _FRAMING_DATA},
                       {f: getattr(res, f) for f in _FRAMING_DATA})
