@@ -130,8 +130,8 @@ def pair_differences(matrix: DocMatrix, labels: Sequence[str], a: str, b: str, b
     diff = rate_b - rate_a
     lo = hi = p = np.full(m, np.nan)
     if len(ta) >= max(min_docs, 2) and len(tb) >= max(min_docs, 2):
-        ra = bootstrap_sums(np.column_stack([ca, ta]), n_boot, rng_for(seed, "diff", by, level, a, b, "a"))
-        rb = bootstrap_sums(np.column_stack([cb, tb]), n_boot, rng_for(seed, "diff", by, level, a, b, "b"))
+        ra = bootstrap_sums([ca, ta], n_boot, rng_for(seed, "diff", by, level, a, b, "a"))
+        rb = bootstrap_sums([cb, tb], n_boot, rng_for(seed, "diff", by, level, a, b, "b"))
         lo, hi = interval(ratio(rb[:, :m], rb[:, m:], 1000.0) - ratio(ra[:, :m], ra[:, m:], 1000.0), ci)
         p = _perm_p(np.vstack([ca, cb]), np.concatenate([ta, tb]), len(tb), diff, n_perm,
                     rng_for(seed, "perm", by, level, a, b))

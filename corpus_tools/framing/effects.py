@@ -232,10 +232,10 @@ def stage_effects(matrix: DocMatrix, docs: pd.DataFrame, stage_ids: Sequence[str
 
     z = float(norm.ppf(0.5 + ci / 2))
     lexicon_of = lexicon_of or {}
-    frame_docs = docs.reset_index(drop=True).copy()
+    covs, notes = covariate_columns(docs, adjust)
+    frame_docs = docs[["stage", *covs]].reset_index(drop=True)  # the columns the model uses (never the texts)
     if stage_labels is not None:
         frame_docs["stage"] = list(stage_labels)
-    covs, notes = covariate_columns(frame_docs, adjust)
     stage_arr = frame_docs["stage"].astype(str).to_numpy()
     stages = []
     for s in stage_ids:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -85,7 +86,7 @@ def rng_for(seed: int, *labels: str) -> np.random.Generator:
     return np.random.default_rng([seed, *(zlib.crc32(lab.encode("utf-8")) for lab in labels)])
 
 
-BLOCK_CELLS = 4_000_000  # cells of one block of resampling weights or permuted labels (32 MB of float64)
+BLOCK_CELLS = 1_000_000  # cells of one block of resampling weights or permuted labels (8 MB of float64)
 
 
 def block_size(width: int, cap: int, cells: float | None = None) -> int:
@@ -94,9 +95,15 @@ def block_size(width: int, cap: int, cells: float | None = None) -> int:
     return max(1, min(int(cap), int((BLOCK_CELLS if cells is None else cells) // max(1, width))))
 
 
-def bootstrap_sums(values: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = 200) -> np.ndarray:
-    """Column sums of `values` (n x k) over `n_boot` resamples of its rows with replacement (n_boot x k)."""
-    n, k = values.shape
+def bootstrap_sums(values: np.ndarray | Sequence[np.ndarray], n_boot: int, rng: np.random.Generator,
+                   chunk: int = 200) -> np.ndarray:
+    """Column sums of `values` (n x k, or a sequence of n x k_i blocks taken as their columns side by side: no
+    stacked copy) over `n_boot` resamples of its rows with replacement (n_boot x k). Exact for whole numbers
+    (counts, tokens): the same sums however the columns are split."""
+    parts = [np.asarray(v).reshape(len(v), -1) for v in values] if isinstance(values, (list, tuple)) \
+        else [np.asarray(values)]
+    n = len(parts[0])
+    k = sum(p.shape[1] for p in parts)
     out = np.empty((n_boot, k))
     if n == 0:
         out[:] = np.nan
@@ -105,8 +112,12 @@ def bootstrap_sums(values: np.ndarray, n_boot: int, rng: np.random.Generator, ch
     chunk = block_size(n, chunk)
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
-        weights = rng.multinomial(n, pvals, size=b)
-        out[start:start + b] = weights @ values
+        weights = rng.multinomial(n, pvals, size=b).astype(float)
+        col = 0
+        for p in parts:
+            out[start:start + b, col:col + p.shape[1]] = weights @ p
+            col += p.shape[1]
+        del weights
     return out
 
 

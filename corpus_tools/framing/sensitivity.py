@@ -38,12 +38,15 @@ def described_stages(docs: pd.DataFrame, stages: Sequence[Stage]) -> list[str]:
     `about_date`, else the publication stage. Unknown period ids and unreadable dates keep the publication
     stage (the loader warns about them)."""
     ids = {s.id for s in stages}
+    n = len(docs)
+    # column by column, not a row Series per document (which read every column of every row, the texts too)
+    periods = docs["period"].tolist() if "period" in docs.columns else [""] * n
+    abouts = docs["about_date"].tolist() if "about_date" in docs.columns else [""] * n
     out = []
-    for i in range(len(docs)):
-        row = docs.iloc[i]
-        period = str(row.get("period", "") or "").strip()
-        about = str(row.get("about_date", "") or "").strip()
-        stage = str(row["stage"])
+    for raw_stage, raw_period, raw_about in zip(docs["stage"].tolist(), periods, abouts, strict=True):
+        period = str(raw_period or "").strip()
+        about = str(raw_about or "").strip()
+        stage = str(raw_stage)
         if period in ids:
             stage = period
         elif about:

@@ -34,7 +34,7 @@ def period_shares(matrix: DocMatrix, labels: Sequence[str], by: str, *, stage_id
         share = ratio(sums, tot.sum(axis=0) if n else np.zeros(m))
         doc_share = (c > 0).mean(axis=0) if n else np.full(m, np.nan)
         if n >= max(min_docs, 2) and n_boot > 0:
-            reps = bootstrap_sums(np.column_stack([c, tok, tot]), n_boot, rng_for(seed, by, str(period)))
+            reps = bootstrap_sums([c, tok, tot], n_boot, rng_for(seed, by, str(period)))  # no stacked copy
             r_lo, r_hi = interval(ratio(reps[:, :m], reps[:, m:m + 1], 1000.0), ci)
             s_lo, s_hi = interval(ratio(reps[:, :m], reps[:, m + 1:]), ci)
             zero = sums == 0
