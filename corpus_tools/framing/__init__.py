@@ -210,7 +210,8 @@ def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | EntryWords | Ca
         first = np.asarray(ent["dup_of"].fillna("") == "", dtype=bool)
         rows, doc_ids = rows[first], doc_ids[first]
     del ent
-    counts, words, docs = entry_words.doc_counts([], doc_ids, rows=rows)
+    counts = entry_words.doc_words(doc_ids, rows)  # documents x words as sums of the entries' rows, never whole
+    words, docs = counts.words, counts.docs
     del entry_words, rows, doc_ids
     frames, notes = [], []
     for by, groups in (("stage", stage_ids), ("source_type", sources)):

@@ -4,6 +4,7 @@ list per entry (about a gigabyte at a million entries). Built a slice of entries
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -153,6 +154,106 @@ class EntryWords:
             return M, list(self.words), doc_list
         keep = np.flatnonzero(used)
         return M[:, keep], [self.words[j] for j in keep], doc_list
+
+    def doc_words(self, doc_ids: Sequence[str] | pd.Series, rows: np.ndarray) -> DocWords:
+        """The documents x words counts of `doc_counts` (same documents, words and numbers) as a view that sums the
+        entries' rows when asked, a group or a slice of documents at a time: never the whole matrix (at 100,000
+        documents over a hundred MB), and no copy of the entries' counts."""
+        doc_codes, docs = factorize(pd.Series(doc_ids).astype(str))  # Arrow codes: no str per entry
+        has = rows >= 0
+        entry_rows, doc_of = rows[has], doc_codes[has].astype(np.int32)
+        del doc_codes, has
+        used = np.zeros(self.counts.shape[1], dtype=bool)
+        lengths = np.diff(self.counts.indptr)[entry_rows]
+        if len(entry_rows) and int(lengths.sum()):
+            starts = self.counts.indptr[entry_rows]
+            for a in range(0, len(entry_rows), SLICE_ENTRIES):  # the words the counted entries use
+                s, n = starts[a:a + SLICE_ENTRIES], lengths[a:a + SLICE_ENTRIES]
+                cells = np.repeat(s - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(int(n.sum()))
+                used[self.counts.indices[cells]] = True
+        keep = None if used.all() else np.flatnonzero(used)
+        words = list(self.words) if keep is None else [self.words[j] for j in keep]
+        return DocWords(self.counts, entry_rows, doc_of, [str(d) for d in docs], words, keep)
+
+
+@dataclass
+class DocWords:
+    """Documents x words counts as the sums of entries' rows of an entries x words matrix (`entries`, shared, not
+    copied): `rows` are the counted entries' rows, `doc_of` their document (a row of this matrix), `columns` the
+    word columns kept (None: all). Group sums and slices of documents are computed when asked."""
+
+    entries: Any
+    rows: np.ndarray
+    doc_of: np.ndarray
+    docs: list[str]
+    words: list[str]
+    columns: np.ndarray | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.docs), len(self.words)
+
+    @property
+    def dtype(self) -> Any:
+        return self.entries.dtype
+
+    @classmethod
+    def of_matrix(cls, counts: Any) -> DocWords:
+        """A documents x words matrix as it is (each document its own single row)."""
+        from scipy import sparse
+
+        m = sparse.csr_matrix(counts)
+        n, w = m.shape
+        every = np.arange(n, dtype=np.int64)
+        return cls(m, every, every.astype(np.int32), [str(i) for i in range(n)], [str(j) for j in range(w)])
+
+    def typed(self, dtype: Any) -> DocWords:
+        """The same counts with the entries' values in `dtype` (itself when they are)."""
+        return self if self.entries.dtype == dtype else dataclasses.replace(self, entries=self._typed(dtype))
+
+    def total(self) -> int:
+        """The sum of |count| over the counted entries (whole numbers; no 64-bit copy of the counts)."""
+        e = self.entries
+        lengths = np.diff(e.indptr)
+        sums = np.zeros(len(lengths), dtype=np.int64)
+        nonempty = lengths > 0
+        if nonempty.any():
+            data = e.data if e.data.min() >= 0 else np.abs(e.data)
+            sums[nonempty] = np.add.reduceat(data, e.indptr[:-1][nonempty], dtype=np.int64)
+        return int(sums[self.rows].sum())
+
+    def group_sums(self, group_of_doc: np.ndarray, n_groups: int, dtype: Any) -> Any:
+        """n_groups x words sparse sums over the documents, grouped by `group_of_doc` (-1: left out)."""
+        from scipy import sparse
+
+        g = group_of_doc[self.doc_of]
+        ok = g >= 0
+        onehot = sparse.csr_matrix((np.ones(int(ok.sum()), dtype=dtype), (g[ok], self.rows[ok])),
+                                   shape=(n_groups, self.entries.shape[0]))
+        return self._columns(onehot @ self._typed(dtype))
+
+    def row_block(self, a: int, b: int, dtype: Any) -> Any:
+        """Documents a..b-1 as a (b - a) x words CSR matrix."""
+        from scipy import sparse
+
+        sel = np.flatnonzero((self.doc_of >= a) & (self.doc_of < b))
+        onehot = sparse.csr_matrix((np.ones(len(sel), dtype=dtype), (self.doc_of[sel] - a, self.rows[sel])),
+                                   shape=(max(0, min(b, len(self.docs)) - a), self.entries.shape[0]))
+        return sparse.csr_matrix(self._columns(onehot @ self._typed(dtype)))
+
+    def _typed(self, dtype: Any) -> Any:
+        if self.entries.dtype == dtype:
+            return self.entries
+        from scipy import sparse
+
+        e = self.entries
+        return sparse.csr_matrix((e.data.astype(dtype), e.indices, e.indptr), shape=e.shape)
+
+    def _columns(self, m: Any) -> Any:
+        from scipy import sparse
+
+        m = sparse.csr_matrix(m)
+        return m if self.columns is None else m[:, self.columns]
 
 
 def content_mask(corpus: Corpus) -> np.ndarray | None:

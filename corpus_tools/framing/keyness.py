@@ -17,6 +17,7 @@ import pandas as pd
 
 from corpus_tools import schema
 from corpus_tools.framing.cooccurrence import affordable
+from corpus_tools.framing.entry_words import DocWords
 from corpus_tools.framing.matrix import rng_for
 from corpus_tools.framing.words import log_odds_dirichlet
 
@@ -80,31 +81,30 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     Prior: informative, alpha_w = alpha0 * pi_w with pi the pooled word distribution and alpha0 the pooled
     token count unless given (Monroe et al.'s choice: the prior weighs as much as the data). The flat-prior
     column uses alpha_w = 0.01 for every word."""
-    from scipy import sparse
-
     notes: list[str] = []
     wanted = set(groups)
     keep_rows = [r for r, d in enumerate(docs) if doc_group.get(d) in wanted]
     docs = [docs[r] for r in keep_rows]
     present = [g for g in groups if any(doc_group[d] == g for d in docs)]
-    counts = sparse.csr_matrix(counts)
+    src = counts if isinstance(counts, DocWords) else DocWords.of_matrix(counts)
     # every sum below is of whole counts: exact in int32 below 2**31 (the same numbers as float sums) and in float
-    # beyond; the matrix itself is never copied (at 100,000 documents a copy is over a hundred MB): rows out of
-    # the groups get no weight and the vocabulary's columns are picked from the small group x word sums
-    exact = np.issubdtype(counts.dtype, np.integer) and _abs_total(counts.data) < 2 ** 31
+    # beyond; the documents x words matrix is never built or copied (at 100,000 documents over a hundred MB): group
+    # sums and slices of documents are summed from the entries' rows (DocWords), rows out of the groups get no
+    # weight and the vocabulary's columns are picked from the small group x word sums
+    exact = np.issubdtype(src.dtype, np.integer) and src.total() < 2 ** 31
     sum_dtype: Any = np.int32 if exact else np.float64
-    if counts.dtype != sum_dtype:
-        counts = sparse.csr_matrix((counts.data.astype(sum_dtype), counts.indices, counts.indptr), shape=counts.shape)
+    src = src.typed(sum_dtype)
     rows = np.asarray(keep_rows, dtype=np.int64)
     codes = np.array([present.index(doc_group[d]) for d in docs], dtype=np.int64)
+    n_rows = src.shape[0]
 
     def group_sums(c: np.ndarray) -> np.ndarray:
         """Group x word sums of the counts of the kept rows, grouped by `c` (one code per kept row)."""
-        onehot = sparse.csr_matrix((np.ones(len(c), dtype=sum_dtype), (c, rows)),
-                                   shape=(len(present), counts.shape[0]))
-        return np.asarray((onehot @ counts).todense()).astype(float)
+        group_of = np.full(n_rows, -1, dtype=np.int64)
+        group_of[rows] = c
+        return np.asarray(src.group_sums(group_of, len(present), sum_dtype).todense()).astype(float)
 
-    G_all = group_sums(codes) if present else np.zeros((0, counts.shape[1]))
+    G_all = group_sums(codes) if present else np.zeros((0, len(words)))
     pooled = G_all.sum(axis=0)
     vocab_idx = [j for j in sorted(range(len(words)), key=words.__getitem__) if pooled[j] >= min_count]
     vocab = [words[j] for j in vocab_idx]
@@ -114,7 +114,7 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     cols = np.asarray(vocab_idx, dtype=np.int64)
     G = G_all[:, cols]
     del G_all
-    DF = _doc_freq(counts, rows, codes, len(present))[:, cols]  # documents using each word
+    DF = _doc_freq(src, rows, codes, len(present))[:, cols]  # documents using each word
     n_cells = int(DF.sum())  # document-word cells of the kept rows and words
     bg = G.sum(axis=0) + 0.01
     a0 = float(alpha0) if alpha0 is not None else float(bg.sum())
@@ -135,16 +135,15 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
     n_docs = np.bincount(codes, minlength=len(present))
     prior_text = f"informative: alpha0 = {a0:.0f} pooled tokens (weighs as much as the data)" if alpha0 is None \
         else f"informative: alpha0 = {a0:g}"
+    orders = [[k for k in np.argsort(-z[g], kind="stable") if z[g, k] > 0 and G[g, k] > 0][:top_n]
+              for g in range(len(present))]
+    top = _top_counts(src, rows, codes, [cols[o] for o in orders], sum_dtype)  # the listed words only
     out = []
     for g, name in enumerate(present):
-        mask_docs = codes == g
-        order = [k for k in np.argsort(-z[g], kind="stable") if z[g, k] > 0 and G[g, k] > 0][:top_n]
-        # only the listed words' columns, then the group's rows
-        sub = counts[:, cols[order]][rows[mask_docs]] if order else None
+        order = orders[g]
         for rank, k in enumerate(order, 1):
-            assert sub is not None
-            col = sub[:, rank - 1].toarray().ravel()
-            top_share = float(col.max() / col.sum()) if col.sum() else float("nan")
+            top_max, top_sum = top[g][rank - 1]
+            top_share = float(top_max / top_sum) if top_sum else float("nan")
             out.append({"by": by, "group": name, "rank": rank, "word": vocab[k], "count": int(G[g, k]),
                         "count_rest": int(G.sum(axis=0)[k] - G[g, k]), "delta": round(float(delta_all[g, k]), 4),
                         "se": round(float(se_all[g, k]), 4), "z": round(float(z[g, k]), 3),
@@ -170,20 +169,48 @@ def _abs_total(data: np.ndarray) -> int:
 def _doc_freq(counts: Any, rows: np.ndarray, codes: np.ndarray, n_groups: int,
               step: int | None = None) -> np.ndarray:
     """Group x word number of the given rows (grouped by `codes`) with a nonzero count, `step` rows at a time
-    (a presence matrix of one slice of rows at a time, not of the whole matrix)."""
+    (a presence matrix of one slice of rows at a time, not of the whole matrix). `counts`: a matrix or DocWords."""
     from scipy import sparse
 
+    src = counts if isinstance(counts, DocWords) else DocWords.of_matrix(counts)
     step = step or SELECT_ROWS
-    out = np.zeros((n_groups, counts.shape[1]))
+    out = np.zeros((n_groups, src.shape[1]))
     order = np.argsort(rows, kind="stable")
     rows_sorted, codes_sorted = rows[order], codes[order]
-    for a in range(0, counts.shape[0], step):
+    for a in range(0, src.shape[0], step):
         lo, hi = np.searchsorted(rows_sorted, [a, a + step])
         if lo == hi:
             continue
-        part = sparse.csr_matrix(counts[a:a + step])
-        part.data = (part.data != 0).astype(counts.dtype)
-        onehot = sparse.csr_matrix((np.ones(hi - lo, dtype=counts.dtype),
+        part = src.row_block(a, a + step, src.dtype)
+        part.data = (part.data != 0).astype(src.dtype)
+        onehot = sparse.csr_matrix((np.ones(hi - lo, dtype=src.dtype),
                                     (codes_sorted[lo:hi], rows_sorted[lo:hi] - a)), shape=(n_groups, part.shape[0]))
         out += np.asarray((onehot @ part).todense())
     return out
+
+
+def _top_counts(src: DocWords, rows: np.ndarray, codes: np.ndarray, columns: Sequence[np.ndarray], dtype: Any,
+                step: int | None = None) -> list[list[tuple[Any, Any]]]:
+    """Per group g and each of its listed word columns `columns[g]`: (the largest count in one document of the
+    group, the group's total), `step` documents at a time (only the listed columns of a slice, never the matrix)."""
+    need = sorted({int(c) for cs in columns for c in cs})
+    at = {c: i for i, c in enumerate(need)}
+    n_groups = len(columns)
+    acc: Any = np.int64 if np.issubdtype(np.dtype(dtype), np.integer) else np.float64
+    top = np.zeros((n_groups, len(need)), dtype=acc)
+    total = np.zeros((n_groups, len(need)), dtype=acc)
+    if need:
+        step = step or SELECT_ROWS
+        group_of = np.full(src.shape[0], -1, dtype=np.int64)
+        group_of[rows] = codes
+        for a in range(0, src.shape[0], step):
+            groups_here = group_of[a:a + step]
+            if not (groups_here >= 0).any():
+                continue
+            part = src.row_block(a, a + step, dtype)[:, need].toarray().astype(acc)
+            for g in range(n_groups):
+                sel = groups_here == g
+                if sel.any():
+                    top[g] = np.maximum(top[g], part[sel].max(axis=0))
+                    total[g] += part[sel].sum(axis=0)
+    return [[(top[g, at[int(c)]], total[g, at[int(c)]]) for c in columns[g]] for g in range(n_groups)]

@@ -108,3 +108,31 @@ def test_distinctive_words_same_from_counts_and_from_word_lists(make_corpus) -> 
     assert len(by_lists.words) > 0
     pd.testing.assert_frame_equal(by_lists.words, by_counts.words)
     pd.testing.assert_frame_equal(by_lists.words, by_tokenizer.words)
+
+
+@pytest.mark.parametrize("step", [1, 4, 10_000])
+def test_doc_words_view_gives_the_tables_of_the_built_matrix(monkeypatch: pytest.MonkeyPatch, step: int) -> None:
+    """Distinctive words from DocWords (documents x words summed from the entries' rows when asked, never built)
+    equal those from the documents x words matrix doc_counts builds: same documents, words, group sums,
+    document frequencies and top-document shares, for entries out of document order, entries without words,
+    a dedupe-like subset and slices of any size."""
+    from corpus_tools.framing import keyness
+    from corpus_tools.framing.keyness import distinctive_words_matrix
+
+    monkeypatch.setattr(keyness, "SELECT_ROWS", step)
+    entries, tokens = _messy_tokens(seed=step)
+    ew = EntryWords.from_token_lists(list(tokens), tokens.values(), slice_entries=7)
+    rng = random.Random(step)
+    for ent in (entries, entries.iloc[::2]):
+        rows = ew.rows_of(ent["entry_id"])
+        built, words, docs = ew.doc_counts([], ent["doc_id"], rows=rows)
+        view = ew.doc_words(ent["doc_id"], rows)
+        assert view.docs == docs and view.words == words and view.shape == built.shape
+        assert view.total() == int(built.sum())
+        np.testing.assert_array_equal(view.row_block(0, len(docs), np.int32).toarray(), built.toarray())
+        labels = {d: rng.choice(["early", "mid", "late", "unstaged"]) for d in docs}
+        kwargs: dict[str, Any] = {"by": "stage", "min_count": 2, "top_n": 6, "n_perm": 29, "seed": 3}
+        want, want_notes = distinctive_words_matrix(built, words, docs, labels, ["early", "mid", "late"], **kwargs)
+        got, got_notes = distinctive_words_matrix(view, words, docs, labels, ["early", "mid", "late"], **kwargs)
+        assert len(want) > 0 and got_notes == want_notes
+        pd.testing.assert_frame_equal(got, want)
