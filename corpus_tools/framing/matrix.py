@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from corpus_tools.io.mapped import factorize
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -59,12 +61,14 @@ def doc_matrix(result: ScoreResult, docs: pd.DataFrame) -> DocMatrix:
     """Sum entry-level scores to documents (document-level scores pass through), in `docs` order."""
     cols = [*result.variable_ids, *result.construct_ids]
     scores = result.scores
-    frame = scores.groupby("doc_id")[[*cols, "total", "n_tokens"]].sum() if len(scores) else None
     doc_ids = [str(d) for d in docs["doc_id"]]
-    if frame is None:
+    if not len(scores):
         n, m = len(doc_ids), len(cols)
         return DocMatrix(doc_ids, _items(result), np.zeros((n, m)), np.zeros(n), np.zeros(n))
-    frame = frame.reindex(doc_ids).fillna(0)
+    if _one_row_per_document(scores["doc_id"], docs["doc_id"]):  # document scores in `docs` order: the sums
+        frame = scores[[*cols, "total", "n_tokens"]].fillna(0)  # of one row each, without grouping string ids
+    else:
+        frame = scores.groupby("doc_id")[[*cols, "total", "n_tokens"]].sum().reindex(doc_ids).fillna(0)
     items = _items(result)
     counts = frame[cols].to_numpy(dtype=float)
     lex_of = result.construct_lexicon
@@ -74,6 +78,16 @@ def doc_matrix(result: ScoreResult, docs: pd.DataFrame) -> DocMatrix:
     item_total = np.column_stack([own[lx] for lx in item_lex]) if items else np.zeros((len(doc_ids), 0))
     return DocMatrix(doc_ids, items, counts, frame["n_tokens"].to_numpy(dtype=float),
                      frame["total"].to_numpy(dtype=float), item_lex, item_total)
+
+
+def _one_row_per_document(score_ids: pd.Series, doc_ids: pd.Series) -> bool:
+    """Whether the score rows are the documents, one each, in the same order (document-level scores)."""
+    if len(score_ids) != len(doc_ids) or doc_ids.isna().any():
+        return False
+    ids = doc_ids.astype(str).reset_index(drop=True)
+    if len(factorize(ids)[1]) != len(ids):  # Arrow's dictionary encoding: no Python string per id
+        return False
+    return bool((score_ids.astype(str).reset_index(drop=True) == ids).all())
 
 
 def _items(result: ScoreResult) -> list[tuple[str, str, str]]:

@@ -191,3 +191,32 @@ def test_association_of_bool_presence_equals_float_presence(cmh: bool) -> None:
     assert got.keys() == want.keys()
     for k in want:
         np.testing.assert_array_equal(got[k], want[k])
+
+
+def test_doc_matrix_of_document_rows_equals_the_grouped_sums() -> None:
+    """Document scores in `docs` order are taken as they are (no groupby on string ids): the same matrix as
+    grouping rows in another order, or entry rows (several per document, some documents without any)."""
+    from corpus_tools.framing.matrix import doc_matrix
+    from corpus_tools.scoring.score import ScoreResult
+
+    rng = np.random.default_rng(8)
+    n = 40
+    ids = pd.Series([f"D{i:03d}" for i in range(n)], dtype="str")
+    docs = pd.DataFrame({"doc_id": ids})
+    scores = pd.DataFrame({"doc_id": ids, "v.a": rng.integers(0, 5, n), "v.b": rng.integers(0, 3, n),
+                           "v": rng.integers(0, 8, n), "total": rng.integers(0, 8, n),
+                           "n_tokens": rng.integers(1, 300, n).astype(float)})
+    scores.loc[3, "n_tokens"] = np.nan  # a missing count sums to 0 either way
+
+    def matrix(frame: pd.DataFrame) -> Any:
+        return doc_matrix(ScoreResult(frame, pd.DataFrame(), "document", ["v.a", "v.b"], ["v"], {"v": "lx"}), docs)
+
+    fast = matrix(scores)
+    for other in (scores.sample(frac=1, random_state=2), pd.concat([scores, scores.iloc[::3]]).iloc[5:]):
+        grouped = matrix(other.reset_index(drop=True))
+        want = other.groupby("doc_id")[["v.a", "v.b", "v", "total", "n_tokens"]].sum().reindex(list(ids)).fillna(0)
+        np.testing.assert_array_equal(grouped.counts, want[["v.a", "v.b", "v"]].to_numpy(dtype=float))
+    grouped = matrix(scores.sample(frac=1, random_state=2).reset_index(drop=True))
+    for attr in ("counts", "n_tokens", "total", "item_total"):
+        np.testing.assert_array_equal(getattr(fast, attr), getattr(grouped, attr))
+    assert fast.doc_ids == list(ids) and fast.items == grouped.items
