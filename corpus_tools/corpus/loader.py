@@ -26,7 +26,7 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
 from corpus_tools.corpus.dates import assign_stage, parse_date
-from corpus_tools.corpus.dedupe import column_texts, near_duplicates
+from corpus_tools.corpus.dedupe import column_texts, near_duplicate_arrays
 from corpus_tools.corpus.documents_csv import read_rows
 from corpus_tools.corpus.entries import split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
@@ -331,6 +331,7 @@ class _Batches:
         self.entry_tables: list[Any] = []  # pyarrow Tables and Arrays
         self.text_chunks: list[Any] = []
         self.spills = (TextSpill(spill), TextSpill(spill)) if spill is not None else None  # entries', documents'
+        self.folder = spill  # also for the near-duplicate check's scratch files
 
     def add(self, text: str, found: list[Any]) -> None:
         self.texts.append(text)
@@ -378,26 +379,37 @@ class _Batches:
             s.abort()
 
 
-def _set_dup_columns(frame: pd.DataFrame, id_col: str, dups: list[tuple[int, float] | None]) -> None:
-    """`dup_of` (the id of the earlier copy, or "") and `dup_score` of each row, from near_duplicates' answers
-    (ids taken column-wise: a pandas lookup per row took minutes at a million entries)."""
-    of = np.array([d[0] if d else -1 for d in dups], dtype=np.int64)
-    flagged = np.flatnonzero(of >= 0)
-    dup_of = np.full(len(of), "", dtype=object)
-    dup_of[flagged] = frame[id_col].take(of[flagged]).to_numpy(dtype=object)
-    frame["dup_of"] = pd.Series(dup_of, index=frame.index, dtype="str")
-    score = np.zeros(len(dups), dtype=np.float64)
-    score[flagged] = [round(dups[i][1], 3) for i in flagged.tolist()]  # type: ignore[index]
+def _set_dup_columns(frame: pd.DataFrame, id_col: str, dups: tuple[np.ndarray, np.ndarray]) -> None:
+    """`dup_of` (the id of the earlier copy, or "") and `dup_score` of each row, from near_duplicate_arrays'
+    answers (ids taken column-wise by Arrow: no Python string per flagged row)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    of, sim = dups
+    flagged = of >= 0
+    column = frame[id_col].array
+    if hasattr(column, "__arrow_array__"):
+        taken = column.__arrow_array__().take(pa.array(np.where(flagged, of, 0), mask=~flagged))
+        frame["dup_of"] = as_series(pc.fill_null(taken, ""), frame.index)
+    else:
+        dup_of = np.full(len(of), "", dtype=object)
+        dup_of[flagged] = frame[id_col].take(of[flagged]).to_numpy(dtype=object)
+        frame["dup_of"] = pd.Series(dup_of, index=frame.index, dtype="str")
+    score = np.zeros(len(of), dtype=np.float64)
+    score[flagged] = [round(x, 3) for x in sim[flagged].tolist()]
     frame["dup_score"] = score
 
 
-def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
-
+def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem],
+                     scratch: Path | None = None) -> None:
+    """Near-duplicate documents (a note each) and entries, ranked by date then id (`scratch`: a folder for the
+    LSH keys, see near_duplicate_arrays)."""
     order = docs[["date_start", "doc_id"]].sort_values(["date_start", "doc_id"],
                                                       key=lambda s: s.replace("", "9999")).index  # not the texts
     doc_rank = {docs.at[i, "doc_id"]: r for r, i in enumerate(order)}
     ranks = [doc_rank[d] for d in docs["doc_id"]]
-    _set_dup_columns(docs, "doc_id", near_duplicates(column_texts(docs["text"]), ranks, DOC_DUP_THRESHOLD))
+    _set_dup_columns(docs, "doc_id", near_duplicate_arrays(column_texts(docs["text"]), ranks, DOC_DUP_THRESHOLD,
+                                                          scratch=scratch))
     for did, of, score in zip(docs["doc_id"], docs["dup_of"], docs["dup_score"], strict=True):
         if of:
             problems.append(Problem("note", "near-duplicate", "documents.csv", None, did,
@@ -406,8 +418,9 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
         codes, uniques = factorize(entries["doc_id"])  # an array, not a Python int (or str) per entry
         rank_of = np.array([doc_rank[d] for d in uniques], dtype=np.int64)
         e_rank = rank_of[codes] * 100000 + entries["seq"].to_numpy(dtype=np.int64)
-        _set_dup_columns(entries, "entry_id",
-                         near_duplicates(column_texts(entries["text"]), e_rank, ENTRY_DUP_THRESHOLD))
+        del codes, uniques, rank_of
+        _set_dup_columns(entries, "entry_id", near_duplicate_arrays(column_texts(entries["text"]), e_rank,
+                                                                    ENTRY_DUP_THRESHOLD, scratch=scratch))
     else:
         entries["dup_of"] = []
         entries["dup_score"] = []
@@ -523,7 +536,7 @@ def _load(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path,
     release_memory()  # the reading transients, before the junk and near-duplicate passes add theirs
     flag_junk(entries, docs, problems, mains)
     release_memory()
-    _flag_duplicates(docs, entries, problems)
+    _flag_duplicates(docs, entries, problems, batches.folder)
     texts_dir = root / "texts"
     if texts_dir.is_dir():
         spelled = {str(root / p) for p in seen_paths}  # most files are listed as they are found: no resolve()
