@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools._native import speedups
-from corpus_tools.io.mapped import release_pages
+from corpus_tools.io.mapped import release_pages, text_reader
 from corpus_tools.text.normalize import normalize_for_tokens
 
 SHINGLE = 5
@@ -49,6 +49,7 @@ class _ColumnTexts(Sequence[str]):
             raise TypeError("not a string column")
         self.chunks = [c for c in chunked.chunks if len(c)]
         self.starts = np.cumsum([0, *[len(c) for c in self.chunks]]).tolist()
+        self.read = text_reader(column)  # a mapped column: texts read at random come from its file
 
     def __len__(self) -> int:
         return int(self.starts[-1])
@@ -65,6 +66,8 @@ class _ColumnTexts(Sequence[str]):
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
+        if self.read is not None:
+            return self.read(i)
         k = bisect_right(self.starts, i) - 1
         return self.chunks[k][i - self.starts[k]].as_py() or ""  # a missing text: empty, like the list path
 
@@ -301,7 +304,7 @@ def near_duplicates(
     return [(j, s) if j >= 0 else None for j, s in zip(of.tolist(), sim.tolist(), strict=True)]
 
 
-_RELEASE_READS = 2_000  # texts read at random between drops of a mapped column's pages (a page or two each)
+_RELEASE_READS = 200  # texts read at random between drops of a mapped column's pages (each read maps up to 64 KB)
 
 
 def near_duplicate_arrays(texts: Sequence[str], order: Sequence[int] | np.ndarray | None = None,
