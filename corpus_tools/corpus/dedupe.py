@@ -252,41 +252,55 @@ class _Buckets:
 
     def __init__(self, keys: _Keys, present: np.ndarray, rank: np.ndarray, max_bucket: int = 500) -> None:
         n = len(present)
-        idx = np.flatnonzero(present)
-        self.order = np.zeros((_BANDS, len(idx)), dtype=np.int32)
-        self.lo = np.zeros((_BANDS, n), dtype=np.int32)  # text's slice of earlier members in each band
-        self.hi = np.zeros((_BANDS, n), dtype=np.int32)
-        if len(idx) < 2:
+        idx = np.flatnonzero(present).astype(np.int32)
+        m = len(idx)
+        assert max_bucket < 2**16, "a slice's width is stored in 16 bits"
+        self.order = np.zeros((_BANDS, m), dtype=np.int32)
+        self.lo = np.zeros((_BANDS, n), dtype=np.int32)  # text's slice of earlier members in each band:
+        self.width = np.zeros((_BANDS, n), dtype=np.uint16)  # order[band, lo:lo + width] (at most max_bucket)
+        if m < 2:
             return
         r = rank[idx]
+        pos = np.arange(m, dtype=np.int32)
         for band in range(_BANDS):
             vals = keys.get(band)[idx]  # this band's keys go once its buckets are built
             order = np.lexsort((idx, r, vals))  # by bucket, then rank, then position
-            v, rk = vals[order], r[order]
-            pos = np.arange(len(order))
-            new_bucket = np.r_[True, v[1:] != v[:-1]]
-            new_rank = new_bucket | np.r_[True, rk[1:] != rk[:-1]]
+            v = vals[order]
+            del vals
+            new_bucket = np.empty(m, dtype=bool)
+            new_bucket[0] = True
+            np.not_equal(v[1:], v[:-1], out=new_bucket[1:])
+            del v
+            rk = r[order]
+            new_rank = new_bucket.copy()
+            new_rank[1:] |= rk[1:] != rk[:-1]
+            del rk
             bucket_start = np.maximum.accumulate(np.where(new_bucket, pos, 0))
-            rank_start = np.maximum.accumulate(np.where(new_rank, pos, 0))
+            width = np.maximum.accumulate(np.where(new_rank, pos, 0)) - bucket_start  # earlier ranks' members
+            del new_rank
             starts = np.flatnonzero(new_bucket)
-            sizes = np.diff(np.append(starts, len(order)))
-            small = np.repeat(sizes <= max_bucket, sizes)
+            del new_bucket
+            sizes = np.diff(np.append(starts, m))
+            width[np.repeat(sizes > max_bucket, sizes)] = 0  # too big a bucket to compare pair by pair
+            del starts, sizes
             members = idx[order]
+            del order
             self.order[band] = members
             self.lo[band, members] = bucket_start
-            self.hi[band, members] = np.where(small, rank_start, bucket_start)
+            self.width[band, members] = width
+            del members, bucket_start, width
 
     def has_candidates(self) -> np.ndarray:
         """Indices of the texts with at least one earlier bucket member."""
-        return np.flatnonzero((self.hi > self.lo).any(axis=0))
+        return np.flatnonzero((self.width > 0).any(axis=0))
 
     def candidates(self, i: int, rank: np.ndarray) -> np.ndarray:
         """The earlier bucket members of text i, earliest rank first (ties by position), each once."""
-        lo, hi = self.lo[:, i], self.hi[:, i]
-        bands = np.flatnonzero(hi > lo)
+        lo, width = self.lo[:, i], self.width[:, i]
+        bands = np.flatnonzero(width > 0)
         if not len(bands):
             return np.zeros(0, dtype=np.int64)
-        js = np.unique(np.concatenate([self.order[b, lo[b]:hi[b]] for b in bands]))
+        js = np.unique(np.concatenate([self.order[b, lo[b]:lo[b] + width[b]] for b in bands])).astype(np.int64)
         return js[np.lexsort((js, rank[js]))]
 
 
