@@ -318,7 +318,7 @@ def near_duplicates(
     return [(j, s) if j >= 0 else None for j, s in zip(of.tolist(), sim.tolist(), strict=True)]
 
 
-_RELEASE_READS = 200  # texts read at random between drops of a mapped column's pages (each read maps up to 64 KB)
+_RELEASE_READS = 2_000  # texts read (pread: nothing mapped) between drops of pages the sequential passes left
 
 
 def near_duplicate_arrays(texts: Sequence[str], order: Sequence[int] | np.ndarray | None = None,
