@@ -123,14 +123,24 @@ class EntryWords:
     def rows_of(self, entry_ids: Sequence[str] | pd.Series, content: np.ndarray | None = None) -> np.ndarray:
         """The row of each given entry (-1: none). `content` (optional) marks the given entries this object was
         built from (the corpus's content entries): when those are `entry_ids` in the same order, rows are
-        numbered by position, without a hash table of every id."""
+        numbered by position, without a hash table of every id (and compared a slice at a time)."""
         ids = pd.Index(entry_ids).astype(str)
         if content is not None and len(content) == len(ids) and int(content.sum()) == len(self.entry_ids) \
-                and self.entry_ids.equals(ids[content]):
+                and self._same_ids(ids, content):
             rows = np.full(len(ids), -1, dtype=np.int64)
             rows[content] = np.arange(len(self.entry_ids), dtype=np.int64)
             return rows
         return np.asarray(self.entry_ids.get_indexer(ids), dtype=np.int64)
+
+    def _same_ids(self, ids: pd.Index, content: np.ndarray, step: int = 100_000) -> bool:
+        """Whether `ids[content]` equals `entry_ids`, compared `step` given ids at a time (no filtered copy of all)."""
+        at = 0
+        for a in range(0, len(ids), step):
+            part = ids[a:a + step][content[a:a + step]]
+            if not self.entry_ids[at:at + len(part)].equals(part):
+                return False
+            at += len(part)
+        return at == len(self.entry_ids)
 
     def doc_counts(self, entry_ids: Sequence[str] | pd.Series, doc_ids: Sequence[str] | pd.Series, *,
                    rows: np.ndarray | None = None) -> tuple[Any, list[str], list[str]]:
@@ -161,14 +171,14 @@ class EntryWords:
         documents over a hundred MB), and no copy of the entries' counts."""
         doc_codes, docs = factorize(pd.Series(doc_ids).astype(str))  # Arrow codes: no str per entry
         has = rows >= 0
-        entry_rows, doc_of = rows[has], doc_codes[has].astype(np.int32)
+        entry_rows, doc_of = rows[has].astype(np.int32), doc_codes[has].astype(np.int32)  # 4 bytes an entry
         del doc_codes, has
         used = np.zeros(self.counts.shape[1], dtype=bool)
-        lengths = np.diff(self.counts.indptr)[entry_rows]
-        if len(entry_rows) and int(lengths.sum()):
-            starts = self.counts.indptr[entry_rows]
-            for a in range(0, len(entry_rows), SLICE_ENTRIES):  # the words the counted entries use
-                s, n = starts[a:a + SLICE_ENTRIES], lengths[a:a + SLICE_ENTRIES]
+        indptr = self.counts.indptr
+        for a in range(0, len(entry_rows), SLICE_ENTRIES):  # the words the counted entries use, a slice at a time
+            r = entry_rows[a:a + SLICE_ENTRIES]
+            s, n = indptr[r], indptr[r + 1] - indptr[r]
+            if int(n.sum()):
                 cells = np.repeat(s - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(int(n.sum()))
                 used[self.counts.indices[cells]] = True
         keep = None if used.all() else np.flatnonzero(used)
@@ -211,22 +221,25 @@ class DocWords:
         """The same counts with the entries' values in `dtype` (itself when they are)."""
         return self if self.entries.dtype == dtype else dataclasses.replace(self, entries=self._typed(dtype))
 
-    def total(self) -> int:
-        """The sum of |count| over the counted entries (whole numbers; no 64-bit copy of the counts)."""
+    def total(self, step: int = SLICE_ENTRIES) -> int:
+        """The sum of |count| over the counted entries (whole numbers), `step` rows at a time (a 64-bit copy of
+        one slice's counts at most, not of all)."""
         e = self.entries
-        lengths = np.diff(e.indptr)
-        sums = np.zeros(len(lengths), dtype=np.int64)
-        nonempty = lengths > 0
-        if nonempty.any():
-            data = e.data if e.data.min() >= 0 else np.abs(e.data)
-            sums[nonempty] = np.add.reduceat(data, e.indptr[:-1][nonempty], dtype=np.int64)
+        sums = np.zeros(e.shape[0], dtype=np.int64)
+        for a in range(0, e.shape[0], step):
+            ptr = e.indptr[a:a + step + 1]
+            lengths = np.diff(ptr)
+            nonempty = lengths > 0
+            if nonempty.any():
+                data = e.data[ptr[0]:ptr[-1]].astype(np.int64)
+                sums[a:a + len(lengths)][nonempty] = np.add.reduceat(np.abs(data), (ptr[:-1] - ptr[0])[nonempty])
         return int(sums[self.rows].sum())
 
     def group_sums(self, group_of_doc: np.ndarray, n_groups: int, dtype: Any) -> Any:
         """n_groups x words sparse sums over the documents, grouped by `group_of_doc` (-1: left out)."""
         from scipy import sparse
 
-        g = group_of_doc[self.doc_of]
+        g = np.asarray(group_of_doc, dtype=np.int32)[self.doc_of]  # 4 bytes an entry (scipy keeps int32 indices)
         ok = g >= 0
         onehot = sparse.csr_matrix((np.ones(int(ok.sum()), dtype=dtype), (g[ok], self.rows[ok])),
                                    shape=(n_groups, self.entries.shape[0]))

@@ -100,7 +100,7 @@ def distinctive_words_matrix(counts: Any, words: Sequence[str], docs: Sequence[s
 
     def group_sums(c: np.ndarray) -> np.ndarray:
         """Group x word sums of the counts of the kept rows, grouped by `c` (one code per kept row)."""
-        group_of = np.full(n_rows, -1, dtype=np.int64)
+        group_of = np.full(n_rows, -1, dtype=np.int32)
         group_of[rows] = c
         return np.asarray(src.group_sums(group_of, len(present), sum_dtype).todense()).astype(float)
 

@@ -137,6 +137,10 @@ def test_rows_by_position_equal_rows_by_id() -> None:
     assert (by_position[~content] == -1).all() and sorted(by_position[content]) == list(range(int(content.sum())))
     shuffled = ids.sample(frac=1, random_state=1)  # not the same order: looked up by id
     np.testing.assert_array_equal(ew.rows_of(shuffled, content), ew.rows_of(shuffled))
+    index = pd.Index(ids)
+    for step in (1, 7, 100):  # compared a slice at a time
+        assert ew._same_ids(index, content, step=step)
+        assert not ew._same_ids(pd.Index(shuffled), content, step=step)
 
 
 @pytest.mark.parametrize("slice_entries", [1, 3, 10_000])
