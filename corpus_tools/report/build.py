@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
 
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.periods import doc_periods, is_dated, period_order
@@ -209,7 +208,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         else "none computed",
         "tri_chart": tri_chart,
         "tri_summary": tab(fr.triangulation_summary, csv="triangulation_summary.csv"),
-        "evidence": evidence, "explorer": explorer, "explorer_json": Markup(explorer.json()),
+        "evidence": evidence, "explorer": explorer, "explorer_json": explorer.markup(),
         "topics": topics_ctx, "suggest": suggest_ctx,
         "validation": validation_context(inputs.validation, names, csv),
         "health_chart": health_chart,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from corpus_tools.io.mapped import release_pages
 from corpus_tools.io.parquet_parts import iter_frames
 from corpus_tools.report import charts_suggest as cs
 from corpus_tools.report.format import Table, cell, table, truncate
@@ -241,8 +242,9 @@ def _entry(corpus: Corpus, eid: str, row: int) -> dict[str, str] | None:
     docs = corpus.docs
     meta = docs[docs["doc_id"] == did]
     m = meta.iloc[0] if len(meta) else None
-    return {k: str(m[k]) if m is not None else "nan" for k in ("title", "stage", "source_type")} | {
-        "text": str(ent["text"].iloc[pos])}
+    text = str(ent["text"].iloc[pos])
+    release_pages()  # a mapped text read maps a large block of the file: dropped again at once
+    return {k: str(m[k]) if m is not None else "nan" for k in ("title", "stage", "source_type")} | {"text": text}
 
 
 def _examples(tally: SuggestionTally, corpus: Corpus, names: dict[str, str]) -> list[dict[str, Any]]:
