@@ -314,7 +314,7 @@ def _counting(scores: ScoreResult) -> dict[str, Any]:
 
 def _documents(docs: pd.DataFrame) -> Table:
     cols = ["doc_id", "title", "source_type", "outlet", "date", "stage", "lang", "path"]
-    return table(docs, cols, csv="documents.csv")
+    return table(docs, cols, csv="documents.csv", lazy=True)  # a row per document: formatted as the page is written
 
 
 def _template() -> Any:
