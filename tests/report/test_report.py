@@ -311,3 +311,18 @@ def test_lazy_table_rows_are_the_rows_formatted_at_once(monkeypatch: pytest.Monk
     assert list(got.rows) == want.rows and len(got.rows) == len(want.rows) == 23
     assert got.rows[7] == want.rows[7] and got.rows[3:9] == want.rows[3:9]
     assert (got.columns, got.numeric, got.omitted, got.raw) == (want.columns, want.numeric, want.omitted, want.raw)
+
+
+def test_manifest_in_pieces_is_the_json_text() -> None:
+    """The page's run manifest is written in pieces (JsonPieces): together exactly json.dumps' text."""
+    import json
+
+    from corpus_tools.report.build import JsonPieces
+
+    value = {"corpus": {"inputs": [{"path": f"docs/{i}.txt", "sha1": "ab" * 20} for i in range(300)]},
+             "名": "网店 <&>", "n": [1, 2.5, None, True], "path": Path("x/y")}
+    want = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    for size in (1, 7, 1000, 1 << 20):
+        pieces = list(JsonPieces(value, size))
+        assert "".join(pieces) == want and (size > len(want) or len(pieces) > 1)
+    assert str(JsonPieces(value)) == want
