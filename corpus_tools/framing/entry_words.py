@@ -4,20 +4,23 @@ list per entry (about a gigabyte at a million entries). Built a slice of entries
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from corpus_tools.io.mapped import factorize, release_pages
+from corpus_tools.io.mapped import ArraySpill, factorize, release_pages
 
 if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.text.tokenize import Tokenizer
 
 SLICE_ENTRIES = 20_000  # entries tokenized before their counts are packed into arrays
+CACHE_ROWS = 1 << 20  # cells per part when the matrix is written to the cache
 
 
 @dataclass
@@ -31,13 +34,16 @@ class EntryWords:
 
     @classmethod
     def from_token_lists(cls, entry_ids: Sequence[str] | pd.Index, token_lists: Iterable[Sequence[str]],
-                         slice_entries: int = SLICE_ENTRIES) -> EntryWords:
+                         slice_entries: int = SLICE_ENTRIES, scratch: str | Path | None = None) -> EntryWords:
         """From the entries' ids and their words (in the same order), packed `slice_entries` entries at a time:
-        only one slice's words are ever Python objects; the rest are int32 arrays."""
+        only one slice's words are ever Python objects; the rest are int32 arrays, appended to files as they are
+        packed. With a `scratch` folder the matrix's cells stay in those files, memory-mapped (resident only
+        while read); without, they are read into memory once at the end (never the parts and the whole at
+        once)."""
         vocab: dict[str, int] = {}
+        folder = Path(scratch) if scratch is not None else Path(tempfile.gettempdir())
+        spills = [ArraySpill(folder, np.int32), ArraySpill(folder, np.int32)]  # cells' words, cells' counts
         indptr: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
-        indices: list[np.ndarray] = []
-        data: list[np.ndarray] = []
         lens: list[int] = []
         cols: list[int] = []
         n_rows = 0
@@ -51,31 +57,37 @@ class EntryWords:
             keys, n = np.unique(rows * n_vocab + np.asarray(cols, dtype=np.int64), return_counts=True)
             per_row = np.bincount(keys // n_vocab, minlength=len(lens))
             indptr.append(np.cumsum(per_row, dtype=np.int64) + indptr[-1][-1])
-            indices.append((keys % n_vocab).astype(np.int32))
-            data.append(n.astype(np.int32))
+            spills[0].write(keys % n_vocab)
+            spills[1].write(n)
             lens.clear()
             cols.clear()
 
-        for ws in token_lists:
-            lens.append(len(ws))
-            cols.extend([vocab.setdefault(w, len(vocab)) for w in ws])
-            n_rows += 1
-            if len(lens) >= slice_entries:
-                pack()
-        pack()
+        try:
+            for ws in token_lists:
+                lens.append(len(ws))
+                cols.extend([vocab.setdefault(w, len(vocab)) for w in ws])
+                n_rows += 1
+                if len(lens) >= slice_entries:
+                    pack()
+            pack()
+        except BaseException:
+            for sp in spills:
+                sp.abort()
+            raise
         ids = entry_ids if isinstance(entry_ids, pd.Index) else pd.Index(list(entry_ids), dtype=object)
+        words, cells = (sp.array(mapped=scratch is not None) for sp in spills)
         if len(ids) != n_rows:
             raise ValueError(f"{len(ids)} entry ids for {n_rows} token lists")
         from scipy import sparse
 
-        counts = sparse.csr_matrix((concat_parts(data, np.int32), concat_parts(indices, np.int32),
-                                    concat_parts(indptr, np.int64)), shape=(n_rows, len(vocab)))
+        counts = sparse.csr_matrix((cells, words, concat_parts(indptr, np.int64)), shape=(n_rows, len(vocab)))
         return cls(ids, list(vocab), counts)
 
     @classmethod
-    def of_corpus(cls, corpus: Corpus, tokenizer: Tokenizer, slice_entries: int = SLICE_ENTRIES) -> EntryWords:
+    def of_corpus(cls, corpus: Corpus, tokenizer: Tokenizer, slice_entries: int = SLICE_ENTRIES,
+                  scratch: str | Path | None = None) -> EntryWords:
         """The content words (Tokenizer.content_words) of every entry that is not junk, reading the texts a
-        slice at a time (no filtered copy of the entries and their texts)."""
+        slice at a time (no filtered copy of the entries and their texts); `scratch`: see `from_token_lists`."""
         keep = content_mask(corpus)  # junk entries (menus, bylines, markup) give no words
         text = corpus.entries["text"]
 
@@ -90,7 +102,7 @@ class EntryWords:
 
         ids = corpus.entries["entry_id"]
         return cls.from_token_lists(pd.Index((ids if keep is None else ids[keep]).astype(str)), token_lists(),
-                                    slice_entries)
+                                    slice_entries, scratch)
 
     @classmethod
     def from_mapping(cls, tokens: Mapping[str, Sequence[str]]) -> EntryWords:
@@ -107,6 +119,15 @@ class EntryWords:
                 "words": pd.DataFrame({"word": self.words}),
                 "cells": pd.DataFrame({"word": self.counts.indices.astype(np.int32, copy=False),
                                        "n": self.counts.data.astype(np.int32, copy=False)}, copy=False)}
+
+    def cache_frames(self, rows: int = CACHE_ROWS) -> dict[str, pd.DataFrame | Iterator[pd.DataFrame]]:
+        """`frames` for Cache.save_frames with the cells in parts of `rows` (views of the matrix's arrays, made as
+        they are written): a mapped matrix (`scratch`) is then never read whole into memory."""
+        frames: dict[str, pd.DataFrame | Iterator[pd.DataFrame]] = dict(self.frames())
+        cells = frames["cells"]
+        assert isinstance(cells, pd.DataFrame)
+        frames["cells"] = (cells.iloc[a:a + rows] for a in range(0, max(len(cells), 1), rows))
+        return frames
 
     @classmethod
     def from_frames(cls, frames: Mapping[str, pd.DataFrame]) -> EntryWords:
