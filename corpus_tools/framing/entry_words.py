@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from corpus_tools.text.tokenize import Tokenizer
 
 SLICE_ENTRIES = 20_000  # entries tokenized before their counts are packed into arrays
-CACHE_ROWS = 1 << 20  # cells per part when the matrix is written to the cache
+CACHE_ROWS = 1 << 18  # cells (and entries) per part when the matrix is written to the cache
 
 
 @dataclass
@@ -42,8 +42,10 @@ class EntryWords:
         once)."""
         vocab: dict[str, int] = {}
         folder = Path(scratch) if scratch is not None else Path(tempfile.gettempdir())
-        spills = [ArraySpill(folder, np.int32), ArraySpill(folder, np.int32)]  # cells' words, cells' counts
-        indptr: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
+        # cells' words, cells' counts, rows' ends (the CSR arrays)
+        spills = [ArraySpill(folder, np.int32), ArraySpill(folder, np.int32), ArraySpill(folder, np.int64)]
+        spills[2].write(np.zeros(1, dtype=np.int64))
+        end = [0]  # cells so far
         lens: list[int] = []
         cols: list[int] = []
         n_rows = 0
@@ -56,7 +58,8 @@ class EntryWords:
             # one cell per (entry, word), columns sorted within a row: the cells of a summed CSR matrix
             keys, n = np.unique(rows * n_vocab + np.asarray(cols, dtype=np.int64), return_counts=True)
             per_row = np.bincount(keys // n_vocab, minlength=len(lens))
-            indptr.append(np.cumsum(per_row, dtype=np.int64) + indptr[-1][-1])
+            spills[2].write(np.cumsum(per_row, dtype=np.int64) + end[0])
+            end[0] += len(keys)
             spills[0].write(keys % n_vocab)
             spills[1].write(n)
             lens.clear()
@@ -75,12 +78,14 @@ class EntryWords:
                 sp.abort()
             raise
         ids = entry_ids if isinstance(entry_ids, pd.Index) else pd.Index(list(entry_ids), dtype=object)
-        words, cells = (sp.array(mapped=scratch is not None) for sp in spills)
+        words, cells, indptr = (sp.array(mapped=scratch is not None) for sp in spills)
         if len(ids) != n_rows:
             raise ValueError(f"{len(ids)} entry ids for {n_rows} token lists")
         from scipy import sparse
 
-        counts = sparse.csr_matrix((cells, words, concat_parts(indptr, np.int64)), shape=(n_rows, len(vocab)))
+        if end[0] < np.iinfo(np.int32).max:  # scipy's own choice of index type, made here: no copy by scipy
+            indptr = indptr.astype(np.int32)
+        counts = sparse.csr_matrix((cells, words, indptr), shape=(n_rows, len(vocab)))
         return cls(ids, list(vocab), counts)
 
     @classmethod
@@ -121,12 +126,16 @@ class EntryWords:
                                        "n": self.counts.data.astype(np.int32, copy=False)}, copy=False)}
 
     def cache_frames(self, rows: int = CACHE_ROWS) -> dict[str, pd.DataFrame | Iterator[pd.DataFrame]]:
-        """`frames` for Cache.save_frames with the cells in parts of `rows` (views of the matrix's arrays, made as
-        they are written): a mapped matrix (`scratch`) is then never read whole into memory."""
+        """`frames` for Cache.save_frames with the cells and the entries in parts of `rows` (views of the matrix's
+        arrays, made as they are written): a mapped matrix (`scratch`) is never read whole into memory, nor is a
+        whole column encoded at once."""
         frames: dict[str, pd.DataFrame | Iterator[pd.DataFrame]] = dict(self.frames())
         cells = frames["cells"]
         assert isinstance(cells, pd.DataFrame)
         frames["cells"] = (cells.iloc[a:a + rows] for a in range(0, max(len(cells), 1), rows))
+        ent = frames["entries"]
+        assert isinstance(ent, pd.DataFrame)
+        frames["entries"] = (ent.iloc[a:a + rows] for a in range(0, max(len(ent), 1), rows))
         return frames
 
     @classmethod
@@ -182,15 +191,4 @@ def content_mask(corpus: Corpus) -> np.ndarray | None:
     if corpus.keep_junk or "junk" not in corpus.entries.columns:
         return None
     return corpus.content_mask()
-
-
-def concat_parts(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
-    """The parts as one array, emptying the list as it goes (the parts and the result are never both whole)."""
-    out = np.empty(sum(len(p) for p in parts), dtype=dtype)
-    at = 0
-    while parts:
-        p = parts.pop(0)
-        out[at:at + len(p)] = p
-        at += len(p)
-    return out
 
