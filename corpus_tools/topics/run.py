@@ -75,6 +75,20 @@ def _describe(corpus: Corpus, scope: str, stage: str, model: TopicEstimator, the
     out["variables"] += variable_rows(scope, model, index)
 
 
+def sorted_categorical(column: pd.Series) -> pd.Categorical:
+    """`pd.Categorical(column.astype(str))` of a categorical column of strings (its used categories, sorted), made
+    from its codes: the text column and its factorizing cost a string per entry (tens of MB at a million)."""
+    cat = column.array
+    assert isinstance(cat, pd.Categorical)
+    codes = np.asarray(cat.codes, dtype=np.int64)
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(cat.categories)))
+    labels = [str(c) for c in cat.categories[used]]
+    order = sorted(range(len(labels)), key=labels.__getitem__)
+    new_code = np.full(len(cat.categories) + 1, -1, dtype=np.int64)  # the last: missing stays missing
+    new_code[used[order]] = np.arange(len(order))
+    return pd.Categorical.from_codes(new_code[codes], categories=pd.Index([labels[i] for i in order], dtype="str"))
+
+
 DEFAULT_COVARIATES = ("stage", "source_type", "lang", "year")
 DEFAULT_FREE_TOPICS = 4  # free topics beside the seeded ones
 
@@ -254,7 +268,7 @@ def _run(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], work
         notes.append(f"alignment runs between consecutive modelled stages; skipped: {', '.join(skipped)}")
 
     # (b) one joint model with stage as covariate
-    groups = pd.Categorical(stage_col.astype(str))  # the stage of each entry (as codes)
+    groups = sorted_categorical(stage_col)  # the stage of each entry (as codes)
     res = sweep("joint", data.docs, k_range=ks, seeds=seeds, engine=engine, groups=groups, progress=fit_say,
                 n_documents=n_source(data), concepts=concepts, run=run, sample=sample_for("joint", data),
                 final_fit=final_fit, shares_dir=work)
@@ -343,7 +357,7 @@ def _effects(corpus: Corpus, data: TopicInput, models: Sequence[TopicEstimator],
     frame = pd.DataFrame(index=pd.RangeIndex(len(data.entries)))
     for c in cols:
         if c in ("stage", "lang", "source_type"):
-            frame[c] = data.entries[c].to_numpy()
+            frame[c] = data.entries[c].array  # the categorical (a small code per entry), not a label per entry
         elif c in corpus.entries.columns and c not in merged:  # (codes of the whole column: no copy of it)
             codes, uniq = factorize(corpus.entries[c])  # Arrow codes: no str per entry
             frame[c] = pd.Categorical.from_codes(codes[data.entries["row"].to_numpy()], categories=pd.Index(uniq))
