@@ -192,10 +192,12 @@ def _run(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], work
     both = any(lang.startswith("zh") for lang in langs) and bool({"en", "mixed"} & langs)
     concepts = None
     if bilingual == "dictionary" or (bilingual == "auto" and both):
-        table, how = resolve_dictionary(bilingual, dictionary)
+        # only the vocabulary's headwords: the whole dictionary cost about 100 MB while loaded
+        table, how = resolve_dictionary(bilingual, dictionary, words=data.vocabulary)
         if table is not None:
             freq = data.docs.word_counts()
             concepts = build_concept_map(data.vocabulary, table, how, freq)
+            del table
             examples = ", ".join(f"{zh}={en}" for zh, en in
                                  sorted(concepts.linked.items(), key=lambda kv: -freq.get(kv[0], 0))[:6])
             notes.append(f"bilingual topics: {concepts.n_links} Chinese words share a concept with an English "
