@@ -249,7 +249,8 @@ def test_dictionary_of_the_vocabulary_only_gives_the_same_concepts(tmp_path: Pat
     from corpus_tools.topics.bilingual import build_concept_map, load_dictionary, resolve_dictionary
 
     lines = ["# CC-CEDICT", "網店 网店 [wang3 dian4] /online shop/", "快遞 快递 [kuai4 di4] /express delivery/courier/",
-             "", "快遞 快递 [kuai4 di4] /parcel/", "村 村 [cun1] /village/", "broken line", "電商 电商 [dian4 shang1] /e-commerce/"]
+             "", "快遞 快递 [kuai4 di4] /parcel/", "村 村 [cun1] /village/", "broken line",
+             "電商 电商 [dian4 shang1] /e-commerce/"]
     path = tmp_path / "cedict.txt"
     path.write_text(MINI_CEDICT + "\r\n".join(lines) + "\r\n", encoding="utf-8")
     full = load_dictionary(str(path))
