@@ -167,6 +167,7 @@ def _run(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], work
             return None
         labels, inverse = strata_codes(sub.entries)
         picked = stratified_sample_codes(len(labels), inverse, sweep_sample, seed)
+        release_memory()  # the per-entry strata arrays: returned to the system, not kept for the fits
         samples[scope] = {"size": len(picked), "of": len(sub.docs), "stratified_by": list(STRATA), "seed": seed,
                           "strata": describe_codes(labels, inverse, picked), "final_fit": final_fit,
                           "topics_fitted_on": len(picked) if final_fit == "sample" else len(sub.docs),
@@ -283,6 +284,7 @@ def _run(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], work
     notes += eff_notes
     for theta in res.thetas:
         theta.discard()
+    release_memory()  # the effects' per-entry arrays, before the seeded model
     prevalence = _prevalence(effects, res.model.supports_groups)
 
     # (c) keyword-assisted topics seeded from the codebook
