@@ -6,13 +6,15 @@ Runs `analyze` on CORPUS (a corpus folder, e.g. one that `bench_scale.py --keep 
 and no cache, samples the process's VmRSS every 0.1 s in a thread, and prints, per progress message (messages
 that differ only in their numbers, such as chunk and fit counters, are merged), the seconds from the start, the
 RSS when the message came and the highest RSS until the next one; then per step its RSS at the start, its peak
-and the rise, and the run's VmHWM (the peak `bench_scale.py` reports). Linux only (/proc/self/status).
+and the rise, and the run's VmHWM and its worker processes' largest peak (`bench_scale.py` reports the
+larger of the two). Linux only (/proc/self/status).
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import resource
 import sys
 import tempfile
 import threading
@@ -82,6 +84,9 @@ def main() -> None:
             peak = max(peaks.get(k, 0.0) for k in keys)
             print(f"{name:12} {start:8.0f} {peak:8.0f} {peak - start:8.0f}")
     print(f"\nVmHWM (the run's main-process peak): {_status('VmHWM'):.0f} MB")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # bench_scale's peak takes it too
+    print(f"largest worker process's peak (ru_maxrss, counts pages shared with this process at the fork): "
+          f"{children:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -7,17 +7,20 @@ Nothing is removed: each later copy gets `dup_of` (the id of the earliest simila
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import zlib
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import overload
 
 import numpy as np
 import pandas as pd
 
 from corpus_tools._native import speedups
-from corpus_tools.io.mapped import release_pages
+from corpus_tools.io.mapped import release_pages, text_reader
 from corpus_tools.text.normalize import normalize_for_tokens
 
 SHINGLE = 5
@@ -46,6 +49,7 @@ class _ColumnTexts(Sequence[str]):
             raise TypeError("not a string column")
         self.chunks = [c for c in chunked.chunks if len(c)]
         self.starts = np.cumsum([0, *[len(c) for c in self.chunks]]).tolist()
+        self.read = text_reader(column)  # a mapped column: texts read at random come from its file
 
     def __len__(self) -> int:
         return int(self.starts[-1])
@@ -62,6 +66,8 @@ class _ColumnTexts(Sequence[str]):
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
+        if self.read is not None:
+            return self.read(i)
         k = bisect_right(self.starts, i) - 1
         return self.chunks[k][i - self.starts[k]].as_py() or ""  # a missing text: empty, like the list path
 
@@ -124,27 +130,76 @@ def _fingerprint(sh: np.ndarray) -> int:
 
 
 _KEY_BLOCK = 65_536  # texts whose keys are gathered row by row before they go to the per-band arrays
+_FINGERPRINT, _SIZE = _BANDS, _BANDS + 1  # the key arrays after the bands'
 
 
-def _band_keys(texts: Sequence[str], min_chars: int, seed: int = 13) -> tuple[list[np.ndarray], np.ndarray]:
-    """(one array per LSH band of each text's 64-bit key, then an array of the fingerprints of the texts' shingle
-    sets and one of their sizes; whether each text has shingles). Each text's MinHash signature is computed and
-    folded into its band keys at once, so neither the shingle arrays nor the full signatures of the corpus are
-    ever held together. One array per band, so that a band's keys can be let go once its buckets are built."""
+class _Keys:
+    """Every text's 64-bit keys: one array per LSH band, then the fingerprints of the texts' shingle sets and
+    their sizes. Held in memory, or with a `folder` in files there (written a block of texts at a time, read back
+    one array at a time: at a million entries the 18 arrays take 170 MB). An array is dropped once used."""
+
+    def __init__(self, n: int, folder: str | Path | None = None) -> None:
+        self.n = n
+        self.arrays: list[np.ndarray | None] = []
+        self.dir: Path | None = None
+        if folder is None:
+            self.arrays = [np.zeros(n, dtype=np.uint64) for _ in range(_BANDS + 2)]
+        else:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            self.dir = Path(tempfile.mkdtemp(prefix=".dedupe-", dir=folder))
+            self._files = [open(self.dir / f"{k}.bin", "wb") for k in range(_BANDS + 2)]  # noqa: SIM115
+
+    def put(self, start: int, block: np.ndarray) -> None:
+        """The keys of texts start .. start + len(block) - 1 (a row each), in order."""
+        for k in range(_BANDS + 2):
+            if self.dir is None:
+                self.arrays[k][start:start + len(block)] = block[:, k]  # type: ignore[index]
+            else:
+                self._files[k].write(np.ascontiguousarray(block[:, k]).tobytes())
+
+    def get(self, k: int) -> np.ndarray:
+        """Array k (a band's keys, _FINGERPRINT or _SIZE), once: it is dropped here."""
+        if self.dir is None:
+            got = self.arrays[k]
+            assert got is not None, "key array read twice"
+            self.arrays[k] = None
+            return got
+        for f in self._files:
+            if not f.closed:
+                f.close()
+        path = self.dir / f"{k}.bin"
+        got = np.fromfile(path, dtype=np.uint64)
+        path.unlink()
+        return got
+
+    def close(self) -> None:
+        """Remove the files (and drop what is left in memory)."""
+        self.arrays = []
+        if self.dir is not None:
+            for f in self._files:
+                f.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _band_keys(texts: Sequence[str], min_chars: int, seed: int = 13,
+               folder: str | Path | None = None) -> tuple[_Keys, np.ndarray]:
+    """(each text's keys: one per LSH band, the fingerprint of its shingle set and its size; whether each text has
+    shingles). Each text's MinHash signature is computed and folded into its band keys at once, so neither the
+    shingle arrays nor the full signatures of the corpus are ever held together. One array per band, so that a
+    band's keys can be let go once its buckets are built; in files under `folder` when given."""
     n = len(texts)
     rng = np.random.default_rng(seed)
     a = rng.integers(1, 2**31 - 1, size=_NUM_PERM, dtype=np.uint64)
     b = rng.integers(0, 2**31 - 1, size=_NUM_PERM, dtype=np.uint64)
     rows = _NUM_PERM // _BANDS
     mix = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier: a band's values fold into one key (wrapping)
-    keys = [np.zeros(n, dtype=np.uint64) for _ in range(_BANDS + 2)]
+    keys = _Keys(n, folder)
     present = np.zeros(n, dtype=bool)
     block = np.zeros((min(n, _KEY_BLOCK), _BANDS + 2), dtype=np.uint64)
 
     def flush(end: int) -> None:  # rows of texts end - (end - 1) % block .. end - 1 into the band arrays
         start = end - ((end - 1) % _KEY_BLOCK) - 1
-        for k in range(_BANDS + 2):
-            keys[k][start:end] = block[:end - start, k]
+        keys.put(start, block[:end - start])
         block[:] = 0
 
     a_buf, b_buf = a.tobytes(), b.tobytes()
@@ -192,52 +247,60 @@ class _Buckets:
     """LSH buckets of every band, each sorted by rank, so that the candidates of a text (members of one of its
     buckets of at most `max_bucket` texts that rank before it) are a slice per band: nothing is stored per pair
     (at a million entries, buckets of repeated passages held hundreds of millions of pairs). The arrays are
-    band-major and `bands` (one key array per band) is emptied band by band, so the keys shrink while the
-    buckets grow."""
+    band-major and each band's keys are taken from `keys` (and dropped there) as its buckets are built, so the
+    keys shrink while the buckets grow."""
 
-    def __init__(self, bands: list[np.ndarray | None], present: np.ndarray, rank: np.ndarray,
-                 max_bucket: int = 500) -> None:
+    def __init__(self, keys: _Keys, present: np.ndarray, rank: np.ndarray, max_bucket: int = 500) -> None:
         n = len(present)
-        idx = np.flatnonzero(present)
-        self.order = np.zeros((_BANDS, len(idx)), dtype=np.int32)
-        self.lo = np.zeros((_BANDS, n), dtype=np.int32)  # text's slice of earlier members in each band
-        self.hi = np.zeros((_BANDS, n), dtype=np.int32)
-        if len(idx) < 2:
-            bands[:] = [None] * len(bands)
+        idx = np.flatnonzero(present).astype(np.int32)
+        m = len(idx)
+        assert max_bucket < 2**16, "a slice's width is stored in 16 bits"
+        self.order = np.zeros((_BANDS, m), dtype=np.int32)
+        self.lo = np.zeros((_BANDS, n), dtype=np.int32)  # text's slice of earlier members in each band:
+        self.width = np.zeros((_BANDS, n), dtype=np.uint16)  # order[band, lo:lo + width] (at most max_bucket)
+        if m < 2:
             return
         r = rank[idx]
+        pos = np.arange(m, dtype=np.int32)
         for band in range(_BANDS):
-            keys = bands[band]
-            assert keys is not None
-            bands[band] = None  # this band's keys go once its buckets are built
-            vals = keys[idx]
-            del keys
+            vals = keys.get(band)[idx]  # this band's keys go once its buckets are built
             order = np.lexsort((idx, r, vals))  # by bucket, then rank, then position
-            v, rk = vals[order], r[order]
-            pos = np.arange(len(order))
-            new_bucket = np.r_[True, v[1:] != v[:-1]]
-            new_rank = new_bucket | np.r_[True, rk[1:] != rk[:-1]]
+            v = vals[order]
+            del vals
+            new_bucket = np.empty(m, dtype=bool)
+            new_bucket[0] = True
+            np.not_equal(v[1:], v[:-1], out=new_bucket[1:])
+            del v
+            rk = r[order]
+            new_rank = new_bucket.copy()
+            new_rank[1:] |= rk[1:] != rk[:-1]
+            del rk
             bucket_start = np.maximum.accumulate(np.where(new_bucket, pos, 0))
-            rank_start = np.maximum.accumulate(np.where(new_rank, pos, 0))
+            width = np.maximum.accumulate(np.where(new_rank, pos, 0)) - bucket_start  # earlier ranks' members
+            del new_rank
             starts = np.flatnonzero(new_bucket)
-            sizes = np.diff(np.append(starts, len(order)))
-            small = np.repeat(sizes <= max_bucket, sizes)
+            del new_bucket
+            sizes = np.diff(np.append(starts, m))
+            width[np.repeat(sizes > max_bucket, sizes)] = 0  # too big a bucket to compare pair by pair
+            del starts, sizes
             members = idx[order]
+            del order
             self.order[band] = members
             self.lo[band, members] = bucket_start
-            self.hi[band, members] = np.where(small, rank_start, bucket_start)
+            self.width[band, members] = width
+            del members, bucket_start, width
 
     def has_candidates(self) -> np.ndarray:
         """Indices of the texts with at least one earlier bucket member."""
-        return np.flatnonzero((self.hi > self.lo).any(axis=0))
+        return np.flatnonzero((self.width > 0).any(axis=0))
 
     def candidates(self, i: int, rank: np.ndarray) -> np.ndarray:
         """The earlier bucket members of text i, earliest rank first (ties by position), each once."""
-        lo, hi = self.lo[:, i], self.hi[:, i]
-        bands = np.flatnonzero(hi > lo)
+        lo, width = self.lo[:, i], self.width[:, i]
+        bands = np.flatnonzero(width > 0)
         if not len(bands):
             return np.zeros(0, dtype=np.int64)
-        js = np.unique(np.concatenate([self.order[b, lo[b]:hi[b]] for b in bands]))
+        js = np.unique(np.concatenate([self.order[b, lo[b]:lo[b] + width[b]] for b in bands])).astype(np.int64)
         return js[np.lexsort((js, rank[js]))]
 
 
@@ -251,20 +314,35 @@ def near_duplicates(
     text (the same words, differing in case, width, spaces or punctuation) are always found, even where an LSH
     bucket is too large to compare its members pair by pair.
     """
+    of, sim = near_duplicate_arrays(texts, order, threshold, min_chars)
+    return [(j, s) if j >= 0 else None for j, s in zip(of.tolist(), sim.tolist(), strict=True)]
+
+
+_RELEASE_READS = 2_000  # texts read (pread: nothing mapped) between drops of pages the sequential passes left
+
+
+def near_duplicate_arrays(texts: Sequence[str], order: Sequence[int] | np.ndarray | None = None,
+                          threshold: float = 0.6, min_chars: int = 20, *, scratch: str | Path | None = None
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """`near_duplicates` as two arrays (a million entries' answers as Python tuples take tens of MB): per text,
+    the index of its earliest earlier near-duplicate (-1: none) and the similarity (0.0 where none). With a
+    `scratch` folder, the LSH keys wait in files there rather than in memory (removed before returning)."""
     n = len(texts)
-    keys, present = _band_keys(texts, min_chars)
-    ranks = np.asarray(order if order is not None else np.arange(n))
-    head = _first_copies(keys[_BANDS], present, ranks)
-    size = keys[_BANDS + 1].astype(np.float64)  # Jaccard is at most min(|A|, |B|) / max(|A|, |B|)
-    bands: list[np.ndarray | None] = list(keys[:_BANDS])
-    del keys
-    buckets = _Buckets(bands, present, ranks)
-    result: list[tuple[int, float] | None] = [None] * n
+    keys, present = _band_keys(texts, min_chars, folder=scratch)
+    try:
+        ranks = np.asarray(order if order is not None else np.arange(n))
+        head = _first_copies(keys.get(_FINGERPRINT), present, ranks)
+        size = keys.get(_SIZE).astype(np.float64)  # Jaccard is at most min(|A|, |B|) / max(|A|, |B|)
+        buckets = _Buckets(keys, present, ranks)
+    finally:
+        keys.close()
+    of = np.full(n, -1, dtype=np.int64)
+    sim_of = np.zeros(n, dtype=np.float64)
     overlap = _FAST.sorted_overlap if _FAST is not None else None
     # shingles are recomputed for compared texts only; the most recently used are kept (a popular passage's
     # earliest copy, which every later copy is compared with first, stays in)
     cache: OrderedDict[int, np.ndarray] = OrderedDict()
-    cached = [0]  # bytes held
+    cached = [0, 0]  # bytes held, texts read
 
     def shingles_of(j: int) -> np.ndarray:
         got = cache.get(j)
@@ -273,23 +351,28 @@ def near_duplicates(
                 cached[0] -= cache.popitem(last=False)[1].nbytes
             got = cache[j] = shingle_array(texts[j])
             cached[0] += got.nbytes
+            cached[1] += 1
+            if cached[1] % _RELEASE_READS == 0:
+                release_pages()  # texts read at random from a mapped column: each touched a page or two
         else:
             cache.move_to_end(j)
         return got
 
     copies = np.flatnonzero(head >= 0)
     todo = np.union1d(buckets.has_candidates(), copies[ranks[head[copies]] < ranks[copies]])
+    del copies
     # in rank order: a text's candidates rank before it, so they were mostly compared (and cached) just before,
     # and an exact copy's first copy has its answer already; each text's answer does not depend on the order
-    for n_done, i in enumerate(todo[np.lexsort((todo, ranks[todo]))].tolist()):
-        if n_done % 5_000 == 0:
-            release_pages()  # texts read at random from a mapped column: drop them now and then
+    for i in todo[np.lexsort((todo, ranks[todo]))].tolist():
         mine = shingles_of(i)
         first = int(head[i])
         if first >= 0 and ranks[first] < ranks[i] and np.array_equal(mine, shingles_of(first)):
             # the same shingles as an earlier text: the same similarities to every text, so its answer, or
             # that text itself (similarity 1) when it has none; found even in buckets too big to compare
-            result[i] = result[first] or (first, 1.0)
+            if of[first] >= 0:
+                of[i], sim_of[i] = of[first], sim_of[first]
+            else:
+                of[i], sim_of[i] = first, 1.0
             continue
         own: set[int] = set(mine.tolist()) if overlap is None else set()  # the Python path compares sets
         js = buckets.candidates(i, ranks)
@@ -300,7 +383,7 @@ def near_duplicates(
             inter = overlap(mine, other) if overlap is not None else len(own.intersection(other.tolist()))
             sim = inter / (len(mine) + len(other) - inter)
             if sim >= threshold:
-                result[i] = (j, sim)
+                of[i], sim_of[i] = j, sim
                 break
     release_pages()  # the compared texts: not resident through what follows
-    return result
+    return of, sim_of

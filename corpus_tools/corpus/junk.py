@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools.corpus.problems import Problem
-from corpus_tools.io.mapped import factorize, iter_texts
+from corpus_tools.io.mapped import factorize, iter_texts, text_reader
 from corpus_tools.text.normalize import fold_whitespace
 
 REASONS = ("short", "markup", "pinyin", "boilerplate", "outside-main")
@@ -62,12 +62,14 @@ def junk_reasons(entries: pd.DataFrame, docs: pd.DataFrame, mains: dict[str, str
     of an HTML page (entries not inside it are `outside-main`)."""
     reasons = [text_reason(t) for t in iter_texts(entries["text"])]  # mapped texts: a block resident at a time
     folded = {d: fold_whitespace(m) for d, m in (mains or {}).items()}
-    titles = dict(zip(docs["doc_id"], docs["title"].fillna("").astype(str).map(fold_whitespace), strict=True))
-    for i, (did, text) in enumerate(zip(entries["doc_id"], iter_texts(entries["text"]), strict=True)):
-        if not reasons[i] and did in folded:
-            flat = fold_whitespace(text)
-            if flat not in folded[did] and flat != titles.get(did):  # the headline is content, not chrome
-                reasons[i] = "outside-main"
+    if folded:  # HTML pages with a main content: their entries outside it (titles only of those documents)
+        titles = {d: fold_whitespace(t) for d, t in zip(docs["doc_id"], docs["title"].fillna("").astype(str),
+                                                         strict=True) if d in folded}
+        for i, (did, text) in enumerate(zip(entries["doc_id"], iter_texts(entries["text"]), strict=True)):
+            if not reasons[i] and did in folded:
+                flat = fold_whitespace(text)
+                if flat not in folded[did] and flat != titles.get(did):  # the headline is content, not chrome
+                    reasons[i] = "outside-main"
     # boilerplate: per (outlet, content hash), the documents whose short passages have it, counted on integer
     # codes (a dictionary of sets, or a MultiIndex of strings, over a million entries took hundreds of MB)
     # each entry's outlet as an integer code through its document's (no string per entry; -1: none)
@@ -103,18 +105,31 @@ def flag_junk(entries: pd.DataFrame, docs: pd.DataFrame, problems: list[Problem]
     flagged = np.flatnonzero(np.asarray(reasons, dtype=object) != "") if reasons else np.zeros(0, dtype=np.int64)
     if not len(flagged):
         return
-    junk = entries[["doc_id", "text"]].iloc[flagged]  # only the junk entries' texts are read
-    codes, dids = pd.factorize(junk["doc_id"].to_numpy(dtype=object))  # documents in order of first junk entry
-    order = np.argsort(codes, kind="stable")  # each document's junk entries together, in entry order
+    # documents in order of their first junk entry; each document's junk entries together, in entry order
+    codes, dids = factorize(entries["doc_id"].iloc[flagged])  # Arrow codes: no string per junk entry
+    order = np.argsort(codes, kind="stable")
     bounds = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1], True])
-    texts = junk["text"].tolist()  # junk entries are few and short
+    starts = bounds[:-1]
+    firsts = [flagged[order[a:min(a + 3, b)]] for a, b in zip(starts.tolist(), bounds[1:].tolist(), strict=True)]
+    samples = _read_texts(entries["text"], np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.int64))
+    at = 0
     for g, (a, b) in enumerate(itertools.pairwise(bounds.tolist())):
         rows = order[a:b].tolist()  # one document at a time: no counter per document held for all of them
         counts = Counter(reasons[flagged[r]] for r in rows)
         what = ", ".join(f"{n} {r}" for r, n in counts.most_common())
-        samples = ", ".join(repr(texts[r][:30]) for r in rows[:3])
+        shown = ", ".join(repr(t[:30]) for t in samples[at:at + len(firsts[g])])
+        at += len(firsts[g])
         problems.append(Problem("note", "junk-entries", "documents.csv", None, dids[g],
-                                f"{b - a} junk entries left out of scores and topics ({what}): {samples}"))
+                                f"{b - a} junk entries left out of scores and topics ({what}): {shown}"))
+
+
+def _read_texts(column: pd.Series, rows: np.ndarray) -> list[str]:
+    """The texts of some rows, in the order given: from the file of a mapped column (scattered reads through its
+    mapping make whole page-cache folios resident), else from the column ("" for a missing one)."""
+    read = text_reader(column)
+    if read is not None:
+        return [read(i) for i in rows.tolist()]
+    return ["" if not isinstance(t, str) else t for t in column.iloc[rows].tolist()]
 
 
 def junk_summary(entries: pd.DataFrame) -> dict[str, int]:

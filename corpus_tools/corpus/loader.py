@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from html import escape
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +25,9 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
 from corpus_tools.corpus.dates import assign_stage, parse_date
-from corpus_tools.corpus.dedupe import column_texts, near_duplicates
+from corpus_tools.corpus.dedupe import column_texts, near_duplicate_arrays
 from corpus_tools.corpus.documents_csv import read_rows
-from corpus_tools.corpus.entries import split_entries
+from corpus_tools.corpus.entries import Entry, split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
 from corpus_tools.corpus.from_table import (
     Columns,
@@ -51,6 +50,7 @@ DOC_DUP_THRESHOLD = 0.6
 EXTRA = "_extra"  # a record's further documents.csv columns (kept as text columns after the declared ones)
 _DECLARED = {*schema.DOCUMENTS_CSV_REQUIRED, *schema.DOCUMENTS_CSV_OPTIONAL, *schema.DOCS}
 ENTRY_DUP_THRESHOLD = 0.7
+_ENTRY_COLS = [c for c in schema.ENTRIES if c not in ("dup_of", "dup_score")]  # the loader adds those
 _BATCH_ENTRIES = 50_000  # entries (and their documents' texts) turned into Arrow columns at a time while reading
 _INT_COLUMNS = ("seq", "start", "end")
 
@@ -321,40 +321,44 @@ class _Batches:
     `spill` folder the texts go to memory-mapped files there as they come (io.mapped), not to the heap."""
 
     def __init__(self, entry_cols: list[str], spill: Path | None = None) -> None:
-        import pyarrow as pa
-
-        self.row_of = attrgetter(*entry_cols)
         self.text_at = entry_cols.index("text")
-        self.schema = pa.schema([(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in entry_cols])
-        self.entries: list[Any] = []
+        self.schema = entry_schema(entry_cols)
+        self.entries: list[Any] = []  # pyarrow RecordBatches of documents' entries
+        self.n_entries = 0
         self.texts: list[str] = []
         self.entry_tables: list[Any] = []  # pyarrow Tables and Arrays
         self.text_chunks: list[Any] = []
         self.spills = (TextSpill(spill), TextSpill(spill)) if spill is not None else None  # entries', documents'
+        self.folder = spill  # also for the near-duplicate check's scratch files
 
-    def add(self, text: str, found: list[Any]) -> None:
+    def add(self, text: str, found: Any) -> None:
+        """A document's text and its entries (a RecordBatch of `entry_batch`)."""
         self.texts.append(text)
-        self.entries.extend(found)
-        if len(self.entries) >= _BATCH_ENTRIES:
+        if found.num_rows:
+            self.entries.append(found)
+            self.n_entries += found.num_rows
+        if self.n_entries >= _BATCH_ENTRIES:
             self.flush()
 
     def flush(self) -> None:
         import pyarrow as pa
 
         if self.entries:
-            columns = list(zip(*map(self.row_of, self.entries), strict=True))
-            arrays = [pa.array(c, type=f.type) for c, f in zip(columns, self.schema, strict=True)]
+            table = pa.Table.from_batches(self.entries, schema=self.schema)
+            arrays = [c.combine_chunks() for c in table.columns]
+            del table
             if self.spills is not None:
                 self.spills[0].write(arrays[self.text_at])
                 arrays[self.text_at] = pa.nulls(len(arrays[self.text_at]), pa.string())  # placeholder
             self.entry_tables.append(pa.table(arrays, schema=self.schema))
+            del arrays
         if self.texts:
             texts = pa.array(self.texts, type=pa.string())
             if self.spills is not None:
                 self.spills[1].write(texts)
             else:
                 self.text_chunks.append(texts)
-        self.entries, self.texts = [], []
+        self.entries, self.texts, self.n_entries = [], [], 0
 
     def frames(self) -> tuple[pd.DataFrame, pd.Series]:
         """(the entries frame, the documents' texts), Arrow-backed (texts mapped when spilled)."""
@@ -378,26 +382,37 @@ class _Batches:
             s.abort()
 
 
-def _set_dup_columns(frame: pd.DataFrame, id_col: str, dups: list[tuple[int, float] | None]) -> None:
-    """`dup_of` (the id of the earlier copy, or "") and `dup_score` of each row, from near_duplicates' answers
-    (ids taken column-wise: a pandas lookup per row took minutes at a million entries)."""
-    of = np.array([d[0] if d else -1 for d in dups], dtype=np.int64)
-    flagged = np.flatnonzero(of >= 0)
-    dup_of = np.full(len(of), "", dtype=object)
-    dup_of[flagged] = frame[id_col].take(of[flagged]).to_numpy(dtype=object)
-    frame["dup_of"] = pd.Series(dup_of, index=frame.index, dtype="str")
-    score = np.zeros(len(dups), dtype=np.float64)
-    score[flagged] = [round(dups[i][1], 3) for i in flagged.tolist()]  # type: ignore[index]
+def _set_dup_columns(frame: pd.DataFrame, id_col: str, dups: tuple[np.ndarray, np.ndarray]) -> None:
+    """`dup_of` (the id of the earlier copy, or "") and `dup_score` of each row, from near_duplicate_arrays'
+    answers (ids taken column-wise by Arrow: no Python string per flagged row)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    of, sim = dups
+    flagged = of >= 0
+    column = frame[id_col].array
+    if hasattr(column, "__arrow_array__"):
+        taken = column.__arrow_array__().take(pa.array(np.where(flagged, of, 0), mask=~flagged))
+        frame["dup_of"] = as_series(pc.fill_null(taken, ""), frame.index)
+    else:
+        dup_of = np.full(len(of), "", dtype=object)
+        dup_of[flagged] = frame[id_col].take(of[flagged]).to_numpy(dtype=object)
+        frame["dup_of"] = pd.Series(dup_of, index=frame.index, dtype="str")
+    score = np.zeros(len(of), dtype=np.float64)
+    score[flagged] = [round(x, 3) for x in sim[flagged].tolist()]
     frame["dup_score"] = score
 
 
-def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem]) -> None:
-
+def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[Problem],
+                     scratch: Path | None = None) -> None:
+    """Near-duplicate documents (a note each) and entries, ranked by date then id (`scratch`: a folder for the
+    LSH keys, see near_duplicate_arrays)."""
     order = docs[["date_start", "doc_id"]].sort_values(["date_start", "doc_id"],
                                                       key=lambda s: s.replace("", "9999")).index  # not the texts
     doc_rank = {docs.at[i, "doc_id"]: r for r, i in enumerate(order)}
     ranks = [doc_rank[d] for d in docs["doc_id"]]
-    _set_dup_columns(docs, "doc_id", near_duplicates(column_texts(docs["text"]), ranks, DOC_DUP_THRESHOLD))
+    _set_dup_columns(docs, "doc_id", near_duplicate_arrays(column_texts(docs["text"]), ranks, DOC_DUP_THRESHOLD,
+                                                          scratch=scratch))
     for did, of, score in zip(docs["doc_id"], docs["dup_of"], docs["dup_score"], strict=True):
         if of:
             problems.append(Problem("note", "near-duplicate", "documents.csv", None, did,
@@ -406,8 +421,9 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
         codes, uniques = factorize(entries["doc_id"])  # an array, not a Python int (or str) per entry
         rank_of = np.array([doc_rank[d] for d in uniques], dtype=np.int64)
         e_rank = rank_of[codes] * 100000 + entries["seq"].to_numpy(dtype=np.int64)
-        _set_dup_columns(entries, "entry_id",
-                         near_duplicates(column_texts(entries["text"]), e_rank, ENTRY_DUP_THRESHOLD))
+        del codes, uniques, rank_of
+        _set_dup_columns(entries, "entry_id", near_duplicate_arrays(column_texts(entries["text"]), e_rank,
+                                                                    ENTRY_DUP_THRESHOLD, scratch=scratch))
     else:
         entries["dup_of"] = []
         entries["dup_score"] = []
@@ -416,23 +432,43 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
 _PARALLEL_MIN_ROWS = 2_000  # fewer rows are read in this process: starting workers would cost more
 
 
+def entry_schema(entry_cols: list[str]) -> Any:
+    """The Arrow schema of the entries' columns while they are read (ints for seq, start and end; else strings)."""
+    import pyarrow as pa
+
+    return pa.schema([(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in entry_cols])
+
+
+def entry_batch(found: list[Entry], entry_cols: list[str]) -> Any:
+    """A document's entries as one Arrow RecordBatch: what a worker process sends back (its buffers, not a
+    Python tuple and strings per entry for the loading process to unpickle, whose leftovers fragmented its heap)."""
+    import pyarrow as pa
+
+    schema = entry_schema(entry_cols)
+    columns = [[getattr(e, c) for e in found] for c in entry_cols]
+    return pa.RecordBatch.from_arrays([pa.array(v, type=f.type) for v, f in zip(columns, schema, strict=True)],
+                                      schema=schema)
+
+
 def _read_row(context: tuple[Path, CorpusConfig, InputLimits, _FileIndex], item: tuple[int, dict[str, str]]
-              ) -> tuple[dict[str, Any] | None, list[Any], list[Problem]]:
-    """One documents.csv row read, checked and split into entries (its record or None, its entries, its
-    problems): the per-file work, done here or in a worker process."""
+              ) -> tuple[dict[str, Any] | None, Any, list[Problem]]:
+    """One documents.csv row read, checked and split into entries (its record or None, its entries as a
+    RecordBatch, or None when there are more than max_entries, and its problems): the per-file work, done here or
+    in a worker process."""
     root, config, limits, files = context
     line, row = item
     problems: list[Problem] = []
     rec = _doc_record(root, line, row, config, problems, limits, files)
-    found: list[Any] = []
+    found: list[Entry] = []
     if rec is not None:
         found = list(itertools.islice(split_entries(row.get("doc_id", ""), rec["text"]), limits.max_entries + 1))
-    return rec, found, problems
+    batch = entry_batch(found, _ENTRY_COLS) if len(found) <= limits.max_entries else None
+    return rec, batch, problems
 
 
 @contextmanager
 def _row_reader(context: tuple[Path, CorpusConfig, InputLimits, _FileIndex], items: list[tuple[int, dict[str, str]]],
-                workers: int) -> Iterator[Iterator[tuple[dict[str, Any] | None, list[Any], list[Problem]]]]:
+                workers: int) -> Iterator[Iterator[tuple[dict[str, Any] | None, Any, list[Problem]]]]:
     """`_read_row` over `items`, in order: in `workers` forked processes when there are enough rows (and the
     platform forks), else here."""
     read = partial(_read_row, context)
@@ -461,8 +497,7 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers:
     csv_path = root / "documents.csv"
     if not csv_path.is_file():
         raise CorpusError(f"{root}: documents.csv is missing", hint="see docs/corpus-format.md")
-    entry_cols = [c for c in schema.ENTRIES if c not in ("dup_of", "dup_score")]
-    batches = _Batches(entry_cols, Path(spill) if spill is not None else None)
+    batches = _Batches(_ENTRY_COLS, Path(spill) if spill is not None else None)
     try:
         return _load(root, config, limits, csv_path, batches, workers)
     except BaseException:
@@ -493,7 +528,7 @@ def _load(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path,
                 continue
             rec, found, row_problems = next(read)
             problems.extend(row_problems)
-            if rec is not None and len(found) > limits.max_entries:
+            if rec is not None and found is None:
                 problems.append(Problem("error", "over-limit", "documents.csv", line, doc_id,
                                         f"more than max_entries = {limits.max_entries:,} entries in one "
                                         "document; the document is skipped (split it, or raise [limits] "
@@ -523,7 +558,7 @@ def _load(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path,
     release_memory()  # the reading transients, before the junk and near-duplicate passes add theirs
     flag_junk(entries, docs, problems, mains)
     release_memory()
-    _flag_duplicates(docs, entries, problems)
+    _flag_duplicates(docs, entries, problems, batches.folder)
     texts_dir = root / "texts"
     if texts_dir.is_dir():
         spelled = {str(root / p) for p in seen_paths}  # most files are listed as they are found: no resolve()

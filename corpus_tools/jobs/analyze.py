@@ -331,6 +331,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         sample = dataclasses.replace(doc_scores, scores=doc_scores.scores.iloc[:0], level="entry",
                                      evidence=top_entry_evidence(scored.evidence))
         overview = evidence_overview(scored.evidence, EXPLORER_ROWS)  # the explorer's sample and counts
+        release_memory()  # the two passes over evidence.parquet leave their batches with the allocators
         rep = write_report(ReportInputs(corpus, lex, doc_scores, sample, framing, topic_res, health, manifest,
                                         result.problems[:20], sug_res, validation=validation, reliability=rel,
                                         balance=balance, evidence_overview=overview),

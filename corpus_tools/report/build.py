@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
 
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.framing.periods import doc_periods, is_dated, period_order
+from corpus_tools.io.memory import release_memory
 from corpus_tools.io.tables import write_table
 from corpus_tools.report import charts_framing as cf
 from corpus_tools.report import charts_topics as ct
@@ -152,6 +152,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
                             dict(zip(stage_order, group_sizes(shares, "stage", stage_order)[0],
                                                   strict=True)))
     measures_ctx = measures_context(fr, names, maker, stage_order, cf.association_matrix)
+    release_memory()  # what the charts and effects left with the allocators: not under the sections below
     say("report: evidence and topics")
     passages = top_passages(inputs.entry_scores.counted_evidence(), corpus.entries, docs)
     evidence = [{"id": v.id, "label": long_names.get(v.id, v.id), "definition": v.definition,
@@ -168,6 +169,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         explorer = explorer_data(inputs.entry_scores.evidence, corpus.entries, docs, names, var_construct,
                                  limits["max_rows"], limits["max_text_bytes"])
     topics_ctx = _topics(inputs.topics, stage_order, maker, csv, names)
+    release_memory()  # the explorer's reads of the entries (Arrow pool, the texts' mapped pages)
     say("report: draft codes and model quality")
     suggest_ctx = suggestions_context(inputs.suggestions, corpus, stage_order, names, maker, csv)
     health_tab = health_by_variable(inputs.health)
@@ -209,7 +211,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         else "none computed",
         "tri_chart": tri_chart,
         "tri_summary": tab(fr.triangulation_summary, csv="triangulation_summary.csv"),
-        "evidence": evidence, "explorer": explorer, "explorer_json": Markup(explorer.json()),
+        "evidence": evidence, "explorer": explorer, "explorer_json": explorer.markup(),
         "topics": topics_ctx, "suggest": suggest_ctx,
         "validation": validation_context(inputs.validation, names, csv),
         "health_chart": health_chart,
@@ -217,12 +219,38 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, cache: Cache | None = N
         "never": tab(never, ["lexicon", "variable", "lang", "term"], max_rows=200, csv="lexicon_health.csv"),
         "documents": _documents(docs),
         "notes": [*inputs.notes, *fr.notes, *(inputs.topics.notes if inputs.topics else [])],
-        "manifest": json.dumps(inputs.manifest, ensure_ascii=False, indent=2, default=str),
+        "manifest": JsonPieces(inputs.manifest),
     }
+    release_memory()  # the pass over suggestions.parquet
     say("report: writing report.html")
     html = out_dir / "report.html"
     render_to(ctx, html)
     return ReportOutput(html, maker.charts, tables)
+
+
+@dataclass
+class JsonPieces:
+    """`json.dumps(value, ensure_ascii=False, indent=2, default=str)` for the template, iterated in pieces of about
+    `size` characters (the run manifest lists every input file: megabytes at 100,000 documents), never whole."""
+
+    value: Any
+    size: int = 1 << 16
+
+    def __iter__(self) -> Iterator[str]:
+        encoder = json.JSONEncoder(ensure_ascii=False, indent=2, default=str)
+        buf: list[str] = []
+        n = 0
+        for chunk in encoder.iterencode(self.value):
+            buf.append(chunk)
+            n += len(chunk)
+            if n >= self.size:
+                yield "".join(buf)
+                buf, n = [], 0
+        if buf:
+            yield "".join(buf)
+
+    def __str__(self) -> str:
+        return "".join(self)
 
 
 def sample_lines(samples: dict[str, Any]) -> list[str]:
@@ -315,7 +343,7 @@ def _counting(scores: ScoreResult) -> dict[str, Any]:
 
 def _documents(docs: pd.DataFrame) -> Table:
     cols = ["doc_id", "title", "source_type", "outlet", "date", "stage", "lang", "path"]
-    return table(docs, cols, csv="documents.csv")
+    return table(docs, cols, csv="documents.csv", lazy=True)  # a row per document: formatted as the page is written
 
 
 def _template() -> Any:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from corpus_tools.io.mapped import release_pages
+
 WINDOW = 160
 MAX_CHARS = 520
 SLICE_ROWS = 100_000  # entry ids compared at a time when looking up the evidence's entries
@@ -74,13 +76,20 @@ def _positions(entries: pd.DataFrame, wanted: set[object], step: int | None = No
     return out
 
 
+def _doc_meta(docs: pd.DataFrame, doc_id: str) -> dict[str, str]:
+    """Title, date, source type and stage of document `doc_id` as text (empty when there is no such document),
+    found by comparing the ids (no index over every document's id as Python strings)."""
+    hit = np.flatnonzero((docs["doc_id"].astype(str) == doc_id).to_numpy(dtype=bool))
+    cols = ("title", "date", "source_type", "stage")
+    return {c: str(docs[c].iloc[int(hit[0])]) for c in cols} if len(hit) else dict.fromkeys(cols, "")
+
+
 def top_passages(evidence: pd.DataFrame, entries: pd.DataFrame, docs: pd.DataFrame,
                  per_variable: int = 3) -> dict[str, list[Passage]]:
     """variable id → its `per_variable` entries with the most hits (ties: corpus order). Only the entries the
     evidence names are read from `entries` (the evidence may be a sample: scoring.evidence_queries)."""
     if evidence.empty:
         return {}
-    meta = docs.set_index("doc_id")
     where = _positions(entries, set(evidence["entry_id"].unique()))
     out: dict[str, list[Passage]] = {}
     for var, ev in evidence.groupby("variable", sort=False):
@@ -92,15 +101,17 @@ def top_passages(evidence: pd.DataFrame, entries: pd.DataFrame, docs: pd.DataFra
         for eid in ranked:
             if eid not in where:
                 continue
-            row = entries.iloc[where[eid]]
+            pos = where[eid]  # the entry's own cells, not its row (a row of a mixed frame copies every column)
             hits = ev[ev["entry_id"] == eid]
-            base = int(row["start"])
+            base = int(entries["start"].iloc[pos])
             spans = [(int(s) - base, int(e) - base) for s, e in zip(hits["start"], hits["end"], strict=True)]
-            did = str(row["doc_id"])
-            m = meta.loc[did] if did in meta.index else None
-            passages.append(Passage(
-                str(eid), did, str(m["title"]) if m is not None else "", str(m["date"]) if m is not None else "",
-                str(m["source_type"]) if m is not None else "", str(m["stage"]) if m is not None else "",
-                len(hits), sorted(set(hits["matched"].astype(str))), highlight(str(row["text"]), spans)))
+            did = str(entries["doc_id"].iloc[pos])
+            m = _doc_meta(docs, did)
+            terms = sorted(set(hits["matched"].astype(str)))
+            text = str(entries["text"].iloc[pos])
+            release_pages()  # a mapped text read maps a large block of the file: dropped again at once
+            segments = highlight(text, spans)
+            passages.append(Passage(str(eid), did, m["title"], m["date"], m["source_type"], m["stage"], len(hits),
+                                    terms, segments))
         out[str(var)] = passages
     return out

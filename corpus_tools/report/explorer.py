@@ -9,18 +9,65 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
+import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
+from corpus_tools.io.mapped import release_pages
 from corpus_tools.report.labels import LANGUAGES
 
 MAX_ROWS = 20_000
 MAX_TEXT_BYTES = 1_000_000
 CONTEXT = 40  # characters either side of a hit when its entry text is not embedded
 SLICE_ROWS = 100_000  # entry texts measured at a time
+JSON_ROWS = 5_000  # rows of a long list written to the page's JSON at a time
+
+
+def _dumps(value: Any) -> str:
+    """JSON safe inside a <script type="application/json"> element (no `<`, `>` or `&`)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+class DocRows(Sequence[list[Any]]):
+    """The payload's document rows ([id, title, source type, stage, language, date, text embedded]), made from
+    the documents' columns when read (a slice at a time by the JSON writer), not held as a list per document."""
+
+    def __init__(self, doc_ids: list[str], columns: list[pd.Series], with_text: set[str]) -> None:
+        self.doc_ids, self.columns, self.with_text = doc_ids, columns, with_text
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    def _rows(self, a: int, b: int) -> list[list[Any]]:
+        cols = [c.iloc[a:b] for c in self.columns]
+        return [[d, *(_str(v) for v in vals), d in self.with_text]
+                for d, *vals in zip(self.doc_ids[a:b], *cols, strict=True)]
+
+    @overload
+    def __getitem__(self, i: int) -> list[Any]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[list[Any]]: ...
+
+    def __getitem__(self, i: int | slice) -> list[Any] | list[list[Any]]:
+        if isinstance(i, slice):
+            a, b, step = i.indices(len(self))
+            return self._rows(a, b)[::step] if step != 1 else self._rows(a, b)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._rows(i, i + 1)[0]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -39,8 +86,36 @@ class ExplorerData:
 
     def json(self) -> str:
         """The payload as JSON safe inside a <script type="application/json"> element (no `<`, `>` or `&`)."""
-        text = json.dumps(self.payload, ensure_ascii=False, separators=(",", ":"))
-        return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+        return "".join(self.json_pieces())
+
+    def json_pieces(self, rows: int | None = None) -> Iterator[str]:
+        """`json()` in pieces (long lists `rows` rows at a time): the same text, never held whole."""
+        rows = rows or JSON_ROWS
+        yield "{"
+        for i, (key, value) in enumerate(self.payload.items()):
+            head = ("," if i else "") + _dumps(key) + ":"
+            if isinstance(value, list | DocRows) and len(value) > rows:
+                yield head + "["
+                for a in range(0, len(value), rows):
+                    yield ("," if a else "") + _dumps(list(value[a:a + rows]))[1:-1]
+                yield "]"
+            else:
+                yield head + _dumps(list(value) if isinstance(value, DocRows) else value)
+        yield "}"
+
+    def markup(self) -> ExplorerJSON:
+        """The JSON for the template: iterating it gives the pieces as Markup (written as they come)."""
+        return ExplorerJSON(self)
+
+
+@dataclass
+class ExplorerJSON:
+    """ExplorerData.json_pieces for a Jinja loop, as safe Markup (the text is already script-safe)."""
+
+    data: ExplorerData
+
+    def __iter__(self) -> Iterator[Markup]:
+        return (Markup(p) for p in self.data.json_pieces())
 
 
 def _sample(evidence: pd.DataFrame, max_rows: int) -> pd.DataFrame:
@@ -73,6 +148,24 @@ def _text_bytes(entries: pd.DataFrame, step: int | None = None) -> pd.Series:
     return pd.concat(parts).groupby(level=0).sum() if len(parts) > 1 else parts[0]
 
 
+def _shown_entries(entries: pd.DataFrame, doc_ids: set[str], entry_ids: set[str],
+                   step: int | None = None) -> pd.DataFrame:
+    """The rows of `entries` (only the columns the explorer reads) of the documents `doc_ids` or with an id in
+    `entry_ids`, in order, taken a slice at a time (a mask over every entry joins the columns' chunks, a copy of
+    each column) and their texts copied out of the mapped column, whose pages are dropped again after each slice."""
+    cols = [c for c in ("entry_id", "doc_id", "start", "text", "speaker") if c in entries.columns]
+    parts = []
+    step = step or SLICE_ROWS
+    for a in range(0, len(entries), step):
+        part = entries.iloc[a:a + step]
+        keep = part["doc_id"].astype(str).isin(doc_ids) | part["entry_id"].astype(str).isin(entry_ids)
+        rows = np.flatnonzero(keep.to_numpy(dtype=bool))
+        if len(rows):
+            parts.append(part[cols].iloc[rows])
+        release_pages()
+    return pd.concat(parts) if len(parts) > 1 else parts[0] if parts else entries[cols].iloc[:0]
+
+
 def _str(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
@@ -102,9 +195,7 @@ def explorer_data(evidence: pd.DataFrame, entries: pd.DataFrame, docs: pd.DataFr
             budget -= size
     # only the entries the page shows (those of documents with their text) or a sampled hit points into: a
     # million entries' texts are never turned into Python strings
-    shown = entries["doc_id"].astype(str).isin(with_text) | entries["entry_id"].astype(str).isin(
-        {str(e) for e in ev["entry_id"]} if len(ev) else set())
-    ent = entries[shown.to_numpy()]
+    ent = _shown_entries(entries, with_text, {str(e) for e in ev["entry_id"]} if len(ev) else set())
     ent = ent.sort_values(["doc_id", "start"]) if "start" in ent else ent
     entry_rows: list[list[Any]] = []
     entry_index: dict[str, int] = {}
@@ -139,9 +230,8 @@ def explorer_data(evidence: pd.DataFrame, entries: pd.DataFrame, docs: pd.DataFr
     payload = {
         "vars": [[v, names.get(v, v), constructs.get(v, v.split(".")[0]),
                   names.get(constructs.get(v, v.split(".")[0]), constructs.get(v, ""))] for v in variables],
-        "docs": [[d, _str(t), _str(src), _str(st), _str(lang), _str(date), d in with_text]
-                 for d, t, src, st, lang, date in zip(doc_ids, docs["title"], docs["source_type"], stage_col,
-                                                      docs["lang"], docs["date"], strict=True)],
+        "docs": DocRows(doc_ids, [docs["title"], docs["source_type"], stage_col, docs["lang"], docs["date"]],
+                        with_text),
         "entries": entry_rows,
         "rows": rows,
         "n_rows": len(evidence) if n_rows is None else n_rows, "n_docs_text": len(with_text),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from corpus_tools.io.mapped import factorize, release_pages
 from corpus_tools.io.parquet_parts import iter_frames
 from corpus_tools.report import charts_suggest as cs
 from corpus_tools.report.format import Table, cell, table, truncate
@@ -189,16 +190,40 @@ class SuggestionTally:
                     del best[k]
 
 
+class _DocStages:
+    """Each row's stage (as text; "nan" for a missing stage or an unknown document) through its document, looked up
+    by Arrow (`index_in`) in the documents' ids: no index of every document's id as Python strings (a pandas map
+    by document id built one)."""
+
+    def __init__(self, docs: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        self.ids = pa.array(docs["doc_id"].astype(str), type=pa.large_string(), from_pandas=True)
+        codes, uniques = factorize(docs["stage"].astype(str))
+        self.labels = np.asarray([*(str(u) for u in uniques), "nan"], dtype=object)
+        self.codes = np.where(codes < 0, len(uniques), codes)
+
+    def __call__(self, doc_ids: pd.Series) -> list[str]:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        wanted = pa.array(doc_ids.astype(str), type=pa.large_string(), from_pandas=True)
+        pos = pc.fill_null(pc.index_in(wanted, value_set=self.ids), -1).to_numpy(zero_copy_only=False)
+        code = np.where(pos >= 0, self.codes[np.maximum(pos, 0)], len(self.labels) - 1) if len(self.codes) else \
+            np.full(len(pos), len(self.labels) - 1)
+        return list(self.labels[code])
+
+
 def tally_suggestions(res: SuggestionsResult, corpus: Corpus, batch_rows: int | None = None) -> SuggestionTally:
     """One pass over res.path, `batch_rows` rows at a time (default READ_ROWS): the counts and candidates the
     section shows. Each row's stage is its document's (the corpus's documents, not a merged copy of every
     entry)."""
-    doc_stage = corpus.docs.set_index("doc_id")["stage"]
+    stage_of = _DocStages(corpus.docs)
     tally = SuggestionTally(list(res.codes))
     coded = {str(i) for i in res.coded_ids}
     offset = 0
     for batch in iter_frames(res.path, batch_rows=batch_rows or READ_ROWS):
-        stages = [str(s) for s in batch["doc_id"].map(doc_stage).astype(str)]
+        stages = stage_of(batch["doc_id"])
         tally.add(batch.reset_index(drop=True), stages, coded, offset)
         offset += len(batch)
     return tally
@@ -241,8 +266,9 @@ def _entry(corpus: Corpus, eid: str, row: int) -> dict[str, str] | None:
     docs = corpus.docs
     meta = docs[docs["doc_id"] == did]
     m = meta.iloc[0] if len(meta) else None
-    return {k: str(m[k]) if m is not None else "nan" for k in ("title", "stage", "source_type")} | {
-        "text": str(ent["text"].iloc[pos])}
+    text = str(ent["text"].iloc[pos])
+    release_pages()  # a mapped text read maps a large block of the file: dropped again at once
+    return {k: str(m[k]) if m is not None else "nan" for k in ("title", "stage", "source_type")} | {"text": text}
 
 
 def _examples(tally: SuggestionTally, corpus: Corpus, names: dict[str, str]) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 LANGUAGE_BALANCE = ("lexicon", "construct", "variable", "lang", "n_docs", "n_tokens", "count", "rate_per_1k",
                     "rate_lo", "rate_hi", "ratio", "warning", "drivers")
 THRESHOLD = 3.0
-BOOT_CELLS = 4_000_000  # resampled document indices drawn at a time (32 MB)
+BOOT_CELLS = 1_000_000  # resampled document indices drawn at a time (8 MB, and as much for a column's gathered values)
 
 
 def language_of(lang: str) -> str:

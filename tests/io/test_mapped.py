@@ -10,7 +10,16 @@ import pytest
 
 from corpus_tools.corpus import loader
 from corpus_tools.corpus.loader import load_corpus
-from corpus_tools.io.mapped import TextSpill, as_series, factorize, is_mapped, iter_texts, map_column, release_pages
+from corpus_tools.io.mapped import (
+    TextSpill,
+    as_series,
+    factorize,
+    is_mapped,
+    iter_texts,
+    map_column,
+    release_pages,
+    text_reader,
+)
 from corpus_tools.io.memory import release_memory
 from tests.conftest import MakeCorpus
 
@@ -133,3 +142,17 @@ def test_array_spill_gives_the_parts_joined_mapped_or_in_memory(tmp_path: Path) 
     failed.write(np.arange(3))
     failed.abort()
     assert not list(tmp_path.glob(".array-*"))
+
+
+def test_text_reader_reads_a_mapped_column_from_its_file(tmp_path: Path) -> None:
+    """Texts read at random with `text_reader` equal the column's values (missing: ""), across the batches the
+    spill was written in and for non-ASCII text; a column that is not mapped has no reader."""
+    values = ["村里租金便宜", None, "", "Rents are low 😀", "é" * 5000, "x"] * 40
+    mapped = map_column(pd.Series(values, dtype="str"), tmp_path, rows=7)
+    read = text_reader(mapped)
+    assert read is not None
+    rng = np.random.default_rng(0)
+    for i in [*rng.integers(0, len(values), 100).tolist(), 0, len(values) - 1]:
+        assert read(i) == (values[i] or "")
+    assert text_reader(pd.Series(values, dtype="str")) is None
+    assert text_reader(pd.Series([1, 2])) is None

@@ -166,3 +166,26 @@ def test_entries_read_a_slice_at_a_time_give_the_same_passages_and_sizes(seed: i
         assert top_passages(ev[ev["counted"]], entries, docs, per_variable=3) == whole_top
         assert explorer_data(ev, entries, docs, {}, {}, 5, 60).payload == \
             _reference_explorer(ev, entries, docs, {}, {}, 5, 60).payload
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_explorer_json_written_in_pieces_is_the_same_text(seed: int) -> None:
+    """json_pieces (long lists a few rows at a time, documents' rows made from the columns) joins to exactly the
+    text of json.dumps of the whole payload, with the same script-safe escapes; the document rows read as a list."""
+    import json
+
+    from markupsafe import Markup
+
+    ev, entries, docs = _messy(seed)
+    docs.loc[0, "title"] = "<b>&amp;</b>"  # escaped in every piece
+    got = explorer_data(ev, entries, docs, {"a.x": "X"}, {}, 7, 150)
+    want = _reference_explorer(ev, entries, docs, {"a.x": "X"}, {}, 7, 150)
+    whole = json.dumps(want.payload, ensure_ascii=False, separators=(",", ":"))
+    whole = whole.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    for rows in (1, 2, 5, 10**6):
+        assert "".join(got.json_pieces(rows)) == whole
+    assert got.json() == whole and "".join(got.markup()) == whole
+    assert all(isinstance(p, Markup) for p in got.markup())
+    docs_rows = got.payload["docs"]
+    assert list(docs_rows) == want.payload["docs"] and len(docs_rows) == len(docs)
+    assert docs_rows[-1] == want.payload["docs"][-1] and docs_rows[2:5] == want.payload["docs"][2:5]

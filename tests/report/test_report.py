@@ -295,3 +295,34 @@ def test_explorer_without_evidence() -> None:
     data = explorer_data(pd.DataFrame(columns=list(schema.EVIDENCE)), entries, docs, {}, {})
     assert data.payload["rows"] == [] and not data.capped and data.payload["docs"][0][5] == ""
     assert "<" not in data.json() and "\\u003c/script\\u003e" in data.json()
+
+
+def test_lazy_table_rows_are_the_rows_formatted_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """table(lazy=True) (the documents table: a row per document) formats its rows a block at a time as the page is
+    written: the same rows, in order, as formatting the whole frame at once."""
+    from corpus_tools.report import format as fmt
+
+    frame = pd.DataFrame({"doc_id": [f"d{i}" for i in range(23)], "rate": [i / 7 for i in range(23)],
+                          "rate_lo": [i / 8 for i in range(23)], "rate_hi": [i / 6 for i in range(23)],
+                          "title": ["<t>", float("nan"), "网店"] * 7 + ["x", "y"]})
+    want = fmt.table(frame, csv="x.csv")
+    monkeypatch.setattr(fmt, "LAZY_ROWS", 5)
+    got = fmt.table(frame, csv="x.csv", lazy=True)
+    assert list(got.rows) == want.rows and len(got.rows) == len(want.rows) == 23
+    assert got.rows[7] == want.rows[7] and got.rows[3:9] == want.rows[3:9]
+    assert (got.columns, got.numeric, got.omitted, got.raw) == (want.columns, want.numeric, want.omitted, want.raw)
+
+
+def test_manifest_in_pieces_is_the_json_text() -> None:
+    """The page's run manifest is written in pieces (JsonPieces): together exactly json.dumps' text."""
+    import json
+
+    from corpus_tools.report.build import JsonPieces
+
+    value = {"corpus": {"inputs": [{"path": f"docs/{i}.txt", "sha1": "ab" * 20} for i in range(300)]},
+             "名": "网店 <&>", "n": [1, 2.5, None, True], "path": Path("x/y")}
+    want = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    for size in (1, 7, 1000, 1 << 20):
+        pieces = list(JsonPieces(value, size))
+        assert "".join(pieces) == want and (size > len(want) or len(pieces) > 1)
+    assert str(JsonPieces(value)) == want

@@ -134,3 +134,18 @@ def test_examples_find_their_entry_when_the_table_is_not_in_corpus_order(made: t
     got = rs._examples(rs.tally_suggestions(other, corpus), corpus, {})
     want = _reference(other, corpus, [], {})[3]
     assert got == want and len(got) >= 3
+
+
+def test_doc_stages_by_arrow_are_the_pandas_map() -> None:
+    """Each suggestion row's stage through its document, looked up by Arrow: the same text as mapping the doc ids
+    through the documents' stage column (missing stage and unknown document: "nan")."""
+    from corpus_tools.report.suggestions import _DocStages
+
+    docs = pd.DataFrame({"doc_id": pd.Series(["d1", "d2", "d3", "d4"], dtype="str"),
+                         "stage": pd.Series(["early", None, "late", "early"], dtype="str")})
+    rows = pd.Series(["d3", "d1", "zz", "d2", "d4", "d1", None], dtype="str")
+    want = [str(s) for s in rows.map(docs.set_index("doc_id")["stage"]).astype(str)]
+    assert _DocStages(docs)(rows) == want == ["late", "early", "nan", "nan", "early", "early", "nan"]
+    objects = docs.astype(object)
+    assert _DocStages(objects)(rows.astype(object)) == want
+    assert _DocStages(docs.iloc[:0])(rows) == ["nan"] * len(rows)
