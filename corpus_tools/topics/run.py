@@ -16,7 +16,7 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.errors import ConfigError
-from corpus_tools.io.mapped import factorize
+from corpus_tools.io.mapped import factorize, text_reader
 from corpus_tools.io.memory import release_memory
 from corpus_tools.scoring.parallel import run_tasks
 from corpus_tools.topics.align import SIMILARITY_THRESHOLD, align_pair, topic_similarity
@@ -64,12 +64,16 @@ def _describe(corpus: Corpus, scope: str, stage: str, model: TopicEstimator, the
     rows = data.entries["row"].to_numpy()
     doc = data.doc_codes
     entries, docs = corpus.entries, corpus.docs
+    # passages are read at random: from the mapped file (pread), since a read through the mapping brings about
+    # 1 MB of the file into memory each time; "" (empty or missing) is read from the column as before
+    text_of = text_reader(entries["text"])
 
     def entry(i: int) -> dict[str, Any]:
         r, d = int(rows[i]), int(doc[i])
+        text = text_of(r) if text_of is not None else ""
         return {"entry_id": entries["entry_id"].iat[r], "doc_id": entries["doc_id"].iat[r],
                 "title": docs["title"].iat[d] if 0 <= d < len(docs) else np.nan,
-                "stage": data.entries["stage"].iat[i], "text": entries["text"].iat[r]}
+                "stage": data.entries["stage"].iat[i], "text": text or entries["text"].iat[r]}
 
     out["passages"] += passage_rows(scope, theta, data.docs.lengths >= MIN_PASSAGE_TOKENS, doc, entry)
     out["variables"] += variable_rows(scope, model, index)
