@@ -5,20 +5,23 @@ list per entry (about a gigabyte at a million entries). Built a slice of entries
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from corpus_tools.io.mapped import factorize, release_pages
+from corpus_tools.io.mapped import ArraySpill, factorize, release_pages
 
 if TYPE_CHECKING:
     from corpus_tools.corpus.loader import Corpus
     from corpus_tools.text.tokenize import Tokenizer
 
 SLICE_ENTRIES = 20_000  # entries tokenized before their counts are packed into arrays
+CACHE_ROWS = 1 << 18  # cells (and entries) per part when the matrix is written to the cache
 
 
 @dataclass
@@ -32,13 +35,18 @@ class EntryWords:
 
     @classmethod
     def from_token_lists(cls, entry_ids: Sequence[str] | pd.Index, token_lists: Iterable[Sequence[str]],
-                         slice_entries: int = SLICE_ENTRIES) -> EntryWords:
+                         slice_entries: int = SLICE_ENTRIES, scratch: str | Path | None = None) -> EntryWords:
         """From the entries' ids and their words (in the same order), packed `slice_entries` entries at a time:
-        only one slice's words are ever Python objects; the rest are int32 arrays."""
+        only one slice's words are ever Python objects; the rest are int32 arrays, appended to files as they are
+        packed. With a `scratch` folder the matrix's cells stay in those files, memory-mapped (resident only
+        while read); without, they are read into memory once at the end (never the parts and the whole at
+        once)."""
         vocab: dict[str, int] = {}
-        indptr: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
-        indices: list[np.ndarray] = []
-        data: list[np.ndarray] = []
+        folder = Path(scratch) if scratch is not None else Path(tempfile.gettempdir())
+        # cells' words, cells' counts, rows' ends (the CSR arrays)
+        spills = [ArraySpill(folder, np.int32), ArraySpill(folder, np.int32), ArraySpill(folder, np.int64)]
+        spills[2].write(np.zeros(1, dtype=np.int64))
+        end = [0]  # cells so far
         lens: list[int] = []
         cols: list[int] = []
         n_rows = 0
@@ -51,32 +59,41 @@ class EntryWords:
             # one cell per (entry, word), columns sorted within a row: the cells of a summed CSR matrix
             keys, n = np.unique(rows * n_vocab + np.asarray(cols, dtype=np.int64), return_counts=True)
             per_row = np.bincount(keys // n_vocab, minlength=len(lens))
-            indptr.append(np.cumsum(per_row, dtype=np.int64) + indptr[-1][-1])
-            indices.append((keys % n_vocab).astype(np.int32))
-            data.append(n.astype(np.int32))
+            spills[2].write(np.cumsum(per_row, dtype=np.int64) + end[0])
+            end[0] += len(keys)
+            spills[0].write(keys % n_vocab)
+            spills[1].write(n)
             lens.clear()
             cols.clear()
 
-        for ws in token_lists:
-            lens.append(len(ws))
-            cols.extend([vocab.setdefault(w, len(vocab)) for w in ws])
-            n_rows += 1
-            if len(lens) >= slice_entries:
-                pack()
-        pack()
+        try:
+            for ws in token_lists:
+                lens.append(len(ws))
+                cols.extend([vocab.setdefault(w, len(vocab)) for w in ws])
+                n_rows += 1
+                if len(lens) >= slice_entries:
+                    pack()
+            pack()
+        except BaseException:
+            for sp in spills:
+                sp.abort()
+            raise
         ids = entry_ids if isinstance(entry_ids, pd.Index) else pd.Index(list(entry_ids), dtype=object)
+        words, cells, indptr = (sp.array(mapped=scratch is not None) for sp in spills)
         if len(ids) != n_rows:
             raise ValueError(f"{len(ids)} entry ids for {n_rows} token lists")
         from scipy import sparse
 
-        counts = sparse.csr_matrix((concat_parts(data, np.int32), concat_parts(indices, np.int32),
-                                    concat_parts(indptr, np.int64)), shape=(n_rows, len(vocab)))
+        if end[0] < np.iinfo(np.int32).max:  # scipy's own choice of index type, made here: no copy by scipy
+            indptr = indptr.astype(np.int32)
+        counts = sparse.csr_matrix((cells, words, indptr), shape=(n_rows, len(vocab)))
         return cls(ids, list(vocab), counts)
 
     @classmethod
-    def of_corpus(cls, corpus: Corpus, tokenizer: Tokenizer, slice_entries: int = SLICE_ENTRIES) -> EntryWords:
+    def of_corpus(cls, corpus: Corpus, tokenizer: Tokenizer, slice_entries: int = SLICE_ENTRIES,
+                  scratch: str | Path | None = None) -> EntryWords:
         """The content words (Tokenizer.content_words) of every entry that is not junk, reading the texts a
-        slice at a time (no filtered copy of the entries and their texts)."""
+        slice at a time (no filtered copy of the entries and their texts); `scratch`: see `from_token_lists`."""
         keep = content_mask(corpus)  # junk entries (menus, bylines, markup) give no words
         text = corpus.entries["text"]
 
@@ -91,7 +108,7 @@ class EntryWords:
 
         ids = corpus.entries["entry_id"]
         return cls.from_token_lists(pd.Index((ids if keep is None else ids[keep]).astype(str)), token_lists(),
-                                    slice_entries)
+                                    slice_entries, scratch)
 
     @classmethod
     def from_mapping(cls, tokens: Mapping[str, Sequence[str]]) -> EntryWords:
@@ -108,6 +125,19 @@ class EntryWords:
                 "words": pd.DataFrame({"word": self.words}),
                 "cells": pd.DataFrame({"word": self.counts.indices.astype(np.int32, copy=False),
                                        "n": self.counts.data.astype(np.int32, copy=False)}, copy=False)}
+
+    def cache_frames(self, rows: int = CACHE_ROWS) -> dict[str, pd.DataFrame | Iterator[pd.DataFrame]]:
+        """`frames` for Cache.save_frames with the cells and the entries in parts of `rows` (views of the matrix's
+        arrays, made as they are written): a mapped matrix (`scratch`) is never read whole into memory, nor is a
+        whole column encoded at once."""
+        frames: dict[str, pd.DataFrame | Iterator[pd.DataFrame]] = dict(self.frames())
+        cells = frames["cells"]
+        assert isinstance(cells, pd.DataFrame)
+        frames["cells"] = (cells.iloc[a:a + rows] for a in range(0, max(len(cells), 1), rows))
+        ent = frames["entries"]
+        assert isinstance(ent, pd.DataFrame)
+        frames["entries"] = (ent.iloc[a:a + rows] for a in range(0, max(len(ent), 1), rows))
+        return frames
 
     @classmethod
     def from_frames(cls, frames: Mapping[str, pd.DataFrame]) -> EntryWords:
@@ -275,15 +305,4 @@ def content_mask(corpus: Corpus) -> np.ndarray | None:
     if corpus.keep_junk or "junk" not in corpus.entries.columns:
         return None
     return corpus.content_mask()
-
-
-def concat_parts(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
-    """The parts as one array, emptying the list as it goes (the parts and the result are never both whole)."""
-    out = np.empty(sum(len(p) for p in parts), dtype=dtype)
-    at = 0
-    while parts:
-        p = parts.pop(0)
-        out[at:at + len(p)] = p
-        at += len(p)
-    return out
 

@@ -16,7 +16,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from corpus_tools._version import __version__
+from corpus_tools.io.mapped import release_pages
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -179,13 +180,18 @@ class Cache:
         self._record(kind, True)
         return frames, meta.get("data", {})
 
-    def save_frames(self, kind: str, key: str, frames: Mapping[str, pd.DataFrame],
+    def save_frames(self, kind: str, key: str, frames: Mapping[str, pd.DataFrame | Iterable[pd.DataFrame]],
                     data: Mapping[str, Any] | None = None) -> None:
-        """Store frames (as Parquet) and JSON-able metadata under (kind, key)."""
+        """Store frames (as Parquet) and JSON-able metadata under (kind, key). A frame may come as parts (an
+        iterable of frames with the same columns and types, made as they are written: `load_frames` gives them
+        back as one frame), so that a large one, or one over memory-mapped arrays, is never whole in memory."""
 
         def fill(tmp: Path) -> None:
             for name, frame in frames.items():
-                frame.to_parquet(tmp / f"{name}.parquet", index=False)
+                if isinstance(frame, pd.DataFrame):
+                    frame.to_parquet(tmp / f"{name}.parquet", index=False)
+                else:
+                    _write_parts(tmp / f"{name}.parquet", frame)
             meta = {"frames": list(frames), "data": dict(data or {})}
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, default=str), encoding="utf-8")
 
@@ -217,3 +223,25 @@ class Cache:
         """Where the cache is and what this run found in it (for the manifest)."""
         return {"dir": str(self.root) if self.root else None, "hits": dict(sorted(Counter(self.hits).items())),
                 "misses": dict(sorted(Counter(self.misses).items()))}
+
+
+def _write_parts(path: Path, parts: Iterable[pd.DataFrame]) -> None:
+    """Frames with the same columns written one after another into one Parquet file (a row group or more each),
+    dropping the pages of mapped arrays read so far after each (io.mapped.release_pages)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for part in parts:
+            table = pa.Table.from_pandas(part, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+            del table
+            release_pages()
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        raise ValueError(f"no parts for {path.name}")

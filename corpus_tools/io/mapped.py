@@ -92,6 +92,49 @@ class TextSpill:
             _discard(self.path)
 
 
+class ArraySpill:
+    """Numbers of one dtype appended to a file in `folder` a part at a time; `array()` returns them as one array,
+    memory-mapped (its pages resident only while touched; `release_pages` drops them) or read into memory. The
+    parts and the whole are never both in memory, as they are when a list of parts is joined."""
+
+    def __init__(self, folder: str | Path, dtype: Any) -> None:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".array-", suffix=".bin", dir=folder)
+        self.path = Path(name)
+        self.dtype = np.dtype(dtype)
+        self._file = os.fdopen(fd, "wb")
+        self.size = 0  # values written
+
+    def write(self, values: np.ndarray) -> None:
+        """Append values (cast to the spill's dtype)."""
+        part = np.ascontiguousarray(values, dtype=self.dtype)
+        if part.size:
+            self._file.write(part.view(np.uint8).data)
+            self.size += int(part.size)
+
+    def array(self, mapped: bool = True) -> np.ndarray:
+        """Close the file and return its values: a read-only array over a mapping of the file (`mapped`), else an
+        ordinary array read from it; the file is removed either way."""
+        self._file.close()
+        try:
+            if not self.size:
+                return np.zeros(0, dtype=self.dtype)
+            if not mapped:
+                return np.fromfile(self.path, dtype=self.dtype, count=self.size)
+            with open(self.path, "rb") as fh:
+                mapping = mmap.mmap(fh.fileno(), self.size * self.dtype.itemsize, access=mmap.ACCESS_READ)
+            _MAPS.append(weakref.ref(mapping))
+            return np.frombuffer(mapping, dtype=self.dtype)  # holds the mapping open as long as the array lives
+        finally:
+            _discard(self.path)
+
+    def abort(self) -> None:
+        """Close and remove the file (a failed build)."""
+        if not self._file.closed:
+            self._file.close()
+        _discard(self.path)
+
+
 def _close_file(fd: int) -> None:
     _FILES.pop(fd, None)
     os.close(fd)

@@ -213,7 +213,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     doc_scores = scored.documents
     step(3)("tokenizing entries for words and topics")
     # a list that only the framing step empties (list.pop): the words go as soon as distinctive words are counted
-    tokens = [_tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash(*STEP_CODE["tokens"])))]
+    tokens = [_tokens(corpus, tokenizer, cache, make_key(**base, code=code_hash(*STEP_CODE["tokens"])), out_dir)]
     say = step(4)
     # framing uses the tokens (distinctive words), so the tokenizer's code is part of its key
     framing = _framing(corpus, doc_scores, tokens.pop, cache, say,
@@ -407,14 +407,14 @@ def _validation(corpus: Corpus, lexicons: Sequence[Lexicon], scorer: Scorer, n_b
         return None
 
 
-def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str) -> EntryWords:
+def _tokens(corpus: Corpus, tokenizer: Tokenizer, cache: Cache, key: str, scratch: Path) -> EntryWords:
     """Content-word counts per entry (a sparse matrix, not a list of words per entry), from the cache when inputs
-    are unchanged."""
+    are unchanged; the matrix's cells stay in memory-mapped files in `scratch` (resident only while read)."""
     hit = cache.load_frames("tokens", key)
     if hit is not None:
         return EntryWords.from_frames(hit[0])
-    tokens = EntryWords.of_corpus(corpus, tokenizer)
-    cache.save_frames("tokens", key, tokens.frames())
+    tokens = EntryWords.of_corpus(corpus, tokenizer, scratch=scratch)
+    cache.save_frames("tokens", key, tokens.cache_frames())
     return tokens
 
 

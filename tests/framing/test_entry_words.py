@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from array import array
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -136,3 +137,44 @@ def test_doc_words_view_gives_the_tables_of_the_built_matrix(monkeypatch: pytest
         got, got_notes = distinctive_words_matrix(view, words, docs, labels, ["early", "mid", "late"], **kwargs)
         assert len(want) > 0 and got_notes == want_notes
         pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("slice_entries", [1, 4, 1000])
+def test_mapped_build_equals_the_in_memory_one_and_caches_in_parts(tmp_path: Path, slice_entries: int) -> None:
+    from corpus_tools.io.cache import Cache
+    from corpus_tools.io.mapped import release_pages
+
+    _, tokens = _messy_tokens(seed=11)
+    mem = EntryWords.from_token_lists(list(tokens), tokens.values(), slice_entries=slice_entries)
+    mapped = EntryWords.from_token_lists(list(tokens), tokens.values(), slice_entries=slice_entries,
+                                         scratch=tmp_path / "scratch")
+    assert not mapped.counts.data.flags.writeable and not mapped.counts.indices.flags.writeable  # the file's pages
+    assert list((tmp_path / "scratch").iterdir()) == []  # the files are unlinked once mapped
+    release_pages()  # dropped pages are read again from the file
+    assert list(mapped.entry_ids) == list(mem.entry_ids) and mapped.words == mem.words
+    for a, b in ((mapped.counts.indptr, mem.counts.indptr), (mapped.counts.indices, mem.counts.indices),
+                 (mapped.counts.data, mem.counts.data)):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    cache = Cache(tmp_path / "cache")
+    cache.save_frames("tokens", "k", mapped.cache_frames(rows=7))  # cells in parts of 7 rows
+    hit = cache.load_frames("tokens", "k")
+    assert hit is not None
+    back = EntryWords.from_frames(hit[0])
+    assert list(back.entry_ids) == list(mem.entry_ids) and back.words == mem.words
+    assert (back.counts != mem.counts).nnz == 0
+    entries = pd.DataFrame({"entry_id": list(tokens), "doc_id": [f"d{i % 5}" for i in range(len(tokens))]})
+    got, got_words, got_docs = mapped.doc_counts(entries["entry_id"], entries["doc_id"])
+    want, want_words, want_docs = mem.doc_counts(entries["entry_id"], entries["doc_id"])
+    assert got_docs == want_docs and got_words == want_words and (got != want).nnz == 0
+
+
+def test_no_entries_gives_an_empty_matrix_mapped_or_not(tmp_path: Path) -> None:
+    from corpus_tools.io.cache import Cache
+
+    for scratch in (None, tmp_path):
+        ew = EntryWords.from_token_lists([], [], scratch=scratch)
+        assert ew.counts.shape == (0, 0) and ew.counts.nnz == 0
+        cache = Cache(tmp_path / f"cache-{scratch is None}")
+        cache.save_frames("tokens", "k", ew.cache_frames())
+        hit = cache.load_frames("tokens", "k")
+        assert hit is not None and EntryWords.from_frames(hit[0]).counts.shape == (0, 0)

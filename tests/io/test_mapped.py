@@ -120,6 +120,30 @@ def test_factorize_matches_pandas_without_python_strings(tmp_path: Path, sort: b
         assert list(uniques) == list(want_uniques)
 
 
+def test_array_spill_gives_the_parts_joined_mapped_or_in_memory(tmp_path: Path) -> None:
+    from corpus_tools.io.mapped import ArraySpill
+
+    rng = np.random.default_rng(3)
+    parts = [rng.integers(-2**31, 2**31 - 1, size=n, dtype=np.int64) for n in (0, 5, 1, 0, 1000)]
+    want = np.concatenate(parts).astype(np.int32)
+    for mapped in (True, False):
+        spill = ArraySpill(tmp_path, np.int32)
+        for p in parts:
+            spill.write(p.astype(np.int32))
+        got = spill.array(mapped=mapped)
+        assert got.dtype == np.int32 and np.array_equal(got, want)
+        assert got.flags.writeable is not mapped  # a mapped array is the file's pages: read only
+        release_pages()
+        assert np.array_equal(got, want)  # dropped pages come back from the file
+    assert not list(tmp_path.glob(".array-*"))  # files removed once read or mapped
+    empty = ArraySpill(tmp_path, np.int64)
+    assert empty.array().shape == (0,)
+    failed = ArraySpill(tmp_path, np.int32)
+    failed.write(np.arange(3))
+    failed.abort()
+    assert not list(tmp_path.glob(".array-*"))
+
+
 def test_text_reader_reads_a_mapped_column_from_its_file(tmp_path: Path) -> None:
     """Texts read at random with `text_reader` equal the column's values (missing: ""), across the batches the
     spill was written in and for non-ASCII text; a column that is not mapped has no reader."""

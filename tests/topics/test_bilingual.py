@@ -239,3 +239,27 @@ constructs:
     by_construct = run_topics(corpus, Tokenizer(), [load_lexicon(str(lex))], k_range=[2], n_seeds=1,
                               free_topics=2, seeded="construct")
     assert by_construct.k_by_scope["seeded"] == 3 and list(by_construct.seeded["item"][:1]) == ["c"]
+
+
+def test_dictionary_of_the_vocabulary_only_gives_the_same_concepts(tmp_path: Path) -> None:
+    """`resolve_dictionary(..., words=)` reads a line at a time and keeps only the vocabulary's headwords: the same
+    glosses for those (messy lines: comments, CRLF, a headword in both scripts, a word listed twice) and so the
+    same concept map as the whole dictionary."""
+    from corpus_tools.errors import ConfigError
+    from corpus_tools.topics.bilingual import build_concept_map, load_dictionary, resolve_dictionary
+
+    lines = ["# CC-CEDICT", "網店 网店 [wang3 dian4] /online shop/", "快遞 快递 [kuai4 di4] /express delivery/courier/",
+             "", "快遞 快递 [kuai4 di4] /parcel/", "村 村 [cun1] /village/", "broken line",
+             "電商 电商 [dian4 shang1] /e-commerce/"]
+    path = tmp_path / "cedict.txt"
+    path.write_text(MINI_CEDICT + "\r\n".join(lines) + "\r\n", encoding="utf-8")
+    full = load_dictionary(str(path))
+    vocab = ["网店", "快遞", "快递", "村", "village", "shop", "delivery", "courier", "parcel", "无此词", "電商"]
+    part, how = resolve_dictionary("dictionary", path, words=vocab)
+    assert part == {w: full[w] for w in vocab if w in full} and how == resolve_dictionary("dictionary", path)[1]
+    freq = {w: i + 1 for i, w in enumerate(vocab)}
+    assert build_concept_map(vocab, part, how, freq) == build_concept_map(vocab, full, how, freq)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        resolve_dictionary("dictionary", empty, words=vocab)

@@ -77,6 +77,23 @@ def test_block_reductions_give_numpys_numbers(tmp_path: object) -> None:
         sh.discard()
 
 
+def test_blocks_of_many_topics_are_capped_by_cells_with_the_same_numbers(tmp_path: object,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(1)
+    theta = rng.dirichlet(np.ones(22), size=3000)
+    sh = FileShares.allocate(f"{tmp_path}/t.f64", len(theta), 22)
+    write_rows(sh.path, 0, theta)
+    monkeypatch.setattr(shares, "READ_CELLS", 22 * 100)  # 100 rows a block (BLOCK_ROWS would read them all)
+    assert [len(b) for _a, b in sh.blocks()][:2] == [100, 100]
+    assert np.array_equal(sh.mean(), theta.mean(axis=0)) and np.array_equal(sh.column(21), theta[:, 21])
+    long_enough, doc = rng.random(len(theta)) > 0.2, rng.permutation(np.repeat(np.arange(1000), 3))
+    capped = top_passages(sh, long_enough, doc)
+    monkeypatch.setattr(shares, "READ_CELLS", 1 << 40)
+    assert len(next(sh.blocks())[1]) == len(theta)
+    assert top_passages(sh, long_enough, doc) == capped == top_passages(theta, long_enough, doc)
+    sh.discard()
+
+
 def test_fold_in_to_files_gives_transform_manys_numbers(tmp_path: object) -> None:
     lists = [d for d in _lists(120, seed=3) if d]
     models = [make_estimator("tomotopy", 3, s, iterations=30).fit(lists) for s in (0, 1)]
