@@ -18,13 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def _status(field: str) -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+from bench_memory_steps import _status  # this folder: the scripts run as `python benchmarks/...`
 
 
 def _reset_peak() -> None:
