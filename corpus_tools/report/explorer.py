@@ -11,12 +11,13 @@ import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from corpus_tools.io.blocks import BlockRows
 from corpus_tools.io.mapped import release_pages
 from corpus_tools.report.labels import LANGUAGES
 
@@ -33,12 +34,14 @@ def _dumps(value: Any) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-class DocRows(Sequence[list[Any]]):
+class DocRows(BlockRows[list[Any]]):
     """The payload's document rows ([id, title, source type, stage, language, date, text embedded]), made from
     the documents' columns when read (a slice at a time by the JSON writer), not held as a list per document."""
 
     def __init__(self, doc_ids: list[str], columns: list[pd.Series], with_text: set[str]) -> None:
         self.doc_ids, self.columns, self.with_text = doc_ids, columns, with_text
+
+    block = JSON_ROWS
 
     def __len__(self) -> int:
         return len(self.doc_ids)
@@ -47,22 +50,6 @@ class DocRows(Sequence[list[Any]]):
         cols = [c.iloc[a:b] for c in self.columns]
         return [[d, *(_str(v) for v in vals), d in self.with_text]
                 for d, *vals in zip(self.doc_ids[a:b], *cols, strict=True)]
-
-    @overload
-    def __getitem__(self, i: int) -> list[Any]: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[list[Any]]: ...
-
-    def __getitem__(self, i: int | slice) -> list[Any] | list[list[Any]]:
-        if isinstance(i, slice):
-            a, b, step = i.indices(len(self))
-            return self._rows(a, b)[::step] if step != 1 else self._rows(a, b)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        return self._rows(i, i + 1)[0]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)

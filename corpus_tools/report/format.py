@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from corpus_tools.io.blocks import BlockRows
 from corpus_tools.report.labels import INTERVAL, column_label, interval_columns, value_label
 
 MISSING = "–"
@@ -95,8 +96,10 @@ class _Format:
         return out
 
 
-class FrameRows(Sequence[list[str]]):
+class FrameRows(BlockRows[list[str]]):
     """A table's rows formatted from its frame when read, LAZY_ROWS at a time (same rows as formatted at once)."""
+
+    block = LAZY_ROWS
 
     def __init__(self, frame: pd.DataFrame, fmt: _Format) -> None:
         self.frame, self.fmt = frame, fmt
@@ -104,20 +107,8 @@ class FrameRows(Sequence[list[str]]):
     def __len__(self) -> int:
         return len(self.frame)
 
-    def __iter__(self) -> Iterator[list[str]]:
-        for a in range(0, len(self.frame), LAZY_ROWS):
-            yield from self.fmt.rows(self.frame.iloc[a:a + LAZY_ROWS])
-
-    @overload
-    def __getitem__(self, i: int) -> list[str]: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[list[str]]: ...
-
-    def __getitem__(self, i: int | slice) -> list[str] | list[list[str]]:
-        if isinstance(i, slice):
-            return self.fmt.rows(self.frame.iloc[i])
-        return self.fmt.rows(self.frame.iloc[[i]])[0]
+    def _rows(self, a: int, b: int) -> list[list[str]]:
+        return self.fmt.rows(self.frame.iloc[a:b])
 
 
 def truncate(text: str, limit: int = 240) -> str:

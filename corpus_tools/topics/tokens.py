@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
+
+from corpus_tools.io.blocks import BlockRows
 
 ID = np.dtype(np.int32)
 READ_DOCS = 4096  # entries per read when iterating over word lists
@@ -135,7 +137,7 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + rep_starts
 
 
-class TokenDocs(Sequence[list[str]]):
+class TokenDocs(BlockRows[list[str]]):
     """Some entries of a TokenStore (all, or the positions `idx`, ascending), behaving as a list of word lists."""
 
     def __init__(self, store: TokenStore, idx: np.ndarray | None = None) -> None:
@@ -192,27 +194,10 @@ class TokenDocs(Sequence[list[str]]):
             counts += np.bincount(ids, minlength=len(counts))
         return {self.store.words[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()}
 
-    def __iter__(self) -> Iterator[list[str]]:
-        for a in range(0, len(self), READ_DOCS):
-            yield from self.lists(a, a + READ_DOCS)
+    block = READ_DOCS
 
-    @overload
-    def __getitem__(self, i: int) -> list[str]: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[list[str]]: ...
-
-    def __getitem__(self, i: int | slice) -> list[str] | list[list[str]]:
-        if isinstance(i, slice):
-            start, stop, step = i.indices(len(self))
-            if step != 1:
-                return [self[j] for j in range(start, stop, step)]
-            return self.lists(start, max(start, stop))
-        n = len(self)
-        j = int(i) + n if int(i) < 0 else int(i)
-        if not 0 <= j < n:
-            raise IndexError(f"entry {i} of {n}")
-        return self.lists(j, j + 1)[0]
+    def _rows(self, a: int, b: int) -> list[list[str]]:
+        return self.lists(a, b)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, (TokenDocs, list, tuple)):
