@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
+from corpus_tools.corpus.batches import ENTRY_COLS, EntryBatches, entry_batch
 from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
 from corpus_tools.corpus.dates import assign_stage, parse_date
 from corpus_tools.corpus.dedupe import column_texts, near_duplicate_arrays
@@ -40,7 +41,7 @@ from corpus_tools.corpus.junk import flag_junk
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError, UnsafeFileError
 from corpus_tools.io.limits import InputLimits
-from corpus_tools.io.mapped import TextSpill, as_series, factorize, release_pages
+from corpus_tools.io.mapped import as_series, factorize, release_pages
 from corpus_tools.io.memory import release_memory
 from corpus_tools.io.resources import DEFAULT_LEXICON, default_corpus
 from corpus_tools.text.lang import detect_lang
@@ -50,9 +51,6 @@ DOC_DUP_THRESHOLD = 0.6
 EXTRA = "_extra"  # a record's further documents.csv columns (kept as text columns after the declared ones)
 _DECLARED = {*schema.DOCUMENTS_CSV_REQUIRED, *schema.DOCUMENTS_CSV_OPTIONAL, *schema.DOCS}
 ENTRY_DUP_THRESHOLD = 0.7
-_ENTRY_COLS = [c for c in schema.ENTRIES if c not in ("dup_of", "dup_score")]  # the loader adds those
-_BATCH_ENTRIES = 50_000  # entries (and their documents' texts) turned into Arrow columns at a time while reading
-_INT_COLUMNS = ("seq", "start", "end")
 
 
 @dataclass
@@ -315,73 +313,6 @@ def _described(row: dict[str, str], config: CorpusConfig, report: Any) -> tuple[
     return about, period
 
 
-class _Batches:
-    """Entries and document texts gathered into Arrow columns a batch at a time: a corpus of a million entries
-    then never holds them as Python objects all at once (about 400 bytes each), only as UTF-8 in Arrow. With a
-    `spill` folder the texts go to memory-mapped files there as they come (io.mapped), not to the heap."""
-
-    def __init__(self, entry_cols: list[str], spill: Path | None = None) -> None:
-        self.text_at = entry_cols.index("text")
-        self.schema = entry_schema(entry_cols)
-        self.entries: list[Any] = []  # pyarrow RecordBatches of documents' entries
-        self.n_entries = 0
-        self.texts: list[str] = []
-        self.entry_tables: list[Any] = []  # pyarrow Tables and Arrays
-        self.text_chunks: list[Any] = []
-        self.spills = (TextSpill(spill), TextSpill(spill)) if spill is not None else None  # entries', documents'
-        self.folder = spill  # also for the near-duplicate check's scratch files
-
-    def add(self, text: str, found: Any) -> None:
-        """A document's text and its entries (a RecordBatch of `entry_batch`)."""
-        self.texts.append(text)
-        if found.num_rows:
-            self.entries.append(found)
-            self.n_entries += found.num_rows
-        if self.n_entries >= _BATCH_ENTRIES:
-            self.flush()
-
-    def flush(self) -> None:
-        import pyarrow as pa
-
-        if self.entries:
-            table = pa.Table.from_batches(self.entries, schema=self.schema)
-            arrays = [c.combine_chunks() for c in table.columns]
-            del table
-            if self.spills is not None:
-                self.spills[0].write(arrays[self.text_at])
-                arrays[self.text_at] = pa.nulls(len(arrays[self.text_at]), pa.string())  # placeholder
-            self.entry_tables.append(pa.table(arrays, schema=self.schema))
-            del arrays
-        if self.texts:
-            texts = pa.array(self.texts, type=pa.string())
-            if self.spills is not None:
-                self.spills[1].write(texts)
-            else:
-                self.text_chunks.append(texts)
-        self.entries, self.texts, self.n_entries = [], [], 0
-
-    def frames(self) -> tuple[pd.DataFrame, pd.Series]:
-        """(the entries frame, the documents' texts), Arrow-backed (texts mapped when spilled)."""
-        import pyarrow as pa
-
-        self.flush()
-        table = pa.concat_tables(self.entry_tables) if self.entry_tables else self.schema.empty_table()
-        self.entry_tables = []
-        if self.spills is None:
-            texts = pa.chunked_array(self.text_chunks, type=pa.string())
-            self.text_chunks = []
-            return table.to_pandas(), texts.to_pandas()
-        entry_texts, doc_texts = (s.column() for s in self.spills)
-        entries = table.drop_columns(["text"]).combine_chunks().to_pandas()  # one chunk a column: see TextSpill
-        entries.insert(self.text_at, "text", as_series(entry_texts, entries.index))
-        return entries, as_series(doc_texts)
-
-    def abort(self) -> None:
-        """Remove the spill files of a load that failed."""
-        for s in self.spills or ():
-            s.abort()
-
-
 def _set_dup_columns(frame: pd.DataFrame, id_col: str, dups: tuple[np.ndarray, np.ndarray]) -> None:
     """`dup_of` (the id of the earlier copy, or "") and `dup_score` of each row, from near_duplicate_arrays'
     answers (ids taken column-wise by Arrow: no Python string per flagged row)."""
@@ -432,24 +363,6 @@ def _flag_duplicates(docs: pd.DataFrame, entries: pd.DataFrame, problems: list[P
 _PARALLEL_MIN_ROWS = 2_000  # fewer rows are read in this process: starting workers would cost more
 
 
-def entry_schema(entry_cols: list[str]) -> Any:
-    """The Arrow schema of the entries' columns while they are read (ints for seq, start and end; else strings)."""
-    import pyarrow as pa
-
-    return pa.schema([(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in entry_cols])
-
-
-def entry_batch(found: list[Entry], entry_cols: list[str]) -> Any:
-    """A document's entries as one Arrow RecordBatch: what a worker process sends back (its buffers, not a
-    Python tuple and strings per entry for the loading process to unpickle, whose leftovers fragmented its heap)."""
-    import pyarrow as pa
-
-    schema = entry_schema(entry_cols)
-    columns = [[getattr(e, c) for e in found] for c in entry_cols]
-    return pa.RecordBatch.from_arrays([pa.array(v, type=f.type) for v, f in zip(columns, schema, strict=True)],
-                                      schema=schema)
-
-
 def _read_row(context: tuple[Path, CorpusConfig, InputLimits, _FileIndex], item: tuple[int, dict[str, str]]
               ) -> tuple[dict[str, Any] | None, Any, list[Problem]]:
     """One documents.csv row read, checked and split into entries (its record or None, its entries as a
@@ -462,7 +375,7 @@ def _read_row(context: tuple[Path, CorpusConfig, InputLimits, _FileIndex], item:
     found: list[Entry] = []
     if rec is not None:
         found = list(itertools.islice(split_entries(row.get("doc_id", ""), rec["text"]), limits.max_entries + 1))
-    batch = entry_batch(found, _ENTRY_COLS) if len(found) <= limits.max_entries else None
+    batch = entry_batch(found, ENTRY_COLS) if len(found) <= limits.max_entries else None
     return rec, batch, problems
 
 
@@ -497,7 +410,7 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers:
     csv_path = root / "documents.csv"
     if not csv_path.is_file():
         raise CorpusError(f"{root}: documents.csv is missing", hint="see docs/corpus-format.md")
-    batches = _Batches(_ENTRY_COLS, Path(spill) if spill is not None else None)
+    batches = EntryBatches(ENTRY_COLS, Path(spill) if spill is not None else None)
     try:
         return _load(root, config, limits, csv_path, batches, workers)
     except BaseException:
@@ -505,7 +418,7 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers:
         raise
 
 
-def _load(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path, batches: _Batches,
+def _load(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path, batches: EntryBatches,
           workers: int) -> Corpus:
     """load_corpus once the folder is checked: read the rows, split them into entries, flag junk and copies."""
     problems: list[Problem] = []

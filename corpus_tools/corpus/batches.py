@@ -1,0 +1,102 @@
+"""The entries and document texts of a corpus being read, gathered into Arrow columns a batch at a time
+(corpus.loader reads the files; a worker process sends each document's entries as one RecordBatch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from corpus_tools import schema
+from corpus_tools.corpus.entries import Entry
+from corpus_tools.io.mapped import TextSpill, as_series
+
+ENTRY_COLS = [c for c in schema.ENTRIES if c not in ("dup_of", "dup_score")]  # the loader adds those
+_BATCH_ENTRIES = 50_000  # entries (and their documents' texts) turned into Arrow columns at a time while reading
+_INT_COLUMNS = ("seq", "start", "end")
+
+
+def entry_schema(entry_cols: list[str]) -> Any:
+    """The Arrow schema of the entries' columns while they are read (ints for seq, start and end; else strings)."""
+    import pyarrow as pa
+
+    return pa.schema([(c, pa.int64() if c in _INT_COLUMNS else pa.string()) for c in entry_cols])
+
+
+def entry_batch(found: list[Entry], entry_cols: list[str]) -> Any:
+    """A document's entries as one Arrow RecordBatch: what a worker process sends back (its buffers, not a
+    Python tuple and strings per entry for the loading process to unpickle, whose leftovers fragmented its heap)."""
+    import pyarrow as pa
+
+    schema = entry_schema(entry_cols)
+    columns = [[getattr(e, c) for e in found] for c in entry_cols]
+    return pa.RecordBatch.from_arrays([pa.array(v, type=f.type) for v, f in zip(columns, schema, strict=True)],
+                                      schema=schema)
+
+
+class EntryBatches:
+    """Entries and document texts gathered into Arrow columns a batch at a time: a corpus of a million entries
+    then never holds them as Python objects all at once (about 400 bytes each), only as UTF-8 in Arrow. With a
+    `spill` folder the texts go to memory-mapped files there as they come (io.mapped), not to the heap."""
+
+    def __init__(self, entry_cols: list[str], spill: Path | None = None) -> None:
+        self.text_at = entry_cols.index("text")
+        self.schema = entry_schema(entry_cols)
+        self.entries: list[Any] = []  # pyarrow RecordBatches of documents' entries
+        self.n_entries = 0
+        self.texts: list[str] = []
+        self.entry_tables: list[Any] = []  # pyarrow Tables and Arrays
+        self.text_chunks: list[Any] = []
+        self.spills = (TextSpill(spill), TextSpill(spill)) if spill is not None else None  # entries', documents'
+        self.folder = spill  # also for the near-duplicate check's scratch files
+
+    def add(self, text: str, found: Any) -> None:
+        """A document's text and its entries (a RecordBatch of `entry_batch`)."""
+        self.texts.append(text)
+        if found.num_rows:
+            self.entries.append(found)
+            self.n_entries += found.num_rows
+        if self.n_entries >= _BATCH_ENTRIES:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+
+        if self.entries:
+            table = pa.Table.from_batches(self.entries, schema=self.schema)
+            arrays = [c.combine_chunks() for c in table.columns]
+            del table
+            if self.spills is not None:
+                self.spills[0].write(arrays[self.text_at])
+                arrays[self.text_at] = pa.nulls(len(arrays[self.text_at]), pa.string())  # placeholder
+            self.entry_tables.append(pa.table(arrays, schema=self.schema))
+            del arrays
+        if self.texts:
+            texts = pa.array(self.texts, type=pa.string())
+            if self.spills is not None:
+                self.spills[1].write(texts)
+            else:
+                self.text_chunks.append(texts)
+        self.entries, self.texts, self.n_entries = [], [], 0
+
+    def frames(self) -> tuple[pd.DataFrame, pd.Series]:
+        """(the entries frame, the documents' texts), Arrow-backed (texts mapped when spilled)."""
+        import pyarrow as pa
+
+        self.flush()
+        table = pa.concat_tables(self.entry_tables) if self.entry_tables else self.schema.empty_table()
+        self.entry_tables = []
+        if self.spills is None:
+            texts = pa.chunked_array(self.text_chunks, type=pa.string())
+            self.text_chunks = []
+            return table.to_pandas(), texts.to_pandas()
+        entry_texts, doc_texts = (s.column() for s in self.spills)
+        entries = table.drop_columns(["text"]).combine_chunks().to_pandas()  # one chunk a column: see TextSpill
+        entries.insert(self.text_at, "text", as_series(entry_texts, entries.index))
+        return entries, as_series(doc_texts)
+
+    def abort(self) -> None:
+        """Remove the spill files of a load that failed."""
+        for s in self.spills or ():
+            s.abort()
