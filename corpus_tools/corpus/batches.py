@@ -40,7 +40,7 @@ class EntryBatches:
     then never holds them as Python objects all at once (about 400 bytes each), only as UTF-8 in Arrow. With a
     `spill` folder the texts go to memory-mapped files there as they come (io.mapped), not to the heap."""
 
-    def __init__(self, entry_cols: list[str], spill: Path | None = None) -> None:
+    def __init__(self, entry_cols: list[str], spill: Path | None = None, keep: bool = False) -> None:
         self.text_at = entry_cols.index("text")
         self.schema = entry_schema(entry_cols)
         self.entries: list[Any] = []  # pyarrow RecordBatches of documents' entries
@@ -48,7 +48,8 @@ class EntryBatches:
         self.texts: list[str] = []
         self.entry_tables: list[Any] = []  # pyarrow Tables and Arrays
         self.text_chunks: list[Any] = []
-        self.spills = (TextSpill(spill), TextSpill(spill)) if spill is not None else None  # entries', documents'
+        # entries', documents'; `keep`: their files stay for another process (TextSpill.save_index)
+        self.spills = (TextSpill(spill, keep), TextSpill(spill, keep)) if spill is not None else None
         self.folder = spill  # also for the near-duplicate check's scratch files
 
     def add(self, text: str, found: Any) -> None:

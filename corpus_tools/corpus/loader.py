@@ -30,6 +30,7 @@ from corpus_tools.corpus.dedupe import column_texts, near_duplicate_arrays
 from corpus_tools.corpus.documents_csv import read_rows
 from corpus_tools.corpus.entries import Entry, split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
+from corpus_tools.corpus.handoff import ReadFiles, read_in_process
 from corpus_tools.corpus.from_table import (
     Columns,
     frame_corpus_folder,
@@ -400,7 +401,9 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers:
     The files are read and split into entries in `workers` processes (the same corpus as one process).
     With `spill` (a folder), the documents' and entries' texts are kept in memory-mapped files there
     (io.mapped: the same columns, their bytes in the page cache rather than on the heap; the files are removed
-    at once and vanish with the columns).
+    at once and vanish with the columns), and where the platform forks, the files are read in a process of their
+    own that hands the frames over in files there (corpus.handoff): the memory the reading leaves behind goes
+    with that process.
     """
     root = Path(path).expanduser()
     if not root.is_dir():
@@ -410,17 +413,21 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers:
     csv_path = root / "documents.csv"
     if not csv_path.is_file():
         raise CorpusError(f"{root}: documents.csv is missing", hint="see docs/corpus-format.md")
+    if spill is not None and "fork" in mp.get_all_start_methods():
+        read = read_in_process(partial(_read, root, config, limits, csv_path, workers=workers), Path(spill))
+        return _finish(root, config, read, Path(spill))
     batches = EntryBatches(ENTRY_COLS, Path(spill) if spill is not None else None)
     try:
-        return _load(root, config, limits, csv_path, batches, workers)
+        return _finish(root, config, _read(root, config, limits, csv_path, batches, workers=workers), batches.folder)
     except BaseException:
         batches.abort()
         raise
 
 
-def _load(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path, batches: EntryBatches,
-          workers: int) -> Corpus:
-    """load_corpus once the folder is checked: read the rows, split them into entries, flag junk and copies."""
+def _read(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path, batches: EntryBatches, *,
+          workers: int) -> ReadFiles:
+    """The first half of loading: read the rows, check them and split the texts into entries (`batches` gathers
+    them); the junk and near-duplicate flags come in `_finish`."""
     problems: list[Problem] = []
     records: list[dict[str, Any]] = []
     seen_paths: dict[str, str] = {}
@@ -468,10 +475,12 @@ def _load(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path,
     del records
     entries, texts = batches.frames()
     docs.insert(doc_cols.index("text"), "text", texts.set_axis(docs.index))
-    release_memory()  # the reading transients, before the junk and near-duplicate passes add theirs
-    flag_junk(entries, docs, problems, mains)
-    release_memory()
-    _flag_duplicates(docs, entries, problems, batches.folder)
+    return ReadFiles(docs, entries, problems, mains, _unlisted(root, seen_paths, rejected, skipped_paths))
+
+
+def _unlisted(root: Path, seen_paths: dict[str, str], rejected: set[Path], skipped_paths: list[str]) -> list[Problem]:
+    """A note for every text file under texts/ that documents.csv does not list."""
+    found: list[Problem] = []
     texts_dir = root / "texts"
     if texts_dir.is_dir():
         spelled = {str(root / p) for p in seen_paths}  # most files are listed as they are found: no resolve()
@@ -483,8 +492,19 @@ def _load(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path,
                 resolved = {(root / p).resolve() for p in seen_paths} | rejected | {
                     (root / normalise_path(p)).resolve() for p in skipped_paths}
             if f.resolve() not in resolved:
-                problems.append(Problem("note", "unlisted-file", str(f.relative_to(root)), None, "",
-                                        "text file not listed in documents.csv (not analysed)"))
+                found.append(Problem("note", "unlisted-file", str(f.relative_to(root)), None, "",
+                                     "text file not listed in documents.csv (not analysed)"))
+    return found
+
+
+def _finish(root: Path, config: CorpusConfig, read: ReadFiles, scratch: Path | None) -> Corpus:
+    """The second half of loading: flag junk entries and near-duplicates (`scratch`: a folder for their keys)."""
+    docs, entries, problems = read.docs, read.entries, read.problems
+    release_memory()  # the reading transients, before the junk and near-duplicate passes add theirs
+    flag_junk(entries, docs, problems, read.mains)
+    release_memory()
+    _flag_duplicates(docs, entries, problems, scratch)
+    problems.extend(read.unlisted)
     docs["year"] = docs["year"].astype("Int64")
     written = import_metadata(root)  # a folder made from a table: its metadata columns are expected
     problems[:] = [p for p in problems if not (p.code == "unknown-column" and p.level == "note"

@@ -33,10 +33,11 @@ class TextSpill:
     array (a single chunk: Arrow's take and filter on a column of many chunks join them first, a copy of every
     text) whose data buffer is the mapping."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, keep: bool = False) -> None:
         Path(folder).mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=".texts-", suffix=".bin", dir=folder)
         self.path = Path(name)
+        self.keep = keep  # True: the file stays after `column()` (for another process to map: `save_index`)
         self._file = os.fdopen(fd, "wb")
         self._offsets: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
         self._valid: list[np.ndarray] = []
@@ -64,26 +65,20 @@ class TextSpill:
 
     def column(self) -> Any:
         """Close the file, map it and return its strings as a pyarrow large_string Array over the mapping."""
-        import pyarrow as pa
-
         self._file.close()
-        data: Any = pa.py_buffer(b"")
-        if self._size:
-            with open(self.path, "rb") as fh:
-                mapping = mmap.mmap(fh.fileno(), self._size, access=mmap.ACCESS_READ)
-                fd = os.dup(fh.fileno())  # for text_reader; closed with the mapping
-            _MAPS.append(weakref.ref(mapping))
-            data = pa.py_buffer(mapping)  # holds the mapping open as long as the column lives
-            _FILES[fd] = (data.address, data.size)
-            weakref.finalize(mapping, _close_file, fd)
-        _discard(self.path)
         offsets = np.concatenate(self._offsets)
         valid = np.concatenate(self._valid) if self._valid else np.zeros(0, dtype=bool)
-        self._offsets, self._valid = [], []
-        n_null = int(len(valid) - valid.sum())
-        bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if n_null else None
-        return pa.Array.from_buffers(pa.large_string(), len(valid), [bitmap, pa.py_buffer(offsets), data],
-                                     null_count=n_null)
+        self._offsets, self._valid = [offsets], [valid]  # for save_index
+        try:
+            return mapped_strings(self.path, offsets, valid)
+        finally:
+            if not self.keep:
+                _discard(self.path)
+
+    def save_index(self, path: str | Path) -> None:
+        """After `column()`: write the offsets and missing-value flags to `path` (.npz, no pickles), so that another
+        process can map the kept file with `load_strings`."""
+        np.savez(path, offsets=self._offsets[0], valid=self._valid[0])
 
     def abort(self) -> None:
         """Close and remove the file (a failed load); nothing to do once mapped."""
@@ -133,6 +128,54 @@ class ArraySpill:
         if not self._file.closed:
             self._file.close()
         _discard(self.path)
+
+
+def mapped_strings(path: str | Path, offsets: np.ndarray, valid: np.ndarray) -> Any:
+    """The strings whose UTF-8 bytes are file `path` (back to back) as one pyarrow large_string Array whose data
+    buffer is a mapping of the file (`offsets`: int64, one more than the values; `valid`: False for a missing
+    value). The mapping is registered for `release_pages` and `text_reader`."""
+    import pyarrow as pa
+
+    size = int(offsets[-1]) if len(offsets) else 0
+    data: Any = pa.py_buffer(b"")
+    if size:
+        data = pa.py_buffer(_map_file(path, size))  # holds the mapping open as long as the column lives
+    n_null = int(len(valid) - valid.sum())
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if n_null else None
+    return pa.Array.from_buffers(pa.large_string(), len(valid), [bitmap, pa.py_buffer(offsets), data],
+                                 null_count=n_null)
+
+
+def load_strings(path: str | Path, index: str | Path) -> Any:
+    """`mapped_strings` of a file a TextSpill kept, with the index its `save_index` wrote."""
+    with np.load(index, allow_pickle=False) as saved:
+        return mapped_strings(path, saved["offsets"], saved["valid"])
+
+
+def map_table(path: str | Path) -> Any:
+    """An Arrow IPC file as a pyarrow Table whose buffers are a mapping of the file (registered for
+    `release_pages`: the pages a step reads count in the resident size only until they are dropped)."""
+    import pyarrow as pa
+
+    size = os.path.getsize(path)
+    if not size:
+        raise ValueError(f"{path}: empty file")
+    return pa.ipc.open_file(pa.py_buffer(_map_file(path, size))).read_all()
+
+
+def _map_file(path: str | Path, size: int) -> mmap.mmap:
+    """A read-only mapping of the first `size` bytes of a file, registered for release_pages and text_reader."""
+    import pyarrow as pa
+
+    with open(path, "rb") as fh:
+        mapping = mmap.mmap(fh.fileno(), size, access=mmap.ACCESS_READ)
+        fd = os.dup(fh.fileno())  # for text_reader; closed with the mapping
+    _MAPS.append(weakref.ref(mapping))
+    view = pa.py_buffer(mapping)
+    _FILES[fd] = (view.address, view.size)
+    del view
+    weakref.finalize(mapping, _close_file, fd)
+    return mapping
 
 
 def _close_file(fd: int) -> None:
