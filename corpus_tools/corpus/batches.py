@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
@@ -15,6 +16,7 @@ from corpus_tools.io.mapped import TextSpill, as_series
 ENTRY_COLS = [c for c in schema.ENTRIES if c not in ("dup_of", "dup_score")]  # the loader adds those
 _BATCH_ENTRIES = 50_000  # entries (and their documents' texts) turned into Arrow columns at a time while reading
 _INT_COLUMNS = ("seq", "start", "end")
+_BATCH_DOCS = 5_000  # documents' records turned into a frame at a time while reading
 
 
 def entry_schema(entry_cols: list[str]) -> Any:
@@ -93,7 +95,20 @@ class EntryBatches:
             self.text_chunks = []
             return table.to_pandas(), texts.to_pandas()
         entry_texts, doc_texts = (s.column() for s in self.spills)
-        entries = table.drop_columns(["text"]).combine_chunks().to_pandas()  # one chunk a column: see TextSpill
+        # one chunk a column (see TextSpill), joined a column at a time: the parts of one column and its whole are
+        # in memory together, never two copies of every column
+        parts = {f.name: table.column(f.name) for f in self.schema if f.name != "text"}
+        del table
+        columns: dict[str, pd.Series] = {}
+        for name in list(parts):
+            column = parts.pop(name).combine_chunks()
+            if pa.types.is_integer(column.type):
+                columns[name] = pd.Series(np.array(column.to_numpy(zero_copy_only=False)), copy=False)
+            else:
+                columns[name] = as_series(column.cast(pa.large_string()))
+            del column
+            pa.default_memory_pool().release_unused()  # the column's parts
+        entries = pd.DataFrame(columns, index=pd.RangeIndex(len(entry_texts)), copy=False)
         entries.insert(self.text_at, "text", as_series(entry_texts, entries.index))
         return entries, as_series(doc_texts)
 
@@ -101,3 +116,39 @@ class EntryBatches:
         """Remove the spill files of a load that failed."""
         for s in self.spills or ():
             s.abort()
+
+
+class DocBatches:
+    """The documents' records (dicts of `columns`) gathered into frames _BATCH_DOCS at a time: held as dicts until
+    the end, 100,000 records (a dict and a Python string per field) took about 200 MB that the heap kept after."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        self._rows: list[tuple[Any, ...]] = []
+        self._frames: list[pd.DataFrame] = []
+
+    def add(self, record: dict[str, Any]) -> None:
+        self._rows.append(tuple(record[c] for c in self.columns))
+        if len(self._rows) >= _BATCH_DOCS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._frames.append(pd.DataFrame.from_records(self._rows, columns=self.columns))
+            self._rows = []
+
+    def frame(self) -> pd.DataFrame:
+        """The records as one frame (string columns one Arrow chunk each; `year` as Int64)."""
+        self._flush()
+        frames, self._frames = self._frames, []
+        if len(frames) < 2:
+            docs = frames[0] if frames else pd.DataFrame.from_records([], columns=self.columns)
+        else:
+            docs = pd.concat(frames, ignore_index=True)
+            del frames
+            for name in docs.columns:
+                if isinstance(docs[name].dtype, pd.StringDtype) and docs[name].dtype.storage == "pyarrow":
+                    docs[name] = as_series(docs[name].array.__arrow_array__().combine_chunks(), docs.index)
+        if "year" in docs.columns:  # a batch of undated documents only has an object column of None
+            docs["year"] = docs["year"].astype("Int64")
+        return docs

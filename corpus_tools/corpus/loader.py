@@ -11,7 +11,7 @@ import itertools
 import multiprocessing as mp
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,14 +23,13 @@ import numpy as np
 import pandas as pd
 
 from corpus_tools import schema
-from corpus_tools.corpus.batches import ENTRY_COLS, EntryBatches, entry_batch
+from corpus_tools.corpus.batches import ENTRY_COLS, DocBatches, EntryBatches, entry_batch
 from corpus_tools.corpus.config import UNSTAGED, CorpusConfig, load_config
 from corpus_tools.corpus.dates import assign_stage, parse_date
 from corpus_tools.corpus.dedupe import column_texts, near_duplicate_arrays
 from corpus_tools.corpus.documents_csv import read_rows
 from corpus_tools.corpus.entries import Entry, split_entries
 from corpus_tools.corpus.formats import SUPPORTED, canonical_encoding, read_text
-from corpus_tools.corpus.handoff import ReadFiles, read_in_process
 from corpus_tools.corpus.from_table import (
     Columns,
     frame_corpus_folder,
@@ -38,6 +37,7 @@ from corpus_tools.corpus.from_table import (
     import_problems,
     table_corpus_folder,
 )
+from corpus_tools.corpus.handoff import ReadFiles, read_in_process
 from corpus_tools.corpus.junk import flag_junk
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError, UnsafeFileError
@@ -381,14 +381,15 @@ def _read_row(context: tuple[Path, CorpusConfig, InputLimits, _FileIndex], item:
 
 
 @contextmanager
-def _row_reader(context: tuple[Path, CorpusConfig, InputLimits, _FileIndex], items: list[tuple[int, dict[str, str]]],
+def _row_reader(context: tuple[Path, CorpusConfig, InputLimits, _FileIndex],
+                items: Iterable[tuple[int, dict[str, str]]], n_items: int,
                 workers: int) -> Iterator[Iterator[tuple[dict[str, Any] | None, Any, list[Problem]]]]:
-    """`_read_row` over `items`, in order: in `workers` forked processes when there are enough rows (and the
-    platform forks), else here."""
+    """`_read_row` over the `n_items` `items`, in order: in `workers` forked processes when there are enough rows
+    (and the platform forks), else here."""
     read = partial(_read_row, context)
-    if workers > 1 and len(items) >= _PARALLEL_MIN_ROWS and "fork" in mp.get_all_start_methods():
+    if workers > 1 and n_items >= _PARALLEL_MIN_ROWS and "fork" in mp.get_all_start_methods():
         with mp.get_context("fork").Pool(workers) as pool:
-            yield pool.imap(read, items, chunksize=max(1, min(64, len(items) // (4 * workers))))
+            yield pool.imap(read, items, chunksize=max(1, min(64, n_items // (4 * workers))))
     else:
         yield map(read, items)
 
@@ -429,24 +430,37 @@ def _read(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path,
     """The first half of loading: read the rows, check them and split the texts into entries (`batches` gathers
     them); the junk and near-duplicate flags come in `_finish`."""
     problems: list[Problem] = []
-    records: list[dict[str, Any]] = []
+    doc_cols = [c for c in schema.DOCS if c not in ("dup_of", "dup_score")]
+    records = DocBatches([c for c in doc_cols if c != "text"])
+    extras: list[dict[str, str]] = []  # per document, its further documents.csv columns
+    mains: dict[str, str] = {}  # HTML pages' main content
     seen_paths: dict[str, str] = {}
     rejected: set[Path] = set()  # listed but skipped rows: their files are not "unlisted"
     skipped_paths: list[str] = []  # paths of rows the csv reader had to skip (unclosed quotes)
-    rows = read_rows(csv_path, problems, limits, skipped_paths)
+    rows: list[tuple[int, dict[str, str]] | None] = list(read_rows(csv_path, problems, limits, skipped_paths))
     first_line: dict[str, int] = {}
-    for line, row in rows:
-        first_line.setdefault(row.get("doc_id", ""), line)
+    for item in rows:
+        assert item is not None
+        first_line.setdefault(item[1].get("doc_id", ""), item[0])
+    n_first = len(first_line)
+
+    def firsts() -> Iterator[tuple[int, dict[str, str]]]:  # the rows to read; lazily, as the workers take them
+        for item in rows:
+            if item is not None and first_line[item[1].get("doc_id", "")] == item[0]:
+                yield item
+
     context = (root, config, limits, _FileIndex(root))
-    with _row_reader(context, [(ln, r) for ln, r in rows if first_line[r.get("doc_id", "")] == ln],
-                     workers) as read:
-        for line, row in rows:
+    with _row_reader(context, firsts(), n_first, workers) as read:
+        for i in range(len(rows)):
+            line, row = rows[i] or (0, {})
             doc_id = row.get("doc_id", "")
             if first_line[doc_id] != line:
+                rows[i] = None
                 problems.append(Problem("error", "duplicate-id", "documents.csv", line, doc_id,
                                         f"doc_id already used on line {first_line[doc_id]}; this row is skipped"))
                 continue
             rec, found, row_problems = next(read)
+            rows[i] = None  # a row is held only until it is read (firsts() skips it)
             problems.extend(row_problems)
             if rec is not None and found is None:
                 problems.append(Problem("error", "over-limit", "documents.csv", line, doc_id,
@@ -463,16 +477,17 @@ def _read(root: Path, config: CorpusConfig, limits: InputLimits, csv_path: Path,
                                         f"file also listed as {seen_paths[rec['path']]}"))
             seen_paths[rec["path"]] = doc_id
             batches.add(rec.pop("text"), found)
-            records.append(rec)
-            del found
-    del rows, first_line  # documents.csv's rows (a dict each): not held through the junk and duplicate passes
-    mains = {r["doc_id"]: m for r in records if (m := r.pop("_main")) is not None}
-    doc_cols = [c for c in schema.DOCS if c not in ("dup_of", "dup_score")]
-    docs = pd.DataFrame.from_records(records, columns=[c for c in doc_cols if c != "text"])
-    extra_cols = list(dict.fromkeys(k for rec in records for k in rec[EXTRA]))
-    for col in extra_cols:  # further documents.csv columns (e.g. region) are kept: metadata for --by, --adjust
-        docs[col] = [rec[EXTRA].get(col, "") for rec in records]
-    del records
+            if rec["_main"] is not None:
+                mains[rec["doc_id"]] = rec["_main"]
+            extras.append(rec[EXTRA])
+            records.add(rec)
+            del found, rec
+    rows.clear()  # every row is read (and None): firsts() is done
+    first_line.clear()
+    docs = records.frame()
+    for col in dict.fromkeys(k for extra in extras for k in extra):  # further documents.csv columns (e.g. region)
+        docs[col] = [extra.get(col, "") for extra in extras]  # are kept: metadata for --by, --adjust
+    del extras
     entries, texts = batches.frames()
     docs.insert(doc_cols.index("text"), "text", texts.set_axis(docs.index))
     return ReadFiles(docs, entries, problems, mains, _unlisted(root, seen_paths, rejected, skipped_paths))

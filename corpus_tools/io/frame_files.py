@@ -59,6 +59,8 @@ def read_frame(path: str | Path) -> pd.DataFrame:
         dtype = dtypes.get(name, "object")
         if dtype == "str":
             columns[name] = as_series(column.combine_chunks() if column.num_chunks != 1 else column.chunk(0))
+        elif dtype == "object":  # Python objects (None stays None)
+            columns[name] = pd.Series(column.to_pylist(), dtype=object)
         else:
             values = column.to_pandas()
             columns[name] = pd.Series(np.array(values, copy=True) if isinstance(values, np.ndarray)
