@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from corpus_tools.io.memory import release_memory
+import pytest
+
+from corpus_tools.io.memory import arrow_on_c_heap, on_c_heap, release_memory
 
 
 def test_release_keeps_live_data_and_can_run_any_time() -> None:
@@ -16,3 +18,47 @@ def test_release_keeps_live_data_and_can_run_any_time() -> None:
     release_memory()
     assert pa.total_allocated_bytes() < before  # the dropped array is gone, the kept one is not
     assert kept[49_999].as_py() == "段落49999" and len(kept) == 50_000
+
+
+def test_release_collects_what_only_reference_cycles_keep() -> None:
+    import gc
+    import weakref
+
+    import numpy as np
+
+    class Fit:  # a result and its model referring to each other, as statistical fits leave them
+        pass
+
+    fit, model = Fit(), Fit()
+    fit.model, model.fit = model, fit
+    fit.data = np.ones(10_000)
+    gone = weakref.ref(fit)
+    was_enabled = gc.isenabled()
+    gc.disable()  # no automatic pass may collect the cycle first
+    try:
+        del fit, model
+        assert gone() is not None  # a cycle outlives its last outside reference
+        release_memory()
+        assert gone() is None
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_arrow_allocates_on_the_c_heap_inside_and_the_pool_comes_back_after() -> None:
+    import pyarrow as pa
+
+    before = pa.default_memory_pool().backend_name
+
+    @on_c_heap
+    def build(n: int) -> tuple[str, int]:
+        """What ran."""
+        arr = pa.array([f"段落{i}" for i in range(n)])
+        return pa.default_memory_pool().backend_name, len(arr)
+
+    assert build(1_000) == ("system", 1_000) and build.__doc__ == "What ran."
+    assert pa.default_memory_pool().backend_name == before
+    with pytest.raises(RuntimeError), arrow_on_c_heap():  # restored when the block fails too
+        assert pa.default_memory_pool().backend_name == "system"
+        raise RuntimeError("step failed")
+    assert pa.default_memory_pool().backend_name == before
