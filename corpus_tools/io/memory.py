@@ -11,10 +11,8 @@ import ctypes
 import ctypes.util
 import gc
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import lru_cache, wraps
-from typing import Any, ParamSpec, TypeVar
+from functools import lru_cache
+from typing import Any
 
 from corpus_tools.io.mapped import release_pages
 
@@ -44,38 +42,3 @@ def release_memory() -> None:
     if libc is not None:
         libc.malloc_trim(0)
 
-
-@contextmanager
-def arrow_on_c_heap() -> Iterator[None]:
-    """Within the block, pyarrow allocates from the C heap (its "system" pool) instead of its default mimalloc
-    pool; the previous pool is restored afterwards. Arrow's threads decode Parquet into mimalloc heaps of their
-    own, and what they freed stayed resident after `release_memory` (about 50 MB per pass over the evidence
-    of 100,000 documents, piling up from step to step); on the C heap, malloc_trim returns it. Only where memory
-    comes from changes: no value does. Does nothing without pyarrow."""
-    try:
-        import pyarrow as pa  # heavy: imported when used (every caller has imported it already)
-    except ImportError:
-        yield
-        return
-    before = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(before)
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def on_c_heap(fn: Callable[P, R]) -> Callable[P, R]:
-    """`fn` run with Arrow's allocations on the C heap (`arrow_on_c_heap`): for long runs that release memory
-    between steps."""
-
-    @wraps(fn)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        with arrow_on_c_heap():
-            return fn(*args, **kwargs)
-
-    return run

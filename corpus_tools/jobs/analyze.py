@@ -25,7 +25,7 @@ from corpus_tools.framing import FIG2_LEXICONS, EntryWords, FramingResult, run_f
 from corpus_tools.io.cache import Cache, code_hash, make_key
 from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
 from corpus_tools.io.mapped import factorize
-from corpus_tools.io.memory import on_c_heap, release_memory
+from corpus_tools.io.memory import release_memory
 from corpus_tools.io.parquet_parts import BATCH_ROWS, iter_frames, parquet_to_table, part_path, read_frame
 from corpus_tools.io.tables import CSV_SLICE_ROWS, write_chunks, write_table
 from corpus_tools.jobs.draft_codes import run_suggestions, write_suggestion_tables
@@ -114,7 +114,6 @@ def _lexicon_ids(lexicons: Sequence[Lexicon]) -> list[dict[str, object]]:
             for lx in lexicons]
 
 
-@on_c_heap  # what Arrow frees between steps goes back to the system (io.memory.arrow_on_c_heap)
 def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: str | Path = "analysis",
             lexicons: Sequence[str] | None = None, engine: str = "rjieba", dedupe: bool = False,
             seed: int = 0, progress: Progress | None = None, *, cache_dir: str | Path | None = None,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from corpus_tools.io.memory import arrow_on_c_heap, on_c_heap, release_memory
+from corpus_tools.io.memory import release_memory
 
 
 def test_release_keeps_live_data_and_can_run_any_time() -> None:
@@ -44,21 +42,3 @@ def test_release_collects_what_only_reference_cycles_keep() -> None:
         if was_enabled:
             gc.enable()
 
-
-def test_arrow_allocates_on_the_c_heap_inside_and_the_pool_comes_back_after() -> None:
-    import pyarrow as pa
-
-    before = pa.default_memory_pool().backend_name
-
-    @on_c_heap
-    def build(n: int) -> tuple[str, int]:
-        """What ran."""
-        arr = pa.array([f"段落{i}" for i in range(n)])
-        return pa.default_memory_pool().backend_name, len(arr)
-
-    assert build(1_000) == ("system", 1_000) and build.__doc__ == "What ran."
-    assert pa.default_memory_pool().backend_name == before
-    with pytest.raises(RuntimeError), arrow_on_c_heap():  # restored when the block fails too
-        assert pa.default_memory_pool().backend_name == "system"
-        raise RuntimeError("step failed")
-    assert pa.default_memory_pool().backend_name == before
