@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 import sys
 from functools import lru_cache
 from typing import Any
@@ -30,15 +29,11 @@ def _libc() -> Any:
 
 def release_memory() -> None:
     """Return unused memory of pyarrow's pool and of the C heap (glibc's malloc_trim) to the system; does
-    nothing where neither applies. Objects still in use are untouched; objects that only refer to each other
-    (reference cycles a step left, e.g. a fit's results and its model) are collected first, so what they held
-    is returned too. The touched pages of memory-mapped text columns (io.mapped) are dropped from the resident
-    set too."""
-    gc.collect()  # cycles wait for the oldest generation's next pass otherwise: a later step's peak would carry them
+    nothing where neither applies. Objects still in use are untouched. The touched pages of memory-mapped
+    text columns (io.mapped) are dropped from the resident set too."""
     release_pages()
     if "pyarrow" in sys.modules:  # never import it just for this
         sys.modules["pyarrow"].default_memory_pool().release_unused()
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
-
