@@ -288,6 +288,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     doc_lang = {str(d): language_of(g) for d, g in zip(corpus.docs["doc_id"], corpus.docs["lang"], strict=True)}
     balance = language_balance(doc_scores, corpus, seed=seed, n_boot=n_boot,
                                terms=term_counts(scored.evidence, doc_lang))
+    del doc_lang  # a str key and value per document: not held through the report
     files["language_balance"] = write_table(balance, out_dir / "language_balance.csv")
     result.problems.extend(balance_warnings(balance))
     validation = _validation(corpus, lex, scorer, n_boot, seed)

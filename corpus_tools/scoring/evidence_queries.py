@@ -72,9 +72,44 @@ def top_entry_evidence(evidence: pd.DataFrame | Path, per_variable: int = 3,
     if isinstance(evidence, pd.DataFrame):
         ev = _counted(evidence)
         return ev[ev["entry_id"].astype(str).isin(chosen)]
+    rows = _rows_of(evidence, chosen, batch_rows)
+    if len(rows):
+        return _read_rows(evidence, rows)
     keep = [b[b["entry_id"].astype(str).isin(chosen)]
             for b in (_counted(x) for x in iter_frames(evidence, batch_rows=batch_rows))]
     return pd.concat(keep, ignore_index=True)
+
+
+def _rows_of(path: Path, chosen: set[str], batch_rows: int) -> np.ndarray:
+    """The positions in the file of the counted rows of the `chosen` entries, from its entry_id and counted
+    columns only (the other columns, contexts among them, are read for those rows alone: `_read_rows`)."""
+    import pyarrow.parquet as pq
+
+    names = set(pq.ParquetFile(str(path)).schema_arrow.names)
+    out, at = [], 0
+    for b in iter_frames(path, [c for c in ("entry_id", "counted") if c in names], batch_rows):
+        hit = b["entry_id"].astype(str).isin(chosen).to_numpy(dtype=bool)
+        if "counted" in b.columns and len(b):
+            hit = hit & b["counted"].astype(bool).to_numpy(dtype=bool)
+        out.append(at + np.flatnonzero(hit))
+        at += len(b)
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def _read_rows(path: Path, rows: np.ndarray) -> pd.DataFrame:
+    """The rows at the sorted positions `rows` of a Parquet file, every column, in file order: only the row
+    groups that hold one are read (the same frame as filtering every batch of iter_frames)."""
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(str(path), pre_buffer=False)
+    parts, start = [], 0
+    for g in range(pf.metadata.num_row_groups):
+        stop = start + pf.metadata.row_group(g).num_rows
+        lo, hi = np.searchsorted(rows, [start, stop])
+        if hi > lo:
+            parts.append(pf.read_row_group(g).take(rows[lo:hi] - start).to_pandas())
+        start = stop
+    return pd.concat(parts, ignore_index=True)
 
 
 def _rank(best: pd.DataFrame | None, carry: pd.DataFrame | None, batch: pd.DataFrame, k: int,

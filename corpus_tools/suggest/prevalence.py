@@ -77,22 +77,22 @@ class PrevalenceCounts:
                  n_boot: int = 1000, ci: float = 0.95, seed: int = 0, min_docs: int = 5) -> pd.DataFrame:
         """One row per (code, group): raw classify-and-count share and Forman's adjusted share with interval."""
         codes = self.codes
-        parts = [p for p in self._parts if len(p)]
-        agg = pd.concat(parts).groupby(level=[0, 1], sort=False, dropna=False).sum() if parts else None
-        present = set(agg.index.get_level_values(0)) if agg is not None else set()
+        grp, doc, vals = self._rows()
+        present = set(grp)
         rng = np.random.default_rng([seed, 12])
         alpha = (1 - ci) / 2
         rows = []
         group_list = [g for g in order if g in present] + sorted(present - set(order))
         for g in group_list:
-            assert agg is not None
-            sub = agg.xs(g, level=0)
-            doc_codes, first = np.unique(np.asarray(sub.index, dtype=object), return_index=True)
-            sub = sub.iloc[first]  # documents in sorted order (np.unique's, as over the rows)
+            where = np.flatnonzero(grp == g)
+            doc_codes, inv = np.unique(doc[where], return_inverse=True)  # documents in sorted order
+            sums = np.zeros((len(doc_codes), vals.shape[1]), dtype=np.int64)
+            np.add.at(sums, inv.ravel(), vals[where])  # a document's rows of every chunk (integer sums)
             n_docs = len(doc_codes)
-            n_entries = int(sub["_n"].sum())
-            per_doc_n = sub["_n"].to_numpy().astype(float)
-            per_doc_ys = [sub[j].to_numpy().astype(float) for j in range(len(codes))]
+            n_entries = int(sums[:, 0].sum())
+            per_doc_n = sums[:, 0].astype(float)
+            per_doc_ys = [sums[:, 1 + j].astype(float) for j in range(len(codes))]
+            del sums, where, inv
             boots = _bootstrap(rng, per_doc_n, per_doc_ys, n_boot) if n_docs >= min_docs and n_boot > 0 else None
             for j, c in enumerate(codes):
                 per_doc_y = per_doc_ys[j]
@@ -135,6 +135,19 @@ class PrevalenceCounts:
         for col in ("raw_share", "raw_lo", "raw_hi", "tpr", "fpr", "adjusted_share", "adjusted_lo", "adjusted_hi"):
             out[col] = out[col].astype(float).round(4)
         return out
+
+    def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(group, document, [held-out passages, passages with each code]) of every chunk's (group, document)
+        rows, as flat arrays: the per-document sums are added up per group from these, not from a concatenated
+        and regrouped frame of every document (its MultiIndex of strings cost about 70 MB at 100,000
+        documents)."""
+        parts = [p for p in self._parts if len(p)]
+        if not parts:
+            return np.zeros(0, dtype=object), np.zeros(0, dtype=object), np.zeros((0, 1 + len(self.codes)), int)
+        grp = np.concatenate([p.index.get_level_values(0).to_numpy(dtype=object) for p in parts])
+        doc = np.concatenate([p.index.get_level_values(1).to_numpy(dtype=object) for p in parts])
+        vals = np.concatenate([p[["_n", *range(len(self.codes))]].to_numpy(dtype=np.int64) for p in parts])
+        return grp, doc, vals
 
 
 def _bootstrap(rng: np.random.Generator, per_doc_n: np.ndarray, per_doc_ys: list[np.ndarray],

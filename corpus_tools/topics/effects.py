@@ -165,10 +165,11 @@ def topic_effects(thetas: Sequence[Any], lengths: Sequence[int] | np.ndarray, co
     """Rows of schema.TOPIC_EFFECTS for every column of `covariates` (one row per entry), and notes.
 
     `thetas`: one (n_entries × k) topic-share matrix per seed, topics already in one order (arrays or
-    topics.shares.Shares: read `block_rows` (default shares.BLOCK_ROWS) entries at a time, so memory is bounded
-    by a block and the documents, not by the entries); `lengths`: tokens per entry (how sure each entry's shares
-    are); `doc_ids`: each entry's document (clusters); `orders`: level order per covariate (else sorted);
-    covariates in `keep_single` are reported even with one level (stage prevalence of an unstaged corpus).
+    topics.shares.Shares: read `block_rows` entries at a time (default: shares.READ_CELLS shares' worth, at most
+    shares.BLOCK_ROWS), so memory is bounded by a block and the documents, not by the entries); `lengths`: tokens
+    per entry (how sure each entry's shares are); `doc_ids`: each entry's document (clusters); `orders`: level
+    order per covariate (else sorted); covariates in `keep_single` are reported even with one level (stage
+    prevalence of an unstaged corpus).
     Above `entry_draws` entries × draws per seed, fewer share draws with several sampling-error draws each
     (`share_draws`; the method column says so). The random draws are taken in the same order as for the whole
     matrix at once and every sum is added up in the same order, so the numbers do not depend on `block_rows`."""
@@ -180,7 +181,10 @@ def topic_effects(thetas: Sequence[Any], lengths: Sequence[int] | np.ndarray, co
     tail = (1 - level) / 2
     notes: list[str] = []
     n_docs = int(doc.max()) + 1 if n else 0
-    spans, whole_docs = _blocks(doc, max(1, block_rows or shares_module.BLOCK_ROWS))
+    # a block's shares and its draws (gamma, normalised) are k floats per entry each: bounded by READ_CELLS
+    # shares (2 MB), as Shares.blocks reads, not 65,536 rows (11.5 MB a copy at k = 22, four copies at once)
+    default_rows = min(shares_module.BLOCK_ROWS, shares_module.READ_CELLS // max(k, 1))
+    spans, whole_docs = _blocks(doc, max(1, block_rows or default_rows))
     ones = np.ones(max((b - a for a, b in spans), default=0))
     codes = np.zeros(0, dtype=np.int64)
     groups: dict[str, _Covariate] = {}
@@ -237,9 +241,12 @@ def topic_effects(thetas: Sequence[Any], lengths: Sequence[int] | np.ndarray, co
                 for s in sums.values():
                     s[:] = 0.0
             for bi, (a, b) in enumerate(spans):
-                conc = np.asarray(theta.block(a, b), dtype=float) * lengths_a[a:b] + alpha
+                conc = np.asarray(theta.block(a, b), dtype=float) * lengths_a[a:b]
+                conc += alpha  # in place: the same sums, one block-sized array fewer
                 g = rng.gamma(conc)  # the generator's stream in row order, as for the whole matrix
-                th = g / g.sum(axis=1, keepdims=True)
+                del conc
+                g /= g.sum(axis=1, keepdims=True)  # in place: the same quotients
+                th = g
                 if whole_docs:
                     where, mat = doc_blocks[bi]
                     doc_sums[where] = mat @ th

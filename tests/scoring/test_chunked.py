@@ -120,6 +120,12 @@ def test_queries_on_the_file_equal_queries_on_the_frame(make_corpus: MakeCorpus,
     assert top_passages(sample, corpus.entries, corpus.docs) == full
     for rows in (1, 2, 5, 17):  # batches that cut entries apart: the running top list still finds the same
         pd.testing.assert_frame_equal(top_entry_evidence(res.evidence, batch_rows=rows), sample)
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(res.evidence).metadata.num_row_groups > 1  # rows picked out of several row groups
+    whole = pq.read_table(res.evidence).to_pandas()  # the chosen entries' counted rows, every column, in file order
+    want = whole[whole["counted"].astype(bool) & whole["entry_id"].astype(str).isin(set(sample["entry_id"]))]
+    pd.testing.assert_frame_equal(sample, want.reset_index(drop=True))
     assert top_passages(top_entry_evidence(entries.evidence), corpus.entries, corpus.docs) == full
 
 
