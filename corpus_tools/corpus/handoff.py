@@ -1,31 +1,25 @@
-"""Reading a corpus's files in a process of its own, which hands the frames back in files.
+"""Reading a corpus's files, and flagging its junk and near-duplicates, in processes of their own (io.forked).
 
 Reading a large corpus leaves the reading process's heaps fragmented: documents.csv's rows, the records and the
 worker results come and go, and the allocators cannot give most of that memory back (at 100,000 documents about
 300 MB that every later step of `analyze` started from). A forked process reads the files, writes the frames it
 made (io.frame_files; the texts stay in the files they were spilled to) and exits, taking that memory with it;
-this process maps the files. Errors come back as the same exception type and message; a process that dies
-(killed, out of memory) is an error, never a half-read corpus.
+this process maps the files. A second one flags junk entries and near-duplicates on the mapped frames and hands
+back only the columns and problems it added.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
-import shutil
-import tempfile
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from corpus_tools import errors
 from corpus_tools.corpus.batches import ENTRY_COLS, EntryBatches
 from corpus_tools.corpus.problems import Problem
-from corpus_tools.errors import CorpusToolsError, WorkerError
+from corpus_tools.io.forked import in_forked_process
 from corpus_tools.io.frame_files import read_frame, write_frame
 from corpus_tools.io.mapped import as_series, load_strings
 
@@ -47,58 +41,32 @@ class ReadFiles:
 def read_in_process(read: Callable[[EntryBatches], ReadFiles], spill: Path) -> ReadFiles:
     """`read(batches)` run in a forked process, its result mapped from files in a temporary folder under `spill`
     (removed before returning: the mapped files stay readable until their columns go)."""
-    spill.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=".reading-", dir=spill))
-    context = mp.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(read, folder, send), name="corpus-tools-read")
-    try:
-        process.start()
-        send.close()
-        try:
-            status = receive.recv()
-        except EOFError:  # the process died without a word
-            status = None
-        process.join()
-        if status is None or (status["error"] is None and process.exitcode != 0):
-            raise WorkerError(f"the process reading the corpus stopped (exit code {process.exitcode})",
-                              hint="killed, or out of memory? Run again, with fewer --workers")
-        if status["error"] is not None:
-            _raise(status)
-        return _load(folder)
-    finally:
-        if process.is_alive():
-            process.terminate()
-            process.join()
-        receive.close()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _child(read: Callable[[EntryBatches], ReadFiles], folder: Path, send: Any) -> None:
-    """In the forked process: read, write the result to `folder`, say how it went."""
-    status: dict[str, Any]
-    try:
+    def write(folder: Path) -> None:
         batches = EntryBatches(ENTRY_COLS, folder, keep=True)
         _save(read(batches), batches, folder)
-        status = {"error": None}
-    except CorpusToolsError as exc:
-        status = {"error": type(exc).__name__, "message": exc.message, "hint": exc.hint}
-    except KeyboardInterrupt:
-        status = {"error": "KeyboardInterrupt"}
-    except BaseException:  # a bug: its traceback, for the report
-        status = {"error": "", "message": traceback.format_exc()}
-    send.send(status)
-    send.close()
+
+    return in_forked_process(write, _load, spill, "reading the corpus")
 
 
-def _raise(status: dict[str, Any]) -> None:
-    """The child's exception again, here."""
-    if status["error"] == "KeyboardInterrupt":
-        raise KeyboardInterrupt
-    kind = getattr(errors, status["error"], None) if status["error"] else None
-    if isinstance(kind, type) and issubclass(kind, CorpusToolsError):
-        raise kind(status["message"], hint=status["hint"])
-    raise RuntimeError(f"reading the corpus failed in its process:\n{status['message']}")
+def flag_in_process(flag: Callable[[ReadFiles], None], found: ReadFiles, spill: Path) -> None:
+    """`flag(found)` run in a forked process: the columns it adds to `found.docs` and `found.entries` (junk,
+    near-duplicates) and its problems come back into `found` here; its passes' garbage goes with the process."""
+    def write(folder: Path) -> None:
+        before = {name: list(getattr(found, name).columns) for name in ("docs", "entries")}
+        flag(found)
+        for name, columns in before.items():
+            frame = getattr(found, name)
+            write_frame(frame[[c for c in frame.columns if c not in columns]], folder / f"{name}.arrow")
+        write_frame(_problems(found.problems), folder / "problems.arrow")
+
+    def take(folder: Path) -> None:
+        for name in ("docs", "entries"):
+            frame = getattr(found, name)
+            for column, values in read_frame(folder / f"{name}.arrow").items():
+                frame[column] = values.set_axis(frame.index)
+        found.problems[:] = _problem_list(read_frame(folder / "problems.arrow"))
+
+    in_forked_process(write, take, spill, "flagging junk and near-duplicates")
 
 
 def _save(found: ReadFiles, batches: EntryBatches, folder: Path) -> None:

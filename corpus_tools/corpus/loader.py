@@ -37,10 +37,11 @@ from corpus_tools.corpus.from_table import (
     import_problems,
     table_corpus_folder,
 )
-from corpus_tools.corpus.handoff import ReadFiles, read_in_process
+from corpus_tools.corpus.handoff import ReadFiles, flag_in_process, read_in_process
 from corpus_tools.corpus.junk import flag_junk
 from corpus_tools.corpus.problems import Problem
 from corpus_tools.errors import CorpusError, DecodeError, UnsafeFileError
+from corpus_tools.io.forked import can_fork
 from corpus_tools.io.limits import InputLimits
 from corpus_tools.io.mapped import as_series, factorize, release_pages
 from corpus_tools.io.memory import release_memory
@@ -414,12 +415,13 @@ def load_corpus(path: str | Path, limits: InputLimits | None = None, *, workers:
     csv_path = root / "documents.csv"
     if not csv_path.is_file():
         raise CorpusError(f"{root}: documents.csv is missing", hint="see docs/corpus-format.md")
-    if spill is not None and "fork" in mp.get_all_start_methods():
+    if spill is not None and can_fork():
         read = read_in_process(partial(_read, root, config, limits, csv_path, workers=workers), Path(spill))
-        return _finish(root, config, read, Path(spill))
+        return _finish(root, config, read, Path(spill), forked=True)
     batches = EntryBatches(ENTRY_COLS, Path(spill) if spill is not None else None)
     try:
-        return _finish(root, config, _read(root, config, limits, csv_path, batches, workers=workers), batches.folder)
+        return _finish(root, config, _read(root, config, limits, csv_path, batches, workers=workers), batches.folder,
+                       forked=False)
     except BaseException:
         batches.abort()
         raise
@@ -512,13 +514,15 @@ def _unlisted(root: Path, seen_paths: dict[str, str], rejected: set[Path], skipp
     return found
 
 
-def _finish(root: Path, config: CorpusConfig, read: ReadFiles, scratch: Path | None) -> Corpus:
-    """The second half of loading: flag junk entries and near-duplicates (`scratch`: a folder for their keys)."""
-    docs, entries, problems = read.docs, read.entries, read.problems
+def _finish(root: Path, config: CorpusConfig, read: ReadFiles, scratch: Path | None, forked: bool) -> Corpus:
+    """The second half of loading: flag junk entries and near-duplicates (`scratch`: a folder for their keys; in a
+    forked process of their own when `forked`, see corpus.handoff)."""
     release_memory()  # the reading transients, before the junk and near-duplicate passes add theirs
-    flag_junk(entries, docs, problems, read.mains)
-    release_memory()
-    _flag_duplicates(docs, entries, problems, scratch)
+    if forked and scratch is not None:
+        flag_in_process(partial(_flag, scratch=scratch), read, scratch)
+    else:
+        _flag(read, scratch)
+    docs, entries, problems = read.docs, read.entries, read.problems
     problems.extend(read.unlisted)
     docs["year"] = docs["year"].astype("Int64")
     written = import_metadata(root)  # a folder made from a table: its metadata columns are expected
@@ -528,6 +532,13 @@ def _finish(root: Path, config: CorpusConfig, read: ReadFiles, scratch: Path | N
     release_memory()  # the loading transients (Python objects of the batches, near-duplicate arrays)
     return Corpus(config, schema.check(docs, schema.DOCS, "docs"), schema.check(entries, schema.ENTRIES, "entries"),
                   problems_frame(problems), problems)
+
+
+def _flag(read: ReadFiles, scratch: Path | None) -> None:
+    """Junk entries and near-duplicate documents and entries: their columns and notes added to `read`."""
+    flag_junk(read.entries, read.docs, read.problems, read.mains)
+    release_memory()
+    _flag_duplicates(read.docs, read.entries, read.problems, scratch)
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
