@@ -1,9 +1,12 @@
 """Where the framing step of `analyze` spends memory: the main process's peak resident size per sub-step.
 
     python benchmarks/bench_framing_memory.py CORPUS [--out DIR] [--workers 2] [--n-boot 1000] [--n-perm 9999]
+                                              [--words-in-memory]
 
 Reads CORPUS as `analyze` does (texts memory-mapped), scores it into Parquet files and counts the entries' words
-(the inputs of the framing step), returns memory to the system, then runs `jobs.analyze._framing` (no cache) the
+(the inputs of the framing step; their entries x words matrix memory-mapped in a scratch folder as `analyze`
+keeps it, or read into memory with --words-in-memory, as this script did before session 7), returns memory to
+the system, then runs `jobs.analyze._framing` (no cache) the
 way `analyze` calls it: the tokens handed over, the entry scores read only for Fig. 2. For every sub-step it
 prints the RSS at its start, its peak (VmHWM, reset at each progress message) and the rise of that peak over the
 RSS when framing started. With --out the framing tables are written there as CSV (to compare two versions
@@ -33,6 +36,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--n-perm", type=int, default=9999)
+    parser.add_argument("--words-in-memory", action="store_true",
+                        help="the entries x words matrix in memory, not memory-mapped as analyze keeps it")
     args = parser.parse_args()
     if not Path("/proc/self/clear_refs").exists():
         sys.exit("needs Linux (/proc/self/status, /proc/self/clear_refs)")
@@ -51,7 +56,7 @@ def main() -> None:
     lex = project_lexicons(corpus, ())
     tokenizer = Tokenizer("rjieba")
     scored = score_to_parquet(corpus, corpus_scorer(corpus, lex, tokenizer), scratch, workers=args.workers)
-    tokens = [EntryWords.of_corpus(corpus, tokenizer)]
+    tokens = [EntryWords.of_corpus(corpus, tokenizer, scratch=None if args.words_in_memory else scratch)]
     owners = an.lexicon_of(lex)
     release_memory()
     log: list[tuple[str, float, float, float]] = []

@@ -28,7 +28,7 @@ from corpus_tools.framing.sensitivity import sensitivity
 from corpus_tools.framing.shares import period_shares
 from corpus_tools.framing.strata import stratified_rates
 from corpus_tools.framing.triangulation import triangulation, triangulation_summary
-from corpus_tools.io.mapped import factorize
+from corpus_tools.io.mapped import factorize, release_pages
 from corpus_tools.io.memory import release_memory
 
 if TYPE_CHECKING:
@@ -210,9 +210,11 @@ def _words(corpus: Corpus, tokens: Mapping[str, Sequence[str]] | EntryWords | Ca
         first = np.asarray(ent["dup_of"].fillna("") == "", dtype=bool)
         rows, doc_ids = rows[first], doc_ids[first]
     del ent
+    release_pages()  # the entries' ids, when mapped (io.mapped), were read whole: their pages need not stay
     counts = entry_words.doc_words(doc_ids, rows)  # documents x words as sums of the entries' rows, never whole
     words, docs = counts.words, counts.docs
     del entry_words, rows, doc_ids
+    release_pages()
     frames, notes = [], []
     for by, groups in (("stage", stage_ids), ("source_type", sources)):
         labels = {str(d): str(g) for d, g in zip(corpus.docs["doc_id"], corpus.docs[by], strict=True)}

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from corpus_tools.text.tokenize import Tokenizer
 
 SLICE_ENTRIES = 20_000  # entries tokenized before their counts are packed into arrays
+PRODUCT_ROWS = 100_000  # entries' rows per product of DocWords (their cells resident at a time)
 CACHE_ROWS = 1 << 18  # cells (and entries) per part when the matrix is written to the cache
 
 
@@ -211,6 +212,7 @@ class EntryWords:
             if int(n.sum()):
                 cells = np.repeat(s - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(int(n.sum()))
                 used[self.counts.indices[cells]] = True
+            release_pages()  # a mapped matrix's pages read for this slice
         keep = None if used.all() else np.flatnonzero(used)
         words = list(self.words) if keep is None else [self.words[j] for j in keep]
         return DocWords(self.counts, entry_rows, doc_of, [str(d) for d in docs], words, keep)
@@ -220,7 +222,10 @@ class EntryWords:
 class DocWords:
     """Documents x words counts as the sums of entries' rows of an entries x words matrix (`entries`, shared, not
     copied): `rows` are the counted entries' rows, `doc_of` their document (a row of this matrix), `columns` the
-    word columns kept (None: all). Group sums and slices of documents are computed when asked."""
+    word columns kept (None: all), `values` the dtype the counts are summed in (None: the entries'). Group sums
+    and slices of documents are computed when asked, `PRODUCT_ROWS` entries' rows at a time: the entries' cells
+    are read (and made `values`) a slice at a time, and a memory-mapped matrix's pages are let go after each
+    slice (`io.mapped.release_pages`), so no product holds the whole matrix resident or copied."""
 
     entries: Any
     rows: np.ndarray
@@ -228,6 +233,8 @@ class DocWords:
     docs: list[str]
     words: list[str]
     columns: np.ndarray | None = None
+    values: Any = None
+    _order: tuple[np.ndarray | None, np.ndarray] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -235,7 +242,7 @@ class DocWords:
 
     @property
     def dtype(self) -> Any:
-        return self.entries.dtype
+        return self.entries.dtype if self.values is None else np.dtype(self.values)
 
     @classmethod
     def of_matrix(cls, counts: Any) -> DocWords:
@@ -248,49 +255,110 @@ class DocWords:
         return cls(m, every, every.astype(np.int32), [str(i) for i in range(n)], [str(j) for j in range(w)])
 
     def typed(self, dtype: Any) -> DocWords:
-        """The same counts with the entries' values in `dtype` (itself when they are)."""
-        return self if self.entries.dtype == dtype else dataclasses.replace(self, entries=self._typed(dtype))
+        """The same counts summed in `dtype` (itself when they are): the entries' values are made `dtype` a slice
+        at a time as they are summed, never copied whole."""
+        return self if self.dtype == np.dtype(dtype) else dataclasses.replace(self, values=np.dtype(dtype),
+                                                                              _order=self._order)
 
     def total(self, step: int = SLICE_ENTRIES) -> int:
-        """The sum of |count| over the counted entries (whole numbers), `step` rows at a time (a 64-bit copy of
-        one slice's counts at most, not of all)."""
+        """The sum of |count| over the counted entries (whole numbers; an entry counted twice, twice), `step` rows
+        at a time: a 64-bit copy of one slice's counts at most, and a small count per row, not a 64-bit sum."""
         e = self.entries
-        sums = np.zeros(e.shape[0], dtype=np.int64)
+        times = np.bincount(self.rows, minlength=e.shape[0])
+        times = times.astype(np.min_scalar_type(int(times.max()) if len(times) else 0))
+        total = 0
         for a in range(0, e.shape[0], step):
             ptr = e.indptr[a:a + step + 1]
             lengths = np.diff(ptr)
-            nonempty = lengths > 0
-            if nonempty.any():
-                data = e.data[ptr[0]:ptr[-1]].astype(np.int64)
-                sums[a:a + len(lengths)][nonempty] = np.add.reduceat(np.abs(data), (ptr[:-1] - ptr[0])[nonempty])
-        return int(sums[self.rows].sum())
+            weight = np.repeat(times[a:a + len(lengths)], lengths)
+            if weight.any():
+                total += int((np.abs(e.data[ptr[0]:ptr[-1]].astype(np.int64)) * weight).sum())
+            release_pages()
+        return total
 
-    def group_sums(self, group_of_doc: np.ndarray, n_groups: int, dtype: Any) -> Any:
-        """n_groups x words sparse sums over the documents, grouped by `group_of_doc` (-1: left out)."""
-        from scipy import sparse
+    def _sorted(self) -> tuple[np.ndarray | None, np.ndarray]:
+        """(the counted entries in order of their rows, None when `rows` are in order already; their rows in
+        that order), made once: a slice of the entries' rows finds its counted entries by binary search."""
+        if self._order is None:
+            rows = self.rows
+            if len(rows) < 2 or bool((rows[1:] >= rows[:-1]).all()):
+                self._order = (None, rows)
+            else:
+                order = np.argsort(rows, kind="stable").astype(np.int32 if len(rows) < 2 ** 31 else np.int64)
+                self._order = (order, rows[order])
+        return self._order
 
-        g = np.asarray(group_of_doc, dtype=np.int32)[self.doc_of]  # 4 bytes an entry (scipy keeps int32 indices)
-        ok = g >= 0
-        onehot = sparse.csr_matrix((np.ones(int(ok.sum()), dtype=dtype), (g[ok], self.rows[ok])),
-                                   shape=(n_groups, self.entries.shape[0]))
-        return self._columns(onehot @ self._typed(dtype))
+    def _slices(self, step: int) -> Iterator[tuple[int, int, np.ndarray | slice]]:
+        """(a, b, which counted entries have a row in a..b-1) per slice of `step` entries' rows that has any."""
+        order, rows_sorted = self._sorted()
+        for a in range(0, self.entries.shape[0], step):
+            lo, hi = (int(x) for x in np.searchsorted(rows_sorted, [a, a + step]))
+            if hi > lo:
+                yield a, a + step, (slice(lo, hi) if order is None else order[lo:hi])
 
-    def row_block(self, a: int, b: int, dtype: Any) -> Any:
-        """Documents a..b-1 as a (b - a) x words CSR matrix."""
-        from scipy import sparse
-
-        sel = np.flatnonzero((self.doc_of >= a) & (self.doc_of < b))
-        onehot = sparse.csr_matrix((np.ones(len(sel), dtype=dtype), (self.doc_of[sel] - a, self.rows[sel])),
-                                   shape=(max(0, min(b, len(self.docs)) - a), self.entries.shape[0]))
-        return sparse.csr_matrix(self._columns(onehot @ self._typed(dtype)))
-
-    def _typed(self, dtype: Any) -> Any:
-        if self.entries.dtype == dtype:
-            return self.entries
+    def _rows_slice(self, a: int, b: int, dtype: Any) -> Any:
+        """Entries' rows a..b-1 as a CSR matrix over the same cells (views, no copy) with values in `dtype` (a copy
+        of this slice's values only when they differ)."""
         from scipy import sparse
 
         e = self.entries
-        return sparse.csr_matrix((e.data.astype(dtype), e.indices, e.indptr), shape=e.shape)
+        b = min(b, e.shape[0])
+        ptr = e.indptr[a:b + 1]
+        lo, hi = int(ptr[0]), int(ptr[-1])
+        data = e.data[lo:hi]
+        if data.dtype != dtype:
+            data = data.astype(dtype)
+        return sparse.csr_matrix((data, e.indices[lo:hi], ptr - lo), shape=(b - a, e.shape[1]))
+
+    def _product(self, target: np.ndarray, n_out: int, dtype: Any, step: int | None = None) -> Any:
+        """The n_out x words sums of the counted entries' rows, entry i added to output row `target[i]` (-1: left
+        out), as a CSR matrix of `dtype`: one product per slice of `step` entries' rows, summed (whole counts: the
+        same numbers in any order), the slice's mapped pages let go after it."""
+        from scipy import sparse
+
+        step = step or PRODUCT_ROWS
+        out = None
+        for a, b, sel in self._slices(step):
+            t = target[sel]
+            ok = t >= 0
+            if not ok.any():
+                continue
+            r = self.rows[sel][ok] - a
+            onehot = sparse.csr_matrix((np.ones(len(r), dtype=dtype), (t[ok], r)),
+                                       shape=(n_out, min(b, self.entries.shape[0]) - a))
+            part = sparse.csr_matrix(onehot @ self._rows_slice(a, b, dtype))
+            del onehot, r, t, ok
+            out = part if out is None else out + part
+            del part
+            release_pages()
+        if out is None:
+            out = sparse.csr_matrix((n_out, self.entries.shape[1]), dtype=dtype)
+        return self._columns(out)
+
+    def group_sums(self, group_of_doc: np.ndarray, n_groups: int, dtype: Any) -> Any:
+        """n_groups x words sparse sums over the documents, grouped by `group_of_doc` (-1: left out)."""
+        return self._product(np.asarray(group_of_doc, dtype=np.int32)[self.doc_of], n_groups, dtype)
+
+    def row_block(self, a: int, b: int, dtype: Any) -> Any:
+        """Documents a..b-1 as a (b - a) x words CSR matrix: one product over the span of entries' rows they use
+        (a document's entries are neighbours: a small span), the span's mapped pages let go after it."""
+        from scipy import sparse
+
+        n_out = max(0, min(b, len(self.docs)) - a)
+        sel = np.flatnonzero((self.doc_of >= a) & (self.doc_of < b))
+        if not len(sel):
+            return self._columns(sparse.csr_matrix((n_out, self.entries.shape[1]), dtype=dtype))
+        r = self.rows[sel]
+        lo, hi = int(r.min()), int(r.max()) + 1
+        if hi - lo > 4 * PRODUCT_ROWS + len(sel):  # scattered rows: summed a slice of rows at a time instead
+            target = np.full(len(self.rows), -1, dtype=np.int32)
+            target[sel] = self.doc_of[sel] - a
+            return self._product(target, n_out, dtype)
+        onehot = sparse.csr_matrix((np.ones(len(sel), dtype=dtype), (self.doc_of[sel] - a, r - lo)),
+                                   shape=(n_out, hi - lo))
+        out = self._columns(onehot @ self._rows_slice(lo, hi, dtype))
+        release_pages()
+        return out
 
     def _columns(self, m: Any) -> Any:
         from scipy import sparse

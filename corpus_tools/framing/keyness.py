@@ -23,7 +23,7 @@ from corpus_tools.framing.words import log_odds_dirichlet
 
 KEYNESS_BUDGET = 3e8  # document-word cells x permutations: about 10 s per grouping (bundled corpus: ~3e7 per s)
 FLAT_ALPHA = 0.01  # per word: the flat (nearly uninformative) Dirichlet prior of the sensitivity column
-SELECT_ROWS = 20_000  # documents' rows whose presence is counted at a time (bounded temporaries, same sums)
+SELECT_ROWS = 5_000  # documents' rows whose presence is counted at a time (bounded temporaries, same sums)
 
 
 def _log_odds(G: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

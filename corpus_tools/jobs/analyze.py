@@ -423,20 +423,54 @@ def _fig2_entries(scored: ScoredFiles, lexicon_of: dict[str, str],
                   batch_rows: int = BATCH_ROWS) -> ScoreResult:
     """What Fig. 2 (framing.cooccurrence) needs of the entry scores: the document (a Categorical of the sorted
     ids: an int32 code per entry, not a string) and, per item of its two lexicons, whether the entry has a hit
-    (bool), read batch by batch into one array (a few bytes per entry, not a count column per variable)."""
+    (bool), read batch by batch into one array (a few bytes per entry, not a count column per variable). The
+    documents are coded a batch at a time against the scored documents' sorted ids (the codes and categories of
+    factorizing the whole column, without reading it whole: ~100 bytes an entry at its peak)."""
     items = [i for i in (*scored.documents.variable_ids, *scored.documents.construct_ids)
              if lexicon_of.get(i) in FIG2_LEXICONS]
-    codes, doc_ids = factorize(read_frame(scored.entry_scores, ["doc_id"])["doc_id"], sort=True)
-    presence = np.zeros((len(codes), len(items)), dtype=bool)
-    at = 0
-    for b in iter_frames(scored.entry_scores, items, batch_rows) if items else ():
-        presence[at:at + len(b)] = b.to_numpy() > 0
-        at += len(b)
+    coded = _entry_doc_codes(scored, items, batch_rows)
+    if coded is None:  # an entry's document is not among the scored documents: factorize the whole column
+        codes, doc_ids = factorize(read_frame(scored.entry_scores, ["doc_id"])["doc_id"], sort=True)
+        presence = np.zeros((len(codes), len(items)), dtype=bool)
+        at = 0
+        for b in iter_frames(scored.entry_scores, items, batch_rows) if items else ():
+            presence[at:at + len(b)] = b.to_numpy() > 0
+            at += len(b)
+        codes = codes.astype(np.int32)
+    else:
+        codes, doc_ids, presence = coded
     frame = pd.DataFrame(presence, columns=items, copy=False)
-    frame.insert(0, "doc_id", pd.Categorical.from_codes(codes.astype(np.int32), categories=doc_ids))
+    frame.insert(0, "doc_id", pd.Categorical.from_codes(codes, categories=doc_ids))
     d = scored.documents
     return ScoreResult(frame, empty_evidence(), "entry", d.variable_ids, d.construct_ids, dict(d.construct_lexicon),
                        dict(d.summary))
+
+
+def _entry_doc_codes(scored: ScoredFiles, items: list[str],
+                     batch_rows: int) -> tuple[np.ndarray, pd.Index, np.ndarray] | None:
+    """(int32 code of each entry's document in the sorted ids of the documents its entries name, those ids, the
+    items' presence) read in one pass of batches; None when an entry names no scored document (or none)."""
+    import pyarrow.parquet as pq
+
+    n = pq.ParquetFile(str(scored.entry_scores)).metadata.num_rows
+    known = pd.Index(sorted({str(x) for x in scored.documents.scores["doc_id"]}), dtype="str")
+    codes = np.empty(n, dtype=np.int32)
+    presence = np.zeros((n, len(items)), dtype=bool)
+    at = 0
+    for b in iter_frames(scored.entry_scores, ["doc_id", *items], batch_rows):
+        c = known.get_indexer(b["doc_id"])
+        if len(c) and int(c.min()) < 0:
+            return None
+        codes[at:at + len(b)] = c
+        if items:
+            presence[at:at + len(b)] = b[items].to_numpy() > 0
+        at += len(b)
+    if at != n:
+        return None
+    used = np.zeros(len(known), dtype=bool)
+    used[codes] = True
+    rank = (np.cumsum(used) - 1).astype(np.int32)  # codes among the ids the entries name, in the same order
+    return rank[codes], known[used], presence
 
 
 _FRAMING_DATA = ("notes", "adjusted_for")  # FramingResult fields that are lists, not frames

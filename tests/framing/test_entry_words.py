@@ -116,21 +116,30 @@ def test_doc_words_view_gives_the_tables_of_the_built_matrix(monkeypatch: pytest
     """Distinctive words from DocWords (documents x words summed from the entries' rows when asked, never built)
     equal those from the documents x words matrix doc_counts builds: same documents, words, group sums,
     document frequencies and top-document shares, for entries out of document order, entries without words,
-    a dedupe-like subset and slices of any size."""
-    from corpus_tools.framing import keyness
+    a dedupe-like subset, entries given in reverse order of their rows, and slices (of documents and of the
+    entries' rows summed per product) of any size."""
+    from corpus_tools.framing import entry_words, keyness
     from corpus_tools.framing.keyness import distinctive_words_matrix
 
     monkeypatch.setattr(keyness, "SELECT_ROWS", step)
+    monkeypatch.setattr(entry_words, "PRODUCT_ROWS", step)
     entries, tokens = _messy_tokens(seed=step)
     ew = EntryWords.from_token_lists(list(tokens), tokens.values(), slice_entries=7)
     rng = random.Random(step)
-    for ent in (entries, entries.iloc[::2]):
+    for ent in (entries, entries.iloc[::2], entries.iloc[::-1]):
         rows = ew.rows_of(ent["entry_id"])
         built, words, docs = ew.doc_counts([], ent["doc_id"], rows=rows)
         view = ew.doc_words(ent["doc_id"], rows)
         assert view.docs == docs and view.words == words and view.shape == built.shape
         assert view.total() == view.total(step=3) == int(built.sum())
         np.testing.assert_array_equal(view.row_block(0, len(docs), np.int32).toarray(), built.toarray())
+        as_float = view.typed(np.float64)
+        assert as_float.dtype == np.float64 and as_float.entries is view.entries  # made float a slice at a time
+        np.testing.assert_array_equal(as_float.row_block(1, len(docs) - 1, np.float64).toarray(),
+                                      built[1:len(docs) - 1].toarray().astype(float))
+        groups = np.array([rng.randrange(-1, 3) for _ in docs])
+        want_sums = np.stack([np.asarray(built[groups == g].sum(axis=0)).ravel() for g in range(3)])
+        np.testing.assert_array_equal(as_float.group_sums(groups, 3, np.float64).toarray(), want_sums)
         labels = {d: rng.choice(["early", "mid", "late", "unstaged"]) for d in docs}
         kwargs: dict[str, Any] = {"by": "stage", "min_count": 2, "top_n": 6, "n_perm": 29, "seed": 3}
         want, want_notes = distinctive_words_matrix(built, words, docs, labels, ["early", "mid", "late"], **kwargs)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from corpus_tools.corpus.loader import load_corpus
 from corpus_tools.framing import FIG2_LEXICONS, _measures
@@ -21,7 +22,8 @@ GOV = ["政府组织电商培训，年轻人开网店。", "政府提供免费�
        "村里的网店利润很高。"]
 
 
-def test_fig2_from_batches_equals_whole_frame(make_corpus: Any, tmp_path: Path) -> None:
+def test_fig2_from_batches_equals_whole_frame(make_corpus: Any, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     docs = [{"doc_id": f"D{i}", "date": f"{2010 + (i % 2) * 4}-0{1 + i % 9}-01",
              "text": "\n\n".join(GOV[(i + k) % 4] for k in range(1 + i % 4))} for i in range(12)]
     corpus = load_corpus(make_corpus(docs, lexicons='["government_support", "mass_entrepreneurship"]'))
@@ -38,6 +40,15 @@ def test_fig2_from_batches_equals_whole_frame(make_corpus: Any, tmp_path: Path) 
     assert want is not None and got is not None and int(want["n_both"].sum()) > 0
     pd.testing.assert_frame_equal(got, want)
     assert got_notes == want_notes
+    # the documents coded a batch at a time equal factorizing the whole column (the fallback when an entry names
+    # a document that was not scored)
+    from corpus_tools.jobs import analyze
+
+    whole_codes = analyze._fig2_entries(scored, owners, batch_rows=100)
+    monkeypatch.setattr(analyze, "_entry_doc_codes", lambda *a: None)
+    factorized = analyze._fig2_entries(scored, owners, batch_rows=2)
+    pd.testing.assert_frame_equal(whole_codes.scores, factorized.scores)
+    assert whole_codes.scores["doc_id"].cat.codes.dtype == factorized.scores["doc_id"].cat.codes.dtype
 
 
 def test_entries_table_in_slices_equals_the_merged_frame(make_corpus: Any, tmp_path: Path) -> None:
