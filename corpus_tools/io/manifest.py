@@ -45,6 +45,24 @@ def corpus_inputs(root: Path, paths: list[str]) -> list[dict[str, str | int]]:
     return out
 
 
+class PackedInputs:
+    """`corpus_inputs` held compactly through a long run: the paths in one string, the SHA-1s as bytes, the sizes
+    as integers (a dict and three objects per file took about 420 bytes: 40 MB for 100,000 files), with the digest
+    of the list for cache keys. `unpack()` gives the list again, equal to the one packed."""
+
+    def __init__(self, inputs: list[dict[str, str | int]]) -> None:
+        self.n = len(inputs)
+        self.digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+        self._paths = "\0".join(str(i["path"]) for i in inputs)  # a path has no NUL character
+        self._sha1 = b"".join(bytes.fromhex(str(i["sha1"])) for i in inputs)
+        self._bytes = [int(i["bytes"]) for i in inputs]
+
+    def unpack(self) -> list[dict[str, str | int]]:
+        paths = self._paths.split("\0") if self.n else []
+        return [{"path": p, "sha1": self._sha1[20 * k:20 * k + 20].hex(), "bytes": b}
+                for k, (p, b) in enumerate(zip(paths, self._bytes, strict=True))]
+
+
 def write_manifest(path: Path, data: dict[str, Any]) -> Path:
     """Write the manifest as indented UTF-8 JSON, adding the creation time and software versions."""
     full = {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

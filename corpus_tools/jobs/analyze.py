@@ -23,7 +23,7 @@ from corpus_tools.corpus.loader import Corpus
 from corpus_tools.errors import ConfigError, CorpusError, StoreError, did_you_mean
 from corpus_tools.framing import FIG2_LEXICONS, EntryWords, FramingResult, run_framing
 from corpus_tools.io.cache import Cache, code_hash, make_key
-from corpus_tools.io.manifest import corpus_inputs, file_sha1, package_versions, write_manifest
+from corpus_tools.io.manifest import PackedInputs, corpus_inputs, file_sha1, package_versions, write_manifest
 from corpus_tools.io.mapped import factorize
 from corpus_tools.io.memory import release_memory
 from corpus_tools.io.parquet_parts import BATCH_ROWS, iter_frames, parquet_to_table, part_path, read_frame
@@ -186,17 +186,19 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
     result = AnalyzeResult(out_dir, n_documents=len(corpus.docs), n_entries=len(corpus.entries),
                            n_skipped=corpus.n_errors)
     result.problems = [str(p) for p in corpus.problem_list if p.level != "note"]
+    if not isinstance(corpus_path, Corpus):  # loaded here: its Problem objects (one per note) are not held further
+        corpus = dataclasses.replace(corpus, problem_list=[])
     lex = project_lexicons(corpus, lexicons or ())
     tokenizer = Tokenizer(engine)
     scorer = corpus_scorer(corpus, lex, tokenizer, count_negated=count_negated, negation=negation_rules)
-    inputs = corpus_inputs(root, list(corpus.docs["path"]))
+    inputs = PackedInputs(corpus_inputs(root, list(corpus.docs["path"])))  # held packed until the manifest
     corpus = dataclasses.replace(corpus, keep_junk=keep_junk)  # the caller's Corpus stays as it was
     junk = junk_summary(corpus.entries) if not keep_junk else {}
     if junk:
         result.problems.insert(0, f"NOTE    {sum(junk.values())} junk entries left out of scores and topics ("
                                   + ", ".join(f"{n} {r}" for r, n in junk.items())
                                   + "); the `junk` column of entries.csv names them (--keep-junk counts them)")
-    base = {"inputs": inputs, "lexicons": _lexicon_ids(lex), "tokenizer": tokenizer.manifest(),
+    base = {"inputs": inputs.digest, "lexicons": _lexicon_ids(lex), "tokenizer": tokenizer.manifest(),
             "corpus_code": code_hash("corpus_tools.corpus.loader"), "keep_junk": keep_junk,
             "user_words": tokenizer.user_words, "software": package_versions()}
     files = result.files
@@ -305,7 +307,7 @@ def analyze(corpus_path: Corpus | pd.DataFrame | str | Path | None = None, out: 
         files.update(write_suggestion_tables(sug_res, out_dir))
     manifest = {
         "command": "analyze",
-        "corpus": {"name": corpus.config.name, "root": str(root), "inputs": inputs,
+        "corpus": {"name": corpus.config.name, "root": str(root), "inputs": inputs.unpack(),
                    "documents": len(corpus.docs), "entries": len(corpus.entries), "skipped_rows": corpus.n_errors,
                    "junk_entries": junk},
         "config": {"engine": engine, "dedupe": dedupe, "lexicons": [x.name for x in lex],
