@@ -388,7 +388,7 @@ def _row_reader(context: tuple[Path, CorpusConfig, InputLimits, _FileIndex],
     """`_read_row` over the `n_items` `items`, in order: in `workers` forked processes when there are enough rows
     (and the platform forks), else here."""
     read = partial(_read_row, context)
-    if workers > 1 and n_items >= _PARALLEL_MIN_ROWS and "fork" in mp.get_all_start_methods():
+    if workers > 1 and n_items >= _PARALLEL_MIN_ROWS and can_fork():
         with mp.get_context("fork").Pool(workers) as pool:
             yield pool.imap(read, items, chunksize=max(1, min(64, n_items // (4 * workers))))
     else:

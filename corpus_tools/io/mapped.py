@@ -116,9 +116,7 @@ class ArraySpill:
                 return np.zeros(0, dtype=self.dtype)
             if not mapped:
                 return np.fromfile(self.path, dtype=self.dtype, count=self.size)
-            with open(self.path, "rb") as fh:
-                mapping = mmap.mmap(fh.fileno(), self.size * self.dtype.itemsize, access=mmap.ACCESS_READ)
-            _MAPS.append(weakref.ref(mapping))
+            mapping = _map_file(self.path, self.size * self.dtype.itemsize)
             return np.frombuffer(mapping, dtype=self.dtype)  # holds the mapping open as long as the array lives
         finally:
             _discard(self.path)
